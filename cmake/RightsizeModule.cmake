@@ -1,0 +1,19 @@
+# rs_add_module(NAME DEPS...): a static library rs_NAME from every .cc in the calling folder.
+function(rs_add_module name)
+  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  add_library(rs_${name} STATIC ${sources})
+  target_include_directories(rs_${name} PUBLIC ${CMAKE_SOURCE_DIR})
+  target_link_libraries(rs_${name} PUBLIC ${ARGN})
+endfunction()
+
+# rs_add_test_module(NAME DEPS...): one Catch2 executable NAME_test from every *_test.cc in the
+# calling folder (one executable per module keeps the 2-core CI build short); every case is
+# registered with CTest.
+function(rs_add_test_module name)
+  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cc)
+  add_executable(${name}_test ${sources} $<TARGET_OBJECTS:rs_test_main>)
+  target_link_libraries(${name}_test PRIVATE Catch2::Catch2 ${ARGN})
+  target_include_directories(${name}_test PRIVATE ${CMAKE_SOURCE_DIR})
+  catch_discover_tests(${name}_test WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+                       PROPERTIES TIMEOUT 600)
+endfunction()

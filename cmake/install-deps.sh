@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages rightsize needs, only those missing (needs root for apt-get).
+set -euo pipefail
+packages=(build-essential cmake ninja-build pkg-config
+  libceres-dev libeigen3-dev libboost-dev catch2 libbenchmark-dev
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev gnuplot-nox)
+if [[ "${RIGHTSIZE_WITH_PYTHON:-0}" == 1 ]]; then
+  packages+=(python3-dev pybind11-dev python3-numpy python3-pandas python3-matplotlib
+    python3-pytest python3-nbconvert python3-ipykernel jupyter-nbconvert)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if (( ${#missing[@]} == 0 )); then
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [[ $(id -u) != 0 ]]; then SUDO=sudo; fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,16 @@
+// Every subcommand registers itself on the top-level app; main.cc calls these in order.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace rightsize {
+
+// Each Register* adds a subcommand whose callback does the work and stores its exit code.
+void RegisterListCommand(CLI::App& app, int* exit_code);
+void RegisterPredictCommand(CLI::App& app, int* exit_code);
+void RegisterRunCommand(CLI::App& app, int* exit_code);
+
+// Runs the CLI on argv as the rightsize binary does (used by main and by tests).
+int RunCli(int argc, const char* const* argv);
+
+}  // namespace rightsize

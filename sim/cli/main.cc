@@ -1,0 +1,3 @@
+#include "sim/cli/commands.h"
+
+int main(int argc, char** argv) { return rightsize::RunCli(argc, argv); }

@@ -1,0 +1,63 @@
+#include "sim/cli/workload_options.h"
+
+#include <fmt/format.h>
+
+#include "sim/util/error.h"
+
+namespace rightsize {
+
+void AddWorkloadOptions(CLI::App* c, WorkloadOptions* o) {
+  c->add_option("--mode", o->mode, "infer | train | finetune-full | finetune-lora | finetune-qlora")
+      ->capture_default_str();
+  c->add_option("--batch", o->batch, "sequences per step")->capture_default_str();
+  c->add_option("--prompt-tokens", o->prompt_tokens, "prompt (training: sequence) tokens")
+      ->capture_default_str();
+  c->add_option("--gen-tokens", o->gen_tokens, "generated tokens per sequence")->capture_default_str();
+  c->add_option("--weights", o->weights, "weight precision: fp32 bf16 fp16 fp8 int8 int4 nf4 q8_0 q4_k_m")
+      ->capture_default_str();
+  c->add_option("--activations", o->activations, "activation precision")->capture_default_str();
+  c->add_option("--kv", o->kv, "KV-cache precision")->capture_default_str();
+  c->add_option("--devices", o->devices, "devices in total (default tp x pp x ep); the rest is data parallel");
+  c->add_option("--tp", o->tp, "tensor-parallel degree")->capture_default_str();
+  c->add_option("--pp", o->pp, "pipeline-parallel degree")->capture_default_str();
+  c->add_option("--ep", o->ep, "expert-parallel degree")->capture_default_str();
+  c->add_option("--zero", o->zero, "ZeRO stage 0-3 (training)")->capture_default_str();
+  c->add_option("--recompute", o->recompute, "none | selective | full (training)")->capture_default_str();
+  c->add_option("--lora-rank", o->lora_rank, "LoRA rank")->capture_default_str();
+  c->add_option("--memory-utilization", o->memory_utilization,
+                "fraction of device memory the engine may use")
+      ->capture_default_str();
+}
+
+Workload BuildWorkload(const WorkloadOptions& o) {
+  Workload w;
+  w.mode = ParseMode(o.mode);
+  w.batch = o.batch;
+  w.prompt_tokens = o.prompt_tokens;
+  w.gen_tokens = o.gen_tokens;
+  w.weights = ParsePrecision(o.weights, {"", 0, "--weights"});
+  w.activations = ParsePrecision(o.activations, {"", 0, "--activations"});
+  w.kv_cache = ParsePrecision(o.kv, {"", 0, "--kv"});
+  w.parallel.tensor = o.tp;
+  w.parallel.pipeline = o.pp;
+  w.parallel.expert = o.ep;
+  const int per_replica = o.tp * o.pp * o.ep;
+  if (per_replica < 1) throw InputError({"", 0, "--tp/--pp/--ep"}, "parallel degrees must be >= 1");
+  if (o.devices != 0) {
+    if (o.devices < per_replica || o.devices % per_replica != 0) {
+      throw InputError({"", 0, "--devices"},
+                       fmt::format("{} devices is not a multiple of tp x pp x ep = {}", o.devices,
+                                   per_replica));
+    }
+    w.parallel.data = o.devices / per_replica;
+  }
+  w.zero_stage = o.zero;
+  w.recompute = ParseRecompute(o.recompute);
+  w.lora_rank = o.lora_rank;
+  w.memory_utilization = o.memory_utilization;
+  std::string why;
+  if (!Validate(w, &why)) throw InputError({"", 0, "workload"}, why);
+  return w;
+}
+
+}  // namespace rightsize

@@ -1,0 +1,182 @@
+#include "sim/cost/memory.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "sim/cost/op_count.h"
+#include "sim/util/error.h"
+#include "sim/util/units.h"
+
+namespace rightsize {
+namespace {
+
+double KvHeadsPerDevice(const ModelSpec& m, int tensor_parallel) {
+  // K/V heads are split over TP ranks; with fewer heads than ranks they are replicated.
+  return std::max(1.0, std::floor(static_cast<double>(m.num_kv_heads) / tensor_parallel));
+}
+
+double KvBytesPerSequenceOnDevice(const ModelSpec& m, const Workload& w, int64_t context) {
+  const Parallelism& p = w.parallel;
+  const double per_layer_token = 2.0 * KvHeadsPerDevice(m, p.tensor) * m.head_dim *
+                                 BytesPerValue(w.kv_cache);
+  double tokens_times_layers = 0.0;
+  for (AttentionKind kind : {AttentionKind::kFull, AttentionKind::kSlidingWindow}) {
+    tokens_times_layers += static_cast<double>(m.NumLayersOfKind(kind)) *
+                           static_cast<double>(m.AttendedTokens(kind, context));
+  }
+  return per_layer_token * tokens_times_layers / p.pipeline;
+}
+
+}  // namespace
+
+double MemoryBreakdown::Total() const {
+  return weights_bytes + kv_cache_bytes + activation_bytes + gradient_bytes + optimizer_bytes +
+         adapter_bytes;
+}
+
+double KvCacheBytesPerToken(const ModelSpec& m, Precision kv) {
+  const double kv_layers = static_cast<double>(m.num_layers - m.NumLayersOfKind(AttentionKind::kLinear));
+  return 2.0 * kv_layers * m.num_kv_heads * m.head_dim * BytesPerValue(kv);
+}
+
+double KvCacheBytesPerSequence(const ModelSpec& m, Precision kv, int64_t context_tokens) {
+  Workload w;
+  w.kv_cache = kv;
+  return KvBytesPerSequenceOnDevice(m, w, context_tokens);
+}
+
+double WeightBytes(const ModelSpec& m, Precision precision) {
+  return static_cast<double>(CountParams(m).Total()) * BytesPerValue(precision);
+}
+
+MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& m, const Workload& w) {
+  std::string why;
+  if (!Validate(w, &why)) throw InputError({"", 0, "workload"}, why);
+  const Parallelism& p = w.parallel;
+  const ParamCounts counts = CountParams(m);
+  const double model_shard = static_cast<double>(p.tensor) * p.pipeline;
+  // Routed experts are further split over EP ranks.
+  const double dense_params = static_cast<double>(counts.Total() - counts.routed_experts);
+  const double params_per_device =
+      dense_params / model_shard + static_cast<double>(counts.routed_experts) / (model_shard * p.expert);
+  const double act = BytesPerValue(w.activations);
+  const double h = m.d_model;
+
+  MemoryBreakdown mem;
+  mem.weights_bytes = params_per_device * BytesPerValue(BaseWeightPrecision(w));
+
+  if (w.mode == Mode::kInference) {
+    mem.kv_cache_bytes = static_cast<double>(w.batch) * KvBytesPerSequenceOnDevice(m, w, w.ContextTokens());
+    // Transient peak while prefilling one layer: input, q/k/v, the MLP hidden and output.
+    const double tokens = static_cast<double>(w.batch * w.prompt_tokens);
+    const double ffn = m.moe ? m.moe->expert_d_ff * m.moe->num_active_experts : m.d_ff;
+    const double widths = 2.0 * h + (m.QueryDim() + 2.0 * m.KvDim()) + 2.0 * ffn;
+    mem.activation_bytes = tokens * widths * act / p.tensor;
+    mem.activation_bytes += static_cast<double>(w.batch) * m.vocab_size * 4.0 / p.tensor;  // fp32 logits
+    return mem;
+  }
+
+  // Training / fine-tuning. Stored activations per layer, Korthikanti et al. 2022 eq. (2) with
+  // sequence parallelism: s*b*h*34/t bytes for 16-bit activations; the 5*a*s/h attention-score
+  // term vanishes with FlashAttention or selective recompute; full recompute keeps only each
+  // layer's input, 2*s*b*h bytes, plus one layer's working set during its recompute.
+  const double sbh = static_cast<double>(w.batch) * w.prompt_tokens * h;
+  const double scale = act / 2.0;  // the paper's constants assume 2-byte activations
+  double per_layer = 0.0;
+  switch (w.recompute) {
+    case Recompute::kNone:
+      per_layer = sbh * (34.0 + 5.0 * m.num_heads * w.prompt_tokens / h) / p.tensor;
+      break;
+    case Recompute::kSelective:
+      per_layer = sbh * 34.0 / p.tensor;
+      break;
+    case Recompute::kFull:
+      per_layer = sbh * 2.0 / p.tensor;
+      break;
+  }
+  // Under 1F1B the first stage holds p micro-batches of L/p layers: L layers' worth.
+  mem.activation_bytes = per_layer * m.num_layers * scale;
+  if (w.recompute == Recompute::kFull) mem.activation_bytes += sbh * 34.0 / p.tensor * scale;
+  mem.activation_bytes += static_cast<double>(w.batch) * w.prompt_tokens * m.vocab_size * 4.0 / p.tensor;
+
+  const double dp = p.data;
+  if (w.mode == Mode::kTraining) {
+    // Mixed-precision Adam: 2 (bf16 weights) + 2 (grads) + 12 (fp32 master, m, v) bytes per
+    // parameter (Rajbhandari et al. 2020, Sec. 3); ZeRO stage s shards the first s of
+    // {optimizer, gradients, weights} over the data-parallel ranks.
+    mem.weights_bytes = params_per_device * 2.0 / (w.zero_stage >= 3 ? dp : 1.0);
+    mem.gradient_bytes = params_per_device * 2.0 / (w.zero_stage >= 2 ? dp : 1.0);
+    mem.optimizer_bytes = params_per_device * 12.0 / (w.zero_stage >= 1 ? dp : 1.0);
+  } else {
+    const double adapters = LoraAdapterParams(m, w.lora_rank) / model_shard;
+    mem.adapter_bytes = adapters * 2.0;
+    mem.gradient_bytes = adapters * 2.0;
+    mem.optimizer_bytes = adapters * 12.0;
+  }
+  return mem;
+}
+
+FitVerdict CheckFit(const ModelSpec& m, const HardwareSpec& hw, const Workload& w) {
+  FitVerdict v;
+  v.breakdown = EstimateMemoryPerDevice(m, w);
+  v.capacity_bytes = hw.memory_bytes * w.memory_utilization;
+  v.required_bytes = v.breakdown.Total();
+  v.fits = v.required_bytes <= v.capacity_bytes;
+  const std::vector<std::pair<std::string, double>> parts = {
+      {"weights", v.breakdown.weights_bytes},       {"kv_cache", v.breakdown.kv_cache_bytes},
+      {"activations", v.breakdown.activation_bytes}, {"gradients", v.breakdown.gradient_bytes},
+      {"optimizer_state", v.breakdown.optimizer_bytes}, {"adapters", v.breakdown.adapter_bytes}};
+  v.largest_component =
+      std::max_element(parts.begin(), parts.end(), [](const auto& a, const auto& b) {
+        return a.second < b.second;
+      })->first;
+  if (!v.fits) {
+    v.shortfall_bytes = v.required_bytes - v.capacity_bytes;
+    v.reason = fmt::format(
+        "out of memory on {}: needs {:.2f} GiB per device, {:.2f} GiB usable ({:.0f}% of "
+        "{:.2f} GiB); short by {:.2f} GiB; largest part: {} {:.2f} GiB",
+        hw.id, v.required_bytes / kGiB, v.capacity_bytes / kGiB, 100 * w.memory_utilization,
+        hw.memory_bytes / kGiB, v.shortfall_bytes / kGiB, v.largest_component,
+        std::max_element(parts.begin(), parts.end(),
+                         [](const auto& a, const auto& b) { return a.second < b.second; })
+                ->second / kGiB);
+  }
+
+  // Largest batch / longest context: memory grows monotonically in both, so bisect.
+  auto fits_with = [&](int64_t batch, int64_t context) {
+    Workload trial = w;
+    trial.batch = batch;
+    if (w.mode == Mode::kInference) {
+      trial.prompt_tokens = std::max<int64_t>(1, context - w.gen_tokens);
+      trial.gen_tokens = context - trial.prompt_tokens;
+    } else {
+      trial.prompt_tokens = context;
+    }
+    return EstimateMemoryPerDevice(m, trial).Total() <= v.capacity_bytes;
+  };
+  auto bisect = [](int64_t hi_cap, const auto& ok) -> int64_t {
+    if (!ok(1)) return 0;
+    int64_t lo = 1, hi = 2;
+    while (hi <= hi_cap && ok(hi)) {
+      lo = hi;
+      hi *= 2;
+    }
+    hi = std::min(hi, hi_cap + 1);
+    while (hi - lo > 1) {
+      const int64_t mid = lo + (hi - lo) / 2;
+      (ok(mid) ? lo : hi) = mid;
+    }
+    return lo;
+  };
+  const int64_t context = w.mode == Mode::kInference ? w.ContextTokens() : w.prompt_tokens;
+  v.max_batch = bisect(int64_t{1} << 24, [&](int64_t b) { return fits_with(b, context); });
+  const int64_t context_cap = m.max_context_tokens > 0 ? m.max_context_tokens : int64_t{1} << 24;
+  v.max_context_tokens = bisect(context_cap, [&](int64_t c) { return fits_with(w.batch, c); });
+  return v;
+}
+
+}  // namespace rightsize

@@ -1,0 +1,56 @@
+// Device memory: what a workload needs per device, whether it fits, and the largest batch and
+// context that fit.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "sim/spec/hardware_spec.h"
+#include "sim/spec/model_spec.h"
+#include "sim/workload/workload.h"
+
+namespace rightsize {
+
+// Bytes per device, by component.
+struct MemoryBreakdown {
+  double weights_bytes = 0.0;      // model weights (frozen base for LoRA / QLoRA)
+  double kv_cache_bytes = 0.0;     // inference: batch x context, window-capped
+  double activation_bytes = 0.0;   // inference: transient peak of one layer + logits;
+                                   // training: stored activations (Korthikanti et al. 2022)
+  double gradient_bytes = 0.0;     // training: bf16 gradients of the trainable parameters
+  double optimizer_bytes = 0.0;    // training: fp32 master copy + Adam m and v
+  double adapter_bytes = 0.0;      // LoRA / QLoRA: bf16 adapter weights
+
+  double Total() const;
+};
+
+// KV cache bytes per token of context for the whole model on one device (all layers, K and V):
+// 2 x layers x kv_heads x head_dim x bytes(kv precision). Linear-attention layers add none.
+double KvCacheBytesPerToken(const ModelSpec& model, Precision kv_precision);
+// KV cache bytes one sequence of context_tokens holds (sliding layers capped at the window).
+double KvCacheBytesPerSequence(const ModelSpec& model, Precision kv_precision,
+                               int64_t context_tokens);
+// Weight bytes of the whole model at a precision (no parallelism).
+double WeightBytes(const ModelSpec& model, Precision precision);
+
+MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& model, const Workload& workload);
+
+struct FitVerdict {
+  bool fits = false;
+  double capacity_bytes = 0.0;  // device memory x memory_utilization
+  double required_bytes = 0.0;  // per device
+  double shortfall_bytes = 0.0; // required - capacity when it does not fit, else 0
+  std::string largest_component;  // e.g. "weights" (what most needs the memory)
+  std::string reason;             // one line; empty when it fits
+  MemoryBreakdown breakdown;
+  // Largest batch that fits at this context, and the longest context (prompt + generated) that
+  // fits at this batch; 0 when even 1 does not fit. Capped at the model's max context for the
+  // context search.
+  int64_t max_batch = 0;
+  int64_t max_context_tokens = 0;
+};
+
+FitVerdict CheckFit(const ModelSpec& model, const HardwareSpec& hardware,
+                    const Workload& workload);
+
+}  // namespace rightsize

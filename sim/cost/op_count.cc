@@ -1,0 +1,276 @@
+#include "sim/cost/op_count.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "sim/util/error.h"
+
+namespace rightsize {
+namespace {
+
+constexpr AttentionKind kKinds[] = {AttentionKind::kFull, AttentionKind::kSlidingWindow,
+                                    AttentionKind::kLinear};
+
+// Multipliers of a training step over the forward pass (per op kind).
+struct PassFactors {
+  double matmul = 1.0;     // forward + backward (+ recompute) matmul FLOPs
+  double attention = 1.0;  // the attention core
+  double other = 1.0;      // elementwise ops and activation traffic
+  double weight_reads = 1.0;  // times the weights are streamed from memory
+};
+
+PassFactors FactorsFor(const Workload& w, Phase phase) {
+  PassFactors f;
+  if (phase != Phase::kTrainStep) return f;
+  const bool full_training = w.mode == Mode::kTraining;
+  // Backward costs 2x forward when weight gradients are computed (Kaplan et al. 2020, Sec. 2.1),
+  // 1x when the base is frozen (LoRA / QLoRA: input gradients only).
+  const double backward = full_training ? 2.0 : 1.0;
+  const double recompute_all = w.recompute == Recompute::kFull ? 1.0 : 0.0;
+  const double recompute_attention = w.recompute == Recompute::kNone ? 0.0 : 1.0;
+  f.matmul = 1.0 + backward + recompute_all;
+  f.attention = 1.0 + 2.0 + recompute_attention;
+  f.other = 1.0 + 2.0 + recompute_all;
+  f.weight_reads = 2.0 + recompute_all;
+  return f;
+}
+
+double Layers(const ModelSpec& m, const Parallelism& p) {
+  return std::ceil(static_cast<double>(m.num_layers) / p.pipeline);
+}
+
+// Layers of one kind on one pipeline stage (fractional share of the stage).
+double LayersOfKind(const ModelSpec& m, const Parallelism& p, AttentionKind kind) {
+  return static_cast<double>(m.NumLayersOfKind(kind)) * Layers(m, p) / m.num_layers;
+}
+
+}  // namespace
+
+double CausalAttendedTokens(const ModelSpec& m, AttentionKind kind, int64_t past_tokens,
+                            int64_t new_tokens) {
+  if (kind == AttentionKind::kLinear) return 0.0;
+  // Query i (1-based position past+1 .. past+new) attends to min(i, window) tokens.
+  const double window = kind == AttentionKind::kSlidingWindow
+                            ? static_cast<double>(m.sliding_window_tokens)
+                            : std::numeric_limits<double>::infinity();
+  auto prefix_sum = [&](double n) {  // sum_{i=1..n} min(i, window)
+    if (n <= window) return n * (n + 1) / 2;
+    return window * (window + 1) / 2 + (n - window) * window;
+  };
+  return prefix_sum(static_cast<double>(past_tokens + new_tokens)) -
+         prefix_sum(static_cast<double>(past_tokens));
+}
+
+double ExpectedDistinctExperts(const ModelSpec& m, double tokens) {
+  if (!m.moe) return 0.0;
+  const double e = static_cast<double>(m.moe->num_experts);
+  const double k = static_cast<double>(m.moe->num_active_experts);
+  return e * (1.0 - std::pow(1.0 - k / e, tokens));
+}
+
+double LoraAdapterParams(const ModelSpec& m, int64_t rank) {
+  const double r = static_cast<double>(rank);
+  const double h = m.d_model, q = m.QueryDim(), kv = m.KvDim();
+  double per_layer = r * ((h + q) + 2 * (h + kv) + (q + h));  // q, k, v, o
+  const double mats = m.mlp == MlpKind::kGated ? 3.0 : 2.0;
+  if (m.moe) {
+    per_layer += m.moe->num_experts * mats * r * (h + m.moe->expert_d_ff);
+    per_layer += m.moe->num_shared_experts * mats * r * (h + m.moe->shared_expert_d_ff);
+  } else {
+    per_layer += mats * r * (h + m.d_ff);
+  }
+  return per_layer * m.num_layers;
+}
+
+double ForwardFlopsPerToken(const ModelSpec& m, int64_t context_tokens) {
+  double flops = 2.0 * static_cast<double>(CountParams(m).ActiveMatmul());
+  for (AttentionKind kind : kKinds) {
+    flops += 4.0 * m.QueryDim() * m.NumLayersOfKind(kind) *
+             static_cast<double>(m.AttendedTokens(kind, context_tokens));
+  }
+  return flops;
+}
+
+std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const Step& step) {
+  std::string why;
+  if (!Validate(w, &why)) throw InputError({"", 0, "workload"}, why);
+  const Parallelism& p = w.parallel;
+  const PassFactors pass = FactorsFor(w, step.phase);
+  const bool training = step.phase == Phase::kTrainStep;
+
+  const double tokens = static_cast<double>(step.batch * step.new_tokens);
+  const double act = BytesPerValue(w.activations);
+  const double wb = BytesPerValue(BaseWeightPrecision(w));
+  const double kvb = BytesPerValue(w.kv_cache);
+  const double h = m.d_model;
+  const double tp = p.tensor;
+  const double q_dev = m.QueryDim() / tp;
+  const double kv_heads_dev = std::max(1.0, std::floor(m.num_kv_heads / tp));
+  const double kv_dev = kv_heads_dev * m.head_dim;
+  const double layers = Layers(m, p);
+  const double mats = m.mlp == MlpKind::kGated ? 3.0 : 2.0;
+
+  std::vector<OpCost> ops;
+  auto matmul = [&](const std::string& name, double tokens_in, double in_dim, double out_dim,
+                    double weight_params, double count) {
+    OpCost op{name, OpKind::kMatmul};
+    op.flops = 2.0 * tokens_in * in_dim * out_dim * count * pass.matmul;
+    op.bytes_read = (weight_params * wb * pass.weight_reads + tokens_in * in_dim * act * pass.other) * count;
+    op.bytes_written = tokens_in * out_dim * act * count * pass.other;
+    if (training && w.mode == Mode::kTraining) op.bytes_written += weight_params * count * 2.0;  // bf16 grads
+    op.launches = count;
+    ops.push_back(op);
+  };
+
+  // Embedding gather (first stage).
+  {
+    OpCost op{"embedding", OpKind::kElementwise};
+    op.bytes_read = tokens * h * wb;
+    op.bytes_written = tokens * h * act;
+    op.launches = 1;
+    ops.push_back(op);
+  }
+
+  matmul("qkv_proj", tokens, h, q_dev + 2 * kv_dev, h * (q_dev + 2 * kv_dev), layers);
+
+  // Attention core: FLOPs over the attended tokens; the KV cache is read once per layer per step.
+  {
+    OpCost op{"attention", OpKind::kAttention};
+    const double batch = static_cast<double>(step.batch);
+    for (AttentionKind kind : kKinds) {
+      const double kind_layers = LayersOfKind(m, p, kind);
+      if (kind_layers == 0) continue;
+      if (kind == AttentionKind::kLinear) {
+        // Linear attention: a head_dim x head_dim state per head, updated and read per token.
+        op.flops += 4.0 * q_dev * m.head_dim * tokens * kind_layers * pass.attention;
+        continue;
+      }
+      const double attended = CausalAttendedTokens(m, kind, step.past_tokens, step.new_tokens);
+      op.flops += 4.0 * q_dev * batch * attended * kind_layers * pass.attention;
+      const double cached =
+          static_cast<double>(m.AttendedTokens(kind, step.past_tokens + step.new_tokens));
+      op.bytes_read += batch * cached * 2.0 * kv_dev * kvb * kind_layers;
+      op.bytes_written += tokens * 2.0 * kv_dev * kvb * kind_layers;  // append new K, V
+    }
+    op.bytes_read += tokens * q_dev * act * layers * pass.other;
+    op.bytes_written += tokens * q_dev * act * layers * pass.other;
+    op.launches = layers;
+    ops.push_back(op);
+  }
+
+  matmul("out_proj", tokens, q_dev, h, q_dev * h, layers);
+
+  if (m.moe) {
+    const MoeSpec& moe = *m.moe;
+    const double ep = p.expert;
+    const double e_dev = moe.expert_d_ff / tp;
+    matmul("router", tokens, h, moe.num_experts, h * moe.num_experts, layers);
+    // Each device holds E/ep experts and receives tokens*k/ep routed tokens; it streams only the
+    // distinct experts those tokens hit.
+    const double routed_tokens = tokens * moe.num_active_experts / ep;
+    const double distinct = ExpectedDistinctExperts(m, tokens) / ep;
+    OpCost op{"experts", OpKind::kMatmul};
+    const double expert_params = mats * h * e_dev;
+    op.flops = 2.0 * routed_tokens * expert_params * layers * pass.matmul;
+    op.bytes_read = (distinct * expert_params * wb * pass.weight_reads +
+                     routed_tokens * h * act * pass.other) * layers;
+    op.bytes_written = routed_tokens * h * act * layers * pass.other;
+    if (training && w.mode == Mode::kTraining) op.bytes_written += distinct * expert_params * 2.0 * layers;
+    op.launches = layers;
+    ops.push_back(op);
+    if (moe.num_shared_experts > 0) {
+      const double s_dev = moe.num_shared_experts * moe.shared_expert_d_ff / tp;
+      matmul("shared_experts", tokens, h, mats * s_dev, h * mats * s_dev, layers);
+    }
+  } else {
+    const double f_dev = m.d_ff / tp;
+    matmul("mlp", tokens, h, mats * f_dev, h * mats * f_dev, layers);
+  }
+
+  {
+    OpCost op{"norms", OpKind::kElementwise};
+    const double count = layers * m.norms_per_layer + 1;
+    op.flops = 4.0 * tokens * h * count * pass.other;
+    op.bytes_read = tokens * h * act * count * pass.other;
+    op.bytes_written = tokens * h * act * count * pass.other;
+    op.launches = count;
+    ops.push_back(op);
+  }
+
+  // Logits: inference needs them for the last position of each sequence only.
+  const double logit_tokens = training ? tokens : static_cast<double>(step.batch);
+  matmul("lm_head", logit_tokens, h, m.vocab_size / tp, h * m.vocab_size / tp, 1.0);
+
+  // Communication (Shoeybi et al. 2019: two all-reduces per layer forward under TP).
+  const double comm_passes = training ? 2.0 : 1.0;  // backward mirrors the forward collectives
+  if (p.tensor > 1) {
+    OpCost op{"tp_allreduce", OpKind::kComm};
+    op.message_bytes = tokens * h * act;
+    op.launches = 2.0 * layers * comm_passes;
+    op.participants = p.tensor;
+    ops.push_back(op);
+  }
+  if (p.pipeline > 1) {
+    OpCost op{"pp_send", OpKind::kComm};
+    op.message_bytes = tokens * h * act;
+    op.launches = comm_passes;
+    op.participants = 2;
+    ops.push_back(op);
+  }
+  if (m.moe && p.expert > 1) {
+    OpCost op{"ep_alltoall", OpKind::kComm};
+    op.message_bytes = tokens * m.moe->num_active_experts * h * act / p.expert;
+    op.launches = 2.0 * layers * comm_passes;  // dispatch and combine
+    op.participants = p.expert;
+    ops.push_back(op);
+  }
+
+  if (training) {
+    const ParamCounts counts = CountParams(m);
+    const double shard = static_cast<double>(p.tensor) * p.pipeline;
+    const double trainable =
+        w.mode == Mode::kTraining ? static_cast<double>(counts.Total()) / shard
+                                  : LoraAdapterParams(m, w.lora_rank) / shard;
+    if (w.mode != Mode::kTraining) {
+      // Adapter matmuls: forward + backward (weights and inputs) on rank-r factors.
+      OpCost op{"lora_adapters", OpKind::kMatmul};
+      op.flops = 6.0 * tokens * trainable;
+      op.bytes_read = trainable * 2.0 * 3.0;
+      op.launches = layers * 7.0;
+      ops.push_back(op);
+    }
+    if (p.data > 1) {
+      OpCost op{"dp_allreduce", OpKind::kComm};
+      op.message_bytes = trainable * 2.0;  // bf16 gradients
+      op.launches = 1;
+      op.participants = p.data;
+      ops.push_back(op);
+    }
+    // Adam update (mixed precision): read fp32 master, m, v and the bf16 grad; write master, m,
+    // v and the bf16 weight copy (Rajbhandari et al. 2020, Sec. 3: 16 bytes/param of state).
+    OpCost op{"optimizer", OpKind::kOptimizer};
+    const double owned = w.zero_stage >= 1 ? trainable / p.data : trainable;
+    op.flops = 12.0 * owned;
+    op.bytes_read = owned * (4.0 + 4.0 + 4.0 + 2.0);
+    op.bytes_written = owned * (4.0 + 4.0 + 4.0 + 2.0);
+    op.launches = 1;
+    ops.push_back(op);
+  }
+  return ops;
+}
+
+StepTotals Sum(const std::vector<OpCost>& ops) {
+  StepTotals t;
+  for (const auto& op : ops) {
+    t.flops += op.flops;
+    if (op.kind == OpKind::kComm) {
+      t.comm_bytes += op.message_bytes * op.launches;
+    } else {
+      t.bytes += op.bytes_read + op.bytes_written;
+    }
+  }
+  return t;
+}
+
+}  // namespace rightsize

@@ -1,0 +1,24 @@
+// Renders a JSON result (nested objects of scalars) as an aligned text table or as CSV, so every
+// command has one JSON builder and three output formats that cannot drift apart.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace rightsize {
+
+enum class OutputFormat { kTable, kJson, kCsv };
+OutputFormat ParseOutputFormat(const std::string& text);  // table | json | csv
+
+// Flattens {"a": {"b": 1}} to [("a.b", "1")]. Arrays of scalars become "x;y;z".
+std::vector<std::pair<std::string, std::string>> Flatten(const nlohmann::json& object);
+// Numbers with a unit suffix are shown in a readable unit (GiB, TFLOP, ms) in tables only.
+std::string RenderTable(const nlohmann::json& object);
+// Rows: one per object, columns: the union of flattened keys in first-seen order.
+std::string RenderCsv(const std::vector<nlohmann::json>& rows);
+std::string Render(const nlohmann::json& object, OutputFormat format);
+std::string Render(const std::vector<nlohmann::json>& rows, OutputFormat format);
+
+}  // namespace rightsize

@@ -1,0 +1,123 @@
+#include "sim/spec/catalog.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+#include "sim/spec/hf_config.h"
+#include "sim/spec/yaml_loaders.h"
+#include "sim/util/error.h"
+#include "sim/util/strings.h"
+
+namespace rightsize {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> YamlFilesIn(const fs::path& dir) {
+  std::vector<std::string> files;
+  if (!fs::is_directory(dir)) return files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const auto ext = entry.path().extension();
+    if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
+      files.push_back(entry.path().string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+template <typename Spec>
+void Insert(std::map<std::string, Spec>& map, Spec spec, const std::string& file) {
+  const std::string expected = fs::path(file).stem().string();
+  if (spec.id != expected) {
+    throw InputError({file, 1, "id"}, "id '" + spec.id + "' must match the file name '" +
+                                          expected + "'");
+  }
+  if (map.count(spec.id)) throw InputError({file, 1, "id"}, "duplicate id '" + spec.id + "'");
+  map.emplace(spec.id, std::move(spec));
+}
+
+template <typename Spec>
+const Spec& Find(const std::map<std::string, Spec>& map, const std::string& id,
+                 const std::string& what) {
+  auto it = map.find(id);
+  if (it != map.end()) return it->second;
+  std::vector<std::string> ids;
+  for (const auto& [key, value] : map) ids.push_back(key);
+  const std::string hint = DidYouMean(id, ids);
+  throw UnknownIdError({"", 0, what},
+                       "unknown " + what + " id '" + id + "'" + (hint.empty() ? "" : "; " + hint) +
+                           " (`rightsize list " + what + "` lists them)");
+}
+
+}  // namespace
+
+std::string Catalog::DefaultModelsDir() {
+  if (const char* env = std::getenv("RIGHTSIZE_MODELS_DIR"); env && *env) return env;
+  return std::string(RIGHTSIZE_SOURCE_DIR) + "/models";
+}
+
+const Catalog& Catalog::Default() {
+  static const Catalog catalog = Load(DefaultModelsDir());
+  return catalog;
+}
+
+Catalog Catalog::Load(const std::string& models_dir) {
+  if (!fs::is_directory(models_dir)) {
+    throw InputError({models_dir, 0, ""}, "models folder not found");
+  }
+  Catalog c;
+  c.models_dir_ = models_dir;
+  const fs::path root(models_dir);
+  for (const auto& f : YamlFilesIn(root / "architectures")) Insert(c.models_, LoadModelSpecYaml(f), f);
+  for (const auto& f : YamlFilesIn(root / "hardware")) Insert(c.hardware_, LoadHardwareSpecYaml(f), f);
+  for (const auto& f : YamlFilesIn(root / "prices")) {
+    PriceSpec price = LoadPriceSpecYaml(f);
+    if (!c.hardware_.count(price.hardware_id)) {
+      throw InputError({f, 1, "hardware"}, "unknown hardware id '" + price.hardware_id + "'");
+    }
+    Insert(c.prices_, std::move(price), f);
+  }
+  return c;
+}
+
+const ModelSpec& Catalog::Model(const std::string& id) const { return Find(models_, id, "models"); }
+const HardwareSpec& Catalog::Hardware(const std::string& id) const {
+  return Find(hardware_, id, "hardware");
+}
+const PriceSpec& Catalog::Price(const std::string& id) const { return Find(prices_, id, "prices"); }
+
+std::vector<const PriceSpec*> Catalog::PricesFor(const std::string& hardware_id) const {
+  std::vector<const PriceSpec*> out;
+  for (const auto& [id, price] : prices_) {
+    if (price.hardware_id == hardware_id) out.push_back(&price);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const PriceSpec* a, const PriceSpec* b) { return a->usd_per_hour < b->usd_per_hour; });
+  return out;
+}
+
+ModelSpec Catalog::ResolveModel(const std::string& id_or_path) const {
+  if (models_.count(id_or_path)) return models_.at(id_or_path);
+  const fs::path path(id_or_path);
+  if (fs::is_regular_file(path)) {
+    if (path.extension() == ".json") return LoadHfConfig(id_or_path);
+    return LoadModelSpecYaml(id_or_path);
+  }
+  return Model(id_or_path);  // throws UnknownIdError with suggestions
+}
+
+std::vector<std::string> Catalog::ModelIds() const {
+  std::vector<std::string> ids;
+  for (const auto& [id, spec] : models_) ids.push_back(id);
+  return ids;
+}
+
+std::vector<std::string> Catalog::HardwareIds() const {
+  std::vector<std::string> ids;
+  for (const auto& [id, spec] : hardware_) ids.push_back(id);
+  return ids;
+}
+
+}  // namespace rightsize

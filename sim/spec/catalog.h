@@ -1,0 +1,48 @@
+// Catalog: every spec under a models/ folder, looked up by id. Unknown ids are an
+// UnknownIdError that suggests close matches.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/spec/hardware_spec.h"
+#include "sim/spec/model_spec.h"
+#include "sim/spec/price_spec.h"
+
+namespace rightsize {
+
+class Catalog {
+ public:
+  // Loads models_dir/{architectures,hardware,prices}/*.yaml. Throws InputError on the first bad
+  // file, and on duplicate ids.
+  static Catalog Load(const std::string& models_dir);
+  // The folder used when none is given: $RIGHTSIZE_MODELS_DIR, else the source tree's models/.
+  static std::string DefaultModelsDir();
+  // Loaded once per process from DefaultModelsDir().
+  static const Catalog& Default();
+
+  const ModelSpec& Model(const std::string& id) const;
+  const HardwareSpec& Hardware(const std::string& id) const;
+  const PriceSpec& Price(const std::string& id) const;
+  // Prices quoted for a device, cheapest first (empty if none).
+  std::vector<const PriceSpec*> PricesFor(const std::string& hardware_id) const;
+
+  // A model id from the catalogue, or a path to a Hugging Face config.json / a model YAML file.
+  ModelSpec ResolveModel(const std::string& id_or_path) const;
+
+  std::vector<std::string> ModelIds() const;
+  std::vector<std::string> HardwareIds() const;
+  const std::map<std::string, ModelSpec>& models() const { return models_; }
+  const std::map<std::string, HardwareSpec>& hardware() const { return hardware_; }
+  const std::map<std::string, PriceSpec>& prices() const { return prices_; }
+  const std::string& models_dir() const { return models_dir_; }
+
+ private:
+  std::string models_dir_;
+  std::map<std::string, ModelSpec> models_;
+  std::map<std::string, HardwareSpec> hardware_;
+  std::map<std::string, PriceSpec> prices_;
+};
+
+}  // namespace rightsize

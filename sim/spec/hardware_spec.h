@@ -1,0 +1,46 @@
+// HardwareSpec: one device SKU (GPU, CPU socket or SoC). Values come from models/hardware/*.yaml,
+// each with its source; nothing here holds a spec number.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "sim/spec/precision.h"
+
+namespace rightsize {
+
+enum class DeviceKind { kGpu, kCpu, kSoc };
+
+struct CpuSpec {
+  int cores = 0;            // physical cores per socket
+  int simd_bits = 0;        // widest vector unit (256 = AVX2, 512 = AVX-512)
+  int memory_channels = 0;
+  double clock_hz = 0.0;    // sustained all-core clock used for the peak
+};
+
+struct HardwareSpec {
+  std::string id;
+  std::string name;
+  std::string vendor;
+  DeviceKind kind = DeviceKind::kGpu;
+  std::string source;
+  std::string notes;
+  double memory_bytes = 0.0;                  // device memory (unified memory for SoCs)
+  double memory_bandwidth_bytes_per_s = 0.0;  // peak DRAM / HBM bandwidth
+  std::map<Precision, double> peak_flops_per_s;  // dense peak per compute precision
+  double link_bandwidth_bytes_per_s = 0.0;    // device-to-device, per direction (0: none)
+  std::string link_kind;
+  double tdp_w = 0.0;                         // board power (0: unknown)
+  std::optional<CpuSpec> cpu;
+
+  // Dense peak FLOP/s for a matmul whose operands are in `precision`. Weight-only formats are
+  // dequantised and run at `activation`; a precision the device lacks falls back to the next
+  // wider one it has (fp8 -> bf16/fp16 -> tf32 -> fp32). Throws InputError if none is known.
+  double PeakFlopsPerS(Precision weights, Precision activation) const;
+};
+
+bool Validate(const HardwareSpec& hardware, std::string* why);
+std::string ToString(DeviceKind kind);
+
+}  // namespace rightsize

@@ -1,0 +1,235 @@
+#include "sim/spec/hf_config.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <limits>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "sim/util/error.h"
+#include "sim/util/file_io.h"
+
+namespace rightsize {
+namespace {
+
+using nlohmann::json;
+
+enum class Family { kLlama, kMistral, kMixtral, kQwen2, kQwen2Moe, kQwen3, kQwen3Moe, kPhi3,
+                    kGemma2, kGptOss };
+
+struct ArchitectureName {
+  const char* name;
+  Family family;
+};
+
+constexpr ArchitectureName kArchitectures[] = {
+    {"LlamaForCausalLM", Family::kLlama},       {"MistralForCausalLM", Family::kMistral},
+    {"MixtralForCausalLM", Family::kMixtral},   {"Qwen2ForCausalLM", Family::kQwen2},
+    {"Qwen2MoeForCausalLM", Family::kQwen2Moe}, {"Qwen3ForCausalLM", Family::kQwen3},
+    {"Qwen3MoeForCausalLM", Family::kQwen3Moe}, {"Phi3ForCausalLM", Family::kPhi3},
+    {"Gemma2ForCausalLM", Family::kGemma2},     {"GptOssForCausalLM", Family::kGptOss},
+};
+
+// nlohmann::json keeps no line numbers: find the first line that names the key.
+int LineOfKey(const std::string& text, const std::string& key) {
+  const std::string needle = "\"" + key + "\"";
+  const size_t at = text.find(needle);
+  if (at == std::string::npos) return 0;
+  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
+}
+
+class ConfigReader {
+ public:
+  ConfigReader(const json& config, const std::string& text, const std::string& file)
+      : config_(config), text_(text), file_(file) {}
+
+  SourceLocation Where(const std::string& key) const { return {file_, LineOfKey(text_, key), key}; }
+  bool Has(const std::string& key) const {
+    return config_.contains(key) && !config_.at(key).is_null();
+  }
+
+  int64_t Int(const std::string& key) const {
+    if (!Has(key)) throw InputError({file_, 1, key}, "missing required key");
+    const json& v = config_.at(key);
+    if (!v.is_number_integer() || v.get<int64_t>() <= 0) {
+      throw InputError(Where(key), "expected a positive integer, got " + v.dump());
+    }
+    return v.get<int64_t>();
+  }
+  int64_t IntOr(const std::string& key, int64_t fallback) const {
+    return Has(key) ? Int(key) : fallback;
+  }
+  bool BoolOr(const std::string& key, bool fallback) const {
+    if (!Has(key)) return fallback;
+    const json& v = config_.at(key);
+    if (!v.is_boolean()) throw InputError(Where(key), "expected true or false, got " + v.dump());
+    return v.get<bool>();
+  }
+  const json& Raw(const std::string& key) const { return config_.at(key); }
+
+ private:
+  const json& config_;
+  const std::string& text_;
+  std::string file_;
+};
+
+}  // namespace
+
+std::vector<std::string> SupportedHfArchitectures() {
+  std::vector<std::string> names;
+  for (const auto& a : kArchitectures) names.emplace_back(a.name);
+  return names;
+}
+
+ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
+  json config;
+  try {
+    config = json::parse(text);
+  } catch (const json::parse_error& e) {
+    const int line = 1 + static_cast<int>(std::count(
+                             text.begin(), text.begin() + std::min(e.byte, text.size()), '\n'));
+    throw InputError({file, line, ""}, std::string("malformed JSON: ") + e.what());
+  }
+  if (!config.is_object()) throw InputError({file, 1, ""}, "expected a JSON object");
+  ConfigReader c(config, text, file);
+
+  if (!c.Has("architectures") || !c.Raw("architectures").is_array() ||
+      c.Raw("architectures").empty() || !c.Raw("architectures")[0].is_string()) {
+    throw InputError({file, LineOfKey(text, "architectures"), "architectures"},
+                     "missing or empty list of architectures");
+  }
+  const std::string arch = c.Raw("architectures")[0].get<std::string>();
+  const ArchitectureName* found = nullptr;
+  for (const auto& a : kArchitectures) {
+    if (arch == a.name) found = &a;
+  }
+  if (!found) {
+    std::string valid;
+    for (const auto& name : SupportedHfArchitectures()) valid += (valid.empty() ? "" : ", ") + name;
+    throw InputError(c.Where("architectures"),
+                     "unsupported architecture '" + arch + "' (supported: " + valid + ")");
+  }
+  const Family family = found->family;
+
+  ModelSpec m;
+  m.id = std::filesystem::path(file).parent_path().filename().string();
+  if (m.id.empty()) m.id = std::filesystem::path(file).stem().string();
+  m.name = c.Has("_name_or_path") && c.Raw("_name_or_path").is_string()
+               ? c.Raw("_name_or_path").get<std::string>()
+               : m.id;
+  m.family = arch;
+  m.source = file;
+  m.num_layers = c.Int("num_hidden_layers");
+  m.d_model = c.Int("hidden_size");
+  m.num_heads = c.Int("num_attention_heads");
+  m.num_kv_heads = c.IntOr("num_key_value_heads", m.num_heads);
+  m.head_dim = c.IntOr("head_dim", m.d_model / m.num_heads);
+  m.vocab_size = c.Int("vocab_size");
+  m.max_context_tokens = c.IntOr("max_position_embeddings", 0);
+  m.mlp = MlpKind::kGated;
+  m.norm = NormKind::kRmsNorm;
+  m.norms_per_layer = family == Family::kGemma2 ? 4 : 2;
+  m.tied_embeddings = c.BoolOr("tie_word_embeddings", family == Family::kGemma2);
+
+  const bool attention_bias = c.BoolOr("attention_bias", false);
+  switch (family) {
+    case Family::kQwen2:
+    case Family::kQwen2Moe:
+      m.qkv_bias = true;  // Qwen2 always has q/k/v biases, no o bias
+      break;
+    case Family::kLlama:
+    case Family::kGptOss:
+      m.qkv_bias = attention_bias;
+      m.o_bias = attention_bias;
+      break;
+    default:
+      m.qkv_bias = attention_bias;
+      break;
+  }
+  m.mlp_bias = c.BoolOr("mlp_bias", false);
+  m.qk_norm = family == Family::kQwen3 || family == Family::kQwen3Moe;
+  m.attention_sinks = family == Family::kGptOss;
+
+  // Attention kinds per layer: explicit layer_types, else the family's convention.
+  const int64_t window = c.Has("sliding_window") ? c.Int("sliding_window") : 0;
+  const bool qwen_sliding = c.BoolOr("use_sliding_window", false);
+  if (c.Has("layer_types")) {
+    const json& types = c.Raw("layer_types");
+    if (!types.is_array() || static_cast<int64_t>(types.size()) != m.num_layers) {
+      throw InputError(c.Where("layer_types"), "expected one entry per layer");
+    }
+    for (const auto& t : types) {
+      const std::string kind = t.is_string() ? t.get<std::string>() : "";
+      if (kind == "full_attention") {
+        m.layer_attention.push_back(AttentionKind::kFull);
+      } else if (kind == "sliding_attention") {
+        m.layer_attention.push_back(AttentionKind::kSlidingWindow);
+      } else if (kind == "linear_attention") {
+        m.layer_attention.push_back(AttentionKind::kLinear);
+      } else {
+        throw InputError(c.Where("layer_types"), "unknown layer type " + t.dump());
+      }
+    }
+  } else {
+    for (int64_t layer = 0; layer < m.num_layers; ++layer) {
+      AttentionKind kind = AttentionKind::kFull;
+      if (window > 0) {
+        if (family == Family::kGemma2 || family == Family::kGptOss) {
+          kind = layer % 2 == 0 ? AttentionKind::kSlidingWindow : AttentionKind::kFull;
+        } else if (family == Family::kMistral || family == Family::kMixtral ||
+                   family == Family::kPhi3 ||
+                   ((family == Family::kQwen2 || family == Family::kQwen2Moe) && qwen_sliding)) {
+          kind = AttentionKind::kSlidingWindow;
+        }
+      }
+      m.layer_attention.push_back(kind);
+    }
+  }
+  m.sliding_window_tokens = window;
+
+  switch (family) {
+    case Family::kMixtral:
+    case Family::kGptOss: {
+      MoeSpec moe;
+      moe.num_experts = c.Int("num_local_experts");
+      moe.num_active_experts = c.Int(family == Family::kGptOss && !c.Has("num_experts_per_tok")
+                                         ? "experts_per_token"
+                                         : "num_experts_per_tok");
+      moe.expert_d_ff = c.Int("intermediate_size");
+      moe.router_bias = family == Family::kGptOss;
+      moe.expert_bias = family == Family::kGptOss;
+      m.moe = moe;
+      break;
+    }
+    case Family::kQwen2Moe:
+    case Family::kQwen3Moe: {
+      MoeSpec moe;
+      moe.num_experts = c.Int("num_experts");
+      moe.num_active_experts = c.Int("num_experts_per_tok");
+      moe.expert_d_ff = c.Int("moe_intermediate_size");
+      if (family == Family::kQwen2Moe && c.Has("shared_expert_intermediate_size")) {
+        moe.num_shared_experts = 1;
+        moe.shared_expert_d_ff = c.Int("shared_expert_intermediate_size");
+        moe.shared_expert_gate = true;
+      }
+      if (c.IntOr("decoder_sparse_step", 1) != 1) {
+        throw InputError(c.Where("decoder_sparse_step"),
+                         "only decoder_sparse_step 1 (every layer MoE) is supported");
+      }
+      m.moe = moe;
+      break;
+    }
+    default:
+      m.d_ff = c.Int("intermediate_size");
+      break;
+  }
+
+  std::string why;
+  if (!Validate(m, &why)) throw InputError({file, 1, ""}, why);
+  return m;
+}
+
+ModelSpec LoadHfConfig(const std::string& path) { return ParseHfConfig(ReadTextFile(path), path); }
+
+}  // namespace rightsize

@@ -1,0 +1,137 @@
+#include "sim/spec/model_spec.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace rightsize {
+
+int64_t ModelSpec::NumLayersOfKind(AttentionKind kind) const {
+  return std::count(layer_attention.begin(), layer_attention.end(), kind);
+}
+
+int64_t ModelSpec::AttendedTokens(AttentionKind kind, int64_t context_tokens) const {
+  switch (kind) {
+    case AttentionKind::kFull:
+      return context_tokens;
+    case AttentionKind::kSlidingWindow:
+      return std::min(context_tokens, sliding_window_tokens);
+    case AttentionKind::kLinear:
+      return 0;
+  }
+  return context_tokens;
+}
+
+std::string ToString(AttentionKind kind) {
+  switch (kind) {
+    case AttentionKind::kFull:
+      return "full";
+    case AttentionKind::kSlidingWindow:
+      return "sliding";
+    case AttentionKind::kLinear:
+      return "linear";
+  }
+  return "?";
+}
+
+int64_t AttentionParamsPerLayer(const ModelSpec& m) {
+  const int64_t h = m.d_model, q = m.QueryDim(), kv = m.KvDim();
+  int64_t params = h * q + 2 * h * kv + q * h;
+  if (m.qkv_bias) params += q + 2 * kv;
+  if (m.o_bias) params += h;
+  if (m.qk_norm) params += 2 * m.head_dim;
+  if (m.attention_sinks) params += m.num_heads;
+  return params;
+}
+
+namespace {
+
+int64_t MlpParams(const ModelSpec& m, int64_t width, bool bias) {
+  const int64_t h = m.d_model;
+  if (m.mlp == MlpKind::kGated) return 3 * h * width + (bias ? 2 * width + h : 0);
+  return 2 * h * width + (bias ? width + h : 0);
+}
+
+}  // namespace
+
+int64_t DenseMlpParamsPerLayer(const ModelSpec& m) { return MlpParams(m, m.d_ff, m.mlp_bias); }
+
+int64_t ExpertParams(const ModelSpec& m) {
+  if (!m.moe) return 0;
+  return MlpParams(m, m.moe->expert_d_ff, m.moe->expert_bias);
+}
+
+int64_t ParamCounts::Total() const {
+  return embedding + lm_head + attention + dense_mlp + routed_experts + shared_experts + router +
+         norms;
+}
+
+int64_t ParamCounts::Active() const {
+  return embedding + lm_head + attention + dense_mlp + active_routed_experts + shared_experts +
+         router + norms;
+}
+
+int64_t ParamCounts::ActiveMatmul() const {
+  return attention + dense_mlp + active_routed_experts + shared_experts + router + output_matmul;
+}
+
+ParamCounts CountParams(const ModelSpec& m) {
+  ParamCounts counts;
+  const int64_t layers = m.num_layers, h = m.d_model;
+  counts.embedding = m.vocab_size * h;
+  counts.lm_head = m.tied_embeddings ? 0 : m.vocab_size * h;
+  counts.output_matmul = m.vocab_size * h;
+  counts.attention = layers * AttentionParamsPerLayer(m);
+  const int64_t norm_size = m.norm == NormKind::kLayerNorm ? 2 * h : h;
+  counts.norms = layers * m.norms_per_layer * norm_size + norm_size;  // + final norm
+  if (m.moe) {
+    const MoeSpec& moe = *m.moe;
+    const int64_t expert = ExpertParams(m);
+    counts.routed_experts = layers * moe.num_experts * expert;
+    counts.active_routed_experts = layers * moe.num_active_experts * expert;
+    counts.shared_experts =
+        layers * (moe.num_shared_experts * MlpParams(m, moe.shared_expert_d_ff, false) +
+                  (moe.shared_expert_gate ? h : 0));
+    counts.router = layers * (h * moe.num_experts + (moe.router_bias ? moe.num_experts : 0));
+  } else {
+    counts.dense_mlp = layers * DenseMlpParamsPerLayer(m);
+  }
+  return counts;
+}
+
+bool Validate(const ModelSpec& m, std::string* why) {
+  auto fail = [&](const std::string& message) {
+    if (why) *why = message;
+    return false;
+  };
+  if (m.num_layers <= 0) return fail("num_layers must be positive");
+  if (m.d_model <= 0) return fail("d_model must be positive");
+  if (m.num_heads <= 0 || m.num_kv_heads <= 0) return fail("head counts must be positive");
+  if (m.num_heads % m.num_kv_heads != 0) {
+    return fail(fmt::format("num_heads {} is not a multiple of num_kv_heads {}", m.num_heads,
+                            m.num_kv_heads));
+  }
+  if (m.head_dim <= 0) return fail("head_dim must be positive");
+  if (m.vocab_size <= 0) return fail("vocab_size must be positive");
+  if (!m.moe && m.d_ff <= 0) return fail("d_ff must be positive for a dense model");
+  if (static_cast<int64_t>(m.layer_attention.size()) != m.num_layers) {
+    return fail("layer_attention must have one entry per layer");
+  }
+  if (m.NumLayersOfKind(AttentionKind::kSlidingWindow) > 0 && m.sliding_window_tokens <= 0) {
+    return fail("sliding_window_tokens must be positive when a layer uses sliding attention");
+  }
+  if (m.moe) {
+    const MoeSpec& moe = *m.moe;
+    if (moe.num_experts < 2) return fail("moe.num_experts must be at least 2");
+    if (moe.num_active_experts < 1 || moe.num_active_experts > moe.num_experts) {
+      return fail("moe.num_active_experts must be in [1, num_experts]");
+    }
+    if (moe.expert_d_ff <= 0) return fail("moe.expert_d_ff must be positive");
+    if (moe.num_shared_experts > 0 && moe.shared_expert_d_ff <= 0) {
+      return fail("moe.shared_expert_d_ff must be positive when there are shared experts");
+    }
+  }
+  return true;
+}
+
+}  // namespace rightsize

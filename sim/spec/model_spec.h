@@ -1,0 +1,109 @@
+// ModelSpec: the architecture of a transformer language model, and exact parameter counts.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rightsize {
+
+enum class AttentionKind {
+  kFull,           // causal attention over the whole context
+  kSlidingWindow,  // causal attention over the last sliding_window_tokens
+  kLinear,         // linear attention / recurrent state: no KV cache, constant state
+};
+
+enum class MlpKind { kGated, kPlain };     // gated: 3 matrices (SwiGLU / GeGLU); plain: 2
+enum class NormKind { kRmsNorm, kLayerNorm };  // RMSNorm: weight only; LayerNorm: weight + bias
+
+struct MoeSpec {
+  int64_t num_experts = 0;         // routed experts per MoE layer, >= 2
+  int64_t num_active_experts = 0;  // experts each token is routed to, 1..num_experts
+  int64_t expert_d_ff = 0;         // hidden width of one routed expert
+  int64_t num_shared_experts = 0;  // always-on experts (Qwen2-MoE, DeepSeek), >= 0
+  int64_t shared_expert_d_ff = 0;  // hidden width of one shared expert
+  bool shared_expert_gate = false; // sigmoid gate (d_model x 1) on the shared expert output
+  bool router_bias = false;
+  bool expert_bias = false;        // biases on the expert projections (gpt-oss)
+};
+
+struct ModelSpec {
+  // Identity and provenance.
+  std::string id;        // catalogue id, e.g. "llama-3-8b"
+  std::string name;      // display name
+  std::string family;
+  std::string hf_repo;
+  std::string source;    // where the architecture numbers come from
+  std::string notes;
+  std::optional<double> published_params;         // total, as stated by the model card
+  std::optional<double> published_active_params;  // MoE only
+  std::string published_params_source;
+
+  // Shapes.
+  int64_t num_layers = 0;
+  int64_t d_model = 0;
+  int64_t num_heads = 0;
+  int64_t num_kv_heads = 0;  // == num_heads: MHA; 1: MQA; otherwise GQA
+  int64_t head_dim = 0;
+  int64_t d_ff = 0;          // dense MLP width (0 for all-MoE models)
+  int64_t vocab_size = 0;
+  bool tied_embeddings = false;
+  MlpKind mlp = MlpKind::kGated;
+  NormKind norm = NormKind::kRmsNorm;
+  int64_t norms_per_layer = 2;
+  bool qkv_bias = false;
+  bool o_bias = false;
+  bool mlp_bias = false;
+  bool qk_norm = false;          // per-head RMSNorm on q and k (Qwen3)
+  bool attention_sinks = false;  // learned per-head sink logit (gpt-oss)
+  int64_t max_context_tokens = 0;
+  // One entry per layer (the YAML pattern repeated).
+  std::vector<AttentionKind> layer_attention;
+  int64_t sliding_window_tokens = 0;  // > 0 when any layer is kSlidingWindow
+  std::optional<MoeSpec> moe;         // set for mixture-of-experts models (every layer MoE)
+
+  int64_t QueryDim() const { return num_heads * head_dim; }
+  int64_t KvDim() const { return num_kv_heads * head_dim; }
+  bool IsMoe() const { return moe.has_value(); }
+  int64_t NumLayersOfKind(AttentionKind kind) const;
+  // Tokens of context a layer attends to when the sequence holds context_tokens.
+  int64_t AttendedTokens(AttentionKind kind, int64_t context_tokens) const;
+};
+
+// Exact parameter counts by component (integers held in int64; the largest models are ~1e12).
+struct ParamCounts {
+  int64_t embedding = 0;      // input token embedding
+  int64_t lm_head = 0;        // output projection (0 when tied)
+  int64_t attention = 0;      // all layers: q, k, v, o (+ biases, qk-norm, sinks)
+  int64_t dense_mlp = 0;      // all layers
+  int64_t routed_experts = 0; // all experts of all layers
+  int64_t active_routed_experts = 0;  // the num_active_experts a token uses, all layers
+  int64_t shared_experts = 0;
+  int64_t router = 0;
+  int64_t norms = 0;
+  // Parameters of the output projection multiply (vocab x d_model), counted once in the totals
+  // above (as lm_head, or as the embedding when tied).
+  int64_t output_matmul = 0;
+
+  int64_t Total() const;
+  // Parameters one token touches, embedding table included (Mixtral's 12.88B convention).
+  int64_t Active() const;
+  // Parameters in matrix multiplies one token performs: Active() less the input embedding
+  // (a table lookup) and norms. 2 x this is the forward FLOPs per token before attention.
+  int64_t ActiveMatmul() const;
+};
+
+ParamCounts CountParams(const ModelSpec& model);
+
+// Parameters of one layer's attention projections, one dense MLP, one expert.
+int64_t AttentionParamsPerLayer(const ModelSpec& model);
+int64_t ExpertParams(const ModelSpec& model);  // one routed expert
+int64_t DenseMlpParamsPerLayer(const ModelSpec& model);
+
+// Checks shapes for consistency; on failure fills *why and returns false.
+bool Validate(const ModelSpec& model, std::string* why);
+
+std::string ToString(AttentionKind kind);
+
+}  // namespace rightsize

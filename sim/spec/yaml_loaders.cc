@@ -1,0 +1,171 @@
+#include "sim/spec/yaml_loaders.h"
+
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "sim/util/strings.h"
+#include "sim/util/yaml_reader.h"
+
+namespace rightsize {
+namespace {
+
+constexpr int64_t kMaxCount = int64_t{1} << 40;
+constexpr double kHuge = std::numeric_limits<double>::max();
+
+AttentionKind ParseAttentionKind(const std::string& text, const SourceLocation& where) {
+  const std::string lower = ToLower(text);
+  if (lower == "full") return AttentionKind::kFull;
+  if (lower == "sliding") return AttentionKind::kSlidingWindow;
+  if (lower == "linear") return AttentionKind::kLinear;
+  throw InputError(where, "unknown attention kind '" + text + "' (valid: full, sliding, linear)");
+}
+
+template <typename Enum>
+Enum ParseChoice(YamlReader& r, const std::string& key,
+                 std::initializer_list<std::pair<const char*, Enum>> choices,
+                 std::optional<Enum> fallback = std::nullopt) {
+  if (fallback && !r.Has(key)) {
+    r.OptionalString(key, "");
+    return *fallback;
+  }
+  const std::string value = ToLower(r.RequiredString(key));
+  std::string valid;
+  for (const auto& [name, e] : choices) {
+    if (value == name) return e;
+    valid += (valid.empty() ? "" : ", ") + std::string(name);
+  }
+  throw InputError(r.Where(key), "unknown value '" + value + "' (valid: " + valid + ")");
+}
+
+void ThrowIfInvalid(bool ok, const std::string& why, const SourceLocation& where) {
+  if (!ok) throw InputError(where, why);
+}
+
+}  // namespace
+
+ModelSpec ParseModelSpec(const YAML::Node& root, const std::string& file) {
+  YamlReader r(root, file);
+  ModelSpec m;
+  m.id = r.RequiredString("id");
+  m.name = r.RequiredString("name");
+  m.family = r.OptionalString("family", "");
+  m.hf_repo = r.OptionalString("hf_repo", "");
+  m.source = r.RequiredString("source");
+  m.notes = r.OptionalString("notes", "");
+  m.published_params = r.MaybeDouble("published_params", 1, kHuge);
+  m.published_active_params = r.MaybeDouble("published_active_params", 1, kHuge);
+  m.published_params_source = r.OptionalString("published_params_source", "");
+
+  YamlReader a = r.Child("architecture");
+  m.num_layers = a.RequiredInt("num_layers", 1, 100000);
+  m.d_model = a.RequiredInt("d_model", 1, kMaxCount);
+  m.num_heads = a.RequiredInt("num_heads", 1, 100000);
+  m.num_kv_heads = a.RequiredInt("num_kv_heads", 1, 100000);
+  m.head_dim = a.RequiredInt("head_dim", 1, 100000);
+  m.d_ff = a.RequiredInt("d_ff", 0, kMaxCount);
+  m.vocab_size = a.RequiredInt("vocab_size", 1, kMaxCount);
+  m.tied_embeddings = a.RequiredBool("tied_embeddings");
+  m.mlp = ParseChoice<MlpKind>(a, "mlp", {{"gated", MlpKind::kGated}, {"plain", MlpKind::kPlain}});
+  m.norm = ParseChoice<NormKind>(
+      a, "norm", {{"rmsnorm", NormKind::kRmsNorm}, {"layernorm", NormKind::kLayerNorm}});
+  m.norms_per_layer = a.OptionalInt("norms_per_layer", 2, 0, 16);
+  m.qkv_bias = a.OptionalBool("qkv_bias", false);
+  m.o_bias = a.OptionalBool("o_bias", false);
+  m.mlp_bias = a.OptionalBool("mlp_bias", false);
+  m.qk_norm = a.OptionalBool("qk_norm", false);
+  m.attention_sinks = a.OptionalBool("attention_sinks", false);
+  m.max_context_tokens = a.RequiredInt("max_context_tokens", 1, kMaxCount);
+  std::vector<std::string> pattern = a.OptionalStringList("layer_pattern");
+  if (pattern.empty()) pattern = {"full"};
+  std::vector<AttentionKind> kinds;
+  for (const auto& entry : pattern) kinds.push_back(ParseAttentionKind(entry, a.Where("layer_pattern")));
+  for (int64_t layer = 0; layer < m.num_layers; ++layer) {
+    m.layer_attention.push_back(kinds[layer % kinds.size()]);
+  }
+  m.sliding_window_tokens = a.OptionalInt("sliding_window_tokens", 0, 0, kMaxCount);
+  if (a.Has("moe")) {
+    YamlReader e = a.Child("moe");
+    MoeSpec moe;
+    moe.num_experts = e.RequiredInt("num_experts", 2, 1 << 20);
+    moe.num_active_experts = e.RequiredInt("num_active_experts", 1, 1 << 20);
+    moe.expert_d_ff = e.RequiredInt("expert_d_ff", 1, kMaxCount);
+    moe.num_shared_experts = e.OptionalInt("num_shared_experts", 0, 0, 1 << 20);
+    moe.shared_expert_d_ff = e.OptionalInt("shared_expert_d_ff", 0, 0, kMaxCount);
+    moe.shared_expert_gate = e.OptionalBool("shared_expert_gate", false);
+    moe.router_bias = e.OptionalBool("router_bias", false);
+    moe.expert_bias = e.OptionalBool("expert_bias", false);
+    e.RejectUnknownKeys();
+    m.moe = moe;
+  }
+  a.RejectUnknownKeys();
+  r.RejectUnknownKeys();
+  std::string why;
+  ThrowIfInvalid(Validate(m, &why), why, {file, LineOf(root["architecture"]), "architecture"});
+  return m;
+}
+
+HardwareSpec ParseHardwareSpec(const YAML::Node& root, const std::string& file) {
+  YamlReader r(root, file);
+  HardwareSpec h;
+  h.id = r.RequiredString("id");
+  h.name = r.RequiredString("name");
+  h.vendor = r.RequiredString("vendor");
+  h.kind = ParseChoice<DeviceKind>(
+      r, "kind", {{"gpu", DeviceKind::kGpu}, {"cpu", DeviceKind::kCpu}, {"soc", DeviceKind::kSoc}});
+  h.source = r.RequiredString("source");
+  h.notes = r.OptionalString("notes", "");
+  h.memory_bytes = r.RequiredDouble("memory_bytes", 1, kHuge);
+  h.memory_bandwidth_bytes_per_s = r.RequiredDouble("memory_bandwidth_bytes_per_s", 1, kHuge);
+  YamlReader peaks = r.Child("peak_flops_per_s");
+  for (const auto& name : PrecisionNames()) {
+    if (peaks.Has(name)) {
+      h.peak_flops_per_s[ParsePrecision(name, peaks.Where(name))] =
+          peaks.RequiredDouble(name, 1, kHuge);
+    }
+  }
+  peaks.RejectUnknownKeys();
+  h.link_bandwidth_bytes_per_s = r.OptionalDouble("link_bandwidth_bytes_per_s", 0, 0, kHuge);
+  h.link_kind = r.OptionalString("link_kind", "none");
+  h.tdp_w = r.OptionalDouble("tdp_w", 0, 0, 1e6);
+  if (r.Has("cpu")) {
+    YamlReader c = r.Child("cpu");
+    CpuSpec cpu;
+    cpu.cores = static_cast<int>(c.RequiredInt("cores", 1, 100000));
+    cpu.simd_bits = static_cast<int>(c.OptionalInt("simd_bits", 0, 0, 4096));
+    cpu.memory_channels = static_cast<int>(c.OptionalInt("memory_channels", 0, 0, 1024));
+    cpu.clock_hz = c.OptionalDouble("clock_hz", 0, 0, 1e11);
+    c.RejectUnknownKeys();
+    h.cpu = cpu;
+  }
+  r.RejectUnknownKeys();
+  std::string why;
+  ThrowIfInvalid(Validate(h, &why), why, {file, 1, h.id});
+  return h;
+}
+
+PriceSpec ParsePriceSpec(const YAML::Node& root, const std::string& file) {
+  YamlReader r(root, file);
+  PriceSpec p;
+  p.id = r.RequiredString("id");
+  p.hardware_id = r.RequiredString("hardware");
+  p.usd_per_hour = r.RequiredDouble("usd_per_hour", 0, 1e7);
+  p.kind = r.RequiredString("kind");
+  p.date = r.RequiredString("date");
+  p.source = r.RequiredString("source");
+  p.notes = r.OptionalString("notes", "");
+  r.RejectUnknownKeys();
+  return p;
+}
+
+ModelSpec LoadModelSpecYaml(const std::string& path) {
+  return ParseModelSpec(LoadYamlFile(path), path);
+}
+HardwareSpec LoadHardwareSpecYaml(const std::string& path) {
+  return ParseHardwareSpec(LoadYamlFile(path), path);
+}
+PriceSpec LoadPriceSpecYaml(const std::string& path) {
+  return ParsePriceSpec(LoadYamlFile(path), path);
+}
+
+}  // namespace rightsize

@@ -1,0 +1,49 @@
+// A small RFC 4180 CSV reader that keeps each row's line number for error messages, and a
+// writer that quotes only when needed.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/util/error.h"
+
+namespace rightsize {
+
+struct CsvRow {
+  int line = 0;  // 1-based line in the file where the row starts
+  std::vector<std::string> fields;
+};
+
+class CsvTable {
+ public:
+  // Parses text; has_header=false gives columns named "0", "1", ...
+  static CsvTable Parse(const std::string& text, const std::string& file_label,
+                        bool has_header = true);
+  static CsvTable Load(const std::string& path, bool has_header = true);
+
+  const std::string& file() const { return file_; }
+  const std::vector<std::string>& header() const { return header_; }
+  const std::vector<CsvRow>& rows() const { return rows_; }
+  bool HasColumn(const std::string& name) const { return column_index_.count(name) > 0; }
+  // Throws InputError naming the file if the column is absent.
+  int ColumnIndex(const std::string& name) const;
+
+  // Cell accessors; errors name file:line: column.
+  const std::string& Cell(const CsvRow& row, const std::string& column) const;
+  double Number(const CsvRow& row, const std::string& column) const;  // finite
+  std::optional<double> MaybeNumber(const CsvRow& row, const std::string& column) const;
+  SourceLocation Where(const CsvRow& row, const std::string& column) const;
+
+ private:
+  std::string file_;
+  std::vector<std::string> header_;
+  std::map<std::string, int> column_index_;
+  std::vector<CsvRow> rows_;
+};
+
+std::string CsvEscape(const std::string& field);
+std::string CsvLine(const std::vector<std::string>& fields);
+
+}  // namespace rightsize

@@ -1,0 +1,63 @@
+#include "sim/util/file_io.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "sim/util/error.h"
+
+namespace rightsize {
+
+std::string ReadTextFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError({path, 0, ""}, "cannot open file");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+void WriteFileAtomically(const std::string& path, const std::string& contents) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  if (target.has_parent_path()) {
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    if (ec) throw IoError(fmt::format("{}: cannot create folder: {}", path, ec.message()));
+  }
+  const std::string temp = fmt::format("{}.tmp.{}", path, ::getpid());
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) throw IoError(fmt::format("{}: cannot write temporary file {}", path, temp));
+    out << contents;
+    out.flush();
+    if (!out) {
+      std::remove(temp.c_str());
+      throw IoError(fmt::format("{}: write failed", path));
+    }
+  }
+  std::error_code ec;
+  fs::rename(temp, target, ec);
+  if (ec) {
+    std::remove(temp.c_str());
+    throw IoError(fmt::format("{}: cannot rename temporary file: {}", path, ec.message()));
+  }
+}
+
+std::string HashString(const std::string& text) {
+  // FNV-1a 64-bit: http://www.isthe.com/chongo/tech/comp/fnv/ (public domain algorithm).
+  uint64_t hash = 14695981039346656037ull;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return fmt::format("fnv1a64:{:016x}", hash);
+}
+
+std::string HashFileContents(const std::string& path) { return HashString(ReadTextFile(path)); }
+
+}  // namespace rightsize

@@ -1,0 +1,16 @@
+// Whole-file reads and atomic writes (write a temp file beside the target, then rename), so a
+// failed run never leaves a half-written output behind.
+#pragma once
+
+#include <string>
+
+namespace rightsize {
+
+std::string ReadTextFile(const std::string& path);  // throws InputError if unreadable
+void WriteFileAtomically(const std::string& path, const std::string& contents);  // IoError
+// Hex SHA-256-free content hash (FNV-1a 64) of a file's bytes, recorded in outputs so a result
+// names the exact inputs it came from.
+std::string HashFileContents(const std::string& path);
+std::string HashString(const std::string& text);
+
+}  // namespace rightsize

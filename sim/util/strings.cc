@@ -1,0 +1,75 @@
+#include "sim/util/strings.h"
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+
+namespace rightsize {
+
+std::string ToLower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+std::string Trim(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return "";
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return text.substr(first, last - first + 1);
+}
+
+std::vector<std::string> Split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(text);
+  while (std::getline(in, part, separator)) parts.push_back(part);
+  if (!text.empty() && text.back() == separator) parts.emplace_back();
+  return parts;
+}
+
+int EditDistance(const std::string& a_in, const std::string& b_in) {
+  const std::string a = ToLower(a_in), b = ToLower(b_in);
+  std::vector<int> previous(b.size() + 1), current(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) previous[j] = static_cast<int>(j);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    current[0] = static_cast<int>(i);
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const int substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
+    }
+    std::swap(previous, current);
+  }
+  return previous[b.size()];
+}
+
+std::vector<std::string> ClosestMatches(const std::string& query,
+                                        const std::vector<std::string>& candidates,
+                                        int max_count) {
+  const std::string q = ToLower(query);
+  std::vector<std::pair<int, std::string>> scored;
+  for (const auto& c : candidates) {
+    const bool contains = ToLower(c).find(q) != std::string::npos ||
+                          q.find(ToLower(c)) != std::string::npos;
+    const int distance = EditDistance(q, c);
+    const int limit = std::max<int>(3, static_cast<int>(q.size()) / 2);
+    if (contains || distance <= limit) scored.emplace_back(contains ? -1 : distance, c);
+  }
+  std::sort(scored.begin(), scored.end());
+  std::vector<std::string> out;
+  for (const auto& [score, name] : scored) {
+    if (static_cast<int>(out.size()) >= max_count) break;
+    out.push_back(name);
+  }
+  return out;
+}
+
+std::string DidYouMean(const std::string& query, const std::vector<std::string>& candidates) {
+  const auto matches = ClosestMatches(query, candidates);
+  if (matches.empty()) return "";
+  std::string out = "did you mean: ";
+  for (size_t i = 0; i < matches.size(); ++i) out += (i ? ", " : "") + matches[i];
+  return out + "?";
+}
+
+}  // namespace rightsize

@@ -1,0 +1,78 @@
+// Workload: what is run (inference, training, fine-tuning), on how many tokens, at which
+// precisions, split how over devices.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "sim/spec/precision.h"
+
+namespace rightsize {
+
+enum class Mode {
+  kInference,      // prefill the prompt, then decode gen_tokens
+  kTraining,       // full-parameter training / fine-tuning with Adam, mixed precision
+  kFinetuneLora,   // frozen base in the weight precision + trainable LoRA adapters
+  kFinetuneQlora,  // frozen base in NF4 + LoRA adapters (Dettmers et al. 2023)
+};
+
+// Which step of a mode a cost is asked for.
+enum class Phase { kPrefill, kDecode, kTrainStep };
+
+enum class Recompute { kNone, kSelective, kFull };  // activation recomputation (Korthikanti 2022)
+
+struct Parallelism {
+  int tensor = 1;    // TP degree: splits every layer's matrices
+  int pipeline = 1;  // PP degree: splits the layers into stages
+  int expert = 1;    // EP degree: splits the routed experts
+  int data = 1;      // DP degree: replicas (ZeRO shards training state over these)
+  int Devices() const { return tensor * pipeline * expert * data; }
+};
+
+struct Workload {
+  Mode mode = Mode::kInference;
+  int64_t batch = 1;          // sequences processed together, >= 1
+  int64_t prompt_tokens = 512;  // per sequence (training: the sequence length)
+  int64_t gen_tokens = 128;   // generated per sequence (inference only)
+  Precision weights = Precision::kBf16;
+  Precision activations = Precision::kBf16;
+  Precision kv_cache = Precision::kBf16;
+  Parallelism parallel;
+  // Training / fine-tuning.
+  int zero_stage = 0;          // ZeRO stage 0..3 (Rajbhandari et al. 2020) over parallel.data
+  Recompute recompute = Recompute::kSelective;
+  int64_t lora_rank = 16;      // adapter rank r, on every linear layer of every block
+  // Fraction of device memory the engine may use (vLLM's gpu_memory_utilization; its default is
+  // 0.9), the rest is left to the runtime.
+  double memory_utilization = 0.9;
+  std::string engine;          // free text, e.g. "vllm", "llama.cpp"
+
+  int64_t ContextTokens() const { return prompt_tokens + gen_tokens; }
+};
+
+// One step the cost model prices: `batch` sequences each adding `new_tokens` tokens after
+// `past_tokens` already in the KV cache.
+struct Step {
+  Phase phase = Phase::kPrefill;
+  int64_t batch = 1;
+  int64_t new_tokens = 1;
+  int64_t past_tokens = 0;
+};
+
+Step PrefillStep(const Workload& w);
+// Decode step for the token at position past_tokens (past_tokens >= prompt_tokens).
+Step DecodeStep(const Workload& w, int64_t past_tokens);
+Step TrainStep(const Workload& w);
+
+bool Validate(const Workload& w, std::string* why);
+std::string ToString(Mode mode);
+Mode ParseMode(const std::string& text);          // infer | train | finetune-lora | finetune-qlora
+Recompute ParseRecompute(const std::string& text);  // none | selective | full
+bool IsTrainingMode(Mode mode);
+
+}  // namespace rightsize
+
+namespace rightsize {
+// The precision the (frozen) base weights are stored in: NF4 for QLoRA, else w.weights.
+Precision BaseWeightPrecision(const Workload& w);
+}  // namespace rightsize
