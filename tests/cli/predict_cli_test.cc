@@ -1,0 +1,81 @@
+// End-to-end: the rightsize binary's predict and list commands, outputs and error exits.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/run_binary.h"
+
+using rightsize::testing::RunRightsize;
+using Catch::Matchers::Contains;
+
+namespace {
+const std::string kFixtures = std::string(RIGHTSIZE_SOURCE_DIR) + "/tests/fixtures/";
+}
+
+TEST_CASE("predict --format json gives unit-suffixed keys and the KV size") {
+  const auto r = RunRightsize("predict --model llama-3-8b --hardware rtx-4090 --format json");
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(r.output);
+  CHECK(j["model"]["kv_cache_bytes_per_token"].get<double>() == 131072.0);
+  CHECK(j["memory"]["fits"].get<bool>());
+  CHECK(j["memory"]["weights_bytes"].get<double>() > 16e9);
+  CHECK(j["schema_version"].get<int>() >= 1);
+}
+
+TEST_CASE("predict accepts a config.json path, and csv / table formats") {
+  const auto csv = RunRightsize("predict --model " + kFixtures + "hf_configs/qwen2.5-7b/config.json --hardware rtx-4090 --format csv");
+  REQUIRE(csv.exit_code == 0);
+  CHECK_THAT(csv.output, Contains("model.total_params"));
+  CHECK_THAT(csv.output, Contains("7615616512"));
+  const auto table = RunRightsize("predict --model qwen2.5-7b --hardware h100-sxm5-80gb");
+  REQUIRE(table.exit_code == 0);
+  CHECK_THAT(table.output, Contains("memory.fits"));
+}
+
+TEST_CASE("a full fine-tune that does not fit is answered as infeasible with the reason") {
+  const auto r = RunRightsize("predict --model llama-2-7b --hardware rtx-4090 --mode train --batch 1 --prompt-tokens 2048 --format json");
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(r.output);
+  CHECK_FALSE(j["memory"]["fits"].get<bool>());
+  CHECK_THAT(j["memory"]["reason"].get<std::string>(), Contains("out of memory"));
+}
+
+TEST_CASE("bad input gives a one-line error and a non-zero exit code") {
+  struct Case {
+    std::string args;
+    std::string expected;
+  };
+  const Case cases[] = {
+      {"predict --model llama-3-8 --hardware rtx-4090", "did you mean"},
+      {"predict --model llama-3-8b --hardware rtx-4091", "unknown hardware id 'rtx-4091'"},
+      {"predict --model " + kFixtures + "bad_specs/missing-key.yaml --hardware rtx-4090",
+       "missing-key.yaml:5: architecture.d_model: missing required key"},
+      {"predict --model " + kFixtures + "bad_specs/nan-size.yaml --hardware rtx-4090", "finite"},
+      {"predict --model " + kFixtures + "hf_configs/mamba/config.json --hardware rtx-4090",
+       "config.json:2: architectures: unsupported architecture"},
+      {"predict --model llama-3-8b --hardware rtx-4090 --batch -4", "batch must be >= 1"},
+      {"predict --model llama-3-8b --hardware rtx-4090 --weights fp5", "unknown precision 'fp5'"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.args);
+    const auto r = RunRightsize(c.args);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Contains(c.expected));
+    CHECK_THAT(r.output, Contains("rightsize: error:"));
+  }
+}
+
+TEST_CASE("list models and hardware show the catalogue") {
+  const auto models = RunRightsize("list models --format csv");
+  REQUIRE(models.exit_code == 0);
+  CHECK_THAT(models.output, Contains("mixtral-8x7b"));
+  const auto hw = RunRightsize("list hardware");
+  REQUIRE(hw.exit_code == 0);
+  CHECK_THAT(hw.output, Contains("h100-sxm5-80gb"));
+}
+
+TEST_CASE("the default study runs") {
+  const auto r = RunRightsize(std::string("run ") + RIGHTSIZE_SOURCE_DIR + "/examples/default-study.yaml");
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.output, Contains("qwen2.5-7b"));
+}

@@ -1,0 +1,120 @@
+// Memory: the KV cache, weights, training state and the fits-in-memory verdict.
+#include <catch2/catch.hpp>
+
+#include "sim/cost/memory.h"
+#include "sim/spec/catalog.h"
+
+using namespace rightsize;
+
+namespace {
+const ModelSpec& Model(const std::string& id) { return Catalog::Default().Model(id); }
+const HardwareSpec& Hw(const std::string& id) { return Catalog::Default().Hardware(id); }
+}  // namespace
+
+TEST_CASE("Llama-3-8B KV cache in bf16 is 131,072 bytes per token") {
+  CHECK(KvCacheBytesPerToken(Model("llama-3-8b"), Precision::kBf16) == 131072.0);
+  // fp8 KV halves it.
+  CHECK(KvCacheBytesPerToken(Model("llama-3-8b"), Precision::kFp8) == 65536.0);
+}
+
+TEST_CASE("a 32k-token context: Llama-3-8B holds 4 GiB of KV, Qwen2-7B (4 KV heads, 28 layers) 1.75 GiB") {
+  // 32768 tokens x 2 (K,V) x layers x kv_heads x head_dim x 2 bytes.
+  CHECK(KvCacheBytesPerSequence(Model("llama-3-8b"), Precision::kBf16, 32768) ==
+        32768.0 * 2 * 32 * 8 * 128 * 2);
+  CHECK(KvCacheBytesPerSequence(Model("qwen2-7b"), Precision::kBf16, 32768) ==
+        32768.0 * 2 * 28 * 4 * 128 * 2);
+}
+
+TEST_CASE("a sliding-window model's KV stops growing at its window") {
+  const ModelSpec& mistral = Model("mistral-7b-v0.1");
+  REQUIRE(mistral.sliding_window_tokens > 0);
+  const double at_window = KvCacheBytesPerSequence(mistral, Precision::kBf16, mistral.sliding_window_tokens);
+  CHECK(KvCacheBytesPerSequence(mistral, Precision::kBf16, 4 * mistral.sliding_window_tokens) == at_window);
+  CHECK(KvCacheBytesPerSequence(mistral, Precision::kBf16, mistral.sliding_window_tokens / 2) ==
+        Approx(at_window / 2));
+  // Gemma-2 alternates sliding and full layers: past the window only the full half grows.
+  const ModelSpec& gemma = Model("gemma-2-9b");
+  const int64_t w = gemma.sliding_window_tokens;
+  const double growth = KvCacheBytesPerSequence(gemma, Precision::kBf16, 3 * w) -
+                        KvCacheBytesPerSequence(gemma, Precision::kBf16, 2 * w);
+  CHECK(growth == Approx(w * 2.0 * gemma.NumLayersOfKind(AttentionKind::kFull) *
+                         gemma.num_kv_heads * gemma.head_dim * 2.0));
+}
+
+TEST_CASE("a 7B model in bf16 fits an RTX 4090 (24 GB) for inference at a 4k context") {
+  for (const char* id : {"llama-2-7b", "mistral-7b-v0.1", "qwen2.5-7b"}) {
+    INFO(id);
+    Workload w;
+    w.prompt_tokens = 3584;
+    w.gen_tokens = 512;
+    const FitVerdict v = CheckFit(Model(id), Hw("rtx-4090"), w);
+    CHECK(v.fits);
+    CHECK(v.max_context_tokens >= 4096);
+  }
+}
+
+TEST_CASE("a 7B QLoRA fine-tune fits a 24 GB card; a full bf16 Adam fine-tune does not") {
+  Workload qlora;
+  qlora.mode = Mode::kFinetuneQlora;
+  qlora.batch = 1;
+  qlora.prompt_tokens = 2048;
+  qlora.recompute = Recompute::kFull;  // gradient checkpointing, as the QLoRA paper trains
+  const FitVerdict ok = CheckFit(Model("llama-2-7b"), Hw("rtx-4090"), qlora);
+  CHECK(ok.fits);
+  CHECK(ok.breakdown.weights_bytes < 4.0e9);  // 6.74B x 4.127 bits
+
+  Workload full = qlora;
+  full.mode = Mode::kTraining;
+  const FitVerdict no = CheckFit(Model("llama-2-7b"), Hw("rtx-4090"), full);
+  CHECK_FALSE(no.fits);
+  CHECK(no.largest_component == "optimizer_state");
+  CHECK(no.shortfall_bytes > 80e9);  // 16 bytes/param x 6.74B = 108 GB vs 21.6 GB usable
+  CHECK(no.reason.find("out of memory on rtx-4090") != std::string::npos);
+}
+
+TEST_CASE("a 70B model does not fit one H100 in bf16 but fits 4 with TP=4; ZeRO shards state") {
+  Workload w;
+  const FitVerdict one = CheckFit(Model("llama-3-70b"), Hw("h100-sxm5-80gb"), w);
+  CHECK_FALSE(one.fits);
+  CHECK(one.largest_component == "weights");
+  CHECK(one.max_batch == 0);
+  w.parallel.tensor = 4;
+  const FitVerdict four = CheckFit(Model("llama-3-70b"), Hw("h100-sxm5-80gb"), w);
+  CHECK(four.fits);
+  CHECK(four.breakdown.weights_bytes == Approx(one.breakdown.weights_bytes / 4));
+  CHECK(four.max_batch > 1);
+
+  Workload train;
+  train.mode = Mode::kTraining;
+  train.parallel.data = 8;
+  const double state0 = EstimateMemoryPerDevice(Model("llama-3-8b"), train).optimizer_bytes;
+  train.zero_stage = 1;
+  CHECK(EstimateMemoryPerDevice(Model("llama-3-8b"), train).optimizer_bytes == Approx(state0 / 8));
+}
+
+TEST_CASE("weights at every supported precision scale with bits per weight") {
+  const ModelSpec& m = Model("llama-3-8b");
+  const double params = static_cast<double>(CountParams(m).Total());
+  CHECK(WeightBytes(m, Precision::kFp32) == params * 4);
+  CHECK(WeightBytes(m, Precision::kBf16) == params * 2);
+  CHECK(WeightBytes(m, Precision::kFp8) == params);
+  CHECK(WeightBytes(m, Precision::kInt8) == params);
+  CHECK(WeightBytes(m, Precision::kInt4) == Approx(params * 4.125 / 8));
+  CHECK(WeightBytes(m, Precision::kQ8_0) == Approx(params * 8.5 / 8));
+  CHECK(WeightBytes(m, Precision::kQ4_K_M) == Approx(params * 4.85 / 8));
+}
+
+TEST_CASE("max batch and max context are the largest values that fit") {
+  const ModelSpec& m = Model("llama-3-8b");
+  const HardwareSpec& hw = Hw("a100-sxm4-80gb");
+  Workload w;
+  w.prompt_tokens = 2048;
+  w.gen_tokens = 2048;
+  const FitVerdict v = CheckFit(m, hw, w);
+  REQUIRE(v.max_batch > 1);
+  Workload at = w, over = w;
+  at.batch = v.max_batch;
+  over.batch = v.max_batch + 1;
+  CHECK(CheckFit(m, hw, at).fits);
+  CHECK_FALSE(CheckFit(m, hw, over).fits);
+}

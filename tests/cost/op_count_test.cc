@@ -1,0 +1,70 @@
+// FLOPs per token: 2 x active matmul params + attention (Kaplan 2020; Chinchilla App. F).
+#include <catch2/catch.hpp>
+
+#include "sim/cost/op_count.h"
+#include "sim/spec/catalog.h"
+
+using namespace rightsize;
+
+namespace {
+const ModelSpec& Model(const std::string& id) { return Catalog::Default().Model(id); }
+}
+
+TEST_CASE("forward FLOPs per token at short context are about 2N") {
+  const ModelSpec& m = Model("llama-2-7b");
+  const double n = static_cast<double>(CountParams(m).Total() - CountParams(m).embedding);
+  CHECK(ForwardFlopsPerToken(m, 1) == Approx(2 * n).epsilon(0.001));
+  // Attention adds 4 x layers x context x q per token.
+  CHECK(ForwardFlopsPerToken(m, 4097) - ForwardFlopsPerToken(m, 1) ==
+        Approx(4.0 * 32 * 4096 * 4096));
+}
+
+TEST_CASE("a MoE token costs its active parameters, not its total") {
+  const ModelSpec& m = Model("mixtral-8x7b");
+  const ParamCounts counts = CountParams(m);
+  CHECK(ForwardFlopsPerToken(m, 1) < 0.3 * 2.0 * counts.Total());
+  CHECK(ForwardFlopsPerToken(m, 1) == Approx(2.0 * counts.ActiveMatmul()).epsilon(1e-3));
+}
+
+TEST_CASE("the op list of a prefill step adds up to the per-token FLOPs") {
+  const ModelSpec& m = Model("llama-3-8b");
+  Workload w;
+  w.batch = 2;
+  w.prompt_tokens = 1;
+  const StepTotals totals = Sum(CountOps(m, w, PrefillStep(w)));
+  CHECK(totals.flops == Approx(2 * ForwardFlopsPerToken(m, 1)).epsilon(0.002));
+}
+
+TEST_CASE("training costs 3x forward (+1 forward with full recompute); LoRA about 2x") {
+  const ModelSpec& m = Model("llama-3-8b");
+  Workload w;
+  w.prompt_tokens = 2048;
+  w.recompute = Recompute::kNone;
+  const double forward = Sum(CountOps(m, w, PrefillStep(w))).flops -
+                         2.0 * m.d_model * m.vocab_size;  // prefill computes logits for 1 token
+  w.mode = Mode::kTraining;
+  const double train = Sum(CountOps(m, w, TrainStep(w))).flops;
+  const double forward_logits = forward + 2.0 * m.d_model * m.vocab_size * 2048;
+  CHECK(train == Approx(3.0 * forward_logits).epsilon(0.01));
+  w.recompute = Recompute::kFull;
+  CHECK(Sum(CountOps(m, w, TrainStep(w))).flops == Approx(4.0 * forward_logits).epsilon(0.01));
+  w.mode = Mode::kFinetuneLora;
+  w.recompute = Recompute::kNone;
+  const double lora = Sum(CountOps(m, w, TrainStep(w))).flops;
+  CHECK(lora < 0.8 * train);
+  CHECK(lora > 0.6 * train);
+}
+
+TEST_CASE("sliding-window attention FLOPs stop growing past the window") {
+  const ModelSpec& m = Model("mistral-7b-v0.1");
+  const int64_t w = m.sliding_window_tokens;
+  CHECK(ForwardFlopsPerToken(m, 2 * w) == ForwardFlopsPerToken(m, 3 * w));
+  CHECK(CausalAttendedTokens(m, AttentionKind::kFull, 0, 4) == 10.0);  // 1+2+3+4
+  CHECK(CausalAttendedTokens(m, AttentionKind::kSlidingWindow, w, 2) == 2.0 * w);
+}
+
+TEST_CASE("expected distinct experts: k at one token, nearly all at large batch") {
+  const ModelSpec& m = Model("mixtral-8x7b");
+  CHECK(ExpectedDistinctExperts(m, 1) == Approx(2.0));
+  CHECK(ExpectedDistinctExperts(m, 256) == Approx(8.0).epsilon(1e-6));
+}

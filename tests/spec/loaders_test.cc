@@ -1,0 +1,91 @@
+// Bad spec files give one-line errors naming file:line: key.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "sim/spec/catalog.h"
+#include "sim/spec/yaml_loaders.h"
+#include "sim/util/error.h"
+
+using namespace rightsize;
+using Catch::Matchers::Contains;
+
+namespace {
+const std::string kFixtures = std::string(RIGHTSIZE_SOURCE_DIR) + "/tests/fixtures/";
+
+std::string LoadError(const std::string& name) {
+  try {
+    LoadModelSpecYaml(kFixtures + "bad_specs/" + name);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST_CASE("the valid fixture loads") {
+  const ModelSpec m = LoadModelSpecYaml(kFixtures + "tiny-model.yaml");
+  CHECK(m.num_layers == 2);
+  CHECK(m.layer_attention.size() == 2);
+}
+
+TEST_CASE("a missing key names the file, the mapping's line and the key") {
+  const std::string e = LoadError("missing-key.yaml");
+  CHECK_THAT(e, Contains("missing-key.yaml:5: architecture.d_model: missing required key"));
+}
+
+TEST_CASE("an unknown key is rejected with its line") {
+  CHECK_THAT(LoadError("unknown-key.yaml"), Contains("unknown-key.yaml:11: architecture.d_fff: unknown key"));
+}
+
+TEST_CASE("a negative size is rejected") {
+  CHECK_THAT(LoadError("negative-size.yaml"), Contains("negative-size.yaml:5: architecture.num_layers"));
+  CHECK_THAT(LoadError("negative-size.yaml"), Contains("outside the valid range"));
+}
+
+TEST_CASE("NaN is rejected") {
+  CHECK_THAT(LoadError("nan-size.yaml"), Contains("nan-size.yaml:6: architecture.d_model: must be a finite number"));
+}
+
+TEST_CASE("malformed YAML names the line") {
+  CHECK_THAT(LoadError("malformed.yaml"), Contains("malformed.yaml:"));
+  CHECK_THAT(LoadError("malformed.yaml"), Contains("malformed YAML"));
+}
+
+TEST_CASE("inconsistent shapes are rejected by Validate") {
+  CHECK_THAT(LoadError("bad-heads.yaml"), Contains("not a multiple of num_kv_heads"));
+}
+
+TEST_CASE("errors are one line") {
+  for (const char* name : {"missing-key.yaml", "unknown-key.yaml", "negative-size.yaml",
+                           "nan-size.yaml", "bad-heads.yaml"}) {
+    INFO(name);
+    CHECK(LoadError(name).find('\n') == std::string::npos);
+  }
+}
+
+TEST_CASE("an unknown id suggests close matches") {
+  try {
+    Catalog::Default().Model("llama-3-8");
+    FAIL("expected UnknownIdError");
+  } catch (const UnknownIdError& e) {
+    CHECK_THAT(std::string(e.what()), Contains("did you mean"));
+    CHECK_THAT(std::string(e.what()), Contains("llama-3-8b"));
+  }
+  CHECK_THROWS_AS(Catalog::Default().Hardware("h100-sxm"), UnknownIdError);
+}
+
+TEST_CASE("every hardware spec has memory, bandwidth, a peak and a source; prices name real hardware") {
+  for (const auto& [id, hw] : Catalog::Default().hardware()) {
+    INFO(id);
+    CHECK(hw.memory_bytes > 0);
+    CHECK(hw.memory_bandwidth_bytes_per_s > 0);
+    CHECK_FALSE(hw.peak_flops_per_s.empty());
+    CHECK_FALSE(hw.source.empty());
+  }
+  for (const auto& [id, price] : Catalog::Default().prices()) {
+    INFO(id);
+    CHECK(Catalog::Default().hardware().count(price.hardware_id) == 1);
+    CHECK(price.usd_per_hour > 0);
+  }
+}
