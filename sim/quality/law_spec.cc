@@ -1,0 +1,175 @@
+#include "sim/quality/law_spec.h"
+
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "sim/util/strings.h"
+#include "sim/util/yaml_reader.h"
+
+namespace rightsize {
+namespace {
+
+const std::vector<std::pair<LawForm, std::string>>& FormTable() {
+  static const std::vector<std::pair<LawForm, std::string>> table = {
+      {LawForm::kChinchilla, "chinchilla"}, {LawForm::kKaplanN, "kaplan-n"},
+      {LawForm::kKaplanD, "kaplan-d"},      {LawForm::kGadreLoss, "gadre"},
+      {LawForm::kGadreError, "gadre-error"}, {LawForm::kSigmoid, "sigmoid"},
+      {LawForm::kTransfer, "transfer"},     {LawForm::kFinetune, "finetune"},
+      {LawForm::kPtq, "ptq"},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::string LawFormName(LawForm form) {
+  for (const auto& [f, name] : FormTable()) {
+    if (f == form) return name;
+  }
+  RS_CHECK(false, "unhandled LawForm");
+  return "";
+}
+
+std::vector<std::string> AllLawFormNames() {
+  std::vector<std::string> names;
+  for (const auto& entry : FormTable()) names.push_back(entry.second);
+  return names;
+}
+
+LawForm ParseLawForm(const std::string& name, const SourceLocation& where) {
+  for (const auto& [form, form_name] : FormTable()) {
+    if (form_name == name) return form;
+  }
+  throw InputError(where, fmt::format("unknown law form '{}' (known: {}) {}", name,
+                                      fmt::join(AllLawFormNames(), ", "),
+                                      DidYouMean(name, AllLawFormNames())));
+}
+
+std::vector<std::string> LawCoefficientNames(LawForm form) {
+  switch (form) {
+    case LawForm::kChinchilla:
+      return {"e_nats", "a", "alpha", "b", "beta"};
+    case LawForm::kKaplanN:
+      return {"n_c", "alpha_n"};
+    case LawForm::kKaplanD:
+      return {"d_c", "alpha_d"};
+    case LawForm::kGadreLoss:
+      return {"a", "b", "eta", "e_nats"};
+    case LawForm::kGadreError:
+      return {"epsilon", "k", "gamma"};
+    case LawForm::kSigmoid:
+      return {"w", "x0", "ceiling", "floor"};
+    case LawForm::kTransfer:
+      return {"k", "alpha", "beta"};
+    case LawForm::kFinetune:
+      return {"a", "alpha", "beta", "e_nats"};
+    case LawForm::kPtq:
+      return {"c_t", "gamma_d", "gamma_n", "gamma_post"};
+  }
+  RS_CHECK(false, "unhandled LawForm");
+  return {};
+}
+
+double Law::Coefficient(const std::string& name) const {
+  auto it = coefficients.find(name);
+  RS_CHECK(it != coefficients.end(), "law " + id + " has no coefficient " + name);
+  return it->second;
+}
+
+Law LoadLawYaml(const std::string& path) {
+  YamlReader root(LoadYamlFile(path), path);
+  Law law;
+  law.id = root.RequiredString("id");
+  const std::string form_name = root.RequiredString("form");
+  law.form = ParseLawForm(form_name, root.Where("form"));
+  law.source = root.RequiredString("source");
+  law.equation = root.RequiredString("equation");
+  law.verification = root.OptionalString("verification", "");
+  law.notes = root.OptionalString("notes", "");
+  if (root.Has("fit")) root.Raw("fit");  // free-form description of the procedure
+  const double kHuge = std::numeric_limits<double>::max();
+  YamlReader coefficients = root.Child("coefficients");
+  for (const std::string& name : LawCoefficientNames(law.form)) {
+    law.coefficients[name] = coefficients.RequiredDouble(name, -kHuge, kHuge);
+  }
+  coefficients.RejectUnknownKeys();
+  if (root.Has("intervals")) {
+    YamlReader intervals = root.Child("intervals");
+    for (const std::string& name : LawCoefficientNames(law.form)) {
+      if (!intervals.Has(name)) continue;
+      YamlReader interval = intervals.Child(name);
+      CoefficientInterval ci;
+      ci.low = interval.RequiredDouble("low", -kHuge, kHuge);
+      ci.high = interval.RequiredDouble("high", ci.low, kHuge);
+      interval.RejectUnknownKeys();
+      law.intervals[name] = ci;
+    }
+    intervals.RejectUnknownKeys();
+  }
+  law.interval_level = root.OptionalDouble("interval_level", 0.0, 0.0, 1.0);
+  root.RejectUnknownKeys();
+  return law;
+}
+
+ChinchillaCoefficients ToChinchilla(const Law& law) {
+  ChinchillaCoefficients c;
+  if (law.form == LawForm::kChinchilla) {
+    c.e_nats = law.Coefficient("e_nats");
+    c.a = law.Coefficient("a");
+    c.alpha = law.Coefficient("alpha");
+    c.b = law.Coefficient("b");
+    c.beta = law.Coefficient("beta");
+    return c;
+  }
+  if (law.form == LawForm::kGadreLoss) {
+    // Gadre et al. 2024 eq. 4 (repository form): E + a N^-eta + b 6^(-eta/2) D^-eta.
+    const double eta = law.Coefficient("eta");
+    c.e_nats = law.Coefficient("e_nats");
+    c.a = law.Coefficient("a");
+    c.alpha = eta;
+    c.b = law.Coefficient("b") * std::pow(6.0, -eta / 2.0);
+    c.beta = eta;
+    return c;
+  }
+  throw InputError({law.id, 0, "form"},
+                   "law form '" + LawFormName(law.form) +
+                       "' is not a loss law over (N, D); use chinchilla or gadre");
+}
+
+double PtqPenalty(const Law& law, double n_params, double d_tokens, double post_bits) {
+  RS_CHECK(law.form == LawForm::kPtq, "PtqPenalty needs a ptq law");
+  const double p[4] = {std::log(law.Coefficient("c_t")), law.Coefficient("gamma_d"),
+                       law.Coefficient("gamma_n"), law.Coefficient("gamma_post")};
+  return PtqLossPenalty(p, n_params, d_tokens, post_bits);
+}
+
+double EffectiveDataTransferred(const Law& law, double finetune_tokens, double n_params) {
+  RS_CHECK(law.form == LawForm::kTransfer, "EffectiveDataTransferred needs a transfer law");
+  const double p[3] = {std::log(law.Coefficient("k")), law.Coefficient("alpha"),
+                       law.Coefficient("beta")};
+  return std::exp(LogEffectiveDataTransferred(p, finetune_tokens, n_params));
+}
+
+double FinetunedLoss(const Law& law, double scaled_factor, double finetune_tokens) {
+  RS_CHECK(law.form == LawForm::kFinetune, "FinetunedLoss needs a finetune law");
+  const double p[4] = {std::log(law.Coefficient("a")), law.Coefficient("alpha"),
+                       law.Coefficient("beta"), law.Coefficient("e_nats")};
+  return FinetuneLoss(p, scaled_factor, finetune_tokens);
+}
+
+double DownstreamError(const Law& law, double loss_nats) {
+  RS_CHECK(law.form == LawForm::kGadreError, "DownstreamError needs a gadre-error law");
+  const double p[3] = {law.Coefficient("epsilon"), law.Coefficient("k"),
+                       law.Coefficient("gamma")};
+  return GadreTopOneError(p, loss_nats);
+}
+
+double SigmoidAccuracyOf(const Law& law, double x) {
+  RS_CHECK(law.form == LawForm::kSigmoid, "SigmoidAccuracyOf needs a sigmoid law");
+  const double p[3] = {law.Coefficient("w"), law.Coefficient("x0"), law.Coefficient("ceiling")};
+  return SigmoidAccuracy(p, x, law.Coefficient("floor"));
+}
+
+}  // namespace rightsize
