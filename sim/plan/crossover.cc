@@ -1,0 +1,98 @@
+#include "sim/plan/crossover.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "sim/util/error.h"
+#include "sim/util/units.h"
+
+namespace rightsize {
+
+int ReplicasNeeded(const ServingCostModel& s, double requests_per_s) {
+  RS_CHECK(!s.IsApi(), "an API has no replicas");
+  RS_CHECK(s.requests_per_s_per_replica > 0, "a replica must serve some traffic");
+  const double needed = std::ceil(requests_per_s / s.requests_per_s_per_replica - 1e-12);
+  return std::max(s.min_replicas, static_cast<int>(needed));
+}
+
+double ServingUsdPerMonth(const ServingCostModel& s, const TrafficMix& mix, double requests_per_s) {
+  if (s.IsApi()) {
+    const double requests = requests_per_s * kSecondsPerMonth;
+    return requests * (mix.prompt_tokens_per_request * s.usd_per_million_input_tokens +
+                       mix.output_tokens_per_request * s.usd_per_million_output_tokens) / kMega;
+  }
+  const double hours = kSecondsPerMonth / kSecondsPerHour;
+  return ReplicasNeeded(s, requests_per_s) * s.devices_per_replica * s.usd_per_device_hour * hours;
+}
+
+double TotalUsd(const Candidate& c, const TrafficMix& mix, double requests_per_month,
+                double horizon_months, double monthly_growth) {
+  double total = c.one_off_usd;
+  // Whole months at the month's traffic; a fractional last month is prorated.
+  double month_traffic = requests_per_month;
+  for (double m = 0; m < horizon_months; m += 1.0) {
+    const double fraction = std::min(1.0, horizon_months - m);
+    total += fraction * ServingUsdPerMonth(c.serving, mix, month_traffic / kSecondsPerMonth);
+    month_traffic *= 1.0 + monthly_growth;
+  }
+  return total;
+}
+
+std::vector<double> BreakEvenTraffic(const Candidate& small, const Candidate& large,
+                                     const TrafficMix& mix, double lo, double hi,
+                                     double horizon_months, double growth) {
+  RS_CHECK(lo > 0 && hi > lo, "break-even search needs 0 < lo < hi");
+  auto gap = [&](double traffic) {
+    return TotalUsd(small, mix, traffic, horizon_months, growth) -
+           TotalUsd(large, mix, traffic, horizon_months, growth);
+  };
+  constexpr int kGridPoints = 400;
+  std::vector<double> crossings;
+  double prev_x = lo, prev_gap = gap(lo);
+  for (int i = 1; i <= kGridPoints; ++i) {
+    const double x = lo * std::pow(hi / lo, static_cast<double>(i) / kGridPoints);
+    const double g = gap(x);
+    if ((prev_gap < 0) != (g < 0)) {
+      double a = prev_x, b = x;
+      for (int iter = 0; iter < 100 && b / a > 1.0 + 1e-9; ++iter) {
+        const double mid = std::sqrt(a * b);
+        ((gap(mid) < 0) == (prev_gap < 0) ? a : b) = mid;
+      }
+      crossings.push_back(std::sqrt(a * b));
+    }
+    prev_x = x;
+    prev_gap = g;
+  }
+  return crossings;
+}
+
+bool SmallWins(const Candidate& small, const Candidate& large, const TrafficMix& mix,
+               double requests_per_month, double horizon_months, double growth,
+               double quality_tolerance) {
+  if (!small.infeasible_reason.empty()) return false;
+  if (small.quality < large.quality - quality_tolerance) return false;
+  if (!large.infeasible_reason.empty()) return true;
+  return TotalUsd(small, mix, requests_per_month, horizon_months, growth) <
+         TotalUsd(large, mix, requests_per_month, horizon_months, growth);
+}
+
+std::vector<size_t> ParetoFront(const std::vector<ParetoPoint>& points) {
+  std::vector<size_t> order(points.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (points[a].cost != points[b].cost) return points[a].cost < points[b].cost;
+    return points[a].quality > points[b].quality;
+  });
+  std::vector<size_t> front;
+  double best_quality = -std::numeric_limits<double>::infinity();
+  for (size_t i : order) {
+    if (points[i].quality > best_quality) {
+      front.push_back(i);
+      best_quality = points[i].quality;
+    }
+  }
+  return front;
+}
+
+}  // namespace rightsize

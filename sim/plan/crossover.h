@@ -1,0 +1,73 @@
+// Crossover: where a small (specialised) model beats a large (general) one on total cost at
+// acceptable quality. Pure arithmetic over cost curves, so it is testable by hand; the study
+// runner (study.h) builds the curves from the latency, capacity and quality models.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rightsize {
+
+// What serving costs at a traffic level: self-hosted on whole replicas of a layout, or an API
+// priced per token.
+struct ServingCostModel {
+  // Self-hosted: each replica serves up to requests_per_s_per_replica within the SLO and costs
+  // devices_per_replica x usd_per_device_hour; at least min_replicas run at any traffic.
+  double requests_per_s_per_replica = 0.0;
+  int devices_per_replica = 0;
+  double usd_per_device_hour = 0.0;
+  int min_replicas = 1;
+  // API: price per million input / output tokens (used when devices_per_replica == 0).
+  double usd_per_million_input_tokens = 0.0;
+  double usd_per_million_output_tokens = 0.0;
+
+  bool IsApi() const { return devices_per_replica == 0; }
+};
+
+struct TrafficMix {
+  double prompt_tokens_per_request = 0.0;  // mean
+  double output_tokens_per_request = 0.0;  // mean
+};
+
+struct Candidate {
+  std::string id;
+  double quality = 0.0;          // task score, higher is better (e.g. accuracy in %)
+  double quality_sd = 0.0;       // standard deviation of that score
+  double one_off_usd = 0.0;      // fine-tuning / training, paid once in the horizon
+  ServingCostModel serving;
+  std::string infeasible_reason; // non-empty: no layout meets the SLO (never priced)
+};
+
+// Replicas needed for a steady traffic level.
+int ReplicasNeeded(const ServingCostModel& serving, double requests_per_s);
+// $ per month (30 days) of serving a steady requests/s.
+double ServingUsdPerMonth(const ServingCostModel& serving, const TrafficMix& mix,
+                          double requests_per_s);
+// One-off cost + serving over horizon_months at requests_per_month growing by
+// monthly_growth (0.05 = +5% a month).
+double TotalUsd(const Candidate& c, const TrafficMix& mix, double requests_per_month,
+                double horizon_months, double monthly_growth);
+
+// The traffic levels (requests / month) in [lo, hi] where the sign of
+// TotalUsd(small) - TotalUsd(large) changes, found on a log grid and refined by bisection.
+std::vector<double> BreakEvenTraffic(const Candidate& small, const Candidate& large,
+                                     const TrafficMix& mix, double lo_requests_per_month,
+                                     double hi_requests_per_month, double horizon_months,
+                                     double monthly_growth);
+
+// Small wins at a traffic level when its quality is within tolerance of the large model's and
+// it costs less over the horizon.
+bool SmallWins(const Candidate& small, const Candidate& large, const TrafficMix& mix,
+               double requests_per_month, double horizon_months, double monthly_growth,
+               double quality_tolerance);
+
+// Indices of the candidates on the quality-vs-cost Pareto front (higher quality, lower cost),
+// sorted by cost.
+struct ParetoPoint {
+  double cost = 0.0;
+  double quality = 0.0;
+};
+std::vector<size_t> ParetoFront(const std::vector<ParetoPoint>& points);
+
+}  // namespace rightsize

@@ -1,0 +1,46 @@
+// A report as a list of blocks (headings, paragraphs, tables, figures), rendered to Markdown and
+// to a self-contained HTML page from the same blocks.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sim/report/figure.h"
+
+namespace rightsize {
+
+struct TextTable {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+
+class ReportDocument {
+ public:
+  void Heading(int level, const std::string& text);
+  void Paragraph(const std::string& text);
+  void Table(const TextTable& table);
+  void Figure(const FigureFiles& files, const std::string& caption);
+
+  std::string Markdown() const;
+  std::string Html(const std::string& title) const;
+  // Every file the report links (figures and their data / scripts).
+  std::vector<std::string> LinkedFiles() const;
+
+ private:
+  struct Block {
+    enum Kind { kHeading, kParagraph, kTable, kFigure } kind;
+    int level = 0;
+    std::string text;
+    TextTable table;
+    FigureFiles figure;
+  };
+  std::vector<Block> blocks_;
+};
+
+// Builds a folder in a temporary sibling, then swaps it into place, so a failure leaves the
+// previous report (or nothing) and never a half-written one.
+void WriteDirectoryAtomically(const std::string& dir,
+                              const std::function<void(const std::string& temp_dir)>& fill);
+
+}  // namespace rightsize
