@@ -53,6 +53,7 @@ std::string GnuplotScript(const Figure& f, const std::string& data_file,
   gp += "set ylabel " + Quote(f.y_label) + "\n";
   gp += "set grid\nset key outside right top\n";
   if (f.log_x) gp += "set logscale x\nset format x '10^{%L}'\n";
+  gp += "set autoscale xfix\n";
   if (f.log_y) gp += "set logscale y\n";
   if (!f.palette.empty()) gp += f.palette + "\n";
   for (const auto& m : f.markers) {
