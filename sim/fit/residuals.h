@@ -14,6 +14,15 @@ namespace rightsize {
 
 // ---- Scaling-law residuals ----
 
+// False for a NaN / infinite value (for a Jet: its value part). A residual functor returning
+// false makes Ceres reject the step quietly instead of logging the block and failing the solve;
+// far-off starts of exponential forms (Zhang, Kumar) overflow on their first steps.
+template <typename T>
+bool IsFiniteValue(const T& value) {
+  using std::isfinite;
+  return isfinite(value);
+}
+
 // One (log N, log D, log L) observation of a training run.
 struct LogLossObservation {
   double log_n = 0.0;     // log of parameters
@@ -91,7 +100,7 @@ struct KaplanLogResidual {
   template <typename T>
   bool operator()(const T* p, T* residual) const {
     residual[0] = KaplanLogLoss(p, log_x_) - log_loss_;
-    return true;
+    return IsFiniteValue(residual[0]);
   }
 
   static ceres::CostFunction* Create(double log_x, double log_loss) {
@@ -112,7 +121,7 @@ struct GadreLossResidual {
   template <typename T>
   bool operator()(const T* p, T* residual) const {
     residual[0] = GadreLoss(p, n_params_, token_multiplier_) - loss_nats_;
-    return true;
+    return IsFiniteValue(residual[0]);
   }
 
   static ceres::CostFunction* Create(double n_params, double token_multiplier, double loss_nats) {
@@ -133,7 +142,7 @@ struct GadreErrorResidual {
   template <typename T>
   bool operator()(const T* p, T* residual) const {
     residual[0] = GadreTopOneError(p, T(loss_nats_)) - top1_error_;
-    return true;
+    return IsFiniteValue(residual[0]);
   }
 
   static ceres::CostFunction* Create(double loss_nats, double top1_error) {
@@ -153,7 +162,7 @@ struct SigmoidAccuracyResidual {
   template <typename T>
   bool operator()(const T* p, T* residual) const {
     residual[0] = SigmoidAccuracy(p, T(x_), floor_accuracy_) - accuracy_;
-    return true;
+    return IsFiniteValue(residual[0]);
   }
 
   static ceres::CostFunction* Create(double x, double accuracy, double floor_accuracy) {
@@ -177,7 +186,7 @@ struct TransferLogResidual {
   bool operator()(const T* p, T* residual) const {
     residual[0] =
         LogEffectiveDataTransferred(p, finetune_tokens_, n_params_) - log_effective_tokens_;
-    return true;
+    return IsFiniteValue(residual[0]);
   }
 
   static ceres::CostFunction* Create(double finetune_tokens, double n_params,
@@ -199,7 +208,7 @@ struct FinetuneLossResidual {
   template <typename T>
   bool operator()(const T* p, T* residual) const {
     residual[0] = FinetuneLoss(p, scaled_factor_, finetune_tokens_) - loss_nats_;
-    return true;
+    return IsFiniteValue(residual[0]);
   }
 
   static ceres::CostFunction* Create(double scaled_factor, double finetune_tokens,
@@ -226,7 +235,7 @@ struct PtqLogResidual {
   bool operator()(const T* p, T* residual) const {
     using std::log;
     residual[0] = log(PtqLossPenalty(p, n_params_, d_tokens_, post_bits_)) - log_loss_increase_;
-    return true;
+    return IsFiniteValue(residual[0]);
   }
 
   static ceres::CostFunction* Create(double n_params, double d_tokens, double post_bits,

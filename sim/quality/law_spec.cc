@@ -4,7 +4,9 @@
 #include <limits>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include "sim/util/file_io.h"
 #include "sim/util/strings.h"
 #include "sim/util/yaml_reader.h"
 
@@ -111,6 +113,53 @@ Law LoadLawYaml(const std::string& path) {
   law.interval_level = root.OptionalDouble("interval_level", 0.0, 0.0, 1.0);
   root.RejectUnknownKeys();
   return law;
+}
+
+Law LoadLawJson(const std::string& path) {
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(ReadTextFile(path));
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError({path, 0, ""}, std::string("malformed JSON: ") + e.what());
+  }
+  auto require = [&](const char* key) -> const nlohmann::json& {
+    if (!doc.is_object() || !doc.contains(key)) {
+      throw InputError({path, 0, key}, "missing key");
+    }
+    return doc.at(key);
+  };
+  if (!require("schema_version").is_number_integer() || doc.at("schema_version") != 1) {
+    throw InputError({path, 0, "schema_version"}, "unsupported schema_version (expected 1)");
+  }
+  Law law;
+  law.id = doc.value("id", path);
+  if (!require("form").is_string()) throw InputError({path, 0, "form"}, "must be a string");
+  law.form = ParseLawForm(doc.at("form").get<std::string>(), {path, 0, "form"});
+  const nlohmann::json& coefficients = require("coefficients");
+  for (const std::string& name : LawCoefficientNames(law.form)) {
+    if (!coefficients.contains(name) || !coefficients.at(name).is_number()) {
+      throw InputError({path, 0, "coefficients." + name}, "missing or not a number");
+    }
+    law.coefficients[name] = coefficients.at(name).get<double>();
+  }
+  if (doc.contains("intervals") && doc.at("intervals").is_object()) {
+    for (const auto& [name, interval] : doc.at("intervals").items()) {
+      law.intervals[name] = {interval.at("low").get<double>(), interval.at("high").get<double>()};
+    }
+  }
+  law.interval_level = doc.value("interval_level", 0.0);
+  law.source = doc.value("source", std::string("fitted by rightsize fit-law"));
+  return law;
+}
+
+Law LoadLaw(const std::string& path) {
+  auto ends_with = [&](const std::string& suffix) {
+    return path.size() >= suffix.size() &&
+           path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends_with(".yaml") || ends_with(".yml")) return LoadLawYaml(path);
+  if (ends_with(".json")) return LoadLawJson(path);
+  throw InputError({path, 0, ""}, "law file must end in .yaml, .yml or .json");
 }
 
 ChinchillaCoefficients ToChinchilla(const Law& law) {

@@ -61,6 +61,11 @@ struct Law {
 // notes, fit (free-form, what data and procedure produced the numbers). Unknown keys are errors.
 Law LoadLawYaml(const std::string& path);
 
+// Loads a law written by `rightsize fit-law` (JSON: schema_version, form, coefficients, ...).
+Law LoadLawJson(const std::string& path);
+// .yaml / .yml -> LoadLawYaml, .json -> LoadLawJson.
+Law LoadLaw(const std::string& path);
+
 // Chinchilla coefficients of a loss law over (N, D): chinchilla directly, gadre as
 // alpha = beta = eta and B = b 6^(-eta/2) (Gadre et al. 2024 eq. 4). Throws InputError for
 // other forms.

@@ -1,0 +1,158 @@
+#include "sim/cli/size_command.h"
+
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "sim/quality/law_spec.h"
+#include "sim/util/error.h"
+#include "sim/util/file_io.h"
+
+namespace rightsize {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+// Re-costs a point under a demand and prices (same N and D).
+SizingPoint Recost(const ChinchillaCoefficients& law, const SizingPoint& p,
+                   const InferenceDemand& demand, const UsdPerFlop& usd) {
+  SizingPoint out = p;
+  out.loss_nats = ChinchillaLoss(law, p.n_params, p.d_train_tokens);
+  out.train_flops = kTrainFlopsPerParamToken * p.n_params * p.d_train_tokens;
+  out.inference_flops = kInferenceFlopsPerParamToken * p.n_params * demand.total_tokens();
+  out.total_flops = out.train_flops + out.inference_flops;
+  out.total_usd =
+      usd.train * out.train_flops +
+      usd.prefill * kInferenceFlopsPerParamToken * p.n_params * demand.prefill_tokens +
+      usd.decode * kInferenceFlopsPerParamToken * p.n_params * demand.decode_tokens;
+  return out;
+}
+
+nlohmann::json PointJson(const SizingPoint& p, bool priced) {
+  nlohmann::json j = {{"n_params", p.n_params},
+                      {"d_train_tokens", p.d_train_tokens},
+                      {"tokens_per_param", p.tokens_per_param()},
+                      {"loss_nats", p.loss_nats},
+                      {"train_flops", p.train_flops},
+                      {"inference_flops", p.inference_flops},
+                      {"total_flops", p.total_flops}};
+  if (priced) j["total_usd"] = p.total_usd;
+  return j;
+}
+
+}  // namespace
+
+SizeResult RunSize(const SizeCommandOptions& options) {
+  const Law law = LoadLaw(options.law_path);
+  const ChinchillaCoefficients c = ToChinchilla(law);
+  if (!(options.inference_tokens >= 0)) {
+    throw InputError({"", 0, "inference-tokens"}, "must be >= 0");
+  }
+  if (!(options.prefill_fraction >= 0 && options.prefill_fraction <= 1)) {
+    throw InputError({"", 0, "prefill-fraction"}, "must be in [0, 1]");
+  }
+  SizeResult result;
+  if (options.target_params > 0) {
+    if (options.target_loss_nats > 0) {
+      throw InputError({"", 0, "target-params"}, "give --target-loss or --target-params, not both");
+    }
+    result.target_loss_nats = ComputeOptimalForParams(c, options.target_params).loss_nats;
+  } else {
+    result.target_loss_nats = options.target_loss_nats;
+  }
+  InferenceDemand demand;
+  demand.prefill_tokens = options.inference_tokens * options.prefill_fraction;
+  demand.decode_tokens = options.inference_tokens - demand.prefill_tokens;
+  UsdPerFlop usd{options.usd_per_train_flop, options.usd_per_prefill_flop,
+                 options.usd_per_decode_flop};
+  result.priced = usd.train > 0 || usd.prefill > 0 || usd.decode > 0;
+  const SizingPoint frontier = InferenceAwareOptimumFlops(c, result.target_loss_nats, 0.0);
+  result.compute_optimal = Recost(c, frontier, demand, usd);
+  result.inference_aware = Recost(
+      c, InferenceAwareOptimumFlops(c, result.target_loss_nats, demand.total_tokens()), demand,
+      usd);
+  if (result.priced) {
+    result.usd_optimal = InferenceAwareOptimumUsd(c, result.target_loss_nats, demand, usd);
+  }
+  return result;
+}
+
+nlohmann::json SizeResultToJson(const SizeCommandOptions& options, const SizeResult& result) {
+  nlohmann::json doc;
+  doc["schema_version"] = kSchemaVersion;
+  doc["kind"] = "rightsize.size";
+  doc["inputs"] = nlohmann::json::array(
+      {{{"path", options.law_path}, {"hash_fnv1a64", HashFileContents(options.law_path)}}});
+  doc["target_loss_nats"] = result.target_loss_nats;
+  doc["inference_tokens"] = options.inference_tokens;
+  doc["prefill_fraction"] = options.prefill_fraction;
+  doc["usd_per_flop"] = {{"train", options.usd_per_train_flop},
+                         {"prefill", options.usd_per_prefill_flop},
+                         {"decode", options.usd_per_decode_flop}};
+  doc["compute_optimal"] = PointJson(result.compute_optimal, result.priced);
+  doc["inference_aware"] = PointJson(result.inference_aware, result.priced);
+  if (result.priced) doc["usd_optimal"] = PointJson(result.usd_optimal, true);
+  return doc;
+}
+
+std::string FormatSizeResult(const SizeResult& result) {
+  std::string out = fmt::format("target loss {:.4f} nats/token\n", result.target_loss_nats);
+  out += fmt::format("{:<18} {:>10} {:>12} {:>9} {:>11} {:>11} {:>11}{}\n", "", "N (B)",
+                     "D (B tok)", "D/N", "train FLOP", "infer FLOP", "total FLOP",
+                     result.priced ? fmt::format(" {:>12}", "total $") : "");
+  auto row = [&](const char* name, const SizingPoint& p) {
+    out += fmt::format("{:<18} {:>10.3f} {:>12.1f} {:>9.1f} {:>11.3e} {:>11.3e} {:>11.3e}{}\n",
+                       name, p.n_params / 1e9, p.d_train_tokens / 1e9, p.tokens_per_param(),
+                       p.train_flops, p.inference_flops, p.total_flops,
+                       result.priced ? fmt::format(" {:>12.4g}", p.total_usd) : "");
+  };
+  row("compute-optimal", result.compute_optimal);
+  row("inference-aware", result.inference_aware);
+  if (result.priced) row("$-optimal", result.usd_optimal);
+  out += fmt::format("inference-aware saves {:.1f}% of lifetime FLOPs\n",
+                     100.0 * (1.0 - result.inference_aware.total_flops /
+                                        result.compute_optimal.total_flops));
+  return out;
+}
+
+void RegisterSizeCommand(CLI::App& app) {
+  auto options = std::make_shared<SizeCommandOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "size", "Cheapest model size for a target loss and lifetime inference demand");
+  cmd->add_option("--law", options->law_path, "law JSON (fit-law) or models/laws/*.yaml")
+      ->required();
+  cmd->add_option("--target-loss", options->target_loss_nats, "target loss (nats/token)");
+  cmd->add_option("--target-params", options->target_params,
+                  "target = the loss a compute-optimal model of this many parameters reaches");
+  cmd->add_option("--inference-tokens", options->inference_tokens,
+                  "lifetime inference tokens (prefill + decode)");
+  cmd->add_option("--prefill-fraction", options->prefill_fraction,
+                  "share of inference tokens that are prompt tokens (default 0)");
+  cmd->add_option("--usd-per-train-flop", options->usd_per_train_flop, "$ per training FLOP");
+  auto* inference = cmd->add_option_function<double>(
+      "--usd-per-inference-flop",
+      [options](double usd) {
+        options->usd_per_prefill_flop = usd;
+        options->usd_per_decode_flop = usd;
+      },
+      "$ per inference FLOP (prefill and decode)");
+  cmd->add_option("--usd-per-prefill-flop", options->usd_per_prefill_flop, "$ per prefill FLOP")
+      ->excludes(inference);
+  cmd->add_option("--usd-per-decode-flop", options->usd_per_decode_flop, "$ per decode FLOP")
+      ->excludes(inference);
+  cmd->add_option("-o,--output", options->output_path, "JSON to write");
+  cmd->callback([options] {
+    if (options->target_loss_nats <= 0 && options->target_params <= 0) {
+      throw InputError({"", 0, "target-loss"}, "give --target-loss or --target-params");
+    }
+    const SizeResult result = RunSize(*options);
+    fmt::print("{}", FormatSizeResult(result));
+    if (!options->output_path.empty()) {
+      WriteFileAtomically(options->output_path,
+                          SizeResultToJson(*options, result).dump(2) + "\n");
+      fmt::print("wrote {}\n", options->output_path);
+    }
+  });
+}
+
+}  // namespace rightsize

@@ -1,0 +1,42 @@
+// `rightsize size --law law.json --target-loss L --inference-tokens T
+//  [--usd-per-train-flop X --usd-per-inference-flop Y]`: the cheapest (N, D) that reaches a
+// target loss, compute-optimal (Hoffmann et al. 2022) vs inference-aware (Sardana & Frankle
+// 2024), in FLOPs and optionally in dollars.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "sim/quality/sizing.h"
+
+namespace rightsize {
+
+struct SizeCommandOptions {
+  std::string law_path;            // fit-law JSON or models/laws/*.yaml (chinchilla or gadre)
+  double target_loss_nats = 0.0;   // > E; or 0 and target_params set
+  double target_params = 0.0;      // > 0: target = loss of the compute-optimal model of this size
+  double inference_tokens = 0.0;   // lifetime inference tokens, >= 0
+  double prefill_fraction = 0.0;   // share of inference tokens that are prompt tokens, [0, 1]
+  double usd_per_train_flop = 0.0;      // >= 0
+  double usd_per_prefill_flop = 0.0;    // >= 0
+  double usd_per_decode_flop = 0.0;     // >= 0
+  std::string output_path;         // optional JSON
+};
+
+struct SizeResult {
+  double target_loss_nats = 0.0;
+  SizingPoint compute_optimal;   // zero-demand optimum at the target, costed with the demand
+  SizingPoint inference_aware;   // FLOP-optimal with the demand
+  bool priced = false;           // $/FLOP given
+  SizingPoint usd_optimal;       // $-optimal (when priced)
+};
+
+SizeResult RunSize(const SizeCommandOptions& options);
+nlohmann::json SizeResultToJson(const SizeCommandOptions& options, const SizeResult& result);
+std::string FormatSizeResult(const SizeResult& result);
+
+void RegisterSizeCommand(CLI::App& app);
+
+}  // namespace rightsize

@@ -1,0 +1,94 @@
+// The fit-law and size subcommands, driven through their Register functions as main.cc does.
+#include <cmath>
+#include <fstream>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "sim/cli/fit_law_command.h"
+#include "sim/cli/size_command.h"
+#include "sim/quality/law_spec.h"
+#include "sim/util/file_io.h"
+#include "tests/quality/quality_test_util.h"
+
+namespace rightsize {
+namespace {
+
+void Run(std::vector<std::string> args) {
+  CLI::App app{"rightsize"};
+  app.require_subcommand(1);
+  RegisterFitLawCommand(app);
+  RegisterSizeCommand(app);
+  std::vector<const char*> argv = {"rightsize"};
+  for (const auto& a : args) argv.push_back(a.c_str());
+  app.parse(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST_CASE("fit-law writes a law JSON that size reads", "[quality][cli]") {
+  // Synthetic Chinchilla data with a training-FLOP column, like the Epoch file.
+  const ChinchillaCoefficients truth{1.8, 480.0, 2100.0, 0.35, 0.37};
+  const std::string csv = "/tmp/rightsize_quality_cli_points.csv";
+  {
+    std::ofstream out(csv);
+    out << "params,flops,loss\n";
+    for (double log10_n = 7.5; log10_n <= 10; log10_n += 0.5) {
+      for (double tpp : {5.0, 20.0, 80.0, 320.0}) {
+        const double n = std::pow(10.0, log10_n);
+        out << n << "," << 6 * n * n * tpp << "," << ChinchillaLoss(truth, n, n * tpp) << "\n";
+      }
+    }
+    out << "1e8,1e17,9.0\n";  // an outlier for --drop-highest-loss
+  }
+  const std::string law_json = "/tmp/rightsize_quality_cli_law.json";
+  Run({"fit-law", csv, "--form", "chinchilla", "--n-column", "params", "--flops-column", "flops",
+       "--drop-highest-loss", "1", "--bootstrap", "20", "-o", law_json});
+  const nlohmann::json doc = nlohmann::json::parse(ReadTextFile(law_json));
+  CHECK(doc["schema_version"] == 1);
+  CHECK(doc["form"] == "chinchilla");
+  CHECK(doc["n_points"] == 24);
+  CHECK(doc["usable"] == true);
+  CHECK(doc["inputs"][0]["hash_fnv1a64"] == HashFileContents(csv));
+  CHECK(std::abs(doc["coefficients"]["alpha"].get<double>() - truth.alpha) < 0.01);
+  CHECK(doc["intervals"]["alpha"]["low"].get<double>() <=
+        doc["intervals"]["alpha"]["high"].get<double>());
+  CHECK(doc["objective"]["value"].get<double>() >= 0.0);
+
+  SizeCommandOptions options;
+  options.law_path = law_json;
+  options.target_params = 30e9;
+  options.inference_tokens = 1e13;
+  const SizeResult result = RunSize(options);
+  CHECK(result.inference_aware.n_params < result.compute_optimal.n_params);
+  const std::string size_json = "/tmp/rightsize_quality_cli_size.json";
+  Run({"size", "--law", law_json, "--target-params", "30e9", "--inference-tokens", "1e13",
+       "--usd-per-train-flop", "2e-18", "--usd-per-inference-flop", "4e-18", "-o", size_json});
+  const nlohmann::json size = nlohmann::json::parse(ReadTextFile(size_json));
+  CHECK(size["schema_version"] == 1);
+  CHECK(size["usd_optimal"]["total_usd"].get<double>() <=
+        size["compute_optimal"]["total_usd"].get<double>());
+}
+
+TEST_CASE("size on Epoch's published law prints the 30B-quality example", "[quality][cli]") {
+  SizeCommandOptions options;
+  options.law_path = testing::RepoPath("models/laws/chinchilla-epoch-2024.yaml");
+  options.target_params = 30e9;
+  options.inference_tokens = 1e13;
+  const SizeResult result = RunSize(options);
+  WARN(FormatSizeResult(result));
+  CHECK(result.inference_aware.tokens_per_param() > result.compute_optimal.tokens_per_param());
+}
+
+TEST_CASE("fit-law: bad input is an InputError naming file:line: column", "[quality][cli]") {
+  const std::string csv = "/tmp/rightsize_quality_cli_bad.csv";
+  std::ofstream(csv) << "n_params,d_tokens,loss\n1e9,2e10,2.5\n1e9,abc,2.5\n";
+  try {
+    Run({"fit-law", csv, "-o", "/tmp/rightsize_quality_cli_bad.json"});
+    FAIL("no error");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()).find(csv + ":3: d_tokens") != std::string::npos);
+  }
+  CHECK_THROWS_AS(Run({"fit-law", csv, "--form", "chinchila", "-o", "/tmp/x.json"}), InputError);
+}
+
+}  // namespace
+}  // namespace rightsize
