@@ -111,7 +111,10 @@ inline constexpr std::array<std::string_view, 3> kSigmoidParamNames = {"w", "x0"
 template <typename T>
 T SigmoidAccuracy(const T* p, const T& x, double floor_accuracy) {
   using std::exp;
-  return floor_accuracy + (p[2] - floor_accuracy) / (1.0 + exp(-p[0] * (x - p[1])));
+  // Logistic evaluated on the side where exp cannot overflow (x spans ~25 units for log10 C).
+  const T z = p[0] * (x - p[1]);
+  const T sigmoid = z >= T(0.0) ? 1.0 / (1.0 + exp(-z)) : exp(z) / (1.0 + exp(z));
+  return floor_accuracy + (p[2] - floor_accuracy) * sigmoid;
 }
 
 // ---- Specialisation: effective data transferred (Hernandez et al. 2021, eq. 1.1) ----

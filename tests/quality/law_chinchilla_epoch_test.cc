@@ -2,7 +2,7 @@
 // fit must recover Epoch's Huber-sum optimum, read from models/laws/chinchilla-epoch-2024.yaml.
 #include <cmath>
 
-#include <catch2/catch.hpp>
+#include "tests/quality/catch_with_ceres.h"
 
 #include "sim/fit/bootstrap.h"
 #include "sim/quality/law_spec.h"

@@ -4,7 +4,7 @@
 // at M = 20 plus the 0.011B model at M = 320.
 #include <cmath>
 
-#include <catch2/catch.hpp>
+#include "tests/quality/catch_with_ceres.h"
 
 #include "sim/fit/law_fitter.h"
 #include "tests/quality/quality_test_util.h"

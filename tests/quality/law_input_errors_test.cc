@@ -2,7 +2,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include <catch2/catch.hpp>
+#include "tests/quality/catch_with_ceres.h"
 
 #include "sim/quality/law_data.h"
 #include "sim/quality/law_spec.h"

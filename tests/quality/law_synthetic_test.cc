@@ -2,7 +2,7 @@
 #include <cmath>
 #include <random>
 
-#include <catch2/catch.hpp>
+#include "tests/quality/catch_with_ceres.h"
 
 #include "sim/fit/law_fitter.h"
 #include "sim/quality/law_spec.h"

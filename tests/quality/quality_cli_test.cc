@@ -2,7 +2,7 @@
 #include <cmath>
 #include <fstream>
 
-#include <catch2/catch.hpp>
+#include "tests/quality/catch_with_ceres.h"
 #include <nlohmann/json.hpp>
 
 #include "sim/cli/fit_law_command.h"

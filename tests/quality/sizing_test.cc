@@ -2,7 +2,7 @@
 // 2024) on Epoch's Chinchilla fit, read from models/laws.
 #include <cmath>
 
-#include <catch2/catch.hpp>
+#include "tests/quality/catch_with_ceres.h"
 
 #include "sim/quality/law_spec.h"
 #include "sim/quality/sizing.h"
