@@ -132,7 +132,7 @@ Law LoadLawJson(const std::string& path) {
     throw InputError({path, 0, "schema_version"}, "unsupported schema_version (expected 1)");
   }
   Law law;
-  law.id = doc.value("id", path);
+  law.id = doc.contains("id") && doc.at("id").is_string() ? doc.at("id").get<std::string>() : path;
   if (!require("form").is_string()) throw InputError({path, 0, "form"}, "must be a string");
   law.form = ParseLawForm(doc.at("form").get<std::string>(), {path, 0, "form"});
   const nlohmann::json& coefficients = require("coefficients");
@@ -142,13 +142,18 @@ Law LoadLawJson(const std::string& path) {
     }
     law.coefficients[name] = coefficients.at(name).get<double>();
   }
-  if (doc.contains("intervals") && doc.at("intervals").is_object()) {
-    for (const auto& [name, interval] : doc.at("intervals").items()) {
-      law.intervals[name] = {interval.at("low").get<double>(), interval.at("high").get<double>()};
+  try {
+    if (doc.contains("intervals") && doc.at("intervals").is_object()) {
+      for (const auto& [name, interval] : doc.at("intervals").items()) {
+        law.intervals[name] = {interval.at("low").get<double>(),
+                               interval.at("high").get<double>()};
+      }
     }
+    law.interval_level = doc.value("interval_level", 0.0);
+    law.source = doc.value("source", std::string("fitted by rightsize fit-law"));
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError({path, 0, "intervals"}, std::string("malformed value: ") + e.what());
   }
-  law.interval_level = doc.value("interval_level", 0.0);
-  law.source = doc.value("source", std::string("fitted by rightsize fit-law"));
   return law;
 }
 
