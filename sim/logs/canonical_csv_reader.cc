@@ -1,0 +1,189 @@
+// rightsize's canonical measurement CSV (columns documented in readers.h).
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "sim/logs/readers.h"
+#include "sim/util/csv.h"
+#include "sim/util/file_io.h"
+#include "sim/util/strings.h"
+
+namespace rightsize {
+
+const std::vector<std::string> kCanonicalColumns = {
+    "model",       "hardware",  "engine",     "phase",           "batch",
+    "past_tokens", "new_tokens", "weights",   "activations",     "kv_cache",
+    "tensor_parallel", "metric", "value",     "op_kind",         "op_flops",
+    "op_bytes_read", "op_bytes_written", "label"};
+
+namespace {
+
+int64_t CountCell(const CsvTable& t, const CsvRow& row, const std::string& column, int64_t min) {
+  const double v = t.Number(row, column);
+  if (v != std::floor(v) || v < static_cast<double>(min) || v > 1e15) {
+    throw InputError(t.Where(row, column),
+                     fmt::format("expected an integer >= {}, got '{}'", min, t.Cell(row, column)));
+  }
+  return static_cast<int64_t>(v);
+}
+
+double NonNegative(const CsvTable& t, const CsvRow& row, const std::string& column) {
+  const double v = t.Number(row, column);
+  if (v < 0) throw InputError(t.Where(row, column), "must be >= 0, got " + t.Cell(row, column));
+  return v;
+}
+
+OpKind ParseOpKind(const std::string& text, const SourceLocation& where) {
+  if (text == "matmul") return OpKind::kMatmul;
+  if (text == "attention") return OpKind::kAttention;
+  if (text == "elementwise") return OpKind::kElementwise;
+  throw InputError(where, "unknown op_kind '" + text + "' (matmul, attention, elementwise)");
+}
+
+std::string OpKindName(OpKind kind) {
+  switch (kind) {
+    case OpKind::kMatmul: return "matmul";
+    case OpKind::kAttention: return "attention";
+    case OpKind::kElementwise: return "elementwise";
+    case OpKind::kComm: return "comm";
+    case OpKind::kOptimizer: return "optimizer";
+  }
+  return "?";
+}
+
+std::string Num(double v) { return fmt::format("{:.9g}", v); }
+
+}  // namespace
+
+LogReadResult ParseCanonicalCsv(const std::string& text, const std::string& file_label,
+                                const LogReadOptions& options) {
+  const CsvTable t = CsvTable::Parse(text, file_label);
+  const std::set<std::string> known(kCanonicalColumns.begin(), kCanonicalColumns.end());
+  for (const auto& column : t.header()) {
+    if (!known.count(column)) {
+      throw InputError({file_label, 1, column},
+                       "unknown column" + std::string(DidYouMean(column, kCanonicalColumns).empty()
+                                                          ? ""
+                                                          : "; " + DidYouMean(column, kCanonicalColumns)));
+    }
+  }
+  for (const auto& column : kCanonicalColumns) t.ColumnIndex(column);  // all required
+
+  LogReadResult result;
+  const Catalog& catalog = options.GetCatalog();
+  for (const CsvRow& row : t.rows()) {
+    const SourceLocation where{file_label, row.line, ""};
+    Workload w;
+    w.engine = options.engine.empty() ? Trim(t.Cell(row, "engine")) : options.engine;
+    w.weights = ParsePrecision(t.Cell(row, "weights"), t.Where(row, "weights"));
+    w.activations = ParsePrecision(t.Cell(row, "activations"), t.Where(row, "activations"));
+    w.kv_cache = ParsePrecision(t.Cell(row, "kv_cache"), t.Where(row, "kv_cache"));
+    w.parallel.tensor = static_cast<int>(CountCell(t, row, "tensor_parallel", 1));
+    const MetricKind metric = ParseMetricKind(t.Cell(row, "metric"), t.Where(row, "metric"));
+    const double value = t.Number(row, "value");
+    RequirePositive(value, t.Where(row, "value"), "value");
+    const std::string phase = Trim(t.Cell(row, "phase"));
+
+    const std::string device = Trim(t.Cell(row, "hardware"));
+    const auto hardware = options.MapHardware(device);
+    if (!hardware) {
+      SkipRow(options, &result, t.Where(row, "hardware"),
+              "unknown hardware '" + device + "'; " +
+                  DidYouMean(device, catalog.HardwareIds()) +
+                  " (add a models/hardware YAML or pass --hardware)");
+      continue;
+    }
+
+    if (phase == "op") {
+      if (metric != MetricKind::kOpTime) {
+        throw InputError(t.Where(row, "metric"), "op rows need metric op_time_s");
+      }
+      OpCost op{"measured_op", ParseOpKind(Trim(t.Cell(row, "op_kind")), t.Where(row, "op_kind"))};
+      op.flops = NonNegative(t, row, "op_flops");
+      op.bytes_read = NonNegative(t, row, "op_bytes_read");
+      op.bytes_written = NonNegative(t, row, "op_bytes_written");
+      op.launches = 1.0;
+      if (op.flops + op.bytes_read + op.bytes_written <= 0) {
+        throw InputError(t.Where(row, "op_flops"), "an op row needs FLOPs or bytes > 0");
+      }
+      Measurement m = MakeOpMeasurement({op}, *hardware, w, value, where);
+      m.format = "canonical";
+      m.label = Trim(t.Cell(row, "label"));
+      result.measurements.push_back(std::move(m));
+      continue;
+    }
+
+    Step step;
+    if (phase == "prefill") {
+      step.phase = Phase::kPrefill;
+    } else if (phase == "decode") {
+      step.phase = Phase::kDecode;
+    } else {
+      throw InputError(t.Where(row, "phase"), "unknown phase '" + phase + "' (prefill, decode, op)");
+    }
+    step.batch = CountCell(t, row, "batch", 1);
+    step.past_tokens = CountCell(t, row, "past_tokens", 0);
+    step.new_tokens = CountCell(t, row, "new_tokens", 1);
+    if (metric == MetricKind::kOpTime) {
+      throw InputError(t.Where(row, "metric"), "op_time_s needs phase op");
+    }
+    w.batch = step.batch;
+    w.prompt_tokens = step.phase == Phase::kPrefill ? step.past_tokens + step.new_tokens
+                                                    : std::max<int64_t>(1, step.past_tokens);
+    w.gen_tokens = step.phase == Phase::kPrefill ? 1 : step.new_tokens;
+
+    const std::string model_name = Trim(t.Cell(row, "model"));
+    ModelSpec model;
+    if (!options.model_id.empty()) {
+      model = catalog.Model(options.model_id);
+    } else {
+      try {
+        model = catalog.ResolveModel(model_name);
+      } catch (const UnknownIdError&) {
+        SkipRow(options, &result, t.Where(row, "model"),
+                "unknown model '" + model_name + "'; " + DidYouMean(model_name, catalog.ModelIds()) +
+                    " (add a models/architectures YAML or pass --model)");
+        continue;
+      }
+    }
+    Measurement m = MakeStepMeasurement(model, *hardware, w, step, metric, value, where);
+    m.format = "canonical";
+    if (!Trim(t.Cell(row, "label")).empty()) m.label = Trim(t.Cell(row, "label"));
+    result.measurements.push_back(std::move(m));
+  }
+  return result;
+}
+
+LogReadResult ReadCanonicalCsv(const std::string& path, const LogReadOptions& options) {
+  return ParseCanonicalCsv(ReadTextFile(path), path, options);
+}
+
+std::string CanonicalCsvHeader() { return CsvLine(kCanonicalColumns); }
+
+std::string CanonicalCsvRow(const Measurement& m) {
+  const bool op_row = m.metric == MetricKind::kOpTime;
+  RS_CHECK(!op_row || m.ops.size() == 1, "a canonical op row holds exactly one operator");
+  std::string phase = op_row ? "op" : (m.step.phase == Phase::kPrefill ? "prefill" : "decode");
+  const OpCost* op = op_row && !m.ops.empty() ? &m.ops.front() : nullptr;
+  return CsvLine({op_row ? "" : m.model_id,
+                  m.hardware_id,
+                  m.engine,
+                  phase,
+                  std::to_string(m.step.batch),
+                  std::to_string(m.step.past_tokens),
+                  std::to_string(m.step.new_tokens),
+                  ToString(m.workload.weights),
+                  ToString(m.workload.activations),
+                  ToString(m.workload.kv_cache),
+                  std::to_string(m.workload.parallel.tensor),
+                  ToString(m.metric),
+                  Num(m.value),
+                  op ? OpKindName(op->kind) : "",
+                  op ? Num(op->flops) : "",
+                  op ? Num(op->bytes_read) : "",
+                  op ? Num(op->bytes_written) : "",
+                  m.label});
+}
+
+}  // namespace rightsize

@@ -1,0 +1,241 @@
+// llama.cpp llama-bench output (-o csv | json | jsonl). Fields used (same names in every
+// output; llama-bench's `test` struct):
+//   model_filename, model_type ("llama 8B Q4_K_M"; old builds: "llama 7B mostly Q4_0"),
+//   n_prompt, n_gen, n_depth (newer builds only: tokens already in the KV cache; 0 if absent),
+//   avg_ts (mean tokens per second over the repetitions), type_k (KV cache type, default f16),
+//   gpu_info, cpu_info, n_gpu_layers, backends (new) or cuda/metal/... flags (old).
+// A pp test (n_prompt > 0, n_gen = 0) is one prefill of n_prompt tokens after n_depth; a tg test
+// (n_gen > 0, n_prompt = 0) is n_gen decode steps after n_depth, priced at the mean position
+// n_depth + n_gen / 2. Combined pg tests mix the two and are skipped with that reason.
+// llama-bench runs one sequence, so batch = 1.
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/logs/readers.h"
+#include "sim/util/csv.h"
+#include "sim/util/file_io.h"
+#include "sim/util/strings.h"
+
+namespace rightsize {
+namespace {
+
+using Json = nlohmann::json;
+
+struct Record {
+  SourceLocation where;  // file and line (CSV, JSONL) or the object's line (JSON)
+  Json fields;           // CSV cells arrive as strings, JSON values as they are
+};
+
+int LineOfOffset(const std::string& text, size_t offset) {
+  int line = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) line += text[i] == '\n';
+  return line;
+}
+
+Json ParseJsonOrThrow(const std::string& text, const std::string& file, int line_base) {
+  try {
+    return Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    const int line = line_base + LineOfOffset(text, e.byte == 0 ? 0 : e.byte - 1) - 1;
+    throw InputError({file, line, ""}, std::string("malformed or truncated JSON: ") + e.what());
+  }
+}
+
+std::vector<Record> LoadRecords(const std::string& path) {
+  const std::string text = ReadTextFile(path);
+  std::vector<Record> records;
+  size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) throw InputError({path, 1, ""}, "empty file");
+  if (text[first] == '[') {
+    const Json doc = ParseJsonOrThrow(text, path, 1);
+    // Object positions for messages: the line of the n-th '{' at nesting depth 1.
+    std::vector<int> lines;
+    int depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+      const char c = text[i];
+      if (in_string) {
+        if (c == '\\') ++i;
+        else if (c == '"') in_string = false;
+        continue;
+      }
+      if (c == '"') in_string = true;
+      if (c == '[' || c == '{') {
+        if (c == '{' && depth == 1) lines.push_back(LineOfOffset(text, i));
+        ++depth;
+      }
+      if (c == ']' || c == '}') --depth;
+    }
+    for (size_t i = 0; i < doc.size(); ++i) {
+      if (!doc[i].is_object()) {
+        throw InputError({path, i < lines.size() ? lines[i] : 0, ""}, "expected a JSON object per test");
+      }
+      records.push_back({{path, i < lines.size() ? lines[i] : 0, ""}, doc[i]});
+    }
+    return records;
+  }
+  if (text[first] == '{') {  // JSONL: one object per line
+    std::istringstream in(text);
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+      ++number;
+      if (Trim(line).empty()) continue;
+      Json object = ParseJsonOrThrow(line, path, number);
+      if (!object.is_object()) throw InputError({path, number, ""}, "expected a JSON object");
+      records.push_back({{path, number, ""}, std::move(object)});
+    }
+    return records;
+  }
+  const CsvTable t = CsvTable::Parse(text, path);
+  for (const CsvRow& row : t.rows()) {
+    Json object = Json::object();
+    for (size_t c = 0; c < t.header().size(); ++c) {
+      object[t.header()[c]] = c < row.fields.size() ? row.fields[c] : "";
+    }
+    records.push_back({{path, row.line, ""}, std::move(object)});
+  }
+  return records;
+}
+
+SourceLocation At(const Record& r, const std::string& key) { return {r.where.file, r.where.line, key}; }
+
+bool Has(const Record& r, const std::string& key) { return r.fields.contains(key); }
+
+std::string Text(const Record& r, const std::string& key) {
+  if (!Has(r, key)) throw InputError(At(r, key), "missing field (is this llama-bench output?)");
+  const Json& v = r.fields[key];
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return "";
+  return v.dump();
+}
+
+double Number(const Record& r, const std::string& key) {
+  if (!Has(r, key)) throw InputError(At(r, key), "missing field (is this llama-bench output?)");
+  const Json& v = r.fields[key];
+  double value = NAN;
+  if (v.is_number()) {
+    value = v.get<double>();
+  } else if (v.is_string()) {
+    const std::string s = Trim(v.get<std::string>());
+    char* end = nullptr;
+    value = std::strtod(s.c_str(), &end);
+    if (s.empty() || *end != '\0') throw InputError(At(r, key), "expected a number, got '" + s + "'");
+  } else {
+    throw InputError(At(r, key), "expected a number, got " + v.dump());
+  }
+  if (!std::isfinite(value)) throw InputError(At(r, key), "value is not finite");
+  return value;
+}
+
+int64_t Count(const Record& r, const std::string& key) {
+  const double v = Number(r, key);
+  if (v < 0 || v != std::floor(v)) throw InputError(At(r, key), "expected an integer >= 0");
+  return static_cast<int64_t>(v);
+}
+
+// The weight format is the last word of model_type ("llama 8B Q4_K_M", "llama 7B mostly Q4_0").
+std::optional<Precision> WeightFormat(const std::string& model_type) {
+  const auto words = Split(Trim(model_type), ' ');
+  if (words.empty()) return std::nullopt;
+  const std::string f = ToLower(words.back());
+  if (f == "f16") return Precision::kFp16;
+  if (f == "bf16") return Precision::kBf16;
+  if (f == "f32" || f == "all" ) return Precision::kFp32;
+  if (f == "q8_0") return Precision::kQ8_0;
+  if (f == "q4_k_m" || f == "q4_k") return Precision::kQ4_K_M;
+  return std::nullopt;
+}
+
+std::optional<Precision> KvFormat(const std::string& type) {
+  const std::string f = ToLower(Trim(type));
+  if (f.empty() || f == "f16") return Precision::kFp16;
+  if (f == "bf16") return Precision::kBf16;
+  if (f == "f32") return Precision::kFp32;
+  if (f == "q8_0") return Precision::kQ8_0;
+  return std::nullopt;
+}
+
+}  // namespace
+
+LogReadResult ReadLlamaBench(const std::string& path, const LogReadOptions& options) {
+  const std::vector<Record> records = LoadRecords(path);
+  LogReadResult result;
+  const Catalog& catalog = options.GetCatalog();
+  for (const Record& r : records) {
+    const int64_t n_prompt = Count(r, "n_prompt");
+    const int64_t n_gen = Count(r, "n_gen");
+    const int64_t n_depth = Has(r, "n_depth") ? Count(r, "n_depth") : 0;
+    const double tokens_per_s = Number(r, "avg_ts");
+    RequirePositive(tokens_per_s, At(r, "avg_ts"), "avg_ts");
+    if ((n_prompt > 0) == (n_gen > 0)) {
+      SkipRow(options, &result, At(r, "n_prompt"),
+              "combined or empty test (n_prompt and n_gen both set or both 0): prefill and decode "
+              "are mixed in one rate");
+      continue;
+    }
+    const std::string model_type = Text(r, "model_type");
+    const auto weights = WeightFormat(model_type);
+    if (!weights) {
+      SkipRow(options, &result, At(r, "model_type"),
+              "weight format in '" + model_type + "' is not modelled (f16, bf16, f32, q8_0, q4_k_m)");
+      continue;
+    }
+    const auto kv = KvFormat(Has(r, "type_k") ? Text(r, "type_k") : "");
+    if (!kv) {
+      SkipRow(options, &result, At(r, "type_k"), "KV cache type '" + Text(r, "type_k") + "' is not modelled");
+      continue;
+    }
+    const std::string file_stem =
+        Has(r, "model_filename") ? std::filesystem::path(Text(r, "model_filename")).stem().string() : "";
+    auto model_id = options.MapModel(file_stem);
+    if (!model_id) {
+      // "Meta-Llama-3-8B-Instruct-Q4_K_M" -> drop the quantisation suffix and try again.
+      const auto dash = file_stem.find_last_of("-.");
+      if (dash != std::string::npos) model_id = MatchModelId(catalog, file_stem.substr(0, dash));
+    }
+    if (!model_id) {
+      SkipRow(options, &result, At(r, "model_filename"),
+              "cannot tell the model from '" + file_stem + "' (" + model_type + "); pass --model ID");
+      continue;
+    }
+    const bool on_gpu = Has(r, "n_gpu_layers") && Number(r, "n_gpu_layers") > 0 &&
+                        Has(r, "gpu_info") && !Trim(Text(r, "gpu_info")).empty();
+    const std::string device = on_gpu ? Text(r, "gpu_info") : (Has(r, "cpu_info") ? Text(r, "cpu_info") : "");
+    const auto hardware = options.MapHardware(Split(device, ',').empty() ? device : Split(device, ',').front());
+    if (!hardware) {
+      SkipRow(options, &result, At(r, on_gpu ? "gpu_info" : "cpu_info"),
+              "unknown device '" + device + "'; pass --hardware ID (or a measured CPU spec)");
+      continue;
+    }
+
+    Workload w;
+    w.engine = options.engine.empty() ? "llama.cpp" : options.engine;
+    w.weights = *weights;
+    // ggml dequantises quantised blocks and accumulates in f32 on CPU and f16 on GPU backends.
+    w.activations = on_gpu ? Precision::kFp16 : Precision::kFp32;
+    w.kv_cache = *kv;
+    w.batch = 1;
+    Step step;
+    if (n_prompt > 0) {
+      w.prompt_tokens = n_depth + n_prompt;
+      w.gen_tokens = 1;
+      step = {Phase::kPrefill, 1, n_prompt, n_depth};
+    } else {
+      w.prompt_tokens = std::max<int64_t>(1, n_depth);
+      w.gen_tokens = n_gen;
+      step = DecodeStep(w, n_depth + n_gen / 2);
+    }
+    const ModelSpec& model = catalog.Model(*model_id);
+    Measurement m = MakeStepMeasurement(model, *hardware, w, step, MetricKind::kTokensPerS,
+                                        tokens_per_s, At(r, "avg_ts"));
+    m.format = "llama-bench";
+    result.measurements.push_back(std::move(m));
+  }
+  return result;
+}
+
+}  // namespace rightsize

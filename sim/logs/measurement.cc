@@ -1,0 +1,226 @@
+#include "sim/logs/measurement.h"
+
+#include <cmath>
+#include <map>
+#include <utility>
+
+#include "sim/util/strings.h"
+
+namespace rightsize {
+namespace {
+
+// Fine-tuning / packaging suffixes that do not change the architecture, so "Llama-3.1-8B-Instruct"
+// prices like the "llama-3.1-8b" spec.
+const char* const kModelSuffixes[] = {"-instruct", "-chat", "-it", "-hf", "-base"};
+
+std::string StripRepoOwner(const std::string& name) {
+  const auto slash = name.find_last_of('/');
+  return slash == std::string::npos ? name : name.substr(slash + 1);
+}
+
+bool EndsWith(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string NormaliseModelName(std::string name) {
+  name = ToLower(StripRepoOwner(Trim(name)));
+  if (name.rfind("meta-llama-", 0) == 0) name = name.substr(5);  // "meta-llama-3-8b" -> "llama-3-8b"
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (const char* suffix : kModelSuffixes) {
+      if (EndsWith(name, suffix)) {
+        name.resize(name.size() - std::string(suffix).size());
+        changed = true;
+      }
+    }
+  }
+  return name;
+}
+
+std::string NormaliseDeviceName(std::string name) {
+  name = ToLower(Trim(name));
+  for (const std::string prefix : {"nvidia ", "amd ", "geforce "}) {
+    if (name.rfind(prefix, 0) == 0) name = name.substr(prefix.size());
+  }
+  for (char& c : name) {
+    if (c == ' ' || c == '_') c = '-';
+  }
+  return name;
+}
+
+// Device names as tools print them -> catalogue ids. nvidia-smi calls the SXM5 H100
+// "H100 80GB HBM3" (the PCIe card is "H100 PCIe"); leaderboards that say only "H100" or "A100"
+// ran on the SXM boards of DGX / HGX systems (ML.ENERGY v3 README: "H100 SXM"; Vidur's compute
+// profiles come from DGX-class A100 80GB and H100 nodes, see data/runs/vidur/PROVENANCE.md).
+const std::map<std::string, std::string>& DeviceAliases() {
+  static const std::map<std::string, std::string> aliases = {
+      {"h100-80gb-hbm3", "h100-sxm5-80gb"}, {"h100", "h100-sxm5-80gb"},
+      {"h100-sxm", "h100-sxm5-80gb"},       {"h100-sxm5", "h100-sxm5-80gb"},
+      {"a100", "a100-sxm4-80gb"},           {"a100-sxm4-80gb", "a100-sxm4-80gb"},
+      {"a100-sxm4-40gb", "a100-sxm4-40gb"}, {"a100-80gb", "a100-sxm4-80gb"},
+      {"rtx-4090", "rtx-4090"},             {"4090", "rtx-4090"},
+      {"4090-24gb", "rtx-4090"},            {"b200", "b200"},
+  };
+  return aliases;
+}
+
+}  // namespace
+
+std::string ToString(MetricKind metric) {
+  switch (metric) {
+    case MetricKind::kStepTime: return "step_time_s";
+    case MetricKind::kTtft: return "ttft_s";
+    case MetricKind::kTpot: return "tpot_s";
+    case MetricKind::kTokensPerS: return "tokens_per_s";
+    case MetricKind::kOpTime: return "op_time_s";
+  }
+  return "?";
+}
+
+MetricKind ParseMetricKind(const std::string& text, const SourceLocation& where) {
+  for (MetricKind m : {MetricKind::kStepTime, MetricKind::kTtft, MetricKind::kTpot,
+                       MetricKind::kTokensPerS, MetricKind::kOpTime}) {
+    if (ToString(m) == Trim(text)) return m;
+  }
+  throw InputError(where, "unknown metric '" + text +
+                              "' (step_time_s, ttft_s, tpot_s, tokens_per_s, op_time_s)");
+}
+
+std::string Measurement::Group() const { return hardware_id + "/" + engine; }
+
+void LogReadResult::Append(LogReadResult other) {
+  for (auto& m : other.measurements) measurements.push_back(std::move(m));
+  for (auto& s : other.skipped) skipped.push_back(std::move(s));
+}
+
+const Catalog& LogReadOptions::GetCatalog() const {
+  return catalog != nullptr ? *catalog : Catalog::Default();
+}
+
+const HardwareSpec* LogReadOptions::FindHardware(const std::string& id) const {
+  if (auto it = extra_hardware.find(id); it != extra_hardware.end()) return &it->second;
+  const auto& known = GetCatalog().hardware();
+  if (auto it = known.find(id); it != known.end()) return &it->second;
+  return nullptr;
+}
+
+std::optional<std::string> LogReadOptions::MapHardware(const std::string& name_in_log) const {
+  if (!hardware_id.empty()) {
+    if (FindHardware(hardware_id) == nullptr) {
+      GetCatalog().Hardware(hardware_id);  // throws UnknownIdError with close matches
+    }
+    return hardware_id;
+  }
+  if (extra_hardware.count(Trim(name_in_log))) return Trim(name_in_log);
+  return MatchHardwareId(GetCatalog(), name_in_log);
+}
+
+std::optional<std::string> LogReadOptions::MapModel(const std::string& name_in_log) const {
+  if (!model_id.empty()) {
+    GetCatalog().Model(model_id);  // throws UnknownIdError with close matches
+    return model_id;
+  }
+  return MatchModelId(GetCatalog(), name_in_log);
+}
+
+void RequirePositive(double value, const SourceLocation& where, const std::string& what) {
+  if (!std::isfinite(value)) throw InputError(where, what + " is not a finite number");
+  if (value <= 0.0) {
+    throw InputError(where, what + " must be > 0, got " + std::to_string(value));
+  }
+}
+
+double IntervalTimeFromMetric(MetricKind metric, double value, const Step& step) {
+  if (metric == MetricKind::kTokensPerS) {
+    return static_cast<double>(step.batch * step.new_tokens) / value;
+  }
+  return value;
+}
+
+Measurement MakeStepMeasurement(const ModelSpec& model, const std::string& hardware_id,
+                                const Workload& workload, const Step& step, MetricKind metric,
+                                double value, const SourceLocation& where) {
+  RequirePositive(value, where, ToString(metric));
+  std::string why;
+  if (!Validate(workload, &why)) throw InputError(where, "workload: " + why);
+  Measurement m;
+  m.where = where;
+  m.model_id = model.id;
+  m.hardware_id = hardware_id;
+  m.engine = workload.engine;
+  m.workload = workload;
+  m.step = step;
+  m.ops = CountOps(model, workload, step);
+  m.metric = metric;
+  m.value = value;
+  m.interval_time_s = IntervalTimeFromMetric(metric, value, step);
+  m.label = model.id + (step.phase == Phase::kPrefill ? " prefill" : " decode") +
+            " batch=" + std::to_string(step.batch) + " new=" + std::to_string(step.new_tokens) +
+            " past=" + std::to_string(step.past_tokens);
+  return m;
+}
+
+Measurement MakeOpMeasurement(std::vector<OpCost> ops, const std::string& hardware_id,
+                              const Workload& workload, double time_s,
+                              const SourceLocation& where) {
+  RequirePositive(time_s, where, "op_time_s");
+  Measurement m;
+  m.where = where;
+  m.hardware_id = hardware_id;
+  m.engine = workload.engine;
+  m.workload = workload;
+  m.ops = std::move(ops);
+  m.metric = MetricKind::kOpTime;
+  m.value = time_s;
+  m.interval_time_s = time_s;
+  for (const auto& op : m.ops) m.label += (m.label.empty() ? "" : "+") + std::string(op.name);
+  return m;
+}
+
+OpCost GemmOp(const char* name, double m, double k, double n, double bytes_per_value) {
+  OpCost op{name, OpKind::kMatmul};
+  op.flops = 2.0 * m * k * n;
+  op.bytes_read = (m * k + k * n) * bytes_per_value;
+  op.bytes_written = m * n * bytes_per_value;
+  op.launches = 1.0;
+  return op;
+}
+
+std::optional<std::string> MatchModelId(const Catalog& catalog, const std::string& name) {
+  const std::string trimmed = Trim(name);
+  if (catalog.models().count(trimmed)) return trimmed;
+  for (const auto& [id, spec] : catalog.models()) {
+    if (!spec.hf_repo.empty() && ToLower(spec.hf_repo) == ToLower(trimmed)) return id;
+  }
+  const std::string normal = NormaliseModelName(trimmed);
+  for (const auto& [id, spec] : catalog.models()) {
+    if (id == normal) return id;
+    if (!spec.hf_repo.empty() && NormaliseModelName(spec.hf_repo) == normal) return id;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> MatchHardwareId(const Catalog& catalog, const std::string& name) {
+  const std::string trimmed = Trim(name);
+  if (catalog.hardware().count(trimmed)) return trimmed;
+  const std::string normal = NormaliseDeviceName(trimmed);
+  if (catalog.hardware().count(normal)) return normal;
+  for (const auto& [id, spec] : catalog.hardware()) {
+    if (NormaliseDeviceName(spec.name) == normal) return id;
+  }
+  const auto& aliases = DeviceAliases();
+  if (auto it = aliases.find(normal); it != aliases.end() && catalog.hardware().count(it->second)) {
+    return it->second;
+  }
+  return std::nullopt;
+}
+
+void SkipRow(const LogReadOptions& options, LogReadResult* result, const SourceLocation& where,
+             const std::string& reason) {
+  if (options.strict) throw InputError(where, reason);
+  result->skipped.push_back({where, reason});
+}
+
+}  // namespace rightsize

@@ -1,0 +1,126 @@
+// Measurement: what one row of a benchmark log says, mapped onto rightsize's own vocabulary
+// (a model, a device, a workload, the operators that ran and how long they took), with the file
+// and row it came from so every later error or outlier can be traced back to the log.
+//
+// Every reader in sim/logs turns its format into a LogReadResult. A row that cannot be mapped
+// (unknown GPU, a model not in the catalogue, a metric rightsize does not model) is kept in
+// `skipped` with its reason instead of being dropped silently; a row that is malformed (NaN,
+// negative time, missing column, truncated file) is an InputError naming file:row: column.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/cost/op_count.h"
+#include "sim/spec/catalog.h"
+#include "sim/util/error.h"
+#include "sim/workload/workload.h"
+
+namespace rightsize {
+
+// What the log measured. Every kind is converted to the wall time of one modelled interval
+// (Measurement::interval_time_s) so a single latency model can be fitted to all of them.
+enum class MetricKind {
+  kStepTime,     // seconds for one forward step (prefill or decode) of the whole model
+  kTtft,         // time to first token, seconds = the prefill step (queueing excluded)
+  kTpot,         // time per output token / inter-token latency, seconds = one decode step
+  kTokensPerS,   // tokens per second of the step's phase, whole batch
+  kOpTime,       // seconds for the listed operators only (operator-level profiles)
+};
+
+std::string ToString(MetricKind metric);
+// "step_time_s" | "ttft_s" | "tpot_s" | "tokens_per_s" | "op_time_s"; InputError otherwise.
+MetricKind ParseMetricKind(const std::string& text, const SourceLocation& where);
+
+struct Measurement {
+  SourceLocation where;        // file, 1-based line (CSV/JSONL) or record index, key = column
+  std::string format;          // reader that produced it ("vidur", "canonical", ...)
+  std::string model_id;        // catalogue id; "" for operator rows given by shape only
+  std::string hardware_id;     // catalogue id (or the id of a measured CPU spec)
+  std::string engine;          // serving engine / kernel library, free text, may be ""
+  Workload workload;           // precisions, parallelism, batch as the log states them
+  Step step;                   // the one step the interval covers (batch, new and past tokens)
+  std::vector<OpCost> ops;     // per-device operators of the interval (CountOps or explicit)
+  MetricKind metric = MetricKind::kStepTime;
+  double value = 0.0;          // as measured, SI: seconds or tokens per second; > 0, finite
+  double interval_time_s = 0.0;  // wall time of `ops`, derived from metric and value; > 0
+  std::string label;           // short human description ("mlp_up_proj tokens=512 tp=2")
+
+  // "hardware_id/engine": the default calibration group (parameters fitted per device x engine).
+  std::string Group() const;
+};
+
+struct SkippedRow {
+  SourceLocation where;
+  std::string reason;  // why it could not be mapped, with what to pass to make it map
+};
+
+struct LogReadResult {
+  std::vector<Measurement> measurements;
+  std::vector<SkippedRow> skipped;
+
+  void Append(LogReadResult other);
+};
+
+// What a reader may need beyond the file. Overrides win over what the log says; formats that do
+// not name a model or a device (llama-bench, vLLM benchmark_serving, MLPerf) need them.
+struct LogReadOptions {
+  const Catalog* catalog = nullptr;  // nullptr: Catalog::Default()
+  std::string model_id;              // force every row to this model
+  std::string hardware_id;           // force every row to this device
+  std::string engine;                // force the engine name
+  // true: an unmappable row is an InputError (file:row) instead of a SkippedRow.
+  bool strict = false;
+  // Devices known besides the catalogue, by id (e.g. the CPU spec `rightsize measure` wrote).
+  std::map<std::string, HardwareSpec> extra_hardware;
+
+  const Catalog& GetCatalog() const;
+  // The device with this id from extra_hardware or the catalogue; nullptr if neither has it.
+  const HardwareSpec* FindHardware(const std::string& id) const;
+  // Maps a device name from a log: hardware_id override first, then extra_hardware ids, then
+  // MatchHardwareId. nullopt when nothing matches. Throws InputError if the override is unknown.
+  std::optional<std::string> MapHardware(const std::string& name_in_log) const;
+  // The same for models: model_id override, then MatchModelId.
+  std::optional<std::string> MapModel(const std::string& name_in_log) const;
+};
+
+// Converts a measured metric of a step with `step.batch * step.new_tokens` tokens into the wall
+// time of the step: tokens/s -> tokens / rate; TTFT, TPOT and times are already times.
+double IntervalTimeFromMetric(MetricKind metric, double value, const Step& step);
+
+// Builds a step measurement (ops = CountOps(model, workload, step)). Throws InputError at
+// `where` if the value is not finite and positive or the workload is invalid.
+Measurement MakeStepMeasurement(const ModelSpec& model, const std::string& hardware_id,
+                                const Workload& workload, const Step& step, MetricKind metric,
+                                double value, const SourceLocation& where);
+
+// Builds an operator-level measurement from explicit operator costs.
+Measurement MakeOpMeasurement(std::vector<OpCost> ops, const std::string& hardware_id,
+                              const Workload& workload, double time_s,
+                              const SourceLocation& where);
+
+// A dense GEMM C[m x n] = A[m x k] * B[k x n] with operands and result of `bytes_per_value`:
+// 2mkn FLOPs, reads A and B once, writes C once (the minimum traffic; kernels that re-read
+// tiles are what the fitted memory efficiency absorbs).
+OpCost GemmOp(const char* name, double m, double k, double n, double bytes_per_value);
+
+// Throws InputError at `where` unless value is finite and > 0 ("what" names the quantity).
+void RequirePositive(double value, const SourceLocation& where, const std::string& what);
+
+// Maps a model name as logs write it ("meta-llama/Meta-Llama-3.1-8B-Instruct",
+// "NousResearch/Llama-2-7b-hf") to a catalogue id: exact id, then the spec's hf_repo, then the
+// repo's last path component lower-cased with fine-tuning suffixes (-instruct, -chat, -it, -hf)
+// removed. nullopt when nothing matches.
+std::optional<std::string> MatchModelId(const Catalog& catalog, const std::string& name);
+// Maps a device name as logs write it ("NVIDIA H100 80GB HBM3", "A100-SXM4-40GB", "a100") to a
+// catalogue id; the aliases are listed (with why) in measurement.cc. nullopt when nothing
+// matches.
+std::optional<std::string> MatchHardwareId(const Catalog& catalog, const std::string& name);
+
+// Records an unmappable row: appends to result.skipped, or throws InputError when strict.
+void SkipRow(const LogReadOptions& options, LogReadResult* result, const SourceLocation& where,
+             const std::string& reason);
+
+}  // namespace rightsize

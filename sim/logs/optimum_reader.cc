@@ -1,0 +1,130 @@
+// optimum-benchmark short_report.csv (huggingface/optimum-benchmark examples/running-llamas;
+// data/runs/optimum-benchmark/PROVENANCE.md): transformers generate() with a static batch.
+//
+// Each row gives two measurements:
+//  - prefill: "Prefill Latency (s)" = one forward pass over batch x "Sequence Length" tokens;
+//  - decode:  "Decode Latency (s)" = the remaining new_tokens - 1 steps after the first token
+//             (optimum's decode = generate - prefill), so one step = latency / (new_tokens - 1),
+//             priced at the mean context prompt + new_tokens / 2.
+// new_tokens is not a column of the short report; it comes from the full report's
+// benchmark.new_tokens when a full_report.csv sits beside the file, else the examples' 512.
+#include <cmath>
+#include <filesystem>
+
+#include "sim/logs/readers.h"
+#include "sim/util/csv.h"
+#include "sim/util/strings.h"
+
+namespace rightsize {
+namespace {
+
+// examples/running-llamas configs: benchmark.new_tokens = 512 (also in full_report.csv).
+constexpr int64_t kDefaultNewTokens = 512;
+
+int64_t NewTokensBeside(const std::string& path) {
+  const auto full = std::filesystem::path(path).parent_path() / "full_report.csv";
+  if (!std::filesystem::exists(full)) return kDefaultNewTokens;
+  const CsvTable t = CsvTable::Load(full.string());
+  if (!t.HasColumn("benchmark.new_tokens") || t.rows().empty()) return kDefaultNewTokens;
+  const double n = t.Number(t.rows().front(), "benchmark.new_tokens");
+  for (const CsvRow& row : t.rows()) {
+    if (t.Number(row, "benchmark.new_tokens") != n) {
+      throw InputError(t.Where(row, "benchmark.new_tokens"),
+                       "runs with different new_tokens in one report are not supported");
+    }
+  }
+  if (n < 2 || n != std::floor(n)) {
+    throw InputError(t.Where(t.rows().front(), "benchmark.new_tokens"), "expected an integer >= 2");
+  }
+  return static_cast<int64_t>(n);
+}
+
+// "['NVIDIA A100-SXM4-80GB']" -> {"NVIDIA A100-SXM4-80GB"}
+std::vector<std::string> ParseGpuList(const std::string& text) {
+  std::vector<std::string> out;
+  std::string inner = Trim(text);
+  if (!inner.empty() && inner.front() == '[') inner = inner.substr(1);
+  if (!inner.empty() && inner.back() == ']') inner.pop_back();
+  for (std::string item : Split(inner, ',')) {
+    item = Trim(item);
+    if (item.size() >= 2 && (item.front() == '\'' || item.front() == '"')) {
+      item = item.substr(1, item.size() - 2);
+    }
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+}  // namespace
+
+LogReadResult ReadOptimumCsv(const std::string& path, const LogReadOptions& options) {
+  const CsvTable t = CsvTable::Load(path);
+  for (const char* c : {"Model", "GPUs", "Experiment Name", "Per Process Batch Size",
+                        "Sequence Length", "Decode Latency (s)", "Prefill Latency (s)"}) {
+    t.ColumnIndex(c);
+  }
+  const int64_t new_tokens = NewTokensBeside(path);
+  LogReadResult result;
+  const Catalog& catalog = options.GetCatalog();
+  for (const CsvRow& row : t.rows()) {
+    const double prefill_s = t.Number(row, "Prefill Latency (s)");
+    RequirePositive(prefill_s, t.Where(row, "Prefill Latency (s)"), "Prefill Latency (s)");
+    const double decode_s = t.Number(row, "Decode Latency (s)");
+    RequirePositive(decode_s, t.Where(row, "Decode Latency (s)"), "Decode Latency (s)");
+    const double batch = t.Number(row, "Per Process Batch Size");
+    const double prompt = t.Number(row, "Sequence Length");
+    if (batch < 1 || batch != std::floor(batch)) {
+      throw InputError(t.Where(row, "Per Process Batch Size"), "expected an integer >= 1");
+    }
+    if (prompt < 1 || prompt != std::floor(prompt)) {
+      throw InputError(t.Where(row, "Sequence Length"), "expected an integer >= 1");
+    }
+
+    const auto gpus = ParseGpuList(t.Cell(row, "GPUs"));
+    if (gpus.size() != 1 && options.hardware_id.empty()) {
+      SkipRow(options, &result, t.Where(row, "GPUs"),
+              "expected one GPU, got '" + t.Cell(row, "GPUs") + "'");
+      continue;
+    }
+    const std::string device = gpus.empty() ? "" : gpus.front();
+    const auto hardware = options.MapHardware(device);
+    if (!hardware) {
+      SkipRow(options, &result, t.Where(row, "GPUs"),
+              "unknown GPU '" + device + "'; " + DidYouMean(device, catalog.HardwareIds()) +
+                  " (add a models/hardware YAML or pass --hardware)");
+      continue;
+    }
+    const std::string model_name = Trim(t.Cell(row, "Model"));
+    const auto model_id = options.MapModel(model_name);
+    if (!model_id) {
+      SkipRow(options, &result, t.Where(row, "Model"),
+              "model '" + model_name + "' is not in the catalogue; " +
+                  DidYouMean(model_name, catalog.ModelIds()) + " (or pass --model)");
+      continue;
+    }
+    const std::string experiment = Trim(t.Cell(row, "Experiment Name"));
+    Workload w;
+    w.engine = options.engine.empty() ? "hf-transformers-" + experiment : options.engine;
+    w.activations = w.kv_cache = Precision::kFp16;
+    // GPTQ checkpoints are 4-bit weight-only (TheBloke/*-GPTQ, group size 128).
+    w.weights = experiment.find("gptq") != std::string::npos ? Precision::kInt4 : Precision::kFp16;
+    w.batch = static_cast<int64_t>(batch);
+    w.prompt_tokens = static_cast<int64_t>(prompt);
+    w.gen_tokens = new_tokens;
+    const ModelSpec& model = catalog.Model(*model_id);
+
+    Measurement pre = MakeStepMeasurement(model, *hardware, w, PrefillStep(w), MetricKind::kStepTime,
+                                          prefill_s, t.Where(row, "Prefill Latency (s)"));
+    pre.format = "optimum";
+    result.measurements.push_back(std::move(pre));
+    const double step_s = decode_s / static_cast<double>(new_tokens - 1);
+    Measurement dec = MakeStepMeasurement(model, *hardware, w, DecodeStep(w, w.prompt_tokens + new_tokens / 2),
+                                          MetricKind::kStepTime, step_s,
+                                          t.Where(row, "Decode Latency (s)"));
+    dec.format = "optimum";
+    result.measurements.push_back(std::move(dec));
+  }
+  return result;
+}
+
+}  // namespace rightsize
