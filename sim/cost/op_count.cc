@@ -112,7 +112,7 @@ std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const Step& 
   const double mats = m.mlp == MlpKind::kGated ? 3.0 : 2.0;
 
   std::vector<OpCost> ops;
-  auto matmul = [&](const std::string& name, double tokens_in, double in_dim, double out_dim,
+  auto matmul = [&](const char* name, double tokens_in, double in_dim, double out_dim,
                     double weight_params, double count) {
     OpCost op{name, OpKind::kMatmul};
     op.flops = 2.0 * tokens_in * in_dim * out_dim * count * pass.matmul;
@@ -209,6 +209,7 @@ std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const Step& 
     op.message_bytes = tokens * h * act;
     op.launches = 2.0 * layers * comm_passes;
     op.participants = p.tensor;
+    op.pattern = CommPattern::kAllReduce;
     ops.push_back(op);
   }
   if (p.pipeline > 1) {
@@ -216,6 +217,7 @@ std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const Step& 
     op.message_bytes = tokens * h * act;
     op.launches = comm_passes;
     op.participants = 2;
+    op.pattern = CommPattern::kSendRecv;
     ops.push_back(op);
   }
   if (m.moe && p.expert > 1) {
@@ -223,6 +225,7 @@ std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const Step& 
     op.message_bytes = tokens * m.moe->num_active_experts * h * act / p.expert;
     op.launches = 2.0 * layers * comm_passes;  // dispatch and combine
     op.participants = p.expert;
+    op.pattern = CommPattern::kAllToAll;
     ops.push_back(op);
   }
 
@@ -245,6 +248,8 @@ std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const Step& 
       op.message_bytes = trainable * 2.0;  // bf16 gradients
       op.launches = 1;
       op.participants = p.data;
+      op.pattern = CommPattern::kAllReduce;
+      op.once_per_step = true;
       ops.push_back(op);
     }
     // Adam update (mixed precision): read fp32 master, m, v and the bf16 grad; write master, m,
@@ -255,6 +260,7 @@ std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const Step& 
     op.bytes_read = owned * (4.0 + 4.0 + 4.0 + 2.0);
     op.bytes_written = owned * (4.0 + 4.0 + 4.0 + 2.0);
     op.launches = 1;
+    op.once_per_step = true;
     ops.push_back(op);
   }
   return ops;

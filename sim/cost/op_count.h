@@ -19,8 +19,18 @@ enum class OpKind {
   kOptimizer,    // optimizer update (training): memory-bound
 };
 
+// How a kComm op moves its message (the latency model prices each with its own alpha-beta
+// formula).
+enum class CommPattern {
+  kNone,       // not a collective
+  kAllReduce,  // ring all-reduce over `participants` devices
+  kAllToAll,   // all-to-all (MoE dispatch / combine)
+  kSendRecv,   // point-to-point (pipeline stage boundary)
+};
+
 struct OpCost {
-  std::string name;
+  // Static label (a string literal): no allocation in the hot path.
+  const char* name = "";
   OpKind kind = OpKind::kMatmul;
   double flops = 0.0;          // per device, whole step
   double bytes_read = 0.0;     // per device, whole step, from device memory
@@ -28,6 +38,10 @@ struct OpCost {
   double launches = 0.0;       // kernels (or collectives) launched per step, per device
   double message_bytes = 0.0;  // kComm: bytes of one collective's message
   int participants = 1;        // kComm: devices in the collective
+  CommPattern pattern = CommPattern::kNone;  // kComm: which collective
+  // Done once per optimizer step, outside the pipeline schedule (optimizer update, data-parallel
+  // gradient all-reduce); every other op is per micro-batch.
+  bool once_per_step = false;
 };
 
 // Per-device operator costs of one step. Training steps include backward (2x forward matmul

@@ -14,7 +14,8 @@ double TotalFlopsAllDevices(const ModelSpec& m, const Workload& w, const Step& s
 
 }  // namespace
 
-Prediction Predict(const ModelSpec& m, const HardwareSpec& hw, const Workload& w) {
+Prediction Predict(const ModelSpec& m, const HardwareSpec& hw, const Workload& w,
+                   const PredictOptions& options) {
   Prediction p;
   p.model = &m;
   p.hardware = &hw;
@@ -32,8 +33,81 @@ Prediction Predict(const ModelSpec& m, const HardwareSpec& hw, const Workload& w
     p.flops.train_flops_per_token = TotalFlopsAllDevices(m, w, TrainStep(w)) / prompt_tokens;
   }
   p.memory = CheckFit(m, hw, w);
+  p.latency = EstimateLatency(m, hw, w, options.params);
+  p.price = ResolvePrice(hw.id, options.usd_per_hour);
+  p.train_tokens = options.train_tokens;
+  if (w.mode == Mode::kInference) {
+    p.inference_cost = PriceInference(hw, w, p.latency, p.price);
+  } else if (options.train_tokens > 0) {
+    p.training_run = EstimateTrainingRun(p.latency, w, options.train_tokens);
+    p.training_cost = PriceTraining(hw, w, p.latency, p.training_run, p.price);
+  }
   return p;
 }
+
+namespace {
+
+// A figure that exists only for feasible (and, for $, priced) configurations: null otherwise, so
+// an infeasible configuration is never answered with a number.
+nlohmann::json Figure(bool known, double value) {
+  return known ? nlohmann::json(value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json LatencyJson(const Prediction& p) {
+  const LatencyEstimate& e = p.latency;
+  const bool ok = e.feasible;
+  nlohmann::json j = {{"feasible", ok}, {"reason", e.reason}};
+  if (p.workload.mode == Mode::kInference) {
+    j["ttft_s"] = Figure(ok, e.ttft_s);
+    j["tpot_s"] = Figure(ok, e.tpot_s);
+    j["e2e_latency_s"] = Figure(ok, e.e2e_latency_s);
+    j["prefill_tokens_per_s"] = Figure(ok, e.prefill_tokens_per_s);
+    j["decode_tokens_per_s"] = Figure(ok, e.decode_tokens_per_s);
+    j["requests_per_s"] = Figure(ok, e.requests_per_s);
+    j["prefill_bound"] = ok ? e.prefill.bound : "";
+    j["decode_bound"] = ok ? e.decode.bound : "";
+  } else {
+    j["train_step_s"] = Figure(ok, e.train_step_s);
+    j["train_tokens_per_s"] = Figure(ok, e.train_tokens_per_s);
+    j["train_flops_per_s_per_device"] = Figure(ok, e.train_flops_per_s_per_device);
+    j["model_flops_utilization"] = Figure(ok, e.model_flops_utilization);
+    j["train_bound"] = ok ? e.train.bound : "";
+  }
+  return j;
+}
+
+nlohmann::json CostJson(const Prediction& p) {
+  const bool ok = p.latency.feasible;
+  const bool priced = ok && p.price.has_value();
+  const bool powered = ok && p.hardware->tdp_w > 0;  // energy needs a known TDP
+  nlohmann::json j;
+  j["price_source"] = p.price ? p.price->source : "";
+  j["usd_per_device_hour"] = Figure(p.price.has_value(), p.price ? p.price->usd_per_hour : 0.0);
+  if (p.workload.mode == Mode::kInference) {
+    const InferenceCost& c = p.inference_cost;
+    j["usd_per_hour"] = Figure(priced, c.usd_per_hour);
+    j["usd_per_million_input_tokens"] = Figure(priced, c.usd_per_million_input_tokens);
+    j["usd_per_million_output_tokens"] = Figure(priced, c.usd_per_million_output_tokens);
+    j["usd_per_request"] = Figure(priced, c.usd_per_request);
+    j["prefill_power_w"] = Figure(powered, c.prefill_power_w);
+    j["decode_power_w"] = Figure(powered, c.decode_power_w);
+    j["j_per_input_token"] = Figure(powered, c.j_per_input_token);
+    j["j_per_token"] = Figure(powered, c.j_per_output_token);
+    j["j_per_request"] = Figure(powered, c.j_per_request);
+  } else {
+    const bool run = ok && p.train_tokens > 0;
+    j["train_tokens"] = p.train_tokens;
+    j["train_time_s"] = Figure(run, p.training_run.time_s);
+    j["train_steps"] = Figure(run, p.training_run.steps);
+    j["device_hours"] = Figure(run, p.training_cost.device_hours);
+    j["train_usd"] = Figure(run && priced, p.training_cost.usd);
+    j["train_energy_j"] = Figure(run && powered, p.training_cost.energy_j);
+    j["j_per_token"] = Figure(run && powered, p.training_cost.j_per_token);
+  }
+  return j;
+}
+
+}  // namespace
 
 nlohmann::json ToJson(const Prediction& p) {
   const Workload& w = p.workload;
@@ -81,6 +155,8 @@ nlohmann::json ToJson(const Prediction& p) {
                  {"max_batch", v.max_batch},
                  {"max_context_tokens", v.max_context_tokens},
                  {"reason", v.reason}};
+  j["latency"] = LatencyJson(p);
+  j["cost"] = CostJson(p);
   return j;
 }
 

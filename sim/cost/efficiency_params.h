@@ -1,0 +1,94 @@
+// EfficiencyParams: the free parameters of the latency model (latency.h), as one self-describing
+// fixed-size block so the calibrator (sim/fit) can hand Ceres a plain `T params[kNumParams]` and
+// read names, defaults and bounds from here.
+//
+// The defaults are uncalibrated engineering priors, each with its origin below. They are what
+// `rightsize predict` uses until `rightsize calibrate` writes a fitted set; docs/latency.md
+// reports how far they are from measured runs.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string>
+
+namespace rightsize {
+
+struct EfficiencyParams {
+  // Indices into values (and into the calibrator's parameter array).
+  enum Index : int {
+    // Fraction of the dense peak FLOP/s a weight matmul (GEMM) sustains, (0, 1]. Default 0.70:
+    // large cuBLAS GEMMs reach 70-80% of the datasheet dense peak on A100 / H100 (NVIDIA
+    // "Matrix multiplication background" guide; the vidur-profiling GEMM medians in
+    // data/raw/vidur-profiling sit in that band for >= 1k tokens).
+    kComputeEfficiency = 0,
+    // Fraction of the dense peak the attention core (QK^T, softmax, AV) sustains, (0, 1].
+    // Default 0.45: FlashAttention-2 forward reaches 50-73% of A100 peak at head_dim 128 and
+    // long sequences, less for short ones (Dao 2023, Sec. 4.1, Fig. 4).
+    kAttentionEfficiency = 1,
+    // Fraction of the peak DRAM / HBM bandwidth a streaming kernel sustains, (0, 1]. Default
+    // 0.80: STREAM-like copies reach ~80-90% of HBM peak on A100 / H100, and memory-bound
+    // decode GEMVs somewhat less (NVIDIA "GPU Performance Background" guide; Williams et al.
+    // 2009 roofline uses the measured STREAM bandwidth for the same reason).
+    kMemoryEfficiency = 2,
+    // Seconds of fixed cost per kernel launch, [0, 1e-3]. Default 4e-6: a CUDA kernel launch
+    // plus its tail costs a few microseconds when not hidden by CUDA graphs (NVIDIA CUDA C++
+    // Best Practices Guide, "Kernel launch overhead").
+    kKernelOverhead_s = 3,
+    // Seconds of fixed cost per model step (scheduler, sampling, host-device sync), [0, 1].
+    // Default 1e-3: a serving engine's per-iteration CPU work is of order a millisecond
+    // (vLLM v0.6 performance blog, Sep 2024, which measured CPU overhead as a large share of
+    // small-model decode steps). Engine-dependent: the first thing to calibrate.
+    kStepOverhead_s = 4,
+    // Fraction of the per-direction link bandwidth a collective sustains, (0, 1]. Default 0.75:
+    // NCCL all-reduce bus bandwidth on NVLink reaches ~75-80% of the link peak for large
+    // messages (nccl-tests PERFORMANCE.md, busBw vs algBw).
+    kLinkEfficiency = 5,
+    // Seconds of fixed latency per collective (the alpha of the alpha-beta model), [0, 1e-2].
+    // Default 1e-5: NCCL intra-node all-reduce of small messages takes ~10 us (nccl-tests;
+    // vidur-profiling all-reduce medians for KB-sized messages).
+    kLinkLatency_s = 6,
+    // Exponent p of the smooth roofline max (t_c^p + t_m^p)^(1/p), [1, 32]. Default 4: the
+    // smoothed time is within 19% (2^(1/4)) of max(t_c, t_m) at the ridge and within 1% a
+    // factor 3 away from it, while keeping derivatives useful for the fit.
+    kRooflineSharpness = 7,
+  };
+  static constexpr int kNumParams = 8;
+  static constexpr std::array<const char*, kNumParams> kParamNames = {
+      "compute_efficiency", "attention_efficiency", "memory_efficiency", "kernel_overhead_s",
+      "step_overhead_s",    "link_efficiency",      "link_latency_s",    "roofline_sharpness"};
+  static constexpr std::array<double, kNumParams> kDefaults = {0.70, 0.45, 0.80, 4e-6,
+                                                               1e-3, 0.75, 1e-5, 4.0};
+  // Bounds for the calibrator (SetParameterLower/UpperBound) and for Validate().
+  static constexpr std::array<double, kNumParams> kLowerBounds = {0.01, 0.01, 0.01, 0.0,
+                                                                  0.0,  0.01, 0.0,  1.0};
+  static constexpr std::array<double, kNumParams> kUpperBounds = {1.0, 1.0, 1.0, 1e-3,
+                                                                  1.0, 1.0, 1e-2, 32.0};
+
+  std::array<double, kNumParams> values = kDefaults;
+
+  const double* data() const { return values.data(); }
+  double* data() { return values.data(); }
+  double operator[](Index i) const { return values[static_cast<std::size_t>(i)]; }
+  double& operator[](Index i) { return values[static_cast<std::size_t>(i)]; }
+
+  static EfficiencyParams Defaults() { return EfficiencyParams{}; }
+};
+
+// Every value inside [kLowerBounds, kUpperBounds] and finite; otherwise fills *why.
+inline bool Validate(const EfficiencyParams& p, std::string* why) {
+  for (int i = 0; i < EfficiencyParams::kNumParams; ++i) {
+    const double v = p.values[static_cast<std::size_t>(i)];
+    const bool ok = v >= EfficiencyParams::kLowerBounds[static_cast<std::size_t>(i)] &&
+                    v <= EfficiencyParams::kUpperBounds[static_cast<std::size_t>(i)];
+    if (!ok) {
+      if (why) {
+        *why = std::string(EfficiencyParams::kParamNames[static_cast<std::size_t>(i)]) +
+               " = " + std::to_string(v) + " is outside its bounds";
+      }
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace rightsize
