@@ -2,6 +2,8 @@
 
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
+#include "sim/cli/fit_law_command.h"
+#include "sim/cli/size_command.h"
 
 namespace rightsize {
 
@@ -12,12 +14,20 @@ int RunCli(int argc, const char* const* argv) {
   RegisterListCommand(app, &exit_code);
   RegisterPredictCommand(app, &exit_code);
   RegisterRunCommand(app, &exit_code);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  return exit_code;
+  RegisterMeasureCommand(app, &exit_code);
+  RegisterPlanCommand(app, &exit_code);
+  RegisterValidateCommand(app, &exit_code);
+  RegisterFitLawCommand(app);
+  RegisterSizeCommand(app);
+  // Commands may throw from their callbacks: errors become one line and an exit code here.
+  return RunWithErrorHandling([&] {
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      return app.exit(e);
+    }
+    return exit_code;
+  });
 }
 
 }  // namespace rightsize
