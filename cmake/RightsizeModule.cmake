@@ -14,6 +14,8 @@ function(rs_add_test_module name)
   add_executable(${name}_test ${sources} $<TARGET_OBJECTS:rs_test_main>)
   target_link_libraries(${name}_test PRIVATE Catch2::Catch2 ${ARGN})
   target_include_directories(${name}_test PRIVATE ${CMAKE_SOURCE_DIR})
+  # glog (via Ceres) and Catch2 both define CHECK; make Catch's win everywhere.
+  target_compile_options(${name}_test PRIVATE -include ${CMAKE_SOURCE_DIR}/tests/catch_with_ceres.h)
   catch_discover_tests(${name}_test WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
                        PROPERTIES TIMEOUT 600)
 endfunction()
