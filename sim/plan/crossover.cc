@@ -26,6 +26,20 @@ double ServingUsdPerMonth(const ServingCostModel& s, const TrafficMix& mix, doub
   return ReplicasNeeded(s, requests_per_s) * s.devices_per_replica * s.usd_per_device_hour * hours;
 }
 
+size_t Candidate::CheapestOption(const TrafficMix& mix, double requests_per_s) const {
+  RS_CHECK(!serving_options.empty(), "candidate " + id + " has no serving option");
+  size_t best = 0;
+  double best_usd = std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i < serving_options.size(); ++i) {
+    const double usd = ServingUsdPerMonth(serving_options[i], mix, requests_per_s);
+    if (usd < best_usd) {
+      best_usd = usd;
+      best = i;
+    }
+  }
+  return best;
+}
+
 double TotalUsd(const Candidate& c, const TrafficMix& mix, double requests_per_month,
                 double horizon_months, double monthly_growth) {
   double total = c.one_off_usd;
@@ -33,7 +47,9 @@ double TotalUsd(const Candidate& c, const TrafficMix& mix, double requests_per_m
   double month_traffic = requests_per_month;
   for (double m = 0; m < horizon_months; m += 1.0) {
     const double fraction = std::min(1.0, horizon_months - m);
-    total += fraction * ServingUsdPerMonth(c.serving, mix, month_traffic / kSecondsPerMonth);
+    const double requests_per_s = month_traffic / kSecondsPerMonth;
+    const ServingCostModel& cheapest = c.serving_options[c.CheapestOption(mix, requests_per_s)];
+    total += fraction * ServingUsdPerMonth(cheapest, mix, requests_per_s);
     month_traffic *= 1.0 + monthly_growth;
   }
   return total;

@@ -9,6 +9,11 @@
 
 namespace rightsize {
 
+struct TrafficMix {
+  double prompt_tokens_per_request = 0.0;  // mean
+  double output_tokens_per_request = 0.0;  // mean
+};
+
 // What serving costs at a traffic level: self-hosted on whole replicas of a layout, or an API
 // priced per token.
 struct ServingCostModel {
@@ -25,18 +30,17 @@ struct ServingCostModel {
   bool IsApi() const { return devices_per_replica == 0; }
 };
 
-struct TrafficMix {
-  double prompt_tokens_per_request = 0.0;  // mean
-  double output_tokens_per_request = 0.0;  // mean
-};
-
 struct Candidate {
   std::string id;
   double quality = 0.0;          // task score, higher is better (e.g. accuracy in %)
   double quality_sd = 0.0;       // standard deviation of that score
   double one_off_usd = 0.0;      // fine-tuning / training, paid once in the horizon
-  ServingCostModel serving;
+  // Every feasible way to serve it (layouts, or an API); each month uses the cheapest.
+  std::vector<ServingCostModel> serving_options;
   std::string infeasible_reason; // non-empty: no layout meets the SLO (never priced)
+
+  // Index of the cheapest serving option at a traffic level.
+  size_t CheapestOption(const TrafficMix& mix, double requests_per_s) const;
 };
 
 // Replicas needed for a steady traffic level.

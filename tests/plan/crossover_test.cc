@@ -15,9 +15,11 @@ Candidate SmallSelfHosted() {
   c.id = "small";
   c.quality = 80;
   c.one_off_usd = 1000;
-  c.serving.requests_per_s_per_replica = 10;
-  c.serving.devices_per_replica = 1;
-  c.serving.usd_per_device_hour = 2;
+  ServingCostModel gpu;
+  gpu.requests_per_s_per_replica = 10;
+  gpu.devices_per_replica = 1;
+  gpu.usd_per_device_hour = 2;
+  c.serving_options = {gpu};
   return c;
 }
 
@@ -25,8 +27,10 @@ Candidate LargeApi(double usd_per_million_input) {
   Candidate c;
   c.id = "large";
   c.quality = 82;
-  c.serving.usd_per_million_input_tokens = usd_per_million_input;
-  c.serving.usd_per_million_output_tokens = 2;
+  ServingCostModel api;
+  api.usd_per_million_input_tokens = usd_per_million_input;
+  api.usd_per_million_output_tokens = 2;
+  c.serving_options = {api};
   return c;
 }
 
@@ -36,11 +40,11 @@ const TrafficMix kMix{1000, 200};
 
 TEST_CASE("serving cost: whole replicas for self-hosting, tokens for an API") {
   const Candidate small = SmallSelfHosted();
-  CHECK(ServingUsdPerMonth(small.serving, kMix, 0.5) == Approx(2.0 * 720));
-  CHECK(ServingUsdPerMonth(small.serving, kMix, 25) == Approx(3 * 2.0 * 720));
-  CHECK(ReplicasNeeded(small.serving, 10.0) == 1);
+  CHECK(ServingUsdPerMonth(small.serving_options[0], kMix, 0.5) == Approx(2.0 * 720));
+  CHECK(ServingUsdPerMonth(small.serving_options[0], kMix, 25) == Approx(3 * 2.0 * 720));
+  CHECK(ReplicasNeeded(small.serving_options[0], 10.0) == 1);
   // 1e6 requests x (1000 x $1 + 200 x $2) / 1e6 tokens = $1,400.
-  CHECK(ServingUsdPerMonth(LargeApi(1).serving, kMix, 1e6 / kSecondsPerMonth) == Approx(1400));
+  CHECK(ServingUsdPerMonth(LargeApi(1).serving_options[0], kMix, 1e6 / kSecondsPerMonth) == Approx(1400));
 }
 
 TEST_CASE("break-even traffic equals the hand calculation") {
@@ -71,19 +75,32 @@ TEST_CASE("a dearer GPU for the large model keeps the small model ahead to highe
   // behind a per-token API after a $5,000 fine-tune: small wins BELOW the break-even.
   Candidate large;
   large.quality = 82;
-  large.serving.requests_per_s_per_replica = 1e6;
-  large.serving.devices_per_replica = 4;
+  large.serving_options.resize(1);
+  large.serving_options[0].requests_per_s_per_replica = 1e6;
+  large.serving_options[0].devices_per_replica = 4;
   Candidate small = LargeApi(0.2);
   small.quality = 81;
-  small.serving.usd_per_million_output_tokens = 0.4;
+  small.serving_options[0].usd_per_million_output_tokens = 0.4;
   small.one_off_usd = 5000;
   auto break_even = [&](double usd_per_hour) {
-    large.serving.usd_per_device_hour = usd_per_hour;
+    large.serving_options[0].usd_per_device_hour = usd_per_hour;
     return BreakEvenTraffic(small, large, kMix, 1e3, 1e10, 12, 0).at(0);
   };
   // 5000 + 12 R (0.0002 + 0.00008) = 12 x 4 x 720 x P.
   CHECK(break_even(2.0) == Approx((12 * 4 * 720 * 2.0 - 5000) / (12 * 0.00028)).epsilon(1e-6));
   CHECK(break_even(3.0) > break_even(2.0));
+}
+
+TEST_CASE("each month uses the cheapest serving option") {
+  Candidate c = SmallSelfHosted();
+  ServingCostModel big = c.serving_options[0];
+  big.devices_per_replica = 4;
+  big.usd_per_device_hour = 1.5;
+  big.requests_per_s_per_replica = 100;  // $4,320 a month for up to 100 requests/s
+  c.serving_options.push_back(big);
+  CHECK(c.CheapestOption(kMix, 5) == 0);   // one $1,440 replica
+  CHECK(c.CheapestOption(kMix, 35) == 1);  // 4 small replicas ($5,760) cost more than 1 big
+  CHECK(TotalUsd(c, kMix, 35 * kSecondsPerMonth, 1, 0) == Approx(1000 + 4 * 1.5 * 720));
 }
 
 TEST_CASE("Pareto front keeps only candidates no other beats on both cost and quality") {
