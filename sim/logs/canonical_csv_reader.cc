@@ -1,5 +1,6 @@
 // rightsize's canonical measurement CSV (columns documented in readers.h).
 #include <cmath>
+#include <filesystem>
 #include <set>
 
 #include <fmt/format.h>
@@ -139,7 +140,13 @@ LogReadResult ParseCanonicalCsv(const std::string& text, const std::string& file
       model = catalog.Model(options.model_id);
     } else {
       try {
-        model = catalog.ResolveModel(model_name);
+        // A relative model path is relative to the CSV (`rightsize measure` writes the small
+        // decoder's YAML beside its measurements).
+        const auto beside = std::filesystem::path(file_label).parent_path() / model_name;
+        const bool is_beside = !catalog.models().count(model_name) && !model_name.empty() &&
+                               std::filesystem::path(model_name).is_relative() &&
+                               std::filesystem::is_regular_file(beside);
+        model = catalog.ResolveModel(is_beside ? beside.string() : model_name);
       } catch (const UnknownIdError&) {
         SkipRow(options, &result, t.Where(row, "model"),
                 "unknown model '" + model_name + "'; " + DidYouMean(model_name, catalog.ModelIds()) +
