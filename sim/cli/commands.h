@@ -11,6 +11,8 @@ void RegisterPredictCommand(CLI::App& app, int* exit_code);
 void RegisterRunCommand(CLI::App& app, int* exit_code);
 void RegisterMeasureCommand(CLI::App& app, int* exit_code);    // measure_command.cc
 void RegisterCalibrateCommand(CLI::App& app, int* exit_code);  // calibrate_command.cc
+void RegisterPlanCommand(CLI::App& app, int* exit_code);
+void RegisterValidateCommand(CLI::App& app, int* exit_code);
 
 // Runs the CLI on argv as the rightsize binary does (used by main and by tests).
 int RunCli(int argc, const char* const* argv);

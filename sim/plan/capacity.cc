@@ -1,0 +1,185 @@
+#include "sim/plan/capacity.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "sim/cost/latency.h"
+#include "sim/util/units.h"
+#include "sim/util/yaml_reader.h"
+
+namespace rightsize {
+
+CapacityStudy LoadCapacityStudy(const std::string& path) {
+  YamlReader r(LoadYamlFile(path), path);
+  CapacityStudy s;
+  s.file = path;
+  {
+    YamlReader t = r.Child("traffic");
+    s.traffic.requests_per_s = t.RequiredDouble("requests_per_s", 1e-9, 1e9);
+    s.traffic.prompt_tokens = t.RequiredDouble("prompt_tokens", 1, 1e8);
+    s.traffic.output_tokens = t.RequiredDouble("output_tokens", 1, 1e8);
+    t.RejectUnknownKeys();
+  }
+  {
+    YamlReader slo = r.Child("slo");
+    s.slo.ttft_s = slo.OptionalDouble("ttft_s", 0.0, 0.0, 1e6);
+    s.slo.tpot_s = slo.OptionalDouble("tpot_s", 0.0, 0.0, 1e6);
+    slo.RejectUnknownKeys();
+  }
+  YamlReader c = r.Child("candidates");
+  s.models = c.OptionalStringList("models");
+  if (s.models.empty()) throw InputError(c.Where("models"), "needs at least one model");
+  s.hardware = c.OptionalStringList("hardware");
+  if (s.hardware.empty()) throw InputError(c.Where("hardware"), "needs at least one hardware id");
+  if (c.Has("tensor_parallel")) {
+    s.tensor_parallel.clear();
+    for (const auto& text : c.OptionalStringList("tensor_parallel")) {
+      char* end = nullptr;
+      const long tp = std::strtol(text.c_str(), &end, 10);
+      if (end == text.c_str() || *end != '\0' || tp < 1 || tp > 1024) {
+        throw InputError(c.Where("tensor_parallel"), "'" + text + "' is not a degree in 1..1024");
+      }
+      s.tensor_parallel.push_back(static_cast<int>(tp));
+    }
+  }
+  if (c.Has("weights")) {
+    s.weights.clear();
+    for (const auto& text : c.OptionalStringList("weights")) {
+      s.weights.push_back(ParsePrecision(text, c.Where("weights")));
+    }
+  }
+  s.activations = ParsePrecision(c.OptionalString("activations", "bf16"), c.Where("activations"));
+  s.kv_cache = ParsePrecision(c.OptionalString("kv", "bf16"), c.Where("kv"));
+  s.memory_utilization = c.OptionalDouble("memory_utilization", 0.9, 0.01, 1.0);
+  c.RejectUnknownKeys();
+  if (r.Has("usd_per_hour")) {
+    const YAML::Node prices = r.Raw("usd_per_hour");
+    if (!prices.IsMap()) throw InputError(r.Where("usd_per_hour"), "must map hardware ids to $/h");
+    for (const auto& kv : prices) {
+      const std::string id = kv.first.as<std::string>();
+      double value = -1;
+      try {
+        value = kv.second.as<double>();
+      } catch (const YAML::Exception&) {
+      }
+      if (!(value > 0) || !std::isfinite(value)) {
+        throw InputError({path, LineOf(kv.second), "usd_per_hour." + id},
+                         "must be a positive number of USD per device-hour");
+      }
+      s.usd_per_hour[id] = value;
+    }
+  }
+  r.RejectUnknownKeys();
+  return s;
+}
+
+LayoutPlan PlanLayout(const ModelSpec& m, const HardwareSpec& hw, const Layout& layout,
+                      const CapacityStudy& study, const EfficiencyParams& params) {
+  LayoutPlan p;
+  p.layout = layout;
+  Workload w;
+  w.weights = layout.weights;
+  w.activations = study.activations;
+  w.kv_cache = study.kv_cache;
+  w.parallel.tensor = layout.tensor_parallel;
+  w.memory_utilization = study.memory_utilization;
+  const auto price_it = study.usd_per_hour.find(hw.id);
+  p.price = ResolvePrice(hw.id, price_it == study.usd_per_hour.end() ? 0.0 : price_it->second);
+
+  const ReplicaCapacity cap = CapacityWithinSlo(m, hw, w, study.traffic, study.slo, params);
+  if (!cap.feasible) {
+    p.reason = cap.reason;
+    return p;
+  }
+  p.feasible = true;
+  p.replica_max_requests_per_s = cap.max_requests_per_s;
+  p.replicas = std::max(
+      1, static_cast<int>(std::ceil(study.traffic.requests_per_s / cap.max_requests_per_s - 1e-9)));
+  p.devices = p.replicas * layout.tensor_parallel;
+  TrafficSpec per_replica = study.traffic;
+  per_replica.requests_per_s = study.traffic.requests_per_s / p.replicas;
+  p.state = SteadyState(m, hw, w, per_replica, params);
+  // Power: the replica alternates prefill (share rho_p) and decode; each at its roofline
+  // utilisation (money.h).
+  Workload at = w;
+  at.batch = std::max<int64_t>(1, std::llround(p.state.batch));
+  at.prompt_tokens = std::max<int64_t>(1, std::llround(study.traffic.prompt_tokens));
+  at.gen_tokens = std::max<int64_t>(1, std::llround(study.traffic.output_tokens));
+  const DeviceRates rates = ResolveRates(hw, at);
+  const StepBreakdown decode =
+      AnalyseStep(CountOps(m, at, DecodeStep(at, at.prompt_tokens + at.gen_tokens / 2)), rates, params);
+  Workload one = at;
+  one.batch = 1;
+  const StepBreakdown prefill = AnalyseStep(CountOps(m, one, PrefillStep(one)), rates, params);
+  const double share = p.state.prefill_share;
+  p.power_w = p.devices * (share * DevicePower_w(hw, StepUtilization(prefill)) +
+                           (1.0 - share) * DevicePower_w(hw, StepUtilization(decode)));
+  const double output_per_s = study.traffic.requests_per_s * study.traffic.output_tokens;
+  const double input_per_s = study.traffic.requests_per_s * study.traffic.prompt_tokens;
+  p.j_per_output_token = p.power_w / output_per_s;
+  if (p.price) {
+    p.usd_per_month = p.price->usd_per_hour * p.devices * kSecondsPerMonth / kSecondsPerHour;
+    p.usd_per_million_output_tokens = p.usd_per_month / (output_per_s * kSecondsPerMonth) * kMega;
+    p.usd_per_million_tokens =
+        p.usd_per_month / ((output_per_s + input_per_s) * kSecondsPerMonth) * kMega;
+  }
+  return p;
+}
+
+std::vector<LayoutPlan> PlanCapacity(const CapacityStudy& study, const Catalog& catalog,
+                                     const EfficiencyParams& params) {
+  std::vector<LayoutPlan> plans;
+  for (const auto& model_id : study.models) {
+    const ModelSpec model = catalog.ResolveModel(model_id);
+    for (const auto& hw_id : study.hardware) {
+      const HardwareSpec& hw = catalog.Hardware(hw_id);
+      for (int tp : study.tensor_parallel) {
+        for (Precision weights : study.weights) {
+          const Layout layout{model.id.empty() ? model_id : model.id, hw_id, tp, weights};
+          plans.push_back(PlanLayout(model, hw, layout, study, params));
+        }
+      }
+    }
+  }
+  auto rank = [](const LayoutPlan& p) { return !p.feasible ? 2 : (p.price ? 0 : 1); };
+  std::stable_sort(plans.begin(), plans.end(), [&](const LayoutPlan& a, const LayoutPlan& b) {
+    if (rank(a) != rank(b)) return rank(a) < rank(b);
+    if (rank(a) == 0) return a.usd_per_month < b.usd_per_month;
+    if (rank(a) == 1) return a.devices < b.devices;
+    return false;
+  });
+  return plans;
+}
+
+nlohmann::json ToJson(const LayoutPlan& p) {
+  auto figure = [](bool known, double v) { return known ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  const bool ok = p.feasible;
+  const bool priced = ok && p.price.has_value();
+  nlohmann::json j;
+  j["model"] = p.layout.model_id;
+  j["hardware"] = p.layout.hardware_id;
+  j["tp"] = p.layout.tensor_parallel;
+  j["weights_precision"] = ToString(p.layout.weights);
+  j["feasible"] = ok;
+  j["reason"] = p.reason;
+  j["replicas"] = ok ? nlohmann::json(p.replicas) : nlohmann::json(nullptr);
+  j["devices"] = ok ? nlohmann::json(p.devices) : nlohmann::json(nullptr);
+  j["replica_max_requests_per_s"] = figure(ok, p.replica_max_requests_per_s);
+  j["batch"] = figure(ok, p.state.batch);
+  j["ttft_s"] = figure(ok, p.state.ttft_s);
+  j["tpot_s"] = figure(ok, p.state.tpot_s);
+  j["e2e_latency_s"] = figure(ok, p.state.e2e_latency_s);
+  j["usd_per_device_hour"] = figure(p.price.has_value(), p.price ? p.price->usd_per_hour : 0.0);
+  j["price_source"] = p.price ? p.price->source : "";
+  j["usd_per_month"] = figure(priced, p.usd_per_month);
+  j["usd_per_million_output_tokens"] = figure(priced, p.usd_per_million_output_tokens);
+  j["usd_per_million_tokens"] = figure(priced, p.usd_per_million_tokens);
+  // Energy needs a known TDP (power_w is 0 without one).
+  j["power_w"] = figure(ok && p.power_w > 0, p.power_w);
+  j["j_per_token"] = figure(ok && p.power_w > 0, p.j_per_output_token);
+  return j;
+}
+
+}  // namespace rightsize

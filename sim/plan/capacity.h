@@ -1,0 +1,73 @@
+// Capacity planning: for a traffic level and an SLO, how many devices (in which layout) each
+// candidate (model, hardware, tensor-parallel degree, weight precision) needs, what that costs a
+// month, and which layout is cheapest. Infeasible layouts are listed with their reason, never
+// priced.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/cost/efficiency_params.h"
+#include "sim/cost/money.h"
+#include "sim/plan/serving.h"
+#include "sim/spec/catalog.h"
+
+namespace rightsize {
+
+// A capacity question (the YAML file of `rightsize plan`; keys in docs/latency.md).
+struct CapacityStudy {
+  std::string file;                  // where it was read from (messages)
+  TrafficSpec traffic;               // total traffic to serve
+  SloSpec slo;
+  std::vector<std::string> models;   // catalogue ids or config paths
+  std::vector<std::string> hardware; // catalogue ids
+  std::vector<int> tensor_parallel = {1};
+  std::vector<Precision> weights = {Precision::kBf16};
+  Precision activations = Precision::kBf16;
+  Precision kv_cache = Precision::kBf16;
+  double memory_utilization = 0.9;
+  std::map<std::string, double> usd_per_hour;  // per device, overrides models/prices
+};
+
+// Reads and checks a study file; bad input is an InputError with file:line: key.
+CapacityStudy LoadCapacityStudy(const std::string& path);
+
+struct Layout {
+  std::string model_id;
+  std::string hardware_id;
+  int tensor_parallel = 1;
+  Precision weights = Precision::kBf16;
+};
+
+struct LayoutPlan {
+  Layout layout;
+  bool feasible = false;
+  std::string reason;                  // why infeasible (memory, link, SLO)
+  double replica_max_requests_per_s = 0.0;  // one replica within the SLO
+  int replicas = 0;
+  int devices = 0;                     // replicas x tensor_parallel
+  ServingState state;                  // each replica at traffic / replicas
+  std::optional<DevicePrice> price;
+  double usd_per_month = 0.0;          // devices x usd_per_hour x 720 h (30-day month)
+  double usd_per_million_output_tokens = 0.0;  // monthly $ / output tokens in the month
+  double usd_per_million_tokens = 0.0;         // monthly $ / (input + output) tokens
+  double power_w = 0.0;                // all devices, at the load
+  double j_per_output_token = 0.0;     // power / output tokens per second
+};
+
+// Every candidate layout, sorted: feasible and priced by $/month, then feasible unpriced by
+// devices, then infeasible.
+std::vector<LayoutPlan> PlanCapacity(const CapacityStudy& study, const Catalog& catalog,
+                                     const EfficiencyParams& params);
+// One layout at the study's traffic and SLO.
+LayoutPlan PlanLayout(const ModelSpec& model, const HardwareSpec& hw, const Layout& layout,
+                      const CapacityStudy& study, const EfficiencyParams& params);
+
+// One row per layout (unit-suffixed keys), figures null for infeasible layouts.
+nlohmann::json ToJson(const LayoutPlan& plan);
+
+}  // namespace rightsize
