@@ -1,0 +1,49 @@
+// rightsize validate: the command runs over every dataset in data/runs, reports finite errors,
+// and counts every row it does not compare.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "sim/plan/validation.h"
+#include "sim/spec/catalog.h"
+
+using namespace rightsize;
+
+TEST_CASE("validation compares rows of every dataset and accounts for every row") {
+  const ValidationResult r = Validate(DefaultRunsDir(), Catalog::Default(), EfficiencyParams::Defaults());
+  REQUIRE(r.datasets.size() == ValidationDatasets().size());
+  int used_total = 0;
+  for (const auto& d : r.datasets) {
+    INFO(d.dataset);
+    CHECK(d.rows > 0);
+    int skipped = 0;
+    for (const auto& [reason, n] : d.skipped) skipped += n;
+    // Rows used + unmatched + skipped = rows (optimum-benchmark rows give two points each).
+    CHECK(d.used / (d.dataset == "optimum-benchmark-running-llamas" ? 2 : 1) + d.unknown_model +
+              d.unknown_hardware + skipped ==
+          d.rows);
+    if (d.used > 0) {
+      CHECK(std::isfinite(d.median_ape));
+      CHECK(std::isfinite(d.p90_ape));
+      CHECK(d.p90_ape >= d.median_ape);
+    }
+    used_total += d.used;
+  }
+  CHECK(used_total > 0);
+  for (const auto& p : r.points) {
+    CHECK(p.measured > 0);
+    CHECK(std::isfinite(p.predicted));
+    CHECK(p.predicted > 0);
+  }
+}
+
+TEST_CASE("dataset model names map to catalogue ids") {
+  const Catalog& c = Catalog::Default();
+  const ModelSpec* m = MatchModel(c, "LLaMA 3 8B");
+  REQUIRE(m);
+  CHECK(m->id == "llama-3-8b");
+  const ModelSpec* big = MatchModel(c, "LLAMA3_70B");
+  REQUIRE(big);
+  CHECK(big->id == "llama-3-70b");
+  CHECK(MatchModel(c, "no-such-model-xyz") == nullptr);
+}
