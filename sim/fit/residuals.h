@@ -8,6 +8,8 @@
 
 #include <ceres/ceres.h>
 
+#include "sim/cost/efficiency_params.h"
+#include "sim/cost/latency.h"
 #include "sim/quality/scaling_laws.h"
 
 namespace rightsize {
@@ -248,6 +250,56 @@ struct PtqLogResidual {
   double d_tokens_;
   double post_bits_;
   double log_loss_increase_;
+};
+
+// ---- Latency calibration residuals ----
+
+// log(PredictStepTime_s(ops, rates, params) / measured_s) for one measured interval: a relative
+// error, so short kernels and long prefills weigh alike. The forward model is the one in
+// sim/cost/latency.h, evaluated with ceres::Jet.
+struct LatencyLogRatioResidual {
+  LatencyLogRatioResidual(const std::vector<OpCost>* ops, const DeviceRates& rates, double measured_s)
+      : ops_(ops), rates_(rates), log_measured_(std::log(measured_s)) {}
+
+  template <typename T>
+  bool operator()(const T* params, T* residual) const {
+    using std::log;
+    residual[0] = log(PredictStepTime_s(*ops_, rates_, params)) - T(log_measured_);
+    return true;
+  }
+
+  // ops must outlive the cost function (the calibrator keeps its points alive during the fit).
+  static ceres::CostFunction* Create(const std::vector<OpCost>* ops, const DeviceRates& rates,
+                                     double measured_s) {
+    return new ceres::AutoDiffCostFunction<LatencyLogRatioResidual, 1, EfficiencyParams::kNumParams>(
+        new LatencyLogRatioResidual(ops, rates, measured_s));
+  }
+
+  const std::vector<OpCost>* ops_;
+  DeviceRates rates_;
+  double log_measured_;
+};
+
+// Gaussian prior on one efficiency parameter in log space: (log p_i - log prior_i) / sigma.
+struct LogPriorResidual {
+  LogPriorResidual(int index, double prior, double sigma_log)
+      : index_(index), log_prior_(std::log(prior)), sigma_log_(sigma_log) {}
+
+  template <typename T>
+  bool operator()(const T* params, T* residual) const {
+    using std::log;
+    residual[0] = (log(params[index_]) - T(log_prior_)) / T(sigma_log_);
+    return true;
+  }
+
+  static ceres::CostFunction* Create(int index, double prior, double sigma_log) {
+    return new ceres::AutoDiffCostFunction<LogPriorResidual, 1, EfficiencyParams::kNumParams>(
+        new LogPriorResidual(index, prior, sigma_log));
+  }
+
+  int index_;
+  double log_prior_;
+  double sigma_log_;
 };
 
 }  // namespace rightsize

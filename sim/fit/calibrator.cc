@@ -1,0 +1,452 @@
+#include "sim/fit/calibrator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <set>
+
+#include <Eigen/Dense>
+#include <ceres/ceres.h>
+#include <fmt/format.h>
+
+#include "sim/fit/residuals.h"
+#include "sim/util/error.h"
+
+namespace rightsize {
+namespace {
+
+using P = EfficiencyParams;
+constexpr int kN = P::kNumParams;
+
+const char* Name(int i) { return P::kParamNames[static_cast<size_t>(i)]; }
+
+// Owned by the problem (Problem takes ownership by default), one per fit.
+ceres::LossFunction* MakeLoss(RobustLoss loss, double scale) {
+  switch (loss) {
+    case RobustLoss::kNone: return nullptr;
+    case RobustLoss::kHuber: return new ceres::HuberLoss(scale);
+    case RobustLoss::kSoftL1: return new ceres::SoftLOneLoss(scale);
+    case RobustLoss::kCauchy: return new ceres::CauchyLoss(scale);
+    case RobustLoss::kArctan: return new ceres::ArctanLoss(scale);
+  }
+  return nullptr;
+}
+
+double LogResidual(const CalibrationPoint& p, const double* params) {
+  return std::log(PredictStepTime_s(p.ops, p.rates, params) / p.measured_s);
+}
+
+// Gradient of log(predicted time) w.r.t. the parameters, by the same Jet code the fit uses.
+std::array<double, kN> LogGradient(const CalibrationPoint& p, const double* params) {
+  using J = ceres::Jet<double, kN>;
+  std::array<J, kN> x;
+  for (int i = 0; i < kN; ++i) x[static_cast<size_t>(i)] = J(params[i], i);
+  const J log_t = log(PredictStepTime_s(p.ops, p.rates, x.data()));
+  std::array<double, kN> g{};
+  for (int i = 0; i < kN; ++i) g[static_cast<size_t>(i)] = log_t.v[i];
+  return g;
+}
+
+double RobustSigma(std::vector<double> residuals) {
+  if (residuals.empty()) return 0.0;
+  const double median = Quantile(residuals, 0.5);
+  for (double& r : residuals) r = std::fabs(r - median);
+  return 1.4826 * Quantile(residuals, 0.5);  // MAD -> sd for a normal
+}
+
+struct Solved {
+  std::array<double, kN> x{};
+  bool converged = false;
+  std::string message;
+};
+
+// One Levenberg-Marquardt solve with the given free mask.
+// x holds the start and receives the solution; it must outlive *keep_problem, which refers to it.
+Solved Solve(const std::vector<const CalibrationPoint*>& points, const std::array<bool, kN>& free,
+             const CalibratorOptions& o, std::array<double, kN>* x,
+             std::unique_ptr<ceres::Problem>* keep_problem) {
+  Solved s;
+  auto problem = std::make_unique<ceres::Problem>();
+  // One loss object shared by every residual block; Problem deletes each distinct pointer once.
+  ceres::LossFunction* loss = MakeLoss(o.loss, o.loss_scale);
+  for (const CalibrationPoint* p : points) {
+    problem->AddResidualBlock(LatencyLogRatioResidual::Create(&p->ops, p->rates, p->measured_s),
+                              loss, x->data());
+  }
+  if (o.use_priors) {
+    for (int i = 0; i < kN; ++i) {
+      if (!free[static_cast<size_t>(i)]) continue;
+      problem->AddResidualBlock(
+          LogPriorResidual::Create(i, o.prior.values[static_cast<size_t>(i)], o.prior_sigma_log),
+          nullptr, x->data());
+    }
+  }
+  std::vector<int> held;
+  for (int i = 0; i < kN; ++i) {
+    if (!free[static_cast<size_t>(i)]) held.push_back(i);
+  }
+  if (held.size() == static_cast<size_t>(kN)) {
+    problem->SetParameterBlockConstant(x->data());
+  } else if (!held.empty()) {
+    problem->SetManifold(x->data(), new ceres::SubsetManifold(kN, held));
+  }
+  for (int i = 0; i < kN; ++i) {
+    if (!free[static_cast<size_t>(i)]) continue;
+    problem->SetParameterLowerBound(x->data(), i, P::kLowerBounds[static_cast<size_t>(i)]);
+    problem->SetParameterUpperBound(x->data(), i, P::kUpperBounds[static_cast<size_t>(i)]);
+  }
+  ceres::Solver::Options so;
+  so.linear_solver_type = ceres::DENSE_QR;
+  so.max_num_iterations = o.max_iterations;
+  so.num_threads = o.num_threads;
+  so.function_tolerance = 1e-10;
+  so.gradient_tolerance = 1e-12;
+  so.parameter_tolerance = 1e-10;
+  so.logging_type = ceres::SILENT;
+  ceres::Solver::Summary summary;
+  ceres::Solve(so, problem.get(), &summary);
+  s.converged = summary.IsSolutionUsable() && summary.termination_type == ceres::CONVERGENCE;
+  s.message = summary.message;
+  s.x = *x;
+  if (keep_problem) *keep_problem = std::move(problem);
+  return s;
+}
+
+// Columns of the log-scaled Jacobian d r_j / d log(theta_i) = theta_i x d r_j / d theta_i.
+Eigen::MatrixXd ScaledJacobian(const std::vector<const CalibrationPoint*>& points,
+                               const std::array<double, kN>& x) {
+  Eigen::MatrixXd j(static_cast<Eigen::Index>(points.size()), kN);
+  for (size_t r = 0; r < points.size(); ++r) {
+    const auto g = LogGradient(*points[r], x.data());
+    for (int i = 0; i < kN; ++i) {
+      j(static_cast<Eigen::Index>(r), i) = g[static_cast<size_t>(i)] * x[static_cast<size_t>(i)];
+    }
+  }
+  return j;
+}
+
+// The free parameter that dominates the weakest direction of J^T J, or -1 when every direction
+// is pinned. A parameter the data does not touch at all has a zero column and is found first.
+int LeastIdentified(const Eigen::MatrixXd& j, const std::array<bool, kN>& free, double threshold) {
+  std::vector<int> idx;
+  for (int i = 0; i < kN; ++i) {
+    if (free[static_cast<size_t>(i)]) idx.push_back(i);
+  }
+  if (idx.empty()) return -1;
+  const Eigen::Index n = static_cast<Eigen::Index>(idx.size());
+  Eigen::MatrixXd jtj(n, n);
+  for (Eigen::Index a = 0; a < n; ++a) {
+    for (Eigen::Index b = 0; b < n; ++b) jtj(a, b) = j.col(idx[static_cast<size_t>(a)]).dot(j.col(idx[static_cast<size_t>(b)]));
+  }
+  const double largest_diag = jtj.diagonal().maxCoeff();
+  for (Eigen::Index a = 0; a < n; ++a) {
+    if (!(jtj(a, a) > threshold * largest_diag)) return idx[static_cast<size_t>(a)];
+  }
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(jtj);
+  const Eigen::VectorXd& values = eig.eigenvalues();  // ascending
+  if (values(n - 1) <= 0 || values(0) > threshold * values(n - 1)) return -1;
+  Eigen::Index worst = 0;
+  eig.eigenvectors().col(0).cwiseAbs().maxCoeff(&worst);
+  return idx[static_cast<size_t>(worst)];
+}
+
+}  // namespace
+
+std::string ToString(RobustLoss loss) {
+  switch (loss) {
+    case RobustLoss::kNone: return "none";
+    case RobustLoss::kHuber: return "huber";
+    case RobustLoss::kSoftL1: return "soft_l1";
+    case RobustLoss::kCauchy: return "cauchy";
+    case RobustLoss::kArctan: return "arctan";
+  }
+  return "?";
+}
+
+RobustLoss ParseRobustLoss(const std::string& text) {
+  for (RobustLoss l : {RobustLoss::kNone, RobustLoss::kHuber, RobustLoss::kSoftL1,
+                       RobustLoss::kCauchy, RobustLoss::kArctan}) {
+    if (ToString(l) == text) return l;
+  }
+  throw InputError({"", 0, "--loss"}, "unknown robust loss '" + text +
+                                          "' (none, huber, soft_l1, cauchy, arctan)");
+}
+
+double Quantile(std::vector<double> values, double q) {
+  if (values.empty()) return 0.0;
+  std::sort(values.begin(), values.end());
+  const double pos = q * static_cast<double>(values.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(pos));
+  const size_t hi = std::min(lo + 1, values.size() - 1);
+  return values[lo] + (pos - static_cast<double>(lo)) * (values[hi] - values[lo]);
+}
+
+double NormalQuantileTwoSided(double level) {
+  RS_CHECK(level > 0 && level < 1, "interval level must be in (0, 1)");
+  // Solve erf(z / sqrt 2) = level by bisection (monotone; 60 halvings reach double precision).
+  double lo = 0.0, hi = 40.0;
+  for (int i = 0; i < 200; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (std::erf(mid / std::sqrt(2.0)) < level ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+const GroupCalibration* CalibrationResult::Find(const std::string& group) const {
+  for (const auto& g : groups) {
+    if (g.group == group) return &g;
+  }
+  return nullptr;
+}
+
+Calibrator::Calibrator(CalibratorOptions options) : options_(std::move(options)) {
+  RS_CHECK(options_.loss_scale > 0, "loss_scale must be > 0");
+  RS_CHECK(options_.prior_sigma_log > 0, "prior_sigma_log must be > 0");
+  RS_CHECK(options_.interval_level > 0 && options_.interval_level < 1, "interval_level in (0, 1)");
+  RS_CHECK(options_.max_iterations >= 1 && options_.num_threads >= 1, "iterations and threads >= 1");
+  std::string why;
+  RS_CHECK(Validate(options_.prior, &why), "prior: " + why);
+  for (int i : options_.fixed) RS_CHECK(i >= 0 && i < kN, "fixed parameter index out of range");
+}
+
+GroupCalibration Calibrator::FitGroup(const std::string& group,
+                                      const std::vector<const CalibrationPoint*>& points) const {
+  const CalibratorOptions& o = options_;
+  GroupCalibration g;
+  g.group = group;
+  g.n_points = static_cast<int>(points.size());
+  g.params = o.prior;
+  g.free.fill(true);
+  for (int i : o.fixed) g.free[static_cast<size_t>(i)] = false;
+
+  std::array<double, kN> x = o.prior.values;  // the problem's parameter block
+  std::unique_ptr<ceres::Problem> problem;
+  Solved solved;
+  // Fit, find the direction the data cannot see, hold its parameter at the prior, refit. The
+  // loop ends because each pass frees one fewer parameter.
+  for (int pass = 0; pass <= kN; ++pass) {
+    problem.reset();
+    solved = Solve(points, g.free, o, &x, &problem);
+    const Eigen::MatrixXd j = ScaledJacobian(points, solved.x);
+    const int weak = o.use_priors ? -1 : LeastIdentified(j, g.free, o.identifiability_threshold);
+    if (weak < 0) break;
+    g.free[static_cast<size_t>(weak)] = false;
+    g.unidentified.push_back(Name(weak));
+    x[static_cast<size_t>(weak)] = o.prior.values[static_cast<size_t>(weak)];
+  }
+  g.params.values = solved.x;
+  g.converged = solved.converged;
+
+  std::vector<double> residuals, ape;
+  double sum_sq = 0.0;
+  for (const CalibrationPoint* p : points) {
+    const double r = LogResidual(*p, solved.x.data());
+    residuals.push_back(r);
+    ape.push_back(std::fabs(std::expm1(r)));
+    sum_sq += r * r;
+  }
+  g.rel_rms = points.empty() ? 0.0 : std::sqrt(sum_sq / static_cast<double>(points.size()));
+  g.sigma_log = RobustSigma(residuals);
+  g.median_ape = Quantile(ape, 0.5);
+
+  int n_free = 0;
+  for (int i = 0; i < kN; ++i) {
+    if (!g.free[static_cast<size_t>(i)]) continue;
+    ++n_free;
+    const double v = g.params.values[static_cast<size_t>(i)];
+    const double lo = P::kLowerBounds[static_cast<size_t>(i)], hi = P::kUpperBounds[static_cast<size_t>(i)];
+    if (v <= lo + 1e-9 * std::max(1.0, std::fabs(lo)) || v >= hi - 1e-9 * std::max(1.0, std::fabs(hi))) {
+      g.at_bound.push_back(Name(i));
+    }
+  }
+
+  // Standard errors: ceres::Covariance of the (robustified) problem at the optimum, scaled by the
+  // robust residual variance. DENSE_SVD copes with the near-singular directions that remain.
+  bool covariance_ok = false;
+  if (n_free > 0 && problem) {
+    ceres::Covariance::Options co;
+    co.algorithm_type = ceres::DENSE_SVD;
+    co.null_space_rank = -1;
+    co.min_reciprocal_condition_number = 1e-14;
+    ceres::Covariance covariance(co);
+    std::vector<std::pair<const double*, const double*>> blocks;
+    std::vector<double*> parameter_blocks;
+    problem->GetParameterBlocks(&parameter_blocks);
+    if (!parameter_blocks.empty()) {
+      blocks.emplace_back(parameter_blocks[0], parameter_blocks[0]);
+      if (covariance.Compute(blocks, problem.get())) {
+        std::array<double, kN * kN> c{};
+        covariance.GetCovarianceBlock(parameter_blocks[0], parameter_blocks[0], c.data());
+        const double s2 = g.sigma_log * g.sigma_log;
+        for (int a = 0; a < kN; ++a) {
+          for (int b = 0; b < kN; ++b) {
+            const bool both = g.free[static_cast<size_t>(a)] && g.free[static_cast<size_t>(b)];
+            g.covariance[static_cast<size_t>(a * kN + b)] = both ? c[static_cast<size_t>(a * kN + b)] * s2 : 0.0;
+          }
+          g.std_error[static_cast<size_t>(a)] = std::sqrt(std::max(0.0, g.covariance[static_cast<size_t>(a * kN + a)]));
+        }
+        covariance_ok = true;
+      }
+    }
+  }
+
+  const bool enough = g.n_points > n_free;
+  g.usable = g.converged && covariance_ok && enough && n_free > 0 && std::isfinite(g.rel_rms);
+  std::string report = fmt::format("{}: {} points, {} of {} parameters fitted, median APE {:.1f}%, "
+                                   "log-residual sigma {:.3f}.",
+                                   group, g.n_points, n_free, kN, 100 * g.median_ape, g.sigma_log);
+  if (!g.unidentified.empty()) {
+    std::string names;
+    for (const auto& n : g.unidentified) names += (names.empty() ? "" : ", ") + n;
+    report += " The data cannot pin down " + names + " (held at the prior).";
+  }
+  if (!g.at_bound.empty()) {
+    std::string names;
+    for (const auto& n : g.at_bound) names += (names.empty() ? "" : ", ") + n;
+    report += " On a bound: " + names + " (standard errors optimistic).";
+  }
+  if (!g.converged) report += " Solver did not converge: " + solved.message + ".";
+  if (!covariance_ok && n_free > 0) report += " Covariance could not be computed.";
+  if (!enough) report += " Too few points for the free parameters.";
+  if (n_free == 0) report += " No parameter could be fitted.";
+  g.report = report;
+  return g;
+}
+
+CalibrationResult Calibrator::Fit(const std::vector<CalibrationPoint>& points) const {
+  std::map<std::string, std::vector<const CalibrationPoint*>> by_group;
+  for (const auto& p : points) {
+    RS_CHECK(p.measured_s > 0 && std::isfinite(p.measured_s), "measured time must be > 0: " + p.where);
+    by_group[p.group].push_back(&p);
+  }
+  CalibrationResult result;
+  result.usable = !by_group.empty();
+  double sum_sq = 0.0;
+  for (const auto& [group, members] : by_group) {
+    GroupCalibration g = FitGroup(group, members);
+    result.n_points += g.n_points;
+    sum_sq += g.rel_rms * g.rel_rms * g.n_points;
+    result.usable = result.usable && g.usable;
+    result.report += g.report + "\n";
+    result.groups.push_back(std::move(g));
+  }
+  result.rel_rms = result.n_points > 0 ? std::sqrt(sum_sq / result.n_points) : 0.0;
+  if (by_group.empty()) result.report = "no points to fit\n";
+  return result;
+}
+
+PredictionInterval PredictWithInterval(const GroupCalibration& fit, const CalibrationPoint& point,
+                                       double level) {
+  PredictionInterval out;
+  const double* x = fit.params.values.data();
+  out.predicted_s = PredictStepTime_s(point.ops, point.rates, x);
+  const auto g = LogGradient(point, x);
+  double var = fit.sigma_log * fit.sigma_log;
+  for (int a = 0; a < kN; ++a) {
+    for (int b = 0; b < kN; ++b) var += g[static_cast<size_t>(a)] * fit.Covariance(a, b) * g[static_cast<size_t>(b)];
+  }
+  const double half = NormalQuantileTwoSided(level) * std::sqrt(std::max(0.0, var));
+  out.lower_s = out.predicted_s * std::exp(-half);
+  out.upper_s = out.predicted_s * std::exp(half);
+  return out;
+}
+
+namespace {
+
+// Fits on train and scores test into report (accumulating).
+void ScoreFold(const std::vector<CalibrationPoint>& train, const std::vector<const CalibrationPoint*>& test,
+               const CalibratorOptions& options, CrossValidationReport* report, int* covered) {
+  const CalibrationResult fit = Calibrator(options).Fit(train);
+  for (const CalibrationPoint* p : test) {
+    const GroupCalibration* g = fit.Find(p->group);
+    if (g == nullptr || !g->usable) {
+      ++report->n_unpredicted;
+      continue;
+    }
+    const PredictionInterval pi = PredictWithInterval(*g, *p, options.interval_level);
+    report->ape.push_back(std::fabs(pi.predicted_s - p->measured_s) / p->measured_s);
+    *covered += p->measured_s >= pi.lower_s && p->measured_s <= pi.upper_s;
+    ++report->n_predicted;
+  }
+}
+
+void Finish(CrossValidationReport* r, int covered) {
+  r->median_ape = Quantile(r->ape, 0.5);
+  r->p90_ape = Quantile(r->ape, 0.9);
+  r->coverage = r->n_predicted > 0 ? static_cast<double>(covered) / r->n_predicted : 0.0;
+}
+
+}  // namespace
+
+CrossValidationReport KFoldCrossValidate(const std::vector<CalibrationPoint>& points,
+                                         const CalibratorOptions& options, int k, uint64_t seed) {
+  RS_CHECK(k >= 2, "k-fold needs k >= 2");
+  CrossValidationReport r;
+  r.scheme = fmt::format("{}-fold", k);
+  r.folds = k;
+  r.nominal = options.interval_level;
+  std::vector<size_t> order(points.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  int covered = 0;
+  for (int fold = 0; fold < k; ++fold) {
+    std::vector<CalibrationPoint> train;
+    std::vector<const CalibrationPoint*> test;
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (static_cast<int>(i % static_cast<size_t>(k)) == fold) {
+        test.push_back(&points[order[i]]);
+      } else {
+        train.push_back(points[order[i]]);
+      }
+    }
+    ScoreFold(train, test, options, &r, &covered);
+  }
+  Finish(&r, covered);
+  return r;
+}
+
+CrossValidationReport LeaveOneGroupOut(const std::vector<CalibrationPoint>& points,
+                                       const CalibratorOptions& options) {
+  CrossValidationReport r;
+  r.scheme = "leave-one-group-out";
+  r.nominal = options.interval_level;
+  std::set<std::string> keys;
+  for (const auto& p : points) keys.insert(p.fold_key);
+  int covered = 0;
+  for (const auto& key : keys) {
+    std::vector<CalibrationPoint> train;
+    std::vector<const CalibrationPoint*> test;
+    for (const auto& p : points) {
+      if (p.fold_key == key) {
+        test.push_back(&p);
+      } else {
+        train.push_back(p);
+      }
+    }
+    ScoreFold(train, test, options, &r, &covered);
+    ++r.folds;
+  }
+  Finish(&r, covered);
+  return r;
+}
+
+CrossValidationReport HoldOut(const std::vector<CalibrationPoint>& train,
+                              const std::vector<CalibrationPoint>& test,
+                              const CalibratorOptions& options) {
+  CrossValidationReport r;
+  r.scheme = "hold-out";
+  r.folds = 1;
+  r.nominal = options.interval_level;
+  std::vector<const CalibrationPoint*> test_ptrs;
+  for (const auto& p : test) test_ptrs.push_back(&p);
+  int covered = 0;
+  ScoreFold(train, test_ptrs, options, &r, &covered);
+  Finish(&r, covered);
+  return r;
+}
+
+}  // namespace rightsize

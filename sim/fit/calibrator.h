@@ -1,0 +1,146 @@
+// Calibrator: fits the latency model's EfficiencyParams (sim/cost/efficiency_params.h) to
+// measured step and operator times with Ceres, per parameter group (hardware x engine), and
+// reports standard errors, prediction intervals and which parameters the data cannot pin down.
+//
+// The forward model is PredictStepTime_s (sim/cost/latency.h) itself, called with ceres::Jet:
+// calibration and prediction can never drift apart.
+//
+// Residual: log(predicted / measured) (a relative error, so a 10 us kernel and a 2 s prefill
+// weigh the same), under a robust loss chosen by option; every parameter has the bounds of
+// EfficiencyParams; optional Gaussian priors on log(param / prior). A failed or unidentifiable
+// fit is a result (usable = false, report says why), never an exception.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/cost/efficiency_params.h"
+#include "sim/cost/latency.h"
+
+namespace rightsize {
+
+// One measured interval, resolved to what the forward model needs.
+struct CalibrationPoint {
+  std::vector<OpCost> ops;  // per-device operators of the interval
+  DeviceRates rates;        // the device's peaks for the interval's precisions
+  double measured_s = 0.0;  // measured wall time, > 0
+  std::string group;        // parameter group: one EfficiencyParams per distinct value
+  std::string fold_key;     // leave-one-group-out key (model, file, shape family)
+  std::string where;        // "file:row" for reports
+};
+
+enum class RobustLoss { kNone, kHuber, kSoftL1, kCauchy, kArctan };
+std::string ToString(RobustLoss loss);
+RobustLoss ParseRobustLoss(const std::string& text);  // none|huber|soft_l1|cauchy|arctan
+
+struct CalibratorOptions {
+  RobustLoss loss = RobustLoss::kHuber;
+  // Scale of the robust loss in log units (0.1 ~ residuals beyond 10% are down-weighted), > 0.
+  double loss_scale = 0.1;
+  // Gaussian priors on log(param / prior.values[i]) with sd prior_sigma_log (> 0), for every
+  // free parameter; off by default.
+  bool use_priors = false;
+  double prior_sigma_log = 1.0;
+  // Start values, prior means and the values of fixed / unidentifiable parameters.
+  EfficiencyParams prior = EfficiencyParams::Defaults();
+  // Indices (EfficiencyParams::Index) held at prior for every group.
+  std::vector<int> fixed;
+  // Nominal coverage of prediction intervals, in (0, 1).
+  double interval_level = 0.90;
+  int max_iterations = 200;  // Levenberg-Marquardt iterations per fit, >= 1
+  int num_threads = 1;       // Ceres residual-evaluation threads, >= 1
+  // A direction of the (log-scaled) J^T J with eigenvalue below this fraction of the largest is
+  // one the data cannot pin down; the parameter that dominates it is fixed and reported.
+  double identifiability_threshold = 1e-7;
+};
+
+struct GroupCalibration {
+  static constexpr int kN = EfficiencyParams::kNumParams;
+  std::string group;
+  EfficiencyParams params;
+  // Covariance of the parameters (row-major kN x kN, parameter units); rows and columns of fixed
+  // parameters are zero. Scaled by sigma_log^2 (Ceres returns (J^T J)^-1 of the unit-variance
+  // problem).
+  std::array<double, kN * kN> covariance{};
+  std::array<double, kN> std_error{};
+  std::array<bool, kN> free{};  // fitted (true) or held at the prior (false)
+  std::vector<std::string> unidentified;  // held because the data cannot pin them down
+  std::vector<std::string> at_bound;      // fitted values on a bound (their errors are optimistic)
+  int n_points = 0;
+  double sigma_log = 0.0;   // robust residual scale, 1.4826 x MAD of log residuals
+  double rel_rms = 0.0;     // RMS of log residuals (~ relative RMS error)
+  double median_ape = 0.0;  // on the fitted points, fraction (0.05 = 5%)
+  bool converged = false;
+  bool usable = false;
+  std::string report;       // one paragraph: what was fitted, what not and why
+
+  double Covariance(int i, int j) const { return covariance[static_cast<size_t>(i * kN + j)]; }
+};
+
+struct CalibrationResult {
+  std::vector<GroupCalibration> groups;
+  int n_points = 0;
+  double rel_rms = 0.0;  // over all groups
+  bool usable = false;   // every group usable
+  std::string report;
+
+  const GroupCalibration* Find(const std::string& group) const;  // nullptr if absent
+};
+
+class Calibrator {
+ public:
+  explicit Calibrator(CalibratorOptions options = {});
+  // Fits each group of points independently. Throws InvariantError only on bad options.
+  CalibrationResult Fit(const std::vector<CalibrationPoint>& points) const;
+  const CalibratorOptions& options() const { return options_; }
+
+ private:
+  GroupCalibration FitGroup(const std::string& group,
+                            const std::vector<const CalibrationPoint*>& points) const;
+  CalibratorOptions options_;
+};
+
+struct PredictionInterval {
+  double predicted_s = 0.0;
+  double lower_s = 0.0;
+  double upper_s = 0.0;
+};
+
+// Delta method in log space: var(log t) = g^T C g + sigma_log^2 with g = d log t / d params;
+// interval = t x exp(+-z sqrt(var)), z the two-sided normal quantile of `level`.
+PredictionInterval PredictWithInterval(const GroupCalibration& fit, const CalibrationPoint& point,
+                                       double level);
+
+// Two-sided standard normal quantile: P(|Z| <= z) = level.
+double NormalQuantileTwoSided(double level);
+
+// Held-out error: absolute percentage errors |pred - meas| / meas of points never seen by the
+// fit that predicts them, and how often the prediction interval contains the measurement.
+struct CrossValidationReport {
+  std::string scheme;      // "5-fold" | "leave-one-group-out"
+  int folds = 0;
+  int n_predicted = 0;     // held-out points predicted by a usable fit
+  int n_unpredicted = 0;   // held-out points whose group had no usable fit without them
+  double median_ape = 0.0; // fraction
+  double p90_ape = 0.0;    // fraction
+  double coverage = 0.0;   // fraction of held-out points inside their interval
+  double nominal = 0.0;    // interval level
+  std::vector<double> ape; // per predicted point, in input order of the predicted points
+};
+
+CrossValidationReport KFoldCrossValidate(const std::vector<CalibrationPoint>& points,
+                                         const CalibratorOptions& options, int k, uint64_t seed);
+// Holds out every distinct fold_key in turn.
+CrossValidationReport LeaveOneGroupOut(const std::vector<CalibrationPoint>& points,
+                                       const CalibratorOptions& options);
+// Held-out error of a fit on `train` predicting `test`.
+CrossValidationReport HoldOut(const std::vector<CalibrationPoint>& train,
+                              const std::vector<CalibrationPoint>& test,
+                              const CalibratorOptions& options);
+
+// Quantile q in [0, 1] of values (linear interpolation); 0 for an empty vector.
+double Quantile(std::vector<double> values, double q);
+
+}  // namespace rightsize
