@@ -1,58 +1,113 @@
-// rightsize run STUDY.yaml: the main job on a study file (examples/default-study.yaml).
-// For now: a predict comparison of the study's models on its hardware.
+// rightsize crossover STUDY.yaml   -- the verdict of a small-vs-large study (table or JSON)
+// rightsize report STUDY.yaml -o reports/NAME/   -- the full report with figures
+// rightsize run STUDY.yaml         -- the main job: verdict + report into reports/<study name>/
+#include <cstdio>
+#include <filesystem>
+
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
-#include "sim/plan/predict.h"
+#include "sim/plan/crossover_runner.h"
+#include "sim/report/crossover_report.h"
 #include "sim/report/table_format.h"
 #include "sim/spec/catalog.h"
+#include "sim/util/file_io.h"
 #include "sim/util/units.h"
-#include "sim/util/yaml_reader.h"
 
 namespace rightsize {
+namespace {
+
+struct StudyOptions {
+  std::string study_path;
+  std::string out;
+  std::string format = "table";
+  bool progress = false;
+};
+
+ProgressFn StderrProgress(bool force) {
+  if (!force && !::isatty(STDERR_FILENO)) return nullptr;
+  return [](const std::string& stage, double fraction) {
+    fmt::print(stderr, "\r[{:3.0f}%] {:<24}", 100 * fraction, stage);
+    if (fraction >= 1.0) fmt::print(stderr, "\n");
+    std::fflush(stderr);
+  };
+}
+
+CrossoverResult Run(const StudyOptions& o) {
+  const StudySpec study = LoadStudy(o.study_path);
+  return RunCrossover(study, Catalog::Default(), EfficiencyParams::Defaults(), StderrProgress(o.progress));
+}
+
+void PrintVerdict(const CrossoverResult& r) {
+  fmt::print("{}\n\n", r.study.title);
+  fmt::print("{:<26}{:<7}{:>14}{:>14}{:>14}  {}\n", "candidate", "role", "score", "total_usd", "usd_per_Mtok", "layout / status");
+  for (const auto& c : r.candidates) {
+    const bool ok = c.candidate.infeasible_reason.empty();
+    fmt::print("{:<26}{:<7}{:>14}{:>14}{:>14}  {}\n", c.spec.name, c.spec.role,
+               fmt::format("{:.1f}+-{:.1f}", c.candidate.quality, c.candidate.quality_sd),
+               ok ? fmt::format("{:.0f}", c.usd_at_plan) : "-",
+               ok ? fmt::format("{:.3f}", c.usd_per_million_tokens_at_plan) : "-",
+               ok ? c.layout_at_plan : "INFEASIBLE: " + c.candidate.infeasible_reason);
+  }
+  fmt::print("\n");
+  for (const auto& p : r.pairs) fmt::print("{}\n", p.verdict);
+  if (!r.sensitivity.empty()) {
+    fmt::print("\nmost sensitive inputs (swing of the cost gap for x0.75..x1.25):\n");
+    for (size_t i = 0; i < std::min<size_t>(5, r.sensitivity.size()); ++i) {
+      fmt::print("  {:<44}{:>14.0f} USD\n", r.sensitivity[i].input, r.sensitivity[i].swing_usd);
+    }
+  }
+}
+
+}  // namespace
 
 void RegisterRunCommand(CLI::App& app, int* exit_code) {
-  auto* c = app.add_subcommand("run", "run a study file and print its comparison");
-  static std::string study_path;
-  c->add_option("study", study_path, "study YAML")->required();
+  static StudyOptions crossover, report, run;
+  auto* c = app.add_subcommand("crossover", "small-vs-large verdict of a study file");
+  c->add_option("study", crossover.study_path, "study YAML (examples/README.md)")->required();
+  c->add_option("--format", crossover.format, "table | json")->capture_default_str();
+  c->add_option("-o,--output", crossover.out, "also write the JSON result here");
+  c->add_flag("--progress", crossover.progress, "show progress on stderr even when it is not a terminal");
   c->callback([exit_code] {
-    *exit_code = RunWithErrorHandling([] {
-      const Catalog& catalog = Catalog::Default();
-      YamlReader study(LoadYamlFile(study_path), study_path);
-      const std::string title = study.RequiredString("title");
-      const std::vector<std::string> models = study.OptionalStringList("models");
-      const std::string hardware_id = study.RequiredString("hardware");
-      YamlReader wl = study.Child("workload");
-      Workload w;
-      w.batch = wl.RequiredInt("batch", 1, 1 << 20);
-      w.prompt_tokens = wl.RequiredInt("prompt_tokens", 1, 1 << 24);
-      w.gen_tokens = wl.RequiredInt("gen_tokens", 0, 1 << 24);
-      w.weights = ParsePrecision(wl.OptionalString("weights", "bf16"), wl.Where("weights"));
-      w.kv_cache = ParsePrecision(wl.OptionalString("kv", "bf16"), wl.Where("kv"));
-      wl.RejectUnknownKeys();
-      study.RejectUnknownKeys();
-      if (models.empty()) throw InputError(study.Where("models"), "list at least one model");
-      const HardwareSpec& hardware = catalog.Hardware(hardware_id);
+    const CrossoverResult r = Run(crossover);
+    const nlohmann::json j = ToJson(r);
+    if (!crossover.out.empty()) WriteFileAtomically(crossover.out, j.dump(2) + "\n");
+    if (ParseOutputFormat(crossover.format) == OutputFormat::kJson) {
+      fmt::print("{}\n", j.dump(2));
+    } else {
+      PrintVerdict(r);
+    }
+    *exit_code = kExitOk;
+  });
 
-      fmt::print("{}\n", title);
-      fmt::print("hardware: {} ({:.0f} GiB), batch {}, prompt {} + generated {} tokens, weights {}\n\n",
-                 hardware.name, hardware.memory_bytes / kGiB, w.batch, w.prompt_tokens,
-                 w.gen_tokens, ToString(w.weights));
-      fmt::print("{:<22}{:>10}{:>10}{:>16}{:>14}{:>12}{:>10}{:>12}\n", "model", "params_B",
-                 "active_B", "decode_GFLOP/t", "KV_KiB/token", "needs_GiB", "fits", "max_batch");
-      for (const auto& id : models) {
-        const ModelSpec& model = catalog.Model(id);
-        const Prediction p = Predict(model, hardware, w);
-        fmt::print("{:<22}{:>10.2f}{:>10.2f}{:>16.2f}{:>14.1f}{:>12.2f}{:>10}{:>12}\n", id,
-                   p.params.Total() / kGiga, p.params.Active() / kGiga,
-                   p.flops.decode_flops_per_token / kGiga,
-                   KvCacheBytesPerToken(model, w.kv_cache) / kKiB,
-                   p.memory.required_bytes / kGiB, p.memory.fits ? "yes" : "no", p.memory.max_batch);
-        if (!p.memory.fits) fmt::print("  {}\n", p.memory.reason);
-      }
-      return kExitOk;
-    });
+  auto* rep = app.add_subcommand("report", "write a study's report (markdown, HTML, figures, data)");
+  rep->add_option("study", report.study_path, "study YAML")->required();
+  rep->add_option("-o,--output", report.out, "report folder, e.g. reports/NAME/")->required();
+  rep->add_flag("--progress", report.progress, "show progress on stderr even when it is not a terminal");
+  rep->callback([exit_code] {
+    const CrossoverResult r = Run(report);
+    const auto files = WriteCrossoverReport(r, Catalog::Default(), EfficiencyParams::Defaults(),
+                                            HashFileContents(report.study_path), report.out);
+    fmt::print("wrote {} files into {}\n", files.size(), report.out);
+    *exit_code = kExitOk;
+  });
+
+  auto* m = app.add_subcommand("run", "the main job: a study's verdict, and its report into reports/<name>/");
+  m->add_option("study", run.study_path, "study YAML")->required();
+  m->add_option("-o,--output", run.out, "report folder (default reports/<study file name>/)");
+  m->add_flag("--progress", run.progress, "show progress on stderr even when it is not a terminal");
+  m->callback([exit_code] {
+    const CrossoverResult r = Run(run);
+    PrintVerdict(r);
+    const std::string out = run.out.empty()
+        ? std::string(RIGHTSIZE_SOURCE_DIR) + "/reports/" + std::filesystem::path(run.study_path).stem().string()
+        : run.out;
+    const auto files = WriteCrossoverReport(r, Catalog::Default(), EfficiencyParams::Defaults(),
+                                            HashFileContents(run.study_path), out);
+    fmt::print("\nreport: {}/report.md ({} files)\n", out, files.size());
+    *exit_code = kExitOk;
   });
 }
 

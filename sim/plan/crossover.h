@@ -17,6 +17,8 @@ struct TrafficMix {
 // What serving costs at a traffic level: self-hosted on whole replicas of a layout, or an API
 // priced per token.
 struct ServingCostModel {
+  std::string label;        // e.g. "h100-sxm5-80gb tp2 bf16" or "api"
+  std::string hardware_id;  // "" for an API
   // Self-hosted: each replica serves up to requests_per_s_per_replica within the SLO and costs
   // devices_per_replica x usd_per_device_hour; at least min_replicas run at any traffic.
   double requests_per_s_per_replica = 0.0;

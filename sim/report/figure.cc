@@ -56,6 +56,7 @@ std::string GnuplotScript(const Figure& f, const std::string& data_file,
   gp += "set autoscale xfix\n";
   if (f.log_y) gp += "set logscale y\n";
   if (!f.palette.empty()) gp += f.palette + "\n";
+  if (!f.extra.empty()) gp += f.extra + "\n";
   for (const auto& m : f.markers) {
     gp += fmt::format("set arrow from {:.9g}, graph 0 to {:.9g}, graph 1 nohead dt 2 lc rgb 'black'\n",
                       m.x, m.x);

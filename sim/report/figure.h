@@ -32,6 +32,7 @@ struct Figure {
   std::vector<Series> series;
   std::vector<VerticalMarker> markers;
   std::string palette;   // optional gnuplot palette definition for Series::color
+  std::string extra;     // optional gnuplot commands (tics, box style) placed before `plot`
   std::string caption;   // states the figure's inputs
   int width_px = 900;
   int height_px = 560;

@@ -1,0 +1,434 @@
+#include "sim/plan/crossover_runner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "sim/cost/latency.h"
+#include "sim/cost/money.h"
+#include "sim/util/error.h"
+#include "sim/util/units.h"
+
+namespace rightsize {
+namespace {
+
+constexpr int kTrafficPoints = 60;
+constexpr int kRegionTrafficPoints = 24;
+constexpr int kMonteCarloDraws = 400;
+constexpr double kLowScale = 0.75, kHighScale = 1.25;  // sensitivity perturbation
+
+// Multipliers applied to a study's inputs (1 = as written); sensitivity and Monte Carlo vary them.
+struct Knobs {
+  double traffic = 1, prompt = 1, output = 1, horizon = 1, throughput = 1, finetune_tokens = 1,
+         api_price = 1;
+  std::map<std::string, double> hardware_price;  // per hardware id
+};
+
+Mode FinetuneMode(const std::string& method) {
+  if (method == "lora") return Mode::kFinetuneLora;
+  if (method == "qlora") return Mode::kFinetuneQlora;
+  return Mode::kTraining;
+}
+
+void PriceFinetune(const StudySpec& study, const Catalog& catalog, const EfficiencyParams& params,
+                   const ModelSpec& model, CandidateResult& out) {
+  const FinetuneSpec& ft = *out.spec.finetune;
+  const HardwareSpec& hw = catalog.Hardware(ft.hardware_id);
+  Workload w;
+  w.mode = FinetuneMode(ft.method);
+  w.batch = ft.batch;
+  w.prompt_tokens = ft.sequence_tokens;
+  w.gen_tokens = 0;
+  w.parallel.data = ft.devices;
+  w.zero_stage = (w.mode == Mode::kTraining && ft.devices > 1) ? 3 : 0;
+  // QLoRA trains with gradient checkpointing (Dettmers et al. 2023, Sec. 4).
+  w.recompute = w.mode == Mode::kFinetuneQlora ? Recompute::kFull : Recompute::kSelective;
+  const LatencyEstimate est = EstimateLatency(model, hw, w, params);
+  if (!est.feasible) {
+    out.finetune_reason = fmt::format("fine-tuning ({}) on {} x{}: {}", ft.method, hw.id, ft.devices, est.reason);
+    return;
+  }
+  const TrainingRun run = EstimateTrainingRun(est, w, ft.tokens);
+  const TrainingCost cost = PriceTraining(hw, w, est, run, ResolvePrice(hw.id, 0.0));
+  if (!cost.priced) {
+    out.finetune_reason = "no price known for fine-tuning hardware " + hw.id + " (add one in models/prices/)";
+    return;
+  }
+  out.finetune_usd_per_token = cost.usd / ft.tokens;
+  out.finetune_hours = run.time_s / kSecondsPerHour;
+  (void)study;
+}
+
+// Candidates with their serving options and one-off costs under the knobs.
+std::vector<CandidateResult> BuildCandidates(const StudySpec& study, const Catalog& catalog,
+                                             const EfficiencyParams& params, const Knobs& k) {
+  std::vector<CandidateResult> out;
+  for (const CandidateSpec& spec : study.candidates) {
+    CandidateResult r;
+    r.spec = spec;
+    r.candidate.id = spec.name;
+    r.candidate.quality = spec.quality.score;
+    r.candidate.quality_sd = spec.quality.sd;
+    std::optional<ModelSpec> model;
+    if (!spec.model.empty()) model = catalog.ResolveModel(spec.model);
+    if (spec.api) {
+      ServingCostModel api;
+      api.label = "api";
+      api.usd_per_million_input_tokens = spec.api->usd_per_million_input_tokens * k.api_price;
+      api.usd_per_million_output_tokens = spec.api->usd_per_million_output_tokens * k.api_price;
+      r.candidate.serving_options.push_back(api);
+    } else {
+      CapacityStudy cs;
+      cs.file = study.file;
+      cs.traffic = {study.requests_per_month * k.traffic / kSecondsPerMonth,
+                    study.prompt_tokens * k.prompt, study.output_tokens * k.output};
+      cs.slo = study.slo;
+      for (const auto& hw_id : spec.hardware) {
+        const HardwareSpec& hw = catalog.Hardware(hw_id);
+        for (int tp : spec.tensor_parallel) {
+          for (Precision weights : spec.weights) {
+            LayoutPlan plan = PlanLayout(*model, hw, {model->id, hw_id, tp, weights}, cs, params);
+            if (plan.feasible && !plan.price) {
+              plan.feasible = false;
+              plan.reason = "no price known for " + hw_id + " (add one in models/prices/)";
+            }
+            if (plan.feasible) {
+              ServingCostModel s;
+              s.label = fmt::format("{} tp{} {}", hw_id, tp, ToString(weights));
+              s.hardware_id = hw_id;
+              s.requests_per_s_per_replica = plan.replica_max_requests_per_s * k.throughput;
+              s.devices_per_replica = tp;
+              const auto scale = k.hardware_price.find(hw_id);
+              s.usd_per_device_hour = plan.price->usd_per_hour *
+                                      (scale == k.hardware_price.end() ? 1.0 : scale->second);
+              r.candidate.serving_options.push_back(s);
+            }
+            r.layouts.push_back(std::move(plan));
+          }
+        }
+      }
+      if (r.candidate.serving_options.empty()) {
+        std::string reasons;
+        for (const auto& l : r.layouts) {
+          reasons += fmt::format("{}{} tp{} {}: {}", reasons.empty() ? "" : "; ", l.layout.hardware_id,
+                                 l.layout.tensor_parallel, ToString(l.layout.weights), l.reason);
+        }
+        r.candidate.infeasible_reason = "no layout meets the SLO: " + reasons;
+      }
+    }
+    if (spec.finetune) {
+      PriceFinetune(study, catalog, params, *model, r);
+      if (!r.finetune_reason.empty()) {
+        r.candidate.infeasible_reason = r.finetune_reason;
+      } else {
+        // Fine-tuning time scales with the throughput knob like serving does.
+        r.candidate.one_off_usd = r.finetune_usd_per_token * spec.finetune->tokens *
+                                  k.finetune_tokens / k.throughput;
+      }
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+bool Feasible(const Candidate& c) { return c.infeasible_reason.empty() && !c.serving_options.empty(); }
+
+double Total(const Candidate& c, const StudySpec& s, double traffic, const Knobs& k) {
+  return TotalUsd(c, {s.prompt_tokens * k.prompt, s.output_tokens * k.output}, traffic,
+                  s.horizon_months * k.horizon, s.monthly_growth);
+}
+
+// The large candidate every small one is compared with: the best quality among feasible ones.
+int ReferenceLarge(const std::vector<CandidateResult>& cands) {
+  int best = -1;
+  for (size_t i = 0; i < cands.size(); ++i) {
+    if (cands[i].spec.role != "large" || !Feasible(cands[i].candidate)) continue;
+    if (best < 0 || cands[i].candidate.quality > cands[best].candidate.quality) best = static_cast<int>(i);
+  }
+  return best;
+}
+
+double Quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  const double pos = q * (v.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(pos));
+  const size_t hi = std::min(v.size() - 1, lo + 1);
+  return v[lo] + (pos - lo) * (v[hi] - v[lo]);
+}
+
+}  // namespace
+
+CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
+                             const EfficiencyParams& params, const ProgressFn& progress) {
+  auto report = [&](const std::string& stage, double f) {
+    if (progress) progress(stage, f);
+  };
+  CrossoverResult res;
+  res.study = study;
+  const Knobs nominal;
+  report("capacity planning", 0.0);
+  res.candidates = BuildCandidates(study, catalog, params, nominal);
+  const TrafficMix mix{study.prompt_tokens, study.output_tokens};
+
+  for (int i = 0; i < kTrafficPoints; ++i) {
+    res.traffic_grid.push_back(study.sweep_min_requests_per_month *
+                               std::pow(study.sweep_max_requests_per_month / study.sweep_min_requests_per_month,
+                                        static_cast<double>(i) / (kTrafficPoints - 1)));
+  }
+  res.total_usd.resize(res.candidates.size());
+  for (size_t c = 0; c < res.candidates.size(); ++c) {
+    CandidateResult& cr = res.candidates[c];
+    if (!Feasible(cr.candidate)) continue;
+    for (double t : res.traffic_grid) res.total_usd[c].push_back(Total(cr.candidate, study, t, nominal));
+    cr.usd_at_plan = Total(cr.candidate, study, study.requests_per_month, nominal);
+    const double rps = study.requests_per_month / kSecondsPerMonth;
+    const ServingCostModel& best = cr.candidate.serving_options[cr.candidate.CheapestOption(mix, rps)];
+    cr.layout_at_plan = best.label;
+    const double tokens = study.requests_per_month * (study.prompt_tokens + study.output_tokens);
+    cr.usd_per_million_tokens_at_plan = ServingUsdPerMonth(best, mix, rps) / tokens * kMega;
+  }
+
+  // Pareto front at the planning traffic: total $ over the horizon vs quality.
+  std::vector<ParetoPoint> points;
+  std::vector<size_t> index;
+  for (size_t c = 0; c < res.candidates.size(); ++c) {
+    if (!Feasible(res.candidates[c].candidate)) continue;
+    points.push_back({res.candidates[c].usd_at_plan, res.candidates[c].candidate.quality});
+    index.push_back(c);
+  }
+  for (size_t i : ParetoFront(points)) res.pareto.push_back(index[i]);
+
+  // Monte Carlo: throughput ~ lognormal(0, rel_sd) per candidate, quality ~ N(score, sd).
+  report("uncertainty", 0.3);
+  const int large = ReferenceLarge(res.candidates);
+  std::mt19937_64 rng(20261122);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  res.monte_carlo_draws = kMonteCarloDraws;
+  std::vector<std::vector<std::vector<double>>> draws_usd(res.candidates.size(),
+      std::vector<std::vector<double>>(res.traffic_grid.size()));
+  std::map<size_t, std::vector<double>> draw_break_even;
+  std::map<size_t, int> draw_small_wins;
+  for (int d = 0; d < kMonteCarloDraws; ++d) {
+    std::vector<Candidate> drawn;
+    for (const auto& cr : res.candidates) {
+      Candidate c = cr.candidate;
+      const double m = std::exp(study.throughput_rel_sd * normal(rng));
+      for (auto& s : c.serving_options) {
+        if (!s.IsApi()) s.requests_per_s_per_replica *= m;
+      }
+      c.one_off_usd /= m;
+      c.quality += c.quality_sd * normal(rng);
+      drawn.push_back(std::move(c));
+    }
+    for (size_t c = 0; c < drawn.size(); ++c) {
+      if (!Feasible(drawn[c])) continue;
+      for (size_t t = 0; t < res.traffic_grid.size(); ++t) {
+        draws_usd[c][t].push_back(Total(drawn[c], study, res.traffic_grid[t], nominal));
+      }
+      if (large < 0 || res.candidates[c].spec.role != "small") continue;
+      const auto crossings = BreakEvenTraffic(drawn[c], drawn[large], mix, study.sweep_min_requests_per_month,
+                                              study.sweep_max_requests_per_month, study.horizon_months,
+                                              study.monthly_growth);
+      if (!crossings.empty()) draw_break_even[c].push_back(crossings.front());
+      draw_small_wins[c] += SmallWins(drawn[c], drawn[large], mix, study.requests_per_month,
+                                      study.horizon_months, study.monthly_growth, study.quality_tolerance);
+    }
+    if (d % 50 == 0) report("uncertainty", 0.3 + 0.4 * d / kMonteCarloDraws);
+  }
+  res.total_usd_p10.resize(res.candidates.size());
+  res.total_usd_p90.resize(res.candidates.size());
+  for (size_t c = 0; c < res.candidates.size(); ++c) {
+    for (const auto& samples : draws_usd[c]) {
+      if (samples.empty()) continue;
+      res.total_usd_p10[c].push_back(Quantile(samples, 0.1));
+      res.total_usd_p90[c].push_back(Quantile(samples, 0.9));
+    }
+  }
+
+  // Each small candidate against the reference large one.
+  for (size_t c = 0; c < res.candidates.size(); ++c) {
+    const CandidateResult& s = res.candidates[c];
+    if (s.spec.role != "small") continue;
+    PairResult pair;
+    pair.small = s.spec.name;
+    if (large < 0) {
+      pair.verdict = "no large candidate is feasible, so " + s.spec.name + " wins by default if it is feasible";
+      pair.small_wins_at_plan = Feasible(s.candidate);
+      res.pairs.push_back(pair);
+      continue;
+    }
+    const CandidateResult& l = res.candidates[large];
+    pair.large = l.spec.name;
+    if (!Feasible(s.candidate)) {
+      pair.verdict = s.spec.name + " is infeasible: " + s.candidate.infeasible_reason;
+      res.pairs.push_back(pair);
+      continue;
+    }
+    pair.quality_ok = s.candidate.quality >= l.candidate.quality - study.quality_tolerance;
+    pair.break_even_requests_per_month =
+        BreakEvenTraffic(s.candidate, l.candidate, mix, study.sweep_min_requests_per_month,
+                         study.sweep_max_requests_per_month, study.horizon_months, study.monthly_growth);
+    pair.small_wins_at_plan = SmallWins(s.candidate, l.candidate, mix, study.requests_per_month,
+                                        study.horizon_months, study.monthly_growth, study.quality_tolerance);
+    const auto& be = draw_break_even[c];
+    if (!be.empty()) {
+      pair.break_even_p10 = Quantile(be, 0.1);
+      pair.break_even_p50 = Quantile(be, 0.5);
+      pair.break_even_p90 = Quantile(be, 0.9);
+    }
+    pair.p_small_wins_at_plan = static_cast<double>(draw_small_wins[c]) / kMonteCarloDraws;
+    const double gap = s.usd_at_plan - l.usd_at_plan;
+    std::string cost_part = gap < 0 ? fmt::format("costs ${:.0f} less", -gap) : fmt::format("costs ${:.0f} more", gap);
+    std::string quality_part =
+        fmt::format("scores {:.1f} vs {:.1f} on {} ({} the {:.1f}-point tolerance)", s.candidate.quality,
+                    l.candidate.quality, study.task, pair.quality_ok ? "within" : "outside", study.quality_tolerance);
+    std::string be_part = pair.break_even_requests_per_month.empty()
+                              ? "no break-even in the swept traffic range"
+                              : fmt::format("break-even at {:.3g} requests/month", pair.break_even_requests_per_month.front());
+    pair.verdict = fmt::format("{} {} {} over {:.0f} months at {:.3g} requests/month; it {}; {}. Verdict: {} (P = {:.0f}% over {} draws).",
+                               s.spec.name, pair.small_wins_at_plan ? "WINS:" : "does not win:", cost_part,
+                               study.horizon_months, study.requests_per_month, quality_part, be_part,
+                               pair.small_wins_at_plan ? "small wins" : (pair.quality_ok ? "large is cheaper" : "quality gap too large"),
+                               100 * pair.p_small_wins_at_plan, kMonteCarloDraws);
+    res.pairs.push_back(pair);
+  }
+
+  // Region: small (first small candidate) vs reference large, per serving hardware of the small
+  // model, over traffic x fine-tune tokens.
+  report("region map", 0.75);
+  for (size_t c = 0; c < res.candidates.size() && large >= 0; ++c) {
+    const CandidateResult& s = res.candidates[c];
+    if (s.spec.role != "small" || !Feasible(s.candidate)) continue;
+    std::vector<double> tokens_grid = study.finetune_token_grid;
+    if (tokens_grid.empty() && s.spec.finetune) {
+      for (double f : {0.1, 0.3, 1.0, 3.0, 10.0}) tokens_grid.push_back(s.spec.finetune->tokens * f);
+    }
+    if (tokens_grid.empty()) tokens_grid = {0.0};
+    std::vector<std::string> hardware_ids;
+    for (const auto& opt : s.candidate.serving_options) {
+      if (std::find(hardware_ids.begin(), hardware_ids.end(), opt.hardware_id) == hardware_ids.end()) {
+        hardware_ids.push_back(opt.hardware_id);
+      }
+    }
+    for (const auto& hw_id : hardware_ids) {
+      Candidate restricted = s.candidate;
+      restricted.serving_options.clear();
+      for (const auto& opt : s.candidate.serving_options) {
+        if (opt.hardware_id == hw_id) restricted.serving_options.push_back(opt);
+      }
+      for (double tokens : tokens_grid) {
+        restricted.one_off_usd = s.finetune_usd_per_token * tokens;
+        for (int i = 0; i < kRegionTrafficPoints; ++i) {
+          const double traffic = study.sweep_min_requests_per_month *
+                                 std::pow(study.sweep_max_requests_per_month / study.sweep_min_requests_per_month,
+                                          static_cast<double>(i) / (kRegionTrafficPoints - 1));
+          res.region.push_back({hw_id.empty() ? "api" : hw_id, traffic, tokens,
+                                SmallWins(restricted, res.candidates[large].candidate, mix, traffic,
+                                          study.horizon_months, study.monthly_growth, study.quality_tolerance)});
+        }
+      }
+    }
+    break;  // the map is drawn for the first small candidate
+  }
+
+  // Sensitivity: one input at a time x0.75 and x1.25; the cost gap of the first feasible small
+  // candidate vs the reference large one at the planning traffic.
+  report("sensitivity", 0.85);
+  int small = -1;
+  for (size_t c = 0; c < res.candidates.size(); ++c) {
+    if (res.candidates[c].spec.role == "small" && Feasible(res.candidates[c].candidate)) {
+      small = static_cast<int>(c);
+      break;
+    }
+  }
+  if (small >= 0 && large >= 0) {
+    auto gap = [&](const Knobs& k) {
+      const auto cands = BuildCandidates(study, catalog, params, k);
+      if (!Feasible(cands[small].candidate) || !Feasible(cands[large].candidate)) return std::nan("");
+      const double traffic = study.requests_per_month * k.traffic;
+      return Total(cands[small].candidate, study, traffic, k) - Total(cands[large].candidate, study, traffic, k);
+    };
+    std::vector<std::pair<std::string, std::function<void(Knobs&, double)>>> inputs = {
+        {"traffic (requests / month)", [](Knobs& k, double f) { k.traffic = f; }},
+        {"prompt tokens per request", [](Knobs& k, double f) { k.prompt = f; }},
+        {"output tokens per request", [](Knobs& k, double f) { k.output = f; }},
+        {"horizon (months)", [](Knobs& k, double f) { k.horizon = f; }},
+        {"predicted throughput (all self-hosted)", [](Knobs& k, double f) { k.throughput = f; }},
+        {"fine-tune tokens", [](Knobs& k, double f) { k.finetune_tokens = f; }},
+        {"API prices", [](Knobs& k, double f) { k.api_price = f; }},
+    };
+    std::vector<std::string> hardware_ids;
+    for (const auto& cr : res.candidates) {
+      for (const auto& h : cr.spec.hardware) {
+        if (std::find(hardware_ids.begin(), hardware_ids.end(), h) == hardware_ids.end()) hardware_ids.push_back(h);
+      }
+    }
+    for (const auto& h : hardware_ids) {
+      inputs.push_back({"price of " + h, [h](Knobs& k, double f) { k.hardware_price[h] = f; }});
+    }
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      Knobs lo, hi;
+      inputs[i].second(lo, kLowScale);
+      inputs[i].second(hi, kHighScale);
+      SensitivityEntry e{inputs[i].first, gap(lo), gap(hi), 0.0};
+      e.swing_usd = std::abs(e.gap_high_usd - e.gap_low_usd);
+      if (std::isfinite(e.swing_usd)) res.sensitivity.push_back(e);
+      report("sensitivity", 0.85 + 0.15 * (i + 1) / inputs.size());
+    }
+    std::sort(res.sensitivity.begin(), res.sensitivity.end(),
+              [](const auto& a, const auto& b) { return a.swing_usd > b.swing_usd; });
+  }
+  report("done", 1.0);
+  return res;
+}
+
+nlohmann::json ToJson(const CrossoverResult& r) {
+  nlohmann::json j;
+  j["schema_version"] = 1;
+  j["study"] = {{"file", r.study.file}, {"title", r.study.title}, {"task", r.study.task},
+                {"requests_per_month", r.study.requests_per_month},
+                {"horizon_months", r.study.horizon_months},
+                {"quality_tolerance", r.study.quality_tolerance},
+                {"prompt_tokens", r.study.prompt_tokens}, {"output_tokens", r.study.output_tokens},
+                {"slo_ttft_s", r.study.slo.ttft_s}, {"slo_tpot_s", r.study.slo.tpot_s}};
+  for (const auto& c : r.candidates) {
+    nlohmann::json cj;
+    cj["name"] = c.spec.name;
+    cj["role"] = c.spec.role;
+    cj["model"] = c.spec.model;
+    cj["quality"] = c.candidate.quality;
+    cj["quality_sd"] = c.candidate.quality_sd;
+    cj["quality_source"] = c.spec.quality.source;
+    cj["feasible"] = c.candidate.infeasible_reason.empty();
+    cj["reason"] = c.candidate.infeasible_reason;
+    cj["one_off_usd"] = c.candidate.one_off_usd;
+    cj["finetune_hours"] = c.finetune_hours;
+    cj["total_usd_at_plan"] = c.usd_at_plan;
+    cj["layout_at_plan"] = c.layout_at_plan;
+    cj["usd_per_million_tokens_at_plan"] = c.usd_per_million_tokens_at_plan;
+    for (const auto& l : c.layouts) cj["layouts"].push_back(ToJson(l));
+    j["candidates"].push_back(cj);
+  }
+  for (const auto& p : r.pairs) {
+    j["pairs"].push_back({{"small", p.small}, {"large", p.large}, {"quality_ok", p.quality_ok},
+                          {"break_even_requests_per_month", p.break_even_requests_per_month},
+                          {"break_even_requests_per_month_p10", p.break_even_p10},
+                          {"break_even_requests_per_month_p50", p.break_even_p50},
+                          {"break_even_requests_per_month_p90", p.break_even_p90},
+                          {"small_wins_at_plan", p.small_wins_at_plan},
+                          {"p_small_wins_at_plan", p.p_small_wins_at_plan}, {"verdict", p.verdict}});
+  }
+  for (size_t i : r.pareto) j["pareto_front"].push_back(r.candidates[i].spec.name);
+  for (const auto& s : r.sensitivity) {
+    j["sensitivity"].push_back({{"input", s.input}, {"gap_usd_at_x0_75", s.gap_low_usd},
+                                {"gap_usd_at_x1_25", s.gap_high_usd}, {"swing_usd", s.swing_usd}});
+  }
+  j["monte_carlo_draws"] = r.monte_carlo_draws;
+  return j;
+}
+
+}  // namespace rightsize

@@ -1,0 +1,156 @@
+#include "sim/plan/study.h"
+
+#include <cmath>
+#include <limits>
+
+#include "sim/util/yaml_reader.h"
+
+namespace rightsize {
+namespace {
+
+constexpr double kHuge = std::numeric_limits<double>::max();
+
+std::vector<int> ParseDegrees(YamlReader& r, const std::string& key) {
+  std::vector<int> out;
+  for (const auto& text : r.OptionalStringList(key)) {
+    char* end = nullptr;
+    const long v = std::strtol(text.c_str(), &end, 10);
+    if (end == text.c_str() || *end != '\0' || v < 1 || v > 1024) {
+      throw InputError(r.Where(key), "'" + text + "' is not a degree in 1..1024");
+    }
+    out.push_back(static_cast<int>(v));
+  }
+  return out;
+}
+
+QualitySpec ParseQuality(YamlReader q) {
+  QualitySpec s;
+  s.score = q.RequiredDouble("score", -1e9, 1e9);
+  s.sd = q.OptionalDouble("sd", 0.0, 0.0, 1e9);
+  s.source = q.RequiredString("source");
+  q.RejectUnknownKeys();
+  return s;
+}
+
+CandidateSpec ParseCandidate(const YAML::Node& node, const std::string& file, size_t index) {
+  YamlReader r(node, file, "candidates[" + std::to_string(index) + "]");
+  CandidateSpec c;
+  c.line = LineOf(node);
+  c.name = r.RequiredString("name");
+  c.role = r.RequiredString("role");
+  if (c.role != "small" && c.role != "large") {
+    throw InputError(r.Where("role"), "must be small or large, got '" + c.role + "'");
+  }
+  c.quality = ParseQuality(r.Child("quality"));
+  if (r.Has("api")) {
+    YamlReader a = r.Child("api");
+    ApiSpec api;
+    api.usd_per_million_input_tokens = a.RequiredDouble("usd_per_million_input_tokens", 0, 1e6);
+    api.usd_per_million_output_tokens = a.RequiredDouble("usd_per_million_output_tokens", 0, 1e6);
+    api.source = a.RequiredString("source");
+    a.RejectUnknownKeys();
+    c.api = api;
+  } else {
+    c.model = r.RequiredString("model");
+    c.hardware = r.OptionalStringList("hardware");
+    if (c.hardware.empty()) throw InputError(r.Where("hardware"), "list at least one hardware id");
+    if (r.Has("tensor_parallel")) c.tensor_parallel = ParseDegrees(r, "tensor_parallel");
+    if (r.Has("weights")) {
+      c.weights.clear();
+      for (const auto& w : r.OptionalStringList("weights")) c.weights.push_back(ParsePrecision(w, r.Where("weights")));
+    }
+  }
+  if (r.Has("finetune")) {
+    YamlReader f = r.Child("finetune");
+    FinetuneSpec ft;
+    ft.method = f.RequiredString("method");
+    if (ft.method != "full" && ft.method != "lora" && ft.method != "qlora") {
+      throw InputError(f.Where("method"), "must be full, lora or qlora, got '" + ft.method + "'");
+    }
+    ft.tokens = f.RequiredDouble("tokens", 1, kHuge);
+    ft.hardware_id = f.RequiredString("hardware");
+    ft.devices = static_cast<int>(f.OptionalInt("devices", 1, 1, 100000));
+    ft.sequence_tokens = f.OptionalInt("sequence_tokens", 2048, 1, 1 << 24);
+    ft.batch = f.OptionalInt("batch", 8, 1, 1 << 20);
+    f.RejectUnknownKeys();
+    if (c.api && c.model.empty()) c.model = r.OptionalString("model", "");
+    c.finetune = ft;
+  }
+  if (c.api) c.model = r.OptionalString("model", c.model);
+  if (c.finetune && c.model.empty()) {
+    throw InputError(r.Where("model"), "a fine-tuned candidate needs the model it fine-tunes");
+  }
+  r.RejectUnknownKeys();
+  return c;
+}
+
+}  // namespace
+
+StudySpec LoadStudy(const std::string& path) {
+  YamlReader r(LoadYamlFile(path), path);
+  StudySpec s;
+  s.file = path;
+  s.title = r.RequiredString("title");
+  s.question = r.OptionalString("question", "");
+  s.task = r.RequiredString("task");
+  s.quality_tolerance = r.RequiredDouble("quality_tolerance", 0, 1e9);
+  s.horizon_months = r.RequiredDouble("horizon_months", 0.01, 1200);
+  s.monthly_growth = r.OptionalDouble("monthly_growth", 0.0, -0.99, 10.0);
+  {
+    YamlReader t = r.Child("traffic");
+    s.requests_per_month = t.RequiredDouble("requests_per_month", 1e-3, 1e15);
+    s.sweep_min_requests_per_month = t.OptionalDouble("sweep_min_requests_per_month", s.requests_per_month / 1e3, 1e-3, 1e15);
+    s.sweep_max_requests_per_month = t.OptionalDouble("sweep_max_requests_per_month", s.requests_per_month * 1e3, 1e-3, 1e15);
+    if (s.sweep_max_requests_per_month <= s.sweep_min_requests_per_month) {
+      throw InputError(t.Where("sweep_max_requests_per_month"), "must exceed sweep_min_requests_per_month");
+    }
+    s.prompt_tokens = t.RequiredDouble("prompt_tokens", 1, 1e8);
+    s.output_tokens = t.RequiredDouble("output_tokens", 1, 1e8);
+    t.RejectUnknownKeys();
+  }
+  {
+    YamlReader slo = r.Child("slo");
+    s.slo.ttft_s = slo.OptionalDouble("ttft_s", 0.0, 0.0, 1e6);
+    s.slo.tpot_s = slo.OptionalDouble("tpot_s", 0.0, 0.0, 1e6);
+    slo.RejectUnknownKeys();
+  }
+  {
+    YamlReader u = r.Child("uncertainty");
+    s.throughput_rel_sd = u.RequiredDouble("throughput_rel_sd", 0.0, 10.0);
+    s.throughput_rel_sd_source = u.RequiredString("source");
+    u.RejectUnknownKeys();
+  }
+  if (r.Has("finetune_token_grid")) {
+    const YAML::Node grid = r.Raw("finetune_token_grid");
+    if (!grid.IsSequence()) throw InputError(r.Where("finetune_token_grid"), "expected a list of token counts");
+    for (const auto& item : grid) {
+      double v = 0;
+      try {
+        v = item.as<double>();
+      } catch (const YAML::Exception&) {
+        v = -1;
+      }
+      if (!(v > 0) || !std::isfinite(v)) {
+        throw InputError({path, LineOf(item), "finetune_token_grid"}, "token counts must be positive numbers");
+      }
+      s.finetune_token_grid.push_back(v);
+    }
+  }
+  const YAML::Node candidates = r.Raw("candidates");
+  if (!candidates.IsSequence() || candidates.size() < 2) {
+    throw InputError(r.Where("candidates"), "list at least two candidates (a small and a large)");
+  }
+  for (size_t i = 0; i < candidates.size(); ++i) s.candidates.push_back(ParseCandidate(candidates[i], path, i));
+  bool has_small = false, has_large = false;
+  for (const auto& c : s.candidates) {
+    has_small |= c.role == "small";
+    has_large |= c.role == "large";
+  }
+  if (!has_small || !has_large) {
+    throw InputError(r.Where("candidates"), "needs at least one small and one large candidate");
+  }
+  r.RejectUnknownKeys();
+  return s;
+}
+
+}  // namespace rightsize

@@ -1,0 +1,289 @@
+#include "sim/report/crossover_report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "sim/cost/latency.h"
+#include "sim/cost/memory.h"
+#include "sim/report/document.h"
+#include "sim/report/figure.h"
+#include "sim/util/csv.h"
+#include "sim/util/file_io.h"
+#include "sim/util/units.h"
+
+namespace rightsize {
+namespace {
+
+std::string Usd(double usd) {
+  if (std::abs(usd) >= 1e6) return fmt::format("${:.2f}M", usd / 1e6);
+  if (std::abs(usd) >= 1e3) return fmt::format("${:.1f}k", usd / 1e3);
+  return fmt::format("${:.2f}", usd);
+}
+
+Figure CostVsTraffic(const CrossoverResult& r) {
+  Figure f;
+  f.name = "cost_vs_traffic";
+  f.title = fmt::format("Total cost over {:.0f} months vs traffic", r.study.horizon_months);
+  f.x_label = "traffic (requests / month)";
+  f.y_label = "total cost over the horizon (USD)";
+  f.log_x = f.log_y = true;
+  for (size_t c = 0; c < r.candidates.size(); ++c) {
+    if (r.total_usd[c].empty()) continue;
+    Series s{r.candidates[c].spec.name, r.traffic_grid, r.total_usd[c], r.total_usd_p10[c], r.total_usd_p90[c], {}, "lines"};
+    f.series.push_back(std::move(s));
+  }
+  for (const auto& p : r.pairs) {
+    for (double be : p.break_even_requests_per_month) {
+      f.markers.push_back({be, fmt::format("break-even {} vs {}: {:.3g}/month", p.small, p.large, be)});
+    }
+  }
+  f.caption = fmt::format(
+      "{}: one-off fine-tuning plus serving at the SLO (TTFT {} s, TPOT {} s) on the cheapest "
+      "feasible layout each month; {:.0f} prompt + {:.0f} output tokens per request; bands: "
+      "10th-90th percentile over {} Monte Carlo draws (throughput sd {:.0f}%, quality sd as given).",
+      r.study.title, r.study.slo.ttft_s, r.study.slo.tpot_s, r.study.prompt_tokens,
+      r.study.output_tokens, r.monte_carlo_draws, 100 * r.study.throughput_rel_sd);
+  return f;
+}
+
+std::vector<Figure> RegionMaps(const CrossoverResult& r) {
+  std::vector<Figure> figures;
+  std::vector<std::string> hardware;
+  for (const auto& cell : r.region) {
+    if (std::find(hardware.begin(), hardware.end(), cell.hardware_id) == hardware.end()) hardware.push_back(cell.hardware_id);
+  }
+  for (const auto& hw : hardware) {
+    Figure f;
+    f.name = "region_" + hw;
+    std::replace(f.name.begin(), f.name.end(), '.', '_');
+    f.title = "Where the small model wins (small model served on " + hw + ")";
+    f.x_label = "traffic (requests / month)";
+    f.y_label = "fine-tuning tokens";
+    f.log_x = f.log_y = true;
+    f.palette = "set palette defined (0 '#d7301f', 1 '#1a9850')\nset cbrange [0:1]\nset cbtics ('large wins' 0, 'small wins' 1)";
+    Series s{"winner", {}, {}, {}, {}, {}, "points"};
+    for (const auto& cell : r.region) {
+      if (cell.hardware_id != hw) continue;
+      s.x.push_back(cell.requests_per_month);
+      s.y.push_back(std::max(cell.finetune_tokens, 1.0));
+      s.color.push_back(cell.small_wins ? 1.0 : 0.0);
+    }
+    f.series.push_back(std::move(s));
+    f.caption = fmt::format("Green: the small model is within {:.1f} points of the large one and costs less over "
+                            "{:.0f} months; red: it does not. Fine-tuning cost scales with its tokens; the "
+                            "quality scores are held fixed across the grid.",
+                            r.study.quality_tolerance, r.study.horizon_months);
+    figures.push_back(std::move(f));
+  }
+  return figures;
+}
+
+Figure Pareto(const CrossoverResult& r) {
+  Figure f;
+  f.name = "pareto";
+  f.title = "Quality vs cost at the planning traffic";
+  f.x_label = "serving cost (USD per million tokens)";
+  f.y_label = "task score (" + r.study.task + ")";
+  f.log_x = true;
+  for (size_t c = 0; c < r.candidates.size(); ++c) {
+    if (r.total_usd[c].empty()) continue;
+    const auto& cr = r.candidates[c];
+    f.series.push_back({cr.spec.name, {cr.usd_per_million_tokens_at_plan}, {cr.candidate.quality},
+                        {cr.candidate.quality - cr.candidate.quality_sd},
+                        {cr.candidate.quality + cr.candidate.quality_sd}, {}, "points pt 7 ps 2"});
+  }
+  Series front{"Pareto front", {}, {}, {}, {}, {}, "lines dt 2"};
+  for (size_t i : r.pareto) {
+    front.x.push_back(r.candidates[i].usd_per_million_tokens_at_plan);
+    front.y.push_back(r.candidates[i].candidate.quality);
+  }
+  if (front.x.size() > 1) f.series.push_back(front);
+  f.caption = fmt::format("At {:.3g} requests/month; points: each candidate's cheapest layout; band: +-1 sd of the score.",
+                          r.study.requests_per_month);
+  return f;
+}
+
+Figure LatencyVsBatch(const CrossoverResult& r, const Catalog& catalog, const EfficiencyParams& params) {
+  Figure f;
+  f.name = "latency_vs_batch";
+  f.title = "Decode time per output token vs batch";
+  f.x_label = "batch (sequences decoding together)";
+  f.y_label = "TPOT (ms)";
+  f.log_x = true;
+  const int64_t context = static_cast<int64_t>(r.study.prompt_tokens + r.study.output_tokens / 2);
+  for (const auto& c : r.candidates) {
+    for (const auto& l : c.layouts) {
+      if (!l.feasible) continue;
+      const ModelSpec model = catalog.ResolveModel(c.spec.model);
+      const HardwareSpec& hw = catalog.Hardware(l.layout.hardware_id);
+      Workload w;
+      w.weights = l.layout.weights;
+      w.parallel.tensor = l.layout.tensor_parallel;
+      w.prompt_tokens = std::max<int64_t>(1, context);
+      w.gen_tokens = 1;
+      const int64_t max_batch = std::max<int64_t>(1, CheckFit(model, hw, w).max_batch);
+      Series s{fmt::format("{} on {} tp{}", c.spec.model, l.layout.hardware_id, l.layout.tensor_parallel), {}, {}, {}, {}, {}, "linespoints"};
+      for (int64_t b = 1; b <= std::min<int64_t>(max_batch, 1024); b *= 2) {
+        s.x.push_back(static_cast<double>(b));
+        s.y.push_back(1e3 * DecodeStepTime_s(model, hw, w, b, context, params));
+      }
+      f.series.push_back(std::move(s));
+      break;  // the first feasible layout of each candidate
+    }
+  }
+  f.caption = fmt::format("Predicted by the latency model (uncalibrated defaults unless a calibration is given) at "
+                          "a context of {} tokens, up to the largest batch that fits.", context);
+  return f;
+}
+
+Figure MemoryFigure(const CrossoverResult& r, const Catalog& catalog) {
+  Figure f;
+  f.name = "memory_breakdown";
+  f.title = "Memory per device at the largest batch that fits";
+  f.x_label = "candidate";
+  f.y_label = "GiB per device";
+  std::string tics = "set xtics (";
+  const std::vector<std::string> parts = {"weights", "KV cache", "activations"};
+  std::vector<Series> series(parts.size());
+  for (size_t k = 0; k < parts.size(); ++k) series[k] = {parts[k], {}, {}, {}, {}, {}, "boxes"};
+  int index = 0;
+  for (const auto& c : r.candidates) {
+    for (const auto& l : c.layouts) {
+      if (!l.feasible) continue;
+      const ModelSpec model = catalog.ResolveModel(c.spec.model);
+      Workload w;
+      w.weights = l.layout.weights;
+      w.parallel.tensor = l.layout.tensor_parallel;
+      w.prompt_tokens = static_cast<int64_t>(r.study.prompt_tokens);
+      w.gen_tokens = static_cast<int64_t>(r.study.output_tokens);
+      w.batch = std::max<int64_t>(1, l.state.max_batch);
+      const MemoryBreakdown m = EstimateMemoryPerDevice(model, w);
+      const double values[] = {m.weights_bytes, m.kv_cache_bytes, m.activation_bytes};
+      for (size_t k = 0; k < parts.size(); ++k) {
+        series[k].x.push_back(index + 0.25 * (static_cast<double>(k) - 1.0));
+        series[k].y.push_back(values[k] / kGiB);
+      }
+      tics += fmt::format("{}\"{}\" {}", index ? ", " : "", c.spec.name, index);
+      ++index;
+      break;
+    }
+  }
+  f.series = std::move(series);
+  f.extra = tics + ")\nset boxwidth 0.22\nset style fill solid 0.7\nset yrange [0:*]\nset xrange [-0.6:" +
+            std::to_string(std::max(index, 1) - 0.4) + "]";
+  f.caption = "Each candidate's first feasible layout, at its largest batch at the study's prompt + output length.";
+  return f;
+}
+
+}  // namespace
+
+std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Catalog& catalog,
+                                              const EfficiencyParams& params,
+                                              const std::string& study_hash, const std::string& out_dir) {
+  std::vector<std::string> written;
+  WriteDirectoryAtomically(out_dir, [&](const std::string& dir) {
+    ReportDocument doc;
+    doc.Heading(1, r.study.title);
+    if (!r.study.question.empty()) doc.Paragraph("**Question.** " + r.study.question);
+    doc.Paragraph(fmt::format(
+        "Task: {}. Traffic: {:.3g} requests/month ({:.0f} prompt + {:.0f} output tokens each), growing {:.0f}%/month; "
+        "SLO: TTFT <= {} s, TPOT <= {} s; horizon {:.0f} months; quality tolerance {:.1f} points. Study file: `{}` ({}).",
+        r.study.task, r.study.requests_per_month, r.study.prompt_tokens, r.study.output_tokens,
+        100 * r.study.monthly_growth, r.study.slo.ttft_s, r.study.slo.tpot_s, r.study.horizon_months,
+        r.study.quality_tolerance, r.study.file, study_hash));
+    doc.Heading(2, "Verdict");
+    for (const auto& p : r.pairs) doc.Paragraph(p.verdict);
+    TextTable be{{"small", "large", "break-even (nominal)", "p10", "p50", "p90", "P(small wins at plan)"}, {}};
+    for (const auto& p : r.pairs) {
+      be.rows.push_back({p.small, p.large,
+                         p.break_even_requests_per_month.empty() ? "none in range" : fmt::format("{:.3g}", p.break_even_requests_per_month.front()),
+                         p.break_even_p10 > 0 ? fmt::format("{:.3g}", p.break_even_p10) : "-",
+                         p.break_even_p50 > 0 ? fmt::format("{:.3g}", p.break_even_p50) : "-",
+                         p.break_even_p90 > 0 ? fmt::format("{:.3g}", p.break_even_p90) : "-",
+                         fmt::format("{:.0f}%", 100 * p.p_small_wins_at_plan)});
+    }
+    doc.Table(be);
+
+    doc.Heading(2, "Candidates");
+    TextTable cands{{"candidate", "role", "model", "score", "layout at plan", "one-off", "total at plan", "$/M tokens", "status"}, {}};
+    for (const auto& c : r.candidates) {
+      const bool ok = c.candidate.infeasible_reason.empty();
+      cands.rows.push_back({c.spec.name, c.spec.role, c.spec.api ? "API" : c.spec.model,
+                            fmt::format("{:.1f} +- {:.1f}", c.candidate.quality, c.candidate.quality_sd),
+                            ok ? c.layout_at_plan : "-", Usd(c.candidate.one_off_usd),
+                            ok ? Usd(c.usd_at_plan) : "-",
+                            ok ? fmt::format("{:.3f}", c.usd_per_million_tokens_at_plan) : "-",
+                            ok ? "feasible" : c.candidate.infeasible_reason});
+    }
+    doc.Table(cands);
+    TextTable sources{{"candidate", "quality source"}, {}};
+    for (const auto& c : r.candidates) sources.rows.push_back({c.spec.name, c.spec.quality.source});
+    doc.Table(sources);
+
+    doc.Heading(2, "Layouts tried");
+    TextTable layouts{{"candidate", "hardware", "tp", "weights", "replica max req/s", "TTFT (ms)", "TPOT (ms)", "status"}, {}};
+    for (const auto& c : r.candidates) {
+      for (const auto& l : c.layouts) {
+        layouts.rows.push_back({c.spec.name, l.layout.hardware_id, std::to_string(l.layout.tensor_parallel),
+                                ToString(l.layout.weights),
+                                l.feasible ? fmt::format("{:.3g}", l.replica_max_requests_per_s) : "-",
+                                l.feasible ? fmt::format("{:.1f}", 1e3 * l.state.ttft_s) : "-",
+                                l.feasible ? fmt::format("{:.1f}", 1e3 * l.state.tpot_s) : "-",
+                                l.feasible ? "feasible" : l.reason});
+      }
+    }
+    doc.Table(layouts);
+
+    doc.Heading(2, "Figures");
+    auto add = [&](const Figure& f) {
+      const FigureFiles files = RenderFigure(f, dir);
+      doc.Figure(files, f.title + ". " + f.caption);
+    };
+    add(CostVsTraffic(r));
+    for (const auto& f : RegionMaps(r)) add(f);
+    add(Pareto(r));
+    add(LatencyVsBatch(r, catalog, params));
+    add(MemoryFigure(r, catalog));
+
+    doc.Heading(2, "Sensitivity");
+    doc.Paragraph("Cost gap (small minus large, total over the horizon at the planning traffic) when one input is "
+                  "scaled by 0.75 and 1.25, largest swing first: the inputs that move the answer most.");
+    TextTable sens{{"input", "gap at x0.75", "gap at x1.25", "swing"}, {}};
+    for (const auto& s : r.sensitivity) {
+      sens.rows.push_back({s.input, Usd(s.gap_low_usd), Usd(s.gap_high_usd), Usd(s.swing_usd)});
+    }
+    doc.Table(sens);
+    doc.Paragraph(fmt::format("Uncertainty: throughput relative sd {:.0f}% ({}); quality sd per candidate as given.",
+                              100 * r.study.throughput_rel_sd, r.study.throughput_rel_sd_source));
+
+    std::vector<nlohmann::json> rows;
+    for (size_t c = 0; c < r.candidates.size(); ++c) {
+      for (size_t t = 0; t < r.total_usd[c].size(); ++t) {
+        rows.push_back({{"candidate", r.candidates[c].spec.name}, {"requests_per_month", r.traffic_grid[t]},
+                        {"total_usd", r.total_usd[c][t]}, {"total_usd_p10", r.total_usd_p10[c][t]},
+                        {"total_usd_p90", r.total_usd_p90[c][t]}});
+      }
+    }
+    std::string csv = CsvLine({"candidate", "requests_per_month", "total_usd", "total_usd_p10", "total_usd_p90"});
+    for (const auto& row : rows) {
+      csv += CsvLine({row["candidate"].get<std::string>(), fmt::format("{:.9g}", row["requests_per_month"].get<double>()),
+                      fmt::format("{:.9g}", row["total_usd"].get<double>()), fmt::format("{:.9g}", row["total_usd_p10"].get<double>()),
+                      fmt::format("{:.9g}", row["total_usd_p90"].get<double>())});
+    }
+    WriteFileAtomically(dir + "/cost_vs_traffic.csv", csv);
+    nlohmann::json j = ToJson(r);
+    j["inputs"] = {{"study", r.study.file}, {"study_hash", study_hash}};
+    WriteFileAtomically(dir + "/crossover.json", j.dump(2) + "\n");
+    doc.Paragraph("Data: [crossover.json](crossover.json), [cost_vs_traffic.csv](cost_vs_traffic.csv).");
+    WriteFileAtomically(dir + "/report.md", doc.Markdown());
+    WriteFileAtomically(dir + "/report.html", doc.Html(r.study.title));
+    written = doc.LinkedFiles();
+    for (const char* f : {"report.md", "report.html", "crossover.json", "cost_vs_traffic.csv"}) written.push_back(f);
+  });
+  return written;
+}
+
+}  // namespace rightsize
