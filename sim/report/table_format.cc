@@ -56,6 +56,7 @@ std::string Humanise(const std::string& key, const nlohmann::json& v) {
   if (EndsWith(key, "_bytes_per_token")) return fmt::format("{:.0f} B ({:.1f} KiB)", x, x / kKiB);
   if (EndsWith(key, "_flops_per_token")) return fmt::format("{:.4g} GFLOP", x / kGiga);
   if (EndsWith(key, "_flops")) return fmt::format("{:.4g} TFLOP", x / kTera);
+  if (EndsWith(key, "_per_s")) return fmt::format("{:.6g}", x);  // a rate, not a duration
   if (EndsWith(key, "_s")) return fmt::format("{:.4g} ms", x * 1e3);
   return fmt::format("{:.6g}", x);
 }
