@@ -61,7 +61,7 @@ TEST_CASE("Law YAML: unknown key and unknown form are input errors", "[quality]"
 TEST_CASE("Every law in models/laws loads and names its source", "[quality]") {
   for (const char* id : {"chinchilla-epoch-2024", "chinchilla-epoch-2024-mle",
                          "chinchilla-hoffmann-2022", "transfer-hernandez-2021",
-                         "finetune-zhang-2024", "ptq-kumar-2024"}) {
+                         "ptq-kumar-2024"}) {
     const Law law =
         LoadLawYaml(std::string(RIGHTSIZE_SOURCE_DIR) + "/models/laws/" + id + ".yaml");
     CHECK(law.id == id);
