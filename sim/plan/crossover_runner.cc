@@ -274,8 +274,9 @@ CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
                          study.sweep_max_requests_per_month, study.horizon_months, study.monthly_growth);
     pair.small_wins_at_plan = SmallWins(s.candidate, l.candidate, mix, study.requests_per_month,
                                         study.horizon_months, study.monthly_growth, study.quality_tolerance);
+    // Quantiles only when most draws cross: a few step-function crossings are not a break-even.
     const auto& be = draw_break_even[c];
-    if (!be.empty()) {
+    if (2 * be.size() >= static_cast<size_t>(kMonteCarloDraws)) {
       pair.break_even_p10 = Quantile(be, 0.1);
       pair.break_even_p50 = Quantile(be, 0.5);
       pair.break_even_p90 = Quantile(be, 0.9);

@@ -1,8 +1,15 @@
 #include "sim/plan/study.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "sim/util/csv.h"
+#include "sim/util/strings.h"
 #include "sim/util/yaml_reader.h"
 
 namespace rightsize {
@@ -23,16 +30,60 @@ std::vector<int> ParseDegrees(YamlReader& r, const std::string& key) {
   return out;
 }
 
-QualitySpec ParseQuality(YamlReader q) {
+// A score given in the study (with its source), or looked up in the scores table by model name,
+// benchmark and (optionally) evaluator / variant.
+QualitySpec ParseQuality(YamlReader q, const std::string& scores_file) {
   QualitySpec s;
-  s.score = q.RequiredDouble("score", -1e9, 1e9);
   s.sd = q.OptionalDouble("sd", 0.0, 0.0, 1e9);
-  s.source = q.RequiredString("source");
+  // Sampling error of an accuracy in percent measured on n questions: 100 sqrt(p (1 - p) / n).
+  const int64_t questions = q.OptionalInt("questions", 0, 0, int64_t{1} << 40);
+  auto binomial_sd = [&] {
+    if (questions == 0) return;
+    const double p = std::clamp(s.score / 100.0, 0.0, 1.0);
+    s.sd = std::max(s.sd, 100.0 * std::sqrt(p * (1.0 - p) / static_cast<double>(questions)));
+  };
+  if (q.Has("score")) {
+    s.score = q.RequiredDouble("score", -1e9, 1e9);
+    s.source = q.RequiredString("source");
+    q.RejectUnknownKeys();
+    binomial_sd();
+    return s;
+  }
+  const std::string model = q.RequiredString("model_name");
+  const std::string benchmark = q.RequiredString("benchmark");
+  const std::string evaluator = q.OptionalString("evaluator", "");
+  const std::string variant = q.OptionalString("variant", "");
   q.RejectUnknownKeys();
+  const CsvTable table = CsvTable::Load(scores_file);
+  std::vector<const CsvRow*> matches;
+  std::vector<std::string> names;
+  for (const auto& row : table.rows()) {
+    names.push_back(table.Cell(row, "model"));
+    if (table.Cell(row, "model") != model || table.Cell(row, "benchmark") != benchmark) continue;
+    if (!evaluator.empty() && table.Cell(row, "evaluator") != evaluator) continue;
+    if (!variant.empty() && table.Cell(row, "variant") != variant) continue;
+    matches.push_back(&row);
+  }
+  if (matches.empty()) {
+    const std::string hint = DidYouMean(model, names);
+    throw InputError(q.Where("model_name"), fmt::format("no {} score for '{}' in {}{}", benchmark, model,
+                                                        scores_file, hint.empty() ? "" : "; " + hint));
+  }
+  if (matches.size() > 1) {
+    throw InputError(q.Where("model_name"), fmt::format("{} scores for '{}' on {} in {}: add evaluator or variant",
+                                                        matches.size(), model, benchmark, scores_file));
+  }
+  const CsvRow& row = *matches.front();
+  s.score = table.Number(row, "score_pct");
+  s.source = fmt::format("{}:{} ({}, {}, {}; {})", scores_file, row.line, table.Cell(row, "model"),
+                         table.Cell(row, "benchmark"), table.Cell(row, "shots_or_setting"),
+                         table.Cell(row, "evaluator"));
+  binomial_sd();
   return s;
 }
 
-CandidateSpec ParseCandidate(const YAML::Node& node, const std::string& file, size_t index) {
+CandidateSpec ParseCandidate(const YAML::Node& node, const std::string& file, size_t index,
+                             const std::string& scores_file) {
   YamlReader r(node, file, "candidates[" + std::to_string(index) + "]");
   CandidateSpec c;
   c.line = LineOf(node);
@@ -41,7 +92,7 @@ CandidateSpec ParseCandidate(const YAML::Node& node, const std::string& file, si
   if (c.role != "small" && c.role != "large") {
     throw InputError(r.Where("role"), "must be small or large, got '" + c.role + "'");
   }
-  c.quality = ParseQuality(r.Child("quality"));
+  c.quality = ParseQuality(r.Child("quality"), scores_file);
   if (r.Has("api")) {
     YamlReader a = r.Child("api");
     ApiSpec api;
@@ -93,6 +144,10 @@ StudySpec LoadStudy(const std::string& path) {
   s.title = r.RequiredString("title");
   s.question = r.OptionalString("question", "");
   s.task = r.RequiredString("task");
+  std::string scores_file = r.OptionalString("scores_file", "data/quality/model-benchmarks.csv");
+  if (!std::filesystem::path(scores_file).is_absolute() && !std::filesystem::exists(scores_file)) {
+    scores_file = std::string(RIGHTSIZE_SOURCE_DIR) + "/" + scores_file;  // relative to the repo
+  }
   s.quality_tolerance = r.RequiredDouble("quality_tolerance", 0, 1e9);
   s.horizon_months = r.RequiredDouble("horizon_months", 0.01, 1200);
   s.monthly_growth = r.OptionalDouble("monthly_growth", 0.0, -0.99, 10.0);
@@ -140,7 +195,7 @@ StudySpec LoadStudy(const std::string& path) {
   if (!candidates.IsSequence() || candidates.size() < 2) {
     throw InputError(r.Where("candidates"), "list at least two candidates (a small and a large)");
   }
-  for (size_t i = 0; i < candidates.size(); ++i) s.candidates.push_back(ParseCandidate(candidates[i], path, i));
+  for (size_t i = 0; i < candidates.size(); ++i) s.candidates.push_back(ParseCandidate(candidates[i], path, i, scores_file));
   bool has_small = false, has_large = false;
   for (const auto& c : s.candidates) {
     has_small |= c.role == "small";

@@ -14,7 +14,8 @@ namespace rightsize {
 
 struct QualitySpec {
   double score = 0.0;     // task score, higher is better (same unit for every candidate)
-  double sd = 0.0;        // standard deviation of the score (measurement / law uncertainty)
+  double sd = 0.0;        // standard deviation of the score: the larger of the given `sd` and the
+                          // binomial sampling error over `questions` (accuracy scores in %)
   std::string source;     // where the score comes from
 };
 

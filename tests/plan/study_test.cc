@@ -1,0 +1,98 @@
+// End-to-end crossover studies: break-even against a hand calculation, the direction of price
+// changes, bad study files, and reports that are complete or absent.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+
+#include "sim/plan/crossover_runner.h"
+#include "sim/report/crossover_report.h"
+#include "sim/report/document.h"
+#include "sim/util/error.h"
+#include "sim/util/file_io.h"
+#include "sim/util/units.h"
+
+using namespace rightsize;
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+const std::string kFixtures = std::string(RIGHTSIZE_SOURCE_DIR) + "/tests/plan/fixtures/";
+}
+
+TEST_CASE("study break-even equals the hand calculation from the planned capacity and price") {
+  const StudySpec study = LoadStudy(kFixtures + "api-vs-selfhosted.yaml");
+  const CrossoverResult r = RunCrossover(study, Catalog::Default(), EfficiencyParams::Defaults());
+  REQUIRE(r.candidates.size() == 2);
+  const Candidate& small = r.candidates[0].candidate;
+  REQUIRE(small.infeasible_reason.empty());
+  REQUIRE(small.serving_options.size() == 1);
+  const ServingCostModel& gpu = small.serving_options[0];
+  const double price = Catalog::Default().PricesFor("h100-sxm5-80gb").front()->usd_per_hour;
+  CHECK(gpu.usd_per_device_hour == price);
+  // One replica covers the swept range (checked), so the small model costs a flat
+  // 12 x 720 h x price; the API costs R x (1000 x $1 + 200 x $2) / 1e6 per month.
+  REQUIRE(gpu.requests_per_s_per_replica * kSecondsPerMonth > study.sweep_max_requests_per_month);
+  const double hand = 12 * 720 * price / (12 * (1000 * 1.0 + 200 * 2.0) / 1e6);
+  REQUIRE(r.pairs.size() == 1);
+  REQUIRE(r.pairs[0].break_even_requests_per_month.size() == 1);
+  CHECK(r.pairs[0].break_even_requests_per_month[0] == Approx(hand).epsilon(1e-6));
+
+  // A dearer GPU for the self-hosted model moves the break-even up by the same factor.
+  Candidate small2 = small;
+  small2.serving_options[0].usd_per_device_hour *= 1.5;
+  const Candidate& large = r.candidates[1].candidate;
+  const auto moved = BreakEvenTraffic(small2, large, {1000, 200}, 1e3, 1e8, 12, 0);
+  REQUIRE(moved.size() == 1);
+  CHECK(moved[0] == Approx(1.5 * hand).epsilon(1e-6));
+}
+
+TEST_CASE("a dearer price for the large model's hardware moves the break-even the right way") {
+  // Large self-hosted Llama-3-70B on H100s vs small Qwen2.5-7B on an L4: raising the H100 price
+  // raises the large model's cost, so the small model wins at least as widely.
+  const StudySpec study = LoadStudy(kFixtures + "api-vs-selfhosted.yaml");
+  const CrossoverResult r = RunCrossover(study, Catalog::Default(), EfficiencyParams::Defaults());
+  const Candidate& small = r.candidates[0].candidate;
+  Candidate large = small;  // a self-hosted "large" with a replica 4x dearer
+  large.id = "large";
+  large.quality = 82;
+  for (auto& s : large.serving_options) s.devices_per_replica = 4;
+  Candidate small_api = r.candidates[1].candidate;  // the API as the small model
+  small_api.one_off_usd = 5000;
+  auto break_even = [&](double scale) {
+    Candidate l = large;
+    for (auto& s : l.serving_options) s.usd_per_device_hour *= scale;
+    return BreakEvenTraffic(small_api, l, {1000, 200}, 1e3, 1e9, 12, 0).at(0);
+  };
+  CHECK(break_even(1.25) > break_even(1.0));
+}
+
+TEST_CASE("the report is written whole, its PNGs render and it links only files that exist") {
+  const StudySpec study = LoadStudy(kFixtures + "api-vs-selfhosted.yaml");
+  const CrossoverResult r = RunCrossover(study, Catalog::Default(), EfficiencyParams::Defaults());
+  const fs::path dir = fs::temp_directory_path() / "rightsize_study_report";
+  fs::remove_all(dir);
+  const auto files = WriteCrossoverReport(r, Catalog::Default(), EfficiencyParams::Defaults(), "h", dir.string());
+  CHECK(files.size() >= 12);
+  for (const auto& f : files) {
+    INFO(f);
+    CHECK(fs::exists(dir / f));
+    CHECK(fs::file_size(dir / f) > 0);
+  }
+  const std::string md = ReadTextFile((dir / "report.md").string());
+  CHECK_THAT(md, Contains("cost_vs_traffic.png"));
+  CHECK_THAT(md, Contains("## Sensitivity"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a bad study file is an error with file:line: key and leaves no report behind") {
+  CHECK_THROWS_WITH(LoadStudy(kFixtures + "bad-study.yaml"),
+                    Contains("bad-study.yaml:6: traffic.requests_per_month: value -3 is outside the valid range"));
+  const fs::path dir = fs::temp_directory_path() / "rightsize_bad_report";
+  fs::remove_all(dir);
+  CHECK_THROWS_AS(WriteDirectoryAtomically(dir.string(), [&](const std::string&) {
+                    LoadStudy(kFixtures + "bad-study.yaml");
+                  }),
+                  InputError);
+  CHECK_FALSE(fs::exists(dir));
+}
