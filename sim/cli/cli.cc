@@ -17,6 +17,7 @@ int RunCli(int argc, const char* const* argv) {
   RegisterMeasureCommand(app, &exit_code);
   RegisterPlanCommand(app, &exit_code);
   RegisterValidateCommand(app, &exit_code);
+  RegisterSweepCommand(app, &exit_code);
   RegisterFitLawCommand(app);
   RegisterSizeCommand(app);
   // Commands may throw from their callbacks: errors become one line and an exit code here.

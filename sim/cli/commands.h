@@ -13,6 +13,7 @@ void RegisterMeasureCommand(CLI::App& app, int* exit_code);    // measure_comman
 void RegisterCalibrateCommand(CLI::App& app, int* exit_code);  // calibrate_command.cc
 void RegisterPlanCommand(CLI::App& app, int* exit_code);
 void RegisterValidateCommand(CLI::App& app, int* exit_code);
+void RegisterSweepCommand(CLI::App& app, int* exit_code);     // sweep_command.cc
 
 // Runs the CLI on argv as the rightsize binary does (used by main and by tests).
 int RunCli(int argc, const char* const* argv);

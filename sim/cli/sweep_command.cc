@@ -1,0 +1,80 @@
+// rightsize sweep --models a,b --hardware x,y [--batch 1,8,64 ...] -o sweep.csv
+#include <chrono>
+#include <thread>
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "sim/cli/commands.h"
+#include "sim/cli/exit_codes.h"
+#include "sim/plan/sweep.h"
+#include "sim/util/error.h"
+#include "sim/util/file_io.h"
+
+namespace rightsize {
+
+void RegisterSweepCommand(CLI::App& app, int* exit_code) {
+  auto* c = app.add_subcommand("sweep", "predict every combination of a grid, in parallel on all cores");
+  static SweepGrid grid;
+  static std::vector<std::string> weights = {"bf16"};
+  static std::string out, format = "csv";
+  static int threads = 0;
+  static bool progress = false, bench = false;
+  c->add_option("--models", grid.models, "model ids or config.json paths")->delimiter(',')->required();
+  c->add_option("--hardware", grid.hardware, "hardware ids")->delimiter(',')->required();
+  c->add_option("--batch", grid.batch, "batch sizes")->delimiter(',')->capture_default_str();
+  c->add_option("--prompt-tokens", grid.prompt_tokens, "prompt lengths")->delimiter(',')->capture_default_str();
+  c->add_option("--gen-tokens", grid.gen_tokens, "generated lengths")->delimiter(',')->capture_default_str();
+  c->add_option("--weights", weights, "weight precisions")->delimiter(',')->capture_default_str();
+  c->add_option("--tp", grid.tensor_parallel, "tensor-parallel degrees")->delimiter(',')->capture_default_str();
+  c->add_option("--threads", threads, "worker threads (0: all cores)")->capture_default_str();
+  c->add_option("-o,--output", out, "write the rows here (default: stdout)");
+  c->add_option("--format", format, "csv | json")->capture_default_str();
+  c->add_flag("--progress", progress, "show progress on stderr even when it is not a terminal");
+  c->add_flag("--bench", bench, "print points per second on stderr");
+  c->callback([exit_code] {
+    if (format != "json" && format != "csv") {
+      throw InputError({"", 0, "--format"}, "unknown format '" + format + "' (valid: csv, json)");
+    }
+    grid.weights.clear();
+    for (const auto& w : weights) grid.weights.push_back(ParsePrecision(w, {"", 0, "--weights"}));
+    for (auto b : grid.batch) {
+      if (b < 1) throw InputError({"", 0, "--batch"}, fmt::format("batch must be >= 1, got {}", b));
+    }
+    for (auto p : grid.prompt_tokens) {
+      if (p < 1) throw InputError({"", 0, "--prompt-tokens"}, fmt::format("must be >= 1, got {}", p));
+    }
+    for (auto g : grid.gen_tokens) {
+      if (g < 1) throw InputError({"", 0, "--gen-tokens"}, fmt::format("must be >= 1, got {}", g));
+    }
+    for (auto t : grid.tensor_parallel) {
+      if (t < 1) throw InputError({"", 0, "--tp"}, fmt::format("must be >= 1, got {}", t));
+    }
+    SweepProgress show;
+    if (progress || ::isatty(STDERR_FILENO)) {
+      show = [](size_t done, size_t total) {
+        if (done % 8192 < 256 || done == total) {
+          fmt::print(stderr, "\r{} / {} points", done, total);
+          if (done == total) fmt::print(stderr, "\n");
+        }
+      };
+    }
+    const auto start = std::chrono::steady_clock::now();
+    const auto rows = RunSweep(grid, Catalog::Default(), EfficiencyParams::Defaults(), threads, show);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (bench) {
+      fmt::print(stderr, "sweep: {} points in {:.3f} s = {:.0f} points/s ({} threads)\n", rows.size(), seconds,
+                 rows.size() / seconds, threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()));
+    }
+    const std::string text = format == "json" ? SweepJson(grid, rows).dump(2) + "\n" : SweepCsv(grid, rows);
+    if (out.empty()) {
+      fmt::print("{}", text);
+    } else {
+      WriteFileAtomically(out, text);
+    }
+    *exit_code = kExitOk;
+  });
+}
+
+}  // namespace rightsize

@@ -1,0 +1,55 @@
+// Sweeps: every combination of a grid of models, hardware, batch, prompt / output lengths,
+// weight precision and tensor-parallel degree, predicted in parallel on all cores. The same
+// forward model as `predict` (EstimateLatency + PriceInference), without the bisections for
+// max batch / context, so a 100,000-point sweep takes seconds.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/cost/efficiency_params.h"
+#include "sim/spec/catalog.h"
+
+namespace rightsize {
+
+struct SweepGrid {
+  std::vector<std::string> models;    // catalogue ids or config paths
+  std::vector<std::string> hardware;  // catalogue ids
+  std::vector<int64_t> batch = {1};
+  std::vector<int64_t> prompt_tokens = {512};
+  std::vector<int64_t> gen_tokens = {128};
+  std::vector<Precision> weights = {Precision::kBf16};
+  std::vector<int> tensor_parallel = {1};
+  size_t Size() const;
+};
+
+struct SweepRow {
+  // Indices into the grid's vectors.
+  uint32_t model = 0, hardware = 0, batch = 0, prompt = 0, gen = 0, weights = 0, tp = 0;
+  bool feasible = false;
+  std::string reason;                  // why not (only when infeasible)
+  double memory_bytes_per_device = 0;  // required
+  double ttft_s = 0, tpot_s = 0, e2e_latency_s = 0;
+  double decode_tokens_per_s = 0;      // one replica
+  double usd_per_million_output_tokens = 0;  // NaN when no price is known
+  double j_per_output_token = 0;
+};
+
+using SweepProgress = std::function<void(size_t done, size_t total)>;
+
+// threads = 0: all cores. Rows come back in grid order.
+std::vector<SweepRow> RunSweep(const SweepGrid& grid, const Catalog& catalog,
+                               const EfficiencyParams& params, int threads = 0,
+                               const SweepProgress& progress = nullptr);
+
+// CSV with a header: model, hardware, batch, prompt_tokens, gen_tokens, weights, tp, feasible,
+// reason, memory_bytes_per_device, ttft_s, tpot_s, e2e_latency_s, decode_tokens_per_s,
+// usd_per_million_output_tokens, j_per_output_token.
+std::string SweepCsv(const SweepGrid& grid, const std::vector<SweepRow>& rows);
+nlohmann::json SweepJson(const SweepGrid& grid, const std::vector<SweepRow>& rows);
+
+}  // namespace rightsize
