@@ -50,10 +50,10 @@ void RegisterMeasureCommand(CLI::App& app, int* exit_code) {
     std::filesystem::create_directories(options->output_dir);
     const std::filesystem::path dir(options->output_dir);
     const std::string model_file = result.small_model.id + ".yaml";
-    std::string csv = CanonicalCsvHeader() + "\n";
+    std::string csv = CanonicalCsvHeader();
     for (Measurement m : result.measurements) {
       if (m.metric != MetricKind::kOpTime) m.model_id = model_file;  // path beside the CSV
-      csv += CanonicalCsvRow(m) + "\n";
+      csv += CanonicalCsvRow(m);
     }
     WriteFileAtomically((dir / model_file).string(), ModelSpecYaml(result.small_model));
     if (options->hardware.empty()) {

@@ -14,6 +14,7 @@
 
 #include "sim/fit/residuals.h"
 #include "sim/util/error.h"
+#include "sim/util/file_io.h"
 
 namespace rightsize {
 namespace {
@@ -235,7 +236,9 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
     if (weak < 0) break;
     g.free[static_cast<size_t>(weak)] = false;
     g.unidentified.push_back(Name(weak));
-    x[static_cast<size_t>(weak)] = o.prior.values[static_cast<size_t>(weak)];
+    // Held where this fit put it: along a direction the data cannot see the fit is equally good
+    // anywhere, and the fitted value keeps the determined combination (e.g. the sum of two
+    // collinear overheads) intact; for a parameter the data never touches it is the prior.
   }
   g.params.values = solved.x;
   g.converged = solved.converged;
@@ -301,7 +304,7 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
   if (!g.unidentified.empty()) {
     std::string names;
     for (const auto& n : g.unidentified) names += (names.empty() ? "" : ", ") + n;
-    report += " The data cannot pin down " + names + " (held at the prior).";
+    report += " The data cannot pin down " + names + " (held at the fitted or prior value; only their combination with the others is determined).";
   }
   if (!g.at_bound.empty()) {
     std::string names;
@@ -447,6 +450,121 @@ CrossValidationReport HoldOut(const std::vector<CalibrationPoint>& train,
   ScoreFold(train, test_ptrs, options, &r, &covered);
   Finish(&r, covered);
   return r;
+}
+
+nlohmann::json GroupToJson(const GroupCalibration& g) {
+  nlohmann::json j;
+  j["group"] = g.group;
+  j["usable"] = g.usable;
+  j["converged"] = g.converged;
+  nlohmann::json params, errors, free;
+  nlohmann::json covariance = nlohmann::json::array();
+  for (int a = 0; a < kN; ++a) {
+    params[Name(a)] = g.params.values[static_cast<size_t>(a)];
+    errors[Name(a)] = g.std_error[static_cast<size_t>(a)];
+    free[Name(a)] = static_cast<bool>(g.free[static_cast<size_t>(a)]);
+    nlohmann::json row = nlohmann::json::array();
+    for (int b = 0; b < kN; ++b) row.push_back(g.Covariance(a, b));
+    covariance.push_back(row);
+  }
+  j["params"] = params;
+  j["std_error"] = errors;
+  j["free"] = free;
+  j["covariance"] = covariance;
+  j["param_order"] = P::kParamNames;
+  j["unidentified"] = g.unidentified;
+  j["at_bound"] = g.at_bound;
+  j["n_points"] = g.n_points;
+  j["sigma_log"] = g.sigma_log;
+  j["rel_rms"] = g.rel_rms;
+  j["median_ape"] = g.median_ape;
+  j["report"] = g.report;
+  return j;
+}
+
+GroupCalibration GroupFromJson(const nlohmann::json& j, const std::string& file) {
+  GroupCalibration g;
+  auto number = [&](const nlohmann::json& parent, const std::string& key, const std::string& path) {
+    if (!parent.contains(key) || !parent[key].is_number()) {
+      throw InputError({file, 0, path + key}, "missing or not a number");
+    }
+    return parent[key].get<double>();
+  };
+  try {
+    g.group = j.at("group").get<std::string>();
+    g.usable = j.at("usable").get<bool>();
+    g.converged = j.value("converged", g.usable);
+    g.report = j.value("report", std::string());
+    g.n_points = j.value("n_points", 0);
+    g.sigma_log = number(j, "sigma_log", "");
+    g.rel_rms = j.value("rel_rms", 0.0);
+    g.median_ape = j.value("median_ape", 0.0);
+    const auto& cov = j.at("covariance");
+    for (int a = 0; a < kN; ++a) {
+      g.params.values[static_cast<size_t>(a)] = number(j.at("params"), Name(a), "params.");
+      g.std_error[static_cast<size_t>(a)] = number(j.at("std_error"), Name(a), "std_error.");
+      g.free[static_cast<size_t>(a)] = j.at("free").at(Name(a)).get<bool>();
+      for (int b = 0; b < kN; ++b) {
+        g.covariance[static_cast<size_t>(a * kN + b)] = cov.at(static_cast<size_t>(a)).at(static_cast<size_t>(b)).get<double>();
+      }
+    }
+    g.unidentified = j.value("unidentified", std::vector<std::string>{});
+    g.at_bound = j.value("at_bound", std::vector<std::string>{});
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError({file, 0, "groups"}, std::string("malformed calibration group: ") + e.what());
+  }
+  std::string why;
+  if (!Validate(g.params, &why)) throw InputError({file, 0, "params"}, why);
+  return g;
+}
+
+GroupCalibration LoadCalibrationGroup(const std::string& path, const std::string& group) {
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(ReadTextFile(path));
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError({path, 0, ""}, std::string("malformed or truncated calibration JSON: ") + e.what());
+  }
+  if (!doc.is_object() || !doc.contains("schema_version") ||
+      doc["schema_version"] != kCalibrationSchemaVersion) {
+    throw InputError({path, 0, "schema_version"},
+                     fmt::format("expected schema_version {} (a file written by `rightsize calibrate`)",
+                                 kCalibrationSchemaVersion));
+  }
+  if (!doc.contains("groups") || !doc["groups"].is_array() || doc["groups"].empty()) {
+    throw InputError({path, 0, "groups"}, "no fitted groups");
+  }
+  std::vector<std::string> names;
+  std::vector<const nlohmann::json*> matches;
+  for (const auto& entry : doc["groups"]) {
+    const std::string name = entry.value("group", std::string());
+    names.push_back(name);
+    const bool exact = name == group;
+    const bool hardware = !group.empty() && name.rfind(group + "/", 0) == 0;
+    if (group.empty() || exact || hardware) matches.push_back(&entry);
+    if (exact) {
+      matches = {&entry};
+      break;
+    }
+  }
+  std::string listed;
+  for (const auto& n : names) listed += (listed.empty() ? "" : ", ") + n;
+  if (matches.empty()) {
+    throw InputError({path, 0, "groups"}, "no group '" + group + "' (groups: " + listed + ")");
+  }
+  if (matches.size() > 1) {
+    throw InputError({path, 0, "groups"},
+                     "'" + group + "' matches several groups; name one of: " + listed);
+  }
+  GroupCalibration g = GroupFromJson(*matches.front(), path);
+  if (!g.usable) {
+    throw InputError({path, 0, "groups." + g.group}, "this group's fit is not usable: " + g.report);
+  }
+  return g;
+}
+
+EfficiencyParams LoadCalibration(const std::string& path, const std::string& group) {
+  return LoadCalibrationGroup(path, group).params;
 }
 
 }  // namespace rightsize

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "sim/cost/efficiency_params.h"
 #include "sim/cost/latency.h"
 
@@ -43,7 +45,7 @@ struct CalibratorOptions {
   // free parameter; off by default.
   bool use_priors = false;
   double prior_sigma_log = 1.0;
-  // Start values, prior means and the values of fixed / unidentifiable parameters.
+  // Start values, prior means and the values of fixed parameters.
   EfficiencyParams prior = EfficiencyParams::Defaults();
   // Indices (EfficiencyParams::Index) held at prior for every group.
   std::vector<int> fixed;
@@ -66,7 +68,9 @@ struct GroupCalibration {
   std::array<double, kN * kN> covariance{};
   std::array<double, kN> std_error{};
   std::array<bool, kN> free{};  // fitted (true) or held at the prior (false)
-  std::vector<std::string> unidentified;  // held because the data cannot pin them down
+  // Held because the data cannot pin them down, at the value the fit had reached (the prior for
+  // a parameter the data never touches; for collinear ones only their combination is fitted).
+  std::vector<std::string> unidentified;
   std::vector<std::string> at_bound;      // fitted values on a bound (their errors are optimistic)
   int n_points = 0;
   double sigma_log = 0.0;   // robust residual scale, 1.4826 x MAD of log residuals
@@ -139,6 +143,25 @@ CrossValidationReport LeaveOneGroupOut(const std::vector<CalibrationPoint>& poin
 CrossValidationReport HoldOut(const std::vector<CalibrationPoint>& train,
                               const std::vector<CalibrationPoint>& test,
                               const CalibratorOptions& options);
+
+// ---- Calibration files (written by `rightsize calibrate`, docs/calibration.md) ----
+
+inline constexpr int kCalibrationSchemaVersion = 1;
+
+// {"group", "usable", "params": {name: value}, "std_error": {...}, "covariance": [[...]],
+//  "free": {name: bool}, "unidentified": [...], "at_bound": [...], "n_points", "sigma_log",
+//  "rel_rms", "median_ape", "report"}
+nlohmann::json GroupToJson(const GroupCalibration& group);
+// Inverse of GroupToJson; throws InputError naming file and key on a bad or out-of-bounds value.
+GroupCalibration GroupFromJson(const nlohmann::json& json, const std::string& file);
+
+// The fitted group of a calibration file. `group` may be a full "hardware/engine" name, a
+// hardware id matching exactly one group, or "" when the file holds exactly one group.
+// Throws InputError (file: key) for a missing file, wrong schema_version, unknown or ambiguous
+// group, or a group the fit marked unusable.
+GroupCalibration LoadCalibrationGroup(const std::string& path, const std::string& group = "");
+// The same, parameters only: what `rightsize predict --calibration FILE` uses.
+EfficiencyParams LoadCalibration(const std::string& path, const std::string& group = "");
 
 // Quantile q in [0, 1] of values (linear interpolation); 0 for an empty vector.
 double Quantile(std::vector<double> values, double q);

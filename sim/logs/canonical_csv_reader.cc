@@ -111,6 +111,9 @@ LogReadResult ParseCanonicalCsv(const std::string& text, const std::string& file
       Measurement m = MakeOpMeasurement({op}, *hardware, w, value, where);
       m.format = "canonical";
       m.label = Trim(t.Cell(row, "label"));
+      // "gemm mlp_down m=16 ..." -> series "gemm mlp_down": one series per shape family.
+      const auto words = Split(m.label, ' ');
+      m.series = words.size() >= 2 ? words[0] + " " + words[1] : (m.label.empty() ? "op" : m.label);
       result.measurements.push_back(std::move(m));
       continue;
     }

@@ -42,8 +42,38 @@ double TimeMedian_s(const MeasureOptions& o, Fn&& fn) {
   return times[times.size() / 2];
 }
 
+// Operands of a timed kernel are rotated through copies totalling at least this many bytes, so
+// every run streams them from DRAM as a model's weights and KV cache are streamed in a real
+// step, instead of hitting a cache warmed by the previous repeat.
+constexpr double kColdBytes = 256.0 * 1024 * 1024;
+
+int CopiesForCold(double bytes_per_copy) {
+  return static_cast<int>(std::clamp(std::ceil(kColdBytes / bytes_per_copy), 1.0, 4096.0));
+}
+
 // Keeps a result alive so the optimiser cannot drop the timed work.
 volatile float g_sink = 0.0f;
+
+// y = x * w, the way a CPU inference engine runs a weight matmul. For a few rows (decode
+// batches) Eigen's general GEMM packs the whole weight matrix and runs its kernel far below peak,
+// which no serving engine does; so small-M products walk the (row-major) weights in panels of
+// kPanelRows rows, read from DRAM once and reused from cache by every row of x (llama.cpp's CPU
+// mat-mul does the same with its vec_dot over cached weight blocks). Large M uses Eigen's GEMM.
+void Matmul(const Matrix& x, const Matrix& w, Matrix& y) {
+  constexpr Eigen::Index kSmallRows = 16, kPanelRows = 16;
+  if (x.rows() > kSmallRows || x.rows() == 1) {  // Eigen's GEMM, or its GEMV for one row
+    y.noalias() = x * w;
+    return;
+  }
+  y.setZero();
+  for (Eigen::Index k = 0; k < w.rows(); k += kPanelRows) {
+    const Eigen::Index rows = std::min(kPanelRows, w.rows() - k);
+    const auto panel = w.middleRows(k, rows);
+    for (Eigen::Index i = 0; i < x.rows(); ++i) {
+      y.row(i).noalias() += x.row(i).segment(k, rows) * panel;
+    }
+  }
+}
 
 Workload Fp32Workload() {
   Workload w;
@@ -64,10 +94,11 @@ double MeasurePeakFlops(const MeasureOptions& o) {
   return 2.0 * n * n * static_cast<double>(n) / t;
 }
 
-// STREAM triad a = b + s*c on arrays far larger than the last-level cache (3 x 32 MiB); bytes
+// STREAM triad a = b + s*c on arrays far larger than the last-level cache (3 x 64 MiB; server
+// CPUs have up to hundreds of MiB of L3 in total, a VM usually sees one slice of it); bytes
 // counted as STREAM does: 2 reads + 1 write per element (McCalpin 1995).
 double MeasureTriadBandwidth(const MeasureOptions& o) {
-  const Eigen::Index n = o.quick ? (4 << 20) : (8 << 20);
+  const Eigen::Index n = 16 << 20;
   Vector a = Vector::Zero(n), b = Vector::Random(n), c = Vector::Random(n);
   const double t = TimeMedian_s(o, [&] {
     a.noalias() = b + 1.5f * c;
@@ -106,6 +137,7 @@ class SmallDecoder {
                          Vector::Ones(h), Vector::Ones(h)});
     }
     embedding_ = Matrix::Random(m.vocab_size, h) * 0.02f;
+    lm_head_ = embedding_.transpose();  // tied: same values, stored h x vocab for the matmul
     final_norm_ = Vector::Ones(h);
     k_cache_.assign(static_cast<size_t>(m.num_layers * max_batch), Matrix::Random(max_context, kv));
     v_cache_.assign(static_cast<size_t>(m.num_layers * max_batch), Matrix::Random(max_context, kv));
@@ -124,7 +156,8 @@ class SmallDecoder {
       Layer& L = layers_[static_cast<size_t>(l)];
       Matrix y = x;
       RmsNorm(y, L.norm1);
-      Matrix qkv = y * L.wqkv;
+      Matrix qkv(tokens, q + 2 * kv);
+      Matmul(y, L.wqkv, qkv);
       Matrix attn(tokens, q);
       for (int64_t b = 0; b < batch; ++b) {
         Matrix& K = k_cache_[static_cast<size_t>(l * max_batch_ + b)];
@@ -147,19 +180,25 @@ class SmallDecoder {
           attn.block(b * new_tokens, head * hd, new_tokens, hd) = scores * V.block(0, kvh * hd, ctx, hd);
         }
       }
-      x.noalias() += attn * L.wo;
+      Matrix o(tokens, h);
+      Matmul(attn, L.wo, o);
+      x += o;
       y = x;
       RmsNorm(y, L.norm2);
-      Matrix gu = y * L.wgate_up;
+      Matrix gu(tokens, 2 * f);
+      Matmul(y, L.wgate_up, gu);
       Matrix act = (gu.leftCols(f).array() / (1.0f + (-gu.leftCols(f).array()).exp())) *
                    gu.rightCols(f).array();  // SiLU(gate) * up
-      x.noalias() += act * L.wdown;
+      Matrix down(tokens, h);
+      Matmul(act, L.wdown, down);
+      x += down;
     }
     RmsNorm(x, final_norm_);
     // Logits for the last token of every sequence (tied embeddings: the LM head is E^T).
     Matrix last(batch, h);
     for (int64_t b = 0; b < batch; ++b) last.row(b) = x.row((b + 1) * new_tokens - 1);
-    Matrix logits = last * embedding_.transpose();
+    Matrix logits(batch, m_.vocab_size);
+    Matmul(last, lm_head_, logits);
     return logits(0, 0);
   }
 
@@ -167,6 +206,7 @@ class SmallDecoder {
   ModelSpec m_;
   std::vector<Layer> layers_;
   Matrix embedding_;
+  Matrix lm_head_;
   Vector final_norm_;
   std::vector<Matrix> k_cache_, v_cache_;
   int64_t max_batch_ = 1;
@@ -182,11 +222,11 @@ ModelSpec HarnessSmallModel() {
   m.name = "rightsize measure harness decoder (random weights)";
   m.source = "synthetic shape chosen by sim/logs/measure_harness.cc, not a real model";
   m.num_layers = 4;
-  m.d_model = 512;
-  m.num_heads = 8;
-  m.num_kv_heads = 4;
+  m.d_model = 1024;
+  m.num_heads = 16;
+  m.num_kv_heads = 8;
   m.head_dim = 64;
-  m.d_ff = 1408;
+  m.d_ff = 2816;
   m.vocab_size = 8192;
   m.tied_embeddings = true;
   m.mlp = MlpKind::kGated;
@@ -248,12 +288,16 @@ MeasureResult RunMeasureHarness(const MeasureOptions& o,
                           {"mlp_down", static_cast<double>(model.d_ff), h},
                           {"lm_head", h, static_cast<double>(model.vocab_size)}};
   for (const Shape& s : shapes) {
-    Matrix weights = Matrix::Random(static_cast<Eigen::Index>(s.k), static_cast<Eigen::Index>(s.n));
+    const auto k = static_cast<Eigen::Index>(s.k), n = static_cast<Eigen::Index>(s.n);
+    std::vector<Matrix> weights(static_cast<size_t>(CopiesForCold(s.k * s.n * 4.0)));
+    for (size_t c = 0; c < weights.size(); ++c) weights[c].setConstant(k, n, 0.01f * static_cast<float>(c + 1));
+    size_t next = 0;
     for (int64_t m : gemm_tokens) {
-      Matrix x = Matrix::Random(m, static_cast<Eigen::Index>(s.k));
-      Matrix y(m, static_cast<Eigen::Index>(s.n));
+      Matrix x = Matrix::Random(m, k);
+      Matrix y(m, n);
       const double t = TimeMedian_s(o, [&] {
-        y.noalias() = x * weights;
+        Matmul(x, weights[next], y);
+        next = (next + 1) % weights.size();
         g_sink = y(0, 0);
       });
       Measurement meas = MakeOpMeasurement({GemmOp(s.name, static_cast<double>(m), s.k, s.n, 4.0)},
@@ -271,27 +315,39 @@ MeasureResult RunMeasureHarness(const MeasureOptions& o,
       o.quick ? std::vector<int64_t>{256, 2048} : std::vector<int64_t>{128, 512, 1024, 2048, 4096};
   const int64_t hd = model.head_dim, group = model.num_heads / model.num_kv_heads;
   for (int64_t ctx : contexts) {
-    Matrix K = Matrix::Random(ctx, model.KvDim()), V = Matrix::Random(ctx, model.KvDim());
+    // A batch of sequences whose caches together exceed the cold-data size: batched decode
+    // attention, each sequence's K and V read once.
+    const double kv_bytes = 2.0 * static_cast<double>(ctx * model.KvDim()) * 4.0;
+    const int64_t seqs = std::min<int64_t>(CopiesForCold(kv_bytes), 256);
+    std::vector<Matrix> K(static_cast<size_t>(seqs)), V(static_cast<size_t>(seqs));
+    for (int64_t b = 0; b < seqs; ++b) {
+      K[static_cast<size_t>(b)].setConstant(ctx, model.KvDim(), 0.01f);
+      V[static_cast<size_t>(b)].setConstant(ctx, model.KvDim(), 0.02f);
+    }
     Matrix qv = Matrix::Random(1, model.QueryDim()), out(1, model.QueryDim());
     const double t = TimeMedian_s(o, [&] {
-      for (int64_t head = 0; head < model.num_heads; ++head) {
-        const int64_t kvh = head / group;
-        Matrix s = qv.block(0, head * hd, 1, hd) * K.block(0, kvh * hd, ctx, hd).transpose();
-        s = (s.array() - s.maxCoeff()).exp();
-        s /= s.sum();
-        out.block(0, head * hd, 1, hd) = s * V.block(0, kvh * hd, ctx, hd);
+      for (int64_t b = 0; b < seqs; ++b) {
+        const Matrix& Kb = K[static_cast<size_t>(b)];
+        const Matrix& Vb = V[static_cast<size_t>(b)];
+        for (int64_t head = 0; head < model.num_heads; ++head) {
+          const int64_t kvh = head / group;
+          Matrix s = qv.block(0, head * hd, 1, hd) * Kb.block(0, kvh * hd, ctx, hd).transpose();
+          s = (s.array() - s.maxCoeff()).exp();
+          s /= s.sum();
+          out.block(0, head * hd, 1, hd) = s * Vb.block(0, kvh * hd, ctx, hd);
+        }
       }
       g_sink = out(0, 0);
     });
+    const double batch = static_cast<double>(seqs);
     OpCost op{"attention", OpKind::kAttention};
-    op.flops = 4.0 * static_cast<double>(ctx * model.QueryDim());
-    op.bytes_read = 2.0 * static_cast<double>(ctx * model.KvDim()) * 4.0 +
-                    static_cast<double>(model.QueryDim()) * 4.0;
-    op.bytes_written = static_cast<double>(model.QueryDim()) * 4.0;
+    op.flops = 4.0 * static_cast<double>(ctx * model.QueryDim()) * batch;
+    op.bytes_read = (kv_bytes + static_cast<double>(model.QueryDim()) * 4.0) * batch;
+    op.bytes_written = static_cast<double>(model.QueryDim()) * 4.0 * batch;
     op.launches = 1.0;
     Measurement meas = MakeOpMeasurement({op}, hw.id, w, t, where);
     meas.format = "measure";
-    meas.label = fmt::format("decode attention ctx={}", ctx);
+    meas.label = fmt::format("decode attention ctx={} batch={}", ctx, seqs);
     result.measurements.push_back(std::move(meas));
   }
   say(fmt::format("attention: {} contexts", contexts.size()));

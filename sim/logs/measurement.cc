@@ -61,7 +61,7 @@ const std::map<std::string, std::string>& DeviceAliases() {
       {"a100", "a100-sxm4-80gb"},           {"a100-sxm4-80gb", "a100-sxm4-80gb"},
       {"a100-sxm4-40gb", "a100-sxm4-40gb"}, {"a100-80gb", "a100-sxm4-80gb"},
       {"rtx-4090", "rtx-4090"},             {"4090", "rtx-4090"},
-      {"4090-24gb", "rtx-4090"},            {"b200", "b200"},
+      {"4090-24gb", "rtx-4090"},            {"b200", "b200-sxm-180gb"},
   };
   return aliases;
 }
@@ -156,6 +156,7 @@ Measurement MakeStepMeasurement(const ModelSpec& model, const std::string& hardw
   m.metric = metric;
   m.value = value;
   m.interval_time_s = IntervalTimeFromMetric(metric, value, step);
+  m.series = model.id;
   m.label = model.id + (step.phase == Phase::kPrefill ? " prefill" : " decode") +
             " batch=" + std::to_string(step.batch) + " new=" + std::to_string(step.new_tokens) +
             " past=" + std::to_string(step.past_tokens);
@@ -176,6 +177,7 @@ Measurement MakeOpMeasurement(std::vector<OpCost> ops, const std::string& hardwa
   m.value = time_s;
   m.interval_time_s = time_s;
   for (const auto& op : m.ops) m.label += (m.label.empty() ? "" : "+") + std::string(op.name);
+  m.series = m.label;
   return m;
 }
 

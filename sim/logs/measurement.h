@@ -47,6 +47,9 @@ struct Measurement {
   double value = 0.0;          // as measured, SI: seconds or tokens per second; > 0, finite
   double interval_time_s = 0.0;  // wall time of `ops`, derived from metric and value; > 0
   std::string label;           // short human description ("mlp_up_proj tokens=512 tp=2")
+  // What the row belongs to for leave-one-group-out validation: the model (or, for shape-only
+  // operator rows, the model the shapes came from, or the harness stage). Never empty.
+  std::string series;
 
   // "hardware_id/engine": the default calibration group (parameters fitted per device x engine).
   std::string Group() const;

@@ -38,7 +38,8 @@ extern const std::vector<std::string> kCanonicalColumns;
 LogReadResult ReadCanonicalCsv(const std::string& path, const LogReadOptions& options);
 LogReadResult ParseCanonicalCsv(const std::string& text, const std::string& file_label,
                                 const LogReadOptions& options);
-// One CSV line per measurement, header first (round-trips through ReadCanonicalCsv).
+// One CSV line (with its newline) per measurement, header first; round-trips through
+// ReadCanonicalCsv.
 std::string CanonicalCsvHeader();
 std::string CanonicalCsvRow(const Measurement& m);
 

@@ -114,6 +114,7 @@ LogReadResult ReadVidurCsv(const std::string& path, const LogReadOptions& option
       OpCost op = GemmOp(kGemms[g].name, tokens, shapes[g][0], shapes[g][1], 2.0);
       Measurement m = MakeOpMeasurement({op}, *hardware, w, time_s, where);
       m.format = "vidur";
+      m.series = model.empty() ? path : model;
       m.step.batch = static_cast<int64_t>(tokens);
       m.label = model + " " + kGemms[g].name + " tokens=" + std::to_string(static_cast<int64_t>(tokens)) +
                 " tp=" + std::to_string(static_cast<int>(tp));

@@ -39,10 +39,10 @@ TEST_CASE("measure harness times real work and its files load back", "[logs][mea
   std::filesystem::create_directories(dir);
   WriteFileAtomically((dir / "local-cpu.yaml").string(), HardwareSpecYaml(r.hardware));
   WriteFileAtomically((dir / "measure-small-decoder.yaml").string(), ModelSpecYaml(r.small_model));
-  std::string csv = CanonicalCsvHeader() + "\n";
+  std::string csv = CanonicalCsvHeader();
   for (Measurement m : r.measurements) {
     if (m.metric != MetricKind::kOpTime) m.model_id = "measure-small-decoder.yaml";
-    csv += CanonicalCsvRow(m) + "\n";
+    csv += CanonicalCsvRow(m);
   }
   WriteFileAtomically((dir / "measurements.csv").string(), csv);
 

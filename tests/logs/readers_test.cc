@@ -54,8 +54,8 @@ TEST_CASE("canonical CSV maps step and op rows and reports the unknown device", 
 TEST_CASE("canonical CSV round-trips what it writes", "[logs]") {
   const LogReadOptions options = FixtureOptions(false, false);
   const LogReadResult first = ReadCanonicalCsv(LogFixture("canonical_small.csv"), options);
-  std::string text = CanonicalCsvHeader() + "\n";
-  for (const auto& m : first.measurements) text += CanonicalCsvRow(m) + "\n";
+  std::string text = CanonicalCsvHeader();
+  for (const auto& m : first.measurements) text += CanonicalCsvRow(m);
   const LogReadResult second = ParseCanonicalCsv(text, "roundtrip.csv", options);
   REQUIRE(second.measurements.size() == first.measurements.size());
   for (size_t i = 0; i < first.measurements.size(); ++i) {

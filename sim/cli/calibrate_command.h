@@ -1,0 +1,50 @@
+// `rightsize calibrate LOGS... [--hardware ID|FILE.yaml] [--engine NAME] [--format FMT]
+//   [--model ID] [--loss huber] [--folds 5] [--logo] -o data/calibrations/X.json`
+// reads benchmark logs (sim/logs/readers.h), fits the latency model's efficiency parameters per
+// hardware x engine (sim/fit/calibrator.h), cross-validates, and writes the calibration JSON
+// (schema_version, input hashes, parameters, covariance, error report) atomically.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/fit/calibrator.h"
+#include "sim/logs/readers.h"
+
+namespace rightsize {
+
+struct CalibrateCommandOptions {
+  std::vector<std::string> logs;  // log files, formats detected unless `format` is set
+  std::string format;             // "" = detect per file
+  std::string hardware;           // catalogue id or a hardware YAML path ("" = from the logs)
+  std::string engine;             // overrides the engine the logs name
+  std::string model;              // overrides the model the logs name
+  std::string output_path;        // JSON, written atomically ("" = do not write)
+  std::string residuals_path;     // CSV of measured vs fitted time per point ("" = none)
+  std::string loss = "huber";     // none | huber | soft_l1 | cauchy | arctan
+  double loss_scale = 0.1;        // robust-loss scale in log units, > 0
+  bool priors = false;            // Gaussian log priors at the defaults
+  double prior_sigma_log = 1.0;
+  double interval_level = 0.9;    // prediction-interval level, (0, 1)
+  int folds = 5;                  // k-fold cross-validation, 0 = off, else >= 2
+  bool leave_one_group_out = false;  // also hold out each series (model / shape family)
+  bool strict = false;            // unmappable rows are errors
+  int num_threads = 1;
+  uint64_t seed = 1;              // fold assignment
+};
+
+// Resolves each measurement's device and precisions into what the forward model needs.
+// Throws InputError (file:row) if a device is unknown.
+std::vector<CalibrationPoint> ToCalibrationPoints(const std::vector<Measurement>& measurements,
+                                                  const LogReadOptions& options);
+
+// Reads the logs, fits, validates; returns the calibration document (also written to
+// options.output_path when set). Text for the terminal goes to `summary` when non-null.
+nlohmann::json RunCalibrate(const CalibrateCommandOptions& options, std::string* summary);
+
+// Shared option setup for reading logs (catalogue, --hardware as id or YAML, engine, model).
+LogReadOptions MakeLogReadOptions(const CalibrateCommandOptions& options);
+
+}  // namespace rightsize
