@@ -15,6 +15,7 @@ int RunCli(int argc, const char* const* argv) {
   RegisterPredictCommand(app, &exit_code);
   RegisterRunCommand(app, &exit_code);
   RegisterMeasureCommand(app, &exit_code);
+  RegisterCalibrateCommand(app, &exit_code);
   RegisterPlanCommand(app, &exit_code);
   RegisterValidateCommand(app, &exit_code);
   RegisterSweepCommand(app, &exit_code);
