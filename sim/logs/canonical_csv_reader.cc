@@ -90,8 +90,8 @@ LogReadResult ParseCanonicalCsv(const std::string& text, const std::string& file
     const auto hardware = options.MapHardware(device);
     if (!hardware) {
       SkipRow(options, &result, t.Where(row, "hardware"),
-              "unknown hardware '" + device + "'; " +
-                  DidYouMean(device, catalog.HardwareIds()) +
+              "unknown hardware '" + device + "'" +
+                  Hint(DidYouMean(device, catalog.HardwareIds())) +
                   " (add a models/hardware YAML or pass --hardware)");
       continue;
     }
@@ -152,7 +152,7 @@ LogReadResult ParseCanonicalCsv(const std::string& text, const std::string& file
         model = catalog.ResolveModel(is_beside ? beside.string() : model_name);
       } catch (const UnknownIdError&) {
         SkipRow(options, &result, t.Where(row, "model"),
-                "unknown model '" + model_name + "'; " + DidYouMean(model_name, catalog.ModelIds()) +
+                "unknown model '" + model_name + "'" + Hint(DidYouMean(model_name, catalog.ModelIds())) +
                     " (add a models/architectures YAML or pass --model)");
         continue;
       }

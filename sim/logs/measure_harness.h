@@ -27,7 +27,7 @@ namespace rightsize {
 struct MeasureOptions {
   std::string hardware_id = "local-cpu";  // id for the measured device (or a catalogue id)
   // Wall-clock budget per timed point, seconds (> 0): repeats until this much time has passed
-  // (at least min_repeats runs) and keeps the median.
+  // (at least min_repeats runs) and keeps the fastest run.
   double seconds_per_point = 0.05;
   int min_repeats = 3;  // >= 1
   // Smaller grids for a CI smoke run (about a quarter of the points).

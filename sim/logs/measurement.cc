@@ -219,6 +219,8 @@ std::optional<std::string> MatchHardwareId(const Catalog& catalog, const std::st
   return std::nullopt;
 }
 
+std::string Hint(const std::string& hint) { return hint.empty() ? "" : "; " + hint; }
+
 void SkipRow(const LogReadOptions& options, LogReadResult* result, const SourceLocation& where,
              const std::string& reason) {
   if (options.strict) throw InputError(where, reason);

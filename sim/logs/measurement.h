@@ -122,6 +122,9 @@ std::optional<std::string> MatchModelId(const Catalog& catalog, const std::strin
 // matches.
 std::optional<std::string> MatchHardwareId(const Catalog& catalog, const std::string& name);
 
+// "; " + hint, or "" when the hint is empty (for DidYouMean in messages).
+std::string Hint(const std::string& hint);
+
 // Records an unmappable row: appends to result.skipped, or throws InputError when strict.
 void SkipRow(const LogReadOptions& options, LogReadResult* result, const SourceLocation& where,
              const std::string& reason);

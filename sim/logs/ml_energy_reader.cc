@@ -92,15 +92,15 @@ LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& opt
     const auto hardware = options.MapHardware(device);
     if (!hardware) {
       SkipRow(options, &result, t.Where(row, l.gpu),
-              "unknown GPU '" + device + "'; " + DidYouMean(device, catalog.HardwareIds()) +
+              "unknown GPU '" + device + "'" + Hint(DidYouMean(device, catalog.HardwareIds())) +
                   " (add a models/hardware YAML or pass --hardware)");
       continue;
     }
     const auto model_id = options.MapModel(model_name);
     if (!model_id) {
       SkipRow(options, &result, t.Where(row, l.model),
-              "model '" + model_name + "' is not in the catalogue; " +
-                  DidYouMean(model_name, catalog.ModelIds()) + " (or pass --model)");
+              "model '" + model_name + "' is not in the catalogue" +
+                  Hint(DidYouMean(model_name, catalog.ModelIds())) + " (or pass --model)");
       continue;
     }
 

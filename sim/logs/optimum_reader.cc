@@ -90,7 +90,7 @@ LogReadResult ReadOptimumCsv(const std::string& path, const LogReadOptions& opti
     const auto hardware = options.MapHardware(device);
     if (!hardware) {
       SkipRow(options, &result, t.Where(row, "GPUs"),
-              "unknown GPU '" + device + "'; " + DidYouMean(device, catalog.HardwareIds()) +
+              "unknown GPU '" + device + "'" + Hint(DidYouMean(device, catalog.HardwareIds())) +
                   " (add a models/hardware YAML or pass --hardware)");
       continue;
     }
@@ -98,8 +98,8 @@ LogReadResult ReadOptimumCsv(const std::string& path, const LogReadOptions& opti
     const auto model_id = options.MapModel(model_name);
     if (!model_id) {
       SkipRow(options, &result, t.Where(row, "Model"),
-              "model '" + model_name + "' is not in the catalogue; " +
-                  DidYouMean(model_name, catalog.ModelIds()) + " (or pass --model)");
+              "model '" + model_name + "' is not in the catalogue" +
+                  Hint(DidYouMean(model_name, catalog.ModelIds())) + " (or pass --model)");
       continue;
     }
     const std::string experiment = Trim(t.Cell(row, "Experiment Name"));

