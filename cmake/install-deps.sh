@@ -3,11 +3,10 @@
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config
   libceres-dev libeigen3-dev libboost-dev catch2 libbenchmark-dev
-  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev gnuplot-nox)
-if [[ "${RIGHTSIZE_WITH_PYTHON:-0}" == 1 ]]; then
-  packages+=(python3-dev pybind11-dev python3-numpy python3-pandas python3-matplotlib
-    python3-pytest python3-nbconvert python3-ipykernel jupyter-nbconvert)
-fi
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev gnuplot-nox
+  # The Python module (sim/python), its tests and the notebooks (tests/python).
+  python3-dev pybind11-dev python3-numpy python3-pandas python3-matplotlib
+  python3-pytest python3-nbconvert python3-ipykernel jupyter-nbconvert)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,169 @@
+"""rightsize: scaling-law and cost simulation of transformer LLMs, from Python.
+
+Every function calls the C++ library through the ``_rightsize`` extension, the same entry point as
+the CLI subcommand of the same name, and returns plain Python objects: dicts and lists shaped like
+the CLI's ``--format json`` output (keys carry their units), or for :func:`sweep` a dict of
+columns (numpy arrays for numbers, lists for text). :mod:`rightsize.frames` turns any of them into
+a pandas DataFrame; :mod:`rightsize.plotting` draws the standard figures.
+
+Bad input raises :class:`InputError` (a ``ValueError``; :class:`UnknownIdError` for an id not in
+the catalogue, with close matches in the message), an unreadable file :class:`IoError` (an
+``OSError``), a bug :class:`InvariantError` (a ``RuntimeError``), each with the C++ message.
+"""
+
+import csv
+import os
+import tempfile
+
+from . import _rightsize as _rs
+from ._rightsize import InputError, InvariantError, IoError, UnknownIdError
+
+__all__ = [
+    "InputError", "UnknownIdError", "IoError", "InvariantError",
+    "source_path", "list_models", "list_hardware", "predict", "plan", "sweep", "sweep_bench",
+    "crossover", "report", "fit_law", "size", "calibrate", "to_frame",
+]
+
+#: The source tree the extension was built from (its examples/, data/ and models/).
+SOURCE_DIR = os.environ.get("RIGHTSIZE_SOURCE_DIR") or _rs.SOURCE_DIR
+
+
+def source_path(*parts):
+    """A path inside the rightsize source tree, e.g. ``source_path("examples", "default-study.yaml")``."""
+    return os.path.join(SOURCE_DIR, *parts)
+
+
+def _path(value):
+    """'' for None, else the path as a string (accepts pathlib.Path)."""
+    return "" if value is None else os.fspath(value)
+
+
+def _axis(value, kind):
+    """A sweep axis as a list: a scalar becomes a one-value axis; numpy arrays become lists."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        value = [value]
+    return [kind(v) for v in value]
+
+
+def list_models():
+    """The model catalogue (models/architectures): a list of dicts, as ``rightsize list models``."""
+    return _rs.list_models()
+
+
+def list_hardware():
+    """The hardware catalogue (models/hardware): a list of dicts, as ``rightsize list hardware``."""
+    return _rs.list_hardware()
+
+
+def predict(model, hardware, *, calibration=None, calibration_group="", **workload):
+    """Everything rightsize predicts for one configuration, as ``rightsize predict --format json``.
+
+    ``model`` is a catalogue id or a path to a Hugging Face config.json; ``hardware`` a catalogue id.
+    ``workload`` takes the CLI's workload flags with underscores: mode, batch, prompt_tokens,
+    gen_tokens, weights, activations, kv, devices, tp, pp, ep, zero, recompute, lora_rank,
+    memory_utilization, usd_per_hour, train_tokens. ``calibration``: a calibration JSON from
+    :func:`calibrate` (default: the uncalibrated priors).
+    """
+    return _rs.predict(_path(model), hardware, calibration=_path(calibration),
+                       calibration_group=calibration_group, **workload)
+
+
+def plan(study_path, *, calibration=None, calibration_group=""):
+    """Capacity plan of a study file (examples/capacity-study.yaml): every layout with devices and $,
+    cheapest feasible first, as ``rightsize plan --format json``."""
+    return _rs.plan(_path(study_path), calibration=_path(calibration),
+                    calibration_group=calibration_group)
+
+
+def sweep(models, hardware, batch=1, prompt_tokens=512, gen_tokens=128, weights="bf16", tp=1,
+          threads=0, *, calibration=None, calibration_group=""):
+    """Predict every combination of the grid in parallel (``threads=0``: all cores).
+
+    Each axis is a value or a sequence. Returns a dict of columns in grid order (model slowest, tp
+    fastest): ``model, hardware, weights, reason`` (lists of str) and ``batch, prompt_tokens,
+    gen_tokens, tp, feasible, memory_bytes_per_device, ttft_s, tpot_s, e2e_latency_s,
+    decode_tokens_per_s, usd_per_million_output_tokens, j_per_output_token`` (numpy arrays; NaN
+    where a configuration is infeasible or unpriced). Same columns as ``rightsize sweep``.
+    """
+    return _rs.sweep(_axis(models, _path), _axis(hardware, str), batch=_axis(batch, int),
+                     prompt_tokens=_axis(prompt_tokens, int), gen_tokens=_axis(gen_tokens, int),
+                     weights=_axis(weights, str), tp=_axis(tp, int), threads=int(threads),
+                     calibration=_path(calibration), calibration_group=calibration_group)
+
+
+def sweep_bench(models, hardware, batch=1, prompt_tokens=512, gen_tokens=128, weights="bf16", tp=1,
+                threads=0):
+    """Seconds the C++ sweep alone takes on this grid (what ``rightsize sweep --bench`` times)."""
+    return _rs.sweep_bench(_axis(models, _path), _axis(hardware, str), batch=_axis(batch, int),
+                           prompt_tokens=_axis(prompt_tokens, int), gen_tokens=_axis(gen_tokens, int),
+                           weights=_axis(weights, str), tp=_axis(tp, int), threads=int(threads))
+
+
+def crossover(study_path, *, calibration=None, calibration_group=""):
+    """Small-vs-large verdict of a study (examples/default-study.yaml), as
+    ``rightsize crossover --format json``, plus the curves behind the report's figures:
+    ``traffic_requests_per_month``, ``total_usd`` / ``total_usd_p10`` / ``total_usd_p90``
+    (candidate name -> total $ over the horizon per traffic point, None where infeasible) and
+    ``region`` (one dict per cell: hardware, requests_per_month, finetune_tokens, small_wins)."""
+    return _rs.crossover(_path(study_path), calibration=_path(calibration),
+                         calibration_group=calibration_group)
+
+
+def report(study_path, out_dir, *, calibration=None, calibration_group=""):
+    """Write a study's report folder (report.md, report.html, figures, data), as
+    ``rightsize report``; returns the files written, relative to ``out_dir``."""
+    return _rs.report(_path(study_path), _path(out_dir), calibration=_path(calibration),
+                      calibration_group=calibration_group)
+
+
+def fit_law(data_path, form="chinchilla", *, output=None, **options):
+    """Fit a scaling law to a CSV of observations, as ``rightsize fit-law``; returns the law
+    document (also written to ``output`` when given). Options: bootstrap, level,
+    drop_highest_loss, n_column, d_column, flops_column, loss_column, x_columns, y_column, floor,
+    threads, seed."""
+    return _rs.fit_law(_path(data_path), form=form, output=_path(output), **options)
+
+
+def size(law_path, target_loss=0.0, inference_tokens=0.0, *, output=None, **options):
+    """Cheapest (N, D) reaching a target loss, compute-optimal vs inference-aware, as
+    ``rightsize size``. Options: target_params, prefill_fraction, usd_per_train_flop,
+    usd_per_prefill_flop, usd_per_decode_flop."""
+    return _rs.size(_path(law_path), target_loss=float(target_loss),
+                    inference_tokens=float(inference_tokens), output=_path(output), **options)
+
+
+def _read_residuals(path):
+    rows = []
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            for key in ("measured_s", "predicted_s", "ape"):
+                row[key] = float(row[key])
+            rows.append(row)
+    return rows
+
+
+def calibrate(logs, *, output=None, **options):
+    """Fit the latency model's efficiency parameters to benchmark logs, as ``rightsize calibrate``.
+
+    ``logs``: one path or a list. Options: format, hardware, engine, model, loss, loss_scale,
+    priors, prior_sigma, level, folds, logo, strict, threads, seed. Returns the calibration
+    document (written to ``output`` when given; pass that file as ``calibration=`` to
+    :func:`predict`, :func:`sweep` or :func:`plan`) with two more keys: ``summary`` (the text the CLI
+    prints) and ``residuals`` (one dict per fitted point: where, group, series, label, measured_s,
+    predicted_s, ape, as ``--residuals`` writes them).
+    """
+    if isinstance(logs, (str, bytes, os.PathLike)):
+        logs = [logs]
+    with tempfile.TemporaryDirectory(prefix="rightsize-calibrate-") as tmp:
+        residuals = os.path.join(tmp, "residuals.csv")
+        doc, summary = _rs.calibrate([_path(p) for p in logs], output=_path(output),
+                                     residuals=residuals, **options)
+        doc["summary"] = summary
+        doc["residuals"] = _read_residuals(residuals) if os.path.exists(residuals) else []
+    return doc
+
+
+def to_frame(result, kind=None):
+    """Any result of this package as a pandas DataFrame (see :func:`rightsize.frames.to_frame`)."""
+    from . import frames
+    return frames.to_frame(result, kind)
