@@ -61,7 +61,8 @@ def region_map(doc, fig=None):
     hardware = sorted({c["hardware"] for c in cells})
     n = len(hardware)
     if fig is None:
-        fig = plt.figure(figsize=(min(4 * n, 14), 3.8))
+        one_level = len({c["finetune_tokens"] for c in cells}) == 1
+        fig = plt.figure(figsize=(min(4 * n, 14), 2.6 if one_level else 3.8))
     axes = fig.subplots(1, n, sharex=True, sharey=True, squeeze=False)[0]
     for ax, hw in zip(axes, hardware):
         mine = [c for c in cells if c["hardware"] == hw]
@@ -71,7 +72,11 @@ def region_map(doc, fig=None):
         ax.scatter(x[wins], y[wins], marker="s", s=30, color="tab:green", label="small wins")
         ax.scatter(x[~wins], y[~wins], marker="s", s=30, color="lightgrey", label="large wins")
         ax.set_xscale("log")
-        if (y > 0).all():
+        levels = np.unique(y)
+        if levels.size == 1:  # a study without fine-tuning: one strip at that token count
+            ax.set_yticks(levels)
+            ax.set_yticklabels([f"{levels[0]:.3g}"])
+        elif (y > 0).all():
             ax.set_yscale("log")
         ax.set_title(hw, fontsize=9)
         ax.set_xlabel("traffic (requests / month)")
