@@ -1,0 +1,135 @@
+// `rightsize calibrate` as a library call: the calibration file round-trips through
+// LoadCalibration, a bad log leaves an existing calibration file untouched (atomic write), and
+// LoadCalibration names file and key for every problem.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <random>
+
+#include "sim/cli/calibrate_command.h"
+#include "sim/spec/yaml_loaders.h"
+#include "sim/util/file_io.h"
+
+namespace rightsize {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kFixtureGpu =
+    std::string(RIGHTSIZE_SOURCE_DIR) + "/tests/logs/fixtures/catalog/hardware/test-gpu.yaml";
+
+// Canonical op rows (GEMMs and attention on the made-up fixture GPU) whose times come from the
+// forward model at known parameters with 2% noise.
+std::string WriteSyntheticLog(const fs::path& dir, const EfficiencyParams& truth) {
+  const HardwareSpec hw = LoadHardwareSpecYaml(kFixtureGpu);
+  Workload w;
+  w.weights = w.activations = w.kv_cache = Precision::kFp16;
+  w.engine = "synthetic";
+  const DeviceRates rates = ResolveRates(hw, w);
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> noise(0.0, 0.02);
+  std::string csv = CanonicalCsvHeader();
+  for (double m : {1.0, 8.0, 64.0, 512.0, 4096.0}) {
+    for (double k : {1024.0, 4096.0}) {
+      for (double n : {1024.0, 8192.0}) {
+        Measurement meas;
+        meas.hardware_id = "test-gpu";
+        meas.engine = "synthetic";
+        meas.workload = w;
+        meas.metric = MetricKind::kOpTime;
+        meas.ops = {GemmOp("gemm", m, k, n, 2.0)};
+        meas.value = PredictStepTime_s(meas.ops, rates, truth.data()) * std::exp(noise(rng));
+        meas.label = "gemm m" + std::to_string(static_cast<int>(m));
+        csv += CanonicalCsvRow(meas);
+      }
+    }
+  }
+  const std::string path = (dir / "ops.csv").string();
+  WriteFileAtomically(path, csv);
+  return path;
+}
+
+template <typename Fn>
+std::string ErrorOf(Fn fn) {
+  try {
+    fn();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_CASE("calibrate writes a file LoadCalibration reads back; a bad log leaves it intact", "[fit][cli]") {
+  const fs::path dir = fs::temp_directory_path() / "rightsize_calibrate_test";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  EfficiencyParams truth;
+  truth[EfficiencyParams::kComputeEfficiency] = 0.6;
+  truth[EfficiencyParams::kMemoryEfficiency] = 0.75;
+  CalibrateCommandOptions o;
+  o.logs = {WriteSyntheticLog(dir, truth)};
+  o.hardware = kFixtureGpu;
+  o.output_path = (dir / "cal.json").string();
+  o.folds = 3;
+  std::string summary;
+  const nlohmann::json doc = RunCalibrate(o, &summary);
+  REQUIRE(doc["usable"].get<bool>());
+  CHECK(doc["schema_version"] == kCalibrationSchemaVersion);
+  CHECK(doc["inputs"][0]["hash_fnv1a64"] == HashFileContents(o.logs[0]));
+  CHECK(doc["cross_validation"]["kfold"]["n_predicted"] == 20);
+  CHECK(summary.find("3-fold") != std::string::npos);
+
+  const EfficiencyParams loaded = LoadCalibration(o.output_path, "test-gpu");
+  const double se = doc["groups"][0]["std_error"]["memory_efficiency"].get<double>();
+  CHECK(se > 0.0);
+  CHECK(std::fabs(loaded[EfficiencyParams::kMemoryEfficiency] - 0.75) <= 3 * se);
+  CHECK(loaded[EfficiencyParams::kComputeEfficiency] ==
+        Approx(doc["groups"][0]["params"]["compute_efficiency"].get<double>()));
+  const GroupCalibration group = LoadCalibrationGroup(o.output_path, "test-gpu/synthetic");
+  CHECK(group.std_error[EfficiencyParams::kMemoryEfficiency] > 0.0);
+
+  // A bad log: the run fails with file:row and the existing calibration is not touched.
+  const std::string before = ReadTextFile(o.output_path);
+  std::string bad = ReadTextFile(o.logs[0]);
+  bad.replace(bad.rfind(",op_time_s,") + 11, 1, "-");
+  WriteFileAtomically((dir / "bad.csv").string(), bad);
+  CalibrateCommandOptions bad_run = o;
+  bad_run.logs = {(dir / "bad.csv").string()};
+  const std::string error = ErrorOf([&] { RunCalibrate(bad_run, nullptr); });
+  CHECK(error.find("bad.csv:21: value") != std::string::npos);
+  CHECK(ReadTextFile(o.output_path) == before);
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    CHECK(entry.path().filename().string().find("tmp") == std::string::npos);  // no temp left
+  }
+}
+
+TEST_CASE("LoadCalibration errors name the file and the key", "[fit][cli]") {
+  const fs::path dir = fs::temp_directory_path() / "rightsize_loadcal_test";
+  fs::create_directories(dir);
+  const std::string wrong_schema = (dir / "v0.json").string();
+  WriteFileAtomically(wrong_schema, R"({"schema_version": 0, "groups": []})");
+  CHECK(ErrorOf([&] { LoadCalibration(wrong_schema); }).find("v0.json: schema_version") != std::string::npos);
+  const std::string truncated = (dir / "cut.json").string();
+  WriteFileAtomically(truncated, R"({"schema_version": 1, "groups": [{"group": "a/b", )");
+  CHECK(ErrorOf([&] { LoadCalibration(truncated); }).find("truncated") != std::string::npos);
+  GroupCalibration a, b;
+  a.group = "gpu/x";
+  b.group = "gpu/y";
+  a.usable = b.usable = true;
+  nlohmann::json doc = {{"schema_version", kCalibrationSchemaVersion},
+                        {"groups", {GroupToJson(a), GroupToJson(b)}}};
+  const std::string two = (dir / "two.json").string();
+  WriteFileAtomically(two, doc.dump());
+  CHECK(ErrorOf([&] { LoadCalibration(two, "gpu"); }).find("matches several groups") != std::string::npos);
+  CHECK(ErrorOf([&] { LoadCalibration(two, "tpu"); }).find("no group 'tpu'") != std::string::npos);
+  CHECK(LoadCalibration(two, "gpu/y")[EfficiencyParams::kComputeEfficiency] ==
+        EfficiencyParams::kDefaults[0]);
+  b.usable = false;
+  b.report = "gpu/y: solver did not converge";
+  doc["groups"][1] = GroupToJson(b);
+  WriteFileAtomically(two, doc.dump());
+  CHECK(ErrorOf([&] { LoadCalibration(two, "gpu/y"); }).find("not usable") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace rightsize
