@@ -18,15 +18,21 @@ def src():
 
 
 @pytest.fixture(scope="session")
-def cli():
-    """Runs `rightsize ARGS...` and returns its parsed JSON stdout; skips when the binary is absent
-    (the module can be built without it)."""
+def cli_path():
+    """The rightsize binary of the same build; skips when it is absent (the module can be built
+    and tested without it)."""
     path = os.environ.get("RIGHTSIZE_CLI", "")
     if not path or not os.access(path, os.X_OK):
         pytest.skip("RIGHTSIZE_CLI is not set to the rightsize binary")
+    return path
+
+
+@pytest.fixture(scope="session")
+def cli(cli_path):
+    """Runs `rightsize ARGS...` and returns its parsed JSON stdout."""
 
     def run(*args):
-        done = subprocess.run([path, *args], capture_output=True, text=True, check=False)
+        done = subprocess.run([cli_path, *args], capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 

@@ -30,3 +30,33 @@ def test_python_sweep_within_2x_of_cpp():
     print(f"\nsweep of {n} points: C++ RunSweep {cpp:.3f} s ({n / cpp:,.0f} points/s), "
           f"Python sweep() {py:.3f} s ({n / py:,.0f} points/s), ratio {py / cpp:.2f}")
     assert py <= 2 * cpp
+
+
+def test_python_sweep_within_2x_of_cli_bench(cli_path, tmp_path):
+    """The same comparison against the number the CLI itself prints with --bench."""
+    import re
+    import subprocess
+
+    def flag(values):
+        return ",".join(str(v) for v in values)
+
+    args = [cli_path, "sweep", "--bench", "-o", str(tmp_path / "sweep.csv")]
+    for key, option in [("models", "--models"), ("hardware", "--hardware"), ("batch", "--batch"),
+                        ("prompt_tokens", "--prompt-tokens"), ("gen_tokens", "--gen-tokens"),
+                        ("weights", "--weights"), ("tp", "--tp")]:
+        args += [option, flag(GRID[key])]
+    cli_s = []
+    for _ in range(2):
+        done = subprocess.run(args, capture_output=True, text=True, check=True)
+        match = re.search(r"sweep: (\d+) points in ([0-9.]+) s", done.stderr)
+        assert match, done.stderr
+        assert int(match.group(1)) == 100_000
+        cli_s.append(float(match.group(2)))
+    py_s = []
+    for _ in range(2):
+        start = time.perf_counter()
+        rightsize.sweep(**GRID)
+        py_s.append(time.perf_counter() - start)
+    print(f"\nsweep of 100000 points: `rightsize sweep --bench` {min(cli_s):.3f} s, "
+          f"Python sweep() {min(py_s):.3f} s, ratio {min(py_s) / min(cli_s):.2f}")
+    assert min(py_s) <= 2 * min(cli_s)
