@@ -139,7 +139,7 @@ nlohmann::json RunCalibrate(const CalibrateCommandOptions& o, std::string* summa
     for (int i = 0; i < EfficiencyParams::kNumParams; ++i) {
       const size_t k = static_cast<size_t>(i);
       text += fmt::format("  {:<22} {:12.5g} {}\n", EfficiencyParams::kParamNames[k], g.params.values[k],
-                          g.free[k] ? fmt::format("+- {:.3g}", g.std_error[k]) : "(held at prior)");
+                          g.free[k] ? fmt::format("+- {:.3g}", g.std_error[k]) : "(held, not fitted)");
     }
     text += "  " + g.report + "\n";
   }
