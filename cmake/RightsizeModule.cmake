@@ -16,6 +16,10 @@ function(rs_add_test_module name)
   target_include_directories(${name}_test PRIVATE ${CMAKE_SOURCE_DIR})
   # glog (via Ceres) and Catch2 both define CHECK; make Catch's win everywhere.
   target_compile_options(${name}_test PRIVATE -include ${CMAKE_SOURCE_DIR}/tests/catch_with_ceres.h)
-  catch_discover_tests(${name}_test WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+  # Cases tagged [serial] time this machine's own work (the measure harness): they run alone so
+  # that other tests do not share their cores.
+  catch_discover_tests(${name}_test TEST_SPEC "~[serial]" WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
                        PROPERTIES TIMEOUT 600)
+  catch_discover_tests(${name}_test TEST_SPEC "[serial]" WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+                       TEST_SUFFIX " (serial)" PROPERTIES TIMEOUT 600 RUN_SERIAL TRUE)
 endfunction()

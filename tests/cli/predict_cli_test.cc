@@ -1,6 +1,9 @@
 // End-to-end: the rightsize binary's predict and list commands, outputs and error exits.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/cli/run_binary.h"
@@ -74,8 +77,27 @@ TEST_CASE("list models and hardware show the catalogue") {
   CHECK_THAT(hw.output, Contains("h100-sxm5-80gb"));
 }
 
-TEST_CASE("the default study runs") {
-  const auto r = RunRightsize(std::string("run ") + RIGHTSIZE_SOURCE_DIR + "/examples/default-study.yaml");
+TEST_CASE("the default study runs and writes its report") {
+  const std::string out = "/tmp/rightsize_cli_default_study";
+  const auto r = RunRightsize(std::string("run ") + RIGHTSIZE_SOURCE_DIR + "/examples/default-study.yaml -o " + out);
   CHECK(r.exit_code == 0);
-  CHECK_THAT(r.output, Contains("qwen2.5-7b"));
+  CHECK_THAT(r.output, Contains("phi-3-mini"));
+  CHECK_THAT(r.output, Contains("Verdict:"));
+  CHECK(std::system(("test -s " + out + "/report.md && test -s " + out + "/cost_vs_traffic.png").c_str()) == 0);
+  std::system(("rm -rf " + out).c_str());
+}
+
+TEST_CASE("a bad study file is a one-line error naming file:line: key, and no report is written") {
+  const std::string out = "/tmp/rightsize_cli_bad_study";
+  const auto r = RunRightsize(std::string("report ") + RIGHTSIZE_SOURCE_DIR + "/tests/plan/fixtures/bad-study.yaml -o " + out);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Contains("bad-study.yaml:6: traffic.requests_per_month"));
+  CHECK(std::system(("test -e " + out).c_str()) != 0);
+}
+
+TEST_CASE("sweep writes one row per grid point") {
+  const auto r = RunRightsize("sweep --models qwen2.5-7b,mixtral-8x7b --hardware h100-sxm5-80gb,rtx-4090 --batch 1,8 --weights bf16,fp8");
+  REQUIRE(r.exit_code == 0);
+  CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1 + 2 * 2 * 2 * 2);
+  CHECK_THAT(r.output, Contains("mixtral-8x7b,rtx-4090,1,512,128,bf16,1,false,\"out of memory"));
 }

@@ -70,7 +70,7 @@ TEST_CASE("optimum-benchmark prefill + decode sweeps: held-out error (regression
   CHECK(r.p90_ape <= 0.60);
 }
 
-TEST_CASE("CPU end to end: measure this machine, fit on part, predict the rest", "[fit][real][measure]") {
+TEST_CASE("CPU end to end: measure this machine, fit on part, predict the rest", "[fit][real][measure][serial]") {
   MeasureOptions mo;
   const MeasureResult measured = RunMeasureHarness(mo);
   LogReadOptions options;

@@ -12,7 +12,7 @@
 namespace rightsize {
 namespace {
 
-TEST_CASE("measure harness times real work and its files load back", "[logs][measure]") {
+TEST_CASE("measure harness times real work and its files load back", "[logs][measure][serial]") {
   MeasureOptions options;
   options.quick = true;
   options.seconds_per_point = 0.01;
