@@ -15,7 +15,7 @@ void RegisterListCommand(CLI::App& app, int* exit_code) {
   static std::string what;
   static std::string format = "table";
   c->add_option("what", what, "models | hardware | prices")->required();
-  c->add_option("--format", format, "table | json | csv")->capture_default_str();
+  c->add_option("--format", format, "table | json | csv | markdown")->capture_default_str();
   c->callback([exit_code] {
     *exit_code = RunWithErrorHandling([] {
       const Catalog& catalog = Catalog::Default();

@@ -1,4 +1,4 @@
-// rightsize validate [--runs DIR] [--dataset NAME]... [--points] [--format table|json|csv]:
+// rightsize validate [--runs DIR] [--dataset NAME]... [--points] [--format table|json|csv|markdown]:
 // the latency model's median and p90 absolute percentage error against the measured runs in
 // data/runs, per dataset (or every compared point with --points).
 #include <fmt/format.h>
@@ -20,7 +20,7 @@ void RegisterValidateCommand(CLI::App& app, int* exit_code) {
   c->add_option("--runs", runs_dir, "folder of run datasets")->capture_default_str();
   c->add_option("--dataset", datasets, "dataset folder name(s); default: all");
   c->add_flag("--points", points, "print every compared point instead of the summary");
-  c->add_option("--format", format, "table | json | csv")->capture_default_str();
+  c->add_option("--format", format, "table | json | csv | markdown")->capture_default_str();
   c->callback([exit_code] {
     *exit_code = RunWithErrorHandling([] {
       const OutputFormat out = ParseOutputFormat(format);

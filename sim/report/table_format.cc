@@ -52,6 +52,7 @@ std::string Humanise(const std::string& key, const nlohmann::json& v) {
     return Scalar(v);
   }
   const double x = v.get<double>();
+  if (EndsWith(key, "_ape")) return fmt::format("{:.1f}%", x * 100.0);  // absolute percentage error
   if (EndsWith(key, "_bytes") || EndsWith(key, "_bytes_per_device")) return fmt::format("{:.3f} GiB", x / kGiB);
   if (EndsWith(key, "_bytes_per_token")) return fmt::format("{:.0f} B ({:.1f} KiB)", x, x / kKiB);
   if (EndsWith(key, "_flops_per_token")) return fmt::format("{:.4g} GFLOP", x / kGiga);
@@ -83,7 +84,8 @@ OutputFormat ParseOutputFormat(const std::string& text) {
   if (text == "table") return OutputFormat::kTable;
   if (text == "json") return OutputFormat::kJson;
   if (text == "csv") return OutputFormat::kCsv;
-  throw InputError({"", 0, "format"}, "unknown format '" + text + "' (valid: table, json, csv)");
+  if (text == "markdown") return OutputFormat::kMarkdown;
+  throw InputError({"", 0, "format"}, "unknown format '" + text + "' (valid: table, json, csv, markdown)");
 }
 
 std::vector<std::pair<std::string, std::string>> Flatten(const nlohmann::json& object) {
@@ -125,6 +127,37 @@ std::string RenderCsv(const std::vector<nlohmann::json>& rows) {
   return out;
 }
 
+std::string RenderMarkdown(const std::vector<nlohmann::json>& rows) {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::pair<std::string, std::string>>> cells_by_row;
+  for (const auto& row : rows) {
+    cells_by_row.emplace_back();
+    TableInto(row, "", cells_by_row.back());
+    for (const auto& [key, value] : cells_by_row.back()) {
+      if (std::find(columns.begin(), columns.end(), key) == columns.end()) columns.push_back(key);
+    }
+  }
+  auto line = [](const std::vector<std::string>& cells) {
+    std::string out = "|";
+    for (std::string cell : cells) {
+      for (size_t at = cell.find('|'); at != std::string::npos; at = cell.find('|', at + 2)) {
+        cell.replace(at, 1, "\\|");
+      }
+      out += " " + cell + " |";
+    }
+    return out + "\n";
+  };
+  std::string out = line(columns) + line(std::vector<std::string>(columns.size(), "---"));
+  for (const auto& row : cells_by_row) {
+    std::vector<std::string> cells(columns.size());
+    for (const auto& [key, value] : row) {
+      cells[std::find(columns.begin(), columns.end(), key) - columns.begin()] = value;
+    }
+    out += line(cells);
+  }
+  return out;
+}
+
 std::string Render(const nlohmann::json& object, OutputFormat format) {
   return Render(std::vector<nlohmann::json>{object}, format);
 }
@@ -135,6 +168,8 @@ std::string Render(const std::vector<nlohmann::json>& rows, OutputFormat format)
       return (rows.size() == 1 ? rows[0].dump(2) : nlohmann::json(rows).dump(2)) + "\n";
     case OutputFormat::kCsv:
       return RenderCsv(rows);
+    case OutputFormat::kMarkdown:
+      return RenderMarkdown(rows);
     case OutputFormat::kTable: {
       std::string out;
       for (size_t i = 0; i < rows.size(); ++i) out += (i ? "\n" : "") + RenderTable(rows[i]);

@@ -1,5 +1,5 @@
-// Renders a JSON result (nested objects of scalars) as an aligned text table or as CSV, so every
-// command has one JSON builder and three output formats that cannot drift apart.
+// Renders a JSON result (nested objects of scalars) as an aligned text table, CSV or a Markdown
+// table, so every command has one JSON builder and its output formats cannot drift apart.
 #pragma once
 
 #include <string>
@@ -9,8 +9,8 @@
 
 namespace rightsize {
 
-enum class OutputFormat { kTable, kJson, kCsv };
-OutputFormat ParseOutputFormat(const std::string& text);  // table | json | csv
+enum class OutputFormat { kTable, kJson, kCsv, kMarkdown };
+OutputFormat ParseOutputFormat(const std::string& text);  // table | json | csv | markdown
 
 // Flattens {"a": {"b": 1}} to [("a.b", "1")]. Arrays of scalars become "x;y;z".
 std::vector<std::pair<std::string, std::string>> Flatten(const nlohmann::json& object);
@@ -18,6 +18,8 @@ std::vector<std::pair<std::string, std::string>> Flatten(const nlohmann::json& o
 std::string RenderTable(const nlohmann::json& object);
 // Rows: one per object, columns: the union of flattened keys in first-seen order.
 std::string RenderCsv(const std::vector<nlohmann::json>& rows);
+// One Markdown table row per object, cells humanised as in RenderTable (for READMEs and reports).
+std::string RenderMarkdown(const std::vector<nlohmann::json>& rows);
 std::string Render(const nlohmann::json& object, OutputFormat format);
 std::string Render(const std::vector<nlohmann::json>& rows, OutputFormat format);
 
