@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 
+#include "sim/cost/efficiency_params.h"
+#include "sim/cost/money.h"
 #include "sim/quality/law_spec.h"
+#include "sim/spec/catalog.h"
 #include "sim/util/error.h"
 #include "sim/util/file_io.h"
 
@@ -65,6 +68,35 @@ SizeResult RunSize(const SizeCommandOptions& options) {
   demand.decode_tokens = options.inference_tokens - demand.prefill_tokens;
   UsdPerFlop usd{options.usd_per_train_flop, options.usd_per_prefill_flop,
                  options.usd_per_decode_flop};
+  result.price_source = "--usd-per-*-flop";
+  if (!options.hardware_id.empty()) {
+    const HardwareSpec& hw = Catalog::Default().Hardware(options.hardware_id);
+    const auto price = ResolvePrice(hw.id, options.usd_per_hour);
+    if (!price) {
+      throw InputError({"", 0, "hardware"}, "no price known for " + hw.id +
+                                                " (add one in models/prices/ or give --usd-per-hour)");
+    }
+    const EfficiencyParams defaults = EfficiencyParams::Defaults();
+    FlopPriceOptions fo;
+    fo.weights = ParsePrecision(options.weights, {"", 0, "weights"});
+    fo.train_utilization = options.train_utilization > 0
+                               ? options.train_utilization
+                               : defaults[EfficiencyParams::kComputeEfficiency];
+    fo.prefill_utilization = options.prefill_utilization > 0
+                                 ? options.prefill_utilization
+                                 : defaults[EfficiencyParams::kComputeEfficiency];
+    fo.decode_batch = options.decode_batch;
+    fo.memory_efficiency = defaults[EfficiencyParams::kMemoryEfficiency];
+    if (!(fo.train_utilization <= 1 && fo.prefill_utilization <= 1)) {
+      throw InputError({"", 0, "train-utilization"}, "utilisations must be in (0, 1]");
+    }
+    if (!(fo.decode_batch >= 1)) throw InputError({"", 0, "decode-batch"}, "must be >= 1");
+    const UsdPerFlopOnDevice priced = PricePerFlop(hw, price->usd_per_hour, fo);
+    usd = {priced.train, priced.prefill, priced.decode};
+    result.price_source = price->source;
+    result.decode_utilization = priced.decode_utilization;
+  }
+  result.usd_per_flop = usd;
   result.priced = usd.train > 0 || usd.prefill > 0 || usd.decode > 0;
   const SizingPoint frontier = InferenceAwareOptimumFlops(c, result.target_loss_nats, 0.0);
   result.compute_optimal = Recost(c, frontier, demand, usd);
@@ -86,9 +118,16 @@ nlohmann::json SizeResultToJson(const SizeCommandOptions& options, const SizeRes
   doc["target_loss_nats"] = result.target_loss_nats;
   doc["inference_tokens"] = options.inference_tokens;
   doc["prefill_fraction"] = options.prefill_fraction;
-  doc["usd_per_flop"] = {{"train", options.usd_per_train_flop},
-                         {"prefill", options.usd_per_prefill_flop},
-                         {"decode", options.usd_per_decode_flop}};
+  doc["usd_per_flop"] = {{"train", result.usd_per_flop.train},
+                         {"prefill", result.usd_per_flop.prefill},
+                         {"decode", result.usd_per_flop.decode},
+                         {"source", result.price_source}};
+  if (!options.hardware_id.empty()) {
+    doc["hardware"] = {{"id", options.hardware_id},
+                       {"weights", options.weights},
+                       {"decode_batch", options.decode_batch},
+                       {"decode_utilization", result.decode_utilization}};
+  }
   doc["compute_optimal"] = PointJson(result.compute_optimal, result.priced);
   doc["inference_aware"] = PointJson(result.inference_aware, result.priced);
   if (result.priced) doc["usd_optimal"] = PointJson(result.usd_optimal, true);
@@ -97,6 +136,14 @@ nlohmann::json SizeResultToJson(const SizeCommandOptions& options, const SizeRes
 
 std::string FormatSizeResult(const SizeResult& result) {
   std::string out = fmt::format("target loss {:.4f} nats/token\n", result.target_loss_nats);
+  if (result.priced) {
+    out += fmt::format("priced at $/FLOP train {:.3g}, prefill {:.3g}, decode {:.3g} ({}{})\n",
+                       result.usd_per_flop.train, result.usd_per_flop.prefill,
+                       result.usd_per_flop.decode, result.price_source,
+                       result.decode_utilization > 0
+                           ? fmt::format("; decode at {:.1f}% of peak", 100 * result.decode_utilization)
+                           : "");
+  }
   out += fmt::format("{:<18} {:>10} {:>12} {:>9} {:>11} {:>11} {:>11}{}\n", "", "N (B)",
                      "D (B tok)", "D/N", "train FLOP", "infer FLOP", "total FLOP",
                      result.priced ? fmt::format(" {:>12}", "total $") : "");
@@ -140,6 +187,19 @@ void RegisterSizeCommand(CLI::App& app) {
       ->excludes(inference);
   cmd->add_option("--usd-per-decode-flop", options->usd_per_decode_flop, "$ per decode FLOP")
       ->excludes(inference);
+  cmd->add_option("--hardware", options->hardware_id,
+                  "price FLOPs on this device: its cheapest price and its roofline (rightsize list hardware)");
+  cmd->add_option("--usd-per-hour", options->usd_per_hour, "with --hardware: price of a device-hour")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--weights", options->weights, "with --hardware: serving weight precision")
+      ->capture_default_str();
+  cmd->add_option("--train-utilization", options->train_utilization,
+                  "with --hardware: fraction of the dense peak training sustains (default: compute efficiency)");
+  cmd->add_option("--prefill-utilization", options->prefill_utilization,
+                  "with --hardware: fraction of the dense peak prefill sustains (default: compute efficiency)");
+  cmd->add_option("--decode-batch", options->decode_batch,
+                  "with --hardware: concurrent sequences per decode step")
+      ->capture_default_str();
   cmd->add_option("-o,--output", options->output_path, "JSON to write");
   cmd->callback([options] {
     if (options->target_loss_nats <= 0 && options->target_params <= 0) {

@@ -1,7 +1,8 @@
 // `rightsize size --law law.json --target-loss L --inference-tokens T
-//  [--usd-per-train-flop X --usd-per-inference-flop Y]`: the cheapest (N, D) that reaches a
+//  [--hardware ID [--weights P --train-utilization U --prefill-utilization U --decode-batch B]
+//   | --usd-per-train-flop X --usd-per-inference-flop Y]`: the cheapest (N, D) that reaches a
 // target loss, compute-optimal (Hoffmann et al. 2022) vs inference-aware (Sardana & Frankle
-// 2024), in FLOPs and optionally in dollars.
+// 2024), in FLOPs and optionally in dollars, priced from a device's price and roofline.
 #pragma once
 
 #include <string>
@@ -22,6 +23,14 @@ struct SizeCommandOptions {
   double usd_per_train_flop = 0.0;      // >= 0
   double usd_per_prefill_flop = 0.0;    // >= 0
   double usd_per_decode_flop = 0.0;     // >= 0
+  // --hardware: $/FLOP from the device's cheapest price (or usd_per_hour) and its roofline
+  // (sim/cost/money.h PricePerFlop); overrides the three usd_per_*_flop values.
+  std::string hardware_id;
+  double usd_per_hour = 0.0;            // 0: cheapest quote in models/prices
+  std::string weights = "bf16";         // serving weight precision (decode bytes per parameter)
+  double train_utilization = 0.0;       // 0: the latency model's compute efficiency
+  double prefill_utilization = 0.0;     // 0: the latency model's compute efficiency
+  double decode_batch = 32;             // concurrent sequences per decode step
   std::string output_path;         // optional JSON
 };
 
@@ -31,6 +40,9 @@ struct SizeResult {
   SizingPoint inference_aware;   // FLOP-optimal with the demand
   bool priced = false;           // $/FLOP given
   SizingPoint usd_optimal;       // $-optimal (when priced)
+  UsdPerFlop usd_per_flop;       // what the points were priced with
+  std::string price_source;      // "--usd-per-*-flop" or the device price id
+  double decode_utilization = 0.0;  // --hardware: decode FLOP/s as a fraction of the peak
 };
 
 SizeResult RunSize(const SizeCommandOptions& options);

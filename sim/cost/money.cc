@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sim/spec/catalog.h"
+#include "sim/util/error.h"
 #include "sim/util/units.h"
 
 namespace rightsize {
@@ -75,6 +76,27 @@ TrainingCost PriceTraining(const HardwareSpec& hw, const Workload& w, const Late
     c.usd = DeviceUsd(price->usd_per_hour, devices, run.time_s);
   }
   return c;
+}
+
+UsdPerFlopOnDevice PricePerFlop(const HardwareSpec& hw, double usd_per_hour,
+                                const FlopPriceOptions& options) {
+  const double peak_flops_per_s = hw.PeakFlopsPerS(options.weights, options.activations);
+  RS_CHECK(peak_flops_per_s > 0 && usd_per_hour >= 0 && options.train_utilization > 0 &&
+           options.prefill_utilization > 0 && options.decode_batch >= 1 &&
+           options.memory_efficiency > 0,
+           "PricePerFlop needs a positive peak, price, utilisations and batch");
+  const double usd_per_s = usd_per_hour / 3600.0;
+  const double bytes_per_weight = BitsPerValue(options.weights) / 8.0;
+  const double decode_flops_per_s =
+      std::min(peak_flops_per_s * options.prefill_utilization,
+               2.0 * options.decode_batch * hw.memory_bandwidth_bytes_per_s *
+                   options.memory_efficiency / bytes_per_weight);
+  UsdPerFlopOnDevice out;
+  out.train = usd_per_s / (peak_flops_per_s * options.train_utilization);
+  out.prefill = usd_per_s / (peak_flops_per_s * options.prefill_utilization);
+  out.decode = usd_per_s / decode_flops_per_s;
+  out.decode_utilization = decode_flops_per_s / peak_flops_per_s;
+  return out;
 }
 
 }  // namespace rightsize

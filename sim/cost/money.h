@@ -56,6 +56,27 @@ struct InferenceCost {
 InferenceCost PriceInference(const HardwareSpec& hw, const Workload& w, const LatencyEstimate& e,
                              std::optional<DevicePrice> price);
 
+// $ per FLOP of training, prefill and decode on one device, for sizing a model before it exists
+// (`rightsize size --hardware`). Training and prefill run at a utilisation of the dense peak;
+// decode is the roofline of a batched step independent of the model size N: it does 2 N B FLOPs
+// while streaming N x bytes_per_weight bytes, so it sustains
+//   min(peak x prefill_utilization, 2 x B x bandwidth x memory_efficiency / bytes_per_weight)
+// FLOP/s (KV-cache reads ignored: a lower bound on decode cost at long contexts).
+struct FlopPriceOptions {
+  Precision weights = Precision::kBf16;
+  Precision activations = Precision::kBf16;
+  double train_utilization = 0.0;    // fraction of the dense peak, (0, 1]
+  double prefill_utilization = 0.0;  // fraction of the dense peak, (0, 1]
+  double decode_batch = 0.0;         // concurrent sequences per decode step, >= 1
+  double memory_efficiency = 0.0;    // fraction of peak bandwidth a decode step sustains
+};
+struct UsdPerFlopOnDevice {
+  double train = 0.0, prefill = 0.0, decode = 0.0;  // $ per FLOP
+  double decode_utilization = 0.0;                  // of the dense peak, from the roofline
+};
+UsdPerFlopOnDevice PricePerFlop(const HardwareSpec& hw, double usd_per_hour,
+                                const FlopPriceOptions& options);
+
 // Training / fine-tuning run money and energy.
 struct TrainingCost {
   bool priced = false;

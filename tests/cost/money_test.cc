@@ -68,3 +68,28 @@ TEST_CASE("training run: device-hours and $ follow from tokens and step time") {
   const LatencyEstimate oom = EstimateLatency(Model("llama-3-70b"), Hw("rtx-4090"), big);
   CHECK_FALSE(PriceInference(Hw("rtx-4090"), big, oom, DevicePrice{1.0, "t"}).priced);
 }
+
+TEST_CASE("$ per FLOP on a device: training at its utilisation, decode from the bandwidth roofline") {
+  // A made-up device keeps the arithmetic checkable by hand: 100 TFLOP/s bf16, 1 TB/s, $3.6/h
+  // (= $0.001/s).
+  HardwareSpec hw;
+  hw.id = "test-device";
+  hw.peak_flops_per_s[Precision::kBf16] = 100e12;
+  hw.memory_bandwidth_bytes_per_s = 1e12;
+  FlopPriceOptions o;
+  o.train_utilization = 0.5;
+  o.prefill_utilization = 0.8;
+  o.decode_batch = 4;
+  o.memory_efficiency = 0.75;
+  const UsdPerFlopOnDevice p = PricePerFlop(hw, 3.6, o);
+  CHECK(p.train == Approx(0.001 / 50e12));
+  CHECK(p.prefill == Approx(0.001 / 80e12));
+  // bf16: 2 bytes per weight; 2 x 4 x 1e12 x 0.75 / 2 = 3e12 FLOP/s, 3% of the peak.
+  CHECK(p.decode == Approx(0.001 / 3e12));
+  CHECK(p.decode_utilization == Approx(0.03));
+  // Narrower weights stream faster; a huge batch is capped at the prefill utilisation.
+  o.weights = Precision::kInt8;
+  CHECK(PricePerFlop(hw, 3.6, o).decode == Approx(0.001 / 6e12));
+  o.decode_batch = 1e6;
+  CHECK(PricePerFlop(hw, 3.6, o).decode_utilization == Approx(0.8));
+}

@@ -78,6 +78,26 @@ TEST_CASE("size on Epoch's published law prints the 30B-quality example", "[qual
   CHECK(result.inference_aware.tokens_per_param() > result.compute_optimal.tokens_per_param());
 }
 
+TEST_CASE("size --hardware prices FLOPs on a device: dear decode FLOPs favour a smaller model",
+          "[quality][cli]") {
+  SizeCommandOptions options;
+  options.law_path = testing::RepoPath("models/laws/chinchilla-epoch-2024.yaml");
+  options.target_params = 30e9;
+  options.inference_tokens = 1e13;
+  options.hardware_id = "h100-sxm5-80gb";
+  options.decode_batch = 8;
+  const SizeResult result = RunSize(options);
+  REQUIRE(result.priced);
+  // At batch 8 a decode step is memory-bound, so a decode FLOP costs more than a training FLOP,
+  // and the $-optimal model is smaller than the FLOP-optimal one.
+  CHECK(result.usd_per_flop.decode > result.usd_per_flop.train);
+  CHECK(result.decode_utilization < 0.7);
+  CHECK(result.usd_optimal.n_params < result.inference_aware.n_params);
+  CHECK(result.usd_optimal.total_usd <= result.inference_aware.total_usd);
+  options.hardware_id = "no-such-gpu";
+  CHECK_THROWS_AS(RunSize(options), UnknownIdError);
+}
+
 TEST_CASE("fit-law: bad input is an InputError naming file:line: column", "[quality][cli]") {
   const std::string csv = "/tmp/rightsize_quality_cli_bad.csv";
   std::ofstream(csv) << "n_params,d_tokens,loss\n1e9,2e10,2.5\n1e9,abc,2.5\n";
