@@ -394,6 +394,93 @@ void ValidateMegatronBridge(const std::string& dir, const Catalog& catalog,
   run.Finish();
 }
 
+// The GPT block Megatron-LM trains in its published scaling tables (GPT-2 / GPT-3 shape:
+// multi-head attention, a plain 4h GELU MLP, LayerNorm, biases on every linear layer, tied
+// embeddings), built from a row's shapes.
+ModelSpec MegatronGpt(const std::string& name, int64_t layers, int64_t hidden, int64_t heads,
+                      int64_t vocab, int64_t seq_len) {
+  ModelSpec m;
+  m.id = "megatron-gpt-" + name;
+  m.name = "Megatron GPT " + name;
+  m.num_layers = layers;
+  m.d_model = hidden;
+  m.num_heads = heads;
+  m.num_kv_heads = heads;
+  m.head_dim = hidden / heads;
+  m.d_ff = 4 * hidden;
+  m.vocab_size = vocab;
+  m.tied_embeddings = true;
+  m.mlp = MlpKind::kPlain;
+  m.norm = NormKind::kLayerNorm;
+  m.qkv_bias = m.o_bias = m.mlp_bias = true;
+  m.max_context_tokens = seq_len;
+  m.layer_attention.assign(static_cast<size_t>(layers), AttentionKind::kFull);
+  return m;
+}
+
+// Megatron-LM's H100 weak-scaling table (Megatron-Core r0.8): achieved model TFLOP/s per GPU of
+// GPT models. The measured step time is recovered with the model-FLOP formula the table uses
+// (Narayanan et al. 2021, Sec. 5.1, without the recomputation pass):
+//   F = 72 B s l h^2 (1 + s / (6 h) + V / (12 l h)),   step_s = F / (tflops x gpus).
+// The prediction is compared on the same footing: F / (predicted step x gpus).
+void ValidateMegatronLm(const std::string& dir, const Catalog& catalog,
+                        const EfficiencyParams& params, ValidationResult* out) {
+  DatasetRun run("megatron-lm-training-mfu", "train_model_flops_per_s_per_device", catalog, params,
+                 out);
+  const std::string file = "h100_weak_scaling_mcore_r0.8.csv";
+  const CsvTable t = CsvTable::Load(dir + "/" + file);
+  const auto& all_hardware = catalog.hardware();
+  for (const auto& row : t.rows()) {
+    run.Row();
+    const auto hw_it = all_hardware.find(HardwareIdFor(t.Cell(row, "gpu")));
+    if (hw_it == all_hardware.end()) {
+      run.Skip("device not in the catalogue");
+      continue;
+    }
+    const HardwareSpec& hw = hw_it->second;
+    const auto count = [&](const char* column) {
+      return static_cast<int64_t>(std::llround(t.Number(row, column)));
+    };
+    const int64_t layers = count("num_layers"), hidden = count("hidden_size");
+    const int64_t heads = count("attention_heads"), vocab = count("vocab_size");
+    const int64_t seq = count("seq_len"), gpus = count("num_gpus");
+    const int64_t global_batch = count("batch_size_sequences");
+    const ModelSpec m = MegatronGpt(t.Cell(row, "model_size"), layers, hidden, heads, vocab, seq);
+    Workload w;
+    w.mode = Mode::kTraining;
+    w.weights = w.activations = Precision::kBf16;
+    // FlashAttention keeps no s x s score matrix, which is what selective recomputation models
+    // (Korthikanti et al. 2022); its extra FLOPs are the attention core's, small at s = 4096.
+    w.recompute = Recompute::kSelective;
+    w.zero_stage = 1;  // distributed optimizer
+    w.parallel.tensor = static_cast<int>(count("tensor_mp_size"));
+    w.parallel.pipeline = static_cast<int>(count("pipeline_mp_size"));
+    w.parallel.data = static_cast<int>(count("data_parallel_size"));
+    const int64_t per_replica = static_cast<int64_t>(w.parallel.tensor) * w.parallel.pipeline;
+    if (per_replica * w.parallel.data != gpus || global_batch % w.parallel.data != 0) {
+      run.Skip("layout does not add up (tp x pp x dp != gpus or batch not divisible)");
+      continue;
+    }
+    w.prompt_tokens = seq;
+    w.batch = global_batch / w.parallel.data;
+    if (!run.Feasible(m, hw, w)) continue;
+    const auto ops = CountOps(m, w, TrainStep(w));
+    const double step_s = PredictStepTime_s(ops, ResolveRates(hw, w, w.batch), params.data());
+    const double b = static_cast<double>(global_batch), s = static_cast<double>(seq);
+    const double l = static_cast<double>(layers), h = static_cast<double>(hidden);
+    const double model_flops = 72.0 * b * s * l * h * h *
+                               (1.0 + s / (6.0 * h) + static_cast<double>(vocab) / (12.0 * l * h));
+    const double measured = t.Number(row, "per_gpu_tflops") * 1e12;
+    // All data-parallel replicas step together: F over all GPUs for one predicted step.
+    const double predicted = model_flops / (step_s * static_cast<double>(gpus));
+    run.Add("megatron-lm-training-mfu/" + file, row.line, m, hw, "train_model_flops_per_s_per_device",
+            fmt::format("GPT {} {} gpus tp {} pp {} gbs {}", t.Cell(row, "model_size"), gpus,
+                        w.parallel.tensor, w.parallel.pipeline, global_batch),
+            measured, predicted);
+  }
+  run.Finish();
+}
+
 }  // namespace
 
 double ValidationPoint::Ape() const { return std::abs(predicted - measured) / measured; }
@@ -410,7 +497,7 @@ const ModelSpec* MatchModel(const Catalog& catalog, const std::string& name) {
 std::vector<std::string> ValidationDatasets() {
   return {"ml-energy-leaderboard-v2", "ml-energy-leaderboard-v3",
           "optimum-benchmark-running-llamas", "llamacpp-gpu-benchmarks-xiongjiedai",
-          "megatron-bridge-training-perf"};
+          "megatron-bridge-training-perf", "megatron-lm-training-mfu"};
 }
 
 std::string DefaultRunsDir() { return std::string(RIGHTSIZE_SOURCE_DIR) + "/data/runs"; }
@@ -433,6 +520,8 @@ ValidationResult Validate(const std::string& runs_dir, const Catalog& catalog,
       ValidateLlamaCpp(dir, catalog, params, &result);
     } else if (name == "megatron-bridge-training-perf") {
       ValidateMegatronBridge(dir, catalog, params, &result);
+    } else if (name == "megatron-lm-training-mfu") {
+      ValidateMegatronLm(dir, catalog, params, &result);
     } else {
       throw InputError({"", 0, "--dataset"}, "unknown validation dataset '" + name + "'");
     }
