@@ -107,54 +107,57 @@ std::string RenderTable(const nlohmann::json& object) {
   return out;
 }
 
-std::string RenderCsv(const std::vector<nlohmann::json>& rows) {
+namespace {
+
+using KeyedCells = std::vector<std::pair<std::string, std::string>>;
+
+// Rows of (key, cell) pairs laid out as a grid: columns are the union of keys in first-seen
+// order, a row without a key gets an empty cell. Returns the header, then one line per row.
+std::vector<std::vector<std::string>> Grid(const std::vector<KeyedCells>& rows) {
   std::vector<std::string> columns;
-  std::vector<std::vector<std::pair<std::string, std::string>>> flat;
   for (const auto& row : rows) {
-    flat.push_back(Flatten(row));
-    for (const auto& [key, value] : flat.back()) {
+    for (const auto& [key, value] : row) {
       if (std::find(columns.begin(), columns.end(), key) == columns.end()) columns.push_back(key);
     }
   }
-  std::string out = CsvLine(columns);
-  for (const auto& row : flat) {
+  std::vector<std::vector<std::string>> grid = {columns};
+  for (const auto& row : rows) {
     std::vector<std::string> cells(columns.size());
     for (const auto& [key, value] : row) {
       cells[std::find(columns.begin(), columns.end(), key) - columns.begin()] = value;
     }
-    out += CsvLine(cells);
+    grid.push_back(std::move(cells));
   }
+  return grid;
+}
+
+std::string MarkdownLine(const std::vector<std::string>& cells) {
+  std::string out = "|";
+  for (std::string cell : cells) {
+    for (size_t at = cell.find('|'); at != std::string::npos; at = cell.find('|', at + 2)) {
+      cell.replace(at, 1, "\\|");
+    }
+    out += " " + cell + " |";
+  }
+  return out + "\n";
+}
+
+}  // namespace
+
+std::string RenderCsv(const std::vector<nlohmann::json>& rows) {
+  std::vector<KeyedCells> flat;
+  for (const auto& row : rows) flat.push_back(Flatten(row));
+  std::string out;
+  for (const auto& line : Grid(flat)) out += CsvLine(line);
   return out;
 }
 
 std::string RenderMarkdown(const std::vector<nlohmann::json>& rows) {
-  std::vector<std::string> columns;
-  std::vector<std::vector<std::pair<std::string, std::string>>> cells_by_row;
-  for (const auto& row : rows) {
-    cells_by_row.emplace_back();
-    TableInto(row, "", cells_by_row.back());
-    for (const auto& [key, value] : cells_by_row.back()) {
-      if (std::find(columns.begin(), columns.end(), key) == columns.end()) columns.push_back(key);
-    }
-  }
-  auto line = [](const std::vector<std::string>& cells) {
-    std::string out = "|";
-    for (std::string cell : cells) {
-      for (size_t at = cell.find('|'); at != std::string::npos; at = cell.find('|', at + 2)) {
-        cell.replace(at, 1, "\\|");
-      }
-      out += " " + cell + " |";
-    }
-    return out + "\n";
-  };
-  std::string out = line(columns) + line(std::vector<std::string>(columns.size(), "---"));
-  for (const auto& row : cells_by_row) {
-    std::vector<std::string> cells(columns.size());
-    for (const auto& [key, value] : row) {
-      cells[std::find(columns.begin(), columns.end(), key) - columns.begin()] = value;
-    }
-    out += line(cells);
-  }
+  std::vector<KeyedCells> humanised(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) TableInto(rows[i], "", humanised[i]);
+  const auto grid = Grid(humanised);
+  std::string out = MarkdownLine(grid[0]) + MarkdownLine(std::vector<std::string>(grid[0].size(), "---"));
+  for (size_t i = 1; i < grid.size(); ++i) out += MarkdownLine(grid[i]);
   return out;
 }
 
