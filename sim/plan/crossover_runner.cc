@@ -9,6 +9,7 @@
 
 #include "sim/cost/latency.h"
 #include "sim/cost/money.h"
+#include "sim/plan/law_quality.h"
 #include "sim/util/error.h"
 #include "sim/util/units.h"
 
@@ -323,13 +324,16 @@ CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
       }
       for (double tokens : tokens_grid) {
         restricted.one_off_usd = s.finetune_usd_per_token * tokens;
+        // A law-based score moves with the fine-tune tokens; a measured one stays as given.
+        restricted.quality = QualityAtFinetuneTokens(s.spec.quality, tokens);
         for (int i = 0; i < kRegionTrafficPoints; ++i) {
           const double traffic = study.sweep_min_requests_per_month *
                                  std::pow(study.sweep_max_requests_per_month / study.sweep_min_requests_per_month,
                                           static_cast<double>(i) / (kRegionTrafficPoints - 1));
           res.region.push_back({hw_id.empty() ? "api" : hw_id, traffic, tokens,
                                 SmallWins(restricted, res.candidates[large].candidate, mix, traffic,
-                                          study.horizon_months, study.monthly_growth, study.quality_tolerance)});
+                                          study.horizon_months, study.monthly_growth, study.quality_tolerance),
+                                restricted.quality});
         }
       }
     }
@@ -404,6 +408,16 @@ nlohmann::json ToJson(const CrossoverResult& r) {
     cj["quality"] = c.candidate.quality;
     cj["quality_sd"] = c.candidate.quality_sd;
     cj["quality_source"] = c.spec.quality.source;
+    if (c.spec.quality.law) {
+      const LawQualityModel& m = *c.spec.quality.law;
+      const LawQualityPoint p = EvaluateLawQuality(m, m.finetune_tokens);
+      cj["quality_law"] = {{"law", m.loss_law_file}, {"n_params", m.n_params}, {"n_params_kind", m.n_params_kind},
+                           {"pretrain_tokens", m.pretrain_tokens}, {"finetune_tokens", p.finetune_tokens},
+                           {"transferred_tokens", p.transferred_tokens}, {"effective_tokens", p.effective_tokens},
+                           {"pretrained_loss_nats", p.pretrained_loss_nats}, {"ptq_penalty_nats", p.ptq_penalty_nats},
+                           {"loss_nats", p.loss_nats}, {"accuracy_map", m.accuracy_map_source},
+                           {"sd_source", m.sd_source}};
+    }
     cj["feasible"] = c.candidate.infeasible_reason.empty();
     cj["reason"] = c.candidate.infeasible_reason;
     cj["one_off_usd"] = c.candidate.one_off_usd;

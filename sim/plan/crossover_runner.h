@@ -52,6 +52,7 @@ struct RegionCell {
   double requests_per_month = 0.0;
   double finetune_tokens = 0.0;
   bool small_wins = false;
+  double small_quality = 0.0;        // the small model's score at these fine-tune tokens
 };
 
 struct CrossoverResult {

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/plan/law_quality.h"
+#include "sim/spec/catalog.h"
 #include "sim/util/csv.h"
 #include "sim/util/strings.h"
 #include "sim/util/yaml_reader.h"
@@ -92,7 +94,9 @@ CandidateSpec ParseCandidate(const YAML::Node& node, const std::string& file, si
   if (c.role != "small" && c.role != "large") {
     throw InputError(r.Where("role"), "must be small or large, got '" + c.role + "'");
   }
-  c.quality = ParseQuality(r.Child("quality"), scores_file);
+  YamlReader quality = r.Child("quality");
+  const bool law_quality = quality.Has("law");
+  if (!law_quality) c.quality = ParseQuality(quality, scores_file);
   if (r.Has("api")) {
     YamlReader a = r.Child("api");
     ApiSpec api;
@@ -131,11 +135,23 @@ CandidateSpec ParseCandidate(const YAML::Node& node, const std::string& file, si
   if (c.finetune && c.model.empty()) {
     throw InputError(r.Where("model"), "a fine-tuned candidate needs the model it fine-tunes");
   }
+  if (law_quality) {
+    auto model = std::make_shared<LawQualityModel>(ParseLawQuality(quality, c, file, Catalog::Default()));
+    c.quality.score = EvaluateLawQuality(*model, model->finetune_tokens).score;
+    c.quality.sd = LawQualitySd(*model, model->finetune_tokens);
+    c.quality.source = DescribeLawQuality(*model);
+    c.quality.law = std::move(model);
+  }
   r.RejectUnknownKeys();
   return c;
 }
 
 }  // namespace
+
+double QualityAtFinetuneTokens(const QualitySpec& quality, double finetune_tokens) {
+  if (!quality.law || !quality.law->transfer_law) return quality.score;
+  return EvaluateLawQuality(*quality.law, finetune_tokens).score;
+}
 
 StudySpec LoadStudy(const std::string& path) {
   YamlReader r(LoadYamlFile(path), path);

@@ -3,6 +3,7 @@
 // traffic, SLO, a quality tolerance and a time horizon.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,12 +13,22 @@
 
 namespace rightsize {
 
+struct LawQualityModel;  // sim/plan/law_quality.h
+
 struct QualitySpec {
   double score = 0.0;     // task score, higher is better (same unit for every candidate)
   double sd = 0.0;        // standard deviation of the score: the larger of the given `sd` and the
-                          // binomial sampling error over `questions` (accuracy scores in %)
+                          // binomial sampling error over `questions` (accuracy scores in %); for
+                          // a law-based score, the propagated law uncertainty (law_quality.h)
   std::string source;     // where the score comes from
+  // Set when the score is predicted from scaling laws (`quality: {law: ...}`); score and sd
+  // then hold its value at the candidate's own fine-tune tokens.
+  std::shared_ptr<const LawQualityModel> law;
 };
+
+// The score at a fine-tune token count: the law chain's when the score is law-based and depends
+// on fine-tuning (a transfer law is given), else the fixed score.
+double QualityAtFinetuneTokens(const QualitySpec& quality, double finetune_tokens);
 
 struct FinetuneSpec {
   std::string method;               // full | lora | qlora

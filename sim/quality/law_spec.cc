@@ -91,6 +91,18 @@ Law LoadLawYaml(const std::string& path) {
   law.verification = root.OptionalString("verification", "");
   law.notes = root.OptionalString("notes", "");
   if (root.Has("fit")) root.Raw("fit");  // free-form description of the procedure
+  if (root.Has("data")) {
+    YamlReader data = root.Child("data");
+    law.data_path = data.RequiredString("path");
+    law.data_columns.n_params = data.RequiredString("n_column");
+    if (data.Has("flops_column")) {
+      law.data_columns.flops = data.RequiredString("flops_column");
+    } else {
+      law.data_columns.d_tokens = data.RequiredString("d_column");
+    }
+    law.data_columns.loss = data.RequiredString("loss_column");
+    data.RejectUnknownKeys();
+  }
   const double kHuge = std::numeric_limits<double>::max();
   YamlReader coefficients = root.Child("coefficients");
   for (const std::string& name : LawCoefficientNames(law.form)) {

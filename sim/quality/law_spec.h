@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/quality/law_data.h"
 #include "sim/quality/scaling_laws.h"
 #include "sim/util/error.h"
 
@@ -52,13 +53,19 @@ struct Law {
   std::string equation;  // the equation as cited
   std::string verification;  // how the numbers were checked ("primary", "UNVERIFIED ...")
   std::string notes;
+  // The observations the law was fitted on, when the file points to a bundled dataset
+  // (`data: {path, n_column, d_column | flops_column, loss_column}`); data_path "" when none.
+  std::string data_path;  // as written in the file (relative to the repository root)
+  LossColumns data_columns;
 
   double Coefficient(const std::string& name) const;  // throws InvariantError if absent
 };
 
 // Loads models/laws/<id>.yaml. Required keys: id, form, source, equation, coefficients (every
 // name of the form); optional: intervals {name: {low, high}}, interval_level, verification,
-// notes, fit (free-form, what data and procedure produced the numbers). Unknown keys are errors.
+// notes, fit (free-form, what data and procedure produced the numbers), data (the loss points the
+// law was fitted on: path, n_column, d_column or flops_column, loss_column). Unknown keys are
+// errors.
 Law LoadLawYaml(const std::string& path);
 
 // Loads a law written by `rightsize fit-law` (JSON: schema_version, form, coefficients, ...).

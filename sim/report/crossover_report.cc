@@ -3,11 +3,15 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include <fmt/format.h>
 
 #include "sim/cost/latency.h"
 #include "sim/cost/memory.h"
+#include "sim/plan/law_quality.h"
+#include "sim/plan/validation.h"
+#include "sim/quality/law_data.h"
 #include "sim/report/document.h"
 #include "sim/report/figure.h"
 #include "sim/util/csv.h"
@@ -72,10 +76,30 @@ std::vector<Figure> RegionMaps(const CrossoverResult& r) {
       s.color.push_back(cell.small_wins ? 1.0 : 0.0);
     }
     f.series.push_back(std::move(s));
+    // Which small candidate the map is drawn for (the runner draws the first feasible small one).
+    const CandidateResult* small = nullptr;
+    for (const auto& c : r.candidates) {
+      if (c.spec.role == "small" && c.candidate.infeasible_reason.empty()) {
+        small = &c;
+        break;
+      }
+    }
+    const bool law_tokens = small && small->spec.quality.law && small->spec.quality.law->transfer_law;
+    double q_lo = 0, q_hi = 0;
+    bool first = true;
+    for (const auto& cell : r.region) {
+      if (cell.hardware_id != hw) continue;
+      q_lo = first ? cell.small_quality : std::min(q_lo, cell.small_quality);
+      q_hi = first ? cell.small_quality : std::max(q_hi, cell.small_quality);
+      first = false;
+    }
     f.caption = fmt::format("Green: the small model is within {:.1f} points of the large one and costs less over "
-                            "{:.0f} months; red: it does not. Fine-tuning cost scales with its tokens; the "
-                            "quality scores are held fixed across the grid.",
-                            r.study.quality_tolerance, r.study.horizon_months);
+                            "{:.0f} months; red: it does not. Fine-tuning cost scales with its tokens; {}",
+                            r.study.quality_tolerance, r.study.horizon_months,
+                            law_tokens ? fmt::format("the small model's score follows its scaling-law chain at each "
+                                                     "fine-tune token count ({:.2f} to {:.2f} over the grid).",
+                                                     q_lo, q_hi)
+                                       : std::string("the quality scores are held fixed across the grid."));
     figures.push_back(std::move(f));
   }
   return figures;
@@ -178,6 +202,185 @@ Figure MemoryFigure(const CrossoverResult& r, const Catalog& catalog) {
   return f;
 }
 
+std::string TrimDot(std::string text) {
+  while (!text.empty() && (text.back() == '.' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+// Repository-relative paths in law files resolve against the source tree.
+std::string RepoPath(const std::string& path) {
+  if (std::filesystem::exists(path) || std::filesystem::path(path).is_absolute()) return path;
+  return std::string(RIGHTSIZE_SOURCE_DIR) + "/" + path;
+}
+
+// One figure per loss law used by a law-based candidate: loss vs parameters, the law's curve at
+// each candidate's effective data, the candidates marked, and the law's fit data if bundled.
+std::vector<Figure> ScalingLawFigures(const CrossoverResult& r) {
+  std::vector<Figure> figures;
+  std::vector<std::string> files;
+  for (const auto& c : r.candidates) {
+    if (c.spec.quality.law &&
+        std::find(files.begin(), files.end(), c.spec.quality.law->loss_law_file) == files.end()) {
+      files.push_back(c.spec.quality.law->loss_law_file);
+    }
+  }
+  for (size_t k = 0; k < files.size(); ++k) {
+    Figure f;
+    f.name = files.size() == 1 ? "scaling_law" : fmt::format("scaling_law_{}", k + 1);
+    f.x_label = "parameters N (count)";
+    f.y_label = "loss L (nats / token)";
+    f.log_x = true;
+    const Law* law = nullptr;
+    std::vector<const CandidateResult*> users;
+    for (const auto& c : r.candidates) {
+      if (c.spec.quality.law && c.spec.quality.law->loss_law_file == files[k]) {
+        users.push_back(&c);
+        law = &c.spec.quality.law->loss_law;
+      }
+    }
+    f.title = "Scaling law " + law->id + ": loss vs parameters";
+    double n_lo = std::numeric_limits<double>::infinity(), n_hi = 0;
+    for (const auto* c : users) {
+      n_lo = std::min(n_lo, c->spec.quality.law->n_params);
+      n_hi = std::max(n_hi, c->spec.quality.law->n_params);
+    }
+    std::string data_part;
+    if (!law->data_path.empty()) {
+      const std::vector<LossPoint> points = LoadLossPoints(RepoPath(law->data_path), law->data_columns);
+      Series data{fmt::format("fit data ({} points)", points.size()), {}, {}, {}, {}, {}, "points pt 6 ps 0.6"};
+      for (const auto& p : points) {
+        data.x.push_back(p.n_params);
+        data.y.push_back(p.loss_nats);
+        n_lo = std::min(n_lo, p.n_params);
+        n_hi = std::max(n_hi, p.n_params);
+      }
+      f.series.push_back(std::move(data));
+      data_part = fmt::format("grey points: the {} runs the law file points to ({}; each run has its own D, so they "
+                              "scatter about the curves).", points.size(), law->data_path);
+    } else {
+      data_part = "no fit data is bundled with this law file, so no observations are drawn.";
+    }
+    const ChinchillaCoefficients cc = ToChinchilla(*law);
+    std::string curves;
+    for (const auto* c : users) {
+      const LawQualityModel& m = *c->spec.quality.law;
+      const LawQualityPoint p = EvaluateLawQuality(m, m.finetune_tokens);
+      Series curve{fmt::format("L(N, D = {:.3g}) [{}]", p.effective_tokens, c->spec.name), {}, {}, {}, {}, {}, "lines"};
+      constexpr int kPoints = 80;
+      const double lo = n_lo / 3, hi = n_hi * 3;
+      for (int i = 0; i < kPoints; ++i) {
+        const double n = lo * std::pow(hi / lo, static_cast<double>(i) / (kPoints - 1));
+        curve.x.push_back(n);
+        curve.y.push_back(ChinchillaLoss(cc, n, p.effective_tokens));
+      }
+      f.series.push_back(std::move(curve));
+      f.series.push_back({c->spec.name + (p.ptq_penalty_nats > 0 ? " (incl. PTQ)" : ""), {m.n_params}, {p.loss_nats},
+                          {}, {}, {}, "points pt 7 ps 2"});
+      curves += fmt::format(" {}: N = {:.3g} ({}), D = {:.3g} + fine-tune {:.3g} + transferred {:.3g} tokens, L = "
+                            "{:.4f}{};", c->spec.name, m.n_params, m.n_params_kind, m.pretrain_tokens, p.finetune_tokens,
+                            p.transferred_tokens, p.loss_nats,
+                            p.ptq_penalty_nats > 0 ? fmt::format(" incl. PTQ {:.4f} at {}", p.ptq_penalty_nats, m.post_precision)
+                                                   : std::string());
+    }
+    f.caption = fmt::format("Law file {} ({}; E = {:.4g}, A = {:.4g}, alpha = {:.4g}, B = {:.4g}, beta = {:.4g}); lines: "
+                            "the law at each candidate's effective data; big points: the candidates.{} {}",
+                            files[k], TrimDot(law->source), cc.e_nats, cc.a, cc.alpha, cc.b, cc.beta, curves, data_part);
+    figures.push_back(std::move(f));
+  }
+  return figures;
+}
+
+std::string DescribeParams(const EfficiencyParams& params) {
+  const EfficiencyParams defaults = EfficiencyParams::Defaults();
+  bool is_default = true;
+  std::string values;
+  for (int i = 0; i < EfficiencyParams::kNumParams; ++i) {
+    const auto index = static_cast<EfficiencyParams::Index>(i);
+    is_default = is_default && params[index] == defaults[index];
+    values += fmt::format("{}{} = {:.4g}", i ? ", " : "", EfficiencyParams::kParamNames[i], params[index]);
+  }
+  return is_default ? "the uncalibrated default efficiency parameters" : "the calibrated efficiency parameters (" + values + ")";
+}
+
+// Predicted vs measured for the shipped runs (sim/plan/validation, as `rightsize validate`), on
+// the study's hardware when any run matches, with the parameters this report was run with.
+Figure CalibrationParity(const CrossoverResult& r, const Catalog& catalog, const EfficiencyParams& params) {
+  Figure f;
+  f.name = "calibration_parity";
+  f.title = "Latency model: predicted vs measured on shipped runs";
+  f.x_label = "measured (s per token / per prefill; tokens/s per device for training)";
+  f.y_label = "predicted (same unit as measured)";
+  f.log_x = f.log_y = true;
+  std::vector<std::string> hardware;
+  for (const auto& c : r.candidates) {
+    for (const auto& h : c.spec.hardware) hardware.push_back(h);
+    if (c.spec.finetune) hardware.push_back(c.spec.finetune->hardware_id);
+  }
+  const ValidationResult v = Validate(DefaultRunsDir(), catalog, params);
+  std::vector<const ValidationPoint*> chosen;
+  for (const auto& p : v.points) {
+    if (std::find(hardware.begin(), hardware.end(), p.hardware_id) != hardware.end()) chosen.push_back(&p);
+  }
+  const bool matched = !chosen.empty();
+  if (!matched) {
+    for (const auto& p : v.points) chosen.push_back(&p);
+  }
+  std::vector<std::string> metrics;
+  for (const auto* p : chosen) {
+    if (std::find(metrics.begin(), metrics.end(), p->metric) == metrics.end()) metrics.push_back(p->metric);
+  }
+  double lo = std::numeric_limits<double>::infinity(), hi = 0;
+  std::vector<double> apes;
+  int within = 0;
+  std::vector<std::string> hw_used;
+  for (const auto* p : chosen) {
+    lo = std::min({lo, p->measured, p->predicted});
+    hi = std::max({hi, p->measured, p->predicted});
+    apes.push_back(p->Ape());
+    within += p->Ape() <= 0.2;
+    if (std::find(hw_used.begin(), hw_used.end(), p->hardware_id) == hw_used.end()) hw_used.push_back(p->hardware_id);
+  }
+  if (chosen.empty()) {
+    lo = 1e-3;
+    hi = 1;
+  }
+  Series band{"y = x (band: +-20%)", {}, {}, {}, {}, {}, "lines dt 2"};
+  constexpr int kPoints = 40;
+  for (int i = 0; i < kPoints; ++i) {
+    const double x = lo / 1.5 * std::pow(hi * 1.5 / (lo / 1.5), static_cast<double>(i) / (kPoints - 1));
+    band.x.push_back(x);
+    band.y.push_back(x);
+    band.y_low.push_back(0.8 * x);
+    band.y_high.push_back(1.2 * x);
+  }
+  f.series.push_back(std::move(band));
+  for (const auto& metric : metrics) {
+    std::string title = metric;  // gnuplot's enhanced text would read '_' as a subscript
+    std::replace(title.begin(), title.end(), '_', ' ');
+    Series s{title, {}, {}, {}, {}, {}, "points pt 7 ps 0.8"};
+    for (const auto* p : chosen) {
+      if (p->metric != metric) continue;
+      s.x.push_back(p->measured);
+      s.y.push_back(p->predicted);
+    }
+    f.series.push_back(std::move(s));
+  }
+  std::sort(apes.begin(), apes.end());
+  const double median = apes.empty() ? std::nan("") : apes[apes.size() / 2];
+  std::vector<std::string> datasets;
+  for (const auto* p : chosen) {
+    if (std::find(datasets.begin(), datasets.end(), p->dataset) == datasets.end()) datasets.push_back(p->dataset);
+  }
+  f.caption = fmt::format(
+      "{} {} measured points from data/runs ({}) on {}, predicted with {} (the same validation as `rightsize "
+      "validate`); {} of {} ({:.0f}%) within +-20%, median absolute error {:.0f}%. Dashed line: y = x; shaded band: "
+      "+-20%.",
+      matched ? "The study's hardware:" : "No shipped run is on the study's hardware, so all shipped runs are shown:",
+      chosen.size(), fmt::join(datasets, ", "), fmt::join(hw_used, ", "), DescribeParams(params), within,
+      chosen.size(), chosen.empty() ? 0.0 : 100.0 * within / chosen.size(), 100 * median);
+  return f;
+}
+
 }  // namespace
 
 std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Catalog& catalog,
@@ -247,6 +450,8 @@ std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Ca
     add(Pareto(r));
     add(LatencyVsBatch(r, catalog, params));
     add(MemoryFigure(r, catalog));
+    for (const auto& f : ScalingLawFigures(r)) add(f);
+    add(CalibrationParity(r, catalog, params));
 
     doc.Heading(2, "Sensitivity");
     doc.Paragraph("Cost gap (small minus large, total over the horizon at the planning traffic) when one input is "

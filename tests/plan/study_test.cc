@@ -2,6 +2,7 @@
 // changes, bad study files, and reports that are complete or absent.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -82,6 +83,14 @@ TEST_CASE("the report is written whole, its PNGs render and it links only files 
   const std::string md = ReadTextFile((dir / "report.md").string());
   CHECK_THAT(md, Contains("cost_vs_traffic.png"));
   CHECK_THAT(md, Contains("## Sensitivity"));
+  // The calibration parity figure, with its data and script beside it, on the study's hardware
+  // (the shipped runs include H100 SXM5 points) or on all runs with the caption saying so.
+  for (const char* f : {"calibration_parity.png", "calibration_parity.svg", "calibration_parity.csv", "calibration_parity.gp"}) {
+    CHECK(std::find(files.begin(), files.end(), f) != files.end());
+  }
+  CHECK_THAT(md, Contains("(calibration_parity.png)"));
+  CHECK_THAT(md, Contains("The study's hardware:") && Contains("on h100-sxm5-80gb"));
+  CHECK_THAT(md, !Contains("scaling_law"));  // measured scores: no law to draw
   fs::remove_all(dir);
 }
 

@@ -1,0 +1,331 @@
+#include "sim/plan/law_quality.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "sim/fit/law_fitter.h"
+#include "sim/plan/study.h"
+#include "sim/spec/catalog.h"
+#include "sim/util/csv.h"
+
+namespace rightsize {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kSdDraws = 2000;        // Monte Carlo draws of the law coefficients
+constexpr uint64_t kSdSeed = 20240417;
+
+// Path as given, else next to the study file, else under the repository root.
+std::string ResolvePath(const std::string& path, const std::string& study_file,
+                        const SourceLocation& where) {
+  if (fs::exists(path)) return path;
+  if (!fs::path(path).is_absolute()) {
+    const fs::path beside = fs::path(study_file).parent_path() / path;
+    if (fs::exists(beside)) return beside.string();
+    const fs::path repo = fs::path(RIGHTSIZE_SOURCE_DIR) / path;
+    if (fs::exists(repo)) return repo.string();
+  }
+  throw InputError(where, "no such file '" + path + "'");
+}
+
+// A law file, re-thrown at the study's key when the file itself is fine but the form is wrong.
+Law LoadLawAt(YamlReader& q, const std::string& key, const std::string& study_file,
+              const std::vector<LawForm>& forms, std::string* resolved) {
+  const std::string path = q.RequiredString(key);
+  *resolved = ResolvePath(path, study_file, q.Where(key));
+  Law law = LoadLaw(*resolved);
+  if (std::find(forms.begin(), forms.end(), law.form) == forms.end()) {
+    std::vector<std::string> names;
+    for (LawForm f : forms) names.push_back(LawFormName(f));
+    throw InputError(q.Where(key), fmt::format("{} has form '{}'; expected {}", path, LawFormName(law.form),
+                                               fmt::join(names, " or ")));
+  }
+  return law;
+}
+
+// Inverse of the standard normal CDF by bisection on erfc (monotone; 1e-12 is ample here).
+double NormalQuantile(double p) {
+  double lo = -10.0, hi = 10.0;
+  for (int i = 0; i < 200 && hi - lo > 1e-12; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (0.5 * std::erfc(-mid / std::sqrt(2.0)) < p ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+// The interval level used for a law: its own, else the study's override, else 0 (not used).
+double LevelFor(const Law& law, double override_level) {
+  return law.interval_level > 0.0 ? law.interval_level : override_level;
+}
+
+double MapScore(const LawQualityModel& m, const Law& map, double loss) {
+  double score = 0.0;
+  if (map.form == LawForm::kGadreError) {
+    score = 100.0 * (1.0 - DownstreamError(map, loss));
+  } else {
+    score = 100.0 * SigmoidAccuracyOf(map, loss);
+  }
+  if (m.random_baseline_pct) score = std::max(score, *m.random_baseline_pct);
+  return score;
+}
+
+LawQualityPoint Evaluate(const LawQualityModel& m, const Law& loss_law, const Law* transfer,
+                         const Law* ptq, const Law& map, double finetune_tokens) {
+  LawQualityPoint p;
+  p.finetune_tokens = finetune_tokens;
+  if (finetune_tokens > 0.0 && transfer) {
+    p.transferred_tokens = EffectiveDataTransferred(*transfer, finetune_tokens, m.n_non_embedding);
+  }
+  p.effective_tokens = m.pretrain_tokens + finetune_tokens + p.transferred_tokens;
+  p.pretrained_loss_nats = ChinchillaLoss(ToChinchilla(loss_law), m.n_params, p.effective_tokens);
+  if (ptq && m.post_bits > 0.0) {
+    p.ptq_penalty_nats = PtqPenalty(*ptq, m.n_non_embedding, m.pretrain_tokens, m.post_bits);
+  }
+  p.loss_nats = p.pretrained_loss_nats + p.ptq_penalty_nats;
+  p.score = MapScore(m, map, p.loss_nats);
+  return p;
+}
+
+// One draw of a law: every coefficient with an interval ~ N(value, (high - low) / (2 z)).
+Law Draw(const Law& law, double level, std::mt19937_64& rng) {
+  Law out = law;
+  if (!(level > 0.0 && level < 1.0)) return out;
+  const double z = NormalQuantile(0.5 * (1.0 + level));
+  std::normal_distribution<double> normal(0.0, 1.0);
+  for (const auto& [name, ci] : law.intervals) {
+    auto it = out.coefficients.find(name);
+    if (it == out.coefficients.end()) continue;
+    it->second += (ci.high - ci.low) / (2.0 * z) * normal(rng);
+  }
+  return out;
+}
+
+bool HasUsableIntervals(const Law& law, double override_level) {
+  const double level = LevelFor(law, override_level);
+  return !law.intervals.empty() && level > 0.0 && level < 1.0;
+}
+
+// Fits the loss -> score map on a data file named in the study.
+void FitMap(YamlReader a, const std::string& study_file, LawQualityModel* m) {
+  const std::string form_name = a.RequiredString("form");
+  const LawForm form = ParseLawForm(form_name, a.Where("form"));
+  if (form != LawForm::kGadreError && form != LawForm::kSigmoid) {
+    throw InputError(a.Where("form"), "the accuracy map must be gadre-error or sigmoid, got '" + form_name + "'");
+  }
+  const std::string data = a.RequiredString("data");
+  const std::string path = ResolvePath(data, study_file, a.Where("data"));
+  const std::string x_column = a.RequiredString("x_column");
+  const std::string y_column = a.RequiredString("y_column");
+  std::vector<std::pair<std::string, std::string>> filters;
+  if (a.Has("filter")) {
+    const YAML::Node node = a.Raw("filter");
+    if (!node.IsMap()) throw InputError(a.Where("filter"), "expected a mapping {column: value}");
+    for (const auto& kv : node) filters.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>());
+  }
+  const CsvTable table = CsvTable::Load(path);
+  for (const auto* column : {&x_column, &y_column}) {
+    if (!table.HasColumn(*column)) throw InputError(a.Where(column == &x_column ? "x_column" : "y_column"),
+                                                    "no column '" + *column + "' in " + data);
+  }
+  for (const auto& f : filters) {
+    if (!table.HasColumn(f.first)) throw InputError(a.Where("filter"), "no column '" + f.first + "' in " + data);
+  }
+  std::vector<LawObservation> observations;
+  for (const auto& row : table.rows()) {
+    bool keep = true;
+    for (const auto& f : filters) keep = keep && table.Cell(row, f.first) == f.second;
+    if (!keep) continue;
+    LawObservation o;
+    o.x[0] = table.Number(row, x_column);
+    o.y = table.Number(row, y_column);
+    if (!(o.y >= 0.0 && o.y <= 1.0)) {
+      throw InputError(table.Where(row, y_column), "must be a fraction in [0, 1] (error or accuracy)");
+    }
+    o.where = table.Where(row, y_column);
+    observations.push_back(o);
+  }
+  if (observations.size() < 4) {
+    throw InputError(a.Where("data"), fmt::format("{} rows match; the map needs at least 4", observations.size()));
+  }
+  LawFitOptions options;
+  if (form == LawForm::kSigmoid) {
+    if (!m->random_baseline_pct) {
+      throw InputError(a.Where("form"), "a fitted sigmoid map needs random_baseline (its floor, in %)");
+    }
+    options.sigmoid_floor = *m->random_baseline_pct / 100.0;
+  }
+  const LawFit fit = FitLaw(form, observations, options);
+  if (!fit.usable) throw InputError(a.Where("data"), "the accuracy map fit failed: " + fit.report);
+  m->accuracy_map = ToLaw(fit, "fitted " + form_name);
+  m->accuracy_map.source = "fitted by rightsize on " + data;
+  m->map_residual_sd_points = 100.0 * fit.rmse;
+  std::string filter_text;
+  for (const auto& f : filters) filter_text += fmt::format(", {} = {}", f.first, f.second);
+  m->accuracy_map_source = fmt::format("{} fitted on {} ({} -> {}{}; {} points, RMSE {:.2f} points)", form_name, data,
+                                       x_column, y_column, filter_text, fit.n_points, 100.0 * fit.rmse);
+  a.RejectUnknownKeys();
+}
+
+}  // namespace
+
+LawQualityPoint EvaluateLawQuality(const LawQualityModel& m, double finetune_tokens) {
+  return Evaluate(m, m.loss_law, m.transfer_law ? &*m.transfer_law : nullptr, m.ptq_law ? &*m.ptq_law : nullptr,
+                  m.accuracy_map, finetune_tokens);
+}
+
+double LawQualitySd(const LawQualityModel& m, double finetune_tokens) {
+  double law_var = 0.0;
+  const double lvl = m.interval_level_override;
+  const bool any = HasUsableIntervals(m.loss_law, lvl) ||
+                   (m.transfer_law && HasUsableIntervals(*m.transfer_law, lvl)) ||
+                   (m.ptq_law && HasUsableIntervals(*m.ptq_law, lvl)) || HasUsableIntervals(m.accuracy_map, lvl);
+  if (any) {
+    std::mt19937_64 rng(kSdSeed);
+    double sum = 0.0, sum_sq = 0.0;
+    int n = 0;
+    for (int d = 0; d < kSdDraws; ++d) {
+      const Law loss = Draw(m.loss_law, LevelFor(m.loss_law, lvl), rng);
+      std::optional<Law> transfer, ptq;
+      if (m.transfer_law) transfer = Draw(*m.transfer_law, LevelFor(*m.transfer_law, lvl), rng);
+      if (m.ptq_law) ptq = Draw(*m.ptq_law, LevelFor(*m.ptq_law, lvl), rng);
+      const Law map = Draw(m.accuracy_map, LevelFor(m.accuracy_map, lvl), rng);
+      const double score = Evaluate(m, loss, transfer ? &*transfer : nullptr, ptq ? &*ptq : nullptr, map,
+                                    finetune_tokens).score;
+      if (!std::isfinite(score)) continue;
+      sum += score;
+      sum_sq += score * score;
+      ++n;
+    }
+    if (n > 1) law_var = std::max(0.0, (sum_sq - sum * sum / n) / (n - 1));
+  }
+  return std::sqrt(law_var + m.map_residual_sd_points * m.map_residual_sd_points +
+                   m.extra_sd_points * m.extra_sd_points);
+}
+
+LawQualityModel ParseLawQuality(YamlReader q, const CandidateSpec& c, const std::string& study_file,
+                                const Catalog& catalog) {
+  LawQualityModel m;
+  constexpr double kHuge = std::numeric_limits<double>::max();
+  m.loss_law = LoadLawAt(q, "law", study_file, {LawForm::kChinchilla, LawForm::kGadreLoss}, &m.loss_law_file);
+  if (c.model.empty()) {
+    throw InputError(q.Where("law"), "law-based quality needs the candidate's model (its parameter count)");
+  }
+  const ModelSpec model = catalog.ResolveModel(c.model);
+  const ParamCounts counts = CountParams(model);
+  m.n_non_embedding = static_cast<double>(counts.Total() - counts.embedding - counts.lm_head);
+  m.n_params_kind = q.OptionalString("n_params", "total");
+  if (m.n_params_kind == "total") {
+    m.n_params = static_cast<double>(counts.Total());
+  } else if (m.n_params_kind == "non_embedding") {
+    m.n_params = m.n_non_embedding;
+  } else {
+    throw InputError(q.Where("n_params"), "must be total or non_embedding, got '" + m.n_params_kind + "'");
+  }
+  m.pretrain_tokens = q.RequiredDouble("pretrain_tokens", 1.0, kHuge);
+  m.pretrain_tokens_source = q.RequiredString("pretrain_tokens_source");
+
+  // Fine-tune tokens: the candidate's fine-tune (priced), or a fine-tune already paid for.
+  const std::optional<double> given = q.MaybeDouble("finetune_tokens", 0.0, kHuge);
+  if (c.finetune) {
+    if (given && *given != c.finetune->tokens) {
+      throw InputError(q.Where("finetune_tokens"),
+                       fmt::format("{:g} differs from the candidate's finetune.tokens {:g}; give it once", *given,
+                                   c.finetune->tokens));
+    }
+    m.finetune_tokens = c.finetune->tokens;
+  } else {
+    m.finetune_tokens = given.value_or(0.0);
+  }
+  if (q.Has("transfer_law")) {
+    m.transfer_law = LoadLawAt(q, "transfer_law", study_file, {LawForm::kTransfer}, &m.transfer_law_file);
+  } else if (m.finetune_tokens > 0.0) {
+    throw InputError(q.Where("transfer_law"),
+                     "a fine-tuned candidate needs transfer_law (e.g. models/laws/transfer-hernandez-2021.yaml) "
+                     "to turn its fine-tune tokens into effective data");
+  }
+  if (q.Has("ptq_law")) {
+    m.ptq_law = LoadLawAt(q, "ptq_law", study_file, {LawForm::kPtq}, &m.ptq_law_file);
+    // The lowest-precision weights the candidate may be served in (the cheapest layout may use it).
+    const std::vector<Precision>& weights = c.weights;
+    if (!weights.empty()) {
+      const auto lowest = std::min_element(weights.begin(), weights.end(), [](Precision a, Precision b) {
+        return BitsPerValue(a) < BitsPerValue(b);
+      });
+      if (BitsPerValue(*lowest) < 16.0) {
+        m.post_bits = BitsPerValue(*lowest);
+        m.post_precision = ToString(*lowest);
+      }
+    }
+  }
+  if (q.Has("random_baseline")) m.random_baseline_pct = q.RequiredDouble("random_baseline", 0.0, 100.0);
+  m.interval_level_override = q.OptionalDouble("interval_level", 0.0, 1e-6, 1.0 - 1e-6);
+  m.extra_sd_points = q.OptionalDouble("sd", 0.0, 0.0, 1e9);
+  const std::string sd_source = q.OptionalString("sd_source", "");
+  if (m.extra_sd_points > 0.0 && sd_source.empty()) {
+    throw InputError(q.Where("sd"), "say where the sd comes from (sd_source)");
+  }
+
+  YamlReader a = q.Child("accuracy_map");
+  if (a.Has("law")) {
+    std::string file;
+    m.accuracy_map = LoadLawAt(a, "law", study_file, {LawForm::kGadreError, LawForm::kSigmoid}, &file);
+    m.accuracy_map_source = file + " (" + m.accuracy_map.source + ")";
+    a.RejectUnknownKeys();
+  } else if (a.Has("data")) {
+    FitMap(a, study_file, &m);
+  } else {
+    throw InputError(a.Where("law"), "give the loss -> score map as a law file (law) or fit it on data (form, data, "
+                                     "x_column, y_column)");
+  }
+  q.RejectUnknownKeys();
+
+  // What the sd is made of, said once for the report.
+  std::vector<std::string> parts;
+  auto law_part = [&](const Law& law, const std::string& what) {
+    if (law.intervals.empty()) return;
+    const double level = LevelFor(law, m.interval_level_override);
+    if (level > 0.0) {
+      parts.push_back(fmt::format("{} coefficient intervals at {:.0f}% (independent normal draws)", what, 100 * level));
+    } else {
+      parts.push_back(what + " intervals NOT propagated (their level is unstated; set interval_level)");
+    }
+  };
+  law_part(m.loss_law, "loss-law");
+  if (m.transfer_law) law_part(*m.transfer_law, "transfer-law");
+  if (m.ptq_law) law_part(*m.ptq_law, "PTQ-law");
+  law_part(m.accuracy_map, "map");
+  if (m.map_residual_sd_points > 0.0) parts.push_back(fmt::format("map residual RMSE {:.2f} points", m.map_residual_sd_points));
+  if (m.extra_sd_points > 0.0) parts.push_back(fmt::format("study sd {:.2f} ({})", m.extra_sd_points, sd_source));
+  m.sd_source = parts.empty() ? "no uncertainty given" : fmt::format("{}", fmt::join(parts, "; "));
+
+  // The chain must give a finite score at the nominal point.
+  const LawQualityPoint p = EvaluateLawQuality(m, m.finetune_tokens);
+  if (!std::isfinite(p.score) || !std::isfinite(p.loss_nats)) {
+    throw InputError(q.Where("law"), "the law chain gives no finite score for this candidate");
+  }
+  return m;
+}
+
+std::string DescribeLawQuality(const LawQualityModel& m) {
+  const LawQualityPoint p = EvaluateLawQuality(m, m.finetune_tokens);
+  std::string text = fmt::format("law {} ({} N = {:.3g}) at D_pre = {:.3g} tokens ({})", m.loss_law_file,
+                                 m.n_params_kind, m.n_params, m.pretrain_tokens, m.pretrain_tokens_source);
+  if (m.finetune_tokens > 0.0) {
+    text += fmt::format(" + fine-tune D_F = {:.3g} tokens worth D_T = {:.3g} more ({})", m.finetune_tokens,
+                        p.transferred_tokens, m.transfer_law_file);
+  }
+  text += fmt::format(": L = {:.4f} nats/token", p.pretrained_loss_nats);
+  if (p.ptq_penalty_nats > 0.0) {
+    text += fmt::format(" + PTQ {:.4f} at {} ({})", p.ptq_penalty_nats, m.post_precision, m.ptq_law_file);
+  }
+  text += fmt::format("; score via {}; sd: {}", m.accuracy_map_source, m.sd_source);
+  return text;
+}
+
+}  // namespace rightsize
