@@ -40,6 +40,13 @@ LogReadOptions MakeLogReadOptions(const CalibrateCommandOptions& o) {
   read.engine = o.engine;
   read.model_id = o.model;
   read.strict = o.strict;
+  read.prompt_tokens = o.prompt_tokens;
+  read.gen_tokens = o.gen_tokens;
+  read.tensor_parallel = o.tensor_parallel;
+  read.replicas = o.replicas;
+  read.weights = o.weights;
+  read.activations = o.activations;
+  read.kv_cache = o.kv_cache;
   if (!o.hardware.empty()) {
     const std::filesystem::path path(o.hardware);
     if (path.extension() == ".yaml" || path.extension() == ".yml") {
@@ -115,7 +122,11 @@ nlohmann::json RunCalibrate(const CalibrateCommandOptions& o, std::string* summa
   doc["options"] = {{"loss", ToString(co.loss)},          {"loss_scale", co.loss_scale},
                     {"priors", co.use_priors},             {"prior_sigma_log", co.prior_sigma_log},
                     {"interval_level", co.interval_level}, {"hardware", o.hardware},
-                    {"engine", o.engine},                  {"model", o.model}};
+                    {"engine", o.engine},                  {"model", o.model},
+                    {"prompt_tokens", o.prompt_tokens},    {"gen_tokens", o.gen_tokens},
+                    {"tensor_parallel", o.tensor_parallel}, {"replicas", o.replicas},
+                    {"weights", o.weights},                {"activations", o.activations},
+                    {"kv_cache", o.kv_cache}};
   doc["n_points"] = fit.n_points;
   doc["usable"] = fit.usable;
   doc["fit_seconds"] = fit_s;
@@ -184,6 +195,17 @@ void RegisterCalibrateCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--hardware", o->hardware, "Device id or hardware YAML (default: from the logs)");
   cmd->add_option("--engine", o->engine, "Engine name (overrides the logs)");
   cmd->add_option("--model", o->model, "Model id (overrides the logs)");
+  cmd->add_option("--prompt-tokens", o->prompt_tokens, "Mean prompt tokens per request (logs that omit it: mlperf)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--gen-tokens", o->gen_tokens, "Mean generated tokens per request (default: from the log)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--tp", o->tensor_parallel, "Tensor-parallel degree of one replica (mlperf)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--replicas", o->replicas, "Replicas sharing the measured load (mlperf)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--weights", o->weights, "Weight precision (mlperf; default bf16)");
+  cmd->add_option("--activations", o->activations, "Activation precision (mlperf; default bf16)");
+  cmd->add_option("--kv", o->kv_cache, "KV-cache precision (mlperf; default bf16)");
   cmd->add_option("-o,--output", o->output_path, "Calibration JSON to write");
   cmd->add_option("--loss", o->loss, "Robust loss: none, huber, soft_l1, cauchy, arctan")->capture_default_str();
   cmd->add_option("--loss-scale", o->loss_scale, "Robust-loss scale in log units")

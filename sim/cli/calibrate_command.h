@@ -1,5 +1,6 @@
 // `rightsize calibrate LOGS... [--hardware ID|FILE.yaml] [--engine NAME] [--format FMT]
-//   [--model ID] [--loss huber] [--folds 5] [--logo] -o data/calibrations/X.json`
+//   [--model ID] [--prompt-tokens N --gen-tokens N --tp N --replicas N --weights P ...]
+//   [--loss huber] [--folds 5] [--logo] -o data/calibrations/X.json`
 // reads benchmark logs (sim/logs/readers.h), fits the latency model's efficiency parameters per
 // hardware x engine (sim/fit/calibrator.h), cross-validates, and writes the calibration JSON
 // (schema_version, input hashes, parameters, covariance, error report) atomically.
@@ -21,6 +22,12 @@ struct CalibrateCommandOptions {
   std::string hardware;           // catalogue id or a hardware YAML path ("" = from the logs)
   std::string engine;             // overrides the engine the logs name
   std::string model;              // overrides the model the logs name
+  // Workload facts for logs that do not record them (MLPerf summaries; LogReadOptions).
+  int64_t prompt_tokens = 0;      // mean prompt tokens per request, 0 = unknown
+  int64_t gen_tokens = 0;         // mean generated tokens per request, 0 = from the log
+  int tensor_parallel = 1;        // TP degree of one replica
+  int replicas = 1;               // data-parallel replicas sharing the measured load
+  std::string weights, activations, kv_cache;  // precision names, "" = bf16
   std::string output_path;        // JSON, written atomically ("" = do not write)
   std::string residuals_path;     // CSV of measured vs fitted time per point ("" = none)
   std::string loss = "huber";     // none | huber | soft_l1 | cauchy | arctan

@@ -1,12 +1,15 @@
 // rightsize crossover STUDY.yaml   -- the verdict of a small-vs-large study (table or JSON)
 // rightsize report STUDY.yaml -o reports/NAME/   -- the full report with figures
 // rightsize run STUDY.yaml         -- the main job: verdict + report into reports/<study name>/
+// Each takes --calibration FILE [--calibration-group NAME]: fitted efficiencies instead of the
+// defaults, and the study's throughput uncertainty from the calibration's held-out error.
 #include <cstdio>
 #include <filesystem>
 
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "sim/cli/calibration_options.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
 #include "sim/plan/crossover_runner.h"
@@ -24,6 +27,13 @@ struct StudyOptions {
   std::string out;
   std::string format = "table";
   bool progress = false;
+  CalibrationOptions calibration;
+};
+
+struct StudyRun {
+  CrossoverResult result;
+  EfficiencyParams params;
+  std::optional<UsedCalibration> calibration;
 };
 
 ProgressFn StderrProgress(bool force) {
@@ -35,9 +45,26 @@ ProgressFn StderrProgress(bool force) {
   };
 }
 
-CrossoverResult Run(const StudyOptions& o) {
-  const StudySpec study = LoadStudy(o.study_path);
-  return RunCrossover(study, Catalog::Default(), EfficiencyParams::Defaults(), StderrProgress(o.progress));
+// With a calibration, the Monte Carlo throughput spread is the calibration's held-out error
+// (UsedCalibration::rel_sd) instead of the study file's uncertainty.throughput_rel_sd.
+StudyRun Run(const StudyOptions& o) {
+  StudyRun run;
+  run.calibration = LoadCalibrationOption(o.calibration);
+  run.params = ParamsOf(run.calibration);
+  StudySpec study = LoadStudy(o.study_path);
+  if (run.calibration) {
+    study.throughput_rel_sd = run.calibration->rel_sd;
+    study.throughput_rel_sd_source = run.calibration->rel_sd_source;
+  }
+  run.result = RunCrossover(study, Catalog::Default(), run.params, StderrProgress(o.progress));
+  return run;
+}
+
+void PrintCalibration(const std::optional<UsedCalibration>& c) {
+  if (c) {
+    fmt::print("calibration: group {} of {}, used for every candidate device; throughput sd {:.1f}%\n\n",
+               c->group, c->file, 100 * c->rel_sd);
+  }
 }
 
 void PrintVerdict(const CrossoverResult& r) {
@@ -70,13 +97,17 @@ void RegisterRunCommand(CLI::App& app, int* exit_code) {
   c->add_option("--format", crossover.format, "table | json")->capture_default_str();
   c->add_option("-o,--output", crossover.out, "also write the JSON result here");
   c->add_flag("--progress", crossover.progress, "show progress on stderr even when it is not a terminal");
+  AddCalibrationOptions(c, &crossover.calibration);
   c->callback([exit_code] {
-    const CrossoverResult r = Run(crossover);
-    const nlohmann::json j = ToJson(r);
+    const StudyRun run_result = Run(crossover);
+    const CrossoverResult& r = run_result.result;
+    nlohmann::json j = ToJson(r);
+    if (run_result.calibration) j["calibration"] = ToJson(*run_result.calibration);
     if (!crossover.out.empty()) WriteFileAtomically(crossover.out, j.dump(2) + "\n");
     if (ParseOutputFormat(crossover.format) == OutputFormat::kJson) {
       fmt::print("{}\n", j.dump(2));
     } else {
+      PrintCalibration(run_result.calibration);
       PrintVerdict(r);
     }
     *exit_code = kExitOk;
@@ -86,9 +117,10 @@ void RegisterRunCommand(CLI::App& app, int* exit_code) {
   rep->add_option("study", report.study_path, "study YAML")->required();
   rep->add_option("-o,--output", report.out, "report folder, e.g. reports/NAME/")->required();
   rep->add_flag("--progress", report.progress, "show progress on stderr even when it is not a terminal");
+  AddCalibrationOptions(rep, &report.calibration);
   rep->callback([exit_code] {
-    const CrossoverResult r = Run(report);
-    const auto files = WriteCrossoverReport(r, Catalog::Default(), EfficiencyParams::Defaults(),
+    const StudyRun run_result = Run(report);
+    const auto files = WriteCrossoverReport(run_result.result, Catalog::Default(), run_result.params,
                                             HashFileContents(report.study_path), report.out);
     fmt::print("wrote {} files into {}\n", files.size(), report.out);
     *exit_code = kExitOk;
@@ -98,13 +130,16 @@ void RegisterRunCommand(CLI::App& app, int* exit_code) {
   m->add_option("study", run.study_path, "study YAML")->required();
   m->add_option("-o,--output", run.out, "report folder (default reports/<study file name>/)");
   m->add_flag("--progress", run.progress, "show progress on stderr even when it is not a terminal");
+  AddCalibrationOptions(m, &run.calibration);
   m->callback([exit_code] {
-    const CrossoverResult r = Run(run);
+    const StudyRun run_result = Run(run);
+    const CrossoverResult& r = run_result.result;
+    PrintCalibration(run_result.calibration);
     PrintVerdict(r);
     const std::string out = run.out.empty()
         ? std::string(RIGHTSIZE_SOURCE_DIR) + "/reports/" + std::filesystem::path(run.study_path).stem().string()
         : run.out;
-    const auto files = WriteCrossoverReport(r, Catalog::Default(), EfficiencyParams::Defaults(),
+    const auto files = WriteCrossoverReport(r, Catalog::Default(), run_result.params,
                                             HashFileContents(run.study_path), out);
     fmt::print("\nreport: {}/report.md ({} files)\n", out, files.size());
     *exit_code = kExitOk;

@@ -1,4 +1,5 @@
-// rightsize sweep --models a,b --hardware x,y [--batch 1,8,64 ...] -o sweep.csv
+// rightsize sweep --models a,b --hardware x,y [--batch 1,8,64 ...] [--calibration FILE
+//   [--calibration-group NAME]] -o sweep.csv
 #include <chrono>
 #include <thread>
 #include <cstdio>
@@ -6,6 +7,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "sim/cli/calibration_options.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
 #include "sim/plan/sweep.h"
@@ -21,6 +23,7 @@ void RegisterSweepCommand(CLI::App& app, int* exit_code) {
   static std::string out, format = "csv";
   static int threads = 0;
   static bool progress = false, bench = false;
+  static CalibrationOptions calibration;
   c->add_option("--models", grid.models, "model ids or config.json paths")->delimiter(',')->required();
   c->add_option("--hardware", grid.hardware, "hardware ids")->delimiter(',')->required();
   c->add_option("--batch", grid.batch, "batch sizes")->delimiter(',')->capture_default_str();
@@ -33,6 +36,7 @@ void RegisterSweepCommand(CLI::App& app, int* exit_code) {
   c->add_option("--format", format, "csv | json")->capture_default_str();
   c->add_flag("--progress", progress, "show progress on stderr even when it is not a terminal");
   c->add_flag("--bench", bench, "print points per second on stderr");
+  AddCalibrationOptions(c, &calibration);
   c->callback([exit_code] {
     if (format != "json" && format != "csv") {
       throw InputError({"", 0, "--format"}, "unknown format '" + format + "' (valid: csv, json)");
@@ -51,6 +55,8 @@ void RegisterSweepCommand(CLI::App& app, int* exit_code) {
     for (auto t : grid.tensor_parallel) {
       if (t < 1) throw InputError({"", 0, "--tp"}, fmt::format("must be >= 1, got {}", t));
     }
+    // One parameter set for the whole grid; with one device its group is picked by default.
+    const auto used = LoadCalibrationOption(calibration, grid.hardware.size() == 1 ? grid.hardware.front() : "");
     SweepProgress show;
     if (progress || ::isatty(STDERR_FILENO)) {
       show = [](size_t done, size_t total) {
@@ -61,13 +67,20 @@ void RegisterSweepCommand(CLI::App& app, int* exit_code) {
       };
     }
     const auto start = std::chrono::steady_clock::now();
-    const auto rows = RunSweep(grid, Catalog::Default(), EfficiencyParams::Defaults(), threads, show);
+    const auto rows = RunSweep(grid, Catalog::Default(), ParamsOf(used), threads, show);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (bench) {
       fmt::print(stderr, "sweep: {} points in {:.3f} s = {:.0f} points/s ({} threads)\n", rows.size(), seconds,
                  rows.size() / seconds, threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()));
     }
-    const std::string text = format == "json" ? SweepJson(grid, rows).dump(2) + "\n" : SweepCsv(grid, rows);
+    std::string text;
+    if (format == "json") {
+      nlohmann::json doc = SweepJson(grid, rows);
+      if (used) doc["calibration"] = ToJson(*used);
+      text = doc.dump(2) + "\n";
+    } else {
+      text = SweepCsv(grid, rows);
+    }
     if (out.empty()) {
       fmt::print("{}", text);
     } else {

@@ -24,7 +24,7 @@ bool Contains(const std::string& text, const std::string& needle) {
 }  // namespace
 
 std::vector<std::string> LogFormatNames() {
-  return {"canonical", "vidur", "ml-energy", "optimum", "llama-bench", "vllm"};
+  return {"canonical", "vidur", "ml-energy", "optimum", "llama-bench", "vllm", "mlperf"};
 }
 
 std::string DetectLogFormat(const std::string& path) {
@@ -36,6 +36,7 @@ std::string DetectLogFormat(const std::string& path) {
   if (Contains(first_line, "Prefill Latency (s)")) return "optimum";
   if (Contains(head, "avg_ts") && Contains(head, "n_prompt")) return "llama-bench";
   if (Contains(head, "median_tpot_ms") || Contains(head, "median_ttft_ms")) return "vllm";
+  if (Contains(head, "MLPerf Results Summary")) return "mlperf";
   throw InputError({path, 1, ""}, "unrecognised log format; pass --format (" +
                                       [] {
                                         std::string names;
@@ -54,6 +55,7 @@ LogReadResult ReadLog(const std::string& path, const std::string& format,
   if (f == "optimum") return ReadOptimumCsv(path, options);
   if (f == "llama-bench") return ReadLlamaBench(path, options);
   if (f == "vllm") return ReadVllmServingJson(path, options);
+  if (f == "mlperf") return ReadMlperfSummary(path, options);
   throw InputError({"", 0, "--format"}, "unknown log format '" + f + "'; " + DidYouMean(f, LogFormatNames()));
 }
 

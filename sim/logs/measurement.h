@@ -78,6 +78,15 @@ struct LogReadOptions {
   bool strict = false;
   // Devices known besides the catalogue, by id (e.g. the CPU spec `rightsize measure` wrote).
   std::map<std::string, HardwareSpec> extra_hardware;
+  // Workload facts a log may not record (MLPerf summaries state neither the prompt length nor
+  // how the system was split); read only by the readers whose comment says so.
+  int64_t prompt_tokens = 0;  // mean prompt tokens per request; 0: unknown
+  int64_t gen_tokens = 0;     // mean generated tokens per request; 0: from the log
+  int tensor_parallel = 1;    // TP degree of one replica, >= 1
+  int replicas = 1;           // data-parallel replicas sharing the measured load, >= 1
+  std::string weights;        // weight / activation / KV-cache precision names; "" = bf16
+  std::string activations;
+  std::string kv_cache;
 
   const Catalog& GetCatalog() const;
   // The device with this id from extra_hardware or the catalogue; nullptr if neither has it.

@@ -9,6 +9,8 @@
 //  llama-bench llama.cpp's llama-bench output, -o csv / json / jsonl, old (2024, no n_depth) and
 //              new (n_depth, backends) schemas: pp (prefill) and tg (decode) tokens per second.
 //  vllm        vLLM benchmarks/benchmark_serving.py --save-result JSON: median TTFT and TPOT.
+//  mlperf      MLPerf Inference LoadGen mlperf_log_summary.txt (LLM, Server scenario): p50 TPOT at
+//              the running batch from Little's law, p50 TTFT when one request is in flight.
 #pragma once
 
 #include <string>
@@ -48,6 +50,8 @@ LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& opt
 LogReadResult ReadOptimumCsv(const std::string& path, const LogReadOptions& options);
 LogReadResult ReadLlamaBench(const std::string& path, const LogReadOptions& options);
 LogReadResult ReadVllmServingJson(const std::string& path, const LogReadOptions& options);
+// Needs options.model_id, hardware_id and prompt_tokens (the summary states none of them).
+LogReadResult ReadMlperfSummary(const std::string& path, const LogReadOptions& options);
 
 // Format names accepted by --format.
 std::vector<std::string> LogFormatNames();

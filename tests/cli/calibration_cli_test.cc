@@ -1,0 +1,173 @@
+// End-to-end: --calibration FILE [--calibration-group NAME] on predict, plan, sweep and crossover
+// with the shipped Vidur GEMM calibration, and its one-line errors (exit 2).
+#include <catch2/catch.hpp>
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/run_binary.h"
+
+using rightsize::testing::RunRightsize;
+using Catch::Matchers::Contains;
+
+namespace {
+
+const std::string kCalibration = std::string(RIGHTSIZE_SOURCE_DIR) + "/data/calibrations/vidur-gemm-a100-h100.json";
+const std::string kPredict = "predict --model llama-3-8b --hardware h100-sxm5-80gb --batch 8 --format json";
+
+nlohmann::json CalibrationFile() {
+  std::ifstream in(kCalibration);
+  return nlohmann::json::parse(in);
+}
+
+// The name of the file's group fitted on `hardware` (read from the file, not from the code).
+std::string GroupOn(const std::string& hardware) {
+  const nlohmann::json file = CalibrationFile();
+  for (const auto& g : file["groups"]) {
+    const std::string name = g["group"].get<std::string>();
+    if (name.rfind(hardware + "/", 0) == 0) return name;
+  }
+  FAIL("the shipped calibration has no group on " << hardware);
+  return "";
+}
+
+nlohmann::json RunJson(const std::string& args) {
+  const auto r = RunRightsize(args);
+  INFO(args << "\n" << r.output);
+  REQUIRE(r.exit_code == 0);
+  return nlohmann::json::parse(r.output);
+}
+
+TEST_CASE("predict --calibration changes the prediction and says which calibration and group it used") {
+  const nlohmann::json plain = RunJson(kPredict);
+  const nlohmann::json calibrated = RunJson(kPredict + " --calibration " + kCalibration);
+  CHECK_FALSE(plain.contains("calibration"));
+  const auto& c = calibrated["calibration"];
+  CHECK(c["file"] == kCalibration);
+  // No group named and two in the file: the one fitted on the --hardware device is used.
+  CHECK(c["group"] == GroupOn("h100-sxm5-80gb"));
+  CHECK(c["fitted_on_this_hardware"] == true);
+  const double tpot = calibrated["latency"]["tpot_s"].get<double>();
+  const double tpot_default = plain["latency"]["tpot_s"].get<double>();
+  CHECK(std::fabs(tpot / tpot_default - 1) > 0.05);
+  // The interval brackets the calibrated prediction, at the file's level.
+  CHECK(c["interval_level"].get<double>() == CalibrationFile()["options"]["interval_level"].get<double>());
+  CHECK(c["tpot_lower_s"].get<double>() < tpot);
+  CHECK(c["tpot_upper_s"].get<double>() > tpot);
+  const double ttft = calibrated["latency"]["ttft_s"].get<double>();
+  CHECK(c["ttft_lower_s"].get<double>() < ttft);
+  CHECK(c["ttft_upper_s"].get<double>() > ttft);
+
+  // An explicit group on another device is used as asked, and flagged.
+  const nlohmann::json other = RunJson(kPredict + " --calibration " + kCalibration + " --calibration-group " +
+                                       GroupOn("a100-sxm4-80gb"));
+  CHECK(other["calibration"]["group"] == GroupOn("a100-sxm4-80gb"));
+  CHECK(other["calibration"]["fitted_on_this_hardware"] == false);
+  CHECK(other["latency"]["tpot_s"].get<double>() != tpot);
+
+  // The table shows the same keys.
+  const auto table = RunRightsize("predict --model llama-3-8b --hardware h100-sxm5-80gb --calibration " + kCalibration);
+  REQUIRE(table.exit_code == 0);
+  CHECK_THAT(table.output, Contains("calibration.group"));
+  CHECK_THAT(table.output, Contains("calibration.tpot_upper_s"));
+}
+
+TEST_CASE("a bad calibration argument is a one-line error and exit 2") {
+  std::string dir_template = (std::filesystem::temp_directory_path() / "rs_calib_cli_XXXXXX").string();
+  REQUIRE(::mkdtemp(dir_template.data()) != nullptr);
+  const std::string wrong_schema = dir_template + "/old.json";
+  std::ofstream(wrong_schema) << R"({"schema_version": 99, "groups": []})";
+  struct Case {
+    std::string args;
+    std::string expected;
+  };
+  const Case cases[] = {
+      {kPredict + " --calibration " + kCalibration + " --calibration-group tpu-v9", "no group 'tpu-v9'"},
+      {kPredict + " --calibration /nonexistent/calibration.json", "/nonexistent/calibration.json: cannot open file"},
+      {kPredict + " --calibration-group h100-sxm5-80gb", "--calibration-group: needs --calibration FILE"},
+      {kPredict + " --calibration " + wrong_schema, "schema_version: expected schema_version 1"},
+      // Two groups and a device with none of them: the user has to choose.
+      {"predict --model llama-3-8b --hardware rtx-4090 --calibration " + kCalibration, "--calibration-group"},
+      {"plan " + std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/capacity-study.yaml --calibration " + kCalibration +
+           " --calibration-group nope",
+       "no group 'nope'"},
+      {"crossover " + std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/default-study.yaml --calibration " +
+           wrong_schema,
+       "schema_version"},
+      {"sweep --models qwen2.5-7b --hardware h100-sxm5-80gb --calibration /nonexistent.json", "cannot open file"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.args);
+    const auto r = RunRightsize(c.args);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Contains(c.expected));
+    CHECK_THAT(r.output, Contains("rightsize: error:"));
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+  }
+  std::filesystem::remove_all(dir_template);
+}
+
+TEST_CASE("plan and sweep price with the calibration and name it") {
+  const std::string study = std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/capacity-study.yaml";
+  const std::string group = GroupOn("a100-sxm4-80gb");
+  const nlohmann::json plain = RunJson("plan " + study + " --format json");
+  const nlohmann::json calibrated = RunJson("plan " + study + " --format json --calibration " + kCalibration +
+                                            " --calibration-group " + group);
+  CHECK(calibrated["calibration"]["group"] == group);
+  REQUIRE(plain["layouts"].size() == calibrated["layouts"].size());
+  bool any_change = false;
+  for (size_t i = 0; i < plain["layouts"].size(); ++i) {
+    const auto& a = plain["layouts"][i];
+    const auto& b = calibrated["layouts"][i];
+    if (a["feasible"] == true && b["feasible"] == true) any_change |= a["tpot_s"] != b["tpot_s"];
+  }
+  CHECK(any_change);
+
+  const std::string sweep = "sweep --models qwen2.5-7b --hardware h100-sxm5-80gb --batch 1,8 --format json";
+  const nlohmann::json s0 = RunJson(sweep);
+  const nlohmann::json s1 = RunJson(sweep + " --calibration " + kCalibration);
+  CHECK(s1["calibration"]["group"] == GroupOn("h100-sxm5-80gb"));
+  REQUIRE(s0["rows"].size() == s1["rows"].size());
+  CHECK(s0["rows"][0]["tpot_s"] != s1["rows"][0]["tpot_s"]);
+}
+
+TEST_CASE("crossover and report take the throughput spread from the calibration's held-out error") {
+  const std::string study = std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/default-study.yaml";
+  const std::string group = GroupOn("h100-sxm5-80gb");
+  const nlohmann::json j = RunJson("crossover " + study + " --format json --calibration " + kCalibration +
+                                   " --calibration-group " + group);
+  const auto& c = j["calibration"];
+  CHECK(c["group"] == group);
+  // 1.4826 x leave-one-group-out median APE, as documented in docs/calibration.md.
+  const double logo = CalibrationFile()["cross_validation"]["leave_one_group_out"]["median_ape"].get<double>();
+  CHECK(c["rel_sd"].get<double>() == Approx(1.4826 * logo));
+  CHECK_THAT(c["rel_sd_source"].get<std::string>(), Contains(kCalibration));
+
+  std::string dir_template = (std::filesystem::temp_directory_path() / "rs_calib_report_XXXXXX").string();
+  REQUIRE(::mkdtemp(dir_template.data()) != nullptr);
+  const auto r = RunRightsize("report " + study + " -o " + dir_template + "/out --calibration " + kCalibration +
+                              " --calibration-group " + group);
+  REQUIRE(r.exit_code == 0);
+  std::ifstream in(dir_template + "/out/report.md");
+  const std::string report((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK_THAT(report, Contains("leave-one-group-out median APE"));
+  CHECK_THAT(report, Contains(kCalibration));
+  std::filesystem::remove_all(dir_template);
+}
+
+TEST_CASE("calibrate on an MLPerf summary without --model / --hardware / --prompt-tokens says what to pass") {
+  const auto r = RunRightsize("calibrate " + std::string(RIGHTSIZE_SOURCE_DIR) +
+                              "/tests/logs/fixtures/mlperf_server_synthetic.txt");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Contains("nothing to calibrate"));
+  CHECK_THAT(r.output, Contains("mlperf_server_synthetic.txt:"));
+  CHECK_THAT(r.output, Contains("--prompt-tokens"));
+}
+
+}  // namespace
