@@ -171,3 +171,17 @@ TEST_CASE("calibrate on an MLPerf summary without --model / --hardware / --promp
 }
 
 }  // namespace
+
+TEST_CASE("validate with a calibration scores the calibrated parameters and names them") {
+  const std::string args = "validate --dataset optimum-benchmark-running-llamas --format json";
+  const nlohmann::json defaults = RunJson(args);
+  const nlohmann::json calibrated =
+      RunJson(args + " --calibration " + kCalibration + " --calibration-group " + GroupOn("a100-sxm4-80gb"));
+  CHECK(defaults["params"] == "defaults (uncalibrated)");
+  CHECK_THAT(calibrated["params"].get<std::string>(), Contains("vidur-gemm-a100-h100.json"));
+  REQUIRE(defaults["datasets"].size() == 1);
+  REQUIRE(calibrated["datasets"].size() == 1);
+  CHECK(calibrated["datasets"][0]["used"] == defaults["datasets"][0]["used"]);
+  CHECK(calibrated["datasets"][0]["median_ape"].get<double>() !=
+        Approx(defaults["datasets"][0]["median_ape"].get<double>()));
+}
