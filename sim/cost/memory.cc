@@ -28,7 +28,16 @@ double KvBytesPerSequenceOnDevice(const ModelSpec& m, const Workload& w, int64_t
     tokens_times_layers += static_cast<double>(m.NumLayersOfKind(kind)) *
                            static_cast<double>(m.AttendedTokens(kind, context));
   }
-  return per_layer_token * tokens_times_layers / p.pipeline;
+  double state = 0.0;  // linear-attention layers: a constant-size state, whatever the context
+  if (m.linear_attention) {
+    const LinearAttentionSpec& la = *m.linear_attention;
+    const double value_heads = std::max(1.0, std::floor(static_cast<double>(la.num_value_heads) / p.tensor));
+    const double head_share = value_heads / la.num_value_heads;
+    state = static_cast<double>(m.NumLayersOfKind(AttentionKind::kLinear)) *
+            (static_cast<double>(la.StateValues()) * head_share * BytesPerValue(la.state_precision) +
+             static_cast<double>(la.ConvStateValues()) * head_share * BytesPerValue(w.activations));
+  }
+  return (per_layer_token * tokens_times_layers + state) / p.pipeline;
 }
 
 }  // namespace
@@ -74,7 +83,13 @@ MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& m, const Workload& w) {
     // Transient peak while prefilling one layer: input, q/k/v, the MLP hidden and output.
     const double tokens = static_cast<double>(w.batch * w.prompt_tokens);
     const double ffn = m.moe ? m.moe->expert_d_ff * m.moe->num_active_experts : m.d_ff;
-    const double widths = 2.0 * h + (m.QueryDim() + 2.0 * m.KvDim()) + 2.0 * ffn;
+    // Token mixer: the wider of the attention q/k/v (+ gate) and the Gated DeltaNet q/k/v/z/b/a.
+    double mixer = m.QueryDim() * (m.attention_output_gate ? 2.0 : 1.0) + 2.0 * m.KvDim();
+    if (m.linear_attention) {
+      const LinearAttentionSpec& la = *m.linear_attention;
+      mixer = std::max(mixer, static_cast<double>(la.ConvDim() + la.ValueDim() + 2 * la.num_value_heads));
+    }
+    const double widths = 2.0 * h + mixer + 2.0 * ffn;
     mem.activation_bytes = tokens * widths * act / p.tensor;
     mem.activation_bytes += static_cast<double>(w.batch) * m.vocab_size * 4.0 / p.tensor;  // fp32 logits
     return mem;

@@ -14,7 +14,8 @@ namespace rightsize {
 // Bytes per device, by component.
 struct MemoryBreakdown {
   double weights_bytes = 0.0;      // model weights (frozen base for LoRA / QLoRA)
-  double kv_cache_bytes = 0.0;     // inference: batch x context, window-capped
+  double kv_cache_bytes = 0.0;     // inference: batch x context, window-capped, plus the
+                                   // constant recurrent + conv state of linear-attention layers
   double activation_bytes = 0.0;   // inference: transient peak of one layer + logits;
                                    // training: stored activations (Korthikanti et al. 2022)
   double gradient_bytes = 0.0;     // training: bf16 gradients of the trainable parameters
@@ -27,7 +28,10 @@ struct MemoryBreakdown {
 // KV cache bytes per token of context for the whole model on one device (all layers, K and V):
 // 2 x layers x kv_heads x head_dim x bytes(kv precision). Linear-attention layers add none.
 double KvCacheBytesPerToken(const ModelSpec& model, Precision kv_precision);
-// KV cache bytes one sequence of context_tokens holds (sliding layers capped at the window).
+// KV cache bytes one sequence of context_tokens holds (sliding layers capped at the window), plus
+// the recurrent state of linear-attention layers, which does not grow with context: per layer
+// value_heads x key_head_dim x value_head_dim at the state precision + the conv state
+// (conv channels x (kernel - 1) at the activation precision).
 double KvCacheBytesPerSequence(const ModelSpec& model, Precision kv_precision,
                                int64_t context_tokens);
 // Weight bytes of the whole model at a precision (no parallelism).

@@ -45,6 +45,15 @@ double LayersOfKind(const ModelSpec& m, const Parallelism& p, AttentionKind kind
   return static_cast<double>(m.NumLayersOfKind(kind)) * Layers(m, p) / m.num_layers;
 }
 
+// Gated delta rule, one token, one layer (recurrent form, transformers
+// torch_recurrent_gated_delta_rule): per value head, decay the kd x vd state (1 FLOP per value),
+// read S^T k (2), rank-1 update k (x) delta (2) and read the output S^T q (2): 7 FLOPs per state
+// value, independent of the context length. The chunked prefill form does the same state work plus
+// intra-chunk terms that this count leaves out.
+double LinearStateFlopsPerToken(const LinearAttentionSpec& la, double value_heads) {
+  return 7.0 * value_heads * static_cast<double>(la.key_head_dim * la.value_head_dim);
+}
+
 }  // namespace
 
 double CausalAttendedTokens(const ModelSpec& m, AttentionKind kind, int64_t past_tokens,
@@ -72,7 +81,17 @@ double ExpectedDistinctExperts(const ModelSpec& m, double tokens) {
 double LoraAdapterParams(const ModelSpec& m, int64_t rank) {
   const double r = static_cast<double>(rank);
   const double h = m.d_model, q = m.QueryDim(), kv = m.KvDim();
-  double per_layer = r * ((h + q) + 2 * (h + kv) + (q + h));  // q, k, v, o
+  const double q_out = q * (m.attention_output_gate ? 2.0 : 1.0);
+  const double linear_layers = static_cast<double>(m.NumLayersOfKind(AttentionKind::kLinear));
+  const double attention_layers = static_cast<double>(m.num_layers) - linear_layers;
+  double mixers = attention_layers * r * ((h + q_out) + 2 * (h + kv) + (q + h));  // q, k, v, o
+  if (m.linear_attention && linear_layers > 0) {
+    // in_proj_qkv, in_proj_z and out_proj of the Gated DeltaNet layers.
+    const LinearAttentionSpec& la = *m.linear_attention;
+    mixers += linear_layers * r *
+              ((h + la.ConvDim()) + (h + la.ValueDim()) + (la.ValueDim() + h));
+  }
+  double per_layer = 0.0;
   const double mats = m.mlp == MlpKind::kGated ? 3.0 : 2.0;
   if (m.moe) {
     per_layer += m.moe->num_experts * mats * r * (h + m.moe->expert_d_ff);
@@ -80,7 +99,7 @@ double LoraAdapterParams(const ModelSpec& m, int64_t rank) {
   } else {
     per_layer += mats * r * (h + m.d_ff);
   }
-  return per_layer * m.num_layers;
+  return per_layer * m.num_layers + mixers;
 }
 
 double ForwardFlopsPerToken(const ModelSpec& m, int64_t context_tokens) {
@@ -88,6 +107,11 @@ double ForwardFlopsPerToken(const ModelSpec& m, int64_t context_tokens) {
   for (AttentionKind kind : kKinds) {
     flops += 4.0 * m.QueryDim() * m.NumLayersOfKind(kind) *
              static_cast<double>(m.AttendedTokens(kind, context_tokens));
+  }
+  if (m.linear_attention) {
+    flops += m.NumLayersOfKind(AttentionKind::kLinear) *
+             LinearStateFlopsPerToken(*m.linear_attention,
+                                      static_cast<double>(m.linear_attention->num_value_heads));
   }
   return flops;
 }
@@ -132,20 +156,22 @@ std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const Step& 
     ops.push_back(op);
   }
 
-  matmul("qkv_proj", tokens, h, q_dev + 2 * kv_dev, h * (q_dev + 2 * kv_dev), layers);
+  // Softmax-attention layers (full and sliding); the Gated DeltaNet layers follow below.
+  const double linear_layers = LayersOfKind(m, p, AttentionKind::kLinear);
+  const double attention_layers = layers - linear_layers;
+  const double q_out_dev = q_dev * (m.attention_output_gate ? 2.0 : 1.0);  // + output gate
+  if (attention_layers > 0) {
+    matmul("qkv_proj", tokens, h, q_out_dev + 2 * kv_dev, h * (q_out_dev + 2 * kv_dev),
+           attention_layers);
+  }
 
   // Attention core: FLOPs over the attended tokens; the KV cache is read once per layer per step.
-  {
+  const double batch = static_cast<double>(step.batch);
+  if (attention_layers > 0) {
     OpCost op{"attention", OpKind::kAttention};
-    const double batch = static_cast<double>(step.batch);
     for (AttentionKind kind : kKinds) {
       const double kind_layers = LayersOfKind(m, p, kind);
-      if (kind_layers == 0) continue;
-      if (kind == AttentionKind::kLinear) {
-        // Linear attention: a head_dim x head_dim state per head, updated and read per token.
-        op.flops += 4.0 * q_dev * m.head_dim * tokens * kind_layers * pass.attention;
-        continue;
-      }
+      if (kind_layers == 0 || kind == AttentionKind::kLinear) continue;
       const double attended = CausalAttendedTokens(m, kind, step.past_tokens, step.new_tokens);
       op.flops += 4.0 * q_dev * batch * attended * kind_layers * pass.attention;
       const double cached =
@@ -153,13 +179,38 @@ std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const Step& 
       op.bytes_read += batch * cached * 2.0 * kv_dev * kvb * kind_layers;
       op.bytes_written += tokens * 2.0 * kv_dev * kvb * kind_layers;  // append new K, V
     }
-    op.bytes_read += tokens * q_dev * act * layers * pass.other;
-    op.bytes_written += tokens * q_dev * act * layers * pass.other;
-    op.launches = layers;
+    op.bytes_read += tokens * q_dev * act * attention_layers * pass.other;
+    op.bytes_written += tokens * q_dev * act * attention_layers * pass.other;
+    op.launches = attention_layers;
     ops.push_back(op);
+    matmul("out_proj", tokens, q_dev, h, q_dev * h, attention_layers);
   }
 
-  matmul("out_proj", tokens, q_dev, h, q_dev * h, layers);
+  // Gated DeltaNet layers: input projections (q, k, v, z, b, a), the depthwise causal conv and the
+  // gated delta rule over a constant-size state, then the output projection. Heads split over TP.
+  if (m.linear_attention && linear_layers > 0) {
+    const LinearAttentionSpec& la = *m.linear_attention;
+    const double value_heads_dev = std::max(1.0, std::floor(la.num_value_heads / tp));
+    const double head_share = value_heads_dev / la.num_value_heads;
+    const double conv_dev = la.ConvDim() * head_share;
+    const double value_dev = la.ValueDim() * head_share;
+    const double in_out = conv_dev + value_dev + 2.0 * value_heads_dev;  // qkv, z, b, a
+    matmul("linear_in_proj", tokens, h, in_out, h * in_out, linear_layers);
+    OpCost op{"linear_attention", OpKind::kAttention};
+    const double conv_flops = 2.0 * la.conv_kernel * conv_dev;  // per token
+    op.flops = (conv_flops + LinearStateFlopsPerToken(la, value_heads_dev)) * tokens *
+               linear_layers * pass.attention;
+    // Each sequence's recurrent and conv state is read and written once per layer per step.
+    const double state_bytes = value_heads_dev * la.key_head_dim * la.value_head_dim *
+                                   BytesPerValue(la.state_precision) +
+                               conv_dev * (la.conv_kernel - 1) * act;
+    op.bytes_read = (batch * state_bytes + conv_dev * la.conv_kernel * wb +
+                     tokens * in_out * act * pass.other) * linear_layers;
+    op.bytes_written = (batch * state_bytes + tokens * value_dev * act * pass.other) * linear_layers;
+    op.launches = 2.0 * linear_layers;  // conv + recurrence
+    ops.push_back(op);
+    matmul("linear_out_proj", tokens, value_dev, h, value_dev * h, linear_layers);
+  }
 
   if (m.moe) {
     const MoeSpec& moe = *m.moe;

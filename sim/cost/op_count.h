@@ -56,7 +56,9 @@ struct StepTotals {
 StepTotals Sum(const std::vector<OpCost>& ops);
 
 // Forward FLOPs of one token at a given context (whole model, one device, no parallelism):
-// 2 x active matmul params + 4 x q_dim x attended tokens per layer (QK^T and AV).
+// 2 x active matmul params + 4 x q_dim x attended tokens per full / sliding layer (QK^T and AV)
+// + 7 x value_heads x key_head_dim x value_head_dim per linear-attention layer (the gated delta
+// rule on a constant-size state: independent of the context).
 double ForwardFlopsPerToken(const ModelSpec& model, int64_t context_tokens);
 // Sum over a prompt of attended tokens, causal, per layer kind: sum_{i=1..P} min(i, window).
 double CausalAttendedTokens(const ModelSpec& model, AttentionKind kind, int64_t past_tokens,

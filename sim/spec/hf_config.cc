@@ -16,7 +16,7 @@ namespace {
 using nlohmann::json;
 
 enum class Family { kLlama, kMistral, kMixtral, kQwen2, kQwen2Moe, kQwen3, kQwen3Moe, kPhi3,
-                    kGemma2, kGptOss };
+                    kGemma2, kGptOss, kQwen3Next, kQwen3_5 };
 
 struct ArchitectureName {
   const char* name;
@@ -29,6 +29,9 @@ constexpr ArchitectureName kArchitectures[] = {
     {"Qwen2MoeForCausalLM", Family::kQwen2Moe}, {"Qwen3ForCausalLM", Family::kQwen3},
     {"Qwen3MoeForCausalLM", Family::kQwen3Moe}, {"Phi3ForCausalLM", Family::kPhi3},
     {"Gemma2ForCausalLM", Family::kGemma2},     {"GptOssForCausalLM", Family::kGptOss},
+    {"Qwen3NextForCausalLM", Family::kQwen3Next},
+    {"Qwen3_5ForConditionalGeneration", Family::kQwen3_5},
+    {"Qwen3_5ForCausalLM", Family::kQwen3_5},
 };
 
 // nlohmann::json keeps no line numbers: find the first line that names the key.
@@ -67,6 +70,16 @@ class ConfigReader {
     return v.get<bool>();
   }
   const json& Raw(const std::string& key) const { return config_.at(key); }
+  // A torch dtype name ("float32", "bfloat16", "float16").
+  Precision DtypeOr(const std::string& key, Precision fallback) const {
+    if (!Has(key)) return fallback;
+    const json& v = config_.at(key);
+    const std::string name = v.is_string() ? v.get<std::string>() : "";
+    if (name == "float32") return Precision::kFp32;
+    if (name == "bfloat16") return Precision::kBf16;
+    if (name == "float16") return Precision::kFp16;
+    throw InputError(Where(key), "expected float32, bfloat16 or float16, got " + v.dump());
+  }
 
  private:
   const json& config_;
@@ -92,14 +105,14 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
     throw InputError({file, line, ""}, std::string("malformed JSON: ") + e.what());
   }
   if (!config.is_object()) throw InputError({file, 1, ""}, "expected a JSON object");
-  ConfigReader c(config, text, file);
+  const ConfigReader root(config, text, file);
 
-  if (!c.Has("architectures") || !c.Raw("architectures").is_array() ||
-      c.Raw("architectures").empty() || !c.Raw("architectures")[0].is_string()) {
+  if (!root.Has("architectures") || !root.Raw("architectures").is_array() ||
+      root.Raw("architectures").empty() || !root.Raw("architectures")[0].is_string()) {
     throw InputError({file, LineOfKey(text, "architectures"), "architectures"},
                      "missing or empty list of architectures");
   }
-  const std::string arch = c.Raw("architectures")[0].get<std::string>();
+  const std::string arch = root.Raw("architectures")[0].get<std::string>();
   const ArchitectureName* found = nullptr;
   for (const auto& a : kArchitectures) {
     if (arch == a.name) found = &a;
@@ -107,16 +120,22 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
   if (!found) {
     std::string valid;
     for (const auto& name : SupportedHfArchitectures()) valid += (valid.empty() ? "" : ", ") + name;
-    throw InputError(c.Where("architectures"),
+    throw InputError(root.Where("architectures"),
                      "unsupported architecture '" + arch + "' (supported: " + valid + ")");
   }
   const Family family = found->family;
+  // Qwen3.5 checkpoints are vision-language models: the language model's keys sit under
+  // text_config (the vision tower's under vision_config is not modelled).
+  const bool nested = family == Family::kQwen3_5 && config.contains("text_config") &&
+                      config.at("text_config").is_object();
+  const ConfigReader c(nested ? config.at("text_config") : config, text, file);
+  const bool hybrid = family == Family::kQwen3Next || family == Family::kQwen3_5;
 
   ModelSpec m;
   m.id = std::filesystem::path(file).parent_path().filename().string();
   if (m.id.empty()) m.id = std::filesystem::path(file).stem().string();
-  m.name = c.Has("_name_or_path") && c.Raw("_name_or_path").is_string()
-               ? c.Raw("_name_or_path").get<std::string>()
+  m.name = root.Has("_name_or_path") && root.Raw("_name_or_path").is_string()
+               ? root.Raw("_name_or_path").get<std::string>()
                : m.id;
   m.family = arch;
   m.source = file;
@@ -130,7 +149,8 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
   m.mlp = MlpKind::kGated;
   m.norm = NormKind::kRmsNorm;
   m.norms_per_layer = family == Family::kGemma2 ? 4 : 2;
-  m.tied_embeddings = c.BoolOr("tie_word_embeddings", family == Family::kGemma2);
+  m.tied_embeddings =
+      c.BoolOr("tie_word_embeddings", root.BoolOr("tie_word_embeddings", family == Family::kGemma2));
 
   const bool attention_bias = c.BoolOr("attention_bias", false);
   switch (family) {
@@ -148,8 +168,21 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
       break;
   }
   m.mlp_bias = c.BoolOr("mlp_bias", false);
-  m.qk_norm = family == Family::kQwen3 || family == Family::kQwen3Moe;
+  m.qk_norm = family == Family::kQwen3 || family == Family::kQwen3Moe || hybrid;
   m.attention_sinks = family == Family::kGptOss;
+  // Qwen3NextAttention always builds q_proj with the gate half; Qwen3.5 configs state it.
+  m.attention_output_gate = hybrid && c.BoolOr("attn_output_gate", true);
+  if (hybrid) {
+    LinearAttentionSpec la;
+    la.num_key_heads = c.Int("linear_num_key_heads");
+    la.num_value_heads = c.Int("linear_num_value_heads");
+    la.key_head_dim = c.Int("linear_key_head_dim");
+    la.value_head_dim = c.Int("linear_value_head_dim");
+    la.conv_kernel = c.Int("linear_conv_kernel_dim");
+    // The reference recurrence (torch_recurrent_gated_delta_rule) keeps the state in float32.
+    la.state_precision = c.DtypeOr("mamba_ssm_dtype", Precision::kFp32);
+    m.linear_attention = la;
+  }
 
   // Attention kinds per layer: explicit layer_types, else the family's convention.
   const int64_t window = c.Has("sliding_window") ? c.Int("sliding_window") : 0;
@@ -170,6 +203,13 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
       } else {
         throw InputError(c.Where("layer_types"), "unknown layer type " + t.dump());
       }
+    }
+  } else if (hybrid) {
+    // Qwen3NextConfig's default: every full_attention_interval-th layer is full attention.
+    const int64_t interval = c.IntOr("full_attention_interval", 4);
+    for (int64_t layer = 0; layer < m.num_layers; ++layer) {
+      m.layer_attention.push_back((layer + 1) % interval == 0 ? AttentionKind::kFull
+                                                              : AttentionKind::kLinear);
     }
   } else {
     for (int64_t layer = 0; layer < m.num_layers; ++layer) {
@@ -203,12 +243,14 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
       break;
     }
     case Family::kQwen2Moe:
-    case Family::kQwen3Moe: {
+    case Family::kQwen3Moe:
+    case Family::kQwen3Next: {
       MoeSpec moe;
       moe.num_experts = c.Int("num_experts");
       moe.num_active_experts = c.Int("num_experts_per_tok");
       moe.expert_d_ff = c.Int("moe_intermediate_size");
-      if (family == Family::kQwen2Moe && c.Has("shared_expert_intermediate_size")) {
+      if ((family == Family::kQwen2Moe || family == Family::kQwen3Next) &&
+          c.Has("shared_expert_intermediate_size")) {
         moe.num_shared_experts = 1;
         moe.shared_expert_d_ff = c.Int("shared_expert_intermediate_size");
         moe.shared_expert_gate = true;
@@ -216,6 +258,11 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
       if (c.IntOr("decoder_sparse_step", 1) != 1) {
         throw InputError(c.Where("decoder_sparse_step"),
                          "only decoder_sparse_step 1 (every layer MoE) is supported");
+      }
+      if (c.Has("mlp_only_layers") &&
+          !(c.Raw("mlp_only_layers").is_array() && c.Raw("mlp_only_layers").empty())) {
+        throw InputError(c.Where("mlp_only_layers"),
+                         "only an empty mlp_only_layers (every layer MoE) is supported");
       }
       m.moe = moe;
       break;

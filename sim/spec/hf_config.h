@@ -1,6 +1,9 @@
 // Builds a ModelSpec from a Hugging Face transformers config.json, the file users have.
 // Supported "architectures": Llama, Mistral, Mixtral, Qwen2, Qwen2-MoE, Qwen3, Qwen3-MoE, Phi-3,
-// Gemma-2 and gpt-oss. Anything else is an InputError naming the file, line and key.
+// Gemma-2, gpt-oss, and the hybrid linear/full-attention Qwen3-Next and Qwen3.5 (for the Qwen3.5
+// vision-language checkpoints, the language model under text_config; the vision tower and the
+// multi-token-prediction head are not modelled). Anything else is an InputError naming the file,
+// line and key.
 #pragma once
 
 #include <string>

@@ -36,12 +36,21 @@ std::string ToString(AttentionKind kind) {
 
 int64_t AttentionParamsPerLayer(const ModelSpec& m) {
   const int64_t h = m.d_model, q = m.QueryDim(), kv = m.KvDim();
-  int64_t params = h * q + 2 * h * kv + q * h;
+  int64_t params = h * q * (m.attention_output_gate ? 2 : 1) + 2 * h * kv + q * h;
   if (m.qkv_bias) params += q + 2 * kv;
   if (m.o_bias) params += h;
   if (m.qk_norm) params += 2 * m.head_dim;
   if (m.attention_sinks) params += m.num_heads;
   return params;
+}
+
+int64_t LinearAttentionParamsPerLayer(const ModelSpec& m) {
+  if (!m.linear_attention) return 0;
+  const LinearAttentionSpec& la = *m.linear_attention;
+  const int64_t h = m.d_model, kd = la.KeyDim(), vd = la.ValueDim(), nv = la.num_value_heads;
+  const int64_t projections = h * (2 * kd + vd) + h * vd + 2 * h * nv + vd * h;  // qkv, z, b, a, out
+  const int64_t conv = la.ConvDim() * la.conv_kernel;
+  return projections + conv + 2 * nv + la.value_head_dim;  // + dt_bias, A_log, gated norm
 }
 
 namespace {
@@ -62,17 +71,18 @@ int64_t ExpertParams(const ModelSpec& m) {
 }
 
 int64_t ParamCounts::Total() const {
-  return embedding + lm_head + attention + dense_mlp + routed_experts + shared_experts + router +
-         norms;
+  return embedding + lm_head + attention + linear_attention + dense_mlp + routed_experts +
+         shared_experts + router + norms;
 }
 
 int64_t ParamCounts::Active() const {
-  return embedding + lm_head + attention + dense_mlp + active_routed_experts + shared_experts +
-         router + norms;
+  return embedding + lm_head + attention + linear_attention + dense_mlp + active_routed_experts +
+         shared_experts + router + norms;
 }
 
 int64_t ParamCounts::ActiveMatmul() const {
-  return attention + dense_mlp + active_routed_experts + shared_experts + router + output_matmul;
+  return attention + linear_attention + dense_mlp + active_routed_experts + shared_experts + router +
+         output_matmul;
 }
 
 ParamCounts CountParams(const ModelSpec& m) {
@@ -81,7 +91,9 @@ ParamCounts CountParams(const ModelSpec& m) {
   counts.embedding = m.vocab_size * h;
   counts.lm_head = m.tied_embeddings ? 0 : m.vocab_size * h;
   counts.output_matmul = m.vocab_size * h;
-  counts.attention = layers * AttentionParamsPerLayer(m);
+  const int64_t linear_layers = m.NumLayersOfKind(AttentionKind::kLinear);
+  counts.attention = (layers - linear_layers) * AttentionParamsPerLayer(m);
+  counts.linear_attention = linear_layers * LinearAttentionParamsPerLayer(m);
   const int64_t norm_size = m.norm == NormKind::kLayerNorm ? 2 * h : h;
   counts.norms = layers * m.norms_per_layer * norm_size + norm_size;  // + final norm
   if (m.moe) {
@@ -119,6 +131,18 @@ bool Validate(const ModelSpec& m, std::string* why) {
   }
   if (m.NumLayersOfKind(AttentionKind::kSlidingWindow) > 0 && m.sliding_window_tokens <= 0) {
     return fail("sliding_window_tokens must be positive when a layer uses sliding attention");
+  }
+  if (m.NumLayersOfKind(AttentionKind::kLinear) > 0) {
+    if (!m.linear_attention) return fail("linear_attention must be given when a layer uses linear attention");
+    const LinearAttentionSpec& la = *m.linear_attention;
+    if (la.num_key_heads <= 0 || la.num_value_heads <= 0 || la.key_head_dim <= 0 ||
+        la.value_head_dim <= 0 || la.conv_kernel <= 0) {
+      return fail("linear_attention head counts, head dims and conv_kernel must be positive");
+    }
+    if (la.num_value_heads % la.num_key_heads != 0) {
+      return fail(fmt::format("linear_attention num_value_heads {} is not a multiple of num_key_heads {}",
+                              la.num_value_heads, la.num_key_heads));
+    }
   }
   if (m.moe) {
     const MoeSpec& moe = *m.moe;

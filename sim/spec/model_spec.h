@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/spec/precision.h"
+
 namespace rightsize {
 
 enum class AttentionKind {
@@ -26,6 +28,32 @@ struct MoeSpec {
   bool shared_expert_gate = false; // sigmoid gate (d_model x 1) on the shared expert output
   bool router_bias = false;
   bool expert_bias = false;        // biases on the expert projections (gpt-oss)
+};
+
+// Gated DeltaNet linear attention (Yang, Kautz and Hatamizadeh 2025; Qwen3-Next, Qwen3.5): the
+// token mixer of every kLinear layer. q and k have num_key_heads heads of key_head_dim; v and the
+// output gate z have num_value_heads heads of value_head_dim; a depthwise causal conv1d with
+// conv_kernel taps runs over q, k and v; each value head carries a key_head_dim x value_head_dim
+// recurrent state, so the per-sequence state has a constant size instead of growing with context.
+// Parameters per layer (transformers Qwen3NextGatedDeltaNet / Qwen3_5GatedDeltaNet):
+//   in_proj_qkv h x (2 kd + vd), in_proj_z h x vd, in_proj_b and in_proj_a h x nv each,
+//   conv1d (2 kd + vd) x conv_kernel (no bias), dt_bias nv, A_log nv, gated RMSNorm value_head_dim,
+//   out_proj vd x h   (kd = num_key_heads x key_head_dim, vd = num_value_heads x value_head_dim).
+struct LinearAttentionSpec {
+  int64_t num_key_heads = 0;    // linear_num_key_heads
+  int64_t num_value_heads = 0;  // linear_num_value_heads (a multiple of num_key_heads)
+  int64_t key_head_dim = 0;     // linear_key_head_dim
+  int64_t value_head_dim = 0;   // linear_value_head_dim
+  int64_t conv_kernel = 0;      // linear_conv_kernel_dim
+  Precision state_precision = Precision::kFp32;  // recurrent state (config mamba_ssm_dtype)
+
+  int64_t KeyDim() const { return num_key_heads * key_head_dim; }
+  int64_t ValueDim() const { return num_value_heads * value_head_dim; }
+  int64_t ConvDim() const { return 2 * KeyDim() + ValueDim(); }  // channels of the conv (q, k, v)
+  // Values in one sequence's recurrent state of one layer: heads x key dim x value dim.
+  int64_t StateValues() const { return num_value_heads * key_head_dim * value_head_dim; }
+  // Values in one sequence's conv state of one layer: the last conv_kernel - 1 inputs.
+  int64_t ConvStateValues() const { return ConvDim() * (conv_kernel - 1); }
 };
 
 struct ModelSpec {
@@ -57,11 +85,15 @@ struct ModelSpec {
   bool mlp_bias = false;
   bool qk_norm = false;          // per-head RMSNorm on q and k (Qwen3)
   bool attention_sinks = false;  // learned per-head sink logit (gpt-oss)
+  // Gated attention (Qwen3-Next, Qwen3.5): q_proj also produces a per-channel sigmoid gate on the
+  // attention output, so it is h x 2q instead of h x q.
+  bool attention_output_gate = false;
   int64_t max_context_tokens = 0;
   // One entry per layer (the YAML pattern repeated).
   std::vector<AttentionKind> layer_attention;
   int64_t sliding_window_tokens = 0;  // > 0 when any layer is kSlidingWindow
   std::optional<MoeSpec> moe;         // set for mixture-of-experts models (every layer MoE)
+  std::optional<LinearAttentionSpec> linear_attention;  // set when any layer is kLinear
 
   int64_t QueryDim() const { return num_heads * head_dim; }
   int64_t KvDim() const { return num_kv_heads * head_dim; }
@@ -75,7 +107,8 @@ struct ModelSpec {
 struct ParamCounts {
   int64_t embedding = 0;      // input token embedding
   int64_t lm_head = 0;        // output projection (0 when tied)
-  int64_t attention = 0;      // all layers: q, k, v, o (+ biases, qk-norm, sinks)
+  int64_t attention = 0;      // full and sliding layers: q, k, v, o (+ gate, biases, qk-norm, sinks)
+  int64_t linear_attention = 0;  // kLinear layers: the whole Gated DeltaNet token mixer
   int64_t dense_mlp = 0;      // all layers
   int64_t routed_experts = 0; // all experts of all layers
   int64_t active_routed_experts = 0;  // the num_active_experts a token uses, all layers
@@ -90,7 +123,9 @@ struct ParamCounts {
   // Parameters one token touches, embedding table included (Mixtral's 12.88B convention).
   int64_t Active() const;
   // Parameters in matrix multiplies one token performs: Active() less the input embedding
-  // (a table lookup) and norms. 2 x this is the forward FLOPs per token before attention.
+  // (a table lookup) and norms. 2 x this is the forward FLOPs per token before attention (the
+  // depthwise conv of linear-attention layers also costs 2 FLOPs per weight per token; their few
+  // per-head A_log / dt_bias / norm values are counted here too, as biases are).
   int64_t ActiveMatmul() const;
 };
 
@@ -98,6 +133,8 @@ ParamCounts CountParams(const ModelSpec& model);
 
 // Parameters of one layer's attention projections, one dense MLP, one expert.
 int64_t AttentionParamsPerLayer(const ModelSpec& model);
+// Parameters of one kLinear layer's token mixer (0 when the model has no linear attention).
+int64_t LinearAttentionParamsPerLayer(const ModelSpec& model);
 int64_t ExpertParams(const ModelSpec& model);  // one routed expert
 int64_t DenseMlpParamsPerLayer(const ModelSpec& model);
 

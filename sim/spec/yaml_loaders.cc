@@ -75,6 +75,7 @@ ModelSpec ParseModelSpec(const YAML::Node& root, const std::string& file) {
   m.mlp_bias = a.OptionalBool("mlp_bias", false);
   m.qk_norm = a.OptionalBool("qk_norm", false);
   m.attention_sinks = a.OptionalBool("attention_sinks", false);
+  m.attention_output_gate = a.OptionalBool("attention_output_gate", false);
   m.max_context_tokens = a.RequiredInt("max_context_tokens", 1, kMaxCount);
   std::vector<std::string> pattern = a.OptionalStringList("layer_pattern");
   if (pattern.empty()) pattern = {"full"};
@@ -97,6 +98,18 @@ ModelSpec ParseModelSpec(const YAML::Node& root, const std::string& file) {
     moe.expert_bias = e.OptionalBool("expert_bias", false);
     e.RejectUnknownKeys();
     m.moe = moe;
+  }
+  if (a.Has("linear_attention")) {
+    YamlReader l = a.Child("linear_attention");
+    LinearAttentionSpec la;
+    la.num_key_heads = l.RequiredInt("num_key_heads", 1, 100000);
+    la.num_value_heads = l.RequiredInt("num_value_heads", 1, 100000);
+    la.key_head_dim = l.RequiredInt("key_head_dim", 1, 100000);
+    la.value_head_dim = l.RequiredInt("value_head_dim", 1, 100000);
+    la.conv_kernel = l.RequiredInt("conv_kernel", 1, 1024);
+    la.state_precision = ParsePrecision(l.RequiredString("state_precision"), l.Where("state_precision"));
+    l.RejectUnknownKeys();
+    m.linear_attention = la;
   }
   a.RejectUnknownKeys();
   r.RejectUnknownKeys();

@@ -118,3 +118,47 @@ TEST_CASE("max batch and max context are the largest values that fit") {
   CHECK(CheckFit(m, hw, at).fits);
   CHECK_FALSE(CheckFit(m, hw, over).fits);
 }
+
+TEST_CASE("a hybrid linear-attention model's cache grows only in its full-attention layers") {
+  const ModelSpec& qwen = Model("qwen3.5-9b");
+  REQUIRE(qwen.linear_attention.has_value());
+  const LinearAttentionSpec& la = *qwen.linear_attention;
+  const int64_t full = qwen.NumLayersOfKind(AttentionKind::kFull);
+  const int64_t linear = qwen.NumLayersOfKind(AttentionKind::kLinear);
+  REQUIRE(full > 0);
+  REQUIRE(linear > 0);
+  // Per token: K and V of the full-attention layers only.
+  CHECK(KvCacheBytesPerToken(qwen, Precision::kBf16) ==
+        2.0 * full * qwen.num_kv_heads * qwen.head_dim * 2.0);
+  const double growth = KvCacheBytesPerSequence(qwen, Precision::kBf16, 65536) -
+                        KvCacheBytesPerSequence(qwen, Precision::kBf16, 1024);
+  CHECK(growth == Approx((65536.0 - 1024.0) * KvCacheBytesPerToken(qwen, Precision::kBf16)));
+  // The linear layers hold a constant state: heads x key dim x value dim at the state precision,
+  // plus the conv window; the KV cache precision does not change it.
+  const double state = linear * (static_cast<double>(la.num_value_heads * la.key_head_dim * la.value_head_dim) *
+                                     BytesPerValue(la.state_precision) +
+                                 static_cast<double>(la.ConvDim() * (la.conv_kernel - 1)) * 2.0);
+  CHECK(KvCacheBytesPerSequence(qwen, Precision::kBf16, 1024) ==
+        Approx(state + 1024.0 * KvCacheBytesPerToken(qwen, Precision::kBf16)));
+  // With every layer linear the cache stops growing at all.
+  ModelSpec all_linear = qwen;
+  std::fill(all_linear.layer_attention.begin(), all_linear.layer_attention.end(), AttentionKind::kLinear);
+  const double at_1k = KvCacheBytesPerSequence(all_linear, Precision::kBf16, 1024);
+  CHECK(at_1k > 0.0);
+  CHECK(KvCacheBytesPerSequence(all_linear, Precision::kBf16, 262144) == at_1k);
+  CHECK(KvCacheBytesPerToken(all_linear, Precision::kBf16) == 0.0);
+}
+
+TEST_CASE("Qwen3.5-9B at a 256k context needs far less cache than a same-width full-attention model") {
+  Workload w;
+  w.prompt_tokens = 250000;
+  w.gen_tokens = 2000;
+  const ModelSpec& qwen = Model("qwen3.5-9b");
+  ModelSpec all_full = qwen;
+  std::fill(all_full.layer_attention.begin(), all_full.layer_attention.end(), AttentionKind::kFull);
+  const double hybrid = EstimateMemoryPerDevice(qwen, w).kv_cache_bytes;
+  const double dense = EstimateMemoryPerDevice(all_full, w).kv_cache_bytes;
+  // 8 of 32 layers keep K/V: about a quarter, plus the small constant state.
+  CHECK(hybrid / dense == Approx(0.25).epsilon(0.02));
+  CHECK(hybrid > 0.25 * dense);
+}

@@ -68,3 +68,44 @@ TEST_CASE("expected distinct experts: k at one token, nearly all at large batch"
   CHECK(ExpectedDistinctExperts(m, 1) == Approx(2.0));
   CHECK(ExpectedDistinctExperts(m, 256) == Approx(8.0).epsilon(1e-6));
 }
+
+namespace {
+double OpFlops(const std::vector<OpCost>& ops, const std::string& name) {
+  for (const auto& op : ops) {
+    if (name == op.name) return op.flops;
+  }
+  return -1.0;
+}
+}  // namespace
+
+TEST_CASE("decode FLOPs of Gated DeltaNet layers do not grow with context, those of full layers do") {
+  const ModelSpec& m = Model("qwen3.5-9b");
+  const int64_t full = m.NumLayersOfKind(AttentionKind::kFull);
+  REQUIRE(m.NumLayersOfKind(AttentionKind::kLinear) > 0);
+  // Per token: only the full-attention layers add 4 x q x context.
+  CHECK(ForwardFlopsPerToken(m, 100001) - ForwardFlopsPerToken(m, 1) ==
+        Approx(4.0 * m.QueryDim() * full * 100000.0));
+  Workload w;
+  w.batch = 8;
+  w.prompt_tokens = 1000;
+  w.gen_tokens = 200000;
+  const auto early = CountOps(m, w, DecodeStep(w, 1000));
+  const auto late = CountOps(m, w, DecodeStep(w, 150000));
+  const double linear_early = OpFlops(early, "linear_attention");
+  REQUIRE(linear_early > 0.0);
+  CHECK(OpFlops(late, "linear_attention") == linear_early);
+  CHECK(OpFlops(late, "attention") > 100.0 * OpFlops(early, "attention"));
+  // The linear layers' projections replace, not add to, the q/k/v/o projections.
+  CHECK(OpFlops(early, "linear_in_proj") > 0.0);
+  CHECK(OpFlops(early, "qkv_proj") ==
+        Approx(2.0 * w.batch * m.d_model * (2.0 * m.QueryDim() + 2.0 * m.KvDim()) * full));
+}
+
+TEST_CASE("the op list of a hybrid model's prefill step adds up to its per-token FLOPs") {
+  const ModelSpec& m = Model("qwen3.5-9b");
+  Workload w;
+  w.batch = 2;
+  w.prompt_tokens = 1;
+  const StepTotals totals = Sum(CountOps(m, w, PrefillStep(w)));
+  CHECK(totals.flops == Approx(2 * ForwardFlopsPerToken(m, 1)).epsilon(0.002));
+}
