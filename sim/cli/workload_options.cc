@@ -24,6 +24,9 @@ void AddWorkloadOptions(CLI::App* c, WorkloadOptions* o) {
   c->add_option("--zero", o->zero, "ZeRO stage 0-3 (training)")->capture_default_str();
   c->add_option("--recompute", o->recompute, "none | selective | full (training)")->capture_default_str();
   c->add_option("--lora-rank", o->lora_rank, "LoRA rank")->capture_default_str();
+  c->add_option("--micro-batch", o->micro_batch,
+                "training: sequences per micro-batch (0: the whole batch is held at once)")
+      ->capture_default_str();
   c->add_option("--memory-utilization", o->memory_utilization,
                 "fraction of device memory the engine may use")
       ->capture_default_str();
@@ -54,6 +57,7 @@ Workload BuildWorkload(const WorkloadOptions& o) {
   w.zero_stage = o.zero;
   w.recompute = ParseRecompute(o.recompute);
   w.lora_rank = o.lora_rank;
+  w.micro_batch = o.micro_batch;
   w.memory_utilization = o.memory_utilization;
   std::string why;
   if (!Validate(w, &why)) throw InputError({"", 0, "workload"}, why);

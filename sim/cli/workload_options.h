@@ -22,6 +22,7 @@ struct WorkloadOptions {
   int zero = 0;
   std::string recompute = "selective";
   int64_t lora_rank = 16;
+  int64_t micro_batch = 0;  // sequences per micro-batch (training); 0 = the whole batch at once
   double memory_utilization = 0.9;
 };
 

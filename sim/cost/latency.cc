@@ -27,7 +27,9 @@ DeviceRates ResolveRates(const HardwareSpec& hw, const Workload& w, int64_t micr
   r.link_bandwidth_bytes_per_s = hw.link_bandwidth_bytes_per_s;
   r.pipeline = w.parallel.pipeline;
   r.training = IsTrainingMode(w.mode);
-  r.microbatches = microbatches > 0 ? microbatches : std::max<int64_t>(1, w.batch);
+  r.microbatches = microbatches > 0    ? microbatches
+                   : w.micro_batch > 0 ? (w.batch + w.micro_batch - 1) / w.micro_batch
+                                       : std::max<int64_t>(1, w.batch);
   return r;
 }
 

@@ -99,7 +99,9 @@ MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& m, const Workload& w) {
   // sequence parallelism: s*b*h*34/t bytes for 16-bit activations; the 5*a*s/h attention-score
   // term vanishes with FlashAttention or selective recompute; full recompute keeps only each
   // layer's input, 2*s*b*h bytes, plus one layer's working set during its recompute.
-  const double sbh = static_cast<double>(w.batch) * w.prompt_tokens * h;
+  // One micro-batch's activations (the whole batch when micro_batch is 0).
+  const int64_t micro = w.micro_batch > 0 ? w.micro_batch : w.batch;
+  const double sbh = static_cast<double>(micro) * w.prompt_tokens * h;
   const double scale = act / 2.0;  // the paper's constants assume 2-byte activations
   double per_layer = 0.0;
   switch (w.recompute) {
@@ -113,10 +115,14 @@ MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& m, const Workload& w) {
       per_layer = sbh * 2.0 / p.tensor;
       break;
   }
-  // Under 1F1B the first stage holds p micro-batches of L/p layers: L layers' worth.
-  mem.activation_bytes = per_layer * m.num_layers * scale;
+  // Under 1F1B the first stage holds min(p, micro-batches) micro-batches of L/p layers (Narayanan
+  // et al. 2021, Sec. 2.2.1); with micro_batch 0 the batch counts as p micro-batches: L layers'
+  // worth, the most a stage can hold.
+  const int64_t microbatches = w.micro_batch > 0 ? (w.batch + micro - 1) / micro : p.pipeline;
+  const double in_flight = static_cast<double>(std::min<int64_t>(p.pipeline, microbatches));
+  mem.activation_bytes = per_layer * static_cast<double>(m.num_layers) / p.pipeline * in_flight * scale;
   if (w.recompute == Recompute::kFull) mem.activation_bytes += sbh * 34.0 / p.tensor * scale;
-  mem.activation_bytes += static_cast<double>(w.batch) * w.prompt_tokens * m.vocab_size * 4.0 / p.tensor;
+  mem.activation_bytes += static_cast<double>(micro) * w.prompt_tokens * m.vocab_size * 4.0 / p.tensor;
 
   const double dp = p.data;
   if (w.mode == Mode::kTraining) {

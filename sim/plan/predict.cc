@@ -132,6 +132,7 @@ nlohmann::json ToJson(const Prediction& p) {
                    {"pp", w.parallel.pipeline},
                    {"ep", w.parallel.expert},
                    {"dp", w.parallel.data}};
+  if (IsTrainingMode(w.mode)) j["workload"]["micro_batch"] = w.micro_batch;
   if (w.mode == Mode::kInference) {
     j["flops"] = {{"prefill_flops_per_token", p.flops.prefill_flops_per_token},
                   {"decode_flops_per_token", p.flops.decode_flops_per_token},

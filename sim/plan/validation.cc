@@ -380,6 +380,7 @@ void ValidateMegatronBridge(const std::string& dir, const Catalog& catalog,
     w.batch = std::max<int64_t>(1, gbs / w.parallel.data);
     const int64_t vp = ParseIntOr(t.Cell(row, "VP"), 1);
     const int64_t microbatches = std::max<int64_t>(1, w.batch / std::max<int64_t>(1, mbs)) * vp;
+    w.micro_batch = std::clamp<int64_t>(mbs, 1, w.batch);
     // Megatron shards the optimizer over data parallel (distributed optimizer = ZeRO-1).
     w.zero_stage = 1;
     const auto ops = CountOps(*m, w, TrainStep(w));
@@ -463,6 +464,7 @@ void ValidateMegatronLm(const std::string& dir, const Catalog& catalog,
     }
     w.prompt_tokens = seq;
     w.batch = global_batch / w.parallel.data;
+    w.micro_batch = 1;  // not in the table; Megatron's default micro-batch size
     if (!run.Feasible(m, hw, w)) continue;
     const auto ops = CountOps(m, w, TrainStep(w));
     const double step_s = PredictStepTime_s(ops, ResolveRates(hw, w, w.batch), params.data());

@@ -97,7 +97,7 @@ py::object PredictPy(const std::string& model_id, const std::string& hardware_id
                      int64_t batch, int64_t prompt_tokens, int64_t gen_tokens, const std::string& weights,
                      const std::string& activations, const std::string& kv, int devices, int tp, int pp,
                      int ep, int zero, const std::string& recompute, int64_t lora_rank,
-                     double memory_utilization, double usd_per_hour, double train_tokens,
+                     int64_t micro_batch, double memory_utilization, double usd_per_hour, double train_tokens,
                      const std::string& calibration, const std::string& calibration_group) {
   WorkloadOptions o;
   o.mode = mode;
@@ -114,6 +114,7 @@ py::object PredictPy(const std::string& model_id, const std::string& hardware_id
   o.zero = zero;
   o.recompute = recompute;
   o.lora_rank = lora_rank;
+  o.micro_batch = micro_batch;
   o.memory_utilization = memory_utilization;
   // Same checks as the CLI's CLI::NonNegativeNumber on these two flags.
   if (!(usd_per_hour >= 0)) throw InputError({"", 0, "usd_per_hour"}, "must be >= 0");
@@ -304,7 +305,8 @@ py::object CrossoverPy(const std::string& study_path, const std::string& calibra
   j["region"] = nlohmann::json::array();
   for (const auto& cell : r.region) {
     j["region"].push_back({{"hardware", cell.hardware_id}, {"requests_per_month", cell.requests_per_month},
-                           {"finetune_tokens", cell.finetune_tokens}, {"small_wins", cell.small_wins}});
+                           {"finetune_tokens", cell.finetune_tokens}, {"small_quality", cell.small_quality},
+                           {"small_wins", cell.small_wins}});
   }
   return ToPython(j);
 }
@@ -440,7 +442,7 @@ PYBIND11_MODULE(_rightsize, m) {
         py::arg("gen_tokens") = 128, py::arg("weights") = "bf16", py::arg("activations") = "bf16",
         py::arg("kv") = "bf16", py::arg("devices") = 0, py::arg("tp") = 1, py::arg("pp") = 1,
         py::arg("ep") = 1, py::arg("zero") = 0, py::arg("recompute") = "selective",
-        py::arg("lora_rank") = 16, py::arg("memory_utilization") = 0.9,
+        py::arg("lora_rank") = 16, py::arg("micro_batch") = 0, py::arg("memory_utilization") = 0.9,
         py::arg("usd_per_hour") = 0.0, py::arg("train_tokens") = 0.0,
         py::arg("calibration") = "", py::arg("calibration_group") = "");
   m.def("plan", &PlanPy, py::arg("study_path"), py::kw_only(), py::arg("calibration") = "",

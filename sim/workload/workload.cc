@@ -61,6 +61,9 @@ bool Validate(const Workload& w, std::string* why) {
     return fail("parallel degrees must be >= 1");
   }
   if (w.zero_stage < 0 || w.zero_stage > 3) return fail("zero stage must be 0..3");
+  if (w.micro_batch < 0 || w.micro_batch > w.batch) {
+    return fail(fmt::format("micro-batch must be in 0..batch ({}), got {}", w.batch, w.micro_batch));
+  }
   if (w.lora_rank < 1) return fail("lora rank must be >= 1");
   if (!(w.memory_utilization > 0 && w.memory_utilization <= 1)) {
     return fail("memory utilization must be in (0, 1]");

@@ -40,6 +40,11 @@ struct Workload {
   Parallelism parallel;
   // Training / fine-tuning.
   int zero_stage = 0;          // ZeRO stage 0..3 (Rajbhandari et al. 2020) over parallel.data
+  // Sequences per micro-batch (gradient accumulation / pipeline micro-batches). 0: the whole
+  // batch is one micro-batch held in memory at once, while the step time assumes micro-batches
+  // of one sequence (the pipeline bubble at its smallest). > 0: both use batch / micro_batch
+  // micro-batches, and the first pipeline stage holds min(pipeline, micro-batches) of them.
+  int64_t micro_batch = 0;
   Recompute recompute = Recompute::kSelective;
   int64_t lora_rank = 16;      // adapter rank r, on every linear layer of every block
   // Fraction of device memory the engine may use (vLLM's gpu_memory_utilization; its default is

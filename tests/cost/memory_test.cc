@@ -162,3 +162,25 @@ TEST_CASE("Qwen3.5-9B at a 256k context needs far less cache than a same-width f
   CHECK(hybrid / dense == Approx(0.25).epsilon(0.02));
   CHECK(hybrid > 0.25 * dense);
 }
+
+TEST_CASE("training activations: one micro-batch at a time, and under 1F1B min(stages, micro-batches) of them") {
+  auto activations = [](int64_t batch, int64_t micro_batch, int pipeline) {
+    Workload w;
+    w.mode = Mode::kTraining;
+    w.prompt_tokens = 4096;
+    w.batch = batch;
+    w.micro_batch = micro_batch;
+    w.parallel.pipeline = pipeline;
+    return EstimateMemoryPerDevice(Model("llama-3-8b"), w).activation_bytes;
+  };
+  // Gradient accumulation holds one micro-batch: 8 sequences in micro-batches of 2 hold what a
+  // batch of 2 holds.
+  CHECK(activations(8, 2, 1) == Approx(activations(2, 0, 1)));
+  CHECK(activations(8, 1, 1) < activations(8, 0, 1) / 4);
+  // 4 stages: the first holds 4 micro-batches of a quarter of the layers, the layers' worth of
+  // one micro-batch; with only 2 micro-batches it holds 2 of them.
+  CHECK(activations(8, 1, 4) == Approx(activations(1, 0, 4)));
+  CHECK(activations(2, 1, 4) < activations(8, 1, 4));
+  // A micro-batch larger than the batch is an input error.
+  CHECK_THROWS_AS(activations(2, 3, 1), InputError);
+}

@@ -47,3 +47,14 @@ TEST_CASE("dataset model names map to catalogue ids") {
   CHECK(big->id == "llama-3-70b");
   CHECK(MatchModel(c, "no-such-model-xyz") == nullptr);
 }
+
+TEST_CASE("Megatron-LM H100 weak scaling: every GPT row fits with 1F1B micro-batches and is predicted within 10% median") {
+  const ValidationResult r = Validate(DefaultRunsDir(), Catalog::Default(), EfficiencyParams::Defaults(),
+                                      {"megatron-lm-training-mfu"});
+  REQUIRE(r.datasets.size() == 1);
+  const DatasetSummary& d = r.datasets[0];
+  CHECK(d.rows == 9);
+  CHECK(d.used == 9);  // pipeline rows (PP 2-16) hold min(PP, micro-batches) micro-batches, not the whole batch
+  CHECK(d.median_ape <= 0.10);
+  CHECK(d.p90_ape <= 0.35);
+}

@@ -46,7 +46,8 @@ def test_crossover_frames(default_crossover):
     assert len(frames.to_frame(doc)) == len(doc["candidates"])
     assert "layouts" not in frames.to_frame(doc).columns
     assert set(frames.to_frame(doc, "region").columns) == {"hardware", "requests_per_month",
-                                                           "finetune_tokens", "small_wins"}
+                                                           "finetune_tokens", "small_quality",
+                                                           "small_wins"}
     layouts = frames.to_frame(doc, "layouts")
     assert set(layouts["candidate"]) <= {c["name"] for c in doc["candidates"]}
     with pytest.raises(ValueError, match="unknown kind"):
