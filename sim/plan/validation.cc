@@ -306,6 +306,15 @@ void ValidateLlamaCpp(const std::string& dir, const Catalog& catalog,
     w.kv_cache = Precision::kFp16;
     const int64_t n = static_cast<int64_t>(t.Number(row, "n_tokens"));
     const std::string test = Lower(t.Cell(row, "test"));
+    // The dataset's PROVENANCE.md flags these as a measurement problem in the source: F16 prompt
+    // processing on the A100 SXM and the L40S runs far below the same GPU's Q4_K_M (unlike every
+    // other GPU), 600-1,300 tokens/s on an A100.
+    const std::string gpu = Lower(t.Cell(row, "gpu"));
+    if (test == "pp" && Lower(t.Cell(row, "quant")) == "f16" &&
+        (gpu == "a100 sxm 80gb" || gpu == "l40s 48gb")) {
+      run.Skip("A100 SXM / L40S F16 pp rows flagged in PROVENANCE.md as a source measurement problem");
+      continue;
+    }
     const std::string file = "llamacpp-gpu-benchmarks-xiongjiedai/llama3_llamacpp_bench.csv";
     const std::string setup = fmt::format("{} {} {}", test, n, t.Cell(row, "quant"));
     if (test == "tg") {

@@ -308,8 +308,8 @@ Figure CalibrationParity(const CrossoverResult& r, const Catalog& catalog, const
   Figure f;
   f.name = "calibration_parity";
   f.title = "Latency model: predicted vs measured on shipped runs";
-  f.x_label = "measured (s per token / per prefill; tokens/s per device for training)";
-  f.y_label = "predicted (same unit as measured)";
+  f.x_label = "measured time (s): per output token, per prefill, per step";
+  f.y_label = "predicted time (s)";
   f.log_x = f.log_y = true;
   std::vector<std::string> hardware;
   for (const auto& c : r.candidates) {
@@ -317,14 +317,19 @@ Figure CalibrationParity(const CrossoverResult& r, const Catalog& catalog, const
     if (c.spec.finetune) hardware.push_back(c.spec.finetune->hardware_id);
   }
   const ValidationResult v = Validate(DefaultRunsDir(), catalog, params);
-  std::vector<const ValidationPoint*> chosen;
+  // Durations only (TTFT, TPOT, step times, in seconds), so one axis holds them all; training
+  // throughputs (tokens/s, FLOP/s per device) are in `rightsize validate`.
+  std::vector<const ValidationPoint*> durations;
   for (const auto& p : v.points) {
-    if (std::find(hardware.begin(), hardware.end(), p.hardware_id) != hardware.end()) chosen.push_back(&p);
+    const bool rate = p.metric.find("_per_s") != std::string::npos;
+    if (!rate) durations.push_back(&p);
+  }
+  std::vector<const ValidationPoint*> chosen;
+  for (const auto* p : durations) {
+    if (std::find(hardware.begin(), hardware.end(), p->hardware_id) != hardware.end()) chosen.push_back(p);
   }
   const bool matched = !chosen.empty();
-  if (!matched) {
-    for (const auto& p : v.points) chosen.push_back(&p);
-  }
+  if (!matched) chosen = durations;
   std::vector<std::string> metrics;
   for (const auto* p : chosen) {
     if (std::find(metrics.begin(), metrics.end(), p->metric) == metrics.end()) metrics.push_back(p->metric);
@@ -373,8 +378,8 @@ Figure CalibrationParity(const CrossoverResult& r, const Catalog& catalog, const
   }
   f.caption = fmt::format(
       "{} {} measured points from data/runs ({}) on {}, predicted with {} (the same validation as `rightsize "
-      "validate`); {} of {} ({:.0f}%) within +-20%, median absolute error {:.0f}%. Dashed line: y = x; shaded band: "
-      "+-20%.",
+      "validate`; training throughputs are listed there, not drawn); {} of {} ({:.0f}%) within +-20%, median "
+      "absolute error {:.0f}%. Dashed line: y = x; shaded band: +-20%.",
       matched ? "The study's hardware:" : "No shipped run is on the study's hardware, so all shipped runs are shown:",
       chosen.size(), fmt::join(datasets, ", "), fmt::join(hw_used, ", "), DescribeParams(params), within,
       chosen.size(), chosen.empty() ? 0.0 : 100.0 * within / chosen.size(), 100 * median);
