@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <random>
 
+#include "tests/error_of.h"
 #include "sim/cli/calibrate_command.h"
 #include "sim/spec/yaml_loaders.h"
 #include "sim/util/file_io.h"
@@ -49,15 +50,7 @@ std::string WriteSyntheticLog(const fs::path& dir, const EfficiencyParams& truth
   return path;
 }
 
-template <typename Fn>
-std::string ErrorOf(Fn fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::ErrorOf;
 
 TEST_CASE("calibrate writes a file LoadCalibration reads back; a bad log leaves it intact", "[fit][cli]") {
   const fs::path dir = fs::temp_directory_path() / "rightsize_calibrate_test";

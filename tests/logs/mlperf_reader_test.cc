@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "tests/error_of.h"
 #include "sim/logs/readers.h"
 #include "sim/util/file_io.h"
 #include "tests/logs/logs_test_util.h"
@@ -21,15 +22,7 @@ using testing::FixtureCatalog;
 using testing::FixtureOptions;
 using testing::LogFixture;
 
-template <typename Fn>
-std::string ErrorOf(Fn fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::ErrorOf;
 
 const std::string kServer = "mlperf_server_synthetic.txt";
 

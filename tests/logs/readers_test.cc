@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "tests/error_of.h"
 #include "sim/logs/readers.h"
 #include "sim/util/file_io.h"
 #include "tests/logs/logs_test_util.h"
@@ -15,16 +16,7 @@ using testing::FixtureCatalog;
 using testing::FixtureOptions;
 using testing::LogFixture;
 
-// The message of the InputError `fn` throws ("" if none).
-template <typename Fn>
-std::string ErrorOf(Fn fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::ErrorOf;
 
 TEST_CASE("canonical CSV maps step and op rows and reports the unknown device", "[logs]") {
   LogReadOptions options = FixtureOptions(false, false);
