@@ -9,6 +9,7 @@
 #include <set>
 
 #include <Eigen/Dense>
+#include <boost/math/distributions/normal.hpp>
 #include <ceres/ceres.h>
 #include <fmt/format.h>
 
@@ -189,13 +190,7 @@ double Quantile(std::vector<double> values, double q) {
 
 double NormalQuantileTwoSided(double level) {
   RS_CHECK(level > 0 && level < 1, "interval level must be in (0, 1)");
-  // Solve erf(z / sqrt 2) = level by bisection (monotone; 60 halvings reach double precision).
-  double lo = 0.0, hi = 40.0;
-  for (int i = 0; i < 200; ++i) {
-    const double mid = 0.5 * (lo + hi);
-    (std::erf(mid / std::sqrt(2.0)) < level ? lo : hi) = mid;
-  }
-  return 0.5 * (lo + hi);
+  return boost::math::quantile(boost::math::normal_distribution<double>(), 0.5 * (1.0 + level));
 }
 
 const GroupCalibration* CalibrationResult::Find(const std::string& group) const {

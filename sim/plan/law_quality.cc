@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/fit/calibrator.h"
 #include "sim/fit/law_fitter.h"
 #include "sim/plan/study.h"
 #include "sim/spec/catalog.h"
@@ -49,15 +50,6 @@ Law LoadLawAt(YamlReader& q, const std::string& key, const std::string& study_fi
   return law;
 }
 
-// Inverse of the standard normal CDF by bisection on erfc (monotone; 1e-12 is ample here).
-double NormalQuantile(double p) {
-  double lo = -10.0, hi = 10.0;
-  for (int i = 0; i < 200 && hi - lo > 1e-12; ++i) {
-    const double mid = 0.5 * (lo + hi);
-    (0.5 * std::erfc(-mid / std::sqrt(2.0)) < p ? lo : hi) = mid;
-  }
-  return 0.5 * (lo + hi);
-}
 
 // The interval level used for a law: its own, else the study's override, else 0 (not used).
 double LevelFor(const Law& law, double override_level) {
@@ -96,7 +88,7 @@ LawQualityPoint Evaluate(const LawQualityModel& m, const Law& loss_law, const La
 Law Draw(const Law& law, double level, std::mt19937_64& rng) {
   Law out = law;
   if (!(level > 0.0 && level < 1.0)) return out;
-  const double z = NormalQuantile(0.5 * (1.0 + level));
+  const double z = NormalQuantileTwoSided(level);
   std::normal_distribution<double> normal(0.0, 1.0);
   for (const auto& [name, ci] : law.intervals) {
     auto it = out.coefficients.find(name);
