@@ -19,6 +19,7 @@ int RunCli(int argc, const char* const* argv) {
   RegisterPlanCommand(app, &exit_code);
   RegisterValidateCommand(app, &exit_code);
   RegisterSweepCommand(app, &exit_code);
+  RegisterSweepStudyCommand(app, &exit_code);
   RegisterFitLawCommand(app);
   RegisterSizeCommand(app);
   // Commands may throw from their callbacks: errors become one line and an exit code here.

@@ -14,6 +14,7 @@ void RegisterCalibrateCommand(CLI::App& app, int* exit_code);  // calibrate_comm
 void RegisterPlanCommand(CLI::App& app, int* exit_code);
 void RegisterValidateCommand(CLI::App& app, int* exit_code);
 void RegisterSweepCommand(CLI::App& app, int* exit_code);     // sweep_command.cc
+void RegisterSweepStudyCommand(CLI::App& app, int* exit_code);  // sweep_study_command.cc
 
 // Runs the CLI on argv as the rightsize binary does (used by main and by tests).
 int RunCli(int argc, const char* const* argv);

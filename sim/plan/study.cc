@@ -153,8 +153,10 @@ double QualityAtFinetuneTokens(const QualitySpec& quality, double finetune_token
   return EvaluateLawQuality(*quality.law, finetune_tokens).score;
 }
 
-StudySpec LoadStudy(const std::string& path) {
-  YamlReader r(LoadYamlFile(path), path);
+StudySpec LoadStudy(const std::string& path) { return LoadStudy(LoadYamlFile(path), path); }
+
+StudySpec LoadStudy(const YAML::Node& root, const std::string& path) {
+  YamlReader r(root, path);
   StudySpec s;
   s.file = path;
   s.title = r.RequiredString("title");

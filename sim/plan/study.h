@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
 #include "sim/plan/serving.h"
 #include "sim/spec/precision.h"
 
@@ -82,5 +84,8 @@ struct StudySpec {
 
 // Reads and checks a study; errors are InputError with file:line: key.
 StudySpec LoadStudy(const std::string& path);
+// The same from a parsed document (a study with some fields replaced, as `sweep-study` does);
+// `path` names it in errors and locates files the study refers to.
+StudySpec LoadStudy(const YAML::Node& root, const std::string& path);
 
 }  // namespace rightsize

@@ -1,0 +1,204 @@
+#include "sim/plan/study_sweep.h"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "sim/plan/crossover_runner.h"
+#include "sim/plan/study.h"
+#include "sim/util/error.h"
+#include "sim/util/yaml_reader.h"
+
+namespace rightsize {
+namespace {
+
+std::vector<std::string> SplitPath(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = path.find('.', start);
+    parts.push_back(path.substr(start, dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return parts;
+}
+
+// The candidate entry a path segment names: by `name`, else by index.
+YAML::Node CandidateEntry(YAML::Node candidates, const std::string& segment, const std::string& path) {
+  for (YAML::Node entry : candidates) {
+    if (entry["name"] && entry["name"].as<std::string>() == segment) return entry;
+  }
+  if (!segment.empty() && std::all_of(segment.begin(), segment.end(), ::isdigit)) {
+    const size_t index = std::stoul(segment);
+    if (index < candidates.size()) return candidates[index];
+  }
+  throw InputError({"", 0, "--set"}, fmt::format("{}: no candidate named '{}'", path, segment));
+}
+
+// Replaces the value at a dotted path (maps are created on the way; the study loader rejects
+// keys it does not know).
+void SetAt(YAML::Node root, const std::string& path, const std::string& value_text) {
+  const auto parts = SplitPath(path);
+  // yaml-cpp: `node = other` would overwrite the node's value; reset() rebinds the handle.
+  YAML::Node node;
+  node.reset(root);
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (parts[i].empty()) throw InputError({"", 0, "--set"}, "'" + path + "' has an empty key");
+    if (node.IsSequence()) {
+      if (i == 0 || parts[i - 1] != "candidates") {
+        throw InputError({"", 0, "--set"}, path + ": only candidates are selected inside a list");
+      }
+      node.reset(CandidateEntry(node, parts[i], path));
+    } else {
+      node.reset(node[parts[i]]);
+    }
+  }
+  YAML::Node value;
+  try {
+    value = YAML::Load(value_text);
+  } catch (const YAML::Exception& e) {
+    throw InputError({"", 0, "--set"}, fmt::format("{}={}: not a YAML value ({})", path, value_text, e.msg));
+  }
+  if (node.IsSequence()) throw InputError({"", 0, "--set"}, path + ": names a list, not a field");
+  node[parts.back()] = value;
+}
+
+double TotalAtPlan(const CrossoverResult& r, const std::string& name) {
+  for (const auto& c : r.candidates) {
+    if (c.spec.name == name) return c.usd_at_plan;
+  }
+  return 0.0;
+}
+
+}  // namespace
+
+StudyAxis ParseStudyAxis(const std::string& text) {
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
+    throw InputError({"", 0, "--set"}, "expected PATH=VALUE[,VALUE...], got '" + text + "'");
+  }
+  StudyAxis axis;
+  axis.path = text.substr(0, eq);
+  int depth = 0;
+  std::string current;
+  for (const char ch : text.substr(eq + 1)) {
+    if (ch == '[' || ch == '{') ++depth;
+    if (ch == ']' || ch == '}') --depth;
+    if (ch == ',' && depth == 0) {
+      axis.values.push_back(current);
+      current.clear();
+    } else {
+      current += ch;
+    }
+  }
+  axis.values.push_back(current);
+  for (const auto& v : axis.values) {
+    if (v.empty()) throw InputError({"", 0, "--set"}, "an empty value in '" + text + "'");
+  }
+  return axis;
+}
+
+StudySweepResult SweepStudy(const std::string& study_path, const std::vector<StudyAxis>& axes,
+                            const Catalog& catalog, const EfficiencyParams& params, int threads,
+                            const StudySweepProgress& progress) {
+  if (axes.empty()) throw InputError({"", 0, "--set"}, "give at least one --set PATH=VALUES");
+  const YAML::Node root = LoadYamlFile(study_path);
+  // Every combination's document, built serially (yaml-cpp nodes are not shared across threads).
+  std::vector<std::vector<std::string>> combinations = {{}};
+  for (const auto& axis : axes) {
+    std::vector<std::vector<std::string>> next;
+    for (const auto& prefix : combinations) {
+      for (const auto& v : axis.values) {
+        next.push_back(prefix);
+        next.back().push_back(v);
+      }
+    }
+    combinations = std::move(next);
+  }
+  std::vector<YAML::Node> documents;
+  for (const auto& values : combinations) {
+    YAML::Node doc = YAML::Clone(root);
+    for (size_t a = 0; a < axes.size(); ++a) SetAt(doc, axes[a].path, values[a]);
+    documents.push_back(doc);
+  }
+
+  std::vector<CrossoverResult> results(documents.size());
+  std::vector<std::exception_ptr> errors(documents.size());
+  std::atomic<size_t> next{0}, done{0};
+  std::mutex progress_mutex;
+  auto work = [&] {
+    for (size_t i = next++; i < documents.size(); i = next++) {
+      try {
+        std::string label = study_path + " [";
+        for (size_t a = 0; a < axes.size(); ++a) {
+          label += fmt::format("{}{}={}", a ? " " : "", axes[a].path, combinations[i][a]);
+        }
+        const StudySpec study = LoadStudy(documents[i], label + "]");
+        results[i] = RunCrossover(study, catalog, params);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+      const size_t finished = ++done;
+      if (progress) {
+        std::lock_guard<std::mutex> lock(progress_mutex);
+        progress(finished, documents.size());
+      }
+    }
+  };
+  const int n = std::max(1, threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < n; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+
+  StudySweepResult out;
+  out.axes = axes;
+  for (size_t i = 0; i < results.size(); ++i) {
+    for (const auto& pair : results[i].pairs) {
+      StudySweepRow row;
+      row.values = combinations[i];
+      row.small = pair.small;
+      row.large = pair.large;
+      row.quality_ok = pair.quality_ok;
+      row.small_wins_at_plan = pair.small_wins_at_plan;
+      row.p_small_wins_at_plan = pair.p_small_wins_at_plan;
+      row.break_even_requests_per_month =
+          pair.break_even_requests_per_month.empty() ? 0.0 : pair.break_even_requests_per_month.front();
+      row.small_total_usd = TotalAtPlan(results[i], pair.small);
+      row.large_total_usd = TotalAtPlan(results[i], pair.large);
+      row.verdict = pair.verdict;
+      out.rows.push_back(std::move(row));
+    }
+  }
+  return out;
+}
+
+std::vector<nlohmann::json> ToJsonRows(const StudySweepResult& result) {
+  std::vector<nlohmann::json> rows;
+  for (const auto& r : result.rows) {
+    nlohmann::json j = nlohmann::json::object();
+    for (size_t a = 0; a < result.axes.size(); ++a) j[result.axes[a].path] = r.values[a];
+    j["small"] = r.small;
+    j["large"] = r.large;
+    j["quality_ok"] = r.quality_ok;
+    j["small_wins_at_plan"] = r.small_wins_at_plan;
+    j["p_small_wins_at_plan"] = r.p_small_wins_at_plan;
+    j["break_even_requests_per_month"] = r.break_even_requests_per_month;
+    j["small_total_usd"] = r.small_total_usd;
+    j["large_total_usd"] = r.large_total_usd;
+    j["verdict"] = r.verdict;
+    rows.push_back(std::move(j));
+  }
+  return rows;
+}
+
+}  // namespace rightsize
