@@ -18,8 +18,19 @@ function(rs_add_test_module name)
   target_compile_options(${name}_test PRIVATE -include ${CMAKE_SOURCE_DIR}/tests/catch_with_ceres.h)
   # Cases tagged [serial] time this machine's own work (the measure harness): they run alone so
   # that other tests do not share their cores.
-  catch_discover_tests(${name}_test TEST_SPEC "~[serial]" WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
-                       PROPERTIES TIMEOUT 600)
-  catch_discover_tests(${name}_test TEST_SPEC "[serial]" WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
-                       TEST_SUFFIX " (serial)" PROPERTIES TIMEOUT 600 RUN_SERIAL TRUE)
+  set(has_serial FALSE)
+  foreach(source ${sources})
+    file(STRINGS ${source} serial_lines REGEX "\\[serial\\]")
+    if(serial_lines)
+      set(has_serial TRUE)
+    endif()
+  endforeach()
+  if(has_serial)
+    catch_discover_tests(${name}_test TEST_SPEC "~[serial]" WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+                         PROPERTIES TIMEOUT 600)
+    catch_discover_tests(${name}_test TEST_SPEC "[serial]" WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+                         TEST_SUFFIX " (serial)" PROPERTIES TIMEOUT 600 RUN_SERIAL TRUE)
+  else()
+    catch_discover_tests(${name}_test WORKING_DIRECTORY ${CMAKE_SOURCE_DIR} PROPERTIES TIMEOUT 600)
+  endif()
 endfunction()
