@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "sim/util/file_io.h"
 
 namespace rightsize {
 namespace {
@@ -20,26 +19,16 @@ std::string GroupName(const nlohmann::json& g) {
 
 UsedCalibration UseCalibration(const std::string& path, const std::string& group,
                                const std::string& hardware_id) {
-  // LoadCalibrationGroup does every check and names the error; the document is read a second
-  // time here only for what it does not return (group names, options, cross-validation).
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(ReadTextFile(path));
-  } catch (const std::exception&) {
-    doc = nullptr;  // LoadCalibrationGroup below throws the precise error
-  }
+  const nlohmann::json doc = ReadCalibrationDocument(path);  // schema and groups checked
   std::string chosen = group;
-  if (chosen.empty() && !hardware_id.empty() && doc.is_object() && doc.contains("groups") &&
-      doc["groups"].is_array()) {
+  if (chosen.empty() && !hardware_id.empty()) {
     int on_device = 0;
     for (const auto& g : doc["groups"]) {
       if (GroupName(g).rfind(hardware_id + "/", 0) == 0) ++on_device;
     }
     if (on_device == 1) chosen = hardware_id;
   }
-  if (chosen.empty() && doc.is_object() && doc.contains("schema_version") &&
-      doc["schema_version"] == kCalibrationSchemaVersion &&
-      doc.contains("groups") && doc["groups"].is_array() && doc["groups"].size() > 1) {
+  if (chosen.empty() && doc["groups"].size() > 1) {
     std::string names;
     for (const auto& g : doc["groups"]) {
       names += (names.empty() ? "" : ", ") + GroupName(g);
@@ -48,7 +37,7 @@ UsedCalibration UseCalibration(const std::string& path, const std::string& group
                      "the file holds several groups; name one with --calibration-group (" + names + ")");
   }
   UsedCalibration used;
-  used.fit = LoadCalibrationGroup(path, chosen);
+  used.fit = CalibrationGroupOf(doc, path, chosen);
   used.file = path;
   used.group = used.fit.group;
   for (double c : used.fit.covariance) used.has_covariance = used.has_covariance || c != 0.0;

@@ -527,7 +527,7 @@ GroupCalibration GroupFromJson(const nlohmann::json& j, const std::string& file)
   return g;
 }
 
-GroupCalibration LoadCalibrationGroup(const std::string& path, const std::string& group) {
+nlohmann::json ReadCalibrationDocument(const std::string& path) {
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(ReadTextFile(path));
@@ -543,6 +543,11 @@ GroupCalibration LoadCalibrationGroup(const std::string& path, const std::string
   if (!doc.contains("groups") || !doc["groups"].is_array() || doc["groups"].empty()) {
     throw InputError({path, 0, "groups"}, "no fitted groups");
   }
+  return doc;
+}
+
+GroupCalibration CalibrationGroupOf(const nlohmann::json& doc, const std::string& path,
+                                    const std::string& group) {
   std::vector<std::string> names;
   std::vector<const nlohmann::json*> matches;
   for (const auto& entry : doc["groups"]) {
@@ -570,6 +575,10 @@ GroupCalibration LoadCalibrationGroup(const std::string& path, const std::string
     throw InputError({path, 0, "groups." + g.group}, "this group's fit is not usable: " + g.report);
   }
   return g;
+}
+
+GroupCalibration LoadCalibrationGroup(const std::string& path, const std::string& group) {
+  return CalibrationGroupOf(ReadCalibrationDocument(path), path, group);
 }
 
 EfficiencyParams LoadCalibration(const std::string& path, const std::string& group) {

@@ -160,6 +160,11 @@ GroupCalibration GroupFromJson(const nlohmann::json& json, const std::string& fi
 // Throws InputError (file: key) for a missing file, wrong schema_version, unknown or ambiguous
 // group, or a group the fit marked unusable.
 GroupCalibration LoadCalibrationGroup(const std::string& path, const std::string& group = "");
+// The two halves of LoadCalibrationGroup, for callers that also read other parts of the file:
+// the parsed document with its schema_version and groups checked, and a group of it.
+nlohmann::json ReadCalibrationDocument(const std::string& path);
+GroupCalibration CalibrationGroupOf(const nlohmann::json& doc, const std::string& path,
+                                    const std::string& group);
 // The same, parameters only: what `rightsize predict --calibration FILE` uses.
 EfficiencyParams LoadCalibration(const std::string& path, const std::string& group = "");
 

@@ -13,6 +13,7 @@
 #include "sim/plan/study.h"
 #include "sim/spec/catalog.h"
 #include "sim/util/csv.h"
+#include "sim/util/file_io.h"
 
 namespace rightsize {
 namespace {
@@ -25,14 +26,9 @@ constexpr uint64_t kSdSeed = 20240417;
 // Path as given, else next to the study file, else under the repository root.
 std::string ResolvePath(const std::string& path, const std::string& study_file,
                         const SourceLocation& where) {
-  if (fs::exists(path)) return path;
-  if (!fs::path(path).is_absolute()) {
-    const fs::path beside = fs::path(study_file).parent_path() / path;
-    if (fs::exists(beside)) return beside.string();
-    const fs::path repo = fs::path(RIGHTSIZE_SOURCE_DIR) / path;
-    if (fs::exists(repo)) return repo.string();
-  }
-  throw InputError(where, "no such file '" + path + "'");
+  const std::string resolved = ResolveProjectPath(path, study_file);
+  if (!fs::exists(resolved)) throw InputError(where, "no such file '" + path + "'");
+  return resolved;
 }
 
 // A law file, re-thrown at the study's key when the file itself is fine but the form is wrong.

@@ -4,13 +4,13 @@
 #include <cmath>
 #include <limits>
 
-#include <filesystem>
 
 #include <fmt/format.h>
 
 #include "sim/plan/law_quality.h"
 #include "sim/spec/catalog.h"
 #include "sim/util/csv.h"
+#include "sim/util/file_io.h"
 #include "sim/util/strings.h"
 #include "sim/util/yaml_reader.h"
 
@@ -162,10 +162,8 @@ StudySpec LoadStudy(const YAML::Node& root, const std::string& path) {
   s.title = r.RequiredString("title");
   s.question = r.OptionalString("question", "");
   s.task = r.RequiredString("task");
-  std::string scores_file = r.OptionalString("scores_file", "data/quality/model-benchmarks.csv");
-  if (!std::filesystem::path(scores_file).is_absolute() && !std::filesystem::exists(scores_file)) {
-    scores_file = std::string(RIGHTSIZE_SOURCE_DIR) + "/" + scores_file;  // relative to the repo
-  }
+  const std::string scores_file =
+      ResolveProjectPath(r.OptionalString("scores_file", "data/quality/model-benchmarks.csv"), path);
   s.quality_tolerance = r.RequiredDouble("quality_tolerance", 0, 1e9);
   s.horizon_months = r.RequiredDouble("horizon_months", 0.01, 1200);
   s.monthly_growth = r.OptionalDouble("monthly_growth", 0.0, -0.99, 10.0);

@@ -12,22 +12,11 @@
 #include "sim/plan/crossover_runner.h"
 #include "sim/plan/study.h"
 #include "sim/util/error.h"
+#include "sim/util/strings.h"
 #include "sim/util/yaml_reader.h"
 
 namespace rightsize {
 namespace {
-
-std::vector<std::string> SplitPath(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (true) {
-    const size_t dot = path.find('.', start);
-    parts.push_back(path.substr(start, dot - start));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  return parts;
-}
 
 // The candidate entry a path segment names: by `name`, else by index.
 YAML::Node CandidateEntry(YAML::Node candidates, const std::string& segment, const std::string& path) {
@@ -44,12 +33,14 @@ YAML::Node CandidateEntry(YAML::Node candidates, const std::string& segment, con
 // Replaces the value at a dotted path (maps are created on the way; the study loader rejects
 // keys it does not know).
 void SetAt(YAML::Node root, const std::string& path, const std::string& value_text) {
-  const auto parts = SplitPath(path);
+  const auto parts = Split(path, '.');
+  if (std::find(parts.begin(), parts.end(), "") != parts.end()) {
+    throw InputError({"", 0, "--set"}, "'" + path + "' has an empty key");
+  }
   // yaml-cpp: `node = other` would overwrite the node's value; reset() rebinds the handle.
   YAML::Node node;
   node.reset(root);
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
-    if (parts[i].empty()) throw InputError({"", 0, "--set"}, "'" + path + "' has an empty key");
     if (node.IsSequence()) {
       if (i == 0 || parts[i - 1] != "candidates") {
         throw InputError({"", 0, "--set"}, path + ": only candidates are selected inside a list");

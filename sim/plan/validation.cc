@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "sim/cost/latency.h"
+#include "sim/fit/calibrator.h"
 #include "sim/util/csv.h"
 #include "sim/util/error.h"
 
@@ -87,15 +88,6 @@ std::string HardwareIdFor(const std::string& dataset_name) {
   return it == kAliases.end() ? Lower(dataset_name) : it->second;
 }
 
-double Percentile(std::vector<double> v, double q) {
-  if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
-  std::sort(v.begin(), v.end());
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const size_t lo = static_cast<size_t>(std::floor(pos));
-  const size_t hi = std::min(v.size() - 1, lo + 1);
-  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
-}
-
 // Shared bookkeeping of one dataset.
 class DatasetRun {
  public:
@@ -145,8 +137,9 @@ class DatasetRun {
   }
   const EfficiencyParams& params() const { return params_; }
   void Finish() {
-    summary_.median_ape = Percentile(apes_, 0.5);
-    summary_.p90_ape = Percentile(apes_, 0.9);
+    const double none = std::numeric_limits<double>::quiet_NaN();
+    summary_.median_ape = apes_.empty() ? none : Quantile(apes_, 0.5);
+    summary_.p90_ape = apes_.empty() ? none : Quantile(apes_, 0.9);
     out_->datasets.push_back(summary_);
   }
 

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <limits>
 
 #include <fmt/format.h>
 
 #include "sim/cost/latency.h"
 #include "sim/cost/memory.h"
+#include "sim/fit/calibrator.h"
 #include "sim/plan/law_quality.h"
 #include "sim/plan/validation.h"
 #include "sim/quality/law_data.h"
@@ -207,12 +207,6 @@ std::string TrimDot(std::string text) {
   return text;
 }
 
-// Repository-relative paths in law files resolve against the source tree.
-std::string RepoPath(const std::string& path) {
-  if (std::filesystem::exists(path) || std::filesystem::path(path).is_absolute()) return path;
-  return std::string(RIGHTSIZE_SOURCE_DIR) + "/" + path;
-}
-
 // One figure per loss law used by a law-based candidate: loss vs parameters, the law's curve at
 // each candidate's effective data, the candidates marked, and the law's fit data if bundled.
 std::vector<Figure> ScalingLawFigures(const CrossoverResult& r) {
@@ -246,7 +240,7 @@ std::vector<Figure> ScalingLawFigures(const CrossoverResult& r) {
     }
     std::string data_part;
     if (!law->data_path.empty()) {
-      const std::vector<LossPoint> points = LoadLossPoints(RepoPath(law->data_path), law->data_columns);
+      const std::vector<LossPoint> points = LoadLossPoints(ResolveProjectPath(law->data_path, files[k]), law->data_columns);
       Series data{fmt::format("fit data ({} points)", points.size()), {}, {}, {}, {}, {}, "points pt 6 ps 0.6"};
       for (const auto& p : points) {
         data.x.push_back(p.n_params);
@@ -370,8 +364,7 @@ Figure CalibrationParity(const CrossoverResult& r, const Catalog& catalog, const
     }
     f.series.push_back(std::move(s));
   }
-  std::sort(apes.begin(), apes.end());
-  const double median = apes.empty() ? std::nan("") : apes[apes.size() / 2];
+  const double median = apes.empty() ? std::nan("") : Quantile(apes, 0.5);
   std::vector<std::string> datasets;
   for (const auto* p : chosen) {
     if (std::find(datasets.begin(), datasets.end(), p->dataset) == datasets.end()) datasets.push_back(p->dataset);

@@ -60,4 +60,14 @@ std::string HashString(const std::string& text) {
 
 std::string HashFileContents(const std::string& path) { return HashString(ReadTextFile(path)); }
 
+std::string ResolveProjectPath(const std::string& path, const std::string& referring_file) {
+  namespace fs = std::filesystem;
+  if (fs::exists(path) || fs::path(path).is_absolute()) return path;
+  const fs::path beside = fs::path(referring_file).parent_path() / path;
+  if (fs::exists(beside)) return beside.string();
+  const fs::path repo = fs::path(RIGHTSIZE_SOURCE_DIR) / path;
+  if (fs::exists(repo)) return repo.string();
+  return path;
+}
+
 }  // namespace rightsize

@@ -102,14 +102,7 @@ TEST_CASE("a bad calibration argument is a one-line error and exit 2") {
        "schema_version"},
       {"sweep --models qwen2.5-7b --hardware h100-sxm5-80gb --calibration /nonexistent.json", "cannot open file"},
   };
-  for (const auto& c : cases) {
-    INFO(c.args);
-    const auto r = RunRightsize(c.args);
-    CHECK(r.exit_code == 2);
-    CHECK_THAT(r.output, Contains(c.expected));
-    CHECK_THAT(r.output, Contains("rightsize: error:"));
-    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
-  }
+  for (const auto& c : cases) rightsize::testing::CheckOneLineInputError(c.args, c.expected);
   std::filesystem::remove_all(dir_template);
 }
 

@@ -59,13 +59,7 @@ TEST_CASE("bad input gives a one-line error and a non-zero exit code") {
       {"predict --model llama-3-8b --hardware rtx-4090 --batch -4", "batch must be >= 1"},
       {"predict --model llama-3-8b --hardware rtx-4090 --weights fp5", "unknown precision 'fp5'"},
   };
-  for (const auto& c : cases) {
-    INFO(c.args);
-    const auto r = RunRightsize(c.args);
-    CHECK(r.exit_code == 2);
-    CHECK_THAT(r.output, Contains(c.expected));
-    CHECK_THAT(r.output, Contains("rightsize: error:"));
-  }
+  for (const auto& c : cases) rightsize::testing::CheckOneLineInputError(c.args, c.expected);
 }
 
 TEST_CASE("list models and hardware show the catalogue") {

@@ -1,10 +1,13 @@
 // Runs the rightsize binary with arguments and captures its output and exit code.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <string>
 #include <sys/wait.h>
+
+#include <catch2/catch.hpp>
 
 namespace rightsize::testing {
 
@@ -24,6 +27,16 @@ inline CommandResult RunRightsize(const std::string& args) {
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+// Bad input: exit code 2 and one line, "rightsize: error: ..." containing `expected`.
+inline void CheckOneLineInputError(const std::string& args, const std::string& expected) {
+  INFO(args);
+  const CommandResult r = RunRightsize(args);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Catch::Matchers::Contains(expected));
+  CHECK_THAT(r.output, Catch::Matchers::Contains("rightsize: error:"));
+  CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
 }
 
 }  // namespace rightsize::testing
