@@ -44,6 +44,10 @@ StepBreakdown AnalyseStep(const std::vector<OpCost>& ops, const DeviceRates& r,
       b.comm_s += PredictOpTime_s(op, r, p);
       continue;
     }
+    if (op.kind == OpKind::kHost) {
+      b.overhead_s += PredictOpTime_s(op, r, p);
+      continue;
+    }
     const double peak =
         op.kind == OpKind::kMatmul ? r.matmul_peak_flops_per_s : r.attention_peak_flops_per_s;
     const double eta = op.kind == OpKind::kAttention ? params[P::kAttentionEfficiency]

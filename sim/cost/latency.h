@@ -20,7 +20,7 @@
 //   inference: pipeline x sum(stage ops)  (one batch passes the stages in turn)
 //   training : (1 + (pipeline-1)/m) x sum(per-micro-batch ops)  + sum(once-per-step ops)
 //              (GPipe / 1F1B bubble fraction (p-1)/m; Narayanan et al. 2021, Sec. 2.2)
-//   + step_overhead.
+//   + step_overhead + sequences x sequence_overhead  (inference: host work per running sequence).
 #pragma once
 
 #include <cmath>
@@ -72,6 +72,7 @@ T PredictOpTime_s(const OpCost& op, const DeviceRates& r, const T* params) {
         T(factor * op.message_bytes / r.link_bandwidth_bytes_per_s) / params[P::kLinkEfficiency];
     return T(op.launches) * per_collective;
   }
+  if (op.kind == OpKind::kHost) return T(op.launches) * params[P::kSequenceOverhead_s];
   const double peak =
       op.kind == OpKind::kMatmul ? r.matmul_peak_flops_per_s : r.attention_peak_flops_per_s;
   const T eta_c =

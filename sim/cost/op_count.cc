@@ -280,6 +280,15 @@ std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const Step& 
     ops.push_back(op);
   }
 
+  // A serving engine's host touches every sequence of the batch once per step, however the
+  // model is split (one scheduler per replica).
+  if (!training) {
+    OpCost op{"host_per_sequence", OpKind::kHost};
+    op.launches = batch;
+    op.once_per_step = true;
+    ops.push_back(op);
+  }
+
   if (training) {
     const ParamCounts counts = CountParams(m);
     const double shard = static_cast<double>(p.tensor) * p.pipeline;

@@ -17,6 +17,9 @@ enum class OpKind {
   kElementwise,  // norms, activations, residual adds, embedding gather
   kComm,         // collectives between devices (bytes = message size of one collective)
   kOptimizer,    // optimizer update (training): memory-bound
+  // Host work of a serving step for each running sequence (scheduling, sampling, detokenising);
+  // `launches` counts the sequences. No device FLOPs or bytes.
+  kHost,
 };
 
 // How a kComm op moves its message (the latency model prices each with its own alpha-beta

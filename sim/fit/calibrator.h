@@ -146,7 +146,8 @@ CrossValidationReport HoldOut(const std::vector<CalibrationPoint>& train,
 
 // ---- Calibration files (written by `rightsize calibrate`, docs/calibration.md) ----
 
-inline constexpr int kCalibrationSchemaVersion = 1;
+// 1: eight parameters; 2: sequence_overhead_s added (a version-1 file is refused: refit it).
+inline constexpr int kCalibrationSchemaVersion = 2;
 
 // {"group", "usable", "params": {name: value}, "std_error": {...}, "covariance": [[...]],
 //  "free": {name: bool}, "unidentified": [...], "at_bound": [...], "n_points", "sigma_log",

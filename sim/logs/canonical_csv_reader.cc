@@ -49,6 +49,7 @@ std::string OpKindName(OpKind kind) {
     case OpKind::kElementwise: return "elementwise";
     case OpKind::kComm: return "comm";
     case OpKind::kOptimizer: return "optimizer";
+    case OpKind::kHost: return "host";
   }
   return "?";
 }

@@ -1,17 +1,29 @@
-// ML.ENERGY leaderboard rows (data/runs/ml-energy/PROVENANCE.md):
+// ML.ENERGY leaderboard rows (data/runs/ml-energy-leaderboard-v*/PROVENANCE.md):
 //  v2 (llm_runs.csv, vLLM 0.4.2, A100-SXM4-40GB / H100 SXM): "Avg TPOT (s)" at "Avg BS (reqs)".
-//  v3 (llm_configurations.csv, vLLM 0.11.1, H100 / B200): median_itl_ms at avg_batch_size.
+//  v3 (llm_configurations.csv, vLLM 0.11.1, H100 / B200): the mean step time at avg_batch_size,
+//     avg_batch_size / output_throughput_tokens_per_sec (every running sequence gains one token
+//     per step). Not median_itl_ms: the median skips the slower steps that carry prefill chunks,
+//     so it sits 5-45% below the mean step that sets throughput, and v2's TPOT is a mean too.
 // Each row becomes one decode step of the measured running batch (rounded to a whole number of
-// sequences) whose time is the per-token latency. Under continuous batching that latency also
-// carries the prefill chunks vLLM interleaves with decoding; the fitted decode efficiency
-// absorbs that, which is why ML.ENERGY rows are calibrated as their own engine group.
+// sequences). Under continuous batching that step also carries the prefill chunks vLLM
+// interleaves with decoding and the host's per-sequence work; the fitted efficiencies and
+// sequence_overhead_s absorb them, which is why ML.ENERGY rows are calibrated per engine.
 //
 // Neither version records prompt lengths (they are a property of the task's dataset), so the
 // KV context of the average step is ASSUMED: kAssumedPromptTokens[task] + half the mean output
 // length (the mean position of a generated token). The assumed prompts are round figures from
 // the datasets' descriptions, not measurements; docs/calibration.md lists them as a caveat.
+//
+// Source anomalies: a run is skipped, with both times in the reason, when another run of the same
+// model, task, precision and max batch had no more GPUs, no more aggregate peak FLOP/s and no
+// more aggregate memory bandwidth, yet was more than kAnomalyFactor times faster. No device-side
+// term makes more hardware with less to coordinate that much slower, so such a run measured
+// something else (v3: the B200 GPQA runs of Qwen3-8B / 14B / 32B / 30B-A3B, 2-3x slower at batch
+// 8-16 than on one or two H100s). Counted with the other skipped rows.
 #include <cmath>
 #include <map>
+
+#include <fmt/format.h>
 
 #include "sim/logs/readers.h"
 #include "sim/util/csv.h"
@@ -41,6 +53,30 @@ Precision ParseWeightPrecision(const std::string& text, bool* known) {
   return Precision::kBf16;
 }
 
+// A faster device slower than this factor than a slower one on the same configuration is an
+// anomaly of the source (see the file comment). 1.5: host differences between two machines
+// (sequence_overhead_s) move a step by tens of percent, not by half again.
+constexpr double kAnomalyFactor = 1.5;
+
+// A mapped row before the anomaly check: what it ran (model, task, precision, max batch), on
+// which device and how many of them.
+struct MappedRow {
+  Measurement measurement;
+  std::string configuration;
+  const HardwareSpec* hardware = nullptr;
+  double devices = 1.0;
+};
+
+// Whether run a had at least the aggregate peak FLOP/s and bandwidth of run b on no more GPUs.
+bool HasMoreHardware(const MappedRow& a, const MappedRow& b) {
+  const Precision weights = a.measurement.workload.weights;
+  const double peak_a = a.devices * a.hardware->PeakFlopsPerS(weights, weights);
+  const double peak_b = b.devices * b.hardware->PeakFlopsPerS(weights, weights);
+  return a.hardware->id != b.hardware->id && a.devices <= b.devices && peak_a >= peak_b &&
+         a.devices * a.hardware->memory_bandwidth_bytes_per_s >=
+             b.devices * b.hardware->memory_bandwidth_bytes_per_s;
+}
+
 struct Layout {
   bool v3 = false;
   std::string model, gpu, task, batch, output_len, latency, tp;
@@ -54,7 +90,7 @@ LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& opt
   Layout l;
   if (t.HasColumn("median_itl_ms")) {
     l = {true, "model_id", "gpu_model", "task", "avg_batch_size", "avg_output_len",
-         "median_itl_ms", "tensor_parallel", 1e-3};
+         "output_throughput_tokens_per_sec", "tensor_parallel", 1.0};
   } else {
     l = {false, "Model", "GPU", "task", "Avg BS (reqs)", "Avg Output Tokens", "Avg TPOT (s)", "TP",
          1.0};
@@ -66,14 +102,17 @@ LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& opt
       options.engine.empty() ? (l.v3 ? "vllm-0.11.1" : "vllm-0.4.2") : options.engine;
 
   LogReadResult result;
+  std::vector<MappedRow> mapped;
   const Catalog& catalog = options.GetCatalog();
   for (const CsvRow& row : t.rows()) {
     const std::string model_name = Trim(t.Cell(row, l.model));
     const std::string task = Trim(t.Cell(row, l.task));
-    const double latency_s = t.Number(row, l.latency) * l.latency_to_s;
-    RequirePositive(latency_s, t.Where(row, l.latency), l.latency);
     const double avg_batch = t.Number(row, l.batch);
     RequirePositive(avg_batch, t.Where(row, l.batch), l.batch);
+    // v2: the TPOT column; v3: running batch / output tokens per second = mean step time.
+    const double measured = t.Number(row, l.latency) * l.latency_to_s;
+    RequirePositive(measured, t.Where(row, l.latency), l.latency);
+    const double latency_s = l.v3 ? avg_batch / measured : measured;
     const double output_len = t.Number(row, l.output_len);
     RequirePositive(output_len, t.Where(row, l.output_len), l.output_len);
 
@@ -139,7 +178,36 @@ LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& opt
                                         t.Where(row, l.latency));
     m.format = "ml-energy";
     m.label += " task=" + task;
-    result.measurements.push_back(std::move(m));
+    std::string configuration = model_name + "|" + task;
+    for (const char* column : {"weight_precision", "max_num_seqs", "Max BS (reqs)"}) {
+      if (t.HasColumn(column)) configuration += "|" + Trim(t.Cell(row, column));
+    }
+    const double devices = l.v3 ? t.Number(row, "num_gpus") : w.parallel.tensor;
+    mapped.push_back({std::move(m), std::move(configuration), options.FindHardware(*hardware), devices});
+  }
+
+  for (const MappedRow& row : mapped) {
+    const MappedRow* faster_elsewhere = nullptr;
+    for (const MappedRow& other : mapped) {
+      if (other.configuration == row.configuration && row.hardware && other.hardware &&
+          HasMoreHardware(row, other) &&
+          row.measurement.interval_time_s > kAnomalyFactor * other.measurement.interval_time_s) {
+        faster_elsewhere = &other;
+        break;
+      }
+    }
+    if (faster_elsewhere) {
+      SkipRow(options, &result, row.measurement.where,
+              fmt::format("source anomaly: {:.2f} ms per step on {} x {}, {:.1f}x the {:.2f} ms of the "
+                          "same model, task and max batch on {} x {}, which has less peak FLOP/s "
+                          "and bandwidth and no fewer GPUs to coordinate",
+                          row.measurement.interval_time_s * 1e3, row.devices, row.hardware->id,
+                          row.measurement.interval_time_s / faster_elsewhere->measurement.interval_time_s,
+                          faster_elsewhere->measurement.interval_time_s * 1e3, faster_elsewhere->devices,
+                          faster_elsewhere->hardware->id));
+      continue;
+    }
+    result.measurements.push_back(row.measurement);
   }
   return result;
 }

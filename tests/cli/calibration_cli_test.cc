@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/fit/calibrator.h"
 #include "tests/cli/run_binary.h"
 
 using rightsize::testing::RunRightsize;
@@ -91,7 +92,7 @@ TEST_CASE("a bad calibration argument is a one-line error and exit 2") {
       {kPredict + " --calibration " + kCalibration + " --calibration-group tpu-v9", "no group 'tpu-v9'"},
       {kPredict + " --calibration /nonexistent/calibration.json", "/nonexistent/calibration.json: cannot open file"},
       {kPredict + " --calibration-group h100-sxm5-80gb", "--calibration-group: needs --calibration FILE"},
-      {kPredict + " --calibration " + wrong_schema, "schema_version: expected schema_version 1"},
+      {kPredict + " --calibration " + wrong_schema, "schema_version: expected schema_version " + std::to_string(rightsize::kCalibrationSchemaVersion)},
       // Two groups and a device with none of them: the user has to choose.
       {"predict --model llama-3-8b --hardware rtx-4090 --calibration " + kCalibration, "--calibration-group"},
       {"plan " + std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/capacity-study.yaml --calibration " + kCalibration +

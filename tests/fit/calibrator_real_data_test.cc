@@ -47,26 +47,29 @@ TEST_CASE("Vidur GEMM profiles (A100, H100): held-out median <= 8%, p90 <= 20%",
   CHECK(r.coverage > 0.8);
 }
 
-// ML.ENERGY and optimum-benchmark decode / prefill sweeps miss the 8% / 20% target (see
-// docs/calibration.md for why); these bounds guard the measured figures against regressions.
-TEST_CASE("ML.ENERGY v2 + v3 decode sweeps: held-out error (regression bounds)", "[fit][real]") {
+// The serving sweeps, 5-fold as `rightsize calibrate --folds 5` prints them (docs/calibration.md).
+// optimum-benchmark meets the 8% / 20% target. ML.ENERGY meets the median and its p90
+// sits at 20.6%, just above the target: the bound guards that figure against regressions.
+TEST_CASE("ML.ENERGY v2 + v3 decode sweeps: 5-fold held-out median <= 8%, p90 <= 22%", "[fit][real]") {
   const auto points = LoadPoints({Run("ml-energy-leaderboard-v2/llm_runs.csv"),
                                   Run("ml-energy-leaderboard-v3/llm_configurations.csv")});
   REQUIRE(points.size() > 150);
-  const CrossValidationReport r = EveryFifthHeldOut(points, CalibratorOptions{});
-  Print("ml-energy decode", r);
-  CHECK(r.median_ape <= 0.16);
-  CHECK(r.p90_ape <= 0.60);
+  const CrossValidationReport r = KFoldCrossValidate(points, CalibratorOptions{}, 5, CalibrateCommandOptions{}.seed);
+  Print("ml-energy decode (5-fold)", r);
+  CHECK(r.n_unpredicted == 0);
+  CHECK(r.median_ape <= 0.08);
+  CHECK(r.p90_ape <= 0.22);
 }
 
-TEST_CASE("optimum-benchmark prefill + decode sweeps: held-out error (regression bounds)", "[fit][real]") {
+TEST_CASE("optimum-benchmark prefill + decode sweeps: 5-fold held-out median <= 8%, p90 <= 20%", "[fit][real]") {
   const auto points = LoadPoints({Run("optimum-benchmark-running-llamas/Llama-7b/short_report.csv"),
                                   Run("optimum-benchmark-running-llamas/Llama-13b/short_report.csv")});
   REQUIRE(points.size() > 60);
-  const CrossValidationReport r = EveryFifthHeldOut(points, CalibratorOptions{});
-  Print("optimum prefill+decode", r);
-  CHECK(r.median_ape <= 0.18);
-  CHECK(r.p90_ape <= 0.60);
+  const CrossValidationReport r = KFoldCrossValidate(points, CalibratorOptions{}, 5, CalibrateCommandOptions{}.seed);
+  Print("optimum prefill+decode (5-fold)", r);
+  CHECK(r.n_unpredicted == 0);
+  CHECK(r.median_ape <= 0.08);
+  CHECK(r.p90_ape <= 0.20);
 }
 
 TEST_CASE("CPU end to end: measure this machine, fit on part, predict the rest", "[fit][real][measure][serial]") {

@@ -31,12 +31,14 @@ EfficiencyParams TrueParams() {
   p[P::kKernelOverhead_s] = 6e-6;
   p[P::kStepOverhead_s] = 4e-4;
   p[P::kRooflineSharpness] = 3.0;
+  p[P::kSequenceOverhead_s] = 3e-5;
   return p;  // link parameters stay at their defaults: this data has no collectives
 }
 
 // Steps made of `layers` identical GEMMs (and, for some, an attention op): the mix of token
 // counts spans memory- and compute-bound, and different launch counts separate the per-kernel
-// overhead from the per-step one.
+// overhead from the per-step one. Every other step is a serving step whose host handles 1-1024
+// sequences, independent of its token count, so the per-sequence host cost is separable too.
 std::vector<CalibrationPoint> Points(const EfficiencyParams& truth, int count, double sigma,
                                      double outlier_fraction, uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -65,6 +67,12 @@ std::vector<CalibrationPoint> Points(const EfficiencyParams& truth, int count, d
       attn.bytes_written = m * 4096 * 2 * l;
       attn.launches = l;
       p.ops.push_back(attn);
+    }
+    if (i % 2 == 0) {
+      OpCost host{"host_per_sequence", OpKind::kHost};
+      host.launches = static_cast<double>(1 << (rng() % 11));
+      host.once_per_step = true;
+      p.ops.push_back(host);
     }
     p.rates = rates;
     double t = PredictStepTime_s(p.ops, rates, truth.data()) * std::exp(noise(rng));
@@ -101,6 +109,7 @@ TEST_CASE("calibrator recovers known parameters from noisy data with outliers", 
   CHECK(g.params[P::kKernelOverhead_s] == Approx(truth[P::kKernelOverhead_s]).epsilon(0.25));
   CHECK(g.params[P::kStepOverhead_s] == Approx(truth[P::kStepOverhead_s]).epsilon(0.25));
   CHECK(g.params[P::kRooflineSharpness] == Approx(truth[P::kRooflineSharpness]).epsilon(0.25));
+  CHECK(g.params[P::kSequenceOverhead_s] == Approx(truth[P::kSequenceOverhead_s]).epsilon(0.25));
   // No collectives in the data: both link parameters are reported, held at the prior.
   CHECK(g.unidentified.size() == 2);
   CHECK(g.report.find("link_efficiency") != std::string::npos);

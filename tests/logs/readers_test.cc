@@ -115,8 +115,31 @@ TEST_CASE("ML.ENERGY v2 and v3 rows are decode steps at the running batch", "[lo
   CHECK(m.engine == "vllm-0.4.2");
   const LogReadResult v3 = ReadMlEnergyCsv(LogFixture("ml_energy_v3_small.csv"), options);
   REQUIRE(v3.measurements.size() == 3);
-  CHECK(v3.measurements[0].interval_time_s == Approx(33.62808651581872e-3));  // median ITL
+  // Mean step = avg_batch_size / output_throughput_tokens_per_sec of the row.
+  CHECK(v3.measurements[0].interval_time_s == Approx(7.997300215982722 / 234.06050523961807));
   CHECK(v3.measurements[0].engine == "vllm-0.11.1");
+}
+
+TEST_CASE("ML.ENERGY: a run far slower than the same configuration on less hardware is a source anomaly",
+          "[logs]") {
+  // Six real v3 rows of Qwen3-8B: GPQA at max batch 8 and 16 on one B200 (32.5 and 37.7 ms per
+  // step) and on one H100 (9.7 and 11.9 ms), and LMArena chat at max batch 8 on each (B200
+  // faster, as its peaks say).
+  LogReadOptions options;
+  const LogReadResult r = ReadMlEnergyCsv(LogFixture("ml_energy_v3_anomaly.csv"), options);
+  REQUIRE(r.measurements.size() == 4);
+  REQUIRE(r.skipped.size() == 2);
+  for (const SkippedRow& s : r.skipped) {
+    INFO(s.reason);
+    CHECK(s.reason.find("source anomaly") != std::string::npos);
+    CHECK(s.reason.find("b200-sxm-180gb") != std::string::npos);
+    CHECK(s.reason.find("h100-sxm5-80gb") != std::string::npos);
+  }
+  CHECK(r.skipped[0].where.line == 2);
+  CHECK(r.skipped[1].where.line == 3);
+  for (const Measurement& m : r.measurements) {
+    CHECK((m.hardware_id == "h100-sxm5-80gb" || m.label.find("lm-arena-chat") != std::string::npos));
+  }
 }
 
 TEST_CASE("ML.ENERGY: unknown GPU is reported with its row, NaN is an error", "[logs]") {
