@@ -1,9 +1,14 @@
 // ML.ENERGY leaderboard rows (data/runs/ml-energy-leaderboard-v*/PROVENANCE.md):
-//  v2 (llm_runs.csv, vLLM 0.4.2, A100-SXM4-40GB / H100 SXM): "Avg TPOT (s)" at "Avg BS (reqs)".
-//  v3 (llm_configurations.csv, vLLM 0.11.1, H100 / B200): the mean step time at avg_batch_size,
-//     avg_batch_size / output_throughput_tokens_per_sec (every running sequence gains one token
-//     per step). Not median_itl_ms: the median skips the slower steps that carry prefill chunks,
-//     so it sits 5-45% below the mean step that sets throughput, and v2's TPOT is a mean too.
+//  v2 (llm_runs.csv, vLLM 0.4.2, A100-SXM4-40GB / H100 SXM): "Avg BS (reqs)", "Token tput (tok/s)".
+//  v3 (llm_configurations.csv, vLLM 0.11.1, H100 / B200): avg_batch_size,
+//     output_throughput_tokens_per_sec.
+// Both become the mean step time at the measured running batch: running batch / output tokens
+// per second (every running sequence gains one token per step). That is the step that sets
+// throughput, which is what a plan prices. The published latencies are not: v3's median ITL
+// skips the slower steps that carry chunked prefills (5-45% below the mean step), and v2's
+// per-request "Avg TPOT" falls to half the throughput-implied step at the largest batches (Gemma-2-2B
+// at 1,476 running requests: 0.284 s vs 0.554 s), where the reported running batch counts requests
+// that are not decoding.
 // Each row becomes one decode step of the measured running batch (rounded to a whole number of
 // sequences). Under continuous batching that step also carries the prefill chunks vLLM
 // interleaves with decoding and the host's per-sequence work; the fitted efficiencies and
@@ -79,8 +84,7 @@ bool HasMoreHardware(const MappedRow& a, const MappedRow& b) {
 
 struct Layout {
   bool v3 = false;
-  std::string model, gpu, task, batch, output_len, latency, tp;
-  double latency_to_s = 1.0;
+  std::string model, gpu, task, batch, output_len, throughput, tp;
 };
 
 }  // namespace
@@ -90,12 +94,11 @@ LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& opt
   Layout l;
   if (t.HasColumn("median_itl_ms")) {
     l = {true, "model_id", "gpu_model", "task", "avg_batch_size", "avg_output_len",
-         "output_throughput_tokens_per_sec", "tensor_parallel", 1.0};
+         "output_throughput_tokens_per_sec", "tensor_parallel"};
   } else {
-    l = {false, "Model", "GPU", "task", "Avg BS (reqs)", "Avg Output Tokens", "Avg TPOT (s)", "TP",
-         1.0};
+    l = {false, "Model", "GPU", "task", "Avg BS (reqs)", "Avg Output Tokens", "Token tput (tok/s)", "TP"};
   }
-  for (const std::string& c : {l.model, l.gpu, l.task, l.batch, l.output_len, l.latency, l.tp}) {
+  for (const std::string& c : {l.model, l.gpu, l.task, l.batch, l.output_len, l.throughput, l.tp}) {
     t.ColumnIndex(c);  // names the file and the missing column
   }
   const std::string engine =
@@ -109,10 +112,9 @@ LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& opt
     const std::string task = Trim(t.Cell(row, l.task));
     const double avg_batch = t.Number(row, l.batch);
     RequirePositive(avg_batch, t.Where(row, l.batch), l.batch);
-    // v2: the TPOT column; v3: running batch / output tokens per second = mean step time.
-    const double measured = t.Number(row, l.latency) * l.latency_to_s;
-    RequirePositive(measured, t.Where(row, l.latency), l.latency);
-    const double latency_s = l.v3 ? avg_batch / measured : measured;
+    const double tokens_per_s = t.Number(row, l.throughput);
+    RequirePositive(tokens_per_s, t.Where(row, l.throughput), l.throughput);
+    const double step_s = avg_batch / tokens_per_s;  // mean step at the running batch
     const double output_len = t.Number(row, l.output_len);
     RequirePositive(output_len, t.Where(row, l.output_len), l.output_len);
 
@@ -174,8 +176,8 @@ LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& opt
     w.gen_tokens = std::max<int64_t>(1, std::llround(output_len));
     const ModelSpec& model = catalog.Model(*model_id);
     const Step step = DecodeStep(w, w.prompt_tokens + w.gen_tokens / 2);
-    Measurement m = MakeStepMeasurement(model, *hardware, w, step, MetricKind::kTpot, latency_s,
-                                        t.Where(row, l.latency));
+    Measurement m = MakeStepMeasurement(model, *hardware, w, step, MetricKind::kTpot, step_s,
+                                        t.Where(row, l.throughput));
     m.format = "ml-energy";
     m.label += " task=" + task;
     std::string configuration = model_name + "|" + task;

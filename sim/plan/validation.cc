@@ -11,6 +11,7 @@
 
 #include "sim/cost/latency.h"
 #include "sim/fit/calibrator.h"
+#include "sim/logs/readers.h"
 #include "sim/util/csv.h"
 #include "sim/util/error.h"
 
@@ -117,6 +118,22 @@ class DatasetRun {
     return true;
   }
   void Skip(const std::string& reason) { ++summary_.skipped[reason]; }
+  // A row a log reader could not map, by the reader's reason: unknown model / device, or skipped
+  // under the reason without its row-specific parts (quoted names, what follows a ':').
+  void SkipUnmapped(const std::string& reason) {
+    if (reason.rfind("model '", 0) == 0) {
+      ++summary_.unknown_model;
+    } else if (reason.rfind("unknown GPU", 0) == 0) {
+      ++summary_.unknown_hardware;
+    } else {
+      std::string category = reason.substr(0, reason.find(':'));
+      for (size_t open = category.find(" '"); open != std::string::npos; open = category.find(" '")) {
+        const size_t close = category.find('\'', open + 2);
+        category.erase(open, close == std::string::npos ? std::string::npos : close + 1 - open);
+      }
+      Skip(category);
+    }
+  }
   void Row() { ++summary_.rows; }
   // Checks feasibility (memory, link) before timing; counts the reason when infeasible.
   bool Feasible(const ModelSpec& m, const HardwareSpec& hw, const Workload& w) {
@@ -151,10 +168,6 @@ class DatasetRun {
   std::vector<double> apes_;
 };
 
-// Prompt length assumed where a dataset does not record it (ML.ENERGY): 512 tokens, the order
-// of the LMArena / ShareGPT chat prompt means; stated in docs/latency.md.
-constexpr int64_t kAssumedPromptTokens = 512;
-
 Precision PrecisionFromText(const std::string& text) {
   const std::string t = Lower(text);
   if (t.rfind("fp8", 0) == 0 || t == "mxfp8") return Precision::kFp8;
@@ -169,68 +182,30 @@ int64_t ParseIntOr(const std::string& text, int64_t fallback) {
   return end == text.c_str() ? fallback : v;
 }
 
-// ML.ENERGY leaderboard v2: vLLM, Avg TPOT at the average running batch.
-void ValidateMlEnergyV2(const std::string& dir, const Catalog& catalog,
-                        const EfficiencyParams& params, ValidationResult* out) {
-  DatasetRun run("ml-energy-leaderboard-v2", "tpot_s", catalog, params, out);
-  const CsvTable t = CsvTable::Load(dir + "/llm_runs.csv");
-  for (const auto& row : t.rows()) {
+// ML.ENERGY v2 / v3 through the reader `rightsize calibrate` uses (sim/logs/ml_energy_reader.cc):
+// the mean decode step (running batch / output throughput) at the running batch with the
+// per-task assumed prompt, so validate and calibrate score the same points. Rows the reader
+// cannot map count as unknown model / hardware or as skipped with the reader's reason.
+void ValidateMlEnergy(const std::string& dataset, const std::string& dir, const std::string& file,
+                      const Catalog& catalog, const EfficiencyParams& params, ValidationResult* out) {
+  DatasetRun run(dataset, "step_s", catalog, params, out);
+  LogReadOptions options;
+  options.catalog = &catalog;
+  const LogReadResult read = ReadMlEnergyCsv(dir + "/" + file, options);
+  for (const SkippedRow& skipped : read.skipped) {
     run.Row();
-    const ModelSpec* m = nullptr;
-    const HardwareSpec* hw = nullptr;
-    if (!run.Resolve(t.Cell(row, "Model"), t.Cell(row, "gpu_dir"), &m, &hw)) continue;
-    Workload w;
-    w.parallel.tensor = static_cast<int>(t.Number(row, "TP"));
-    w.parallel.pipeline = static_cast<int>(t.Number(row, "PP"));
-    const double avg_batch = t.Number(row, "Avg BS (reqs)");
-    const double out_tokens = t.Number(row, "Avg Output Tokens");
-    w.batch = std::max<int64_t>(1, std::llround(avg_batch));
-    w.prompt_tokens = kAssumedPromptTokens;
-    w.gen_tokens = std::max<int64_t>(1, std::llround(out_tokens));
-    if (!run.Feasible(*m, *hw, w)) continue;
-    const int64_t context = w.prompt_tokens + w.gen_tokens / 2;
-    const double predicted = DecodeStepTime_s(*m, *hw, w, w.batch, context, params);
-    run.Add("ml-energy-leaderboard-v2/llm_runs.csv", row.line, *m, *hw, "tpot_s",
-            fmt::format("batch {} tp {} pp {}", w.batch, w.parallel.tensor, w.parallel.pipeline),
-            t.Number(row, "Avg TPOT (s)"), predicted);
+    run.SkipUnmapped(skipped.reason);
   }
-  run.Finish();
-}
-
-// ML.ENERGY benchmark v3: vLLM, median ITL at the average running batch.
-void ValidateMlEnergyV3(const std::string& dir, const Catalog& catalog,
-                        const EfficiencyParams& params, ValidationResult* out) {
-  DatasetRun run("ml-energy-leaderboard-v3", "itl_s", catalog, params, out);
-  const CsvTable t = CsvTable::Load(dir + "/llm_configurations.csv");
-  for (const auto& row : t.rows()) {
+  for (const Measurement& m : read.measurements) {
     run.Row();
-    const ModelSpec* m = nullptr;
-    const HardwareSpec* hw = nullptr;
-    if (!run.Resolve(t.Cell(row, "model_id"), t.Cell(row, "gpu_model"), &m, &hw)) continue;
-    const std::string precision = Lower(t.Cell(row, "weight_precision"));
-    if (precision != "bfloat16" && precision != "fp8") {
-      run.Skip("weight precision " + precision + " not modelled");
-      continue;
-    }
-    Workload w;
-    w.weights = PrecisionFromText(precision);
-    w.parallel.tensor = static_cast<int>(t.Number(row, "tensor_parallel"));
-    w.parallel.expert = static_cast<int>(t.Number(row, "expert_parallel"));
-    if (w.parallel.expert > 1 && w.parallel.expert == w.parallel.tensor) {
-      // vLLM's expert parallelism reuses the TP ranks: experts split ep ways, dense layers tp ways.
-      w.parallel.expert = 1;
-      run.Skip("vLLM EP over the TP ranks (not mapped)");
-      continue;
-    }
-    w.batch = std::max<int64_t>(1, std::llround(t.Number(row, "avg_batch_size")));
-    w.prompt_tokens = kAssumedPromptTokens;
-    w.gen_tokens = std::max<int64_t>(1, std::llround(t.Number(row, "avg_output_len")));
-    if (!run.Feasible(*m, *hw, w)) continue;
-    const int64_t context = w.prompt_tokens + w.gen_tokens / 2;
-    run.Add("ml-energy-leaderboard-v3/llm_configurations.csv", row.line, *m, *hw, "itl_s",
-            fmt::format("batch {} tp {} {}", w.batch, w.parallel.tensor, precision),
-            t.Number(row, "median_itl_ms") * 1e-3,
-            DecodeStepTime_s(*m, *hw, w, w.batch, context, params));
+    const ModelSpec& model = catalog.Model(m.model_id);
+    const HardwareSpec& hw = catalog.Hardware(m.hardware_id);
+    if (!run.Feasible(model, hw, m.workload)) continue;
+    const double predicted = PredictStepTime_s(m.ops, ResolveRates(hw, m.workload), params.data());
+    run.Add(dataset + "/" + file, m.where.line, model, hw, "step_s",
+            fmt::format("batch {} tp {} {}", m.step.batch, m.workload.parallel.tensor,
+                        ToString(m.workload.weights)),
+            m.interval_time_s, predicted);
   }
   run.Finish();
 }
@@ -515,9 +490,9 @@ ValidationResult Validate(const std::string& runs_dir, const Catalog& catalog,
       throw InputError({dir, 0, "dataset"}, "no such dataset folder");
     }
     if (name == "ml-energy-leaderboard-v2") {
-      ValidateMlEnergyV2(dir, catalog, params, &result);
+      ValidateMlEnergy(name, dir, "llm_runs.csv", catalog, params, &result);
     } else if (name == "ml-energy-leaderboard-v3") {
-      ValidateMlEnergyV3(dir, catalog, params, &result);
+      ValidateMlEnergy(name, dir, "llm_configurations.csv", catalog, params, &result);
     } else if (name == "optimum-benchmark-running-llamas") {
       ValidateOptimum(dir, catalog, params, &result);
     } else if (name == "llamacpp-gpu-benchmarks-xiongjiedai") {

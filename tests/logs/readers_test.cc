@@ -103,14 +103,14 @@ TEST_CASE("Vidur reader names the missing timing column", "[logs]") {
   CHECK(error.find("time_stats.attn_pre_proj.median") != std::string::npos);
 }
 
-TEST_CASE("ML.ENERGY v2 and v3 rows are decode steps at the running batch", "[logs]") {
+TEST_CASE("ML.ENERGY v2 and v3 rows are mean decode steps at the running batch", "[logs]") {
   const LogReadOptions options = FixtureOptions(true, true);
   const LogReadResult v2 = ReadMlEnergyCsv(LogFixture("ml_energy_v2_small.csv"), options);
   REQUIRE(v2.measurements.size() == 3);
   const Measurement& m = v2.measurements[0];
   CHECK(m.step.phase == Phase::kDecode);
   CHECK(m.step.batch == 128);                        // Avg BS 127.72 rounded
-  CHECK(m.interval_time_s == Approx(0.11220224938943191));  // Avg TPOT (s)
+  CHECK(m.interval_time_s == Approx(127.72361537073786 / 1051.3354539260472));  // Avg BS / Token tput
   CHECK(m.workload.parallel.tensor == 4);
   CHECK(m.engine == "vllm-0.4.2");
   const LogReadResult v3 = ReadMlEnergyCsv(LogFixture("ml_energy_v3_small.csv"), options);
@@ -150,7 +150,7 @@ TEST_CASE("ML.ENERGY: unknown GPU is reported with its row, NaN is an error", "[
   CHECK(r.skipped[1].where.line == 3);
   CHECK(r.skipped[1].reason.find("NVIDIA A100-SXM4-40GB") != std::string::npos);
   const std::string error = ErrorOf([&] { ReadMlEnergyCsv(LogFixture("ml_energy_v2_nan.csv"), options); });
-  CHECK(error.find("ml_energy_v2_nan.csv:3: Avg TPOT (s)") != std::string::npos);
+  CHECK(error.find("ml_energy_v2_nan.csv:3: Token tput (tok/s)") != std::string::npos);
 }
 
 TEST_CASE("optimum-benchmark rows give a prefill and a decode step each", "[logs]") {
