@@ -83,9 +83,10 @@ TEST_CASE("CPU end to end: measure this machine, fit on part, predict the rest",
   Print("cpu harness", r);
   std::printf("cpu harness run took %.1f s\n", measured.elapsed_s);
   CHECK(r.n_predicted == static_cast<int>(points.size()));
-  // The target is a 10% median. On the 2-core VMs this runs on, five runs gave 7.7%, 8.3%,
-  // 12.8%, 13.8% and 17.3% (docs/calibration.md): it is met on some runs, not reliably, so the
-  // test holds the bound every run met (20%), and warns with the figure when it misses 10%.
+  // The target is a 10% median. On the 2-core VMs this runs on, six runs gave 5.5-9.2% (and
+  // five before sequence_overhead_s 7.7-17.3%, the worst under parallel builds;
+  // docs/calibration.md). A loaded CI machine still moves it, so the test holds a 20% bound and
+  // warns with the figure when it misses 10%.
   if (r.median_ape > 0.10) WARN("CPU harness held-out median " << r.median_ape * 100 << "% misses the 10% target");
   CHECK(r.median_ape <= 0.20);
 }
