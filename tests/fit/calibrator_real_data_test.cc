@@ -49,26 +49,28 @@ TEST_CASE("Vidur GEMM profiles (A100, H100): held-out median <= 8%, p90 <= 20%",
 
 // The serving sweeps, 5-fold as `rightsize calibrate --folds 5` prints them (docs/calibration.md),
 // against the 8% / 20% target.
-TEST_CASE("ML.ENERGY v2 + v3 decode sweeps: 5-fold held-out median <= 8%, p90 <= 20%", "[fit][real]") {
-  const auto points = LoadPoints({Run("ml-energy-leaderboard-v2/llm_runs.csv"),
-                                  Run("ml-energy-leaderboard-v3/llm_configurations.csv")});
-  REQUIRE(points.size() > 150);
+void CheckFiveFoldTarget(const std::string& name, const std::vector<std::string>& files, size_t min_points) {
+  const auto points = LoadPoints(files);
+  REQUIRE(points.size() > min_points);
   const CrossValidationReport r = KFoldCrossValidate(points, CalibratorOptions{}, 5, CalibrateCommandOptions{}.seed);
-  Print("ml-energy decode (5-fold)", r);
+  Print(name + " (5-fold)", r);
   CHECK(r.n_unpredicted == 0);
   CHECK(r.median_ape <= 0.08);
   CHECK(r.p90_ape <= 0.20);
 }
 
+TEST_CASE("ML.ENERGY v2 + v3 decode sweeps: 5-fold held-out median <= 8%, p90 <= 20%", "[fit][real]") {
+  CheckFiveFoldTarget("ml-energy decode",
+                      {Run("ml-energy-leaderboard-v2/llm_runs.csv"),
+                       Run("ml-energy-leaderboard-v3/llm_configurations.csv")},
+                      150);
+}
+
 TEST_CASE("optimum-benchmark prefill + decode sweeps: 5-fold held-out median <= 8%, p90 <= 20%", "[fit][real]") {
-  const auto points = LoadPoints({Run("optimum-benchmark-running-llamas/Llama-7b/short_report.csv"),
-                                  Run("optimum-benchmark-running-llamas/Llama-13b/short_report.csv")});
-  REQUIRE(points.size() > 60);
-  const CrossValidationReport r = KFoldCrossValidate(points, CalibratorOptions{}, 5, CalibrateCommandOptions{}.seed);
-  Print("optimum prefill+decode (5-fold)", r);
-  CHECK(r.n_unpredicted == 0);
-  CHECK(r.median_ape <= 0.08);
-  CHECK(r.p90_ape <= 0.20);
+  CheckFiveFoldTarget("optimum prefill+decode",
+                      {Run("optimum-benchmark-running-llamas/Llama-7b/short_report.csv"),
+                       Run("optimum-benchmark-running-llamas/Llama-13b/short_report.csv")},
+                      60);
 }
 
 TEST_CASE("CPU end to end: measure this machine, fit on part, predict the rest", "[fit][real][measure][serial]") {
