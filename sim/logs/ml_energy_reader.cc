@@ -23,8 +23,8 @@
 // model, task, precision and max batch had no more GPUs, no more aggregate peak FLOP/s and no
 // more aggregate memory bandwidth, yet was more than kAnomalyFactor times faster. No device-side
 // term makes more hardware with less to coordinate that much slower, so such a run measured
-// something else (v3: the B200 GPQA runs of Qwen3-8B / 14B / 32B / 30B-A3B, 2-3x slower at batch
-// 8-16 than on one or two H100s). Counted with the other skipped rows.
+// something else (v3: the B200 GPQA runs of Qwen3-8B / 14B / 32B / 30B-A3B, 1.5-3.3x slower at
+// batch 8-64 than on one or two H100s). Counted with the other skipped rows.
 #include <cmath>
 #include <map>
 
@@ -58,8 +58,8 @@ Precision ParseWeightPrecision(const std::string& text, bool* known) {
   return Precision::kBf16;
 }
 
-// A faster device slower than this factor than a slower one on the same configuration is an
-// anomaly of the source (see the file comment). 1.5: host differences between two machines
+// How much slower than the same configuration on less hardware a run may be before it counts as
+// a source anomaly (see the file comment). 1.5: host differences between two machines
 // (sequence_overhead_s) move a step by tens of percent, not by half again.
 constexpr double kAnomalyFactor = 1.5;
 
