@@ -8,8 +8,8 @@ void AddCalibrationOptions(CLI::App* c, CalibrationOptions* o) {
   c->add_option("--calibration", o->file,
                 "calibration JSON from `rightsize calibrate` (default: uncalibrated efficiencies)");
   c->add_option("--calibration-group", o->group,
-                "group of the calibration file: hardware/engine or a hardware id (default: the only "
-                "group, or the one fitted on the command's device)");
+                "group of the calibration file: hardware/engine, a hardware id, or an engine (default: "
+                "the only group, or the one fitted on each device)");
 }
 
 std::optional<UsedCalibration> LoadCalibrationOption(const CalibrationOptions& o,
@@ -20,11 +20,16 @@ std::optional<UsedCalibration> LoadCalibrationOption(const CalibrationOptions& o
     }
     return std::nullopt;
   }
-  return UseCalibration(o.file, o.group, hardware_id);
+  return hardware_id.empty() ? UseCalibrationPerDevice(o.file, o.group)
+                             : UseCalibration(o.file, o.group, hardware_id);
 }
 
-EfficiencyParams ParamsOf(const std::optional<UsedCalibration>& calibration) {
-  return calibration ? calibration->fit.params : EfficiencyParams::Defaults();
+DeviceEfficiencyParams ParamsOf(const std::optional<UsedCalibration>& calibration) {
+  if (!calibration) return EfficiencyParams::Defaults();
+  DeviceEfficiencyParams params(calibration->group.empty() ? EfficiencyParams::Defaults()
+                                                           : calibration->fit.params);
+  for (const auto& [hardware, fit] : calibration->by_hardware) params.by_hardware[hardware] = fit.params;
+  return params;
 }
 
 }  // namespace rightsize

@@ -21,12 +21,13 @@ struct CalibrationOptions {
 void AddCalibrationOptions(CLI::App* command, CalibrationOptions* options);
 
 // nullopt without --calibration; InputError for --calibration-group without --calibration and for
-// everything UseCalibration rejects. `hardware_id` picks the group when the command prices one
-// device and no group is named.
+// everything UseCalibration / UseCalibrationPerDevice reject. `hardware_id` given: the command
+// prices that one device (UseCalibration); "": it prices several (UseCalibrationPerDevice).
 std::optional<UsedCalibration> LoadCalibrationOption(const CalibrationOptions& options,
                                                      const std::string& hardware_id = "");
 
-// The calibration's parameters, or EfficiencyParams::Defaults() without one.
-EfficiencyParams ParamsOf(const std::optional<UsedCalibration>& calibration);
+// The calibration's parameters per device (EfficiencyParams::Defaults() for devices it has none
+// for), or the defaults everywhere without one.
+DeviceEfficiencyParams ParamsOf(const std::optional<UsedCalibration>& calibration);
 
 }  // namespace rightsize

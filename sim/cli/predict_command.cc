@@ -71,7 +71,7 @@ void RegisterPredictCommand(CLI::App& app, int* exit_code) {
       const Workload workload = BuildWorkload(options);
       const auto used = LoadCalibrationOption(calibration, hardware.id);
       PredictOptions with_params = predict_options;
-      with_params.params = ParamsOf(used);
+      with_params.params = ParamsOf(used).For(hardware.id);
       const Prediction prediction = Predict(model, hardware, workload, with_params);
       nlohmann::json j = ToJson(prediction);
       if (used) j["calibration"] = CalibrationJson(*used, prediction);

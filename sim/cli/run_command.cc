@@ -32,7 +32,7 @@ struct StudyOptions {
 
 struct StudyRun {
   CrossoverResult result;
-  EfficiencyParams params;
+  DeviceEfficiencyParams params;
   std::optional<UsedCalibration> calibration;
 };
 

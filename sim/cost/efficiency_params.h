@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstddef>
+#include <map>
 #include <string>
 
 namespace rightsize {
@@ -81,6 +82,21 @@ struct EfficiencyParams {
   double& operator[](Index i) { return values[static_cast<std::size_t>(i)]; }
 
   static EfficiencyParams Defaults() { return EfficiencyParams{}; }
+};
+
+// Parameters for commands that price several devices: the set fitted on a device where a
+// calibration has one (by_hardware, keyed by hardware id), `common` for every other device.
+// Built implicitly from one EfficiencyParams (every device alike).
+struct DeviceEfficiencyParams {
+  EfficiencyParams common;
+  std::map<std::string, EfficiencyParams> by_hardware;
+
+  DeviceEfficiencyParams(const EfficiencyParams& all = EfficiencyParams::Defaults())  // NOLINT: implicit
+      : common(all) {}
+  const EfficiencyParams& For(const std::string& hardware_id) const {
+    const auto it = by_hardware.find(hardware_id);
+    return it == by_hardware.end() ? common : it->second;
+  }
 };
 
 // Every value inside [kLowerBounds, kUpperBounds] and finite; otherwise fills *why.

@@ -1,9 +1,10 @@
 #include "sim/fit/calibration_use.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include <fmt/format.h>
-
 
 namespace rightsize {
 namespace {
@@ -13,6 +14,56 @@ constexpr double kMadToSd = 1.4826;
 
 std::string GroupName(const nlohmann::json& g) {
   return g.is_object() && g.contains("group") && g["group"].is_string() ? g["group"].get<std::string>() : "";
+}
+
+std::string GroupNames(const nlohmann::json& doc) {
+  std::string names;
+  for (const auto& g : doc["groups"]) names += (names.empty() ? "" : ", ") + GroupName(g);
+  return names;
+}
+
+// What a command takes from the whole file: the interval level and the 1-sigma relative error
+// from the held-out error (`label` names the group(s) in rel_sd_source).
+void ReadFileLevel(const nlohmann::json& doc, const std::string& path, const std::string& label,
+                   UsedCalibration* used) {
+  const nlohmann::json* options = doc.contains("options") ? &doc["options"] : nullptr;
+  if (options && options->contains("interval_level") && (*options)["interval_level"].is_number()) {
+    const double level = (*options)["interval_level"].get<double>();
+    if (!(level > 0.0 && level < 1.0)) {
+      throw InputError({path, 0, "options.interval_level"}, fmt::format("must be in (0, 1), got {}", level));
+    }
+    used->interval_level = level;
+  }
+  const nlohmann::json cv = doc.value("cross_validation", nlohmann::json::object());
+  for (const char* scheme : {"leave_one_group_out", "kfold"}) {
+    if (!cv.contains(scheme) || !cv[scheme].is_object()) continue;
+    const nlohmann::json& r = cv[scheme];
+    const bool predicted = r.contains("n_predicted") && r["n_predicted"].is_number() && r["n_predicted"].get<double>() > 0;
+    if (!predicted || !r.contains("median_ape") || !r["median_ape"].is_number()) continue;
+    const double ape = r["median_ape"].get<double>();
+    if (!(ape >= 0.0) || !std::isfinite(ape)) {
+      throw InputError({path, 0, std::string("cross_validation.") + scheme + ".median_ape"},
+                       "must be a finite number >= 0");
+    }
+    used->rel_sd = kMadToSd * ape;
+    used->rel_sd_source = fmt::format("calibration {} ({}): 1.4826 x held-out {} median APE {:.1f}%", path,
+                                      label, (r.contains("scheme") && r["scheme"].is_string() ? r["scheme"].get<std::string>() : std::string(scheme)), 100 * ape);
+    return;
+  }
+  // No cross-validation: the largest in-sample scale of the groups used.
+  double sigma = used->fit.sigma_log;
+  for (const auto& [hardware, fit] : used->by_hardware) sigma = std::max(sigma, fit.sigma_log);
+  used->rel_sd = sigma;
+  used->rel_sd_source = fmt::format("calibration {} ({}): in-sample sigma_log {:.3f} (the file has no "
+                                    "cross-validation; held-out error is usually larger)",
+                                    path, label, sigma);
+}
+
+bool HasCovariance(const GroupCalibration& fit) {
+  for (double c : fit.covariance) {
+    if (c != 0.0) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -29,60 +80,76 @@ UsedCalibration UseCalibration(const std::string& path, const std::string& group
     if (on_device == 1) chosen = hardware_id;
   }
   if (chosen.empty() && doc["groups"].size() > 1) {
-    std::string names;
-    for (const auto& g : doc["groups"]) {
-      names += (names.empty() ? "" : ", ") + GroupName(g);
-    }
     throw InputError({path, 0, "groups"},
-                     "the file holds several groups; name one with --calibration-group (" + names + ")");
+                     "the file holds several groups; name one with --calibration-group (" + GroupNames(doc) + ")");
   }
   UsedCalibration used;
   used.fit = CalibrationGroupOf(doc, path, chosen);
   used.file = path;
   used.group = used.fit.group;
-  for (double c : used.fit.covariance) used.has_covariance = used.has_covariance || c != 0.0;
-  const nlohmann::json* options = doc.contains("options") ? &doc["options"] : nullptr;
-  if (options && options->contains("interval_level") && (*options)["interval_level"].is_number()) {
-    const double level = (*options)["interval_level"].get<double>();
-    if (!(level > 0.0 && level < 1.0)) {
-      throw InputError({path, 0, "options.interval_level"}, fmt::format("must be in (0, 1), got {}", level));
-    }
-    used.interval_level = level;
+  used.has_covariance = HasCovariance(used.fit);
+  ReadFileLevel(doc, path, used.group, &used);
+  return used;
+}
+
+UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::string& group) {
+  const nlohmann::json doc = ReadCalibrationDocument(path);
+  bool names_group_or_device = false;
+  for (const auto& g : doc["groups"]) {
+    const std::string name = GroupName(g);
+    names_group_or_device |= !group.empty() && (name == group || name.rfind(group + "/", 0) == 0);
   }
-  const nlohmann::json cv = doc.value("cross_validation", nlohmann::json::object());
-  for (const char* scheme : {"leave_one_group_out", "kfold"}) {
-    if (!cv.contains(scheme) || !cv[scheme].is_object()) continue;
-    const nlohmann::json& r = cv[scheme];
-    const bool predicted = r.contains("n_predicted") && r["n_predicted"].is_number() && r["n_predicted"].get<double>() > 0;
-    if (!predicted || !r.contains("median_ape") || !r["median_ape"].is_number()) continue;
-    const double ape = r["median_ape"].get<double>();
-    if (!(ape >= 0.0) || !std::isfinite(ape)) {
-      throw InputError({path, 0, std::string("cross_validation.") + scheme + ".median_ape"},
-                       "must be a finite number >= 0");
-    }
-    used.rel_sd = kMadToSd * ape;
-    used.rel_sd_source = fmt::format("calibration {} ({}): 1.4826 x held-out {} median APE {:.1f}%", path,
-                                     used.group, (r.contains("scheme") && r["scheme"].is_string() ? r["scheme"].get<std::string>() : std::string(scheme)), 100 * ape);
-    return used;
+  if (names_group_or_device || doc["groups"].size() == 1) return UseCalibration(path, group);
+
+  // Per device: the usable groups fitted on it (with engine `group` when one is named).
+  std::map<std::string, std::vector<std::string>> names_by_hardware;
+  for (const auto& g : doc["groups"]) {
+    const std::string name = GroupName(g);
+    const size_t slash = name.find('/');
+    if (slash == std::string::npos || !g.value("usable", false)) continue;
+    if (!group.empty() && name.substr(slash + 1) != group) continue;
+    names_by_hardware[name.substr(0, slash)].push_back(name);
   }
-  used.rel_sd = used.fit.sigma_log;
-  used.rel_sd_source = fmt::format("calibration {} ({}): in-sample sigma_log {:.3f} (the file has no "
-                                   "cross-validation; held-out error is usually larger)",
-                                   path, used.group, used.fit.sigma_log);
+  UsedCalibration used;
+  used.file = path;
+  std::string label;
+  for (const auto& [hardware, names] : names_by_hardware) {
+    if (names.size() != 1) continue;
+    used.by_hardware[hardware] = CalibrationGroupOf(doc, path, names.front());
+    used.has_covariance = used.has_covariance || HasCovariance(used.by_hardware[hardware]);
+    label += (label.empty() ? "" : ", ") + names.front();
+  }
+  if (used.by_hardware.empty()) {
+    if (!group.empty()) CalibrationGroupOf(doc, path, group);  // throws: no such group
+    throw InputError({path, 0, "groups"},
+                     "no device has exactly one group; name one with --calibration-group (a group, a "
+                     "hardware id or an engine of: " + GroupNames(doc) + ")");
+  }
+  ReadFileLevel(doc, path, "per device: " + label, &used);
   return used;
 }
 
 bool FittedOn(const UsedCalibration& calibration, const std::string& hardware_id) {
-  return calibration.group.rfind(hardware_id + "/", 0) == 0;
+  return calibration.by_hardware.count(hardware_id) > 0 ||
+         calibration.group.rfind(hardware_id + "/", 0) == 0;
 }
 
 nlohmann::json ToJson(const UsedCalibration& c) {
-  return {{"file", c.file},
-          {"group", c.group},
-          {"fitted_points", c.fit.n_points},
-          {"fit_median_ape", c.fit.median_ape},
-          {"rel_sd", c.rel_sd},
-          {"rel_sd_source", c.rel_sd_source}};
+  nlohmann::json j = {{"file", c.file},
+                      {"group", c.group},
+                      {"fitted_points", c.fit.n_points},
+                      {"fit_median_ape", c.fit.median_ape},
+                      {"rel_sd", c.rel_sd},
+                      {"rel_sd_source", c.rel_sd_source}};
+  if (!c.by_hardware.empty()) {
+    nlohmann::json per = nlohmann::json::object();
+    for (const auto& [hardware, fit] : c.by_hardware) {
+      per[hardware] = {{"group", fit.group}, {"fitted_points", fit.n_points}, {"fit_median_ape", fit.median_ape}};
+    }
+    j["groups_by_hardware"] = per;
+    j["other_devices"] = c.group.empty() ? "uncalibrated defaults" : c.group;
+  }
+  return j;
 }
 
 }  // namespace rightsize

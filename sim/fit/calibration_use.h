@@ -3,6 +3,7 @@
 // level, and a 1-sigma relative error for Monte Carlo bands taken from the held-out error.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +25,9 @@ struct UsedCalibration {
   // group's in-sample sigma_log. `rel_sd_source` says which, for reports.
   double rel_sd = 0.0;
   std::string rel_sd_source;
+  // Set by UseCalibrationPerDevice: the group fitted on each device, by hardware id. Devices not
+  // in it use `fit` when `group` is set, else the uncalibrated defaults.
+  std::map<std::string, GroupCalibration> by_hardware;
 };
 
 // Loads `group` from the calibration file (see LoadCalibrationGroup for what `group` may be).
@@ -34,7 +38,15 @@ struct UsedCalibration {
 UsedCalibration UseCalibration(const std::string& path, const std::string& group,
                                const std::string& hardware_id = "");
 
-// True when the group was fitted on `hardware_id` (its name starts with "hardware_id/").
+// For commands that price several devices (plan, crossover / report / run, sweep, sweep-study,
+// validate). A full "hardware/engine" name or a hardware id in `group`, or a file with one group:
+// that group for every device (UseCalibration). Otherwise each device gets the usable group
+// fitted on it (with engine `group` when `group` names an engine, e.g. "vllm-0.11.1"), when
+// exactly one matches, and every other device keeps the uncalibrated defaults. Throws InputError
+// when no device gets a group (naming the groups to choose from).
+UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::string& group);
+
+// True when the group used for `hardware_id` was fitted on it.
 bool FittedOn(const UsedCalibration& calibration, const std::string& hardware_id);
 
 // {"file", "group", "fitted_points", "fit_median_ape", "rel_sd", "rel_sd_source"} for JSON outputs.

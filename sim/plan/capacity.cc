@@ -129,7 +129,7 @@ LayoutPlan PlanLayout(const ModelSpec& m, const HardwareSpec& hw, const Layout& 
 }
 
 std::vector<LayoutPlan> PlanCapacity(const CapacityStudy& study, const Catalog& catalog,
-                                     const EfficiencyParams& params) {
+                                     const DeviceEfficiencyParams& params) {
   std::vector<LayoutPlan> plans;
   for (const auto& model_id : study.models) {
     const ModelSpec model = catalog.ResolveModel(model_id);
@@ -138,7 +138,7 @@ std::vector<LayoutPlan> PlanCapacity(const CapacityStudy& study, const Catalog& 
       for (int tp : study.tensor_parallel) {
         for (Precision weights : study.weights) {
           const Layout layout{model.id.empty() ? model_id : model.id, hw_id, tp, weights};
-          plans.push_back(PlanLayout(model, hw, layout, study, params));
+          plans.push_back(PlanLayout(model, hw, layout, study, params.For(hw_id)));
         }
       }
     }

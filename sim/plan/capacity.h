@@ -60,9 +60,9 @@ struct LayoutPlan {
 };
 
 // Every candidate layout, sorted: feasible and priced by $/month, then feasible unpriced by
-// devices, then infeasible.
+// devices, then infeasible. Each device is priced with params.For(its id).
 std::vector<LayoutPlan> PlanCapacity(const CapacityStudy& study, const Catalog& catalog,
-                                     const EfficiencyParams& params);
+                                     const DeviceEfficiencyParams& params);
 // One layout at the study's traffic and SLO.
 LayoutPlan PlanLayout(const ModelSpec& model, const HardwareSpec& hw, const Layout& layout,
                       const CapacityStudy& study, const EfficiencyParams& params);

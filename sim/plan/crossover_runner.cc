@@ -34,7 +34,7 @@ Mode FinetuneMode(const std::string& method) {
   return Mode::kTraining;
 }
 
-void PriceFinetune(const StudySpec& study, const Catalog& catalog, const EfficiencyParams& params,
+void PriceFinetune(const StudySpec& study, const Catalog& catalog, const DeviceEfficiencyParams& params,
                    const ModelSpec& model, CandidateResult& out) {
   const FinetuneSpec& ft = *out.spec.finetune;
   const HardwareSpec& hw = catalog.Hardware(ft.hardware_id);
@@ -47,7 +47,7 @@ void PriceFinetune(const StudySpec& study, const Catalog& catalog, const Efficie
   w.zero_stage = (w.mode == Mode::kTraining && ft.devices > 1) ? 3 : 0;
   // QLoRA trains with gradient checkpointing (Dettmers et al. 2023, Sec. 4).
   w.recompute = w.mode == Mode::kFinetuneQlora ? Recompute::kFull : Recompute::kSelective;
-  const LatencyEstimate est = EstimateLatency(model, hw, w, params);
+  const LatencyEstimate est = EstimateLatency(model, hw, w, params.For(hw.id));
   if (!est.feasible) {
     out.finetune_reason = fmt::format("fine-tuning ({}) on {} x{}: {}", ft.method, hw.id, ft.devices, est.reason);
     return;
@@ -65,7 +65,7 @@ void PriceFinetune(const StudySpec& study, const Catalog& catalog, const Efficie
 
 // Candidates with their serving options and one-off costs under the knobs.
 std::vector<CandidateResult> BuildCandidates(const StudySpec& study, const Catalog& catalog,
-                                             const EfficiencyParams& params, const Knobs& k) {
+                                             const DeviceEfficiencyParams& params, const Knobs& k) {
   std::vector<CandidateResult> out;
   for (const CandidateSpec& spec : study.candidates) {
     CandidateResult r;
@@ -91,7 +91,8 @@ std::vector<CandidateResult> BuildCandidates(const StudySpec& study, const Catal
         const HardwareSpec& hw = catalog.Hardware(hw_id);
         for (int tp : spec.tensor_parallel) {
           for (Precision weights : spec.weights) {
-            LayoutPlan plan = PlanLayout(*model, hw, {model->id, hw_id, tp, weights}, cs, params);
+            LayoutPlan plan =
+                PlanLayout(*model, hw, {model->id, hw_id, tp, weights}, cs, params.For(hw_id));
             if (plan.feasible && !plan.price) {
               plan.feasible = false;
               plan.reason = "no price known for " + hw_id + " (add one in models/prices/)";
@@ -164,7 +165,7 @@ double Quantile(std::vector<double> v, double q) {
 }  // namespace
 
 CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
-                             const EfficiencyParams& params, const ProgressFn& progress) {
+                             const DeviceEfficiencyParams& params, const ProgressFn& progress) {
   auto report = [&](const std::string& stage, double f) {
     if (progress) progress(stage, f);
   };

@@ -72,7 +72,7 @@ struct CrossoverResult {
 using ProgressFn = std::function<void(const std::string& stage, double fraction)>;
 
 CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
-                             const EfficiencyParams& params, const ProgressFn& progress = nullptr);
+                             const DeviceEfficiencyParams& params, const ProgressFn& progress = nullptr);
 nlohmann::json ToJson(const CrossoverResult& result);
 
 }  // namespace rightsize

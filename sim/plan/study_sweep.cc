@@ -96,7 +96,7 @@ StudyAxis ParseStudyAxis(const std::string& text) {
 }
 
 StudySweepResult SweepStudy(const std::string& study_path, const std::vector<StudyAxis>& axes,
-                            const Catalog& catalog, const EfficiencyParams& params, int threads,
+                            const Catalog& catalog, const DeviceEfficiencyParams& params, int threads,
                             const StudySweepProgress& progress) {
   if (axes.empty()) throw InputError({"", 0, "--set"}, "give at least one --set PATH=VALUES");
   const YAML::Node root = LoadYamlFile(study_path);

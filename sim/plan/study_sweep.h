@@ -47,7 +47,7 @@ using StudySweepProgress = std::function<void(size_t done, size_t total)>;
 // Runs every combination of the axes' values (the first axis varies slowest). A value that makes
 // the study invalid is an InputError naming the study, the path and the value.
 StudySweepResult SweepStudy(const std::string& study_path, const std::vector<StudyAxis>& axes,
-                            const Catalog& catalog, const EfficiencyParams& params, int threads,
+                            const Catalog& catalog, const DeviceEfficiencyParams& params, int threads,
                             const StudySweepProgress& progress = nullptr);
 
 // One JSON object per row: the axis paths as keys, then the verdict columns.

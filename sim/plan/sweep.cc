@@ -19,15 +19,17 @@ size_t SweepGrid::Size() const {
          weights.size() * tensor_parallel.size();
 }
 
-std::vector<SweepRow> RunSweep(const SweepGrid& g, const Catalog& catalog, const EfficiencyParams& params,
+std::vector<SweepRow> RunSweep(const SweepGrid& g, const Catalog& catalog, const DeviceEfficiencyParams& params,
                                int threads, const SweepProgress& progress) {
   // Resolve every id once, up front: unknown ids fail before any work starts.
   std::vector<ModelSpec> models;
   for (const auto& id : g.models) models.push_back(catalog.ResolveModel(id));
   std::vector<const HardwareSpec*> hardware;
+  std::vector<const EfficiencyParams*> hardware_params;
   std::vector<std::optional<DevicePrice>> prices;
   for (const auto& id : g.hardware) {
     hardware.push_back(&catalog.Hardware(id));
+    hardware_params.push_back(&params.For(id));
     prices.push_back(ResolvePrice(id, 0.0));
   }
   const size_t total = g.Size();
@@ -59,7 +61,7 @@ std::vector<SweepRow> RunSweep(const SweepGrid& g, const Catalog& catalog, const
         const ModelSpec& m = models[r.model];
         const HardwareSpec& hw = *hardware[r.hardware];
         r.memory_bytes_per_device = EstimateMemoryPerDevice(m, w).Total();
-        const LatencyEstimate e = EstimateLatency(m, hw, w, params);
+        const LatencyEstimate e = EstimateLatency(m, hw, w, *hardware_params[r.hardware]);
         r.feasible = e.feasible;
         if (!e.feasible) {
           r.reason = e.reason;

@@ -41,9 +41,10 @@ struct SweepRow {
 
 using SweepProgress = std::function<void(size_t done, size_t total)>;
 
-// threads = 0: all cores. Rows come back in grid order.
+// threads = 0: all cores. Rows come back in grid order. Each device is priced with
+// params.For(its id).
 std::vector<SweepRow> RunSweep(const SweepGrid& grid, const Catalog& catalog,
-                               const EfficiencyParams& params, int threads = 0,
+                               const DeviceEfficiencyParams& params, int threads = 0,
                                const SweepProgress& progress = nullptr);
 
 // CSV with a header: model, hardware, batch, prompt_tokens, gen_tokens, weights, tp, feasible,

@@ -92,9 +92,8 @@ std::string HardwareIdFor(const std::string& dataset_name) {
 // Shared bookkeeping of one dataset.
 class DatasetRun {
  public:
-  DatasetRun(std::string name, std::string metric, const Catalog& catalog,
-             const EfficiencyParams& params, ValidationResult* out)
-      : catalog_(catalog), params_(params), out_(out) {
+  DatasetRun(std::string name, std::string metric, const Catalog& catalog, ValidationResult* out)
+      : catalog_(catalog), out_(out) {
     summary_.dataset = std::move(name);
     summary_.metric = std::move(metric);
   }
@@ -152,7 +151,6 @@ class DatasetRun {
     apes_.push_back(p.Ape());
     ++summary_.used;
   }
-  const EfficiencyParams& params() const { return params_; }
   void Finish() {
     const double none = std::numeric_limits<double>::quiet_NaN();
     summary_.median_ape = apes_.empty() ? none : Quantile(apes_, 0.5);
@@ -162,7 +160,6 @@ class DatasetRun {
 
  private:
   const Catalog& catalog_;
-  const EfficiencyParams& params_;
   ValidationResult* out_;
   DatasetSummary summary_;
   std::vector<double> apes_;
@@ -187,8 +184,8 @@ int64_t ParseIntOr(const std::string& text, int64_t fallback) {
 // per-task assumed prompt, so validate and calibrate score the same points. Rows the reader
 // cannot map count as unknown model / hardware or as skipped with the reader's reason.
 void ValidateMlEnergy(const std::string& dataset, const std::string& dir, const std::string& file,
-                      const Catalog& catalog, const EfficiencyParams& params, ValidationResult* out) {
-  DatasetRun run(dataset, "step_s", catalog, params, out);
+                      const Catalog& catalog, const DeviceEfficiencyParams& params, ValidationResult* out) {
+  DatasetRun run(dataset, "step_s", catalog, out);
   LogReadOptions options;
   options.catalog = &catalog;
   const LogReadResult read = ReadMlEnergyCsv(dir + "/" + file, options);
@@ -201,7 +198,7 @@ void ValidateMlEnergy(const std::string& dataset, const std::string& dir, const 
     const ModelSpec& model = catalog.Model(m.model_id);
     const HardwareSpec& hw = catalog.Hardware(m.hardware_id);
     if (!run.Feasible(model, hw, m.workload)) continue;
-    const double predicted = PredictStepTime_s(m.ops, ResolveRates(hw, m.workload), params.data());
+    const double predicted = PredictStepTime_s(m.ops, ResolveRates(hw, m.workload), params.For(hw.id).data());
     run.Add(dataset + "/" + file, m.where.line, model, hw, "step_s",
             fmt::format("batch {} tp {} {}", m.step.batch, m.workload.parallel.tensor,
                         ToString(m.workload.weights)),
@@ -213,8 +210,8 @@ void ValidateMlEnergy(const std::string& dataset, const std::string& dir, const 
 // optimum-benchmark (HF transformers generate, A100 80GB): prefill latency of batch x 256
 // tokens, and the mean decode step (decode latency / 512 new tokens).
 void ValidateOptimum(const std::string& dir, const Catalog& catalog,
-                     const EfficiencyParams& params, ValidationResult* out) {
-  DatasetRun run("optimum-benchmark-running-llamas", "prefill_s+decode_step_s", catalog, params, out);
+                     const DeviceEfficiencyParams& params, ValidationResult* out) {
+  DatasetRun run("optimum-benchmark-running-llamas", "prefill_s+decode_step_s", catalog, out);
   constexpr int64_t kNewTokens = 512;  // PROVENANCE.md: 512 new tokens per run
   for (const char* sub : {"Llama-7b", "Llama-13b", "Llama-65b"}) {
     const std::string file = std::string("optimum-benchmark-running-llamas/") + sub + "/short_report.csv";
@@ -235,10 +232,10 @@ void ValidateOptimum(const std::string& dir, const Catalog& catalog,
       if (!run.Feasible(*m, *hw, w)) continue;
       const std::string setup = fmt::format("{} batch {}", variant, w.batch);
       run.Add(file, row.line, *m, *hw, "prefill_s", setup, t.Number(row, "Prefill Latency (s)"),
-              PrefillTime_s(*m, *hw, w, w.batch, w.prompt_tokens, params));
+              PrefillTime_s(*m, *hw, w, w.batch, w.prompt_tokens, params.For(hw->id)));
       run.Add(file, row.line, *m, *hw, "decode_step_s", setup,
               t.Number(row, "Decode Latency (s)") / kNewTokens,
-              DecodeStepTime_s(*m, *hw, w, w.batch, w.prompt_tokens + kNewTokens / 2, params));
+              DecodeStepTime_s(*m, *hw, w, w.batch, w.prompt_tokens + kNewTokens / 2, params.For(hw->id)));
     }
   }
   run.Finish();
@@ -247,8 +244,8 @@ void ValidateOptimum(const std::string& dir, const Catalog& catalog,
 // llama.cpp llama-bench (XiongjieDai): tg n = decode n tokens at batch 1 (mean step at context
 // n/2); pp n = prefill of an n-token prompt. tokens/s -> seconds per token / per prompt.
 void ValidateLlamaCpp(const std::string& dir, const Catalog& catalog,
-                      const EfficiencyParams& params, ValidationResult* out) {
-  DatasetRun run("llamacpp-gpu-benchmarks-xiongjiedai", "tg_s_per_token+pp_s", catalog, params, out);
+                      const DeviceEfficiencyParams& params, ValidationResult* out) {
+  DatasetRun run("llamacpp-gpu-benchmarks-xiongjiedai", "tg_s_per_token+pp_s", catalog, out);
   const CsvTable t = CsvTable::Load(dir + "/llama3_llamacpp_bench.csv");
   for (const auto& row : t.rows()) {
     run.Row();
@@ -290,13 +287,13 @@ void ValidateLlamaCpp(const std::string& dir, const Catalog& catalog,
       w.gen_tokens = n;
       if (!run.Feasible(*m, *hw, w)) continue;
       run.Add(file, row.line, *m, *hw, "tg_s_per_token", setup, 1.0 / *measured_tps,
-              DecodeStepTime_s(*m, *hw, w, 1, n / 2, params));
+              DecodeStepTime_s(*m, *hw, w, 1, n / 2, params.For(hw->id)));
     } else if (test == "pp") {
       w.prompt_tokens = n;
       w.gen_tokens = 1;
       if (!run.Feasible(*m, *hw, w)) continue;
       run.Add(file, row.line, *m, *hw, "pp_s", setup, static_cast<double>(n) / *measured_tps,
-              PrefillTime_s(*m, *hw, w, 1, n, params));
+              PrefillTime_s(*m, *hw, w, 1, n, params.For(hw->id)));
     } else {
       run.Skip("unknown test " + test);
     }
@@ -306,8 +303,8 @@ void ValidateLlamaCpp(const std::string& dir, const Catalog& catalog,
 
 // Megatron-Bridge performance summary: training tokens/s per GPU of dense models.
 void ValidateMegatronBridge(const std::string& dir, const Catalog& catalog,
-                            const EfficiencyParams& params, ValidationResult* out) {
-  DatasetRun run("megatron-bridge-training-perf", "train_tokens_per_s_per_device", catalog, params, out);
+                            const DeviceEfficiencyParams& params, ValidationResult* out) {
+  DatasetRun run("megatron-bridge-training-perf", "train_tokens_per_s_per_device", catalog, out);
   const CsvTable t = CsvTable::Load(dir + "/training_perf.csv");
   for (const auto& row : t.rows()) {
     run.Row();
@@ -361,7 +358,7 @@ void ValidateMegatronBridge(const std::string& dir, const Catalog& catalog,
     // Megatron shards the optimizer over data parallel (distributed optimizer = ZeRO-1).
     w.zero_stage = 1;
     const auto ops = CountOps(*m, w, TrainStep(w));
-    const double step_s = PredictStepTime_s(ops, ResolveRates(*hw, w, microbatches), params.data());
+    const double step_s = PredictStepTime_s(ops, ResolveRates(*hw, w, microbatches), params.For(hw->id).data());
     const double predicted = static_cast<double>(w.batch * w.prompt_tokens) / (step_s * per_replica);
     run.Add("megatron-bridge-training-perf/training_perf.csv", row.line, *m, *hw,
             "train_tokens_per_s_per_device",
@@ -402,9 +399,8 @@ ModelSpec MegatronGpt(const std::string& name, int64_t layers, int64_t hidden, i
 //   F = 72 B s l h^2 (1 + s / (6 h) + V / (12 l h)),   step_s = F / (tflops x gpus).
 // The prediction is compared on the same footing: F / (predicted step x gpus).
 void ValidateMegatronLm(const std::string& dir, const Catalog& catalog,
-                        const EfficiencyParams& params, ValidationResult* out) {
-  DatasetRun run("megatron-lm-training-mfu", "train_model_flops_per_s_per_device", catalog, params,
-                 out);
+                        const DeviceEfficiencyParams& params, ValidationResult* out) {
+  DatasetRun run("megatron-lm-training-mfu", "train_model_flops_per_s_per_device", catalog, out);
   const std::string file = "h100_weak_scaling_mcore_r0.8.csv";
   const CsvTable t = CsvTable::Load(dir + "/" + file);
   const auto& all_hardware = catalog.hardware();
@@ -444,7 +440,7 @@ void ValidateMegatronLm(const std::string& dir, const Catalog& catalog,
     w.micro_batch = 1;  // not in the table; Megatron's default micro-batch size
     if (!run.Feasible(m, hw, w)) continue;
     const auto ops = CountOps(m, w, TrainStep(w));
-    const double step_s = PredictStepTime_s(ops, ResolveRates(hw, w, w.batch), params.data());
+    const double step_s = PredictStepTime_s(ops, ResolveRates(hw, w, w.batch), params.For(hw.id).data());
     const double b = static_cast<double>(global_batch), s = static_cast<double>(seq);
     const double l = static_cast<double>(layers), h = static_cast<double>(hidden);
     const double model_flops = 72.0 * b * s * l * h * h *
@@ -482,7 +478,7 @@ std::vector<std::string> ValidationDatasets() {
 std::string DefaultRunsDir() { return std::string(RIGHTSIZE_SOURCE_DIR) + "/data/runs"; }
 
 ValidationResult Validate(const std::string& runs_dir, const Catalog& catalog,
-                          const EfficiencyParams& params, const std::vector<std::string>& datasets) {
+                          const DeviceEfficiencyParams& params, const std::vector<std::string>& datasets) {
   ValidationResult result;
   for (const auto& name : datasets) {
     const std::string dir = runs_dir + "/" + name;

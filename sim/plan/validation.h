@@ -49,10 +49,10 @@ struct ValidationResult {
 // The datasets rightsize validates against, in order.
 std::vector<std::string> ValidationDatasets();
 
-// Reads data/runs/<dataset>/ under runs_dir and predicts every usable row with `params`.
+// Reads data/runs/<dataset>/ under runs_dir and predicts every usable row with params.For(its device).
 // Throws InputError for a malformed file (file:line: column).
 ValidationResult Validate(const std::string& runs_dir, const Catalog& catalog,
-                          const EfficiencyParams& params,
+                          const DeviceEfficiencyParams& params,
                           const std::vector<std::string>& datasets = ValidationDatasets());
 
 // The source tree's data/runs.

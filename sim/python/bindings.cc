@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/cli/calibrate_command.h"
+#include "sim/cli/calibration_options.h"
 #include "sim/cli/fit_law_command.h"
 #include "sim/cli/size_command.h"
 #include "sim/cli/workload_options.h"
@@ -68,8 +69,11 @@ py::object ToPython(const nlohmann::json& j) {
   }
 }
 
-EfficiencyParams ParamsFrom(const std::string& calibration, const std::string& group) {
-  return calibration.empty() ? EfficiencyParams::Defaults() : LoadCalibration(calibration, group);
+// As the CLI's --calibration / --calibration-group: the group for one device when hardware_id is
+// given, else the group fitted on each device (sim/fit/calibration_use.h).
+DeviceEfficiencyParams ParamsFrom(const std::string& calibration, const std::string& group,
+                                  const std::string& hardware_id = "") {
+  return ParamsOf(LoadCalibrationOption({calibration, group}, hardware_id));
 }
 
 py::list ListModels() {
@@ -120,7 +124,7 @@ py::object PredictPy(const std::string& model_id, const std::string& hardware_id
   if (!(usd_per_hour >= 0)) throw InputError({"", 0, "usd_per_hour"}, "must be >= 0");
   if (!(train_tokens >= 0)) throw InputError({"", 0, "train_tokens"}, "must be >= 0");
   PredictOptions options;
-  options.params = ParamsFrom(calibration, calibration_group);
+  options.params = ParamsFrom(calibration, calibration_group, hardware_id).For(hardware_id);
   options.usd_per_hour = usd_per_hour;
   options.train_tokens = train_tokens;
   const Catalog& catalog = Catalog::Default();
@@ -194,7 +198,7 @@ py::dict SweepPy(const std::vector<std::string>& models, const std::vector<std::
                  const std::vector<int>& tp, int threads, const std::string& calibration,
                  const std::string& group) {
   const SweepGrid g = MakeGrid(models, hardware, batch, prompt_tokens, gen_tokens, weights, tp);
-  const EfficiencyParams params = ParamsFrom(calibration, group);
+  const DeviceEfficiencyParams params = ParamsFrom(calibration, group, hardware.size() == 1 ? hardware.front() : "");
   std::vector<SweepRow> rows;
   {
     py::gil_scoped_release release;
@@ -277,7 +281,7 @@ double SweepBenchPy(const std::vector<std::string>& models, const std::vector<st
   return seconds;
 }
 
-CrossoverResult RunStudy(const std::string& study_path, const EfficiencyParams& params) {
+CrossoverResult RunStudy(const std::string& study_path, const DeviceEfficiencyParams& params) {
   const StudySpec study = LoadStudy(study_path);
   py::gil_scoped_release release;
   return RunCrossover(study, Catalog::Default(), params);
@@ -313,7 +317,7 @@ py::object CrossoverPy(const std::string& study_path, const std::string& calibra
 
 std::vector<std::string> ReportPy(const std::string& study_path, const std::string& out_dir,
                                   const std::string& calibration, const std::string& group) {
-  const EfficiencyParams params = ParamsFrom(calibration, group);
+  const DeviceEfficiencyParams params = ParamsFrom(calibration, group);
   const CrossoverResult result = RunStudy(study_path, params);
   py::gil_scoped_release release;
   return WriteCrossoverReport(result, Catalog::Default(), params, HashFileContents(study_path), out_dir);

@@ -130,7 +130,7 @@ Figure Pareto(const CrossoverResult& r) {
   return f;
 }
 
-Figure LatencyVsBatch(const CrossoverResult& r, const Catalog& catalog, const EfficiencyParams& params) {
+Figure LatencyVsBatch(const CrossoverResult& r, const Catalog& catalog, const DeviceEfficiencyParams& params) {
   Figure f;
   f.name = "latency_vs_batch";
   f.title = "Decode time per output token vs batch";
@@ -152,7 +152,7 @@ Figure LatencyVsBatch(const CrossoverResult& r, const Catalog& catalog, const Ef
       Series s{fmt::format("{} on {} tp{}", c.spec.model, l.layout.hardware_id, l.layout.tensor_parallel), {}, {}, {}, {}, {}, "linespoints"};
       for (int64_t b = 1; b <= std::min<int64_t>(max_batch, 1024); b *= 2) {
         s.x.push_back(static_cast<double>(b));
-        s.y.push_back(1e3 * DecodeStepTime_s(model, hw, w, b, context, params));
+        s.y.push_back(1e3 * DecodeStepTime_s(model, hw, w, b, context, params.For(hw.id)));
       }
       f.series.push_back(std::move(s));
       break;  // the first feasible layout of each candidate
@@ -296,9 +296,18 @@ std::string DescribeParams(const EfficiencyParams& params) {
   return is_default ? "the uncalibrated default efficiency parameters" : "the calibrated efficiency parameters (" + values + ")";
 }
 
+std::string DescribeParams(const DeviceEfficiencyParams& params) {
+  if (params.by_hardware.empty()) return DescribeParams(params.common);
+  std::string text;
+  for (const auto& [hardware, fitted] : params.by_hardware) {
+    text += fmt::format("{}on {}: {}", text.empty() ? "" : "; ", hardware, DescribeParams(fitted));
+  }
+  return text + "; on other devices: " + DescribeParams(params.common);
+}
+
 // Predicted vs measured for the shipped runs (sim/plan/validation, as `rightsize validate`), on
 // the study's hardware when any run matches, with the parameters this report was run with.
-Figure CalibrationParity(const CrossoverResult& r, const Catalog& catalog, const EfficiencyParams& params) {
+Figure CalibrationParity(const CrossoverResult& r, const Catalog& catalog, const DeviceEfficiencyParams& params) {
   Figure f;
   f.name = "calibration_parity";
   f.title = "Latency model: predicted vs measured on shipped runs";
@@ -382,7 +391,7 @@ Figure CalibrationParity(const CrossoverResult& r, const Catalog& catalog, const
 }  // namespace
 
 std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Catalog& catalog,
-                                              const EfficiencyParams& params,
+                                              const DeviceEfficiencyParams& params,
                                               const std::string& study_hash, const std::string& out_dir) {
   std::vector<std::string> written;
   WriteDirectoryAtomically(out_dir, [&](const std::string& dir) {

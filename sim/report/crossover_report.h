@@ -12,7 +12,7 @@ namespace rightsize {
 
 // Writes the report folder; returns the list of files written (relative to out_dir).
 std::vector<std::string> WriteCrossoverReport(const CrossoverResult& result, const Catalog& catalog,
-                                              const EfficiencyParams& params,
+                                              const DeviceEfficiencyParams& params,
                                               const std::string& study_hash,
                                               const std::string& out_dir);
 

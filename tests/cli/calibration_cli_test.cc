@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -129,6 +130,55 @@ TEST_CASE("plan and sweep price with the calibration and name it") {
   CHECK(s1["calibration"]["group"] == GroupOn("h100-sxm5-80gb"));
   REQUIRE(s0["rows"].size() == s1["rows"].size());
   CHECK(s0["rows"][0]["tpot_s"] != s1["rows"][0]["tpot_s"]);
+}
+
+// Each device is priced with the group fitted on it: the shipped ML.ENERGY file has groups on
+// A100-40GB, B200 and H100 (two engines on H100). The capacity study's devices are H100, A100-80GB
+// and RTX 4090.
+TEST_CASE("plan prices each device with the calibration group fitted on it and keeps the defaults elsewhere") {
+  const std::string study = std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/capacity-study.yaml";
+  const std::string file = std::string(RIGHTSIZE_SOURCE_DIR) + "/data/calibrations/ml-energy-vllm-decode.json";
+  const nlohmann::json plain = RunJson("plan " + study + " --format json");
+  // Key a layout by what it is, since calibrated costs may reorder the sorted list.
+  auto by_layout = [](const nlohmann::json& plan) {
+    std::map<std::string, nlohmann::json> rows;
+    for (const auto& l : plan["layouts"]) {
+      rows[l["model"].get<std::string>() + " " + l["hardware"].get<std::string>() + " tp" +
+           std::to_string(l["tp"].get<int>()) + " " + l["weights_precision"].get<std::string>()] = l;
+    }
+    return rows;
+  };
+  const auto before = by_layout(plain);
+  auto changed_on = [&](const nlohmann::json& calibrated, const std::string& hardware) {
+    int changed = 0, compared = 0;
+    for (const auto& [key, row] : by_layout(calibrated)) {
+      const auto& base = before.at(key);
+      if (row["hardware"] != hardware || row["feasible"] != true || base["feasible"] != true) continue;
+      ++compared;
+      changed += row["tpot_s"] != base["tpot_s"];
+    }
+    INFO(hardware << ": " << changed << " of " << compared << " feasible layouts changed");
+    REQUIRE(compared > 0);
+    return changed;
+  };
+
+  // Engine named: H100 takes its vllm-0.11.1 group; A100-80GB and RTX 4090 have none.
+  const nlohmann::json engine = RunJson("plan " + study + " --format json --calibration " + file +
+                                        " --calibration-group vllm-0.11.1");
+  CHECK(engine["calibration"]["groups_by_hardware"]["h100-sxm5-80gb"]["group"] == "h100-sxm5-80gb/vllm-0.11.1");
+  CHECK(engine["calibration"]["other_devices"] == "uncalibrated defaults");
+  CHECK(changed_on(engine, "h100-sxm5-80gb") > 0);
+  CHECK(changed_on(engine, "a100-sxm4-80gb") == 0);
+  CHECK(changed_on(engine, "rtx-4090") == 0);
+
+  // No group named: H100 has two groups (two engines), so it keeps the defaults too.
+  const nlohmann::json none = RunJson("plan " + study + " --format json --calibration " + file);
+  CHECK_FALSE(none["calibration"]["groups_by_hardware"].contains("h100-sxm5-80gb"));
+  CHECK(changed_on(none, "h100-sxm5-80gb") == 0);
+
+  // An engine no group has is an error naming the groups.
+  rightsize::testing::CheckOneLineInputError("plan " + study + " --calibration " + file + " --calibration-group trt-llm",
+                                             "no group 'trt-llm'");
 }
 
 TEST_CASE("crossover and report take the throughput spread from the calibration's held-out error") {
