@@ -70,7 +70,9 @@ def predict(model, hardware, *, calibration=None, calibration_group="", **worklo
 
 def plan(study_path, *, calibration=None, calibration_group=""):
     """Capacity plan of a study file (examples/capacity-study.yaml): every layout with devices and $,
-    cheapest feasible first, as ``rightsize plan --format json``."""
+    cheapest feasible first, as ``rightsize plan --format json``. With ``calibration``, each device
+    is priced with the group fitted on it (``calibration_group``: a group, hardware id or engine;
+    rules in docs/calibration.md)."""
     return _rs.plan(_path(study_path), calibration=_path(calibration),
                     calibration_group=calibration_group)
 
