@@ -179,63 +179,43 @@ int64_t ParseIntOr(const std::string& text, int64_t fallback) {
   return end == text.c_str() ? fallback : v;
 }
 
-// ML.ENERGY v2 / v3 through the reader `rightsize calibrate` uses (sim/logs/ml_energy_reader.cc):
-// the mean decode step (running batch / output throughput) at the running batch with the
-// per-task assumed prompt, so validate and calibrate score the same points. Rows the reader
-// cannot map count as unknown model / hardware or as skipped with the reader's reason.
-void ValidateMlEnergy(const std::string& dataset, const std::string& dir, const std::string& file,
-                      const Catalog& catalog, const DeviceEfficiencyParams& params, ValidationResult* out) {
-  DatasetRun run(dataset, "step_s", catalog, out);
+// A dataset a log reader maps (sim/logs/readers.h), scored on exactly the points `rightsize
+// calibrate` fits: ML.ENERGY (the mean decode step at the running batch, per-task assumed
+// prompts) and optimum-benchmark (a prefill and a mean decode step per row). Rows the reader
+// cannot map count as unknown model / hardware or as skipped with the reader's reason; a row
+// whose configuration rightsize predicts out of memory is skipped once, with all its points.
+using LogReaderFn = LogReadResult (*)(const std::string&, const LogReadOptions&);
+
+void ValidateWithReader(const std::string& dataset, const std::string& metric, const std::string& dir,
+                        const std::vector<std::string>& files, LogReaderFn read_log,
+                        const Catalog& catalog, const DeviceEfficiencyParams& params,
+                        ValidationResult* out) {
+  DatasetRun run(dataset, metric, catalog, out);
   LogReadOptions options;
   options.catalog = &catalog;
-  const LogReadResult read = ReadMlEnergyCsv(dir + "/" + file, options);
-  for (const SkippedRow& skipped : read.skipped) {
-    run.Row();
-    run.SkipUnmapped(skipped.reason);
-  }
-  for (const Measurement& m : read.measurements) {
-    run.Row();
-    const ModelSpec& model = catalog.Model(m.model_id);
-    const HardwareSpec& hw = catalog.Hardware(m.hardware_id);
-    if (!run.Feasible(model, hw, m.workload)) continue;
-    const double predicted = PredictStepTime_s(m.ops, ResolveRates(hw, m.workload), params.For(hw.id).data());
-    run.Add(dataset + "/" + file, m.where.line, model, hw, "step_s",
-            fmt::format("batch {} tp {} {}", m.step.batch, m.workload.parallel.tensor,
-                        ToString(m.workload.weights)),
-            m.interval_time_s, predicted);
-  }
-  run.Finish();
-}
-
-// optimum-benchmark (HF transformers generate, A100 80GB): prefill latency of batch x 256
-// tokens, and the mean decode step (decode latency / 512 new tokens).
-void ValidateOptimum(const std::string& dir, const Catalog& catalog,
-                     const DeviceEfficiencyParams& params, ValidationResult* out) {
-  DatasetRun run("optimum-benchmark-running-llamas", "prefill_s+decode_step_s", catalog, out);
-  constexpr int64_t kNewTokens = 512;  // PROVENANCE.md: 512 new tokens per run
-  for (const char* sub : {"Llama-7b", "Llama-13b", "Llama-65b"}) {
-    const std::string file = std::string("optimum-benchmark-running-llamas/") + sub + "/short_report.csv";
-    const CsvTable t = CsvTable::Load(dir + "/" + sub + "/short_report.csv");
-    for (const auto& row : t.rows()) {
+  for (const std::string& file : files) {
+    const LogReadResult read = read_log(dir + "/" + file, options);
+    for (const SkippedRow& skipped : read.skipped) {
       run.Row();
-      const ModelSpec* m = nullptr;
-      const HardwareSpec* hw = nullptr;
-      if (!run.Resolve(t.Cell(row, "Model"), t.Cell(row, "GPU Name"), &m, &hw)) continue;
-      const std::string variant = t.Cell(row, "Experiment Name");
-      Workload w;
-      w.activations = Precision::kFp16;
-      w.kv_cache = Precision::kFp16;
-      w.weights = variant.find("gptq") != std::string::npos ? Precision::kInt4 : Precision::kFp16;
-      w.batch = static_cast<int64_t>(t.Number(row, "Per Process Batch Size"));
-      w.prompt_tokens = static_cast<int64_t>(t.Number(row, "Sequence Length"));
-      w.gen_tokens = kNewTokens;
-      if (!run.Feasible(*m, *hw, w)) continue;
-      const std::string setup = fmt::format("{} batch {}", variant, w.batch);
-      run.Add(file, row.line, *m, *hw, "prefill_s", setup, t.Number(row, "Prefill Latency (s)"),
-              PrefillTime_s(*m, *hw, w, w.batch, w.prompt_tokens, params.For(hw->id)));
-      run.Add(file, row.line, *m, *hw, "decode_step_s", setup,
-              t.Number(row, "Decode Latency (s)") / kNewTokens,
-              DecodeStepTime_s(*m, *hw, w, w.batch, w.prompt_tokens + kNewTokens / 2, params.For(hw->id)));
+      run.SkipUnmapped(skipped.reason);
+    }
+    int row_line = -1;
+    bool row_feasible = false;
+    for (const Measurement& m : read.measurements) {
+      const ModelSpec& model = catalog.Model(m.model_id);
+      const HardwareSpec& hw = catalog.Hardware(m.hardware_id);
+      if (m.where.line != row_line) {  // the first point of a source row
+        row_line = m.where.line;
+        run.Row();
+        row_feasible = run.Feasible(model, hw, m.workload);
+      }
+      if (!row_feasible) continue;
+      const double predicted = PredictStepTime_s(m.ops, ResolveRates(hw, m.workload), params.For(hw.id).data());
+      run.Add(dataset + "/" + file, m.where.line, model, hw,
+              m.step.phase == Phase::kPrefill ? "prefill_s" : "decode_step_s",
+              fmt::format("batch {} tp {} {}", m.step.batch, m.workload.parallel.tensor,
+                          ToString(m.workload.weights)),
+              m.interval_time_s, predicted);
     }
   }
   run.Finish();
@@ -486,11 +466,14 @@ ValidationResult Validate(const std::string& runs_dir, const Catalog& catalog,
       throw InputError({dir, 0, "dataset"}, "no such dataset folder");
     }
     if (name == "ml-energy-leaderboard-v2") {
-      ValidateMlEnergy(name, dir, "llm_runs.csv", catalog, params, &result);
+      ValidateWithReader(name, "decode_step_s", dir, {"llm_runs.csv"}, ReadMlEnergyCsv, catalog, params, &result);
     } else if (name == "ml-energy-leaderboard-v3") {
-      ValidateMlEnergy(name, dir, "llm_configurations.csv", catalog, params, &result);
+      ValidateWithReader(name, "decode_step_s", dir, {"llm_configurations.csv"}, ReadMlEnergyCsv, catalog,
+                         params, &result);
     } else if (name == "optimum-benchmark-running-llamas") {
-      ValidateOptimum(dir, catalog, params, &result);
+      ValidateWithReader(name, "prefill_s+decode_step_s", dir,
+                         {"Llama-7b/short_report.csv", "Llama-13b/short_report.csv", "Llama-65b/short_report.csv"},
+                         ReadOptimumCsv, catalog, params, &result);
     } else if (name == "llamacpp-gpu-benchmarks-xiongjiedai") {
       ValidateLlamaCpp(dir, catalog, params, &result);
     } else if (name == "megatron-bridge-training-perf") {
