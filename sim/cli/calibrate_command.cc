@@ -1,7 +1,9 @@
 #include "sim/cli/calibrate_command.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -10,6 +12,7 @@
 #include "sim/spec/yaml_loaders.h"
 #include "sim/util/csv.h"
 #include "sim/util/file_io.h"
+#include "sim/util/strings.h"
 
 namespace rightsize {
 namespace {
@@ -111,6 +114,43 @@ nlohmann::json RunCalibrate(const CalibrateCommandOptions& o, std::string* summa
   co.prior_sigma_log = o.prior_sigma_log;
   co.interval_level = o.interval_level;
   co.num_threads = o.num_threads;
+  nlohmann::json sharing = nlohmann::json::object();
+  std::string sharing_text;
+  if (o.share == "auto") {
+    std::set<std::string> groups;
+    for (const auto& p : points) groups.insert(p.group);
+    if (groups.size() < 2) {
+      sharing_text = "--share auto: one group only, nothing to share\n";
+    } else {
+      const SharingSelection s = SelectSharedParameters(points, co, 5, o.seed);
+      co.shared = s.shared;
+      sharing_text = fmt::format("--share auto: 5-fold held-out median / p90 with nothing shared {:.1f}% / {:.1f}%\n",
+                                 100 * s.baseline_median_ape, 100 * s.baseline_p90_ape);
+      nlohmann::json trials = nlohmann::json::array();
+      for (const SharingTrial& t : s.trials) {
+        const char* name = EfficiencyParams::kParamNames[static_cast<size_t>(t.parameter)];
+        sharing_text += fmt::format("  share {:<22} {:5.1f}% / {:5.1f}%  {}\n", name, 100 * t.median_ape,
+                                    100 * t.p90_ape, t.kept ? "kept" : "not supported by the held-out error");
+        trials.push_back({{"parameter", name}, {"median_ape", t.median_ape}, {"p90_ape", t.p90_ape}, {"kept", t.kept}});
+      }
+      sharing = {{"rule", fmt::format("kept when the 5-fold held-out median APE rises by at most {:.0f}% and the "
+                                      "p90 by at most {:.0f}% (relative)",
+                                      100 * kSharingMedianTolerance, 100 * kSharingP90Tolerance)},
+                 {"baseline_median_ape", s.baseline_median_ape},
+                 {"baseline_p90_ape", s.baseline_p90_ape},
+                 {"trials", trials}};
+    }
+  } else if (!o.share.empty()) {
+    for (const std::string& name : Split(o.share, ',')) {
+      const auto& names = EfficiencyParams::kParamNames;
+      const auto it = std::find(names.begin(), names.end(), Trim(name));
+      if (it == names.end()) {
+        throw InputError({"", 0, "--share"}, "unknown parameter '" + Trim(name) + "'" +
+                                                 Hint(DidYouMean(Trim(name), {names.begin(), names.end()})));
+      }
+      co.shared.push_back(static_cast<int>(it - names.begin()));
+    }
+  }
   const auto start = std::chrono::steady_clock::now();
   const CalibrationResult fit = Calibrator(co).Fit(points);
   const double fit_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -127,6 +167,10 @@ nlohmann::json RunCalibrate(const CalibrateCommandOptions& o, std::string* summa
                     {"tensor_parallel", o.tensor_parallel}, {"replicas", o.replicas},
                     {"weights", o.weights},                {"activations", o.activations},
                     {"kv_cache", o.kv_cache}};
+  nlohmann::json shared_names = nlohmann::json::array();
+  for (int i : co.shared) shared_names.push_back(EfficiencyParams::kParamNames[static_cast<size_t>(i)]);
+  doc["options"]["shared"] = shared_names;
+  if (!sharing.empty()) doc["sharing"] = sharing;
   doc["n_points"] = fit.n_points;
   doc["usable"] = fit.usable;
   doc["fit_seconds"] = fit_s;
@@ -144,13 +188,18 @@ nlohmann::json RunCalibrate(const CalibrateCommandOptions& o, std::string* summa
   for (size_t i = 0; i < all.skipped.size() && i < 5; ++i) {
     text += fmt::format("  skipped {}: {}\n", Where(all.skipped[i].where), all.skipped[i].reason);
   }
+  text += sharing_text;
   text += fmt::format("fit {} points in {:.2f} s\n", fit.n_points, fit_s);
   for (const auto& g : fit.groups) {
     text += fmt::format("{} [{}]\n", g.group, g.usable ? "usable" : "NOT USABLE");
     for (int i = 0; i < EfficiencyParams::kNumParams; ++i) {
       const size_t k = static_cast<size_t>(i);
+      const bool shared = std::find(g.shared.begin(), g.shared.end(), EfficiencyParams::kParamNames[k]) != g.shared.end();
       text += fmt::format("  {:<22} {:12.5g} {}\n", EfficiencyParams::kParamNames[k], g.params.values[k],
-                          g.free[k] ? fmt::format("+- {:.3g}", g.std_error[k]) : "(held, not fitted)");
+                          shared ? (g.std_error[k] > 0 ? fmt::format("+- {:.3g} (shared by every group)", g.std_error[k])
+                                                       : std::string("(shared by every group; held in the pooled fit)"))
+                          : g.free[k] ? fmt::format("+- {:.3g}", g.std_error[k])
+                                      : "(held, not fitted)");
     }
     text += "  " + g.report + "\n";
   }
@@ -218,6 +267,7 @@ void RegisterCalibrateCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--folds", o->folds, "k-fold cross-validation (0 = off)")->capture_default_str();
   cmd->add_flag("--logo", o->leave_one_group_out, "Also leave each model / shape series out in turn");
   cmd->add_flag("--strict", o->strict, "Unmappable rows are errors instead of skipped");
+  cmd->add_option("--share", o->share, "Parameters shared by every group: auto (kept where held-out error allows) or NAME,NAME");
   cmd->add_option("--threads", o->num_threads, "Ceres threads")->capture_default_str()->check(CLI::Range(1, 256));
   cmd->callback([o, exit_code] {
     std::string summary;

@@ -40,6 +40,9 @@ struct CalibrateCommandOptions {
   bool strict = false;            // unmappable rows are errors
   int num_threads = 1;
   uint64_t seed = 1;              // fold assignment
+  // Parameters shared by every group: "" none, "auto" (SelectSharedParameters with 5 folds), or
+  // comma-separated EfficiencyParams names.
+  std::string share;
 };
 
 // Resolves each measurement's device and precisions into what the forward model needs.

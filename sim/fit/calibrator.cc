@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -208,6 +209,7 @@ Calibrator::Calibrator(CalibratorOptions options) : options_(std::move(options))
   std::string why;
   RS_CHECK(Validate(options_.prior, &why), "prior: " + why);
   for (int i : options_.fixed) RS_CHECK(i >= 0 && i < kN, "fixed parameter index out of range");
+  for (int i : options_.shared) RS_CHECK(i >= 0 && i < kN, "shared parameter index out of range");
 }
 
 GroupCalibration Calibrator::FitGroup(const std::string& group,
@@ -336,9 +338,51 @@ CalibrationResult Calibrator::Fit(const std::vector<CalibrationPoint>& points) c
   }
   CalibrationResult result;
   result.usable = !by_group.empty();
+  // Shared parameters: one pooled fit of every point, then each group holds them at its values.
+  std::optional<Calibrator> per_group;
+  GroupCalibration pooled;
+  if (!options_.shared.empty() && by_group.size() > 1) {
+    std::vector<const CalibrationPoint*> all;
+    for (const auto& p : points) all.push_back(&p);
+    pooled = FitGroup("all groups", all);
+    CalibratorOptions held = options_;
+    held.shared.clear();
+    for (int i : options_.shared) {
+      held.prior.values[static_cast<size_t>(i)] = pooled.params.values[static_cast<size_t>(i)];
+      held.fixed.push_back(i);
+    }
+    per_group.emplace(held);
+    result.report += "shared parameters from " + pooled.report + "\n";
+  }
   double sum_sq = 0.0;
   for (const auto& [group, members] : by_group) {
-    GroupCalibration g = FitGroup(group, members);
+    GroupCalibration g = per_group ? per_group->FitGroup(group, members) : FitGroup(group, members);
+    if (per_group) {
+      std::string names;
+      for (int a : options_.shared) {
+        g.shared.push_back(Name(a));
+        names += (names.empty() ? "" : ", ") + std::string(Name(a));
+        if (!pooled.free[static_cast<size_t>(a)]) continue;  // the pooled fit could not pin it
+        for (int b : options_.shared) {
+          g.covariance[static_cast<size_t>(a * kN + b)] = pooled.Covariance(a, b);
+        }
+        g.std_error[static_cast<size_t>(a)] = pooled.std_error[static_cast<size_t>(a)];
+      }
+      g.report += fmt::format(" Shared with every group (fitted on all {} points): {}.", pooled.n_points, names);
+      const bool any_free = std::any_of(g.free.begin(), g.free.end(), [](bool f) { return f; });
+      if (!any_free && pooled.usable) {
+        // Nothing left to fit per group: the pooled fit determines it entirely.
+        const std::string none = " No parameter could be fitted.";
+        const size_t at = g.report.find(none);
+        if (at != std::string::npos) g.report.erase(at, none.size());
+        const std::string unconverged = " Solver did not converge";
+        const size_t cut = g.report.find(unconverged);
+        if (cut != std::string::npos) g.report.erase(cut);  // no solve of its own was needed
+        g.converged = true;
+        g.usable = std::isfinite(g.rel_rms);
+      }
+      g.usable = g.usable && pooled.converged;
+    }
     result.n_points += g.n_points;
     sum_sq += g.rel_rms * g.rel_rms * g.n_points;
     result.usable = result.usable && g.usable;
@@ -461,6 +505,37 @@ CrossValidationReport HoldOut(const std::vector<CalibrationPoint>& train,
   return r;
 }
 
+SharingSelection SelectSharedParameters(const std::vector<CalibrationPoint>& points,
+                                        const CalibratorOptions& options, int k, uint64_t seed) {
+  std::set<std::string> groups;
+  for (const auto& p : points) groups.insert(p.group);
+  RS_CHECK(groups.size() >= 2, "sharing parameters needs points of at least two groups");
+  SharingSelection s;
+  CalibratorOptions trial = options;
+  trial.shared.clear();
+  const CrossValidationReport base = KFoldCrossValidate(points, trial, k, seed);
+  s.baseline_median_ape = base.median_ape;
+  s.baseline_p90_ape = base.p90_ape;
+  double median = base.median_ape, p90 = base.p90_ape;
+  for (int i = 0; i < kN; ++i) {
+    if (std::find(options.fixed.begin(), options.fixed.end(), i) != options.fixed.end()) continue;
+    trial.shared = s.shared;
+    trial.shared.push_back(i);
+    const CrossValidationReport r = KFoldCrossValidate(points, trial, k, seed);
+    SharingTrial t{i, r.median_ape, r.p90_ape, false};
+    t.kept = r.n_unpredicted == base.n_unpredicted &&
+             r.median_ape <= median * (1.0 + kSharingMedianTolerance) &&
+             r.p90_ape <= p90 * (1.0 + kSharingP90Tolerance);
+    if (t.kept) {
+      s.shared.push_back(i);
+      median = r.median_ape;
+      p90 = r.p90_ape;
+    }
+    s.trials.push_back(t);
+  }
+  return s;
+}
+
 nlohmann::json GroupToJson(const GroupCalibration& g) {
   nlohmann::json j;
   j["group"] = g.group;
@@ -483,6 +558,7 @@ nlohmann::json GroupToJson(const GroupCalibration& g) {
   j["param_order"] = P::kParamNames;
   j["unidentified"] = g.unidentified;
   j["at_bound"] = g.at_bound;
+  j["shared"] = g.shared;
   j["n_points"] = g.n_points;
   j["sigma_log"] = g.sigma_log;
   j["rel_rms"] = g.rel_rms;
@@ -519,6 +595,7 @@ GroupCalibration GroupFromJson(const nlohmann::json& j, const std::string& file)
     }
     g.unidentified = j.value("unidentified", std::vector<std::string>{});
     g.at_bound = j.value("at_bound", std::vector<std::string>{});
+    g.shared = j.value("shared", std::vector<std::string>{});
   } catch (const nlohmann::json::exception& e) {
     throw InputError({file, 0, "groups"}, std::string("malformed calibration group: ") + e.what());
   }

@@ -49,6 +49,11 @@ struct CalibratorOptions {
   EfficiencyParams prior = EfficiencyParams::Defaults();
   // Indices (EfficiencyParams::Index) held at prior for every group.
   std::vector<int> fixed;
+  // Indices shared by every group of a fit with several groups: fitted once on all points pooled
+  // (one group "all groups"), then held at that value in each group's fit, whose covariance gets
+  // the pooled fit's block for them (so prediction intervals carry their uncertainty). A
+  // two-stage estimate: the pooled fit frees the group parameters too. Ignored with one group.
+  std::vector<int> shared;
   // Nominal coverage of prediction intervals, in (0, 1).
   double interval_level = 0.90;
   int max_iterations = 200;  // Levenberg-Marquardt iterations per fit, >= 1
@@ -72,6 +77,7 @@ struct GroupCalibration {
   // a parameter the data never touches; for collinear ones only their combination is fitted).
   std::vector<std::string> unidentified;
   std::vector<std::string> at_bound;      // fitted values on a bound (their errors are optimistic)
+  std::vector<std::string> shared;        // taken from the pooled fit of every group (options.shared)
   int n_points = 0;
   double sigma_log = 0.0;   // robust residual scale, 1.4826 x MAD of log residuals
   double rel_rms = 0.0;     // RMS of log residuals (~ relative RMS error)
@@ -139,6 +145,29 @@ CrossValidationReport KFoldCrossValidate(const std::vector<CalibrationPoint>& po
 // Holds out every distinct fold_key in turn.
 CrossValidationReport LeaveOneGroupOut(const std::vector<CalibrationPoint>& points,
                                        const CalibratorOptions& options);
+// "Shared where the data supports it": greedy forward selection over the parameters, in index
+// order. A parameter becomes shared by every group (CalibratorOptions::shared) when, with it and
+// those already chosen shared, the k-fold held-out median APE is at most kSharingMedianTolerance
+// (relative) above the current one and the p90 at most kSharingP90Tolerance above: pooling it
+// costs no measurable held-out accuracy, and one value fitted on every group's points is simpler
+// and pins what one group's data alone cannot. Needs points of at least two groups.
+inline constexpr double kSharingMedianTolerance = 0.02;
+inline constexpr double kSharingP90Tolerance = 0.05;
+struct SharingTrial {
+  int parameter = 0;        // EfficiencyParams::Index tried
+  double median_ape = 0.0;  // k-fold held-out, with it (and the kept ones) shared
+  double p90_ape = 0.0;
+  bool kept = false;
+};
+struct SharingSelection {
+  std::vector<int> shared;            // the kept parameters, to put in CalibratorOptions::shared
+  double baseline_median_ape = 0.0;   // k-fold with nothing shared
+  double baseline_p90_ape = 0.0;
+  std::vector<SharingTrial> trials;   // one per parameter tried, in order
+};
+SharingSelection SelectSharedParameters(const std::vector<CalibrationPoint>& points,
+                                        const CalibratorOptions& options, int k, uint64_t seed);
+
 // Held-out error of a fit on `train` predicting `test`.
 CrossValidationReport HoldOut(const std::vector<CalibrationPoint>& train,
                               const std::vector<CalibrationPoint>& test,

@@ -3,6 +3,8 @@
 // at about their nominal rate; parameters the data cannot see are named, not invented.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <cmath>
 #include <random>
 
@@ -118,6 +120,50 @@ TEST_CASE("calibrator recovers known parameters from noisy data with outliers", 
   // The robust scale sees the 3% noise, not the outliers.
   CHECK(g.sigma_log == Approx(0.03).epsilon(0.25));
   CHECK(g.std_error[P::kComputeEfficiency] > 0.0);
+}
+
+// Two devices with the same memory efficiency (and overheads) but different compute efficiency
+// (0.62 vs 0.45): the truth of "shared where the data supports it".
+std::vector<CalibrationPoint> TwoGroupPoints(int per_group, uint64_t seed) {
+  EfficiencyParams other = TrueParams();
+  other[P::kComputeEfficiency] = 0.45;
+  auto a = Points(TrueParams(), per_group, 0.03, 0.0, seed);
+  auto b = Points(other, per_group, 0.03, 0.0, seed + 1);
+  for (auto& p : b) p.group = "other-gpu/synthetic";
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+TEST_CASE("a shared parameter is fitted once on every group's points", "[fit][calibrator]") {
+  CalibratorOptions o = Options();
+  o.shared = {P::kMemoryEfficiency};
+  const CalibrationResult r = Calibrator(o).Fit(TwoGroupPoints(600, 31));
+  REQUIRE(r.groups.size() == 2);
+  const double truth = TrueParams()[P::kMemoryEfficiency];
+  for (const GroupCalibration& g : r.groups) {
+    INFO(g.report);
+    CHECK(g.usable);
+    CHECK(g.shared == std::vector<std::string>{"memory_efficiency"});
+    CHECK(g.params[P::kMemoryEfficiency] == Approx(truth).epsilon(0.03));
+    CHECK(g.params[P::kMemoryEfficiency] == r.groups[0].params[P::kMemoryEfficiency]);  // one value
+    CHECK(g.std_error[P::kMemoryEfficiency] > 0.0);  // from the pooled fit, in the covariance
+    CHECK(g.Covariance(P::kMemoryEfficiency, P::kMemoryEfficiency) > 0.0);
+  }
+  // Each group keeps its own compute efficiency.
+  CHECK(r.Find("test-gpu/synthetic")->params[P::kComputeEfficiency] == Approx(0.62).epsilon(0.03));
+  CHECK(r.Find("other-gpu/synthetic")->params[P::kComputeEfficiency] == Approx(0.45).epsilon(0.03));
+}
+
+TEST_CASE("sharing is kept where the data supports it and refused where groups differ", "[fit][calibrator]") {
+  const SharingSelection s = SelectSharedParameters(TwoGroupPoints(300, 41), Options(), 5, 1);
+  auto kept = [&](int i) { return std::find(s.shared.begin(), s.shared.end(), i) != s.shared.end(); };
+  for (const SharingTrial& t : s.trials) {
+    INFO(EfficiencyParams::kParamNames[static_cast<size_t>(t.parameter)] << ": " << t.median_ape << " / " << t.p90_ape);
+    CHECK(t.kept == kept(t.parameter));
+  }
+  CHECK_FALSE(kept(P::kComputeEfficiency));  // 0.62 vs 0.45: pooling it costs held-out accuracy
+  CHECK(kept(P::kMemoryEfficiency));         // the same on both devices
+  CHECK(kept(P::kSequenceOverhead_s));
 }
 
 TEST_CASE("without a robust loss the outliers bias the fit", "[fit][calibrator]") {
