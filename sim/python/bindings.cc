@@ -375,8 +375,9 @@ py::tuple CalibratePy(const std::vector<std::string>& logs, const std::string& f
                       const std::string& hardware, const std::string& engine, const std::string& model,
                       const std::string& output, const std::string& residuals, const std::string& loss,
                       double loss_scale, bool priors, double prior_sigma, double level, int folds,
-                      bool logo, bool strict, int threads, uint64_t seed) {
+                      bool logo, bool strict, int threads, uint64_t seed, const std::string& share) {
   CalibrateCommandOptions o;
+  o.share = share;
   o.logs = logs;
   o.format = format;
   o.hardware = hardware;
@@ -477,5 +478,5 @@ PYBIND11_MODULE(_rightsize, m) {
         py::arg("residuals") = "", py::arg("loss") = "huber", py::arg("loss_scale") = 0.1,
         py::arg("priors") = false, py::arg("prior_sigma") = 1.0, py::arg("level") = 0.9,
         py::arg("folds") = 5, py::arg("logo") = false, py::arg("strict") = false,
-        py::arg("threads") = 1, py::arg("seed") = 1);
+        py::arg("threads") = 1, py::arg("seed") = 1, py::arg("share") = "");
 }

@@ -281,6 +281,17 @@ def test_calibrate_on_bundled_log(tmp_path, src):
         assert fitted["latency"]["tpot_s"] != base["latency"]["tpot_s"]
 
 
+def test_calibrate_shares_parameters_by_name(src):
+    doc = rightsize.calibrate(src(*OPTIMUM_LOG), folds=0, share="memory_efficiency")
+    assert len(doc["groups"]) > 1  # fp16, +BetterTransformer, +FlashAttention-2
+    assert doc["options"]["shared"] == ["memory_efficiency"]
+    values = {g["params"]["memory_efficiency"] for g in doc["groups"]}
+    assert len(values) == 1  # one value for every group
+    assert all(g["shared"] == ["memory_efficiency"] for g in doc["groups"])
+    with pytest.raises(rightsize.InputError, match="share"):
+        rightsize.calibrate(src(*OPTIMUM_LOG), folds=0, share="memory_efficency_typo")
+
+
 def test_calibrate_bad_input(tmp_path):
     with pytest.raises((rightsize.InputError, rightsize.IoError), match="missing.csv"):
         rightsize.calibrate(tmp_path / "missing.csv")
