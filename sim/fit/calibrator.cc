@@ -368,19 +368,18 @@ CalibrationResult Calibrator::Fit(const std::vector<CalibrationPoint>& points) c
         }
         g.std_error[static_cast<size_t>(a)] = pooled.std_error[static_cast<size_t>(a)];
       }
-      g.report += fmt::format(" Shared with every group (fitted on all {} points): {}.", pooled.n_points, names);
       const bool any_free = std::any_of(g.free.begin(), g.free.end(), [](bool f) { return f; });
       if (!any_free && pooled.usable) {
-        // Nothing left to fit per group: the pooled fit determines it entirely.
-        const std::string none = " No parameter could be fitted.";
-        const size_t at = g.report.find(none);
-        if (at != std::string::npos) g.report.erase(at, none.size());
-        const std::string unconverged = " Solver did not converge";
-        const size_t cut = g.report.find(unconverged);
-        if (cut != std::string::npos) g.report.erase(cut);  // no solve of its own was needed
+        // Nothing left to fit per group: the pooled fit determines it entirely, so the group
+        // needed no solve of its own (drop what FitGroup said about that).
+        for (const std::string said : {" No parameter could be fitted.", " Solver did not converge"}) {
+          const size_t at = g.report.find(said);
+          if (at != std::string::npos) g.report.erase(at, said.back() == '.' ? said.size() : std::string::npos);
+        }
         g.converged = true;
         g.usable = std::isfinite(g.rel_rms);
       }
+      g.report += fmt::format(" Shared with every group (fitted on all {} points): {}.", pooled.n_points, names);
       g.usable = g.usable && pooled.converged;
     }
     result.n_points += g.n_points;
