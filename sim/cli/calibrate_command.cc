@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <set>
 
 #include <fmt/format.h>
 
@@ -117,12 +116,10 @@ nlohmann::json RunCalibrate(const CalibrateCommandOptions& o, std::string* summa
   nlohmann::json sharing = nlohmann::json::object();
   std::string sharing_text;
   if (o.share == "auto") {
-    std::set<std::string> groups;
-    for (const auto& p : points) groups.insert(p.group);
-    if (groups.size() < 2) {
+    const SharingSelection s = SelectSharedParameters(points, co, 5, o.seed);
+    if (s.trials.empty()) {
       sharing_text = "--share auto: one group only, nothing to share\n";
     } else {
-      const SharingSelection s = SelectSharedParameters(points, co, 5, o.seed);
       co.shared = s.shared;
       sharing_text = fmt::format("--share auto: 5-fold held-out median / p90 with nothing shared {:.1f}% / {:.1f}%\n",
                                  100 * s.baseline_median_ape, 100 * s.baseline_p90_ape);

@@ -66,11 +66,9 @@ bool HasCovariance(const GroupCalibration& fit) {
   return false;
 }
 
-}  // namespace
-
-UsedCalibration UseCalibration(const std::string& path, const std::string& group,
-                               const std::string& hardware_id) {
-  const nlohmann::json doc = ReadCalibrationDocument(path);  // schema and groups checked
+// UseCalibration on a document already read.
+UsedCalibration UseGroup(const nlohmann::json& doc, const std::string& path, const std::string& group,
+                         const std::string& hardware_id) {
   std::string chosen = group;
   if (chosen.empty() && !hardware_id.empty()) {
     int on_device = 0;
@@ -92,6 +90,13 @@ UsedCalibration UseCalibration(const std::string& path, const std::string& group
   return used;
 }
 
+}  // namespace
+
+UsedCalibration UseCalibration(const std::string& path, const std::string& group,
+                               const std::string& hardware_id) {
+  return UseGroup(ReadCalibrationDocument(path), path, group, hardware_id);  // schema checked
+}
+
 UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::string& group) {
   const nlohmann::json doc = ReadCalibrationDocument(path);
   bool names_group_or_device = false;
@@ -99,7 +104,7 @@ UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::stri
     const std::string name = GroupName(g);
     names_group_or_device |= !group.empty() && (name == group || name.rfind(group + "/", 0) == 0);
   }
-  if (names_group_or_device || doc["groups"].size() == 1) return UseCalibration(path, group);
+  if (names_group_or_device || doc["groups"].size() == 1) return UseGroup(doc, path, group, "");
 
   // Per device: the usable groups fitted on it (with engine `group` when one is named).
   std::map<std::string, std::vector<std::string>> names_by_hardware;

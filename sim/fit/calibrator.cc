@@ -508,8 +508,8 @@ SharingSelection SelectSharedParameters(const std::vector<CalibrationPoint>& poi
                                         const CalibratorOptions& options, int k, uint64_t seed) {
   std::set<std::string> groups;
   for (const auto& p : points) groups.insert(p.group);
-  RS_CHECK(groups.size() >= 2, "sharing parameters needs points of at least two groups");
   SharingSelection s;
+  if (groups.size() < 2) return s;
   CalibratorOptions trial = options;
   trial.shared.clear();
   const CrossValidationReport base = KFoldCrossValidate(points, trial, k, seed);

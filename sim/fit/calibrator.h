@@ -150,7 +150,8 @@ CrossValidationReport LeaveOneGroupOut(const std::vector<CalibrationPoint>& poin
 // those already chosen shared, the k-fold held-out median APE is at most kSharingMedianTolerance
 // (relative) above the current one and the p90 at most kSharingP90Tolerance above: pooling it
 // costs no measurable held-out accuracy, and one value fitted on every group's points is simpler
-// and pins what one group's data alone cannot. Needs points of at least two groups.
+// and pins what one group's data alone cannot. With fewer than two groups there is nothing to
+// share: no trials, nothing shared.
 inline constexpr double kSharingMedianTolerance = 0.02;
 inline constexpr double kSharingP90Tolerance = 0.05;
 struct SharingTrial {

@@ -93,7 +93,8 @@ LogReadResult ParseCanonicalCsv(const std::string& text, const std::string& file
       SkipRow(options, &result, t.Where(row, "hardware"),
               "unknown hardware '" + device + "'" +
                   Hint(DidYouMean(device, catalog.HardwareIds())) +
-                  " (add a models/hardware YAML or pass --hardware)");
+                  " (add a models/hardware YAML or pass --hardware)",
+              SkipKind::kUnknownHardware);
       continue;
     }
 

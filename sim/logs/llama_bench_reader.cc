@@ -208,7 +208,8 @@ LogReadResult ReadLlamaBench(const std::string& path, const LogReadOptions& opti
     const auto hardware = options.MapHardware(Split(device, ',').empty() ? device : Split(device, ',').front());
     if (!hardware) {
       SkipRow(options, &result, At(r, on_gpu ? "gpu_info" : "cpu_info"),
-              "unknown device '" + device + "'; pass --hardware ID (or a measured CPU spec)");
+              "unknown device '" + device + "'; pass --hardware ID (or a measured CPU spec)",
+              SkipKind::kUnknownHardware);
       continue;
     }
 

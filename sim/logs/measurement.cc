@@ -222,9 +222,9 @@ std::optional<std::string> MatchHardwareId(const Catalog& catalog, const std::st
 std::string Hint(const std::string& hint) { return hint.empty() ? "" : "; " + hint; }
 
 void SkipRow(const LogReadOptions& options, LogReadResult* result, const SourceLocation& where,
-             const std::string& reason) {
+             const std::string& reason, SkipKind kind, const std::string& category) {
   if (options.strict) throw InputError(where, reason);
-  result->skipped.push_back({where, reason});
+  result->skipped.push_back({where, reason, kind, category.empty() ? reason : category});
 }
 
 }  // namespace rightsize

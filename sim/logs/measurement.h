@@ -55,9 +55,14 @@ struct Measurement {
   std::string Group() const;
 };
 
+// Why a row was skipped, for counting: the catalogue lacks its model or device, or anything else.
+enum class SkipKind { kOther, kUnknownModel, kUnknownHardware };
+
 struct SkippedRow {
   SourceLocation where;
   std::string reason;  // why it could not be mapped, with what to pass to make it map
+  SkipKind kind = SkipKind::kOther;
+  std::string category;  // the reason without row-specific names or numbers, for tallies
 };
 
 struct LogReadResult {
@@ -135,7 +140,8 @@ std::optional<std::string> MatchHardwareId(const Catalog& catalog, const std::st
 std::string Hint(const std::string& hint);
 
 // Records an unmappable row: appends to result.skipped, or throws InputError when strict.
+// `category` ("" = the reason itself) is what tallies of skipped rows count it under.
 void SkipRow(const LogReadOptions& options, LogReadResult* result, const SourceLocation& where,
-             const std::string& reason);
+             const std::string& reason, SkipKind kind = SkipKind::kOther, const std::string& category = "");
 
 }  // namespace rightsize

@@ -82,6 +82,19 @@ bool HasMoreHardware(const MappedRow& a, const MappedRow& b) {
              b.devices * b.hardware->memory_bandwidth_bytes_per_s;
 }
 
+// A run of the same configuration on no more hardware that was kAnomalyFactor times faster than
+// `row`, or nullptr.
+const MappedRow* FasterOnLessHardware(const MappedRow& row, const std::vector<MappedRow>& all) {
+  if (!row.hardware) return nullptr;
+  for (const MappedRow& other : all) {
+    if (other.configuration == row.configuration && other.hardware && HasMoreHardware(row, other) &&
+        row.measurement.interval_time_s > kAnomalyFactor * other.measurement.interval_time_s) {
+      return &other;
+    }
+  }
+  return nullptr;
+}
+
 struct Layout {
   bool v3 = false;
   std::string model, gpu, task, batch, output_len, throughput, tp;
@@ -120,13 +133,15 @@ LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& opt
 
     if (!l.v3 && t.HasColumn("category") && Trim(t.Cell(row, "category")) != "llm_text_generation") {
       SkipRow(options, &result, t.Where(row, "category"),
-              "multimodal row: image tokens per request are not recorded");
+              "multimodal row: image tokens per request are not recorded", SkipKind::kOther,
+              "multimodal row");
       continue;
     }
     const auto prompt = AssumedPromptTokens().find(task);
     if (prompt == AssumedPromptTokens().end()) {
       SkipRow(options, &result, t.Where(row, l.task),
-              "task '" + task + "' has no assumed prompt length (multimodal or unknown)");
+              "task '" + task + "' has no assumed prompt length (multimodal or unknown)", SkipKind::kOther,
+              "task has no assumed prompt length (multimodal or unknown)");
       continue;
     }
     const std::string device = Trim(t.Cell(row, l.gpu));
@@ -134,14 +149,16 @@ LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& opt
     if (!hardware) {
       SkipRow(options, &result, t.Where(row, l.gpu),
               "unknown GPU '" + device + "'" + Hint(DidYouMean(device, catalog.HardwareIds())) +
-                  " (add a models/hardware YAML or pass --hardware)");
+                  " (add a models/hardware YAML or pass --hardware)",
+              SkipKind::kUnknownHardware);
       continue;
     }
     const auto model_id = options.MapModel(model_name);
     if (!model_id) {
       SkipRow(options, &result, t.Where(row, l.model),
               "model '" + model_name + "' is not in the catalogue" +
-                  Hint(DidYouMean(model_name, catalog.ModelIds())) + " (or pass --model)");
+                  Hint(DidYouMean(model_name, catalog.ModelIds())) + " (or pass --model)",
+              SkipKind::kUnknownModel);
       continue;
     }
 
@@ -153,12 +170,14 @@ LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& opt
       w.weights = ParseWeightPrecision(t.Cell(row, "weight_precision"), &known);
       if (!known) {
         SkipRow(options, &result, t.Where(row, "weight_precision"),
-                "weight precision '" + t.Cell(row, "weight_precision") + "' is not modelled");
+                "weight precision '" + t.Cell(row, "weight_precision") + "' is not modelled",
+                SkipKind::kOther, "weight precision is not modelled");
         continue;
       }
       if (t.Number(row, "data_parallel") != 1) {
         SkipRow(options, &result, t.Where(row, "data_parallel"),
-                "data-parallel attention: the per-replica batch is not recorded");
+                "data-parallel attention: the per-replica batch is not recorded", SkipKind::kOther,
+                "data-parallel attention");
         continue;
       }
       w.parallel.expert = static_cast<int>(t.Number(row, "expert_parallel"));
@@ -188,28 +207,24 @@ LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& opt
     mapped.push_back({std::move(m), std::move(configuration), options.FindHardware(*hardware), devices});
   }
 
-  for (const MappedRow& row : mapped) {
-    const MappedRow* faster_elsewhere = nullptr;
-    for (const MappedRow& other : mapped) {
-      if (other.configuration == row.configuration && row.hardware && other.hardware &&
-          HasMoreHardware(row, other) &&
-          row.measurement.interval_time_s > kAnomalyFactor * other.measurement.interval_time_s) {
-        faster_elsewhere = &other;
-        break;
-      }
-    }
-    if (faster_elsewhere) {
+  // Decide every anomaly before moving any measurement out.
+  std::vector<const MappedRow*> faster(mapped.size());
+  for (size_t i = 0; i < mapped.size(); ++i) faster[i] = FasterOnLessHardware(mapped[i], mapped);
+  for (size_t i = 0; i < mapped.size(); ++i) {
+    MappedRow& row = mapped[i];
+    if (faster[i]) {
+      const Measurement& other = faster[i]->measurement;
       SkipRow(options, &result, row.measurement.where,
               fmt::format("source anomaly: {:.2f} ms per step on {} x {}, {:.1f}x the {:.2f} ms of the "
                           "same model, task and max batch on {} x {}, which has less peak FLOP/s "
                           "and bandwidth and no fewer GPUs to coordinate",
                           row.measurement.interval_time_s * 1e3, row.devices, row.hardware->id,
-                          row.measurement.interval_time_s / faster_elsewhere->measurement.interval_time_s,
-                          faster_elsewhere->measurement.interval_time_s * 1e3, faster_elsewhere->devices,
-                          faster_elsewhere->hardware->id));
+                          row.measurement.interval_time_s / other.interval_time_s,
+                          other.interval_time_s * 1e3, faster[i]->devices, faster[i]->hardware->id),
+              SkipKind::kOther, "source anomaly");
       continue;
     }
-    result.measurements.push_back(row.measurement);
+    result.measurements.push_back(std::move(row.measurement));
   }
   return result;
 }

@@ -83,7 +83,8 @@ LogReadResult ReadOptimumCsv(const std::string& path, const LogReadOptions& opti
     const auto gpus = ParseGpuList(t.Cell(row, "GPUs"));
     if (gpus.size() != 1 && options.hardware_id.empty()) {
       SkipRow(options, &result, t.Where(row, "GPUs"),
-              "expected one GPU, got '" + t.Cell(row, "GPUs") + "'");
+              "expected one GPU, got '" + t.Cell(row, "GPUs") + "'", SkipKind::kOther,
+              "more than one GPU");
       continue;
     }
     const std::string device = gpus.empty() ? "" : gpus.front();
@@ -91,7 +92,8 @@ LogReadResult ReadOptimumCsv(const std::string& path, const LogReadOptions& opti
     if (!hardware) {
       SkipRow(options, &result, t.Where(row, "GPUs"),
               "unknown GPU '" + device + "'" + Hint(DidYouMean(device, catalog.HardwareIds())) +
-                  " (add a models/hardware YAML or pass --hardware)");
+                  " (add a models/hardware YAML or pass --hardware)",
+              SkipKind::kUnknownHardware);
       continue;
     }
     const std::string model_name = Trim(t.Cell(row, "Model"));
@@ -99,7 +101,8 @@ LogReadResult ReadOptimumCsv(const std::string& path, const LogReadOptions& opti
     if (!model_id) {
       SkipRow(options, &result, t.Where(row, "Model"),
               "model '" + model_name + "' is not in the catalogue" +
-                  Hint(DidYouMean(model_name, catalog.ModelIds())) + " (or pass --model)");
+                  Hint(DidYouMean(model_name, catalog.ModelIds())) + " (or pass --model)",
+              SkipKind::kUnknownModel);
       continue;
     }
     const std::string experiment = Trim(t.Cell(row, "Experiment Name"));

@@ -83,7 +83,8 @@ LogReadResult ReadVidurCsv(const std::string& path, const LogReadOptions& option
     const auto hardware = options.MapHardware(device);
     if (!hardware) {
       SkipRow(options, &result, has_gpu_column ? t.Where(row, "gpu") : SourceLocation{path, row.line, ""},
-              "unknown GPU '" + device + "' (no models/hardware spec maps to it; pass --hardware)");
+              "unknown GPU '" + device + "' (no models/hardware spec maps to it; pass --hardware)",
+              SkipKind::kUnknownHardware);
       continue;
     }
     const double heads = PositiveCount(t, row, "n_head");

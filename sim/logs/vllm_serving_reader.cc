@@ -44,7 +44,7 @@ LogReadResult ReadVllmServingJson(const std::string& path, const LogReadOptions&
   const auto model_id = options.MapModel(model_name);
   if (!model_id) {
     SkipRow(options, &result, {path, 0, "model_id"},
-            "model '" + model_name + "' is not in the catalogue; pass --model ID");
+            "model '" + model_name + "' is not in the catalogue; pass --model ID", SkipKind::kUnknownModel);
     return result;
   }
   if (options.hardware_id.empty()) {

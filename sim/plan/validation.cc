@@ -117,20 +117,12 @@ class DatasetRun {
     return true;
   }
   void Skip(const std::string& reason) { ++summary_.skipped[reason]; }
-  // A row a log reader could not map, by the reader's reason: unknown model / device, or skipped
-  // under the reason without its row-specific parts (quoted names, what follows a ':').
-  void SkipUnmapped(const std::string& reason) {
-    if (reason.rfind("model '", 0) == 0) {
-      ++summary_.unknown_model;
-    } else if (reason.rfind("unknown GPU", 0) == 0) {
-      ++summary_.unknown_hardware;
-    } else {
-      std::string category = reason.substr(0, reason.find(':'));
-      for (size_t open = category.find(" '"); open != std::string::npos; open = category.find(" '")) {
-        const size_t close = category.find('\'', open + 2);
-        category.erase(open, close == std::string::npos ? std::string::npos : close + 1 - open);
-      }
-      Skip(category);
+  // A row a log reader could not map: unknown model / device, or skipped under its category.
+  void SkipUnmapped(const SkippedRow& skipped) {
+    switch (skipped.kind) {
+      case SkipKind::kUnknownModel: ++summary_.unknown_model; break;
+      case SkipKind::kUnknownHardware: ++summary_.unknown_hardware; break;
+      case SkipKind::kOther: Skip(skipped.category); break;
     }
   }
   void Row() { ++summary_.rows; }
@@ -197,7 +189,7 @@ void ValidateWithReader(const std::string& dataset, const std::string& metric, c
     const LogReadResult read = read_log(dir + "/" + file, options);
     for (const SkippedRow& skipped : read.skipped) {
       run.Row();
-      run.SkipUnmapped(skipped.reason);
+      run.SkipUnmapped(skipped);
     }
     int row_line = -1;
     bool row_feasible = false;
