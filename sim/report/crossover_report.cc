@@ -10,7 +10,7 @@
 #include "sim/cost/memory.h"
 #include "sim/fit/calibrator.h"
 #include "sim/plan/law_quality.h"
-#include "sim/plan/validation.h"
+#include "sim/validate/validation.h"
 #include "sim/quality/law_data.h"
 #include "sim/report/document.h"
 #include "sim/report/figure.h"

@@ -1,4 +1,4 @@
-#include "sim/plan/validation.h"
+#include "sim/validate/validation.h"
 
 #include <algorithm>
 #include <cctype>
