@@ -305,7 +305,7 @@ std::string DescribeParams(const DeviceEfficiencyParams& params) {
   return text + "; on other devices: " + DescribeParams(params.common);
 }
 
-// Predicted vs measured for the shipped runs (sim/plan/validation, as `rightsize validate`), on
+// Predicted vs measured for the shipped runs (sim/validate/validation, as `rightsize validate`), on
 // the study's hardware when any run matches, with the parameters this report was run with.
 Figure CalibrationParity(const CrossoverResult& r, const Catalog& catalog, const DeviceEfficiencyParams& params) {
   Figure f;
