@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 
-.PHONY: deps build run test bench readme mutation clean format
+.PHONY: deps build run test bench readme mutation clean format golden
 
 deps:
 	@bash cmake/install-deps.sh
@@ -31,6 +31,10 @@ readme: build
 
 mutation: deps
 	@/usr/bin/python3 tests/mutation/run_mutations.py --jobs $(JOBS)
+
+# Rewrites tests/golden/expected/ from the current binary (review the diff before committing).
+golden: build
+	@tests/golden/check.sh $(BUILD_DIR)/rightsize --update
 
 clean:
 	rm -rf build
