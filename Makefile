@@ -1,9 +1,12 @@
 # Thin wrapper over CMake presets. `make run`: the main job on the default study; `make test`: every test.
+# `make readme`: regenerate the generated sections of README.md and docs/; `make bench`: run the
+# benchmarks and write bench/RESULTS.md (quoted by the README); `make mutation`: check that the
+# tests catch a set of one-line physics bugs (tests/mutation/, not part of `make test`).
 JOBS ?= $(shell nproc)
 PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 
-.PHONY: deps build run test bench clean format golden
+.PHONY: deps build run test bench readme mutation clean format golden
 
 deps:
 	@bash cmake/install-deps.sh
@@ -20,7 +23,14 @@ test: build
 	@ctest --preset $(PRESET) -j $(JOBS)
 
 bench: build
-	@$(BUILD_DIR)/rightsize bench
+	@/usr/bin/python3 bench/run_benchmarks.py --build-dir $(BUILD_DIR) -o bench/RESULTS.md
+	@/usr/bin/python3 tests/readme/readme_sections.py --update --only performance --cli $(BUILD_DIR)/rightsize
+
+readme: build
+	@/usr/bin/python3 tests/readme/readme_sections.py --update --cli $(BUILD_DIR)/rightsize
+
+mutation: deps
+	@/usr/bin/python3 tests/mutation/run_mutations.py --jobs $(JOBS)
 
 # Rewrites tests/golden/expected/ from the current binary (review the diff before committing).
 golden: build

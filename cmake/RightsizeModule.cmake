@@ -8,7 +8,9 @@ endfunction()
 
 # rs_add_test_module(NAME DEPS...): one Catch2 executable NAME_test from every *_test.cc in the
 # calling folder (one executable per module keeps the 2-core CI build short); every case is
-# registered with CTest.
+# registered with CTest. Each CTest entry runs its case with `-w NoTests` (Catch2 v2's --warn
+# NoTests), so an entry whose name matches no case fails instead of passing with "No test cases
+# matched"; rs_add_test_inventory() checks that the entries and the cases are the same set.
 function(rs_add_test_module name)
   file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cc)
   add_executable(${name}_test ${sources} $<TARGET_OBJECTS:rs_test_main>)
@@ -16,6 +18,7 @@ function(rs_add_test_module name)
   target_include_directories(${name}_test PRIVATE ${CMAKE_SOURCE_DIR})
   # glog (via Ceres) and Catch2 both define CHECK; make Catch's win everywhere.
   target_compile_options(${name}_test PRIVATE -include ${CMAKE_SOURCE_DIR}/tests/catch_with_ceres.h)
+  set_property(GLOBAL APPEND PROPERTY RS_CATCH_TEST_BINARIES ${name}_test)
   # Cases tagged [serial] time this machine's own work (the measure harness): they run alone so
   # that other tests do not share their cores.
   set(has_serial FALSE)
@@ -26,11 +29,29 @@ function(rs_add_test_module name)
     endif()
   endforeach()
   if(has_serial)
-    catch_discover_tests(${name}_test TEST_SPEC "~[serial]" WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
-                         PROPERTIES TIMEOUT 600)
-    catch_discover_tests(${name}_test TEST_SPEC "[serial]" WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
-                         TEST_SUFFIX " (serial)" PROPERTIES TIMEOUT 600 RUN_SERIAL TRUE)
+    catch_discover_tests(${name}_test TEST_SPEC "~[serial]" EXTRA_ARGS -w NoTests
+                         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR} PROPERTIES TIMEOUT 600)
+    catch_discover_tests(${name}_test TEST_SPEC "[serial]" EXTRA_ARGS -w NoTests
+                         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR} TEST_SUFFIX " (serial)"
+                         PROPERTIES TIMEOUT 600 RUN_SERIAL TRUE)
   else()
-    catch_discover_tests(${name}_test WORKING_DIRECTORY ${CMAKE_SOURCE_DIR} PROPERTIES TIMEOUT 600)
+    catch_discover_tests(${name}_test EXTRA_ARGS -w NoTests WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+                         PROPERTIES TIMEOUT 600)
   endif()
+endfunction()
+
+# rs_add_test_inventory(): one CTest test that lists every Catch2 executable's cases and every
+# CTest entry that runs one, and fails unless they are the same (a name CTest splits, e.g. at
+# `;`, or a case no entry runs), and unless a filter that matches nothing fails the run
+# (tests/ctest_inventory.py). Call it after every rs_add_test_module().
+function(rs_add_test_inventory)
+  get_property(binaries GLOBAL PROPERTY RS_CATCH_TEST_BINARIES)
+  set(paths "")
+  foreach(binary ${binaries})
+    list(APPEND paths $<TARGET_FILE:${binary}>)
+  endforeach()
+  add_test(NAME ctest_entries_are_the_catch2_cases
+           COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tests/ctest_inventory.py
+                   --ctest ${CMAKE_CTEST_COMMAND} --build-dir ${CMAKE_BINARY_DIR} ${paths})
+  set_tests_properties(ctest_entries_are_the_catch2_cases PROPERTIES TIMEOUT 300)
 endfunction()

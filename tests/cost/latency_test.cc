@@ -181,7 +181,9 @@ TEST_CASE("pipeline bubbles cost (p-1)/m of a training step") {
 }
 
 TEST_CASE("fine-tuning: QLoRA and LoRA steps are cheaper than full training of the same batch") {
-  const ModelSpec& m = Model("llama-3-8b");
+  // Llama-3.2-1B: full training (16 bytes of weights, gradients and Adam state per parameter,
+  // ~20 GB) fits one H100 beside its activations, so all three modes are timed.
+  const ModelSpec& m = Model("llama-3.2-1b");
   const HardwareSpec& hw = Hw("h100-sxm5-80gb");
   Workload w;
   w.batch = 1;
@@ -193,10 +195,12 @@ TEST_CASE("fine-tuning: QLoRA and LoRA steps are cheaper than full training of t
   const LatencyEstimate lora = EstimateLatency(m, hw, w);
   w.mode = Mode::kFinetuneQlora;
   const LatencyEstimate qlora = EstimateLatency(m, hw, w);
+  REQUIRE(full.feasible);
   REQUIRE(lora.feasible);
   REQUIRE(qlora.feasible);
   CHECK(lora.train_step_s > 0.0);
-  if (full.feasible) CHECK(lora.train_step_s < full.train_step_s);
+  CHECK(lora.train_step_s < full.train_step_s);
+  CHECK(qlora.train_step_s < full.train_step_s);
   // QLoRA dequantises NF4 to bf16: same compute as LoRA, within the smaller weight reads.
   CHECK(qlora.train_step_s == Approx(lora.train_step_s).epsilon(0.1));
   // A training run of N tokens takes N / tokens-per-second.
@@ -244,5 +248,6 @@ TEST_CASE("the same roofline serves a CPU or SoC device: decode is bandwidth-bou
                          hw.memory_bandwidth_bytes_per_s);
     ++checked;
   }
-  if (checked == 0) WARN("no CPU / SoC device in the catalogue fits llama-3-8b q4_k_m");
+  // The catalogue's CPUs and SoCs with enough memory (EPYC 9654, M2 Ultra, ...) ran the checks.
+  CHECK(checked >= 2);
 }

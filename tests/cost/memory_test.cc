@@ -53,7 +53,7 @@ TEST_CASE("a 7B model in bf16 fits an RTX 4090 (24 GB) for inference at a 4k con
   }
 }
 
-TEST_CASE("a 7B QLoRA fine-tune fits a 24 GB card; a full bf16 Adam fine-tune does not") {
+TEST_CASE("a 7B QLoRA fine-tune fits a 24 GB card, a full bf16 Adam fine-tune does not") {
   Workload qlora;
   qlora.mode = Mode::kFinetuneQlora;
   qlora.batch = 1;
@@ -72,7 +72,7 @@ TEST_CASE("a 7B QLoRA fine-tune fits a 24 GB card; a full bf16 Adam fine-tune do
   CHECK(no.reason.find("out of memory on rtx-4090") != std::string::npos);
 }
 
-TEST_CASE("a 70B model does not fit one H100 in bf16 but fits 4 with TP=4; ZeRO shards state") {
+TEST_CASE("a 70B model does not fit one H100 in bf16 but fits 4 with TP=4, and ZeRO shards state") {
   Workload w;
   const FitVerdict one = CheckFit(Model("llama-3-70b"), Hw("h100-sxm5-80gb"), w);
   CHECK_FALSE(one.fits);

@@ -26,7 +26,7 @@ TEST_CASE("device power rises linearly from the idle floor to TDP") {
   CHECK(DevicePower_w(hw, 0.5) > DevicePower_w(hw, 0.25));
 }
 
-TEST_CASE("batching lowers $ and J per output token; a price override is used as given") {
+TEST_CASE("batching lowers $ and J per output token, and a price override is used as given") {
   const ModelSpec& m = Model("llama-3-8b");
   const HardwareSpec& hw = Hw("h100-sxm5-80gb");
   const DevicePrice price{2.0, "--usd-per-hour"};

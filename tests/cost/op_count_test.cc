@@ -39,7 +39,7 @@ TEST_CASE("the op list of a prefill step adds up to the per-token FLOPs") {
   }
 }
 
-TEST_CASE("training costs 3x forward (+1 forward with full recompute); LoRA about 2x") {
+TEST_CASE("training costs 3x forward (+1 forward with full recompute), LoRA about 2x") {
   const ModelSpec& m = Model("llama-3-8b");
   Workload w;
   w.prompt_tokens = 2048;

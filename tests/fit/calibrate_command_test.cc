@@ -52,7 +52,7 @@ std::string WriteSyntheticLog(const fs::path& dir, const EfficiencyParams& truth
 
 using testing::ErrorOf;
 
-TEST_CASE("calibrate writes a file LoadCalibration reads back; a bad log leaves it intact", "[fit][cli]") {
+TEST_CASE("calibrate writes a file LoadCalibration reads back, and a bad log leaves it intact", "[fit][cli]") {
   const fs::path dir = fs::temp_directory_path() / "rightsize_calibrate_test";
   fs::remove_all(dir);
   fs::create_directories(dir);

@@ -158,6 +158,7 @@ TEST_CASE("a shared parameter is fitted once on every group's points", "[fit][ca
 TEST_CASE("sharing is kept where the data supports it and refused where groups differ", "[fit][calibrator]") {
   const SharingSelection s = SelectSharedParameters(TwoGroupPoints(300, 41), Options(), 5, 1);
   auto kept = [&](int i) { return std::find(s.shared.begin(), s.shared.end(), i) != s.shared.end(); };
+  REQUIRE_FALSE(s.trials.empty());
   for (const SharingTrial& t : s.trials) {
     INFO(EfficiencyParams::kParamNames[static_cast<size_t>(t.parameter)] << ": " << t.median_ape << " / " << t.p90_ape);
     CHECK(t.kept == kept(t.parameter));

@@ -58,7 +58,7 @@ TEST_CASE("break-even traffic equals the hand calculation") {
   CHECK_FALSE(SmallWins(SmallSelfHosted(), LargeApi(1), kMix, 2.0 * crossings[0], 12, 0, 1));
 }
 
-TEST_CASE("a dearer large model moves the break-even to lower traffic; growth is compounded") {
+TEST_CASE("a dearer large model moves the break-even to lower traffic, and growth is compounded") {
   const double base = BreakEvenTraffic(SmallSelfHosted(), LargeApi(1), kMix, 1e3, 1e9, 12, 0)[0];
   const double dearer = BreakEvenTraffic(SmallSelfHosted(), LargeApi(2), kMix, 1e3, 1e9, 12, 0)[0];
   // R = 18280 / (12 x (2000 + 400) / 1e6).

@@ -69,7 +69,8 @@ TEST_CASE("replica capacity meets the SLO at capacity and misses it just above")
   CHECK_FALSE(MeetsSlo(SteadyState(m, hw, w, above, kDefaults), slo, nullptr));
   // A tighter TPOT target lowers the capacity.
   const ReplicaCapacity tight = CapacityWithinSlo(m, hw, w, kChat, SloSpec{0.5, 0.02}, kDefaults);
-  if (tight.feasible) CHECK(tight.max_requests_per_s < cap.max_requests_per_s);
+  REQUIRE(tight.feasible);
+  CHECK(tight.max_requests_per_s < cap.max_requests_per_s);
 }
 
 TEST_CASE("an unreachable SLO and an out-of-memory layout are infeasible with the reason") {

@@ -81,6 +81,7 @@ TEST_CASE("Bootstrap intervals of the Epoch fit overlap Epoch's intervals", "[qu
   const Law& epoch = EpochLaw();
   const ChinchillaCoefficients& c = fit.coefficients;
   const double fitted[5] = {c.e_nats, c.a, c.alpha, c.b, c.beta};  // LawCoefficientNames order
+  size_t compared = 0;
   for (size_t i = 0; i < names.size(); ++i) {
     const CoefficientInterval& ours = boot.intervals[i];
     WARN(names[i] << " " << boot.level * 100 << "% bootstrap interval [" << ours.low << ", "
@@ -94,8 +95,10 @@ TEST_CASE("Bootstrap intervals of the Epoch fit overlap Epoch's intervals", "[qu
     INFO("Epoch interval [" << it->second.low << ", " << it->second.high << "]");
     CHECK(ours.low <= it->second.high);
     CHECK(it->second.low <= ours.high);
+    ++compared;
   }
   CHECK(epoch.intervals.size() == 3);
+  CHECK(compared == epoch.intervals.size());
 }
 
 TEST_CASE("Mean instead of sum stops L-BFGS early (Besiroglu et al. 2024 diagnosis)",

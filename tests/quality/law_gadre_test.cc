@@ -3,6 +3,7 @@
 // scaling/shared.py fit_ds): train on RedPajama, evaluate C4 loss; fit on the four small models
 // at M = 20 plus the 0.011B model at M = 320.
 #include <cmath>
+#include <utility>
 
 #include "tests/quality/catch_with_ceres.h"
 
@@ -61,7 +62,12 @@ TEST_CASE("Gadre loss law predicts the held-out 1.4B (M=640) and 6.9B (M=20) run
   const LawFit fit = FitLaw(LawForm::kGadreLoss, obs);
   INFO(fit.report);
   REQUIRE(fit.usable);
-  for (const char* name : {"rpj-open_lm_1b-32.0", "rpj-open_lm_7b-1.0"}) {
+  // The relative errors the paper's repository notebook prints for the same split
+  // (mlfoundations/scaling @a003c49; data/quality/gadre-overtraining-2024/PROVENANCE.md): the
+  // refit must reproduce them, not merely land within a few percent.
+  const std::pair<const char*, double> held_out[] = {{"rpj-open_lm_1b-32.0", 0.007103},
+                                                     {"rpj-open_lm_7b-1.0", 0.007320}};
+  for (const auto& [name, published_error] : held_out) {
     const GadreRun& run = Find(name);
     const double predicted = PredictObservation(LawForm::kGadreLoss, fit.values,
                                                 LossObservation(run));
@@ -69,7 +75,7 @@ TEST_CASE("Gadre loss law predicts the held-out 1.4B (M=640) and 6.9B (M=20) run
     WARN(name << " (N " << run.n_params << ", M " << run.token_multiplier << "): C4 loss "
               << run.loss_c4_val_nats << ", predicted " << predicted << ", relative error "
               << 100 * error << "%");
-    CHECK(error < 0.02);
+    CHECK(error == Approx(published_error).margin(1e-4));
   }
 }
 

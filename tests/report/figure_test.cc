@@ -59,7 +59,7 @@ TEST_CASE("a figure renders PNG and SVG of the requested size with its data and 
   fs::remove_all(dir);
 }
 
-TEST_CASE("a report folder is swapped in whole; a failure leaves the previous one") {
+TEST_CASE("a report folder is swapped in whole, and a failure leaves the previous one") {
   const fs::path dir = fs::temp_directory_path() / "rightsize_report_test" / "study";
   fs::remove_all(dir.parent_path());
   WriteDirectoryAtomically(dir.string(), [](const std::string& tmp) {
@@ -69,6 +69,7 @@ TEST_CASE("a report folder is swapped in whole; a failure leaves the previous on
     doc.Figure(RenderFigure(SampleFigure(), tmp), "Cost vs traffic");
     WriteFileAtomically(tmp + "/report.md", doc.Markdown());
     WriteFileAtomically(tmp + "/report.html", doc.Html("Study"));
+    REQUIRE_FALSE(doc.LinkedFiles().empty());  // the figure's PNG at least
     for (const auto& file : doc.LinkedFiles()) CHECK(fs::exists(fs::path(tmp) / file));
   });
   REQUIRE(fs::exists(dir / "report.md"));

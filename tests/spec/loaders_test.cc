@@ -75,7 +75,9 @@ TEST_CASE("an unknown id suggests close matches") {
   CHECK_THROWS_AS(Catalog::Default().Hardware("h100-sxm"), UnknownIdError);
 }
 
-TEST_CASE("every hardware spec has memory, bandwidth, a peak and a source; prices name real hardware") {
+TEST_CASE("every hardware spec has memory, bandwidth, a peak and a source, and every price names real hardware") {
+  REQUIRE_FALSE(Catalog::Default().hardware().empty());
+  REQUIRE_FALSE(Catalog::Default().prices().empty());
   for (const auto& [id, hw] : Catalog::Default().hardware()) {
     INFO(id);
     CHECK(hw.memory_bytes > 0);
