@@ -8,9 +8,11 @@
 
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
+#include "sim/cli/numeric_flags.h"
 #include "sim/spec/yaml_loaders.h"
 #include "sim/util/csv.h"
 #include "sim/util/file_io.h"
+#include "sim/util/output_path.h"
 #include "sim/util/strings.h"
 
 namespace rightsize {
@@ -18,6 +20,9 @@ namespace {
 
 // At most this many skipped rows are listed in the JSON (all are counted).
 constexpr size_t kMaxListedSkips = 200;
+// Robust-loss scale and prior sd are in log units: e^100 is already beyond any ratio of times.
+constexpr double kMaxLogUnits = 100;
+constexpr double kMaxFolds = 1000;
 
 std::string Where(const SourceLocation& where) { return where.ToString(); }
 
@@ -84,6 +89,8 @@ std::vector<CalibrationPoint> ToCalibrationPoints(const std::vector<Measurement>
 nlohmann::json RunCalibrate(const CalibrateCommandOptions& o, std::string* summary) {
   if (o.logs.empty()) throw InputError({"", 0, "LOGS"}, "no log files given");
   if (o.folds == 1 || o.folds < 0) throw InputError({"", 0, "--folds"}, "use 0 (off) or k >= 2");
+  if (!o.output_path.empty()) CheckOutputFile(o.output_path);  // before the fit, not after
+  if (!o.residuals_path.empty()) CheckOutputFile(o.residuals_path);
   const LogReadOptions read = MakeLogReadOptions(o);
   LogReadResult all;
   nlohmann::json inputs = nlohmann::json::array();
@@ -224,8 +231,6 @@ nlohmann::json RunCalibrate(const CalibrateCommandOptions& o, std::string* summa
   }
   doc["cross_validation"] = cv;
   if (!o.output_path.empty()) {
-    const auto parent = std::filesystem::path(o.output_path).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
     WriteFileAtomically(o.output_path, doc.dump(2) + "\n");
     text += "wrote " + o.output_path + "\n";
   }
@@ -241,14 +246,19 @@ void RegisterCalibrateCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--hardware", o->hardware, "Device id or hardware YAML (default: from the logs)");
   cmd->add_option("--engine", o->engine, "Engine name (overrides the logs)");
   cmd->add_option("--model", o->model, "Model id (overrides the logs)");
-  cmd->add_option("--prompt-tokens", o->prompt_tokens, "Mean prompt tokens per request (logs that omit it: mlperf)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--gen-tokens", o->gen_tokens, "Mean generated tokens per request (default: from the log)")
-      ->check(CLI::NonNegativeNumber);
+  const double max_context = static_cast<double>(kMaxContextTokens);
+  cmd->add_option("--prompt-tokens", o->prompt_tokens,
+                  "Mean prompt tokens per request (logs that omit it: mlperf)")
+      ->check(FiniteIn(0, max_context));
+  cmd->add_option("--gen-tokens", o->gen_tokens,
+                  "Mean generated tokens per request (default: from the log)")
+      ->check(FiniteIn(0, max_context));
   cmd->add_option("--tp", o->tensor_parallel, "Tensor-parallel degree of one replica (mlperf)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()
+      ->check(FiniteIn(1, kMaxParallelDegree));
   cmd->add_option("--replicas", o->replicas, "Replicas sharing the measured load (mlperf)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()
+      ->check(FiniteIn(1, static_cast<double>(kMaxDevices)));
   cmd->add_option("--weights", o->weights, "Weight precision (mlperf; default bf16)");
   cmd->add_option("--activations", o->activations, "Activation precision (mlperf; default bf16)");
   cmd->add_option("--kv", o->kv_cache, "KV-cache precision (mlperf; default bf16)");
@@ -256,16 +266,24 @@ void RegisterCalibrateCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--loss", o->loss, "Robust loss: none, huber, soft_l1, cauchy, arctan")->capture_default_str();
   cmd->add_option("--loss-scale", o->loss_scale, "Robust-loss scale in log units")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(PositiveUpTo(kMaxLogUnits));
   cmd->add_option("--residuals", o->residuals_path, "CSV of measured vs fitted time per point");
   cmd->add_flag("--priors", o->priors, "Gaussian priors on log(parameter) at the defaults");
-  cmd->add_option("--prior-sigma", o->prior_sigma_log, "Prior sd in log units")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--level", o->interval_level, "Prediction-interval level")->capture_default_str()->check(CLI::Range(0.01, 0.999));
-  cmd->add_option("--folds", o->folds, "k-fold cross-validation (0 = off)")->capture_default_str();
+  cmd->add_option("--prior-sigma", o->prior_sigma_log, "Prior sd in log units")
+      ->capture_default_str()
+      ->check(PositiveUpTo(kMaxLogUnits));
+  cmd->add_option("--level", o->interval_level, "Prediction-interval level")
+      ->capture_default_str()
+      ->check(FiniteIn(0.01, 0.999));
+  cmd->add_option("--folds", o->folds, "k-fold cross-validation (0 = off, else >= 2)")
+      ->capture_default_str()
+      ->check(FiniteIn(0, kMaxFolds));
   cmd->add_flag("--logo", o->leave_one_group_out, "Also leave each model / shape series out in turn");
   cmd->add_flag("--strict", o->strict, "Unmappable rows are errors instead of skipped");
   cmd->add_option("--share", o->share, "Parameters shared by every group: auto (kept where held-out error allows) or NAME,NAME");
-  cmd->add_option("--threads", o->num_threads, "Ceres threads")->capture_default_str()->check(CLI::Range(1, 256));
+  cmd->add_option("--threads", o->num_threads, "Ceres threads")
+      ->capture_default_str()
+      ->check(FiniteIn(1, 256));
   cmd->callback([o, exit_code] {
     std::string summary;
     const nlohmann::json doc = RunCalibrate(*o, &summary);

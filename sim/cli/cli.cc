@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <string>
+
 #include <fmt/format.h>
 
 #include "sim/cli/commands.h"
@@ -6,26 +9,46 @@
 #include "sim/cli/size_command.h"
 
 namespace rightsize {
+namespace {
+
+// A flag value CLI11 rejected (outside its range, not a finite number, not a number): bad input,
+// one line and exit 2 like every other bad value.
+int BadFlagValue(const CLI::ParseError& e) {
+  std::string message = e.what();
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  fmt::print(stderr, "rightsize: error: {}\n", message);
+  return kExitInputError;
+}
+
+}  // namespace
+
+void RegisterCommands(CLI::App& app, int* exit_code) {
+  RegisterListCommand(app, exit_code);
+  RegisterPredictCommand(app, exit_code);
+  RegisterRunCommand(app, exit_code);
+  RegisterMeasureCommand(app, exit_code);
+  RegisterCalibrateCommand(app, exit_code);
+  RegisterPlanCommand(app, exit_code);
+  RegisterValidateCommand(app, exit_code);
+  RegisterSweepCommand(app, exit_code);
+  RegisterSweepStudyCommand(app, exit_code);
+  RegisterFitLawCommand(app, exit_code);
+  RegisterSizeCommand(app);
+}
 
 int RunCli(int argc, const char* const* argv) {
   CLI::App app{"rightsize: scaling-law and cost simulator for transformer language models"};
   app.require_subcommand(1);
   int exit_code = kExitOk;
-  RegisterListCommand(app, &exit_code);
-  RegisterPredictCommand(app, &exit_code);
-  RegisterRunCommand(app, &exit_code);
-  RegisterMeasureCommand(app, &exit_code);
-  RegisterCalibrateCommand(app, &exit_code);
-  RegisterPlanCommand(app, &exit_code);
-  RegisterValidateCommand(app, &exit_code);
-  RegisterSweepCommand(app, &exit_code);
-  RegisterSweepStudyCommand(app, &exit_code);
-  RegisterFitLawCommand(app);
-  RegisterSizeCommand(app);
+  RegisterCommands(app, &exit_code);
   // Commands may throw from their callbacks: errors become one line and an exit code here.
   return RunWithErrorHandling([&] {
     try {
       app.parse(argc, argv);
+    } catch (const CLI::ValidationError& e) {
+      return BadFlagValue(e);
+    } catch (const CLI::ConversionError& e) {
+      return BadFlagValue(e);
     } catch (const CLI::ParseError& e) {
       return app.exit(e);
     }

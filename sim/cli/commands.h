@@ -16,6 +16,9 @@ void RegisterValidateCommand(CLI::App& app, int* exit_code);
 void RegisterSweepCommand(CLI::App& app, int* exit_code);     // sweep_command.cc
 void RegisterSweepStudyCommand(CLI::App& app, int* exit_code);  // sweep_study_command.cc
 
+// Every subcommand above plus fit-law and size, on `app` (RunCli; tests walk the flags).
+void RegisterCommands(CLI::App& app, int* exit_code);
+
 // Runs the CLI on argv as the rightsize binary does (used by main and by tests).
 int RunCli(int argc, const char* const* argv);
 

@@ -11,17 +11,24 @@
 
 #include <fmt/format.h>
 
+#include "sim/cli/exit_codes.h"
+#include "sim/cli/numeric_flags.h"
 #include "sim/fit/bootstrap.h"
 #include "sim/fit/law_fitter.h"
 #include "sim/quality/law_data.h"
 #include "sim/util/csv.h"
 #include "sim/util/file_io.h"
+#include "sim/util/output_path.h"
 #include "sim/util/strings.h"
 
 namespace rightsize {
 namespace {
 
 constexpr int kSchemaVersion = 1;
+// Bootstrap resamples and dropped points: a million is far past any use and keeps the run finite.
+constexpr double kMaxResamples = 1e6;
+// Seeds are unsigned 64-bit; this is the largest double below 2^64.
+constexpr double kMaxSeed = 18446744073709549568.0;
 
 bool IsLossForm(LawForm form) {
   return form == LawForm::kChinchilla || form == LawForm::kKaplanN ||
@@ -89,6 +96,7 @@ nlohmann::json RunFitLaw(const FitLawCommandOptions& options) {
   if (!(options.interval_level > 0 && options.interval_level < 1)) {
     throw InputError({"", 0, "level"}, "must be in (0, 1)");
   }
+  if (!options.output_path.empty()) CheckOutputFile(options.output_path);  // before the fit
   const bool show_progress = options.progress || isatty(fileno(stderr)) == 1;
 
   LawFitOptions fit_options;
@@ -167,9 +175,11 @@ nlohmann::json RunFitLaw(const FitLawCommandOptions& options) {
   doc["form"] = LawFormName(form);
   doc["usable"] = fit.usable;
   doc["report"] = fit.report;
+  // An unusable fit has no coefficients worth a number: null, never zeros that look like a law.
   nlohmann::json coefficients = nlohmann::json::object();
-  for (size_t i = 0; i < fit.names.size() && i < fit.values.size(); ++i) {
-    coefficients[fit.names[i]] = fit.values[i];
+  for (size_t i = 0; i < fit.names.size(); ++i) {
+    coefficients[fit.names[i]] = fit.usable && i < fit.values.size() ? nlohmann::json(fit.values[i])
+                                                                     : nlohmann::json(nullptr);
   }
   doc["coefficients"] = coefficients;
   nlohmann::json intervals = nlohmann::json::object();
@@ -184,7 +194,7 @@ nlohmann::json RunFitLaw(const FitLawCommandOptions& options) {
   doc["objective"] = {
       {"name", form == LawForm::kChinchilla ? "huber_sum_log_loss_delta_1e-3" : "half_ssr"},
       {"value", fit.objective}};
-  doc["rmse"] = fit.rmse;
+  doc["rmse"] = fit.usable ? nlohmann::json(fit.rmse) : nlohmann::json(nullptr);
   doc["n_points"] = fit.n_points;
   doc["dropped_highest_loss"] = options.drop_highest_loss;
   doc["inputs"] = nlohmann::json::array(
@@ -196,7 +206,7 @@ nlohmann::json RunFitLaw(const FitLawCommandOptions& options) {
   return doc;
 }
 
-void RegisterFitLawCommand(CLI::App& app) {
+void RegisterFitLawCommand(CLI::App& app, int* exit_code) {
   auto options = std::make_shared<FitLawCommandOptions>();
   CLI::App* cmd = app.add_subcommand(
       "fit-law", "Fit a scaling law (Chinchilla App. D.2, Kaplan, Gadre, ...) to a CSV of points");
@@ -205,10 +215,13 @@ void RegisterFitLawCommand(CLI::App& app) {
                   "law form: " + fmt::format("{}", fmt::join(AllLawFormNames(), "|")));
   cmd->add_option("-o,--output", options->output_path, "law JSON to write")->required();
   cmd->add_option("--bootstrap", options->bootstrap_resamples,
-                  "bootstrap resamples for percentile intervals (0 = none)");
-  cmd->add_option("--level", options->interval_level, "interval level, e.g. 0.8");
+                  "bootstrap resamples for percentile intervals (0 = none)")
+      ->check(FiniteIn(0, kMaxResamples));
+  cmd->add_option("--level", options->interval_level, "interval level, e.g. 0.8")
+      ->check(FiniteIn(NumberRange{0, 1, true, true}));
   cmd->add_option("--drop-highest-loss", options->drop_highest_loss,
-                  "drop the K highest-loss points first (Epoch drops 5)");
+                  "drop the K highest-loss points first (Epoch drops 5)")
+      ->check(FiniteIn(0, kMaxResamples));
   cmd->add_option("--n-column", options->n_column, "column of parameters N");
   cmd->add_option("--d-column", options->d_column, "column of training tokens D");
   cmd->add_option("--flops-column", options->flops_column,
@@ -217,12 +230,23 @@ void RegisterFitLawCommand(CLI::App& app) {
   cmd->add_option("--x-columns", options->x_columns,
                   "non-loss forms: comma-separated input columns");
   cmd->add_option("--y-column", options->y_column, "non-loss forms: target column");
-  cmd->add_option("--floor", options->floor, "sigmoid: random-guess accuracy of the task");
-  cmd->add_option("--threads", options->num_threads, "worker threads (0 = all cores)");
-  cmd->add_option("--seed", options->seed, "bootstrap seed");
+  cmd->add_option("--floor", options->floor, "sigmoid: random-guess accuracy of the task")
+      ->check(FiniteIn(NumberRange{0, 1, false, true}));
+  cmd->add_option("--threads", options->num_threads,
+                  "worker threads (0 = all cores; more than the cores are capped)")
+      ->check(FiniteIn(0, kMaxThreadsFlag));
+  cmd->add_option("--seed", options->seed, "bootstrap seed")->check(FiniteIn(0, kMaxSeed));
   cmd->add_flag("--progress", options->progress, "show progress even when stderr is not a tty");
-  cmd->callback([options] {
+  cmd->callback([options, exit_code] {
+    NoteThreadCap("--threads", options->num_threads);
     const nlohmann::json doc = RunFitLaw(*options);
+    if (!doc["usable"].get<bool>()) {
+      fmt::print("{} fit on {} points is NOT USABLE: {}\nwrote {} (usable: false)\n",
+                 doc["form"].get<std::string>(), doc["n_points"].get<int>(),
+                 doc["report"].get<std::string>(), options->output_path);
+      *exit_code = kExitInputError;
+      return;
+    }
     std::string summary;
     for (const auto& [name, value] : doc["coefficients"].items()) {
       summary += fmt::format(" {} {:.6g}", name, value.get<double>());
@@ -234,6 +258,7 @@ void RegisterFitLawCommand(CLI::App& app) {
     fmt::print("{} fit on {} points:{}\n{}\nwrote {}\n", doc["form"].get<std::string>(),
                doc["n_points"].get<int>(), summary, doc["report"].get<std::string>(),
                options->output_path);
+    *exit_code = kExitOk;
   });
 }
 

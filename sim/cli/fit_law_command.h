@@ -36,6 +36,8 @@ struct FitLawCommandOptions {
 // Bad input throws InputError naming file:line: column.
 nlohmann::json RunFitLaw(const FitLawCommandOptions& options);
 
-void RegisterFitLawCommand(CLI::App& app);
+// Exit code: 0 for a usable fit; 2 (bad input) when the data cannot identify the coefficients:
+// the law JSON is still written, with usable: false and the reason.
+void RegisterFitLawCommand(CLI::App& app, int* exit_code);
 
 }  // namespace rightsize

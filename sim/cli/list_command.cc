@@ -42,6 +42,13 @@ void RegisterListCommand(CLI::App& app, int* exit_code) {
       } else {
         throw InputError({"", 0, "what"}, "unknown list '" + what + "' (valid: models, hardware, prices)");
       }
+      if (rows.empty()) {
+        // An empty list is a wrong folder far more often than an empty catalogue.
+        const char* folder = what == "models" ? "architectures" : what.c_str();
+        throw InputError(
+            {catalog.models_dir() + "/" + folder, 0, ""},
+            "no specs (*.yaml) in this folder (RIGHTSIZE_MODELS_DIR must name a models/ folder)");
+      }
       if (out == OutputFormat::kTable) {
         for (const auto& row : rows) {
           std::string line;

@@ -4,17 +4,20 @@
 //   DIR/<hardware-id>.yaml         the measured device spec (unless --hardware names a catalogue
 //                                  device), loadable with `calibrate --hardware DIR/<id>.yaml`
 //   DIR/measure-small-decoder.yaml the random-weight decoder whose steps were timed
-// Every file is written atomically.
+// DIR is a folder output (sim/util/output_path.h): it is refused before any timing when it holds
+// anything rightsize did not write, and replaced whole at the end.
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
+#include "sim/cli/numeric_flags.h"
 #include "sim/logs/measure_harness.h"
 #include "sim/logs/readers.h"
 #include "sim/spec/catalog.h"
-#include "sim/util/file_io.h"
+#include "sim/util/output_path.h"
+#include "sim/util/strings.h"
 
 namespace rightsize {
 
@@ -38,30 +41,35 @@ void RegisterMeasureCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--seconds-per-point", options->seconds_per_point,
                   "Timing budget per point (median of the repeats)")
       ->capture_default_str()
-      ->check(CLI::Range(1e-4, 10.0));
+      ->check(FiniteIn(1e-4, 10.0));
   cmd->callback([options, exit_code] {
     MeasureOptions mo;
     mo.quick = options->quick;
     mo.seconds_per_point = options->seconds_per_point;
     mo.hardware_id = options->hardware.empty() ? options->hardware_id : options->hardware;
     if (!options->hardware.empty()) Catalog::Default().Hardware(options->hardware);  // must exist
-    const MeasureResult result =
-        RunMeasureHarness(mo, [](const std::string& line) { fmt::print(stderr, "measure: {}\n", line); });
-    std::filesystem::create_directories(options->output_dir);
-    const std::filesystem::path dir(options->output_dir);
+    CheckId(options->hardware_id, {"", 0, "--hardware-id"});  // it names DIR/<id>.yaml
+    CheckOutputFolder(options->output_dir);                   // before minutes of timing, not after
+    const MeasureResult result = RunMeasureHarness(
+        mo, [](const std::string& line) { fmt::print(stderr, "measure: {}\n", line); });
     const std::string model_file = result.small_model.id + ".yaml";
     std::string csv = CanonicalCsvHeader();
     for (Measurement m : result.measurements) {
       if (m.metric != MetricKind::kOpTime) m.model_id = model_file;  // path beside the CSV
       csv += CanonicalCsvRow(m);
     }
-    WriteFileAtomically((dir / model_file).string(), ModelSpecYaml(result.small_model));
-    if (options->hardware.empty()) {
-      WriteFileAtomically((dir / (mo.hardware_id + ".yaml")).string(), HardwareSpecYaml(result.hardware));
-    }
-    WriteFileAtomically((dir / "measurements.csv").string(), csv);
+    WriteFolderAtomically(options->output_dir, [&](const std::string& temp_dir) {
+      const std::filesystem::path dir(temp_dir);
+      WriteFileAtomically((dir / model_file).string(), ModelSpecYaml(result.small_model));
+      if (options->hardware.empty()) {
+        WriteFileAtomically((dir / (mo.hardware_id + ".yaml")).string(),
+                            HardwareSpecYaml(result.hardware));
+      }
+      WriteFileAtomically((dir / "measurements.csv").string(), csv);
+    });
     fmt::print("wrote {} measurements to {} in {:.1f} s\n", result.measurements.size(),
-               (dir / "measurements.csv").string(), result.elapsed_s);
+               (std::filesystem::path(options->output_dir) / "measurements.csv").string(),
+               result.elapsed_s);
     *exit_code = kExitOk;
   });
 }

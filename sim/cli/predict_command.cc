@@ -5,6 +5,7 @@
 #include "sim/cli/calibration_options.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
+#include "sim/cli/numeric_flags.h"
 #include "sim/cli/workload_options.h"
 #include "sim/cost/op_count.h"
 #include "sim/plan/predict.h"
@@ -13,6 +14,9 @@
 
 namespace rightsize {
 namespace {
+
+// A training run of more tokens than this (10^5 x the largest published runs) is a typo.
+constexpr double kMaxTrainTokens = 1e18;
 
 // The calibration used, and the prediction interval of each step time the prediction reports
 // (PredictWithInterval: parameter covariance and residual scale of the fit, at the file's level).
@@ -57,10 +61,10 @@ void RegisterPredictCommand(CLI::App& app, int* exit_code) {
   AddWorkloadOptions(c, &options);
   c->add_option("--usd-per-hour", predict_options.usd_per_hour,
                 "price of one device-hour in USD (default: cheapest quote in models/prices)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(FiniteIn(0, kMaxUsdPerDeviceHour));
   c->add_option("--train-tokens", predict_options.train_tokens,
                 "training / fine-tuning run length in tokens, for run time, device-hours and $")
-      ->check(CLI::NonNegativeNumber);
+      ->check(FiniteIn(0, kMaxTrainTokens));
   AddCalibrationOptions(c, &calibration);
   c->callback([exit_code] {
     *exit_code = RunWithErrorHandling([] {

@@ -17,6 +17,7 @@
 #include "sim/report/table_format.h"
 #include "sim/spec/catalog.h"
 #include "sim/util/file_io.h"
+#include "sim/util/output_path.h"
 #include "sim/util/units.h"
 
 namespace rightsize {
@@ -99,6 +100,7 @@ void RegisterRunCommand(CLI::App& app, int* exit_code) {
   c->add_flag("--progress", crossover.progress, "show progress on stderr even when it is not a terminal");
   AddCalibrationOptions(c, &crossover.calibration);
   c->callback([exit_code] {
+    if (!crossover.out.empty()) CheckOutputFile(crossover.out);  // before the work, not after
     const StudyRun run_result = Run(crossover);
     const CrossoverResult& r = run_result.result;
     nlohmann::json j = ToJson(r);
@@ -119,6 +121,7 @@ void RegisterRunCommand(CLI::App& app, int* exit_code) {
   rep->add_flag("--progress", report.progress, "show progress on stderr even when it is not a terminal");
   AddCalibrationOptions(rep, &report.calibration);
   rep->callback([exit_code] {
+    CheckOutputFolder(report.out);
     const StudyRun run_result = Run(report);
     const auto files = WriteCrossoverReport(run_result.result, Catalog::Default(), run_result.params,
                                             HashFileContents(report.study_path), report.out);
@@ -132,13 +135,15 @@ void RegisterRunCommand(CLI::App& app, int* exit_code) {
   m->add_flag("--progress", run.progress, "show progress on stderr even when it is not a terminal");
   AddCalibrationOptions(m, &run.calibration);
   m->callback([exit_code] {
+    const std::string out = run.out.empty()
+                                ? std::string(RIGHTSIZE_SOURCE_DIR) + "/reports/" +
+                                      std::filesystem::path(run.study_path).stem().string()
+                                : run.out;
+    CheckOutputFolder(out);
     const StudyRun run_result = Run(run);
     const CrossoverResult& r = run_result.result;
     PrintCalibration(run_result.calibration);
     PrintVerdict(r);
-    const std::string out = run.out.empty()
-        ? std::string(RIGHTSIZE_SOURCE_DIR) + "/reports/" + std::filesystem::path(run.study_path).stem().string()
-        : run.out;
     const auto files = WriteCrossoverReport(r, Catalog::Default(), run_result.params,
                                             HashFileContents(run.study_path), out);
     fmt::print("\nreport: {}/report.md ({} files)\n", out, files.size());

@@ -1,20 +1,30 @@
 #include "sim/cli/size_command.h"
 
+#include <cmath>
 #include <memory>
+#include <utility>
 
 #include <fmt/format.h>
 
+#include "sim/cli/numeric_flags.h"
 #include "sim/cost/efficiency_params.h"
 #include "sim/cost/money.h"
 #include "sim/quality/law_spec.h"
 #include "sim/spec/catalog.h"
 #include "sim/util/error.h"
 #include "sim/util/file_io.h"
+#include "sim/util/output_path.h"
 
 namespace rightsize {
 namespace {
 
 constexpr int kSchemaVersion = 1;
+// Flag bounds: far beyond any real model or deployment, small enough that every product of them
+// (6 N D, N x tokens x $ per FLOP) stays a finite double.
+constexpr double kMaxLossNats = 100;
+constexpr double kMaxParams = 1e16;
+constexpr double kMaxLifetimeTokens = 1e20;
+constexpr double kMaxUsdPerFlop = 1;
 
 // Re-costs a point under a demand and prices (same N and D).
 SizingPoint Recost(const ChinchillaCoefficients& law, const SizingPoint& p,
@@ -46,6 +56,22 @@ nlohmann::json PointJson(const SizingPoint& p, bool priced) {
 }  // namespace
 
 SizeResult RunSize(const SizeCommandOptions& options) {
+  // The same bounds as the flags (Python callers reach here without them).
+  const std::pair<const char*, double> non_negative[] = {
+      {"target-loss", options.target_loss_nats},
+      {"target-params", options.target_params},
+      {"usd-per-train-flop", options.usd_per_train_flop},
+      {"usd-per-prefill-flop", options.usd_per_prefill_flop},
+      {"usd-per-decode-flop", options.usd_per_decode_flop},
+      {"usd-per-hour", options.usd_per_hour},
+      {"train-utilization", options.train_utilization},
+      {"prefill-utilization", options.prefill_utilization},
+      {"decode-batch", options.decode_batch}};
+  for (const auto& [name, value] : non_negative) {
+    if (!(value >= 0) || !std::isfinite(value)) {
+      throw InputError({"", 0, name}, fmt::format("must be a finite number >= 0, got {}", value));
+    }
+  }
   const Law law = LoadLaw(options.law_path);
   const ChinchillaCoefficients c = ToChinchilla(law);
   if (!(options.inference_tokens >= 0)) {
@@ -168,43 +194,58 @@ void RegisterSizeCommand(CLI::App& app) {
       "size", "Cheapest model size for a target loss and lifetime inference demand");
   cmd->add_option("--law", options->law_path, "law JSON (fit-law) or models/laws/*.yaml")
       ->required();
-  cmd->add_option("--target-loss", options->target_loss_nats, "target loss (nats/token)");
+  cmd->add_option("--target-loss", options->target_loss_nats, "target loss (nats/token)")
+      ->check(FiniteIn(0, kMaxLossNats));
   cmd->add_option("--target-params", options->target_params,
-                  "target = the loss a compute-optimal model of this many parameters reaches");
+                  "target = the loss a compute-optimal model of this many parameters reaches")
+      ->check(FiniteIn(0, kMaxParams));
   cmd->add_option("--inference-tokens", options->inference_tokens,
-                  "lifetime inference tokens (prefill + decode)");
+                  "lifetime inference tokens (prefill + decode)")
+      ->check(FiniteIn(0, kMaxLifetimeTokens));
   cmd->add_option("--prefill-fraction", options->prefill_fraction,
-                  "share of inference tokens that are prompt tokens (default 0)");
-  cmd->add_option("--usd-per-train-flop", options->usd_per_train_flop, "$ per training FLOP");
+                  "share of inference tokens that are prompt tokens (default 0)")
+      ->check(FiniteIn(0, 1));
+  cmd->add_option("--usd-per-train-flop", options->usd_per_train_flop, "$ per training FLOP")
+      ->check(FiniteIn(0, kMaxUsdPerFlop));
   auto* inference = cmd->add_option_function<double>(
-      "--usd-per-inference-flop",
-      [options](double usd) {
-        options->usd_per_prefill_flop = usd;
-        options->usd_per_decode_flop = usd;
-      },
-      "$ per inference FLOP (prefill and decode)");
+                           "--usd-per-inference-flop",
+                           [options](double usd) {
+                             options->usd_per_prefill_flop = usd;
+                             options->usd_per_decode_flop = usd;
+                           },
+                           "$ per inference FLOP (prefill and decode)")
+                        ->check(FiniteIn(0, kMaxUsdPerFlop));
   cmd->add_option("--usd-per-prefill-flop", options->usd_per_prefill_flop, "$ per prefill FLOP")
-      ->excludes(inference);
+      ->excludes(inference)
+      ->check(FiniteIn(0, kMaxUsdPerFlop));
   cmd->add_option("--usd-per-decode-flop", options->usd_per_decode_flop, "$ per decode FLOP")
-      ->excludes(inference);
+      ->excludes(inference)
+      ->check(FiniteIn(0, kMaxUsdPerFlop));
   cmd->add_option("--hardware", options->hardware_id,
                   "price FLOPs on this device: its cheapest price and its roofline (rightsize list hardware)");
-  cmd->add_option("--usd-per-hour", options->usd_per_hour, "with --hardware: price of a device-hour")
-      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--usd-per-hour", options->usd_per_hour,
+                  "with --hardware: price of a device-hour")
+      ->check(FiniteIn(0, kMaxUsdPerDeviceHour));
   cmd->add_option("--weights", options->weights, "with --hardware: serving weight precision")
       ->capture_default_str();
   cmd->add_option("--train-utilization", options->train_utilization,
-                  "with --hardware: fraction of the dense peak training sustains (default: compute efficiency)");
+                  "with --hardware: fraction of the dense peak training sustains (default: compute "
+                  "efficiency)")
+      ->check(FiniteIn(0, 1));
   cmd->add_option("--prefill-utilization", options->prefill_utilization,
-                  "with --hardware: fraction of the dense peak prefill sustains (default: compute efficiency)");
+                  "with --hardware: fraction of the dense peak prefill sustains (default: compute "
+                  "efficiency)")
+      ->check(FiniteIn(0, 1));
   cmd->add_option("--decode-batch", options->decode_batch,
                   "with --hardware: concurrent sequences per decode step")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(FiniteIn(1, static_cast<double>(kMaxBatch)));
   cmd->add_option("-o,--output", options->output_path, "JSON to write");
   cmd->callback([options] {
     if (options->target_loss_nats <= 0 && options->target_params <= 0) {
       throw InputError({"", 0, "target-loss"}, "give --target-loss or --target-params");
     }
+    if (!options->output_path.empty()) CheckOutputFile(options->output_path);
     const SizeResult result = RunSize(*options);
     fmt::print("{}", FormatSizeResult(result));
     if (!options->output_path.empty()) {

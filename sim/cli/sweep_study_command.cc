@@ -12,10 +12,11 @@
 #include "sim/cli/calibration_options.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
+#include "sim/cli/numeric_flags.h"
 #include "sim/plan/study_sweep.h"
 #include "sim/report/table_format.h"
 #include "sim/spec/catalog.h"
-#include "sim/util/file_io.h"
+#include "sim/util/output_path.h"
 
 namespace rightsize {
 
@@ -32,7 +33,10 @@ void RegisterSweepStudyCommand(CLI::App& app, int* exit_code) {
                 "PATH=V1,V2,...: a field and the values it takes, e.g. traffic.requests_per_month=1e5,1e6 "
                 "or candidates.phi-3-mini.weights=[bf16],[fp8] (repeat for more fields)")
       ->required();
-  c->add_option("--threads", threads, "worker threads (0: all cores)")->capture_default_str();
+  c->add_option("--threads", threads,
+                "worker threads (0: all cores; more than the cores are capped)")
+      ->capture_default_str()
+      ->check(FiniteIn(0, kMaxThreadsFlag));
   c->add_option("-o,--output", out, "write the rows here (default: stdout)");
   c->add_option("--format", format, "csv | json | table | markdown")->capture_default_str();
   c->add_flag("--progress", progress, "show progress on stderr even when it is not a terminal");
@@ -40,6 +44,8 @@ void RegisterSweepStudyCommand(CLI::App& app, int* exit_code) {
   c->callback([exit_code] {
     *exit_code = RunWithErrorHandling([] {
       const OutputFormat output = ParseOutputFormat(format);
+      NoteThreadCap("--threads", threads);
+      if (!out.empty()) CheckOutputFile(out);  // before the sweep, not after
       std::vector<StudyAxis> axes;
       for (const auto& s : sets) axes.push_back(ParseStudyAxis(s));
       StudySweepProgress show;

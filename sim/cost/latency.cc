@@ -7,6 +7,7 @@
 #include "sim/cost/memory.h"
 #include "sim/util/error.h"
 #include "sim/util/units.h"
+#include "sim/workload/parallel_layout.h"
 
 namespace rightsize {
 
@@ -73,16 +74,7 @@ std::string InfeasibleReason(const ModelSpec& m, const HardwareSpec& hw, const W
                        "tp={} pp={} ep={}",
                        hw.id, p.tensor, p.pipeline, p.expert);
   }
-  if (p.pipeline > m.num_layers) {
-    return fmt::format("pp={} exceeds the model's {} layers", p.pipeline, m.num_layers);
-  }
-  if (p.tensor > m.num_heads) {
-    return fmt::format("tp={} exceeds the model's {} attention heads", p.tensor, m.num_heads);
-  }
-  if (p.expert > 1 && (!m.moe || p.expert > m.moe->num_experts)) {
-    return fmt::format("ep={} needs a mixture-of-experts model with at least that many experts",
-                       p.expert);
-  }
+  if (const std::string layout = ParallelLayoutError(m, p); !layout.empty()) return layout;
   const FitVerdict fit = CheckFit(m, hw, w);
   if (!fit.fits) return fit.reason;
   return "";

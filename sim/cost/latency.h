@@ -178,7 +178,8 @@ struct TrainingRun {
 };
 TrainingRun EstimateTrainingRun(const LatencyEstimate& step, const Workload& w, double tokens);
 
-// Why a configuration cannot run on the hardware (memory, missing link), or "" if it can.
+// Why a configuration cannot run on the hardware (a missing link, a parallel layout the model
+// cannot be split into: sim/workload/parallel_layout.h, memory), or "" if it can.
 std::string InfeasibleReason(const ModelSpec& model, const HardwareSpec& hw, const Workload& w);
 
 }  // namespace rightsize

@@ -10,19 +10,16 @@
 #include "sim/cost/op_count.h"
 #include "sim/util/error.h"
 #include "sim/util/units.h"
+#include "sim/workload/parallel_layout.h"
 
 namespace rightsize {
 namespace {
 
-double KvHeadsPerDevice(const ModelSpec& m, int tensor_parallel) {
-  // K/V heads are split over TP ranks; with fewer heads than ranks they are replicated.
-  return std::max(1.0, std::floor(static_cast<double>(m.num_kv_heads) / tensor_parallel));
-}
-
 double KvBytesPerSequenceOnDevice(const ModelSpec& m, const Workload& w, int64_t context) {
   const Parallelism& p = w.parallel;
-  const double per_layer_token = 2.0 * KvHeadsPerDevice(m, p.tensor) * m.head_dim *
-                                 BytesPerValue(w.kv_cache);
+  // K/V heads are split over TP ranks; with fewer heads than ranks, each holds one replicated.
+  const double per_layer_token = 2.0 * static_cast<double>(KvHeadsPerRank(m, p.tensor)) *
+                                 m.head_dim * BytesPerValue(w.kv_cache);
   double tokens_times_layers = 0.0;
   for (AttentionKind kind : {AttentionKind::kFull, AttentionKind::kSlidingWindow}) {
     tokens_times_layers += static_cast<double>(m.NumLayersOfKind(kind)) *
@@ -70,8 +67,18 @@ MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& m, const Workload& w) {
   const double model_shard = static_cast<double>(p.tensor) * p.pipeline;
   // Routed experts are further split over EP ranks.
   const double dense_params = static_cast<double>(counts.Total() - counts.routed_experts);
-  const double params_per_device =
-      dense_params / model_shard + static_cast<double>(counts.routed_experts) / (model_shard * p.expert);
+  double params_per_device = dense_params / model_shard +
+                             static_cast<double>(counts.routed_experts) / (model_shard * p.expert);
+  if (ReplicatesKvHeads(m, p.tensor)) {
+    // Each rank holds the K and V projections (and biases) of a whole replicated K/V head instead
+    // of the 1/tp share counted above.
+    const double attention_layers =
+        static_cast<double>(m.num_layers - m.NumLayersOfKind(AttentionKind::kLinear)) / p.pipeline;
+    const double per_head = 2.0 * m.head_dim * (m.d_model + (m.qkv_bias ? 1.0 : 0.0));
+    params_per_device += attention_layers * per_head *
+                         (static_cast<double>(KvHeadsPerRank(m, p.tensor)) -
+                          static_cast<double>(m.num_kv_heads) / p.tensor);
+  }
   const double act = BytesPerValue(w.activations);
   const double h = m.d_model;
 

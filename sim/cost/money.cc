@@ -26,11 +26,11 @@ std::optional<DevicePrice> ResolvePrice(const std::string& hardware_id,
   return DevicePrice{quotes.front()->usd_per_hour, quotes.front()->id};
 }
 
-double DeviceUsd(double usd_per_hour, int devices, double seconds) {
+double DeviceUsd(double usd_per_hour, double devices, double seconds) {
   return usd_per_hour * devices * seconds / kSecondsPerHour;
 }
 
-double UsdPerMillionTokens(double usd_per_hour, int devices, double tokens_per_s) {
+double UsdPerMillionTokens(double usd_per_hour, double devices, double tokens_per_s) {
   return usd_per_hour * devices / (kSecondsPerHour * tokens_per_s) * kMega;
 }
 
@@ -38,7 +38,7 @@ InferenceCost PriceInference(const HardwareSpec& hw, const Workload& w, const La
                              std::optional<DevicePrice> price) {
   InferenceCost c;
   if (!e.feasible) return c;
-  const int devices = w.parallel.Devices();
+  const double devices = static_cast<double>(w.parallel.Devices());
   const double batch = static_cast<double>(w.batch);
   c.prefill_power_w = devices * DevicePower_w(hw, StepUtilization(e.prefill));
   c.decode_power_w = devices * DevicePower_w(hw, StepUtilization(e.decode));
@@ -65,7 +65,7 @@ TrainingCost PriceTraining(const HardwareSpec& hw, const Workload& w, const Late
                            const TrainingRun& run, std::optional<DevicePrice> price) {
   TrainingCost c;
   if (!e.feasible) return c;
-  const int devices = w.parallel.Devices();
+  const double devices = static_cast<double>(w.parallel.Devices());
   c.device_hours = run.device_hours;
   c.energy_j = devices * DevicePower_w(hw, StepUtilization(e.train)) * run.time_s;
   const double tokens = run.steps * static_cast<double>(w.batch) *

@@ -34,10 +34,10 @@ struct DevicePrice {
 std::optional<DevicePrice> ResolvePrice(const std::string& hardware_id, double override_usd_per_hour);
 
 // $ for `devices` devices busy for `seconds`.
-double DeviceUsd(double usd_per_hour, int devices, double seconds);
+double DeviceUsd(double usd_per_hour, double devices, double seconds);
 // $ per million tokens produced at tokens_per_s by `devices` devices:
 // usd_per_hour x devices / (3600 x tokens_per_s) x 1e6 (DESIGN.md Sec. 4).
-double UsdPerMillionTokens(double usd_per_hour, int devices, double tokens_per_s);
+double UsdPerMillionTokens(double usd_per_hour, double devices, double tokens_per_s);
 
 // Inference money and energy of one configuration (a LatencyEstimate). Prefill time is charged
 // to input tokens, decode time to output tokens.

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "sim/util/error.h"
+#include "sim/workload/parallel_layout.h"
 
 namespace rightsize {
 namespace {
@@ -116,6 +117,18 @@ double ForwardFlopsPerToken(const ModelSpec& m, int64_t context_tokens) {
   return flops;
 }
 
+double ForwardFlopsOfTokens(const ModelSpec& m, int64_t past_tokens, int64_t new_tokens) {
+  if (new_tokens <= 0) return 0.0;
+  // ForwardFlopsPerToken at context 0 is the part every token pays; the attention part grows with
+  // the attended tokens, whose sum over the tokens is CausalAttendedTokens.
+  double flops = static_cast<double>(new_tokens) * ForwardFlopsPerToken(m, 0);
+  for (AttentionKind kind : kKinds) {
+    flops += 4.0 * m.QueryDim() * m.NumLayersOfKind(kind) *
+             CausalAttendedTokens(m, kind, past_tokens, new_tokens);
+  }
+  return flops;
+}
+
 std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const Step& step) {
   std::string why;
   if (!Validate(w, &why)) throw InputError({"", 0, "workload"}, why);
@@ -130,7 +143,8 @@ std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const Step& 
   const double h = m.d_model;
   const double tp = p.tensor;
   const double q_dev = m.QueryDim() / tp;
-  const double kv_heads_dev = std::max(1.0, std::floor(m.num_kv_heads / tp));
+  // Replicated when there are fewer K/V heads than ranks (sim/workload/parallel_layout.h).
+  const double kv_heads_dev = static_cast<double>(KvHeadsPerRank(m, p.tensor));
   const double kv_dev = kv_heads_dev * m.head_dim;
   const double layers = Layers(m, p);
   const double mats = m.mlp == MlpKind::kGated ? 3.0 : 2.0;

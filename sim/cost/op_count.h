@@ -63,6 +63,10 @@ StepTotals Sum(const std::vector<OpCost>& ops);
 // + 7 x value_heads x key_head_dim x value_head_dim per linear-attention layer (the gated delta
 // rule on a constant-size state: independent of the context).
 double ForwardFlopsPerToken(const ModelSpec& model, int64_t context_tokens);
+// Forward FLOPs of `new_tokens` consecutive tokens after `past_tokens` (contexts past + 1 ..
+// past + new): the sum of ForwardFlopsPerToken over them, in closed form (constant time whatever
+// the count).
+double ForwardFlopsOfTokens(const ModelSpec& model, int64_t past_tokens, int64_t new_tokens);
 // Sum over a prompt of attended tokens, causal, per layer kind: sum_{i=1..P} min(i, window).
 double CausalAttendedTokens(const ModelSpec& model, AttentionKind kind, int64_t past_tokens,
                             int64_t new_tokens);

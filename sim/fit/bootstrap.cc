@@ -5,7 +5,8 @@
 #include <cmath>
 #include <mutex>
 #include <random>
-#include <thread>
+
+#include "sim/util/parallel.h"
 
 #include "sim/util/stats.h"
 
@@ -36,14 +37,7 @@ BootstrapResult Bootstrap(int num_points, int num_coefficients, const ResampleFi
       }
     }
   };
-  int num_threads = options.num_threads > 0
-                        ? options.num_threads
-                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  num_threads = std::min(num_threads, options.num_resamples);
-  std::vector<std::thread> threads;
-  for (int t = 1; t < num_threads; ++t) threads.emplace_back(worker);
-  worker();
-  for (std::thread& thread : threads) thread.join();
+  RunOnThreads(std::min(WorkerThreads(options.num_threads), options.num_resamples), worker);
 
   for (auto& sample : fitted) {
     if (sample && static_cast<int>(sample->size()) == num_coefficients) {

@@ -5,9 +5,10 @@
 #include <cmath>
 #include <limits>
 #include <mutex>
-#include <thread>
 
 #include <fmt/format.h>
+
+#include "sim/util/parallel.h"
 
 namespace rightsize {
 
@@ -146,10 +147,7 @@ HoffmannFit FitChinchillaHoffmann(const std::vector<LossPoint>& points,
     return fit;
   }
 
-  int num_threads = options.num_threads > 0
-                        ? options.num_threads
-                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  num_threads = std::min<int>(num_threads, fit.num_starts);
+  const int num_threads = std::min(WorkerThreads(options.num_threads), fit.num_starts);
 
   // Each worker takes the next start index; results land in their own slot, so the choice of
   // the best start below is independent of the thread count and of scheduling.
@@ -167,10 +165,7 @@ HoffmannFit FitChinchillaHoffmann(const std::vector<LossPoint>& points,
       }
     }
   };
-  std::vector<std::thread> threads;
-  for (int t = 1; t < num_threads; ++t) threads.emplace_back(worker);
-  worker();
-  for (std::thread& thread : threads) thread.join();
+  RunOnThreads(num_threads, worker);
 
   int best = -1;
   for (int i = 0; i < fit.num_starts; ++i) {
@@ -190,14 +185,22 @@ HoffmannFit FitChinchillaHoffmann(const std::vector<LossPoint>& points,
   fit.best = results[best];
   fit.coefficients = CoefficientsFromLogParams(fit.best.log_params);
   const ChinchillaCoefficients& c = fit.coefficients;
-  fit.usable = c.alpha > 0.0 && c.beta > 0.0 && std::isfinite(c.a) && std::isfinite(c.b) &&
-               std::isfinite(c.e_nats);
+  const bool sane = c.alpha > 0.0 && c.beta > 0.0 && std::isfinite(c.a) && std::isfinite(c.b) &&
+                    std::isfinite(c.e_nats);
+  const std::string unidentified =
+      sane ? IdentifiabilityProblem(LawForm::kChinchilla,
+                                    ToObservations(points, LawForm::kChinchilla),
+                                    {fit.best.log_params.begin(), fit.best.log_params.end()}, 0.0)
+           : "";
+  fit.usable = sane && unidentified.empty();
   fit.report = fmt::format(
       "{} on the {} objective (delta {}), {} points, {} starts ({} converged); best start #{} "
       "Huber sum {:.6e}: E {:.4f}, A {:.1f}, alpha {:.4f}, B {:.1f}, beta {:.4f}{}",
       solver_name, objective_name, options.huber_delta, fit.n_points, fit.num_starts,
       fit.num_converged, best, fit.best.huber_sum, c.e_nats, c.a, c.alpha, c.b, c.beta,
-      fit.usable ? "" : "; UNUSABLE: an exponent is not positive or a coefficient overflowed");
+      !sane        ? "; UNUSABLE: an exponent is not positive or a coefficient overflowed"
+      : fit.usable ? ""
+                   : "; UNUSABLE: " + unidentified);
   return fit;
 }
 

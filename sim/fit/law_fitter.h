@@ -129,6 +129,20 @@ struct LawFit {
 LawFit FitLaw(LawForm form, const std::vector<LawObservation>& observations,
               const LawFitOptions& options = {});
 
+// A fit is usable only if its points identify every coefficient; below this ratio of the
+// smallest to the largest singular value of the unit-column Jacobian, they do not (exactly
+// dependent columns give ~1e-16; every fit in the tests and on the shipped data sets is above
+// 2e-3).
+inline constexpr double kMinIdentifiableSingularRatio = 1e-8;
+
+// Why `observations` cannot identify the coefficients of `form` at the fitted internal
+// parameters (the solver's: log-space where the form fits in log space), or "" when they can:
+// fewer points than coefficients, an input with no spread (every point at the same N, say), or a
+// rank-deficient Jacobian at the fit (a singular covariance).
+std::string IdentifiabilityProblem(LawForm form, const std::vector<LawObservation>& observations,
+                                   const std::vector<double>& internal_params,
+                                   double sigmoid_floor);
+
 // Predicted y of a fitted law at an observation's x (same meaning as above).
 double PredictObservation(LawForm form, const std::vector<double>& values,
                           const LawObservation& observation);

@@ -7,6 +7,7 @@
 #include <random>
 
 #include <fmt/format.h>
+#include <Eigen/SVD>
 
 #include "sim/fit/law_fitter.h"
 
@@ -180,7 +181,109 @@ void CheckObservations(LawForm form, const std::vector<LawObservation>& obs,
   }
 }
 
+// What each input x[i] of a form is (LawObservation), for messages.
+std::vector<std::string> InputNames(LawForm form) {
+  switch (form) {
+    case LawForm::kChinchilla:
+      return {"N", "D"};
+    case LawForm::kKaplanN:
+      return {"N"};
+    case LawForm::kKaplanD:
+      return {"D"};
+    case LawForm::kGadreLoss:
+      return {"N", "M = D / N"};
+    case LawForm::kGadreError:
+      return {"loss"};
+    case LawForm::kSigmoid:
+      return {"x"};
+    case LawForm::kTransfer:
+      return {"D_F", "N"};
+    case LawForm::kFinetune:
+      return {"X", "D_f"};
+    case LawForm::kPtq:
+      return {"N", "D", "bits"};
+  }
+  return {};
+}
+
+// Names of the internal (fitted) parameters, in their order (ToNatural's inverse).
+std::vector<std::string> InternalNames(LawForm form) {
+  std::vector<std::string> names = LawCoefficientNames(form);
+  if (form == LawForm::kChinchilla) return {names[1], names[3], names[0], names[2], names[4]};
+  names.resize(static_cast<size_t>(NumInternalParams(form)));
+  return names;
+}
+
+std::unique_ptr<ceres::CostFunction> ResidualOf(LawForm form, const LawObservation& o,
+                                                double floor) {
+  if (form == LawForm::kChinchilla) {
+    return std::unique_ptr<ceres::CostFunction>(
+        ChinchillaLogResidual::Create({std::log(o.x[0]), std::log(o.x[1]), std::log(o.y)}));
+  }
+  return std::unique_ptr<ceres::CostFunction>(MakeResidual(form, o, floor));
+}
+
 }  // namespace
+
+std::string IdentifiabilityProblem(LawForm form, const std::vector<LawObservation>& obs,
+                                   const std::vector<double>& internal, double sigmoid_floor) {
+  const int num_params = NumInternalParams(form);
+  if (static_cast<int>(obs.size()) < num_params) {
+    return fmt::format("{} points cannot determine the {} coefficients of {}", obs.size(),
+                       num_params, LawFormName(form));
+  }
+  // An input that never changes cannot separate the terms that act through it.
+  const std::vector<std::string> inputs = InputNames(form);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const bool spread = std::any_of(obs.begin(), obs.end(), [&](const LawObservation& o) {
+      return o.x[i] != obs.front().x[i];
+    });
+    if (!spread) {
+      return fmt::format(
+          "no spread in {}: every point has {} = {:g}, so the coefficients acting through it "
+          "cannot "
+          "be identified",
+          inputs[i], inputs[i], obs.front().x[i]);
+    }
+  }
+  // Local identifiability: the residuals' Jacobian at the fit must have full column rank (else
+  // the Gauss-Newton covariance (J^T J)^-1 is singular and some combination of coefficients is
+  // free). Columns are scaled to unit length so the test does not depend on the coefficients'
+  // units; the rank is read from the singular values.
+  const std::vector<std::string> names = InternalNames(form);
+  Eigen::MatrixXd jacobian(static_cast<Eigen::Index>(obs.size()), num_params);
+  std::vector<double> row(static_cast<size_t>(num_params));
+  for (size_t i = 0; i < obs.size(); ++i) {
+    const std::unique_ptr<ceres::CostFunction> residual = ResidualOf(form, obs[i], sigmoid_floor);
+    const double* parameters[] = {internal.data()};
+    double* jacobians[] = {row.data()};
+    double value = 0.0;
+    if (!residual->Evaluate(parameters, &value, jacobians) ||
+        !std::all_of(row.begin(), row.end(), [](double v) { return std::isfinite(v); })) {
+      return fmt::format("the fit's derivatives are not finite at {}", obs[i].where.ToString());
+    }
+    for (int k = 0; k < num_params; ++k)
+      jacobian(static_cast<Eigen::Index>(i), k) = row[static_cast<size_t>(k)];
+  }
+  for (int k = 0; k < num_params; ++k) {
+    const double norm = jacobian.col(k).norm();
+    if (!(norm > 0)) {
+      return fmt::format(
+          "coefficient {} has no effect on the fitted points, so they cannot identify it",
+          names[static_cast<size_t>(k)]);
+    }
+    jacobian.col(k) /= norm;
+  }
+  const Eigen::VectorXd singular = Eigen::JacobiSVD<Eigen::MatrixXd>(jacobian).singularValues();
+  const double ratio = singular.minCoeff() / singular.maxCoeff();
+  if (!(ratio >= kMinIdentifiableSingularRatio)) {
+    return fmt::format(
+        "the points cannot identify every coefficient: the Jacobian at the fit is rank-deficient "
+        "(smallest / largest singular value {:.1e} < {:.0e}; the covariance is singular)",
+        ratio, kMinIdentifiableSingularRatio);
+  }
+  return "";
+}
 
 std::vector<LawObservation> ToObservations(const std::vector<LossPoint>& points, LawForm form) {
   std::vector<LawObservation> out;
@@ -238,10 +341,8 @@ LawFit FitLaw(LawForm form, const std::vector<LawObservation>& obs, const LawFit
   fit.form = form;
   fit.names = LawCoefficientNames(form);
   fit.n_points = static_cast<int>(obs.size());
-  const int num_params = NumInternalParams(form);
-  if (fit.n_points < num_params) {
-    fit.report = fmt::format("{} points cannot determine the {} coefficients of {}", fit.n_points,
-                             num_params, LawFormName(form));
+  if (fit.n_points < NumInternalParams(form)) {
+    fit.report = IdentifiabilityProblem(form, obs, {}, options.sigmoid_floor);
     return fit;
   }
   if (form == LawForm::kChinchilla) {
@@ -288,12 +389,17 @@ LawFit FitLaw(LawForm form, const std::vector<LawObservation>& obs, const LawFit
     }
     fit.objective = best_cost;
     fit.values = ToNatural(form, best, options.sigmoid_floor);
-    fit.usable = std::all_of(fit.values.begin(), fit.values.end(),
-                             [](double v) { return std::isfinite(v); });
+    const bool finite = std::all_of(fit.values.begin(), fit.values.end(),
+                                    [](double v) { return std::isfinite(v); });
+    const std::string unidentified =
+        finite ? IdentifiabilityProblem(form, obs, best, options.sigmoid_floor) : "";
+    fit.usable = finite && unidentified.empty();
     fit.report = fmt::format("{}: Levenberg-Marquardt from {} starts, best 0.5 SSR {:.6e}{}{}",
                              LawFormName(form), num_starts, best_cost,
                              best_converged ? "" : " (best start hit the iteration limit)",
-                             fit.usable ? "" : "; UNUSABLE: a coefficient is not finite");
+                             !finite      ? "; UNUSABLE: a coefficient is not finite"
+                             : fit.usable ? ""
+                                          : "; UNUSABLE: " + unidentified);
   }
   double sse = 0.0;
   for (const auto& o : obs) {

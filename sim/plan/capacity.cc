@@ -18,8 +18,14 @@ CapacityStudy LoadCapacityStudy(const std::string& path) {
   {
     YamlReader t = r.Child("traffic");
     s.traffic.requests_per_s = t.RequiredDouble("requests_per_s", 1e-9, 1e9);
-    s.traffic.prompt_tokens = t.RequiredDouble("prompt_tokens", 1, 1e8);
-    s.traffic.output_tokens = t.RequiredDouble("output_tokens", 1, 1e8);
+    const double max_context = static_cast<double>(kMaxContextTokens);
+    s.traffic.prompt_tokens = t.RequiredDouble("prompt_tokens", 1, max_context);
+    s.traffic.output_tokens = t.RequiredDouble("output_tokens", 1, max_context);
+    if (s.traffic.prompt_tokens + s.traffic.output_tokens > max_context) {
+      throw InputError(
+          t.Where("output_tokens"),
+          fmt::format("prompt + output tokens must be at most {} per request", kMaxContextTokens));
+    }
     t.RejectUnknownKeys();
   }
   {
@@ -33,6 +39,11 @@ CapacityStudy LoadCapacityStudy(const std::string& path) {
   if (s.models.empty()) throw InputError(c.Where("models"), "needs at least one model");
   s.hardware = c.OptionalStringList("hardware");
   if (s.hardware.empty()) throw InputError(c.Where("hardware"), "needs at least one hardware id");
+  // Unknown ids are reported at the line that names them.
+  const Catalog& catalog = Catalog::Default();
+  for (const auto& id : s.hardware) AtLocation(c.Where("hardware"), [&] { catalog.Hardware(id); });
+  for (const auto& model : s.models)
+    AtLocation(c.Where("models"), [&] { catalog.ResolveModel(model); });
   if (c.Has("tensor_parallel")) {
     s.tensor_parallel.clear();
     for (const auto& text : c.OptionalStringList("tensor_parallel")) {
@@ -64,9 +75,11 @@ CapacityStudy LoadCapacityStudy(const std::string& path) {
         value = kv.second.as<double>();
       } catch (const YAML::Exception&) {
       }
-      if (!(value > 0) || !std::isfinite(value)) {
-        throw InputError({path, LineOf(kv.second), "usd_per_hour." + id},
-                         "must be a positive number of USD per device-hour");
+      if (!(value > 0) || !(value <= kMaxUsdPerDeviceHour)) {
+        throw InputError(
+            {path, LineOf(kv.second), "usd_per_hour." + id},
+            fmt::format("must be a positive number of USD per device-hour, at most {:.0e}",
+                        kMaxUsdPerDeviceHour));
       }
       s.usd_per_hour[id] = value;
     }
@@ -93,13 +106,20 @@ LayoutPlan PlanLayout(const ModelSpec& m, const HardwareSpec& hw, const Layout& 
     p.reason = cap.reason;
     return p;
   }
+  const double replicas =
+      std::max(1.0, std::ceil(study.traffic.requests_per_s / cap.max_requests_per_s - 1e-9));
+  if (!(replicas <= kMaxReplicas)) {
+    p.reason =
+        fmt::format("would need {:.3g} replicas at {:.3g} requests/s each (more than {:.0e})",
+                    replicas, cap.max_requests_per_s, kMaxReplicas);
+    return p;
+  }
   p.feasible = true;
   p.replica_max_requests_per_s = cap.max_requests_per_s;
-  p.replicas = std::max(
-      1, static_cast<int>(std::ceil(study.traffic.requests_per_s / cap.max_requests_per_s - 1e-9)));
+  p.replicas = static_cast<int64_t>(replicas);
   p.devices = p.replicas * layout.tensor_parallel;
   TrafficSpec per_replica = study.traffic;
-  per_replica.requests_per_s = study.traffic.requests_per_s / p.replicas;
+  per_replica.requests_per_s = study.traffic.requests_per_s / static_cast<double>(p.replicas);
   p.state = SteadyState(m, hw, w, per_replica, params);
   // Power: the replica alternates prefill (share rho_p) and decode; each at its roofline
   // utilisation (money.h).
@@ -114,13 +134,15 @@ LayoutPlan PlanLayout(const ModelSpec& m, const HardwareSpec& hw, const Layout& 
   one.batch = 1;
   const StepBreakdown prefill = AnalyseStep(CountOps(m, one, PrefillStep(one)), rates, params);
   const double share = p.state.prefill_share;
-  p.power_w = p.devices * (share * DevicePower_w(hw, StepUtilization(prefill)) +
-                           (1.0 - share) * DevicePower_w(hw, StepUtilization(decode)));
+  p.power_w =
+      static_cast<double>(p.devices) * (share * DevicePower_w(hw, StepUtilization(prefill)) +
+                                        (1.0 - share) * DevicePower_w(hw, StepUtilization(decode)));
   const double output_per_s = study.traffic.requests_per_s * study.traffic.output_tokens;
   const double input_per_s = study.traffic.requests_per_s * study.traffic.prompt_tokens;
   p.j_per_output_token = p.power_w / output_per_s;
   if (p.price) {
-    p.usd_per_month = p.price->usd_per_hour * p.devices * kSecondsPerMonth / kSecondsPerHour;
+    p.usd_per_month =
+        p.price->usd_per_hour * static_cast<double>(p.devices) * kSecondsPerMonth / kSecondsPerHour;
     p.usd_per_million_output_tokens = p.usd_per_month / (output_per_s * kSecondsPerMonth) * kMega;
     p.usd_per_million_tokens =
         p.usd_per_month / ((output_per_s + input_per_s) * kSecondsPerMonth) * kMega;

@@ -33,6 +33,10 @@ struct CapacityStudy {
   std::map<std::string, double> usd_per_hour;  // per device, overrides models/prices
 };
 
+// The most replicas a layout may need before it is called infeasible: far beyond any fleet, and
+// small enough that replicas x tensor_parallel x $ stay exact.
+inline constexpr double kMaxReplicas = 1e15;
+
 // Reads and checks a study file; bad input is an InputError with file:line: key.
 CapacityStudy LoadCapacityStudy(const std::string& path);
 
@@ -48,8 +52,8 @@ struct LayoutPlan {
   bool feasible = false;
   std::string reason;                  // why infeasible (memory, link, SLO)
   double replica_max_requests_per_s = 0.0;  // one replica within the SLO
-  int replicas = 0;
-  int devices = 0;                     // replicas x tensor_parallel
+  int64_t replicas = 0;                     // 1..kMaxReplicas
+  int64_t devices = 0;                      // replicas x tensor_parallel
   ServingState state;                  // each replica at traffic / replicas
   std::optional<DevicePrice> price;
   double usd_per_month = 0.0;          // devices x usd_per_hour x 720 h (30-day month)

@@ -9,11 +9,12 @@
 
 namespace rightsize {
 
-int ReplicasNeeded(const ServingCostModel& s, double requests_per_s) {
+double ReplicasNeeded(const ServingCostModel& s, double requests_per_s) {
   RS_CHECK(!s.IsApi(), "an API has no replicas");
   RS_CHECK(s.requests_per_s_per_replica > 0, "a replica must serve some traffic");
   const double needed = std::ceil(requests_per_s / s.requests_per_s_per_replica - 1e-12);
-  return std::max(s.min_replicas, static_cast<int>(needed));
+  RS_CHECK(std::isfinite(needed), "replicas must be finite (study traffic is bounded)");
+  return std::max(static_cast<double>(s.min_replicas), needed);
 }
 
 double ServingUsdPerMonth(const ServingCostModel& s, const TrafficMix& mix, double requests_per_s) {

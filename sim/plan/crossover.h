@@ -45,8 +45,9 @@ struct Candidate {
   size_t CheapestOption(const TrafficMix& mix, double requests_per_s) const;
 };
 
-// Replicas needed for a steady traffic level.
-int ReplicasNeeded(const ServingCostModel& serving, double requests_per_s);
+// Replicas needed for a steady traffic level: a whole number, as a double (traffic grown over a
+// long horizon can need more replicas than any integer type holds; StudySpec bounds it).
+double ReplicasNeeded(const ServingCostModel& serving, double requests_per_s);
 // $ per month (30 days) of serving a steady requests/s.
 double ServingUsdPerMonth(const ServingCostModel& serving, const TrafficMix& mix,
                           double requests_per_s);

@@ -20,7 +20,9 @@ namespace {
 constexpr int kTrafficPoints = 60;
 constexpr int kRegionTrafficPoints = 24;
 constexpr int kMonteCarloDraws = 400;
-constexpr double kLowScale = 0.75, kHighScale = 1.25;  // sensitivity perturbation
+constexpr double kLowScale = kSensitivityLowScale, kHighScale = kSensitivityHighScale;
+// Totals within this relative difference are equal (floating-point sums of the same costs).
+constexpr double kCostTieRelative = 1e-9;
 
 // Multipliers applied to a study's inputs (1 = as written); sensitivity and Monte Carlo vary them.
 struct Knobs {
@@ -277,18 +279,32 @@ CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
     }
     pair.p_small_wins_at_plan = static_cast<double>(draw_small_wins[c]) / kMonteCarloDraws;
     const double gap = s.usd_at_plan - l.usd_at_plan;
-    std::string cost_part = gap < 0 ? fmt::format("costs ${:.0f} less", -gap) : fmt::format("costs ${:.0f} more", gap);
+    // Equal totals (e.g. every price 0) are a tie, not a win for either side.
+    const bool cost_tie = std::abs(gap) <= kCostTieRelative * std::max(std::abs(s.usd_at_plan),
+                                                                       std::abs(l.usd_at_plan));
+    std::string cost_part = cost_tie  ? fmt::format("costs the same (${:.0f})", s.usd_at_plan)
+                            : gap < 0 ? fmt::format("costs ${:.0f} less", -gap)
+                                      : fmt::format("costs ${:.0f} more", gap);
     std::string quality_part =
         fmt::format("scores {:.1f} vs {:.1f} on {} ({} the {:.1f}-point tolerance)", s.candidate.quality,
                     l.candidate.quality, study.task, pair.quality_ok ? "within" : "outside", study.quality_tolerance);
     std::string be_part = pair.break_even_requests_per_month.empty()
                               ? "no break-even in the swept traffic range"
                               : fmt::format("break-even at {:.3g} requests/month", pair.break_even_requests_per_month.front());
-    pair.verdict = fmt::format("{} {} {} over {:.0f} months at {:.3g} requests/month; it {}; {}. Verdict: {} (P = {:.0f}% over {} draws).",
-                               s.spec.name, pair.small_wins_at_plan ? "WINS:" : "does not win:", cost_part,
-                               study.horizon_months, study.requests_per_month, quality_part, be_part,
-                               pair.small_wins_at_plan ? "small wins" : (pair.quality_ok ? "large is cheaper" : "quality gap too large"),
-                               100 * pair.p_small_wins_at_plan, kMonteCarloDraws);
+    const bool tie = cost_tie && pair.quality_ok && !pair.small_wins_at_plan;
+    pair.verdict = fmt::format(
+        "{} {} {} over {:.0f} months at {:.3g} requests/month; it {}; {}. Verdict: {} (P = {:.0f}% "
+        "over {} draws).",
+        s.spec.name,
+        pair.small_wins_at_plan ? "WINS:"
+        : tie                   ? "TIES:"
+                                : "does not win:",
+        cost_part, study.horizon_months, study.requests_per_month, quality_part, be_part,
+        pair.small_wins_at_plan ? "small wins"
+        : !pair.quality_ok      ? "quality gap too large"
+        : tie                   ? "tie (equal cost, quality within tolerance)"
+                                : "large is cheaper",
+        100 * pair.p_small_wins_at_plan, kMonteCarloDraws);
     res.pairs.push_back(pair);
   }
 

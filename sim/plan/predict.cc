@@ -1,6 +1,12 @@
 #include "sim/plan/predict.h"
 
+#include <cmath>
+
+#include <fmt/format.h>
+
 #include "sim/cost/op_count.h"
+#include "sim/spec/price_spec.h"
+#include "sim/util/error.h"
 
 namespace rightsize {
 namespace {
@@ -16,6 +22,25 @@ double TotalFlopsAllDevices(const ModelSpec& m, const Workload& w, const Step& s
 
 Prediction Predict(const ModelSpec& m, const HardwareSpec& hw, const Workload& w,
                    const PredictOptions& options) {
+  if (!(options.usd_per_hour >= 0) || !(options.usd_per_hour <= kMaxUsdPerDeviceHour)) {
+    throw InputError(
+        {"", 0, "usd_per_hour"},
+        fmt::format("must be in [0, {:.0e}], got {}", kMaxUsdPerDeviceHour, options.usd_per_hour));
+  }
+  if (!(options.train_tokens >= 0) || !std::isfinite(options.train_tokens)) {
+    throw InputError({"", 0, "train_tokens"},
+                     fmt::format("must be a finite number >= 0, got {}", options.train_tokens));
+  }
+  // Inference beyond the model's context window is not a configuration anyone can run (training
+  // may extend the context, so its sequence length is not bounded by the model's).
+  if (w.mode == Mode::kInference && m.max_context_tokens > 0 &&
+      w.ContextTokens() > m.max_context_tokens) {
+    throw InputError(
+        {"", 0, "--prompt-tokens + --gen-tokens"},
+        fmt::format(
+            "{} + {} tokens exceed the context window of {} ({} tokens, max_context_tokens)",
+            w.prompt_tokens, w.gen_tokens, m.id, m.max_context_tokens));
+  }
   Prediction p;
   p.model = &m;
   p.hardware = &hw;
@@ -26,9 +51,8 @@ Prediction Predict(const ModelSpec& m, const HardwareSpec& hw, const Workload& w
     p.flops.prefill_flops = TotalFlopsAllDevices(m, w, PrefillStep(w));
     p.flops.prefill_flops_per_token = p.flops.prefill_flops / prompt_tokens;
     p.flops.decode_flops_per_token = ForwardFlopsPerToken(m, w.ContextTokens());
-    for (int64_t t = 0; t < w.gen_tokens; ++t) {
-      p.flops.decode_flops += static_cast<double>(w.batch) * ForwardFlopsPerToken(m, w.prompt_tokens + t + 1);
-    }
+    p.flops.decode_flops =
+        static_cast<double>(w.batch) * ForwardFlopsOfTokens(m, w.prompt_tokens, w.gen_tokens);
   } else {
     p.flops.train_flops_per_token = TotalFlopsAllDevices(m, w, TrainStep(w)) / prompt_tokens;
   }

@@ -17,7 +17,17 @@
 namespace rightsize {
 namespace {
 
-constexpr double kHuge = std::numeric_limits<double>::max();
+// Fine-tuning tokens: a million times the largest published pre-training runs (~1e13 tokens);
+// beyond it nothing the cost model prices is meaningful.
+constexpr double kMaxFinetuneTokens = 1e18;
+
+// Every id a candidate names must be in the catalogue (or, for `model`, a readable file); an
+// unknown one is reported at the study line that names it.
+void CheckCandidateIds(const CandidateSpec& c, const YamlReader& r) {
+  const Catalog& catalog = Catalog::Default();
+  if (!c.model.empty()) AtLocation(r.Where("model"), [&] { catalog.ResolveModel(c.model); });
+  for (const auto& id : c.hardware) AtLocation(r.Where("hardware"), [&] { catalog.Hardware(id); });
+}
 
 std::vector<int> ParseDegrees(YamlReader& r, const std::string& key) {
   std::vector<int> out;
@@ -122,8 +132,9 @@ CandidateSpec ParseCandidate(const YAML::Node& node, const std::string& file, si
     if (ft.method != "full" && ft.method != "lora" && ft.method != "qlora") {
       throw InputError(f.Where("method"), "must be full, lora or qlora, got '" + ft.method + "'");
     }
-    ft.tokens = f.RequiredDouble("tokens", 1, kHuge);
+    ft.tokens = f.RequiredDouble("tokens", 1, kMaxFinetuneTokens);
     ft.hardware_id = f.RequiredString("hardware");
+    AtLocation(f.Where("hardware"), [&] { Catalog::Default().Hardware(ft.hardware_id); });
     ft.devices = static_cast<int>(f.OptionalInt("devices", 1, 1, 100000));
     ft.sequence_tokens = f.OptionalInt("sequence_tokens", 2048, 1, 1 << 24);
     ft.batch = f.OptionalInt("batch", 8, 1, 1 << 20);
@@ -135,6 +146,7 @@ CandidateSpec ParseCandidate(const YAML::Node& node, const std::string& file, si
   if (c.finetune && c.model.empty()) {
     throw InputError(r.Where("model"), "a fine-tuned candidate needs the model it fine-tunes");
   }
+  CheckCandidateIds(c, r);
   if (law_quality) {
     auto model = std::make_shared<LawQualityModel>(ParseLawQuality(quality, c, file, Catalog::Default()));
     c.quality.score = EvaluateLawQuality(*model, model->finetune_tokens).score;
@@ -144,6 +156,31 @@ CandidateSpec ParseCandidate(const YAML::Node& node, const std::string& file, si
   }
   r.RejectUnknownKeys();
   return c;
+}
+
+// The largest monthly traffic a study may reach: costs are summed in doubles (replicas too, see
+// ReplicasNeeded), which stay finite and exact enough far beyond it; any real traffic is below
+// 1e15 requests a month.
+constexpr double kMaxGrownRequestsPerMonth = 1e30;
+
+// Traffic compounds by (1 + monthly_growth) each month; the sensitivity analysis scales traffic
+// and the horizon by up to kSensitivityHighScale. The largest traffic any cost is computed at must
+// stay bounded.
+void CheckTrafficGrowth(const StudySpec& s, const YamlReader& r) {
+  if (s.monthly_growth <= 0) return;
+  const double months = std::ceil(kSensitivityHighScale * s.horizon_months);
+  const double peak =
+      kSensitivityHighScale * std::max(s.requests_per_month, s.sweep_max_requests_per_month);
+  const double log10_peak = std::log10(peak) + months * std::log10(1.0 + s.monthly_growth);
+  if (log10_peak > std::log10(kMaxGrownRequestsPerMonth)) {
+    throw InputError(
+        r.Where("monthly_growth"),
+        fmt::format(
+            "traffic would grow to 1e{:.0f} requests/month within {} months (the horizon x{} "
+            "of the sensitivity analysis); at most {:.0e}: lower monthly_growth, horizon_months "
+            "or the traffic",
+            log10_peak, months, kSensitivityHighScale, kMaxGrownRequestsPerMonth));
+  }
 }
 
 }  // namespace
@@ -175,10 +212,17 @@ StudySpec LoadStudy(const YAML::Node& root, const std::string& path) {
     if (s.sweep_max_requests_per_month <= s.sweep_min_requests_per_month) {
       throw InputError(t.Where("sweep_max_requests_per_month"), "must exceed sweep_min_requests_per_month");
     }
-    s.prompt_tokens = t.RequiredDouble("prompt_tokens", 1, 1e8);
-    s.output_tokens = t.RequiredDouble("output_tokens", 1, 1e8);
+    const double max_context = static_cast<double>(kMaxContextTokens);
+    s.prompt_tokens = t.RequiredDouble("prompt_tokens", 1, max_context);
+    s.output_tokens = t.RequiredDouble("output_tokens", 1, max_context);
+    if (s.prompt_tokens + s.output_tokens > max_context) {
+      throw InputError(
+          t.Where("output_tokens"),
+          fmt::format("prompt + output tokens must be at most {} per request", kMaxContextTokens));
+    }
     t.RejectUnknownKeys();
   }
+  CheckTrafficGrowth(s, r);
   {
     YamlReader slo = r.Child("slo");
     s.slo.ttft_s = slo.OptionalDouble("ttft_s", 0.0, 0.0, 1e6);
@@ -201,8 +245,10 @@ StudySpec LoadStudy(const YAML::Node& root, const std::string& path) {
       } catch (const YAML::Exception&) {
         v = -1;
       }
-      if (!(v > 0) || !std::isfinite(v)) {
-        throw InputError({path, LineOf(item), "finetune_token_grid"}, "token counts must be positive numbers");
+      if (!(v > 0) || !(v <= kMaxFinetuneTokens)) {
+        throw InputError(
+            {path, LineOf(item), "finetune_token_grid"},
+            fmt::format("token counts must be positive numbers up to {:.0e}", kMaxFinetuneTokens));
       }
       s.finetune_token_grid.push_back(v);
     }

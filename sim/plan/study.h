@@ -17,6 +17,10 @@ namespace rightsize {
 
 struct LawQualityModel;  // sim/plan/law_quality.h
 
+// The sensitivity analysis scales one input at a time by these factors (crossover_runner.h).
+inline constexpr double kSensitivityLowScale = 0.75;
+inline constexpr double kSensitivityHighScale = 1.25;
+
 struct QualitySpec {
   double score = 0.0;     // task score, higher is better (same unit for every candidate)
   double sd = 0.0;        // standard deviation of the score: the larger of the given `sd` and the

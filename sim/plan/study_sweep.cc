@@ -4,7 +4,6 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
-#include <thread>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -12,6 +11,7 @@
 #include "sim/plan/crossover_runner.h"
 #include "sim/plan/study.h"
 #include "sim/util/error.h"
+#include "sim/util/parallel.h"
 #include "sim/util/strings.h"
 #include "sim/util/yaml_reader.h"
 
@@ -142,11 +142,7 @@ StudySweepResult SweepStudy(const std::string& study_path, const std::vector<Stu
       }
     }
   };
-  const int n = std::max(1, threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < n; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  RunOnThreads(threads, work);
   for (const auto& e : errors) {
     if (e) std::rethrow_exception(e);
   }

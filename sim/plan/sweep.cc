@@ -3,7 +3,6 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -11,6 +10,7 @@
 #include "sim/cost/memory.h"
 #include "sim/cost/money.h"
 #include "sim/util/csv.h"
+#include "sim/util/parallel.h"
 
 namespace rightsize {
 
@@ -81,11 +81,7 @@ std::vector<SweepRow> RunSweep(const SweepGrid& g, const Catalog& catalog, const
       if (progress) progress(now, total);
     }
   };
-  const int n = threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::thread> pool;
-  for (int t = 1; t < n; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  RunOnThreads(threads, worker);
   return rows;
 }
 

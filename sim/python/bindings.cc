@@ -33,6 +33,7 @@
 #include "sim/spec/precision.h"
 #include "sim/util/error.h"
 #include "sim/util/file_io.h"
+#include "sim/util/output_path.h"
 
 namespace py = pybind11;
 

@@ -143,6 +143,18 @@ Law LoadLawJson(const std::string& path) {
   if (!require("schema_version").is_number_integer() || doc.at("schema_version") != 1) {
     throw InputError({path, 0, "schema_version"}, "unsupported schema_version (expected 1)");
   }
+  // `rightsize fit-law` marks a fit its points cannot identify: such a law is refused, not used.
+  if (doc.contains("usable")) {
+    if (!doc.at("usable").is_boolean())
+      throw InputError({path, 0, "usable"}, "must be true or false");
+    if (!doc.at("usable").get<bool>()) {
+      const bool has_report = doc.contains("report") && doc.at("report").is_string();
+      throw InputError({path, 0, "usable"},
+                       "the fit is not usable (" +
+                           (has_report ? doc.at("report").get<std::string>() : "no report") +
+                           "); refit on points that identify every coefficient");
+    }
+  }
   Law law;
   law.id = doc.contains("id") && doc.at("id").is_string() ? doc.at("id").get<std::string>() : path;
   if (!require("form").is_string()) throw InputError({path, 0, "form"}, "must be a string");

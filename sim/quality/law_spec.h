@@ -69,6 +69,7 @@ struct Law {
 Law LoadLawYaml(const std::string& path);
 
 // Loads a law written by `rightsize fit-law` (JSON: schema_version, form, coefficients, ...).
+// A law marked `usable: false` (its points cannot identify the coefficients) is an InputError.
 Law LoadLawJson(const std::string& path);
 // .yaml / .yml -> LoadLawYaml, .json -> LoadLawJson.
 Law LoadLaw(const std::string& path);

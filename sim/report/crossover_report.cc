@@ -15,6 +15,7 @@
 #include "sim/report/figure.h"
 #include "sim/util/csv.h"
 #include "sim/util/file_io.h"
+#include "sim/util/output_path.h"
 #include "sim/util/stats.h"
 #include "sim/util/units.h"
 #include "sim/validate/validation.h"
@@ -395,7 +396,7 @@ std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Ca
                                               const DeviceEfficiencyParams& params,
                                               const std::string& study_hash, const std::string& out_dir) {
   std::vector<std::string> written;
-  WriteDirectoryAtomically(out_dir, [&](const std::string& dir) {
+  WriteFolderAtomically(out_dir, [&](const std::string& dir) {
     ReportDocument doc;
     doc.Heading(1, r.study.title);
     if (!r.study.question.empty()) doc.Paragraph("**Question.** " + r.study.question);
@@ -494,7 +495,8 @@ std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Ca
     WriteFileAtomically(dir + "/report.md", doc.Markdown());
     WriteFileAtomically(dir + "/report.html", doc.Html(r.study.title));
     written = doc.LinkedFiles();
-    for (const char* f : {"report.md", "report.html", "crossover.json", "cost_vs_traffic.csv"}) written.push_back(f);
+    for (const char* f : {"report.md", "report.html", "crossover.json", "cost_vs_traffic.csv"})
+      written.push_back(f);
   });
   return written;
 }

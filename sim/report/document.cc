@@ -1,9 +1,6 @@
 #include "sim/report/document.h"
 
-#include <filesystem>
-
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "sim/util/error.h"
 
@@ -124,42 +121,6 @@ std::vector<std::string> ReportDocument::LinkedFiles() const {
     for (const auto& f : {b.figure.png, b.figure.svg, b.figure.csv, b.figure.script}) files.push_back(f);
   }
   return files;
-}
-
-void WriteDirectoryAtomically(const std::string& dir,
-                              const std::function<void(const std::string&)>& fill) {
-  namespace fs = std::filesystem;
-  const fs::path target = fs::path(dir).lexically_normal();
-  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  const std::string stem = target.filename().string();
-  const fs::path temp = parent / fmt::format(".{}.tmp.{}", stem, ::getpid());
-  const fs::path old = parent / fmt::format(".{}.old.{}", stem, ::getpid());
-  std::error_code ec;
-  fs::create_directories(parent, ec);
-  fs::remove_all(temp, ec);
-  fs::create_directories(temp, ec);
-  if (ec) throw IoError(fmt::format("{}: cannot create folder: {}", temp.string(), ec.message()));
-  try {
-    fill(temp.string());
-  } catch (...) {
-    fs::remove_all(temp, ec);
-    throw;
-  }
-  const bool had_old = fs::exists(target);
-  if (had_old) {
-    fs::rename(target, old, ec);
-    if (ec) {
-      fs::remove_all(temp, ec);
-      throw IoError(fmt::format("{}: cannot replace: {}", target.string(), ec.message()));
-    }
-  }
-  fs::rename(temp, target, ec);
-  if (ec) {
-    if (had_old) fs::rename(old, target, ec);
-    fs::remove_all(temp, ec);
-    throw IoError(fmt::format("{}: cannot move report into place", target.string()));
-  }
-  if (had_old) fs::remove_all(old, ec);
 }
 
 }  // namespace rightsize

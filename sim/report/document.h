@@ -2,7 +2,6 @@
 // to a self-contained HTML page from the same blocks.
 #pragma once
 
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,10 +36,5 @@ class ReportDocument {
   };
   std::vector<Block> blocks_;
 };
-
-// Builds a folder in a temporary sibling, then swaps it into place, so a failure leaves the
-// previous report (or nothing) and never a half-written one.
-void WriteDirectoryAtomically(const std::string& dir,
-                              const std::function<void(const std::string& temp_dir)>& fill);
 
 }  // namespace rightsize

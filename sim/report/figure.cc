@@ -7,7 +7,7 @@
 
 #include "sim/util/csv.h"
 #include "sim/util/error.h"
-#include "sim/util/file_io.h"
+#include "sim/util/output_path.h"
 
 namespace rightsize {
 namespace {

@@ -106,6 +106,16 @@ ModelSpec Catalog::ResolveModel(const std::string& id_or_path) const {
     if (path.extension() == ".json") return LoadHfConfig(id_or_path);
     return LoadModelSpecYaml(id_or_path);
   }
+  // Something that can only be a path is answered as one, not as an unknown id.
+  const auto ext = path.extension();
+  const bool looks_like_path = id_or_path.find('/') != std::string::npos || ext == ".json" ||
+                               ext == ".yaml" || ext == ".yml";
+  std::error_code ec;
+  if (fs::exists(path, ec)) {
+    throw InputError({id_or_path, 0, ""},
+                     "not a regular file (give a config.json or a model YAML file)");
+  }
+  if (looks_like_path) throw InputError({id_or_path, 0, ""}, "model file not found");
   return Model(id_or_path);  // throws UnknownIdError with suggestions
 }
 

@@ -5,6 +5,9 @@
 
 namespace rightsize {
 
+// The highest price of a device-hour rightsize accepts anywhere (price files, studies, flags).
+inline constexpr double kMaxUsdPerDeviceHour = 1e7;
+
 struct PriceSpec {
   std::string id;
   std::string hardware_id;   // a HardwareSpec id

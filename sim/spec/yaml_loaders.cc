@@ -174,7 +174,7 @@ PriceSpec ParsePriceSpec(const YAML::Node& root, const std::string& file) {
   PriceSpec p;
   p.id = r.RequiredString("id");
   p.hardware_id = r.RequiredString("hardware");
-  p.usd_per_hour = r.RequiredDouble("usd_per_hour", 0, 1e7);
+  p.usd_per_hour = r.RequiredDouble("usd_per_hour", 0, kMaxUsdPerDeviceHour);
   p.kind = r.RequiredString("kind");
   p.date = r.RequiredString("date");
   p.source = r.RequiredString("source");

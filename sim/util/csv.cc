@@ -126,6 +126,17 @@ double CsvTable::Number(const CsvRow& row, const std::string& column) const {
   return *value;
 }
 
+int64_t CsvTable::Integer(const CsvRow& row, const std::string& column, int64_t min,
+                          int64_t max) const {
+  const double value = Number(row, column);
+  if (!(value >= static_cast<double>(min) && value <= static_cast<double>(max)) ||
+      value != std::floor(value)) {
+    throw InputError(Where(row, column),
+                     fmt::format("must be a whole number in [{}, {}], got {}", min, max, value));
+  }
+  return static_cast<int64_t>(value);
+}
+
 std::string CsvEscape(const std::string& field) {
   if (field.find_first_of(",\"\n\r") == std::string::npos) return field;
   std::string out = "\"";

@@ -25,9 +25,11 @@ class InputError : public std::runtime_error {
  public:
   InputError(const SourceLocation& where, const std::string& message);
   const SourceLocation& where() const { return where_; }
+  const std::string& message() const { return message_; }  // without the location
 
  private:
   SourceLocation where_;
+  std::string message_;
 };
 
 // An id (model, hardware, price, law) that is not in the catalogue. The message lists close
@@ -48,6 +50,21 @@ class InvariantError : public std::logic_error {
  public:
   using std::logic_error::logic_error;
 };
+
+// Runs `lookup` (an id or file a user's file names); an InputError it throws that carries no line
+// (an unknown id, a missing file) is thrown again at `where`, the file:line that named it, with the
+// same type and its original location in the message. Errors inside a named file keep their line.
+template <typename Fn>
+void AtLocation(const SourceLocation& where, Fn&& lookup) {
+  try {
+    lookup();
+  } catch (const UnknownIdError& e) {
+    throw UnknownIdError(where, e.message());
+  } catch (const InputError& e) {
+    if (e.where().line > 0) throw;
+    throw InputError(where, e.where().file.empty() ? e.message() : e.what());
+  }
+}
 
 [[noreturn]] void ThrowInvariant(const char* condition, const char* file, int line,
                                  const std::string& message);

@@ -1,13 +1,11 @@
 #include "sim/util/file_io.h"
 
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "sim/util/error.h"
 
@@ -19,33 +17,6 @@ std::string ReadTextFile(const std::string& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
-}
-
-void WriteFileAtomically(const std::string& path, const std::string& contents) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  if (target.has_parent_path()) {
-    std::error_code ec;
-    fs::create_directories(target.parent_path(), ec);
-    if (ec) throw IoError(fmt::format("{}: cannot create folder: {}", path, ec.message()));
-  }
-  const std::string temp = fmt::format("{}.tmp.{}", path, ::getpid());
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) throw IoError(fmt::format("{}: cannot write temporary file {}", path, temp));
-    out << contents;
-    out.flush();
-    if (!out) {
-      std::remove(temp.c_str());
-      throw IoError(fmt::format("{}: write failed", path));
-    }
-  }
-  std::error_code ec;
-  fs::rename(temp, target, ec);
-  if (ec) {
-    std::remove(temp.c_str());
-    throw IoError(fmt::format("{}: cannot rename temporary file: {}", path, ec.message()));
-  }
 }
 
 std::string HashString(const std::string& text) {

@@ -1,5 +1,4 @@
-// Whole-file reads and atomic writes (write a temp file beside the target, then rename), so a
-// failed run never leaves a half-written output behind.
+// Whole-file reads, content hashes and project paths. Writing outputs: sim/util/output_path.h.
 #pragma once
 
 #include <string>
@@ -7,7 +6,6 @@
 namespace rightsize {
 
 std::string ReadTextFile(const std::string& path);  // throws InputError if unreadable
-void WriteFileAtomically(const std::string& path, const std::string& contents);  // IoError
 // Hex SHA-256-free content hash (FNV-1a 64) of a file's bytes, recorded in outputs so a result
 // names the exact inputs it came from.
 std::string HashFileContents(const std::string& path);

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <sstream>
 
+#include <fmt/format.h>
+
 namespace rightsize {
 
 std::string ToLower(std::string text) {
@@ -70,6 +72,23 @@ std::string DidYouMean(const std::string& query, const std::vector<std::string>&
   std::string out = "did you mean: ";
   for (size_t i = 0; i < matches.size(); ++i) out += (i ? ", " : "") + matches[i];
   return out + "?";
+}
+
+bool IsValidId(const std::string& id) {
+  constexpr size_t kMaxIdLength = 128;
+  if (id.empty() || id.size() > kMaxIdLength) return false;
+  auto lower_or_digit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!lower_or_digit(id.front())) return false;
+  return std::all_of(id.begin(), id.end(),
+                     [&](char c) { return lower_or_digit(c) || c == '.' || c == '_' || c == '-'; });
+}
+
+void CheckId(const std::string& id, const SourceLocation& where) {
+  if (IsValidId(id)) return;
+  throw InputError(where,
+                   fmt::format("'{}' is not a valid id: use 1-128 characters of a-z, 0-9, '.', '_' "
+                               "and '-', starting with a letter or digit",
+                               id));
 }
 
 }  // namespace rightsize

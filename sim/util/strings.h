@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/util/error.h"
+
 namespace rightsize {
 
 std::string ToLower(std::string text);
@@ -17,5 +19,12 @@ std::vector<std::string> ClosestMatches(const std::string& query,
                                         int max_count = 3);
 // "did you mean: a, b, c?" or "" when there is nothing close.
 std::string DidYouMean(const std::string& query, const std::vector<std::string>& candidates);
+
+// An id that may become a file name: 1-128 characters of [a-z0-9._-], starting with a letter or
+// a digit (so no path separator, no leading dot, nothing a shell or a file system reads as
+// special).
+bool IsValidId(const std::string& id);
+// Throws InputError at `where` unless IsValidId(id).
+void CheckId(const std::string& id, const SourceLocation& where);
 
 }  // namespace rightsize

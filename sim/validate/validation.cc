@@ -184,7 +184,7 @@ void ValidateLlamaCpp(const std::string& dir, const Catalog& catalog,
     w.weights = *weights;
     w.activations = Precision::kFp16;
     w.kv_cache = Precision::kFp16;
-    const int64_t n = static_cast<int64_t>(t.Number(row, "n_tokens"));
+    const int64_t n = t.Integer(row, "n_tokens", 1, kMaxContextTokens - 1);
     const std::string test = Lower(t.Cell(row, "test"));
     // The dataset's PROVENANCE.md flags these as a measurement problem in the source: F16 prompt
     // processing on the A100 SXM and the L40S runs far below the same GPU's Q4_K_M (unlike every
@@ -254,22 +254,26 @@ void ValidateMegatronBridge(const std::string& dir, const Catalog& catalog,
     w.mode = section.find("lora") != std::string::npos ? Mode::kFinetuneLora : Mode::kTraining;
     w.weights = *weights;
     w.activations = w.weights;
-    const int64_t gpus = static_cast<int64_t>(t.Number(row, "#-GPUs"));
-    w.parallel.tensor = static_cast<int>(t.Number(row, "TP"));
-    w.parallel.pipeline = static_cast<int>(t.Number(row, "PP"));
+    const int64_t gpus = t.Integer(row, "#-GPUs", 1, kMaxDevices);
+    w.parallel.tensor = static_cast<int>(t.Integer(row, "TP", 1, kMaxParallelDegree));
+    w.parallel.pipeline = static_cast<int>(t.Integer(row, "PP", 1, kMaxParallelDegree));
     const int64_t per_replica = static_cast<int64_t>(w.parallel.tensor) * w.parallel.pipeline;
     if (gpus % per_replica != 0) {
       run.Skip("GPU count not a multiple of tp x pp");
       continue;
     }
     w.parallel.data = static_cast<int>(gpus / per_replica);
-    const int64_t gbs = static_cast<int64_t>(t.Number(row, "GBS"));
-    const int64_t mbs = static_cast<int64_t>(t.Number(row, "MBS"));
-    w.prompt_tokens = static_cast<int64_t>(t.Number(row, "Sequence Length"));
+    const int64_t gbs = t.Integer(row, "GBS", 1, kMaxBatch);
+    const int64_t mbs = t.Integer(row, "MBS", 1, kMaxBatch);
+    w.prompt_tokens = t.Integer(row, "Sequence Length", 1, kMaxContextTokens);
     // Sequences per replica per step, in micro-batches of mbs; interleaving (VP = v virtual
     // stages) divides the bubble by v (Narayanan et al. 2021, Sec. 2.2).
     w.batch = std::max<int64_t>(1, gbs / w.parallel.data);
     const int64_t vp = ParseIntOr(t.Cell(row, "VP"), 1);
+    if (vp < 1 || vp > kMaxParallelDegree) {
+      run.Skip("virtual pipeline stages VP out of range");
+      continue;
+    }
     const int64_t microbatches = std::max<int64_t>(1, w.batch / std::max<int64_t>(1, mbs)) * vp;
     w.micro_batch = std::clamp<int64_t>(mbs, 1, w.batch);
     // Megatron shards the optimizer over data parallel (distributed optimizer = ZeRO-1).
@@ -328,13 +332,15 @@ void ValidateMegatronLm(const std::string& dir, const Catalog& catalog,
       continue;
     }
     const HardwareSpec& hw = *device;
-    const auto count = [&](const char* column) {
-      return static_cast<int64_t>(std::llround(t.Number(row, column)));
-    };
-    const int64_t layers = count("num_layers"), hidden = count("hidden_size");
-    const int64_t heads = count("attention_heads"), vocab = count("vocab_size");
-    const int64_t seq = count("seq_len"), gpus = count("num_gpus");
-    const int64_t global_batch = count("batch_size_sequences");
+    // Model sizes bounded as the spec loaders bound them (no dimension of a real model is near).
+    constexpr int64_t kMaxDimension = int64_t{1} << 24;
+    const int64_t layers = t.Integer(row, "num_layers", 1, kMaxDimension);
+    const int64_t hidden = t.Integer(row, "hidden_size", 1, kMaxDimension);
+    const int64_t heads = t.Integer(row, "attention_heads", 1, kMaxDimension);
+    const int64_t vocab = t.Integer(row, "vocab_size", 1, kMaxDimension);
+    const int64_t seq = t.Integer(row, "seq_len", 1, kMaxContextTokens);
+    const int64_t gpus = t.Integer(row, "num_gpus", 1, kMaxDevices);
+    const int64_t global_batch = t.Integer(row, "batch_size_sequences", 1, kMaxBatch);
     const ModelSpec m = MegatronGpt(t.Cell(row, "model_size"), layers, hidden, heads, vocab, seq);
     Workload w;
     w.mode = Mode::kTraining;
@@ -343,9 +349,10 @@ void ValidateMegatronLm(const std::string& dir, const Catalog& catalog,
     // (Korthikanti et al. 2022); its extra FLOPs are the attention core's, small at s = 4096.
     w.recompute = Recompute::kSelective;
     w.zero_stage = 1;  // distributed optimizer
-    w.parallel.tensor = static_cast<int>(count("tensor_mp_size"));
-    w.parallel.pipeline = static_cast<int>(count("pipeline_mp_size"));
-    w.parallel.data = static_cast<int>(count("data_parallel_size"));
+    w.parallel.tensor = static_cast<int>(t.Integer(row, "tensor_mp_size", 1, kMaxParallelDegree));
+    w.parallel.pipeline =
+        static_cast<int>(t.Integer(row, "pipeline_mp_size", 1, kMaxParallelDegree));
+    w.parallel.data = static_cast<int>(t.Integer(row, "data_parallel_size", 1, kMaxDevices));
     const int64_t per_replica = static_cast<int64_t>(w.parallel.tensor) * w.parallel.pipeline;
     if (per_replica * w.parallel.data != gpus || global_batch % w.parallel.data != 0) {
       run.Skip("layout does not add up (tp x pp x dp != gpus or batch not divisible)");

@@ -21,19 +21,30 @@ enum class Phase { kPrefill, kDecode, kTrainStep };
 
 enum class Recompute { kNone, kSelective, kFull };  // activation recomputation (Korthikanti 2022)
 
+// The largest workload rightsize prices. They lie far beyond any engine or model (the longest
+// context in models/ is 1M tokens, the largest published training runs use ~10^5 devices) and
+// keep every count exact in a double and every product of counts inside int64. Every command-line
+// flag and study field that feeds a Workload is bounded by these.
+inline constexpr int64_t kMaxBatch = int64_t{1} << 24;          // sequences per step
+inline constexpr int64_t kMaxContextTokens = int64_t{1} << 24;  // prompt + generated, per sequence
+inline constexpr int kMaxParallelDegree = 1024;                 // each of TP, PP, EP
+inline constexpr int64_t kMaxDevices = int64_t{1} << 20;        // TP x PP x EP x DP
+inline constexpr int64_t kMaxLoraRank = int64_t{1} << 16;
+
 struct Parallelism {
   int tensor = 1;    // TP degree: splits every layer's matrices
   int pipeline = 1;  // PP degree: splits the layers into stages
   int expert = 1;    // EP degree: splits the routed experts
   int data = 1;      // DP degree: replicas (ZeRO shards training state over these)
-  int Devices() const { return tensor * pipeline * expert * data; }
+  int64_t Devices() const { return int64_t{tensor} * pipeline * expert * data; }
 };
 
 struct Workload {
   Mode mode = Mode::kInference;
-  int64_t batch = 1;          // sequences processed together, >= 1
-  int64_t prompt_tokens = 512;  // per sequence (training: the sequence length)
-  int64_t gen_tokens = 128;   // generated per sequence (inference only)
+  int64_t batch = 1;            // sequences processed together, 1..kMaxBatch
+  int64_t prompt_tokens = 512;  // per sequence (training: the sequence length), >= 1
+  int64_t gen_tokens = 128;     // generated per sequence (inference only), >= 0;
+                                // prompt + gen <= kMaxContextTokens
   Precision weights = Precision::kBf16;
   Precision activations = Precision::kBf16;
   Precision kv_cache = Precision::kBf16;

@@ -56,10 +56,81 @@ TEST_CASE("bad input gives a one-line error and a non-zero exit code") {
       {"predict --model " + kFixtures + "bad_specs/nan-size.yaml --hardware rtx-4090", "finite"},
       {"predict --model " + kFixtures + "hf_configs/mamba/config.json --hardware rtx-4090",
        "config.json:2: architectures: unsupported architecture"},
-      {"predict --model llama-3-8b --hardware rtx-4090 --batch -4", "batch must be >= 1"},
+      {"predict --model llama-3-8b --hardware rtx-4090 --batch -4",
+       "--batch: -4 is outside the valid range [1, "},
       {"predict --model llama-3-8b --hardware rtx-4090 --weights fp5", "unknown precision 'fp5'"},
+      // A token count the model cannot hold is refused at once (it used to loop once per token).
+      {"predict --model llama-3-8b --hardware rtx-4090 --gen-tokens 2147483647",
+       "--gen-tokens: 2147483647 is outside the valid range [0, 16777216]"},
+      {"predict --model llama-3-8b --hardware rtx-4090 --gen-tokens 9000",
+       "512 + 9000 tokens exceed the context window of llama-3-8b (8192 tokens"},
+      {"predict --model llama-3-8b --hardware rtx-4090 --usd-per-hour nan",
+       "--usd-per-hour: 'nan' is not a finite number"},
+      {"predict --model llama-3-8b --hardware rtx-4090 --mode train --train-tokens nan",
+       "--train-tokens: 'nan' is not a finite number"},
+      {"size --law x.json --target-loss 2 --inference-tokens nan",
+       "--inference-tokens: 'nan' is not a finite number"},
+      {"calibrate x.csv --loss-scale nan", "--loss-scale: 'nan' is not a finite number"},
+      {"calibrate x.csv --level nan", "--level: 'nan' is not a finite number"},
+      {"calibrate x.csv --prior-sigma nan", "--prior-sigma: 'nan' is not a finite number"},
+      {"measure -o /tmp/rightsize_never --seconds-per-point nan",
+       "--seconds-per-point: 'nan' is not a finite number"},
+      {"predict --model missing.json --hardware rtx-4090", "missing.json: model file not found"},
+      {"crossover " + std::string(RIGHTSIZE_SOURCE_DIR) +
+           "/tests/plan/fixtures/unknown-ids-study.yaml",
+       "unknown-ids-study.yaml:19: candidates[0].hardware: unknown hardware id 'h100-sxm'"},
   };
   for (const auto& c : cases) rightsize::testing::CheckOneLineInputError(c.args, c.expected);
+}
+
+TEST_CASE("list on a models folder without specs is an error naming the folder") {
+  const std::string empty = "/tmp/rightsize_cli_empty_models";
+  std::system(("rm -rf " + empty + " && mkdir -p " + empty).c_str());
+  ::setenv("RIGHTSIZE_MODELS_DIR", empty.c_str(), 1);
+  rightsize::testing::CheckOneLineInputError(
+      "list models", empty + "/architectures: no specs (*.yaml) in this folder");
+  ::unsetenv("RIGHTSIZE_MODELS_DIR");
+  std::system(("rm -rf " + empty).c_str());
+}
+
+TEST_CASE("impossible parallel layouts are infeasible with the rule that fails") {
+  struct Case {
+    std::string args;
+    std::string reason;
+  };
+  const Case cases[] = {
+      {"predict --model llama-3-8b --hardware h100-sxm5-80gb --tp 3",
+       "tp=3 does not divide the model's 32 attention heads"},
+      {"predict --model mixtral-8x7b --hardware h100-sxm5-80gb --ep 3",
+       "ep=3 does not divide the model's 8 experts"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.args);
+    const auto r = RunRightsize(c.args + " --format json");
+    REQUIRE(r.exit_code == 0);
+    const auto j = nlohmann::json::parse(r.output);
+    CHECK_FALSE(j["latency"]["feasible"].get<bool>());
+    CHECK_THAT(j["latency"]["reason"].get<std::string>(), Contains(c.reason));
+    CHECK(j["latency"]["tpot_s"].is_null());
+    CHECK(j["cost"]["usd_per_million_output_tokens"].is_null());
+  }
+  // The same rule holds in a sweep: the row is infeasible with its reason.
+  const auto sweep = RunRightsize("sweep --models llama-3-8b --hardware h100-sxm5-80gb --tp 2,3");
+  REQUIRE(sweep.exit_code == 0);
+  CHECK_THAT(sweep.output, Contains(",2,true,"));
+  CHECK_THAT(sweep.output, Contains(",3,false,tp=3 does not divide"));
+}
+
+TEST_CASE("a thread count far above the cores is capped with a note, not an abort") {
+  const auto sweep = RunRightsize("sweep --models qwen2.5-7b --hardware rtx-4090 --threads 100000");
+  CHECK(sweep.exit_code == 0);
+  CHECK_THAT(sweep.output, Contains("note: --threads 100000 is capped to"));
+  CHECK_THAT(sweep.output, Contains("qwen2.5-7b,rtx-4090,1,512,128,bf16,1,true"));
+  const auto study = RunRightsize(
+      "sweep-study " + std::string(RIGHTSIZE_SOURCE_DIR) +
+      "/tests/plan/fixtures/api-vs-selfhosted.yaml --set horizon_months=6,12 --threads 100000");
+  CHECK(study.exit_code == 0);
+  CHECK_THAT(study.output, Contains("note: --threads 100000 is capped to"));
 }
 
 TEST_CASE("list models and hardware show the catalogue") {

@@ -104,3 +104,17 @@ TEST_CASE("decode FLOPs of Gated DeltaNet layers do not grow with context, those
   CHECK(OpFlops(early, "qkv_proj") ==
         Approx(2.0 * w.batch * m.d_model * (2.0 * m.QueryDim() + 2.0 * m.KvDim()) * full));
 }
+
+TEST_CASE("forward FLOPs of many tokens in closed form equal the per-token sum") {
+  // Full attention, sliding windows (the sum crosses the window) and a hybrid linear-attention
+  // model; the closed form is what keeps `predict --gen-tokens` constant-time.
+  for (const char* id : {"llama-3-8b", "gemma-2-9b", "qwen3.5-9b"}) {
+    INFO(id);
+    const ModelSpec& m = Model(id);
+    const int64_t past = 3000, count = 3000;
+    double sum = 0.0;
+    for (int64_t t = 1; t <= count; ++t) sum += ForwardFlopsPerToken(m, past + t);
+    CHECK(ForwardFlopsOfTokens(m, past, count) == Approx(sum).epsilon(1e-12));
+    CHECK(ForwardFlopsOfTokens(m, past, 0) == 0.0);
+  }
+}

@@ -6,10 +6,11 @@
 #include <filesystem>
 #include <random>
 
-#include "tests/error_of.h"
 #include "sim/cli/calibrate_command.h"
 #include "sim/spec/yaml_loaders.h"
 #include "sim/util/file_io.h"
+#include "sim/util/output_path.h"
+#include "tests/error_of.h"
 
 namespace rightsize {
 namespace {

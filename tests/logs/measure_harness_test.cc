@@ -7,7 +7,7 @@
 #include "sim/logs/measure_harness.h"
 #include "sim/logs/readers.h"
 #include "sim/spec/yaml_loaders.h"
-#include "sim/util/file_io.h"
+#include "sim/util/output_path.h"
 
 namespace rightsize {
 namespace {

@@ -10,9 +10,10 @@
 #include <cmath>
 #include <filesystem>
 
-#include "tests/error_of.h"
 #include "sim/logs/readers.h"
 #include "sim/util/file_io.h"
+#include "sim/util/output_path.h"
+#include "tests/error_of.h"
 #include "tests/logs/logs_test_util.h"
 
 namespace rightsize {

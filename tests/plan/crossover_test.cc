@@ -111,3 +111,14 @@ TEST_CASE("Pareto front keeps only candidates no other beats on both cost and qu
   CHECK(front[1] == 0);
   CHECK(front[2] == 3);
 }
+
+TEST_CASE("replicas beyond the int range are counted and priced exactly") {
+  ServingCostModel gpu;
+  gpu.requests_per_s_per_replica = 1;
+  gpu.devices_per_replica = 8;
+  gpu.usd_per_device_hour = 2;
+  const double requests_per_s = 1e12;  // 1e12 replicas: more than 2^31
+  CHECK(ReplicasNeeded(gpu, requests_per_s) == 1e12);
+  CHECK(ServingUsdPerMonth(gpu, kMix, requests_per_s) ==
+        Approx(1e12 * 8 * 2 * kSecondsPerMonth / kSecondsPerHour));
+}

@@ -87,6 +87,17 @@ TEST_CASE("an unreachable SLO and an out-of-memory layout are infeasible with th
   CHECK(oom.reason.find("out of memory") != std::string::npos);
 }
 
+TEST_CASE("plan never prices a layout the model cannot be split into") {
+  CapacityStudy study;
+  study.traffic = kChat;
+  study.slo = {0.5, 0.05};
+  const LayoutPlan plan = PlanLayout(Model("llama-3-8b"), Hw("h100-sxm5-80gb"),
+                                     {"llama-3-8b", "h100-sxm5-80gb", 3, Precision::kBf16}, study, kDefaults);
+  CHECK_FALSE(plan.feasible);
+  CHECK(plan.reason.find("tp=3 does not divide the model's 32 attention heads") != std::string::npos);
+  CHECK(plan.devices == 0);
+}
+
 TEST_CASE("plan: devices cover the traffic, cheapest feasible layout first, infeasible last") {
   CapacityStudy study;
   study.traffic = TrafficSpec{20.0, 1024, 256};
@@ -140,6 +151,18 @@ TEST_CASE("a capacity study file is read strictly") {
     CHECK(std::string(e.what()).find("rightsize-bad-study.yaml:7") != std::string::npos);
     CHECK(std::string(e.what()).find("tpot_ms") != std::string::npos);
   }
+  // Unknown ids are reported at the line that names them.
+  const std::string unknown = "/tmp/rightsize-unknown-ids-capacity.yaml";
+  {
+    std::ofstream out(unknown);
+    out << "traffic:\n  requests_per_s: 5\n  prompt_tokens: 10\n  output_tokens: 10\nslo: {ttft_s: "
+           "1}\n"
+           "candidates:\n  models: [llama-3-8b]\n  hardware: [h100-sxm5-80gb, h100-sxm]\n";
+  }
+  CHECK_THROWS_WITH(LoadCapacityStudy(unknown),
+                    Catch::Matchers::Contains(
+                        "rightsize-unknown-ids-capacity.yaml:8: candidates.hardware: unknown "
+                        "hardware id 'h100-sxm'"));
 }
 
 TEST_CASE("the forward model under ceres::Jet matches double and finite differences") {

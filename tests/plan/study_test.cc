@@ -6,11 +6,14 @@
 #include <cmath>
 #include <filesystem>
 
+#include <yaml-cpp/yaml.h>
+
 #include "sim/plan/crossover_runner.h"
 #include "sim/report/crossover_report.h"
 #include "sim/report/document.h"
 #include "sim/util/error.h"
 #include "sim/util/file_io.h"
+#include "sim/util/output_path.h"
 #include "sim/util/units.h"
 
 using namespace rightsize;
@@ -99,9 +102,75 @@ TEST_CASE("a bad study file is an error with file:line: key and leaves no report
                     Contains("bad-study.yaml:6: traffic.requests_per_month: value -3 is outside the valid range"));
   const fs::path dir = fs::temp_directory_path() / "rightsize_bad_report";
   fs::remove_all(dir);
-  CHECK_THROWS_AS(WriteDirectoryAtomically(dir.string(), [&](const std::string&) {
-                    LoadStudy(kFixtures + "bad-study.yaml");
-                  }),
-                  InputError);
+  CHECK_THROWS_AS(
+      WriteFolderAtomically(dir.string(),
+                            [&](const std::string&) { LoadStudy(kFixtures + "bad-study.yaml"); }),
+      InputError);
   CHECK_FALSE(fs::exists(dir));
+}
+
+TEST_CASE("ten-fold monthly growth: more replicas than an int holds, totals equal the hand sum") {
+  // Before costs were doubles, replicas were cast to int and multiplied as ints: this input gave
+  // negative dollars and flipped the verdict.
+  YAML::Node root = YAML::LoadFile(kFixtures + "api-vs-selfhosted.yaml");
+  root["monthly_growth"] = 10.0;
+  const StudySpec study = LoadStudy(root, kFixtures + "api-vs-selfhosted.yaml");
+  const CrossoverResult r = RunCrossover(study, Catalog::Default(), EfficiencyParams::Defaults());
+  REQUIRE(r.candidates[0].candidate.serving_options.size() == 1);
+  const ServingCostModel& gpu = r.candidates[0].candidate.serving_options[0];
+  double small_hand = 0.0, api_hand = 0.0, most_replicas = 0.0;
+  double traffic = study.requests_per_month;
+  for (int month = 0; month < 12; ++month) {
+    const double replicas = std::ceil(traffic / kSecondsPerMonth / gpu.requests_per_s_per_replica);
+    most_replicas = std::max(most_replicas, replicas);
+    small_hand += replicas * gpu.usd_per_device_hour * kSecondsPerMonth / kSecondsPerHour;
+    api_hand += traffic * (1000 * 1.0 + 200 * 2.0) / 1e6;
+    traffic *= 11.0;
+  }
+  CHECK(most_replicas > 2147483647.0);
+  CHECK(r.candidates[0].usd_at_plan == Approx(small_hand).epsilon(1e-9));
+  CHECK(r.candidates[1].usd_at_plan == Approx(api_hand).epsilon(1e-9));
+  REQUIRE(r.pairs.size() == 1);
+  CHECK(r.pairs[0].small_wins_at_plan == (small_hand < api_hand));
+
+  // The default study with the same growth: finite positive totals, and Phi-3 stays cheaper.
+  YAML::Node def =
+      YAML::LoadFile(std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/default-study.yaml");
+  def["monthly_growth"] = 10.0;
+  const CrossoverResult d = RunCrossover(LoadStudy(def, "default-study.yaml"), Catalog::Default(),
+                                         EfficiencyParams::Defaults());
+  for (const auto& c : d.candidates) {
+    INFO(c.spec.name);
+    CHECK(std::isfinite(c.usd_at_plan));
+    CHECK(c.usd_at_plan > 0);
+  }
+  CHECK(d.candidates[0].usd_at_plan < d.candidates[1].usd_at_plan);
+  CHECK(d.pairs[0].small_wins_at_plan);
+}
+
+TEST_CASE("growth that would carry traffic past what the costs can hold is a study error") {
+  YAML::Node root = YAML::LoadFile(kFixtures + "api-vs-selfhosted.yaml");
+  root["monthly_growth"] = 10.0;
+  root["horizon_months"] = 60;
+  CHECK_THROWS_WITH(LoadStudy(root, "growth.yaml"),
+                    Contains("growth.yaml: monthly_growth: traffic would grow to"));
+}
+
+TEST_CASE("equal totals are a tie, not a win for the large model") {
+  const CrossoverResult r = RunCrossover(LoadStudy(kFixtures + "zero-price-study.yaml"),
+                                         Catalog::Default(), EfficiencyParams::Defaults());
+  REQUIRE(r.pairs.size() == 1);
+  CHECK(r.candidates[0].usd_at_plan == 0.0);
+  CHECK(r.candidates[1].usd_at_plan == 0.0);
+  CHECK_FALSE(r.pairs[0].small_wins_at_plan);
+  CHECK_THAT(r.pairs[0].verdict, Contains("TIES: costs the same"));
+  CHECK_THAT(r.pairs[0].verdict, Contains("Verdict: tie (equal cost"));
+  CHECK_THAT(r.pairs[0].verdict, !Contains("large is cheaper"));
+}
+
+TEST_CASE("an unknown id inside a study names the study's file and line") {
+  CHECK_THROWS_WITH(
+      LoadStudy(kFixtures + "unknown-ids-study.yaml"),
+      Contains(
+          "unknown-ids-study.yaml:19: candidates[0].hardware: unknown hardware id 'h100-sxm'"));
 }

@@ -14,14 +14,17 @@
 namespace rightsize {
 namespace {
 
-void Run(std::vector<std::string> args) {
+// The command's exit code (0 unless the command sets one).
+int Run(std::vector<std::string> args) {
   CLI::App app{"rightsize"};
   app.require_subcommand(1);
-  RegisterFitLawCommand(app);
+  int exit_code = 0;
+  RegisterFitLawCommand(app, &exit_code);
   RegisterSizeCommand(app);
   std::vector<const char*> argv = {"rightsize"};
   for (const auto& a : args) argv.push_back(a.c_str());
   app.parse(static_cast<int>(argv.size()), argv.data());
+  return exit_code;
 }
 
 TEST_CASE("fit-law writes a law JSON that size reads", "[quality][cli]") {
@@ -40,8 +43,8 @@ TEST_CASE("fit-law writes a law JSON that size reads", "[quality][cli]") {
     out << "1e8,1e17,9.0\n";  // an outlier for --drop-highest-loss
   }
   const std::string law_json = "/tmp/rightsize_quality_cli_law.json";
-  Run({"fit-law", csv, "--form", "chinchilla", "--n-column", "params", "--flops-column", "flops",
-       "--drop-highest-loss", "1", "--bootstrap", "20", "-o", law_json});
+  CHECK(Run({"fit-law", csv, "--form", "chinchilla", "--n-column", "params", "--flops-column",
+             "flops", "--drop-highest-loss", "1", "--bootstrap", "20", "-o", law_json}) == 0);
   const nlohmann::json doc = nlohmann::json::parse(ReadTextFile(law_json));
   CHECK(doc["schema_version"] == 1);
   CHECK(doc["form"] == "chinchilla");
@@ -108,6 +111,63 @@ TEST_CASE("fit-law: bad input is an InputError naming file:line: column", "[qual
     CHECK(std::string(e.what()).find(csv + ":3: d_tokens") != std::string::npos);
   }
   CHECK_THROWS_AS(Run({"fit-law", csv, "--form", "chinchila", "-o", "/tmp/x.json"}), InputError);
+}
+
+// Writes (N, D, loss) points on the Chinchilla surface of Hoffmann et al.'s coefficients.
+std::string WritePoints(const std::string& name,
+                        const std::vector<std::pair<double, double>>& n_d) {
+  const ChinchillaCoefficients truth{1.8, 480.0, 2100.0, 0.35, 0.37};
+  const std::string csv = "/tmp/rightsize_quality_cli_" + name + ".csv";
+  std::ofstream out(csv);
+  out << "n_params,d_tokens,loss\n";
+  for (const auto& [n, d] : n_d) out << n << "," << d << "," << ChinchillaLoss(truth, n, d) << "\n";
+  return csv;
+}
+
+// fit-law on these points: unusable, exit 2, the file written with usable false, null
+// coefficients and the reason; size refuses the law with one line.
+void CheckUnusable(const std::string& csv, const std::string& reason) {
+  const std::string law_json = csv + ".law.json";
+  std::remove(law_json.c_str());
+  CHECK(Run({"fit-law", csv, "--form", "chinchilla", "-o", law_json}) == 2);
+  const nlohmann::json doc = nlohmann::json::parse(ReadTextFile(law_json));
+  CHECK(doc["usable"] == false);
+  CHECK_THAT(doc["report"].get<std::string>(), Catch::Matchers::Contains(reason));
+  for (const auto& [name, value] : doc["coefficients"].items()) {
+    INFO(name);
+    CHECK(value.is_null());
+  }
+  SizeCommandOptions options;
+  options.law_path = law_json;
+  options.target_params = 30e9;
+  try {
+    RunSize(options);
+    FAIL("size accepted an unusable law");
+  } catch (const InputError& e) {
+    CHECK_THAT(std::string(e.what()),
+               Catch::Matchers::Contains(law_json + ": usable: the fit is not usable"));
+    CHECK(std::string(e.what()).find('\n') == std::string::npos);
+  }
+}
+
+TEST_CASE("fit-law with fewer points than coefficients is unusable, exits 2, and size refuses it",
+          "[quality][cli]") {
+  CheckUnusable(WritePoints("three", {{1e8, 2e9}, {1e9, 2e10}, {1e10, 2e11}}),
+                "at least 6 are needed");
+}
+
+TEST_CASE("30 identical points identify nothing: unusable", "[quality][cli]") {
+  CheckUnusable(WritePoints("identical", std::vector<std::pair<double, double>>(30, {1e9, 2e10})),
+                "no spread in N");
+}
+
+TEST_CASE("two model sizes cannot separate E, A and alpha: unusable, rank-deficient",
+          "[quality][cli]") {
+  std::vector<std::pair<double, double>> n_d;
+  for (double n : {1e8, 1e9}) {
+    for (double d = 1e9; d <= 1e12; d *= 3) n_d.push_back({n, d});
+  }
+  CheckUnusable(WritePoints("two_sizes", n_d), "rank-deficient");
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "sim/report/document.h"
 #include "sim/report/figure.h"
 #include "sim/util/file_io.h"
+#include "sim/util/output_path.h"
 
 using namespace rightsize;
 namespace fs = std::filesystem;
@@ -62,7 +63,7 @@ TEST_CASE("a figure renders PNG and SVG of the requested size with its data and 
 TEST_CASE("a report folder is swapped in whole, and a failure leaves the previous one") {
   const fs::path dir = fs::temp_directory_path() / "rightsize_report_test" / "study";
   fs::remove_all(dir.parent_path());
-  WriteDirectoryAtomically(dir.string(), [](const std::string& tmp) {
+  WriteFolderAtomically(dir.string(), [](const std::string& tmp) {
     ReportDocument doc;
     doc.Heading(1, "Study");
     doc.Paragraph("text");
@@ -73,7 +74,7 @@ TEST_CASE("a report folder is swapped in whole, and a failure leaves the previou
     for (const auto& file : doc.LinkedFiles()) CHECK(fs::exists(fs::path(tmp) / file));
   });
   REQUIRE(fs::exists(dir / "report.md"));
-  CHECK_THROWS(WriteDirectoryAtomically(dir.string(), [](const std::string& tmp) {
+  CHECK_THROWS(WriteFolderAtomically(dir.string(), [](const std::string& tmp) {
     WriteFileAtomically(tmp + "/report.md", "half");
     throw std::runtime_error("bad study");
   }));

@@ -5,6 +5,7 @@
 
 #include "sim/util/csv.h"
 #include "sim/util/file_io.h"
+#include "sim/util/output_path.h"
 #include "sim/util/strings.h"
 
 using namespace rightsize;
@@ -45,4 +46,15 @@ TEST_CASE("atomic writes replace the file whole and leave no temp file") {
   CHECK(files == 1);
   CHECK_THROWS(WriteFileAtomically("/proc/no/such/dir/x", "y"));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("ids that become file names: lower-case letters, digits, '.', '_', '-', no path") {
+  for (const char* ok : {"local-cpu", "h100-sxm5-80gb", "qwen2.5-7b", "a", "x_1"})
+    CHECK(IsValidId(ok));
+  for (const char* bad : {"", "../../x", "a/b", ".hidden", "-flag", "Upper", "sp ace", "a\nb"}) {
+    INFO(bad);
+    CHECK_FALSE(IsValidId(bad));
+  }
+  CHECK_THROWS_WITH(CheckId("../../x", {"", 0, "--hardware-id"}),
+                    Contains("--hardware-id: '../../x' is not a valid id"));
 }
