@@ -20,6 +20,7 @@ int RunCli(int argc, const char* const* argv) {
   RegisterValidateCommand(app, &exit_code);
   RegisterSweepCommand(app, &exit_code);
   RegisterSweepStudyCommand(app, &exit_code);
+  RegisterSimulateCommand(app, &exit_code);
   RegisterFitLawCommand(app);
   RegisterSizeCommand(app);
   // Commands may throw from their callbacks: errors become one line and an exit code here.

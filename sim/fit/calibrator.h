@@ -20,6 +20,7 @@
 
 #include "sim/cost/efficiency_params.h"
 #include "sim/cost/latency.h"
+#include "sim/util/quantile.h"
 
 namespace rightsize {
 
@@ -199,7 +200,5 @@ GroupCalibration CalibrationGroupOf(const nlohmann::json& doc, const std::string
 // The same, parameters only: what `rightsize predict --calibration FILE` uses.
 EfficiencyParams LoadCalibration(const std::string& path, const std::string& group = "");
 
-// Quantile q in [0, 1] of values (linear interpolation); 0 for an empty vector.
-double Quantile(std::vector<double> values, double q);
 
 }  // namespace rightsize

@@ -1,0 +1,43 @@
+#include "sim/util/quantile.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace rightsize {
+
+double Quantile(std::vector<double> values, double q) {
+  if (values.empty()) return 0.0;
+  std::sort(values.begin(), values.end());
+  const double pos = q * static_cast<double>(values.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(pos));
+  const size_t hi = std::min(lo + 1, values.size() - 1);
+  return values[lo] + (pos - static_cast<double>(lo)) * (values[hi] - values[lo]);
+}
+
+std::vector<double> Quantiles(std::vector<ValueRun> runs, const std::vector<double>& qs) {
+  std::vector<double> out(qs.size(), 0.0);
+  int64_t n = 0;
+  for (const ValueRun& r : runs) n += r.count;
+  if (n == 0) return out;
+  std::sort(runs.begin(), runs.end(),
+            [](const ValueRun& a, const ValueRun& b) { return a.value < b.value; });
+  // The value at 0-based position k of the expanded sorted list.
+  auto at = [&](int64_t k) {
+    int64_t seen = 0;
+    for (const ValueRun& r : runs) {
+      seen += r.count;
+      if (k < seen) return r.value;
+    }
+    return runs.back().value;
+  };
+  for (std::size_t i = 0; i < qs.size(); ++i) {
+    const double pos = qs[i] * static_cast<double>(n - 1);
+    const int64_t lo = static_cast<int64_t>(std::floor(pos));
+    const int64_t hi = std::min(lo + 1, n - 1);
+    const double v_lo = at(lo);
+    out[i] = v_lo + (pos - static_cast<double>(lo)) * (at(hi) - v_lo);
+  }
+  return out;
+}
+
+}  // namespace rightsize

@@ -1,0 +1,22 @@
+// Quantiles by linear interpolation between order statistics (the "type 7" definition of Hyndman
+// and Fan 1996, numpy's default): the one quantile helper of the project.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace rightsize {
+
+// Quantile q in [0, 1] of values; 0 for an empty vector.
+double Quantile(std::vector<double> values, double q);
+
+// A value repeated `count` times (count >= 1): long samples with few distinct values.
+struct ValueRun {
+  double value = 0.0;
+  int64_t count = 1;
+};
+// Quantiles qs (each in [0, 1]) of the list the runs expand to, by the same definition as
+// Quantile (so equal to it on the expanded list); 0 for no values.
+std::vector<double> Quantiles(std::vector<ValueRun> runs, const std::vector<double>& qs);
+
+}  // namespace rightsize
