@@ -159,6 +159,7 @@ class Simulator {
   std::vector<Rank> ranks_;
   std::vector<Group> groups_;
   std::vector<OpCost> ops_;  // reused by every step
+  std::vector<InFlight> spare_;  // finished batches, reused
   int next_round_robin_ = 0;
   double clock_s_ = 0.0;
   // Number in the system, integrated exactly.
@@ -316,6 +317,8 @@ double Simulator::NextGroupEvent(const Group& g) const {
 }
 
 bool Simulator::Allocate(Rank& rank, Seq& s, int64_t tokens) {
+  // Fast path (most decode steps): the tokens fit the blocks already held.
+  if (tokens <= (s.blocks + s.shared_blocks) * engine_.block_size_tokens) return true;
   int64_t owned = CeilDiv(tokens, engine_.block_size_tokens) - s.shared_blocks;
   if (engine_.admission == KvAdmission::kReserveFull) {
     const int64_t lookahead = spec_.method == SpeculativeMethod::kNone ? 0 : spec_.num_tokens;
@@ -386,6 +389,7 @@ int Simulator::PreemptNewest(Rank& rank) {
 void Simulator::AddToBatch(int index, int64_t tokens, RankBatch* batch) {
   Seq& s = seqs_[static_cast<std::size_t>(index)];
   s.scheduled = tokens;
+  s.in_flight = true;
   batch->seqs.push_back(index);
   const bool verify = s.speculating;
   AddSequence(model_, s.computed, tokens, verify ? static_cast<double>(tokens) : 1.0,
@@ -566,8 +570,19 @@ double Simulator::DraftTime(const BatchAggregates& agg) {
 }
 
 void Simulator::ScheduleGroup(Group& g, double now_s) {
+  // Batches are recycled so the per-step vectors keep their capacity.
   InFlight batch;
+  if (!spare_.empty()) {
+    batch = std::move(spare_.back());
+    spare_.pop_back();
+  }
   batch.ranks.resize(g.ranks.size());
+  for (RankBatch& rb : batch.ranks) {
+    rb.seqs.clear();
+    rb.target = BatchAggregates{};
+    rb.draft_first = BatchAggregates{};
+    rb.draft_decode = BatchAggregates{};
+  }
   int64_t group_tokens = 0;
   bool any = false;
   for (std::size_t i = 0; i < g.ranks.size(); ++i) {
@@ -579,6 +594,7 @@ void Simulator::ScheduleGroup(Group& g, double now_s) {
   }
   if (!any) {
     g.blocked = true;
+    spare_.push_back(std::move(batch));
     return;
   }
   // Step time: each rank's ops (with the MoE layers fed by the whole group when attention is
@@ -597,7 +613,6 @@ void Simulator::ScheduleGroup(Group& g, double now_s) {
     }
     stage_s = std::max(stage_s, rank_stage);
     host_s = std::max(host_s, parts.once_s + params_[EfficiencyParams::kStepOverhead_s]);
-    for (int index : rb.seqs) seqs_[static_cast<std::size_t>(index)].in_flight = true;
   }
   // Pipeline: the host work, then stage after stage; a stage takes the batch when it is free.
   double t = std::max(now_s, g.stage_free_s.front()) + host_s + stage_s;
@@ -703,6 +718,7 @@ void Simulator::ProcessGroup(Group& g, double now_s) {
     InFlight done = std::move(g.in_flight.front());
     g.in_flight.pop_front();
     Complete(g, done);
+    spare_.push_back(std::move(done));
   }
   if (!g.blocked && g.in_flight.size() < g.stage_free_s.size() &&
       g.stage_free_s.front() <= now_s && HasSchedulableWork(g)) {
