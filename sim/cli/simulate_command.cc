@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "sim/cli/calibration_options.h"
 #include "sim/cli/commands.h"
@@ -44,7 +45,35 @@ struct SimulateFlags {
   std::string requests_csv, timeseries_csv, figure_dir;
   bool validate_replays = false;
   std::string replay_dir, replay_fit = "none";
+  std::vector<std::string> params;  // NAME=VALUE over the efficiencies
 };
+
+// --param NAME=VALUE: one efficiency parameter replaced (a what-if over the forward model).
+EfficiencyParams WithParamFlags(EfficiencyParams p, const std::vector<std::string>& flags) {
+  for (const std::string& flag : flags) {
+    const std::size_t eq = flag.find('=');
+    const std::string name = Trim(flag.substr(0, eq));
+    bool found = false;
+    for (int i = 0; i < EfficiencyParams::kNumParams; ++i) {
+      if (name != EfficiencyParams::kParamNames[static_cast<std::size_t>(i)]) continue;
+      found = true;
+      try {
+        if (eq == std::string::npos) throw 0;
+        p.values[static_cast<std::size_t>(i)] = std::stod(flag.substr(eq + 1));
+      } catch (...) {
+        throw InputError({"", 0, "--param"}, "expected NAME=VALUE, got '" + flag + "'");
+      }
+    }
+    if (!found) {
+      const std::vector<std::string> names(EfficiencyParams::kParamNames.begin(),
+                                           EfficiencyParams::kParamNames.end());
+      throw InputError({"", 0, "--param"}, "unknown parameter '" + name + "' (" + DidYouMean(name, names) + ")");
+    }
+  }
+  std::string why;
+  if (!Validate(p, &why)) throw InputError({"", 0, "--param"}, why);
+  return p;
+}
 
 bool OnOff(const std::string& text, const std::string& key) {
   const std::string v = ToLower(Trim(text));
@@ -250,6 +279,8 @@ int ValidateReplays(const SimulateFlags& f, const std::optional<UsedCalibration>
     EfficiencyParams params = device_params.For(run.hardware_id);
     std::string source = calibration ? calibration_options.file : "defaults (uncalibrated)";
     if (!calibration) params = WithEngineOverheads(params, run.engine);
+    params = WithParamFlags(params, f.params);
+    if (!f.params.empty()) source += " with " + fmt::format("{}", fmt::join(f.params, ", "));
     if (loro) {
       std::vector<const ReplayRun*> others;
       for (std::size_t k = 0; k < runs.size(); ++k) {
@@ -357,6 +388,7 @@ void RegisterSimulateCommand(CLI::App& app, int* exit_code) {
   c->add_flag("--validate-replays", f.validate_replays, "replay the measured vLLM runs and compare");
   c->add_option("--replay-dir", f.replay_dir, "folder with runs.yaml (default data/runs/llmservingsim-vllm-validation)");
   c->add_option("--replay-fit", f.replay_fit, "none | loro: host overheads fitted on the other runs")->capture_default_str();
+  c->add_option("--param", f.params, "efficiency parameter NAME=VALUE over the defaults / calibration (a what-if; repeatable)");
   AddCalibrationOptions(c, &calibration);
   c->callback([exit_code, c] {
     *exit_code = RunWithErrorHandling([c] {
@@ -371,10 +403,14 @@ void RegisterSimulateCommand(CLI::App& app, int* exit_code) {
       const Catalog& catalog = Catalog::Default();
       const auto used = LoadCalibrationOption(calibration, spec.hardware);
       const EfficiencyParams params = ParamsOf(used).For(spec.hardware);
-      const std::string source =
-          used ? fmt::format("{} (group {})", calibration.file, used->group)
-               : "defaults (uncalibrated) + the engine's host-overhead priors";
-      const SimulationRun run = RunSimulation(spec, catalog, params, !used, source);
+      std::string source = used ? fmt::format("{} (group {})", calibration.file, used->group)
+                                : "defaults (uncalibrated) + the engine's host-overhead priors";
+      SimulationRun run = RunSimulation(spec, catalog, params, !used, source);
+      if (!f.params.empty()) {
+        // Re-run with the what-if parameters over the ones the run resolved.
+        source += " with " + fmt::format("{}", fmt::join(f.params, ", "));
+        run = RunSimulation(spec, catalog, WithParamFlags(run.params, f.params), false, source);
+      }
       if (out == OutputFormat::kJson) {
         fmt::print("{}\n", ToJson(run).dump(2));
       } else {

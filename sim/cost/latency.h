@@ -14,7 +14,7 @@
 // where the p-norm is a smooth max (exact max as p -> inf). Collectives use the alpha-beta model
 // (Thakur, Rabenseifner and Gropp 2005; Patarasuk and Yuan 2009 for the ring):
 //   all-reduce: alpha + 2 (n-1)/n x bytes / (link_bw x eta_link)
-//   all-to-all: alpha +   (n-1)/n x bytes / (link_bw x eta_link)
+//   all-to-all, all-gather, reduce-scatter: alpha + (n-1)/n x bytes / (link_bw x eta_link)
 //   send/recv : alpha +             bytes / (link_bw x eta_link)
 // A step then is:
 //   inference: pipeline x sum(stage ops)  (one batch passes the stages in turn)
@@ -66,7 +66,10 @@ T PredictOpTime_s(const OpCost& op, const DeviceRates& r, const T* params) {
     const double n = op.participants;
     double factor = 1.0;  // send / recv
     if (op.pattern == CommPattern::kAllReduce) factor = 2.0 * (n - 1.0) / n;
-    if (op.pattern == CommPattern::kAllToAll) factor = (n - 1.0) / n;
+    if (op.pattern == CommPattern::kAllToAll || op.pattern == CommPattern::kAllGather ||
+        op.pattern == CommPattern::kReduceScatter) {
+      factor = (n - 1.0) / n;
+    }
     const T per_collective =
         params[P::kLinkLatency_s] +
         T(factor * op.message_bytes / r.link_bandwidth_bytes_per_s) / params[P::kLinkEfficiency];

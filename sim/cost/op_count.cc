@@ -328,7 +328,17 @@ void CountOps(const ModelSpec& m, const Workload& w, const BatchAggregates& step
     op.pattern = CommPattern::kSendRecv;
     ops.push_back(op);
   }
-  if (m.moe && p.expert > 1) {
+  if (m.moe && p.expert > 1 && step.moe_allgather) {
+    for (const auto& [name, pattern] : {std::pair{"ep_allgather", CommPattern::kAllGather},
+                                        std::pair{"ep_reducescatter", CommPattern::kReduceScatter}}) {
+      OpCost op{name, OpKind::kComm};
+      op.message_bytes = step.moe_tokens * h * act;  // the whole group's hidden states
+      op.launches = layers * comm_passes;
+      op.participants = p.expert;
+      op.pattern = pattern;
+      ops.push_back(op);
+    }
+  } else if (m.moe && p.expert > 1) {
     OpCost op{"ep_alltoall", OpKind::kComm};
     op.message_bytes = tokens * m.moe->num_active_experts * h * act / p.expert;
     op.launches = 2.0 * layers * comm_passes;  // dispatch and combine

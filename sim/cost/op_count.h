@@ -28,6 +28,10 @@ enum class CommPattern {
   kNone,       // not a collective
   kAllReduce,  // ring all-reduce over `participants` devices
   kAllToAll,   // all-to-all (MoE dispatch / combine)
+  // All-gather / reduce-scatter of a message (each device ends with, or contributes to, the
+  // whole message): ring cost (n-1)/n x bytes, as all-to-all.
+  kAllGather,
+  kReduceScatter,
   kSendRecv,   // point-to-point (pipeline stage boundary)
 };
 
@@ -69,6 +73,11 @@ struct BatchAggregates {
   // this replica, the sum over the group's ranks when attention is data-parallel (each rank
   // holds its own sequences) and the experts are shared over expert parallelism.
   double moe_tokens = 0.0;
+  // How the expert-parallel group exchanges tokens: false, an all-to-all of each token's k
+  // routed copies (dispatch and combine); true, an all-gather of the group's hidden states and a
+  // reduce-scatter of the expert outputs (vLLM's allgather_reducescatter all2all backend, its
+  // default for data-parallel attention).
+  bool moe_allgather = false;
 };
 
 // The aggregates of a uniform step (`batch` sequences, each adding `new_tokens` after

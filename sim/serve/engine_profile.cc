@@ -105,6 +105,12 @@ EngineProfile LoadEngineProfile(const std::string& path) {
   kv.RejectUnknownKeys();
 
   p.router = ParseRouterPolicy(r.RequiredString("router"), r.Where("router"));
+  const std::string exchange = r.RequiredString("expert_parallel_exchange");
+  if (exchange != "allgather_reducescatter" && exchange != "all_to_all") {
+    throw InputError(r.Where("expert_parallel_exchange"),
+                     "unknown value '" + exchange + "' (valid: allgather_reducescatter, all_to_all)");
+  }
+  p.ep_allgather = exchange == "allgather_reducescatter";
 
   YamlReader h = r.Child("host_overheads");
   p.step_overhead_s = h.RequiredDouble("step_overhead_s", 0.0, 1.0);
@@ -178,6 +184,7 @@ EngineConfig ResolveEngineConfig(const EngineProfile& p, const HardwareSpec& hw)
   c.memory_utilization = p.memory_utilization;
   c.prefix_caching = p.prefix_caching;
   c.router = p.router;
+  c.ep_allgather = p.ep_allgather;
   c.step_overhead_s = p.step_overhead_s;
   c.sequence_overhead_s = p.sequence_overhead_s;
   return c;

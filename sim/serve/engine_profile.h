@@ -76,6 +76,9 @@ struct EngineProfile {
   bool prefix_caching = false;      // shared prompt prefixes reuse cached KV blocks
   // Data parallel.
   RouterPolicy router = RouterPolicy::kLeastLoaded;
+  // Expert parallelism: the group all-gathers hidden states and reduce-scatters expert outputs
+  // (vLLM's all2all_backend allgather_reducescatter) instead of an all-to-all of routed copies.
+  bool ep_allgather = false;
   // Host overhead priors (seconds), documented in the file; fittable by `rightsize calibrate`.
   double step_overhead_s = 0.0;      // per step, [0, 1]
   double sequence_overhead_s = 0.0;  // per running sequence per step, [0, 1e-3]
@@ -98,6 +101,7 @@ struct EngineConfig {
   int64_t kv_cache_blocks = 0;
   bool prefix_caching = false;
   RouterPolicy router = RouterPolicy::kLeastLoaded;
+  bool ep_allgather = false;
   double step_overhead_s = 1e-3;
   double sequence_overhead_s = 1e-5;
 };

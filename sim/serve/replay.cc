@@ -44,9 +44,10 @@ int64_t IntKey(const nlohmann::json& object, const std::string& key, const std::
   return v.get<int64_t>();
 }
 
-// validation/summary.txt: "TTFT Mean   65456.6   65820.2   +0.6%" -> "TTFT Mean" -> 0.006.
-std::map<std::string, double> ReadSummaryErrors(const std::string& path) {
-  std::map<std::string, double> out;
+// validation/summary.txt: "TTFT Mean   65456.6   65820.2   +0.6%" -> "TTFT Mean" -> 0.006 (the
+// simulator's error) and 65.4566 s (the measured value).
+void ReadSummary(const std::string& path, std::map<std::string, double>* errors,
+                 std::map<std::string, double>* measured_s) {
   std::istringstream in(ReadTextFile(path));
   std::string line;
   int number = 0;
@@ -56,13 +57,14 @@ std::map<std::string, double> ReadSummaryErrors(const std::string& path) {
     std::vector<std::string> w;
     for (std::string word; words >> word;) w.push_back(word);
     if (w.size() != 5 || w[4].empty() || w[4].back() != '%') continue;
+    const std::string name = w[0] + " " + w[1];
     try {
-      out[w[0] + " " + w[1]] = std::stod(w[4].substr(0, w[4].size() - 1)) / 100.0;
+      (*errors)[name] = std::stod(w[4].substr(0, w[4].size() - 1)) / 100.0;
+      (*measured_s)[name] = std::stod(w[2]) / 1000.0;  // milliseconds in the file
     } catch (...) {
-      throw InputError({path, number, w[0] + " " + w[1]}, "expected a signed percentage");
+      throw InputError({path, number, name}, "expected a number of ms and a signed percentage");
     }
   }
-  return out;
 }
 
 std::string StringKey(const nlohmann::json& object, const std::string& key,
@@ -146,7 +148,8 @@ std::vector<ReplayRun> LoadReplayRuns(const std::string& dataset_dir) {
     }
     run.requests = ReadRequestTrace(run.dir + "/vllm/requests.jsonl");
     run.measured = ReadMeasuredRequests(run.dir + "/vllm/requests.jsonl");
-    run.llmservingsim_error = ReadSummaryErrors(run.dir + "/validation/summary.txt");
+    ReadSummary(run.dir + "/validation/summary.txt", &run.llmservingsim_error,
+                &run.published_measured_s);
     runs.push_back(std::move(run));
   }
   return runs;

@@ -27,6 +27,8 @@ struct ReplayRun {
   // LLMServingSim's published signed error per metric ("TTFT Mean" -> +0.006), from the Diff%
   // column of validation/summary.txt.
   std::map<std::string, double> llmservingsim_error;
+  // The measured value summary.txt publishes per metric (its "vLLM" column), seconds.
+  std::map<std::string, double> published_measured_s;
 };
 
 // dataset_dir: the folder holding runs.yaml. Every file is read strictly (file:line: key errors).

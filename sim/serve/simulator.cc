@@ -602,6 +602,7 @@ void Simulator::ScheduleGroup(Group& g, double now_s) {
   double stage_s = 0.0, host_s = 0.0;
   for (RankBatch& rb : batch.ranks) {
     rb.target.moe_tokens = dp_attention_ ? static_cast<double>(group_tokens) : rb.target.tokens;
+    rb.target.moe_allgather = engine_.ep_allgather;
     CountOps(model_, rank_workload_, rb.target, &ops_);
     const StepTimeParts<double> parts = PredictStepParts_s(ops_, rates_, params_.data());
     double rank_stage = parts.stage_s;

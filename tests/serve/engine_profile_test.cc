@@ -38,6 +38,7 @@ kv_cache:
   block_size_tokens: 16
   memory_utilization: 0.9
   prefix_caching: false
+expert_parallel_exchange: all_to_all
 router: round_robin
 host_overheads:
   step_overhead_s: 0.0
