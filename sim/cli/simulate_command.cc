@@ -323,6 +323,23 @@ int ValidateReplays(const SimulateFlags& f, const std::optional<UsedCalibration>
                  r["error_pct"].get<double>(), r["llmservingsim_error_pct"].get<double>());
     }
     fmt::print("efficiencies: {}\n", rows.empty() ? "" : rows.front()["params"].get<std::string>());
+  } else if (out == OutputFormat::kMarkdown) {
+    // One row per run: our signed error, LLMServingSim's in parentheses (README's table).
+    const char* metrics[] = {"TPOT Mean", "Latency Mean", "TTFT P90", "TTFT Mean"};
+    fmt::print("| run | TPOT mean | E2E mean | TTFT p90 | TTFT mean |\n|---|---|---|---|---|\n");
+    for (std::size_t i = 0; i < rows.size(); i += 4) {
+      std::string line = "| " + rows[i]["run"].get<std::string>() + " |";
+      for (const char* metric : metrics) {
+        for (std::size_t k = i; k < i + 4 && k < rows.size(); ++k) {
+          if (rows[k]["metric"] != metric) continue;
+          line += fmt::format(" {:+.1f}% ({:+.1f}%) |", rows[k]["error_pct"].get<double>(),
+                              rows[k]["llmservingsim_error_pct"].get<double>());
+        }
+      }
+      fmt::print("{}\n", line);
+    }
+    fmt::print("\nOurs, LLMServingSim's in parentheses; efficiencies: {}\n",
+               rows.empty() ? "" : rows.front()["params"].get<std::string>());
   } else {
     fmt::print("{}", Render(rows, out));
   }
