@@ -35,8 +35,12 @@ void Simulate10k(benchmark::State& state, ArrivalKind arrival, double requests_p
       10000.0 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
-void BM_Simulate10kRequestsOffline(benchmark::State& s) { Simulate10k(s, ArrivalKind::kOffline, 1); }
-void BM_Simulate10kRequestsPoisson(benchmark::State& s) { Simulate10k(s, ArrivalKind::kPoisson, 15); }
+void BM_Simulate10kRequestsOffline(benchmark::State& s) {
+  Simulate10k(s, ArrivalKind::kOffline, 1);
+}
+void BM_Simulate10kRequestsPoisson(benchmark::State& s) {
+  Simulate10k(s, ArrivalKind::kPoisson, 15);
+}
 
 }  // namespace
 

@@ -67,7 +67,8 @@ EfficiencyParams WithParamFlags(EfficiencyParams p, const std::vector<std::strin
     if (!found) {
       const std::vector<std::string> names(EfficiencyParams::kParamNames.begin(),
                                            EfficiencyParams::kParamNames.end());
-      throw InputError({"", 0, "--param"}, "unknown parameter '" + name + "' (" + DidYouMean(name, names) + ")");
+      throw InputError({"", 0, "--param"},
+                       "unknown parameter '" + name + "' (" + DidYouMean(name, names) + ")");
     }
   }
   std::string why;
@@ -84,7 +85,8 @@ bool OnOff(const std::string& text, const std::string& key) {
 
 std::pair<std::string, double> KeyValue(const std::string& text, const std::string& flag) {
   const std::size_t eq = text.find('=');
-  if (eq == std::string::npos) throw InputError({"", 0, flag}, "expected KEY=SECONDS, got '" + text + "'");
+  if (eq == std::string::npos)
+    throw InputError({"", 0, flag}, "expected KEY=SECONDS, got '" + text + "'");
   try {
     std::size_t used = 0;
     const std::string value = Trim(text.substr(eq + 1));
@@ -104,8 +106,11 @@ SimulationSpec BuildSpec(const SimulateFlags& f, const CLI::App& c) {
   auto given = [&](const char* flag) { return c.count(flag) > 0; };
   if (given("--model")) s.model = f.model;
   if (given("--hardware")) s.hardware = f.hardware;
-  if (s.model.empty()) throw InputError({"", 0, "--model"}, "a model is required (--model or a YAML file)");
-  if (s.hardware.empty()) throw InputError({"", 0, "--hardware"}, "a hardware id is required (--hardware or a YAML file)");
+  if (s.model.empty())
+    throw InputError({"", 0, "--model"}, "a model is required (--model or a YAML file)");
+  if (s.hardware.empty())
+    throw InputError({"", 0, "--hardware"},
+                     "a hardware id is required (--hardware or a YAML file)");
   if (given("--engine")) s.engine = f.engine;
   Parallelism& p = s.layout.parallel;
   if (given("--tp")) p.tensor = f.tp;
@@ -116,7 +121,8 @@ SimulationSpec BuildSpec(const SimulateFlags& f, const CLI::App& c) {
     throw InputError({"", 0, "--tp/--pp/--ep/--dp"}, "parallel degrees must be >= 1");
   }
   if (given("--weights")) s.layout.weights = ParsePrecision(f.weights, {"", 0, "--weights"});
-  if (given("--activations")) s.layout.activations = ParsePrecision(f.activations, {"", 0, "--activations"});
+  if (given("--activations"))
+    s.layout.activations = ParsePrecision(f.activations, {"", 0, "--activations"});
   if (given("--kv")) s.layout.kv_cache = ParsePrecision(f.kv, {"", 0, "--kv"});
   EngineOverrides& o = s.overrides;
   if (given("--max-num-seqs")) o.max_num_seqs = f.max_num_seqs;
@@ -124,7 +130,8 @@ SimulationSpec BuildSpec(const SimulateFlags& f, const CLI::App& c) {
   if (given("--block-size")) o.block_size_tokens = f.block_size;
   if (given("--kv-blocks")) o.kv_cache_blocks = f.kv_blocks;
   if (given("--chunked-prefill")) o.chunked_prefill = OnOff(f.chunked_prefill, "--chunked-prefill");
-  if (given("--reserve-full-isl")) o.reserve_full_isl = OnOff(f.reserve_full_isl, "--reserve-full-isl");
+  if (given("--reserve-full-isl"))
+    o.reserve_full_isl = OnOff(f.reserve_full_isl, "--reserve-full-isl");
   if (given("--prefix-caching")) o.prefix_caching = OnOff(f.prefix_caching, "--prefix-caching");
   if (given("--policy")) o.policy = ParseStepPolicy(f.policy, {"", 0, "--policy"});
   if (given("--admission")) o.admission = ParseKvAdmission(f.admission, {"", 0, "--admission"});
@@ -143,18 +150,22 @@ SimulationSpec BuildSpec(const SimulateFlags& f, const CLI::App& c) {
   if (given("--cv")) t.cv = f.cv;
   if (given("--concurrency")) t.concurrency = f.concurrency;
   if (given("--requests")) t.num_requests = f.requests;
-  if (given("--prompt-tokens")) t.prompt = ParseLengthDistribution(f.prompt_tokens, "--prompt-tokens");
-  if (given("--output-tokens")) t.output = ParseLengthDistribution(f.output_tokens, "--output-tokens");
+  if (given("--prompt-tokens"))
+    t.prompt = ParseLengthDistribution(f.prompt_tokens, "--prompt-tokens");
+  if (given("--output-tokens"))
+    t.output = ParseLengthDistribution(f.output_tokens, "--output-tokens");
   if (given("--shared-prefix-tokens")) t.shared_prefix_tokens = f.shared_prefix_tokens;
   if (given("--prefix-share")) t.prefix_share = f.prefix_share;
   if (!from_file && !given("--arrival") && !given("--trace")) {
-    throw InputError({"", 0, "--arrival"}, "an arrival process is required (--arrival poisson|gamma|"
-                                           "closed_loop|offline, or --trace FILE)");
+    throw InputError({"", 0, "--arrival"},
+                     "an arrival process is required (--arrival poisson|gamma|"
+                     "closed_loop|offline, or --trace FILE)");
   }
   if (t.arrival == ArrivalKind::kTrace && s.trace.empty()) {
     throw InputError({"", 0, "--trace"}, "trace arrivals need --trace FILE");
   }
-  if (given("--spec-method")) s.speculative = ParseSpeculativeMethod(f.spec_method, "--spec-method");
+  if (given("--spec-method"))
+    s.speculative = ParseSpeculativeMethod(f.spec_method, "--spec-method");
   if (given("--spec-tokens")) s.speculative_tokens = f.spec_tokens;
   if (given("--spec-acceptance")) s.acceptance_rate = f.spec_acceptance;
   if (given("--draft-model")) s.draft_model = f.draft_model;
@@ -166,15 +177,21 @@ SimulationSpec BuildSpec(const SimulateFlags& f, const CLI::App& c) {
   for (const std::string& kv : f.goodput) {
     const auto [key, limit] = KeyValue(kv, "--goodput");
     if (!(limit > 0)) throw InputError({"", 0, "--goodput"}, "targets must be > 0 seconds");
-    if (key == "ttft_s") s.goodput.ttft_s = limit;
-    else if (key == "tpot_s") s.goodput.tpot_s = limit;
-    else if (key == "e2e_s") s.goodput.e2e_s = limit;
-    else throw InputError({"", 0, "--goodput"}, "unknown goodput target '" + key + "' (ttft_s, tpot_s, e2e_s)");
+    if (key == "ttft_s")
+      s.goodput.ttft_s = limit;
+    else if (key == "tpot_s")
+      s.goodput.tpot_s = limit;
+    else if (key == "e2e_s")
+      s.goodput.e2e_s = limit;
+    else
+      throw InputError({"", 0, "--goodput"},
+                       "unknown goodput target '" + key + "' (ttft_s, tpot_s, e2e_s)");
   }
   if (given("--max-rate")) s.max_rate = f.max_rate;
   if (given("--timeseries-interval-s")) s.timeseries_interval_s = f.timeseries_interval_s;
   std::string why;
-  if (t.arrival != ArrivalKind::kTrace && !Validate(t, &why)) throw InputError({s.file, 0, "traffic"}, why);
+  if (t.arrival != ArrivalKind::kTrace && !Validate(t, &why))
+    throw InputError({s.file, 0, "traffic"}, why);
   return s;
 }
 
@@ -204,35 +221,40 @@ std::string RenderRun(const SimulationRun& run) {
                      r.kv_cache_blocks, r.kv_cache_blocks * r.block_size_tokens,
                      r.kv_blocks_from_engine ? "from the engine" : "memory model", r.preemptions,
                      r.steps);
-  out += fmt::format("{} requests in {:.4g} s: {:.4g} requests/s, {:.4g} input tokens/s, {:.4g} "
-                     "output tokens/s\n",
-                     r.requests.size(), r.end_s - r.start_s, r.requests_per_s,
-                     r.input_tokens_per_s, r.output_tokens_per_s);
+  out += fmt::format(
+      "{} requests in {:.4g} s: {:.4g} requests/s, {:.4g} input tokens/s, {:.4g} "
+      "output tokens/s\n",
+      r.requests.size(), r.end_s - r.start_s, r.requests_per_s, r.input_tokens_per_s,
+      r.output_tokens_per_s);
   if (r.spec_verify_steps > 0) {
-    out += fmt::format("speculative decoding: {:.3f} tokens per verify step\n",
-                       static_cast<double>(r.spec_tokens_drawn) / static_cast<double>(r.spec_verify_steps));
+    out += fmt::format(
+        "speculative decoding: {:.3f} tokens per verify step\n",
+        static_cast<double>(r.spec_tokens_drawn) / static_cast<double>(r.spec_verify_steps));
   }
   const bool generated = s.traffic.arrival != ArrivalKind::kTrace;
   if (r.overloaded && generated) {
     out += "OVERLOADED: " + r.overload_reason +
            ". Latencies grow with the length of the run; no latency is reported.\n";
   } else {
-    if (r.overloaded) out += "note: " + r.overload_reason + " (latencies are those of this finite trace)\n";
+    if (r.overloaded)
+      out += "note: " + r.overload_reason + " (latencies are those of this finite trace)\n";
     out += StatsLine("TTFT", r.ttft, false);
     out += StatsLine("TPOT", r.tpot, true);
     out += StatsLine("ITL", r.itl, true);
     out += StatsLine("E2E", r.e2e, false);
   }
   if (s.goodput.Any()) {
-    out += fmt::format("goodput: {:.1f}% of requests meet the per-request targets, {:.4g} requests/s\n",
-                       100 * run.goodput.fraction, run.goodput.requests_per_s);
+    out += fmt::format(
+        "goodput: {:.1f}% of requests meet the per-request targets, {:.4g} requests/s\n",
+        100 * run.goodput.fraction, run.goodput.requests_per_s);
   }
   if (!s.slo.empty()) out += run.slo_met ? "SLO met\n" : "SLO missed: " + run.slo_why + "\n";
   if (run.max_rate) {
     const MaxRateResult& m = *run.max_rate;
-    out += m.feasible ? fmt::format("max rate within the SLO: {:.4g} requests/s ({:.4g} fails; {} "
-                                    "simulations)\n",
-                                    m.max_requests_per_s, m.min_failing_requests_per_s, m.simulations)
+    out += m.feasible ? fmt::format(
+                            "max rate within the SLO: {:.4g} requests/s ({:.4g} fails; {} "
+                            "simulations)\n",
+                            m.max_requests_per_s, m.min_failing_requests_per_s, m.simulations)
                       : "no rate meets the SLO: " + m.reason + "\n";
   }
   return out;
@@ -267,7 +289,8 @@ void WriteFigure(const ServingSimResult& r, const std::string& dir) {
 int ValidateReplays(const SimulateFlags& f, const std::optional<UsedCalibration>& calibration,
                     const CalibrationOptions& calibration_options) {
   const Catalog& catalog = Catalog::Default();
-  const std::vector<ReplayRun> runs = LoadReplayRuns(f.replay_dir.empty() ? DefaultReplayDir() : f.replay_dir);
+  const std::vector<ReplayRun> runs =
+      LoadReplayRuns(f.replay_dir.empty() ? DefaultReplayDir() : f.replay_dir);
   const bool loro = ToLower(f.replay_fit) == "loro";
   if (!loro && ToLower(f.replay_fit) != "none") {
     throw InputError({"", 0, "--replay-fit"}, "expected none or loro, got '" + f.replay_fit + "'");
@@ -287,10 +310,10 @@ int ValidateReplays(const SimulateFlags& f, const std::optional<UsedCalibration>
         if (k != i) others.push_back(&runs[k]);
       }
       params = FitHostOverheads(others, catalog, params);
-      source += fmt::format(" + host overheads fitted on the other runs (step {:.3g} s, "
-                            "sequence {:.3g} s)",
-                            params[EfficiencyParams::kStepOverhead_s],
-                            params[EfficiencyParams::kSequenceOverhead_s]);
+      source += fmt::format(
+          " + host overheads fitted on the other runs (step {:.3g} s, "
+          "sequence {:.3g} s)",
+          params[EfficiencyParams::kStepOverhead_s], params[EfficiencyParams::kSequenceOverhead_s]);
     } else if (!calibration) {
       source += " + vllm-v1 host-overhead priors";
     }
@@ -355,57 +378,84 @@ void RegisterSimulateCommand(CLI::App& app, int* exit_code) {
       "throughput, goodput, the max rate within an SLO");
   static SimulateFlags f;
   static CalibrationOptions calibration;
-  c->add_option("file", f.file, "simulation YAML (docs/serving.md has every key); flags override it");
+  c->add_option("file", f.file,
+                "simulation YAML (docs/serving.md has every key); flags override it");
   c->add_option("--model", f.model, "model id or config.json path");
   c->add_option("--hardware", f.hardware, "hardware id");
-  c->add_option("--engine", f.engine, "engine profile id (models/engines/): vllm-v1, sglang, tensorrt-llm, llama-cpp-server");
+  c->add_option(
+      "--engine", f.engine,
+      "engine profile id (models/engines/): vllm-v1, sglang, tensorrt-llm, llama-cpp-server");
   c->add_option("--tp", f.tp, "tensor-parallel degree");
   c->add_option("--pp", f.pp, "pipeline-parallel degree (pp micro-batches in flight)");
-  c->add_option("--ep", f.ep, "expert-parallel degree (with --dp > 1: data-parallel attention, ep == dp)");
+  c->add_option("--ep", f.ep,
+                "expert-parallel degree (with --dp > 1: data-parallel attention, ep == dp)");
   c->add_option("--dp", f.dp, "data-parallel ranks behind the router");
   c->add_option("--weights", f.weights, "weight precision");
   c->add_option("--activations", f.activations, "activation precision");
   c->add_option("--kv", f.kv, "KV-cache precision");
-  c->add_option("--max-num-seqs", f.max_num_seqs, "running requests at most")->check(CLI::PositiveNumber);
-  c->add_option("--max-num-batched-tokens", f.max_num_batched_tokens, "tokens per step at most")->check(CLI::PositiveNumber);
+  c->add_option("--max-num-seqs", f.max_num_seqs, "running requests at most")
+      ->check(CLI::PositiveNumber);
+  c->add_option("--max-num-batched-tokens", f.max_num_batched_tokens, "tokens per step at most")
+      ->check(CLI::PositiveNumber);
   c->add_option("--chunked-prefill", f.chunked_prefill, "on | off");
   c->add_option("--policy", f.policy, "decode_first | prefill_first");
   c->add_option("--admission", f.admission, "on_demand | reserve_full");
-  c->add_option("--reserve-full-isl", f.reserve_full_isl, "on | off: admit only when the whole sequence fits");
-  c->add_option("--block-size", f.block_size, "KV block size in tokens")->check(CLI::PositiveNumber);
-  c->add_option("--kv-blocks", f.kv_blocks, "KV blocks per rank (default: from the memory model)")->check(CLI::PositiveNumber);
-  c->add_option("--memory-utilization", f.memory_utilization, "fraction of device memory the engine takes");
+  c->add_option("--reserve-full-isl", f.reserve_full_isl,
+                "on | off: admit only when the whole sequence fits");
+  c->add_option("--block-size", f.block_size, "KV block size in tokens")
+      ->check(CLI::PositiveNumber);
+  c->add_option("--kv-blocks", f.kv_blocks, "KV blocks per rank (default: from the memory model)")
+      ->check(CLI::PositiveNumber);
+  c->add_option("--memory-utilization", f.memory_utilization,
+                "fraction of device memory the engine takes");
   c->add_option("--prefix-caching", f.prefix_caching, "on | off");
   c->add_option("--router", f.router, "round_robin | least_loaded (data parallel)");
-  c->add_option("--step-overhead-s", f.step_overhead_s, "host seconds per step (replaces the engine prior)");
-  c->add_option("--sequence-overhead-s", f.sequence_overhead_s, "host seconds per sequence per step");
+  c->add_option("--step-overhead-s", f.step_overhead_s,
+                "host seconds per step (replaces the engine prior)");
+  c->add_option("--sequence-overhead-s", f.sequence_overhead_s,
+                "host seconds per sequence per step");
   c->add_option("--arrival", f.arrival, "poisson | gamma | closed_loop | offline | trace");
   c->add_option("--rate", f.rate, "mean arrival rate, requests/s (poisson, gamma)");
   c->add_option("--cv", f.cv, "coefficient of variation of inter-arrival times (gamma)");
   c->add_option("--concurrency", f.concurrency, "clients in a closed loop");
   c->add_option("--requests", f.requests, "requests to generate");
-  c->add_option("--prompt-tokens", f.prompt_tokens, "N | uniform:MIN:MAX | lognormal:MEDIAN:SIGMA[:MIN:MAX] | empirical:N1,N2,...");
+  c->add_option("--prompt-tokens", f.prompt_tokens,
+                "N | uniform:MIN:MAX | lognormal:MEDIAN:SIGMA[:MIN:MAX] | empirical:N1,N2,...");
   c->add_option("--output-tokens", f.output_tokens, "output length distribution (same forms)");
-  c->add_option("--trace", f.trace, "request trace: JSONL (arrival_s, prompt_tokens, output_tokens, or LLMServingSim's requests.jsonl) or CSV");
-  c->add_option("--shared-prefix-tokens", f.shared_prefix_tokens, "tokens of a prompt prefix shared by --prefix-share of requests");
+  c->add_option("--trace", f.trace,
+                "request trace: JSONL (arrival_s, prompt_tokens, output_tokens, or LLMServingSim's "
+                "requests.jsonl) or CSV");
+  c->add_option("--shared-prefix-tokens", f.shared_prefix_tokens,
+                "tokens of a prompt prefix shared by --prefix-share of requests");
   c->add_option("--prefix-share", f.prefix_share, "fraction of requests sharing the prefix");
   c->add_option("--spec-method", f.spec_method, "speculative decoding: none | ngram | draft");
   c->add_option("--spec-tokens", f.spec_tokens, "draft tokens per step (k)");
   c->add_option("--spec-acceptance", f.spec_acceptance, "per-token acceptance rate");
   c->add_option("--draft-model", f.draft_model, "draft model id (--spec-method draft)");
   c->add_option("--seed", f.seed, "random seed (traffic and speculative acceptance)");
-  c->add_option("--slo", f.slo, "SLO target KEY=SECONDS, e.g. ttft_p99_s=2 tpot_p50_s=0.05 (repeatable)");
-  c->add_option("--goodput", f.goodput, "per-request target for goodput: ttft_s=S, tpot_s=S, e2e_s=S");
-  c->add_flag("--max-rate", f.max_rate, "search the highest arrival rate within the SLO (bisection)");
-  c->add_option("--timeseries-interval-s", f.timeseries_interval_s, "time-series sampling interval (0: every step)");
-  c->add_option("--format", f.format, "table | json (--validate-replays: also csv, markdown)")->capture_default_str();
+  c->add_option("--slo", f.slo,
+                "SLO target KEY=SECONDS, e.g. ttft_p99_s=2 tpot_p50_s=0.05 (repeatable)");
+  c->add_option("--goodput", f.goodput,
+                "per-request target for goodput: ttft_s=S, tpot_s=S, e2e_s=S");
+  c->add_flag("--max-rate", f.max_rate,
+              "search the highest arrival rate within the SLO (bisection)");
+  c->add_option("--timeseries-interval-s", f.timeseries_interval_s,
+                "time-series sampling interval (0: every step)");
+  c->add_option("--format", f.format, "table | json (--validate-replays: also csv, markdown)")
+      ->capture_default_str();
   c->add_option("--requests-csv", f.requests_csv, "write one row per request to this CSV");
   c->add_option("--timeseries-csv", f.timeseries_csv, "write the engine's time series to this CSV");
   c->add_option("--figure", f.figure_dir, "render the time series with gnuplot into this folder");
-  c->add_flag("--validate-replays", f.validate_replays, "replay the measured vLLM runs and compare");
-  c->add_option("--replay-dir", f.replay_dir, "folder with runs.yaml (default data/runs/llmservingsim-vllm-validation)");
-  c->add_option("--replay-fit", f.replay_fit, "none | loro: host overheads fitted on the other runs")->capture_default_str();
-  c->add_option("--param", f.params, "efficiency parameter NAME=VALUE over the defaults / calibration (a what-if; repeatable)");
+  c->add_flag("--validate-replays", f.validate_replays,
+              "replay the measured vLLM runs and compare");
+  c->add_option("--replay-dir", f.replay_dir,
+                "folder with runs.yaml (default data/runs/llmservingsim-vllm-validation)");
+  c->add_option("--replay-fit", f.replay_fit,
+                "none | loro: host overheads fitted on the other runs")
+      ->capture_default_str();
+  c->add_option(
+      "--param", f.params,
+      "efficiency parameter NAME=VALUE over the defaults / calibration (a what-if; repeatable)");
   AddCalibrationOptions(c, &calibration);
   c->callback([exit_code, c] {
     *exit_code = RunWithErrorHandling([c] {
@@ -434,7 +484,8 @@ void RegisterSimulateCommand(CLI::App& app, int* exit_code) {
         fmt::print("{}", RenderRun(run));
       }
       if (!f.requests_csv.empty()) WriteFileAtomically(f.requests_csv, RequestsCsv(run.result));
-      if (!f.timeseries_csv.empty()) WriteFileAtomically(f.timeseries_csv, TimeseriesCsv(run.result));
+      if (!f.timeseries_csv.empty())
+        WriteFileAtomically(f.timeseries_csv, TimeseriesCsv(run.result));
       if (!f.figure_dir.empty() && run.result.feasible) WriteFigure(run.result, f.figure_dir);
       return kExitOk;
     });

@@ -67,7 +67,7 @@ struct KvCacheCapacity {
   double free_bytes = 0.0;       // per device for the KV cache; <= 0: nothing is left for it
   double bytes_per_token = 0.0;  // per device, one token of context in this stage's KV layers
   double state_bytes_per_sequence = 0.0;  // per device, linear-attention state of one sequence
-  int64_t blocks = 0;            // whole blocks that fit, >= 0
+  int64_t blocks = 0;                     // whole blocks that fit, >= 0
   int64_t block_size_tokens = 0;
   int64_t Tokens() const { return blocks * block_size_tokens; }
 };

@@ -329,8 +329,9 @@ void CountOps(const ModelSpec& m, const Workload& w, const BatchAggregates& step
     ops.push_back(op);
   }
   if (m.moe && p.expert > 1 && step.moe_allgather) {
-    for (const auto& [name, pattern] : {std::pair{"ep_allgather", CommPattern::kAllGather},
-                                        std::pair{"ep_reducescatter", CommPattern::kReduceScatter}}) {
+    for (const auto& [name, pattern] :
+         {std::pair{"ep_allgather", CommPattern::kAllGather},
+          std::pair{"ep_reducescatter", CommPattern::kReduceScatter}}) {
       OpCost op{name, OpKind::kComm};
       op.message_bytes = step.moe_tokens * h * act;  // the whole group's hidden states
       op.launches = layers * comm_passes;

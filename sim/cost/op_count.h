@@ -32,7 +32,7 @@ enum class CommPattern {
   // whole message): ring cost (n-1)/n x bytes, as all-to-all.
   kAllGather,
   kReduceScatter,
-  kSendRecv,   // point-to-point (pipeline stage boundary)
+  kSendRecv,  // point-to-point (pipeline stage boundary)
 };
 
 struct OpCost {
@@ -57,8 +57,8 @@ struct OpCost {
 // rank); every count is >= 0.
 struct BatchAggregates {
   Phase phase = Phase::kPrefill;  // kTrainStep selects the training multipliers
-  double sequences = 0.0;     // sequences in the step: host work, linear-attention state reads
-  double tokens = 0.0;        // new (query) tokens processed, summed over sequences
+  double sequences = 0.0;         // sequences in the step: host work, linear-attention state reads
+  double tokens = 0.0;            // new (query) tokens processed, summed over sequences
   double logit_tokens = 0.0;  // positions whose logits are computed (inference: one per sequence;
                               // speculative verification: k + 1 per sequence; training: tokens)
   // Attended (query, key) pairs: sum over sequences of CausalAttendedTokens(past, new), the

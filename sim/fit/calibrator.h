@@ -200,5 +200,4 @@ GroupCalibration CalibrationGroupOf(const nlohmann::json& doc, const std::string
 // The same, parameters only: what `rightsize predict --calibration FILE` uses.
 EfficiencyParams LoadCalibration(const std::string& path, const std::string& group = "");
 
-
 }  // namespace rightsize

@@ -37,7 +37,8 @@ MaxRateResult MaxRateWithinSlo(const ModelSpec& model, const HardwareSpec& hw,
   std::vector<ServeRequest> offline = base;
   for (ServeRequest& r : offline) r.arrival_s = 0.0;
   ++out.simulations;
-  const ServingSimResult bound = SimulateRequests(model, hw, layout, engine, spec, offline, params, opts);
+  const ServingSimResult bound =
+      SimulateRequests(model, hw, layout, engine, spec, offline, params, opts);
   if (!bound.feasible) {
     out.reason = bound.reason;
     return out;

@@ -16,7 +16,7 @@ struct MaxRateResult {
   std::string reason;               // why no rate meets the SLO (infeasible layout, SLO too tight)
   double max_requests_per_s = 0.0;  // highest rate found to meet every target
   double min_failing_requests_per_s = 0.0;  // lowest rate found to miss one (bracket's top)
-  ServingSimResult at_max;          // the simulation at max_requests_per_s
+  ServingSimResult at_max;                  // the simulation at max_requests_per_s
   int simulations = 0;
 };
 

@@ -91,7 +91,8 @@ EngineProfile LoadEngineProfile(const std::string& path) {
     const YAML::Node tiers = s.Raw("device_tiers");
     if (!tiers.IsSequence()) throw InputError(s.Where("device_tiers"), "expected a list");
     for (std::size_t i = 0; i < tiers.size(); ++i) {
-      p.device_tiers.push_back(ParseTier(tiers[i], path, fmt::format("scheduler.device_tiers[{}]", i)));
+      p.device_tiers.push_back(
+          ParseTier(tiers[i], path, fmt::format("scheduler.device_tiers[{}]", i)));
     }
   } else {
     s.OptionalString("device_tiers", "");
@@ -107,8 +108,9 @@ EngineProfile LoadEngineProfile(const std::string& path) {
   p.router = ParseRouterPolicy(r.RequiredString("router"), r.Where("router"));
   const std::string exchange = r.RequiredString("expert_parallel_exchange");
   if (exchange != "allgather_reducescatter" && exchange != "all_to_all") {
-    throw InputError(r.Where("expert_parallel_exchange"),
-                     "unknown value '" + exchange + "' (valid: allgather_reducescatter, all_to_all)");
+    throw InputError(
+        r.Where("expert_parallel_exchange"),
+        "unknown value '" + exchange + "' (valid: allgather_reducescatter, all_to_all)");
   }
   p.ep_allgather = exchange == "allgather_reducescatter";
 
@@ -195,9 +197,11 @@ bool Validate(const EngineConfig& c, std::string* why) {
     if (why) *why = message;
     return false;
   };
-  if (c.max_num_seqs < 1) return fail(fmt::format("max_num_seqs must be >= 1, got {}", c.max_num_seqs));
+  if (c.max_num_seqs < 1)
+    return fail(fmt::format("max_num_seqs must be >= 1, got {}", c.max_num_seqs));
   if (c.max_num_batched_tokens < 1) {
-    return fail(fmt::format("max_num_batched_tokens must be >= 1, got {}", c.max_num_batched_tokens));
+    return fail(
+        fmt::format("max_num_batched_tokens must be >= 1, got {}", c.max_num_batched_tokens));
   }
   if (c.block_size_tokens < 1) {
     return fail(fmt::format("block_size_tokens must be >= 1, got {}", c.block_size_tokens));
@@ -206,7 +210,8 @@ bool Validate(const EngineConfig& c, std::string* why) {
     return fail("memory_utilization must be in (0, 1]");
   }
   if (c.kv_cache_blocks < 0) return fail("kv_cache_blocks must be >= 0");
-  if (!(c.step_overhead_s >= 0 && c.step_overhead_s <= 1)) return fail("step_overhead_s must be in [0, 1]");
+  if (!(c.step_overhead_s >= 0 && c.step_overhead_s <= 1))
+    return fail("step_overhead_s must be in [0, 1]");
   if (!(c.sequence_overhead_s >= 0 && c.sequence_overhead_s <= 1e-3)) {
     return fail("sequence_overhead_s must be in [0, 1e-3]");
   }

@@ -45,20 +45,20 @@ enum class RouterPolicy {
 // Overrides of the scheduler defaults on large devices (vLLM raises its batch limits on GPUs of
 // >= 70 GiB other than the A100).
 struct DeviceTier {
-  double min_memory_bytes = 0.0;            // device memory at or above this
+  double min_memory_bytes = 0.0;             // device memory at or above this
   std::vector<std::string> except_hardware;  // hardware ids containing any of these are excluded
-  int64_t max_num_seqs = 0;                 // 0: keep the profile's value
-  int64_t max_num_batched_tokens = 0;       // 0: keep the profile's value
+  int64_t max_num_seqs = 0;                  // 0: keep the profile's value
+  int64_t max_num_batched_tokens = 0;        // 0: keep the profile's value
 };
 
 // One engine as documented (models/engines/<id>.yaml; models/SCHEMA.md has every key).
 struct EngineProfile {
-  std::string id;       // e.g. "vllm-v1"
+  std::string id;  // e.g. "vllm-v1"
   std::string name;
   std::string version;  // the engine versions the defaults are read from
   std::string source;   // where each default was read
   std::string notes;
-  std::string file;     // the YAML file it was loaded from
+  std::string file;  // the YAML file it was loaded from
   // Scheduler defaults.
   int64_t max_num_seqs = 0;            // running requests at most, >= 1
   int64_t max_num_batched_tokens = 0;  // tokens one step processes at most, >= 1

@@ -67,17 +67,19 @@ void ReadSummary(const std::string& path, std::map<std::string, double>* errors,
   }
 }
 
-std::string StringKey(const nlohmann::json& object, const std::string& key,
-                      const std::string& file, const std::string& prefix) {
+std::string StringKey(const nlohmann::json& object, const std::string& key, const std::string& file,
+                      const std::string& prefix) {
   const nlohmann::json& v = Key(object, key, file, prefix);
-  if (!v.is_string()) throw InputError({file, 0, prefix + key}, "expected a string, got " + v.dump());
+  if (!v.is_string())
+    throw InputError({file, 0, prefix + key}, "expected a string, got " + v.dump());
   return v.get<std::string>();
 }
 
 bool BoolKey(const nlohmann::json& object, const std::string& key, const std::string& file,
              const std::string& prefix) {
   const nlohmann::json& v = Key(object, key, file, prefix);
-  if (!v.is_boolean()) throw InputError({file, 0, prefix + key}, "expected true or false, got " + v.dump());
+  if (!v.is_boolean())
+    throw InputError({file, 0, prefix + key}, "expected true or false, got " + v.dump());
   return v.get<bool>();
 }
 
@@ -119,7 +121,8 @@ std::vector<ReplayRun> LoadReplayRuns(const std::string& dataset_dir) {
     const nlohmann::json meta = ReadJson(meta_path);
     const nlohmann::json& kwargs = Key(meta, "engine_kwargs", meta_path, "");
     const std::string p = "engine_kwargs.";
-    run.layout.parallel.tensor = static_cast<int>(IntKey(kwargs, "tensor_parallel_size", meta_path, p));
+    run.layout.parallel.tensor =
+        static_cast<int>(IntKey(kwargs, "tensor_parallel_size", meta_path, p));
     run.layout.parallel.data = static_cast<int>(IntKey(kwargs, "data_parallel_size", meta_path, p));
     // vLLM's expert-parallel group is the DP x TP ranks; with TP inside each rank the experts
     // are split over the dp ranks here.
@@ -132,7 +135,8 @@ std::vector<ReplayRun> LoadReplayRuns(const std::string& dataset_dir) {
                                       {meta_path, 0, p + "kv_cache_dtype"});
 
     const Catalog& catalog = Catalog::Default();
-    run.engine = ResolveEngineConfig(FindEngineProfile("vllm-v1"), catalog.Hardware(run.hardware_id));
+    run.engine =
+        ResolveEngineConfig(FindEngineProfile("vllm-v1"), catalog.Hardware(run.hardware_id));
     run.engine.max_num_seqs = IntKey(kwargs, "max_num_seqs", meta_path, p);
     run.engine.max_num_batched_tokens = IntKey(kwargs, "max_num_batched_tokens", meta_path, p);
     if (meta.contains("kv_cache")) {
@@ -187,8 +191,8 @@ ReplayComparison CompareReplay(const ReplayRun& run, const Catalog& catalog,
   return c;
 }
 
-EfficiencyParams FitHostOverheads(const std::vector<const ReplayRun*>& runs,
-                                  const Catalog& catalog, const EfficiencyParams& params) {
+EfficiencyParams FitHostOverheads(const std::vector<const ReplayRun*>& runs, const Catalog& catalog,
+                                  const EfficiencyParams& params) {
   using P = EfficiencyParams;
   auto loss = [&](double step_s, double seq_s) {
     EfficiencyParams p = params;

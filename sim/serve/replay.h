@@ -36,10 +36,10 @@ std::vector<ReplayRun> LoadReplayRuns(const std::string& dataset_dir);
 std::string DefaultReplayDir();  // <source tree>/data/runs/llmservingsim-vllm-validation
 
 struct ReplayMetric {
-  std::string name;          // "TTFT Mean", "TTFT P90", "TPOT Mean", "Latency Mean" (summary.txt)
-  double measured_s = 0.0;   // from requests.jsonl, the repository's definitions
+  std::string name;         // "TTFT Mean", "TTFT P90", "TPOT Mean", "Latency Mean" (summary.txt)
+  double measured_s = 0.0;  // from requests.jsonl, the repository's definitions
   double simulated_s = 0.0;
-  double error = 0.0;        // simulated / measured - 1
+  double error = 0.0;                // simulated / measured - 1
   double llmservingsim_error = 0.0;  // their simulator's signed error (NaN if not published)
 };
 
@@ -58,7 +58,7 @@ ReplayComparison CompareReplay(const ReplayRun& run, const Catalog& catalog,
 // squared log error of TPOT mean, latency mean and TTFT p90 over `runs`, the other parameters
 // held at `params` (a grid, then a finer grid around its best point). For a leave-one-run-out
 // estimate pass every run but the one predicted.
-EfficiencyParams FitHostOverheads(const std::vector<const ReplayRun*>& runs,
-                                  const Catalog& catalog, const EfficiencyParams& params);
+EfficiencyParams FitHostOverheads(const std::vector<const ReplayRun*>& runs, const Catalog& catalog,
+                                  const EfficiencyParams& params);
 
 }  // namespace rightsize

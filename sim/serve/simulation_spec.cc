@@ -7,8 +7,8 @@
 
 #include "sim/serve/trace_reader.h"
 #include "sim/util/csv.h"
-#include "sim/util/file_io.h"
 #include "sim/util/error.h"
+#include "sim/util/file_io.h"
 #include "sim/util/strings.h"
 #include "sim/util/yaml_reader.h"
 
@@ -52,8 +52,8 @@ LengthDistribution ReadLength(YamlReader& r, const std::string& key) {
         d.values.push_back(x);
       }
     } else {
-      throw InputError(m.Where("distribution"),
-                       "unknown distribution '" + kind + "' (fixed, uniform, lognormal, empirical)");
+      throw InputError(m.Where("distribution"), "unknown distribution '" + kind +
+                                                    "' (fixed, uniform, lognormal, empirical)");
     }
     m.RejectUnknownKeys();
     std::string why;
@@ -73,7 +73,8 @@ void ReadOverrides(YamlReader& r, EngineOverrides* o) {
   if (r.Has("max_num_batched_tokens")) {
     o->max_num_batched_tokens = r.RequiredInt("max_num_batched_tokens", 1, kMaxCount);
   }
-  if (r.Has("block_size_tokens")) o->block_size_tokens = r.RequiredInt("block_size_tokens", 1, 1 << 20);
+  if (r.Has("block_size_tokens"))
+    o->block_size_tokens = r.RequiredInt("block_size_tokens", 1, 1 << 20);
   if (r.Has("kv_cache_blocks")) o->kv_cache_blocks = r.RequiredInt("kv_cache_blocks", 1, kMaxCount);
   if (r.Has("chunked_prefill")) o->chunked_prefill = r.RequiredBool("chunked_prefill");
   if (r.Has("reserve_full_isl")) o->reserve_full_isl = r.RequiredBool("reserve_full_isl");
@@ -96,9 +97,14 @@ void ReadOverrides(YamlReader& r, EngineOverrides* o) {
 std::string Fmt(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : ""; }
 
 nlohmann::json StatsJson(const LatencyStats& s) {
-  auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
-  return {{"mean_s", num(s.mean_s)}, {"p50_s", num(s.p50_s)}, {"p90_s", num(s.p90_s)},
-          {"p99_s", num(s.p99_s)},   {"count", s.count}};
+  auto num = [](double v) {
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+  };
+  return {{"mean_s", num(s.mean_s)},
+          {"p50_s", num(s.p50_s)},
+          {"p90_s", num(s.p90_s)},
+          {"p99_s", num(s.p99_s)},
+          {"count", s.count}};
 }
 
 nlohmann::json ResultJson(const ServingSimResult& r) {
@@ -182,13 +188,15 @@ SimulationSpec LoadSimulationSpec(const std::string& path) {
     try {
       s.speculative = ParseSpeculativeMethod(method, "method");
     } catch (const InputError&) {
-      throw InputError(sp.Where("method"), "unknown speculative method '" + method + "' (none, ngram, draft)");
+      throw InputError(sp.Where("method"),
+                       "unknown speculative method '" + method + "' (none, ngram, draft)");
     }
     if (s.speculative != SpeculativeMethod::kNone) {
       s.speculative_tokens = sp.RequiredInt("num_tokens", 1, 64);
       s.acceptance_rate = sp.RequiredDouble("acceptance_rate", 0.0, 0.999);
     }
-    if (s.speculative == SpeculativeMethod::kDraftModel) s.draft_model = sp.RequiredString("draft_model");
+    if (s.speculative == SpeculativeMethod::kDraftModel)
+      s.draft_model = sp.RequiredString("draft_model");
     sp.RejectUnknownKeys();
   } else {
     r.OptionalString("speculative", "");
@@ -207,7 +215,8 @@ SimulationSpec LoadSimulationSpec(const std::string& path) {
     s.traffic.requests_per_s = t.RequiredDouble("requests_per_s", 1e-9, 1e9);
   }
   if (a == ArrivalKind::kGamma) s.traffic.cv = t.RequiredDouble("cv", 1e-6, 1e3);
-  if (a == ArrivalKind::kClosedLoop) s.traffic.concurrency = t.RequiredInt("concurrency", 1, kMaxCount);
+  if (a == ArrivalKind::kClosedLoop)
+    s.traffic.concurrency = t.RequiredInt("concurrency", 1, kMaxCount);
   if (a == ArrivalKind::kTrace) {
     s.trace = ResolveProjectPath(t.RequiredString("trace"), path);
   } else {
@@ -307,7 +316,10 @@ nlohmann::json ToJson(const SimulationRun& run) {
   j["model"] = s.model;
   j["hardware"] = s.hardware;
   const Parallelism& p = s.layout.parallel;
-  j["layout"] = {{"tp", p.tensor}, {"pp", p.pipeline}, {"ep", p.expert}, {"dp", p.data},
+  j["layout"] = {{"tp", p.tensor},
+                 {"pp", p.pipeline},
+                 {"ep", p.expert},
+                 {"dp", p.data},
                  {"weights", ToString(s.layout.weights)},
                  {"activations", ToString(s.layout.activations)},
                  {"kv", ToString(s.layout.kv_cache)}};
@@ -330,13 +342,15 @@ nlohmann::json ToJson(const SimulationRun& run) {
   }
   j["params"] = params;
   j["params_source"] = run.params_source;
-  j["traffic"] = {{"arrival", ToString(s.traffic.arrival)},
-                  {"requests_per_s", s.traffic.requests_per_s},
-                  {"cv", s.traffic.cv},
-                  {"concurrency", s.traffic.concurrency},
-                  {"trace", s.trace},
-                  {"prompt_tokens", s.traffic.arrival == ArrivalKind::kTrace ? "" : ToString(s.traffic.prompt)},
-                  {"output_tokens", s.traffic.arrival == ArrivalKind::kTrace ? "" : ToString(s.traffic.output)}};
+  j["traffic"] = {
+      {"arrival", ToString(s.traffic.arrival)},
+      {"requests_per_s", s.traffic.requests_per_s},
+      {"cv", s.traffic.cv},
+      {"concurrency", s.traffic.concurrency},
+      {"trace", s.trace},
+      {"prompt_tokens", s.traffic.arrival == ArrivalKind::kTrace ? "" : ToString(s.traffic.prompt)},
+      {"output_tokens",
+       s.traffic.arrival == ArrivalKind::kTrace ? "" : ToString(s.traffic.output)}};
   j["seed"] = s.seed;
   j["result"] = ResultJson(run.result);
   if (s.goodput.Any()) {
@@ -364,14 +378,14 @@ nlohmann::json ToJson(const SimulationRun& run) {
 }
 
 std::string RequestsCsv(const ServingSimResult& r) {
-  std::string out = CsvLine({"index", "arrival_s", "prompt_tokens", "output_tokens",
-                             "cached_prompt_tokens", "ttft_s", "tpot_s", "e2e_s", "preemptions",
-                             "rank"});
+  std::string out =
+      CsvLine({"index", "arrival_s", "prompt_tokens", "output_tokens", "cached_prompt_tokens",
+               "ttft_s", "tpot_s", "e2e_s", "preemptions", "rank"});
   for (const RequestRecord& rec : r.requests) {
-    out += CsvLine({std::to_string(rec.index), Fmt(rec.arrival_s), std::to_string(rec.prompt_tokens),
-                    std::to_string(rec.output_tokens), std::to_string(rec.cached_prompt_tokens),
-                    Fmt(rec.TtftS()), Fmt(rec.TpotS()), Fmt(rec.E2eS()),
-                    std::to_string(rec.preemptions), std::to_string(rec.rank)});
+    out += CsvLine({std::to_string(rec.index), Fmt(rec.arrival_s),
+                    std::to_string(rec.prompt_tokens), std::to_string(rec.output_tokens),
+                    std::to_string(rec.cached_prompt_tokens), Fmt(rec.TtftS()), Fmt(rec.TpotS()),
+                    Fmt(rec.E2eS()), std::to_string(rec.preemptions), std::to_string(rec.rank)});
   }
   return out;
 }

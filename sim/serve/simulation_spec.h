@@ -42,7 +42,7 @@ struct SimulationSpec {
   double acceptance_rate = 0.0;
   std::string draft_model;  // kDraftModel: catalogue id or config.json path
   ServeTraffic traffic;
-  std::string trace;        // kTrace: the trace file
+  std::string trace;  // kTrace: the trace file
   uint64_t seed = 1;
   std::vector<SloTarget> slo;  // percentile SLOs (checked, and the max-rate search's targets)
   RequestSlo goodput;          // per-request targets for goodput
@@ -54,13 +54,13 @@ SimulationSpec LoadSimulationSpec(const std::string& path);
 
 struct SimulationRun {
   SimulationSpec spec;
-  EngineConfig engine;            // as run
-  EfficiencyParams params;        // as run
-  std::string params_source;      // "defaults + engine priors" or the calibration
+  EngineConfig engine;        // as run
+  EfficiencyParams params;    // as run
+  std::string params_source;  // "defaults + engine priors" or the calibration
   ServingSimResult result;
   Goodput goodput;
   bool slo_met = false;
-  std::string slo_why;            // the first SLO miss
+  std::string slo_why;  // the first SLO miss
   std::optional<MaxRateResult> max_rate;
 };
 

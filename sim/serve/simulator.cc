@@ -38,9 +38,9 @@ struct FreeRun {
 struct Seq {
   int64_t prompt = 0;
   int64_t output = 0;
-  int64_t computed = 0;   // tokens whose KV is in the cache
-  int64_t generated = 0;  // output tokens emitted
-  int64_t blocks = 0;     // KV blocks it owns
+  int64_t computed = 0;       // tokens whose KV is in the cache
+  int64_t generated = 0;      // output tokens emitted
+  int64_t blocks = 0;         // KV blocks it owns
   int64_t shared_blocks = 0;  // prefix-cache blocks it reads without owning
   int64_t scheduled = 0;      // tokens in the batch in flight
   int64_t preemptions = 0;
@@ -75,7 +75,7 @@ struct Rank {
 struct RankBatch {
   std::vector<int> seqs;
   BatchAggregates target;
-  BatchAggregates draft_first;  // prefill chunks + one decode token of each verifying sequence
+  BatchAggregates draft_first;   // prefill chunks + one decode token of each verifying sequence
   BatchAggregates draft_decode;  // one decode token of each verifying sequence
 };
 
@@ -158,7 +158,7 @@ class Simulator {
   std::vector<Seq> seqs_;
   std::vector<Rank> ranks_;
   std::vector<Group> groups_;
-  std::vector<OpCost> ops_;  // reused by every step
+  std::vector<OpCost> ops_;      // reused by every step
   std::vector<InFlight> spare_;  // finished batches, reused
   int next_round_robin_ = 0;
   double clock_s_ = 0.0;
@@ -204,9 +204,9 @@ bool Simulator::Prepare(const HardwareSpec& hw, ServingSimResult* result) {
       w.gen_tokens = 0;
       return w;
     }());
-    blocks = static_cast<int64_t>(std::floor(
-        std::max(0.0, capacity.free_bytes - draft.weights_bytes) /
-        (capacity.bytes_per_token * static_cast<double>(bs))));
+    blocks =
+        static_cast<int64_t>(std::floor(std::max(0.0, capacity.free_bytes - draft.weights_bytes) /
+                                        (capacity.bytes_per_token * static_cast<double>(bs))));
   }
   if (engine_.kv_cache_blocks > 0) {
     blocks = engine_.kv_cache_blocks;
@@ -231,8 +231,8 @@ bool Simulator::Prepare(const HardwareSpec& hw, ServingSimResult* result) {
     const int64_t need = CeilDiv(r.prompt_tokens + r.output_tokens + lookahead, bs);
     if (need > pool) {
       result->reason = fmt::format(
-          "request {} ({} + {} tokens) needs {} KV blocks of {} tokens; the KV cache holds {}",
-          i, r.prompt_tokens, r.output_tokens, need, bs, pool);
+          "request {} ({} + {} tokens) needs {} KV blocks of {} tokens; the KV cache holds {}", i,
+          r.prompt_tokens, r.output_tokens, need, bs, pool);
       return false;
     }
   }
@@ -359,7 +359,8 @@ void Simulator::ReleaseBlocks(Rank& rank, int index, bool keep_cached) {
   if (keep_cached) {
     s.has_free_run = true;
     s.free_run = std::prev(rank.free_runs.end());
-    s.free_run_full_blocks = std::min(s.blocks, s.computed / engine_.block_size_tokens - s.shared_blocks);
+    s.free_run_full_blocks =
+        std::min(s.blocks, s.computed / engine_.block_size_tokens - s.shared_blocks);
   }
   s.blocks = 0;
 }
@@ -464,11 +465,10 @@ bool Simulator::Admit(Rank& rank, int64_t* budget, RankBatch* batch) {
   }
   // Blocks beyond the reused ones: for this step's tokens, and (reserve_full_isl) for the whole
   // sequence; the reused blocks count as free until taken back.
-  const int64_t lookahead = engine_.admission == KvAdmission::kReserveFull
-                                ? s.prompt + s.output + (spec_.method == SpeculativeMethod::kNone
-                                                             ? 0
-                                                             : spec_.num_tokens)
-                                : (engine_.reserve_full_isl ? s.Total() : cached + n);
+  const int64_t lookahead =
+      engine_.admission == KvAdmission::kReserveFull
+          ? s.prompt + s.output + (spec_.method == SpeculativeMethod::kNone ? 0 : spec_.num_tokens)
+          : (engine_.reserve_full_isl ? s.Total() : cached + n);
   const int64_t needed = CeilDiv(std::max(lookahead, cached + n), bs) - shared;
   if (needed > rank.free_blocks) return false;
   if (reuse > 0) {
@@ -490,7 +490,8 @@ bool Simulator::Admit(Rank& rank, int64_t* budget, RankBatch* batch) {
   rank.running.push_back(index);
   --waiting_;
   ++running_;
-  if (s.preemptions == 0) result_->requests[static_cast<std::size_t>(index)].cached_prompt_tokens = cached;
+  if (s.preemptions == 0)
+    result_->requests[static_cast<std::size_t>(index)].cached_prompt_tokens = cached;
   s.speculating = false;
   AddToBatch(index, n, batch);
   *budget -= n;
@@ -512,8 +513,8 @@ void Simulator::ScheduleDecodeFirst(Rank& rank, RankBatch* batch) {
     if (!ScheduleRunning(rank, index, budget, batch, true, &tokens)) break;
     budget -= tokens;
     if (result_->preemptions != preemptions) {  // a victim before this one shifts the list
-      i = static_cast<std::size_t>(
-          std::find(rank.running.begin(), rank.running.end(), index) - rank.running.begin());
+      i = static_cast<std::size_t>(std::find(rank.running.begin(), rank.running.end(), index) -
+                                   rank.running.begin());
     }
   }
   if (result_->preemptions != preemptions_before) return;
@@ -547,8 +548,8 @@ void Simulator::SchedulePrefillFirst(Rank& rank, RankBatch* batch) {
     if (!ScheduleRunning(rank, index, budget, batch, true, &tokens)) break;
     budget -= tokens;
     if (result_->preemptions != preemptions) {
-      i = static_cast<std::size_t>(
-          std::find(rank.running.begin(), rank.running.end(), index) - rank.running.begin());
+      i = static_cast<std::size_t>(std::find(rank.running.begin(), rank.running.end(), index) -
+                                   rank.running.begin());
     }
   }
 }
@@ -704,11 +705,10 @@ void Simulator::Complete(Group& g, InFlight& batch) {
       }
     }
     if (finished_any) {
-      rank.running.erase(std::remove_if(rank.running.begin(), rank.running.end(),
-                                        [&](int index) {
-                                          return seqs_[static_cast<std::size_t>(index)].done;
-                                        }),
-                         rank.running.end());
+      rank.running.erase(
+          std::remove_if(rank.running.begin(), rank.running.end(),
+                         [&](int index) { return seqs_[static_cast<std::size_t>(index)].done; }),
+          rank.running.end());
     }
   }
   g.blocked = false;
@@ -721,14 +721,15 @@ void Simulator::ProcessGroup(Group& g, double now_s) {
     Complete(g, done);
     spare_.push_back(std::move(done));
   }
-  if (!g.blocked && g.in_flight.size() < g.stage_free_s.size() &&
-      g.stage_free_s.front() <= now_s && HasSchedulableWork(g)) {
+  if (!g.blocked && g.in_flight.size() < g.stage_free_s.size() && g.stage_free_s.front() <= now_s &&
+      HasSchedulableWork(g)) {
     ScheduleGroup(g, now_s);
   }
 }
 
 void Simulator::Sample(double now_s, int64_t step_tokens) {
-  if (options_.timeseries_interval_s > 0 && now_s - last_sample_s_ < options_.timeseries_interval_s) {
+  if (options_.timeseries_interval_s > 0 &&
+      now_s - last_sample_s_ < options_.timeseries_interval_s) {
     return;
   }
   last_sample_s_ = now_s;
@@ -737,7 +738,8 @@ void Simulator::Sample(double now_s, int64_t step_tokens) {
   sample.running = running_;
   sample.waiting = waiting_;
   sample.kv_used_fraction =
-      total_blocks_ > 0 ? static_cast<double>(used_blocks_) / static_cast<double>(total_blocks_) : 0.0;
+      total_blocks_ > 0 ? static_cast<double>(used_blocks_) / static_cast<double>(total_blocks_)
+                        : 0.0;
   sample.step_tokens = step_tokens;
   result_->timeseries.push_back(sample);
 }
@@ -766,7 +768,8 @@ ServingSimResult Simulator::Run(const HardwareSpec& hw) {
   const bool closed = options_.closed_loop_concurrency > 0;
   std::size_t next_arrival = 0;
   if (closed) {
-    const int64_t first = std::min<int64_t>(options_.closed_loop_concurrency, static_cast<int64_t>(n));
+    const int64_t first =
+        std::min<int64_t>(options_.closed_loop_concurrency, static_cast<int64_t>(n));
     for (issued_ = 0; issued_ < first; ++issued_) Arrive(static_cast<int>(issued_), 0.0);
     next_arrival = n;
   }
@@ -833,9 +836,9 @@ void CheckRequests(const ModelSpec& model, const std::vector<ServeRequest>& requ
     const std::string which = r.source_line > 0 ? "" : fmt::format("request {}: ", i);
     if (open) {
       if (!(r.arrival_s >= 0) || !std::isfinite(r.arrival_s)) {
-        throw InputError(where(r, "arrival_s"),
-                         fmt::format("{}arrival time must be a finite number >= 0, got {}", which,
-                                     r.arrival_s));
+        throw InputError(
+            where(r, "arrival_s"),
+            fmt::format("{}arrival time must be a finite number >= 0, got {}", which, r.arrival_s));
       }
       if (r.arrival_s < previous_s) {
         throw InputError(where(r, "arrival_s"),
@@ -845,18 +848,21 @@ void CheckRequests(const ModelSpec& model, const std::vector<ServeRequest>& requ
       previous_s = r.arrival_s;
     }
     if (r.prompt_tokens < 1) {
-      throw InputError(where(r, "prompt_tokens"),
-                       fmt::format("{}prompt must have >= 1 token, got {}", which, r.prompt_tokens));
+      throw InputError(
+          where(r, "prompt_tokens"),
+          fmt::format("{}prompt must have >= 1 token, got {}", which, r.prompt_tokens));
     }
     if (r.output_tokens < 1) {
-      throw InputError(where(r, "output_tokens"),
-                       fmt::format("{}output must have >= 1 token, got {}", which, r.output_tokens));
+      throw InputError(
+          where(r, "output_tokens"),
+          fmt::format("{}output must have >= 1 token, got {}", which, r.output_tokens));
     }
-    if (model.max_context_tokens > 0 && r.prompt_tokens + r.output_tokens > model.max_context_tokens) {
-      throw InputError(where(r, "prompt_tokens"),
-                       fmt::format("{}{} prompt + {} output tokens exceed {}'s context of {} tokens",
-                                   which, r.prompt_tokens, r.output_tokens, model.id,
-                                   model.max_context_tokens));
+    if (model.max_context_tokens > 0 &&
+        r.prompt_tokens + r.output_tokens > model.max_context_tokens) {
+      throw InputError(
+          where(r, "prompt_tokens"),
+          fmt::format("{}{} prompt + {} output tokens exceed {}'s context of {} tokens", which,
+                      r.prompt_tokens, r.output_tokens, model.id, model.max_context_tokens));
     }
   }
 }
@@ -943,11 +949,13 @@ ServingSimResult SimulateRequests(const ModelSpec& model, const HardwareSpec& ha
                                  p.expert, p.data));
   }
   if (speculative.method != SpeculativeMethod::kNone) {
-    if (speculative.num_tokens < 1) throw InputError({"", 0, "speculative.num_tokens"}, "must be >= 1");
+    if (speculative.num_tokens < 1)
+      throw InputError({"", 0, "speculative.num_tokens"}, "must be >= 1");
     if (!(speculative.acceptance_rate >= 0 && speculative.acceptance_rate < 1)) {
       throw InputError({"", 0, "speculative.acceptance_rate"}, "must be in [0, 1)");
     }
-    if (speculative.method == SpeculativeMethod::kDraftModel && speculative.draft_model == nullptr) {
+    if (speculative.method == SpeculativeMethod::kDraftModel &&
+        speculative.draft_model == nullptr) {
       throw InputError({"", 0, "speculative.draft_model"}, "a draft model is required");
     }
   }
@@ -965,8 +973,9 @@ ServingSimResult SimulateServing(const ModelSpec& model, const HardwareSpec& har
                                  const EfficiencyParams& params, uint64_t seed,
                                  SimulationOptions options) {
   if (traffic.arrival == ArrivalKind::kTrace) {
-    throw InputError({"", 0, "traffic.arrival"},
-                     "trace traffic: read the trace with ReadRequestTrace and call SimulateRequests");
+    throw InputError(
+        {"", 0, "traffic.arrival"},
+        "trace traffic: read the trace with ReadRequestTrace and call SimulateRequests");
   }
   const std::vector<ServeRequest> requests = GenerateRequests(traffic, seed);
   options.closed_loop_concurrency =

@@ -65,7 +65,7 @@ struct RequestRecord {
   double first_token_s = 0.0;  // end of the step that produced its first token
   double finish_s = 0.0;       // end of the step that produced its last token
   int64_t prompt_tokens = 0;
-  int64_t output_tokens = 0;   // generated, always the requested count
+  int64_t output_tokens = 0;         // generated, always the requested count
   int64_t cached_prompt_tokens = 0;  // prompt tokens served from the prefix cache
   int64_t preemptions = 0;
   int rank = 0;  // data-parallel rank that served it
@@ -98,20 +98,20 @@ struct ServingSimResult {
   bool feasible = false;
   std::string reason;  // why not (does not fit, no KV left, request longer than the KV pool)
   std::vector<RequestRecord> requests;  // every request, in request-list order
-  LatencyStats ttft, tpot, itl, e2e;   // tpot over requests with >= 2 output tokens; itl per token
-  double start_s = 0.0;     // first arrival
-  double end_s = 0.0;       // last completion
-  double requests_per_s = 0.0;       // completed / (end - start)
-  double input_tokens_per_s = 0.0;   // prompt tokens / (end - start)
-  double output_tokens_per_s = 0.0;  // generated tokens / (end - start)
+  LatencyStats ttft, tpot, itl, e2e;    // tpot over requests with >= 2 output tokens; itl per token
+  double start_s = 0.0;                 // first arrival
+  double end_s = 0.0;                   // last completion
+  double requests_per_s = 0.0;          // completed / (end - start)
+  double input_tokens_per_s = 0.0;      // prompt tokens / (end - start)
+  double output_tokens_per_s = 0.0;     // generated tokens / (end - start)
   // Time average of the requests in the system (arrived, not finished) over [start, end], exact
   // (integrated at every arrival and completion).
   double mean_in_system = 0.0;
-  int64_t steps = 0;          // engine steps (per rank, summed)
-  int64_t preemptions = 0;    // recompute preemptions
-  int64_t kv_cache_blocks = 0;     // per rank
+  int64_t steps = 0;            // engine steps (per rank, summed)
+  int64_t preemptions = 0;      // recompute preemptions
+  int64_t kv_cache_blocks = 0;  // per rank
   int64_t block_size_tokens = 0;
-  double kv_bytes_per_token = 0.0; // per device
+  double kv_bytes_per_token = 0.0;     // per device
   bool kv_blocks_from_engine = false;  // kv_cache_blocks given by the engine, not estimated
   int64_t max_num_seqs = 0, max_num_batched_tokens = 0;  // as run
   // Speculative decoding: sequence-verify steps and the tokens they emitted (uncapped draws:
@@ -134,8 +134,7 @@ ServingSimResult SimulateRequests(const ModelSpec& model, const HardwareSpec& ha
                                   const Workload& layout, const EngineConfig& engine,
                                   const SpeculativeConfig& speculative,
                                   const std::vector<ServeRequest>& requests,
-                                  const EfficiencyParams& params,
-                                  const SimulationOptions& options);
+                                  const EfficiencyParams& params, const SimulationOptions& options);
 
 // The entry planning calls: generates the traffic's requests from `seed` (trace traffic is an
 // error: read it with ReadRequestTrace and call SimulateRequests) and simulates them.

@@ -35,16 +35,26 @@ SloTarget ParseSloTarget(const std::string& key, double limit_s, const SourceLoc
   if (ok) {
     const std::string& m = parts[0];
     const std::string& s = parts[1];
-    if (m == "ttft") t.metric = SloMetric::kTtft;
-    else if (m == "tpot") t.metric = SloMetric::kTpot;
-    else if (m == "itl") t.metric = SloMetric::kItl;
-    else if (m == "e2e") t.metric = SloMetric::kE2e;
-    else ok = false;
-    if (s == "mean") t.statistic = SloStatistic::kMean;
-    else if (s == "p50") t.statistic = SloStatistic::kP50;
-    else if (s == "p90") t.statistic = SloStatistic::kP90;
-    else if (s == "p99") t.statistic = SloStatistic::kP99;
-    else ok = false;
+    if (m == "ttft")
+      t.metric = SloMetric::kTtft;
+    else if (m == "tpot")
+      t.metric = SloMetric::kTpot;
+    else if (m == "itl")
+      t.metric = SloMetric::kItl;
+    else if (m == "e2e")
+      t.metric = SloMetric::kE2e;
+    else
+      ok = false;
+    if (s == "mean")
+      t.statistic = SloStatistic::kMean;
+    else if (s == "p50")
+      t.statistic = SloStatistic::kP50;
+    else if (s == "p90")
+      t.statistic = SloStatistic::kP90;
+    else if (s == "p99")
+      t.statistic = SloStatistic::kP99;
+    else
+      ok = false;
   }
   if (!ok) {
     throw InputError(where, fmt::format("unknown SLO '{}' (form: <ttft|tpot|itl|e2e>_<mean|p50|"

@@ -37,8 +37,8 @@ struct RequestSlo {
   bool Any() const { return ttft_s > 0 || tpot_s > 0 || e2e_s > 0; }
 };
 struct Goodput {
-  double fraction = 0.0;         // requests meeting every target / requests, [0, 1]
-  double requests_per_s = 0.0;   // those requests / (end - start)
+  double fraction = 0.0;        // requests meeting every target / requests, [0, 1]
+  double requests_per_s = 0.0;  // those requests / (end - start)
 };
 Goodput GoodputOf(const ServingSimResult& result, const RequestSlo& slo);
 

@@ -33,7 +33,8 @@ double Number(const nlohmann::json& row, const char* key, const SourceLocation& 
 int64_t Count(const nlohmann::json& row, const char* key, const SourceLocation& line) {
   const double x = Number(row, key, line);
   if (x != std::floor(x) || std::fabs(x) > 1e15) {
-    throw InputError({line.file, line.line, key}, fmt::format("expected a whole number, got {}", x));
+    throw InputError({line.file, line.line, key},
+                     fmt::format("expected a whole number, got {}", x));
   }
   return static_cast<int64_t>(x);
 }
@@ -49,9 +50,9 @@ void RejectUnknown(const nlohmann::json& row, const std::set<std::string>& known
 }
 
 const std::set<std::string> kCanonicalKeys = {"id", "arrival_s", "prompt_tokens", "output_tokens"};
-const std::set<std::string> kLlmServingSimKeys = {
-    "request_id", "input_toks",   "output_toks",    "arrival_time",
-    "queued_ts",  "scheduled_ts", "first_token_ts", "last_token_ts"};
+const std::set<std::string> kLlmServingSimKeys = {"request_id",     "input_toks",   "output_toks",
+                                                  "arrival_time",   "queued_ts",    "scheduled_ts",
+                                                  "first_token_ts", "last_token_ts"};
 
 // Calls visit(row, location) for each non-blank line of a JSONL file.
 template <typename Visit>
@@ -107,10 +108,10 @@ std::vector<ServeRequest> ReadCsv(const std::string& path) {
   const CsvTable table = CsvTable::Load(path);
   for (const std::string& column : table.header()) {
     if (!kCanonicalKeys.count(column)) {
-      throw InputError({path, 1, column}, "unknown column (" +
-                                              DidYouMean(column, {kCanonicalKeys.begin(),
-                                                                  kCanonicalKeys.end()}) +
-                                              ")");
+      throw InputError({path, 1, column},
+                       "unknown column (" +
+                           DidYouMean(column, {kCanonicalKeys.begin(), kCanonicalKeys.end()}) +
+                           ")");
     }
   }
   std::vector<ServeRequest> out;
@@ -121,7 +122,8 @@ std::vector<ServeRequest> ReadCsv(const std::string& path) {
     auto count = [&](const char* column) {
       const double x = table.Number(row, column);
       if (x != std::floor(x) || std::fabs(x) > 1e15) {
-        throw InputError(table.Where(row, column), fmt::format("expected a whole number, got {}", x));
+        throw InputError(table.Where(row, column),
+                         fmt::format("expected a whole number, got {}", x));
       }
       return static_cast<int64_t>(x);
     };

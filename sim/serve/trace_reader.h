@@ -21,8 +21,8 @@ std::vector<ServeRequest> ReadRequestTrace(const std::string& path);
 // What a vLLM run logged for one request (LLMServingSim's requests.jsonl), seconds.
 struct MeasuredRequest {
   std::string id;
-  double arrival_s = 0.0;      // arrival_time, relative to the first request
-  double queued_s = 0.0;       // engine timestamps, relative to the first request's queued_ts
+  double arrival_s = 0.0;  // arrival_time, relative to the first request
+  double queued_s = 0.0;   // engine timestamps, relative to the first request's queued_ts
   double first_token_s = 0.0;
   double last_token_s = 0.0;
   int64_t prompt_tokens = 0;

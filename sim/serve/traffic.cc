@@ -135,11 +135,10 @@ LengthDistribution ParseLengthDistribution(const std::string& text, const std::s
     d.kind = LengthKind::kEmpirical;
     for (const std::string& v : Split(parts[1], ',')) d.values.push_back(ParseCount(v, key));
   } else {
-    throw InputError({"", 0, key},
-                     fmt::format("unknown length distribution '{}' (valid: fixed:N, "
-                                 "uniform:MIN:MAX, lognormal:MEDIAN:SIGMA[:MIN:MAX], "
-                                 "empirical:N1,N2,...)",
-                                 text));
+    throw InputError({"", 0, key}, fmt::format("unknown length distribution '{}' (valid: fixed:N, "
+                                               "uniform:MIN:MAX, lognormal:MEDIAN:SIGMA[:MIN:MAX], "
+                                               "empirical:N1,N2,...)",
+                                               text));
   }
   std::string why;
   if (!Validate(d, &why)) throw InputError({"", 0, key}, why);
@@ -197,7 +196,8 @@ bool Validate(const ServeTraffic& t, std::string* why) {
   if (t.arrival == ArrivalKind::kGamma && !(t.cv > 0 && std::isfinite(t.cv))) {
     return fail("cv must be > 0");
   }
-  if (t.arrival == ArrivalKind::kClosedLoop && t.concurrency < 1) return fail("concurrency must be >= 1");
+  if (t.arrival == ArrivalKind::kClosedLoop && t.concurrency < 1)
+    return fail("concurrency must be >= 1");
   if (t.num_requests < 1) return fail("num_requests must be >= 1");
   std::string sub;
   if (t.arrival != ArrivalKind::kTrace) {

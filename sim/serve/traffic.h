@@ -12,11 +12,11 @@ namespace rightsize {
 
 // One request of a stream.
 struct ServeRequest {
-  double arrival_s = 0.0;     // seconds from the start, >= 0, non-decreasing over a stream
-  int64_t prompt_tokens = 1;  // >= 1
-  int64_t output_tokens = 1;  // tokens to generate, >= 1
-  bool shares_prefix = false; // its prompt starts with the traffic's shared prefix
-  int source_line = 0;        // line in the trace it came from (0: generated)
+  double arrival_s = 0.0;      // seconds from the start, >= 0, non-decreasing over a stream
+  int64_t prompt_tokens = 1;   // >= 1
+  int64_t output_tokens = 1;   // tokens to generate, >= 1
+  bool shares_prefix = false;  // its prompt starts with the traffic's shared prefix
+  int source_line = 0;         // line in the trace it came from (0: generated)
 };
 
 enum class LengthKind {
@@ -28,11 +28,11 @@ enum class LengthKind {
 
 struct LengthDistribution {
   LengthKind kind = LengthKind::kFixed;
-  int64_t value = 1;       // kFixed, >= 1
-  int64_t min = 1;         // kUniform / kLogNormal bounds, 1 <= min <= max
+  int64_t value = 1;  // kFixed, >= 1
+  int64_t min = 1;    // kUniform / kLogNormal bounds, 1 <= min <= max
   int64_t max = 1;
-  double median = 1.0;     // kLogNormal, > 0
-  double sigma = 0.0;      // kLogNormal, sd of the log, >= 0
+  double median = 1.0;          // kLogNormal, > 0
+  double sigma = 0.0;           // kLogNormal, sd of the log, >= 0
   std::vector<int64_t> values;  // kEmpirical, each >= 1, not empty
 
   int64_t Sample(std::mt19937_64& rng) const;

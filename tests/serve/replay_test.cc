@@ -91,8 +91,8 @@ TEST_CASE("the memory model's KV capacity for the RTX 4090 run is within 30% of 
   const Catalog& catalog = Catalog::Default();
   Workload w;
   w.memory_utilization = 0.9;
-  const KvCacheCapacity c = EstimateKvCacheCapacity(
-      catalog.Model("llama-3.1-8b"), catalog.Hardware("rtx-4090"), w, 2048, 256, 16);
+  const KvCacheCapacity c = EstimateKvCacheCapacity(catalog.Model("llama-3.1-8b"),
+                                                    catalog.Hardware("rtx-4090"), w, 2048, 256, 16);
   CHECK(c.bytes_per_token == 131072);
   const double ratio = static_cast<double>(c.blocks) / 2588.0;
   CHECK(ratio > 1.0);

@@ -11,7 +11,9 @@
 namespace rightsize::testing {
 
 inline const ModelSpec& Model(const std::string& id) { return Catalog::Default().Model(id); }
-inline const HardwareSpec& Hardware(const std::string& id) { return Catalog::Default().Hardware(id); }
+inline const HardwareSpec& Hardware(const std::string& id) {
+  return Catalog::Default().Hardware(id);
+}
 
 // vLLM V1's defaults on a device, prefix caching off (the tests share no prefixes unless they
 // say so).

@@ -15,7 +15,8 @@ using namespace rightsize::testing;
 namespace {
 
 std::string WriteTemp(const std::string& name, const std::string& text) {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "rightsize_serve_cli_test";
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / "rightsize_serve_cli_test";
   std::filesystem::create_directories(dir);
   const std::string path = (dir / name).string();
   std::ofstream(path) << text;
@@ -29,16 +30,20 @@ const std::string kBase = "simulate --model llama-3.1-8b --hardware l40s ";
 TEST_CASE("simulate prints percentiles as a table and as JSON, and writes the per-request CSV") {
   const std::string csv = WriteTemp("requests.csv", "");
   std::filesystem::remove(csv);
-  const CommandResult table = RunRightsize(kBase + "--arrival poisson --rate 2 --requests 200 "
-                                                   "--prompt-tokens 800 --output-tokens 100 --requests-csv " + csv);
+  const CommandResult table =
+      RunRightsize(kBase +
+                   "--arrival poisson --rate 2 --requests 200 "
+                   "--prompt-tokens 800 --output-tokens 100 --requests-csv " +
+                   csv);
   REQUIRE(table.exit_code == 0);
   CHECK_THAT(table.output, Catch::Matchers::Contains("TTFT"));
   CHECK_THAT(table.output, Catch::Matchers::Contains("p99"));
   const std::string rows = rightsize::ReadTextFile(csv);
   CHECK(std::count(rows.begin(), rows.end(), '\n') == 201);
   CHECK(rows.rfind("index,arrival_s,prompt_tokens,output_tokens", 0) == 0);
-  const CommandResult json = RunRightsize(kBase + "--arrival poisson --rate 2 --requests 200 "
-                                                  "--prompt-tokens 800 --output-tokens 100 --format json");
+  const CommandResult json = RunRightsize(kBase +
+                                          "--arrival poisson --rate 2 --requests 200 "
+                                          "--prompt-tokens 800 --output-tokens 100 --format json");
   REQUIRE(json.exit_code == 0);
   const nlohmann::json j = nlohmann::json::parse(json.output);
   CHECK(j["schema_version"] == 1);
@@ -47,8 +52,9 @@ TEST_CASE("simulate prints percentiles as a table and as JSON, and writes the pe
 }
 
 TEST_CASE("an overloaded simulate run reports the growing queue instead of a latency") {
-  const CommandResult r = RunRightsize(kBase + "--arrival poisson --rate 500 --requests 1000 "
-                                               "--prompt-tokens 500 --output-tokens 100");
+  const CommandResult r = RunRightsize(kBase +
+                                       "--arrival poisson --rate 500 --requests 1000 "
+                                       "--prompt-tokens 500 --output-tokens 100");
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.output, Catch::Matchers::Contains("queue grows without bound"));
   CHECK_THAT(r.output, !Catch::Matchers::Contains("p99"));
@@ -84,26 +90,33 @@ slo:
 }
 
 TEST_CASE("bad traces are one-line errors naming file, line and key, exit 2") {
-  const std::string negative = WriteTemp("negative.jsonl",
-                                         "{\"arrival_s\": 0, \"prompt_tokens\": 10, \"output_tokens\": 5}\n"
-                                         "{\"arrival_s\": -1, \"prompt_tokens\": 10, \"output_tokens\": 5}\n");
+  const std::string negative =
+      WriteTemp("negative.jsonl",
+                "{\"arrival_s\": 0, \"prompt_tokens\": 10, \"output_tokens\": 5}\n"
+                "{\"arrival_s\": -1, \"prompt_tokens\": 10, \"output_tokens\": 5}\n");
   CheckOneLineInputError(kBase + "--trace " + negative, negative + ":2: arrival_s");
-  const std::string unsorted = WriteTemp("unsorted.csv", "arrival_s,prompt_tokens,output_tokens\n2,10,5\n1,10,5\n");
+  const std::string unsorted =
+      WriteTemp("unsorted.csv", "arrival_s,prompt_tokens,output_tokens\n2,10,5\n1,10,5\n");
   CheckOneLineInputError(kBase + "--trace " + unsorted, unsorted + ":3: arrival_s");
-  const std::string zero = WriteTemp("zero.jsonl", "{\"arrival_s\": 0, \"prompt_tokens\": 10, \"output_tokens\": 0}\n");
+  const std::string zero =
+      WriteTemp("zero.jsonl", "{\"arrival_s\": 0, \"prompt_tokens\": 10, \"output_tokens\": 0}\n");
   CheckOneLineInputError(kBase + "--trace " + zero, zero + ":1: output_tokens");
-  const std::string too_long = WriteTemp("long.jsonl", "{\"arrival_s\": 0, \"prompt_tokens\": 130000, \"output_tokens\": 2000}\n");
+  const std::string too_long = WriteTemp(
+      "long.jsonl", "{\"arrival_s\": 0, \"prompt_tokens\": 130000, \"output_tokens\": 2000}\n");
   CheckOneLineInputError(kBase + "--trace " + too_long, too_long + ":1: prompt_tokens");
-  const std::string unknown = WriteTemp("key.jsonl", "{\"arrival_s\": 0, \"prompt_tokens\": 10, \"outputs\": 3}\n");
+  const std::string unknown =
+      WriteTemp("key.jsonl", "{\"arrival_s\": 0, \"prompt_tokens\": 10, \"outputs\": 3}\n");
   CheckOneLineInputError(kBase + "--trace " + unknown, unknown + ":1: outputs");
 }
 
 TEST_CASE("bad flags are one-line errors, exit 2") {
-  CheckOneLineInputError(kBase + "--arrival poisson --rate 1 --requests 10 --prompt-tokens 10 "
-                                 "--output-tokens 10 --engine vllm-v2",
+  CheckOneLineInputError(kBase +
+                             "--arrival poisson --rate 1 --requests 10 --prompt-tokens 10 "
+                             "--output-tokens 10 --engine vllm-v2",
                          "vllm-v1");
   CheckOneLineInputError(kBase + "--arrival sometimes", "--arrival");
-  CheckOneLineInputError(kBase + "--arrival poisson --rate 1 --requests 10 --prompt-tokens 10 "
-                                 "--output-tokens 10 --slo ttft_p95_s=1",
+  CheckOneLineInputError(kBase +
+                             "--arrival poisson --rate 1 --requests 10 --prompt-tokens 10 "
+                             "--output-tokens 10 --slo ttft_p95_s=1",
                          "ttft_p95_s");
 }

@@ -87,14 +87,16 @@ TEST_CASE("offline throughput of a small case equals the hand-computed step-time
   for (int64_t i = 1; i < output; ++i) {
     total_s += PredictStepTime_s(CountOps(m, w, DecodeStep(w, prompt + i - 1)), rates, p.data());
   }
-  const ServingSimResult r = Run("llama-3.1-8b", "h100-sxm5-80gb", Workload{}, e, Fixed(n, prompt, output));
+  const ServingSimResult r =
+      Run("llama-3.1-8b", "h100-sxm5-80gb", Workload{}, e, Fixed(n, prompt, output));
   REQUIRE(r.feasible);
   CHECK(r.steps == output);
   CHECK(r.end_s == Approx(total_s).epsilon(1e-9));
   CHECK(r.output_tokens_per_s == Approx(n * output / total_s).epsilon(1e-9));
   // Every request got its first token at the end of the prefill step.
   const double prefill_s = PredictStepTime_s(CountOps(m, w, PrefillStep(w)), rates, p.data());
-  for (const RequestRecord& rec : r.requests) CHECK(rec.first_token_s == Approx(prefill_s).epsilon(1e-9));
+  for (const RequestRecord& rec : r.requests)
+    CHECK(rec.first_token_s == Approx(prefill_s).epsilon(1e-9));
 }
 
 TEST_CASE("batch 1 without chunking reproduces the M/D/1 mean wait (Pollaczek-Khinchine)") {
@@ -151,7 +153,8 @@ TEST_CASE("every request finishes with exactly its output tokens, preempted ones
   EngineConfig e = VllmOn("h100-sxm5-80gb");
   e.kv_cache_blocks = 400;
   std::vector<ServeRequest> requests = Fixed(64, 500, 500);
-  for (std::size_t i = 0; i < requests.size(); ++i) requests[i].output_tokens = 300 + 7 * static_cast<int64_t>(i);
+  for (std::size_t i = 0; i < requests.size(); ++i)
+    requests[i].output_tokens = 300 + 7 * static_cast<int64_t>(i);
   const ServingSimResult r = Run("llama-3.1-8b", "h100-sxm5-80gb", Workload{}, e, requests);
   REQUIRE(r.feasible);
   CHECK(r.preemptions > 0);
@@ -176,8 +179,8 @@ TEST_CASE("simulated speculative decoding yields (1 - a^(k+1)) / (1 - a) tokens 
   spec.num_tokens = 4;
   spec.acceptance_rate = 0.7;
   const double expected = (1 - std::pow(0.7, 5)) / (1 - 0.7);
-  const ServingSimResult r = Run("llama-3.1-8b", "h100-sxm5-80gb", Workload{}, VllmOn("h100-sxm5-80gb"),
-                                 Fixed(8, 200, 4000), {}, spec);
+  const ServingSimResult r = Run("llama-3.1-8b", "h100-sxm5-80gb", Workload{},
+                                 VllmOn("h100-sxm5-80gb"), Fixed(8, 200, 4000), {}, spec);
   REQUIRE(r.feasible);
   REQUIRE(r.spec_verify_steps > 10000);
   const double per_step =
@@ -213,7 +216,8 @@ TEST_CASE("chunked prefill lowers p99 ITL against prefill-first on a mixed workl
   prefill_first.chunked_prefill = false;
   prefill_first.max_num_batched_tokens = 16384;
   const ServingSimResult a = Run("llama-3.1-8b", "h100-sxm5-80gb", Workload{}, chunked, requests);
-  const ServingSimResult b = Run("llama-3.1-8b", "h100-sxm5-80gb", Workload{}, prefill_first, requests);
+  const ServingSimResult b =
+      Run("llama-3.1-8b", "h100-sxm5-80gb", Workload{}, prefill_first, requests);
   REQUIRE(a.feasible);
   REQUIRE(b.feasible);
   CHECK(a.itl.p99_s < 0.7 * b.itl.p99_s);
@@ -284,21 +288,22 @@ TEST_CASE("data-parallel replicas behind a router split the load") {
   }
 }
 
-TEST_CASE("expert parallelism with data-parallel attention: ranks step together, ep must equal dp") {
+TEST_CASE(
+    "expert parallelism with data-parallel attention: ranks step together, ep must equal dp") {
   Workload layout;
   layout.parallel.data = 2;
   layout.parallel.expert = 2;
-  const ServingSimResult r = Run("qwen3-30b-a3b", "h100-sxm5-80gb", layout, VllmOn("h100-sxm5-80gb"),
-                                 Poisson(600, 20, 800, 200, 4));
+  const ServingSimResult r = Run("qwen3-30b-a3b", "h100-sxm5-80gb", layout,
+                                 VllmOn("h100-sxm5-80gb"), Poisson(600, 20, 800, 200, 4));
   REQUIRE(r.feasible);
   int per_rank[2] = {0, 0};
   for (const RequestRecord& rec : r.requests) ++per_rank[rec.rank];
   CHECK(per_rank[0] > 200);
   CHECK(per_rank[1] > 200);
   layout.parallel.expert = 4;
-  CHECK_THROWS_AS(Run("qwen3-30b-a3b", "h100-sxm5-80gb", layout, VllmOn("h100-sxm5-80gb"),
-                      Fixed(4, 10, 10)),
-                  InputError);
+  CHECK_THROWS_AS(
+      Run("qwen3-30b-a3b", "h100-sxm5-80gb", layout, VllmOn("h100-sxm5-80gb"), Fixed(4, 10, 10)),
+      InputError);
 }
 
 TEST_CASE("prefix caching serves a shared prefix from the cache and lowers TTFT") {
@@ -309,18 +314,20 @@ TEST_CASE("prefix caching serves a shared prefix from the cache and lowers TTFT"
   EngineConfig cached = VllmOn("l40s");
   cached.prefix_caching = true;
   const ServingSimResult with = Run("llama-3.1-8b", "l40s", Workload{}, cached, requests, o);
-  const ServingSimResult without = Run("llama-3.1-8b", "l40s", Workload{}, VllmOn("l40s"), requests, o);
+  const ServingSimResult without =
+      Run("llama-3.1-8b", "l40s", Workload{}, VllmOn("l40s"), requests, o);
   REQUIRE(with.feasible);
-  for (const RequestRecord& rec : with.requests) CHECK(rec.cached_prompt_tokens == 992);  // 62 blocks of 16
+  for (const RequestRecord& rec : with.requests)
+    CHECK(rec.cached_prompt_tokens == 992);  // 62 blocks of 16
   CHECK(with.ttft.mean_s < 0.7 * without.ttft.mean_s);
 }
 
 TEST_CASE("an overloaded run says the queue grows without bound; a light one does not") {
-  const ServingSimResult light = Run("llama-3.1-8b", "l40s", Workload{}, VllmOn("l40s"),
-                                     Poisson(1500, 2, 500, 100, 1));
+  const ServingSimResult light =
+      Run("llama-3.1-8b", "l40s", Workload{}, VllmOn("l40s"), Poisson(1500, 2, 500, 100, 1));
   CHECK_FALSE(light.overloaded);
-  const ServingSimResult heavy = Run("llama-3.1-8b", "l40s", Workload{}, VllmOn("l40s"),
-                                     Poisson(1500, 200, 500, 100, 1));
+  const ServingSimResult heavy =
+      Run("llama-3.1-8b", "l40s", Workload{}, VllmOn("l40s"), Poisson(1500, 200, 500, 100, 1));
   CHECK(heavy.overloaded);
   CHECK_THAT(heavy.overload_reason, Catch::Matchers::Contains("queue grows without bound"));
 }
@@ -328,15 +335,17 @@ TEST_CASE("an overloaded run says the queue grows without bound; a light one doe
 TEST_CASE("closed-loop clients keep exactly N requests in the system") {
   SimulationOptions o;
   o.closed_loop_concurrency = 16;
-  const ServingSimResult r = Run("llama-3.1-8b", "l40s", Workload{}, VllmOn("l40s"),
-                                 Fixed(400, 300, 100), o);
+  const ServingSimResult r =
+      Run("llama-3.1-8b", "l40s", Workload{}, VllmOn("l40s"), Fixed(400, 300, 100), o);
   REQUIRE(r.feasible);
   CHECK(r.mean_in_system == Approx(16).epsilon(0.02));
   for (const TimeSample& t : r.timeseries) CHECK(t.running + t.waiting <= 16);
 }
 
-TEST_CASE("a layout that does not fit, or a request longer than the KV cache, is an infeasible answer") {
-  const ServingSimResult big = Run("llama-3.1-70b", "l4", Workload{}, VllmOn("l4"), Fixed(2, 100, 10));
+TEST_CASE(
+    "a layout that does not fit, or a request longer than the KV cache, is an infeasible answer") {
+  const ServingSimResult big =
+      Run("llama-3.1-70b", "l4", Workload{}, VllmOn("l4"), Fixed(2, 100, 10));
   CHECK_FALSE(big.feasible);
   CHECK_FALSE(big.reason.empty());
   EngineConfig tiny = VllmOn("h100-sxm5-80gb");

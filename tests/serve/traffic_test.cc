@@ -93,19 +93,22 @@ TEST_CASE("changing the rate moves only the arrival times (common random numbers
 }
 
 TEST_CASE("traces: canonical JSONL, CSV and LLMServingSim's request logs") {
-  const std::string jsonl = WriteTemp("t.jsonl",
-                                      "{\"arrival_s\": 0.5, \"prompt_tokens\": 10, \"output_tokens\": 3}\n\n"
-                                      "{\"arrival_s\": 1.5, \"prompt_tokens\": 20, \"output_tokens\": 4, \"id\": \"b\"}\n");
+  const std::string jsonl = WriteTemp(
+      "t.jsonl",
+      "{\"arrival_s\": 0.5, \"prompt_tokens\": 10, \"output_tokens\": 3}\n\n"
+      "{\"arrival_s\": 1.5, \"prompt_tokens\": 20, \"output_tokens\": 4, \"id\": \"b\"}\n");
   const std::vector<ServeRequest> j = ReadRequestTrace(jsonl);
   REQUIRE(j.size() == 2);
   CHECK(j[1].arrival_s == 1.5);
   CHECK(j[1].source_line == 3);
-  const std::string csv = WriteTemp("t.csv", "arrival_s,prompt_tokens,output_tokens\n0,5,6\n2.5,7,8\n");
+  const std::string csv =
+      WriteTemp("t.csv", "arrival_s,prompt_tokens,output_tokens\n0,5,6\n2.5,7,8\n");
   const std::vector<ServeRequest> c = ReadRequestTrace(csv);
   REQUIRE(c.size() == 2);
   CHECK(c[1].output_tokens == 8);
-  const std::string log = std::string(RIGHTSIZE_SOURCE_DIR) +
-                          "/data/runs/llmservingsim-vllm-validation/RTX4090/Llama-3.1-8B/vllm/requests.jsonl";
+  const std::string log =
+      std::string(RIGHTSIZE_SOURCE_DIR) +
+      "/data/runs/llmservingsim-vllm-validation/RTX4090/Llama-3.1-8B/vllm/requests.jsonl";
   const std::vector<ServeRequest> l = ReadRequestTrace(log);
   REQUIRE(l.size() == 300);
   CHECK(l[0].arrival_s == 0.0);
@@ -115,12 +118,17 @@ TEST_CASE("traces: canonical JSONL, CSV and LLMServingSim's request logs") {
 }
 
 TEST_CASE("a trace with an unknown key or a non-number names file, line and key") {
-  const std::string unknown = WriteTemp("u.jsonl",
-                                        "{\"arrival_s\": 0, \"prompt_tokens\": 1, \"output_tokens\": 1}\n"
-                                        "{\"arrival\": 0, \"prompt_tokens\": 1, \"output_tokens\": 1}\n");
-  CHECK_THAT(ErrorOf([&] { ReadRequestTrace(unknown); }), Catch::Matchers::Contains(unknown + ":2: arrival"));
-  const std::string text = WriteTemp("s.jsonl", "{\"arrival_s\": \"soon\", \"prompt_tokens\": 1, \"output_tokens\": 1}\n");
-  CHECK_THAT(ErrorOf([&] { ReadRequestTrace(text); }), Catch::Matchers::Contains(text + ":1: arrival_s"));
+  const std::string unknown =
+      WriteTemp("u.jsonl",
+                "{\"arrival_s\": 0, \"prompt_tokens\": 1, \"output_tokens\": 1}\n"
+                "{\"arrival\": 0, \"prompt_tokens\": 1, \"output_tokens\": 1}\n");
+  CHECK_THAT(ErrorOf([&] { ReadRequestTrace(unknown); }),
+             Catch::Matchers::Contains(unknown + ":2: arrival"));
+  const std::string text = WriteTemp(
+      "s.jsonl", "{\"arrival_s\": \"soon\", \"prompt_tokens\": 1, \"output_tokens\": 1}\n");
+  CHECK_THAT(ErrorOf([&] { ReadRequestTrace(text); }),
+             Catch::Matchers::Contains(text + ":1: arrival_s"));
   const std::string column = WriteTemp("c.csv", "arrival_s,prompt,output_tokens\n0,1,1\n");
-  CHECK_THAT(ErrorOf([&] { ReadRequestTrace(column); }), Catch::Matchers::Contains(column + ":1: prompt"));
+  CHECK_THAT(ErrorOf([&] { ReadRequestTrace(column); }),
+             Catch::Matchers::Contains(column + ":1: prompt"));
 }
