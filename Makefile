@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 
-.PHONY: deps build run test bench clean format
+.PHONY: deps build run test bench clean format golden
 
 deps:
 	@bash cmake/install-deps.sh
@@ -21,6 +21,10 @@ test: build
 
 bench: build
 	@$(BUILD_DIR)/rightsize bench
+
+# Rewrites tests/golden/expected/ from the current binary (review the diff before committing).
+golden: build
+	@tests/golden/check.sh $(BUILD_DIR)/rightsize --update
 
 clean:
 	rm -rf build

@@ -195,7 +195,7 @@ LogReadResult ReadLlamaBench(const std::string& path, const LogReadOptions& opti
     if (!model_id) {
       // "Meta-Llama-3-8B-Instruct-Q4_K_M" -> drop the quantisation suffix and try again.
       const auto dash = file_stem.find_last_of("-.");
-      if (dash != std::string::npos) model_id = MatchModelId(catalog, file_stem.substr(0, dash));
+      if (dash != std::string::npos) model_id = options.MapModel(file_stem.substr(0, dash));
     }
     if (!model_id) {
       SkipRow(options, &result, At(r, "model_filename"),

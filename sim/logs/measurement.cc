@@ -7,66 +7,6 @@
 #include "sim/util/strings.h"
 
 namespace rightsize {
-namespace {
-
-// Fine-tuning / packaging suffixes that do not change the architecture, so "Llama-3.1-8B-Instruct"
-// prices like the "llama-3.1-8b" spec.
-const char* const kModelSuffixes[] = {"-instruct", "-chat", "-it", "-hf", "-base"};
-
-std::string StripRepoOwner(const std::string& name) {
-  const auto slash = name.find_last_of('/');
-  return slash == std::string::npos ? name : name.substr(slash + 1);
-}
-
-bool EndsWith(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::string NormaliseModelName(std::string name) {
-  name = ToLower(StripRepoOwner(Trim(name)));
-  if (name.rfind("meta-llama-", 0) == 0) name = name.substr(5);  // "meta-llama-3-8b" -> "llama-3-8b"
-  bool changed = true;
-  while (changed) {
-    changed = false;
-    for (const char* suffix : kModelSuffixes) {
-      if (EndsWith(name, suffix)) {
-        name.resize(name.size() - std::string(suffix).size());
-        changed = true;
-      }
-    }
-  }
-  return name;
-}
-
-std::string NormaliseDeviceName(std::string name) {
-  name = ToLower(Trim(name));
-  for (const std::string prefix : {"nvidia ", "amd ", "geforce "}) {
-    if (name.rfind(prefix, 0) == 0) name = name.substr(prefix.size());
-  }
-  for (char& c : name) {
-    if (c == ' ' || c == '_') c = '-';
-  }
-  return name;
-}
-
-// Device names as tools print them -> catalogue ids. nvidia-smi calls the SXM5 H100
-// "H100 80GB HBM3" (the PCIe card is "H100 PCIe"); leaderboards that say only "H100" or "A100"
-// ran on the SXM boards of DGX / HGX systems (ML.ENERGY v3 README: "H100 SXM"; Vidur's compute
-// profiles come from DGX-class A100 80GB and H100 nodes, see data/runs/vidur/PROVENANCE.md).
-const std::map<std::string, std::string>& DeviceAliases() {
-  static const std::map<std::string, std::string> aliases = {
-      {"h100-80gb-hbm3", "h100-sxm5-80gb"}, {"h100", "h100-sxm5-80gb"},
-      {"h100-sxm", "h100-sxm5-80gb"},       {"h100-sxm5", "h100-sxm5-80gb"},
-      {"a100", "a100-sxm4-80gb"},           {"a100-sxm4-80gb", "a100-sxm4-80gb"},
-      {"a100-sxm4-40gb", "a100-sxm4-40gb"}, {"a100-80gb", "a100-sxm4-80gb"},
-      {"rtx-4090", "rtx-4090"},             {"4090", "rtx-4090"},
-      {"4090-24gb", "rtx-4090"},            {"b200", "b200-sxm-180gb"},
-  };
-  return aliases;
-}
-
-}  // namespace
 
 std::string ToString(MetricKind metric) {
   switch (metric) {
@@ -114,7 +54,8 @@ std::optional<std::string> LogReadOptions::MapHardware(const std::string& name_i
     return hardware_id;
   }
   if (extra_hardware.count(Trim(name_in_log))) return Trim(name_in_log);
-  return MatchHardwareId(GetCatalog(), name_in_log);
+  const HardwareSpec* match = GetCatalog().MatchHardware(name_in_log);
+  return match ? std::optional<std::string>(match->id) : std::nullopt;
 }
 
 std::optional<std::string> LogReadOptions::MapModel(const std::string& name_in_log) const {
@@ -122,7 +63,8 @@ std::optional<std::string> LogReadOptions::MapModel(const std::string& name_in_l
     GetCatalog().Model(model_id);  // throws UnknownIdError with close matches
     return model_id;
   }
-  return MatchModelId(GetCatalog(), name_in_log);
+  const ModelSpec* match = GetCatalog().MatchModel(name_in_log);
+  return match ? std::optional<std::string>(match->id) : std::nullopt;
 }
 
 void RequirePositive(double value, const SourceLocation& where, const std::string& what) {
@@ -188,35 +130,6 @@ OpCost GemmOp(const char* name, double m, double k, double n, double bytes_per_v
   op.bytes_written = m * n * bytes_per_value;
   op.launches = 1.0;
   return op;
-}
-
-std::optional<std::string> MatchModelId(const Catalog& catalog, const std::string& name) {
-  const std::string trimmed = Trim(name);
-  if (catalog.models().count(trimmed)) return trimmed;
-  for (const auto& [id, spec] : catalog.models()) {
-    if (!spec.hf_repo.empty() && ToLower(spec.hf_repo) == ToLower(trimmed)) return id;
-  }
-  const std::string normal = NormaliseModelName(trimmed);
-  for (const auto& [id, spec] : catalog.models()) {
-    if (id == normal) return id;
-    if (!spec.hf_repo.empty() && NormaliseModelName(spec.hf_repo) == normal) return id;
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> MatchHardwareId(const Catalog& catalog, const std::string& name) {
-  const std::string trimmed = Trim(name);
-  if (catalog.hardware().count(trimmed)) return trimmed;
-  const std::string normal = NormaliseDeviceName(trimmed);
-  if (catalog.hardware().count(normal)) return normal;
-  for (const auto& [id, spec] : catalog.hardware()) {
-    if (NormaliseDeviceName(spec.name) == normal) return id;
-  }
-  const auto& aliases = DeviceAliases();
-  if (auto it = aliases.find(normal); it != aliases.end() && catalog.hardware().count(it->second)) {
-    return it->second;
-  }
-  return std::nullopt;
 }
 
 std::string Hint(const std::string& hint) { return hint.empty() ? "" : "; " + hint; }

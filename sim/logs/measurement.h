@@ -97,9 +97,10 @@ struct LogReadOptions {
   // The device with this id from extra_hardware or the catalogue; nullptr if neither has it.
   const HardwareSpec* FindHardware(const std::string& id) const;
   // Maps a device name from a log: hardware_id override first, then extra_hardware ids, then
-  // MatchHardwareId. nullopt when nothing matches. Throws InputError if the override is unknown.
+  // Catalog::MatchHardware. nullopt when nothing matches. Throws InputError if the override is
+  // unknown.
   std::optional<std::string> MapHardware(const std::string& name_in_log) const;
-  // The same for models: model_id override, then MatchModelId.
+  // The same for models: model_id override, then Catalog::MatchModel.
   std::optional<std::string> MapModel(const std::string& name_in_log) const;
 };
 
@@ -125,16 +126,6 @@ OpCost GemmOp(const char* name, double m, double k, double n, double bytes_per_v
 
 // Throws InputError at `where` unless value is finite and > 0 ("what" names the quantity).
 void RequirePositive(double value, const SourceLocation& where, const std::string& what);
-
-// Maps a model name as logs write it ("meta-llama/Meta-Llama-3.1-8B-Instruct",
-// "NousResearch/Llama-2-7b-hf") to a catalogue id: exact id, then the spec's hf_repo, then the
-// repo's last path component lower-cased with fine-tuning suffixes (-instruct, -chat, -it, -hf)
-// removed. nullopt when nothing matches.
-std::optional<std::string> MatchModelId(const Catalog& catalog, const std::string& name);
-// Maps a device name as logs write it ("NVIDIA H100 80GB HBM3", "A100-SXM4-40GB", "a100") to a
-// catalogue id; the aliases are listed (with why) in measurement.cc. nullopt when nothing
-// matches.
-std::optional<std::string> MatchHardwareId(const Catalog& catalog, const std::string& name);
 
 // "; " + hint, or "" when the hint is empty (for DidYouMean in messages).
 std::string Hint(const std::string& hint);

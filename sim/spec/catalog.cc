@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "sim/spec/hf_config.h"
+#include "sim/spec/name_match.h"
 #include "sim/spec/yaml_loaders.h"
 #include "sim/util/error.h"
 #include "sim/util/strings.h"
@@ -106,6 +107,31 @@ ModelSpec Catalog::ResolveModel(const std::string& id_or_path) const {
     return LoadModelSpecYaml(id_or_path);
   }
   return Model(id_or_path);  // throws UnknownIdError with suggestions
+}
+
+const ModelSpec* Catalog::MatchModel(const std::string& name_in_log) const {
+  const std::string key = NormaliseModelName(name_in_log);
+  if (key.empty()) return nullptr;
+  for (const auto& [id, spec] : models_) {
+    if (NormaliseModelName(id) == key) return &spec;
+    if (!spec.hf_repo.empty() && NormaliseModelName(spec.hf_repo) == key) return &spec;
+    for (const auto& alias : spec.aliases) {
+      if (NormaliseModelName(alias) == key) return &spec;
+    }
+  }
+  return nullptr;
+}
+
+const HardwareSpec* Catalog::MatchHardware(const std::string& name_in_log) const {
+  const std::string key = NormaliseDeviceName(name_in_log);
+  if (key.empty()) return nullptr;
+  for (const auto& [id, spec] : hardware_) {
+    if (id == key || NormaliseDeviceName(spec.name) == key) return &spec;
+    for (const auto& alias : spec.aliases) {
+      if (NormaliseDeviceName(alias) == key) return &spec;
+    }
+  }
+  return nullptr;
 }
 
 std::vector<std::string> Catalog::ModelIds() const {

@@ -31,6 +31,12 @@ class Catalog {
   // A model id from the catalogue, or a path to a Hugging Face config.json / a model YAML file.
   ModelSpec ResolveModel(const std::string& id_or_path) const;
 
+  // The one matcher for names as logs and datasets print them (sim/spec/name_match.h): a spec
+  // matches when the name, normalised, equals its normalised id, hf_repo (models), display name
+  // (hardware) or one of its `aliases:`. nullptr when none does.
+  const ModelSpec* MatchModel(const std::string& name_in_log) const;
+  const HardwareSpec* MatchHardware(const std::string& name_in_log) const;
+
   std::vector<std::string> ModelIds() const;
   std::vector<std::string> HardwareIds() const;
   const std::map<std::string, ModelSpec>& models() const { return models_; }

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sim/spec/precision.h"
 
@@ -26,6 +27,9 @@ struct HardwareSpec {
   DeviceKind kind = DeviceKind::kGpu;
   std::string source;
   std::string notes;
+  // Other names logs and datasets give this device (Catalog::MatchHardware), and their source.
+  std::vector<std::string> aliases;
+  std::string aliases_source;
   double memory_bytes = 0.0;                  // device memory (unified memory for SoCs)
   double memory_bandwidth_bytes_per_s = 0.0;  // peak DRAM / HBM bandwidth
   std::map<Precision, double> peak_flops_per_s;  // dense peak per compute precision

@@ -62,6 +62,9 @@ struct ModelSpec {
   std::string name;      // display name
   std::string family;
   std::string hf_repo;
+  // Other names logs and datasets give this model (Catalog::MatchModel), and where they come from.
+  std::vector<std::string> aliases;
+  std::string aliases_source;
   std::string source;    // where the architecture numbers come from
   std::string notes;
   std::optional<double> published_params;         // total, as stated by the model card

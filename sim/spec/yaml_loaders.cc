@@ -38,6 +38,16 @@ Enum ParseChoice(YamlReader& r, const std::string& key,
   throw InputError(r.Where(key), "unknown value '" + value + "' (valid: " + valid + ")");
 }
 
+// `aliases:` (a list of names) needs `aliases_source:` saying where those names are printed.
+template <typename Spec>
+void ParseAliases(YamlReader& r, Spec* spec) {
+  spec->aliases = r.OptionalStringList("aliases");
+  spec->aliases_source = r.OptionalString("aliases_source", "");
+  if (!spec->aliases.empty() && spec->aliases_source.empty()) {
+    throw InputError(r.Where("aliases"), "aliases need an aliases_source: where those names appear");
+  }
+}
+
 void ThrowIfInvalid(bool ok, const std::string& why, const SourceLocation& where) {
   if (!ok) throw InputError(where, why);
 }
@@ -51,6 +61,7 @@ ModelSpec ParseModelSpec(const YAML::Node& root, const std::string& file) {
   m.name = r.RequiredString("name");
   m.family = r.OptionalString("family", "");
   m.hf_repo = r.OptionalString("hf_repo", "");
+  ParseAliases(r, &m);
   m.source = r.RequiredString("source");
   m.notes = r.OptionalString("notes", "");
   m.published_params = r.MaybeDouble("published_params", 1, kHuge);
@@ -128,6 +139,7 @@ HardwareSpec ParseHardwareSpec(const YAML::Node& root, const std::string& file) 
       r, "kind", {{"gpu", DeviceKind::kGpu}, {"cpu", DeviceKind::kCpu}, {"soc", DeviceKind::kSoc}});
   h.source = r.RequiredString("source");
   h.notes = r.OptionalString("notes", "");
+  ParseAliases(r, &h);
   h.memory_bytes = r.RequiredDouble("memory_bytes", 1, kHuge);
   h.memory_bandwidth_bytes_per_s = r.RequiredDouble("memory_bandwidth_bytes_per_s", 1, kHuge);
   YamlReader peaks = r.Child("peak_flops_per_s");

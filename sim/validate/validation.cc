@@ -1,11 +1,11 @@
-#include "sim/plan/validation.h"
+#include "sim/validate/validation.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <limits>
-#include <sstream>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -25,70 +25,6 @@ std::string Lower(std::string s) {
   return s;
 }
 
-// "meta-llama/Meta-Llama-3.1-8B-Instruct" -> "llama-3.1-8b"; "LLAMA3_70B" -> "llama-3-70b".
-std::string NormaliseModelName(const std::string& name) {
-  std::string s = Lower(name);
-  const auto slash = s.rfind('/');
-  if (slash != std::string::npos) s = s.substr(slash + 1);
-  for (char& c : s) {
-    if (c == '_' || c == ' ') c = '-';
-  }
-  // "llama3" -> "llama-3", "qwen3-30b-a3b" stays.
-  std::string spaced;
-  for (size_t i = 0; i < s.size(); ++i) {
-    spaced += s[i];
-    if (i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])) &&
-        spaced.size() >= 5 && spaced.compare(spaced.size() - 5, 5, "llama") == 0) {
-      spaced += '-';
-    }
-  }
-  std::stringstream in(spaced);
-  std::string token, out;
-  static const char* kDropped[] = {"meta", "instruct", "it", "hf", "chat", "fp8", "2507"};
-  while (std::getline(in, token, '-')) {
-    if (token.empty()) continue;
-    if (std::find_if(std::begin(kDropped), std::end(kDropped),
-                     [&](const char* d) { return token == d; }) != std::end(kDropped)) {
-      continue;
-    }
-    out += out.empty() ? token : "-" + token;
-  }
-  return out;
-}
-
-// Device names as the datasets print them -> catalogue ids. A mapping of names, not of specs.
-std::string HardwareIdFor(const std::string& dataset_name) {
-  static const std::map<std::string, std::string> kAliases = {
-      {"a100-sxm4-40gb", "a100-sxm4-40gb"},
-      {"nvidia a100-sxm4-40gb", "a100-sxm4-40gb"},
-      {"nvidia a100-sxm4-80gb", "a100-sxm4-80gb"},
-      {"1xa100", "a100-sxm4-80gb"},
-      {"h100 80gb hbm3", "h100-sxm5-80gb"},
-      {"h100", "h100-sxm5-80gb"},
-      {"dgx-h100", "h100-sxm5-80gb"},
-      {"b200", "b200"},
-      {"dgx-b200", "b200"},
-      {"a100 sxm 80gb", "a100-sxm4-80gb"},
-      {"a100 pcie 80gb", "a100-pcie-80gb"},
-      {"h100 pcie 80gb", "h100-pcie-80gb"},
-      {"4090 24gb", "rtx-4090"},
-      {"3090 24gb", "rtx-3090"},
-      {"4080 16gb", "rtx-4080"},
-      {"3080 10gb", "rtx-3080"},
-      {"3080 ti 12gb", "rtx-3080-ti"},
-      {"3070 8gb", "rtx-3070"},
-      {"4070 ti 12gb", "rtx-4070-ti"},
-      {"a40 48gb", "a40"},
-      {"l40s 48gb", "l40s"},
-      {"m1 7-core gpu 8gb", "apple-m1-7gpu"},
-      {"m1 max 32-core gpu 64gb", "apple-m1-max-32gpu"},
-      {"m2 ultra 76-core gpu 192gb", "apple-m2-ultra-76gpu"},
-      {"m3 max 40-core gpu 64gb", "apple-m3-max-40gpu"},
-  };
-  const auto it = kAliases.find(Lower(dataset_name));
-  return it == kAliases.end() ? Lower(dataset_name) : it->second;
-}
-
 // Shared bookkeeping of one dataset.
 class DatasetRun {
  public:
@@ -102,10 +38,8 @@ class DatasetRun {
   // Looks up model and hardware, counting misses; nullptrs when either is missing.
   bool Resolve(const std::string& model_name, const std::string& hw_name, const ModelSpec** m,
                const HardwareSpec** hw) {
-    *m = MatchModel(catalog_, model_name);
-    const auto& all = catalog_.hardware();
-    const auto it = all.find(HardwareIdFor(hw_name));
-    *hw = it == all.end() ? nullptr : &it->second;
+    *m = catalog_.MatchModel(model_name);
+    *hw = catalog_.MatchHardware(hw_name);
     if (!*m) {
       ++summary_.unknown_model;
       return false;
@@ -157,12 +91,15 @@ class DatasetRun {
   std::vector<double> apes_;
 };
 
-Precision PrecisionFromText(const std::string& text) {
+// A precision as the llama.cpp and Megatron-Bridge tables write it ("Q4_K_M", "F16", "BF16",
+// "FP8-CS", "MXFP8"); nullopt for one the model does not cover (the row is skipped with it).
+std::optional<Precision> PrecisionFromText(const std::string& text) {
   const std::string t = Lower(text);
   if (t.rfind("fp8", 0) == 0 || t == "mxfp8") return Precision::kFp8;
   if (t == "q4_k_m") return Precision::kQ4_K_M;
   if (t == "f16" || t == "fp16" || t == "float16") return Precision::kFp16;
-  return Precision::kBf16;
+  if (t == "bf16" || t == "bfloat16") return Precision::kBf16;
+  return std::nullopt;
 }
 
 int64_t ParseIntOr(const std::string& text, int64_t fallback) {
@@ -237,8 +174,13 @@ void ValidateLlamaCpp(const std::string& dir, const Catalog& catalog,
       run.Skip("no measurement");
       continue;
     }
+    const auto weights = PrecisionFromText(t.Cell(row, "quant"));
+    if (!weights) {
+      run.Skip("weight format " + t.Cell(row, "quant") + " not modelled");
+      continue;
+    }
     Workload w;
-    w.weights = PrecisionFromText(t.Cell(row, "quant"));
+    w.weights = *weights;
     w.activations = Precision::kFp16;
     w.kv_cache = Precision::kFp16;
     const int64_t n = static_cast<int64_t>(t.Number(row, "n_tokens"));
@@ -289,8 +231,11 @@ void ValidateMegatronBridge(const std::string& dir, const Catalog& catalog,
     const HardwareSpec* hw = nullptr;
     if (!run.Resolve(model_name, t.Cell(row, "System"), &m, &hw)) continue;
     const std::string precision = Lower(t.Cell(row, "Precision"));
-    if (precision == "nvfp4") {
-      run.Skip("NVFP4 not modelled");
+    // An empty precision cell (25.09 tables) is taken as BF16.
+    const auto weights = precision.empty() ? std::optional<Precision>(Precision::kBf16)
+                                           : PrecisionFromText(precision);
+    if (!weights) {
+      run.Skip(t.Cell(row, "Precision") + " not modelled");
       continue;
     }
     const int64_t ep = ParseIntOr(t.Cell(row, "EP"), 1);
@@ -306,8 +251,7 @@ void ValidateMegatronBridge(const std::string& dir, const Catalog& catalog,
     const std::string section = Lower(t.Cell(row, "section"));
     Workload w;
     w.mode = section.find("lora") != std::string::npos ? Mode::kFinetuneLora : Mode::kTraining;
-    // An empty precision cell (25.09 tables) is taken as BF16.
-    w.weights = precision.empty() ? Precision::kBf16 : PrecisionFromText(precision);
+    w.weights = *weights;
     w.activations = w.weights;
     const int64_t gpus = static_cast<int64_t>(t.Number(row, "#-GPUs"));
     w.parallel.tensor = static_cast<int>(t.Number(row, "TP"));
@@ -375,15 +319,14 @@ void ValidateMegatronLm(const std::string& dir, const Catalog& catalog,
   DatasetRun run("megatron-lm-training-mfu", "train_model_flops_per_s_per_device", catalog, out);
   const std::string file = "h100_weak_scaling_mcore_r0.8.csv";
   const CsvTable t = CsvTable::Load(dir + "/" + file);
-  const auto& all_hardware = catalog.hardware();
   for (const auto& row : t.rows()) {
     run.Row();
-    const auto hw_it = all_hardware.find(HardwareIdFor(t.Cell(row, "gpu")));
-    if (hw_it == all_hardware.end()) {
+    const HardwareSpec* device = catalog.MatchHardware(t.Cell(row, "gpu"));
+    if (device == nullptr) {
       run.Skip("device not in the catalogue");
       continue;
     }
-    const HardwareSpec& hw = hw_it->second;
+    const HardwareSpec& hw = *device;
     const auto count = [&](const char* column) {
       return static_cast<int64_t>(std::llround(t.Number(row, column)));
     };
@@ -431,15 +374,6 @@ void ValidateMegatronLm(const std::string& dir, const Catalog& catalog,
 }  // namespace
 
 double ValidationPoint::Ape() const { return std::abs(predicted - measured) / measured; }
-
-const ModelSpec* MatchModel(const Catalog& catalog, const std::string& name) {
-  const std::string key = NormaliseModelName(name);
-  for (const auto& [id, m] : catalog.models()) {
-    if (NormaliseModelName(id) == key) return &m;
-    if (!m.hf_repo.empty() && NormaliseModelName(m.hf_repo) == key) return &m;
-  }
-  return nullptr;
-}
 
 std::vector<std::string> ValidationDatasets() {
   return {"ml-energy-leaderboard-v2", "ml-energy-leaderboard-v3",

@@ -61,10 +61,4 @@ std::string DefaultRunsDir();
 nlohmann::json ToJson(const DatasetSummary& summary);
 nlohmann::json ToJson(const ValidationPoint& point);
 
-// Finds the catalogue model for a dataset's model name ("meta-llama/Meta-Llama-3.1-8B-Instruct",
-// "LLaMA 3 8B", "LLAMA3_70B"): names are normalised (case, separators, "meta-" prefix and the
-// instruct / chat / it / hf tags dropped) and compared with catalogue ids and hf_repo names.
-// Returns nullptr when none matches.
-const ModelSpec* MatchModel(const Catalog& catalog, const std::string& name);
-
 }  // namespace rightsize
