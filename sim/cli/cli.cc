@@ -32,6 +32,7 @@ void RegisterCommands(CLI::App& app, int* exit_code) {
   RegisterValidateCommand(app, exit_code);
   RegisterSweepCommand(app, exit_code);
   RegisterSweepStudyCommand(app, exit_code);
+  RegisterSimulateCommand(app, exit_code);
   RegisterFitLawCommand(app, exit_code);
   RegisterSizeCommand(app);
 }

@@ -15,6 +15,7 @@ void RegisterPlanCommand(CLI::App& app, int* exit_code);
 void RegisterValidateCommand(CLI::App& app, int* exit_code);
 void RegisterSweepCommand(CLI::App& app, int* exit_code);     // sweep_command.cc
 void RegisterSweepStudyCommand(CLI::App& app, int* exit_code);  // sweep_study_command.cc
+void RegisterSimulateCommand(CLI::App& app, int* exit_code);    // simulate_command.cc
 
 // Every subcommand above plus fit-law and size, on `app` (RunCli; tests walk the flags).
 void RegisterCommands(CLI::App& app, int* exit_code);

@@ -34,6 +34,15 @@ DeviceRates ResolveRates(const HardwareSpec& hw, const Workload& w, int64_t micr
   return r;
 }
 
+PipelinedStepTime PredictPipelinedStep(const std::vector<OpCost>& ops, const DeviceRates& r,
+                                       const EfficiencyParams& params) {
+  const StepTimeParts<double> parts = PredictStepParts_s(ops, r, params.data());
+  PipelinedStepTime t;
+  t.stage_s = parts.stage_s;
+  t.host_s = parts.once_s + params[EfficiencyParams::kStepOverhead_s];
+  return t;
+}
+
 StepBreakdown AnalyseStep(const std::vector<OpCost>& ops, const DeviceRates& r,
                           const EfficiencyParams& params) {
   using P = EfficiencyParams;

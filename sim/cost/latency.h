@@ -14,7 +14,7 @@
 // where the p-norm is a smooth max (exact max as p -> inf). Collectives use the alpha-beta model
 // (Thakur, Rabenseifner and Gropp 2005; Patarasuk and Yuan 2009 for the ring):
 //   all-reduce: alpha + 2 (n-1)/n x bytes / (link_bw x eta_link)
-//   all-to-all: alpha +   (n-1)/n x bytes / (link_bw x eta_link)
+//   all-to-all, all-gather, reduce-scatter: alpha + (n-1)/n x bytes / (link_bw x eta_link)
 //   send/recv : alpha +             bytes / (link_bw x eta_link)
 // A step then is:
 //   inference: pipeline x sum(stage ops)  (one batch passes the stages in turn)
@@ -66,7 +66,10 @@ T PredictOpTime_s(const OpCost& op, const DeviceRates& r, const T* params) {
     const double n = op.participants;
     double factor = 1.0;  // send / recv
     if (op.pattern == CommPattern::kAllReduce) factor = 2.0 * (n - 1.0) / n;
-    if (op.pattern == CommPattern::kAllToAll) factor = (n - 1.0) / n;
+    if (op.pattern == CommPattern::kAllToAll || op.pattern == CommPattern::kAllGather ||
+        op.pattern == CommPattern::kReduceScatter) {
+      factor = (n - 1.0) / n;
+    }
     const T per_collective =
         params[P::kLinkLatency_s] +
         T(factor * op.message_bytes / r.link_bandwidth_bytes_per_s) / params[P::kLinkEfficiency];
@@ -92,28 +95,56 @@ T PredictOpTime_s(const OpCost& op, const DeviceRates& r, const T* params) {
   return t;
 }
 
-// THE forward model: seconds for one step whose per-device operator costs are `ops` (from
-// CountOps for that step). params: EfficiencyParams::kNumParams values, in Index order.
-// Throws InputError when the ops need a link the device lacks.
+// The two parts a step's time is made of. stage_s: one pipeline stage's share of the work of one
+// micro-batch (CountOps counts the ops of one stage, L / pipeline layers, with its send / recv);
+// once_s: the ops done once per step outside the pipeline schedule (host work per sequence,
+// optimizer, data-parallel all-reduce). The fixed step_overhead_s comes on top of both.
 template <typename T>
-T PredictStepTime_s(const std::vector<OpCost>& ops, const DeviceRates& r, const T* params) {
-  T per_microbatch = T(0.0);
-  T once = T(0.0);
+struct StepTimeParts {
+  T stage_s;
+  T once_s;
+};
+
+template <typename T>
+StepTimeParts<T> PredictStepParts_s(const std::vector<OpCost>& ops, const DeviceRates& r,
+                                    const T* params) {
+  StepTimeParts<T> parts{T(0.0), T(0.0)};
   for (const OpCost& op : ops) {
     if (op.kind == OpKind::kComm && !(r.link_bandwidth_bytes_per_s > 0.0)) {
       ThrowNoLink(op);
     }
     if (op.once_per_step) {
-      once += PredictOpTime_s(op, r, params);
+      parts.once_s += PredictOpTime_s(op, r, params);
     } else {
-      per_microbatch += PredictOpTime_s(op, r, params);
+      parts.stage_s += PredictOpTime_s(op, r, params);
     }
   }
+  return parts;
+}
+
+// THE forward model: seconds for one step whose per-device operator costs are `ops` (from
+// CountOps for that step). params: EfficiencyParams::kNumParams values, in Index order.
+// Throws InputError when the ops need a link the device lacks.
+template <typename T>
+T PredictStepTime_s(const std::vector<OpCost>& ops, const DeviceRates& r, const T* params) {
+  const StepTimeParts<T> parts = PredictStepParts_s(ops, r, params);
   const double schedule =
       r.training ? 1.0 + (r.pipeline - 1.0) / static_cast<double>(r.microbatches)
                  : static_cast<double>(r.pipeline);
-  return T(schedule) * per_microbatch + once + params[EfficiencyParams::kStepOverhead_s];
+  return T(schedule) * parts.stage_s + parts.once_s + params[EfficiencyParams::kStepOverhead_s];
 }
+
+// Pipelined inference (a serving engine keeps up to `pipeline` micro-batches in flight, one per
+// stage): a batch occupies each stage for stage_s, so a new batch can enter every stage_s
+// (throughput) while each batch takes pipeline x stage_s to come out (latency); the host work
+// (once_s + step_overhead_s) is done once per batch, before it enters the first stage. With
+// pipeline = 1, host_s + stage_s is PredictStepTime_s.
+struct PipelinedStepTime {
+  double stage_s = 0.0;  // time one stage spends on the batch
+  double host_s = 0.0;   // once-per-batch host work: sequences x sequence_overhead + step_overhead
+};
+PipelinedStepTime PredictPipelinedStep(const std::vector<OpCost>& ops, const DeviceRates& r,
+                                       const EfficiencyParams& params);
 
 // The same, resolving rates from the hardware and workload (convenient, slower in a loop).
 template <typename T>

@@ -148,6 +148,36 @@ MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& m, const Workload& w) {
   return mem;
 }
 
+KvCacheCapacity EstimateKvCacheCapacity(const ModelSpec& m, const HardwareSpec& hw,
+                                        const Workload& w, int64_t max_batched_tokens,
+                                        int64_t max_sequences, int64_t block_size_tokens) {
+  RS_CHECK(max_batched_tokens >= 1 && max_sequences >= 1 && block_size_tokens >= 1,
+           "KV capacity needs positive token budget, sequences and block size");
+  KvCacheCapacity c;
+  c.block_size_tokens = block_size_tokens;
+  // The profiling step: one sequence of max_batched_tokens prompt tokens, nothing generated.
+  Workload profile = w;
+  profile.mode = Mode::kInference;
+  profile.batch = 1;
+  profile.prompt_tokens = max_batched_tokens;
+  profile.gen_tokens = 0;
+  const MemoryBreakdown step = EstimateMemoryPerDevice(m, profile);
+  // Per token: below the window KvBytesPerSequenceOnDevice is affine in the context (the
+  // constant is the linear-attention state), so the slope is its difference between contexts 1
+  // and 2, every sliding layer counted as a full one.
+  const double one = KvBytesPerSequenceOnDevice(m, w, 1);
+  c.bytes_per_token = KvBytesPerSequenceOnDevice(m, w, 2) - one;
+  c.state_bytes_per_sequence = one - c.bytes_per_token;
+  c.free_bytes = hw.memory_bytes * w.memory_utilization - step.weights_bytes -
+                 step.activation_bytes -
+                 static_cast<double>(max_sequences) * c.state_bytes_per_sequence;
+  if (c.free_bytes > 0 && c.bytes_per_token > 0) {
+    c.blocks = static_cast<int64_t>(
+        std::floor(c.free_bytes / (c.bytes_per_token * static_cast<double>(block_size_tokens))));
+  }
+  return c;
+}
+
 FitVerdict CheckFit(const ModelSpec& m, const HardwareSpec& hw, const Workload& w) {
   FitVerdict v;
   v.breakdown = EstimateMemoryPerDevice(m, w);

@@ -57,4 +57,22 @@ struct FitVerdict {
 FitVerdict CheckFit(const ModelSpec& model, const HardwareSpec& hardware,
                     const Workload& workload);
 
+// The KV cache a serving engine allocates on each device at start-up, as vLLM sizes it (profile a
+// step of max_batched_tokens tokens, then give the KV cache what is left of memory x
+// memory_utilization after the weights and that step's activation peak; Kwon et al. 2023,
+// PagedAttention), in blocks of block_size_tokens. Sliding-window layers are counted at full
+// length (engines without a hybrid allocator keep every block); linear-attention layers hold a
+// constant state per sequence, reserved for max_sequences sequences.
+struct KvCacheCapacity {
+  double free_bytes = 0.0;       // per device for the KV cache; <= 0: nothing is left for it
+  double bytes_per_token = 0.0;  // per device, one token of context in this stage's KV layers
+  double state_bytes_per_sequence = 0.0;  // per device, linear-attention state of one sequence
+  int64_t blocks = 0;                     // whole blocks that fit, >= 0
+  int64_t block_size_tokens = 0;
+  int64_t Tokens() const { return blocks * block_size_tokens; }
+};
+KvCacheCapacity EstimateKvCacheCapacity(const ModelSpec& model, const HardwareSpec& hardware,
+                                        const Workload& workload, int64_t max_batched_tokens,
+                                        int64_t max_sequences, int64_t block_size_tokens);
+
 }  // namespace rightsize

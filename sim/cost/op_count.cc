@@ -129,14 +129,71 @@ double ForwardFlopsOfTokens(const ModelSpec& m, int64_t past_tokens, int64_t new
   return flops;
 }
 
+BatchAggregates AggregatesOf(const ModelSpec& m, const Step& step) {
+  BatchAggregates a;
+  a.phase = step.phase;
+  const double batch = static_cast<double>(step.batch);
+  a.sequences = batch;
+  a.tokens = static_cast<double>(step.batch * step.new_tokens);
+  a.logit_tokens = step.phase == Phase::kTrainStep ? a.tokens : batch;
+  a.attended_pairs_full =
+      batch * CausalAttendedTokens(m, AttentionKind::kFull, step.past_tokens, step.new_tokens);
+  a.attended_pairs_sliding = batch * CausalAttendedTokens(m, AttentionKind::kSlidingWindow,
+                                                          step.past_tokens, step.new_tokens);
+  const int64_t context = step.past_tokens + step.new_tokens;
+  a.kv_tokens_full = batch * static_cast<double>(m.AttendedTokens(AttentionKind::kFull, context));
+  a.kv_tokens_sliding =
+      batch * static_cast<double>(m.AttendedTokens(AttentionKind::kSlidingWindow, context));
+  a.moe_tokens = a.tokens;
+  return a;
+}
+
+void AddSequence(const ModelSpec& m, int64_t past_tokens, int64_t new_tokens, double logit_tokens,
+                 BatchAggregates* a) {
+  a->sequences += 1.0;
+  a->tokens += static_cast<double>(new_tokens);
+  a->logit_tokens += logit_tokens;
+  const int64_t context = past_tokens + new_tokens;
+  if (new_tokens == 1) {  // a decode token attends to the whole (window-capped) context
+    const double full = static_cast<double>(context);
+    a->attended_pairs_full += full;
+    a->kv_tokens_full += full;
+    if (m.sliding_window_tokens > 0) {
+      const double window = static_cast<double>(std::min(context, m.sliding_window_tokens));
+      a->attended_pairs_sliding += window;
+      a->kv_tokens_sliding += window;
+    }
+    return;
+  }
+  a->attended_pairs_full += CausalAttendedTokens(m, AttentionKind::kFull, past_tokens, new_tokens);
+  a->kv_tokens_full += static_cast<double>(context);
+  if (m.sliding_window_tokens > 0) {
+    a->attended_pairs_sliding +=
+        CausalAttendedTokens(m, AttentionKind::kSlidingWindow, past_tokens, new_tokens);
+    a->kv_tokens_sliding +=
+        static_cast<double>(m.AttendedTokens(AttentionKind::kSlidingWindow, context));
+  }
+}
+
 std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const Step& step) {
+  return CountOps(m, w, AggregatesOf(m, step));
+}
+
+std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const BatchAggregates& batch) {
+  std::vector<OpCost> ops;
+  CountOps(m, w, batch, &ops);
+  return ops;
+}
+
+void CountOps(const ModelSpec& m, const Workload& w, const BatchAggregates& step,
+              std::vector<OpCost>* ops_out) {
   std::string why;
   if (!Validate(w, &why)) throw InputError({"", 0, "workload"}, why);
   const Parallelism& p = w.parallel;
   const PassFactors pass = FactorsFor(w, step.phase);
   const bool training = step.phase == Phase::kTrainStep;
 
-  const double tokens = static_cast<double>(step.batch * step.new_tokens);
+  const double tokens = step.tokens;
   const double act = BytesPerValue(w.activations);
   const double wb = BytesPerValue(BaseWeightPrecision(w));
   const double kvb = BytesPerValue(w.kv_cache);
@@ -149,7 +206,8 @@ std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const Step& 
   const double layers = Layers(m, p);
   const double mats = m.mlp == MlpKind::kGated ? 3.0 : 2.0;
 
-  std::vector<OpCost> ops;
+  std::vector<OpCost>& ops = *ops_out;
+  ops.clear();
   auto matmul = [&](const char* name, double tokens_in, double in_dim, double out_dim,
                     double weight_params, double count) {
     OpCost op{name, OpKind::kMatmul};
@@ -180,17 +238,17 @@ std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const Step& 
   }
 
   // Attention core: FLOPs over the attended tokens; the KV cache is read once per layer per step.
-  const double batch = static_cast<double>(step.batch);
+  const double batch = step.sequences;
   if (attention_layers > 0) {
     OpCost op{"attention", OpKind::kAttention};
     for (AttentionKind kind : kKinds) {
       const double kind_layers = LayersOfKind(m, p, kind);
       if (kind_layers == 0 || kind == AttentionKind::kLinear) continue;
-      const double attended = CausalAttendedTokens(m, kind, step.past_tokens, step.new_tokens);
-      op.flops += 4.0 * q_dev * batch * attended * kind_layers * pass.attention;
-      const double cached =
-          static_cast<double>(m.AttendedTokens(kind, step.past_tokens + step.new_tokens));
-      op.bytes_read += batch * cached * 2.0 * kv_dev * kvb * kind_layers;
+      const bool full = kind == AttentionKind::kFull;
+      const double attended = full ? step.attended_pairs_full : step.attended_pairs_sliding;
+      op.flops += 4.0 * q_dev * attended * kind_layers * pass.attention;
+      const double cached = full ? step.kv_tokens_full : step.kv_tokens_sliding;
+      op.bytes_read += cached * 2.0 * kv_dev * kvb * kind_layers;
       op.bytes_written += tokens * 2.0 * kv_dev * kvb * kind_layers;  // append new K, V
     }
     op.bytes_read += tokens * q_dev * act * attention_layers * pass.other;
@@ -233,8 +291,8 @@ std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const Step& 
     matmul("router", tokens, h, moe.num_experts, h * moe.num_experts, layers);
     // Each device holds E/ep experts and receives tokens*k/ep routed tokens; it streams only the
     // distinct experts those tokens hit.
-    const double routed_tokens = tokens * moe.num_active_experts / ep;
-    const double distinct = ExpectedDistinctExperts(m, tokens) / ep;
+    const double routed_tokens = step.moe_tokens * moe.num_active_experts / ep;
+    const double distinct = ExpectedDistinctExperts(m, step.moe_tokens) / ep;
     OpCost op{"experts", OpKind::kMatmul};
     const double expert_params = mats * h * e_dev;
     op.flops = 2.0 * routed_tokens * expert_params * layers * pass.matmul;
@@ -264,8 +322,7 @@ std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const Step& 
   }
 
   // Logits: inference needs them for the last position of each sequence only.
-  const double logit_tokens = training ? tokens : static_cast<double>(step.batch);
-  matmul("lm_head", logit_tokens, h, m.vocab_size / tp, h * m.vocab_size / tp, 1.0);
+  matmul("lm_head", step.logit_tokens, h, m.vocab_size / tp, h * m.vocab_size / tp, 1.0);
 
   // Communication (Shoeybi et al. 2019: two all-reduces per layer forward under TP).
   const double comm_passes = training ? 2.0 : 1.0;  // backward mirrors the forward collectives
@@ -285,7 +342,18 @@ std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const Step& 
     op.pattern = CommPattern::kSendRecv;
     ops.push_back(op);
   }
-  if (m.moe && p.expert > 1) {
+  if (m.moe && p.expert > 1 && step.moe_allgather) {
+    for (const auto& [name, pattern] :
+         {std::pair{"ep_allgather", CommPattern::kAllGather},
+          std::pair{"ep_reducescatter", CommPattern::kReduceScatter}}) {
+      OpCost op{name, OpKind::kComm};
+      op.message_bytes = step.moe_tokens * h * act;  // the whole group's hidden states
+      op.launches = layers * comm_passes;
+      op.participants = p.expert;
+      op.pattern = pattern;
+      ops.push_back(op);
+    }
+  } else if (m.moe && p.expert > 1) {
     OpCost op{"ep_alltoall", OpKind::kComm};
     op.message_bytes = tokens * m.moe->num_active_experts * h * act / p.expert;
     op.launches = 2.0 * layers * comm_passes;  // dispatch and combine
@@ -337,7 +405,6 @@ std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const Step& 
     op.once_per_step = true;
     ops.push_back(op);
   }
-  return ops;
 }
 
 StepTotals Sum(const std::vector<OpCost>& ops) {

@@ -28,7 +28,11 @@ enum class CommPattern {
   kNone,       // not a collective
   kAllReduce,  // ring all-reduce over `participants` devices
   kAllToAll,   // all-to-all (MoE dispatch / combine)
-  kSendRecv,   // point-to-point (pipeline stage boundary)
+  // All-gather / reduce-scatter of a message (each device ends with, or contributes to, the
+  // whole message): ring cost (n-1)/n x bytes, as all-to-all.
+  kAllGather,
+  kReduceScatter,
+  kSendRecv,  // point-to-point (pipeline stage boundary)
 };
 
 struct OpCost {
@@ -47,9 +51,52 @@ struct OpCost {
   bool once_per_step = false;
 };
 
+// One step described by aggregates over the sequences it carries, so a mixed batch (prefill
+// chunks and decode tokens, each sequence at its own context) is priced without an op list per
+// sequence. Sums run over the sequences of the step on this device's replica (one data-parallel
+// rank); every count is >= 0.
+struct BatchAggregates {
+  Phase phase = Phase::kPrefill;  // kTrainStep selects the training multipliers
+  double sequences = 0.0;         // sequences in the step: host work, linear-attention state reads
+  double tokens = 0.0;            // new (query) tokens processed, summed over sequences
+  double logit_tokens = 0.0;  // positions whose logits are computed (inference: one per sequence;
+                              // speculative verification: k + 1 per sequence; training: tokens)
+  // Attended (query, key) pairs: sum over sequences of CausalAttendedTokens(past, new), the
+  // sliding-window layers capped at the window.
+  double attended_pairs_full = 0.0;
+  double attended_pairs_sliding = 0.0;
+  // KV-cache tokens read per layer: sum over sequences of the context after the step
+  // (AttendedTokens(kind, past + new)), window-capped for sliding layers.
+  double kv_tokens_full = 0.0;
+  double kv_tokens_sliding = 0.0;
+  // Tokens entering the MoE layers across the expert-parallel group: `tokens` when the group is
+  // this replica, the sum over the group's ranks when attention is data-parallel (each rank
+  // holds its own sequences) and the experts are shared over expert parallelism.
+  double moe_tokens = 0.0;
+  // How the expert-parallel group exchanges tokens: false, an all-to-all of each token's k
+  // routed copies (dispatch and combine); true, an all-gather of the group's hidden states and a
+  // reduce-scatter of the expert outputs (vLLM's allgather_reducescatter all2all backend, its
+  // default for data-parallel attention).
+  bool moe_allgather = false;
+};
+
+// The aggregates of a uniform step (`batch` sequences, each adding `new_tokens` after
+// `past_tokens`): the special case every phase-level estimate uses.
+BatchAggregates AggregatesOf(const ModelSpec& model, const Step& step);
+// Adds one sequence that processes `new_tokens` after `past_tokens` cached tokens, with
+// `logit_tokens` sampled positions (no MoE tokens: the caller adds those for its group).
+void AddSequence(const ModelSpec& model, int64_t past_tokens, int64_t new_tokens,
+                 double logit_tokens, BatchAggregates* batch);
+
 // Per-device operator costs of one step. Training steps include backward (2x forward matmul
 // FLOPs, Kaplan et al. 2020; Hoffmann et al. 2022 App. F), recomputation and the optimizer.
 std::vector<OpCost> CountOps(const ModelSpec& model, const Workload& workload, const Step& step);
+// The same for a step given by its aggregates (CountOps(m, w, step) is this of AggregatesOf).
+// The second form refills *ops, so a simulator can reuse one vector across steps.
+std::vector<OpCost> CountOps(const ModelSpec& model, const Workload& workload,
+                             const BatchAggregates& batch);
+void CountOps(const ModelSpec& model, const Workload& workload, const BatchAggregates& batch,
+              std::vector<OpCost>* ops);
 
 struct StepTotals {
   double flops = 0.0;

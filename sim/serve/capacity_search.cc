@@ -1,0 +1,85 @@
+#include "sim/serve/capacity_search.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "sim/util/error.h"
+
+namespace rightsize {
+
+MaxRateResult MaxRateWithinSlo(const ModelSpec& model, const HardwareSpec& hw,
+                               const Workload& layout, const EngineConfig& engine,
+                               const SpeculativeConfig& spec, const ServeTraffic& traffic,
+                               const EfficiencyParams& params, uint64_t seed,
+                               const std::vector<SloTarget>& slo, const SimulationOptions& options,
+                               double rel_tolerance) {
+  if (traffic.arrival != ArrivalKind::kPoisson && traffic.arrival != ArrivalKind::kGamma) {
+    throw InputError({"", 0, "traffic.arrival"},
+                     "the rate search needs open-loop arrivals (poisson or gamma), got " +
+                         ToString(traffic.arrival));
+  }
+  RS_CHECK(rel_tolerance > 0 && rel_tolerance < 1, "rate tolerance must be in (0, 1)");
+  MaxRateResult out;
+  ServeTraffic unit = traffic;
+  unit.requests_per_s = 1.0;
+  const std::vector<ServeRequest> base = GenerateRequests(unit, seed);
+  SimulationOptions opts = options;
+  opts.shared_prefix_tokens = traffic.shared_prefix_tokens;
+  opts.closed_loop_concurrency = 0;
+  auto run = [&](double rate) {
+    std::vector<ServeRequest> requests = base;
+    ScaleArrivals(1.0 / rate, &requests);
+    ++out.simulations;
+    return SimulateRequests(model, hw, layout, engine, spec, requests, params, opts);
+  };
+  // The offline run (every request at once) bounds the sustainable rate from above.
+  std::vector<ServeRequest> offline = base;
+  for (ServeRequest& r : offline) r.arrival_s = 0.0;
+  ++out.simulations;
+  const ServingSimResult bound =
+      SimulateRequests(model, hw, layout, engine, spec, offline, params, opts);
+  if (!bound.feasible) {
+    out.reason = bound.reason;
+    return out;
+  }
+  double hi = 1.25 * bound.requests_per_s;
+  std::string why;
+  ServingSimResult at_hi = run(hi);
+  while (MeetsSlo(at_hi, slo, &why)) {  // rare: the SLO holds even past the offline rate
+    hi *= 2.0;
+    at_hi = run(hi);
+    if (out.simulations > 40) break;
+  }
+  double lo = hi;
+  ServingSimResult at_lo;
+  bool found = false;
+  for (int i = 0; i < 12 && !found; ++i) {
+    lo /= 4.0;
+    at_lo = run(lo);
+    found = MeetsSlo(at_lo, slo, &why);
+    if (!found) hi = lo;
+  }
+  if (!found) {
+    out.reason = fmt::format("the SLO is not met even at {:.3g} requests/s: {}", lo, why);
+    out.min_failing_requests_per_s = lo;
+    return out;
+  }
+  while ((hi - lo) > rel_tolerance * hi) {
+    const double mid = 0.5 * (lo + hi);
+    ServingSimResult r = run(mid);
+    if (MeetsSlo(r, slo, &why)) {
+      lo = mid;
+      at_lo = std::move(r);
+    } else {
+      hi = mid;
+    }
+  }
+  out.feasible = true;
+  out.max_requests_per_s = lo;
+  out.min_failing_requests_per_s = hi;
+  out.at_max = std::move(at_lo);
+  return out;
+}
+
+}  // namespace rightsize

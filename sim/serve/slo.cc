@@ -1,0 +1,120 @@
+#include "sim/serve/slo.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "sim/util/error.h"
+#include "sim/util/strings.h"
+
+namespace rightsize {
+namespace {
+
+const LatencyStats& StatsOf(const ServingSimResult& r, SloMetric metric) {
+  switch (metric) {
+    case SloMetric::kTtft:
+      return r.ttft;
+    case SloMetric::kTpot:
+      return r.tpot;
+    case SloMetric::kItl:
+      return r.itl;
+    case SloMetric::kE2e:
+      return r.e2e;
+  }
+  return r.ttft;
+}
+
+}  // namespace
+
+SloTarget ParseSloTarget(const std::string& key, double limit_s, const SourceLocation& where) {
+  const std::vector<std::string> parts = Split(ToLower(Trim(key)), '_');
+  SloTarget t;
+  t.key = key;
+  t.limit_s = limit_s;
+  bool ok = parts.size() == 3 && parts[2] == "s";
+  if (ok) {
+    const std::string& m = parts[0];
+    const std::string& s = parts[1];
+    if (m == "ttft")
+      t.metric = SloMetric::kTtft;
+    else if (m == "tpot")
+      t.metric = SloMetric::kTpot;
+    else if (m == "itl")
+      t.metric = SloMetric::kItl;
+    else if (m == "e2e")
+      t.metric = SloMetric::kE2e;
+    else
+      ok = false;
+    if (s == "mean")
+      t.statistic = SloStatistic::kMean;
+    else if (s == "p50")
+      t.statistic = SloStatistic::kP50;
+    else if (s == "p90")
+      t.statistic = SloStatistic::kP90;
+    else if (s == "p99")
+      t.statistic = SloStatistic::kP99;
+    else
+      ok = false;
+  }
+  if (!ok) {
+    throw InputError(where, fmt::format("unknown SLO '{}' (form: <ttft|tpot|itl|e2e>_<mean|p50|"
+                                        "p90|p99>_s, e.g. ttft_p99_s)",
+                                        key));
+  }
+  if (!(limit_s > 0) || !std::isfinite(limit_s)) {
+    throw InputError(where, fmt::format("SLO limit must be > 0 seconds, got {}", limit_s));
+  }
+  return t;
+}
+
+double StatisticOf(const ServingSimResult& r, SloMetric metric, SloStatistic statistic) {
+  const LatencyStats& s = StatsOf(r, metric);
+  switch (statistic) {
+    case SloStatistic::kMean:
+      return s.mean_s;
+    case SloStatistic::kP50:
+      return s.p50_s;
+    case SloStatistic::kP90:
+      return s.p90_s;
+    case SloStatistic::kP99:
+      return s.p99_s;
+  }
+  return s.mean_s;
+}
+
+bool MeetsSlo(const ServingSimResult& r, const std::vector<SloTarget>& targets, std::string* why) {
+  if (!r.feasible) {
+    if (why) *why = r.reason;
+    return false;
+  }
+  if (r.overloaded) {
+    if (why) *why = r.overload_reason;
+    return false;
+  }
+  for (const SloTarget& t : targets) {
+    const double v = StatisticOf(r, t.metric, t.statistic);
+    if (!(v <= t.limit_s)) {
+      if (why) *why = fmt::format("{} = {:.4g} s exceeds {:.4g} s", t.key, v, t.limit_s);
+      return false;
+    }
+  }
+  return true;
+}
+
+Goodput GoodputOf(const ServingSimResult& r, const RequestSlo& slo) {
+  Goodput g;
+  if (r.requests.empty()) return g;
+  int64_t good = 0;
+  for (const RequestRecord& rec : r.requests) {
+    const bool ok = (slo.ttft_s <= 0 || rec.TtftS() <= slo.ttft_s) &&
+                    (slo.tpot_s <= 0 || rec.TpotS() <= slo.tpot_s) &&
+                    (slo.e2e_s <= 0 || rec.E2eS() <= slo.e2e_s);
+    if (ok) ++good;
+  }
+  g.fraction = static_cast<double>(good) / static_cast<double>(r.requests.size());
+  const double span = r.end_s - r.start_s;
+  g.requests_per_s = span > 0 ? static_cast<double>(good) / span : 0.0;
+  return g;
+}
+
+}  // namespace rightsize

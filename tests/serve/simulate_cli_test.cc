@@ -1,0 +1,122 @@
+// rightsize simulate end to end: outputs, the per-request CSV, and bad input (one line naming
+// file:line: key, exit 2).
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/util/file_io.h"
+#include "tests/cli/run_binary.h"
+
+using namespace rightsize::testing;
+
+namespace {
+
+std::string WriteTemp(const std::string& name, const std::string& text) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / "rightsize_serve_cli_test";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / name).string();
+  std::ofstream(path) << text;
+  return path;
+}
+
+const std::string kBase = "simulate --model llama-3.1-8b --hardware l40s ";
+
+}  // namespace
+
+TEST_CASE("simulate prints percentiles as a table and as JSON, and writes the per-request CSV") {
+  const std::string csv = WriteTemp("requests.csv", "");
+  std::filesystem::remove(csv);
+  const CommandResult table =
+      RunRightsize(kBase +
+                   "--arrival poisson --rate 2 --requests 200 "
+                   "--prompt-tokens 800 --output-tokens 100 --requests-csv " +
+                   csv);
+  REQUIRE(table.exit_code == 0);
+  CHECK_THAT(table.output, Catch::Matchers::Contains("TTFT"));
+  CHECK_THAT(table.output, Catch::Matchers::Contains("p99"));
+  const std::string rows = rightsize::ReadTextFile(csv);
+  CHECK(std::count(rows.begin(), rows.end(), '\n') == 201);
+  CHECK(rows.rfind("index,arrival_s,prompt_tokens,output_tokens", 0) == 0);
+  const CommandResult json = RunRightsize(kBase +
+                                          "--arrival poisson --rate 2 --requests 200 "
+                                          "--prompt-tokens 800 --output-tokens 100 --format json");
+  REQUIRE(json.exit_code == 0);
+  const nlohmann::json j = nlohmann::json::parse(json.output);
+  CHECK(j["schema_version"] == 1);
+  CHECK(j["result"]["ttft"]["p99_s"].get<double>() >= j["result"]["ttft"]["p50_s"].get<double>());
+  CHECK(j["result"]["requests"] == 200);
+}
+
+TEST_CASE("an overloaded simulate run reports the growing queue instead of a latency") {
+  const CommandResult r = RunRightsize(kBase +
+                                       "--arrival poisson --rate 500 --requests 1000 "
+                                       "--prompt-tokens 500 --output-tokens 100");
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Matchers::Contains("queue grows without bound"));
+  CHECK_THAT(r.output, !Catch::Matchers::Contains("p99"));
+}
+
+TEST_CASE("a simulation YAML runs, and its bad keys name file, line and key") {
+  const std::string good = WriteTemp("good.yaml", R"(model: llama-3.1-8b
+hardware: l40s
+engine: vllm-v1
+engine_overrides:
+  max_num_seqs: 64
+traffic:
+  arrival: gamma
+  requests_per_s: 2
+  cv: 2
+  requests: 100
+  prompt_tokens: "lognormal:600:0.5"
+  output_tokens: 80
+slo:
+  ttft_p99_s: 5
+)");
+  const CommandResult ok = RunRightsize("simulate " + good);
+  REQUIRE(ok.exit_code == 0);
+  CHECK_THAT(ok.output, Catch::Matchers::Contains("max_num_seqs 64"));
+  std::string text = rightsize::ReadTextFile(good);
+  text.replace(text.find("max_num_seqs"), 12, "max_num_seq");
+  const std::string unknown = WriteTemp("unknown.yaml", text);
+  CheckOneLineInputError("simulate " + unknown, unknown + ":5: engine_overrides.max_num_seq");
+  text = rightsize::ReadTextFile(good);
+  text.replace(text.find("output_tokens: 80"), 17, "output_tokens: 0");
+  const std::string zero = WriteTemp("zero.yaml", text);
+  CheckOneLineInputError("simulate " + zero, zero + ":12: traffic.output_tokens");
+}
+
+TEST_CASE("bad traces are one-line errors naming file, line and key, exit 2") {
+  const std::string negative =
+      WriteTemp("negative.jsonl",
+                "{\"arrival_s\": 0, \"prompt_tokens\": 10, \"output_tokens\": 5}\n"
+                "{\"arrival_s\": -1, \"prompt_tokens\": 10, \"output_tokens\": 5}\n");
+  CheckOneLineInputError(kBase + "--trace " + negative, negative + ":2: arrival_s");
+  const std::string unsorted =
+      WriteTemp("unsorted.csv", "arrival_s,prompt_tokens,output_tokens\n2,10,5\n1,10,5\n");
+  CheckOneLineInputError(kBase + "--trace " + unsorted, unsorted + ":3: arrival_s");
+  const std::string zero =
+      WriteTemp("zero.jsonl", "{\"arrival_s\": 0, \"prompt_tokens\": 10, \"output_tokens\": 0}\n");
+  CheckOneLineInputError(kBase + "--trace " + zero, zero + ":1: output_tokens");
+  const std::string too_long = WriteTemp(
+      "long.jsonl", "{\"arrival_s\": 0, \"prompt_tokens\": 130000, \"output_tokens\": 2000}\n");
+  CheckOneLineInputError(kBase + "--trace " + too_long, too_long + ":1: prompt_tokens");
+  const std::string unknown =
+      WriteTemp("key.jsonl", "{\"arrival_s\": 0, \"prompt_tokens\": 10, \"outputs\": 3}\n");
+  CheckOneLineInputError(kBase + "--trace " + unknown, unknown + ":1: outputs");
+}
+
+TEST_CASE("bad flags are one-line errors, exit 2") {
+  CheckOneLineInputError(kBase +
+                             "--arrival poisson --rate 1 --requests 10 --prompt-tokens 10 "
+                             "--output-tokens 10 --engine vllm-v2",
+                         "vllm-v1");
+  CheckOneLineInputError(kBase + "--arrival sometimes", "--arrival");
+  CheckOneLineInputError(kBase +
+                             "--arrival poisson --rate 1 --requests 10 --prompt-tokens 10 "
+                             "--output-tokens 10 --slo ttft_p95_s=1",
+                         "ttft_p95_s");
+}
