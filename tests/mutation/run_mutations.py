@@ -3,8 +3,8 @@ tree, rebuilds the affected test executables, runs them, and reports which test 
 Every bug must be caught (make at least one case fail); the unmutated copy must pass.
 
 The copy lives in build/mutation/src (tracked and untracked, non-ignored files of the working
-tree, refreshed on each run) and builds in build/mutation/build (Release, ccache when present,
-no Python module or benchmarks), so the working tree and its builds are never touched.
+tree, refreshed on each run) and builds in build/mutation/build (Release, warnings as errors,
+ccache when present, no Python module or benchmarks), so the working tree and its builds are never touched.
 
 Usage: run_mutations.py [--tests cost_test,spec_test,plan_test] [--only NAME,...] [--jobs N]
 Writes build/mutation/report.md; exit status 0 when every bug is caught, 1 otherwise.
@@ -62,7 +62,8 @@ def configure():
     if os.path.isfile(os.path.join(BUILD, "build.ninja")):
         return
     command = ["cmake", "-S", SRC, "-B", BUILD, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
-               "-DRIGHTSIZE_BUILD_PYTHON=OFF", "-DRIGHTSIZE_BUILD_BENCHMARKS=OFF"]
+               "-DRIGHTSIZE_WERROR=ON", "-DRIGHTSIZE_BUILD_PYTHON=OFF",
+               "-DRIGHTSIZE_BUILD_BENCHMARKS=OFF"]
     if shutil.which("ccache"):
         command.append("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
