@@ -19,6 +19,7 @@
 #include "sim/spec/catalog.h"
 #include "sim/util/error.h"
 #include "sim/util/file_io.h"
+#include "sim/util/output_path.h"
 #include "sim/util/strings.h"
 
 namespace rightsize {
