@@ -981,6 +981,7 @@ ServingSimResult SimulateServing(const ModelSpec& model, const HardwareSpec& har
         "trace traffic: read the trace with ReadRequestTrace and call SimulateRequests");
   }
   const std::vector<ServeRequest> requests = GenerateRequests(traffic, seed);
+  options.seed = seed;
   options.closed_loop_concurrency =
       traffic.arrival == ArrivalKind::kClosedLoop ? traffic.concurrency : 0;
   options.shared_prefix_tokens = traffic.shared_prefix_tokens;
