@@ -355,3 +355,22 @@ TEST_CASE(
   CHECK_FALSE(long_request.feasible);
   CHECK_THAT(long_request.reason, Catch::Matchers::Contains("KV blocks"));
 }
+
+TEST_CASE("the per-stage time composes back into the forward model's step time") {
+  // Inference step = pipeline x stage + host work (PredictStepTime_s); the simulator pipelines
+  // batches on the stage time and pays the host work once per batch.
+  const ModelSpec& m = Model("llama-3.1-70b");
+  for (int pp : {1, 2, 4}) {
+    Workload w;
+    w.batch = 32;
+    w.parallel.pipeline = pp;
+    const DeviceRates rates = ResolveRates(Hardware("h100-sxm5-80gb"), w);
+    const EfficiencyParams p = EfficiencyParams::Defaults();
+    const std::vector<OpCost> ops = CountOps(m, w, DecodeStep(w, 2000));
+    const PipelinedStepTime t = PredictPipelinedStep(ops, rates, p);
+    CHECK(pp * t.stage_s + t.host_s ==
+          Approx(PredictStepTime_s(ops, rates, p.data())).epsilon(1e-12));
+    CHECK(t.host_s == Approx(32 * p[EfficiencyParams::kSequenceOverhead_s] +
+                             p[EfficiencyParams::kStepOverhead_s]));
+  }
+}
