@@ -10,13 +10,13 @@
 #include <set>
 
 #include <Eigen/Dense>
-#include <boost/math/distributions/normal.hpp>
 #include <ceres/ceres.h>
 #include <fmt/format.h>
 
 #include "sim/fit/residuals.h"
 #include "sim/util/error.h"
 #include "sim/util/file_io.h"
+#include "sim/util/stats.h"
 
 namespace rightsize {
 namespace {
@@ -178,11 +178,6 @@ RobustLoss ParseRobustLoss(const std::string& text) {
   }
   throw InputError({"", 0, "--loss"}, "unknown robust loss '" + text +
                                           "' (none, huber, soft_l1, cauchy, arctan)");
-}
-
-double NormalQuantileTwoSided(double level) {
-  RS_CHECK(level > 0 && level < 1, "interval level must be in (0, 1)");
-  return boost::math::quantile(boost::math::normal_distribution<double>(), 0.5 * (1.0 + level));
 }
 
 const GroupCalibration* CalibrationResult::Find(const std::string& group) const {

@@ -20,7 +20,6 @@
 
 #include "sim/cost/efficiency_params.h"
 #include "sim/cost/latency.h"
-#include "sim/util/quantile.h"
 
 namespace rightsize {
 
@@ -123,9 +122,6 @@ struct PredictionInterval {
 // interval = t x exp(+-z sqrt(var)), z the two-sided normal quantile of `level`.
 PredictionInterval PredictWithInterval(const GroupCalibration& fit, const CalibrationPoint& point,
                                        double level);
-
-// Two-sided standard normal quantile: P(|Z| <= z) = level.
-double NormalQuantileTwoSided(double level);
 
 // Held-out error: absolute percentage errors |pred - meas| / meas of points never seen by the
 // fit that predicts them, and how often the prediction interval contains the measurement.

@@ -11,7 +11,7 @@
 #include "sim/cost/money.h"
 #include "sim/plan/law_quality.h"
 #include "sim/util/error.h"
-#include "sim/util/quantile.h"
+#include "sim/util/stats.h"
 #include "sim/util/units.h"
 
 namespace rightsize {

@@ -10,13 +10,14 @@
 #include "sim/cost/memory.h"
 #include "sim/fit/calibrator.h"
 #include "sim/plan/law_quality.h"
-#include "sim/validate/validation.h"
 #include "sim/quality/law_data.h"
 #include "sim/report/document.h"
 #include "sim/report/figure.h"
 #include "sim/util/csv.h"
 #include "sim/util/file_io.h"
+#include "sim/util/stats.h"
 #include "sim/util/units.h"
+#include "sim/validate/validation.h"
 
 namespace rightsize {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "sim/util/error.h"
 #include "sim/util/file_io.h"
-#include "sim/util/quantile.h"
+#include "sim/util/stats.h"
 #include "sim/util/strings.h"
 #include "sim/util/yaml_reader.h"
 

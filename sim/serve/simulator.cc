@@ -14,7 +14,7 @@
 #include "sim/cost/memory.h"
 #include "sim/cost/op_count.h"
 #include "sim/util/error.h"
-#include "sim/util/quantile.h"
+#include "sim/util/stats.h"
 #include "sim/util/strings.h"
 
 namespace rightsize {

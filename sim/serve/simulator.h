@@ -24,7 +24,7 @@
 #include "sim/serve/traffic.h"
 #include "sim/spec/hardware_spec.h"
 #include "sim/spec/model_spec.h"
-#include "sim/util/quantile.h"
+#include "sim/util/stats.h"
 #include "sim/workload/workload.h"
 
 namespace rightsize {

@@ -14,6 +14,7 @@
 #include "sim/logs/readers.h"
 #include "sim/util/csv.h"
 #include "sim/util/error.h"
+#include "sim/util/stats.h"
 
 namespace rightsize {
 namespace {
