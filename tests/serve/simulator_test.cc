@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <numeric>
+#include <random>
 
 #include "sim/cost/latency.h"
 #include "sim/cost/op_count.h"
@@ -373,4 +374,22 @@ TEST_CASE("the per-stage time composes back into the forward model's step time")
     CHECK(t.host_s == Approx(32 * p[EfficiencyParams::kSequenceOverhead_s] +
                              p[EfficiencyParams::kStepOverhead_s]));
   }
+}
+
+TEST_CASE("per-token latencies kept as runs give the quantiles of the expanded list") {
+  std::mt19937_64 rng(4);
+  std::vector<ValueRun> runs;
+  std::vector<double> expanded;
+  for (int i = 0; i < 300; ++i) {
+    const double v = std::uniform_real_distribution<double>(0.001, 0.05)(rng);
+    const int64_t n = std::uniform_int_distribution<int64_t>(1, 40)(rng);
+    runs.push_back({v, n});
+    for (int64_t k = 0; k < n; ++k) expanded.push_back(v);
+  }
+  const std::vector<double> qs = {0.0, 0.5, 0.9, 0.99, 1.0};
+  const std::vector<double> from_runs = Quantiles(runs, qs);
+  for (std::size_t i = 0; i < qs.size(); ++i) CHECK(from_runs[i] == Quantile(expanded, qs[i]));
+  const LatencyStats s = Summarise(expanded);
+  CHECK(s.count == static_cast<int64_t>(expanded.size()));
+  CHECK(s.p99_s == Quantile(expanded, 0.99));
 }
