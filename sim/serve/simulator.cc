@@ -586,6 +586,7 @@ void Simulator::ScheduleGroup(Group& g, double now_s) {
   }
   int64_t group_tokens = 0;
   bool any = false;
+  const int64_t preemptions_before = result_->preemptions;
   for (std::size_t i = 0; i < g.ranks.size(); ++i) {
     RankBatch& rb = batch.ranks[i];
     rb.target.phase = Phase::kDecode;
@@ -594,7 +595,9 @@ void Simulator::ScheduleGroup(Group& g, double now_s) {
     any = any || !rb.seqs.empty();
   }
   if (!any) {
-    g.blocked = true;
+    // Nothing to run until an arrival or a completion, unless this attempt preempted (the
+    // preempted request is admitted again at once, into the blocks it freed).
+    g.blocked = result_->preemptions == preemptions_before;
     spare_.push_back(std::move(batch));
     return;
   }
@@ -605,7 +608,7 @@ void Simulator::ScheduleGroup(Group& g, double now_s) {
     rb.target.moe_tokens = dp_attention_ ? static_cast<double>(group_tokens) : rb.target.tokens;
     rb.target.moe_allgather = engine_.ep_allgather;
     CountOps(model_, rank_workload_, rb.target, &ops_);
-    const StepTimeParts<double> parts = PredictStepParts_s(ops_, rates_, params_.data());
+    const PipelinedStepTime parts = PredictPipelinedStep(ops_, rates_, params_);
     double rank_stage = parts.stage_s;
     if (spec_.method == SpeculativeMethod::kDraftModel && rb.draft_decode.sequences > 0) {
       rank_stage += DraftTime(rb.draft_first) +
@@ -614,7 +617,7 @@ void Simulator::ScheduleGroup(Group& g, double now_s) {
       rank_stage += DraftTime(rb.draft_first);
     }
     stage_s = std::max(stage_s, rank_stage);
-    host_s = std::max(host_s, parts.once_s + params_[EfficiencyParams::kStepOverhead_s]);
+    host_s = std::max(host_s, parts.host_s);
   }
   // Pipeline: the host work, then stage after stage; a stage takes the batch when it is free.
   double t = std::max(now_s, g.stage_free_s.front()) + host_s + stage_s;
@@ -978,6 +981,7 @@ ServingSimResult SimulateServing(const ModelSpec& model, const HardwareSpec& har
         "trace traffic: read the trace with ReadRequestTrace and call SimulateRequests");
   }
   const std::vector<ServeRequest> requests = GenerateRequests(traffic, seed);
+  options.seed = seed;
   options.closed_loop_concurrency =
       traffic.arrival == ArrivalKind::kClosedLoop ? traffic.concurrency : 0;
   options.shared_prefix_tokens = traffic.shared_prefix_tokens;

@@ -137,7 +137,8 @@ ServingSimResult SimulateRequests(const ModelSpec& model, const HardwareSpec& ha
                                   const EfficiencyParams& params, const SimulationOptions& options);
 
 // The entry planning calls: generates the traffic's requests from `seed` (trace traffic is an
-// error: read it with ReadRequestTrace and call SimulateRequests) and simulates them.
+// error: read it with ReadRequestTrace and call SimulateRequests) and simulates them; `seed`
+// also seeds the speculative acceptance draws (options.seed is replaced).
 ServingSimResult SimulateServing(const ModelSpec& model, const HardwareSpec& hardware,
                                  const Workload& layout, const EngineConfig& engine,
                                  const SpeculativeConfig& speculative, const ServeTraffic& traffic,

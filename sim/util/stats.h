@@ -10,7 +10,8 @@ namespace rightsize {
 // 1996, definition 7: numpy's and R's default); 0 for an empty vector.
 double Quantile(std::vector<double> values, double q);
 
-// A value repeated `count` times (count >= 1): long samples with few distinct values.
+// A value repeated `count` times (count >= 1): long samples with few distinct values (the
+// serving simulator's per-token latencies).
 struct ValueRun {
   double value = 0.0;
   int64_t count = 1;

@@ -2,6 +2,7 @@
 // file:line: key, exit 2).
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -119,4 +120,23 @@ TEST_CASE("bad flags are one-line errors, exit 2") {
                              "--arrival poisson --rate 1 --requests 10 --prompt-tokens 10 "
                              "--output-tokens 10 --slo ttft_p95_s=1",
                          "ttft_p95_s");
+}
+
+TEST_CASE("an unknown key in an engine profile is a one-line error naming file, line and key") {
+  // A copy of models/ whose vllm-v1 profile has a misspelt key, chosen with RIGHTSIZE_MODELS_DIR.
+  namespace fs = std::filesystem;
+  const fs::path models = fs::temp_directory_path() / "rightsize_serve_cli_test" / "models";
+  fs::remove_all(models);
+  fs::copy(std::string(RIGHTSIZE_SOURCE_DIR) + "/models", models, fs::copy_options::recursive);
+  const std::string profile = (models / "engines" / "vllm-v1.yaml").string();
+  std::string text = rightsize::ReadTextFile(profile);
+  const std::size_t at = text.find("  max_num_batched_tokens:");
+  text.insert(at, "  max_num_seq: 64\n");
+  std::ofstream(profile) << text;
+  int line = 1;
+  for (std::size_t i = 0; i < at; ++i) line += text[i] == '\n' ? 1 : 0;
+  setenv("RIGHTSIZE_MODELS_DIR", models.c_str(), 1);
+  CheckOneLineInputError(kBase + "--arrival offline --requests 10 --prompt-tokens 10 --output-tokens 10",
+                         profile + ":" + std::to_string(line) + ": scheduler.max_num_seq");
+  unsetenv("RIGHTSIZE_MODELS_DIR");
 }

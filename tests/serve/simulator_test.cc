@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <numeric>
+#include <random>
 
 #include "sim/cost/latency.h"
 #include "sim/cost/op_count.h"
@@ -354,4 +355,41 @@ TEST_CASE(
       Run("llama-3.1-8b", "h100-sxm5-80gb", Workload{}, tiny, Fixed(2, 1000, 10));
   CHECK_FALSE(long_request.feasible);
   CHECK_THAT(long_request.reason, Catch::Matchers::Contains("KV blocks"));
+}
+
+TEST_CASE("the per-stage time composes back into the forward model's step time") {
+  // Inference step = pipeline x stage + host work (PredictStepTime_s); the simulator pipelines
+  // batches on the stage time and pays the host work once per batch.
+  const ModelSpec& m = Model("llama-3.1-70b");
+  for (int pp : {1, 2, 4}) {
+    Workload w;
+    w.batch = 32;
+    w.parallel.pipeline = pp;
+    const DeviceRates rates = ResolveRates(Hardware("h100-sxm5-80gb"), w);
+    const EfficiencyParams p = EfficiencyParams::Defaults();
+    const std::vector<OpCost> ops = CountOps(m, w, DecodeStep(w, 2000));
+    const PipelinedStepTime t = PredictPipelinedStep(ops, rates, p);
+    CHECK(pp * t.stage_s + t.host_s ==
+          Approx(PredictStepTime_s(ops, rates, p.data())).epsilon(1e-12));
+    CHECK(t.host_s == Approx(32 * p[EfficiencyParams::kSequenceOverhead_s] +
+                             p[EfficiencyParams::kStepOverhead_s]));
+  }
+}
+
+TEST_CASE("per-token latencies kept as runs give the quantiles of the expanded list") {
+  std::mt19937_64 rng(4);
+  std::vector<ValueRun> runs;
+  std::vector<double> expanded;
+  for (int i = 0; i < 300; ++i) {
+    const double v = std::uniform_real_distribution<double>(0.001, 0.05)(rng);
+    const int64_t n = std::uniform_int_distribution<int64_t>(1, 40)(rng);
+    runs.push_back({v, n});
+    for (int64_t k = 0; k < n; ++k) expanded.push_back(v);
+  }
+  const std::vector<double> qs = {0.0, 0.5, 0.9, 0.99, 1.0};
+  const std::vector<double> from_runs = Quantiles(runs, qs);
+  for (std::size_t i = 0; i < qs.size(); ++i) CHECK(from_runs[i] == Quantile(expanded, qs[i]));
+  const LatencyStats s = Summarise(expanded);
+  CHECK(s.count == static_cast<int64_t>(expanded.size()));
+  CHECK(s.p99_s == Quantile(expanded, 0.99));
 }
