@@ -71,6 +71,11 @@ def seconds(b):
     return b["real_time"] * scale
 
 
+def cpu_seconds(b):
+    scale = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}[b["time_unit"]]
+    return b["cpu_time"] * scale
+
+
 def flags(grid):
     args = []
     for key, option in [("models", "--models"), ("hardware", "--hardware"), ("batch", "--batch"),
@@ -201,6 +206,12 @@ def main():
          f"({gb['BM_Calibrate20000Steps']['operators']:,.0f} operators), one thread",
          f"{seconds(gb['BM_Calibrate20000Steps']):.2f} s",
          "`bench/calibration_bench.cc` `BM_Calibrate20000Steps`"),
+        ("serving simulation, 10,000 requests (1,000 in / 256 out), Llama-3.1-8B on H100 under vLLM V1",
+         f"{cpu_seconds(gb['BM_Simulate10kRequestsOffline']) * 1e3:.0f} ms CPU offline "
+         f"({gb['BM_Simulate10kRequestsOffline']['steps']:,.0f} steps), "
+         f"{cpu_seconds(gb['BM_Simulate10kRequestsPoisson']) * 1e3:.0f} ms at 15 requests/s "
+         f"({gb['BM_Simulate10kRequestsPoisson']['steps']:,.0f} steps), one core",
+         "`bench/serve_bench.cc` `BM_Simulate10kRequests*`"),
         ("CPU harness: `rightsize measure` on this machine, then `rightsize calibrate --folds 5`",
          f"held-out median {100 * harness['median_ape']:.1f}% / p90 {100 * harness['p90_ape']:.1f}%, "
          f"90% interval coverage {100 * harness['coverage']:.1f}% ({harness_points} points)",
