@@ -8,7 +8,7 @@
 #include "sim/cli/calibration_options.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
-#include "sim/plan/validation.h"
+#include "sim/validate/validation.h"
 #include "sim/report/table_format.h"
 #include "sim/spec/catalog.h"
 

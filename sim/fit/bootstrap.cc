@@ -7,19 +7,9 @@
 #include <random>
 #include <thread>
 
+#include "sim/util/stats.h"
+
 namespace rightsize {
-namespace {
-
-// Percentile of sorted values with linear interpolation between order statistics.
-double Percentile(const std::vector<double>& sorted, double q) {
-  const double pos = q * static_cast<double>(sorted.size() - 1);
-  const size_t lo = static_cast<size_t>(std::floor(pos));
-  const size_t hi = std::min(lo + 1, sorted.size() - 1);
-  const double t = pos - static_cast<double>(lo);
-  return sorted[lo] * (1.0 - t) + sorted[hi] * t;
-}
-
-}  // namespace
 
 BootstrapResult Bootstrap(int num_points, int num_coefficients, const ResampleFit& fit,
                           const BootstrapOptions& options) {
@@ -67,8 +57,7 @@ BootstrapResult Bootstrap(int num_points, int num_coefficients, const ResampleFi
   for (int c = 0; c < num_coefficients; ++c) {
     std::vector<double> values;
     for (const auto& sample : result.samples) values.push_back(sample[c]);
-    std::sort(values.begin(), values.end());
-    result.intervals.push_back({Percentile(values, tail), Percentile(values, 1.0 - tail)});
+    result.intervals.push_back({Quantile(values, tail), Quantile(values, 1.0 - tail)});
   }
   return result;
 }

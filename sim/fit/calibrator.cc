@@ -10,13 +10,13 @@
 #include <set>
 
 #include <Eigen/Dense>
-#include <boost/math/distributions/normal.hpp>
 #include <ceres/ceres.h>
 #include <fmt/format.h>
 
 #include "sim/fit/residuals.h"
 #include "sim/util/error.h"
 #include "sim/util/file_io.h"
+#include "sim/util/stats.h"
 
 namespace rightsize {
 namespace {
@@ -178,20 +178,6 @@ RobustLoss ParseRobustLoss(const std::string& text) {
   }
   throw InputError({"", 0, "--loss"}, "unknown robust loss '" + text +
                                           "' (none, huber, soft_l1, cauchy, arctan)");
-}
-
-double Quantile(std::vector<double> values, double q) {
-  if (values.empty()) return 0.0;
-  std::sort(values.begin(), values.end());
-  const double pos = q * static_cast<double>(values.size() - 1);
-  const size_t lo = static_cast<size_t>(std::floor(pos));
-  const size_t hi = std::min(lo + 1, values.size() - 1);
-  return values[lo] + (pos - static_cast<double>(lo)) * (values[hi] - values[lo]);
-}
-
-double NormalQuantileTwoSided(double level) {
-  RS_CHECK(level > 0 && level < 1, "interval level must be in (0, 1)");
-  return boost::math::quantile(boost::math::normal_distribution<double>(), 0.5 * (1.0 + level));
 }
 
 const GroupCalibration* CalibrationResult::Find(const std::string& group) const {

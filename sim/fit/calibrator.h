@@ -123,9 +123,6 @@ struct PredictionInterval {
 PredictionInterval PredictWithInterval(const GroupCalibration& fit, const CalibrationPoint& point,
                                        double level);
 
-// Two-sided standard normal quantile: P(|Z| <= z) = level.
-double NormalQuantileTwoSided(double level);
-
 // Held-out error: absolute percentage errors |pred - meas| / meas of points never seen by the
 // fit that predicts them, and how often the prediction interval contains the measurement.
 struct CrossValidationReport {
@@ -198,8 +195,5 @@ GroupCalibration CalibrationGroupOf(const nlohmann::json& doc, const std::string
                                     const std::string& group);
 // The same, parameters only: what `rightsize predict --calibration FILE` uses.
 EfficiencyParams LoadCalibration(const std::string& path, const std::string& group = "");
-
-// Quantile q in [0, 1] of values (linear interpolation); 0 for an empty vector.
-double Quantile(std::vector<double> values, double q);
 
 }  // namespace rightsize

@@ -11,6 +11,7 @@
 #include "sim/cost/money.h"
 #include "sim/plan/law_quality.h"
 #include "sim/util/error.h"
+#include "sim/util/stats.h"
 #include "sim/util/units.h"
 
 namespace rightsize {
@@ -151,15 +152,6 @@ int ReferenceLarge(const std::vector<CandidateResult>& cands) {
     if (best < 0 || cands[i].candidate.quality > cands[best].candidate.quality) best = static_cast<int>(i);
   }
   return best;
-}
-
-double Quantile(std::vector<double> v, double q) {
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  const double pos = q * (v.size() - 1);
-  const size_t lo = static_cast<size_t>(std::floor(pos));
-  const size_t hi = std::min(v.size() - 1, lo + 1);
-  return v[lo] + (pos - lo) * (v[hi] - v[lo]);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "sim/spec/catalog.h"
 #include "sim/util/csv.h"
 #include "sim/util/file_io.h"
+#include "sim/util/stats.h"
 
 namespace rightsize {
 namespace {

@@ -10,13 +10,14 @@
 #include "sim/cost/memory.h"
 #include "sim/fit/calibrator.h"
 #include "sim/plan/law_quality.h"
-#include "sim/plan/validation.h"
 #include "sim/quality/law_data.h"
 #include "sim/report/document.h"
 #include "sim/report/figure.h"
 #include "sim/util/csv.h"
 #include "sim/util/file_io.h"
+#include "sim/util/stats.h"
 #include "sim/util/units.h"
+#include "sim/validate/validation.h"
 
 namespace rightsize {
 namespace {
@@ -305,7 +306,7 @@ std::string DescribeParams(const DeviceEfficiencyParams& params) {
   return text + "; on other devices: " + DescribeParams(params.common);
 }
 
-// Predicted vs measured for the shipped runs (sim/plan/validation, as `rightsize validate`), on
+// Predicted vs measured for the shipped runs (sim/validate/validation, as `rightsize validate`), on
 // the study's hardware when any run matches, with the parameters this report was run with.
 Figure CalibrationParity(const CrossoverResult& r, const Catalog& catalog, const DeviceEfficiencyParams& params) {
   Figure f;

@@ -10,6 +10,7 @@
 
 #include "sim/fit/calibrator.h"
 #include "sim/spec/catalog.h"
+#include "sim/util/stats.h"
 
 namespace rightsize {
 namespace {

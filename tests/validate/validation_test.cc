@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/plan/validation.h"
+#include "sim/validate/validation.h"
 #include "sim/spec/catalog.h"
 #include "sim/util/csv.h"
 

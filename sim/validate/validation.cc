@@ -1,4 +1,4 @@
-#include "sim/plan/validation.h"
+#include "sim/validate/validation.h"
 
 #include <algorithm>
 #include <cctype>
@@ -14,6 +14,7 @@
 #include "sim/logs/readers.h"
 #include "sim/util/csv.h"
 #include "sim/util/error.h"
+#include "sim/util/stats.h"
 
 namespace rightsize {
 namespace {
