@@ -6,7 +6,7 @@ The copy lives in build/mutation/src (tracked and untracked, non-ignored files o
 tree, refreshed on each run) and builds in build/mutation/build (Release, warnings as errors,
 ccache when present, no Python module or benchmarks), so the working tree and its builds are never touched.
 
-Usage: run_mutations.py [--tests cost_test,spec_test,plan_test] [--only NAME,...] [--jobs N]
+Usage: run_mutations.py [--tests cost_test,spec_test,validate_test] [--only NAME,...] [--jobs N]
 Writes build/mutation/report.md; exit status 0 when every bug is caught, 1 otherwise.
 """
 import argparse
@@ -117,7 +117,7 @@ def apply(mutation):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--tests", default="cost_test,spec_test,plan_test",
+    parser.add_argument("--tests", default="cost_test,spec_test,validate_test",
                         help="Catch2 executables to rebuild and run for every mutation")
     parser.add_argument("--only", default="", help="comma-separated mutation names")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
