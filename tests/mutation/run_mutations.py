@@ -32,17 +32,24 @@ def log(message):
 
 def sync_copy():
     """Copies the working tree's files into SRC, rewriting only files whose content differs (so the
-    incremental build recompiles only what changed)."""
+    incremental build recompiles only what changed), and deletes copies of files the tree no
+    longer has (a moved source would otherwise still be globbed into the build)."""
     listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                             cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
+    present = {raw.decode() for raw in listed
+               if raw and os.path.isfile(os.path.join(ROOT, raw.decode()))}
+    removed = 0
+    for folder, _, files in os.walk(SRC, topdown=False):
+        for name in files:
+            relative = os.path.relpath(os.path.join(folder, name), SRC)
+            if relative not in present:
+                os.remove(os.path.join(folder, name))
+                removed += 1
+        if folder != SRC and not os.listdir(folder):
+            os.rmdir(folder)
     copied = 0
-    for raw in listed:
-        if not raw:
-            continue
-        relative = raw.decode()
+    for relative in sorted(present):
         source = os.path.join(ROOT, relative)
-        if not os.path.isfile(source):
-            continue  # deleted in the working tree but still in the index
         target = os.path.join(SRC, relative)
         with open(source, "rb") as f:
             content = f.read()
@@ -55,7 +62,7 @@ def sync_copy():
             f.write(content)
         shutil.copymode(source, target)
         copied += 1
-    log(f"copy: {copied} file(s) refreshed in {os.path.relpath(SRC, ROOT)}")
+    log(f"copy: {copied} file(s) refreshed, {removed} removed in {os.path.relpath(SRC, ROOT)}")
 
 
 def configure():
