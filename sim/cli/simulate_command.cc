@@ -12,6 +12,7 @@
 #include "sim/cli/calibration_options.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
+#include "sim/cli/numeric_flags.h"
 #include "sim/report/figure.h"
 #include "sim/report/table_format.h"
 #include "sim/serve/replay.h"
@@ -386,40 +387,51 @@ void RegisterSimulateCommand(CLI::App& app, int* exit_code) {
   c->add_option(
       "--engine", f.engine,
       "engine profile id (models/engines/): vllm-v1, sglang, tensorrt-llm, llama-cpp-server");
-  c->add_option("--tp", f.tp, "tensor-parallel degree");
-  c->add_option("--pp", f.pp, "pipeline-parallel degree (pp micro-batches in flight)");
+  c->add_option("--tp", f.tp, "tensor-parallel degree")
+      ->check(FiniteIn(1, kMaxParallelDegree));
+  c->add_option("--pp", f.pp, "pipeline-parallel degree (pp micro-batches in flight)")
+      ->check(FiniteIn(1, kMaxParallelDegree));
   c->add_option("--ep", f.ep,
-                "expert-parallel degree (with --dp > 1: data-parallel attention, ep == dp)");
-  c->add_option("--dp", f.dp, "data-parallel ranks behind the router");
+                "expert-parallel degree (with --dp > 1: data-parallel attention, ep == dp)")
+      ->check(FiniteIn(1, kMaxParallelDegree));
+  c->add_option("--dp", f.dp, "data-parallel ranks behind the router")
+      ->check(FiniteIn(1, kMaxParallelDegree));
   c->add_option("--weights", f.weights, "weight precision");
   c->add_option("--activations", f.activations, "activation precision");
   c->add_option("--kv", f.kv, "KV-cache precision");
   c->add_option("--max-num-seqs", f.max_num_seqs, "running requests at most")
-      ->check(CLI::PositiveNumber);
+      ->check(PositiveUpTo(static_cast<double>(kMaxBatch)));
   c->add_option("--max-num-batched-tokens", f.max_num_batched_tokens, "tokens per step at most")
-      ->check(CLI::PositiveNumber);
+      ->check(PositiveUpTo(static_cast<double>(kMaxContextTokens)));
   c->add_option("--chunked-prefill", f.chunked_prefill, "on | off");
   c->add_option("--policy", f.policy, "decode_first | prefill_first");
   c->add_option("--admission", f.admission, "on_demand | reserve_full");
   c->add_option("--reserve-full-isl", f.reserve_full_isl,
                 "on | off: admit only when the whole sequence fits");
   c->add_option("--block-size", f.block_size, "KV block size in tokens")
-      ->check(CLI::PositiveNumber);
+      ->check(PositiveUpTo(static_cast<double>(kMaxContextTokens)));
   c->add_option("--kv-blocks", f.kv_blocks, "KV blocks per rank (default: from the memory model)")
-      ->check(CLI::PositiveNumber);
+      ->check(PositiveUpTo(1e12));
   c->add_option("--memory-utilization", f.memory_utilization,
-                "fraction of device memory the engine takes");
+                "fraction of device memory the engine takes")
+      ->check(PositiveUpTo(1.0));
   c->add_option("--prefix-caching", f.prefix_caching, "on | off");
   c->add_option("--router", f.router, "round_robin | least_loaded (data parallel)");
   c->add_option("--step-overhead-s", f.step_overhead_s,
-                "host seconds per step (replaces the engine prior)");
+                "host seconds per step (replaces the engine prior)")
+      ->check(FiniteIn(0, EfficiencyParams::kUpperBounds[EfficiencyParams::kStepOverhead_s]));
   c->add_option("--sequence-overhead-s", f.sequence_overhead_s,
-                "host seconds per sequence per step");
+                "host seconds per sequence per step")
+      ->check(FiniteIn(0, EfficiencyParams::kUpperBounds[EfficiencyParams::kSequenceOverhead_s]));
   c->add_option("--arrival", f.arrival, "poisson | gamma | closed_loop | offline | trace");
-  c->add_option("--rate", f.rate, "mean arrival rate, requests/s (poisson, gamma)");
-  c->add_option("--cv", f.cv, "coefficient of variation of inter-arrival times (gamma)");
-  c->add_option("--concurrency", f.concurrency, "clients in a closed loop");
-  c->add_option("--requests", f.requests, "requests to generate");
+  c->add_option("--rate", f.rate, "mean arrival rate, requests/s (poisson, gamma)")
+      ->check(PositiveUpTo(1e9));
+  c->add_option("--cv", f.cv, "coefficient of variation of inter-arrival times (gamma)")
+      ->check(PositiveUpTo(1e3));
+  c->add_option("--concurrency", f.concurrency, "clients in a closed loop")
+      ->check(PositiveUpTo(1e7));
+  c->add_option("--requests", f.requests, "requests to generate")
+      ->check(PositiveUpTo(1e8));
   c->add_option("--prompt-tokens", f.prompt_tokens,
                 "N | uniform:MIN:MAX | lognormal:MEDIAN:SIGMA[:MIN:MAX] | empirical:N1,N2,...");
   c->add_option("--output-tokens", f.output_tokens, "output length distribution (same forms)");
@@ -427,13 +439,18 @@ void RegisterSimulateCommand(CLI::App& app, int* exit_code) {
                 "request trace: JSONL (arrival_s, prompt_tokens, output_tokens, or LLMServingSim's "
                 "requests.jsonl) or CSV");
   c->add_option("--shared-prefix-tokens", f.shared_prefix_tokens,
-                "tokens of a prompt prefix shared by --prefix-share of requests");
-  c->add_option("--prefix-share", f.prefix_share, "fraction of requests sharing the prefix");
+                "tokens of a prompt prefix shared by --prefix-share of requests")
+      ->check(FiniteIn(0, static_cast<double>(kMaxContextTokens)));
+  c->add_option("--prefix-share", f.prefix_share, "fraction of requests sharing the prefix")
+      ->check(FiniteIn(0, 1));
   c->add_option("--spec-method", f.spec_method, "speculative decoding: none | ngram | draft");
-  c->add_option("--spec-tokens", f.spec_tokens, "draft tokens per step (k)");
-  c->add_option("--spec-acceptance", f.spec_acceptance, "per-token acceptance rate");
+  c->add_option("--spec-tokens", f.spec_tokens, "draft tokens per step (k)")
+      ->check(FiniteIn(1, 64));
+  c->add_option("--spec-acceptance", f.spec_acceptance, "per-token acceptance rate")
+      ->check(FiniteIn(0, 1));
   c->add_option("--draft-model", f.draft_model, "draft model id (--spec-method draft)");
-  c->add_option("--seed", f.seed, "random seed (traffic and speculative acceptance)");
+  c->add_option("--seed", f.seed, "random seed (traffic and speculative acceptance)")
+      ->check(FiniteIn(0, 9e15));
   c->add_option("--slo", f.slo,
                 "SLO target KEY=SECONDS, e.g. ttft_p99_s=2 tpot_p50_s=0.05 (repeatable)");
   c->add_option("--goodput", f.goodput,
@@ -441,7 +458,8 @@ void RegisterSimulateCommand(CLI::App& app, int* exit_code) {
   c->add_flag("--max-rate", f.max_rate,
               "search the highest arrival rate within the SLO (bisection)");
   c->add_option("--timeseries-interval-s", f.timeseries_interval_s,
-                "time-series sampling interval (0: every step)");
+                "time-series sampling interval (0: every step)")
+      ->check(FiniteIn(0, 1e9));
   c->add_option("--format", f.format, "table | json (--validate-replays: also csv, markdown)")
       ->capture_default_str();
   c->add_option("--requests-csv", f.requests_csv, "write one row per request to this CSV");

@@ -46,7 +46,7 @@ TEST_CASE("the max rate within a mean-TTFT SLO matches the M/D/1 rate that meets
   CHECK(r.min_failing_requests_per_s < 1.02 * r.max_requests_per_s);
 }
 
-TEST_CASE("a tighter percentile SLO allows less traffic; an impossible one says why") {
+TEST_CASE("a tighter percentile SLO allows less traffic, and an impossible one says why") {
   ServeTraffic t;
   t.num_requests = 800;
   t.prompt = ParseLengthDistribution("lognormal:1000:0.5:50:4000", "p");
@@ -68,7 +68,7 @@ TEST_CASE("a tighter percentile SLO allows less traffic; an impossible one says 
   CHECK_THAT(impossible.reason, Catch::Matchers::Contains("tpot_p50_s"));
 }
 
-TEST_CASE("SLO keys name a metric and a statistic; bad ones are errors") {
+TEST_CASE("SLO keys name a metric and a statistic, and bad ones are errors") {
   const SloTarget t = ParseSloTarget("tpot_p90_s", 0.05, {});
   CHECK(t.metric == SloMetric::kTpot);
   CHECK(t.statistic == SloStatistic::kP90);

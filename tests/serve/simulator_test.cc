@@ -323,7 +323,7 @@ TEST_CASE("prefix caching serves a shared prefix from the cache and lowers TTFT"
   CHECK(with.ttft.mean_s < 0.7 * without.ttft.mean_s);
 }
 
-TEST_CASE("an overloaded run says the queue grows without bound; a light one does not") {
+TEST_CASE("an overloaded run says the queue grows without bound, and a light one does not") {
   const ServingSimResult light =
       Run("llama-3.1-8b", "l40s", Workload{}, VllmOn("l40s"), Poisson(1500, 2, 500, 100, 1));
   CHECK_FALSE(light.overloaded);
