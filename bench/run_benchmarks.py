@@ -2,7 +2,7 @@
 
 Measures, on this machine, in a Release build:
   - the Google Benchmark programs in bench/ (rightsize_bench: predictions per second, the
-    Chinchilla fit, calibration of 20,000 steps);
+    Chinchilla fit, calibration of 20,000 steps, the serving simulation, a simulated plan);
   - `rightsize sweep --bench` on a 200,000-point grid, and the same kind of grid (100,000 points)
     through the Python module when it is built;
   - the CPU harness: `rightsize measure` on this machine, then `rightsize calibrate --folds 5` on
@@ -212,6 +212,13 @@ def main():
          f"{cpu_seconds(gb['BM_Simulate10kRequestsPoisson']) * 1e3:.0f} ms at 15 requests/s "
          f"({gb['BM_Simulate10kRequestsPoisson']['steps']:,.0f} steps), one core",
          "`bench/serve_bench.cc` `BM_Simulate10kRequests*`"),
+        (f"capacity plan over {gb['BM_Plan100LayoutsSimulated']['layouts']:.0f} layouts (5 models x 5 "
+         "GPUs x TP 1, 2 x bf16, fp8), each sized by the simulated rate search",
+         f"{seconds(gb['BM_Plan100LayoutsSimulated']):.1f} s wall on "
+         f"{gb['BM_Plan100LayoutsSimulated']['threads']:.0f} threads "
+         f"({gb['BM_Plan100LayoutsSimulated']['simulations']:,.0f} simulations of 1,000 requests, "
+         f"{gb['BM_Plan100LayoutsSimulated']['feasible']:.0f} feasible layouts)",
+         "`bench/plan_bench.cc` `BM_Plan100LayoutsSimulated`"),
         ("CPU harness: `rightsize measure` on this machine, then `rightsize calibrate --folds 5`",
          f"held-out median {100 * harness['median_ape']:.1f}% / p90 {100 * harness['p90_ape']:.1f}%, "
          f"90% interval coverage {100 * harness['coverage']:.1f}% ({harness_points} points)",

@@ -29,6 +29,7 @@ DeviceEfficiencyParams ParamsOf(const std::optional<UsedCalibration>& calibratio
   DeviceEfficiencyParams params(calibration->group.empty() ? EfficiencyParams::Defaults()
                                                            : calibration->fit.params);
   for (const auto& [hardware, fit] : calibration->by_hardware) params.by_hardware[hardware] = fit.params;
+  params.common_calibrated = !calibration->group.empty();
   return params;
 }
 

@@ -28,6 +28,7 @@ struct StudyOptions {
   std::string out;
   std::string format = "table";
   bool progress = false;
+  std::vector<std::string> slo;  // --slo KEY=SECONDS
   CalibrationOptions calibration;
 };
 
@@ -48,11 +49,18 @@ ProgressFn StderrProgress(bool force) {
 
 // With a calibration, the Monte Carlo throughput spread is the calibration's held-out error
 // (UsedCalibration::rel_sd) instead of the study file's uncertainty.throughput_rel_sd.
+void AddSloOption(CLI::App* app, std::vector<std::string>* slo) {
+  app->add_option("--slo", *slo,
+                  "KEY=SECONDS, KEY <ttft|tpot|itl|e2e>_<mean|p50|p90|p99>_s (repeatable; "
+                  "replaces the study's target of that key)");
+}
+
 StudyRun Run(const StudyOptions& o) {
   StudyRun run;
   run.calibration = LoadCalibrationOption(o.calibration);
   run.params = ParamsOf(run.calibration);
   StudySpec study = LoadStudy(o.study_path);
+  ApplySloFlags(o.slo, &study.slo);
   if (run.calibration) {
     study.throughput_rel_sd = run.calibration->rel_sd;
     study.throughput_rel_sd_source = run.calibration->rel_sd_source;
@@ -98,6 +106,7 @@ void RegisterRunCommand(CLI::App& app, int* exit_code) {
   c->add_option("--format", crossover.format, "table | json")->capture_default_str();
   c->add_option("-o,--output", crossover.out, "also write the JSON result here");
   c->add_flag("--progress", crossover.progress, "show progress on stderr even when it is not a terminal");
+  AddSloOption(c, &crossover.slo);
   AddCalibrationOptions(c, &crossover.calibration);
   c->callback([exit_code] {
     if (!crossover.out.empty()) CheckOutputFile(crossover.out);  // before the work, not after
@@ -119,6 +128,7 @@ void RegisterRunCommand(CLI::App& app, int* exit_code) {
   rep->add_option("study", report.study_path, "study YAML")->required();
   rep->add_option("-o,--output", report.out, "report folder, e.g. reports/NAME/")->required();
   rep->add_flag("--progress", report.progress, "show progress on stderr even when it is not a terminal");
+  AddSloOption(rep, &report.slo);
   AddCalibrationOptions(rep, &report.calibration);
   rep->callback([exit_code] {
     CheckOutputFolder(report.out);
@@ -133,6 +143,7 @@ void RegisterRunCommand(CLI::App& app, int* exit_code) {
   m->add_option("study", run.study_path, "study YAML")->required();
   m->add_option("-o,--output", run.out, "report folder (default reports/<study file name>/)");
   m->add_flag("--progress", run.progress, "show progress on stderr even when it is not a terminal");
+  AddSloOption(m, &run.slo);
   AddCalibrationOptions(m, &run.calibration);
   m->callback([exit_code] {
     const std::string out = run.out.empty()

@@ -90,12 +90,18 @@ struct EfficiencyParams {
 struct DeviceEfficiencyParams {
   EfficiencyParams common;
   std::map<std::string, EfficiencyParams> by_hardware;
+  // `common` was fitted by a calibration (not the defaults): its host overheads are measured.
+  bool common_calibrated = false;
 
   DeviceEfficiencyParams(const EfficiencyParams& all = EfficiencyParams::Defaults())  // NOLINT: implicit
       : common(all) {}
   const EfficiencyParams& For(const std::string& hardware_id) const {
     const auto it = by_hardware.find(hardware_id);
     return it == by_hardware.end() ? common : it->second;
+  }
+  // Whether the device's efficiencies (host overheads included) come from a calibration.
+  bool CalibratedFor(const std::string& hardware_id) const {
+    return common_calibrated || by_hardware.count(hardware_id) > 0;
   }
 };
 

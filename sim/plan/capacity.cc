@@ -1,11 +1,13 @@
 #include "sim/plan/capacity.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include <fmt/format.h>
 
 #include "sim/cost/latency.h"
+#include "sim/util/parallel.h"
 #include "sim/util/units.h"
 #include "sim/util/yaml_reader.h"
 
@@ -28,12 +30,8 @@ CapacityStudy LoadCapacityStudy(const std::string& path) {
     }
     t.RejectUnknownKeys();
   }
-  {
-    YamlReader slo = r.Child("slo");
-    s.slo.ttft_s = slo.OptionalDouble("ttft_s", 0.0, 0.0, 1e6);
-    s.slo.tpot_s = slo.OptionalDouble("tpot_s", 0.0, 0.0, 1e6);
-    slo.RejectUnknownKeys();
-  }
+  s.slo = ReadSloSpec(r);
+  s.simulation = ReadServingSimSettings(r);
   YamlReader c = r.Child("candidates");
   s.models = c.OptionalStringList("models");
   if (s.models.empty()) throw InputError(c.Where("models"), "needs at least one model");
@@ -88,10 +86,25 @@ CapacityStudy LoadCapacityStudy(const std::string& path) {
   return s;
 }
 
+ReplicaCapacity CapacityCache::Get(const std::string& key,
+                                   const std::function<ReplicaCapacity()>& compute) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = entries_.find(key);
+    if (it != entries_.end()) return it->second;
+  }
+  // Computed outside the lock: two threads may simulate the same key once each (same result).
+  ReplicaCapacity cap = compute();
+  std::lock_guard<std::mutex> lock(mutex_);
+  return entries_.emplace(key, std::move(cap)).first->second;
+}
+
 LayoutPlan PlanLayout(const ModelSpec& m, const HardwareSpec& hw, const Layout& layout,
-                      const CapacityStudy& study, const EfficiencyParams& params) {
+                      const CapacityStudy& study, const EfficiencyParams& params,
+                      CapacityCache* cache, bool state_at_load) {
   LayoutPlan p;
   p.layout = layout;
+  p.sizing = study.simulation.Describe(study.slo);
   Workload w;
   w.weights = layout.weights;
   w.activations = study.activations;
@@ -101,7 +114,19 @@ LayoutPlan PlanLayout(const ModelSpec& m, const HardwareSpec& hw, const Layout& 
   const auto price_it = study.usd_per_hour.find(hw.id);
   p.price = ResolvePrice(hw.id, price_it == study.usd_per_hour.end() ? 0.0 : price_it->second);
 
-  const ReplicaCapacity cap = CapacityWithinSlo(m, hw, w, study.traffic, study.slo, params);
+  auto compute = [&] {
+    return SimulatedReplicaCapacity(m, hw, w, study.traffic, study.slo, study.simulation, params);
+  };
+  std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{:.17g}|{:.17g}|{}|{}|{}|{}|{:.17g}", m.id,
+                                m.name, hw.id, layout.tensor_parallel, ToString(layout.weights),
+                                ToString(study.activations), study.traffic.prompt_tokens,
+                                study.traffic.output_tokens, study.slo.Describe(),
+                                study.simulation.Describe(study.slo),
+                                study.simulation.engine_host_overheads, ToString(study.kv_cache),
+                                study.memory_utilization);
+  for (double v : params.values) key += fmt::format("|{:.17g}", v);
+  const ReplicaCapacity cap = cache ? cache->Get(key, compute) : compute();
+  p.simulations = cap.simulations;
   if (!cap.feasible) {
     p.reason = cap.reason;
     return p;
@@ -118,28 +143,8 @@ LayoutPlan PlanLayout(const ModelSpec& m, const HardwareSpec& hw, const Layout& 
   p.replica_max_requests_per_s = cap.max_requests_per_s;
   p.replicas = static_cast<int64_t>(replicas);
   p.devices = p.replicas * layout.tensor_parallel;
-  TrafficSpec per_replica = study.traffic;
-  per_replica.requests_per_s = study.traffic.requests_per_s / static_cast<double>(p.replicas);
-  p.state = SteadyState(m, hw, w, per_replica, params);
-  // Power: the replica alternates prefill (share rho_p) and decode; each at its roofline
-  // utilisation (money.h).
-  Workload at = w;
-  at.batch = std::max<int64_t>(1, std::llround(p.state.batch));
-  at.prompt_tokens = std::max<int64_t>(1, std::llround(study.traffic.prompt_tokens));
-  at.gen_tokens = std::max<int64_t>(1, std::llround(study.traffic.output_tokens));
-  const DeviceRates rates = ResolveRates(hw, at);
-  const StepBreakdown decode =
-      AnalyseStep(CountOps(m, at, DecodeStep(at, at.prompt_tokens + at.gen_tokens / 2)), rates, params);
-  Workload one = at;
-  one.batch = 1;
-  const StepBreakdown prefill = AnalyseStep(CountOps(m, one, PrefillStep(one)), rates, params);
-  const double share = p.state.prefill_share;
-  p.power_w =
-      static_cast<double>(p.devices) * (share * DevicePower_w(hw, StepUtilization(prefill)) +
-                                        (1.0 - share) * DevicePower_w(hw, StepUtilization(decode)));
   const double output_per_s = study.traffic.requests_per_s * study.traffic.output_tokens;
   const double input_per_s = study.traffic.requests_per_s * study.traffic.prompt_tokens;
-  p.j_per_output_token = p.power_w / output_per_s;
   if (p.price) {
     p.usd_per_month =
         p.price->usd_per_hour * static_cast<double>(p.devices) * kSecondsPerMonth / kSecondsPerHour;
@@ -147,24 +152,63 @@ LayoutPlan PlanLayout(const ModelSpec& m, const HardwareSpec& hw, const Layout& 
     p.usd_per_million_tokens =
         p.usd_per_month / ((output_per_s + input_per_s) * kSecondsPerMonth) * kMega;
   }
+  if (!state_at_load) return p;
+  TrafficSpec per_replica = study.traffic;
+  per_replica.requests_per_s = study.traffic.requests_per_s / static_cast<double>(p.replicas);
+  p.state = SimulatedServingState(m, hw, w, per_replica, study.simulation, params);
+  if (!p.state.feasible) return p;
+  // Power: the replica alternates prefill and decode, each at its roofline utilisation
+  // (money.h). Prefill occupies the share lambda x t_pre of its time (t_pre: one request's
+  // prompt at batch 1); decode runs the simulated mean batch at the mean context.
+  Workload at = w;
+  at.batch = std::max<int64_t>(1, std::llround(p.state.batch));
+  at.prompt_tokens = std::max<int64_t>(1, std::llround(study.traffic.prompt_tokens));
+  at.gen_tokens = std::max<int64_t>(1, std::llround(study.traffic.output_tokens));
+  const DeviceRates rates = ResolveRates(hw, at);
+  const StepBreakdown decode = AnalyseStep(
+      CountOps(m, at, DecodeStep(at, at.prompt_tokens + at.gen_tokens / 2)), rates, params);
+  Workload one = at;
+  one.batch = 1;
+  const StepBreakdown prefill = AnalyseStep(CountOps(m, one, PrefillStep(one)), rates, params);
+  const double share = std::min(1.0, per_replica.requests_per_s * prefill.step_s);
+  p.power_w =
+      static_cast<double>(p.devices) * (share * DevicePower_w(hw, StepUtilization(prefill)) +
+                                        (1.0 - share) * DevicePower_w(hw, StepUtilization(decode)));
+  p.j_per_output_token = p.power_w / output_per_s;
   return p;
 }
 
 std::vector<LayoutPlan> PlanCapacity(const CapacityStudy& study, const Catalog& catalog,
                                      const DeviceEfficiencyParams& params) {
-  std::vector<LayoutPlan> plans;
+  struct Item {
+    ModelSpec model;
+    const HardwareSpec* hw;
+    Layout layout;
+  };
+  std::vector<Item> items;
   for (const auto& model_id : study.models) {
     const ModelSpec model = catalog.ResolveModel(model_id);
     for (const auto& hw_id : study.hardware) {
       const HardwareSpec& hw = catalog.Hardware(hw_id);
       for (int tp : study.tensor_parallel) {
         for (Precision weights : study.weights) {
-          const Layout layout{model.id.empty() ? model_id : model.id, hw_id, tp, weights};
-          plans.push_back(PlanLayout(model, hw, layout, study, params.For(hw_id)));
+          items.push_back(
+              {model, &hw, Layout{model.id.empty() ? model_id : model.id, hw_id, tp, weights}});
         }
       }
     }
   }
+  // Each layout is its own rate search: spread them over the cores.
+  std::vector<LayoutPlan> plans(items.size());
+  std::atomic<size_t> next{0};
+  RunOnThreads(WorkerThreads(0), [&] {
+    for (size_t i = next++; i < items.size(); i = next++) {
+      const std::string& hw_id = items[i].layout.hardware_id;
+      CapacityStudy own = study;
+      own.simulation.engine_host_overheads = !params.CalibratedFor(hw_id);
+      plans[i] = PlanLayout(items[i].model, *items[i].hw, items[i].layout, own, params.For(hw_id));
+    }
+  });
   auto rank = [](const LayoutPlan& p) { return !p.feasible ? 2 : (p.price ? 0 : 1); };
   std::stable_sort(plans.begin(), plans.end(), [&](const LayoutPlan& a, const LayoutPlan& b) {
     if (rank(a) != rank(b)) return rank(a) < rank(b);
@@ -189,10 +233,13 @@ nlohmann::json ToJson(const LayoutPlan& p) {
   j["replicas"] = ok ? nlohmann::json(p.replicas) : nlohmann::json(nullptr);
   j["devices"] = ok ? nlohmann::json(p.devices) : nlohmann::json(nullptr);
   j["replica_max_requests_per_s"] = figure(ok, p.replica_max_requests_per_s);
-  j["batch"] = figure(ok, p.state.batch);
-  j["ttft_s"] = figure(ok, p.state.ttft_s);
-  j["tpot_s"] = figure(ok, p.state.tpot_s);
-  j["e2e_latency_s"] = figure(ok, p.state.e2e_latency_s);
+  const bool at_load = ok && p.state.feasible;
+  j["batch"] = figure(at_load, p.state.batch);
+  j["ttft_mean_s"] = figure(at_load, p.state.ttft_mean_s);
+  j["ttft_p99_s"] = figure(at_load, p.state.ttft_p99_s);
+  j["tpot_mean_s"] = figure(at_load, p.state.tpot_mean_s);
+  j["tpot_p99_s"] = figure(at_load, p.state.tpot_p99_s);
+  j["e2e_mean_s"] = figure(at_load, p.state.e2e_mean_s);
   j["usd_per_device_hour"] = figure(p.price.has_value(), p.price ? p.price->usd_per_hour : 0.0);
   j["price_source"] = p.price ? p.price->source : "";
   j["usd_per_month"] = figure(priced, p.usd_per_month);
@@ -201,6 +248,8 @@ nlohmann::json ToJson(const LayoutPlan& p) {
   // Energy needs a known TDP (power_w is 0 without one).
   j["power_w"] = figure(ok && p.power_w > 0, p.power_w);
   j["j_per_token"] = figure(ok && p.power_w > 0, p.j_per_output_token);
+  j["sizing"] = p.sizing;
+  j["sizing_simulations"] = p.simulations;
   return j;
 }
 

@@ -4,7 +4,9 @@
 // priced.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +33,7 @@ struct CapacityStudy {
   Precision kv_cache = Precision::kBf16;
   double memory_utilization = 0.9;
   std::map<std::string, double> usd_per_hour;  // per device, overrides models/prices
+  ServingSimSettings simulation;               // engine profile, simulated requests, seed
 };
 
 // The most replicas a layout may need before it is called infeasible: far beyond any fleet, and
@@ -54,7 +57,9 @@ struct LayoutPlan {
   double replica_max_requests_per_s = 0.0;  // one replica within the SLO
   int64_t replicas = 0;                     // 1..kMaxReplicas
   int64_t devices = 0;                      // replicas x tensor_parallel
-  ServingState state;                  // each replica at traffic / replicas
+  std::string sizing;                  // how the capacity was found (ServingSimSettings::Describe)
+  int simulations = 0;                 // serving simulations the capacity search ran
+  ServingState state;                  // each replica at traffic / replicas, simulated
   std::optional<DevicePrice> price;
   double usd_per_month = 0.0;          // devices x usd_per_hour x 720 h (30-day month)
   double usd_per_million_output_tokens = 0.0;  // monthly $ / output tokens in the month
@@ -63,13 +68,29 @@ struct LayoutPlan {
   double j_per_output_token = 0.0;     // power / output tokens per second
 };
 
+// Replica capacities already simulated, by layout, traffic mix, SLO and simulation settings: a
+// study's sensitivity analysis re-plans the same layouts at other traffic levels, where only the
+// replica count changes. Safe to share between threads.
+class CapacityCache {
+ public:
+  // The cached capacity for key, else compute() stored under key.
+  ReplicaCapacity Get(const std::string& key, const std::function<ReplicaCapacity()>& compute);
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, ReplicaCapacity> entries_;
+};
+
 // Every candidate layout, sorted: feasible and priced by $/month, then feasible unpriced by
 // devices, then infeasible. Each device is priced with params.For(its id).
 std::vector<LayoutPlan> PlanCapacity(const CapacityStudy& study, const Catalog& catalog,
                                      const DeviceEfficiencyParams& params);
-// One layout at the study's traffic and SLO.
+// One layout at the study's traffic and SLO: the replica capacity from the simulated rate search
+// (through `cache` when given), replicas to cover the traffic, and, when state_at_load, one more
+// simulation of a replica at its share of the traffic (latencies and the power estimate).
 LayoutPlan PlanLayout(const ModelSpec& model, const HardwareSpec& hw, const Layout& layout,
-                      const CapacityStudy& study, const EfficiencyParams& params);
+                      const CapacityStudy& study, const EfficiencyParams& params,
+                      CapacityCache* cache = nullptr, bool state_at_load = true);
 
 // One row per layout (unit-suffixed keys), figures null for infeasible layouts.
 nlohmann::json ToJson(const LayoutPlan& plan);

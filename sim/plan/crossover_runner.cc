@@ -1,6 +1,7 @@
 #include "sim/plan/crossover_runner.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <random>
@@ -11,6 +12,7 @@
 #include "sim/cost/money.h"
 #include "sim/plan/law_quality.h"
 #include "sim/util/error.h"
+#include "sim/util/parallel.h"
 #include "sim/util/stats.h"
 #include "sim/util/units.h"
 
@@ -66,9 +68,52 @@ void PriceFinetune(const StudySpec& study, const Catalog& catalog, const DeviceE
   (void)study;
 }
 
-// Candidates with their serving options and one-off costs under the knobs.
+// Candidates with their serving options and one-off costs under the knobs. Replica capacities
+// come through `cache` (the sensitivity analysis re-plans the same layouts); the simulated state
+// at the planning load only for the nominal inputs (the report's layout table).
 std::vector<CandidateResult> BuildCandidates(const StudySpec& study, const Catalog& catalog,
-                                             const DeviceEfficiencyParams& params, const Knobs& k) {
+                                             const DeviceEfficiencyParams& params, const Knobs& k,
+                                             CapacityCache* cache, bool state_at_load) {
+  // Every self-hosted layout is planned first, in parallel (each is a simulated rate search),
+  // then taken in the same order below.
+  struct Job {
+    const ModelSpec* model;
+    std::string hw_id;
+    int tp;
+    Precision weights;
+    CapacityStudy study;
+  };
+  std::vector<ModelSpec> models(study.candidates.size());
+  std::vector<Job> jobs;
+  for (size_t c = 0; c < study.candidates.size(); ++c) {
+    const CandidateSpec& spec = study.candidates[c];
+    if (spec.api) continue;
+    models[c] = catalog.ResolveModel(spec.model);
+    CapacityStudy cs;
+    cs.file = study.file;
+    cs.traffic = {study.requests_per_month * k.traffic / kSecondsPerMonth,
+                  study.prompt_tokens * k.prompt, study.output_tokens * k.output};
+    cs.slo = study.slo;
+    cs.simulation = study.simulation;
+    for (const auto& hw_id : spec.hardware) {
+      cs.simulation.engine_host_overheads = !params.CalibratedFor(hw_id);
+      for (int tp : spec.tensor_parallel) {
+        for (Precision weights : spec.weights) jobs.push_back({&models[c], hw_id, tp, weights, cs});
+      }
+    }
+  }
+  std::vector<LayoutPlan> planned(jobs.size());
+  std::atomic<size_t> next_job{0};
+  RunOnThreads(WorkerThreads(0), [&] {
+    for (size_t i = next_job++; i < jobs.size(); i = next_job++) {
+      const Job& j = jobs[i];
+      planned[i] = PlanLayout(*j.model, catalog.Hardware(j.hw_id),
+                              {j.model->id, j.hw_id, j.tp, j.weights}, j.study,
+                              params.For(j.hw_id), cache, state_at_load);
+    }
+  });
+  size_t taken = 0;
+
   std::vector<CandidateResult> out;
   for (const CandidateSpec& spec : study.candidates) {
     CandidateResult r;
@@ -85,17 +130,10 @@ std::vector<CandidateResult> BuildCandidates(const StudySpec& study, const Catal
       api.usd_per_million_output_tokens = spec.api->usd_per_million_output_tokens * k.api_price;
       r.candidate.serving_options.push_back(api);
     } else {
-      CapacityStudy cs;
-      cs.file = study.file;
-      cs.traffic = {study.requests_per_month * k.traffic / kSecondsPerMonth,
-                    study.prompt_tokens * k.prompt, study.output_tokens * k.output};
-      cs.slo = study.slo;
       for (const auto& hw_id : spec.hardware) {
-        const HardwareSpec& hw = catalog.Hardware(hw_id);
         for (int tp : spec.tensor_parallel) {
           for (Precision weights : spec.weights) {
-            LayoutPlan plan =
-                PlanLayout(*model, hw, {model->id, hw_id, tp, weights}, cs, params.For(hw_id));
+            LayoutPlan plan = std::move(planned[taken++]);
             if (plan.feasible && !plan.price) {
               plan.feasible = false;
               plan.reason = "no price known for " + hw_id + " (add one in models/prices/)";
@@ -167,7 +205,8 @@ CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
   res.study = study;
   const Knobs nominal;
   report("capacity planning", 0.0);
-  res.candidates = BuildCandidates(study, catalog, params, nominal);
+  CapacityCache capacities;
+  res.candidates = BuildCandidates(study, catalog, params, nominal, &capacities, true);
   const TrafficMix mix{study.prompt_tokens, study.output_tokens};
 
   for (int i = 0; i < kTrafficPoints; ++i) {
@@ -361,7 +400,7 @@ CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
   }
   if (small >= 0 && large >= 0) {
     auto gap = [&](const Knobs& k) {
-      const auto cands = BuildCandidates(study, catalog, params, k);
+      const auto cands = BuildCandidates(study, catalog, params, k, &capacities, false);
       if (!Feasible(cands[small].candidate) || !Feasible(cands[large].candidate)) return std::nan("");
       const double traffic = study.requests_per_month * k.traffic;
       return Total(cands[small].candidate, study, traffic, k) - Total(cands[large].candidate, study, traffic, k);
@@ -408,7 +447,8 @@ nlohmann::json ToJson(const CrossoverResult& r) {
                 {"horizon_months", r.study.horizon_months},
                 {"quality_tolerance", r.study.quality_tolerance},
                 {"prompt_tokens", r.study.prompt_tokens}, {"output_tokens", r.study.output_tokens},
-                {"slo_ttft_s", r.study.slo.ttft_s}, {"slo_tpot_s", r.study.slo.tpot_s}};
+                {"slo", SloJson(r.study.slo)},
+                {"sizing", r.study.simulation.Describe(r.study.slo)}};
   for (const auto& c : r.candidates) {
     nlohmann::json cj;
     cj["name"] = c.spec.name;

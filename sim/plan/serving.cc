@@ -2,24 +2,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
-#include "sim/cost/latency.h"
-#include "sim/cost/memory.h"
+#include "sim/serve/capacity_search.h"
 #include "sim/util/error.h"
+#include "sim/util/strings.h"
 
 namespace rightsize {
 namespace {
 
-Workload ForTraffic(const Workload& base, const TrafficSpec& t) {
-  Workload w = base;
-  w.mode = Mode::kInference;
-  w.batch = 1;
-  w.prompt_tokens = std::max<int64_t>(1, std::llround(t.prompt_tokens));
-  w.gen_tokens = std::max<int64_t>(1, std::llround(t.output_tokens));
-  return w;
-}
+constexpr int64_t kMinSimulatedRequests = 100;
+constexpr int64_t kMaxSimulatedRequests = 1'000'000;
 
 void CheckTraffic(const TrafficSpec& t) {
   if (!(t.requests_per_s >= 0) || !std::isfinite(t.requests_per_s)) {
@@ -30,136 +25,166 @@ void CheckTraffic(const TrafficSpec& t) {
   }
 }
 
-// Decode step time at a fractional mean batch: linear between the neighbouring integers.
-class DecodeCurve {
- public:
-  DecodeCurve(const ModelSpec& m, const HardwareSpec& hw, const Workload& w,
-              const EfficiencyParams& params)
-      : m_(m), hw_(hw), w_(w), params_(params),
-        context_(w.prompt_tokens + w.gen_tokens / 2) {}
-  double operator()(double batch) const {
-    const double b = std::max(1.0, batch);
-    const double lo = std::floor(b);
-    const double t_lo = At(static_cast<int64_t>(lo));
-    if (b == lo) return t_lo;
-    return t_lo + (b - lo) * (At(static_cast<int64_t>(lo) + 1) - t_lo);
-  }
+// Poisson arrivals of fixed-length requests: a study states mean lengths only.
+ServeTraffic PoissonTraffic(const TrafficSpec& t, const ServingSimSettings& sim) {
+  ServeTraffic traffic;
+  traffic.arrival = ArrivalKind::kPoisson;
+  traffic.requests_per_s = t.requests_per_s > 0 ? t.requests_per_s : 1.0;
+  traffic.num_requests = sim.requests;
+  traffic.prompt.kind = LengthKind::kFixed;
+  traffic.prompt.value = std::max<int64_t>(1, std::llround(t.prompt_tokens));
+  traffic.output.kind = LengthKind::kFixed;
+  traffic.output.value = std::max<int64_t>(1, std::llround(t.output_tokens));
+  return traffic;
+}
 
- private:
-  double At(int64_t batch) const {
-    return DecodeStepTime_s(m_, hw_, w_, batch, context_, params_);
-  }
-  const ModelSpec& m_;
-  const HardwareSpec& hw_;
-  const Workload& w_;
-  const EfficiencyParams& params_;
-  int64_t context_;
+struct EngineRun {
+  EngineConfig engine;
+  EfficiencyParams params;
 };
+
+EngineRun EngineFor(const HardwareSpec& hw, const Workload& w, const ServingSimSettings& sim,
+                    const EfficiencyParams& params) {
+  EngineRun run;
+  run.engine = ResolveEngineConfig(FindEngineProfile(sim.engine_id), hw);
+  run.engine.memory_utilization = w.memory_utilization;
+  run.params = sim.engine_host_overheads ? WithEngineOverheads(params, run.engine) : params;
+  return run;
+}
+
+// Layout of one replica: precisions and tensor parallelism from the plan, inference mode.
+Workload ReplicaLayout(const Workload& w) {
+  Workload layout = w;
+  layout.mode = Mode::kInference;
+  layout.batch = 1;
+  return layout;
+}
+
+// Time average of the running sequences over the sampled series (one sample per step).
+double MeanRunning(const ServingSimResult& r) {
+  double area = 0.0, span = 0.0;
+  for (size_t i = 0; i + 1 < r.timeseries.size(); ++i) {
+    const double dt = r.timeseries[i + 1].time_s - r.timeseries[i].time_s;
+    area += static_cast<double>(r.timeseries[i].running) * dt;
+    span += dt;
+  }
+  return span > 0 ? area / span : 0.0;
+}
 
 }  // namespace
 
-ServingState SteadyState(const ModelSpec& m, const HardwareSpec& hw, const Workload& base,
-                         const TrafficSpec& traffic, const EfficiencyParams& params) {
-  CheckTraffic(traffic);
-  const Workload w = ForTraffic(base, traffic);
-  ServingState s;
-  s.requests_per_s = traffic.requests_per_s;
-  s.reason = InfeasibleReason(m, hw, w);
-  if (!s.reason.empty()) return s;
-  s.max_batch = CheckFit(m, hw, w).max_batch;
-  const double lambda = traffic.requests_per_s;
-  const double g = static_cast<double>(w.gen_tokens);
-  s.prefill_s = PrefillTime_s(m, hw, w, 1, w.prompt_tokens, params);
-  s.prefill_share = lambda * s.prefill_s;
-  s.output_tokens_per_s = lambda * g;
-  s.input_tokens_per_s = lambda * static_cast<double>(w.prompt_tokens);
-  if (s.prefill_share >= 1.0) {
-    s.reason = fmt::format("overloaded: prefills alone need {:.2f}x the replica's time at {:.3g} "
-                           "requests/s",
-                           s.prefill_share, lambda);
-    return s;
+std::string SloSpec::Describe() const {
+  if (targets.empty()) return "none";
+  std::string out;
+  for (const SloTarget& t : targets) {
+    out += fmt::format("{}{} <= {:g} s", out.empty() ? "" : ", ", t.key, t.limit_s);
   }
-  const DecodeCurve t_dec(m, hw, w, params);
-  const double stretch = 1.0 / (1.0 - s.prefill_share);
-  // Little's law fixed point B = lambda G TPOT(B).
-  double batch = lambda * g * t_dec(1.0) * stretch;
-  bool converged = false;
-  for (int iter = 0; iter < 200; ++iter) {
-    if (batch > static_cast<double>(s.max_batch)) break;
-    const double next = lambda * g * t_dec(batch) * stretch;
-    if (std::abs(next - batch) <= 1e-6 * std::max(1.0, batch)) {
-      batch = next;
-      converged = true;
-      break;
-    }
-    batch = next;
-  }
-  if (!converged || batch > static_cast<double>(s.max_batch)) {
-    s.reason = fmt::format("overloaded: {:.3g} requests/s needs more than the {} sequences that "
-                           "fit in memory decoding at once",
-                           lambda, s.max_batch);
-    s.batch = batch;
-    return s;
-  }
-  s.feasible = true;
-  s.batch = batch;
-  s.decode_step_s = t_dec(batch);
-  s.tpot_s = s.decode_step_s * stretch;
-  const double wait = s.prefill_share * s.prefill_s / (2.0 * (1.0 - s.prefill_share));
-  s.ttft_s = s.decode_step_s / 2.0 + wait + s.prefill_s;
-  s.e2e_latency_s = s.ttft_s + (g - 1.0) * s.tpot_s;
+  return out;
+}
+
+nlohmann::json SloJson(const SloSpec& slo) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const SloTarget& t : slo.targets) j[t.key] = t.limit_s;
+  return j;
+}
+
+SloSpec ReadSloSpec(YamlReader& parent) {
+  SloSpec s;
+  if (parent.Has("slo")) s.targets = ReadSloTargets(parent.Raw("slo"), parent.file(), true);
   return s;
 }
 
-bool MeetsSlo(const ServingState& s, const SloSpec& slo, std::string* why) {
-  if (!s.feasible) {
-    if (why) *why = s.reason;
-    return false;
+void ApplySloFlags(const std::vector<std::string>& flags, SloSpec* slo) {
+  for (const std::string& text : flags) {
+    const std::size_t eq = text.find('=');
+    double limit = std::numeric_limits<double>::quiet_NaN();
+    if (eq != std::string::npos) {
+      const std::string value = Trim(text.substr(eq + 1));
+      char* end = nullptr;
+      limit = std::strtod(value.c_str(), &end);
+      if (value.empty() || end != value.c_str() + value.size()) limit = std::nan("");
+    }
+    if (eq == std::string::npos || std::isnan(limit)) {
+      throw InputError({"", 0, "--slo"}, "expected KEY=SECONDS (e.g. ttft_p99_s=0.5), got '" + text + "'");
+    }
+    const SloTarget target = ParseSloTarget(Trim(text.substr(0, eq)), limit, {"", 0, "--slo"});
+    auto same = std::find_if(slo->targets.begin(), slo->targets.end(),
+                             [&](const SloTarget& t) { return t.key == target.key; });
+    if (same != slo->targets.end()) {
+      *same = target;
+    } else {
+      slo->targets.push_back(target);
+    }
   }
-  if (slo.ttft_s > 0 && s.ttft_s > slo.ttft_s) {
-    if (why) *why = fmt::format("TTFT {:.0f} ms > SLO {:.0f} ms", s.ttft_s * 1e3, slo.ttft_s * 1e3);
-    return false;
-  }
-  if (slo.tpot_s > 0 && s.tpot_s > slo.tpot_s) {
-    if (why) *why = fmt::format("TPOT {:.1f} ms > SLO {:.1f} ms", s.tpot_s * 1e3, slo.tpot_s * 1e3);
-    return false;
-  }
-  return true;
 }
 
-ReplicaCapacity CapacityWithinSlo(const ModelSpec& m, const HardwareSpec& hw, const Workload& w,
-                                  const TrafficSpec& traffic, const SloSpec& slo,
-                                  const EfficiencyParams& params) {
-  ReplicaCapacity c;
-  TrafficSpec t = traffic;
-  // At vanishing load the replica serves one request at a time: the best it can do.
-  t.requests_per_s = 0.0;
-  const ServingState idle = SteadyState(m, hw, w, t, params);
-  std::string why;
-  if (!MeetsSlo(idle, slo, &why)) {
-    c.reason = idle.feasible ? "SLO not reachable even at no load: " + why : why;
-    return c;
+std::string ServingSimSettings::Describe(const SloSpec& slo) const {
+  return fmt::format(
+      "simulated: engine {} (host overheads {}), {} Poisson requests per rate (seed {}), SLO {}",
+      engine_id, engine_host_overheads ? "from the profile" : "calibrated", requests, seed,
+      slo.Describe());
+}
+
+ServingSimSettings ReadServingSimSettings(YamlReader& parent) {
+  ServingSimSettings s;
+  if (!parent.Has("simulation")) return s;
+  YamlReader r = parent.Child("simulation");
+  s.engine_id = r.OptionalString("engine", s.engine_id);
+  AtLocation(r.Where("engine"), [&] { FindEngineProfile(s.engine_id); });
+  s.requests = r.OptionalInt("requests", s.requests, kMinSimulatedRequests, kMaxSimulatedRequests);
+  s.seed = static_cast<uint64_t>(
+      r.OptionalInt("seed", static_cast<int64_t>(s.seed), 0, std::numeric_limits<int64_t>::max()));
+  r.RejectUnknownKeys();
+  return s;
+}
+
+ReplicaCapacity SimulatedReplicaCapacity(const ModelSpec& model, const HardwareSpec& hw,
+                                         const Workload& w, const TrafficSpec& traffic,
+                                         const SloSpec& slo, const ServingSimSettings& sim,
+                                         const EfficiencyParams& params) {
+  CheckTraffic(traffic);
+  const EngineRun run = EngineFor(hw, w, sim, params);
+  SimulationOptions options;
+  options.seed = sim.seed;
+  // Latencies only: one time-series sample per simulated second is plenty.
+  options.timeseries_interval_s = 1.0;
+  const MaxRateResult found =
+      MaxRateWithinSlo(model, hw, ReplicaLayout(w), run.engine, {}, PoissonTraffic(traffic, sim),
+                       run.params, sim.seed, slo.targets, options);
+  ReplicaCapacity cap;
+  cap.feasible = found.feasible;
+  cap.reason = found.reason;
+  cap.max_requests_per_s = found.max_requests_per_s;
+  cap.simulations = found.simulations;
+  return cap;
+}
+
+ServingState SimulatedServingState(const ModelSpec& model, const HardwareSpec& hw,
+                                   const Workload& w, const TrafficSpec& traffic,
+                                   const ServingSimSettings& sim, const EfficiencyParams& params) {
+  CheckTraffic(traffic);
+  const EngineRun run = EngineFor(hw, w, sim, params);
+  SimulationOptions options;
+  options.seed = sim.seed;
+  const ServingSimResult r = SimulateServing(model, hw, ReplicaLayout(w), run.engine, {},
+                                             PoissonTraffic(traffic, sim), run.params, sim.seed,
+                                             options);
+  ServingState s;
+  s.requests_per_s = traffic.requests_per_s;
+  if (!r.feasible || r.overloaded) {
+    s.reason = r.feasible ? r.overload_reason : r.reason;
+    return s;
   }
-  auto ok = [&](double lambda) {
-    t.requests_per_s = lambda;
-    return MeetsSlo(SteadyState(m, hw, w, t, params), slo, nullptr);
-  };
-  // Prefills alone saturate the replica at 1 / t_pre.
-  double hi = 1.0 / idle.prefill_s;
-  double lo = 0.0;
-  for (int iter = 0; iter < 60 && hi - lo > 1e-4 * hi; ++iter) {
-    const double mid = 0.5 * (lo + hi);
-    (ok(mid) ? lo : hi) = mid;
-  }
-  if (!(lo > 0)) {
-    c.reason = "SLO not reachable at any positive traffic";
-    return c;
-  }
-  c.feasible = true;
-  c.max_requests_per_s = lo;
-  t.requests_per_s = lo;
-  c.at_capacity = SteadyState(m, hw, w, t, params);
-  return c;
+  s.feasible = true;
+  s.batch = MeanRunning(r);
+  s.ttft_mean_s = r.ttft.mean_s;
+  s.ttft_p99_s = r.ttft.p99_s;
+  s.tpot_mean_s = r.tpot.count > 0 ? r.tpot.mean_s : 0.0;
+  s.tpot_p99_s = r.tpot.count > 0 ? r.tpot.p99_s : 0.0;
+  s.e2e_mean_s = r.e2e.mean_s;
+  s.output_tokens_per_s = r.output_tokens_per_s;
+  s.input_tokens_per_s = r.input_tokens_per_s;
+  return s;
 }
 
 }  // namespace rightsize

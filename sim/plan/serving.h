@@ -1,79 +1,89 @@
-// Serving: one replica (a model on tp x pp x ep devices) under continuous batching at a steady
-// traffic level: how many sequences decode together, the TTFT and TPOT they see including
-// queueing, and the most traffic a replica carries within an SLO.
-//
-// Steady state (stated approximation, after Orca / vLLM continuous batching: Yu et al. 2022,
-// Kwon et al. 2023). Requests arrive as a Poisson stream of rate lambda with mean prompt P and
-// mean output G tokens.
-//   - Each request's prefill (batch 1, P tokens) takes t_pre; prefills preempt decode, so they
-//     occupy a fraction rho_p = lambda x t_pre of the replica's time.
-//   - B sequences decode together; one decode step (batch B, context P + G/2, the mean context)
-//     takes t_dec(B), stretched by the prefills: TPOT = t_dec(B) / (1 - rho_p).
-//   - Little's law closes the loop: B = lambda x G x TPOT(B), solved by fixed-point iteration
-//     (t_dec is nearly flat in B while memory-bound, so the map is a contraction below
-//     saturation). B above the largest batch that fits (CheckFit) means the replica is
-//     overloaded.
-//   - TTFT = t_dec(B)/2 (the residual of the step in flight) + W_q + t_pre, where W_q is the
-//     M/D/1 mean wait of the prefill queue (Pollaczek-Khinchine with deterministic service):
-//     W_q = rho_p x t_pre / (2 (1 - rho_p)).
-// The SLO is checked on these means; for the p50 targets of a typical SLO the mean is a
-// conservative stand-in for M/D/1-like waits (mean >= median for these right-skewed laws).
+// Serving for planning: how much traffic one replica (a model on tp devices) carries within an SLO,
+// and what it looks like at a given load, both from the discrete-event serving simulation
+// (sim/serve: continuous batching under an engine profile, every step priced by the forward
+// model). The replica's capacity is the highest Poisson arrival rate whose simulated latency
+// statistics meet every SLO target (MaxRateWithinSlo: bisection on the simulated rate, 1%), so an
+// SLO may name any percentile (`ttft_p99_s`, `tpot_p50_s`, `e2e_p90_s`, ...).
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "sim/cost/efficiency_params.h"
+#include "sim/serve/slo.h"
 #include "sim/spec/hardware_spec.h"
 #include "sim/spec/model_spec.h"
+#include "sim/util/yaml_reader.h"
 #include "sim/workload/workload.h"
 
 namespace rightsize {
 
 struct TrafficSpec {
   double requests_per_s = 0.0;   // mean arrival rate, > 0
-  double prompt_tokens = 0.0;    // mean prompt length per request, >= 1
-  double output_tokens = 0.0;    // mean generated tokens per request, >= 1
+  double prompt_tokens = 0.0;    // prompt length per request, >= 1 (simulated as fixed)
+  double output_tokens = 0.0;    // generated tokens per request, >= 1 (simulated as fixed)
 };
 
+// Targets on simulated latency statistics (sim/serve/slo.h). The keys `ttft_s` and `tpot_s` of
+// older study files are the means (`ttft_mean_s`, `tpot_mean_s`), as they were checked before the
+// simulator; 0 there means no target.
 struct SloSpec {
-  double ttft_s = 0.0;  // time-to-first-token target, seconds; 0: none
-  double tpot_s = 0.0;  // time-per-output-token target, seconds; 0: none
+  std::vector<SloTarget> targets;
+  // "ttft_p99_s <= 0.5 s, tpot_p50_s <= 0.05 s" ("none" when empty).
+  std::string Describe() const;
 };
 
+// {KEY: seconds} of every target.
+nlohmann::json SloJson(const SloSpec& slo);
+// Reads the `slo:` mapping of a study (absent: no targets); errors name file:line: slo.KEY.
+SloSpec ReadSloSpec(YamlReader& parent);
+// `--slo KEY=SECONDS` flags: each replaces the study's target of the same key or adds one.
+void ApplySloFlags(const std::vector<std::string>& key_equals_seconds, SloSpec* slo);
+
+// How the simulation behind a plan runs (the optional `simulation:` block of a study).
+struct ServingSimSettings {
+  std::string engine_id = "vllm-v1";  // profile in models/engines/
+  int64_t requests = 1000;            // simulated Poisson requests per rate, 100..1,000,000
+  uint64_t seed = 1;                  // the same seed gives the same plan
+  // Host overheads (step, per sequence) from the engine profile's priors; false when the
+  // efficiencies come from a calibration that fitted them.
+  bool engine_host_overheads = true;
+  // "simulated: vllm-v1, 1000 Poisson requests per rate, SLO ttft_p99_s <= 0.5 s"
+  std::string Describe(const SloSpec& slo) const;
+};
+ServingSimSettings ReadServingSimSettings(YamlReader& parent);
+
+// One replica at one load, simulated.
 struct ServingState {
   bool feasible = false;
-  std::string reason;           // why not (out of memory, overloaded)
-  double requests_per_s = 0.0;  // the traffic this state is for (one replica)
-  int64_t max_batch = 0;        // largest batch that fits at context P + G
-  double batch = 0.0;           // mean sequences decoding together
-  double prefill_s = 0.0;       // t_pre: one request's prefill
-  double decode_step_s = 0.0;   // t_dec(B)
-  double prefill_share = 0.0;   // rho_p = lambda x t_pre, [0, 1)
-  double ttft_s = 0.0;          // mean, with queueing
-  double tpot_s = 0.0;          // mean, with prefill interference
-  double e2e_latency_s = 0.0;   // ttft + (G - 1) x tpot
-  double output_tokens_per_s = 0.0;  // lambda x G
-  double input_tokens_per_s = 0.0;   // lambda x P
+  std::string reason;                 // why not (does not fit, overloaded)
+  double requests_per_s = 0.0;        // the traffic this state is for (one replica)
+  double batch = 0.0;                 // time-averaged running sequences
+  double ttft_mean_s = 0.0, ttft_p99_s = 0.0;  // time to first token, queueing included
+  double tpot_mean_s = 0.0, tpot_p99_s = 0.0;  // time per output token after the first
+  double e2e_mean_s = 0.0;                     // arrival to last token
+  double output_tokens_per_s = 0.0;   // simulated
+  double input_tokens_per_s = 0.0;    // simulated
 };
-
-// Steady state of one replica at traffic.requests_per_s. w supplies precisions, parallelism and
-// memory utilisation (its batch / prompt / gen are replaced by the traffic's).
-ServingState SteadyState(const ModelSpec& model, const HardwareSpec& hw, const Workload& w,
-                         const TrafficSpec& traffic, const EfficiencyParams& params);
-
-// Whether a state meets the SLO; *why says which target fails and by how much.
-bool MeetsSlo(const ServingState& state, const SloSpec& slo, std::string* why);
 
 struct ReplicaCapacity {
   bool feasible = false;
-  std::string reason;             // out of memory / SLO not reachable even at vanishing load
+  std::string reason;               // out of memory / SLO not met even at low load
   double max_requests_per_s = 0.0;  // most traffic one replica carries within the SLO
-  ServingState at_capacity;         // the steady state at that traffic
+  int simulations = 0;              // runs the bisection took
 };
-// The most traffic one replica carries while meeting the SLO (bisection on lambda; the state
-// gets worse monotonically with load).
-ReplicaCapacity CapacityWithinSlo(const ModelSpec& model, const HardwareSpec& hw,
-                                  const Workload& w, const TrafficSpec& traffic,
-                                  const SloSpec& slo, const EfficiencyParams& params);
+
+// w supplies precisions, tensor parallelism and memory utilisation (its batch and lengths are
+// replaced by the traffic's). The engine's KV memory share is w.memory_utilization.
+ReplicaCapacity SimulatedReplicaCapacity(const ModelSpec& model, const HardwareSpec& hw,
+                                         const Workload& w, const TrafficSpec& traffic,
+                                         const SloSpec& slo, const ServingSimSettings& sim,
+                                         const EfficiencyParams& params);
+ServingState SimulatedServingState(const ModelSpec& model, const HardwareSpec& hw,
+                                   const Workload& w, const TrafficSpec& traffic,
+                                   const ServingSimSettings& sim, const EfficiencyParams& params);
 
 }  // namespace rightsize

@@ -223,12 +223,8 @@ StudySpec LoadStudy(const YAML::Node& root, const std::string& path) {
     t.RejectUnknownKeys();
   }
   CheckTrafficGrowth(s, r);
-  {
-    YamlReader slo = r.Child("slo");
-    s.slo.ttft_s = slo.OptionalDouble("ttft_s", 0.0, 0.0, 1e6);
-    s.slo.tpot_s = slo.OptionalDouble("tpot_s", 0.0, 0.0, 1e6);
-    slo.RejectUnknownKeys();
-  }
+  s.slo = ReadSloSpec(r);
+  s.simulation = ReadServingSimSettings(r);
   {
     YamlReader u = r.Child("uncertainty");
     s.throughput_rel_sd = u.RequiredDouble("throughput_rel_sd", 0.0, 10.0);

@@ -78,6 +78,7 @@ struct StudySpec {
   double prompt_tokens = 0.0;       // mean per request
   double output_tokens = 0.0;       // mean per request
   SloSpec slo;
+  ServingSimSettings simulation;    // how replicas are sized (sim/plan/serving.h)
   std::vector<CandidateSpec> candidates;
   // Relative 1-sigma uncertainty of predicted serving throughput (from a calibration's held-out
   // error, or the uncalibrated model's validation error); drives the uncertainty bands.

@@ -29,6 +29,7 @@
 #include "sim/plan/study.h"
 #include "sim/plan/sweep.h"
 #include "sim/report/crossover_report.h"
+#include "sim/serve/simulation_spec.h"
 #include "sim/spec/catalog.h"
 #include "sim/spec/precision.h"
 #include "sim/util/error.h"
@@ -149,10 +150,57 @@ py::object PlanPy(const std::string& study_path, const std::string& calibration,
   j["traffic"] = {{"requests_per_s", study.traffic.requests_per_s},
                   {"prompt_tokens", study.traffic.prompt_tokens},
                   {"output_tokens", study.traffic.output_tokens}};
-  j["slo"] = {{"ttft_s", study.slo.ttft_s}, {"tpot_s", study.slo.tpot_s}};
+  j["slo"] = SloJson(study.slo);
+  j["sizing"] = study.simulation.Describe(study.slo);
   j["layouts"] = nlohmann::json::array();
   for (const auto& plan : plans) j["layouts"].push_back(ToJson(plan));
   return ToPython(j);
+}
+
+// `rightsize simulate SPEC.yaml --format json` plus its per-request and time-series tables as
+// columns (lists). spec_text: the spec as YAML / JSON text (label names it in errors), or "" to
+// read spec_path.
+py::object SimulatePy(const std::string& spec_path, const std::string& spec_text,
+                      const std::string& label, const std::string& calibration,
+                      const std::string& group) {
+  const SimulationSpec spec = spec_text.empty()
+                                  ? LoadSimulationSpec(spec_path)
+                                  : LoadSimulationSpec(LoadYamlString(spec_text, label), label);
+  nlohmann::json summary, requests, timeseries;
+  {
+    py::gil_scoped_release release;
+    const auto used = LoadCalibrationOption({calibration, group}, spec.hardware);
+    const std::string source = used ? fmt::format("{} (group {})", calibration, used->group)
+                                    : "defaults + engine priors";
+    const SimulationRun run = RunSimulation(spec, Catalog::Default(),
+                                            ParamsOf(used).For(spec.hardware), !used, source);
+    summary = ToJson(run);
+    const ServingSimResult& r = run.result;
+    for (const RequestRecord& q : r.requests) {
+      requests["index"].push_back(q.index);
+      requests["arrival_s"].push_back(q.arrival_s);
+      requests["prompt_tokens"].push_back(q.prompt_tokens);
+      requests["output_tokens"].push_back(q.output_tokens);
+      requests["cached_prompt_tokens"].push_back(q.cached_prompt_tokens);
+      requests["ttft_s"].push_back(q.TtftS());
+      requests["tpot_s"].push_back(q.TpotS());
+      requests["e2e_s"].push_back(q.E2eS());
+      requests["preemptions"].push_back(q.preemptions);
+      requests["rank"].push_back(q.rank);
+    }
+    for (const TimeSample& t : r.timeseries) {
+      timeseries["time_s"].push_back(t.time_s);
+      timeseries["running"].push_back(t.running);
+      timeseries["waiting"].push_back(t.waiting);
+      timeseries["kv_used_fraction"].push_back(t.kv_used_fraction);
+      timeseries["step_tokens"].push_back(t.step_tokens);
+    }
+  }
+  py::dict out;
+  out["summary"] = ToPython(summary);
+  out["requests"] = ToPython(requests.is_null() ? nlohmann::json::object() : requests);
+  out["timeseries"] = ToPython(timeseries.is_null() ? nlohmann::json::object() : timeseries);
+  return out;
 }
 
 SweepGrid MakeGrid(const std::vector<std::string>& models, const std::vector<std::string>& hardware,
@@ -453,6 +501,8 @@ PYBIND11_MODULE(_rightsize, m) {
         py::arg("calibration") = "", py::arg("calibration_group") = "");
   m.def("plan", &PlanPy, py::arg("study_path"), py::kw_only(), py::arg("calibration") = "",
         py::arg("calibration_group") = "");
+  m.def("simulate", &SimulatePy, py::arg("spec_path"), py::kw_only(), py::arg("spec_text") = "",
+        py::arg("label") = "", py::arg("calibration") = "", py::arg("calibration_group") = "");
   m.def("sweep", &SweepPy, py::arg("models"), py::arg("hardware"), py::kw_only(), py::arg("batch"),
         py::arg("prompt_tokens"), py::arg("gen_tokens"), py::arg("weights"), py::arg("tp"),
         py::arg("threads") = 0, py::arg("calibration") = "", py::arg("calibration_group") = "");

@@ -47,10 +47,10 @@ Figure CostVsTraffic(const CrossoverResult& r) {
     }
   }
   f.caption = fmt::format(
-      "{}: one-off fine-tuning plus serving at the SLO (TTFT {} s, TPOT {} s) on the cheapest "
+      "{}: one-off fine-tuning plus serving at the SLO ({}) on the cheapest "
       "feasible layout each month; {:.0f} prompt + {:.0f} output tokens per request; bands: "
       "10th-90th percentile over {} Monte Carlo draws (throughput sd {:.0f}%, quality sd as given).",
-      r.study.title, r.study.slo.ttft_s, r.study.slo.tpot_s, r.study.prompt_tokens,
+      r.study.title, r.study.slo.Describe(), r.study.prompt_tokens,
       r.study.output_tokens, r.monte_carlo_draws, 100 * r.study.throughput_rel_sd);
   return f;
 }
@@ -185,7 +185,8 @@ Figure MemoryFigure(const CrossoverResult& r, const Catalog& catalog) {
       w.parallel.tensor = l.layout.tensor_parallel;
       w.prompt_tokens = static_cast<int64_t>(r.study.prompt_tokens);
       w.gen_tokens = static_cast<int64_t>(r.study.output_tokens);
-      w.batch = std::max<int64_t>(1, l.state.max_batch);
+      w.batch = std::max<int64_t>(
+          1, CheckFit(model, catalog.Hardware(l.layout.hardware_id), w).max_batch);
       const MemoryBreakdown m = EstimateMemoryPerDevice(model, w);
       const double values[] = {m.weights_bytes, m.kv_cache_bytes, m.activation_bytes};
       for (size_t k = 0; k < parts.size(); ++k) {
@@ -402,9 +403,10 @@ std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Ca
     if (!r.study.question.empty()) doc.Paragraph("**Question.** " + r.study.question);
     doc.Paragraph(fmt::format(
         "Task: {}. Traffic: {:.3g} requests/month ({:.0f} prompt + {:.0f} output tokens each), growing {:.0f}%/month; "
-        "SLO: TTFT <= {} s, TPOT <= {} s; horizon {:.0f} months; quality tolerance {:.1f} points. Study file: `{}` ({}).",
+        "SLO: {}; replicas sized by simulation ({}); horizon {:.0f} months; quality tolerance {:.1f} points. Study file: `{}` ({}).",
         r.study.task, r.study.requests_per_month, r.study.prompt_tokens, r.study.output_tokens,
-        100 * r.study.monthly_growth, r.study.slo.ttft_s, r.study.slo.tpot_s, r.study.horizon_months,
+        100 * r.study.monthly_growth, r.study.slo.Describe(), r.study.simulation.Describe(r.study.slo),
+        r.study.horizon_months,
         r.study.quality_tolerance, r.study.file, study_hash));
     doc.Heading(2, "Verdict");
     for (const auto& p : r.pairs) doc.Paragraph(p.verdict);
@@ -436,14 +438,14 @@ std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Ca
     doc.Table(sources);
 
     doc.Heading(2, "Layouts tried");
-    TextTable layouts{{"candidate", "hardware", "tp", "weights", "replica max req/s", "TTFT (ms)", "TPOT (ms)", "status"}, {}};
+    TextTable layouts{{"candidate", "hardware", "tp", "weights", "replica max req/s", "TTFT mean / p99 (ms)", "TPOT mean / p99 (ms)", "status"}, {}};
     for (const auto& c : r.candidates) {
       for (const auto& l : c.layouts) {
         layouts.rows.push_back({c.spec.name, l.layout.hardware_id, std::to_string(l.layout.tensor_parallel),
                                 ToString(l.layout.weights),
                                 l.feasible ? fmt::format("{:.3g}", l.replica_max_requests_per_s) : "-",
-                                l.feasible ? fmt::format("{:.1f}", 1e3 * l.state.ttft_s) : "-",
-                                l.feasible ? fmt::format("{:.1f}", 1e3 * l.state.tpot_s) : "-",
+                                l.state.feasible ? fmt::format("{:.1f} / {:.1f}", 1e3 * l.state.ttft_mean_s, 1e3 * l.state.ttft_p99_s) : "-",
+                                l.state.feasible ? fmt::format("{:.1f} / {:.1f}", 1e3 * l.state.tpot_mean_s, 1e3 * l.state.tpot_p99_s) : "-",
                                 l.feasible ? "feasible" : l.reason});
       }
     }

@@ -1,12 +1,21 @@
 #include "sim/serve/capacity_search.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 
 #include <fmt/format.h>
 
 #include "sim/util/error.h"
 
 namespace rightsize {
+namespace {
+
+// The unloaded probe: this many requests at this fraction of the offline throughput.
+constexpr std::ptrdiff_t kVanishingLoadRequests = 64;
+constexpr double kVanishingLoadFraction = 1e-3;
+
+}  // namespace
 
 MaxRateResult MaxRateWithinSlo(const ModelSpec& model, const HardwareSpec& hw,
                                const Workload& layout, const EngineConfig& engine,
@@ -43,8 +52,28 @@ MaxRateResult MaxRateWithinSlo(const ModelSpec& model, const HardwareSpec& hw,
     out.reason = bound.reason;
     return out;
   }
-  double hi = 1.25 * bound.requests_per_s;
   std::string why;
+  // Vanishing load: requests far apart see no queue, so every one has the unloaded latency and a
+  // few of them decide whether any rate can meet the SLO (a long descent of ever slower runs
+  // otherwise, each request decoding alone).
+  {
+    std::vector<ServeRequest> sparse(base.begin(),
+                                     base.begin() + std::min<std::ptrdiff_t>(
+                                                        kVanishingLoadRequests,
+                                                        static_cast<std::ptrdiff_t>(base.size())));
+    const double vanishing = kVanishingLoadFraction * bound.requests_per_s;
+    ScaleArrivals(1.0 / vanishing, &sparse);
+    ++out.simulations;
+    const ServingSimResult unloaded =
+        SimulateRequests(model, hw, layout, engine, spec, sparse, params, opts);
+    if (!MeetsSlo(unloaded, slo, &why)) {
+      out.reason = fmt::format("the SLO is not met even at vanishing load ({:.3g} requests/s): {}",
+                               vanishing, why);
+      out.min_failing_requests_per_s = vanishing;
+      return out;
+    }
+  }
+  double hi = 1.25 * bound.requests_per_s;
   ServingSimResult at_hi = run(hi);
   while (MeetsSlo(at_hi, slo, &why)) {  // rare: the SLO holds even past the offline rate
     hi *= 2.0;

@@ -156,7 +156,11 @@ void Apply(const EngineOverrides& o, EngineConfig* c) {
 }
 
 SimulationSpec LoadSimulationSpec(const std::string& path) {
-  YamlReader r(LoadYamlFile(path), path);
+  return LoadSimulationSpec(LoadYamlFile(path), path);
+}
+
+SimulationSpec LoadSimulationSpec(const YAML::Node& root, const std::string& path) {
+  YamlReader r(root, path);
   SimulationSpec s;
   s.file = path;
   s.model = r.RequiredString("model");
@@ -176,6 +180,7 @@ SimulationSpec LoadSimulationSpec(const std::string& path) {
     r.OptionalString("layout", "");
   }
   s.engine = r.OptionalString("engine", s.engine);
+  AtLocation(r.Where("engine"), [&] { FindEngineProfile(s.engine); });
   if (r.Has("engine_overrides")) {
     YamlReader o = r.Child("engine_overrides");
     ReadOverrides(o, &s.overrides);
@@ -230,19 +235,7 @@ SimulationSpec LoadSimulationSpec(const std::string& path) {
 
   s.seed = static_cast<uint64_t>(r.OptionalInt("seed", 1, 0, std::numeric_limits<int64_t>::max()));
   if (r.Has("slo")) {
-    const YAML::Node slo = r.Raw("slo");
-    if (!slo.IsMap()) throw InputError(r.Where("slo"), "expected a mapping of SLO targets");
-    for (const auto& kv : slo) {
-      const std::string key = kv.first.as<std::string>();
-      const SourceLocation where{path, LineOf(kv.first), "slo." + key};
-      double limit = 0;
-      try {
-        limit = kv.second.as<double>();
-      } catch (const YAML::Exception&) {
-        throw InputError(where, "expected a number of seconds");
-      }
-      s.slo.push_back(ParseSloTarget(key, limit, where));
-    }
+    s.slo = ReadSloTargets(r.Raw("slo"), path, false);
   } else {
     r.OptionalString("slo", "");
   }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
 
 #include "sim/cost/efficiency_params.h"
 #include "sim/serve/capacity_search.h"
@@ -51,6 +52,8 @@ struct SimulationSpec {
 };
 
 SimulationSpec LoadSimulationSpec(const std::string& path);
+// The same from a parsed document; `path` names it in errors and locates relative trace paths.
+SimulationSpec LoadSimulationSpec(const YAML::Node& root, const std::string& path);
 
 struct SimulationRun {
   SimulationSpec spec;

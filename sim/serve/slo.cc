@@ -6,6 +6,7 @@
 
 #include "sim/util/error.h"
 #include "sim/util/strings.h"
+#include "sim/util/yaml_reader.h"
 
 namespace rightsize {
 namespace {
@@ -65,6 +66,34 @@ SloTarget ParseSloTarget(const std::string& key, double limit_s, const SourceLoc
     throw InputError(where, fmt::format("SLO limit must be > 0 seconds, got {}", limit_s));
   }
   return t;
+}
+
+std::vector<SloTarget> ReadSloTargets(const YAML::Node& slo, const std::string& path,
+                                      bool legacy_mean_keys) {
+  if (!slo.IsMap()) {
+    throw InputError({path, LineOf(slo), "slo"}, "expected a mapping of SLO targets (KEY: seconds)");
+  }
+  std::vector<SloTarget> targets;
+  for (const auto& kv : slo) {
+    std::string key = kv.first.as<std::string>();
+    const SourceLocation where{path, LineOf(kv.first), "slo." + key};
+    double limit = 0;
+    try {
+      limit = kv.second.as<double>();
+    } catch (const YAML::Exception&) {
+      throw InputError(where, "expected a number of seconds");
+    }
+    const bool legacy = legacy_mean_keys && (key == "ttft_s" || key == "tpot_s");
+    if (legacy) {
+      if (limit == 0) continue;  // older studies wrote 0 for "no target"
+      key = key.substr(0, 4) + "_mean_s";
+    }
+    for (const SloTarget& t : targets) {
+      if (t.key == key) throw InputError(where, "a second target for " + key);
+    }
+    targets.push_back(ParseSloTarget(key, limit, where));
+  }
+  return targets;
 }
 
 double StatisticOf(const ServingSimResult& r, SloMetric metric, SloStatistic statistic) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
 #include "sim/serve/simulator.h"
 
 namespace rightsize {
@@ -24,6 +26,11 @@ struct SloTarget {
 // Parses "<ttft|tpot|itl|e2e>_<mean|p50|p90|p99>_s"; an unknown key or a limit <= 0 is an
 // InputError at `where`.
 SloTarget ParseSloTarget(const std::string& key, double limit_s, const SourceLocation& where);
+// Every entry of an `slo:` mapping (KEY: seconds) as targets; errors name path:line: slo.KEY.
+// `legacy_mean_keys`: the two-part keys `ttft_s` / `tpot_s` of capacity studies are the means
+// (0 there: no target).
+std::vector<SloTarget> ReadSloTargets(const YAML::Node& slo, const std::string& path,
+                                      bool legacy_mean_keys);
 double StatisticOf(const ServingSimResult& result, SloMetric metric, SloStatistic statistic);
 // Every target met and the run not overloaded; *why names the first failure.
 bool MeetsSlo(const ServingSimResult& result, const std::vector<SloTarget>& targets,

@@ -1,6 +1,7 @@
 """Every function of the rightsize package: what it returns, that it agrees with the CLI of the
 same build, and that bad input raises the Python exception with the C++ message."""
 import glob
+import json
 import math
 import os
 import re
@@ -98,7 +99,9 @@ def test_plan_layouts(capacity_plan):
     assert layouts[: len(priced)] == priced  # cheapest feasible first
     for l in priced:
         assert l["devices"] == l["replicas"] * l["tp"]
-        assert l["ttft_s"] <= capacity_plan["slo"]["ttft_s"] * (1 + 1e-9)
+        assert l["replicas"] * l["replica_max_requests_per_s"] >= capacity_plan["traffic"]["requests_per_s"] * (1 - 1e-9)
+        assert l["sizing"].startswith("simulated: engine vllm-v1")
+        assert l["sizing_simulations"] >= 3
     infeasible = [l for l in layouts if not l["feasible"]]
     assert infeasible, "the example study has layouts that cannot serve the traffic"
     for l in infeasible:
@@ -108,6 +111,40 @@ def test_plan_layouts(capacity_plan):
 def test_plan_missing_file_raises():
     with pytest.raises((rightsize.IoError, rightsize.InputError), match="no-such-study.yaml"):
         rightsize.plan("/nonexistent/no-such-study.yaml")
+
+
+SMALL_SIM = dict(model="llama-3.1-8b", hardware="h100-sxm5-80gb", seed=3,
+                 traffic={"arrival": "poisson", "requests_per_s": 4, "requests": 150,
+                          "prompt_tokens": 512, "output_tokens": "uniform:16:64"})
+
+
+def test_simulate_frames_agree_with_the_summary():
+    sim = rightsize.simulate(**SMALL_SIM)
+    req, ts = sim.requests, sim.timeseries
+    assert len(req) == 150 == sim.summary["result"]["requests"]
+    assert req["output_tokens"].between(16, 64).all() and (req["prompt_tokens"] == 512).all()
+    assert (req["ttft_s"] > 0).all() and (req["e2e_s"] >= req["ttft_s"]).all()
+    assert math.isclose(req["e2e_s"].mean(), sim.summary["result"]["e2e"]["mean_s"], rel_tol=1e-9)
+    assert math.isclose(req["ttft_s"].quantile(0.9), sim.summary["result"]["ttft"]["p90_s"],
+                        rel_tol=1e-9)
+    assert list(ts.columns) == ["time_s", "running", "waiting", "kv_used_fraction", "step_tokens"]
+    assert ts["time_s"].is_monotonic_increasing and (ts["running"] >= 0).all()
+    assert ts["kv_used_fraction"].between(0, 1).all()
+
+
+def test_simulate_file_matches_cli(tmp_path, cli):
+    spec = tmp_path / "sim.json"  # JSON is YAML
+    spec.write_text(json.dumps(SMALL_SIM))
+    assert rightsize.simulate(spec).summary == cli("simulate", str(spec), "--format", "json")
+
+
+def test_simulate_bad_input_raises_with_the_key():
+    with pytest.raises(rightsize.InputError, match="engine"):
+        rightsize.simulate(**dict(SMALL_SIM, engine="vllm-v9"))
+    with pytest.raises(rightsize.InputError, match="requests_per_s"):
+        rightsize.simulate(**dict(SMALL_SIM, traffic=dict(SMALL_SIM["traffic"], requests_per_s=-1)))
+    with pytest.raises(TypeError):
+        rightsize.simulate()
 
 
 def test_sweep_columns_in_grid_order():

@@ -88,6 +88,10 @@ slo:
   text.replace(text.find("output_tokens: 80"), 17, "output_tokens: 0");
   const std::string zero = WriteTemp("zero.yaml", text);
   CheckOneLineInputError("simulate " + zero, zero + ":12: traffic.output_tokens");
+  text = rightsize::ReadTextFile(good);
+  text.replace(text.find("engine: vllm-v1"), 15, "engine: vllm-v9");
+  const std::string engine = WriteTemp("engine.yaml", text);
+  CheckOneLineInputError("simulate " + engine, engine + ":3: engine");
 }
 
 TEST_CASE("bad traces are one-line errors naming file, line and key, exit 2") {

@@ -11,7 +11,9 @@ the catalogue, with close matches in the message), an unreadable file :class:`Io
 ``OSError``), a bug :class:`InvariantError` (a ``RuntimeError``), each with the C++ message.
 """
 
+import collections
 import csv
+import json
 import os
 import tempfile
 
@@ -20,7 +22,8 @@ from ._rightsize import InputError, InvariantError, IoError, UnknownIdError
 
 __all__ = [
     "InputError", "UnknownIdError", "IoError", "InvariantError",
-    "source_path", "list_models", "list_hardware", "predict", "plan", "sweep", "sweep_bench",
+    "source_path", "list_models", "list_hardware", "predict", "plan", "simulate", "Simulation",
+    "sweep", "sweep_bench",
     "crossover", "report", "fit_law", "size", "calibrate", "to_frame",
 ]
 
@@ -75,6 +78,31 @@ def plan(study_path, *, calibration=None, calibration_group=""):
     rules in docs/calibration.md)."""
     return _rs.plan(_path(study_path), calibration=_path(calibration),
                     calibration_group=calibration_group)
+
+
+#: What :func:`simulate` returns: ``summary`` (the dict ``rightsize simulate --format json``
+#: prints), ``requests`` (a pandas DataFrame, one row per request: index, arrival_s,
+#: prompt_tokens, output_tokens, cached_prompt_tokens, ttft_s, tpot_s, e2e_s, preemptions, rank)
+#: and ``timeseries`` (a DataFrame: time_s, running, waiting, kv_used_fraction, step_tokens).
+Simulation = collections.namedtuple("Simulation", ["summary", "requests", "timeseries"])
+
+
+def simulate(spec_path=None, *, calibration=None, calibration_group="", **spec):
+    """The serving simulation of ``rightsize simulate``: a spec file (``examples/simulate-vllm-h100.yaml``)
+    or the same keys as keywords (``model``, ``hardware``, ``layout``, ``engine``,
+    ``engine_overrides``, ``speculative``, ``traffic``, ``seed``, ``slo``, ``goodput``,
+    ``max_rate``, ``timeseries_interval_s``; docs/serving.md). Returns a :data:`Simulation` with
+    the per-request and time-series DataFrames. With ``calibration``, the fitted efficiencies
+    (host overheads included) replace the defaults and the engine's priors."""
+    import pandas as pd
+
+    if (spec_path is None) == (not spec):
+        raise TypeError("simulate() takes a spec file or the spec's keys as keywords, not both")
+    text = "" if spec_path is not None else json.dumps(spec)  # JSON is YAML
+    raw = _rs.simulate(_path(spec_path), spec_text=text, label="simulate(...)",
+                       calibration=_path(calibration), calibration_group=calibration_group)
+    return Simulation(raw["summary"], pd.DataFrame(raw["requests"]),
+                      pd.DataFrame(raw["timeseries"]))
 
 
 def sweep(models, hardware, batch=1, prompt_tokens=512, gen_tokens=128, weights="bf16", tp=1,
