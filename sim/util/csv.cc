@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "sim/util/file_io.h"
+#include "sim/util/integers.h"
 #include "sim/util/strings.h"
 
 namespace rightsize {
@@ -124,6 +125,10 @@ double CsvTable::Number(const CsvRow& row, const std::string& column) const {
   auto value = MaybeNumber(row, column);
   if (!value) throw InputError(Where(row, column), "empty cell, a number is required");
   return *value;
+}
+
+int64_t CsvTable::Integer(const CsvRow& row, const std::string& column, int64_t min, int64_t max) const {
+  return WholeInRange(Number(row, column), min, max, Where(row, column));
 }
 
 std::string CsvEscape(const std::string& field) {

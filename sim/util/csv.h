@@ -2,6 +2,7 @@
 // writer that quotes only when needed.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -34,6 +35,8 @@ class CsvTable {
   const std::string& Cell(const CsvRow& row, const std::string& column) const;
   double Number(const CsvRow& row, const std::string& column) const;  // finite
   std::optional<double> MaybeNumber(const CsvRow& row, const std::string& column) const;
+  // A whole number in [min, max] (WholeInRange: never a bare cast of an out-of-range value).
+  int64_t Integer(const CsvRow& row, const std::string& column, int64_t min, int64_t max) const;
   SourceLocation Where(const CsvRow& row, const std::string& column) const;
 
  private:
