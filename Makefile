@@ -5,6 +5,7 @@ BUILD_DIR := build/$(PRESET)
 # Executions per fuzz harness: `make test` runs a smoke pass, `make fuzz` a long run.
 FUZZ_SMOKE_RUNS ?= 20000
 FUZZ_RUNS ?= 1000000
+export FUZZ_MAX_SECONDS
 
 .PHONY: deps build run test bench clean format fuzz
 
@@ -30,8 +31,8 @@ test:
 	@ctest --preset sanitize -j $(JOBS)
 	@bash tests/fuzz/run_fuzz.sh build/sanitize $(FUZZ_SMOKE_RUNS)
 
-# A long fuzzing run (FUZZ_RUNS executions per harness); the table it prints is in
-# build/fuzz/fuzz/report.md.
+# A long fuzzing run (FUZZ_RUNS executions per harness, or FUZZ_MAX_SECONDS each if set); the
+# table it prints is in build/fuzz/fuzz/report.md.
 fuzz:
 	@$(MAKE) --no-print-directory build PRESET=fuzz
 	@bash tests/fuzz/run_fuzz.sh build/fuzz $(FUZZ_RUNS)

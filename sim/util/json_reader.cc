@@ -209,7 +209,10 @@ std::unordered_map<std::string, int> IndexLines(const std::string& text, int fir
       while (end < text.size() && text[end] != '"') end += text[end] == '\\' ? 2 : 1;
       if (!frames.empty() && frames.back().object && frames.back().expect_key) {
         std::string key = text.substr(start, end - start);
-        if (key.find('\\') != std::string::npos) key = Json::parse("\"" + key + "\"").get<std::string>();
+        if (key.find('\\') != std::string::npos) {
+          const Json unescaped = Json::parse("\"" + key + "\"", nullptr, /*allow_exceptions=*/false);
+          if (unescaped.is_string()) key = unescaped.get<std::string>();
+        }
         frames.back().expect_key = false;
         last_key_path = frames.back().path.empty() ? key : frames.back().path + "." + key;
         if (frames.size() <= kMaxIndexedDepth) lines.emplace(last_key_path, line);
@@ -248,6 +251,12 @@ JsonDocument JsonDocument::Parse(std::string text, std::string file_label, int f
   auto state = std::make_shared<State>();
   state->file = std::move(file_label);
   state->first_line = first_line;
+  // nlohmann stops at a NUL byte as at the end of the text, so whatever follows one would be
+  // ignored silently: a JSON file has none.
+  if (const size_t nul = text.find('\0'); nul != std::string::npos) {
+    throw InputError({state->file, LineAtOffset(text, nul, first_line), ""},
+                     "malformed JSON: a NUL byte (is this a binary file?)");
+  }
   DomBuilder builder(&state->root);
   const bool ok = Json::sax_parse(text, &builder);
   if (!ok) {

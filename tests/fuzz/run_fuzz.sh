@@ -6,7 +6,8 @@
 #   tests/fuzz/run_fuzz.sh BUILD_DIR RUNS [PARALLEL]
 #
 # BUILD_DIR holds the harnesses (build/sanitize or build/fuzz); PARALLEL harnesses run at once
-# (default: the number of cores). A finding is any crash: an exception other than rightsize's
+# (default: the number of cores). FUZZ_MAX_SECONDS, when set, also stops each harness after that
+# many seconds (the table says how many executions it reached). A finding is any crash: an exception other than rightsize's
 # own error types, a sanitizer report, an input slower than 1 s (-timeout=1) or needing more
 # than 512 MB (-rss_limit_mb=512). The run then fails and names the input, saved under
 # BUILD_DIR/fuzz/findings/<harness>/. New coverage found is kept in BUILD_DIR/fuzz/corpus/ for
@@ -46,7 +47,7 @@ run_one() {  # harness
   mkdir -p "$work/corpus/$h" "$work/findings/$h" "$work/logs" "$regressions"
   local start end status=0
   start=$(date +%s.%N)
-  "$binary" -runs="$runs" -timeout=1 -rss_limit_mb=512 -malloc_limit_mb=512 -print_final_stats=1 \
+  "$binary" -runs="$runs" -max_total_time="${FUZZ_MAX_SECONDS:-0}" -timeout=1 -rss_limit_mb=512 -malloc_limit_mb=512 -print_final_stats=1 \
     -artifact_prefix="$work/findings/$h/" "$work/corpus/$h" "$work/seeds/$h" "$regressions" \
     > "$work/logs/$h.log" 2>&1 || status=$?
   end=$(date +%s.%N)
@@ -55,6 +56,11 @@ run_one() {  # harness
   printf '%s %s %s %s %s %s\n' "$h" "$(ls "$work/seeds/$h" | wc -l)" "$(ls "$regressions" | wc -l)" \
     "${executed:-0}" "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" "$status" > "$work/logs/$h.result"
 }
+
+# A small ASan quarantine, returned to the system, so the process's memory stays what the inputs
+# use: -rss_limit_mb measures the whole process, and ASan's default 256 MB quarantine of freed
+# memory plus unreturned pages grow it by hundreds of MB over a long run.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16:allocator_release_to_os_interval_ms=500"
 
 harnesses=()
 for binary in "$build_dir"/tests/fuzz/fuzz_*; do

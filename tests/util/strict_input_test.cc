@@ -25,6 +25,9 @@ TEST_CASE("a number beyond double's range (1e999) is an input error at its line,
         std::string::npos);
   CHECK(ErrorOf([] { JsonDocument::Parse("{\"a\": [1,\n", "cut.json"); }).find("cut.json:2: truncated JSON") !=
         std::string::npos);
+  // A NUL byte would end nlohmann's parse early and hide the rest of the file.
+  CHECK(ErrorOf([] { JsonDocument::Parse(std::string("6\n\0{\"a\": 1}", 11), "nul.json"); }) ==
+        "nul.json:2: malformed JSON: a NUL byte (is this a binary file?)");
   // JSONL: the document's first line is the file's line.
   CHECK(ErrorOf([] { JsonDocument::Parse("{\"x\": -1e400}", "l.jsonl", 7); }).find("l.jsonl:7:") !=
         std::string::npos);
