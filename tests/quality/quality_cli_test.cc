@@ -27,7 +27,7 @@ int Run(std::vector<std::string> args) {
   return exit_code;
 }
 
-TEST_CASE("fit-law writes a law JSON that size reads", "[quality][cli]") {
+TEST_CASE("fit-law writes a law JSON that size reads", "[quality][cli][heavy]") {
   // Synthetic Chinchilla data with a training-FLOP column, like the Epoch file.
   const ChinchillaCoefficients truth{1.8, 480.0, 2100.0, 0.35, 0.37};
   const std::string csv = "/tmp/rightsize_quality_cli_points.csv";
