@@ -12,42 +12,21 @@ namespace {
 // 1 / Phi^-1(0.75): sd of a normal from the median of its absolute value.
 constexpr double kMadToSd = 1.4826;
 
-std::string GroupName(const nlohmann::json& g) {
-  return g.is_object() && g.contains("group") && g["group"].is_string() ? g["group"].get<std::string>() : "";
-}
-
-std::string GroupNames(const nlohmann::json& doc) {
+std::string GroupNames(const CalibrationFile& file) {
   std::string names;
-  for (const auto& g : doc["groups"]) names += (names.empty() ? "" : ", ") + GroupName(g);
+  for (const auto& name : file.group_names) names += (names.empty() ? "" : ", ") + name;
   return names;
 }
 
 // What a command takes from the whole file: the interval level and the 1-sigma relative error
 // from the held-out error (`label` names the group(s) in rel_sd_source).
-void ReadFileLevel(const nlohmann::json& doc, const std::string& path, const std::string& label,
-                   UsedCalibration* used) {
-  const nlohmann::json* options = doc.contains("options") ? &doc["options"] : nullptr;
-  if (options && options->contains("interval_level") && (*options)["interval_level"].is_number()) {
-    const double level = (*options)["interval_level"].get<double>();
-    if (!(level > 0.0 && level < 1.0)) {
-      throw InputError({path, 0, "options.interval_level"}, fmt::format("must be in (0, 1), got {}", level));
-    }
-    used->interval_level = level;
-  }
-  const nlohmann::json cv = doc.value("cross_validation", nlohmann::json::object());
-  for (const char* scheme : {"leave_one_group_out", "kfold"}) {
-    if (!cv.contains(scheme) || !cv[scheme].is_object()) continue;
-    const nlohmann::json& r = cv[scheme];
-    const bool predicted = r.contains("n_predicted") && r["n_predicted"].is_number() && r["n_predicted"].get<double>() > 0;
-    if (!predicted || !r.contains("median_ape") || !r["median_ape"].is_number()) continue;
-    const double ape = r["median_ape"].get<double>();
-    if (!(ape >= 0.0) || !std::isfinite(ape)) {
-      throw InputError({path, 0, std::string("cross_validation.") + scheme + ".median_ape"},
-                       "must be a finite number >= 0");
-    }
-    used->rel_sd = kMadToSd * ape;
-    used->rel_sd_source = fmt::format("calibration {} ({}): 1.4826 x held-out {} median APE {:.1f}%", path,
-                                      label, (r.contains("scheme") && r["scheme"].is_string() ? r["scheme"].get<std::string>() : std::string(scheme)), 100 * ape);
+void ReadFileLevel(const CalibrationFile& file, const std::string& label, UsedCalibration* used) {
+  if (file.interval_level) used->interval_level = *file.interval_level;
+  if (file.held_out) {
+    used->rel_sd = kMadToSd * file.held_out->median_ape;
+    used->rel_sd_source = fmt::format("calibration {} ({}): 1.4826 x held-out {} median APE {:.1f}%",
+                                      file.path, label, file.held_out->scheme,
+                                      100 * file.held_out->median_ape);
     return;
   }
   // No cross-validation: the largest in-sample scale of the groups used.
@@ -56,7 +35,7 @@ void ReadFileLevel(const nlohmann::json& doc, const std::string& path, const std
   used->rel_sd = sigma;
   used->rel_sd_source = fmt::format("calibration {} ({}): in-sample sigma_log {:.3f} (the file has no "
                                     "cross-validation; held-out error is usually larger)",
-                                    path, label, sigma);
+                                    file.path, label, sigma);
 }
 
 bool HasCovariance(const GroupCalibration& fit) {
@@ -67,26 +46,26 @@ bool HasCovariance(const GroupCalibration& fit) {
 }
 
 // UseCalibration on a document already read.
-UsedCalibration UseGroup(const nlohmann::json& doc, const std::string& path, const std::string& group,
+UsedCalibration UseGroup(const CalibrationFile& file, const std::string& group,
                          const std::string& hardware_id) {
   std::string chosen = group;
   if (chosen.empty() && !hardware_id.empty()) {
     int on_device = 0;
-    for (const auto& g : doc["groups"]) {
-      if (GroupName(g).rfind(hardware_id + "/", 0) == 0) ++on_device;
+    for (const auto& name : file.group_names) {
+      if (GroupOnHardware(name, hardware_id)) ++on_device;
     }
     if (on_device == 1) chosen = hardware_id;
   }
-  if (chosen.empty() && doc["groups"].size() > 1) {
-    throw InputError({path, 0, "groups"},
-                     "the file holds several groups; name one with --calibration-group (" + GroupNames(doc) + ")");
+  if (chosen.empty() && file.group_names.size() > 1) {
+    throw InputError({file.path, 0, "groups"},
+                     "the file holds several groups; name one with --calibration-group (" + GroupNames(file) + ")");
   }
   UsedCalibration used;
-  used.fit = CalibrationGroupOf(doc, path, chosen);
-  used.file = path;
+  used.fit = GroupOf(file, chosen);
+  used.file = file.path;
   used.group = used.fit.group;
   used.has_covariance = HasCovariance(used.fit);
-  ReadFileLevel(doc, path, used.group, &used);
+  ReadFileLevel(file, used.group, &used);
   return used;
 }
 
@@ -94,49 +73,48 @@ UsedCalibration UseGroup(const nlohmann::json& doc, const std::string& path, con
 
 UsedCalibration UseCalibration(const std::string& path, const std::string& group,
                                const std::string& hardware_id) {
-  return UseGroup(ReadCalibrationDocument(path), path, group, hardware_id);  // schema checked
+  return UseGroup(ReadCalibrationFile(path), group, hardware_id);  // schema checked
 }
 
 UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::string& group) {
-  const nlohmann::json doc = ReadCalibrationDocument(path);
+  const CalibrationFile file = ReadCalibrationFile(path);
   bool names_group_or_device = false;
-  for (const auto& g : doc["groups"]) {
-    const std::string name = GroupName(g);
-    names_group_or_device |= !group.empty() && (name == group || name.rfind(group + "/", 0) == 0);
+  for (const auto& name : file.group_names) {
+    names_group_or_device |= !group.empty() && (name == group || GroupOnHardware(name, group));
   }
-  if (names_group_or_device || doc["groups"].size() == 1) return UseGroup(doc, path, group, "");
+  if (names_group_or_device || file.group_names.size() == 1) return UseGroup(file, group, "");
 
   // Per device: the usable groups fitted on it (with engine `group` when one is named).
   std::map<std::string, std::vector<std::string>> names_by_hardware;
-  for (const auto& g : doc["groups"]) {
-    const std::string name = GroupName(g);
-    const size_t slash = name.find('/');
-    if (slash == std::string::npos || !g.value("usable", false)) continue;
-    if (!group.empty() && name.substr(slash + 1) != group) continue;
-    names_by_hardware[name.substr(0, slash)].push_back(name);
+  for (size_t i = 0; i < file.group_names.size(); ++i) {
+    const std::string& name = file.group_names[i];
+    const std::optional<GroupKey> key = GroupKey::Parse(name);
+    if (!key || !file.group_usable[i]) continue;
+    if (!group.empty() && key->engine != group) continue;
+    names_by_hardware[key->hardware_id].push_back(name);
   }
   UsedCalibration used;
   used.file = path;
   std::string label;
   for (const auto& [hardware, names] : names_by_hardware) {
     if (names.size() != 1) continue;
-    used.by_hardware[hardware] = CalibrationGroupOf(doc, path, names.front());
+    used.by_hardware[hardware] = GroupOf(file, names.front());
     used.has_covariance = used.has_covariance || HasCovariance(used.by_hardware[hardware]);
     label += (label.empty() ? "" : ", ") + names.front();
   }
   if (used.by_hardware.empty()) {
-    if (!group.empty()) CalibrationGroupOf(doc, path, group);  // throws: no such group
+    if (!group.empty()) GroupOf(file, group);  // throws: no such group
     throw InputError({path, 0, "groups"},
                      "no device has exactly one group; name one with --calibration-group (a group, a "
-                     "hardware id or an engine of: " + GroupNames(doc) + ")");
+                     "hardware id or an engine of: " + GroupNames(file) + ")");
   }
-  ReadFileLevel(doc, path, "per device: " + label, &used);
+  ReadFileLevel(file, "per device: " + label, &used);
   return used;
 }
 
 bool FittedOn(const UsedCalibration& calibration, const std::string& hardware_id) {
   return calibration.by_hardware.count(hardware_id) > 0 ||
-         calibration.group.rfind(hardware_id + "/", 0) == 0;
+         GroupOnHardware(calibration.group, hardware_id);
 }
 
 nlohmann::json ToJson(const UsedCalibration& c) {
