@@ -15,6 +15,7 @@
 #include "sim/quality/law_spec.h"
 #include "sim/report/crossover_report.h"
 #include "sim/spec/catalog.h"
+#include "sim/validate/validation.h"
 #include "sim/util/error.h"
 #include "sim/util/file_io.h"
 
@@ -194,7 +195,9 @@ TEST_CASE("the report draws the law with its data, or says none is bundled, and 
                   dir.parent_path() / "rightsize_law_report_in/laws/test-error-map.yaml", fs::copy_options::overwrite_existing);
     const StudySpec study = LoadStudy(study_path.string(), Catalog::Default());
     const CrossoverResult r = RunCrossover(study, Catalog::Default(), EfficiencyParams::Defaults());
-    const auto files = WriteCrossoverReport(r, Catalog::Default(), EfficiencyParams::Defaults(), "h", dir.string());
+    const auto files = WriteCrossoverReport(
+        r, Catalog::Default(), EfficiencyParams::Defaults(),
+        Validate(DefaultRunsDir(), Catalog::Default(), EfficiencyParams::Defaults()), "h", dir.string());
     for (const auto& f : files) {
       INFO(f);
       CHECK(fs::exists(dir / f));

@@ -11,6 +11,7 @@
 #include "sim/plan/crossover_runner.h"
 #include "sim/report/crossover_report.h"
 #include "sim/report/document.h"
+#include "sim/validate/validation.h"
 #include "sim/util/error.h"
 #include "sim/util/file_io.h"
 #include "sim/util/output_path.h"
@@ -76,7 +77,9 @@ TEST_CASE("the report is written whole, its PNGs render and it links only files 
   const CrossoverResult r = RunCrossover(study, Catalog::Default(), EfficiencyParams::Defaults());
   const fs::path dir = fs::temp_directory_path() / "rightsize_study_report";
   fs::remove_all(dir);
-  const auto files = WriteCrossoverReport(r, Catalog::Default(), EfficiencyParams::Defaults(), "h", dir.string());
+  const auto files = WriteCrossoverReport(
+        r, Catalog::Default(), EfficiencyParams::Defaults(),
+        Validate(DefaultRunsDir(), Catalog::Default(), EfficiencyParams::Defaults()), "h", dir.string());
   CHECK(files.size() >= 12);
   for (const auto& f : files) {
     INFO(f);
