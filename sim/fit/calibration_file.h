@@ -1,6 +1,5 @@
 // The calibration file (written by `rightsize calibrate`, docs/calibration.md): the one place that
-// writes and reads its JSON. Everything else sees typed values: GroupKey, GroupCalibration,
-// CalibrationFile.
+// writes and reads its JSON (strictly, through util/json_reader.h), and the typed group key.
 #pragma once
 
 #include <optional>
@@ -10,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/fit/calibrator.h"
+#include "sim/util/json_reader.h"
 
 namespace rightsize {
 
@@ -59,40 +59,21 @@ nlohmann::json CalibrationFileJson(const CalibrationRecord& record);
 
 // ---- Reading ----
 
-// Inverse of GroupToJson; throws InputError naming file and key on a bad or out-of-bounds value.
-GroupCalibration GroupFromJson(const nlohmann::json& json, const std::string& file);
-
-// Held-out error recorded in a file.
-struct HeldOutError {
-  std::string scheme;       // "leave-one-group-out", "5-fold", ...
-  double median_ape = 0.0;  // fraction, finite, >= 0
-};
-
-// A calibration file read and checked (schema_version, groups), with what commands need from it.
-struct CalibrationFile {
-  std::string path;
-  nlohmann::json document;                      // as read; groups are taken by GroupOf
-  std::vector<std::string> group_names;         // in file order
-  std::vector<bool> group_usable;               // per group_names entry
-  std::optional<double> interval_level;         // options.interval_level, in (0, 1)
-  // Leave-one-group-out when the file has it with points predicted, else k-fold; none without
-  // cross-validation.
-  std::optional<HeldOutError> held_out;
-};
-
-// Throws InputError (file: key) for a missing, malformed or truncated file, a wrong
-// schema_version, no groups, an interval level outside (0, 1) or a held-out error that is not a
-// finite number >= 0.
-CalibrationFile ReadCalibrationFile(const std::string& path);
+// Inverse of GroupToJson; throws InputError naming file:line: key on a bad or out-of-bounds value.
+GroupCalibration GroupFromJson(const JsonValue& json);
 
 // The fitted group of a calibration file. `group` may be a full "hardware/engine" name, a
 // hardware id matching exactly one group, or "" when the file holds exactly one group.
-// Throws InputError (file: key) for an unknown or ambiguous group, or a group the fit marked
-// unusable.
-GroupCalibration GroupOf(const CalibrationFile& file, const std::string& group);
-
-// Both at once: the group of the file at `path`.
+// Throws InputError (file: key) for a missing file, wrong schema_version, unknown or ambiguous
+// group, or a group the fit marked unusable.
 GroupCalibration LoadCalibrationGroup(const std::string& path, const std::string& group = "");
+// The two halves of LoadCalibrationGroup, for callers that also read other parts of the file:
+// the parsed document with its schema_version checked and every group an object with a name,
+// and a group of it.
+JsonDocument ReadCalibrationDocument(const std::string& path);
+GroupCalibration CalibrationGroupOf(const JsonDocument& doc, const std::string& group);
+// The "group" names of a document read by ReadCalibrationDocument, in file order.
+std::vector<std::string> CalibrationGroupNames(const JsonDocument& doc);
 // The same, parameters only: what `rightsize predict --calibration FILE` uses.
 EfficiencyParams LoadCalibration(const std::string& path, const std::string& group = "");
 

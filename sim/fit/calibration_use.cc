@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include <fmt/format.h>
@@ -12,21 +13,33 @@ namespace {
 // 1 / Phi^-1(0.75): sd of a normal from the median of its absolute value.
 constexpr double kMadToSd = 1.4826;
 
-std::string GroupNames(const CalibrationFile& file) {
+std::string GroupNames(const JsonDocument& doc) {
   std::string names;
-  for (const auto& name : file.group_names) names += (names.empty() ? "" : ", ") + name;
+  for (const auto& name : CalibrationGroupNames(doc)) names += (names.empty() ? "" : ", ") + name;
   return names;
 }
 
 // What a command takes from the whole file: the interval level and the 1-sigma relative error
 // from the held-out error (`label` names the group(s) in rel_sd_source).
-void ReadFileLevel(const CalibrationFile& file, const std::string& label, UsedCalibration* used) {
-  if (file.interval_level) used->interval_level = *file.interval_level;
-  if (file.held_out) {
-    used->rel_sd = kMadToSd * file.held_out->median_ape;
-    used->rel_sd_source = fmt::format("calibration {} ({}): 1.4826 x held-out {} median APE {:.1f}%",
-                                      file.path, label, file.held_out->scheme,
-                                      100 * file.held_out->median_ape);
+void ReadFileLevel(const JsonDocument& doc, const std::string& label, UsedCalibration* used) {
+  const JsonValue root = doc.Root();
+  const std::string& path = doc.file();
+  const double kHuge = std::numeric_limits<double>::max();
+  if (const auto options = root.MaybeChild("options"); options && options->Has("interval_level")) {
+    const JsonValue level = options->Child("interval_level");
+    const double value = level.AsDouble(0.0, 1.0);
+    if (!(value > 0.0 && value < 1.0)) level.Fail(fmt::format("must be in (0, 1), got {}", value));
+    used->interval_level = value;
+  }
+  const auto cv = root.MaybeChild("cross_validation");
+  for (const char* scheme : {"leave_one_group_out", "kfold"}) {
+    if (!cv || !cv->Has(scheme)) continue;
+    const JsonValue r = cv->Child(scheme);
+    if (!(r.OptionalDouble("n_predicted", 0.0, 0.0, kHuge) > 0) || !r.Has("median_ape")) continue;
+    const double ape = r.RequiredDouble("median_ape", 0.0, kHuge);
+    used->rel_sd = kMadToSd * ape;
+    used->rel_sd_source = fmt::format("calibration {} ({}): 1.4826 x held-out {} median APE {:.1f}%", path,
+                                      label, r.OptionalString("scheme", scheme), 100 * ape);
     return;
   }
   // No cross-validation: the largest in-sample scale of the groups used.
@@ -35,7 +48,7 @@ void ReadFileLevel(const CalibrationFile& file, const std::string& label, UsedCa
   used->rel_sd = sigma;
   used->rel_sd_source = fmt::format("calibration {} ({}): in-sample sigma_log {:.3f} (the file has no "
                                     "cross-validation; held-out error is usually larger)",
-                                    file.path, label, sigma);
+                                    path, label, sigma);
 }
 
 bool HasCovariance(const GroupCalibration& fit) {
@@ -46,26 +59,25 @@ bool HasCovariance(const GroupCalibration& fit) {
 }
 
 // UseCalibration on a document already read.
-UsedCalibration UseGroup(const CalibrationFile& file, const std::string& group,
-                         const std::string& hardware_id) {
+UsedCalibration UseGroup(const JsonDocument& doc, const std::string& group, const std::string& hardware_id) {
+  const std::vector<std::string> names = CalibrationGroupNames(doc);
   std::string chosen = group;
   if (chosen.empty() && !hardware_id.empty()) {
-    int on_device = 0;
-    for (const auto& name : file.group_names) {
-      if (GroupOnHardware(name, hardware_id)) ++on_device;
-    }
+    const auto on_device = std::count_if(names.begin(), names.end(), [&](const std::string& name) {
+      return GroupOnHardware(name, hardware_id);
+    });
     if (on_device == 1) chosen = hardware_id;
   }
-  if (chosen.empty() && file.group_names.size() > 1) {
-    throw InputError({file.path, 0, "groups"},
-                     "the file holds several groups; name one with --calibration-group (" + GroupNames(file) + ")");
+  if (chosen.empty() && names.size() > 1) {
+    throw InputError(doc.Root().Where("groups"),
+                     "the file holds several groups; name one with --calibration-group (" + GroupNames(doc) + ")");
   }
   UsedCalibration used;
-  used.fit = GroupOf(file, chosen);
-  used.file = file.path;
+  used.fit = CalibrationGroupOf(doc, chosen);
+  used.file = doc.file();
   used.group = used.fit.group;
   used.has_covariance = HasCovariance(used.fit);
-  ReadFileLevel(file, used.group, &used);
+  ReadFileLevel(doc, used.group, &used);
   return used;
 }
 
@@ -73,23 +85,25 @@ UsedCalibration UseGroup(const CalibrationFile& file, const std::string& group,
 
 UsedCalibration UseCalibration(const std::string& path, const std::string& group,
                                const std::string& hardware_id) {
-  return UseGroup(ReadCalibrationFile(path), group, hardware_id);  // schema checked
+  return UseGroup(ReadCalibrationDocument(path), group, hardware_id);  // schema checked
 }
 
 UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::string& group) {
-  const CalibrationFile file = ReadCalibrationFile(path);
+  const JsonDocument doc = ReadCalibrationDocument(path);
+  const std::vector<JsonValue> groups = doc.Root().Child("groups").Elements();
   bool names_group_or_device = false;
-  for (const auto& name : file.group_names) {
+  for (const JsonValue& g : groups) {
+    const std::string name = g.RequiredString("group");
     names_group_or_device |= !group.empty() && (name == group || GroupOnHardware(name, group));
   }
-  if (names_group_or_device || file.group_names.size() == 1) return UseGroup(file, group, "");
+  if (names_group_or_device || groups.size() == 1) return UseGroup(doc, group, "");
 
   // Per device: the usable groups fitted on it (with engine `group` when one is named).
   std::map<std::string, std::vector<std::string>> names_by_hardware;
-  for (size_t i = 0; i < file.group_names.size(); ++i) {
-    const std::string& name = file.group_names[i];
+  for (const JsonValue& g : groups) {
+    const std::string name = g.RequiredString("group");
     const std::optional<GroupKey> key = GroupKey::Parse(name);
-    if (!key || !file.group_usable[i]) continue;
+    if (!key || !g.OptionalBool("usable", false)) continue;
     if (!group.empty() && key->engine != group) continue;
     names_by_hardware[key->hardware_id].push_back(name);
   }
@@ -98,17 +112,17 @@ UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::stri
   std::string label;
   for (const auto& [hardware, names] : names_by_hardware) {
     if (names.size() != 1) continue;
-    used.by_hardware[hardware] = GroupOf(file, names.front());
+    used.by_hardware[hardware] = CalibrationGroupOf(doc, names.front());
     used.has_covariance = used.has_covariance || HasCovariance(used.by_hardware[hardware]);
     label += (label.empty() ? "" : ", ") + names.front();
   }
   if (used.by_hardware.empty()) {
-    if (!group.empty()) GroupOf(file, group);  // throws: no such group
-    throw InputError({path, 0, "groups"},
+    if (!group.empty()) CalibrationGroupOf(doc, group);  // throws: no such group
+    throw InputError(doc.Root().Where("groups"),
                      "no device has exactly one group; name one with --calibration-group (a group, a "
-                     "hardware id or an engine of: " + GroupNames(file) + ")");
+                     "hardware id or an engine of: " + GroupNames(doc) + ")");
   }
-  ReadFileLevel(file, "per device: " + label, &used);
+  ReadFileLevel(doc, "per device: " + label, &used);
   return used;
 }
 

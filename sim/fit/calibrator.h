@@ -18,6 +18,7 @@
 
 #include "sim/cost/efficiency_params.h"
 #include "sim/cost/latency.h"
+#include "sim/util/json_reader.h"
 
 namespace rightsize {
 
