@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/fit/calibrator.h"
+#include "sim/fit/calibration_file.h"
 
 namespace rightsize {
 

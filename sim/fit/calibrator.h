@@ -16,8 +16,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "sim/cost/efficiency_params.h"
 #include "sim/cost/latency.h"
 #include "sim/util/json_reader.h"
@@ -171,32 +169,5 @@ SharingSelection SelectSharedParameters(const std::vector<CalibrationPoint>& poi
 CrossValidationReport HoldOut(const std::vector<CalibrationPoint>& train,
                               const std::vector<CalibrationPoint>& test,
                               const CalibratorOptions& options);
-
-// ---- Calibration files (written by `rightsize calibrate`, docs/calibration.md) ----
-
-// 1: eight parameters; 2: sequence_overhead_s added (a version-1 file is refused: refit it).
-inline constexpr int kCalibrationSchemaVersion = 2;
-
-// {"group", "usable", "params": {name: value}, "std_error": {...}, "covariance": [[...]],
-//  "free": {name: bool}, "unidentified": [...], "at_bound": [...], "n_points", "sigma_log",
-//  "rel_rms", "median_ape", "report"}
-nlohmann::json GroupToJson(const GroupCalibration& group);
-// Inverse of GroupToJson; throws InputError naming file:line: key on a bad or out-of-bounds value.
-GroupCalibration GroupFromJson(const JsonValue& json);
-
-// The fitted group of a calibration file. `group` may be a full "hardware/engine" name, a
-// hardware id matching exactly one group, or "" when the file holds exactly one group.
-// Throws InputError (file: key) for a missing file, wrong schema_version, unknown or ambiguous
-// group, or a group the fit marked unusable.
-GroupCalibration LoadCalibrationGroup(const std::string& path, const std::string& group = "");
-// The two halves of LoadCalibrationGroup, for callers that also read other parts of the file:
-// the parsed document with its schema_version checked and every group an object with a name,
-// and a group of it.
-JsonDocument ReadCalibrationDocument(const std::string& path);
-GroupCalibration CalibrationGroupOf(const JsonDocument& doc, const std::string& group);
-// The "group" names of a document read by ReadCalibrationDocument, in file order.
-std::vector<std::string> CalibrationGroupNames(const JsonDocument& doc);
-// The same, parameters only: what `rightsize predict --calibration FILE` uses.
-EfficiencyParams LoadCalibration(const std::string& path, const std::string& group = "");
 
 }  // namespace rightsize

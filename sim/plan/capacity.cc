@@ -11,7 +11,7 @@
 
 namespace rightsize {
 
-CapacityStudy LoadCapacityStudy(const std::string& path) {
+CapacityStudy LoadCapacityStudy(const std::string& path, const Catalog& catalog) {
   YamlReader r(LoadYamlFile(path), path);
   CapacityStudy s;
   s.file = path;
@@ -40,7 +40,6 @@ CapacityStudy LoadCapacityStudy(const std::string& path) {
   s.hardware = c.OptionalStringList("hardware");
   if (s.hardware.empty()) throw InputError(c.Where("hardware"), "needs at least one hardware id");
   // Unknown ids are reported at the line that names them.
-  const Catalog& catalog = Catalog::Default();
   for (const auto& id : s.hardware) AtLocation(c.Where("hardware"), [&] { catalog.Hardware(id); });
   for (const auto& model : s.models)
     AtLocation(c.Where("models"), [&] { catalog.ResolveModel(model); });
@@ -75,7 +74,7 @@ CapacityStudy LoadCapacityStudy(const std::string& path) {
   return s;
 }
 
-LayoutPlan PlanLayout(const ModelSpec& m, const HardwareSpec& hw, const Layout& layout,
+LayoutPlan PlanLayout(const Catalog& catalog, const ModelSpec& m, const HardwareSpec& hw, const Layout& layout,
                       const CapacityStudy& study, const EfficiencyParams& params) {
   LayoutPlan p;
   p.layout = layout;
@@ -86,7 +85,7 @@ LayoutPlan PlanLayout(const ModelSpec& m, const HardwareSpec& hw, const Layout& 
   w.parallel.tensor = layout.tensor_parallel;
   w.memory_utilization = study.memory_utilization;
   const auto price_it = study.usd_per_hour.find(hw.id);
-  p.price = ResolvePrice(hw.id, price_it == study.usd_per_hour.end() ? 0.0 : price_it->second);
+  p.price = ResolvePrice(catalog, hw.id, price_it == study.usd_per_hour.end() ? 0.0 : price_it->second);
 
   const ReplicaCapacity cap = CapacityWithinSlo(m, hw, w, study.traffic, study.slo, params);
   if (!cap.feasible) {
@@ -147,7 +146,7 @@ std::vector<LayoutPlan> PlanCapacity(const CapacityStudy& study, const Catalog& 
       for (int tp : study.tensor_parallel) {
         for (Precision weights : study.weights) {
           const Layout layout{model.id.empty() ? model_id : model.id, hw_id, tp, weights};
-          plans.push_back(PlanLayout(model, hw, layout, study, params.For(hw_id)));
+          plans.push_back(PlanLayout(catalog, model, hw, layout, study, params.For(hw_id)));
         }
       }
     }

@@ -38,7 +38,7 @@ struct CapacityStudy {
 inline constexpr double kMaxReplicas = 1e15;
 
 // Reads and checks a study file; bad input is an InputError with file:line: key.
-CapacityStudy LoadCapacityStudy(const std::string& path);
+CapacityStudy LoadCapacityStudy(const std::string& path, const Catalog& catalog);
 
 struct Layout {
   std::string model_id;
@@ -68,7 +68,7 @@ struct LayoutPlan {
 std::vector<LayoutPlan> PlanCapacity(const CapacityStudy& study, const Catalog& catalog,
                                      const DeviceEfficiencyParams& params);
 // One layout at the study's traffic and SLO.
-LayoutPlan PlanLayout(const ModelSpec& model, const HardwareSpec& hw, const Layout& layout,
+LayoutPlan PlanLayout(const Catalog& catalog, const ModelSpec& model, const HardwareSpec& hw, const Layout& layout,
                       const CapacityStudy& study, const EfficiencyParams& params);
 
 // One row per layout (unit-suffixed keys), figures null for infeasible layouts.

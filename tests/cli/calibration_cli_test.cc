@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/fit/calibrator.h"
+#include "sim/fit/calibration_file.h"
 #include "tests/cli/run_binary.h"
 
 using rightsize::testing::RunRightsize;

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <random>
 
-#include "sim/cli/calibrate_command.h"
+#include "sim/app/calibrate.h"
 #include "sim/spec/yaml_loaders.h"
 #include "sim/util/file_io.h"
 #include "sim/util/output_path.h"
@@ -60,13 +60,14 @@ TEST_CASE("calibrate writes a file LoadCalibration reads back, and a bad log lea
   EfficiencyParams truth;
   truth[EfficiencyParams::kComputeEfficiency] = 0.6;
   truth[EfficiencyParams::kMemoryEfficiency] = 0.75;
-  CalibrateCommandOptions o;
+  app::CalibrateOptions o;
   o.logs = {WriteSyntheticLog(dir, truth)};
   o.hardware = kFixtureGpu;
   o.output_path = (dir / "cal.json").string();
   o.folds = 3;
-  std::string summary;
-  const nlohmann::json doc = RunCalibrate(o, &summary);
+  const app::CalibrateResult result = app::RunCalibrate(o, Catalog::Default());
+  const nlohmann::json& doc = result.document;
+  const std::string& summary = result.summary;
   REQUIRE(doc["usable"].get<bool>());
   CHECK(doc["schema_version"] == kCalibrationSchemaVersion);
   CHECK(doc["inputs"][0]["hash_fnv1a64"] == HashFileContents(o.logs[0]));
@@ -87,9 +88,9 @@ TEST_CASE("calibrate writes a file LoadCalibration reads back, and a bad log lea
   std::string bad = ReadTextFile(o.logs[0]);
   bad.replace(bad.rfind(",op_time_s,") + 11, 1, "-");
   WriteFileAtomically((dir / "bad.csv").string(), bad);
-  CalibrateCommandOptions bad_run = o;
+  app::CalibrateOptions bad_run = o;
   bad_run.logs = {(dir / "bad.csv").string()};
-  const std::string error = ErrorOf([&] { RunCalibrate(bad_run, nullptr); });
+  const std::string error = ErrorOf([&] { app::RunCalibrate(bad_run, Catalog::Default()); });
   CHECK(error.find("bad.csv:21: value") != std::string::npos);
   CHECK(ReadTextFile(o.output_path) == before);
   for (const auto& entry : fs::directory_iterator(dir)) {

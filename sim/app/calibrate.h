@@ -1,7 +1,4 @@
-// `rightsize calibrate LOGS... [--hardware ID|FILE.yaml] [--engine NAME] [--format FMT]
-//   [--model ID] [--prompt-tokens N --gen-tokens N --tp N --replicas N --weights P ...]
-//   [--loss huber] [--folds 5] [--logo] -o data/calibrations/X.json`
-// reads benchmark logs (sim/logs/readers.h), fits the latency model's efficiency parameters per
+// `calibrate`: reads benchmark logs (sim/logs/readers.h), fits the latency model's efficiency parameters per
 // hardware x engine (sim/fit/calibrator.h), cross-validates, and writes the calibration JSON
 // (schema_version, input hashes, parameters, covariance, error report) atomically.
 #pragma once
@@ -11,12 +8,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/fit/calibrator.h"
+#include "sim/fit/calibration_file.h"
 #include "sim/logs/readers.h"
+#include "sim/spec/catalog.h"
 
-namespace rightsize {
+namespace rightsize::app {
 
-struct CalibrateCommandOptions {
+struct CalibrateOptions {
   std::vector<std::string> logs;  // log files, formats detected unless `format` is set
   std::string format;             // "" = detect per file
   std::string hardware;           // catalogue id or a hardware YAML path ("" = from the logs)
@@ -50,11 +48,16 @@ struct CalibrateCommandOptions {
 std::vector<CalibrationPoint> ToCalibrationPoints(const std::vector<Measurement>& measurements,
                                                   const LogReadOptions& options);
 
-// Reads the logs, fits, validates; returns the calibration document (also written to
-// options.output_path when set). Text for the terminal goes to `summary` when non-null.
-nlohmann::json RunCalibrate(const CalibrateCommandOptions& options, std::string* summary);
+struct CalibrateResult {
+  nlohmann::json document;  // the calibration JSON (also written to options.output_path when set)
+  std::string summary;      // text for the terminal: rows read and skipped, parameters, errors
+  bool usable = false;      // every group's fit is usable
+};
+
+// Reads the logs, fits, validates. Devices and models resolve through `catalog`.
+CalibrateResult RunCalibrate(const CalibrateOptions& options, const Catalog& catalog);
 
 // Shared option setup for reading logs (catalogue, --hardware as id or YAML, engine, model).
-LogReadOptions MakeLogReadOptions(const CalibrateCommandOptions& options);
+LogReadOptions MakeLogReadOptions(const CalibrateOptions& options, const Catalog& catalog);
 
-}  // namespace rightsize
+}  // namespace rightsize::app

@@ -1,0 +1,29 @@
+#include "sim/app/calibration_choice.h"
+
+#include "sim/util/error.h"
+
+namespace rightsize::app {
+
+std::optional<UsedCalibration> LoadCalibration(const CalibrationChoice& choice,
+                                               const std::string& hardware_id) {
+  if (choice.file.empty()) {
+    if (!choice.group.empty()) {
+      throw InputError({"", 0, "--calibration-group"}, "needs --calibration FILE");
+    }
+    return std::nullopt;
+  }
+  return hardware_id.empty() ? UseCalibrationPerDevice(choice.file, choice.group)
+                             : UseCalibration(choice.file, choice.group, hardware_id);
+}
+
+DeviceEfficiencyParams ParamsOf(const std::optional<UsedCalibration>& calibration) {
+  if (!calibration) return EfficiencyParams::Defaults();
+  DeviceEfficiencyParams params(calibration->group.empty() ? EfficiencyParams::Defaults()
+                                                           : calibration->fit.params);
+  for (const auto& [hardware, fit] : calibration->by_hardware) {
+    params.by_hardware[hardware] = fit.params;
+  }
+  return params;
+}
+
+}  // namespace rightsize::app
