@@ -1,4 +1,4 @@
-// `rightsize calibrate LOGS... [--hardware ID|FILE.yaml] [--engine NAME] [--format FMT]
+// `rightsize calibrate LOGS... [--hardware ID|FILE.yaml] [--engine NAME] [--input-format FMT]
 //   [--model ID] [--prompt-tokens N --gen-tokens N --tp N --replicas N --weights P ...]
 //   [--loss huber] [--folds 5] [--logo] -o data/calibrations/X.json`
 // reads benchmark logs (sim/logs/readers.h), fits the latency model's efficiency parameters per
@@ -32,8 +32,8 @@ struct CalibrateCommandOptions {
   std::string residuals_path;     // CSV of measured vs fitted time per point ("" = none)
   std::string loss = "huber";     // none | huber | soft_l1 | cauchy | arctan
   double loss_scale = 0.1;        // robust-loss scale in log units, > 0
-  bool priors = false;            // Gaussian log priors at the defaults
-  double prior_sigma_log = 1.0;
+  bool priors = true;             // Gaussian log priors at the defaults (CalibratorOptions)
+  double prior_sd_scale = 1.0;    // multiplies every cited prior sd, > 0
   double interval_level = 0.9;    // prediction-interval level, (0, 1)
   int folds = 5;                  // k-fold cross-validation, 0 = off, else >= 2
   bool leave_one_group_out = false;  // also hold out each series (model / shape family)
