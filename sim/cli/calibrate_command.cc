@@ -117,7 +117,7 @@ nlohmann::json RunCalibrate(const CalibrateCommandOptions& o, std::string* summa
   co.loss = ParseRobustLoss(o.loss);
   co.loss_scale = o.loss_scale;
   co.use_priors = o.priors;
-  co.prior_sigma_log = o.prior_sigma_log;
+  co.prior_sd_scale = o.prior_sd_scale;
   co.interval_level = o.interval_level;
   co.num_threads = o.num_threads;
   nlohmann::json sharing = nlohmann::json::object();
@@ -158,13 +158,15 @@ nlohmann::json RunCalibrate(const CalibrateCommandOptions& o, std::string* summa
   const auto start = std::chrono::steady_clock::now();
   const CalibrationResult fit = Calibrator(co).Fit(points);
   const double fit_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::string unusable = NoUsableGroupReason(fit);
+  if (!unusable.empty()) throw InputError({o.logs.front(), 0, ""}, unusable + "; nothing written");
 
   nlohmann::json doc;
   doc["schema_version"] = kCalibrationSchemaVersion;
   doc["tool"] = "rightsize calibrate";
   doc["inputs"] = inputs;
   doc["options"] = {{"loss", ToString(co.loss)},          {"loss_scale", co.loss_scale},
-                    {"priors", co.use_priors},             {"prior_sigma_log", co.prior_sigma_log},
+                    {"priors", co.use_priors},             {"prior_sd_scale", co.prior_sd_scale},
                     {"interval_level", co.interval_level}, {"hardware", o.hardware},
                     {"engine", o.engine},                  {"model", o.model},
                     {"prompt_tokens", o.prompt_tokens},    {"gen_tokens", o.gen_tokens},
@@ -196,15 +198,7 @@ nlohmann::json RunCalibrate(const CalibrateCommandOptions& o, std::string* summa
   text += fmt::format("fit {} points in {:.2f} s\n", fit.n_points, fit_s);
   for (const auto& g : fit.groups) {
     text += fmt::format("{} [{}]\n", g.group, g.usable ? "usable" : "NOT USABLE");
-    for (int i = 0; i < EfficiencyParams::kNumParams; ++i) {
-      const size_t k = static_cast<size_t>(i);
-      const bool shared = std::find(g.shared.begin(), g.shared.end(), EfficiencyParams::kParamNames[k]) != g.shared.end();
-      text += fmt::format("  {:<22} {:12.5g} {}\n", EfficiencyParams::kParamNames[k], g.params.values[k],
-                          shared ? (g.std_error[k] > 0 ? fmt::format("+- {:.3g} (shared by every group)", g.std_error[k])
-                                                       : std::string("(shared by every group; held in the pooled fit)"))
-                          : g.free[k] ? fmt::format("+- {:.3g}", g.std_error[k])
-                                      : "(held, not fitted)");
-    }
+    text += ParameterTable(g);
     text += "  " + g.report + "\n";
   }
   if (!o.residuals_path.empty()) {
@@ -242,7 +236,8 @@ void RegisterCalibrateCommand(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<CalibrateCommandOptions>();
   CLI::App* cmd = app.add_subcommand("calibrate", "Fit latency-model efficiencies to benchmark logs");
   cmd->add_option("logs", o->logs, "Benchmark log files")->required();
-  cmd->add_option("--format", o->format, "Log format (default: detect per file)");
+  cmd->add_option("--input-format", o->format,
+                  "Log format, forced for every file (default: detected per file from its content)");
   cmd->add_option("--hardware", o->hardware, "Device id or hardware YAML (default: from the logs)");
   cmd->add_option("--engine", o->engine, "Engine name (overrides the logs)");
   cmd->add_option("--model", o->model, "Model id (overrides the logs)");
@@ -268,8 +263,9 @@ void RegisterCalibrateCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str()
       ->check(PositiveUpTo(kMaxLogUnits));
   cmd->add_option("--residuals", o->residuals_path, "CSV of measured vs fitted time per point");
-  cmd->add_flag("--priors", o->priors, "Gaussian priors on log(parameter) at the defaults");
-  cmd->add_option("--prior-sigma", o->prior_sigma_log, "Prior sd in log units")
+  cmd->add_flag("--priors,!--no-priors", o->priors,
+                "Gaussian priors on log(parameter) at the cited defaults (default on)");
+  cmd->add_option("--prior-sd-scale", o->prior_sd_scale, "Multiplies every parameter's cited prior sd")
       ->capture_default_str()
       ->check(PositiveUpTo(kMaxLogUnits));
   cmd->add_option("--level", o->interval_level, "Prediction-interval level")

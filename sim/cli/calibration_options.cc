@@ -1,5 +1,7 @@
 #include "sim/cli/calibration_options.h"
 
+#include <fmt/format.h>
+
 #include "sim/util/error.h"
 
 namespace rightsize {
@@ -20,8 +22,11 @@ std::optional<UsedCalibration> LoadCalibrationOption(const CalibrationOptions& o
     }
     return std::nullopt;
   }
-  return hardware_id.empty() ? UseCalibrationPerDevice(o.file, o.group)
-                             : UseCalibration(o.file, o.group, hardware_id);
+  if (hardware_id.empty()) return UseCalibrationPerDevice(o.file, o.group);
+  UsedCalibration used = UseCalibration(o.file, o.group, hardware_id);
+  const std::string warning = UnmatchedCalibrationWarning(used, {hardware_id});
+  if (!warning.empty()) fmt::print(stderr, "{}\n", warning);
+  return used;
 }
 
 DeviceEfficiencyParams ParamsOf(const std::optional<UsedCalibration>& calibration) {

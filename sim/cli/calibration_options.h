@@ -22,7 +22,8 @@ void AddCalibrationOptions(CLI::App* command, CalibrationOptions* options);
 
 // nullopt without --calibration; InputError for --calibration-group without --calibration and for
 // everything UseCalibration / UseCalibrationPerDevice reject. `hardware_id` given: the command
-// prices that one device (UseCalibration); "": it prices several (UseCalibrationPerDevice).
+// prices that one device (UseCalibration), with a warning on stderr when the group used was not
+// fitted on it; "": it prices several (UseCalibrationPerDevice).
 std::optional<UsedCalibration> LoadCalibrationOption(const CalibrationOptions& options,
                                                      const std::string& hardware_id = "");
 

@@ -78,6 +78,7 @@ void RegisterPredictCommand(CLI::App& app, int* exit_code) {
       with_params.params = ParamsOf(used).For(hardware.id);
       const Prediction prediction = Predict(model, hardware, workload, with_params);
       nlohmann::json j = ToJson(prediction);
+      j["priced_by"] = PricedBy(used, hardware.id);
       if (used) j["calibration"] = CalibrationJson(*used, prediction);
       fmt::print("{}", Render(j, out));
       return kExitOk;
