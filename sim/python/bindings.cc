@@ -125,14 +125,17 @@ py::object PredictPy(const std::string& model_id, const std::string& hardware_id
   if (!(usd_per_hour >= 0)) throw InputError({"", 0, "usd_per_hour"}, "must be >= 0");
   if (!(train_tokens >= 0)) throw InputError({"", 0, "train_tokens"}, "must be >= 0");
   PredictOptions options;
-  options.params = ParamsFrom(calibration, calibration_group, hardware_id).For(hardware_id);
+  const auto used = LoadCalibrationOption({calibration, calibration_group}, hardware_id);
+  options.params = ParamsOf(used).For(hardware_id);
   options.usd_per_hour = usd_per_hour;
   options.train_tokens = train_tokens;
   const Catalog& catalog = Catalog::Default();
   const ModelSpec model = catalog.ResolveModel(model_id);
   const HardwareSpec& hardware = catalog.Hardware(hardware_id);
   const Workload workload = BuildWorkload(o);
-  return ToPython(ToJson(Predict(model, hardware, workload, options)));
+  nlohmann::json j = ToJson(Predict(model, hardware, workload, options));
+  j["priced_by"] = PricedBy(used, hardware.id);
+  return ToPython(j);
 }
 
 py::object PlanPy(const std::string& study_path, const std::string& calibration, const std::string& group) {
