@@ -142,20 +142,12 @@ void ChooseSharedParameters(const CalibrateOptions& o, const std::vector<Calibra
   }
 }
 
-// Each group's parameters with their standard errors (or why they were not fitted) and report.
+// Each group's parameter table (what moved it: data, prior or held) and report.
 std::string GroupsText(const CalibrationResult& fit) {
   std::string text;
   for (const auto& g : fit.groups) {
     text += fmt::format("{} [{}]\n", g.group, g.usable ? "usable" : "NOT USABLE");
-    for (int i = 0; i < EfficiencyParams::kNumParams; ++i) {
-      const size_t k = static_cast<size_t>(i);
-      const bool shared = std::find(g.shared.begin(), g.shared.end(), EfficiencyParams::kParamNames[k]) != g.shared.end();
-      text += fmt::format("  {:<22} {:12.5g} {}\n", EfficiencyParams::kParamNames[k], g.params.values[k],
-                          shared ? (g.std_error[k] > 0 ? fmt::format("+- {:.3g} (shared by every group)", g.std_error[k])
-                                                       : std::string("(shared by every group; held in the pooled fit)"))
-                          : g.free[k] ? fmt::format("+- {:.3g}", g.std_error[k])
-                                      : "(held, not fitted)");
-    }
+    text += ParameterTable(g);
     text += "  " + g.report + "\n";
   }
   return text;
@@ -191,7 +183,7 @@ CalibrateResult RunCalibrate(const CalibrateOptions& o, const Catalog& catalog) 
   co.loss = ParseRobustLoss(o.loss);
   co.loss_scale = o.loss_scale;
   co.use_priors = o.priors;
-  co.prior_sigma_log = o.prior_sigma_log;
+  co.prior_sd_scale = o.prior_sd_scale;
   co.interval_level = o.interval_level;
   co.num_threads = o.num_threads;
   nlohmann::json sharing = nlohmann::json::object();
@@ -200,11 +192,13 @@ CalibrateResult RunCalibrate(const CalibrateOptions& o, const Catalog& catalog) 
   const auto start = std::chrono::steady_clock::now();
   const CalibrationResult fit = Calibrator(co).Fit(points);
   const double fit_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::string unusable = NoUsableGroupReason(fit);
+  if (!unusable.empty()) throw InputError({o.logs.front(), 0, ""}, unusable + "; nothing written");
 
   CalibrationRecord record;
   record.inputs = inputs;
   record.options = {{"loss", ToString(co.loss)},          {"loss_scale", co.loss_scale},
-                    {"priors", co.use_priors},             {"prior_sigma_log", co.prior_sigma_log},
+                    {"priors", co.use_priors},             {"prior_sd_scale", co.prior_sd_scale},
                     {"interval_level", co.interval_level}, {"hardware", o.hardware},
                     {"engine", o.engine},                  {"model", o.model},
                     {"prompt_tokens", o.prompt_tokens},    {"gen_tokens", o.gen_tokens},

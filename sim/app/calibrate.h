@@ -30,8 +30,8 @@ struct CalibrateOptions {
   std::string residuals_path;     // CSV of measured vs fitted time per point ("" = none)
   std::string loss = "huber";     // none | huber | soft_l1 | cauchy | arctan
   double loss_scale = 0.1;        // robust-loss scale in log units, > 0
-  bool priors = false;            // Gaussian log priors at the defaults
-  double prior_sigma_log = 1.0;
+  bool priors = true;             // Gaussian log priors at the defaults (CalibratorOptions)
+  double prior_sd_scale = 1.0;    // multiplies every cited prior sd, > 0
   double interval_level = 0.9;    // prediction-interval level, (0, 1)
   int folds = 5;                  // k-fold cross-validation, 0 = off, else >= 2
   bool leave_one_group_out = false;  // also hold out each series (model / shape family)

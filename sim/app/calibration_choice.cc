@@ -1,5 +1,7 @@
 #include "sim/app/calibration_choice.h"
 
+#include <fmt/format.h>
+
 #include "sim/util/error.h"
 
 namespace rightsize::app {
@@ -12,8 +14,12 @@ std::optional<UsedCalibration> LoadCalibration(const CalibrationChoice& choice,
     }
     return std::nullopt;
   }
-  return hardware_id.empty() ? UseCalibrationPerDevice(choice.file, choice.group)
-                             : UseCalibration(choice.file, choice.group, hardware_id);
+  if (hardware_id.empty()) return UseCalibrationPerDevice(choice.file, choice.group);
+  UsedCalibration used = UseCalibration(choice.file, choice.group, hardware_id);
+  // Loud honesty: a group fitted on another device prices this one by transfer.
+  const std::string warning = UnmatchedCalibrationWarning(used, {hardware_id});
+  if (!warning.empty()) fmt::print(stderr, "{}\n", warning);
+  return used;
 }
 
 DeviceEfficiencyParams ParamsOf(const std::optional<UsedCalibration>& calibration) {

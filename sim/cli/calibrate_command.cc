@@ -24,7 +24,8 @@ void RegisterCalibrateCommand(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<app::CalibrateOptions>();
   CLI::App* cmd = app.add_subcommand("calibrate", "Fit latency-model efficiencies to benchmark logs");
   cmd->add_option("logs", o->logs, "Benchmark log files")->required();
-  cmd->add_option("--format", o->format, "Log format (default: detect per file)");
+  cmd->add_option("--input-format", o->format,
+                  "Log format, forced for every file (default: detected per file from its content)");
   cmd->add_option("--hardware", o->hardware, "Device id or hardware YAML (default: from the logs)");
   cmd->add_option("--engine", o->engine, "Engine name (overrides the logs)");
   cmd->add_option("--model", o->model, "Model id (overrides the logs)");
@@ -50,8 +51,9 @@ void RegisterCalibrateCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str()
       ->check(PositiveUpTo(kMaxLogUnits));
   cmd->add_option("--residuals", o->residuals_path, "CSV of measured vs fitted time per point");
-  cmd->add_flag("--priors", o->priors, "Gaussian priors on log(parameter) at the defaults");
-  cmd->add_option("--prior-sigma", o->prior_sigma_log, "Prior sd in log units")
+  cmd->add_flag("--priors,!--no-priors", o->priors,
+                "Gaussian priors on log(parameter) at the cited defaults (default on)");
+  cmd->add_option("--prior-sd-scale", o->prior_sd_scale, "Multiplies every parameter's cited prior sd")
       ->capture_default_str()
       ->check(PositiveUpTo(kMaxLogUnits));
   cmd->add_option("--level", o->interval_level, "Prediction-interval level")

@@ -52,6 +52,15 @@ nlohmann::json GroupToJson(const GroupCalibration& g) {
   j["unidentified"] = g.unidentified;
   j["at_bound"] = g.at_bound;
   j["shared"] = g.shared;
+  nlohmann::json priors, sources;
+  for (int a = 0; a < kN; ++a) {
+    priors[Name(a)] = {{"value", g.prior_value[static_cast<size_t>(a)]},
+                       {"sd_log", g.prior_sd_log[static_cast<size_t>(a)]}};
+    sources[Name(a)] = ToString(g.source[static_cast<size_t>(a)]);
+  }
+  j["prior"] = priors;
+  j["determined_by"] = sources;
+  j["bound_notes"] = g.bound_notes;
   j["n_points"] = g.n_points;
   j["sigma_log"] = g.sigma_log;
   j["rel_rms"] = g.rel_rms;
@@ -122,6 +131,32 @@ GroupCalibration GroupFromJson(const JsonValue& j) {
   g.unidentified = j.OptionalStringList("unidentified");
   g.at_bound = j.OptionalStringList("at_bound");
   g.shared = j.OptionalStringList("shared");
+  g.bound_notes = j.OptionalStringList("bound_notes");
+  const std::optional<JsonValue> determined_by = j.MaybeChild("determined_by");
+  const std::optional<JsonValue> prior = j.MaybeChild("prior");
+  for (int a = 0; a < kN; ++a) {
+    const auto k = static_cast<size_t>(a);
+    g.source[k] = g.free[k] ? ParamSource::kData : ParamSource::kHeld;
+    if (determined_by && determined_by->Has(Name(a))) {
+      const std::string said = determined_by->RequiredString(Name(a));
+      bool known = false;
+      for (ParamSource source : {ParamSource::kData, ParamSource::kPrior, ParamSource::kHeld}) {
+        if (ToString(source) == said) {
+          g.source[k] = source;
+          known = true;
+        }
+      }
+      if (!known) {
+        throw InputError(determined_by->Where(Name(a)),
+                         "unknown source '" + said + "' (data, prior, held)");
+      }
+    }
+    if (prior && prior->Has(Name(a))) {
+      const JsonValue one = prior->Child(Name(a));
+      g.prior_value[k] = one.RequiredDouble("value", 0.0, kHuge);
+      g.prior_sd_log[k] = one.RequiredDouble("sd_log", 0.0, kHuge);
+    }
+  }
   std::string why;
   if (!Validate(g.params, &why)) throw InputError(params.Where(), why);
   return g;

@@ -131,6 +131,25 @@ bool FittedOn(const UsedCalibration& calibration, const std::string& hardware_id
          GroupOnHardware(calibration.group, hardware_id);
 }
 
+std::string PricedBy(const std::optional<UsedCalibration>& c, const std::string& hardware_id) {
+  if (!c) return "uncalibrated";
+  const auto it = c->by_hardware.find(hardware_id);
+  const GroupCalibration* fit = it != c->by_hardware.end() ? &it->second : c->group.empty() ? nullptr : &c->fit;
+  if (fit == nullptr) return "uncalibrated (" + c->file + " has no group for " + hardware_id + ")";
+  const bool on_device = fit->group.rfind(hardware_id + "/", 0) == 0;
+  return (on_device ? "calibrated: " : "transferred from ") + fit->group + " (" + c->file + ")";
+}
+
+std::string UnmatchedCalibrationWarning(const UsedCalibration& c, const std::vector<std::string>& hardware_ids) {
+  std::string devices;
+  for (const std::string& id : hardware_ids) {
+    if (FittedOn(c, id)) return "";
+    devices += (devices.empty() ? "" : ", ") + id;
+  }
+  const std::string used = c.group.empty() ? "uncalibrated defaults" : "transferred from " + c.group;
+  return "warning: calibration " + c.file + " has no group fitted on " + devices + "; those numbers are " + used;
+}
+
 nlohmann::json ToJson(const UsedCalibration& c) {
   nlohmann::json j = {{"file", c.file},
                       {"group", c.group},

@@ -302,7 +302,7 @@ py::object SizePy(const std::string& law_path, double target_loss, double target
 py::tuple CalibratePy(const std::vector<std::string>& logs, const std::string& format,
                       const std::string& hardware, const std::string& engine, const std::string& model,
                       const std::string& output, const std::string& residuals, const std::string& loss,
-                      double loss_scale, bool priors, double prior_sigma, double level, int folds,
+                      double loss_scale, bool priors, double prior_sd_scale, double level, int folds,
                       bool logo, bool strict, int threads, uint64_t seed, const std::string& share) {
   app::CalibrateOptions o;
   o.share = share;
@@ -316,7 +316,7 @@ py::tuple CalibratePy(const std::vector<std::string>& logs, const std::string& f
   o.loss = loss;
   o.loss_scale = loss_scale;
   o.priors = priors;
-  o.prior_sigma_log = prior_sigma;
+  o.prior_sd_scale = prior_sd_scale;
   o.interval_level = level;
   o.folds = folds;
   o.leave_one_group_out = logo;
@@ -325,7 +325,7 @@ py::tuple CalibratePy(const std::vector<std::string>& logs, const std::string& f
   o.seed = seed;
   // The CLI checks these ranges with CLI11 validators; the library does not, so check here.
   if (!(loss_scale > 0)) throw InputError({"", 0, "loss_scale"}, "must be > 0");
-  if (!(prior_sigma > 0)) throw InputError({"", 0, "prior_sigma"}, "must be > 0");
+  if (!(prior_sd_scale > 0 && prior_sd_scale <= 100)) throw InputError({"", 0, "prior_sd_scale"}, "must be in (0, 100]");
   if (!(level >= 0.01 && level <= 0.999)) throw InputError({"", 0, "level"}, "must be in [0.01, 0.999]");
   if (threads < 1 || threads > 256) throw InputError({"", 0, "threads"}, "must be in [1, 256]");
   app::CalibrateResult result;
@@ -406,7 +406,7 @@ PYBIND11_MODULE(_rightsize, m) {
   m.def("calibrate", &CalibratePy, py::arg("logs"), py::kw_only(), py::arg("format") = "",
         py::arg("hardware") = "", py::arg("engine") = "", py::arg("model") = "", py::arg("output") = "",
         py::arg("residuals") = "", py::arg("loss") = "huber", py::arg("loss_scale") = 0.1,
-        py::arg("priors") = false, py::arg("prior_sigma") = 1.0, py::arg("level") = 0.9,
+        py::arg("priors") = true, py::arg("prior_sd_scale") = 1.0, py::arg("level") = 0.9,
         py::arg("folds") = 5, py::arg("logo") = false, py::arg("strict") = false,
         py::arg("threads") = 1, py::arg("seed") = 1, py::arg("share") = "");
 }

@@ -98,6 +98,28 @@ TEST_CASE("calibrate writes a file LoadCalibration reads back, and a bad log lea
   }
 }
 
+TEST_CASE("calibrate whose only group is unusable fails with the reason and writes nothing", "[fit][cli]") {
+  const fs::path dir = fs::temp_directory_path() / "rightsize_calibrate_unusable_test";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string full = ReadTextFile(WriteSyntheticLog(dir, EfficiencyParams::Defaults()));
+  // The header and two rows: too few points to estimate the noise.
+  size_t end = 0;
+  for (int line = 0; line < 3; ++line) end = full.find('\n', end) + 1;
+  WriteFileAtomically((dir / "two.csv").string(), full.substr(0, end));
+  CalibrateCommandOptions o;
+  o.logs = {(dir / "two.csv").string()};
+  o.hardware = kFixtureGpu;
+  o.output_path = (dir / "cal.json").string();
+  o.folds = 0;
+  const std::string error = ErrorOf([&] { RunCalibrate(o, nullptr); });
+  CHECK(error.find("two.csv") != std::string::npos);
+  CHECK(error.find("no usable calibration group (test-gpu/synthetic: ") != std::string::npos);
+  CHECK(error.find("Too few points") != std::string::npos);
+  CHECK(error.find("nothing written") != std::string::npos);
+  CHECK_FALSE(fs::exists(o.output_path));
+}
+
 TEST_CASE("LoadCalibration errors name the file and the key", "[fit][cli]") {
   const fs::path dir = fs::temp_directory_path() / "rightsize_loadcal_test";
   fs::create_directories(dir);

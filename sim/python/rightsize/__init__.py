@@ -148,7 +148,7 @@ def calibrate(logs, *, output=None, **options):
     """Fit the latency model's efficiency parameters to benchmark logs, as ``rightsize calibrate``.
 
     ``logs``: one path or a list. Options: format, hardware, engine, model, loss, loss_scale,
-    priors, prior_sigma, level, folds, logo, strict, threads, seed, share ("auto" or
+    priors (default on), prior_sd_scale, level, folds, logo, strict, threads, seed, share ("auto" or
     "name,name": parameters fitted once for every group, as ``--share``). Returns the calibration
     document (written to ``output`` when given; pass that file as ``calibration=`` to
     :func:`predict`, :func:`sweep` or :func:`plan`) with two more keys: ``summary`` (the text the CLI
