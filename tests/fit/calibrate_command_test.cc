@@ -107,12 +107,12 @@ TEST_CASE("calibrate whose only group is unusable fails with the reason and writ
   size_t end = 0;
   for (int line = 0; line < 3; ++line) end = full.find('\n', end) + 1;
   WriteFileAtomically((dir / "two.csv").string(), full.substr(0, end));
-  CalibrateCommandOptions o;
+  app::CalibrateOptions o;
   o.logs = {(dir / "two.csv").string()};
   o.hardware = kFixtureGpu;
   o.output_path = (dir / "cal.json").string();
   o.folds = 0;
-  const std::string error = ErrorOf([&] { RunCalibrate(o, nullptr); });
+  const std::string error = ErrorOf([&] { app::RunCalibrate(o, Catalog::Default()); });
   CHECK(error.find("two.csv") != std::string::npos);
   CHECK(error.find("no usable calibration group (test-gpu/synthetic: ") != std::string::npos);
   CHECK(error.find("Too few points") != std::string::npos);

@@ -18,7 +18,8 @@ namespace {
 class InputFolder {
  public:
   InputFolder() {
-    for (const std::filesystem::path base : {std::filesystem::path("/dev/shm"), std::filesystem::temp_directory_path()}) {
+    for (const std::filesystem::path& base :
+         {std::filesystem::path("/dev/shm"), std::filesystem::temp_directory_path()}) {
       std::string pattern = (base / "rightsize-fuzz-XXXXXX").string();
       if (::mkdtemp(pattern.data()) != nullptr) {
         path_ = pattern;
