@@ -8,7 +8,7 @@ BUILD_DIR := build/$(PRESET)
 # Executions per fuzz harness: `make test` runs a smoke pass, `make fuzz` a long run.
 FUZZ_SMOKE_RUNS ?= 20000
 FUZZ_RUNS ?= 1000000
-export FUZZ_MAX_SECONDS
+export FUZZ_MAX_SECONDS FUZZ_HARNESSES
 
 .PHONY: deps build run test bench readme mutation clean format golden fuzz
 

@@ -9,33 +9,24 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "sim/app/study.h"
 #include "sim/cli/calibration_options.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
-#include "sim/plan/crossover_runner.h"
-#include "sim/report/crossover_report.h"
 #include "sim/report/table_format.h"
 #include "sim/spec/catalog.h"
-#include "sim/util/file_io.h"
 #include "sim/util/output_path.h"
 #include "sim/util/units.h"
 
 namespace rightsize {
 namespace {
 
-struct StudyOptions {
-  std::string study_path;
+// The flags of one of the three commands.
+struct StudyFlags {
+  app::StudyOptions study;
   std::string out;
   std::string format = "table";
   bool progress = false;
-  std::vector<std::string> slo;  // --slo KEY=SECONDS
-  CalibrationOptions calibration;
-};
-
-struct StudyRun {
-  CrossoverResult result;
-  DeviceEfficiencyParams params;
-  std::optional<UsedCalibration> calibration;
 };
 
 ProgressFn StderrProgress(bool force) {
@@ -47,26 +38,16 @@ ProgressFn StderrProgress(bool force) {
   };
 }
 
-// With a calibration, the Monte Carlo throughput spread is the calibration's held-out error
-// (UsedCalibration::rel_sd) instead of the study file's uncertainty.throughput_rel_sd.
 void AddSloOption(CLI::App* app, std::vector<std::string>* slo) {
   app->add_option("--slo", *slo,
                   "KEY=SECONDS, KEY <ttft|tpot|itl|e2e>_<mean|p50|p90|p99>_s (repeatable; "
                   "replaces the study's target of that key)");
 }
 
-StudyRun Run(const StudyOptions& o) {
-  StudyRun run;
-  run.calibration = LoadCalibrationOption(o.calibration);
-  run.params = ParamsOf(run.calibration);
-  StudySpec study = LoadStudy(o.study_path);
-  ApplySloFlags(o.slo, &study.slo);
-  if (run.calibration) {
-    study.throughput_rel_sd = run.calibration->rel_sd;
-    study.throughput_rel_sd_source = run.calibration->rel_sd_source;
-  }
-  run.result = RunCrossover(study, Catalog::Default(), run.params, StderrProgress(o.progress));
-  return run;
+app::StudyRun Run(const StudyFlags& flags) {
+  app::StudyOptions options = flags.study;
+  options.progress = StderrProgress(flags.progress);
+  return app::RunStudy(options, Catalog::Default());
 }
 
 void PrintCalibration(const std::optional<UsedCalibration>& c) {
@@ -100,20 +81,19 @@ void PrintVerdict(const CrossoverResult& r) {
 }  // namespace
 
 void RegisterRunCommand(CLI::App& app, int* exit_code) {
-  static StudyOptions crossover, report, run;
+  static StudyFlags crossover, report, run;
   auto* c = app.add_subcommand("crossover", "small-vs-large verdict of a study file");
-  c->add_option("study", crossover.study_path, "study YAML (examples/README.md)")->required();
+  c->add_option("study", crossover.study.study_path, "study YAML (examples/README.md)")->required();
   c->add_option("--format", crossover.format, "table | json")->capture_default_str();
   c->add_option("-o,--output", crossover.out, "also write the JSON result here");
   c->add_flag("--progress", crossover.progress, "show progress on stderr even when it is not a terminal");
-  AddSloOption(c, &crossover.slo);
-  AddCalibrationOptions(c, &crossover.calibration);
+  AddSloOption(c, &crossover.study.slo_overrides);
+  AddCalibrationOptions(c, &crossover.study.calibration);
   c->callback([exit_code] {
     if (!crossover.out.empty()) CheckOutputFile(crossover.out);  // before the work, not after
-    const StudyRun run_result = Run(crossover);
+    const app::StudyRun run_result = Run(crossover);
     const CrossoverResult& r = run_result.result;
-    nlohmann::json j = ToJson(r);
-    if (run_result.calibration) j["calibration"] = ToJson(*run_result.calibration);
+    const nlohmann::json j = app::ToJson(run_result);
     if (!crossover.out.empty()) WriteFileAtomically(crossover.out, j.dump(2) + "\n");
     if (ParseOutputFormat(crossover.format) == OutputFormat::kJson) {
       fmt::print("{}\n", j.dump(2));
@@ -125,38 +105,36 @@ void RegisterRunCommand(CLI::App& app, int* exit_code) {
   });
 
   auto* rep = app.add_subcommand("report", "write a study's report (markdown, HTML, figures, data)");
-  rep->add_option("study", report.study_path, "study YAML")->required();
+  rep->add_option("study", report.study.study_path, "study YAML")->required();
   rep->add_option("-o,--output", report.out, "report folder, e.g. reports/NAME/")->required();
   rep->add_flag("--progress", report.progress, "show progress on stderr even when it is not a terminal");
-  AddSloOption(rep, &report.slo);
-  AddCalibrationOptions(rep, &report.calibration);
+  AddSloOption(rep, &report.study.slo_overrides);
+  AddCalibrationOptions(rep, &report.study.calibration);
   rep->callback([exit_code] {
     CheckOutputFolder(report.out);
-    const StudyRun run_result = Run(report);
-    const auto files = WriteCrossoverReport(run_result.result, Catalog::Default(), run_result.params,
-                                            HashFileContents(report.study_path), report.out);
+    const app::StudyRun run_result = Run(report);
+    const auto files = app::WriteStudyReport(run_result, Catalog::Default(), report.out);
     fmt::print("wrote {} files into {}\n", files.size(), report.out);
     *exit_code = kExitOk;
   });
 
   auto* m = app.add_subcommand("run", "the main job: a study's verdict, and its report into reports/<name>/");
-  m->add_option("study", run.study_path, "study YAML")->required();
+  m->add_option("study", run.study.study_path, "study YAML")->required();
   m->add_option("-o,--output", run.out, "report folder (default reports/<study file name>/)");
   m->add_flag("--progress", run.progress, "show progress on stderr even when it is not a terminal");
-  AddSloOption(m, &run.slo);
-  AddCalibrationOptions(m, &run.calibration);
+  AddSloOption(m, &run.study.slo_overrides);
+  AddCalibrationOptions(m, &run.study.calibration);
   m->callback([exit_code] {
     const std::string out = run.out.empty()
                                 ? std::string(RIGHTSIZE_SOURCE_DIR) + "/reports/" +
-                                      std::filesystem::path(run.study_path).stem().string()
+                                      std::filesystem::path(run.study.study_path).stem().string()
                                 : run.out;
     CheckOutputFolder(out);
-    const StudyRun run_result = Run(run);
+    const app::StudyRun run_result = Run(run);
     const CrossoverResult& r = run_result.result;
     PrintCalibration(run_result.calibration);
     PrintVerdict(r);
-    const auto files = WriteCrossoverReport(r, Catalog::Default(), run_result.params,
-                                            HashFileContents(run.study_path), out);
+    const auto files = app::WriteStudyReport(run_result, Catalog::Default(), out);
     fmt::print("\nreport: {}/report.md ({} files)\n", out, files.size());
     *exit_code = kExitOk;
   });

@@ -289,7 +289,7 @@ void WriteFigure(const ServingSimResult& r, const std::string& dir) {
 }
 
 int ValidateReplays(const SimulateFlags& f, const std::optional<UsedCalibration>& calibration,
-                    const CalibrationOptions& calibration_options) {
+                    const app::CalibrationChoice& calibration_options) {
   const Catalog& catalog = Catalog::Default();
   const std::vector<ReplayRun> runs =
       LoadReplayRuns(f.replay_dir.empty() ? DefaultReplayDir() : f.replay_dir);
@@ -297,7 +297,7 @@ int ValidateReplays(const SimulateFlags& f, const std::optional<UsedCalibration>
   if (!loro && ToLower(f.replay_fit) != "none") {
     throw InputError({"", 0, "--replay-fit"}, "expected none or loro, got '" + f.replay_fit + "'");
   }
-  const DeviceEfficiencyParams device_params = ParamsOf(calibration);
+  const DeviceEfficiencyParams device_params = app::ParamsOf(calibration);
   std::vector<nlohmann::json> rows;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const ReplayRun& run = runs[i];
@@ -379,7 +379,7 @@ void RegisterSimulateCommand(CLI::App& app, int* exit_code) {
       "discrete-event simulation of a serving engine: TTFT / TPOT / ITL / E2E percentiles, "
       "throughput, goodput, the max rate within an SLO");
   static SimulateFlags f;
-  static CalibrationOptions calibration;
+  static app::CalibrationChoice calibration;
   c->add_option("file", f.file,
                 "simulation YAML (docs/serving.md has every key); flags override it");
   c->add_option("--model", f.model, "model id or config.json path");
@@ -479,7 +479,7 @@ void RegisterSimulateCommand(CLI::App& app, int* exit_code) {
   c->callback([exit_code, c] {
     *exit_code = RunWithErrorHandling([c] {
       if (f.validate_replays) {
-        return ValidateReplays(f, LoadCalibrationOption(calibration), calibration);
+        return ValidateReplays(f, app::LoadCalibration(calibration), calibration);
       }
       const OutputFormat out = ParseOutputFormat(f.format);
       if (out != OutputFormat::kTable && out != OutputFormat::kJson) {
@@ -487,8 +487,8 @@ void RegisterSimulateCommand(CLI::App& app, int* exit_code) {
       }
       const SimulationSpec spec = BuildSpec(f, *c);
       const Catalog& catalog = Catalog::Default();
-      const auto used = LoadCalibrationOption(calibration, spec.hardware);
-      const EfficiencyParams params = ParamsOf(used).For(spec.hardware);
+      const auto used = app::LoadCalibration(calibration, spec.hardware);
+      const EfficiencyParams params = app::ParamsOf(used).For(spec.hardware);
       std::string source = used ? fmt::format("{} (group {})", calibration.file, used->group)
                                 : "defaults (uncalibrated) + the engine's host-overhead priors";
       SimulationRun run = RunSimulation(spec, catalog, params, !used, source);

@@ -9,11 +9,11 @@
 
 #include <fmt/format.h>
 
+#include "sim/app/sweep_study.h"
 #include "sim/cli/calibration_options.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
 #include "sim/cli/numeric_flags.h"
-#include "sim/plan/study_sweep.h"
 #include "sim/report/table_format.h"
 #include "sim/spec/catalog.h"
 #include "sim/util/output_path.h"
@@ -23,48 +23,41 @@ namespace rightsize {
 void RegisterSweepStudyCommand(CLI::App& app, int* exit_code) {
   auto* c = app.add_subcommand(
       "sweep-study", "a study's verdict over a grid of values of any of its fields, in parallel");
-  static std::string study, out, format = "csv";
-  static std::vector<std::string> sets;
-  static int threads = 0;
+  static app::SweepStudyOptions options;
+  static std::string out, format = "csv";
   static bool progress = false;
-  static CalibrationOptions calibration;
-  c->add_option("study", study, "study YAML (examples/README.md)")->required();
-  c->add_option("--set", sets,
+  c->add_option("study", options.study_path, "study YAML (examples/README.md)")->required();
+  c->add_option("--set", options.sets,
                 "PATH=V1,V2,...: a field and the values it takes, e.g. traffic.requests_per_month=1e5,1e6 "
                 "or candidates.phi-3-mini.weights=[bf16],[fp8] (repeat for more fields)")
       ->required();
-  c->add_option("--threads", threads,
+  c->add_option("--threads", options.threads,
                 "worker threads (0: all cores; more than the cores are capped)")
       ->capture_default_str()
       ->check(FiniteIn(0, kMaxThreadsFlag));
   c->add_option("-o,--output", out, "write the rows here (default: stdout)");
   c->add_option("--format", format, "csv | json | table | markdown")->capture_default_str();
   c->add_flag("--progress", progress, "show progress on stderr even when it is not a terminal");
-  AddCalibrationOptions(c, &calibration);
+  AddCalibrationOptions(c, &options.calibration);
   c->callback([exit_code] {
     *exit_code = RunWithErrorHandling([] {
       const OutputFormat output = ParseOutputFormat(format);
-      NoteThreadCap("--threads", threads);
+      NoteThreadCap("--threads", options.threads);
       if (!out.empty()) CheckOutputFile(out);  // before the sweep, not after
-      std::vector<StudyAxis> axes;
-      for (const auto& s : sets) axes.push_back(ParseStudyAxis(s));
-      StudySweepProgress show;
       if (progress || ::isatty(STDERR_FILENO)) {
-        show = [](size_t done, size_t total) {
+        options.progress = [](size_t done, size_t total) {
           fmt::print(stderr, "\rsweep-study: {}/{} studies", done, total);
           if (done == total) fmt::print(stderr, "\n");
           std::fflush(stderr);
         };
       }
-      const auto used = LoadCalibrationOption(calibration);
-      const StudySweepResult result =
-          SweepStudy(study, axes, Catalog::Default(), ParamsOf(used), threads, show);
-      const std::string text = Render(ToJsonRows(result), output);
+      const app::SweepStudyResult result = app::RunSweepStudy(options, Catalog::Default());
+      const std::string text = Render(app::ToJsonRows(result), output);
       if (out.empty()) {
         fmt::print("{}", text);
       } else {
         WriteFileAtomically(out, text);
-        fmt::print(stderr, "wrote {} rows to {}\n", result.rows.size(), out);
+        fmt::print(stderr, "wrote {} rows to {}\n", result.sweep.rows.size(), out);
       }
       return kExitOk;
     });

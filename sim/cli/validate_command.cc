@@ -5,10 +5,10 @@
 // or a calibration's parameters.
 #include <fmt/format.h>
 
+#include "sim/app/validate.h"
 #include "sim/cli/calibration_options.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
-#include "sim/validate/validation.h"
 #include "sim/report/table_format.h"
 #include "sim/spec/catalog.h"
 
@@ -17,36 +17,22 @@ namespace rightsize {
 void RegisterValidateCommand(CLI::App& app, int* exit_code) {
   auto* c = app.add_subcommand(
       "validate", "latency model vs measured runs: median and p90 absolute percentage error");
-  static std::string runs_dir = DefaultRunsDir(), format = "table";
-  static std::vector<std::string> datasets;
-  static bool points = false;
-  static CalibrationOptions calibration;
-  c->add_option("--runs", runs_dir, "folder of run datasets")->capture_default_str();
-  c->add_option("--dataset", datasets, "dataset folder name(s); default: all");
-  c->add_flag("--points", points, "print every compared point instead of the summary");
+  static app::ValidateOptions options;
+  options.runs_dir = DefaultRunsDir();
+  static std::string format = "table";
+  c->add_option("--runs", options.runs_dir, "folder of run datasets")->capture_default_str();
+  c->add_option("--dataset", options.datasets, "dataset folder name(s); default: all");
+  c->add_flag("--points", options.points, "print every compared point instead of the summary");
   c->add_option("--format", format, "table | json | csv | markdown")->capture_default_str();
-  AddCalibrationOptions(c, &calibration);
+  AddCalibrationOptions(c, &options.calibration);
   c->callback([exit_code] {
     *exit_code = RunWithErrorHandling([] {
       const OutputFormat out = ParseOutputFormat(format);
-      const auto used = LoadCalibrationOption(calibration);
-      const ValidationResult result =
-          Validate(runs_dir, Catalog::Default(), ParamsOf(used),
-                   datasets.empty() ? ValidationDatasets() : datasets);
-      std::vector<nlohmann::json> rows;
-      if (points) {
-        for (const auto& p : result.points) rows.push_back(ToJson(p));
-      } else {
-        for (const auto& d : result.datasets) rows.push_back(ToJson(d));
-      }
+      const app::ValidateResult result = app::RunValidate(options, Catalog::Default());
       if (out == OutputFormat::kJson) {
-        nlohmann::json j;
-        j["schema_version"] = 1;
-        j["params"] = used ? calibration.file + " (group " + used->group + ")" : "defaults (uncalibrated)";
-        j[points ? "points" : "datasets"] = rows;
-        fmt::print("{}\n", j.dump(2));
+        fmt::print("{}\n", app::ToJson(result).dump(2));
       } else {
-        fmt::print("{}", Render(rows, out));
+        fmt::print("{}", Render(app::Rows(result), out));
       }
       return kExitOk;
     });

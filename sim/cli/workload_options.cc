@@ -1,13 +1,10 @@
 #include "sim/cli/workload_options.h"
 
-#include <fmt/format.h>
-
 #include "sim/cli/numeric_flags.h"
-#include "sim/util/error.h"
 
 namespace rightsize {
 
-void AddWorkloadOptions(CLI::App* c, WorkloadOptions* o) {
+void AddWorkloadOptions(CLI::App* c, app::WorkloadOptions* o) {
   const double max_batch = static_cast<double>(kMaxBatch);
   const double max_context = static_cast<double>(kMaxContextTokens);
   c->add_option("--mode", o->mode, "infer | train | finetune-full | finetune-lora | finetune-qlora")
@@ -52,38 +49,6 @@ void AddWorkloadOptions(CLI::App* c, WorkloadOptions* o) {
                 "fraction of device memory the engine may use")
       ->capture_default_str()
       ->check(PositiveUpTo(1));
-}
-
-Workload BuildWorkload(const WorkloadOptions& o) {
-  Workload w;
-  w.mode = ParseMode(o.mode);
-  w.batch = o.batch;
-  w.prompt_tokens = o.prompt_tokens;
-  w.gen_tokens = o.gen_tokens;
-  w.weights = ParsePrecision(o.weights, {"", 0, "--weights"});
-  w.activations = ParsePrecision(o.activations, {"", 0, "--activations"});
-  w.kv_cache = ParsePrecision(o.kv, {"", 0, "--kv"});
-  w.parallel.tensor = o.tp;
-  w.parallel.pipeline = o.pp;
-  w.parallel.expert = o.ep;
-  const int64_t per_replica = int64_t{o.tp} * o.pp * o.ep;
-  if (per_replica < 1) throw InputError({"", 0, "--tp/--pp/--ep"}, "parallel degrees must be >= 1");
-  if (o.devices != 0) {
-    if (o.devices < per_replica || o.devices % per_replica != 0) {
-      throw InputError({"", 0, "--devices"},
-                       fmt::format("{} devices is not a multiple of tp x pp x ep = {}", o.devices,
-                                   per_replica));
-    }
-    w.parallel.data = static_cast<int>(o.devices / per_replica);  // <= kMaxDevices (flag range)
-  }
-  w.zero_stage = o.zero;
-  w.recompute = ParseRecompute(o.recompute);
-  w.lora_rank = o.lora_rank;
-  w.micro_batch = o.micro_batch;
-  w.memory_utilization = o.memory_utilization;
-  std::string why;
-  if (!Validate(w, &why)) throw InputError({"", 0, "workload"}, why);
-  return w;
 }
 
 }  // namespace rightsize

@@ -18,10 +18,10 @@ double DevicePower_w(const HardwareSpec& hw, double utilization) {
   return hw.tdp_w * (kIdlePowerFraction + (1.0 - kIdlePowerFraction) * u);
 }
 
-std::optional<DevicePrice> ResolvePrice(const std::string& hardware_id,
+std::optional<DevicePrice> ResolvePrice(const Catalog& catalog, const std::string& hardware_id,
                                         double override_usd_per_hour) {
   if (override_usd_per_hour > 0) return DevicePrice{override_usd_per_hour, "--usd-per-hour"};
-  const auto quotes = Catalog::Default().PricesFor(hardware_id);
+  const auto quotes = catalog.PricesFor(hardware_id);
   if (quotes.empty()) return std::nullopt;
   return DevicePrice{quotes.front()->usd_per_hour, quotes.front()->id};
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "sim/cost/latency.h"
+#include "sim/spec/catalog.h"
 #include "sim/spec/hardware_spec.h"
 
 namespace rightsize {
@@ -26,12 +27,13 @@ double StepUtilization(const StepBreakdown& step);
 double DevicePower_w(const HardwareSpec& hw, double utilization);
 
 // Price of one device-hour: the override when given (> 0), else the cheapest quote in the
-// catalogue for the device; nullopt when neither exists.
+// catalogue's price list for the device; nullopt when neither exists.
 struct DevicePrice {
   double usd_per_hour = 0.0;
   std::string source;  // "--usd-per-hour" or the price id
 };
-std::optional<DevicePrice> ResolvePrice(const std::string& hardware_id, double override_usd_per_hour);
+std::optional<DevicePrice> ResolvePrice(const Catalog& catalog, const std::string& hardware_id,
+                                        double override_usd_per_hour);
 
 // $ for `devices` devices busy for `seconds`.
 double DeviceUsd(double usd_per_hour, double devices, double seconds);

@@ -64,7 +64,7 @@ UsedCalibration UseGroup(const JsonDocument& doc, const std::string& group, cons
   std::string chosen = group;
   if (chosen.empty() && !hardware_id.empty()) {
     const auto on_device = std::count_if(names.begin(), names.end(), [&](const std::string& name) {
-      return name.rfind(hardware_id + "/", 0) == 0;
+      return GroupOnHardware(name, hardware_id);
     });
     if (on_device == 1) chosen = hardware_id;
   }
@@ -94,7 +94,7 @@ UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::stri
   bool names_group_or_device = false;
   for (const JsonValue& g : groups) {
     const std::string name = g.RequiredString("group");
-    names_group_or_device |= !group.empty() && (name == group || name.rfind(group + "/", 0) == 0);
+    names_group_or_device |= !group.empty() && (name == group || GroupOnHardware(name, group));
   }
   if (names_group_or_device || groups.size() == 1) return UseGroup(doc, group, "");
 
@@ -102,10 +102,10 @@ UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::stri
   std::map<std::string, std::vector<std::string>> names_by_hardware;
   for (const JsonValue& g : groups) {
     const std::string name = g.RequiredString("group");
-    const size_t slash = name.find('/');
-    if (slash == std::string::npos || !g.OptionalBool("usable", false)) continue;
-    if (!group.empty() && name.substr(slash + 1) != group) continue;
-    names_by_hardware[name.substr(0, slash)].push_back(name);
+    const std::optional<GroupKey> key = GroupKey::Parse(name);
+    if (!key || !g.OptionalBool("usable", false)) continue;
+    if (!group.empty() && key->engine != group) continue;
+    names_by_hardware[key->hardware_id].push_back(name);
   }
   UsedCalibration used;
   used.file = path;
@@ -128,7 +128,26 @@ UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::stri
 
 bool FittedOn(const UsedCalibration& calibration, const std::string& hardware_id) {
   return calibration.by_hardware.count(hardware_id) > 0 ||
-         calibration.group.rfind(hardware_id + "/", 0) == 0;
+         GroupOnHardware(calibration.group, hardware_id);
+}
+
+std::string PricedBy(const std::optional<UsedCalibration>& c, const std::string& hardware_id) {
+  if (!c) return "uncalibrated";
+  const auto it = c->by_hardware.find(hardware_id);
+  const GroupCalibration* fit = it != c->by_hardware.end() ? &it->second : c->group.empty() ? nullptr : &c->fit;
+  if (fit == nullptr) return "uncalibrated (" + c->file + " has no group for " + hardware_id + ")";
+  const bool on_device = fit->group.rfind(hardware_id + "/", 0) == 0;
+  return (on_device ? "calibrated: " : "transferred from ") + fit->group + " (" + c->file + ")";
+}
+
+std::string UnmatchedCalibrationWarning(const UsedCalibration& c, const std::vector<std::string>& hardware_ids) {
+  std::string devices;
+  for (const std::string& id : hardware_ids) {
+    if (FittedOn(c, id)) return "";
+    devices += (devices.empty() ? "" : ", ") + id;
+  }
+  const std::string used = c.group.empty() ? "uncalibrated defaults" : "transferred from " + c.group;
+  return "warning: calibration " + c.file + " has no group fitted on " + devices + "; those numbers are " + used;
 }
 
 nlohmann::json ToJson(const UsedCalibration& c) {

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "sim/fit/calibrator.h"
+#include "sim/fit/calibration_file.h"
 
 namespace rightsize {
 
@@ -48,6 +50,17 @@ UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::stri
 
 // True when the group used for `hardware_id` was fitted on it.
 bool FittedOn(const UsedCalibration& calibration, const std::string& hardware_id);
+
+// Which calibration priced a device's numbers: "calibrated: GROUP (FILE)" when the group used was
+// fitted on the device, "transferred from GROUP (FILE)" when it was fitted on another device,
+// "uncalibrated" without a calibration or for a device the file has no group for.
+std::string PricedBy(const std::optional<UsedCalibration>& calibration, const std::string& hardware_id);
+
+// The warning a command prints on stderr when a calibration file prices none of its devices with
+// a group fitted on that device ("" when at least one is): the numbers are then uncalibrated or
+// transferred, which a user who passed --calibration would not expect.
+std::string UnmatchedCalibrationWarning(const UsedCalibration& calibration,
+                                        const std::vector<std::string>& hardware_ids);
 
 // {"file", "group", "fitted_points", "fit_median_ape", "rel_sd", "rel_sd_source"} for JSON outputs.
 nlohmann::json ToJson(const UsedCalibration& calibration);

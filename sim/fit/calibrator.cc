@@ -4,7 +4,6 @@
 #include <cmath>
 #include <map>
 #include <memory>
-#include <limits>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -67,10 +66,23 @@ struct Solved {
   std::string message;
 };
 
-// One Levenberg-Marquardt solve with the given free mask.
+double PriorSdLog(const CalibratorOptions& o, int i) {
+  return o.prior_sd_scale * P::kPriorSdLog[static_cast<size_t>(i)];
+}
+
+// The lower bound the solver uses: the model's, raised for a log prior on a parameter whose
+// bound is 0 (log 0 is not finite). See kPriorFloorSd.
+double SolverLowerBound(const CalibratorOptions& o, int i) {
+  const double lo = P::kLowerBounds[static_cast<size_t>(i)];
+  if (!o.use_priors) return lo;
+  return std::max(lo, o.prior.values[static_cast<size_t>(i)] * std::exp(-kPriorFloorSd * PriorSdLog(o, i)));
+}
+
+// One Levenberg-Marquardt solve with the given free mask. noise_sigma_log weighs the priors
+// against the data (CalibratorOptions::use_priors).
 // x holds the start and receives the solution; it must outlive *keep_problem, which refers to it.
 Solved Solve(const std::vector<const CalibrationPoint*>& points, const std::array<bool, kN>& free,
-             const CalibratorOptions& o, std::array<double, kN>* x,
+             const CalibratorOptions& o, double noise_sigma_log, std::array<double, kN>* x,
              std::unique_ptr<ceres::Problem>* keep_problem) {
   Solved s;
   auto problem = std::make_unique<ceres::Problem>();
@@ -83,8 +95,11 @@ Solved Solve(const std::vector<const CalibrationPoint*>& points, const std::arra
   if (o.use_priors) {
     for (int i = 0; i < kN; ++i) {
       if (!free[static_cast<size_t>(i)]) continue;
+      // Data residuals are unscaled log ratios: dividing the prior's by noise / sd instead puts
+      // both on the data's scale (the objective is noise^2 x the negative log posterior).
       problem->AddResidualBlock(
-          LogPriorResidual::Create(i, o.prior.values[static_cast<size_t>(i)], o.prior_sigma_log),
+          LogPriorResidual::Create(i, o.prior.values[static_cast<size_t>(i)],
+                                   PriorSdLog(o, i) / noise_sigma_log),
           nullptr, x->data());
     }
   }
@@ -99,7 +114,9 @@ Solved Solve(const std::vector<const CalibrationPoint*>& points, const std::arra
   }
   for (int i = 0; i < kN; ++i) {
     if (!free[static_cast<size_t>(i)]) continue;
-    problem->SetParameterLowerBound(x->data(), i, P::kLowerBounds[static_cast<size_t>(i)]);
+    double& xi = (*x)[static_cast<size_t>(i)];
+    xi = std::max(xi, SolverLowerBound(o, i));  // a start on a raised floor's wrong side
+    problem->SetParameterLowerBound(x->data(), i, SolverLowerBound(o, i));
     problem->SetParameterUpperBound(x->data(), i, P::kUpperBounds[static_cast<size_t>(i)]);
   }
   ceres::Solver::Options so;
@@ -159,6 +176,55 @@ int LeastIdentified(const Eigen::MatrixXd& j, const std::array<bool, kN>& free, 
   return idx[static_cast<size_t>(worst)];
 }
 
+// Posterior covariance of the parameters under the priors, computed in log(parameter) space
+// where data and prior curvatures are comparable: C_log = (J^T W J / noise^2 + diag(1/sd^2))^-1
+// over the free parameters, J = d log t / d log theta, W the robust loss's IRLS weights
+// rho'(r^2) at the optimum (1 inside the Huber scale, scale/|r| beyond). Ceres' own covariance
+// works in parameter units, where a 1e-6 s overhead and a 0.7 efficiency differ by 10^12 in
+// curvature and its rank test drops the weakly determined directions, reporting them as exact.
+// Returns the covariance in parameter units: C_ab = theta_a theta_b C_log_ab.
+std::optional<std::array<double, kN * kN>> PosteriorCovariance(
+    const std::vector<const CalibrationPoint*>& points, const std::array<double, kN>& x,
+    const std::array<bool, kN>& free, const CalibratorOptions& o, double noise) {
+  std::vector<int> idx;
+  for (int i = 0; i < kN; ++i) {
+    if (free[static_cast<size_t>(i)]) idx.push_back(i);
+  }
+  if (idx.empty()) return std::nullopt;
+  const Eigen::Index n = static_cast<Eigen::Index>(idx.size());
+  std::unique_ptr<ceres::LossFunction> loss(MakeLoss(o.loss, o.loss_scale));
+  Eigen::MatrixXd precision = Eigen::MatrixXd::Zero(n, n);
+  for (const CalibrationPoint* p : points) {
+    const auto g = LogGradient(*p, x.data());
+    const double r = LogResidual(*p, x.data());
+    double rho[3] = {r * r, 1.0, 0.0};
+    if (loss) loss->Evaluate(r * r, rho);
+    Eigen::VectorXd row(n);
+    for (Eigen::Index a = 0; a < n; ++a) {
+      const size_t k = static_cast<size_t>(idx[static_cast<size_t>(a)]);
+      row(a) = g[k] * x[k];
+    }
+    precision.noalias() += (rho[1] / (noise * noise)) * row * row.transpose();
+  }
+  for (Eigen::Index a = 0; a < n; ++a) {
+    const double sd = PriorSdLog(o, idx[static_cast<size_t>(a)]);
+    precision(a, a) += 1.0 / (sd * sd);
+  }
+  const Eigen::LDLT<Eigen::MatrixXd> ldlt(precision);
+  if (ldlt.info() != Eigen::Success) return std::nullopt;
+  const Eigen::MatrixXd c_log = ldlt.solve(Eigen::MatrixXd::Identity(n, n));
+  if (!c_log.allFinite()) return std::nullopt;
+  std::array<double, kN * kN> c{};
+  for (Eigen::Index a = 0; a < n; ++a) {
+    for (Eigen::Index b = 0; b < n; ++b) {
+      const size_t ia = static_cast<size_t>(idx[static_cast<size_t>(a)]);
+      const size_t ib = static_cast<size_t>(idx[static_cast<size_t>(b)]);
+      c[ia * kN + ib] = x[ia] * x[ib] * c_log(a, b);
+    }
+  }
+  return c;
+}
+
 }  // namespace
 
 std::string ToString(RobustLoss loss) {
@@ -181,6 +247,28 @@ RobustLoss ParseRobustLoss(const std::string& text) {
                                           "' (none, huber, soft_l1, cauchy, arctan)");
 }
 
+std::string ToString(ParamSource source) {
+  switch (source) {
+    case ParamSource::kData: return "data";
+    case ParamSource::kPrior: return "prior";
+    case ParamSource::kHeld: return "held";
+  }
+  return "?";
+}
+
+std::string NoUsableGroupReason(const CalibrationResult& result) {
+  if (result.groups.empty()) return "no group to fit";
+  std::string why;
+  for (const GroupCalibration& g : result.groups) {
+    if (g.usable) return "";
+    // The report's first sentence is the summary line; the reasons follow it.
+    const size_t end = g.report.find(". ");
+    const std::string reasons = end == std::string::npos ? g.report : g.report.substr(end + 2);
+    why += (why.empty() ? "" : "; ") + g.group + ": " + reasons;
+  }
+  return "no usable calibration group (" + why + ")";
+}
+
 const GroupCalibration* CalibrationResult::Find(const std::string& group) const {
   for (const auto& g : groups) {
     if (g.group == group) return &g;
@@ -190,12 +278,19 @@ const GroupCalibration* CalibrationResult::Find(const std::string& group) const 
 
 Calibrator::Calibrator(CalibratorOptions options) : options_(std::move(options)) {
   RS_CHECK(options_.loss_scale > 0, "loss_scale must be > 0");
-  RS_CHECK(options_.prior_sigma_log > 0, "prior_sigma_log must be > 0");
+  RS_CHECK(options_.prior_sd_scale > 0 && std::isfinite(options_.prior_sd_scale), "prior_sd_scale must be > 0");
   RS_CHECK(options_.interval_level > 0 && options_.interval_level < 1, "interval_level in (0, 1)");
   RS_CHECK(options_.max_iterations >= 1 && options_.num_threads >= 1, "iterations and threads >= 1");
   std::string why;
   RS_CHECK(Validate(options_.prior, &why), "prior: " + why);
   for (int i : options_.fixed) RS_CHECK(i >= 0 && i < kN, "fixed parameter index out of range");
+  if (options_.use_priors) {
+    for (int i = 0; i < kN; ++i) {
+      const bool fixed = std::find(options_.fixed.begin(), options_.fixed.end(), i) != options_.fixed.end();
+      RS_CHECK(fixed || options_.prior.values[static_cast<size_t>(i)] > 0,
+               std::string("a log prior needs a positive default: ") + Name(i));
+    }
+  }
   for (int i : options_.shared) RS_CHECK(i >= 0 && i < kN, "shared parameter index out of range");
 }
 
@@ -208,13 +303,35 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
   g.params = o.prior;
   g.free.fill(true);
   for (int i : o.fixed) g.free[static_cast<size_t>(i)] = false;
+  for (int i = 0; i < kN; ++i) {
+    g.prior_value[static_cast<size_t>(i)] = o.prior.values[static_cast<size_t>(i)];
+    g.prior_sd_log[static_cast<size_t>(i)] = o.use_priors ? PriorSdLog(o, i) : 0.0;
+  }
 
   std::array<double, kN> x = o.prior.values;  // the problem's parameter block
   std::unique_ptr<ceres::Problem> problem;
   Solved solved;
-  // Parameters the data does not touch at all (no collectives -> link parameters, no attention
-  // ops -> attention efficiency) are found before solving, so they cost no extra solve.
-  if (!o.use_priors) {
+  std::vector<double> residuals;
+  auto residuals_at = [&](const std::array<double, kN>& at) {
+    residuals.clear();
+    for (const CalibrationPoint* p : points) residuals.push_back(LogResidual(*p, at.data()));
+  };
+  double noise = std::max(kMinNoiseSigmaLog, o.loss_scale);  // weighs priors against the data
+  if (o.use_priors) {
+    // The prior's weight depends on the noise, which the fit estimates: refit until the robust
+    // residual scale settles (within 10%; three refits reach that on every shipped dataset).
+    for (int pass = 0; pass < 4; ++pass) {
+      problem.reset();
+      solved = Solve(points, g.free, o, noise, &x, &problem);
+      residuals_at(solved.x);
+      const double estimated = std::max(kMinNoiseSigmaLog, RobustSigma(residuals));
+      const bool settled = std::fabs(std::log(estimated / noise)) < std::log(1.1);
+      noise = estimated;
+      if (settled) break;
+    }
+  } else {
+    // Parameters the data does not touch at all (no collectives -> link parameters, no attention
+    // ops -> attention efficiency) are found before solving, so they cost no extra solve.
     const Eigen::MatrixXd j0 = ScaledJacobian(points, x);
     const double largest = j0.colwise().squaredNorm().maxCoeff();
     for (int i = 0; i < kN; ++i) {
@@ -223,29 +340,28 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
         g.unidentified.push_back(Name(i));
       }
     }
-  }
-  // Fit, find the direction the data cannot see, hold its parameter at the prior, refit. The
-  // loop ends because each pass frees one fewer parameter.
-  for (int pass = 0; pass <= kN; ++pass) {
-    problem.reset();
-    solved = Solve(points, g.free, o, &x, &problem);
-    const Eigen::MatrixXd j = ScaledJacobian(points, solved.x);
-    const int weak = o.use_priors ? -1 : LeastIdentified(j, g.free, o.identifiability_threshold);
-    if (weak < 0) break;
-    g.free[static_cast<size_t>(weak)] = false;
-    g.unidentified.push_back(Name(weak));
-    // Held where this fit put it: along a direction the data cannot see the fit is equally good
-    // anywhere, and the fitted value keeps the determined combination (e.g. the sum of two
-    // collinear overheads) intact; for a parameter the data never touches it is the prior.
+    // Fit, find the direction the data cannot see, hold its parameter at the prior, refit. The
+    // loop ends because each pass frees one fewer parameter.
+    for (int pass = 0; pass <= kN; ++pass) {
+      problem.reset();
+      solved = Solve(points, g.free, o, noise, &x, &problem);
+      const Eigen::MatrixXd j = ScaledJacobian(points, solved.x);
+      const int weak = LeastIdentified(j, g.free, o.identifiability_threshold);
+      if (weak < 0) break;
+      g.free[static_cast<size_t>(weak)] = false;
+      g.unidentified.push_back(Name(weak));
+      // Held where this fit put it: along a direction the data cannot see the fit is equally
+      // good anywhere, and the fitted value keeps the determined combination (e.g. the sum of
+      // two collinear overheads) intact; for a parameter the data never touches it is the prior.
+    }
   }
   g.params.values = solved.x;
   g.converged = solved.converged;
 
-  std::vector<double> residuals, ape;
+  residuals_at(solved.x);
+  std::vector<double> ape;
   double sum_sq = 0.0;
-  for (const CalibrationPoint* p : points) {
-    const double r = LogResidual(*p, solved.x.data());
-    residuals.push_back(r);
+  for (double r : residuals) {
     ape.push_back(std::fabs(std::expm1(r)));
     sum_sq += r * r;
   }
@@ -258,16 +374,36 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
     if (!g.free[static_cast<size_t>(i)]) continue;
     ++n_free;
     const double v = g.params.values[static_cast<size_t>(i)];
-    const double lo = P::kLowerBounds[static_cast<size_t>(i)], hi = P::kUpperBounds[static_cast<size_t>(i)];
-    if (v <= lo + 1e-9 * std::max(1.0, std::fabs(lo)) || v >= hi - 1e-9 * std::max(1.0, std::fabs(hi))) {
-      g.at_bound.push_back(Name(i));
-    }
+    const double lo = SolverLowerBound(o, i), hi = P::kUpperBounds[static_cast<size_t>(i)];
+    const bool at_lower = v <= lo + 1e-9 * std::max(1.0, std::fabs(lo));
+    const bool at_upper = v >= hi - 1e-9 * std::max(1.0, std::fabs(hi));
+    if (!at_lower && !at_upper) continue;
+    g.at_bound.push_back(Name(i));
+    const bool raised_floor = at_lower && lo > P::kLowerBounds[static_cast<size_t>(i)];
+    g.bound_notes.push_back(fmt::format(
+        "{} = {:.4g} is on its {} bound{}: the data push it past what the model allows, so some "
+        "cost the latency model lacks (or a wrong device, precision or workload in the log) is "
+        "being absorbed here; predictions far from the fitted points may be off by more than "
+        "the interval says.",
+        Name(i), v, at_lower ? "lower" : "upper",
+        raised_floor ? fmt::format(" ({:.0f} prior sd below the default {:.4g})", kPriorFloorSd,
+                                   o.prior.values[static_cast<size_t>(i)])
+                     : ""));
   }
 
-  // Standard errors: ceres::Covariance of the (robustified) problem at the optimum, scaled by the
-  // robust residual variance. DENSE_SVD copes with the near-singular directions that remain.
+  // Standard errors. With priors: the posterior covariance (PosteriorCovariance). Without:
+  // ceres::Covariance of the (robustified) problem at the optimum, scaled by the robust residual
+  // variance; DENSE_SVD copes with the near-singular directions that remain.
   bool covariance_ok = false;
-  if (n_free > 0 && problem) {
+  if (o.use_priors) {
+    if (const auto c = PosteriorCovariance(points, g.params.values, g.free, o, noise)) {
+      g.covariance = *c;
+      for (int a = 0; a < kN; ++a) {
+        g.std_error[static_cast<size_t>(a)] = std::sqrt(std::max(0.0, g.covariance[static_cast<size_t>(a * kN + a)]));
+      }
+      covariance_ok = true;
+    }
+  } else if (n_free > 0 && problem) {
     ceres::Covariance::Options co;
     co.algorithm_type = ceres::DENSE_SVD;
     co.null_space_rank = -1;
@@ -294,21 +430,50 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
     }
   }
 
-  const bool enough = g.n_points > n_free;
+  std::vector<std::string> prior_held;
+  for (int i = 0; i < kN; ++i) {
+    const size_t k = static_cast<size_t>(i);
+    if (!g.free[k]) {
+      g.source[k] = ParamSource::kHeld;
+    } else if (!o.use_priors) {
+      g.source[k] = ParamSource::kData;
+    } else {
+      const double posterior_sd_log = g.std_error[k] / g.params.values[k];
+      const bool moved = covariance_ok && posterior_sd_log < kDataMovedSdRatio * g.prior_sd_log[k];
+      g.source[k] = moved ? ParamSource::kData : ParamSource::kPrior;
+      if (!moved) prior_held.push_back(Name(i));
+    }
+  }
+  if (o.use_priors) g.unidentified = prior_held;
+
+  // With priors every parameter is determined (by the data or its prior); the points must
+  // outnumber those the data moved, and three are the fewest whose spread estimates the noise.
+  const int n_moved = static_cast<int>(std::count(g.source.begin(), g.source.end(), ParamSource::kData));
+  const bool enough = o.use_priors ? g.n_points >= 3 && g.n_points > n_moved : g.n_points > n_free;
   g.usable = g.converged && covariance_ok && enough && n_free > 0 && std::isfinite(g.rel_rms);
   std::string report = fmt::format("{}: {} points, {} of {} parameters fitted, median APE {:.1f}%, "
                                    "log-residual sigma {:.3f}.",
                                    group, g.n_points, n_free, kN, 100 * g.median_ape, g.sigma_log);
-  if (!g.unidentified.empty()) {
-    std::string names;
-    for (const auto& n : g.unidentified) names += (names.empty() ? "" : ", ") + n;
-    report += " The data cannot pin down " + names + " (held at the fitted or prior value; only their combination with the others is determined).";
+  auto joined = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+  };
+  if (o.use_priors) {
+    std::vector<std::string> moved;
+    for (int i = 0; i < kN; ++i) {
+      if (g.source[static_cast<size_t>(i)] == ParamSource::kData) moved.push_back(Name(i));
+    }
+    if (!moved.empty()) report += " Moved by the data (posterior sd < half the prior's): " + joined(moved) + ".";
+    if (!prior_held.empty()) {
+      report += " Held by the prior (the data cannot pin them down; their prior spread is in the intervals): " +
+                joined(prior_held) + ".";
+    }
+  } else if (!g.unidentified.empty()) {
+    report += " The data cannot pin down " + joined(g.unidentified) +
+              " (held at the fitted or prior value; only their combination with the others is determined).";
   }
-  if (!g.at_bound.empty()) {
-    std::string names;
-    for (const auto& n : g.at_bound) names += (names.empty() ? "" : ", ") + n;
-    report += " On a bound: " + names + " (standard errors optimistic).";
-  }
+  for (const std::string& note : g.bound_notes) report += " On a bound: " + note;
   if (!g.converged) report += " Solver did not converge: " + solved.message + ".";
   if (!covariance_ok && n_free > 0) report += " Covariance could not be computed.";
   if (!enough) report += " Too few points for the free parameters.";
@@ -316,7 +481,6 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
   g.report = report;
   return g;
 }
-
 CalibrationResult Calibrator::Fit(const std::vector<CalibrationPoint>& points) const {
   std::map<std::string, std::vector<const CalibrationPoint*>> by_group;
   for (const auto& p : points) {
@@ -348,6 +512,9 @@ CalibrationResult Calibrator::Fit(const std::vector<CalibrationPoint>& points) c
       std::string names;
       for (int a : options_.shared) {
         g.shared.push_back(Name(a));
+        g.source[static_cast<size_t>(a)] = pooled.source[static_cast<size_t>(a)];
+        g.prior_sd_log[static_cast<size_t>(a)] = pooled.prior_sd_log[static_cast<size_t>(a)];
+        g.prior_value[static_cast<size_t>(a)] = pooled.prior_value[static_cast<size_t>(a)];
         names += (names.empty() ? "" : ", ") + std::string(Name(a));
         if (!pooled.free[static_cast<size_t>(a)]) continue;  // the pooled fit could not pin it
         for (int b : options_.shared) {
@@ -367,6 +534,17 @@ CalibrationResult Calibrator::Fit(const std::vector<CalibrationPoint>& points) c
         g.usable = std::isfinite(g.rel_rms);
       }
       g.report += fmt::format(" Shared with every group (fitted on all {} points): {}.", pooled.n_points, names);
+      if (options_.use_priors) {
+        std::string held_names;
+        g.unidentified.clear();
+        for (int i = 0; i < kN; ++i) {
+          if (g.source[static_cast<size_t>(i)] != ParamSource::kPrior) continue;
+          g.unidentified.push_back(Name(i));
+          const bool shared = std::find(options_.shared.begin(), options_.shared.end(), i) != options_.shared.end();
+          if (shared) held_names += (held_names.empty() ? "" : ", ") + std::string(Name(i));
+        }
+        if (!held_names.empty()) g.report += " Of these, held by the prior in the pooled fit: " + held_names + ".";
+      }
       g.usable = g.usable && pooled.converged;
     }
     result.n_points += g.n_points;
@@ -394,6 +572,28 @@ PredictionInterval PredictWithInterval(const GroupCalibration& fit, const Calibr
   out.lower_s = out.predicted_s * std::exp(-half);
   out.upper_s = out.predicted_s * std::exp(half);
   return out;
+}
+
+std::string ParameterTable(const GroupCalibration& g) {
+  std::string text;
+  for (int i = 0; i < kN; ++i) {
+    const size_t k = static_cast<size_t>(i);
+    const double v = g.params.values[k];
+    std::string error = g.std_error[k] > 0 ? fmt::format("+- {:<10.3g}", g.std_error[k]) : fmt::format("{:13}", "");
+    std::string prior = g.prior_sd_log[k] > 0
+                            ? fmt::format("prior {:.3g} x/ e^{:.2g}", g.prior_value[k], g.prior_sd_log[k])
+                            : std::string();
+    std::string said;
+    switch (g.source[k]) {
+      case ParamSource::kData: said = "moved by the data"; break;
+      case ParamSource::kPrior: said = "held by the prior"; break;
+      case ParamSource::kHeld: said = "held, not fitted"; break;
+    }
+    if (std::find(g.shared.begin(), g.shared.end(), Name(i)) != g.shared.end()) said += " (shared by every group, pooled fit)";
+    if (std::find(g.at_bound.begin(), g.at_bound.end(), Name(i)) != g.at_bound.end()) said += "; AT A BOUND";
+    text += fmt::format("  {:<22} {:12.5g} {} {:<26} {}\n", Name(i), v, error, prior, said);
+  }
+  return text;
 }
 
 namespace {
@@ -520,138 +720,6 @@ SharingSelection SelectSharedParameters(const std::vector<CalibrationPoint>& poi
     s.trials.push_back(t);
   }
   return s;
-}
-
-nlohmann::json GroupToJson(const GroupCalibration& g) {
-  nlohmann::json j;
-  j["group"] = g.group;
-  j["usable"] = g.usable;
-  j["converged"] = g.converged;
-  nlohmann::json params, errors, free;
-  nlohmann::json covariance = nlohmann::json::array();
-  for (int a = 0; a < kN; ++a) {
-    params[Name(a)] = g.params.values[static_cast<size_t>(a)];
-    errors[Name(a)] = g.std_error[static_cast<size_t>(a)];
-    free[Name(a)] = static_cast<bool>(g.free[static_cast<size_t>(a)]);
-    nlohmann::json row = nlohmann::json::array();
-    for (int b = 0; b < kN; ++b) row.push_back(g.Covariance(a, b));
-    covariance.push_back(row);
-  }
-  j["params"] = params;
-  j["std_error"] = errors;
-  j["free"] = free;
-  j["covariance"] = covariance;
-  j["param_order"] = P::kParamNames;
-  j["unidentified"] = g.unidentified;
-  j["at_bound"] = g.at_bound;
-  j["shared"] = g.shared;
-  j["n_points"] = g.n_points;
-  j["sigma_log"] = g.sigma_log;
-  j["rel_rms"] = g.rel_rms;
-  j["median_ape"] = g.median_ape;
-  j["report"] = g.report;
-  return j;
-}
-
-GroupCalibration GroupFromJson(const JsonValue& j) {
-  const double kHuge = std::numeric_limits<double>::max();
-  GroupCalibration g;
-  g.group = j.RequiredString("group");
-  g.usable = j.RequiredBool("usable");
-  g.converged = j.OptionalBool("converged", g.usable);
-  g.report = j.OptionalString("report", "");
-  g.n_points = static_cast<int>(j.OptionalInt("n_points", 0, 0, std::numeric_limits<int>::max()));
-  g.sigma_log = j.RequiredDouble("sigma_log", 0.0, kHuge);
-  g.rel_rms = j.OptionalDouble("rel_rms", 0.0, 0.0, kHuge);
-  g.median_ape = j.OptionalDouble("median_ape", 0.0, 0.0, kHuge);
-  const JsonValue params = j.Child("params");
-  const JsonValue std_error = j.Child("std_error");
-  const JsonValue free = j.Child("free");
-  const std::vector<JsonValue> covariance = j.Child("covariance").Elements();
-  if (covariance.size() != static_cast<size_t>(kN)) {
-    j.Child("covariance").Fail(fmt::format("expected {} rows, got {}", kN, covariance.size()));
-  }
-  for (int a = 0; a < kN; ++a) {
-    const auto ia = static_cast<size_t>(a);
-    g.params.values[ia] = params.RequiredDouble(Name(a), -kHuge, kHuge);
-    g.std_error[ia] = std_error.RequiredDouble(Name(a), 0.0, kHuge);
-    g.free[ia] = free.RequiredBool(Name(a));
-    const std::vector<JsonValue> row = covariance[ia].Elements();
-    if (row.size() != static_cast<size_t>(kN)) {
-      covariance[ia].Fail(fmt::format("expected {} entries, got {}", kN, row.size()));
-    }
-    for (int b = 0; b < kN; ++b) g.covariance[static_cast<size_t>(a * kN + b)] = row[static_cast<size_t>(b)].AsDouble(-kHuge, kHuge);
-  }
-  g.unidentified = j.OptionalStringList("unidentified");
-  g.at_bound = j.OptionalStringList("at_bound");
-  g.shared = j.OptionalStringList("shared");
-  std::string why;
-  if (!Validate(g.params, &why)) throw InputError(params.Where(), why);
-  return g;
-}
-
-JsonDocument ReadCalibrationDocument(const std::string& path) {
-  JsonDocument doc = JsonDocument::Load(path);
-  const JsonValue root = doc.Root();
-  if (!root.IsObject()) root.Fail("expected a JSON object (a file written by `rightsize calibrate`)");
-  if (!root.Has("schema_version") || !root.Child("schema_version").IsNumber() ||
-      root.Child("schema_version").json() != kCalibrationSchemaVersion) {
-    throw InputError(root.Where("schema_version"),
-                     fmt::format("expected schema_version {} (a file written by `rightsize calibrate`)",
-                                 kCalibrationSchemaVersion));
-  }
-  const std::vector<JsonValue> groups = root.Child("groups").Elements();
-  if (groups.empty()) throw InputError(root.Where("groups"), "no fitted groups");
-  for (const JsonValue& g : groups) {
-    if (!g.IsObject()) g.Fail("expected a calibration group object, got " + g.Preview());
-    g.RequiredString("group");
-  }
-  return doc;
-}
-
-std::vector<std::string> CalibrationGroupNames(const JsonDocument& doc) {
-  std::vector<std::string> names;
-  for (const JsonValue& g : doc.Root().Child("groups").Elements()) names.push_back(g.RequiredString("group"));
-  return names;
-}
-
-GroupCalibration CalibrationGroupOf(const JsonDocument& doc, const std::string& group) {
-  const JsonValue root = doc.Root();
-  std::vector<std::string> names;
-  std::vector<JsonValue> matches;
-  for (const JsonValue& entry : root.Child("groups").Elements()) {
-    const std::string name = entry.RequiredString("group");
-    names.push_back(name);
-    const bool exact = name == group;
-    const bool hardware = !group.empty() && name.rfind(group + "/", 0) == 0;
-    if (group.empty() || exact || hardware) matches.push_back(entry);
-    if (exact) {
-      matches = {entry};
-      break;
-    }
-  }
-  std::string listed;
-  for (const auto& n : names) listed += (listed.empty() ? "" : ", ") + n;
-  if (matches.empty()) {
-    throw InputError(root.Where("groups"), "no group '" + group + "' (groups: " + listed + ")");
-  }
-  if (matches.size() > 1) {
-    throw InputError(root.Where("groups"), "'" + group + "' matches several groups; name one of: " + listed);
-  }
-  GroupCalibration g = GroupFromJson(matches.front());
-  if (!g.usable) {
-    throw InputError({doc.file(), matches.front().Where().line, "groups." + g.group},
-                     "this group's fit is not usable: " + g.report);
-  }
-  return g;
-}
-
-GroupCalibration LoadCalibrationGroup(const std::string& path, const std::string& group) {
-  return CalibrationGroupOf(ReadCalibrationDocument(path), group);
-}
-
-EfficiencyParams LoadCalibration(const std::string& path, const std::string& group) {
-  return LoadCalibrationGroup(path, group).params;
 }
 
 }  // namespace rightsize

@@ -7,16 +7,17 @@
 //
 // Residual: log(predicted / measured) (a relative error, so a 10 us kernel and a 2 s prefill
 // weigh the same), under a robust loss chosen by option; every parameter has the bounds of
-// EfficiencyParams; optional Gaussian priors on log(param / prior). A failed or unidentifiable
-// fit is a result (usable = false, report says why), never an exception.
+// EfficiencyParams and, by default, a Gaussian prior on log(param / default) with the cited sd
+// of EfficiencyParams::kPriorSdLog, one Ceres residual block each, so a parameter the data
+// cannot see stays at its default and its prior spread reaches the prediction intervals. A
+// failed or unidentifiable fit is a result (usable = false, report says why), never an
+// exception.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sim/cost/efficiency_params.h"
 #include "sim/cost/latency.h"
@@ -42,10 +43,14 @@ struct CalibratorOptions {
   RobustLoss loss = RobustLoss::kHuber;
   // Scale of the robust loss in log units (0.1 ~ residuals beyond 10% are down-weighted), > 0.
   double loss_scale = 0.1;
-  // Gaussian priors on log(param / prior.values[i]) with sd prior_sigma_log (> 0), for every
-  // free parameter; off by default.
-  bool use_priors = false;
-  double prior_sigma_log = 1.0;
+  // Gaussian priors on log(param / prior.values[i]) with sd prior_sd_scale x
+  // EfficiencyParams::kPriorSdLog[i], for every free parameter. The data residuals are log
+  // ratios with the fit's own noise scale sigma (the robust residual sd, estimated by refitting
+  // until it settles, at least kMinNoiseSigmaLog), so the prior block enters as
+  // sigma x (log p - log p0) / sd: the minimum is the posterior mode of a normal likelihood with
+  // that noise, and the covariance (scaled by sigma^2) the posterior covariance.
+  bool use_priors = true;
+  double prior_sd_scale = 1.0;  // > 0; multiplies every cited prior sd
   // Start values, prior means and the values of fixed parameters.
   EfficiencyParams prior = EfficiencyParams::Defaults();
   // Indices (EfficiencyParams::Index) held at prior for every group.
@@ -64,6 +69,26 @@ struct CalibratorOptions {
   double identifiability_threshold = 1e-7;
 };
 
+// Floor of the noise scale that weighs data against priors: timing repeats of one GPU kernel
+// scatter by about 1% (run-to-run variation of CUDA event timings), so no log of step times
+// pins a parameter more tightly than 1% noise would.
+inline constexpr double kMinNoiseSigmaLog = 0.01;
+// A parameter whose posterior sd (in log units) is below this fraction of its prior sd was moved
+// by the data; at or above it, the prior held it (the data added less than a 4x gain in
+// precision).
+inline constexpr double kDataMovedSdRatio = 0.5;
+// With priors, a parameter whose hard lower bound is 0 (the overheads) gets the lower bound
+// default x exp(-kPriorFloorSd x sd) so its log prior stays finite; a fit there is flagged.
+inline constexpr double kPriorFloorSd = 8.0;
+
+// What fixed a parameter's value in a group's fit (for a shared parameter: in the pooled fit).
+enum class ParamSource {
+  kData,   // fitted, posterior sd < kDataMovedSdRatio x prior sd (or fitted without priors)
+  kPrior,  // fitted with a prior, but the data hardly narrowed it: the prior held it
+  kHeld,   // not fitted (fixed by option, or unidentifiable without priors)
+};
+std::string ToString(ParamSource source);  // "data" | "prior" | "held"
+
 struct GroupCalibration {
   static constexpr int kN = EfficiencyParams::kNumParams;
   std::string group;
@@ -79,6 +104,13 @@ struct GroupCalibration {
   std::vector<std::string> unidentified;
   std::vector<std::string> at_bound;      // fitted values on a bound (their errors are optimistic)
   std::vector<std::string> shared;        // taken from the pooled fit of every group (options.shared)
+  // Per parameter: the prior's mean and sd of log(value) (sd 0 when fitted without priors), and
+  // what determined the value.
+  std::array<double, kN> prior_value{};
+  std::array<double, kN> prior_sd_log{};
+  std::array<ParamSource, kN> source{};
+  // One sentence per parameter on a bound: which bound and what that means for predictions.
+  std::vector<std::string> bound_notes;
   int n_points = 0;
   double sigma_log = 0.0;   // robust residual scale, 1.4826 x MAD of log residuals
   double rel_rms = 0.0;     // RMS of log residuals (~ relative RMS error)
@@ -99,6 +131,11 @@ struct CalibrationResult {
 
   const GroupCalibration* Find(const std::string& group) const;  // nullptr if absent
 };
+
+// "" when at least one group of the fit is usable; otherwise one line saying why none is (each
+// group's name and the reasons its report gives), for a command to refuse to write a calibration
+// that nothing could use.
+std::string NoUsableGroupReason(const CalibrationResult& result);
 
 class Calibrator {
  public:
@@ -123,6 +160,11 @@ struct PredictionInterval {
 // interval = t x exp(+-z sqrt(var)), z the two-sided normal quantile of `level`.
 PredictionInterval PredictWithInterval(const GroupCalibration& fit, const CalibrationPoint& point,
                                        double level);
+
+// One line per parameter: name, value, standard error, prior (default and sd) and what
+// determined it ("moved by the data", "held by the prior", "held, not fitted", "shared by every
+// group"), a bound flagged; for terminal output.
+std::string ParameterTable(const GroupCalibration& fit);
 
 // Held-out error: absolute percentage errors |pred - meas| / meas of points never seen by the
 // fit that predicts them, and how often the prediction interval contains the measurement.
@@ -171,32 +213,5 @@ SharingSelection SelectSharedParameters(const std::vector<CalibrationPoint>& poi
 CrossValidationReport HoldOut(const std::vector<CalibrationPoint>& train,
                               const std::vector<CalibrationPoint>& test,
                               const CalibratorOptions& options);
-
-// ---- Calibration files (written by `rightsize calibrate`, docs/calibration.md) ----
-
-// 1: eight parameters; 2: sequence_overhead_s added (a version-1 file is refused: refit it).
-inline constexpr int kCalibrationSchemaVersion = 2;
-
-// {"group", "usable", "params": {name: value}, "std_error": {...}, "covariance": [[...]],
-//  "free": {name: bool}, "unidentified": [...], "at_bound": [...], "n_points", "sigma_log",
-//  "rel_rms", "median_ape", "report"}
-nlohmann::json GroupToJson(const GroupCalibration& group);
-// Inverse of GroupToJson; throws InputError naming file:line: key on a bad or out-of-bounds value.
-GroupCalibration GroupFromJson(const JsonValue& json);
-
-// The fitted group of a calibration file. `group` may be a full "hardware/engine" name, a
-// hardware id matching exactly one group, or "" when the file holds exactly one group.
-// Throws InputError (file: key) for a missing file, wrong schema_version, unknown or ambiguous
-// group, or a group the fit marked unusable.
-GroupCalibration LoadCalibrationGroup(const std::string& path, const std::string& group = "");
-// The two halves of LoadCalibrationGroup, for callers that also read other parts of the file:
-// the parsed document with its schema_version checked and every group an object with a name,
-// and a group of it.
-JsonDocument ReadCalibrationDocument(const std::string& path);
-GroupCalibration CalibrationGroupOf(const JsonDocument& doc, const std::string& group);
-// The "group" names of a document read by ReadCalibrationDocument, in file order.
-std::vector<std::string> CalibrationGroupNames(const JsonDocument& doc);
-// The same, parameters only: what `rightsize predict --calibration FILE` uses.
-EfficiencyParams LoadCalibration(const std::string& path, const std::string& group = "");
 
 }  // namespace rightsize

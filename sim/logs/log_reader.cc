@@ -30,23 +30,65 @@ std::vector<std::string> LogFormatNames() {
   return {"canonical", "vidur", "ml-energy", "optimum", "llama-bench", "vllm", "mlperf"};
 }
 
+namespace {
+
+// One format's content test: the format's name, whether the file's head matches, and, when it
+// does not, what was looked for (for the error that lists every format tried).
+struct FormatTest {
+  const char* name;
+  bool (*matches)(const std::string& head, const std::string& first_line, bool json);
+  const char* looked_for;
+};
+
+// JSON logs (llama-bench -o json / jsonl, vLLM --save-result) are told apart from CSV and text
+// first: vLLM writes one line, which a header test would read as a CSV header, and its
+// `median_itl_ms` key is also an ML.ENERGY v3 column.
+const FormatTest kFormatTests[] = {
+    {"canonical", [](const std::string&, const std::string& line, bool json) {
+       return !json && Contains(line, "metric") && Contains(line, "op_kind"); },
+     "a CSV header with `metric` and `op_kind` columns"},
+    {"vidur", [](const std::string&, const std::string& line, bool json) {
+       return !json && Contains(line, "num_tensor_parallel_workers"); },
+     "a CSV header with a `num_tensor_parallel_workers` column"},
+    {"ml-energy", [](const std::string&, const std::string& line, bool json) {
+       return !json && (Contains(line, "Avg TPOT (s)") || Contains(line, "median_itl_ms")); },
+     "a CSV header with `Avg TPOT (s)` (v2) or `median_itl_ms` (v3)"},
+    {"optimum", [](const std::string&, const std::string& line, bool json) {
+       return !json && Contains(line, "Prefill Latency (s)"); },
+     "a CSV header with `Prefill Latency (s)`"},
+    {"llama-bench", [](const std::string& head, const std::string&, bool) {
+       return Contains(head, "avg_ts") && Contains(head, "n_prompt"); },
+     "`avg_ts` and `n_prompt` (llama-bench -o csv, json or jsonl)"},
+    {"vllm", [](const std::string& head, const std::string&, bool json) {
+       return json && (Contains(head, "\"median_tpot_ms\"") || Contains(head, "\"median_ttft_ms\"") ||
+                       (Contains(head, "\"backend\"") && Contains(head, "\"completed\"")));
+     },
+     "a JSON object with `median_ttft_ms` / `median_tpot_ms`, or `backend` and `completed` "
+     "(vllm bench serve --save-result)"},
+    {"llama-bench", [](const std::string& head, const std::string& line, bool json) {
+       return !json && Trim(line).rfind('|', 0) == 0 && Contains(line, " test ") && Contains(line, " t/s ") &&
+              Contains(head, "---"); },
+     "a markdown table with `test` and `t/s` columns (llama-bench's default output)"},
+    {"mlperf", [](const std::string& head, const std::string&, bool) {
+       return Contains(head, "MLPerf Results Summary"); },
+     "an `MLPerf Results Summary` banner (mlperf_log_summary.txt)"},
+};
+
+}  // namespace
+
 std::string DetectLogFormat(const std::string& path) {
   const std::string head = Head(path);
   const std::string first_line = head.substr(0, head.find('\n'));
-  if (Contains(first_line, "metric") && Contains(first_line, "op_kind")) return "canonical";
-  if (Contains(first_line, "num_tensor_parallel_workers")) return "vidur";
-  if (Contains(first_line, "Avg TPOT (s)") || Contains(first_line, "median_itl_ms")) return "ml-energy";
-  if (Contains(first_line, "Prefill Latency (s)")) return "optimum";
-  if (Contains(head, "avg_ts") && Contains(head, "n_prompt")) return "llama-bench";
-  if (Contains(head, "median_tpot_ms") || Contains(head, "median_ttft_ms")) return "vllm";
-  if (Contains(head, "MLPerf Results Summary")) return "mlperf";
-  throw InputError({path, 1, ""}, "unrecognised log format; pass --format (" +
-                                      [] {
-                                        std::string names;
-                                        for (const auto& n : LogFormatNames()) names += (names.empty() ? "" : ", ") + n;
-                                        return names;
-                                      }() +
-                                      ")");
+  const size_t start = head.find_first_not_of(" \t\r\n");
+  const bool json = start != std::string::npos && (head[start] == '{' || head[start] == '[');
+  std::string tried;
+  for (const FormatTest& test : kFormatTests) {
+    if (test.matches(head, first_line, json)) return test.name;
+    tried += std::string(tried.empty() ? "" : "; ") + test.name + ": no " + test.looked_for;
+  }
+  throw InputError({path, 1, ""}, std::string("unrecognised log format (the file starts as ") +
+                                      (json ? "JSON" : "text") + "); tried " + tried +
+                                      ". Pass --input-format NAME to force one");
 }
 
 LogReadResult ReadLog(const std::string& path, const std::string& format,
@@ -59,7 +101,7 @@ LogReadResult ReadLog(const std::string& path, const std::string& format,
   if (f == "llama-bench") return ReadLlamaBench(path, options);
   if (f == "vllm") return ReadVllmServingJson(path, options);
   if (f == "mlperf") return ReadMlperfSummary(path, options);
-  throw InputError({"", 0, "--format"}, "unknown log format '" + f + "'; " + DidYouMean(f, LogFormatNames()));
+  throw InputError({"", 0, "--input-format"}, "unknown log format '" + f + "'; " + DidYouMean(f, LogFormatNames()));
 }
 
 }  // namespace rightsize

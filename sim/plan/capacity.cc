@@ -13,7 +13,7 @@
 
 namespace rightsize {
 
-CapacityStudy LoadCapacityStudy(const std::string& path) {
+CapacityStudy LoadCapacityStudy(const std::string& path, const Catalog& catalog) {
   YamlReader r(LoadYamlFile(path), path);
   CapacityStudy s;
   s.file = path;
@@ -38,7 +38,6 @@ CapacityStudy LoadCapacityStudy(const std::string& path) {
   s.hardware = c.OptionalStringList("hardware");
   if (s.hardware.empty()) throw InputError(c.Where("hardware"), "needs at least one hardware id");
   // Unknown ids are reported at the line that names them.
-  const Catalog& catalog = Catalog::Default();
   for (const auto& id : s.hardware) AtLocation(c.Where("hardware"), [&] { catalog.Hardware(id); });
   for (const auto& model : s.models)
     AtLocation(c.Where("models"), [&] { catalog.ResolveModel(model); });
@@ -86,9 +85,9 @@ ReplicaCapacity CapacityCache::Get(const std::string& key,
   return entries_.emplace(key, std::move(cap)).first->second;
 }
 
-LayoutPlan PlanLayout(const ModelSpec& m, const HardwareSpec& hw, const Layout& layout,
-                      const CapacityStudy& study, const EfficiencyParams& params,
-                      CapacityCache* cache, bool state_at_load) {
+LayoutPlan PlanLayout(const Catalog& catalog, const ModelSpec& m, const HardwareSpec& hw,
+                      const Layout& layout, const CapacityStudy& study,
+                      const EfficiencyParams& params, CapacityCache* cache, bool state_at_load) {
   LayoutPlan p;
   p.layout = layout;
   p.sizing = study.simulation.Describe(study.slo);
@@ -99,7 +98,7 @@ LayoutPlan PlanLayout(const ModelSpec& m, const HardwareSpec& hw, const Layout& 
   w.parallel.tensor = layout.tensor_parallel;
   w.memory_utilization = study.memory_utilization;
   const auto price_it = study.usd_per_hour.find(hw.id);
-  p.price = ResolvePrice(hw.id, price_it == study.usd_per_hour.end() ? 0.0 : price_it->second);
+  p.price = ResolvePrice(catalog, hw.id, price_it == study.usd_per_hour.end() ? 0.0 : price_it->second);
 
   auto compute = [&] {
     return SimulatedReplicaCapacity(m, hw, w, study.traffic, study.slo, study.simulation, params);
@@ -193,7 +192,7 @@ std::vector<LayoutPlan> PlanCapacity(const CapacityStudy& study, const Catalog& 
       const std::string& hw_id = items[i].layout.hardware_id;
       CapacityStudy own = study;
       own.simulation.engine_host_overheads = !params.CalibratedFor(hw_id);
-      plans[i] = PlanLayout(items[i].model, *items[i].hw, items[i].layout, own, params.For(hw_id));
+      plans[i] = PlanLayout(catalog, items[i].model, *items[i].hw, items[i].layout, own, params.For(hw_id));
     }
   });
   auto rank = [](const LayoutPlan& p) { return !p.feasible ? 2 : (p.price ? 0 : 1); };

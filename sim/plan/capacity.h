@@ -41,7 +41,7 @@ struct CapacityStudy {
 inline constexpr double kMaxReplicas = 1e15;
 
 // Reads and checks a study file; bad input is an InputError with file:line: key.
-CapacityStudy LoadCapacityStudy(const std::string& path);
+CapacityStudy LoadCapacityStudy(const std::string& path, const Catalog& catalog);
 
 struct Layout {
   std::string model_id;
@@ -88,9 +88,10 @@ std::vector<LayoutPlan> PlanCapacity(const CapacityStudy& study, const Catalog& 
 // One layout at the study's traffic and SLO: the replica capacity from the simulated rate search
 // (through `cache` when given), replicas to cover the traffic, and, when state_at_load, one more
 // simulation of a replica at its share of the traffic (latencies and the power estimate).
-LayoutPlan PlanLayout(const ModelSpec& model, const HardwareSpec& hw, const Layout& layout,
-                      const CapacityStudy& study, const EfficiencyParams& params,
-                      CapacityCache* cache = nullptr, bool state_at_load = true);
+LayoutPlan PlanLayout(const Catalog& catalog, const ModelSpec& model, const HardwareSpec& hw,
+                      const Layout& layout, const CapacityStudy& study,
+                      const EfficiencyParams& params, CapacityCache* cache = nullptr,
+                      bool state_at_load = true);
 
 // One row per layout (unit-suffixed keys), figures null for infeasible layouts.
 nlohmann::json ToJson(const LayoutPlan& plan);

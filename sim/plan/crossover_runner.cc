@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <random>
 
@@ -10,7 +11,7 @@
 
 #include "sim/cost/latency.h"
 #include "sim/cost/money.h"
-#include "sim/plan/law_quality.h"
+#include "sim/quality/law_quality.h"
 #include "sim/util/error.h"
 #include "sim/util/parallel.h"
 #include "sim/util/stats.h"
@@ -58,7 +59,7 @@ void PriceFinetune(const StudySpec& study, const Catalog& catalog, const DeviceE
     return;
   }
   const TrainingRun run = EstimateTrainingRun(est, w, ft.tokens);
-  const TrainingCost cost = PriceTraining(hw, w, est, run, ResolvePrice(hw.id, 0.0));
+  const TrainingCost cost = PriceTraining(hw, w, est, run, ResolvePrice(catalog, hw.id, 0.0));
   if (!cost.priced) {
     out.finetune_reason = "no price known for fine-tuning hardware " + hw.id + " (add one in models/prices/)";
     return;
@@ -68,14 +69,13 @@ void PriceFinetune(const StudySpec& study, const Catalog& catalog, const DeviceE
   (void)study;
 }
 
-// Candidates with their serving options and one-off costs under the knobs. Replica capacities
-// come through `cache` (the sensitivity analysis re-plans the same layouts); the simulated state
-// at the planning load only for the nominal inputs (the report's layout table).
-std::vector<CandidateResult> BuildCandidates(const StudySpec& study, const Catalog& catalog,
+// Every self-hosted layout of the study's candidates under the knobs, planned in parallel (each
+// is a simulated rate search), in candidate, hardware, tp, weights order. Replica capacities come
+// through `cache` (the sensitivity analysis re-plans the same layouts); the simulated state at
+// the planning load only when state_at_load (the report's layout table).
+std::vector<LayoutPlan> PlanCandidateLayouts(const StudySpec& study, const Catalog& catalog,
                                              const DeviceEfficiencyParams& params, const Knobs& k,
                                              CapacityCache* cache, bool state_at_load) {
-  // Every self-hosted layout is planned first, in parallel (each is a simulated rate search),
-  // then taken in the same order below.
   struct Job {
     const ModelSpec* model;
     std::string hw_id;
@@ -107,13 +107,22 @@ std::vector<CandidateResult> BuildCandidates(const StudySpec& study, const Catal
   RunOnThreads(WorkerThreads(0), [&] {
     for (size_t i = next_job++; i < jobs.size(); i = next_job++) {
       const Job& j = jobs[i];
-      planned[i] = PlanLayout(*j.model, catalog.Hardware(j.hw_id),
+      planned[i] = PlanLayout(catalog, *j.model, catalog.Hardware(j.hw_id),
                               {j.model->id, j.hw_id, j.tp, j.weights}, j.study,
                               params.For(j.hw_id), cache, state_at_load);
     }
   });
-  size_t taken = 0;
+  return planned;
+}
 
+// Candidates with their serving options and one-off costs under the knobs (layouts planned by
+// PlanCandidateLayouts).
+std::vector<CandidateResult> BuildCandidates(const StudySpec& study, const Catalog& catalog,
+                                             const DeviceEfficiencyParams& params, const Knobs& k,
+                                             CapacityCache* cache, bool state_at_load) {
+  std::vector<LayoutPlan> planned =
+      PlanCandidateLayouts(study, catalog, params, k, cache, state_at_load);
+  size_t taken = 0;
   std::vector<CandidateResult> out;
   for (const CandidateSpec& spec : study.candidates) {
     CandidateResult r;
@@ -194,21 +203,11 @@ int ReferenceLarge(const std::vector<CandidateResult>& cands) {
   return best;
 }
 
-}  // namespace
-
-CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
-                             const DeviceEfficiencyParams& params, const ProgressFn& progress) {
-  auto report = [&](const std::string& stage, double f) {
-    if (progress) progress(stage, f);
-  };
-  CrossoverResult res;
-  res.study = study;
-  const Knobs nominal;
-  report("capacity planning", 0.0);
-  CapacityCache capacities;
-  res.candidates = BuildCandidates(study, catalog, params, nominal, &capacities, true);
+// The traffic grid, each feasible candidate's total $ over it, and its cost at the planning
+// traffic.
+void PriceOverTraffic(const StudySpec& study, const Knobs& nominal, CrossoverResult* out) {
+  CrossoverResult& res = *out;
   const TrafficMix mix{study.prompt_tokens, study.output_tokens};
-
   for (int i = 0; i < kTrafficPoints; ++i) {
     res.traffic_grid.push_back(study.sweep_min_requests_per_month *
                                std::pow(study.sweep_max_requests_per_month / study.sweep_min_requests_per_month,
@@ -226,8 +225,11 @@ CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
     const double tokens = study.requests_per_month * (study.prompt_tokens + study.output_tokens);
     cr.usd_per_million_tokens_at_plan = ServingUsdPerMonth(best, mix, rps) / tokens * kMega;
   }
+}
 
-  // Pareto front at the planning traffic: total $ over the horizon vs quality.
+// Pareto front at the planning traffic: total $ over the horizon vs quality.
+void FindPareto(CrossoverResult* out) {
+  CrossoverResult& res = *out;
   std::vector<ParetoPoint> points;
   std::vector<size_t> index;
   for (size_t c = 0; c < res.candidates.size(); ++c) {
@@ -236,20 +238,30 @@ CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
     index.push_back(c);
   }
   for (size_t i : ParetoFront(points)) res.pareto.push_back(index[i]);
+}
 
-  // Monte Carlo: throughput ~ lognormal(0, rel_sd) per candidate, quality ~ N(score, sd).
-  report("uncertainty", 0.3);
-  const int large = ReferenceLarge(res.candidates);
+// What the Monte Carlo draws give the pairs: per small candidate (by index), the first
+// break-even traffic of each draw that crosses, and the number of draws it wins.
+struct MonteCarloDraws {
+  std::map<size_t, std::vector<double>> break_even;
+  std::map<size_t, int> small_wins;
+};
+
+// Monte Carlo: throughput ~ lognormal(0, rel_sd) per candidate, quality ~ N(score, sd); the p10
+// and p90 total $ bands over the traffic grid.
+MonteCarloDraws DrawUncertainty(const StudySpec& study, int large, const Knobs& nominal,
+                                const std::function<void(const std::string&, double)>& report,
+                                CrossoverResult* res) {
+  const TrafficMix mix{study.prompt_tokens, study.output_tokens};
   std::mt19937_64 rng(20261122);
   std::normal_distribution<double> normal(0.0, 1.0);
-  res.monte_carlo_draws = kMonteCarloDraws;
-  std::vector<std::vector<std::vector<double>>> draws_usd(res.candidates.size(),
-      std::vector<std::vector<double>>(res.traffic_grid.size()));
-  std::map<size_t, std::vector<double>> draw_break_even;
-  std::map<size_t, int> draw_small_wins;
+  res->monte_carlo_draws = kMonteCarloDraws;
+  std::vector<std::vector<std::vector<double>>> draws_usd(res->candidates.size(),
+      std::vector<std::vector<double>>(res->traffic_grid.size()));
+  MonteCarloDraws draws;
   for (int d = 0; d < kMonteCarloDraws; ++d) {
     std::vector<Candidate> drawn;
-    for (const auto& cr : res.candidates) {
+    for (const auto& cr : res->candidates) {
       Candidate c = cr.candidate;
       const double m = std::exp(study.throughput_rel_sd * normal(rng));
       for (auto& s : c.serving_options) {
@@ -261,30 +273,68 @@ CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
     }
     for (size_t c = 0; c < drawn.size(); ++c) {
       if (!Feasible(drawn[c])) continue;
-      for (size_t t = 0; t < res.traffic_grid.size(); ++t) {
-        draws_usd[c][t].push_back(Total(drawn[c], study, res.traffic_grid[t], nominal));
+      for (size_t t = 0; t < res->traffic_grid.size(); ++t) {
+        draws_usd[c][t].push_back(Total(drawn[c], study, res->traffic_grid[t], nominal));
       }
-      if (large < 0 || res.candidates[c].spec.role != "small") continue;
+      if (large < 0 || res->candidates[c].spec.role != "small") continue;
       const auto crossings = BreakEvenTraffic(drawn[c], drawn[large], mix, study.sweep_min_requests_per_month,
                                               study.sweep_max_requests_per_month, study.horizon_months,
                                               study.monthly_growth);
-      if (!crossings.empty()) draw_break_even[c].push_back(crossings.front());
-      draw_small_wins[c] += SmallWins(drawn[c], drawn[large], mix, study.requests_per_month,
+      if (!crossings.empty()) draws.break_even[c].push_back(crossings.front());
+      draws.small_wins[c] += SmallWins(drawn[c], drawn[large], mix, study.requests_per_month,
                                       study.horizon_months, study.monthly_growth, study.quality_tolerance);
     }
     if (d % 50 == 0) report("uncertainty", 0.3 + 0.4 * d / kMonteCarloDraws);
   }
-  res.total_usd_p10.resize(res.candidates.size());
-  res.total_usd_p90.resize(res.candidates.size());
-  for (size_t c = 0; c < res.candidates.size(); ++c) {
+  res->total_usd_p10.resize(res->candidates.size());
+  res->total_usd_p90.resize(res->candidates.size());
+  for (size_t c = 0; c < res->candidates.size(); ++c) {
     for (const auto& samples : draws_usd[c]) {
       if (samples.empty()) continue;
-      res.total_usd_p10[c].push_back(Quantile(samples, 0.1));
-      res.total_usd_p90[c].push_back(Quantile(samples, 0.9));
+      res->total_usd_p10[c].push_back(Quantile(samples, 0.1));
+      res->total_usd_p90[c].push_back(Quantile(samples, 0.9));
     }
   }
+  return draws;
+}
 
-  // Each small candidate against the reference large one.
+// The one-sentence verdict of a small candidate against the reference large one.
+std::string Verdict(const StudySpec& study, const CandidateResult& s, const CandidateResult& l,
+                    const PairResult& pair) {
+  const double gap = s.usd_at_plan - l.usd_at_plan;
+  // Equal totals (e.g. every price 0) are a tie, not a win for either side.
+  const bool cost_tie = std::abs(gap) <= kCostTieRelative * std::max(std::abs(s.usd_at_plan),
+                                                                     std::abs(l.usd_at_plan));
+  std::string cost_part = cost_tie  ? fmt::format("costs the same (${:.0f})", s.usd_at_plan)
+                          : gap < 0 ? fmt::format("costs ${:.0f} less", -gap)
+                                    : fmt::format("costs ${:.0f} more", gap);
+  std::string quality_part =
+      fmt::format("scores {:.1f} vs {:.1f} on {} ({} the {:.1f}-point tolerance)", s.candidate.quality,
+                  l.candidate.quality, study.task, pair.quality_ok ? "within" : "outside", study.quality_tolerance);
+  std::string be_part = pair.break_even_requests_per_month.empty()
+                            ? "no break-even in the swept traffic range"
+                            : fmt::format("break-even at {:.3g} requests/month", pair.break_even_requests_per_month.front());
+  const bool tie = cost_tie && pair.quality_ok && !pair.small_wins_at_plan;
+  return fmt::format(
+      "{} {} {} over {:.0f} months at {:.3g} requests/month; it {}; {}. Verdict: {} (P = {:.0f}% "
+      "over {} draws).",
+      s.spec.name,
+      pair.small_wins_at_plan ? "WINS:"
+      : tie                   ? "TIES:"
+                              : "does not win:",
+      cost_part, study.horizon_months, study.requests_per_month, quality_part, be_part,
+      pair.small_wins_at_plan ? "small wins"
+      : !pair.quality_ok      ? "quality gap too large"
+      : tie                   ? "tie (equal cost, quality within tolerance)"
+                              : "large is cheaper",
+      100 * pair.p_small_wins_at_plan, kMonteCarloDraws);
+}
+
+// Each small candidate against the reference large one.
+void ComparePairs(const StudySpec& study, int large, const MonteCarloDraws& draws,
+                  CrossoverResult* out) {
+  CrossoverResult& res = *out;
+  const TrafficMix mix{study.prompt_tokens, study.output_tokens};
   for (size_t c = 0; c < res.candidates.size(); ++c) {
     const CandidateResult& s = res.candidates[c];
     if (s.spec.role != "small") continue;
@@ -310,46 +360,26 @@ CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
     pair.small_wins_at_plan = SmallWins(s.candidate, l.candidate, mix, study.requests_per_month,
                                         study.horizon_months, study.monthly_growth, study.quality_tolerance);
     // Quantiles only when most draws cross: a few step-function crossings are not a break-even.
-    const auto& be = draw_break_even[c];
+    const auto be_it = draws.break_even.find(c);
+    const std::vector<double> be = be_it == draws.break_even.end() ? std::vector<double>{} : be_it->second;
     if (2 * be.size() >= static_cast<size_t>(kMonteCarloDraws)) {
       pair.break_even_p10 = Quantile(be, 0.1);
       pair.break_even_p50 = Quantile(be, 0.5);
       pair.break_even_p90 = Quantile(be, 0.9);
     }
-    pair.p_small_wins_at_plan = static_cast<double>(draw_small_wins[c]) / kMonteCarloDraws;
-    const double gap = s.usd_at_plan - l.usd_at_plan;
-    // Equal totals (e.g. every price 0) are a tie, not a win for either side.
-    const bool cost_tie = std::abs(gap) <= kCostTieRelative * std::max(std::abs(s.usd_at_plan),
-                                                                       std::abs(l.usd_at_plan));
-    std::string cost_part = cost_tie  ? fmt::format("costs the same (${:.0f})", s.usd_at_plan)
-                            : gap < 0 ? fmt::format("costs ${:.0f} less", -gap)
-                                      : fmt::format("costs ${:.0f} more", gap);
-    std::string quality_part =
-        fmt::format("scores {:.1f} vs {:.1f} on {} ({} the {:.1f}-point tolerance)", s.candidate.quality,
-                    l.candidate.quality, study.task, pair.quality_ok ? "within" : "outside", study.quality_tolerance);
-    std::string be_part = pair.break_even_requests_per_month.empty()
-                              ? "no break-even in the swept traffic range"
-                              : fmt::format("break-even at {:.3g} requests/month", pair.break_even_requests_per_month.front());
-    const bool tie = cost_tie && pair.quality_ok && !pair.small_wins_at_plan;
-    pair.verdict = fmt::format(
-        "{} {} {} over {:.0f} months at {:.3g} requests/month; it {}; {}. Verdict: {} (P = {:.0f}% "
-        "over {} draws).",
-        s.spec.name,
-        pair.small_wins_at_plan ? "WINS:"
-        : tie                   ? "TIES:"
-                                : "does not win:",
-        cost_part, study.horizon_months, study.requests_per_month, quality_part, be_part,
-        pair.small_wins_at_plan ? "small wins"
-        : !pair.quality_ok      ? "quality gap too large"
-        : tie                   ? "tie (equal cost, quality within tolerance)"
-                                : "large is cheaper",
-        100 * pair.p_small_wins_at_plan, kMonteCarloDraws);
+    const auto wins_it = draws.small_wins.find(c);
+    const int wins = wins_it == draws.small_wins.end() ? 0 : wins_it->second;
+    pair.p_small_wins_at_plan = static_cast<double>(wins) / kMonteCarloDraws;
+    pair.verdict = Verdict(study, s, l, pair);
     res.pairs.push_back(pair);
   }
+}
 
-  // Region: small (first small candidate) vs reference large, per serving hardware of the small
-  // model, over traffic x fine-tune tokens.
-  report("region map", 0.75);
+// Region: small (first small candidate) vs reference large, per serving hardware of the small
+// model, over traffic x fine-tune tokens.
+void MapRegion(const StudySpec& study, int large, CrossoverResult* out) {
+  CrossoverResult& res = *out;
+  const TrafficMix mix{study.prompt_tokens, study.output_tokens};
   for (size_t c = 0; c < res.candidates.size() && large >= 0; ++c) {
     const CandidateResult& s = res.candidates[c];
     if (s.spec.role != "small" || !Feasible(s.candidate)) continue;
@@ -387,10 +417,15 @@ CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
     }
     break;  // the map is drawn for the first small candidate
   }
+}
 
-  // Sensitivity: one input at a time x0.75 and x1.25; the cost gap of the first feasible small
-  // candidate vs the reference large one at the planning traffic.
-  report("sensitivity", 0.85);
+// Sensitivity: one input at a time x0.75 and x1.25; the cost gap of the first feasible small
+// candidate vs the reference large one at the planning traffic.
+void RankSensitivity(const StudySpec& study, const Catalog& catalog,
+                     const DeviceEfficiencyParams& params, int large, CapacityCache* capacities,
+                     const std::function<void(const std::string&, double)>& report,
+                     CrossoverResult* out) {
+  CrossoverResult& res = *out;
   int small = -1;
   for (size_t c = 0; c < res.candidates.size(); ++c) {
     if (res.candidates[c].spec.role == "small" && Feasible(res.candidates[c].candidate)) {
@@ -400,7 +435,7 @@ CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
   }
   if (small >= 0 && large >= 0) {
     auto gap = [&](const Knobs& k) {
-      const auto cands = BuildCandidates(study, catalog, params, k, &capacities, false);
+      const auto cands = BuildCandidates(study, catalog, params, k, capacities, false);
       if (!Feasible(cands[small].candidate) || !Feasible(cands[large].candidate)) return std::nan("");
       const double traffic = study.requests_per_month * k.traffic;
       return Total(cands[small].candidate, study, traffic, k) - Total(cands[large].candidate, study, traffic, k);
@@ -435,6 +470,31 @@ CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
     std::sort(res.sensitivity.begin(), res.sensitivity.end(),
               [](const auto& a, const auto& b) { return a.swing_usd > b.swing_usd; });
   }
+}
+
+}  // namespace
+
+CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
+                             const DeviceEfficiencyParams& params, const ProgressFn& progress) {
+  auto report = [&](const std::string& stage, double f) {
+    if (progress) progress(stage, f);
+  };
+  CrossoverResult res;
+  res.study = study;
+  const Knobs nominal;
+  report("capacity planning", 0.0);
+  CapacityCache capacities;
+  res.candidates = BuildCandidates(study, catalog, params, nominal, &capacities, true);
+  PriceOverTraffic(study, nominal, &res);
+  FindPareto(&res);
+  report("uncertainty", 0.3);
+  const int large = ReferenceLarge(res.candidates);
+  const MonteCarloDraws draws = DrawUncertainty(study, large, nominal, report, &res);
+  ComparePairs(study, large, draws, &res);
+  report("region map", 0.75);
+  MapRegion(study, large, &res);
+  report("sensitivity", 0.85);
+  RankSensitivity(study, catalog, params, large, &capacities, report, &res);
   report("done", 1.0);
   return res;
 }

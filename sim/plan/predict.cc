@@ -20,7 +20,7 @@ double TotalFlopsAllDevices(const ModelSpec& m, const Workload& w, const Step& s
 
 }  // namespace
 
-Prediction Predict(const ModelSpec& m, const HardwareSpec& hw, const Workload& w,
+Prediction Predict(const Catalog& catalog, const ModelSpec& m, const HardwareSpec& hw, const Workload& w,
                    const PredictOptions& options) {
   if (!(options.usd_per_hour >= 0) || !(options.usd_per_hour <= kMaxUsdPerDeviceHour)) {
     throw InputError(
@@ -58,7 +58,7 @@ Prediction Predict(const ModelSpec& m, const HardwareSpec& hw, const Workload& w
   }
   p.memory = CheckFit(m, hw, w);
   p.latency = EstimateLatency(m, hw, w, options.params);
-  p.price = ResolvePrice(hw.id, options.usd_per_hour);
+  p.price = ResolvePrice(catalog, hw.id, options.usd_per_hour);
   p.train_tokens = options.train_tokens;
   if (w.mode == Mode::kInference) {
     p.inference_cost = PriceInference(hw, w, p.latency, p.price);

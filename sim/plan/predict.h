@@ -11,6 +11,7 @@
 #include "sim/cost/latency.h"
 #include "sim/cost/memory.h"
 #include "sim/cost/money.h"
+#include "sim/spec/catalog.h"
 #include "sim/spec/hardware_spec.h"
 #include "sim/spec/model_spec.h"
 #include "sim/workload/workload.h"
@@ -47,8 +48,9 @@ struct Prediction {
   double train_tokens = 0.0;
 };
 
-Prediction Predict(const ModelSpec& model, const HardwareSpec& hardware, const Workload& workload,
-                   const PredictOptions& options = {});
+// Prices come from the catalogue's price list unless options.usd_per_hour is given.
+Prediction Predict(const Catalog& catalog, const ModelSpec& model, const HardwareSpec& hardware,
+                   const Workload& workload, const PredictOptions& options = {});
 nlohmann::json ToJson(const Prediction& prediction);
 
 }  // namespace rightsize

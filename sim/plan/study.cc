@@ -23,8 +23,7 @@ constexpr double kMaxFinetuneTokens = 1e18;
 
 // Every id a candidate names must be in the catalogue (or, for `model`, a readable file); an
 // unknown one is reported at the study line that names it.
-void CheckCandidateIds(const CandidateSpec& c, const YamlReader& r) {
-  const Catalog& catalog = Catalog::Default();
+void CheckCandidateIds(const CandidateSpec& c, const YamlReader& r, const Catalog& catalog) {
   if (!c.model.empty()) AtLocation(r.Where("model"), [&] { catalog.ResolveModel(c.model); });
   for (const auto& id : c.hardware) AtLocation(r.Where("hardware"), [&] { catalog.Hardware(id); });
 }
@@ -95,7 +94,7 @@ QualitySpec ParseQuality(YamlReader q, const std::string& scores_file) {
 }
 
 CandidateSpec ParseCandidate(const YAML::Node& node, const std::string& file, size_t index,
-                             const std::string& scores_file) {
+                             const std::string& scores_file, const Catalog& catalog) {
   YamlReader r(node, file, "candidates[" + std::to_string(index) + "]");
   CandidateSpec c;
   c.line = LineOf(node);
@@ -134,7 +133,7 @@ CandidateSpec ParseCandidate(const YAML::Node& node, const std::string& file, si
     }
     ft.tokens = f.RequiredDouble("tokens", 1, kMaxFinetuneTokens);
     ft.hardware_id = f.RequiredString("hardware");
-    AtLocation(f.Where("hardware"), [&] { Catalog::Default().Hardware(ft.hardware_id); });
+    AtLocation(f.Where("hardware"), [&] { catalog.Hardware(ft.hardware_id); });
     ft.devices = static_cast<int>(f.OptionalInt("devices", 1, 1, 100000));
     ft.sequence_tokens = f.OptionalInt("sequence_tokens", 2048, 1, 1 << 24);
     ft.batch = f.OptionalInt("batch", 8, 1, 1 << 20);
@@ -146,9 +145,15 @@ CandidateSpec ParseCandidate(const YAML::Node& node, const std::string& file, si
   if (c.finetune && c.model.empty()) {
     throw InputError(r.Where("model"), "a fine-tuned candidate needs the model it fine-tunes");
   }
-  CheckCandidateIds(c, r);
+  CheckCandidateIds(c, r, catalog);
   if (law_quality) {
-    auto model = std::make_shared<LawQualityModel>(ParseLawQuality(quality, c, file, Catalog::Default()));
+    LawQualityParams params;
+    if (!c.model.empty()) {
+      const ParamCounts counts = CountParams(catalog.ResolveModel(c.model));
+      params.total = static_cast<double>(counts.Total());
+      params.non_embedding = static_cast<double>(counts.Total() - counts.embedding - counts.lm_head);
+    }
+    auto model = std::make_shared<LawQualityModel>(ParseLawQuality(quality, c, file, params));
     c.quality.score = EvaluateLawQuality(*model, model->finetune_tokens).score;
     c.quality.sd = LawQualitySd(*model, model->finetune_tokens);
     c.quality.source = DescribeLawQuality(*model);
@@ -190,9 +195,11 @@ double QualityAtFinetuneTokens(const QualitySpec& quality, double finetune_token
   return EvaluateLawQuality(*quality.law, finetune_tokens).score;
 }
 
-StudySpec LoadStudy(const std::string& path) { return LoadStudy(LoadYamlFile(path), path); }
+StudySpec LoadStudy(const std::string& path, const Catalog& catalog) {
+  return LoadStudy(LoadYamlFile(path), path, catalog);
+}
 
-StudySpec LoadStudy(const YAML::Node& root, const std::string& path) {
+StudySpec LoadStudy(const YAML::Node& root, const std::string& path, const Catalog& catalog) {
   YamlReader r(root, path);
   StudySpec s;
   s.file = path;
@@ -253,7 +260,7 @@ StudySpec LoadStudy(const YAML::Node& root, const std::string& path) {
   if (!candidates.IsSequence() || candidates.size() < 2) {
     throw InputError(r.Where("candidates"), "list at least two candidates (a small and a large)");
   }
-  for (size_t i = 0; i < candidates.size(); ++i) s.candidates.push_back(ParseCandidate(candidates[i], path, i, scores_file));
+  for (size_t i = 0; i < candidates.size(); ++i) s.candidates.push_back(ParseCandidate(candidates[i], path, i, scores_file, catalog));
   bool has_small = false, has_large = false;
   for (const auto& c : s.candidates) {
     has_small |= c.role == "small";

@@ -11,11 +11,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sim/plan/serving.h"
+#include "sim/spec/catalog.h"
 #include "sim/spec/precision.h"
 
 namespace rightsize {
 
-struct LawQualityModel;  // sim/plan/law_quality.h
+struct LawQualityModel;  // sim/quality/law_quality.h
 
 // The sensitivity analysis scales one input at a time by these factors (crossover_runner.h).
 inline constexpr double kSensitivityLowScale = 0.75;
@@ -88,9 +89,10 @@ struct StudySpec {
 };
 
 // Reads and checks a study; errors are InputError with file:line: key.
-StudySpec LoadStudy(const std::string& path);
+// Ids resolve through `catalog`.
+StudySpec LoadStudy(const std::string& path, const Catalog& catalog);
 // The same from a parsed document (a study with some fields replaced, as `sweep-study` does);
 // `path` names it in errors and locates files the study refers to.
-StudySpec LoadStudy(const YAML::Node& root, const std::string& path);
+StudySpec LoadStudy(const YAML::Node& root, const std::string& path, const Catalog& catalog);
 
 }  // namespace rightsize

@@ -130,7 +130,7 @@ StudySweepResult SweepStudy(const std::string& study_path, const std::vector<Stu
         for (size_t a = 0; a < axes.size(); ++a) {
           label += fmt::format("{}{}={}", a ? " " : "", axes[a].path, combinations[i][a]);
         }
-        const StudySpec study = LoadStudy(documents[i], label + "]");
+        const StudySpec study = LoadStudy(documents[i], label + "]", catalog);
         results[i] = RunCrossover(study, catalog, params);
       } catch (...) {
         errors[i] = std::current_exception();

@@ -30,7 +30,7 @@ std::vector<SweepRow> RunSweep(const SweepGrid& g, const Catalog& catalog, const
   for (const auto& id : g.hardware) {
     hardware.push_back(&catalog.Hardware(id));
     hardware_params.push_back(&params.For(id));
-    prices.push_back(ResolvePrice(id, 0.0));
+    prices.push_back(ResolvePrice(catalog, id, 0.0));
   }
   const size_t total = g.Size();
   std::vector<SweepRow> rows(total);

@@ -1,6 +1,6 @@
 // _rightsize: the pybind11 bindings behind the `rightsize` Python package. Thin on purpose: each
-// function calls the same C++ entry point as the CLI subcommand of the same name and returns plain
-// Python objects (dicts / lists converted from the JSON the CLI prints, or a dict of numpy columns
+// function calls the same application entry point (sim/app/) as the CLI subcommand of the same
+// name and returns plain Python objects (dicts / lists converted from the JSON the CLI prints, or a dict of numpy columns
 // for sweeps), so a notebook and the CLI can never disagree. The keyword defaults mirror the CLI
 // flags' defaults.
 #include <pybind11/numpy.h>
@@ -17,24 +17,22 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "sim/cli/calibrate_command.h"
-#include "sim/cli/calibration_options.h"
-#include "sim/cli/fit_law_command.h"
-#include "sim/cli/size_command.h"
-#include "sim/cli/workload_options.h"
-#include "sim/fit/calibrator.h"
-#include "sim/plan/capacity.h"
-#include "sim/plan/crossover_runner.h"
-#include "sim/plan/predict.h"
-#include "sim/plan/study.h"
-#include "sim/plan/sweep.h"
-#include "sim/report/crossover_report.h"
+#include "sim/app/calibrate.h"
+#include "sim/app/calibration_choice.h"
+#include "sim/app/fit_law.h"
+#include "sim/app/list.h"
+#include "sim/app/plan.h"
+#include "sim/app/predict.h"
+#include "sim/app/size.h"
+#include "sim/app/study.h"
+#include "sim/app/sweep.h"
 #include "sim/serve/simulation_spec.h"
 #include "sim/spec/catalog.h"
 #include "sim/spec/precision.h"
+#include "sim/util/data_paths.h"
 #include "sim/util/error.h"
-#include "sim/util/file_io.h"
 #include "sim/util/output_path.h"
+#include "sim/util/yaml_reader.h"
 
 namespace py = pybind11;
 
@@ -71,33 +69,15 @@ py::object ToPython(const nlohmann::json& j) {
   }
 }
 
-// As the CLI's --calibration / --calibration-group: the group for one device when hardware_id is
-// given, else the group fitted on each device (sim/fit/calibration_use.h).
-DeviceEfficiencyParams ParamsFrom(const std::string& calibration, const std::string& group,
-                                  const std::string& hardware_id = "") {
-  return ParamsOf(LoadCalibrationOption({calibration, group}, hardware_id));
-}
-
-py::list ListModels() {
+py::list ListRows(const std::string& what) {
   py::list rows;
-  for (const auto& [id, m] : Catalog::Default().models()) {
-    const ParamCounts counts = CountParams(m);
-    rows.append(ToPython({{"id", id}, {"name", m.name}, {"total_params", counts.Total()},
-                          {"active_params", counts.Active()}, {"layers", m.num_layers},
-                          {"max_context_tokens", m.max_context_tokens}, {"moe", m.IsMoe()}}));
-  }
+  for (const auto& row : app::ListRows(Catalog::Default(), what)) rows.append(ToPython(row));
   return rows;
 }
 
-py::list ListHardware() {
-  py::list rows;
-  for (const auto& [id, h] : Catalog::Default().hardware()) {
-    rows.append(ToPython({{"id", id}, {"name", h.name}, {"kind", ToString(h.kind)},
-                          {"memory_bytes", h.memory_bytes},
-                          {"memory_bandwidth_bytes_per_s", h.memory_bandwidth_bytes_per_s}}));
-  }
-  return rows;
-}
+py::list ListModels() { return ListRows("models"); }
+
+py::list ListHardware() { return ListRows("hardware"); }
 
 py::object PredictPy(const std::string& model_id, const std::string& hardware_id, const std::string& mode,
                      int64_t batch, int64_t prompt_tokens, int64_t gen_tokens, const std::string& weights,
@@ -105,7 +85,10 @@ py::object PredictPy(const std::string& model_id, const std::string& hardware_id
                      int ep, int zero, const std::string& recompute, int64_t lora_rank,
                      int64_t micro_batch, double memory_utilization, double usd_per_hour, double train_tokens,
                      const std::string& calibration, const std::string& calibration_group) {
-  WorkloadOptions o;
+  app::PredictOptions options;
+  options.model_id = model_id;
+  options.hardware_id = hardware_id;
+  app::WorkloadOptions& o = options.workload;
   o.mode = mode;
   o.batch = batch;
   o.prompt_tokens = prompt_tokens;
@@ -122,39 +105,21 @@ py::object PredictPy(const std::string& model_id, const std::string& hardware_id
   o.lora_rank = lora_rank;
   o.micro_batch = micro_batch;
   o.memory_utilization = memory_utilization;
-  // Same checks as the CLI's CLI::NonNegativeNumber on these two flags.
-  if (!(usd_per_hour >= 0)) throw InputError({"", 0, "usd_per_hour"}, "must be >= 0");
-  if (!(train_tokens >= 0)) throw InputError({"", 0, "train_tokens"}, "must be >= 0");
-  PredictOptions options;
-  options.params = ParamsFrom(calibration, calibration_group, hardware_id).For(hardware_id);
   options.usd_per_hour = usd_per_hour;
   options.train_tokens = train_tokens;
-  const Catalog& catalog = Catalog::Default();
-  const ModelSpec model = catalog.ResolveModel(model_id);
-  const HardwareSpec& hardware = catalog.Hardware(hardware_id);
-  const Workload workload = BuildWorkload(o);
-  return ToPython(ToJson(Predict(model, hardware, workload, options)));
+  options.calibration = {calibration, calibration_group};
+  return ToPython(app::ToJson(app::RunPredict(options, Catalog::Default())));
 }
 
-py::object PlanPy(const std::string& study_path, const std::string& calibration, const std::string& group) {
-  const CapacityStudy study = LoadCapacityStudy(study_path);
-  std::vector<LayoutPlan> plans;
+// The document `rightsize plan --format json` prints.
+py::object PlanPy(const std::string& study_path, const std::string& calibration, const std::string& group,
+                  const std::vector<std::string>& slo) {
+  app::PlanResult result;
   {
     py::gil_scoped_release release;
-    plans = PlanCapacity(study, Catalog::Default(), ParamsFrom(calibration, group));
+    result = app::RunPlan({study_path, {calibration, group}, slo}, Catalog::Default());
   }
-  // The document `rightsize plan --format json` prints.
-  nlohmann::json j;
-  j["schema_version"] = 1;
-  j["study"] = study_path;
-  j["traffic"] = {{"requests_per_s", study.traffic.requests_per_s},
-                  {"prompt_tokens", study.traffic.prompt_tokens},
-                  {"output_tokens", study.traffic.output_tokens}};
-  j["slo"] = SloJson(study.slo);
-  j["sizing"] = study.simulation.Describe(study.slo);
-  j["layouts"] = nlohmann::json::array();
-  for (const auto& plan : plans) j["layouts"].push_back(ToJson(plan));
-  return ToPython(j);
+  return ToPython(app::ToJson(result));
 }
 
 // `rightsize simulate SPEC.yaml --format json` plus its per-request and time-series tables as
@@ -169,11 +134,11 @@ py::object SimulatePy(const std::string& spec_path, const std::string& spec_text
   nlohmann::json summary, requests, timeseries;
   {
     py::gil_scoped_release release;
-    const auto used = LoadCalibrationOption({calibration, group}, spec.hardware);
+    const auto used = app::LoadCalibration({calibration, group}, spec.hardware);
     const std::string source = used ? fmt::format("{} (group {})", calibration, used->group)
                                     : "defaults + engine priors";
     const SimulationRun run = RunSimulation(spec, Catalog::Default(),
-                                            ParamsOf(used).For(spec.hardware), !used, source);
+                                            app::ParamsOf(used).For(spec.hardware), !used, source);
     summary = ToJson(run);
     const ServingSimResult& r = run.result;
     for (const RequestRecord& q : r.requests) {
@@ -203,40 +168,23 @@ py::object SimulatePy(const std::string& spec_path, const std::string& spec_text
   return out;
 }
 
-SweepGrid MakeGrid(const std::vector<std::string>& models, const std::vector<std::string>& hardware,
-                   const std::vector<int64_t>& batch, const std::vector<int64_t>& prompt_tokens,
-                   const std::vector<int64_t>& gen_tokens, const std::vector<std::string>& weights,
-                   const std::vector<int>& tp) {
-  // The checks `rightsize sweep` makes, with the same messages (keys named as the Python
-  // arguments).
-  auto check = [](bool ok, const char* key, const char* what) {
-    if (!ok) throw InputError({"", 0, key}, what);
-  };
-  check(!models.empty(), "models", "give at least one model");
-  check(!hardware.empty(), "hardware", "give at least one hardware id");
-  SweepGrid g;
-  g.models = models;
-  g.hardware = hardware;
-  g.batch = batch;
-  g.prompt_tokens = prompt_tokens;
-  g.gen_tokens = gen_tokens;
-  g.tensor_parallel = tp;
-  g.weights.clear();
-  for (const auto& w : weights) g.weights.push_back(ParsePrecision(w, {"", 0, "weights"}));
-  for (auto b : g.batch) {
-    if (b < 1) throw InputError({"", 0, "batch"}, fmt::format("batch must be >= 1, got {}", b));
-  }
-  for (auto p : g.prompt_tokens) {
-    if (p < 1) throw InputError({"", 0, "prompt_tokens"}, fmt::format("must be >= 1, got {}", p));
-  }
-  for (auto n : g.gen_tokens) {
-    if (n < 1) throw InputError({"", 0, "gen_tokens"}, fmt::format("must be >= 1, got {}", n));
-  }
-  for (auto t : g.tensor_parallel) {
-    if (t < 1) throw InputError({"", 0, "tp"}, fmt::format("must be >= 1, got {}", t));
-  }
-  check(g.Size() > 0, "grid", "every axis needs at least one value");
-  return g;
+app::SweepOptions MakeSweepOptions(const std::vector<std::string>& models,
+                                   const std::vector<std::string>& hardware,
+                                   const std::vector<int64_t>& batch,
+                                   const std::vector<int64_t>& prompt_tokens,
+                                   const std::vector<int64_t>& gen_tokens,
+                                   const std::vector<std::string>& weights, const std::vector<int>& tp,
+                                   int threads) {
+  app::SweepOptions o;
+  o.models = models;
+  o.hardware = hardware;
+  o.batch = batch;
+  o.prompt_tokens = prompt_tokens;
+  o.gen_tokens = gen_tokens;
+  o.weights = weights;
+  o.tensor_parallel = tp;
+  o.threads = threads;
+  return o;
 }
 
 // Columns built straight from SweepRow (no JSON): numeric columns are numpy arrays, NaN where the
@@ -246,13 +194,16 @@ py::dict SweepPy(const std::vector<std::string>& models, const std::vector<std::
                  const std::vector<int64_t>& gen_tokens, const std::vector<std::string>& weights,
                  const std::vector<int>& tp, int threads, const std::string& calibration,
                  const std::string& group) {
-  const SweepGrid g = MakeGrid(models, hardware, batch, prompt_tokens, gen_tokens, weights, tp);
-  const DeviceEfficiencyParams params = ParamsFrom(calibration, group, hardware.size() == 1 ? hardware.front() : "");
-  std::vector<SweepRow> rows;
+  app::SweepOptions options =
+      MakeSweepOptions(models, hardware, batch, prompt_tokens, gen_tokens, weights, tp, threads);
+  options.calibration = {calibration, group};
+  app::SweepResult result;
   {
     py::gil_scoped_release release;
-    rows = RunSweep(g, Catalog::Default(), params, threads);
+    result = app::RunSweepGrid(options, Catalog::Default());
   }
+  const SweepGrid& g = result.grid;
+  const std::vector<SweepRow>& rows = result.rows;
   const auto n = static_cast<py::ssize_t>(rows.size());
   py::array_t<int64_t> c_batch(n), c_prompt(n), c_gen(n), c_tp(n);
   py::array_t<bool> c_feasible(n);
@@ -321,55 +272,35 @@ double SweepBenchPy(const std::vector<std::string>& models, const std::vector<st
                     const std::vector<int64_t>& batch, const std::vector<int64_t>& prompt_tokens,
                     const std::vector<int64_t>& gen_tokens, const std::vector<std::string>& weights,
                     const std::vector<int>& tp, int threads) {
-  const SweepGrid g = MakeGrid(models, hardware, batch, prompt_tokens, gen_tokens, weights, tp);
+  const app::SweepOptions options =
+      MakeSweepOptions(models, hardware, batch, prompt_tokens, gen_tokens, weights, tp, threads);
   py::gil_scoped_release release;
-  const auto start = std::chrono::steady_clock::now();
-  const auto rows = RunSweep(g, Catalog::Default(), EfficiencyParams::Defaults(), threads);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (rows.size() != g.Size()) throw InvariantError("sweep returned the wrong number of rows");
-  return seconds;
+  const app::SweepResult result = app::RunSweepGrid(options, Catalog::Default());
+  if (result.rows.size() != result.grid.Size()) {
+    throw InvariantError("sweep returned the wrong number of rows");
+  }
+  return result.seconds;
 }
 
-CrossoverResult RunStudy(const std::string& study_path, const DeviceEfficiencyParams& params) {
-  const StudySpec study = LoadStudy(study_path);
+app::StudyRun RunStudy(const std::string& study_path, const std::string& calibration,
+                       const std::string& group, const std::vector<std::string>& slo) {
   py::gil_scoped_release release;
-  return RunCrossover(study, Catalog::Default(), params);
+  return app::RunStudy({study_path, {calibration, group}, slo, nullptr}, Catalog::Default());
 }
 
 // `rightsize crossover --format json`, plus the curves and the region map behind the report's
-// figures (the CLI writes those only as report files), so a notebook can plot them.
-py::object CrossoverPy(const std::string& study_path, const std::string& calibration, const std::string& group) {
-  const CrossoverResult r = RunStudy(study_path, ParamsFrom(calibration, group));
-  nlohmann::json j = ToJson(r);
-  j["traffic_requests_per_month"] = r.traffic_grid;
-  auto curves = [&r](const std::vector<std::vector<double>>& values) {
-    nlohmann::json by_name = nlohmann::json::object();
-    for (size_t c = 0; c < r.candidates.size() && c < values.size(); ++c) {
-      nlohmann::json curve = nlohmann::json::array();
-      // Infeasible points are NaN or infinite in the result; JSON (and Python) get None.
-      for (double v : values[c]) curve.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr));
-      by_name[r.candidates[c].spec.name] = curve;
-    }
-    return by_name;
-  };
-  j["total_usd"] = curves(r.total_usd);
-  j["total_usd_p10"] = curves(r.total_usd_p10);
-  j["total_usd_p90"] = curves(r.total_usd_p90);
-  j["region"] = nlohmann::json::array();
-  for (const auto& cell : r.region) {
-    j["region"].push_back({{"hardware", cell.hardware_id}, {"requests_per_month", cell.requests_per_month},
-                           {"finetune_tokens", cell.finetune_tokens}, {"small_quality", cell.small_quality},
-                           {"small_wins", cell.small_wins}});
-  }
-  return ToPython(j);
+// figures, so a notebook can plot them.
+py::object CrossoverPy(const std::string& study_path, const std::string& calibration, const std::string& group,
+                       const std::vector<std::string>& slo) {
+  return ToPython(app::ToJsonWithCurves(RunStudy(study_path, calibration, group, slo)));
 }
 
 std::vector<std::string> ReportPy(const std::string& study_path, const std::string& out_dir,
-                                  const std::string& calibration, const std::string& group) {
-  const DeviceEfficiencyParams params = ParamsFrom(calibration, group);
-  const CrossoverResult result = RunStudy(study_path, params);
+                                  const std::string& calibration, const std::string& group,
+                                  const std::vector<std::string>& slo) {
+  const app::StudyRun run = RunStudy(study_path, calibration, group, slo);
   py::gil_scoped_release release;
-  return WriteCrossoverReport(result, Catalog::Default(), params, HashFileContents(study_path), out_dir);
+  return app::WriteStudyReport(run, Catalog::Default(), out_dir);
 }
 
 py::object FitLawPy(const std::string& data_path, const std::string& form, const std::string& output,
@@ -377,7 +308,7 @@ py::object FitLawPy(const std::string& data_path, const std::string& form, const
                     const std::string& d_column, const std::string& flops_column,
                     const std::string& loss_column, const std::string& x_columns,
                     const std::string& y_column, double floor, int threads, uint64_t seed) {
-  FitLawCommandOptions o;
+  app::FitLawOptions o;
   o.data_path = data_path;
   o.form = form;
   o.output_path = output;
@@ -396,7 +327,7 @@ py::object FitLawPy(const std::string& data_path, const std::string& form, const
   nlohmann::json j;
   {
     py::gil_scoped_release release;
-    j = RunFitLaw(o);
+    j = app::RunFitLaw(o).document;
   }
   return ToPython(j);
 }
@@ -404,7 +335,7 @@ py::object FitLawPy(const std::string& data_path, const std::string& form, const
 py::object SizePy(const std::string& law_path, double target_loss, double target_params,
                   double inference_tokens, double prefill_fraction, double usd_per_train_flop,
                   double usd_per_prefill_flop, double usd_per_decode_flop, const std::string& output) {
-  SizeCommandOptions o;
+  app::SizeOptions o;
   o.law_path = law_path;
   o.target_loss_nats = target_loss;
   o.target_params = target_params;
@@ -414,8 +345,8 @@ py::object SizePy(const std::string& law_path, double target_loss, double target
   o.usd_per_prefill_flop = usd_per_prefill_flop;
   o.usd_per_decode_flop = usd_per_decode_flop;
   o.output_path = output;
-  const SizeResult result = RunSize(o);
-  nlohmann::json j = SizeResultToJson(o, result);
+  const app::SizeResult result = app::RunSize(o, Catalog::Default());
+  const nlohmann::json j = app::ToJson(o, result);
   if (!output.empty()) WriteFileAtomically(output, j.dump(2) + "\n");
   return ToPython(j);
 }
@@ -423,9 +354,9 @@ py::object SizePy(const std::string& law_path, double target_loss, double target
 py::tuple CalibratePy(const std::vector<std::string>& logs, const std::string& format,
                       const std::string& hardware, const std::string& engine, const std::string& model,
                       const std::string& output, const std::string& residuals, const std::string& loss,
-                      double loss_scale, bool priors, double prior_sigma, double level, int folds,
+                      double loss_scale, bool priors, double prior_sd_scale, double level, int folds,
                       bool logo, bool strict, int threads, uint64_t seed, const std::string& share) {
-  CalibrateCommandOptions o;
+  app::CalibrateOptions o;
   o.share = share;
   o.logs = logs;
   o.format = format;
@@ -437,7 +368,7 @@ py::tuple CalibratePy(const std::vector<std::string>& logs, const std::string& f
   o.loss = loss;
   o.loss_scale = loss_scale;
   o.priors = priors;
-  o.prior_sigma_log = prior_sigma;
+  o.prior_sd_scale = prior_sd_scale;
   o.interval_level = level;
   o.folds = folds;
   o.leave_one_group_out = logo;
@@ -446,16 +377,15 @@ py::tuple CalibratePy(const std::vector<std::string>& logs, const std::string& f
   o.seed = seed;
   // The CLI checks these ranges with CLI11 validators; the library does not, so check here.
   if (!(loss_scale > 0)) throw InputError({"", 0, "loss_scale"}, "must be > 0");
-  if (!(prior_sigma > 0)) throw InputError({"", 0, "prior_sigma"}, "must be > 0");
+  if (!(prior_sd_scale > 0 && prior_sd_scale <= 100)) throw InputError({"", 0, "prior_sd_scale"}, "must be in (0, 100]");
   if (!(level >= 0.01 && level <= 0.999)) throw InputError({"", 0, "level"}, "must be in [0.01, 0.999]");
   if (threads < 1 || threads > 256) throw InputError({"", 0, "threads"}, "must be in [1, 256]");
-  std::string summary;
-  nlohmann::json doc;
+  app::CalibrateResult result;
   {
     py::gil_scoped_release release;
-    doc = RunCalibrate(o, &summary);
+    result = app::RunCalibrate(o, Catalog::Default());
   }
-  return py::make_tuple(ToPython(doc), py::str(summary));
+  return py::make_tuple(ToPython(result.document), py::str(result.summary));
 }
 
 }  // namespace
@@ -464,6 +394,9 @@ py::tuple CalibratePy(const std::vector<std::string>& logs, const std::string& f
 PYBIND11_MODULE(_rightsize, m) {
   using namespace rightsize;
   m.doc() = "rightsize C++ bindings; use the `rightsize` package, not this module";
+  // Data lookup (sim/util/data_paths.h): $RIGHTSIZE_MODELS_DIR, the installed data folder, then
+  // the source tree the module was built from.
+  ConfigureDataPaths({"", RIGHTSIZE_SOURCE_DIR});
 
   // C++ error types -> Python exceptions carrying the same message. pybind11 tries the most
   // recently registered translator first, so the subclass (UnknownIdError) is registered after
@@ -500,7 +433,7 @@ PYBIND11_MODULE(_rightsize, m) {
         py::arg("usd_per_hour") = 0.0, py::arg("train_tokens") = 0.0,
         py::arg("calibration") = "", py::arg("calibration_group") = "");
   m.def("plan", &PlanPy, py::arg("study_path"), py::kw_only(), py::arg("calibration") = "",
-        py::arg("calibration_group") = "");
+        py::arg("calibration_group") = "", py::arg("slo") = std::vector<std::string>{});
   m.def("simulate", &SimulatePy, py::arg("spec_path"), py::kw_only(), py::arg("spec_text") = "",
         py::arg("label") = "", py::arg("calibration") = "", py::arg("calibration_group") = "");
   m.def("sweep", &SweepPy, py::arg("models"), py::arg("hardware"), py::kw_only(), py::arg("batch"),
@@ -510,9 +443,10 @@ PYBIND11_MODULE(_rightsize, m) {
         py::arg("batch"), py::arg("prompt_tokens"), py::arg("gen_tokens"), py::arg("weights"),
         py::arg("tp"), py::arg("threads") = 0);
   m.def("crossover", &CrossoverPy, py::arg("study_path"), py::kw_only(), py::arg("calibration") = "",
-        py::arg("calibration_group") = "");
+        py::arg("calibration_group") = "", py::arg("slo") = std::vector<std::string>{});
   m.def("report", &ReportPy, py::arg("study_path"), py::arg("out_dir"), py::kw_only(),
-        py::arg("calibration") = "", py::arg("calibration_group") = "");
+        py::arg("calibration") = "", py::arg("calibration_group") = "",
+        py::arg("slo") = std::vector<std::string>{});
   m.def("fit_law", &FitLawPy, py::arg("data_path"), py::kw_only(), py::arg("form") = "chinchilla",
         py::arg("output") = "", py::arg("bootstrap") = 0, py::arg("level") = 0.80,
         py::arg("drop_highest_loss") = 0, py::arg("n_column") = "n_params",
@@ -527,7 +461,7 @@ PYBIND11_MODULE(_rightsize, m) {
   m.def("calibrate", &CalibratePy, py::arg("logs"), py::kw_only(), py::arg("format") = "",
         py::arg("hardware") = "", py::arg("engine") = "", py::arg("model") = "", py::arg("output") = "",
         py::arg("residuals") = "", py::arg("loss") = "huber", py::arg("loss_scale") = 0.1,
-        py::arg("priors") = false, py::arg("prior_sigma") = 1.0, py::arg("level") = 0.9,
+        py::arg("priors") = true, py::arg("prior_sd_scale") = 1.0, py::arg("level") = 0.9,
         py::arg("folds") = 5, py::arg("logo") = false, py::arg("strict") = false,
         py::arg("threads") = 1, py::arg("seed") = 1, py::arg("share") = "");
 }

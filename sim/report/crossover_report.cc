@@ -9,7 +9,7 @@
 #include "sim/cost/latency.h"
 #include "sim/cost/memory.h"
 #include "sim/fit/calibrator.h"
-#include "sim/plan/law_quality.h"
+#include "sim/quality/law_quality.h"
 #include "sim/quality/law_data.h"
 #include "sim/report/document.h"
 #include "sim/report/figure.h"
@@ -308,9 +308,11 @@ std::string DescribeParams(const DeviceEfficiencyParams& params) {
   return text + "; on other devices: " + DescribeParams(params.common);
 }
 
-// Predicted vs measured for the shipped runs (sim/validate/validation, as `rightsize validate`), on
-// the study's hardware when any run matches, with the parameters this report was run with.
-Figure CalibrationParity(const CrossoverResult& r, const Catalog& catalog, const DeviceEfficiencyParams& params) {
+// Predicted vs measured for the shipped runs (the validation the caller ran, as `rightsize
+// validate`), on the study's hardware when any run matches, with the parameters this report was
+// run with.
+Figure CalibrationParity(const CrossoverResult& r, const ValidationResult& v,
+                         const DeviceEfficiencyParams& params) {
   Figure f;
   f.name = "calibration_parity";
   f.title = "Latency model: predicted vs measured on shipped runs";
@@ -322,7 +324,6 @@ Figure CalibrationParity(const CrossoverResult& r, const Catalog& catalog, const
     for (const auto& h : c.spec.hardware) hardware.push_back(h);
     if (c.spec.finetune) hardware.push_back(c.spec.finetune->hardware_id);
   }
-  const ValidationResult v = Validate(DefaultRunsDir(), catalog, params);
   // Durations only (TTFT, TPOT, step times, in seconds), so one axis holds them all; training
   // throughputs (tokens/s, FLOP/s per device) are in `rightsize validate`.
   std::vector<const ValidationPoint*> durations;
@@ -393,8 +394,44 @@ Figure CalibrationParity(const CrossoverResult& r, const Catalog& catalog, const
 
 }  // namespace
 
+// The candidates (score, cost at plan, status), where each score comes from, and every layout
+// tried with its capacity or the reason it is infeasible.
+void AddCandidateTables(const CrossoverResult& r, ReportDocument* report) {
+  ReportDocument& doc = *report;
+  doc.Heading(2, "Candidates");
+  TextTable cands{{"candidate", "role", "model", "score", "layout at plan", "one-off", "total at plan", "$/M tokens", "status"}, {}};
+  for (const auto& c : r.candidates) {
+    const bool ok = c.candidate.infeasible_reason.empty();
+    cands.rows.push_back({c.spec.name, c.spec.role, c.spec.api ? "API" : c.spec.model,
+                          fmt::format("{:.1f} +- {:.1f}", c.candidate.quality, c.candidate.quality_sd),
+                          ok ? c.layout_at_plan : "-", Usd(c.candidate.one_off_usd),
+                          ok ? Usd(c.usd_at_plan) : "-",
+                          ok ? fmt::format("{:.3f}", c.usd_per_million_tokens_at_plan) : "-",
+                          ok ? "feasible" : c.candidate.infeasible_reason});
+  }
+  doc.Table(cands);
+  TextTable sources{{"candidate", "quality source"}, {}};
+  for (const auto& c : r.candidates) sources.rows.push_back({c.spec.name, c.spec.quality.source});
+  doc.Table(sources);
+
+  doc.Heading(2, "Layouts tried");
+  TextTable layouts{{"candidate", "hardware", "tp", "weights", "replica max req/s", "TTFT mean / p99 (ms)", "TPOT mean / p99 (ms)", "status"}, {}};
+  for (const auto& c : r.candidates) {
+    for (const auto& l : c.layouts) {
+      layouts.rows.push_back({c.spec.name, l.layout.hardware_id, std::to_string(l.layout.tensor_parallel),
+                              ToString(l.layout.weights),
+                              l.feasible ? fmt::format("{:.3g}", l.replica_max_requests_per_s) : "-",
+                              l.state.feasible ? fmt::format("{:.1f} / {:.1f}", 1e3 * l.state.ttft_mean_s, 1e3 * l.state.ttft_p99_s) : "-",
+                              l.state.feasible ? fmt::format("{:.1f} / {:.1f}", 1e3 * l.state.tpot_mean_s, 1e3 * l.state.tpot_p99_s) : "-",
+                              l.feasible ? "feasible" : l.reason});
+    }
+  }
+  doc.Table(layouts);
+}
+
 std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Catalog& catalog,
                                               const DeviceEfficiencyParams& params,
+                                              const ValidationResult& validation,
                                               const std::string& study_hash, const std::string& out_dir) {
   std::vector<std::string> written;
   WriteFolderAtomically(out_dir, [&](const std::string& dir) {
@@ -421,35 +458,7 @@ std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Ca
     }
     doc.Table(be);
 
-    doc.Heading(2, "Candidates");
-    TextTable cands{{"candidate", "role", "model", "score", "layout at plan", "one-off", "total at plan", "$/M tokens", "status"}, {}};
-    for (const auto& c : r.candidates) {
-      const bool ok = c.candidate.infeasible_reason.empty();
-      cands.rows.push_back({c.spec.name, c.spec.role, c.spec.api ? "API" : c.spec.model,
-                            fmt::format("{:.1f} +- {:.1f}", c.candidate.quality, c.candidate.quality_sd),
-                            ok ? c.layout_at_plan : "-", Usd(c.candidate.one_off_usd),
-                            ok ? Usd(c.usd_at_plan) : "-",
-                            ok ? fmt::format("{:.3f}", c.usd_per_million_tokens_at_plan) : "-",
-                            ok ? "feasible" : c.candidate.infeasible_reason});
-    }
-    doc.Table(cands);
-    TextTable sources{{"candidate", "quality source"}, {}};
-    for (const auto& c : r.candidates) sources.rows.push_back({c.spec.name, c.spec.quality.source});
-    doc.Table(sources);
-
-    doc.Heading(2, "Layouts tried");
-    TextTable layouts{{"candidate", "hardware", "tp", "weights", "replica max req/s", "TTFT mean / p99 (ms)", "TPOT mean / p99 (ms)", "status"}, {}};
-    for (const auto& c : r.candidates) {
-      for (const auto& l : c.layouts) {
-        layouts.rows.push_back({c.spec.name, l.layout.hardware_id, std::to_string(l.layout.tensor_parallel),
-                                ToString(l.layout.weights),
-                                l.feasible ? fmt::format("{:.3g}", l.replica_max_requests_per_s) : "-",
-                                l.state.feasible ? fmt::format("{:.1f} / {:.1f}", 1e3 * l.state.ttft_mean_s, 1e3 * l.state.ttft_p99_s) : "-",
-                                l.state.feasible ? fmt::format("{:.1f} / {:.1f}", 1e3 * l.state.tpot_mean_s, 1e3 * l.state.tpot_p99_s) : "-",
-                                l.feasible ? "feasible" : l.reason});
-      }
-    }
-    doc.Table(layouts);
+    AddCandidateTables(r, &doc);
 
     doc.Heading(2, "Figures");
     auto add = [&](const Figure& f) {
@@ -462,7 +471,7 @@ std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Ca
     add(LatencyVsBatch(r, catalog, params));
     add(MemoryFigure(r, catalog));
     for (const auto& f : ScalingLawFigures(r)) add(f);
-    add(CalibrationParity(r, catalog, params));
+    add(CalibrationParity(r, validation, params));
 
     doc.Heading(2, "Sensitivity");
     doc.Paragraph("Cost gap (small minus large, total over the horizon at the planning traffic) when one input is "

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "sim/util/data_paths.h"
 #include "sim/util/error.h"
 #include "sim/util/file_io.h"
 #include "sim/util/json_reader.h"
@@ -94,7 +95,7 @@ double Mean(const std::vector<double>& v) {
 }  // namespace
 
 std::string DefaultReplayDir() {
-  return std::string(RIGHTSIZE_SOURCE_DIR) + "/data/runs/llmservingsim-vllm-validation";
+  return DataRoot() + "/data/runs/llmservingsim-vllm-validation";
 }
 
 std::vector<ReplayRun> LoadReplayRuns(const std::string& dataset_dir) {

@@ -126,6 +126,9 @@ class Simulator {
   void ScheduleGroup(Group& g, double now_s);
   void Schedule(Rank& rank, RankBatch* batch);
   void ScheduleDecodeFirst(Rank& rank, RankBatch* batch);
+  // Running requests in admission order (decode tokens and prompt chunks) within *budget;
+  // returns whether any was preempted for KV blocks.
+  bool ScheduleRunningInOrder(Rank& rank, RankBatch* batch, int64_t* budget);
   void SchedulePrefillFirst(Rank& rank, RankBatch* batch);
   bool ScheduleRunning(Rank& rank, int seq, int64_t budget, RankBatch* batch, bool may_preempt,
                        int64_t* tokens);
@@ -503,23 +506,27 @@ bool Simulator::Admit(Rank& rank, int64_t* budget, RankBatch* batch) {
 // max_num_seqs and the KV cache allow, unless this step preempted.
 void Simulator::ScheduleDecodeFirst(Rank& rank, RankBatch* batch) {
   int64_t budget = engine_.max_num_batched_tokens;
+  if (ScheduleRunningInOrder(rank, batch, &budget)) return;
+  while (Admit(rank, &budget, batch)) {
+  }
+}
+
+bool Simulator::ScheduleRunningInOrder(Rank& rank, RankBatch* batch, int64_t* budget) {
   const int64_t preemptions_before = result_->preemptions;
-  for (std::size_t i = 0; i < rank.running.size() && budget > 0; ++i) {
+  for (std::size_t i = 0; i < rank.running.size() && *budget > 0; ++i) {
     const int index = rank.running[i];
     Seq& s = seqs_[static_cast<std::size_t>(index)];
     if (s.in_flight || s.scheduled > 0) continue;
     int64_t tokens = 0;
     const int64_t preemptions = result_->preemptions;
-    if (!ScheduleRunning(rank, index, budget, batch, true, &tokens)) break;
-    budget -= tokens;
+    if (!ScheduleRunning(rank, index, *budget, batch, true, &tokens)) break;
+    *budget -= tokens;
     if (result_->preemptions != preemptions) {  // a victim before this one shifts the list
       i = static_cast<std::size_t>(std::find(rank.running.begin(), rank.running.end(), index) -
                                    rank.running.begin());
     }
   }
-  if (result_->preemptions != preemptions_before) return;
-  while (Admit(rank, &budget, batch)) {
-  }
+  return result_->preemptions != preemptions_before;
 }
 
 // Prefill-first (vLLM V0 without chunking, SGLang without mixed chunks): a step of prompt work
@@ -539,19 +546,7 @@ void Simulator::SchedulePrefillFirst(Rank& rank, RankBatch* batch) {
   }
   if (!batch->seqs.empty()) return;
   budget = engine_.max_num_batched_tokens;
-  for (std::size_t i = 0; i < rank.running.size() && budget > 0; ++i) {
-    const int index = rank.running[i];
-    Seq& s = seqs_[static_cast<std::size_t>(index)];
-    if (s.in_flight || s.scheduled > 0) continue;
-    int64_t tokens = 0;
-    const int64_t preemptions = result_->preemptions;
-    if (!ScheduleRunning(rank, index, budget, batch, true, &tokens)) break;
-    budget -= tokens;
-    if (result_->preemptions != preemptions) {
-      i = static_cast<std::size_t>(std::find(rank.running.begin(), rank.running.end(), index) -
-                                   rank.running.begin());
-    }
-  }
+  ScheduleRunningInOrder(rank, batch, &budget);
 }
 
 void Simulator::Schedule(Rank& rank, RankBatch* batch) {

@@ -7,6 +7,7 @@
 #include "sim/spec/hf_config.h"
 #include "sim/spec/name_match.h"
 #include "sim/spec/yaml_loaders.h"
+#include "sim/util/data_paths.h"
 #include "sim/util/error.h"
 #include "sim/util/strings.h"
 
@@ -54,10 +55,7 @@ const Spec& Find(const std::map<std::string, Spec>& map, const std::string& id,
 
 }  // namespace
 
-std::string Catalog::DefaultModelsDir() {
-  if (const char* env = std::getenv("RIGHTSIZE_MODELS_DIR"); env && *env) return env;
-  return std::string(RIGHTSIZE_SOURCE_DIR) + "/models";
-}
+std::string Catalog::DefaultModelsDir() { return ModelsDir(); }
 
 const Catalog& Catalog::Default() {
   static const Catalog catalog = Load(DefaultModelsDir());

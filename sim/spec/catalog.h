@@ -17,7 +17,7 @@ class Catalog {
   // Loads models_dir/{architectures,hardware,prices}/*.yaml. Throws InputError on the first bad
   // file, and on duplicate ids.
   static Catalog Load(const std::string& models_dir);
-  // The folder used when none is given: $RIGHTSIZE_MODELS_DIR, else the source tree's models/.
+  // The folder used when none is given: ModelsDir() (sim/util/data_paths.h).
   static std::string DefaultModelsDir();
   // Loaded once per process from DefaultModelsDir().
   static const Catalog& Default();

@@ -2,7 +2,7 @@
 //
 // Loaders throw InputError carrying "file:line: key: message" so a user can find the bad value.
 // Invariants throw InvariantError (never abort: Python calls this library). The CLI maps each
-// type to an exit code in one place (sim/cli/exit_codes.h).
+// type to an exit code in one place (the command line's exit_codes.h).
 #pragma once
 
 #include <stdexcept>

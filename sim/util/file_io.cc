@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/util/data_paths.h"
 #include "sim/util/error.h"
 
 namespace rightsize {
@@ -47,8 +48,10 @@ std::string ResolveProjectPath(const std::string& path, const std::string& refer
   if (fs::exists(path) || fs::path(path).is_absolute()) return path;
   const fs::path beside = fs::path(referring_file).parent_path() / path;
   if (fs::exists(beside)) return beside.string();
-  const fs::path repo = fs::path(RIGHTSIZE_SOURCE_DIR) / path;
-  if (fs::exists(repo)) return repo.string();
+  const std::string root = DataRoot();
+  if (root.empty()) return path;
+  const fs::path data = fs::path(root) / path;
+  if (fs::exists(data)) return data.string();
   return path;
 }
 

@@ -13,6 +13,7 @@
 #include "sim/fit/calibrator.h"
 #include "sim/logs/readers.h"
 #include "sim/util/csv.h"
+#include "sim/util/data_paths.h"
 #include "sim/util/error.h"
 #include "sim/util/stats.h"
 
@@ -389,7 +390,7 @@ std::vector<std::string> ValidationDatasets() {
           "megatron-bridge-training-perf", "megatron-lm-training-mfu"};
 }
 
-std::string DefaultRunsDir() { return std::string(RIGHTSIZE_SOURCE_DIR) + "/data/runs"; }
+std::string DefaultRunsDir() { return DataRoot() + "/data/runs"; }
 
 ValidationResult Validate(const std::string& runs_dir, const Catalog& catalog,
                           const DeviceEfficiencyParams& params, const std::vector<std::string>& datasets) {

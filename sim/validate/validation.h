@@ -55,7 +55,7 @@ ValidationResult Validate(const std::string& runs_dir, const Catalog& catalog,
                           const DeviceEfficiencyParams& params,
                           const std::vector<std::string>& datasets = ValidationDatasets());
 
-// The source tree's data/runs.
+// data/runs under the data root (sim/util/data_paths.h).
 std::string DefaultRunsDir();
 
 nlohmann::json ToJson(const DatasetSummary& summary);

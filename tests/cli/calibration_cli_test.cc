@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/fit/calibrator.h"
+#include "sim/fit/calibration_file.h"
 #include "tests/cli/run_binary.h"
 
 using rightsize::testing::RunRightsize;
@@ -66,11 +66,22 @@ TEST_CASE("predict --calibration changes the prediction and says which calibrati
   CHECK(c["ttft_lower_s"].get<double>() < ttft);
   CHECK(c["ttft_upper_s"].get<double>() > ttft);
 
-  // An explicit group on another device is used as asked, and flagged.
-  const nlohmann::json other = RunJson(kPredict + " --calibration " + kCalibration + " --calibration-group " +
-                                       GroupOn("a100-sxm4-80gb"));
+  CHECK(plain["priced_by"] == "uncalibrated");
+  CHECK(calibrated["priced_by"] == "calibrated: " + GroupOn("h100-sxm5-80gb") + " (" + kCalibration + ")");
+
+  // An explicit group on another device is used as asked, flagged in the JSON and warned about
+  // on stderr (printed before the JSON).
+  const auto transferred = RunRightsize(kPredict + " --calibration " + kCalibration + " --calibration-group " +
+                                        GroupOn("a100-sxm4-80gb"));
+  REQUIRE(transferred.exit_code == 0);
+  const std::string warning = "warning: calibration " + kCalibration +
+                              " has no group fitted on h100-sxm5-80gb; those numbers are transferred from " +
+                              GroupOn("a100-sxm4-80gb") + "\n";
+  REQUIRE(transferred.output.rfind(warning, 0) == 0);
+  const nlohmann::json other = nlohmann::json::parse(transferred.output.substr(warning.size()));
   CHECK(other["calibration"]["group"] == GroupOn("a100-sxm4-80gb"));
   CHECK(other["calibration"]["fitted_on_this_hardware"] == false);
+  CHECK(other["priced_by"] == "transferred from " + GroupOn("a100-sxm4-80gb") + " (" + kCalibration + ")");
   CHECK(other["latency"]["tpot_s"].get<double>() != tpot);
 
   // The table shows the same keys.

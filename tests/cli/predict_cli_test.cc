@@ -72,7 +72,7 @@ TEST_CASE("bad input gives a one-line error and a non-zero exit code") {
        "--inference-tokens: 'nan' is not a finite number"},
       {"calibrate x.csv --loss-scale nan", "--loss-scale: 'nan' is not a finite number"},
       {"calibrate x.csv --level nan", "--level: 'nan' is not a finite number"},
-      {"calibrate x.csv --prior-sigma nan", "--prior-sigma: 'nan' is not a finite number"},
+      {"calibrate x.csv --prior-sd-scale nan", "--prior-sd-scale: 'nan' is not a finite number"},
       {"measure -o /tmp/rightsize_never --seconds-per-point nan",
        "--seconds-per-point: 'nan' is not a finite number"},
       {"predict --model missing.json --hardware rtx-4090", "missing.json: model file not found"},

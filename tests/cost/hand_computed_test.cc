@@ -33,7 +33,8 @@ const ModelSpec& Llama3() {
   return m;
 }
 
-const OpCost& Op(const std::vector<OpCost>& ops, const std::string& name) {
+// A copy: callers pass CountOps' result, a temporary that ends with the full expression.
+OpCost Op(const std::vector<OpCost>& ops, const std::string& name) {
   for (const auto& op : ops) {
     if (name == op.name) return op;
   }
@@ -197,7 +198,7 @@ TEST_CASE("mixed-precision Adam: 12 bytes of state per parameter (fp32 master, m
   CHECK(mem.gradient_bytes == Approx(2 * kParams).epsilon(1e-12));
   CHECK(mem.optimizer_bytes == Approx((4 + 4 + 4) * kParams).epsilon(1e-12));
   // The update reads and writes master, m, v (fp32) and the bf16 weight copy once per step.
-  const OpCost& update = Op(CountOps(m, w, TrainStep(w)), "optimizer");
+  const OpCost update = Op(CountOps(m, w, TrainStep(w)), "optimizer");
   CHECK(update.once_per_step);
   CHECK(update.bytes_read == Approx((4 + 4 + 4 + 2) * kParams).epsilon(1e-12));
   CHECK(update.bytes_written == Approx((4 + 4 + 4 + 2) * kParams).epsilon(1e-12));
@@ -240,7 +241,7 @@ TEST_CASE("data-parallel training all-reduces the bf16 gradients once per step")
   w.batch = 1;
   w.prompt_tokens = 2048;
   w.parallel.data = 4;
-  const OpCost& ar = Op(CountOps(m, w, TrainStep(w)), "dp_allreduce");
+  const OpCost ar = Op(CountOps(m, w, TrainStep(w)), "dp_allreduce");
   CHECK(ar.pattern == CommPattern::kAllReduce);
   CHECK(ar.participants == 4);
   CHECK(ar.once_per_step);
@@ -262,13 +263,13 @@ TEST_CASE("decode attention reads both K and V of every cached token, at the KV 
   auto expected_written = [&](double kv_bytes) {
     return (batch * 2 * kKvDim * kv_bytes + batch * kQueryDim * 2) * kLayers;
   };
-  const OpCost& bf16 = Op(CountOps(m, w, DecodeStep(w, 1023)), "attention");
+  const OpCost bf16 = Op(CountOps(m, w, DecodeStep(w, 1023)), "attention");
   CHECK(bf16.bytes_read == Approx(expected_read(2)).epsilon(1e-12));
   CHECK(bf16.bytes_written == Approx(expected_written(2)).epsilon(1e-12));
   // QK^T and AV: 4 x q_dim FLOPs per cached token and layer.
   CHECK(bf16.flops == Approx(4 * kQueryDim * batch * cached * kLayers).epsilon(1e-12));
   w.kv_cache = Precision::kFp8;
-  const OpCost& fp8 = Op(CountOps(m, w, DecodeStep(w, 1023)), "attention");
+  const OpCost fp8 = Op(CountOps(m, w, DecodeStep(w, 1023)), "attention");
   CHECK(fp8.bytes_read == Approx(expected_read(1)).epsilon(1e-12));
   CHECK(fp8.bytes_written == Approx(expected_written(1)).epsilon(1e-12));
 }
@@ -300,11 +301,11 @@ TEST_CASE("tensor parallelism: two all-reduces per layer forward, four in traini
   w.prompt_tokens = 512;
   w.parallel.tensor = 2;
   // Shoeybi et al. 2019, Sec. 3: one all-reduce after attention, one after the MLP.
-  const OpCost& decode = Op(CountOps(m, w, DecodeStep(w, 512)), "tp_allreduce");
+  const OpCost decode = Op(CountOps(m, w, DecodeStep(w, 512)), "tp_allreduce");
   CHECK(decode.launches == 2 * kLayers);
   CHECK(decode.participants == 2);
   CHECK(decode.message_bytes == Approx(8 * 1 * kHidden * 2).epsilon(1e-12));  // 8 tokens x h x bf16
-  const OpCost& prefill = Op(CountOps(m, w, PrefillStep(w)), "tp_allreduce");
+  const OpCost prefill = Op(CountOps(m, w, PrefillStep(w)), "tp_allreduce");
   CHECK(prefill.launches == 2 * kLayers);
   CHECK(prefill.message_bytes == Approx(8 * 512 * kHidden * 2).epsilon(1e-12));
   w.mode = Mode::kTraining;
@@ -326,7 +327,7 @@ TEST_CASE("MoE: E (1 - (1 - k/E)^t) distinct experts for t tokens, each read onc
   Workload w;
   w.batch = 4;
   w.prompt_tokens = 512;
-  const OpCost& experts = Op(CountOps(m, w, DecodeStep(w, 512)), "experts");
+  const OpCost experts = Op(CountOps(m, w, DecodeStep(w, 512)), "experts");
   const double expert_params = 3 * 4096.0 * 14336;
   // Weights of the distinct experts (bf16) + the 4 x 2 routed tokens in, per layer.
   CHECK(experts.bytes_read ==
@@ -347,7 +348,7 @@ TEST_CASE("sliding-window attention attends to at most the window: FLOPs, reads,
   Workload w;
   w.batch = 1;
   w.prompt_tokens = 8191;
-  const OpCost& decode = Op(CountOps(m, w, DecodeStep(w, 8191)), "attention");
+  const OpCost decode = Op(CountOps(m, w, DecodeStep(w, 8191)), "attention");
   // Only the last 4096 tokens' K and V are read.
   CHECK(decode.bytes_read == Approx((4096.0 * 2 * 1024 * 2 + 4096.0 * 2) * 32).epsilon(1e-12));
   w.gen_tokens = 1;

@@ -44,7 +44,7 @@ TEST_CASE("batching lowers $ and J per output token, and a price override is use
   CHECK(c1.j_per_output_token > 0.0);
   // Prefill processes many tokens per step: an input token is cheaper than an output token.
   CHECK(c1.usd_per_million_input_tokens < c1.usd_per_million_output_tokens);
-  const auto override_price = ResolvePrice(hw.id, 7.5);
+  const auto override_price = ResolvePrice(Catalog::Default(), hw.id, 7.5);
   REQUIRE(override_price);
   CHECK(override_price->usd_per_hour == 7.5);
 }

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <random>
 
-#include "sim/cli/calibrate_command.h"
+#include "sim/app/calibrate.h"
 #include "sim/spec/yaml_loaders.h"
 #include "sim/util/file_io.h"
 #include "sim/util/output_path.h"
@@ -60,13 +60,14 @@ TEST_CASE("calibrate writes a file LoadCalibration reads back, and a bad log lea
   EfficiencyParams truth;
   truth[EfficiencyParams::kComputeEfficiency] = 0.6;
   truth[EfficiencyParams::kMemoryEfficiency] = 0.75;
-  CalibrateCommandOptions o;
+  app::CalibrateOptions o;
   o.logs = {WriteSyntheticLog(dir, truth)};
   o.hardware = kFixtureGpu;
   o.output_path = (dir / "cal.json").string();
   o.folds = 3;
-  std::string summary;
-  const nlohmann::json doc = RunCalibrate(o, &summary);
+  const app::CalibrateResult result = app::RunCalibrate(o, Catalog::Default());
+  const nlohmann::json& doc = result.document;
+  const std::string& summary = result.summary;
   REQUIRE(doc["usable"].get<bool>());
   CHECK(doc["schema_version"] == kCalibrationSchemaVersion);
   CHECK(doc["inputs"][0]["hash_fnv1a64"] == HashFileContents(o.logs[0]));
@@ -87,14 +88,36 @@ TEST_CASE("calibrate writes a file LoadCalibration reads back, and a bad log lea
   std::string bad = ReadTextFile(o.logs[0]);
   bad.replace(bad.rfind(",op_time_s,") + 11, 1, "-");
   WriteFileAtomically((dir / "bad.csv").string(), bad);
-  CalibrateCommandOptions bad_run = o;
+  app::CalibrateOptions bad_run = o;
   bad_run.logs = {(dir / "bad.csv").string()};
-  const std::string error = ErrorOf([&] { RunCalibrate(bad_run, nullptr); });
+  const std::string error = ErrorOf([&] { app::RunCalibrate(bad_run, Catalog::Default()); });
   CHECK(error.find("bad.csv:21: value") != std::string::npos);
   CHECK(ReadTextFile(o.output_path) == before);
   for (const auto& entry : fs::directory_iterator(dir)) {
     CHECK(entry.path().filename().string().find("tmp") == std::string::npos);  // no temp left
   }
+}
+
+TEST_CASE("calibrate whose only group is unusable fails with the reason and writes nothing", "[fit][cli]") {
+  const fs::path dir = fs::temp_directory_path() / "rightsize_calibrate_unusable_test";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string full = ReadTextFile(WriteSyntheticLog(dir, EfficiencyParams::Defaults()));
+  // The header and two rows: too few points to estimate the noise.
+  size_t end = 0;
+  for (int line = 0; line < 3; ++line) end = full.find('\n', end) + 1;
+  WriteFileAtomically((dir / "two.csv").string(), full.substr(0, end));
+  app::CalibrateOptions o;
+  o.logs = {(dir / "two.csv").string()};
+  o.hardware = kFixtureGpu;
+  o.output_path = (dir / "cal.json").string();
+  o.folds = 0;
+  const std::string error = ErrorOf([&] { app::RunCalibrate(o, Catalog::Default()); });
+  CHECK(error.find("two.csv") != std::string::npos);
+  CHECK(error.find("no usable calibration group (test-gpu/synthetic: ") != std::string::npos);
+  CHECK(error.find("Too few points") != std::string::npos);
+  CHECK(error.find("nothing written") != std::string::npos);
+  CHECK_FALSE(fs::exists(o.output_path));
 }
 
 TEST_CASE("LoadCalibration errors name the file and the key", "[fit][cli]") {

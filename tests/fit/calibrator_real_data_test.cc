@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "sim/cli/calibrate_command.h"
+#include "sim/app/calibrate.h"
 #include "sim/fit/calibrator.h"
 #include "sim/logs/measure_harness.h"
 #include "sim/logs/readers.h"
@@ -23,7 +23,7 @@ std::vector<CalibrationPoint> LoadPoints(const std::vector<std::string>& files) 
   const LogReadOptions options;
   LogReadResult all;
   for (const auto& f : files) all.Append(ReadLog(f, "", options));
-  return ToCalibrationPoints(all.measurements, options);
+  return app::ToCalibrationPoints(all.measurements, options);
 }
 
 // Every fifth point (by position) held out: a fixed split, so the test is deterministic.
@@ -55,7 +55,7 @@ TEST_CASE("Vidur GEMM profiles (A100, H100): held-out median <= 8%, p90 <= 20%",
 void CheckFiveFoldTarget(const std::string& name, const std::vector<std::string>& files, size_t min_points) {
   const auto points = LoadPoints(files);
   REQUIRE(points.size() > min_points);
-  const CrossValidationReport r = KFoldCrossValidate(points, CalibratorOptions{}, 5, CalibrateCommandOptions{}.seed);
+  const CrossValidationReport r = KFoldCrossValidate(points, CalibratorOptions{}, 5, app::CalibrateOptions{}.seed);
   Print(name + " (5-fold)", r);
   CHECK(r.n_unpredicted == 0);
   CHECK(r.median_ape <= 0.08);
@@ -81,7 +81,7 @@ TEST_CASE("CPU end to end: measure this machine, fit on part, predict the rest",
   const MeasureResult measured = RunMeasureHarness(mo);
   LogReadOptions options;
   options.extra_hardware.emplace(measured.hardware.id, measured.hardware);
-  const auto points = ToCalibrationPoints(measured.measurements, options);
+  const auto points = app::ToCalibrationPoints(measured.measurements, options);
   // 5-fold: every point is predicted once by a fit that never saw it (45 points; a single
   // 20% split would judge the median on 9).
   const CrossValidationReport r = KFoldCrossValidate(points, CalibratorOptions{}, 5, 1);

@@ -113,11 +113,20 @@ TEST_CASE("calibrator recovers known parameters from noisy data with outliers", 
   CHECK(g.params[P::kStepOverhead_s] == Approx(truth[P::kStepOverhead_s]).epsilon(0.25));
   CHECK(g.params[P::kRooflineSharpness] == Approx(truth[P::kRooflineSharpness]).epsilon(0.25));
   CHECK(g.params[P::kSequenceOverhead_s] == Approx(truth[P::kSequenceOverhead_s]).epsilon(0.25));
-  // No collectives in the data: both link parameters are reported, held at the prior.
+  // No collectives in the data: both link parameters are reported, held at the prior with
+  // the prior's spread, and everything else was moved by the data.
   CHECK(g.unidentified.size() == 2);
   CHECK(g.report.find("link_efficiency") != std::string::npos);
   CHECK(g.report.find("link_latency_s") != std::string::npos);
-  CHECK(g.std_error[P::kLinkEfficiency] == 0.0);
+  CHECK(g.source[P::kLinkEfficiency] == ParamSource::kPrior);
+  CHECK(g.params[P::kLinkEfficiency] == Approx(P::kDefaults[P::kLinkEfficiency]).epsilon(1e-6));
+  CHECK(g.std_error[P::kLinkEfficiency] / g.params[P::kLinkEfficiency] ==
+        Approx(P::kPriorSdLog[P::kLinkEfficiency]).epsilon(0.05));
+  for (P::Index i : {P::kComputeEfficiency, P::kAttentionEfficiency, P::kMemoryEfficiency,
+                     P::kStepOverhead_s, P::kSequenceOverhead_s}) {
+    CHECK(g.source[static_cast<size_t>(i)] == ParamSource::kData);
+  }
+  CHECK(g.at_bound.empty());
   // The robust scale sees the 3% noise, not the outliers.
   CHECK(g.sigma_log == Approx(0.03).epsilon(0.25));
   CHECK(g.std_error[P::kComputeEfficiency] > 0.0);
@@ -217,7 +226,81 @@ TEST_CASE("parameter standard errors cover the truth at about the nominal rate",
   CHECK(rate < 0.97);
 }
 
-TEST_CASE("memory-bound-only data: compute efficiency is named as not identifiable", "[fit][calibrator]") {
+// Decode steps at batch 1-8: weight GEMVs and attention over a KV cache, both far below the
+// ridge point, so the times say nothing about the compute or attention efficiency.
+std::vector<CalibrationPoint> DecodeOnlyPoints(const EfficiencyParams& truth, double sigma, uint64_t seed) {
+  const DeviceRates rates = FixtureRates();
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> noise(0.0, sigma);
+  std::vector<CalibrationPoint> points;
+  for (double n : {1024.0, 2048.0, 4096.0, 8192.0, 16384.0}) {
+    for (int layers : {1, 8, 32}) {
+      for (double batch : {1.0, 8.0}) {
+        CalibrationPoint p;
+        OpCost gemv{"gemv", OpKind::kMatmul};
+        gemv.flops = 2 * batch * 4096 * n * layers;
+        gemv.bytes_read = 4096 * n * 2 * layers;
+        gemv.launches = layers;
+        p.ops = {gemv};
+        if (batch > 1) {
+          const double ctx = n / 4;
+          OpCost attn{"attention", OpKind::kAttention};
+          attn.flops = 4 * batch * ctx * 4096 * layers;
+          attn.bytes_read = batch * 2 * ctx * 4096 * 2 * layers;  // K and V of every sequence
+          attn.launches = layers;
+          p.ops.push_back(attn);
+        }
+        p.rates = rates;
+        p.measured_s = PredictStepTime_s(p.ops, rates, truth.data()) * std::exp(noise(rng));
+        p.group = "decode-only";
+        points.push_back(p);
+      }
+    }
+  }
+  return points;
+}
+
+TEST_CASE("decode-only data leaves compute and attention efficiency at their priors", "[fit][calibrator][priors]") {
+  const EfficiencyParams truth = TrueParams();  // compute 0.62 and attention 0.38, not the defaults
+  const CalibrationResult r = Calibrator(Options()).Fit(DecodeOnlyPoints(truth, 0.02, 5));
+  REQUIRE(r.groups.size() == 1);
+  const GroupCalibration& g = r.groups[0];
+  INFO(g.report << "\n" << ParameterTable(g));
+  REQUIRE(g.usable);
+  for (P::Index i : {P::kComputeEfficiency, P::kAttentionEfficiency}) {
+    const double sd = P::kPriorSdLog[static_cast<size_t>(i)];
+    CHECK(std::fabs(std::log(g.params[i] / P::kDefaults[static_cast<size_t>(i)])) < 0.5 * sd);
+    CHECK(g.source[static_cast<size_t>(i)] == ParamSource::kPrior);
+    // The prior's spread survives into the covariance, so a prefill predicted from this fit
+    // gets a wide interval.
+    CHECK(g.std_error[static_cast<size_t>(i)] / g.params[i] > kDataMovedSdRatio * sd);
+  }
+  CHECK(g.params[P::kMemoryEfficiency] == Approx(truth[P::kMemoryEfficiency]).epsilon(0.03));
+  CHECK(g.source[P::kMemoryEfficiency] == ParamSource::kData);
+  CHECK(g.report.find("Held by the prior") != std::string::npos);
+  CHECK(ParameterTable(g).find("held by the prior") != std::string::npos);
+  CHECK(g.at_bound.empty());
+}
+
+TEST_CASE("a parameter pushed to a bound is flagged and explained", "[fit][calibrator][priors]") {
+  // Every time 40% below what a perfect device (memory efficiency 1) would need: the data push
+  // memory efficiency past its upper bound.
+  EfficiencyParams impossible = TrueParams();
+  auto points = DecodeOnlyPoints(impossible, 0.01, 6);
+  const DeviceRates rates = FixtureRates();
+  EfficiencyParams perfect = TrueParams();
+  perfect[P::kMemoryEfficiency] = 1.0;
+  for (auto& p : points) p.measured_s = 0.6 * PredictStepTime_s(p.ops, rates, perfect.data());
+  const GroupCalibration g = Calibrator(Options()).Fit(points).groups[0];
+  INFO(g.report);
+  REQUIRE(g.at_bound.size() >= 1);
+  CHECK(std::find(g.at_bound.begin(), g.at_bound.end(), "memory_efficiency") != g.at_bound.end());
+  CHECK(g.report.find("memory_efficiency = 1 is on its upper bound") != std::string::npos);
+  CHECK(g.report.find("the latency model lacks") != std::string::npos);
+  CHECK(ParameterTable(g).find("AT A BOUND") != std::string::npos);
+}
+
+TEST_CASE("memory-bound-only data without priors: compute efficiency is named as not identifiable", "[fit][calibrator]") {
   const DeviceRates rates = FixtureRates();
   const EfficiencyParams truth = TrueParams();
   std::vector<CalibrationPoint> points;
@@ -235,7 +318,9 @@ TEST_CASE("memory-bound-only data: compute efficiency is named as not identifiab
       points.push_back(p);
     }
   }
-  const GroupCalibration g = Calibrator(Options()).Fit(points).groups[0];
+  CalibratorOptions o = Options();
+  o.use_priors = false;
+  const GroupCalibration g = Calibrator(o).Fit(points).groups[0];
   INFO(g.report);
   CHECK(g.report.find("compute_efficiency") != std::string::npos);
   CHECK(g.report.find("attention_efficiency") != std::string::npos);
@@ -244,7 +329,7 @@ TEST_CASE("memory-bound-only data: compute efficiency is named as not identifiab
 }
 
 TEST_CASE("too few points is an unusable result with a reason, not an exception", "[fit][calibrator]") {
-  auto points = Points(TrueParams(), 3, 0.0, 0.0, 1);
+  auto points = Points(TrueParams(), 2, 0.0, 0.0, 1);
   const CalibrationResult r = Calibrator(Options()).Fit(points);
   REQUIRE(r.groups.size() == 1);
   CHECK_FALSE(r.usable);

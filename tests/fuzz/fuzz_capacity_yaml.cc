@@ -5,6 +5,6 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rightsize;
   const std::string path = fuzz::WriteInput(data, size, "capacity.yaml");
-  fuzz::Expect([&] { LoadCapacityStudy(path); });
+  fuzz::Expect([&] { LoadCapacityStudy(path, Catalog::Default()); });
   return 0;
 }

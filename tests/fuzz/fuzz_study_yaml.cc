@@ -6,6 +6,6 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rightsize;
   const std::string path = fuzz::WriteInput(data, size, "study.yaml");
-  fuzz::Expect([&] { LoadStudy(path); });
+  fuzz::Expect([&] { LoadStudy(path, Catalog::Default()); });
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "sim/spec/catalog.h"
+#include "sim/util/data_paths.h"
 
 namespace rightsize::fuzz {
 namespace {
@@ -17,7 +18,8 @@ namespace {
 class InputFolder {
  public:
   InputFolder() {
-    for (const std::filesystem::path base : {std::filesystem::path("/dev/shm"), std::filesystem::temp_directory_path()}) {
+    for (const std::filesystem::path& base :
+         {std::filesystem::path("/dev/shm"), std::filesystem::temp_directory_path()}) {
       std::string pattern = (base / "rightsize-fuzz-XXXXXX").string();
       if (::mkdtemp(pattern.data()) != nullptr) {
         path_ = pattern;
@@ -55,9 +57,11 @@ std::string WriteInput(const uint8_t* data, size_t size, const std::string& rela
 
 }  // namespace rightsize::fuzz
 
-// Loads the catalogue before the first input, so its one-off cost is not charged to the 1 s
-// budget of whichever input happens to run first.
+// Points the data lookup at the source tree (sim/util/data_paths.h), then loads the catalogue
+// before the first input, so its one-off cost is not charged to the 1 s budget of whichever input
+// happens to run first.
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  rightsize::ConfigureDataPaths({"", RIGHTSIZE_SOURCE_DIR});
   rightsize::Catalog::Default();
   return 0;
 }

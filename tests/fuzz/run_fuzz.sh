@@ -7,7 +7,9 @@
 #
 # BUILD_DIR holds the harnesses (build/sanitize or build/fuzz); PARALLEL harnesses run at once
 # (default: the number of cores). FUZZ_MAX_SECONDS, when set, also stops each harness after that
-# many seconds (the table says how many executions it reached). A finding is any crash: an exception other than rightsize's
+# many seconds (the table says how many executions it reached). FUZZ_HARNESSES, when set (names
+# separated by spaces), runs only those harnesses; the table keeps the other harnesses' results
+# from the last run in BUILD_DIR. A finding is any crash: an exception other than rightsize's
 # own error types, a sanitizer report, an input slower than 1 s (-timeout=1) or needing more
 # than 512 MB (-rss_limit_mb=512). The run then fails and names the input, saved under
 # BUILD_DIR/fuzz/findings/<harness>/. New coverage found is kept in BUILD_DIR/fuzz/corpus/ for
@@ -69,9 +71,18 @@ for binary in "$build_dir"/tests/fuzz/fuzz_*; do
   harnesses+=("$h")
 done
 (( ${#harnesses[@]} > 0 )) || { echo "run_fuzz: no harnesses in $build_dir/tests/fuzz" >&2; exit 1; }
-rm -f "$work"/logs/*.result
-echo "fuzz: ${#harnesses[@]} harnesses x $runs executions, $parallel at a time ($build_dir)"
-for h in "${harnesses[@]}"; do
+to_run=("${harnesses[@]}")
+if [[ -n "${FUZZ_HARNESSES:-}" ]]; then
+  read -ra to_run <<< "$FUZZ_HARNESSES"
+  for h in "${to_run[@]}"; do
+    [[ -x "$build_dir/tests/fuzz/fuzz_$h" ]] || { echo "run_fuzz: FUZZ_HARNESSES names $h, not built in $build_dir" >&2; exit 1; }
+    rm -f "$work/logs/$h.result"
+  done
+else
+  rm -f "$work"/logs/*.result
+fi
+echo "fuzz: ${#to_run[@]} harnesses x $runs executions, $parallel at a time ($build_dir)"
+for h in "${to_run[@]}"; do
   make_seeds "$h"
   while (( $(jobs -rp | wc -l) >= parallel )); do wait -n; done
   run_one "$h" &
@@ -86,6 +97,7 @@ failed=0
   echo "| harness | seed inputs | regression inputs | executions | seconds | exec/s | findings |"
   echo "|---|---:|---:|---:|---:|---:|---:|"
   for h in "${harnesses[@]}"; do
+    [[ -f "$work/logs/$h.result" ]] || { echo "| $h | | | not run | | | |"; continue; }
     read -r name seeds regressions executed seconds status < "$work/logs/$h.result"
     findings=$(( status == 0 ? 0 : 1 ))
     (( failed += findings )) || true
@@ -95,7 +107,7 @@ failed=0
 } > "$report"
 cat "$report"
 if (( failed > 0 )); then
-  for h in "${harnesses[@]}"; do
+  for h in "${to_run[@]}"; do
     read -r _ _ _ _ _ status < "$work/logs/$h.result"
     if (( status != 0 )); then
       echo "fuzz: FINDING in $h (exit $status); log $work/logs/$h.log:" >&2

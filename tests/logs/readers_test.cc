@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 
 #include "tests/error_of.h"
 #include "sim/logs/readers.h"
@@ -194,12 +196,36 @@ TEST_CASE("llama-bench: new and old CSV, JSON and JSONL give the same tests", "[
   }
   CHECK(jsonl.measurements[1].where.line == 2);
   CHECK(json.measurements[1].where.line == 33);  // the line of the second test's avg_ts
+  // model_type as llama-bench prints it (llama_model_ftype_name): "Q4_K - Medium" is q4_k_m.
+  for (const auto* r : {&csv, &json, &jsonl}) {
+    CHECK(r->measurements[0].workload.weights == Precision::kQ4_K_M);
+  }
 
   const LogReadResult old = ReadLlamaBench(LogFixture("llama_bench_old.csv"), options);
   REQUIRE(old.measurements.size() == 1);  // F16 pp
   CHECK(old.measurements[0].workload.weights == Precision::kFp16);
   REQUIRE(old.skipped.size() == 1);        // "mostly Q4_0" is not a modelled format
   CHECK(old.skipped[0].reason.find("mostly Q4_0") != std::string::npos);
+}
+
+TEST_CASE("llama-bench: the default markdown table gives the same tests as the CSV", "[logs]") {
+  const LogReadResult csv = ReadLlamaBench(LogFixture("llama_bench_new.csv"), FixtureOptions(false, true));
+  // The table names neither the model file nor the device: --model and --hardware.
+  const LogReadResult md = ReadLlamaBench(LogFixture("llama_bench.md"), FixtureOptions(true, true));
+  REQUIRE(md.measurements.size() == 3);
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(md.measurements[i].interval_time_s == Approx(csv.measurements[i].interval_time_s));
+    CHECK(md.measurements[i].step.phase == csv.measurements[i].step.phase);
+    CHECK(md.measurements[i].step.past_tokens == csv.measurements[i].step.past_tokens);
+    CHECK(md.measurements[i].workload.weights == Precision::kQ4_K_M);
+    CHECK(md.measurements[i].workload.activations == Precision::kFp16);  // a CUDA run
+  }
+  CHECK(md.measurements[2].where.line == 5);
+  CHECK(DetectLogFormat(LogFixture("llama_bench.md")) == "llama-bench");
+  // Without --model the rows are skipped with the reason.
+  const LogReadResult unnamed = ReadLlamaBench(LogFixture("llama_bench.md"), FixtureOptions(false, true));
+  REQUIRE(unnamed.skipped.size() == 3);
+  CHECK(unnamed.skipped[0].reason.find("pass --model") != std::string::npos);
 }
 
 TEST_CASE("llama-bench: truncated JSON and markdown-style columns are clear errors", "[logs]") {
@@ -222,7 +248,22 @@ TEST_CASE("format detection recognises every fixture", "[logs]") {
   CHECK(DetectLogFormat(LogFixture("llama_bench_new.csv")) == "llama-bench");
   CHECK(DetectLogFormat(LogFixture("llama_bench.jsonl")) == "llama-bench");
   const std::string error = ErrorOf([&] { DetectLogFormat(LogFixture("llama_bench_wrong_columns.csv")); });
-  CHECK(error.find("unrecognised log format") != std::string::npos);
+  CHECK(error.find("unrecognised log format (the file starts as text)") != std::string::npos);
+  // Every format tried is named with what it looked for.
+  for (const std::string& format : LogFormatNames()) CHECK(error.find(format + ": no ") != std::string::npos);
+  CHECK(error.find("--input-format") != std::string::npos);
+}
+
+TEST_CASE("a one-line vLLM result JSON is vllm, not an ML.ENERGY header", "[logs]") {
+  // vllm bench serve --save-result writes the whole result on one line; its median_itl_ms key
+  // is also an ML.ENERGY v3 column name, so a header test alone would misread it.
+  const std::filesystem::path path = std::filesystem::temp_directory_path() / "rightsize_vllm_one_line.json";
+  {
+    std::ofstream out(path);
+    out << R"({"date": "20250101-000000", "backend": "vllm", "completed": 10, "median_ttft_ms": 1.0, "median_itl_ms": 2.0})";
+  }
+  CHECK(DetectLogFormat(path.string()) == "vllm");
+  std::filesystem::remove(path);
 }
 
 }  // namespace

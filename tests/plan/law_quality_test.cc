@@ -15,6 +15,7 @@
 #include "sim/quality/law_spec.h"
 #include "sim/report/crossover_report.h"
 #include "sim/spec/catalog.h"
+#include "sim/validate/validation.h"
 #include "sim/util/error.h"
 #include "sim/util/file_io.h"
 
@@ -48,7 +49,7 @@ std::string StudyWithQuality(const std::string& name, const std::string& quality
 }  // namespace
 
 TEST_CASE("a law-based score equals the chain computed by hand from the law files") {
-  const StudySpec study = LoadStudy(kFixture);
+  const StudySpec study = LoadStudy(kFixture, Catalog::Default());
   const CandidateSpec& small = study.candidates[0];
   REQUIRE(small.quality.law);
   const Law loss = LoadLawYaml(kRepo + "models/laws/chinchilla-epoch-2024.yaml");
@@ -87,7 +88,7 @@ TEST_CASE("a law-based score equals the chain computed by hand from the law file
 }
 
 TEST_CASE("more fine-tune tokens never lower a law-based score") {
-  const StudySpec study = LoadStudy(kFixture);
+  const StudySpec study = LoadStudy(kFixture, Catalog::Default());
   const QualitySpec& q = study.candidates[0].quality;
   double previous = QualityAtFinetuneTokens(q, 1.0);
   for (double tokens = 10.0; tokens <= 1e13; tokens *= 3.0) {
@@ -104,7 +105,7 @@ TEST_CASE("more fine-tune tokens never lower a law-based score") {
 }
 
 TEST_CASE("the region map uses the law-based score at each fine-tune token count") {
-  const StudySpec study = LoadStudy(kFixture);
+  const StudySpec study = LoadStudy(kFixture, Catalog::Default());
   const CrossoverResult r = RunCrossover(study, Catalog::Default(), EfficiencyParams::Defaults());
   REQUIRE(!r.region.empty());
   const double large = r.candidates[1].candidate.quality;
@@ -137,22 +138,22 @@ TEST_CASE("a bad law block is an error with file:line: key") {
   const std::string map = "      accuracy_map: {law: laws/test-error-map.yaml}\n";
   const std::string transfer = "      transfer_law: models/laws/transfer-hernandez-2021.yaml\n";
   // Fine-tuned without a transfer law.
-  CHECK_THROWS_WITH(LoadStudy(StudyWithQuality("no-transfer.yaml", base + map)),
+  CHECK_THROWS_WITH(LoadStudy(StudyWithQuality("no-transfer.yaml", base + map), Catalog::Default()),
                     Contains("no-transfer.yaml:") && Contains("candidates[0].quality") && Contains("transfer_law"));
   // A law of the wrong form.
   CHECK_THROWS_WITH(
       LoadStudy(StudyWithQuality("wrong-form.yaml",
                                  "    quality:\n      law: models/laws/ptq-kumar-2024.yaml\n      pretrain_tokens: 1e10\n"
-                                 "      pretrain_tokens_source: t\n" + transfer + map)),
+                                 "      pretrain_tokens_source: t\n" + transfer + map), Catalog::Default()),
       Contains("wrong-form.yaml:") && Contains(": candidates[0].quality.law:") && Contains("expected chinchilla or gadre"));
   // Unknown key, missing file, missing map, fine-tune tokens given twice.
-  CHECK_THROWS_WITH(LoadStudy(StudyWithQuality("unknown.yaml", base + transfer + map + "      pretrain_token: 3\n")),
+  CHECK_THROWS_WITH(LoadStudy(StudyWithQuality("unknown.yaml", base + transfer + map + "      pretrain_token: 3\n"), Catalog::Default()),
                     Contains("unknown.yaml:") && Contains("pretrain_token"));
-  CHECK_THROWS_WITH(LoadStudy(StudyWithQuality("missing.yaml", base + "      transfer_law: models/laws/nope.yaml\n" + map)),
+  CHECK_THROWS_WITH(LoadStudy(StudyWithQuality("missing.yaml", base + "      transfer_law: models/laws/nope.yaml\n" + map), Catalog::Default()),
                     Contains("missing.yaml:") && Contains("candidates[0].quality.transfer_law") && Contains("no such file"));
-  CHECK_THROWS_WITH(LoadStudy(StudyWithQuality("no-map.yaml", base + transfer)),
+  CHECK_THROWS_WITH(LoadStudy(StudyWithQuality("no-map.yaml", base + transfer), Catalog::Default()),
                     Contains("no-map.yaml:") && Contains("accuracy_map"));
-  CHECK_THROWS_WITH(LoadStudy(StudyWithQuality("twice.yaml", base + transfer + map + "      finetune_tokens: 5e8\n")),
+  CHECK_THROWS_WITH(LoadStudy(StudyWithQuality("twice.yaml", base + transfer + map + "      finetune_tokens: 5e8\n"), Catalog::Default()),
                     Contains("twice.yaml:") && Contains("candidates[0].quality.finetune_tokens"));
   // A fitted map on a column that is not there.
   CHECK_THROWS_WITH(
@@ -160,13 +161,13 @@ TEST_CASE("a bad law block is an error with file:line: key") {
                                  base + transfer +
                                      "      accuracy_map: {form: gadre-error, data: "
                                      "data/quality/gadre-overtraining-2024/models_losses_evals_flat.csv, "
-                                     "x_column: loss_c4, y_column: err_avg17}\n")),
+                                     "x_column: loss_c4, y_column: err_avg17}\n"), Catalog::Default()),
       Contains("bad-column.yaml:") && Contains("accuracy_map.x_column") && Contains("loss_c4"));
   fs::remove_all(fs::temp_directory_path() / "rightsize_law_quality_test");
 }
 
 TEST_CASE("a fitted accuracy map carries its residual scatter into the score's sd") {
-  const StudySpec study = LoadStudy(kRepo + "examples/law-quality-study.yaml");
+  const StudySpec study = LoadStudy(kRepo + "examples/law-quality-study.yaml", Catalog::Default());
   for (const auto& c : study.candidates) {
     REQUIRE(c.quality.law);
     CHECK(c.quality.law->map_residual_sd_points > 0.0);
@@ -192,9 +193,11 @@ TEST_CASE("the report draws the law with its data, or says none is bundled, and 
     std::ofstream(study_path) << text;
     fs::copy_file(kRepo + "tests/plan/fixtures/laws/test-error-map.yaml",
                   dir.parent_path() / "rightsize_law_report_in/laws/test-error-map.yaml", fs::copy_options::overwrite_existing);
-    const StudySpec study = LoadStudy(study_path.string());
+    const StudySpec study = LoadStudy(study_path.string(), Catalog::Default());
     const CrossoverResult r = RunCrossover(study, Catalog::Default(), EfficiencyParams::Defaults());
-    const auto files = WriteCrossoverReport(r, Catalog::Default(), EfficiencyParams::Defaults(), "h", dir.string());
+    const auto files = WriteCrossoverReport(
+        r, Catalog::Default(), EfficiencyParams::Defaults(),
+        Validate(DefaultRunsDir(), Catalog::Default(), EfficiencyParams::Defaults()), "h", dir.string());
     for (const auto& f : files) {
       INFO(f);
       CHECK(fs::exists(dir / f));

@@ -32,7 +32,7 @@ TEST_CASE("every seed-claim study runs and prints a verdict for each pair") {
   REQUIRE(paths.size() >= 5);
   for (const auto& path : paths) {
     INFO(path);
-    const StudySpec study = LoadStudy(path);
+    const StudySpec study = LoadStudy(path, Catalog::Default());
     const CrossoverResult r = RunCrossover(study, Catalog::Default(), EfficiencyParams::Defaults());
     REQUIRE(r.candidates.size() >= 2);
     for (const auto& c : r.candidates) {
@@ -53,7 +53,7 @@ TEST_CASE("every seed-claim study runs and prints a verdict for each pair") {
 
 TEST_CASE("the 9B vs gpt-oss-120b seed claim serves the hybrid Qwen3.5-9B and finds the lead within noise") {
   const StudySpec study =
-      LoadStudy(std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/seed-claims/9b-vs-gpt-oss-120b.yaml");
+      LoadStudy(std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/seed-claims/9b-vs-gpt-oss-120b.yaml", Catalog::Default());
   const CrossoverResult r = RunCrossover(study, Catalog::Default(), EfficiencyParams::Defaults());
   REQUIRE(r.candidates.size() == 2);
   const CandidateResult& small = r.candidates[0];

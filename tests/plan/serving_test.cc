@@ -114,7 +114,7 @@ TEST_CASE("plan never prices a layout the model cannot be split into") {
   study.traffic = kChat;
   study.slo = Slo({{"ttft_p99_s", 0.5}});
   study.simulation.requests = 200;
-  const LayoutPlan plan = PlanLayout(Model("llama-3-8b"), Hw("h100-sxm5-80gb"),
+  const LayoutPlan plan = PlanLayout(Catalog::Default(), Model("llama-3-8b"), Hw("h100-sxm5-80gb"),
                                      {"llama-3-8b", "h100-sxm5-80gb", 3, Precision::kBf16}, study, kDefaults);
   CHECK_FALSE(plan.feasible);
   CHECK(plan.reason.find("tp=3 does not divide the model's 32 attention heads") != std::string::npos);
@@ -174,7 +174,7 @@ TEST_CASE("SLO flags replace or add targets, any percentile") {
 
 TEST_CASE("a capacity study file is read strictly") {
   const CapacityStudy s =
-      LoadCapacityStudy(std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/capacity-study.yaml");
+      LoadCapacityStudy(std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/capacity-study.yaml", Catalog::Default());
   CHECK(s.traffic.requests_per_s > 0);
   CHECK_FALSE(s.models.empty());
   const std::string bad = "/tmp/rightsize-bad-study.yaml";
@@ -185,7 +185,7 @@ TEST_CASE("a capacity study file is read strictly") {
            "  hardware: [h100-sxm5-80gb]\n";
   }
   try {
-    LoadCapacityStudy(bad);
+    LoadCapacityStudy(bad, Catalog::Default());
     FAIL("an unknown key must be an error");
   } catch (const InputError& e) {
     CHECK(std::string(e.what()).find("rightsize-bad-study.yaml:7") != std::string::npos);
@@ -207,7 +207,7 @@ TEST_CASE("a capacity study file is read strictly") {
            "slo:\n  ttft_p99_s: 1\n  tpot_p50_s: 0.1\nsimulation:\n  engine: vllm-v9\n"
            "candidates:\n  models: [llama-3-8b]\n  hardware: [h100-sxm5-80gb]\n";
   }
-  CHECK_THROWS_WITH(LoadCapacityStudy(engine),
+  CHECK_THROWS_WITH(LoadCapacityStudy(engine, Catalog::Default()),
                     Catch::Matchers::Contains("rightsize-engine-capacity.yaml:9: simulation.engine"));
   {
     std::ofstream out(engine);
@@ -215,9 +215,9 @@ TEST_CASE("a capacity study file is read strictly") {
            "slo:\n  ttft_p99_s: 1\n  tpot_p95_s: 0.1\n"
            "candidates:\n  models: [llama-3-8b]\n  hardware: [h100-sxm5-80gb]\n";
   }
-  CHECK_THROWS_WITH(LoadCapacityStudy(engine),
+  CHECK_THROWS_WITH(LoadCapacityStudy(engine, Catalog::Default()),
                     Catch::Matchers::Contains("rightsize-engine-capacity.yaml:7: slo.tpot_p95_s"));
-  CHECK_THROWS_WITH(LoadCapacityStudy(unknown),
+  CHECK_THROWS_WITH(LoadCapacityStudy(unknown, Catalog::Default()),
                     Catch::Matchers::Contains(
                         "rightsize-unknown-ids-capacity.yaml:8: candidates.hardware: unknown "
                         "hardware id 'h100-sxm'"));

@@ -11,6 +11,7 @@
 #include "sim/plan/crossover_runner.h"
 #include "sim/report/crossover_report.h"
 #include "sim/report/document.h"
+#include "sim/validate/validation.h"
 #include "sim/util/error.h"
 #include "sim/util/file_io.h"
 #include "sim/util/output_path.h"
@@ -25,7 +26,7 @@ const std::string kFixtures = std::string(RIGHTSIZE_SOURCE_DIR) + "/tests/plan/f
 }
 
 TEST_CASE("study break-even equals the hand calculation from the planned capacity and price") {
-  const StudySpec study = LoadStudy(kFixtures + "api-vs-selfhosted.yaml");
+  const StudySpec study = LoadStudy(kFixtures + "api-vs-selfhosted.yaml", Catalog::Default());
   const CrossoverResult r = RunCrossover(study, Catalog::Default(), EfficiencyParams::Defaults());
   REQUIRE(r.candidates.size() == 2);
   const Candidate& small = r.candidates[0].candidate;
@@ -54,7 +55,7 @@ TEST_CASE("study break-even equals the hand calculation from the planned capacit
 TEST_CASE("a dearer price for the large model's hardware moves the break-even the right way") {
   // Large self-hosted Llama-3-70B on H100s vs small Qwen2.5-7B on an L4: raising the H100 price
   // raises the large model's cost, so the small model wins at least as widely.
-  const StudySpec study = LoadStudy(kFixtures + "api-vs-selfhosted.yaml");
+  const StudySpec study = LoadStudy(kFixtures + "api-vs-selfhosted.yaml", Catalog::Default());
   const CrossoverResult r = RunCrossover(study, Catalog::Default(), EfficiencyParams::Defaults());
   const Candidate& small = r.candidates[0].candidate;
   Candidate large = small;  // a self-hosted "large" with a replica 4x dearer
@@ -72,11 +73,13 @@ TEST_CASE("a dearer price for the large model's hardware moves the break-even th
 }
 
 TEST_CASE("the report is written whole, its PNGs render and it links only files that exist") {
-  const StudySpec study = LoadStudy(kFixtures + "api-vs-selfhosted.yaml");
+  const StudySpec study = LoadStudy(kFixtures + "api-vs-selfhosted.yaml", Catalog::Default());
   const CrossoverResult r = RunCrossover(study, Catalog::Default(), EfficiencyParams::Defaults());
   const fs::path dir = fs::temp_directory_path() / "rightsize_study_report";
   fs::remove_all(dir);
-  const auto files = WriteCrossoverReport(r, Catalog::Default(), EfficiencyParams::Defaults(), "h", dir.string());
+  const auto files = WriteCrossoverReport(
+        r, Catalog::Default(), EfficiencyParams::Defaults(),
+        Validate(DefaultRunsDir(), Catalog::Default(), EfficiencyParams::Defaults()), "h", dir.string());
   CHECK(files.size() >= 12);
   for (const auto& f : files) {
     INFO(f);
@@ -98,13 +101,13 @@ TEST_CASE("the report is written whole, its PNGs render and it links only files 
 }
 
 TEST_CASE("a bad study file is an error with file:line: key and leaves no report behind") {
-  CHECK_THROWS_WITH(LoadStudy(kFixtures + "bad-study.yaml"),
+  CHECK_THROWS_WITH(LoadStudy(kFixtures + "bad-study.yaml", Catalog::Default()),
                     Contains("bad-study.yaml:6: traffic.requests_per_month: value -3 is outside the valid range"));
   const fs::path dir = fs::temp_directory_path() / "rightsize_bad_report";
   fs::remove_all(dir);
   CHECK_THROWS_AS(
       WriteFolderAtomically(dir.string(),
-                            [&](const std::string&) { LoadStudy(kFixtures + "bad-study.yaml"); }),
+                            [&](const std::string&) { LoadStudy(kFixtures + "bad-study.yaml", Catalog::Default()); }),
       InputError);
   CHECK_FALSE(fs::exists(dir));
 }
@@ -114,7 +117,7 @@ TEST_CASE("ten-fold monthly growth: more replicas than an int holds, totals equa
   // negative dollars and flipped the verdict.
   YAML::Node root = YAML::LoadFile(kFixtures + "api-vs-selfhosted.yaml");
   root["monthly_growth"] = 10.0;
-  const StudySpec study = LoadStudy(root, kFixtures + "api-vs-selfhosted.yaml");
+  const StudySpec study = LoadStudy(root, kFixtures + "api-vs-selfhosted.yaml", Catalog::Default());
   const CrossoverResult r = RunCrossover(study, Catalog::Default(), EfficiencyParams::Defaults());
   REQUIRE(r.candidates[0].candidate.serving_options.size() == 1);
   const ServingCostModel& gpu = r.candidates[0].candidate.serving_options[0];
@@ -137,7 +140,7 @@ TEST_CASE("ten-fold monthly growth: more replicas than an int holds, totals equa
   YAML::Node def =
       YAML::LoadFile(std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/default-study.yaml");
   def["monthly_growth"] = 10.0;
-  const CrossoverResult d = RunCrossover(LoadStudy(def, "default-study.yaml"), Catalog::Default(),
+  const CrossoverResult d = RunCrossover(LoadStudy(def, "default-study.yaml", Catalog::Default()), Catalog::Default(),
                                          EfficiencyParams::Defaults());
   for (const auto& c : d.candidates) {
     INFO(c.spec.name);
@@ -152,12 +155,12 @@ TEST_CASE("growth that would carry traffic past what the costs can hold is a stu
   YAML::Node root = YAML::LoadFile(kFixtures + "api-vs-selfhosted.yaml");
   root["monthly_growth"] = 10.0;
   root["horizon_months"] = 60;
-  CHECK_THROWS_WITH(LoadStudy(root, "growth.yaml"),
+  CHECK_THROWS_WITH(LoadStudy(root, "growth.yaml", Catalog::Default()),
                     Contains("growth.yaml: monthly_growth: traffic would grow to"));
 }
 
 TEST_CASE("equal totals are a tie, not a win for the large model") {
-  const CrossoverResult r = RunCrossover(LoadStudy(kFixtures + "zero-price-study.yaml"),
+  const CrossoverResult r = RunCrossover(LoadStudy(kFixtures + "zero-price-study.yaml", Catalog::Default()),
                                          Catalog::Default(), EfficiencyParams::Defaults());
   REQUIRE(r.pairs.size() == 1);
   CHECK(r.candidates[0].usd_at_plan == 0.0);
@@ -170,7 +173,7 @@ TEST_CASE("equal totals are a tie, not a win for the large model") {
 
 TEST_CASE("an unknown id inside a study names the study's file and line") {
   CHECK_THROWS_WITH(
-      LoadStudy(kFixtures + "unknown-ids-study.yaml"),
+      LoadStudy(kFixtures + "unknown-ids-study.yaml", Catalog::Default()),
       Contains(
           "unknown-ids-study.yaml:19: candidates[0].hardware: unknown hardware id 'h100-sxm'"));
 }

@@ -71,13 +71,19 @@ def predict(model, hardware, *, calibration=None, calibration_group="", **worklo
                        calibration_group=calibration_group, **workload)
 
 
-def plan(study_path, *, calibration=None, calibration_group=""):
+def _slo_flags(slo):
+    """{"ttft_p99_s": 0.5} -> ["ttft_p99_s=0.5"], as ``--slo`` takes them."""
+    return [f"{key}={float(seconds)!r}" for key, seconds in (slo or {}).items()]
+
+
+def plan(study_path, *, calibration=None, calibration_group="", slo=None):
     """Capacity plan of a study file (examples/capacity-study.yaml): every layout with devices and $,
     cheapest feasible first, as ``rightsize plan --format json``. With ``calibration``, each device
     is priced with the group fitted on it (``calibration_group``: a group, hardware id or engine;
-    rules in docs/calibration.md)."""
+    rules in docs/calibration.md). ``slo``: {key: seconds} replacing the study's targets of those
+    keys (``ttft_p99_s``, ``tpot_p50_s``, ...), as ``--slo KEY=SECONDS``."""
     return _rs.plan(_path(study_path), calibration=_path(calibration),
-                    calibration_group=calibration_group)
+                    calibration_group=calibration_group, slo=_slo_flags(slo))
 
 
 #: What :func:`simulate` returns: ``summary`` (the dict ``rightsize simulate --format json``
@@ -129,21 +135,23 @@ def sweep_bench(models, hardware, batch=1, prompt_tokens=512, gen_tokens=128, we
                            weights=_axis(weights, str), tp=_axis(tp, int), threads=int(threads))
 
 
-def crossover(study_path, *, calibration=None, calibration_group=""):
+def crossover(study_path, *, calibration=None, calibration_group="", slo=None):
     """Small-vs-large verdict of a study (examples/default-study.yaml), as
     ``rightsize crossover --format json``, plus the curves behind the report's figures:
     ``traffic_requests_per_month``, ``total_usd`` / ``total_usd_p10`` / ``total_usd_p90``
     (candidate name -> total $ over the horizon per traffic point, None where infeasible) and
-    ``region`` (one dict per cell: hardware, requests_per_month, finetune_tokens, small_wins)."""
+    ``region`` (one dict per cell: hardware, requests_per_month, finetune_tokens, small_wins).
+    ``slo``: {key: seconds} replacing the study's targets of those keys, as ``--slo``."""
     return _rs.crossover(_path(study_path), calibration=_path(calibration),
-                         calibration_group=calibration_group)
+                         calibration_group=calibration_group, slo=_slo_flags(slo))
 
 
-def report(study_path, out_dir, *, calibration=None, calibration_group=""):
+def report(study_path, out_dir, *, calibration=None, calibration_group="", slo=None):
     """Write a study's report folder (report.md, report.html, figures, data), as
-    ``rightsize report``; returns the files written, relative to ``out_dir``."""
+    ``rightsize report``; returns the files written, relative to ``out_dir``. ``slo`` as in
+    :func:`crossover`."""
     return _rs.report(_path(study_path), _path(out_dir), calibration=_path(calibration),
-                      calibration_group=calibration_group)
+                      calibration_group=calibration_group, slo=_slo_flags(slo))
 
 
 def fit_law(data_path, form="chinchilla", *, output=None, **options):
@@ -176,7 +184,7 @@ def calibrate(logs, *, output=None, **options):
     """Fit the latency model's efficiency parameters to benchmark logs, as ``rightsize calibrate``.
 
     ``logs``: one path or a list. Options: format, hardware, engine, model, loss, loss_scale,
-    priors, prior_sigma, level, folds, logo, strict, threads, seed, share ("auto" or
+    priors (default on), prior_sd_scale, level, folds, logo, strict, threads, seed, share ("auto" or
     "name,name": parameters fitted once for every group, as ``--share``). Returns the calibration
     document (written to ``output`` when given; pass that file as ``calibration=`` to
     :func:`predict`, :func:`sweep` or :func:`plan`) with two more keys: ``summary`` (the text the CLI

@@ -1,7 +1,4 @@
-// `rightsize calibrate LOGS... [--hardware ID|FILE.yaml] [--engine NAME] [--format FMT]
-//   [--model ID] [--prompt-tokens N --gen-tokens N --tp N --replicas N --weights P ...]
-//   [--loss huber] [--folds 5] [--logo] -o data/calibrations/X.json`
-// reads benchmark logs (sim/logs/readers.h), fits the latency model's efficiency parameters per
+// `calibrate`: reads benchmark logs (sim/logs/readers.h), fits the latency model's efficiency parameters per
 // hardware x engine (sim/fit/calibrator.h), cross-validates, and writes the calibration JSON
 // (schema_version, input hashes, parameters, covariance, error report) atomically.
 #pragma once
@@ -11,12 +8,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/fit/calibrator.h"
+#include "sim/fit/calibration_file.h"
 #include "sim/logs/readers.h"
+#include "sim/spec/catalog.h"
 
-namespace rightsize {
+namespace rightsize::app {
 
-struct CalibrateCommandOptions {
+struct CalibrateOptions {
   std::vector<std::string> logs;  // log files, formats detected unless `format` is set
   std::string format;             // "" = detect per file
   std::string hardware;           // catalogue id or a hardware YAML path ("" = from the logs)
@@ -32,8 +30,8 @@ struct CalibrateCommandOptions {
   std::string residuals_path;     // CSV of measured vs fitted time per point ("" = none)
   std::string loss = "huber";     // none | huber | soft_l1 | cauchy | arctan
   double loss_scale = 0.1;        // robust-loss scale in log units, > 0
-  bool priors = false;            // Gaussian log priors at the defaults
-  double prior_sigma_log = 1.0;
+  bool priors = true;             // Gaussian log priors at the defaults (CalibratorOptions)
+  double prior_sd_scale = 1.0;    // multiplies every cited prior sd, > 0
   double interval_level = 0.9;    // prediction-interval level, (0, 1)
   int folds = 5;                  // k-fold cross-validation, 0 = off, else >= 2
   bool leave_one_group_out = false;  // also hold out each series (model / shape family)
@@ -50,11 +48,16 @@ struct CalibrateCommandOptions {
 std::vector<CalibrationPoint> ToCalibrationPoints(const std::vector<Measurement>& measurements,
                                                   const LogReadOptions& options);
 
-// Reads the logs, fits, validates; returns the calibration document (also written to
-// options.output_path when set). Text for the terminal goes to `summary` when non-null.
-nlohmann::json RunCalibrate(const CalibrateCommandOptions& options, std::string* summary);
+struct CalibrateResult {
+  nlohmann::json document;  // the calibration JSON (also written to options.output_path when set)
+  std::string summary;      // text for the terminal: rows read and skipped, parameters, errors
+  bool usable = false;      // every group's fit is usable
+};
+
+// Reads the logs, fits, validates. Devices and models resolve through `catalog`.
+CalibrateResult RunCalibrate(const CalibrateOptions& options, const Catalog& catalog);
 
 // Shared option setup for reading logs (catalogue, --hardware as id or YAML, engine, model).
-LogReadOptions MakeLogReadOptions(const CalibrateCommandOptions& options);
+LogReadOptions MakeLogReadOptions(const CalibrateOptions& options, const Catalog& catalog);
 
-}  // namespace rightsize
+}  // namespace rightsize::app

@@ -5,8 +5,8 @@
 #include "tests/quality/catch_with_ceres.h"
 #include <nlohmann/json.hpp>
 
-#include "sim/cli/fit_law_command.h"
-#include "sim/cli/size_command.h"
+#include "sim/app/size.h"
+#include "sim/cli/commands.h"
 #include "sim/quality/law_spec.h"
 #include "sim/util/file_io.h"
 #include "tests/quality/quality_test_util.h"
@@ -56,11 +56,11 @@ TEST_CASE("fit-law writes a law JSON that size reads", "[quality][cli][heavy]") 
         doc["intervals"]["alpha"]["high"].get<double>());
   CHECK(doc["objective"]["value"].get<double>() >= 0.0);
 
-  SizeCommandOptions options;
+  app::SizeOptions options;
   options.law_path = law_json;
   options.target_params = 30e9;
   options.inference_tokens = 1e13;
-  const SizeResult result = RunSize(options);
+  const app::SizeResult result = app::RunSize(options, Catalog::Default());
   CHECK(result.inference_aware.n_params < result.compute_optimal.n_params);
   const std::string size_json = "/tmp/rightsize_quality_cli_size.json";
   Run({"size", "--law", law_json, "--target-params", "30e9", "--inference-tokens", "1e13",
@@ -72,24 +72,24 @@ TEST_CASE("fit-law writes a law JSON that size reads", "[quality][cli][heavy]") 
 }
 
 TEST_CASE("size on Epoch's published law prints the 30B-quality example", "[quality][cli]") {
-  SizeCommandOptions options;
+  app::SizeOptions options;
   options.law_path = testing::RepoPath("models/laws/chinchilla-epoch-2024.yaml");
   options.target_params = 30e9;
   options.inference_tokens = 1e13;
-  const SizeResult result = RunSize(options);
-  WARN(FormatSizeResult(result));
+  const app::SizeResult result = app::RunSize(options, Catalog::Default());
+  WARN(app::FormatSizeResult(result));
   CHECK(result.inference_aware.tokens_per_param() > result.compute_optimal.tokens_per_param());
 }
 
 TEST_CASE("size --hardware prices FLOPs on a device: dear decode FLOPs favour a smaller model",
           "[quality][cli]") {
-  SizeCommandOptions options;
+  app::SizeOptions options;
   options.law_path = testing::RepoPath("models/laws/chinchilla-epoch-2024.yaml");
   options.target_params = 30e9;
   options.inference_tokens = 1e13;
   options.hardware_id = "h100-sxm5-80gb";
   options.decode_batch = 8;
-  const SizeResult result = RunSize(options);
+  const app::SizeResult result = app::RunSize(options, Catalog::Default());
   REQUIRE(result.priced);
   // At batch 8 a decode step is memory-bound, so a decode FLOP costs more than a training FLOP,
   // and the $-optimal model is smaller than the FLOP-optimal one.
@@ -98,7 +98,7 @@ TEST_CASE("size --hardware prices FLOPs on a device: dear decode FLOPs favour a 
   CHECK(result.usd_optimal.n_params < result.inference_aware.n_params);
   CHECK(result.usd_optimal.total_usd <= result.inference_aware.total_usd);
   options.hardware_id = "no-such-gpu";
-  CHECK_THROWS_AS(RunSize(options), UnknownIdError);
+  CHECK_THROWS_AS(app::RunSize(options, Catalog::Default()), UnknownIdError);
 }
 
 TEST_CASE("fit-law: bad input is an InputError naming file:line: column", "[quality][cli]") {
@@ -137,11 +137,11 @@ void CheckUnusable(const std::string& csv, const std::string& reason) {
     INFO(name);
     CHECK(value.is_null());
   }
-  SizeCommandOptions options;
+  app::SizeOptions options;
   options.law_path = law_json;
   options.target_params = 30e9;
   try {
-    RunSize(options);
+    app::RunSize(options, Catalog::Default());
     FAIL("size accepted an unusable law");
   } catch (const InputError& e) {
     // file:line: key, the line of "usable" in the law JSON.

@@ -1,17 +1,19 @@
-// `rightsize fit-law DATA.csv --form F [--bootstrap N] [--drop-highest-loss K] -o law.json`:
-// fits a scaling law to the user's points and writes it (with intervals, objective, point count
+// `fit-law`: fits a scaling law to the user's points and writes it (with intervals, objective, point count
 // and the input's hash) as JSON that `rightsize size --law` reads.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-namespace rightsize {
+namespace rightsize::app {
 
-struct FitLawCommandOptions {
+// Progress of a long stage ("starts": the multi-start fit, "bootstrap"): `done` of `total`.
+using FitLawProgress = std::function<void(const std::string& stage, int done, int total)>;
+
+struct FitLawOptions {
   std::string data_path;          // CSV of observations
   std::string form = "chinchilla";
   std::string output_path;        // JSON written atomically
@@ -29,15 +31,18 @@ struct FitLawCommandOptions {
   double floor = 0.0;             // sigmoid: random-guess accuracy, in [0, 1)
   int num_threads = 0;            // 0 = all cores
   uint64_t seed = 20240417;       // bootstrap seed
-  bool progress = false;          // force the progress display even when stderr is not a tty
+  FitLawProgress progress;        // null = silent
 };
 
-// Runs the fit and returns the JSON document (also written to output_path when non-empty).
+struct FitLawResult {
+  // The law JSON `rightsize size --law` reads (also written to output_path when non-empty). An
+  // unusable fit (the data cannot identify the coefficients) is still a document, with usable:
+  // false and the reason.
+  nlohmann::json document;
+  bool usable = false;
+};
+
 // Bad input throws InputError naming file:line: column.
-nlohmann::json RunFitLaw(const FitLawCommandOptions& options);
+FitLawResult RunFitLaw(const FitLawOptions& options);
 
-// Exit code: 0 for a usable fit; 2 (bad input) when the data cannot identify the coefficients:
-// the law JSON is still written, with usable: false and the reason.
-void RegisterFitLawCommand(CLI::App& app, int* exit_code);
-
-}  // namespace rightsize
+}  // namespace rightsize::app

@@ -1,20 +1,18 @@
-// `rightsize size --law law.json --target-loss L --inference-tokens T
-//  [--hardware ID [--weights P --train-utilization U --prefill-utilization U --decode-batch B]
-//   | --usd-per-train-flop X --usd-per-inference-flop Y]`: the cheapest (N, D) that reaches a
+// `size`: the cheapest (N, D) that reaches a
 // target loss, compute-optimal (Hoffmann et al. 2022) vs inference-aware (Sardana & Frankle
 // 2024), in FLOPs and optionally in dollars, priced from a device's price and roofline.
 #pragma once
 
 #include <string>
 
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "sim/quality/sizing.h"
+#include "sim/spec/catalog.h"
 
-namespace rightsize {
+namespace rightsize::app {
 
-struct SizeCommandOptions {
+struct SizeOptions {
   std::string law_path;            // fit-law JSON or models/laws/*.yaml (chinchilla or gadre)
   double target_loss_nats = 0.0;   // > E; or 0 and target_params set
   double target_params = 0.0;      // > 0: target = loss of the compute-optimal model of this size
@@ -45,10 +43,11 @@ struct SizeResult {
   double decode_utilization = 0.0;  // --hardware: decode FLOP/s as a fraction of the peak
 };
 
-SizeResult RunSize(const SizeCommandOptions& options);
-nlohmann::json SizeResultToJson(const SizeCommandOptions& options, const SizeResult& result);
+// The device (options.hardware_id) and its price resolve through `catalog`.
+SizeResult RunSize(const SizeOptions& options, const Catalog& catalog);
+// `rightsize size -o` and `rightsize.size`.
+nlohmann::json ToJson(const SizeOptions& options, const SizeResult& result);
+// The table `rightsize size` prints.
 std::string FormatSizeResult(const SizeResult& result);
 
-void RegisterSizeCommand(CLI::App& app);
-
-}  // namespace rightsize
+}  // namespace rightsize::app

@@ -1,0 +1,249 @@
+#include "sim/app/calibrate.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "sim/spec/yaml_loaders.h"
+#include "sim/util/csv.h"
+#include "sim/util/file_io.h"
+#include "sim/util/output_path.h"
+#include "sim/util/strings.h"
+
+namespace rightsize::app {
+namespace {
+
+// At most this many skipped rows are listed in the JSON (all are counted).
+constexpr size_t kMaxListedSkips = 200;
+
+std::string Where(const SourceLocation& where) { return where.ToString(); }
+
+std::string CvLine(const CrossValidationReport& r) {
+  return fmt::format("{:>20}: held-out median APE {:5.1f}%, p90 {:5.1f}%, {:.0f}% interval coverage "
+                     "{:5.1f}% ({} points predicted, {} not)\n",
+                     r.scheme, 100 * r.median_ape, 100 * r.p90_ape, 100 * r.nominal,
+                     100 * r.coverage, r.n_predicted, r.n_unpredicted);
+}
+
+}  // namespace
+
+LogReadOptions MakeLogReadOptions(const CalibrateOptions& o, const Catalog& catalog) {
+  LogReadOptions read;
+  read.catalog = &catalog;
+  read.engine = o.engine;
+  read.model_id = o.model;
+  read.strict = o.strict;
+  read.prompt_tokens = o.prompt_tokens;
+  read.gen_tokens = o.gen_tokens;
+  read.tensor_parallel = o.tensor_parallel;
+  read.replicas = o.replicas;
+  read.weights = o.weights;
+  read.activations = o.activations;
+  read.kv_cache = o.kv_cache;
+  if (!o.hardware.empty()) {
+    const std::filesystem::path path(o.hardware);
+    if (path.extension() == ".yaml" || path.extension() == ".yml") {
+      HardwareSpec spec = LoadHardwareSpecYaml(o.hardware);
+      read.hardware_id = spec.id;
+      read.extra_hardware.emplace(spec.id, std::move(spec));
+    } else {
+      read.hardware_id = o.hardware;
+    }
+  }
+  return read;
+}
+
+std::vector<CalibrationPoint> ToCalibrationPoints(const std::vector<Measurement>& measurements,
+                                                  const LogReadOptions& options) {
+  std::vector<CalibrationPoint> points;
+  points.reserve(measurements.size());
+  for (const Measurement& m : measurements) {
+    const HardwareSpec* hw = options.FindHardware(m.hardware_id);
+    if (hw == nullptr) throw InputError(m.where, "unknown hardware '" + m.hardware_id + "'");
+    CalibrationPoint p;
+    p.ops = m.ops;
+    p.rates = ResolveRates(*hw, m.workload);
+    p.measured_s = m.interval_time_s;
+    p.group = GroupKey{m.hardware_id, m.engine}.Name();
+    p.fold_key = p.group + "|" + m.series;
+    p.where = Where(m.where);
+    points.push_back(std::move(p));
+  }
+  return points;
+}
+
+namespace {
+
+// Every log, with its format, hash and counts in `inputs`; InputError when no row is usable.
+LogReadResult ReadLogs(const CalibrateOptions& o, const LogReadOptions& read, nlohmann::json* inputs) {
+  LogReadResult all;
+  for (const std::string& path : o.logs) {
+    const std::string format = o.format.empty() ? DetectLogFormat(path) : o.format;
+    LogReadResult r = ReadLog(path, format, read);
+    inputs->push_back({{"path", path},
+                      {"format", format},
+                      {"hash_fnv1a64", HashFileContents(path)},
+                      {"measurements", r.measurements.size()},
+                      {"skipped_rows", r.skipped.size()}});
+    all.Append(std::move(r));
+  }
+  if (all.measurements.empty()) {
+    std::string why = all.skipped.empty() ? "the logs hold no rows"
+                                          : "every row was skipped; first: " +
+                                                Where(all.skipped.front().where) + ": " +
+                                                all.skipped.front().reason;
+    throw InputError({o.logs.front(), 0, ""}, "nothing to calibrate: " + why);
+  }
+  return all;
+}
+
+// --share: "auto" keeps each parameter the held-out error allows to share (the trials go to
+// `sharing` and `text`), a list names them; "" shares nothing.
+void ChooseSharedParameters(const CalibrateOptions& o, const std::vector<CalibrationPoint>& points,
+                            CalibratorOptions* calibrator, nlohmann::json* sharing_json,
+                            std::string* text) {
+  CalibratorOptions& co = *calibrator;
+  nlohmann::json& sharing = *sharing_json;
+  std::string& sharing_text = *text;
+  if (o.share == "auto") {
+    const SharingSelection s = SelectSharedParameters(points, co, 5, o.seed);
+    if (s.trials.empty()) {
+      sharing_text = "--share auto: one group only, nothing to share\n";
+    } else {
+      co.shared = s.shared;
+      sharing_text = fmt::format("--share auto: 5-fold held-out median / p90 with nothing shared {:.1f}% / {:.1f}%\n",
+                                 100 * s.baseline_median_ape, 100 * s.baseline_p90_ape);
+      nlohmann::json trials = nlohmann::json::array();
+      for (const SharingTrial& t : s.trials) {
+        const char* name = EfficiencyParams::kParamNames[static_cast<size_t>(t.parameter)];
+        sharing_text += fmt::format("  share {:<22} {:5.1f}% / {:5.1f}%  {}\n", name, 100 * t.median_ape,
+                                    100 * t.p90_ape, t.kept ? "kept" : "not supported by the held-out error");
+        trials.push_back({{"parameter", name}, {"median_ape", t.median_ape}, {"p90_ape", t.p90_ape}, {"kept", t.kept}});
+      }
+      sharing = {{"rule", fmt::format("kept when the 5-fold held-out median APE rises by at most {:.0f}% and the "
+                                      "p90 by at most {:.0f}% (relative)",
+                                      100 * kSharingMedianTolerance, 100 * kSharingP90Tolerance)},
+                 {"baseline_median_ape", s.baseline_median_ape},
+                 {"baseline_p90_ape", s.baseline_p90_ape},
+                 {"trials", trials}};
+    }
+  } else if (!o.share.empty()) {
+    for (const std::string& name : Split(o.share, ',')) {
+      const auto& names = EfficiencyParams::kParamNames;
+      const auto it = std::find(names.begin(), names.end(), Trim(name));
+      if (it == names.end()) {
+        throw InputError({"", 0, "--share"}, "unknown parameter '" + Trim(name) + "'" +
+                                                 Hint(DidYouMean(Trim(name), {names.begin(), names.end()})));
+      }
+      co.shared.push_back(static_cast<int>(it - names.begin()));
+    }
+  }
+}
+
+// Each group's parameter table (what moved it: data, prior or held) and report.
+std::string GroupsText(const CalibrationResult& fit) {
+  std::string text;
+  for (const auto& g : fit.groups) {
+    text += fmt::format("{} [{}]\n", g.group, g.usable ? "usable" : "NOT USABLE");
+    text += ParameterTable(g);
+    text += "  " + g.report + "\n";
+  }
+  return text;
+}
+
+// CSV of measured vs fitted time per point.
+void WriteResiduals(const std::string& path, const std::vector<CalibrationPoint>& points,
+                    const LogReadResult& all, const CalibrationResult& fit) {
+  std::string csv = CsvLine({"where", "group", "series", "label", "measured_s", "predicted_s", "ape"});
+  for (size_t i = 0; i < points.size(); ++i) {
+    const GroupCalibration* g = fit.Find(points[i].group);
+    const double predicted = PredictStepTime_s(points[i].ops, points[i].rates, g->params.values.data());
+    csv += CsvLine({points[i].where, points[i].group, all.measurements[i].series, all.measurements[i].label,
+                    fmt::format("{:.6g}", points[i].measured_s), fmt::format("{:.6g}", predicted),
+                    fmt::format("{:.4f}", std::fabs(predicted / points[i].measured_s - 1))});
+  }
+  WriteFileAtomically(path, csv);
+}
+
+}  // namespace
+
+CalibrateResult RunCalibrate(const CalibrateOptions& o, const Catalog& catalog) {
+  if (o.logs.empty()) throw InputError({"", 0, "LOGS"}, "no log files given");
+  if (o.folds == 1 || o.folds < 0) throw InputError({"", 0, "--folds"}, "use 0 (off) or k >= 2");
+  if (!o.output_path.empty()) CheckOutputFile(o.output_path);  // before the fit, not after
+  if (!o.residuals_path.empty()) CheckOutputFile(o.residuals_path);
+  const LogReadOptions read = MakeLogReadOptions(o, catalog);
+  nlohmann::json inputs = nlohmann::json::array();
+  const LogReadResult all = ReadLogs(o, read, &inputs);
+  const std::vector<CalibrationPoint> points = ToCalibrationPoints(all.measurements, read);
+
+  CalibratorOptions co;
+  co.loss = ParseRobustLoss(o.loss);
+  co.loss_scale = o.loss_scale;
+  co.use_priors = o.priors;
+  co.prior_sd_scale = o.prior_sd_scale;
+  co.interval_level = o.interval_level;
+  co.num_threads = o.num_threads;
+  nlohmann::json sharing = nlohmann::json::object();
+  std::string sharing_text;
+  ChooseSharedParameters(o, points, &co, &sharing, &sharing_text);
+  const auto start = std::chrono::steady_clock::now();
+  const CalibrationResult fit = Calibrator(co).Fit(points);
+  const double fit_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::string unusable = NoUsableGroupReason(fit);
+  if (!unusable.empty()) throw InputError({o.logs.front(), 0, ""}, unusable + "; nothing written");
+
+  CalibrationRecord record;
+  record.inputs = inputs;
+  record.options = {{"loss", ToString(co.loss)},          {"loss_scale", co.loss_scale},
+                    {"priors", co.use_priors},             {"prior_sd_scale", co.prior_sd_scale},
+                    {"interval_level", co.interval_level}, {"hardware", o.hardware},
+                    {"engine", o.engine},                  {"model", o.model},
+                    {"prompt_tokens", o.prompt_tokens},    {"gen_tokens", o.gen_tokens},
+                    {"tensor_parallel", o.tensor_parallel}, {"replicas", o.replicas},
+                    {"weights", o.weights},                {"activations", o.activations},
+                    {"kv_cache", o.kv_cache}};
+  nlohmann::json shared_names = nlohmann::json::array();
+  for (int i : co.shared) shared_names.push_back(EfficiencyParams::kParamNames[static_cast<size_t>(i)]);
+  record.options["shared"] = shared_names;
+  record.sharing = sharing;
+  record.fit = fit;
+  record.fit_seconds = fit_s;
+  record.skipped_count = all.skipped.size();
+  for (size_t i = 0; i < all.skipped.size() && i < kMaxListedSkips; ++i) {
+    record.skipped_listed.push_back(
+        {{"where", Where(all.skipped[i].where)}, {"reason", all.skipped[i].reason}});
+  }
+
+  std::string text = fmt::format("read {} measurements from {} file(s); {} rows skipped\n",
+                                 all.measurements.size(), o.logs.size(), all.skipped.size());
+  for (size_t i = 0; i < all.skipped.size() && i < 5; ++i) {
+    text += fmt::format("  skipped {}: {}\n", Where(all.skipped[i].where), all.skipped[i].reason);
+  }
+  text += sharing_text;
+  text += fmt::format("fit {} points in {:.2f} s\n", fit.n_points, fit_s);
+  text += GroupsText(fit);
+  if (!o.residuals_path.empty()) WriteResiduals(o.residuals_path, points, all, fit);
+  if (o.folds >= 2) {
+    record.kfold = KFoldCrossValidate(points, co, o.folds, o.seed);
+    text += CvLine(*record.kfold);
+  }
+  if (o.leave_one_group_out) {
+    record.leave_one_group_out = LeaveOneGroupOut(points, co);
+    text += CvLine(*record.leave_one_group_out);
+  }
+  nlohmann::json doc = CalibrationFileJson(record);
+  if (!o.output_path.empty()) {
+    WriteFileAtomically(o.output_path, doc.dump(2) + "\n");
+    text += "wrote " + o.output_path + "\n";
+  }
+  CalibrateResult result;
+  result.usable = doc["usable"].get<bool>();
+  result.document = std::move(doc);
+  result.summary = std::move(text);
+  return result;
+}
+
+}  // namespace rightsize::app

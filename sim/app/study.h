@@ -1,0 +1,48 @@
+// `crossover`, `report` and `run`: a small-vs-large study's verdict (and its report), with the
+// calibration's parameters and held-out error when one is given.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/app/calibration_choice.h"
+#include "sim/plan/crossover_runner.h"
+#include "sim/spec/catalog.h"
+
+namespace rightsize::app {
+
+struct StudyOptions {
+  std::string study_path;  // study YAML (examples/README.md)
+  CalibrationChoice calibration;
+  // KEY=SECONDS each (ttft_p99_s=2): replaces the study's SLO target of that key (ApplySloFlags).
+  std::vector<std::string> slo_overrides;
+  ProgressFn progress;     // stage and fraction done; null = silent
+};
+
+struct StudyRun {
+  std::string study_path;
+  CrossoverResult result;
+  DeviceEfficiencyParams params;  // what every candidate was priced with
+  std::optional<UsedCalibration> calibration;
+};
+
+// With a calibration, the Monte Carlo throughput spread is the calibration's held-out error
+// (UsedCalibration::rel_sd) instead of the study file's uncertainty.throughput_rel_sd.
+StudyRun RunStudy(const StudyOptions& options, const Catalog& catalog);
+
+// The verdict document: `rightsize crossover --format json` (and its -o file).
+nlohmann::json ToJson(const StudyRun& run);
+
+// The verdict document plus the curves and the region map behind the report's figures (the CLI
+// writes those only as report files), so a notebook can plot them: `rightsize.crossover`.
+nlohmann::json ToJsonWithCurves(const StudyRun& run);
+
+// Writes the study's report into out_dir (report.md, report.html, figures, data); returns the
+// files written, relative to out_dir.
+std::vector<std::string> WriteStudyReport(const StudyRun& run, const Catalog& catalog,
+                                          const std::string& out_dir);
+
+}  // namespace rightsize::app
