@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -33,14 +34,25 @@ MaxRateResult MaxRateWithinSlo(const ModelSpec& model, const HardwareSpec& hw,
   ServeTraffic unit = traffic;
   unit.requests_per_s = 1.0;
   const std::vector<ServeRequest> base = GenerateRequests(unit, seed);
+  // Every run of the search prices its steps through one memo (same model, device, layout,
+  // engine and efficiencies).
+  StepTimeMemo memo;
   SimulationOptions opts = options;
   opts.shared_prefix_tokens = traffic.shared_prefix_tokens;
   opts.closed_loop_concurrency = 0;
+  opts.step_memo = &memo;
+  // A trial rate whose SLO is already missed stops there (SloMissWatch).
+  auto run_watched = [&](const std::vector<ServeRequest>& requests) {
+    SimulationOptions watched = opts;
+    auto watch = std::make_shared<SloMissWatch>(slo, requests, watched.warmup_requests);
+    watched.stop_check = [watch](const RequestRecord& r) { return watch->Check(r); };
+    ++out.simulations;
+    return SimulateRequests(model, hw, layout, engine, spec, requests, params, watched);
+  };
   auto run = [&](double rate) {
     std::vector<ServeRequest> requests = base;
     ScaleArrivals(1.0 / rate, &requests);
-    ++out.simulations;
-    return SimulateRequests(model, hw, layout, engine, spec, requests, params, opts);
+    return run_watched(requests);
   };
   // The offline run (every request at once) bounds the sustainable rate from above.
   std::vector<ServeRequest> offline = base;
@@ -64,8 +76,11 @@ MaxRateResult MaxRateWithinSlo(const ModelSpec& model, const HardwareSpec& hw,
     const double vanishing = kVanishingLoadFraction * bound.requests_per_s;
     ScaleArrivals(1.0 / vanishing, &sparse);
     ++out.simulations;
+    // No warm-up: far apart, every request meets an empty engine.
+    SimulationOptions probe = opts;
+    probe.warmup_requests = 0;
     const ServingSimResult unloaded =
-        SimulateRequests(model, hw, layout, engine, spec, sparse, params, opts);
+        SimulateRequests(model, hw, layout, engine, spec, sparse, params, probe);
     if (!MeetsSlo(unloaded, slo, &why)) {
       out.reason = fmt::format("the SLO is not met even at vanishing load ({:.3g} requests/s): {}",
                                vanishing, why);

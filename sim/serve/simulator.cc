@@ -50,6 +50,7 @@ struct Seq {
   double finish_s = -1.0;
   int rank = -1;
   bool shares_prefix = false;
+  bool counted = true;  // in the latency statistics (not a warm-up request)
   bool in_flight = false;
   bool speculating = false;  // its part of the batch in flight is a verify step
   bool done = false;
@@ -104,7 +105,8 @@ class Simulator {
         requests_(requests),
         params_(params),
         options_(options),
-        rng_(options.seed) {
+        rng_(options.seed),
+        memo_(options.step_memo != nullptr ? options.step_memo : &own_memo_) {
     rank_workload_ = layout;
     rank_workload_.mode = Mode::kInference;
     rank_workload_.memory_utilization = engine.memory_utilization;
@@ -144,6 +146,8 @@ class Simulator {
   void AdvanceArea(double now_s);
   void Sample(double now_s, int64_t step_tokens);
   double DraftTime(const BatchAggregates& agg);
+  // The target model's step time for one rank's batch, through the memo.
+  PipelinedStepTime TargetStepTime(const BatchAggregates& batch);
 
   const ModelSpec& model_;
   const EngineConfig& engine_;
@@ -152,6 +156,8 @@ class Simulator {
   const EfficiencyParams& params_;
   const SimulationOptions& options_;
   std::mt19937_64 rng_;
+  StepTimeMemo own_memo_;
+  StepTimeMemo* memo_;
 
   Workload rank_workload_;
   DeviceRates rates_;
@@ -177,6 +183,7 @@ class Simulator {
   int64_t issued_ = 0;
   ServingSimResult* result_ = nullptr;
   std::vector<ValueRun> itl_runs_;  // inter-token latencies, run-length encoded
+  bool stopped_ = false;            // options_.stop_check ended the run
 };
 
 bool Simulator::Prepare(const HardwareSpec& hw, ServingSimResult* result) {
@@ -565,6 +572,14 @@ double Simulator::DraftTime(const BatchAggregates& agg) {
   return PredictStepParts_s(ops_, rates_, params_.data()).stage_s;
 }
 
+PipelinedStepTime Simulator::TargetStepTime(const BatchAggregates& batch) {
+  if (const PipelinedStepTime* known = memo_->Find(batch)) return *known;
+  CountOps(model_, rank_workload_, batch, &ops_);
+  const PipelinedStepTime parts = PredictPipelinedStep(ops_, rates_, params_);
+  memo_->Insert(batch, parts);
+  return parts;
+}
+
 void Simulator::ScheduleGroup(Group& g, double now_s) {
   // Batches are recycled so the per-step vectors keep their capacity.
   InFlight batch;
@@ -602,8 +617,7 @@ void Simulator::ScheduleGroup(Group& g, double now_s) {
   for (RankBatch& rb : batch.ranks) {
     rb.target.moe_tokens = dp_attention_ ? static_cast<double>(group_tokens) : rb.target.tokens;
     rb.target.moe_allgather = engine_.ep_allgather;
-    CountOps(model_, rank_workload_, rb.target, &ops_);
-    const PipelinedStepTime parts = PredictPipelinedStep(ops_, rates_, params_);
+    const PipelinedStepTime parts = TargetStepTime(rb.target);
     double rank_stage = parts.stage_s;
     if (spec_.method == SpeculativeMethod::kDraftModel && rb.draft_decode.sequences > 0) {
       rank_stage += DraftTime(rb.draft_first) +
@@ -630,7 +644,7 @@ void Simulator::ScheduleGroup(Group& g, double now_s) {
 void Simulator::Emit(Seq& s, int64_t tokens, double now_s) {
   if (s.generated == 0) {
     s.first_token_s = now_s;
-  } else {
+  } else if (s.counted) {
     // Every sequence that decoded in the previous step sees the same gap: kept as runs.
     const double gap = (now_s - s.last_token_s) / static_cast<double>(tokens);
     if (!itl_runs_.empty() && itl_runs_.back().value == gap) {
@@ -660,6 +674,14 @@ void Simulator::Finish(int index, double now_s) {
   rec.output_tokens = s.generated;
   rec.preemptions = s.preemptions;
   rec.rank = s.rank;
+  if (options_.stop_check && !stopped_) {
+    std::string reason = options_.stop_check(rec);
+    if (!reason.empty()) {
+      stopped_ = true;
+      result_->stopped_early = true;
+      result_->stop_reason = std::move(reason);
+    }
+  }
   // Closed loop: the client sends its next request now.
   if (options_.closed_loop_concurrency > 0 && issued_ < static_cast<int64_t>(seqs_.size())) {
     Arrive(static_cast<int>(issued_++), now_s);
@@ -758,6 +780,7 @@ ServingSimResult Simulator::Run(const HardwareSpec& hw) {
     s.prompt = r.prompt_tokens;
     s.output = r.output_tokens;
     s.shares_prefix = r.shares_prefix && engine_.prefix_caching;
+    s.counted = static_cast<int64_t>(i) >= options_.warmup_requests;
     RequestRecord& rec = result.requests[i];
     rec.index = static_cast<int64_t>(i);
     rec.prompt_tokens = r.prompt_tokens;
@@ -773,7 +796,7 @@ ServingSimResult Simulator::Run(const HardwareSpec& hw) {
   }
   result.start_s = closed || n == 0 ? 0.0 : requests_.front().arrival_s;
   area_clock_s_ = result.start_s;
-  while (completed_ < static_cast<int64_t>(n)) {
+  while (completed_ < static_cast<int64_t>(n) && !stopped_) {
     const double arrival_s = next_arrival < n ? requests_[next_arrival].arrival_s : kNever;
     double group_s = kNever;
     Group* next_group = nullptr;
@@ -797,28 +820,36 @@ ServingSimResult Simulator::Run(const HardwareSpec& hw) {
   for (const Seq& s : seqs_) result.end_s = std::max(result.end_s, s.finish_s);
   result.feasible = true;
 
+  // Statistics over the finished requests (all of them unless stopped early), latencies without
+  // the warm-up ones.
   std::vector<double> ttft, tpot, e2e;
   ttft.reserve(n);
   e2e.reserve(n);
   double prompt_tokens = 0;
-  for (const RequestRecord& rec : result.requests) {
+  double output_tokens = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!seqs_[i].done) continue;
+    const RequestRecord& rec = result.requests[i];
+    prompt_tokens += static_cast<double>(rec.prompt_tokens);
+    output_tokens += static_cast<double>(rec.output_tokens);
+    if (!seqs_[i].counted) continue;
     ttft.push_back(rec.TtftS());
     e2e.push_back(rec.E2eS());
     if (rec.output_tokens >= 2) tpot.push_back(rec.TpotS());
-    prompt_tokens += static_cast<double>(rec.prompt_tokens);
   }
+  if (!stopped_) RS_CHECK(output_tokens == static_cast<double>(total_output), "output tokens lost");
   result.ttft = Summarise(ttft);
   result.tpot = Summarise(tpot);
   result.e2e = Summarise(e2e);
   result.itl = Summarise(std::move(itl_runs_));
   const double span = result.end_s - result.start_s;
   if (span > 0) {
-    result.requests_per_s = static_cast<double>(n) / span;
+    result.requests_per_s = static_cast<double>(completed_) / span;
     result.input_tokens_per_s = prompt_tokens / span;
-    result.output_tokens_per_s = static_cast<double>(total_output) / span;
+    result.output_tokens_per_s = output_tokens / span;
     result.mean_in_system = area_ / span;
   }
-  if (!closed) DetectOverload(&result);
+  if (!closed && !stopped_) DetectOverload(&result);
   return result;
 }
 
@@ -870,6 +901,28 @@ void CheckRequests(const ModelSpec& model, const std::vector<ServeRequest>& requ
 double RequestRecord::TpotS() const {
   if (output_tokens < 2) return 0.0;
   return (finish_s - first_token_s) / static_cast<double>(output_tokens - 1);
+}
+
+StepTimeMemo::Key StepTimeMemo::KeyOf(const BatchAggregates& b) {
+  return {static_cast<double>(b.phase), b.sequences, b.tokens, b.logit_tokens,
+          b.attended_pairs_full, b.attended_pairs_sliding, b.kv_tokens_full,
+          b.kv_tokens_sliding, b.moe_tokens, b.moe_allgather ? 1.0 : 0.0};
+}
+
+std::size_t StepTimeMemo::KeyHash::operator()(const Key& key) const {
+  // FNV-1a-style mixing of the values' hashes.
+  std::size_t h = 1469598103934665603ULL;
+  for (double v : key) h = (h ^ std::hash<double>{}(v)) * 1099511628211ULL;
+  return h;
+}
+
+const PipelinedStepTime* StepTimeMemo::Find(const BatchAggregates& batch) const {
+  const auto it = times_.find(KeyOf(batch));
+  return it == times_.end() ? nullptr : &it->second;
+}
+
+void StepTimeMemo::Insert(const BatchAggregates& batch, const PipelinedStepTime& time) {
+  if (times_.size() < kMaxEntries) times_.emplace(KeyOf(batch), time);
 }
 
 LatencyStats Summarise(std::vector<ValueRun> runs_s) {

@@ -15,11 +15,17 @@
 //   - ep > 1 with dp == 1: one replica over tp x pp x ep devices, attention replicated.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "sim/cost/efficiency_params.h"
+#include "sim/cost/latency.h"
+#include "sim/cost/op_count.h"
 #include "sim/serve/engine_profile.h"
 #include "sim/serve/traffic.h"
 #include "sim/spec/hardware_spec.h"
@@ -45,6 +51,31 @@ struct SpeculativeConfig {
 std::string ToString(SpeculativeMethod method);
 SpeculativeMethod ParseSpeculativeMethod(const std::string& text, const std::string& key);
 
+// Step times of batch compositions already priced. The forward model is deterministic: for one
+// model, device, layout (precisions, parallelism) and set of efficiencies, a step's time depends
+// only on its BatchAggregates, and the runs of a rate search (the same requests at other rates)
+// meet many compositions again (a request decoding alone walks the same contexts every time).
+// A memo must only be shared by runs with the same model, device, layout, engine and
+// efficiencies; it is not thread-safe. It stops growing at kMaxEntries (about 100 MB).
+struct RequestRecord;
+
+class StepTimeMemo {
+ public:
+  static constexpr std::size_t kMaxEntries = 1'000'000;
+  // The memoised time of `batch`, or nullptr.
+  const PipelinedStepTime* Find(const BatchAggregates& batch) const;
+  void Insert(const BatchAggregates& batch, const PipelinedStepTime& time);
+  std::size_t size() const { return times_.size(); }
+
+ private:
+  using Key = std::array<double, 10>;
+  struct KeyHash {
+    std::size_t operator()(const Key& key) const;
+  };
+  static Key KeyOf(const BatchAggregates& batch);
+  std::unordered_map<Key, PipelinedStepTime, KeyHash> times_;
+};
+
 struct SimulationOptions {
   uint64_t seed = 1;  // speculative acceptance draws (traffic has its own seed)
   // kClosedLoop: this many requests in flight, each completion releasing the next one (arrival
@@ -56,6 +87,18 @@ struct SimulationOptions {
   int64_t shared_prefix_tokens = 0;
   // Trace file the requests came from, named in errors with the request's source line.
   std::string source_file;
+  // The first this-many requests (by position) are left out of the latency statistics (ttft,
+  // tpot, itl, e2e): they meet an empty engine (warm-up). Throughput, mean_in_system and
+  // overload detection count every request.
+  int64_t warmup_requests = 0;
+  // Called with each finished request, in completion order; a non-empty answer ends the run
+  // there (stopped_early, stop_reason; the statistics cover the requests finished so far). The
+  // rate search uses it to drop a trial rate whose SLO is already missed whatever the unfinished
+  // requests do.
+  std::function<std::string(const RequestRecord&)> stop_check;
+  // Step times shared with other runs of the same model, device, layout, engine and efficiencies
+  // (a rate search's trials); null: the run keeps its own.
+  StepTimeMemo* step_memo = nullptr;
 };
 
 // One finished request. Times in seconds from the start of the simulation.
@@ -123,6 +166,9 @@ struct ServingSimResult {
   // figures then depend on how long the run is. Set by DetectOverload.
   bool overloaded = false;
   std::string overload_reason;
+  // SimulationOptions::stop_check ended the run before every request finished.
+  bool stopped_early = false;
+  std::string stop_reason;
 };
 
 // Simulates serving `requests` (arrival-sorted; checked: InputError naming the trace line for a

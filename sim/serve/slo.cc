@@ -116,6 +116,10 @@ bool MeetsSlo(const ServingSimResult& r, const std::vector<SloTarget>& targets, 
     if (why) *why = r.reason;
     return false;
   }
+  if (r.stopped_early) {
+    if (why) *why = r.stop_reason;
+    return false;
+  }
   if (r.overloaded) {
     if (why) *why = r.overload_reason;
     return false;
@@ -128,6 +132,72 @@ bool MeetsSlo(const ServingSimResult& r, const std::vector<SloTarget>& targets, 
     }
   }
   return true;
+}
+
+SloMissWatch::SloMissWatch(const std::vector<SloTarget>& targets,
+                           const std::vector<ServeRequest>& requests, int64_t warmup_requests)
+    : warmup_requests_(warmup_requests) {
+  int64_t counted = 0, multi_token = 0;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (static_cast<int64_t>(i) < warmup_requests) continue;
+    ++counted;
+    if (requests[i].output_tokens >= 2) ++multi_token;
+  }
+  for (const SloTarget& t : targets) {
+    if (t.metric == SloMetric::kItl) continue;
+    Watched w;
+    w.target = t;
+    w.n = t.metric == SloMetric::kTpot ? multi_token : counted;
+    if (w.n == 0) continue;
+    double q = 0.0;
+    switch (t.statistic) {
+      case SloStatistic::kMean:
+        break;
+      case SloStatistic::kP50:
+        q = 0.5;
+        break;
+      case SloStatistic::kP90:
+        q = 0.9;
+        break;
+      case SloStatistic::kP99:
+        q = 0.99;
+        break;
+    }
+    w.exceed_limit = w.n - static_cast<int64_t>(std::floor(q * static_cast<double>(w.n - 1)));
+    watched_.push_back(w);
+  }
+}
+
+std::string SloMissWatch::Check(const RequestRecord& r) {
+  if (r.index < warmup_requests_) return "";
+  for (Watched& w : watched_) {
+    double v = 0.0;
+    switch (w.target.metric) {
+      case SloMetric::kTtft:
+        v = r.TtftS();
+        break;
+      case SloMetric::kE2e:
+        v = r.E2eS();
+        break;
+      case SloMetric::kTpot:
+        if (r.output_tokens < 2) continue;
+        v = r.TpotS();
+        break;
+      case SloMetric::kItl:
+        continue;
+    }
+    if (w.target.statistic == SloStatistic::kMean) {
+      w.sum_s += v;
+      if (w.sum_s > w.target.limit_s * static_cast<double>(w.n)) {
+        return fmt::format("{} exceeds {:.4g} s: the finished requests alone sum to {:.4g} s over {}",
+                           w.target.key, w.target.limit_s, w.sum_s, w.n);
+      }
+    } else if (v > w.target.limit_s && ++w.exceeding >= w.exceed_limit) {
+      return fmt::format("{} exceeds {:.4g} s: {} of {} requests already above it", w.target.key,
+                         w.target.limit_s, w.exceeding, w.n);
+    }
+  }
+  return "";
 }
 
 Goodput GoodputOf(const ServingSimResult& r, const RequestSlo& slo) {

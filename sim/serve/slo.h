@@ -4,6 +4,7 @@
 // every target).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -32,9 +33,34 @@ SloTarget ParseSloTarget(const std::string& key, double limit_s, const SourceLoc
 std::vector<SloTarget> ReadSloTargets(const YAML::Node& slo, const std::string& path,
                                       bool legacy_mean_keys);
 double StatisticOf(const ServingSimResult& result, SloMetric metric, SloStatistic statistic);
-// Every target met and the run not overloaded; *why names the first failure.
+// Every target met, the run neither overloaded nor stopped early; *why names the first failure.
 bool MeetsSlo(const ServingSimResult& result, const std::vector<SloTarget>& targets,
               std::string* why);
+
+// Decides, as requests finish, that a run already misses its SLO whatever the unfinished
+// requests do, so a rate search can drop the trial rate there. With n counted values, the
+// q-quantile (linear interpolation, sim/util/stats.h) is above the limit as soon as
+// n - floor(q (n - 1)) of them are; a mean is above it as soon as the finished values alone sum
+// past n x limit (latencies are >= 0). TTFT and E2E count every request after the warm-up, TPOT
+// those with >= 2 output tokens; ITL (per token) targets are left to the end of the run.
+class SloMissWatch {
+ public:
+  SloMissWatch(const std::vector<SloTarget>& targets, const std::vector<ServeRequest>& requests,
+               int64_t warmup_requests);
+  // "" while every target can still be met; else the first one that cannot, and why.
+  std::string Check(const RequestRecord& finished);
+
+ private:
+  struct Watched {
+    SloTarget target;
+    int64_t n = 0;             // values the statistic will be computed over
+    int64_t exceed_limit = 0;  // percentile: values above the limit that decide a miss
+    int64_t exceeding = 0;     // values seen above the limit
+    double sum_s = 0.0;        // mean: the values seen, summed
+  };
+  std::vector<Watched> watched_;
+  int64_t warmup_requests_ = 0;
+};
 
 // Per-request targets for goodput; 0 disables a target.
 struct RequestSlo {
