@@ -1,6 +1,7 @@
 // Capacity planning with the serving simulator: a plan over 100 layouts (5 models x 5 devices x
 // TP 1, 2 x bf16, fp8), every feasible layout sized by the simulated rate search (vLLM V1,
-// 1,000 Poisson requests of 1,024 prompt / 256 output tokens per rate, SLO on the p99 TTFT and
+// 1,000 Poisson requests of 1,024 prompt / 256 output tokens per rate (the first 100 warm-up),
+// bisection to 2%, SLO on the p99 TTFT and
 // the median TPOT), on every core of the machine. Target: <= 10 s on 2 cores.
 #include <benchmark/benchmark.h>
 

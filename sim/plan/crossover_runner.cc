@@ -419,8 +419,37 @@ void MapRegion(const StudySpec& study, int large, CrossoverResult* out) {
   }
 }
 
+// The study reduced to the compared pair (indices small and large of res), each self-hosted
+// candidate held to its layout at the planning traffic. The prompt- and output-length
+// sensitivities re-plan this: each re-planned layout is a simulated rate search, and re-choosing
+// among every layout would cost four more plans of the whole study. *pair_small and
+// *pair_large: the pair's indices in the reduced study.
+StudySpec PairAtPlanLayouts(const StudySpec& study, const CrossoverResult& res, int small,
+                            int large, int* pair_small, int* pair_large) {
+  StudySpec pair = study;
+  pair.candidates.clear();
+  for (int c : {std::min(small, large), std::max(small, large)}) {
+    const CandidateResult& cr = res.candidates[static_cast<size_t>(c)];
+    CandidateSpec spec = cr.spec;
+    for (const LayoutPlan& l : cr.layouts) {
+      const std::string label = fmt::format("{} tp{} {}", l.layout.hardware_id,
+                                            l.layout.tensor_parallel, ToString(l.layout.weights));
+      if (l.feasible && label == cr.layout_at_plan) {
+        spec.hardware = {l.layout.hardware_id};
+        spec.tensor_parallel = {l.layout.tensor_parallel};
+        spec.weights = {l.layout.weights};
+      }
+    }
+    (c == small ? *pair_small : *pair_large) = static_cast<int>(pair.candidates.size());
+    pair.candidates.push_back(std::move(spec));
+  }
+  return pair;
+}
+
 // Sensitivity: one input at a time x0.75 and x1.25; the cost gap of the first feasible small
-// candidate vs the reference large one at the planning traffic.
+// candidate vs the reference large one at the planning traffic. Every layout is re-chosen, except
+// under the prompt- and output-length knobs, which hold each candidate to its layout at plan
+// (PairAtPlanLayouts).
 void RankSensitivity(const StudySpec& study, const Catalog& catalog,
                      const DeviceEfficiencyParams& params, int large, CapacityCache* capacities,
                      const std::function<void(const std::string&, double)>& report,
@@ -434,11 +463,16 @@ void RankSensitivity(const StudySpec& study, const Catalog& catalog,
     }
   }
   if (small >= 0 && large >= 0) {
+    int pair_small = 0, pair_large = 0;
+    const StudySpec pair = PairAtPlanLayouts(study, res, small, large, &pair_small, &pair_large);
     auto gap = [&](const Knobs& k) {
-      const auto cands = BuildCandidates(study, catalog, params, k, capacities, false);
-      if (!Feasible(cands[small].candidate) || !Feasible(cands[large].candidate)) return std::nan("");
+      const bool lengths = k.prompt != 1.0 || k.output != 1.0;
+      const auto cands = BuildCandidates(lengths ? pair : study, catalog, params, k, capacities, false);
+      const CandidateResult& s = cands[static_cast<size_t>(lengths ? pair_small : small)];
+      const CandidateResult& l = cands[static_cast<size_t>(lengths ? pair_large : large)];
+      if (!Feasible(s.candidate) || !Feasible(l.candidate)) return std::nan("");
       const double traffic = study.requests_per_month * k.traffic;
-      return Total(cands[small].candidate, study, traffic, k) - Total(cands[large].candidate, study, traffic, k);
+      return Total(s.candidate, study, traffic, k) - Total(l.candidate, study, traffic, k);
     };
     std::vector<std::pair<std::string, std::function<void(Knobs&, double)>>> inputs = {
         {"traffic (requests / month)", [](Knobs& k, double f) { k.traffic = f; }},

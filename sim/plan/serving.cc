@@ -15,6 +15,8 @@ namespace {
 
 constexpr int64_t kMinSimulatedRequests = 100;
 constexpr int64_t kMaxSimulatedRequests = 1'000'000;
+constexpr double kMinRateTolerance = 0.001;
+constexpr double kMaxRateTolerance = 0.2;
 
 void CheckTraffic(const TrafficSpec& t) {
   if (!(t.requests_per_s >= 0) || !std::isfinite(t.requests_per_s)) {
@@ -118,11 +120,16 @@ void ApplySloFlags(const std::vector<std::string>& flags, SloSpec* slo) {
   }
 }
 
+int64_t ServingSimSettings::WarmupRequests() const {
+  return static_cast<int64_t>(std::floor(kWarmupFraction * static_cast<double>(requests)));
+}
+
 std::string ServingSimSettings::Describe(const SloSpec& slo) const {
   return fmt::format(
-      "simulated: engine {} (host overheads {}), {} Poisson requests per rate (seed {}), SLO {}",
+      "simulated: engine {} (host overheads {}), {} Poisson requests per rate (seed {}, the first "
+      "{} warm-up), rate to {:g}%, SLO {}",
       engine_id, engine_host_overheads ? "from the profile" : "calibrated", requests, seed,
-      slo.Describe());
+      WarmupRequests(), 100 * rate_tolerance, slo.Describe());
 }
 
 ServingSimSettings ReadServingSimSettings(YamlReader& parent) {
@@ -132,6 +139,8 @@ ServingSimSettings ReadServingSimSettings(YamlReader& parent) {
   s.engine_id = r.OptionalString("engine", s.engine_id);
   AtLocation(r.Where("engine"), [&] { FindEngineProfile(s.engine_id); });
   s.requests = r.OptionalInt("requests", s.requests, kMinSimulatedRequests, kMaxSimulatedRequests);
+  s.rate_tolerance = r.OptionalDouble("rate_tolerance", s.rate_tolerance, kMinRateTolerance,
+                                      kMaxRateTolerance);
   s.seed = static_cast<uint64_t>(
       r.OptionalInt("seed", static_cast<int64_t>(s.seed), 0, std::numeric_limits<int64_t>::max()));
   r.RejectUnknownKeys();
@@ -146,11 +155,12 @@ ReplicaCapacity SimulatedReplicaCapacity(const ModelSpec& model, const HardwareS
   const EngineRun run = EngineFor(hw, w, sim, params);
   SimulationOptions options;
   options.seed = sim.seed;
+  options.warmup_requests = sim.WarmupRequests();
   // Latencies only: one time-series sample per simulated second is plenty.
   options.timeseries_interval_s = 1.0;
   const MaxRateResult found =
       MaxRateWithinSlo(model, hw, ReplicaLayout(w), run.engine, {}, PoissonTraffic(traffic, sim),
-                       run.params, sim.seed, slo.targets, options);
+                       run.params, sim.seed, slo.targets, options, sim.rate_tolerance);
   ReplicaCapacity cap;
   cap.feasible = found.feasible;
   cap.reason = found.reason;
@@ -166,6 +176,7 @@ ServingState SimulatedServingState(const ModelSpec& model, const HardwareSpec& h
   const EngineRun run = EngineFor(hw, w, sim, params);
   SimulationOptions options;
   options.seed = sim.seed;
+  options.warmup_requests = sim.WarmupRequests();
   const ServingSimResult r = SimulateServing(model, hw, ReplicaLayout(w), run.engine, {},
                                              PoissonTraffic(traffic, sim), run.params, sim.seed,
                                              options);

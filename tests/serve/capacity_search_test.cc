@@ -97,3 +97,100 @@ TEST_CASE("goodput counts the requests that meet every per-request target") {
   slo.tpot_s = 0.05;
   CHECK(GoodputOf(r, slo).fraction == 0.0);
 }
+
+TEST_CASE("the SLO watch calls a miss exactly when the finished requests decide the percentile") {
+  // 100 requests; p90 by linear interpolation is above the limit once the value at position
+  // floor(0.9 x 99) = 89 is, i.e. once 100 - 89 = 11 values are above it.
+  const std::vector<ServeRequest> requests = Fixed(100, 10, 5);
+  const SloTarget p90 = ParseSloTarget("ttft_p90_s", 1.0, {});
+  auto record = [](int64_t index, double ttft_s) {
+    RequestRecord r;
+    r.index = index;
+    r.first_token_s = ttft_s;
+    r.finish_s = ttft_s + 1;
+    r.output_tokens = 5;
+    return r;
+  };
+  SloMissWatch watch({p90}, requests, 0);
+  std::vector<double> ttft;
+  for (int64_t i = 0; i < 10; ++i) {
+    CHECK(watch.Check(record(i, 2.0)).empty());
+    ttft.push_back(2.0);
+  }
+  // With 10 values above the limit the other 90 can still hold the p90 at the limit.
+  std::vector<double> best = ttft;
+  best.resize(100, 0.5);
+  CHECK(Summarise(best).p90_s <= 1.0);
+  // The 11th decides it whatever the rest are.
+  CHECK_THAT(watch.Check(record(10, 2.0)), Catch::Matchers::Contains("ttft_p90_s"));
+  ttft.push_back(2.0);
+  ttft.resize(100, 0.0);
+  CHECK(Summarise(ttft).p90_s > 1.0);
+
+  // A mean: misses once the finished requests alone sum past n x limit; warm-up requests do not
+  // count.
+  SloMissWatch mean({ParseSloTarget("e2e_mean_s", 1.0, {})}, requests, 20);
+  CHECK(mean.Check(record(0, 500.0)).empty());  // warm-up
+  for (int64_t i = 20; i < 27; ++i) CHECK(mean.Check(record(i, 9.0)).empty());  // 7 x 10 s
+  CHECK(mean.Check(record(27, 9.0)).empty());                                    // 80 = 80 x 1 s
+  CHECK_FALSE(mean.Check(record(28, 0.5)).empty());
+}
+
+TEST_CASE("warm-up requests are left out of the latency statistics, not of the throughput") {
+  const ModelSpec& m = Model("llama-3.2-1b");
+  const HardwareSpec& hw = Hardware("a100-sxm4-80gb");
+  const EngineConfig e = VllmOn("a100-sxm4-80gb");
+  const EfficiencyParams p = WithEngineOverheads(EfficiencyParams::Defaults(), e);
+  const std::vector<ServeRequest> requests = Fixed(50, 200, 20, 0.01);
+  SimulationOptions all, warm;
+  warm.warmup_requests = 10;
+  const ServingSimResult a = SimulateRequests(m, hw, Workload{}, e, {}, requests, p, all);
+  const ServingSimResult b = SimulateRequests(m, hw, Workload{}, e, {}, requests, p, warm);
+  CHECK(a.ttft.count == 50);
+  CHECK(b.ttft.count == 40);
+  CHECK(b.tpot.count == 40);
+  CHECK(b.requests_per_s == a.requests_per_s);
+  CHECK(b.output_tokens_per_s == a.output_tokens_per_s);
+  std::vector<double> later;
+  for (std::size_t i = 10; i < a.requests.size(); ++i) later.push_back(a.requests[i].TtftS());
+  CHECK(b.ttft.mean_s == Approx(Summarise(later).mean_s));
+}
+
+TEST_CASE("a run stopped by its check reports what finished and why") {
+  const ModelSpec& m = Model("llama-3.2-1b");
+  const HardwareSpec& hw = Hardware("a100-sxm4-80gb");
+  const EngineConfig e = VllmOn("a100-sxm4-80gb");
+  const EfficiencyParams p = WithEngineOverheads(EfficiencyParams::Defaults(), e);
+  SimulationOptions o;
+  int finished = 0;
+  o.stop_check = [&finished](const RequestRecord&) {
+    return ++finished == 5 ? std::string("enough") : std::string();
+  };
+  const ServingSimResult r = SimulateRequests(m, hw, Workload{}, e, {}, Fixed(40, 100, 10, 0.05), p, o);
+  CHECK(r.stopped_early);
+  CHECK(r.stop_reason == "enough");
+  CHECK(r.ttft.count == 5);
+  std::string why;
+  CHECK_FALSE(MeetsSlo(r, {}, &why));
+  CHECK(why == "enough");
+}
+
+TEST_CASE("a step-time memo shared by runs at other rates changes no result") {
+  const ModelSpec& m = Model("llama-3.2-1b");
+  const HardwareSpec& hw = Hardware("a100-sxm4-80gb");
+  const EngineConfig e = VllmOn("a100-sxm4-80gb");
+  const EfficiencyParams p = WithEngineOverheads(EfficiencyParams::Defaults(), e);
+  StepTimeMemo memo;
+  SimulationOptions shared, own;
+  shared.step_memo = &memo;
+  for (double gap_s : {0.5, 0.02, 0.002}) {
+    const std::vector<ServeRequest> requests = Fixed(60, 300, 40, gap_s);
+    const ServingSimResult a = SimulateRequests(m, hw, Workload{}, e, {}, requests, p, own);
+    const ServingSimResult b = SimulateRequests(m, hw, Workload{}, e, {}, requests, p, shared);
+    CHECK(a.steps == b.steps);
+    CHECK(a.end_s == b.end_s);
+    CHECK(a.ttft.p99_s == b.ttft.p99_s);
+    CHECK(a.itl.mean_s == b.itl.mean_s);
+  }
+  CHECK(memo.size() > 0);
+}
