@@ -420,24 +420,44 @@ void MapRegion(const StudySpec& study, int large, CrossoverResult* out) {
 }
 
 // The study reduced to the compared pair (indices small and large of res), each self-hosted
-// candidate held to its layout at the planning traffic. The prompt- and output-length
-// sensitivities re-plan this: each re-planned layout is a simulated rate search, and re-choosing
-// among every layout would cost four more plans of the whole study. *pair_small and
-// *pair_large: the pair's indices in the reduced study.
+// candidate held to the layouts spanned by its kPairLayouts cheapest at the planning traffic
+// (their devices x tp x weights). The prompt- and output-length sensitivities re-plan this: each
+// re-planned layout is a simulated rate search, and re-choosing among every layout would cost
+// four more plans of the whole study. *pair_small and *pair_large: the pair's indices in it.
+constexpr size_t kPairLayouts = 2;
 StudySpec PairAtPlanLayouts(const StudySpec& study, const CrossoverResult& res, int small,
                             int large, int* pair_small, int* pair_large) {
+  const TrafficMix mix{study.prompt_tokens, study.output_tokens};
+  const double rps = study.requests_per_month / kSecondsPerMonth;
   StudySpec pair = study;
   pair.candidates.clear();
   for (int c : {std::min(small, large), std::max(small, large)}) {
     const CandidateResult& cr = res.candidates[static_cast<size_t>(c)];
     CandidateSpec spec = cr.spec;
+    std::vector<const ServingCostModel*> options;
+    for (const ServingCostModel& s : cr.candidate.serving_options) {
+      if (!s.IsApi()) options.push_back(&s);
+    }
+    std::stable_sort(options.begin(), options.end(), [&](const auto* a, const auto* b) {
+      return ServingUsdPerMonth(*a, mix, rps) < ServingUsdPerMonth(*b, mix, rps);
+    });
+    if (options.size() > kPairLayouts) options.resize(kPairLayouts);
+    if (!options.empty()) {
+      spec.hardware.clear();
+      spec.tensor_parallel.clear();
+      spec.weights.clear();
+    }
+    auto add = [](auto& values, const auto& v) {
+      if (std::find(values.begin(), values.end(), v) == values.end()) values.push_back(v);
+    };
     for (const LayoutPlan& l : cr.layouts) {
       const std::string label = fmt::format("{} tp{} {}", l.layout.hardware_id,
                                             l.layout.tensor_parallel, ToString(l.layout.weights));
-      if (l.feasible && label == cr.layout_at_plan) {
-        spec.hardware = {l.layout.hardware_id};
-        spec.tensor_parallel = {l.layout.tensor_parallel};
-        spec.weights = {l.layout.weights};
+      for (const ServingCostModel* s : options) {
+        if (!l.feasible || s->label != label) continue;
+        add(spec.hardware, l.layout.hardware_id);
+        add(spec.tensor_parallel, l.layout.tensor_parallel);
+        add(spec.weights, l.layout.weights);
       }
     }
     (c == small ? *pair_small : *pair_large) = static_cast<int>(pair.candidates.size());
@@ -448,8 +468,8 @@ StudySpec PairAtPlanLayouts(const StudySpec& study, const CrossoverResult& res, 
 
 // Sensitivity: one input at a time x0.75 and x1.25; the cost gap of the first feasible small
 // candidate vs the reference large one at the planning traffic. Every layout is re-chosen, except
-// under the prompt- and output-length knobs, which hold each candidate to its layout at plan
-// (PairAtPlanLayouts).
+// under the prompt- and output-length knobs, which choose among each candidate's cheapest layouts
+// at plan (PairAtPlanLayouts).
 void RankSensitivity(const StudySpec& study, const Catalog& catalog,
                      const DeviceEfficiencyParams& params, int large, CapacityCache* capacities,
                      const std::function<void(const std::string&, double)>& report,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <limits>
 #include <list>
@@ -910,10 +911,17 @@ StepTimeMemo::Key StepTimeMemo::KeyOf(const BatchAggregates& b) {
 }
 
 std::size_t StepTimeMemo::KeyHash::operator()(const Key& key) const {
-  // FNV-1a-style mixing of the values' hashes.
-  std::size_t h = 1469598103934665603ULL;
-  for (double v : key) h = (h ^ std::hash<double>{}(v)) * 1099511628211ULL;
-  return h;
+  // The values' bit patterns, combined and finished with SplitMix64's mixer (Steele et al. 2014).
+  std::uint64_t h = 0;
+  for (double v : key) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &v, sizeof bits);
+    h = (h ^ bits) * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 32;
+  }
+  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
+  return static_cast<std::size_t>(h ^ (h >> 31));
 }
 
 const PipelinedStepTime* StepTimeMemo::Find(const BatchAggregates& batch) const {

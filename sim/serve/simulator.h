@@ -56,12 +56,13 @@ SpeculativeMethod ParseSpeculativeMethod(const std::string& text, const std::str
 // only on its BatchAggregates, and the runs of a rate search (the same requests at other rates)
 // meet many compositions again (a request decoding alone walks the same contexts every time).
 // A memo must only be shared by runs with the same model, device, layout, engine and
-// efficiencies; it is not thread-safe. It stops growing at kMaxEntries (about 100 MB).
+// efficiencies; it is not thread-safe. It stops growing at kMaxEntries (a few MB, so lookups stay
+// in cache: a larger table cost more in cache misses than it saved in step pricing).
 struct RequestRecord;
 
 class StepTimeMemo {
  public:
-  static constexpr std::size_t kMaxEntries = 1'000'000;
+  static constexpr std::size_t kMaxEntries = 1 << 16;
   // The memoised time of `batch`, or nullptr.
   const PipelinedStepTime* Find(const BatchAggregates& batch) const;
   void Insert(const BatchAggregates& batch, const PipelinedStepTime& time);
