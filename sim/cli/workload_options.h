@@ -21,6 +21,8 @@ struct WorkloadOptions {
   int tp = 1, pp = 1, ep = 1;
   int zero = 0;
   std::string recompute = "selective";
+  std::string attention_kernel = "flash";  // flash | eager (training activations)
+  bool no_sequence_parallel = false;
   int64_t lora_rank = 16;
   int64_t micro_batch = 0;  // sequences per micro-batch (training); 0 = the whole batch at once
   double memory_utilization = 0.9;

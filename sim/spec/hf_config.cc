@@ -16,7 +16,7 @@ namespace {
 using nlohmann::json;
 
 enum class Family { kLlama, kMistral, kMixtral, kQwen2, kQwen2Moe, kQwen3, kQwen3Moe, kPhi3,
-                    kGemma2, kGptOss, kQwen3Next, kQwen3_5 };
+                    kGemma2, kGptOss, kQwen3Next, kQwen3_5, kDeepseekV3, kGemma3, kLlama4 };
 
 struct ArchitectureName {
   const char* name;
@@ -32,6 +32,11 @@ constexpr ArchitectureName kArchitectures[] = {
     {"Qwen3NextForCausalLM", Family::kQwen3Next},
     {"Qwen3_5ForConditionalGeneration", Family::kQwen3_5},
     {"Qwen3_5ForCausalLM", Family::kQwen3_5},
+    {"DeepseekV3ForCausalLM", Family::kDeepseekV3},
+    {"Gemma3ForCausalLM", Family::kGemma3},
+    {"Gemma3ForConditionalGeneration", Family::kGemma3},
+    {"Llama4ForCausalLM", Family::kLlama4},
+    {"Llama4ForConditionalGeneration", Family::kLlama4},
 };
 
 // nlohmann::json keeps no line numbers: find the first line that names the key.
@@ -124,10 +129,12 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
                      "unsupported architecture '" + arch + "' (supported: " + valid + ")");
   }
   const Family family = found->family;
-  // Qwen3.5 checkpoints are vision-language models: the language model's keys sit under
-  // text_config (the vision tower's under vision_config is not modelled).
-  const bool nested = family == Family::kQwen3_5 && config.contains("text_config") &&
-                      config.at("text_config").is_object();
+  // Qwen3.5, Gemma 3 (4B and up) and Llama 4 checkpoints are vision-language models: the
+  // language model's keys sit under text_config (the vision tower's under vision_config is not
+  // modelled).
+  const bool nested =
+      (family == Family::kQwen3_5 || family == Family::kGemma3 || family == Family::kLlama4) &&
+      config.contains("text_config") && config.at("text_config").is_object();
   const ConfigReader c(nested ? config.at("text_config") : config, text, file);
   const bool hybrid = family == Family::kQwen3Next || family == Family::kQwen3_5;
 
@@ -148,9 +155,9 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
   m.max_context_tokens = c.IntOr("max_position_embeddings", 0);
   m.mlp = MlpKind::kGated;
   m.norm = NormKind::kRmsNorm;
-  m.norms_per_layer = family == Family::kGemma2 ? 4 : 2;
-  m.tied_embeddings =
-      c.BoolOr("tie_word_embeddings", root.BoolOr("tie_word_embeddings", family == Family::kGemma2));
+  const bool gemma = family == Family::kGemma2 || family == Family::kGemma3;
+  m.norms_per_layer = gemma ? 4 : 2;
+  m.tied_embeddings = c.BoolOr("tie_word_embeddings", root.BoolOr("tie_word_embeddings", gemma));
 
   const bool attention_bias = c.BoolOr("attention_bias", false);
   switch (family) {
@@ -168,7 +175,9 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
       break;
   }
   m.mlp_bias = c.BoolOr("mlp_bias", false);
-  m.qk_norm = family == Family::kQwen3 || family == Family::kQwen3Moe || hybrid;
+  // Gemma 3 has q_norm / k_norm RMSNorms with weights; Llama 4's qk-norm is a weightless L2 norm.
+  m.qk_norm = family == Family::kQwen3 || family == Family::kQwen3Moe || family == Family::kGemma3 ||
+              hybrid;
   m.attention_sinks = family == Family::kGptOss;
   // Qwen3NextAttention always builds q_proj with the gate half; Qwen3.5 configs state it.
   m.attention_output_gate = hybrid && c.BoolOr("attn_output_gate", true);
@@ -184,8 +193,27 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
     m.linear_attention = la;
   }
 
-  // Attention kinds per layer: explicit layer_types, else the family's convention.
-  const int64_t window = c.Has("sliding_window") ? c.Int("sliding_window") : 0;
+  if (family == Family::kDeepseekV3) {
+    // Multi-head latent attention (DeepseekV3Attention); head_dim records the value width.
+    MlaSpec mla;
+    mla.q_lora_rank = c.Has("q_lora_rank") ? c.Int("q_lora_rank") : 0;
+    mla.kv_lora_rank = c.Int("kv_lora_rank");
+    mla.qk_nope_head_dim = c.Int("qk_nope_head_dim");
+    mla.qk_rope_head_dim = c.Int("qk_rope_head_dim");
+    mla.v_head_dim = c.Int("v_head_dim");
+    m.mla = mla;
+    m.head_dim = mla.v_head_dim;
+    m.num_kv_heads = m.num_heads;
+    m.mtp_layers = c.Has("num_nextn_predict_layers") ? c.Int("num_nextn_predict_layers") : 0;
+  }
+
+  // Attention kinds per layer: explicit layer_types, else the family's convention. Llama 4's
+  // chunked local layers are priced as sliding windows of the chunk (an upper bound on their
+  // cache and attention work; models/architectures/llama-4-*.yaml).
+  const int64_t window = c.Has("sliding_window")          ? c.Int("sliding_window")
+                         : family == Family::kLlama4 && c.Has("attention_chunk_size")
+                             ? c.Int("attention_chunk_size")
+                             : 0;
   const bool qwen_sliding = c.BoolOr("use_sliding_window", false);
   if (c.Has("layer_types")) {
     const json& types = c.Raw("layer_types");
@@ -217,6 +245,14 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
       if (window > 0) {
         if (family == Family::kGemma2 || family == Family::kGptOss) {
           kind = layer % 2 == 0 ? AttentionKind::kSlidingWindow : AttentionKind::kFull;
+        } else if (family == Family::kGemma3) {
+          // transformers Gemma3: layer i is global when (i + 1) % sliding_window_pattern == 0.
+          const int64_t pattern = c.IntOr("sliding_window_pattern", 6);
+          kind = (layer + 1) % pattern == 0 ? AttentionKind::kFull : AttentionKind::kSlidingWindow;
+        } else if (family == Family::kLlama4) {
+          // Every no_rope_layer_interval-th layer is a global NoPE layer, the rest chunked.
+          const int64_t interval = c.IntOr("no_rope_layer_interval", 4);
+          kind = (layer + 1) % interval == 0 ? AttentionKind::kFull : AttentionKind::kSlidingWindow;
         } else if (family == Family::kMistral || family == Family::kMixtral ||
                    family == Family::kPhi3 ||
                    ((family == Family::kQwen2 || family == Family::kQwen2Moe) && qwen_sliding)) {
@@ -264,6 +300,36 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
         throw InputError(c.Where("mlp_only_layers"),
                          "only an empty mlp_only_layers (every layer MoE) is supported");
       }
+      m.moe = moe;
+      break;
+    }
+    case Family::kDeepseekV3: {
+      MoeSpec moe;
+      moe.num_experts = c.Int("n_routed_experts");
+      moe.num_active_experts = c.Int("num_experts_per_tok");
+      moe.expert_d_ff = c.Int("moe_intermediate_size");
+      moe.num_shared_experts = c.IntOr("n_shared_experts", 0);
+      moe.shared_expert_d_ff = moe.num_shared_experts > 0 ? moe.expert_d_ff : 0;
+      // noaux_tc routing adds a per-expert score-correction bias.
+      moe.router_bias = c.Has("topk_method") && c.Raw("topk_method").is_string() &&
+                        c.Raw("topk_method").get<std::string>() == "noaux_tc";
+      if (c.IntOr("moe_layer_freq", 1) != 1) {
+        throw InputError(c.Where("moe_layer_freq"), "only moe_layer_freq 1 is supported");
+      }
+      m.first_dense_layers = c.IntOr("first_k_dense_replace", 0);
+      m.d_ff = c.Int("intermediate_size");
+      m.moe = moe;
+      break;
+    }
+    case Family::kLlama4: {
+      MoeSpec moe;
+      moe.num_experts = c.Int("num_local_experts");
+      moe.num_active_experts = c.Int("num_experts_per_tok");
+      moe.expert_d_ff = c.Int("intermediate_size");
+      moe.num_shared_experts = 1;  // Llama4TextMoe always has one shared expert of the same width
+      moe.shared_expert_d_ff = moe.expert_d_ff;
+      m.moe_layer_step = c.IntOr("interleave_moe_layer_step", 1);
+      m.d_ff = c.IntOr("intermediate_size_mlp", moe.expert_d_ff);
       m.moe = moe;
       break;
     }

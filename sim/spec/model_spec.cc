@@ -10,6 +10,22 @@ int64_t ModelSpec::NumLayersOfKind(AttentionKind kind) const {
   return std::count(layer_attention.begin(), layer_attention.end(), kind);
 }
 
+bool ModelSpec::IsMoeLayer(int64_t layer) const {
+  if (!moe || layer < first_dense_layers) return false;
+  const int64_t step = std::max<int64_t>(1, moe_layer_step);
+  return (layer - first_dense_layers + 1) % step == 0;
+}
+
+int64_t ModelSpec::NumMoeLayers() const {
+  int64_t count = 0;
+  for (int64_t i = 0; i < num_layers; ++i) count += IsMoeLayer(i) ? 1 : 0;
+  return count;
+}
+
+int64_t ModelSpec::KvValuesPerTokenPerLayer() const {
+  return mla ? mla->CacheValuesPerToken() : 2 * KvDim();
+}
+
 int64_t ModelSpec::AttendedTokens(AttentionKind kind, int64_t context_tokens) const {
   switch (kind) {
     case AttentionKind::kFull:
@@ -36,6 +52,16 @@ std::string ToString(AttentionKind kind) {
 
 int64_t AttentionParamsPerLayer(const ModelSpec& m) {
   const int64_t h = m.d_model, q = m.QueryDim(), kv = m.KvDim();
+  if (m.mla) {
+    const MlaSpec& a = *m.mla;
+    const int64_t qk_head = a.qk_nope_head_dim + a.qk_rope_head_dim;
+    const int64_t query = a.q_lora_rank > 0
+                              ? h * a.q_lora_rank + a.q_lora_rank + a.q_lora_rank * m.num_heads * qk_head
+                              : h * m.num_heads * qk_head;
+    const int64_t latent = h * a.CacheValuesPerToken() + a.kv_lora_rank;
+    const int64_t expand = a.kv_lora_rank * m.num_heads * (a.qk_nope_head_dim + a.v_head_dim);
+    return query + latent + expand + m.num_heads * a.v_head_dim * h + (m.o_bias ? h : 0);
+  }
   int64_t params = h * q * (m.attention_output_gate ? 2 : 1) + 2 * h * kv + q * h;
   if (m.qkv_bias) params += q + 2 * kv;
   if (m.o_bias) params += h;
@@ -70,6 +96,16 @@ int64_t ExpertParams(const ModelSpec& m) {
   return MlpParams(m, m.moe->expert_d_ff, m.moe->expert_bias);
 }
 
+int64_t MoeBlockParams(const ModelSpec& m) {
+  if (!m.moe) return 0;
+  const MoeSpec& moe = *m.moe;
+  const int64_t h = m.d_model;
+  return moe.num_experts * ExpertParams(m) +
+         moe.num_shared_experts * MlpParams(m, moe.shared_expert_d_ff, false) +
+         (moe.shared_expert_gate ? h : 0) + h * moe.num_experts +
+         (moe.router_bias ? moe.num_experts : 0);
+}
+
 int64_t ParamCounts::Total() const {
   return embedding + lm_head + attention + linear_attention + dense_mlp + routed_experts +
          shared_experts + router + norms;
@@ -96,17 +132,24 @@ ParamCounts CountParams(const ModelSpec& m) {
   counts.linear_attention = linear_layers * LinearAttentionParamsPerLayer(m);
   const int64_t norm_size = m.norm == NormKind::kLayerNorm ? 2 * h : h;
   counts.norms = layers * m.norms_per_layer * norm_size + norm_size;  // + final norm
+  const int64_t moe_layers = m.NumMoeLayers();
+  counts.dense_mlp = m.NumDenseMlpLayers() * DenseMlpParamsPerLayer(m);
   if (m.moe) {
     const MoeSpec& moe = *m.moe;
     const int64_t expert = ExpertParams(m);
-    counts.routed_experts = layers * moe.num_experts * expert;
-    counts.active_routed_experts = layers * moe.num_active_experts * expert;
+    counts.routed_experts = moe_layers * moe.num_experts * expert;
+    counts.active_routed_experts = moe_layers * moe.num_active_experts * expert;
     counts.shared_experts =
-        layers * (moe.num_shared_experts * MlpParams(m, moe.shared_expert_d_ff, false) +
-                  (moe.shared_expert_gate ? h : 0));
-    counts.router = layers * (h * moe.num_experts + (moe.router_bias ? moe.num_experts : 0));
-  } else {
-    counts.dense_mlp = layers * DenseMlpParamsPerLayer(m);
+        moe_layers * (moe.num_shared_experts * MlpParams(m, moe.shared_expert_d_ff, false) +
+                      (moe.shared_expert_gate ? h : 0));
+    counts.router = moe_layers * (h * moe.num_experts + (moe.router_bias ? moe.num_experts : 0));
+  }
+  if (m.mtp_layers > 0) {
+    // DeepSeek-V3 MTP module: enorm + hnorm, eh_proj (2h -> h), one transformer block with the
+    // MoE MLP, and the shared head's final norm; embedding and output head are the model's.
+    const int64_t block = AttentionParamsPerLayer(m) + (m.moe ? MoeBlockParams(m) : DenseMlpParamsPerLayer(m)) +
+                          m.norms_per_layer * norm_size;
+    counts.mtp = m.mtp_layers * (block + 2 * h * h + 3 * norm_size);
   }
   return counts;
 }
@@ -143,6 +186,22 @@ bool Validate(const ModelSpec& m, std::string* why) {
       return fail(fmt::format("linear_attention num_value_heads {} is not a multiple of num_key_heads {}",
                               la.num_value_heads, la.num_key_heads));
     }
+  }
+  if (m.mla) {
+    const MlaSpec& a = *m.mla;
+    if (a.kv_lora_rank <= 0 || a.qk_nope_head_dim <= 0 || a.qk_rope_head_dim < 0 ||
+        a.v_head_dim <= 0 || a.q_lora_rank < 0) {
+      return fail("mla ranks and head dims must be positive (q_lora_rank may be 0)");
+    }
+    if (m.head_dim != a.v_head_dim || m.num_kv_heads != m.num_heads) {
+      return fail("an mla model records head_dim = mla.v_head_dim and num_kv_heads = num_heads");
+    }
+  }
+  if (m.first_dense_layers < 0 || m.first_dense_layers > m.num_layers || m.moe_layer_step < 0) {
+    return fail("first_dense_layers must be in [0, num_layers] and moe_layer_step >= 0");
+  }
+  if (m.moe && m.NumDenseMlpLayers() > 0 && m.d_ff <= 0) {
+    return fail("d_ff (the dense MLP width) must be positive when a MoE model has dense layers");
   }
   if (m.moe) {
     const MoeSpec& moe = *m.moe;
