@@ -5,8 +5,12 @@
 JOBS ?= $(shell nproc)
 PRESET ?= release
 BUILD_DIR := build/$(PRESET)
+# Executions per fuzz harness: `make test` runs a smoke pass, `make fuzz` a long run.
+FUZZ_SMOKE_RUNS ?= 20000
+FUZZ_RUNS ?= 1000000
+export FUZZ_MAX_SECONDS
 
-.PHONY: deps build run test bench readme mutation clean format golden
+.PHONY: deps build run test bench readme mutation clean format golden fuzz
 
 deps:
 	@bash cmake/install-deps.sh
@@ -18,9 +22,25 @@ build: deps
 run: build
 	@$(BUILD_DIR)/rightsize run examples/default-study.yaml
 
-test: PRESET = ci
-test: build
-	@ctest --preset $(PRESET) -j $(JOBS)
+# What CI runs (.ci/run), in three stages:
+#  1. the ci preset (warnings are errors): every test, C++ and Python;
+#  2. the sanitize preset (clang, ASan + UBSan; no benchmarks, no Python module): the C++ tests;
+#  3. every fuzz harness of the sanitize build for FUZZ_SMOKE_RUNS executions on its seed corpus
+#     and regression inputs (tests/fuzz/README.md).
+test:
+	@$(MAKE) --no-print-directory build PRESET=ci
+	@ctest --preset ci -j $(JOBS)
+	@$(MAKE) --no-print-directory build PRESET=sanitize
+	@ctest --preset sanitize -j $(JOBS)
+	@bash tests/fuzz/run_fuzz.sh build/sanitize $(FUZZ_SMOKE_RUNS)
+
+# A long fuzzing run (FUZZ_RUNS executions per harness, or FUZZ_MAX_SECONDS each if set); its
+# table goes to tests/fuzz/RESULTS.md, which the README quotes.
+fuzz:
+	@$(MAKE) --no-print-directory build PRESET=fuzz
+	@bash tests/fuzz/run_fuzz.sh build/fuzz $(FUZZ_RUNS)
+	@cp build/fuzz/fuzz/report.md tests/fuzz/RESULTS.md
+	@/usr/bin/python3 tests/readme/readme_sections.py --update --only fuzzing --cli build/ci/rightsize
 
 bench: build
 	@/usr/bin/python3 bench/run_benchmarks.py --build-dir $(BUILD_DIR) -o bench/RESULTS.md

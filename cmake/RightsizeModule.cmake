@@ -18,6 +18,14 @@ function(rs_add_test_module name)
   target_include_directories(${name}_test PRIVATE ${CMAKE_SOURCE_DIR})
   # glog (via Ceres) and Catch2 both define CHECK; make Catch's win everywhere.
   target_compile_options(${name}_test PRIVATE -include ${CMAKE_SOURCE_DIR}/tests/catch_with_ceres.h)
+  # Under the sanitizers (ASan + UBSan run numeric code ~100x slower) two kinds of case are left
+  # to the ci preset: [heavy] ones, thousands of fit starts on real data whose code paths smaller
+  # cases exercise, and [serial] ones, which time this machine's own work.
+  if(RIGHTSIZE_SANITIZE)
+    catch_discover_tests(${name}_test TEST_SPEC "~[heavy]~[serial]" WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+                         PROPERTIES TIMEOUT 600)
+    return()
+  endif()
   set_property(GLOBAL APPEND PROPERTY RS_CATCH_TEST_BINARIES ${name}_test)
   # Cases tagged [serial] time this machine's own work (the measure harness): they run alone so
   # that other tests do not share their cores.

@@ -6,7 +6,10 @@ packages=(build-essential cmake ninja-build pkg-config
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev gnuplot-nox
   # The Python module (sim/python), its tests and the notebooks (tests/python).
   python3-dev pybind11-dev python3-numpy python3-pandas python3-matplotlib
-  python3-pytest python3-nbconvert python3-ipykernel jupyter-nbconvert)
+  python3-pytest python3-nbconvert python3-ipykernel jupyter-nbconvert
+  # The sanitize and fuzz presets: clang 14 with ASan, UBSan and libFuzzer (compiler-rt), and
+  # llvm-symbolizer so sanitizer reports name source lines.
+  clang-14 libclang-rt-14-dev llvm-14)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include <fmt/format.h>
@@ -12,42 +13,33 @@ namespace {
 // 1 / Phi^-1(0.75): sd of a normal from the median of its absolute value.
 constexpr double kMadToSd = 1.4826;
 
-std::string GroupName(const nlohmann::json& g) {
-  return g.is_object() && g.contains("group") && g["group"].is_string() ? g["group"].get<std::string>() : "";
-}
-
-std::string GroupNames(const nlohmann::json& doc) {
+std::string GroupNames(const JsonDocument& doc) {
   std::string names;
-  for (const auto& g : doc["groups"]) names += (names.empty() ? "" : ", ") + GroupName(g);
+  for (const auto& name : CalibrationGroupNames(doc)) names += (names.empty() ? "" : ", ") + name;
   return names;
 }
 
 // What a command takes from the whole file: the interval level and the 1-sigma relative error
 // from the held-out error (`label` names the group(s) in rel_sd_source).
-void ReadFileLevel(const nlohmann::json& doc, const std::string& path, const std::string& label,
-                   UsedCalibration* used) {
-  const nlohmann::json* options = doc.contains("options") ? &doc["options"] : nullptr;
-  if (options && options->contains("interval_level") && (*options)["interval_level"].is_number()) {
-    const double level = (*options)["interval_level"].get<double>();
-    if (!(level > 0.0 && level < 1.0)) {
-      throw InputError({path, 0, "options.interval_level"}, fmt::format("must be in (0, 1), got {}", level));
-    }
-    used->interval_level = level;
+void ReadFileLevel(const JsonDocument& doc, const std::string& label, UsedCalibration* used) {
+  const JsonValue root = doc.Root();
+  const std::string& path = doc.file();
+  const double kHuge = std::numeric_limits<double>::max();
+  if (const auto options = root.MaybeChild("options"); options && options->Has("interval_level")) {
+    const JsonValue level = options->Child("interval_level");
+    const double value = level.AsDouble(0.0, 1.0);
+    if (!(value > 0.0 && value < 1.0)) level.Fail(fmt::format("must be in (0, 1), got {}", value));
+    used->interval_level = value;
   }
-  const nlohmann::json cv = doc.value("cross_validation", nlohmann::json::object());
+  const auto cv = root.MaybeChild("cross_validation");
   for (const char* scheme : {"leave_one_group_out", "kfold"}) {
-    if (!cv.contains(scheme) || !cv[scheme].is_object()) continue;
-    const nlohmann::json& r = cv[scheme];
-    const bool predicted = r.contains("n_predicted") && r["n_predicted"].is_number() && r["n_predicted"].get<double>() > 0;
-    if (!predicted || !r.contains("median_ape") || !r["median_ape"].is_number()) continue;
-    const double ape = r["median_ape"].get<double>();
-    if (!(ape >= 0.0) || !std::isfinite(ape)) {
-      throw InputError({path, 0, std::string("cross_validation.") + scheme + ".median_ape"},
-                       "must be a finite number >= 0");
-    }
+    if (!cv || !cv->Has(scheme)) continue;
+    const JsonValue r = cv->Child(scheme);
+    if (!(r.OptionalDouble("n_predicted", 0.0, 0.0, kHuge) > 0) || !r.Has("median_ape")) continue;
+    const double ape = r.RequiredDouble("median_ape", 0.0, kHuge);
     used->rel_sd = kMadToSd * ape;
     used->rel_sd_source = fmt::format("calibration {} ({}): 1.4826 x held-out {} median APE {:.1f}%", path,
-                                      label, (r.contains("scheme") && r["scheme"].is_string() ? r["scheme"].get<std::string>() : std::string(scheme)), 100 * ape);
+                                      label, r.OptionalString("scheme", scheme), 100 * ape);
     return;
   }
   // No cross-validation: the largest in-sample scale of the groups used.
@@ -67,26 +59,25 @@ bool HasCovariance(const GroupCalibration& fit) {
 }
 
 // UseCalibration on a document already read.
-UsedCalibration UseGroup(const nlohmann::json& doc, const std::string& path, const std::string& group,
-                         const std::string& hardware_id) {
+UsedCalibration UseGroup(const JsonDocument& doc, const std::string& group, const std::string& hardware_id) {
+  const std::vector<std::string> names = CalibrationGroupNames(doc);
   std::string chosen = group;
   if (chosen.empty() && !hardware_id.empty()) {
-    int on_device = 0;
-    for (const auto& g : doc["groups"]) {
-      if (GroupName(g).rfind(hardware_id + "/", 0) == 0) ++on_device;
-    }
+    const auto on_device = std::count_if(names.begin(), names.end(), [&](const std::string& name) {
+      return name.rfind(hardware_id + "/", 0) == 0;
+    });
     if (on_device == 1) chosen = hardware_id;
   }
-  if (chosen.empty() && doc["groups"].size() > 1) {
-    throw InputError({path, 0, "groups"},
+  if (chosen.empty() && names.size() > 1) {
+    throw InputError(doc.Root().Where("groups"),
                      "the file holds several groups; name one with --calibration-group (" + GroupNames(doc) + ")");
   }
   UsedCalibration used;
-  used.fit = CalibrationGroupOf(doc, path, chosen);
-  used.file = path;
+  used.fit = CalibrationGroupOf(doc, chosen);
+  used.file = doc.file();
   used.group = used.fit.group;
   used.has_covariance = HasCovariance(used.fit);
-  ReadFileLevel(doc, path, used.group, &used);
+  ReadFileLevel(doc, used.group, &used);
   return used;
 }
 
@@ -94,24 +85,25 @@ UsedCalibration UseGroup(const nlohmann::json& doc, const std::string& path, con
 
 UsedCalibration UseCalibration(const std::string& path, const std::string& group,
                                const std::string& hardware_id) {
-  return UseGroup(ReadCalibrationDocument(path), path, group, hardware_id);  // schema checked
+  return UseGroup(ReadCalibrationDocument(path), group, hardware_id);  // schema checked
 }
 
 UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::string& group) {
-  const nlohmann::json doc = ReadCalibrationDocument(path);
+  const JsonDocument doc = ReadCalibrationDocument(path);
+  const std::vector<JsonValue> groups = doc.Root().Child("groups").Elements();
   bool names_group_or_device = false;
-  for (const auto& g : doc["groups"]) {
-    const std::string name = GroupName(g);
+  for (const JsonValue& g : groups) {
+    const std::string name = g.RequiredString("group");
     names_group_or_device |= !group.empty() && (name == group || name.rfind(group + "/", 0) == 0);
   }
-  if (names_group_or_device || doc["groups"].size() == 1) return UseGroup(doc, path, group, "");
+  if (names_group_or_device || groups.size() == 1) return UseGroup(doc, group, "");
 
   // Per device: the usable groups fitted on it (with engine `group` when one is named).
   std::map<std::string, std::vector<std::string>> names_by_hardware;
-  for (const auto& g : doc["groups"]) {
-    const std::string name = GroupName(g);
+  for (const JsonValue& g : groups) {
+    const std::string name = g.RequiredString("group");
     const size_t slash = name.find('/');
-    if (slash == std::string::npos || !g.value("usable", false)) continue;
+    if (slash == std::string::npos || !g.OptionalBool("usable", false)) continue;
     if (!group.empty() && name.substr(slash + 1) != group) continue;
     names_by_hardware[name.substr(0, slash)].push_back(name);
   }
@@ -120,17 +112,17 @@ UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::stri
   std::string label;
   for (const auto& [hardware, names] : names_by_hardware) {
     if (names.size() != 1) continue;
-    used.by_hardware[hardware] = CalibrationGroupOf(doc, path, names.front());
+    used.by_hardware[hardware] = CalibrationGroupOf(doc, names.front());
     used.has_covariance = used.has_covariance || HasCovariance(used.by_hardware[hardware]);
     label += (label.empty() ? "" : ", ") + names.front();
   }
   if (used.by_hardware.empty()) {
-    if (!group.empty()) CalibrationGroupOf(doc, path, group);  // throws: no such group
-    throw InputError({path, 0, "groups"},
+    if (!group.empty()) CalibrationGroupOf(doc, group);  // throws: no such group
+    throw InputError(doc.Root().Where("groups"),
                      "no device has exactly one group; name one with --calibration-group (a group, a "
                      "hardware id or an engine of: " + GroupNames(doc) + ")");
   }
-  ReadFileLevel(doc, path, "per device: " + label, &used);
+  ReadFileLevel(doc, "per device: " + label, &used);
   return used;
 }
 

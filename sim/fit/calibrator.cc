@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <limits>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -552,95 +553,101 @@ nlohmann::json GroupToJson(const GroupCalibration& g) {
   return j;
 }
 
-GroupCalibration GroupFromJson(const nlohmann::json& j, const std::string& file) {
+GroupCalibration GroupFromJson(const JsonValue& j) {
+  const double kHuge = std::numeric_limits<double>::max();
   GroupCalibration g;
-  auto number = [&](const nlohmann::json& parent, const std::string& key, const std::string& path) {
-    if (!parent.contains(key) || !parent[key].is_number()) {
-      throw InputError({file, 0, path + key}, "missing or not a number");
-    }
-    return parent[key].get<double>();
-  };
-  try {
-    g.group = j.at("group").get<std::string>();
-    g.usable = j.at("usable").get<bool>();
-    g.converged = j.value("converged", g.usable);
-    g.report = j.value("report", std::string());
-    g.n_points = j.value("n_points", 0);
-    g.sigma_log = number(j, "sigma_log", "");
-    g.rel_rms = j.value("rel_rms", 0.0);
-    g.median_ape = j.value("median_ape", 0.0);
-    const auto& cov = j.at("covariance");
-    for (int a = 0; a < kN; ++a) {
-      g.params.values[static_cast<size_t>(a)] = number(j.at("params"), Name(a), "params.");
-      g.std_error[static_cast<size_t>(a)] = number(j.at("std_error"), Name(a), "std_error.");
-      g.free[static_cast<size_t>(a)] = j.at("free").at(Name(a)).get<bool>();
-      for (int b = 0; b < kN; ++b) {
-        g.covariance[static_cast<size_t>(a * kN + b)] = cov.at(static_cast<size_t>(a)).at(static_cast<size_t>(b)).get<double>();
-      }
-    }
-    g.unidentified = j.value("unidentified", std::vector<std::string>{});
-    g.at_bound = j.value("at_bound", std::vector<std::string>{});
-    g.shared = j.value("shared", std::vector<std::string>{});
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError({file, 0, "groups"}, std::string("malformed calibration group: ") + e.what());
+  g.group = j.RequiredString("group");
+  g.usable = j.RequiredBool("usable");
+  g.converged = j.OptionalBool("converged", g.usable);
+  g.report = j.OptionalString("report", "");
+  g.n_points = static_cast<int>(j.OptionalInt("n_points", 0, 0, std::numeric_limits<int>::max()));
+  g.sigma_log = j.RequiredDouble("sigma_log", 0.0, kHuge);
+  g.rel_rms = j.OptionalDouble("rel_rms", 0.0, 0.0, kHuge);
+  g.median_ape = j.OptionalDouble("median_ape", 0.0, 0.0, kHuge);
+  const JsonValue params = j.Child("params");
+  const JsonValue std_error = j.Child("std_error");
+  const JsonValue free = j.Child("free");
+  const std::vector<JsonValue> covariance = j.Child("covariance").Elements();
+  if (covariance.size() != static_cast<size_t>(kN)) {
+    j.Child("covariance").Fail(fmt::format("expected {} rows, got {}", kN, covariance.size()));
   }
+  for (int a = 0; a < kN; ++a) {
+    const auto ia = static_cast<size_t>(a);
+    g.params.values[ia] = params.RequiredDouble(Name(a), -kHuge, kHuge);
+    g.std_error[ia] = std_error.RequiredDouble(Name(a), 0.0, kHuge);
+    g.free[ia] = free.RequiredBool(Name(a));
+    const std::vector<JsonValue> row = covariance[ia].Elements();
+    if (row.size() != static_cast<size_t>(kN)) {
+      covariance[ia].Fail(fmt::format("expected {} entries, got {}", kN, row.size()));
+    }
+    for (int b = 0; b < kN; ++b) g.covariance[static_cast<size_t>(a * kN + b)] = row[static_cast<size_t>(b)].AsDouble(-kHuge, kHuge);
+  }
+  g.unidentified = j.OptionalStringList("unidentified");
+  g.at_bound = j.OptionalStringList("at_bound");
+  g.shared = j.OptionalStringList("shared");
   std::string why;
-  if (!Validate(g.params, &why)) throw InputError({file, 0, "params"}, why);
+  if (!Validate(g.params, &why)) throw InputError(params.Where(), why);
   return g;
 }
 
-nlohmann::json ReadCalibrationDocument(const std::string& path) {
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(ReadTextFile(path));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError({path, 0, ""}, std::string("malformed or truncated calibration JSON: ") + e.what());
-  }
-  if (!doc.is_object() || !doc.contains("schema_version") ||
-      doc["schema_version"] != kCalibrationSchemaVersion) {
-    throw InputError({path, 0, "schema_version"},
+JsonDocument ReadCalibrationDocument(const std::string& path) {
+  JsonDocument doc = JsonDocument::Load(path);
+  const JsonValue root = doc.Root();
+  if (!root.IsObject()) root.Fail("expected a JSON object (a file written by `rightsize calibrate`)");
+  if (!root.Has("schema_version") || !root.Child("schema_version").IsNumber() ||
+      root.Child("schema_version").json() != kCalibrationSchemaVersion) {
+    throw InputError(root.Where("schema_version"),
                      fmt::format("expected schema_version {} (a file written by `rightsize calibrate`)",
                                  kCalibrationSchemaVersion));
   }
-  if (!doc.contains("groups") || !doc["groups"].is_array() || doc["groups"].empty()) {
-    throw InputError({path, 0, "groups"}, "no fitted groups");
+  const std::vector<JsonValue> groups = root.Child("groups").Elements();
+  if (groups.empty()) throw InputError(root.Where("groups"), "no fitted groups");
+  for (const JsonValue& g : groups) {
+    if (!g.IsObject()) g.Fail("expected a calibration group object, got " + g.Preview());
+    g.RequiredString("group");
   }
   return doc;
 }
 
-GroupCalibration CalibrationGroupOf(const nlohmann::json& doc, const std::string& path,
-                                    const std::string& group) {
+std::vector<std::string> CalibrationGroupNames(const JsonDocument& doc) {
   std::vector<std::string> names;
-  std::vector<const nlohmann::json*> matches;
-  for (const auto& entry : doc["groups"]) {
-    const std::string name = entry.value("group", std::string());
+  for (const JsonValue& g : doc.Root().Child("groups").Elements()) names.push_back(g.RequiredString("group"));
+  return names;
+}
+
+GroupCalibration CalibrationGroupOf(const JsonDocument& doc, const std::string& group) {
+  const JsonValue root = doc.Root();
+  std::vector<std::string> names;
+  std::vector<JsonValue> matches;
+  for (const JsonValue& entry : root.Child("groups").Elements()) {
+    const std::string name = entry.RequiredString("group");
     names.push_back(name);
     const bool exact = name == group;
     const bool hardware = !group.empty() && name.rfind(group + "/", 0) == 0;
-    if (group.empty() || exact || hardware) matches.push_back(&entry);
+    if (group.empty() || exact || hardware) matches.push_back(entry);
     if (exact) {
-      matches = {&entry};
+      matches = {entry};
       break;
     }
   }
   std::string listed;
   for (const auto& n : names) listed += (listed.empty() ? "" : ", ") + n;
   if (matches.empty()) {
-    throw InputError({path, 0, "groups"}, "no group '" + group + "' (groups: " + listed + ")");
+    throw InputError(root.Where("groups"), "no group '" + group + "' (groups: " + listed + ")");
   }
   if (matches.size() > 1) {
-    throw InputError({path, 0, "groups"},
-                     "'" + group + "' matches several groups; name one of: " + listed);
+    throw InputError(root.Where("groups"), "'" + group + "' matches several groups; name one of: " + listed);
   }
-  GroupCalibration g = GroupFromJson(*matches.front(), path);
+  GroupCalibration g = GroupFromJson(matches.front());
   if (!g.usable) {
-    throw InputError({path, 0, "groups." + g.group}, "this group's fit is not usable: " + g.report);
+    throw InputError({doc.file(), matches.front().Where().line, "groups." + g.group},
+                     "this group's fit is not usable: " + g.report);
   }
   return g;
 }
 
 GroupCalibration LoadCalibrationGroup(const std::string& path, const std::string& group) {
-  return CalibrationGroupOf(ReadCalibrationDocument(path), path, group);
+  return CalibrationGroupOf(ReadCalibrationDocument(path), group);
 }
 
 EfficiencyParams LoadCalibration(const std::string& path, const std::string& group) {

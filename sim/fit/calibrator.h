@@ -20,6 +20,7 @@
 
 #include "sim/cost/efficiency_params.h"
 #include "sim/cost/latency.h"
+#include "sim/util/json_reader.h"
 
 namespace rightsize {
 
@@ -180,8 +181,8 @@ inline constexpr int kCalibrationSchemaVersion = 2;
 //  "free": {name: bool}, "unidentified": [...], "at_bound": [...], "n_points", "sigma_log",
 //  "rel_rms", "median_ape", "report"}
 nlohmann::json GroupToJson(const GroupCalibration& group);
-// Inverse of GroupToJson; throws InputError naming file and key on a bad or out-of-bounds value.
-GroupCalibration GroupFromJson(const nlohmann::json& json, const std::string& file);
+// Inverse of GroupToJson; throws InputError naming file:line: key on a bad or out-of-bounds value.
+GroupCalibration GroupFromJson(const JsonValue& json);
 
 // The fitted group of a calibration file. `group` may be a full "hardware/engine" name, a
 // hardware id matching exactly one group, or "" when the file holds exactly one group.
@@ -189,10 +190,12 @@ GroupCalibration GroupFromJson(const nlohmann::json& json, const std::string& fi
 // group, or a group the fit marked unusable.
 GroupCalibration LoadCalibrationGroup(const std::string& path, const std::string& group = "");
 // The two halves of LoadCalibrationGroup, for callers that also read other parts of the file:
-// the parsed document with its schema_version and groups checked, and a group of it.
-nlohmann::json ReadCalibrationDocument(const std::string& path);
-GroupCalibration CalibrationGroupOf(const nlohmann::json& doc, const std::string& path,
-                                    const std::string& group);
+// the parsed document with its schema_version checked and every group an object with a name,
+// and a group of it.
+JsonDocument ReadCalibrationDocument(const std::string& path);
+GroupCalibration CalibrationGroupOf(const JsonDocument& doc, const std::string& group);
+// The "group" names of a document read by ReadCalibrationDocument, in file order.
+std::vector<std::string> CalibrationGroupNames(const JsonDocument& doc);
 // The same, parameters only: what `rightsize predict --calibration FILE` uses.
 EfficiencyParams LoadCalibration(const std::string& path, const std::string& group = "");
 

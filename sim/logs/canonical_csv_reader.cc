@@ -20,15 +20,6 @@ const std::vector<std::string> kCanonicalColumns = {
 
 namespace {
 
-int64_t CountCell(const CsvTable& t, const CsvRow& row, const std::string& column, int64_t min) {
-  const double v = t.Number(row, column);
-  if (v != std::floor(v) || v < static_cast<double>(min) || v > 1e15) {
-    throw InputError(t.Where(row, column),
-                     fmt::format("expected an integer >= {}, got '{}'", min, t.Cell(row, column)));
-  }
-  return static_cast<int64_t>(v);
-}
-
 double NonNegative(const CsvTable& t, const CsvRow& row, const std::string& column) {
   const double v = t.Number(row, column);
   if (v < 0) throw InputError(t.Where(row, column), "must be >= 0, got " + t.Cell(row, column));
@@ -81,7 +72,7 @@ LogReadResult ParseCanonicalCsv(const std::string& text, const std::string& file
     w.weights = ParsePrecision(t.Cell(row, "weights"), t.Where(row, "weights"));
     w.activations = ParsePrecision(t.Cell(row, "activations"), t.Where(row, "activations"));
     w.kv_cache = ParsePrecision(t.Cell(row, "kv_cache"), t.Where(row, "kv_cache"));
-    w.parallel.tensor = static_cast<int>(CountCell(t, row, "tensor_parallel", 1));
+    w.parallel.tensor = static_cast<int>(t.Integer(row, "tensor_parallel", 1, kMaxLogParallel));
     const MetricKind metric = ParseMetricKind(t.Cell(row, "metric"), t.Where(row, "metric"));
     const double value = t.Number(row, "value");
     RequirePositive(value, t.Where(row, "value"), "value");
@@ -128,9 +119,9 @@ LogReadResult ParseCanonicalCsv(const std::string& text, const std::string& file
     } else {
       throw InputError(t.Where(row, "phase"), "unknown phase '" + phase + "' (prefill, decode, op)");
     }
-    step.batch = CountCell(t, row, "batch", 1);
-    step.past_tokens = CountCell(t, row, "past_tokens", 0);
-    step.new_tokens = CountCell(t, row, "new_tokens", 1);
+    step.batch = t.Integer(row, "batch", 1, kMaxLogBatch);
+    step.past_tokens = t.Integer(row, "past_tokens", 0, kMaxLogTokens);
+    step.new_tokens = t.Integer(row, "new_tokens", 1, kMaxLogTokens);
     if (metric == MetricKind::kOpTime) {
       throw InputError(t.Where(row, "metric"), "op_time_s needs phase op");
     }

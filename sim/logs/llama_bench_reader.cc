@@ -10,39 +10,22 @@
 // llama-bench runs one sequence, so batch = 1.
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "sim/logs/readers.h"
 #include "sim/util/csv.h"
 #include "sim/util/file_io.h"
+#include "sim/util/integers.h"
+#include "sim/util/json_reader.h"
 #include "sim/util/strings.h"
 
 namespace rightsize {
 namespace {
 
-using Json = nlohmann::json;
-
-struct Record {
-  SourceLocation where;  // file and line (CSV, JSONL) or the object's line (JSON)
-  Json fields;           // CSV cells arrive as strings, JSON values as they are
-};
-
-int LineOfOffset(const std::string& text, size_t offset) {
-  int line = 1;
-  for (size_t i = 0; i < offset && i < text.size(); ++i) line += text[i] == '\n';
-  return line;
-}
-
-Json ParseJsonOrThrow(const std::string& text, const std::string& file, int line_base) {
-  try {
-    return Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    const int line = line_base + LineOfOffset(text, e.byte == 0 ? 0 : e.byte - 1) - 1;
-    throw InputError({file, line, ""}, std::string("malformed or truncated JSON: ") + e.what());
-  }
-}
+// One test: a JSON object (JSON, JSONL) or a CSV row seen as an object of strings (cells arrive
+// as strings, JSON values as they are); errors name its file:line: key.
+using Record = JsonValue;
 
 std::vector<Record> LoadRecords(const std::string& path) {
   const std::string text = ReadTextFile(path);
@@ -50,30 +33,9 @@ std::vector<Record> LoadRecords(const std::string& path) {
   size_t first = text.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) throw InputError({path, 1, ""}, "empty file");
   if (text[first] == '[') {
-    const Json doc = ParseJsonOrThrow(text, path, 1);
-    // Object positions for messages: the line of the n-th '{' at nesting depth 1.
-    std::vector<int> lines;
-    int depth = 0;
-    bool in_string = false;
-    for (size_t i = 0; i < text.size(); ++i) {
-      const char c = text[i];
-      if (in_string) {
-        if (c == '\\') ++i;
-        else if (c == '"') in_string = false;
-        continue;
-      }
-      if (c == '"') in_string = true;
-      if (c == '[' || c == '{') {
-        if (c == '{' && depth == 1) lines.push_back(LineOfOffset(text, i));
-        ++depth;
-      }
-      if (c == ']' || c == '}') --depth;
-    }
-    for (size_t i = 0; i < doc.size(); ++i) {
-      if (!doc[i].is_object()) {
-        throw InputError({path, i < lines.size() ? lines[i] : 0, ""}, "expected a JSON object per test");
-      }
-      records.push_back({{path, i < lines.size() ? lines[i] : 0, ""}, doc[i]});
+    for (const JsonValue& test : JsonDocument::Parse(text, path).Root().Elements()) {
+      if (!test.IsObject()) test.Fail("expected a JSON object per test");
+      records.push_back(test);
     }
     return records;
   }
@@ -84,57 +46,48 @@ std::vector<Record> LoadRecords(const std::string& path) {
     while (std::getline(in, line)) {
       ++number;
       if (Trim(line).empty()) continue;
-      Json object = ParseJsonOrThrow(line, path, number);
-      if (!object.is_object()) throw InputError({path, number, ""}, "expected a JSON object");
-      records.push_back({{path, number, ""}, std::move(object)});
+      const JsonValue test = JsonDocument::Parse(line, path, number).Root();
+      if (!test.IsObject()) test.Fail("expected a JSON object");
+      records.push_back(test);
     }
     return records;
   }
   const CsvTable t = CsvTable::Parse(text, path);
   for (const CsvRow& row : t.rows()) {
-    Json object = Json::object();
+    nlohmann::json object = nlohmann::json::object();
     for (size_t c = 0; c < t.header().size(); ++c) {
       object[t.header()[c]] = c < row.fields.size() ? row.fields[c] : "";
     }
-    records.push_back({{path, row.line, ""}, std::move(object)});
+    records.push_back(JsonDocument::FromValue(std::move(object), path, row.line).Root());
   }
   return records;
 }
 
-SourceLocation At(const Record& r, const std::string& key) { return {r.where.file, r.where.line, key}; }
+SourceLocation At(const Record& r, const std::string& key) { return r.Where(key); }
 
-bool Has(const Record& r, const std::string& key) { return r.fields.contains(key); }
+bool Has(const Record& r, const std::string& key) { return r.Has(key); }
 
 std::string Text(const Record& r, const std::string& key) {
   if (!Has(r, key)) throw InputError(At(r, key), "missing field (is this llama-bench output?)");
-  const Json& v = r.fields[key];
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return "";
-  return v.dump();
+  const JsonValue v = r.Child(key);
+  return v.IsString() ? v.AsString() : v.Preview();
 }
 
 double Number(const Record& r, const std::string& key) {
   if (!Has(r, key)) throw InputError(At(r, key), "missing field (is this llama-bench output?)");
-  const Json& v = r.fields[key];
-  double value = NAN;
-  if (v.is_number()) {
-    value = v.get<double>();
-  } else if (v.is_string()) {
-    const std::string s = Trim(v.get<std::string>());
-    char* end = nullptr;
-    value = std::strtod(s.c_str(), &end);
-    if (s.empty() || *end != '\0') throw InputError(At(r, key), "expected a number, got '" + s + "'");
-  } else {
-    throw InputError(At(r, key), "expected a number, got " + v.dump());
-  }
-  if (!std::isfinite(value)) throw InputError(At(r, key), "value is not finite");
+  const JsonValue v = r.Child(key);
+  if (v.IsNumber()) return v.AsDouble(std::numeric_limits<double>::lowest(), std::numeric_limits<double>::max());
+  if (!v.IsString()) v.Fail("expected a number, got " + v.Preview());
+  const std::string s = Trim(v.AsString());
+  char* end = nullptr;
+  const double value = std::strtod(s.c_str(), &end);
+  if (s.empty() || *end != '\0') v.Fail("expected a number, got '" + s + "'");
+  if (!std::isfinite(value)) v.Fail("value is not finite");
   return value;
 }
 
 int64_t Count(const Record& r, const std::string& key) {
-  const double v = Number(r, key);
-  if (v < 0 || v != std::floor(v)) throw InputError(At(r, key), "expected an integer >= 0");
-  return static_cast<int64_t>(v);
+  return WholeInRange(Number(r, key), 0, kMaxLogTokens, At(r, key));
 }
 
 // The weight format is the last word of model_type ("llama 8B Q4_K_M", "llama 7B mostly Q4_0").

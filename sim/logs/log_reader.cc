@@ -1,5 +1,6 @@
 // Format detection and dispatch: the header or first key of a file tells its format, so
 // `rightsize calibrate` can take a mixed list of logs without --format.
+#include <filesystem>
 #include <fstream>
 
 #include "sim/logs/readers.h"
@@ -9,6 +10,8 @@ namespace rightsize {
 namespace {
 
 std::string Head(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw InputError({path, 0, ""}, "is a folder; expected a log file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError({path, 0, ""}, "cannot open the log file");
   std::string head(8192, '\0');

@@ -8,6 +8,7 @@
 // negative time, missing column, truncated file) is an InputError naming file:row: column.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -19,6 +20,13 @@
 #include "sim/workload/workload.h"
 
 namespace rightsize {
+
+// Ranges of the integers a benchmark log states; every reader converts them with WholeInRange /
+// RoundedInRange (sim/util/integers.h), never a bare cast. Far above any real run, and low
+// enough that token x batch products stay exact in int64 and finite in the FLOP counts.
+inline constexpr int64_t kMaxLogTokens = int64_t{1} << 32;  // prompt, generated, context tokens
+inline constexpr int64_t kMaxLogBatch = int64_t{1} << 24;   // sequences (or GEMM rows) per step
+inline constexpr int64_t kMaxLogParallel = 1 << 16;         // TP / EP / DP degrees, GPUs per run
 
 // What the log measured. Every kind is converted to the wall time of one modelled interval
 // (Measurement::interval_time_s) so a single latency model can be fitted to all of them.

@@ -32,6 +32,7 @@
 
 #include "sim/logs/readers.h"
 #include "sim/util/csv.h"
+#include "sim/util/integers.h"
 #include "sim/util/strings.h"
 
 namespace rightsize {
@@ -164,7 +165,7 @@ LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& opt
 
     Workload w;
     w.engine = engine;
-    w.parallel.tensor = static_cast<int>(t.Number(row, l.tp));
+    w.parallel.tensor = static_cast<int>(t.Integer(row, l.tp, 1, kMaxLogParallel));
     if (l.v3) {
       bool known = false;
       w.weights = ParseWeightPrecision(t.Cell(row, "weight_precision"), &known);
@@ -180,7 +181,7 @@ LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& opt
                 "data-parallel attention");
         continue;
       }
-      w.parallel.expert = static_cast<int>(t.Number(row, "expert_parallel"));
+      w.parallel.expert = static_cast<int>(t.Integer(row, "expert_parallel", 1, kMaxLogParallel));
     } else {
       if (t.HasColumn("PP") && t.Number(row, "PP") != 1) {
         SkipRow(options, &result, t.Where(row, "PP"), "pipeline-parallel rows are not modelled here");
@@ -190,9 +191,9 @@ LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& opt
     // Activations follow the weights except for FP8 checkpoints, whose non-GEMM work is bf16.
     w.activations = w.weights == Precision::kFp8 ? Precision::kBf16 : w.weights;
     w.kv_cache = w.activations;
-    w.batch = std::max<int64_t>(1, std::llround(avg_batch));
+    w.batch = RoundedInRange(std::max(1.0, avg_batch), 1, kMaxLogBatch, t.Where(row, l.batch));
     w.prompt_tokens = prompt->second;
-    w.gen_tokens = std::max<int64_t>(1, std::llround(output_len));
+    w.gen_tokens = RoundedInRange(std::max(1.0, output_len), 1, kMaxLogTokens, t.Where(row, l.output_len));
     const ModelSpec& model = catalog.Model(*model_id);
     const Step step = DecodeStep(w, w.prompt_tokens + w.gen_tokens / 2);
     Measurement m = MakeStepMeasurement(model, *hardware, w, step, MetricKind::kTpot, step_s,
@@ -203,7 +204,8 @@ LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& opt
     for (const char* column : {"weight_precision", "max_num_seqs", "Max BS (reqs)"}) {
       if (t.HasColumn(column)) configuration += "|" + Trim(t.Cell(row, column));
     }
-    const double devices = l.v3 ? t.Number(row, "num_gpus") : w.parallel.tensor;
+    const double devices =
+        l.v3 ? static_cast<double>(t.Integer(row, "num_gpus", 1, kMaxLogParallel)) : w.parallel.tensor;
     mapped.push_back({std::move(m), std::move(configuration), options.FindHardware(*hardware), devices});
   }
 

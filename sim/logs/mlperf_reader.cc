@@ -35,6 +35,7 @@
 
 #include "sim/logs/readers.h"
 #include "sim/util/file_io.h"
+#include "sim/util/integers.h"
 #include "sim/util/strings.h"
 
 namespace rightsize {
@@ -228,10 +229,11 @@ LogReadResult ReadMlperfSummary(const std::string& path, const LogReadOptions& o
   const double in_flight = samples_per_s * mean_latency_s / options.replicas;  // Little's law
   Workload w;
   w.engine = options.engine.empty() ? "mlperf" : options.engine;
-  w.batch = std::max<int64_t>(1, std::llround(in_flight));
+  w.batch = RoundedInRange(std::max(1.0, in_flight), 1, kMaxLogBatch, s.Where(kMeanLatency));
   w.prompt_tokens = options.prompt_tokens;
   w.gen_tokens = options.gen_tokens > 0 ? options.gen_tokens
-                                        : std::max<int64_t>(1, std::llround(tokens_per_s / samples_per_s));
+                                        : RoundedInRange(std::max(1.0, tokens_per_s / samples_per_s), 1,
+                                                         kMaxLogTokens, s.Where(tokens_key));
   w.weights = PrecisionOption(options.weights, "--weights");
   w.activations = PrecisionOption(options.activations, "--activations");
   w.kv_cache = PrecisionOption(options.kv_cache, "--kv");

@@ -26,17 +26,14 @@ int64_t NewTokensBeside(const std::string& path) {
   if (!std::filesystem::exists(full)) return kDefaultNewTokens;
   const CsvTable t = CsvTable::Load(full.string());
   if (!t.HasColumn("benchmark.new_tokens") || t.rows().empty()) return kDefaultNewTokens;
-  const double n = t.Number(t.rows().front(), "benchmark.new_tokens");
+  const int64_t n = t.Integer(t.rows().front(), "benchmark.new_tokens", 2, kMaxLogTokens);
   for (const CsvRow& row : t.rows()) {
-    if (t.Number(row, "benchmark.new_tokens") != n) {
+    if (t.Integer(row, "benchmark.new_tokens", 2, kMaxLogTokens) != n) {
       throw InputError(t.Where(row, "benchmark.new_tokens"),
                        "runs with different new_tokens in one report are not supported");
     }
   }
-  if (n < 2 || n != std::floor(n)) {
-    throw InputError(t.Where(t.rows().front(), "benchmark.new_tokens"), "expected an integer >= 2");
-  }
-  return static_cast<int64_t>(n);
+  return n;
 }
 
 // "['NVIDIA A100-SXM4-80GB']" -> {"NVIDIA A100-SXM4-80GB"}
@@ -71,14 +68,8 @@ LogReadResult ReadOptimumCsv(const std::string& path, const LogReadOptions& opti
     RequirePositive(prefill_s, t.Where(row, "Prefill Latency (s)"), "Prefill Latency (s)");
     const double decode_s = t.Number(row, "Decode Latency (s)");
     RequirePositive(decode_s, t.Where(row, "Decode Latency (s)"), "Decode Latency (s)");
-    const double batch = t.Number(row, "Per Process Batch Size");
-    const double prompt = t.Number(row, "Sequence Length");
-    if (batch < 1 || batch != std::floor(batch)) {
-      throw InputError(t.Where(row, "Per Process Batch Size"), "expected an integer >= 1");
-    }
-    if (prompt < 1 || prompt != std::floor(prompt)) {
-      throw InputError(t.Where(row, "Sequence Length"), "expected an integer >= 1");
-    }
+    const int64_t batch = t.Integer(row, "Per Process Batch Size", 1, kMaxLogBatch);
+    const int64_t prompt = t.Integer(row, "Sequence Length", 1, kMaxLogTokens);
 
     const auto gpus = ParseGpuList(t.Cell(row, "GPUs"));
     if (gpus.size() != 1 && options.hardware_id.empty()) {
@@ -111,8 +102,8 @@ LogReadResult ReadOptimumCsv(const std::string& path, const LogReadOptions& opti
     w.activations = w.kv_cache = Precision::kFp16;
     // GPTQ checkpoints are 4-bit weight-only (TheBloke/*-GPTQ, group size 128).
     w.weights = experiment.find("gptq") != std::string::npos ? Precision::kInt4 : Precision::kFp16;
-    w.batch = static_cast<int64_t>(batch);
-    w.prompt_tokens = static_cast<int64_t>(prompt);
+    w.batch = batch;
+    w.prompt_tokens = prompt;
     w.gen_tokens = new_tokens;
     const ModelSpec& model = catalog.Model(*model_id);
 

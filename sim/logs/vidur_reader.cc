@@ -56,12 +56,9 @@ bool ParseBool(const CsvTable& t, const CsvRow& row, const std::string& column) 
   throw InputError(t.Where(row, column), "expected True or False, got '" + t.Cell(row, column) + "'");
 }
 
-double PositiveCount(const CsvTable& t, const CsvRow& row, const std::string& column) {
-  const double v = t.Number(row, column);
-  if (v < 1 || v != std::floor(v)) {
-    throw InputError(t.Where(row, column), "expected an integer >= 1, got '" + t.Cell(row, column) + "'");
-  }
-  return v;
+// A whole count in [1, max] from a Vidur config column.
+double PositiveCount(const CsvTable& t, const CsvRow& row, const std::string& column, int64_t max) {
+  return static_cast<double>(t.Integer(row, column, 1, max));
 }
 
 }  // namespace
@@ -87,12 +84,12 @@ LogReadResult ReadVidurCsv(const std::string& path, const LogReadOptions& option
               SkipKind::kUnknownHardware);
       continue;
     }
-    const double heads = PositiveCount(t, row, "n_head");
-    const double kv_heads = PositiveCount(t, row, "n_kv_head");
-    const double hidden = PositiveCount(t, row, "n_embd");
-    const double ffn = PositiveCount(t, row, "n_expanded_embd");
-    const double tokens = PositiveCount(t, row, "num_tokens");
-    const double tp = PositiveCount(t, row, "num_tensor_parallel_workers");
+    const double heads = PositiveCount(t, row, "n_head", ModelLimits::kMaxHeads);
+    const double kv_heads = PositiveCount(t, row, "n_kv_head", ModelLimits::kMaxHeads);
+    const double hidden = PositiveCount(t, row, "n_embd", ModelLimits::kMaxDModel);
+    const double ffn = PositiveCount(t, row, "n_expanded_embd", ModelLimits::kMaxFfn);
+    const double tokens = PositiveCount(t, row, "num_tokens", kMaxLogBatch);
+    const double tp = PositiveCount(t, row, "num_tensor_parallel_workers", kMaxLogParallel);
     const bool gated = ParseBool(t, row, "use_gated_mlp");
     const double head_dim = hidden / heads;
     const double q_shard = heads / tp * head_dim;

@@ -66,22 +66,9 @@ CapacityStudy LoadCapacityStudy(const std::string& path) {
   s.memory_utilization = c.OptionalDouble("memory_utilization", 0.9, 0.01, 1.0);
   c.RejectUnknownKeys();
   if (r.Has("usd_per_hour")) {
-    const YAML::Node prices = r.Raw("usd_per_hour");
-    if (!prices.IsMap()) throw InputError(r.Where("usd_per_hour"), "must map hardware ids to $/h");
-    for (const auto& kv : prices) {
-      const std::string id = kv.first.as<std::string>();
-      double value = -1;
-      try {
-        value = kv.second.as<double>();
-      } catch (const YAML::Exception&) {
-      }
-      if (!(value > 0) || !(value <= kMaxUsdPerDeviceHour)) {
-        throw InputError(
-            {path, LineOf(kv.second), "usd_per_hour." + id},
-            fmt::format("must be a positive number of USD per device-hour, at most {:.0e}",
-                        kMaxUsdPerDeviceHour));
-      }
-      s.usd_per_hour[id] = value;
+    YamlReader prices = r.Child("usd_per_hour");  // hardware id -> USD per device-hour
+    for (const std::string& id : prices.Keys()) {
+      s.usd_per_hour[id] = prices.RequiredDouble(id, 1e-9, kMaxUsdPerDeviceHour);  // > 0
     }
   }
   r.RejectUnknownKeys();

@@ -113,9 +113,8 @@ void FitMap(YamlReader a, const std::string& study_file, LawQualityModel* m) {
   const std::string y_column = a.RequiredString("y_column");
   std::vector<std::pair<std::string, std::string>> filters;
   if (a.Has("filter")) {
-    const YAML::Node node = a.Raw("filter");
-    if (!node.IsMap()) throw InputError(a.Where("filter"), "expected a mapping {column: value}");
-    for (const auto& kv : node) filters.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>());
+    YamlReader filter = a.Child("filter");  // {column: value}
+    for (const std::string& column : filter.Keys()) filters.emplace_back(column, filter.RequiredString(column));
   }
   const CsvTable table = CsvTable::Load(path);
   for (const auto* column : {&x_column, &y_column}) {

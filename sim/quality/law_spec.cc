@@ -4,9 +4,9 @@
 #include <limits>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "sim/util/file_io.h"
+#include "sim/util/json_reader.h"
 #include "sim/util/strings.h"
 #include "sim/util/yaml_reader.h"
 
@@ -128,56 +128,35 @@ Law LoadLawYaml(const std::string& path) {
 }
 
 Law LoadLawJson(const std::string& path) {
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(ReadTextFile(path));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError({path, 0, ""}, std::string("malformed JSON: ") + e.what());
-  }
-  auto require = [&](const char* key) -> const nlohmann::json& {
-    if (!doc.is_object() || !doc.contains(key)) {
-      throw InputError({path, 0, key}, "missing key");
-    }
-    return doc.at(key);
-  };
-  if (!require("schema_version").is_number_integer() || doc.at("schema_version") != 1) {
-    throw InputError({path, 0, "schema_version"}, "unsupported schema_version (expected 1)");
-  }
+  const JsonValue doc = JsonDocument::Load(path).Root();
+  if (!doc.IsObject()) doc.Fail("expected a JSON object (a law written by `rightsize fit-law`)");
+  if (doc.RequiredInt("schema_version", 1, 1) != 1) doc.Fail("unsupported schema_version");
   // `rightsize fit-law` marks a fit its points cannot identify: such a law is refused, not used.
-  if (doc.contains("usable")) {
-    if (!doc.at("usable").is_boolean())
-      throw InputError({path, 0, "usable"}, "must be true or false");
-    if (!doc.at("usable").get<bool>()) {
-      const bool has_report = doc.contains("report") && doc.at("report").is_string();
-      throw InputError({path, 0, "usable"},
-                       "the fit is not usable (" +
-                           (has_report ? doc.at("report").get<std::string>() : "no report") +
-                           "); refit on points that identify every coefficient");
-    }
+  if (!doc.OptionalBool("usable", true)) {
+    throw InputError(doc.Where("usable"),
+                     "the fit is not usable (" + doc.OptionalString("report", "no report") +
+                         "); refit on points that identify every coefficient");
   }
+  const double kHuge = std::numeric_limits<double>::max();
   Law law;
-  law.id = doc.contains("id") && doc.at("id").is_string() ? doc.at("id").get<std::string>() : path;
-  if (!require("form").is_string()) throw InputError({path, 0, "form"}, "must be a string");
-  law.form = ParseLawForm(doc.at("form").get<std::string>(), {path, 0, "form"});
-  const nlohmann::json& coefficients = require("coefficients");
+  law.id = doc.Has("id") && doc.Child("id").IsString() ? doc.RequiredString("id") : path;
+  law.form = ParseLawForm(doc.RequiredString("form"), doc.Where("form"));
+  const JsonValue coefficients = doc.Child("coefficients");
   for (const std::string& name : LawCoefficientNames(law.form)) {
-    if (!coefficients.contains(name) || !coefficients.at(name).is_number()) {
-      throw InputError({path, 0, "coefficients." + name}, "missing or not a number");
-    }
-    law.coefficients[name] = coefficients.at(name).get<double>();
+    law.coefficients[name] = coefficients.RequiredDouble(name, -kHuge, kHuge);
   }
-  try {
-    if (doc.contains("intervals") && doc.at("intervals").is_object()) {
-      for (const auto& [name, interval] : doc.at("intervals").items()) {
-        law.intervals[name] = {interval.at("low").get<double>(),
-                               interval.at("high").get<double>()};
-      }
+  if (doc.Has("intervals") && doc.Child("intervals").IsObject()) {
+    const JsonValue intervals = doc.Child("intervals");
+    for (const std::string& name : intervals.Keys()) {
+      const JsonValue interval = intervals.Child(name);
+      CoefficientInterval ci;
+      ci.low = interval.RequiredDouble("low", -kHuge, kHuge);
+      ci.high = interval.RequiredDouble("high", ci.low, kHuge);
+      law.intervals[name] = ci;
     }
-    law.interval_level = doc.value("interval_level", 0.0);
-    law.source = doc.value("source", std::string("fitted by rightsize fit-law"));
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError({path, 0, "intervals"}, std::string("malformed value: ") + e.what());
   }
+  law.interval_level = doc.OptionalDouble("interval_level", 0.0, 0.0, 1.0);
+  law.source = doc.OptionalString("source", "fitted by rightsize fit-law");
   return law;
 }
 

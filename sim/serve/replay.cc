@@ -10,6 +10,7 @@
 
 #include "sim/util/error.h"
 #include "sim/util/file_io.h"
+#include "sim/util/json_reader.h"
 #include "sim/util/stats.h"
 #include "sim/util/strings.h"
 #include "sim/util/yaml_reader.h"
@@ -19,13 +20,8 @@ namespace {
 
 const char* const kMetricNames[] = {"TTFT Mean", "TTFT P90", "TPOT Mean", "Latency Mean"};
 
-nlohmann::json ReadJson(const std::string& path) {
-  try {
-    return nlohmann::json::parse(ReadTextFile(path));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError({path, 0, ""}, std::string("malformed JSON: ") + e.what());
-  }
-}
+// Parsed by the strict reader (a syntax error or an out-of-range number names file:line).
+nlohmann::json ReadJson(const std::string& path) { return JsonDocument::Load(path).Root().json(); }
 
 const nlohmann::json& Key(const nlohmann::json& object, const std::string& key,
                           const std::string& file, const std::string& prefix) {

@@ -1,14 +1,13 @@
 #include "sim/serve/trace_reader.h"
 
 #include <cmath>
-#include <fstream>
 #include <set>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "sim/util/csv.h"
 #include "sim/util/error.h"
+#include "sim/util/file_io.h"
+#include "sim/util/json_reader.h"
 #include "sim/util/strings.h"
 
 namespace rightsize {
@@ -19,32 +18,24 @@ bool EndsWith(const std::string& text, const std::string& suffix) {
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-double Number(const nlohmann::json& row, const char* key, const SourceLocation& line) {
-  SourceLocation where = line;
-  where.key = key;
-  if (!row.contains(key)) throw InputError(where, "missing required key");
-  const nlohmann::json& v = row.at(key);
-  if (!v.is_number()) throw InputError(where, "expected a number, got " + v.dump());
-  const double x = v.get<double>();
-  if (!std::isfinite(x)) throw InputError(where, "expected a finite number");
-  return x;
+// Token counts and times in a trace: finite, and counts whole numbers no larger than any model's
+// context (the simulator checks each request against its model).
+constexpr int64_t kMaxTraceTokens = int64_t{1} << 40;
+constexpr double kMaxTraceSeconds = 1e12;
+
+double Number(const JsonValue& row, const char* key) {
+  return row.RequiredDouble(key, -kMaxTraceSeconds, kMaxTraceSeconds);
 }
 
-int64_t Count(const nlohmann::json& row, const char* key, const SourceLocation& line) {
-  const double x = Number(row, key, line);
-  if (x != std::floor(x) || std::fabs(x) > 1e15) {
-    throw InputError({line.file, line.line, key},
-                     fmt::format("expected a whole number, got {}", x));
-  }
-  return static_cast<int64_t>(x);
+int64_t Count(const JsonValue& row, const char* key) {
+  return row.RequiredInt(key, -kMaxTraceTokens, kMaxTraceTokens);
 }
 
-void RejectUnknown(const nlohmann::json& row, const std::set<std::string>& known,
-                   const SourceLocation& line) {
-  for (auto it = row.begin(); it != row.end(); ++it) {
-    if (!known.count(it.key())) {
-      throw InputError({line.file, line.line, it.key()},
-                       "unknown key (" + DidYouMean(it.key(), {known.begin(), known.end()}) + ")");
+void RejectUnknown(const JsonValue& row, const std::set<std::string>& known) {
+  for (const std::string& key : row.Keys()) {
+    if (!known.count(key)) {
+      throw InputError(row.Where(key),
+                       "unknown key (" + DidYouMean(key, {known.begin(), known.end()}) + ")");
     }
   }
 }
@@ -54,49 +45,44 @@ const std::set<std::string> kLlmServingSimKeys = {"request_id",     "input_toks"
                                                   "arrival_time",   "queued_ts",    "scheduled_ts",
                                                   "first_token_ts", "last_token_ts"};
 
-// Calls visit(row, location) for each non-blank line of a JSONL file.
+// Calls visit(row, line) for each non-blank line of a JSONL file, each parsed by the strict JSON
+// reader (errors name file:line: key).
 template <typename Visit>
 void ForEachJsonLine(const std::string& path, Visit visit) {
-  std::ifstream in(path);
-  if (!in) throw InputError({path, 0, ""}, "cannot open file");
+  std::istringstream in(ReadTextFile(path));
   std::string text;
   int line_number = 0;
   while (std::getline(in, text)) {
     ++line_number;
     if (Trim(text).empty()) continue;
-    const SourceLocation where{path, line_number, ""};
-    nlohmann::json row;
-    try {
-      row = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-      throw InputError(where, std::string("malformed JSON: ") + e.what());
-    }
-    if (!row.is_object()) throw InputError(where, "expected one JSON object per line");
-    visit(row, where);
+    const JsonValue row = JsonDocument::Parse(text, path, line_number).Root();
+    if (!row.IsObject()) row.Fail("expected one JSON object per line");
+    visit(row, line_number);
   }
 }
 
 std::vector<ServeRequest> ReadJsonl(const std::string& path) {
   std::vector<ServeRequest> out;
   double first_arrival = 0.0;
-  ForEachJsonLine(path, [&](const nlohmann::json& row, const SourceLocation& where) {
+  ForEachJsonLine(path, [&](const JsonValue& row, int line) {
     ServeRequest r;
-    r.source_line = where.line;
+    r.source_line = line;
     double arrival = 0.0;
-    if (row.contains("input_toks")) {
-      RejectUnknown(row, kLlmServingSimKeys, where);
-      arrival = Number(row, "arrival_time", where);
-      r.prompt_tokens = Count(row, "input_toks", where);
-      r.output_tokens = Count(row, "output_toks", where);
+    const bool llmservingsim = row.Has("input_toks");
+    if (llmservingsim) {
+      RejectUnknown(row, kLlmServingSimKeys);
+      arrival = Number(row, "arrival_time");
+      r.prompt_tokens = Count(row, "input_toks");
+      r.output_tokens = Count(row, "output_toks");
     } else {
-      RejectUnknown(row, kCanonicalKeys, where);
-      arrival = Number(row, "arrival_s", where);
-      r.prompt_tokens = Count(row, "prompt_tokens", where);
-      r.output_tokens = Count(row, "output_tokens", where);
+      RejectUnknown(row, kCanonicalKeys);
+      arrival = Number(row, "arrival_s");
+      r.prompt_tokens = Count(row, "prompt_tokens");
+      r.output_tokens = Count(row, "output_tokens");
     }
     // Canonical traces are relative already (a negative time is an error the simulator names);
     // LLMServingSim's arrival_time is an epoch time, made relative to the first request.
-    if (out.empty() && row.contains("input_toks")) first_arrival = arrival;
+    if (out.empty() && llmservingsim) first_arrival = arrival;
     r.arrival_s = arrival - first_arrival;
     out.push_back(r);
   });
@@ -119,16 +105,8 @@ std::vector<ServeRequest> ReadCsv(const std::string& path) {
     ServeRequest r;
     r.source_line = row.line;
     r.arrival_s = table.Number(row, "arrival_s");
-    auto count = [&](const char* column) {
-      const double x = table.Number(row, column);
-      if (x != std::floor(x) || std::fabs(x) > 1e15) {
-        throw InputError(table.Where(row, column),
-                         fmt::format("expected a whole number, got {}", x));
-      }
-      return static_cast<int64_t>(x);
-    };
-    r.prompt_tokens = count("prompt_tokens");
-    r.output_tokens = count("output_tokens");
+    r.prompt_tokens = table.Integer(row, "prompt_tokens", -kMaxTraceTokens, kMaxTraceTokens);
+    r.output_tokens = table.Integer(row, "output_tokens", -kMaxTraceTokens, kMaxTraceTokens);
     out.push_back(r);
   }
   if (out.empty()) throw InputError({path, 0, ""}, "the trace has no requests");
@@ -150,25 +128,25 @@ std::vector<ServeRequest> ReadRequestTrace(const std::string& path) {
 std::vector<MeasuredRequest> ReadMeasuredRequests(const std::string& path) {
   std::vector<MeasuredRequest> out;
   double first_arrival = 0.0, first_queued = 0.0;
-  ForEachJsonLine(path, [&](const nlohmann::json& row, const SourceLocation& where) {
-    RejectUnknown(row, kLlmServingSimKeys, where);
+  ForEachJsonLine(path, [&](const JsonValue& row, int line) {
+    RejectUnknown(row, kLlmServingSimKeys);
     MeasuredRequest m;
-    m.line = where.line;
-    if (row.contains("request_id") && row.at("request_id").is_string()) {
-      m.id = row.at("request_id").get<std::string>();
+    m.line = line;
+    if (row.Has("request_id") && row.Child("request_id").IsString()) {
+      m.id = row.RequiredString("request_id");
     }
-    const double arrival = Number(row, "arrival_time", where);
-    const double queued = Number(row, "queued_ts", where);
+    const double arrival = Number(row, "arrival_time");
+    const double queued = Number(row, "queued_ts");
     if (out.empty()) {
       first_arrival = arrival;
       first_queued = queued;
     }
     m.arrival_s = arrival - first_arrival;
     m.queued_s = queued - first_queued;
-    m.first_token_s = Number(row, "first_token_ts", where) - first_queued;
-    m.last_token_s = Number(row, "last_token_ts", where) - first_queued;
-    m.prompt_tokens = Count(row, "input_toks", where);
-    m.output_tokens = Count(row, "output_toks", where);
+    m.first_token_s = Number(row, "first_token_ts") - first_queued;
+    m.last_token_s = Number(row, "last_token_ts") - first_queued;
+    m.prompt_tokens = Count(row, "input_toks");
+    m.output_tokens = Count(row, "output_toks");
     out.push_back(m);
   });
   if (out.empty()) throw InputError({path, 0, ""}, "the log has no requests");

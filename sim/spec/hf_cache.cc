@@ -6,17 +6,14 @@
 #include <fstream>
 #include <limits>
 
-#include <nlohmann/json.hpp>
-
 #include "sim/util/error.h"
 #include "sim/util/file_io.h"
+#include "sim/util/json_reader.h"
 #include "sim/util/strings.h"
 
 namespace rightsize {
 namespace fs = std::filesystem;
 namespace {
-
-using nlohmann::json;
 
 // A header larger than this is not a real checkpoint's (the largest published ones have a few
 // MB of header); refusing it keeps a corrupt length from allocating gigabytes.
@@ -115,52 +112,40 @@ std::vector<SafetensorsTensor> ReadSafetensorsHeader(const fs::path& file) {
   std::string text(static_cast<size_t>(length), '\0');
   in.read(text.data(), static_cast<std::streamsize>(length));
   if (!in) throw InputError({label, 0, "header"}, "truncated header");
-  json header;
-  try {
-    header = json::parse(text);
-  } catch (const json::exception& e) {
-    throw InputError({label, 0, "header"}, std::string("malformed JSON header: ") + e.what());
-  }
-  if (!header.is_object()) throw InputError({label, 0, "header"}, "the header is not a JSON object");
+  // The header through the strict JSON layer: errors at file:line: key.
+  const JsonDocument doc = JsonDocument::Parse(text, label);
+  const JsonValue header = doc.Root();
+  if (!header.IsObject()) header.Fail("the header is not a JSON object");
   const uint64_t data_size = file_size - 8 - length;
+  constexpr int64_t kMaxDim = int64_t{1} << 40;
   std::vector<SafetensorsTensor> tensors;
-  for (const auto& [name, entry] : header.items()) {
+  for (const std::string& name : header.Keys()) {
     if (name == "__metadata__") continue;
-    const auto fail = [&](const std::string& why) {
-      throw InputError({label, 0, name}, why);
-    };
-    if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") ||
-        !entry.contains("data_offsets")) {
-      fail("a tensor needs dtype, shape and data_offsets");
-    }
+    const JsonValue entry = header.Child(name);
+    if (!entry.IsObject()) entry.Fail("a tensor entry is not an object");
     SafetensorsTensor t;
     t.name = name;
-    if (!entry["dtype"].is_string()) fail("dtype is not a string");
-    t.dtype = entry["dtype"].get<std::string>();
+    t.dtype = entry.RequiredString("dtype");
     const std::optional<double> bytes_per = DtypeBytes(t.dtype);
-    if (!bytes_per) fail("unknown dtype '" + t.dtype + "'");
-    const json& shape = entry["shape"];
-    if (!shape.is_array() || shape.size() > 16) fail("shape is not an array of at most 16 sizes");
+    if (!bytes_per) throw InputError(entry.Where("dtype"), "unknown dtype '" + t.dtype + "'");
+    const JsonValue shape = entry.Child("shape");
+    if (!shape.IsArray() || shape.Size() > 16) shape.Fail("shape is not an array of at most 16 sizes");
     double elements = 1.0;
-    for (const json& d : shape) {
-      if (!d.is_number_unsigned() || d.get<uint64_t>() > (uint64_t{1} << 40)) {
-        fail("shape entries must be integers in [0, 2^40]");
-      }
-      t.shape.push_back(static_cast<int64_t>(d.get<uint64_t>()));
+    for (const JsonValue& d : shape.Elements()) {
+      t.shape.push_back(d.AsInt(0, kMaxDim));
       elements *= static_cast<double>(t.shape.back());
     }
-    const json& offsets = entry["data_offsets"];
-    if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
-        !offsets[1].is_number_unsigned()) {
-      fail("data_offsets must be two non-negative integers");
-    }
-    const uint64_t begin = offsets[0].get<uint64_t>(), end = offsets[1].get<uint64_t>();
-    if (begin > end || end > data_size) fail("data_offsets lie outside the file's data");
+    const JsonValue offsets = entry.Child("data_offsets");
+    if (!offsets.IsArray() || offsets.Size() != 2) offsets.Fail("data_offsets must be two byte offsets");
+    const std::vector<JsonValue> range = offsets.Elements();
+    const int64_t max_offset = static_cast<int64_t>(std::min<uint64_t>(data_size, uint64_t{1} << 62));
+    const int64_t begin = range[0].AsInt(0, max_offset), end = range[1].AsInt(0, max_offset);
+    if (begin > end) offsets.Fail("data_offsets run backwards");
     if (elements * *bytes_per != static_cast<double>(end - begin)) {
-      fail("data_offsets span " + std::to_string(end - begin) + " bytes, shape x dtype needs " +
-           std::to_string(static_cast<uint64_t>(elements * *bytes_per)));
+      offsets.Fail("data_offsets span " + std::to_string(end - begin) + " bytes, shape x dtype needs " +
+                   std::to_string(static_cast<uint64_t>(elements * *bytes_per)));
     }
-    t.data_bytes = static_cast<int64_t>(end - begin);
+    t.data_bytes = end - begin;
     tensors.push_back(std::move(t));
   }
   return tensors;
@@ -185,20 +170,12 @@ std::optional<CheckpointSummary> ReadCheckpointSummary(const fs::path& snapshot)
   }
   const fs::path index = snapshot / "model.safetensors.index.json";
   if (fs::is_regular_file(index, ec)) {
-    json parsed;
-    try {
-      parsed = json::parse(ReadTextFile(index.string()));
-    } catch (const json::exception& e) {
-      throw InputError({index.string(), 0, ""}, std::string("malformed JSON: ") + e.what());
-    }
-    if (parsed.contains("metadata") && parsed["metadata"].is_object() &&
-        parsed["metadata"].contains("total_size")) {
-      const json& total = parsed["metadata"]["total_size"];
-      if (!total.is_number_unsigned() ||
-          total.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        throw InputError({index.string(), 0, "metadata.total_size"}, "not a byte count");
-      }
-      summary.index_total_size_bytes = static_cast<int64_t>(total.get<uint64_t>());
+    const JsonDocument doc = JsonDocument::Load(index.string());
+    const JsonValue root = doc.Root();
+    if (root.IsObject() && root.Has("metadata") && root.Child("metadata").IsObject() &&
+        root.Child("metadata").Has("total_size")) {
+      summary.index_total_size_bytes = root.Child("metadata").RequiredInt(
+          "total_size", 0, std::numeric_limits<int64_t>::max());
     }
   }
   return summary;

@@ -2,18 +2,16 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <limits>
+#include <map>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "sim/util/error.h"
 #include "sim/util/file_io.h"
+#include "sim/util/json_reader.h"
 
 namespace rightsize {
 namespace {
-
-using nlohmann::json;
 
 enum class Family { kLlama, kMistral, kMixtral, kQwen2, kQwen2Moe, kQwen3, kQwen3Moe, kPhi3,
                     kGemma2, kGptOss, kQwen3Next, kQwen3_5, kDeepseekV3, kGemma3, kLlama4 };
@@ -39,57 +37,76 @@ constexpr ArchitectureName kArchitectures[] = {
     {"Llama4ForConditionalGeneration", Family::kLlama4},
 };
 
-// nlohmann::json keeps no line numbers: find the first line that names the key.
-int LineOfKey(const std::string& text, const std::string& key) {
-  const std::string needle = "\"" + key + "\"";
-  const size_t at = text.find(needle);
-  if (at == std::string::npos) return 0;
-  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
+// Each integer key with its plausible range (ModelLimits); a key not listed is a count >= 1
+// bounded by the number of layers.
+int64_t MaxOf(const std::string& key) {
+  using L = ModelLimits;
+  static const std::map<std::string, int64_t> limits = {
+      {"num_hidden_layers", L::kMaxLayers},
+      {"hidden_size", L::kMaxDModel},
+      {"num_attention_heads", L::kMaxHeads},
+      {"num_key_value_heads", L::kMaxHeads},
+      {"head_dim", L::kMaxHeadDim},
+      {"vocab_size", L::kMaxVocab},
+      {"max_position_embeddings", L::kMaxContextTokens},
+      {"sliding_window", L::kMaxContextTokens},
+      {"intermediate_size", L::kMaxFfn},
+      {"moe_intermediate_size", L::kMaxFfn},
+      {"shared_expert_intermediate_size", L::kMaxFfn},
+      {"num_local_experts", L::kMaxExperts},
+      {"num_experts", L::kMaxExperts},
+      {"num_experts_per_tok", L::kMaxExperts},
+      {"experts_per_token", L::kMaxExperts},
+      {"linear_num_key_heads", L::kMaxHeads},
+      {"linear_num_value_heads", L::kMaxHeads},
+      {"linear_key_head_dim", L::kMaxHeadDim},
+      {"linear_value_head_dim", L::kMaxHeadDim},
+      {"linear_conv_kernel_dim", L::kMaxConvKernel},
+      {"n_routed_experts", L::kMaxExperts},
+      {"n_shared_experts", L::kMaxExperts},
+      {"kv_lora_rank", L::kMaxDModel},
+      {"q_lora_rank", L::kMaxDModel},
+      {"qk_nope_head_dim", L::kMaxHeadDim},
+      {"qk_rope_head_dim", L::kMaxHeadDim},
+      {"v_head_dim", L::kMaxHeadDim},
+      {"intermediate_size_mlp", L::kMaxFfn},
+      {"attention_chunk_size", L::kMaxContextTokens},
+  };
+  const auto it = limits.find(key);
+  return it == limits.end() ? L::kMaxLayers : it->second;
 }
 
+// The config's keys through the strict JSON layer: every integer in its plausible range, errors
+// at file:line: key.
 class ConfigReader {
  public:
-  ConfigReader(const json& config, const std::string& text, const std::string& file)
-      : config_(config), text_(text), file_(file) {}
+  explicit ConfigReader(JsonValue config) : config_(std::move(config)) {}
 
-  SourceLocation Where(const std::string& key) const { return {file_, LineOfKey(text_, key), key}; }
-  bool Has(const std::string& key) const {
-    return config_.contains(key) && !config_.at(key).is_null();
-  }
-
-  int64_t Int(const std::string& key) const {
-    if (!Has(key)) throw InputError({file_, 1, key}, "missing required key");
-    const json& v = config_.at(key);
-    if (!v.is_number_integer() || v.get<int64_t>() <= 0) {
-      throw InputError(Where(key), "expected a positive integer, got " + v.dump());
-    }
-    return v.get<int64_t>();
-  }
+  SourceLocation Where(const std::string& key) const { return config_.Where(key); }
+  bool Has(const std::string& key) const { return config_.Has(key); }
+  int64_t Int(const std::string& key) const { return config_.RequiredInt(key, 1, MaxOf(key)); }
   int64_t IntOr(const std::string& key, int64_t fallback) const {
-    return Has(key) ? Int(key) : fallback;
+    return config_.OptionalInt(key, fallback, 1, MaxOf(key));
   }
-  bool BoolOr(const std::string& key, bool fallback) const {
-    if (!Has(key)) return fallback;
-    const json& v = config_.at(key);
-    if (!v.is_boolean()) throw InputError(Where(key), "expected true or false, got " + v.dump());
-    return v.get<bool>();
+  // A count that may be 0 (shared experts, leading dense layers, MTP modules).
+  int64_t CountOr(const std::string& key, int64_t fallback) const {
+    return config_.OptionalInt(key, fallback, 0, MaxOf(key));
   }
-  const json& Raw(const std::string& key) const { return config_.at(key); }
+  bool BoolOr(const std::string& key, bool fallback) const { return config_.OptionalBool(key, fallback); }
+  JsonValue Raw(const std::string& key) const { return config_.Child(key); }
   // A torch dtype name ("float32", "bfloat16", "float16").
   Precision DtypeOr(const std::string& key, Precision fallback) const {
     if (!Has(key)) return fallback;
-    const json& v = config_.at(key);
-    const std::string name = v.is_string() ? v.get<std::string>() : "";
+    const JsonValue v = Raw(key);
+    const std::string name = v.IsString() ? v.AsString() : "";
     if (name == "float32") return Precision::kFp32;
     if (name == "bfloat16") return Precision::kBf16;
     if (name == "float16") return Precision::kFp16;
-    throw InputError(Where(key), "expected float32, bfloat16 or float16, got " + v.dump());
+    throw InputError(Where(key), "expected float32, bfloat16 or float16, got " + v.Preview());
   }
 
  private:
-  const json& config_;
-  const std::string& text_;
-  std::string file_;
+  JsonValue config_;
 };
 
 }  // namespace
@@ -101,23 +118,16 @@ std::vector<std::string> SupportedHfArchitectures() {
 }
 
 ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
-  json config;
-  try {
-    config = json::parse(text);
-  } catch (const json::parse_error& e) {
-    const int line = 1 + static_cast<int>(std::count(
-                             text.begin(), text.begin() + std::min(e.byte, text.size()), '\n'));
-    throw InputError({file, line, ""}, std::string("malformed JSON: ") + e.what());
-  }
-  if (!config.is_object()) throw InputError({file, 1, ""}, "expected a JSON object");
-  const ConfigReader root(config, text, file);
+  const JsonDocument doc = JsonDocument::Parse(text, file);
+  const JsonValue config = doc.Root();
+  if (!config.IsObject()) config.Fail("expected a JSON object");
+  const ConfigReader root(config);
 
-  if (!root.Has("architectures") || !root.Raw("architectures").is_array() ||
-      root.Raw("architectures").empty() || !root.Raw("architectures")[0].is_string()) {
-    throw InputError({file, LineOfKey(text, "architectures"), "architectures"},
-                     "missing or empty list of architectures");
+  if (!root.Has("architectures") || !root.Raw("architectures").IsArray() ||
+      root.Raw("architectures").Size() == 0 || !root.Raw("architectures").Elements()[0].IsString()) {
+    throw InputError(root.Where("architectures"), "missing or empty list of architectures");
   }
-  const std::string arch = root.Raw("architectures")[0].get<std::string>();
+  const std::string arch = root.Raw("architectures").Elements()[0].AsString();
   const ArchitectureName* found = nullptr;
   for (const auto& a : kArchitectures) {
     if (arch == a.name) found = &a;
@@ -134,15 +144,15 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
   // modelled).
   const bool nested =
       (family == Family::kQwen3_5 || family == Family::kGemma3 || family == Family::kLlama4) &&
-      config.contains("text_config") && config.at("text_config").is_object();
-  const ConfigReader c(nested ? config.at("text_config") : config, text, file);
+      config.Has("text_config") && config.Child("text_config").IsObject();
+  const ConfigReader c(nested ? config.Child("text_config") : config);
   const bool hybrid = family == Family::kQwen3Next || family == Family::kQwen3_5;
 
   ModelSpec m;
   m.id = std::filesystem::path(file).parent_path().filename().string();
   if (m.id.empty()) m.id = std::filesystem::path(file).stem().string();
-  m.name = root.Has("_name_or_path") && root.Raw("_name_or_path").is_string()
-               ? root.Raw("_name_or_path").get<std::string>()
+  m.name = root.Has("_name_or_path") && root.Raw("_name_or_path").IsString()
+               ? root.Raw("_name_or_path").AsString()
                : m.id;
   m.family = arch;
   m.source = file;
@@ -196,7 +206,7 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
   if (family == Family::kDeepseekV3) {
     // Multi-head latent attention (DeepseekV3Attention); head_dim records the value width.
     MlaSpec mla;
-    mla.q_lora_rank = c.Has("q_lora_rank") ? c.Int("q_lora_rank") : 0;
+    mla.q_lora_rank = c.CountOr("q_lora_rank", 0);
     mla.kv_lora_rank = c.Int("kv_lora_rank");
     mla.qk_nope_head_dim = c.Int("qk_nope_head_dim");
     mla.qk_rope_head_dim = c.Int("qk_rope_head_dim");
@@ -204,7 +214,7 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
     m.mla = mla;
     m.head_dim = mla.v_head_dim;
     m.num_kv_heads = m.num_heads;
-    m.mtp_layers = c.Has("num_nextn_predict_layers") ? c.Int("num_nextn_predict_layers") : 0;
+    m.mtp_layers = c.CountOr("num_nextn_predict_layers", 0);
   }
 
   // Attention kinds per layer: explicit layer_types, else the family's convention. Llama 4's
@@ -216,12 +226,12 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
                              : 0;
   const bool qwen_sliding = c.BoolOr("use_sliding_window", false);
   if (c.Has("layer_types")) {
-    const json& types = c.Raw("layer_types");
-    if (!types.is_array() || static_cast<int64_t>(types.size()) != m.num_layers) {
+    const JsonValue types = c.Raw("layer_types");
+    if (!types.IsArray() || static_cast<int64_t>(types.Size()) != m.num_layers) {
       throw InputError(c.Where("layer_types"), "expected one entry per layer");
     }
-    for (const auto& t : types) {
-      const std::string kind = t.is_string() ? t.get<std::string>() : "";
+    for (const JsonValue& t : types.Elements()) {
+      const std::string kind = t.IsString() ? t.AsString() : "";
       if (kind == "full_attention") {
         m.layer_attention.push_back(AttentionKind::kFull);
       } else if (kind == "sliding_attention") {
@@ -229,7 +239,7 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
       } else if (kind == "linear_attention") {
         m.layer_attention.push_back(AttentionKind::kLinear);
       } else {
-        throw InputError(c.Where("layer_types"), "unknown layer type " + t.dump());
+        t.Fail("unknown layer type " + t.Preview());
       }
     }
   } else if (hybrid) {
@@ -296,7 +306,7 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
                          "only decoder_sparse_step 1 (every layer MoE) is supported");
       }
       if (c.Has("mlp_only_layers") &&
-          !(c.Raw("mlp_only_layers").is_array() && c.Raw("mlp_only_layers").empty())) {
+          !(c.Raw("mlp_only_layers").IsArray() && c.Raw("mlp_only_layers").Size() == 0)) {
         throw InputError(c.Where("mlp_only_layers"),
                          "only an empty mlp_only_layers (every layer MoE) is supported");
       }
@@ -308,15 +318,15 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
       moe.num_experts = c.Int("n_routed_experts");
       moe.num_active_experts = c.Int("num_experts_per_tok");
       moe.expert_d_ff = c.Int("moe_intermediate_size");
-      moe.num_shared_experts = c.IntOr("n_shared_experts", 0);
+      moe.num_shared_experts = c.CountOr("n_shared_experts", 0);
       moe.shared_expert_d_ff = moe.num_shared_experts > 0 ? moe.expert_d_ff : 0;
       // noaux_tc routing adds a per-expert score-correction bias.
-      moe.router_bias = c.Has("topk_method") && c.Raw("topk_method").is_string() &&
-                        c.Raw("topk_method").get<std::string>() == "noaux_tc";
+      moe.router_bias = c.Has("topk_method") && c.Raw("topk_method").IsString() &&
+                        c.Raw("topk_method").AsString() == "noaux_tc";
       if (c.IntOr("moe_layer_freq", 1) != 1) {
         throw InputError(c.Where("moe_layer_freq"), "only moe_layer_freq 1 is supported");
       }
-      m.first_dense_layers = c.IntOr("first_k_dense_replace", 0);
+      m.first_dense_layers = c.CountOr("first_k_dense_replace", 0);
       m.d_ff = c.Int("intermediate_size");
       m.moe = moe;
       break;
@@ -339,7 +349,7 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
   }
 
   std::string why;
-  if (!Validate(m, &why)) throw InputError({file, 1, ""}, why);
+  if (!Validate(m, &why)) throw InputError(config.Where(), why);
   return m;
 }
 

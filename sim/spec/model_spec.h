@@ -75,6 +75,26 @@ struct MlaSpec {
   int64_t CacheValuesPerToken() const { return kv_lora_rank + qk_rope_head_dim; }
 };
 
+// Plausible range of every dimension: the one place the YAML and config.json loaders and
+// Validate take them from. Each bound is ~60x or more above the largest value in models/ (126
+// layers, d_model 16,384 and d_ff 53,248 for Llama-3.1-405B, 128 heads, head_dim 256, vocab
+// 256,000, 128 experts, 262,144 tokens of context), and kMaxTotalParams (2,500x the largest
+// catalogue model) bounds their products, so every count fits in int64 and a typo such as
+// `num_hidden_layers: 1099511627776` is refused instead of allocating per-layer tables.
+struct ModelLimits {
+  static constexpr int64_t kMaxLayers = 10'000;
+  static constexpr int64_t kMaxDModel = int64_t{1} << 20;
+  static constexpr int64_t kMaxHeads = int64_t{1} << 16;      // query, KV and linear-attention heads
+  static constexpr int64_t kMaxHeadDim = int64_t{1} << 16;
+  static constexpr int64_t kMaxFfn = int64_t{1} << 24;        // d_ff and expert widths
+  static constexpr int64_t kMaxVocab = int64_t{1} << 24;
+  static constexpr int64_t kMaxContextTokens = int64_t{1} << 34;  // also the sliding window
+  static constexpr int64_t kMaxExperts = int64_t{1} << 16;    // routed and shared
+  static constexpr int64_t kMaxConvKernel = 1024;
+  static constexpr int64_t kMaxNormsPerLayer = 16;
+  static constexpr double kMaxTotalParams = 1e15;
+};
+
 struct ModelSpec {
   // Identity and provenance.
   std::string id;        // catalogue id, e.g. "llama-3-8b"
@@ -147,7 +167,8 @@ struct ModelSpec {
   int64_t AttendedTokens(AttentionKind kind, int64_t context_tokens) const;
 };
 
-// Exact parameter counts by component (integers held in int64; the largest models are ~1e12).
+// Exact parameter counts by component, in int64 with every product and sum overflow-checked
+// (an InputError for a spec outside ModelLimits; Validate refuses those first).
 struct ParamCounts {
   int64_t embedding = 0;      // input token embedding
   int64_t lm_head = 0;        // output projection (0 when tied)
@@ -186,7 +207,8 @@ int64_t ExpertParams(const ModelSpec& model);  // one routed expert
 int64_t MoeBlockParams(const ModelSpec& model);
 int64_t DenseMlpParamsPerLayer(const ModelSpec& model);
 
-// Checks shapes for consistency; on failure fills *why and returns false.
+// Checks every dimension against ModelLimits, the total parameter count against
+// kMaxTotalParams, and the shapes for consistency; on failure fills *why and returns false.
 bool Validate(const ModelSpec& model, std::string* why);
 
 std::string ToString(AttentionKind kind);

@@ -10,7 +10,6 @@
 namespace rightsize {
 namespace {
 
-constexpr int64_t kMaxCount = int64_t{1} << 40;
 constexpr double kHuge = std::numeric_limits<double>::max();
 
 AttentionKind ParseAttentionKind(const std::string& text, const SourceLocation& where) {
@@ -91,25 +90,26 @@ ModelSpec ParseModelSpec(const YAML::Node& root, const std::string& file) {
   m.published_params_source = r.OptionalString("published_params_source", "");
 
   YamlReader a = r.Child("architecture");
-  m.num_layers = a.RequiredInt("num_layers", 1, 100000);
-  m.d_model = a.RequiredInt("d_model", 1, kMaxCount);
-  m.num_heads = a.RequiredInt("num_heads", 1, 100000);
-  m.num_kv_heads = a.RequiredInt("num_kv_heads", 1, 100000);
-  m.head_dim = a.RequiredInt("head_dim", 1, 100000);
-  m.d_ff = a.RequiredInt("d_ff", 0, kMaxCount);
-  m.vocab_size = a.RequiredInt("vocab_size", 1, kMaxCount);
+  using L = ModelLimits;  // the plausible ranges, shared with config.json and Validate
+  m.num_layers = a.RequiredInt("num_layers", 1, L::kMaxLayers);
+  m.d_model = a.RequiredInt("d_model", 1, L::kMaxDModel);
+  m.num_heads = a.RequiredInt("num_heads", 1, L::kMaxHeads);
+  m.num_kv_heads = a.RequiredInt("num_kv_heads", 1, L::kMaxHeads);
+  m.head_dim = a.RequiredInt("head_dim", 1, L::kMaxHeadDim);
+  m.d_ff = a.RequiredInt("d_ff", 0, L::kMaxFfn);
+  m.vocab_size = a.RequiredInt("vocab_size", 1, L::kMaxVocab);
   m.tied_embeddings = a.RequiredBool("tied_embeddings");
   m.mlp = ParseChoice<MlpKind>(a, "mlp", {{"gated", MlpKind::kGated}, {"plain", MlpKind::kPlain}});
   m.norm = ParseChoice<NormKind>(
       a, "norm", {{"rmsnorm", NormKind::kRmsNorm}, {"layernorm", NormKind::kLayerNorm}});
-  m.norms_per_layer = a.OptionalInt("norms_per_layer", 2, 0, 16);
+  m.norms_per_layer = a.OptionalInt("norms_per_layer", 2, 0, L::kMaxNormsPerLayer);
   m.qkv_bias = a.OptionalBool("qkv_bias", false);
   m.o_bias = a.OptionalBool("o_bias", false);
   m.mlp_bias = a.OptionalBool("mlp_bias", false);
   m.qk_norm = a.OptionalBool("qk_norm", false);
   m.attention_sinks = a.OptionalBool("attention_sinks", false);
   m.attention_output_gate = a.OptionalBool("attention_output_gate", false);
-  m.max_context_tokens = a.RequiredInt("max_context_tokens", 1, kMaxCount);
+  m.max_context_tokens = a.RequiredInt("max_context_tokens", 1, L::kMaxContextTokens);
   std::vector<std::string> pattern = a.OptionalStringList("layer_pattern");
   if (pattern.empty()) pattern = {"full"};
   std::vector<AttentionKind> kinds;
@@ -117,43 +117,43 @@ ModelSpec ParseModelSpec(const YAML::Node& root, const std::string& file) {
   for (int64_t layer = 0; layer < m.num_layers; ++layer) {
     m.layer_attention.push_back(kinds[layer % kinds.size()]);
   }
-  m.sliding_window_tokens = a.OptionalInt("sliding_window_tokens", 0, 0, kMaxCount);
+  m.sliding_window_tokens = a.OptionalInt("sliding_window_tokens", 0, 0, L::kMaxContextTokens);
   if (a.Has("moe")) {
     YamlReader e = a.Child("moe");
     MoeSpec moe;
-    moe.num_experts = e.RequiredInt("num_experts", 2, 1 << 20);
-    moe.num_active_experts = e.RequiredInt("num_active_experts", 1, 1 << 20);
-    moe.expert_d_ff = e.RequiredInt("expert_d_ff", 1, kMaxCount);
-    moe.num_shared_experts = e.OptionalInt("num_shared_experts", 0, 0, 1 << 20);
-    moe.shared_expert_d_ff = e.OptionalInt("shared_expert_d_ff", 0, 0, kMaxCount);
+    moe.num_experts = e.RequiredInt("num_experts", 2, L::kMaxExperts);
+    moe.num_active_experts = e.RequiredInt("num_active_experts", 1, L::kMaxExperts);
+    moe.expert_d_ff = e.RequiredInt("expert_d_ff", 1, L::kMaxFfn);
+    moe.num_shared_experts = e.OptionalInt("num_shared_experts", 0, 0, L::kMaxExperts);
+    moe.shared_expert_d_ff = e.OptionalInt("shared_expert_d_ff", 0, 0, L::kMaxFfn);
     moe.shared_expert_gate = e.OptionalBool("shared_expert_gate", false);
     moe.router_bias = e.OptionalBool("router_bias", false);
     moe.expert_bias = e.OptionalBool("expert_bias", false);
     e.RejectUnknownKeys();
     m.moe = moe;
   }
-  m.first_dense_layers = a.OptionalInt("first_dense_layers", 0, 0, 100000);
-  m.moe_layer_step = a.OptionalInt("moe_layer_step", 1, 1, 100000);
+  m.first_dense_layers = a.OptionalInt("first_dense_layers", 0, 0, L::kMaxLayers);
+  m.moe_layer_step = a.OptionalInt("moe_layer_step", 1, 1, L::kMaxLayers);
   m.mtp_layers = a.OptionalInt("mtp_layers", 0, 0, 64);
   if (a.Has("mla")) {
     YamlReader q = a.Child("mla");
     MlaSpec mla;
-    mla.q_lora_rank = q.OptionalInt("q_lora_rank", 0, 0, kMaxCount);
-    mla.kv_lora_rank = q.RequiredInt("kv_lora_rank", 1, kMaxCount);
-    mla.qk_nope_head_dim = q.RequiredInt("qk_nope_head_dim", 1, 100000);
-    mla.qk_rope_head_dim = q.RequiredInt("qk_rope_head_dim", 0, 100000);
-    mla.v_head_dim = q.RequiredInt("v_head_dim", 1, 100000);
+    mla.q_lora_rank = q.OptionalInt("q_lora_rank", 0, 0, L::kMaxDModel);
+    mla.kv_lora_rank = q.RequiredInt("kv_lora_rank", 1, L::kMaxDModel);
+    mla.qk_nope_head_dim = q.RequiredInt("qk_nope_head_dim", 1, L::kMaxHeadDim);
+    mla.qk_rope_head_dim = q.RequiredInt("qk_rope_head_dim", 0, L::kMaxHeadDim);
+    mla.v_head_dim = q.RequiredInt("v_head_dim", 1, L::kMaxHeadDim);
     q.RejectUnknownKeys();
     m.mla = mla;
   }
   if (a.Has("linear_attention")) {
     YamlReader l = a.Child("linear_attention");
     LinearAttentionSpec la;
-    la.num_key_heads = l.RequiredInt("num_key_heads", 1, 100000);
-    la.num_value_heads = l.RequiredInt("num_value_heads", 1, 100000);
-    la.key_head_dim = l.RequiredInt("key_head_dim", 1, 100000);
-    la.value_head_dim = l.RequiredInt("value_head_dim", 1, 100000);
-    la.conv_kernel = l.RequiredInt("conv_kernel", 1, 1024);
+    la.num_key_heads = l.RequiredInt("num_key_heads", 1, L::kMaxHeads);
+    la.num_value_heads = l.RequiredInt("num_value_heads", 1, L::kMaxHeads);
+    la.key_head_dim = l.RequiredInt("key_head_dim", 1, L::kMaxHeadDim);
+    la.value_head_dim = l.RequiredInt("value_head_dim", 1, L::kMaxHeadDim);
+    la.conv_kernel = l.RequiredInt("conv_kernel", 1, L::kMaxConvKernel);
     la.state_precision = ParsePrecision(l.RequiredString("state_precision"), l.Where("state_precision"));
     l.RejectUnknownKeys();
     m.linear_attention = la;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "sim/util/file_io.h"
+#include "sim/util/integers.h"
 #include "sim/util/strings.h"
 
 namespace rightsize {
@@ -126,15 +127,8 @@ double CsvTable::Number(const CsvRow& row, const std::string& column) const {
   return *value;
 }
 
-int64_t CsvTable::Integer(const CsvRow& row, const std::string& column, int64_t min,
-                          int64_t max) const {
-  const double value = Number(row, column);
-  if (!(value >= static_cast<double>(min) && value <= static_cast<double>(max)) ||
-      value != std::floor(value)) {
-    throw InputError(Where(row, column),
-                     fmt::format("must be a whole number in [{}, {}], got {}", min, max, value));
-  }
-  return static_cast<int64_t>(value);
+int64_t CsvTable::Integer(const CsvRow& row, const std::string& column, int64_t min, int64_t max) const {
+  return WholeInRange(Number(row, column), min, max, Where(row, column));
 }
 
 std::string CsvEscape(const std::string& field) {

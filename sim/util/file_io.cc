@@ -3,7 +3,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -11,12 +10,24 @@
 
 namespace rightsize {
 
-std::string ReadTextFile(const std::string& path) {
+std::string ReadTextFile(const std::string& path, size_t max_bytes) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw InputError({path, 0, ""}, "is a folder; expected a file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError({path, 0, ""}, "cannot open file");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  std::string text;
+  std::string chunk(1 << 16, '\0');
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+    text.append(chunk.data(), static_cast<size_t>(in.gcount()));
+    if (text.size() > max_bytes) {
+      throw InputError({path, 0, ""}, fmt::format("larger than {} MiB; not an input rightsize reads",
+                                                  static_cast<double>(max_bytes) / (1 << 20)));
+    }
+  }
+  if (in.bad()) throw InputError({path, 0, ""}, "read error");
+  return text;
 }
 
 std::string HashString(const std::string& text) {

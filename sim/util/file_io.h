@@ -1,11 +1,17 @@
 // Whole-file reads, content hashes and project paths. Writing outputs: sim/util/output_path.h.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace rightsize {
 
-std::string ReadTextFile(const std::string& path);  // throws InputError if unreadable
+// The largest file ReadTextFile reads (the largest shipped data file is 3 MB): without a bound a
+// path such as /dev/zero grows memory until the process is killed.
+inline constexpr size_t kMaxInputFileBytes = size_t{256} << 20;
+
+// The whole file; InputError if it cannot be read, is a folder or exceeds max_bytes.
+std::string ReadTextFile(const std::string& path, size_t max_bytes = kMaxInputFileBytes);
 // Hex SHA-256-free content hash (FNV-1a 64) of a file's bytes, recorded in outputs so a result
 // names the exact inputs it came from.
 std::string HashFileContents(const std::string& path);

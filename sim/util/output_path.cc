@@ -13,7 +13,6 @@
 #include <fstream>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>

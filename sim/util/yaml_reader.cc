@@ -1,11 +1,11 @@
 #include "sim/util/yaml_reader.h"
 
 #include <cmath>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
 #include <fmt/format.h>
+
+#include "sim/util/file_io.h"
 
 namespace rightsize {
 
@@ -25,11 +25,7 @@ YAML::Node LoadYamlString(const std::string& text, const std::string& file_label
 }
 
 YAML::Node LoadYamlFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError({path, 0, ""}, "cannot open file");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  YAML::Node root = LoadYamlString(buffer.str(), path);
+  YAML::Node root = LoadYamlString(ReadTextFile(path), path);
   if (!root.IsMap()) throw InputError({path, 1, ""}, "expected a YAML mapping at the top level");
   return root;
 }
@@ -38,6 +34,14 @@ YamlReader::YamlReader(YAML::Node node, std::string file, std::string key_prefix
     : node_(std::move(node)), file_(std::move(file)), key_prefix_(std::move(key_prefix)) {
   if (!node_.IsMap()) {
     throw InputError({file_, LineOf(node_), key_prefix_}, "expected a mapping");
+  }
+  // Keys are names; a sequence or mapping used as a key (`? [a]`) would escape later lookups
+  // and RejectUnknownKeys as a yaml-cpp conversion error without file or key.
+  for (const auto& entry : node_) {
+    if (!entry.first.IsScalar()) {
+      throw InputError({file_, LineOf(entry.first), key_prefix_},
+                       "a key must be a plain name, not empty, a list or a mapping");
+    }
   }
 }
 
@@ -149,9 +153,15 @@ YamlReader YamlReader::Child(const std::string& key) {
   return YamlReader(Get(key), file_, FullKey(key));
 }
 
+std::vector<std::string> YamlReader::Keys() const {
+  std::vector<std::string> keys;
+  for (const auto& entry : node_) keys.push_back(entry.first.Scalar());
+  return keys;
+}
+
 void YamlReader::RejectUnknownKeys() const {
   for (const auto& entry : node_) {
-    const std::string key = entry.first.as<std::string>();
+    const std::string key = entry.first.Scalar();
     if (!read_keys_.count(key)) {
       throw InputError({file_, LineOf(entry.first), FullKey(key)}, "unknown key");
     }

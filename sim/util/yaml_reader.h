@@ -14,7 +14,8 @@
 
 namespace rightsize {
 
-// Parses a YAML file; a syntax error becomes an InputError with the file and line.
+// Parses a YAML file (ReadTextFile's errors for an unreadable file); a syntax error becomes an
+// InputError with the file and line.
 YAML::Node LoadYamlFile(const std::string& path);
 // Parses YAML text (file_label is used in error messages).
 YAML::Node LoadYamlString(const std::string& text, const std::string& file_label);
@@ -44,6 +45,10 @@ class YamlReader {
   YamlReader Child(const std::string& key);
   // The raw node (marks it as read).
   YAML::Node Raw(const std::string& key);
+
+  // Every key of the mapping, for mappings of free names (hardware id -> price); read each with
+  // the getters above.
+  std::vector<std::string> Keys() const;
 
   // Throws InputError naming the first key that was present but never read.
   void RejectUnknownKeys() const;

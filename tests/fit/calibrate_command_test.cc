@@ -102,10 +102,12 @@ TEST_CASE("LoadCalibration errors name the file and the key", "[fit][cli]") {
   fs::create_directories(dir);
   const std::string wrong_schema = (dir / "v0.json").string();
   WriteFileAtomically(wrong_schema, R"({"schema_version": 0, "groups": []})");
-  CHECK(ErrorOf([&] { LoadCalibration(wrong_schema); }).find("v0.json: schema_version") != std::string::npos);
+  CHECK(ErrorOf([&] { LoadCalibration(wrong_schema); }).find("v0.json:1: schema_version") != std::string::npos);
   const std::string truncated = (dir / "cut.json").string();
   WriteFileAtomically(truncated, R"({"schema_version": 1, "groups": [{"group": "a/b", )");
-  CHECK(ErrorOf([&] { LoadCalibration(truncated); }).find("truncated") != std::string::npos);
+  const std::string cut_error = ErrorOf([&] { LoadCalibration(truncated); });
+  CHECK(cut_error.find("cut.json:1: truncated JSON") != std::string::npos);
+  CHECK(cut_error.find("unexpected end of input") != std::string::npos);
   GroupCalibration a, b;
   a.group = "gpu/x";
   b.group = "gpu/y";

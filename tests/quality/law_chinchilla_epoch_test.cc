@@ -44,7 +44,7 @@ TEST_CASE("Epoch data: 245 rows, 240 after dropping the 5 highest-loss points", 
 }
 
 TEST_CASE("Hoffmann App. D.2 on the 240 Epoch points recovers Epoch's Huber-sum optimum",
-          "[quality][fit]") {
+          "[quality][fit][heavy]") {
   const HoffmannFit& fit = EpochFullGridFit();
   const Law& epoch = EpochLaw();
   INFO(fit.report);
@@ -64,7 +64,7 @@ TEST_CASE("Hoffmann App. D.2 on the 240 Epoch points recovers Epoch's Huber-sum 
         HoffmannHuberSum(observations, PublishedLogParams(), 1e-3) * (1 + 1e-6));
 }
 
-TEST_CASE("Bootstrap intervals of the Epoch fit overlap Epoch's intervals", "[quality][fit]") {
+TEST_CASE("Bootstrap intervals of the Epoch fit overlap Epoch's intervals", "[quality][fit][heavy]") {
   // Each resample is refitted by L-BFGS from the full-data optimum. CTest runs every case in
   // its own process, so this case starts from Epoch's published optimum (the previous case
   // shows the 4,500-start grid reaches it) instead of paying for the grid a second time.
@@ -102,7 +102,7 @@ TEST_CASE("Bootstrap intervals of the Epoch fit overlap Epoch's intervals", "[qu
 }
 
 TEST_CASE("Mean instead of sum stops L-BFGS early (Besiroglu et al. 2024 diagnosis)",
-          "[quality][fit]") {
+          "[quality][fit][heavy]") {
   // Same grid, same solver, same tolerances; only the 1/n scaling differs. The absolute
   // gradient test (like scipy's pgtol) is met 240x sooner by the mean objective.
   HoffmannFitOptions mean_options;

@@ -58,6 +58,29 @@ TEST_CASE("Law YAML: unknown key and unknown form are input errors", "[quality]"
   }
 }
 
+TEST_CASE("Law JSON: overflowing numbers and wrong types name file, line and key", "[quality]") {
+  auto error_of = [](const std::string& name, const std::string& text) {
+    try {
+      LoadLawJson(WriteTemp(name, text));
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::string head = "{\"schema_version\": 1,\n \"form\": \"kaplan-n\",\n \"coefficients\": ";
+  CHECK(error_of("big.json", head + "{\"n_c\": 8.8e13,\n  \"alpha_n\": 1e999}}").find(
+            "rightsize_quality_big.json:4: malformed JSON: number overflow") != std::string::npos);
+  CHECK(error_of("type.json", head + "{\"n_c\": 8.8e13,\n  \"alpha_n\": \"0.076\"}}") ==
+        "/tmp/rightsize_quality_type.json:4: coefficients.alpha_n: expected a number, got \"0.076\"");
+  CHECK(error_of("form.json", "{\"schema_version\": 1,\n \"form\": 5}") ==
+        "/tmp/rightsize_quality_form.json:2: form: expected a string, got 5");
+  CHECK(error_of("interval.json", head + "{\"n_c\": 8.8e13, \"alpha_n\": 0.076},\n \"intervals\": {\"n_c\": [1, 2]}}")
+            .find("rightsize_quality_interval.json:4: intervals.n_c: expected a JSON object") != std::string::npos);
+  CHECK(error_of("version.json", "{\"schema_version\": 2}").find("schema_version: value 2 is outside") != std::string::npos);
+  const Law law = LoadLawJson(WriteTemp("good.json", head + "{\"n_c\": 8.8e13, \"alpha_n\": 0.076}}"));
+  CHECK(law.Coefficient("alpha_n") == 0.076);
+}
+
 TEST_CASE("Every law in models/laws loads and names its source", "[quality]") {
   for (const char* id : {"chinchilla-epoch-2024", "chinchilla-epoch-2024-mle",
                          "chinchilla-hoffmann-2022", "transfer-hernandez-2021",

@@ -3,7 +3,8 @@ checks that they are up to date.
 
 A generated section sits between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`; its
 text is exactly what the generator NAME below writes, from commands run on the build's `rightsize`
-binary (or, for `performance`, from bench/RESULTS.md, which `make bench` writes). Nothing between
+binary (or, for `performance`, from bench/RESULTS.md, which `make bench` writes, and for `fuzzing`,
+from tests/fuzz/RESULTS.md, which `make fuzz` writes). Nothing between
 the markers is written by hand.
 
   readme_sections.py --update --cli build/release/rightsize   # make readme
@@ -219,6 +220,11 @@ def performance(runner):
         return f.read()
 
 
+def fuzzing(runner):
+    with open(repo("tests", "fuzz", "RESULTS.md")) as f:
+        return f.read()
+
+
 GENERATORS = {
     "default-study": default_study,
     "seed-claims": seed_claims,
@@ -228,6 +234,7 @@ GENERATORS = {
     "sizing": sizing,
     "validation-markdown": validation_markdown,
     "performance": performance,
+    "fuzzing": fuzzing,
 }
 
 
@@ -293,8 +300,8 @@ def main():
             sys.stdout.writelines(difflib.unified_diff(text.splitlines(True), new.splitlines(True),
                                                        relative, relative + " (regenerated)"))
     if stale:
-        print(f"\nout of date: {', '.join(stale)}; run `make readme` (or `make bench` for the "
-              "performance section) and commit the result")
+        print(f"\nout of date: {', '.join(stale)}; run `make readme` (`make bench` for the "
+              "performance section, `make fuzz` for the fuzzing one) and commit the result")
         return 1
     return 0
 
