@@ -30,6 +30,12 @@ Workload BuildWorkload(const WorkloadOptions& o) {
   }
   w.zero_stage = o.zero;
   w.recompute = ParseRecompute(o.recompute);
+  if (o.attention_kernel != "flash" && o.attention_kernel != "eager") {
+    throw InputError({"", 0, "--attention-kernel"},
+                     "unknown attention kernel '" + o.attention_kernel + "' (valid: flash, eager)");
+  }
+  w.flash_attention = o.attention_kernel == "flash";
+  w.sequence_parallel = !o.no_sequence_parallel;
   w.lora_rank = o.lora_rank;
   w.micro_batch = o.micro_batch;
   w.memory_utilization = o.memory_utilization;

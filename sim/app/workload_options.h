@@ -21,6 +21,8 @@ struct WorkloadOptions {
   int tp = 1, pp = 1, ep = 1;
   int zero = 0;  // ZeRO stage 0-3
   std::string recompute = "selective";
+  std::string attention_kernel = "flash";  // flash | eager (training activations)
+  bool no_sequence_parallel = false;       // training: norms and dropouts not split over TP ranks
   int64_t lora_rank = 16;
   int64_t micro_batch = 0;  // sequences per micro-batch (training); 0 = the whole batch at once
   double memory_utilization = 0.9;  // fraction of device memory the engine may use, (0, 1]

@@ -18,7 +18,7 @@ void AddWorkloadOptions(CLI::App* c, app::WorkloadOptions* o) {
   c->add_option("--gen-tokens", o->gen_tokens, "generated tokens per sequence")
       ->capture_default_str()
       ->check(FiniteIn(0, max_context));
-  c->add_option("--weights", o->weights, "weight precision: fp32 bf16 fp16 fp8 int8 int4 nf4 q8_0 q4_k_m")
+  c->add_option("--weights", o->weights, "weight precision or scheme: fp32 bf16 fp16 fp8 fp8_block int8 int4 nf4 mxfp4 nvfp4 q8_0 q4_k q5_k q6_k q4_k_m released")
       ->capture_default_str();
   c->add_option("--activations", o->activations, "activation precision")->capture_default_str();
   c->add_option("--kv", o->kv, "KV-cache precision")->capture_default_str();
@@ -38,6 +38,11 @@ void AddWorkloadOptions(CLI::App* c, app::WorkloadOptions* o) {
       ->capture_default_str()
       ->check(FiniteIn(0, 3));
   c->add_option("--recompute", o->recompute, "none | selective | full (training)")->capture_default_str();
+  c->add_option("--attention-kernel", o->attention_kernel,
+                "flash | eager (training: eager attention stores the s x s scores)")
+      ->capture_default_str();
+  c->add_flag("--no-sequence-parallel", o->no_sequence_parallel,
+              "training: norms and dropouts are not split over the TP ranks");
   c->add_option("--lora-rank", o->lora_rank, "LoRA rank")
       ->capture_default_str()
       ->check(FiniteIn(1, static_cast<double>(kMaxLoraRank)));

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "sim/cost/op_count.h"
+#include "sim/spec/weight_layout.h"
 #include "sim/util/error.h"
 #include "sim/util/units.h"
 #include "sim/workload/parallel_layout.h"
@@ -18,8 +19,11 @@ namespace {
 double KvBytesPerSequenceOnDevice(const ModelSpec& m, const Workload& w, int64_t context) {
   const Parallelism& p = w.parallel;
   // K/V heads are split over TP ranks; with fewer heads than ranks, each holds one replicated.
-  const double per_layer_token = 2.0 * static_cast<double>(KvHeadsPerRank(m, p.tensor)) *
-                                 m.head_dim * BytesPerValue(w.kv_cache);
+  // MLA caches one latent per token that every head reads: each TP rank holds all of it.
+  const double per_layer_token =
+      (m.mla ? static_cast<double>(m.mla->CacheValuesPerToken())
+             : 2.0 * static_cast<double>(KvHeadsPerRank(m, p.tensor)) * m.head_dim) *
+      BytesPerValue(w.kv_cache);
   double tokens_times_layers = 0.0;
   for (AttentionKind kind : {AttentionKind::kFull, AttentionKind::kSlidingWindow}) {
     tokens_times_layers += static_cast<double>(m.NumLayersOfKind(kind)) *
@@ -39,6 +43,31 @@ double KvBytesPerSequenceOnDevice(const ModelSpec& m, const Workload& w, int64_t
 
 }  // namespace
 
+StoredActivationBytes StoredActivationBytesPerToken(const ModelSpec& m) {
+  const double h = m.d_model, q = m.QueryDim(), kv = m.KvDim();
+  // MLP width a token's hidden state passes through: the dense MLP, or the routed experts it is
+  // sent to plus the shared experts.
+  double width = m.d_ff;
+  if (m.moe && m.NumMoeLayers() == m.num_layers) {
+    width = static_cast<double>(m.moe->expert_d_ff * m.moe->num_active_experts +
+                                m.moe->shared_expert_d_ff * m.moe->num_shared_experts);
+  }
+  StoredActivationBytes a;
+  // Outside the tensor-parallel blocks: each norm's input, the inputs of the QKV projection and
+  // of the MLP, and the two dropout masks (1 byte each): 10 h for Korthikanti's 2 norms.
+  a.replicated = 2.0 * h * m.norms_per_layer + 2.0 * h + 2.0 * h + 2.0 * h;
+  // Inside: Q and K (for QK^T), V and the output projection's input: 4 q + 4 kv bytes (8 h for
+  // MHA); the MLP: a plain one keeps its first linear's output and the activation's output,
+  // 4 f bytes (16 h for f = 4 h); a gated one keeps gate and up outputs, the activation of the
+  // gate and their product, 8 f bytes.
+  const double mlp = (m.mlp == MlpKind::kGated ? 8.0 : 4.0) * width;
+  a.split = 4.0 * q + 4.0 * kv + mlp;
+  // Eager attention: softmax output (2 bytes), its dropout mask (1) and dropout output (2) per
+  // head per (query, key) pair.
+  a.scores_per_context_token = 5.0 * m.num_heads;
+  return a;
+}
+
 double MemoryBreakdown::Total() const {
   return weights_bytes + kv_cache_bytes + activation_bytes + gradient_bytes + optimizer_bytes +
          adapter_bytes;
@@ -46,7 +75,7 @@ double MemoryBreakdown::Total() const {
 
 double KvCacheBytesPerToken(const ModelSpec& m, Precision kv) {
   const double kv_layers = static_cast<double>(m.num_layers - m.NumLayersOfKind(AttentionKind::kLinear));
-  return 2.0 * kv_layers * m.num_kv_heads * m.head_dim * BytesPerValue(kv);
+  return kv_layers * static_cast<double>(m.KvValuesPerTokenPerLayer()) * BytesPerValue(kv);
 }
 
 double KvCacheBytesPerSequence(const ModelSpec& m, Precision kv, int64_t context_tokens) {
@@ -56,7 +85,7 @@ double KvCacheBytesPerSequence(const ModelSpec& m, Precision kv, int64_t context
 }
 
 double WeightBytes(const ModelSpec& m, Precision precision) {
-  return static_cast<double>(CountParams(m).Total()) * BytesPerValue(precision);
+  return WeightBytes(m, ResolveWeightLayout(m, precision));
 }
 
 MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& m, const Workload& w) {
@@ -65,30 +94,43 @@ MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& m, const Workload& w) {
   const Parallelism& p = w.parallel;
   const ParamCounts counts = CountParams(m);
   const double model_shard = static_cast<double>(p.tensor) * p.pipeline;
-  // Routed experts are further split over EP ranks.
-  const double dense_params = static_cast<double>(counts.Total() - counts.routed_experts);
-  double params_per_device = dense_params / model_shard +
-                             static_cast<double>(counts.routed_experts) / (model_shard * p.expert);
-  if (ReplicatesKvHeads(m, p.tensor)) {
+  // Each tensor class at its own storage format (sim/spec/weight_layout.h); routed experts are
+  // further split over EP ranks.
+  const WeightLayout layout = ResolveWeightLayout(m, BaseWeightPrecision(w));
+  double params_per_device = 0.0;
+  double inference_weight_bytes = 0.0;
+  for (std::size_t i = 0; i < kNumTensorClasses; ++i) {
+    const auto c = static_cast<TensorClass>(i);
+    const double split = c == TensorClass::kRoutedExperts ? model_shard * p.expert : model_shard;
+    const double params = static_cast<double>(ParamsOfClass(counts, c)) / split;
+    params_per_device += params;
+    inference_weight_bytes += params * layout.Bytes(c);
+  }
+  if (!m.mla && ReplicatesKvHeads(m, p.tensor)) {
     // Each rank holds the K and V projections (and biases) of a whole replicated K/V head instead
     // of the 1/tp share counted above.
     const double attention_layers =
         static_cast<double>(m.num_layers - m.NumLayersOfKind(AttentionKind::kLinear)) / p.pipeline;
     const double per_head = 2.0 * m.head_dim * (m.d_model + (m.qkv_bias ? 1.0 : 0.0));
-    params_per_device += attention_layers * per_head *
+    const double extra = attention_layers * per_head *
                          (static_cast<double>(KvHeadsPerRank(m, p.tensor)) -
                           static_cast<double>(m.num_kv_heads) / p.tensor);
+    params_per_device += extra;
+    inference_weight_bytes += extra * layout.Bytes(TensorClass::kAttention);
   }
   const double act = BytesPerValue(w.activations);
   const double h = m.d_model;
 
   MemoryBreakdown mem;
-  mem.weights_bytes = params_per_device * BytesPerValue(BaseWeightPrecision(w));
+  mem.weights_bytes = inference_weight_bytes;
 
   if (w.mode == Mode::kInference) {
-    mem.kv_cache_bytes = static_cast<double>(w.batch) * KvBytesPerSequenceOnDevice(m, w, w.ContextTokens());
+    // The expert-parallel group's attention is data-parallel (parallel_layout.h): each rank holds
+    // the KV cache of its share of the sequences.
+    const int64_t sequences = SequencesPerAttentionRank(w.batch, p);
+    mem.kv_cache_bytes = static_cast<double>(sequences) * KvBytesPerSequenceOnDevice(m, w, w.ContextTokens());
     // Transient peak while prefilling one layer: input, q/k/v, the MLP hidden and output.
-    const double tokens = static_cast<double>(w.batch * w.prompt_tokens);
+    const double tokens = static_cast<double>(sequences * w.prompt_tokens);
     const double ffn = m.moe ? m.moe->expert_d_ff * m.moe->num_active_experts : m.d_ff;
     // Token mixer: the wider of the attention q/k/v (+ gate) and the Gated DeltaNet q/k/v/z/b/a.
     double mixer = m.QueryDim() * (m.attention_output_gate ? 2.0 : 1.0) + 2.0 * m.KvDim();
@@ -98,28 +140,31 @@ MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& m, const Workload& w) {
     }
     const double widths = 2.0 * h + mixer + 2.0 * ffn;
     mem.activation_bytes = tokens * widths * act / p.tensor;
-    mem.activation_bytes += static_cast<double>(w.batch) * m.vocab_size * 4.0 / p.tensor;  // fp32 logits
+    mem.activation_bytes += static_cast<double>(sequences) * m.vocab_size * 4.0 / p.tensor;  // fp32 logits
     return mem;
   }
 
-  // Training / fine-tuning. Stored activations per layer, Korthikanti et al. 2022 eq. (2) with
-  // sequence parallelism: s*b*h*34/t bytes for 16-bit activations; the 5*a*s/h attention-score
-  // term vanishes with FlashAttention or selective recompute; full recompute keeps only each
-  // layer's input, 2*s*b*h bytes, plus one layer's working set during its recompute.
-  // One micro-batch's activations (the whole batch when micro_batch is 0).
+  // Training / fine-tuning: the activations each layer stores for the backward pass. One
+  // micro-batch's (the whole batch when micro_batch is 0).
   const int64_t micro = w.micro_batch > 0 ? w.micro_batch : w.batch;
   const double sbh = static_cast<double>(micro) * w.prompt_tokens * h;
-  const double scale = act / 2.0;  // the paper's constants assume 2-byte activations
+  const double scale = act / 2.0;  // the terms below count 2-byte activations
+  const StoredActivationBytes stored = StoredActivationBytesPerToken(m);
+  const double tokens_stored = static_cast<double>(micro) * w.prompt_tokens;
+  const double replicated_split = w.sequence_parallel ? p.tensor : 1.0;
   double per_layer = 0.0;
   switch (w.recompute) {
     case Recompute::kNone:
-      per_layer = sbh * (34.0 + 5.0 * m.num_heads * w.prompt_tokens / h) / p.tensor;
+      per_layer = tokens_stored * (stored.replicated / replicated_split + stored.split / p.tensor);
+      if (!w.flash_attention) {
+        per_layer += tokens_stored * stored.scores_per_context_token * w.prompt_tokens / p.tensor;
+      }
       break;
-    case Recompute::kSelective:
-      per_layer = sbh * 34.0 / p.tensor;
+    case Recompute::kSelective:  // the attention core is recomputed: no scores kept
+      per_layer = tokens_stored * (stored.replicated / replicated_split + stored.split / p.tensor);
       break;
-    case Recompute::kFull:
-      per_layer = sbh * 2.0 / p.tensor;
+    case Recompute::kFull:  // only each layer's input is kept
+      per_layer = sbh * 2.0 / replicated_split;
       break;
   }
   // Under 1F1B the first stage holds min(p, micro-batches) micro-batches of L/p layers (Narayanan
@@ -128,7 +173,11 @@ MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& m, const Workload& w) {
   const int64_t microbatches = w.micro_batch > 0 ? (w.batch + micro - 1) / micro : p.pipeline;
   const double in_flight = static_cast<double>(std::min<int64_t>(p.pipeline, microbatches));
   mem.activation_bytes = per_layer * static_cast<double>(m.num_layers) / p.pipeline * in_flight * scale;
-  if (w.recompute == Recompute::kFull) mem.activation_bytes += sbh * 34.0 / p.tensor * scale;
+  // During a full recompute one layer's working set is live again.
+  if (w.recompute == Recompute::kFull) {
+    mem.activation_bytes +=
+        tokens_stored * (stored.replicated / replicated_split + stored.split / p.tensor) * scale;
+  }
   mem.activation_bytes += static_cast<double>(micro) * w.prompt_tokens * m.vocab_size * 4.0 / p.tensor;
 
   const double dp = p.data;

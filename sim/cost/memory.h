@@ -17,7 +17,7 @@ struct MemoryBreakdown {
   double kv_cache_bytes = 0.0;     // inference: batch x context, window-capped, plus the
                                    // constant recurrent + conv state of linear-attention layers
   double activation_bytes = 0.0;   // inference: transient peak of one layer + logits;
-                                   // training: stored activations (Korthikanti et al. 2022)
+                                   // training: stored activations (StoredActivationBytes)
   double gradient_bytes = 0.0;     // training: bf16 gradients of the trainable parameters
   double optimizer_bytes = 0.0;    // training: fp32 master copy + Adam m and v
   double adapter_bytes = 0.0;      // LoRA / QLoRA: bf16 adapter weights
@@ -26,7 +26,8 @@ struct MemoryBreakdown {
 };
 
 // KV cache bytes per token of context for the whole model on one device (all layers, K and V):
-// 2 x layers x kv_heads x head_dim x bytes(kv precision). Linear-attention layers add none.
+// 2 x layers x kv_heads x head_dim x bytes(kv precision); MLA: layers x (kv_lora_rank +
+// qk_rope_head_dim) x bytes (DeepSeek-V3: 61 x 576 x 2 = 70,272). Linear-attention layers add none.
 double KvCacheBytesPerToken(const ModelSpec& model, Precision kv_precision);
 // KV cache bytes one sequence of context_tokens holds (sliding layers capped at the window), plus
 // the recurrent state of linear-attention layers, which does not grow with context: per layer
@@ -34,8 +35,22 @@ double KvCacheBytesPerToken(const ModelSpec& model, Precision kv_precision);
 // (conv channels x (kernel - 1) at the activation precision).
 double KvCacheBytesPerSequence(const ModelSpec& model, Precision kv_precision,
                                int64_t context_tokens);
-// Weight bytes of the whole model at a precision (no parallelism).
+// Weight bytes of the whole model stored in a precision or scheme (no parallelism): each tensor
+// class at its format (sim/spec/weight_layout.h).
 double WeightBytes(const ModelSpec& model, Precision precision);
+
+// Bytes of activations one transformer layer stores per token for the backward pass with 2-byte
+// activations, generalising Korthikanti et al. 2022 (arXiv 2205.05198) eq. (1): 34 h + 5 a s for
+// a GPT layer (MHA, 4 h GeLU MLP, 2 LayerNorms), of which 10 h lie outside the tensor-parallel
+// regions. Here q and kv widths (GQA), the MLP kind and width (a SwiGLU of f keeps 8 f bytes, a
+// plain MLP 4 f) and the norm count enter; Llama-2-7B (f = 2.69 h) stores 39.5 h, Qwen2.5-7B
+// (f = 5.29 h, GQA) 61 h.
+struct StoredActivationBytes {
+  double replicated = 0.0;  // per token: norms, block inputs, dropout masks (split only by SP)
+  double split = 0.0;       // per token: inside the TP blocks (split over the TP ranks)
+  double scores_per_context_token = 0.0;  // eager attention: x context length per token
+};
+StoredActivationBytes StoredActivationBytesPerToken(const ModelSpec& model);
 
 MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& model, const Workload& workload);
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "sim/spec/weight_layout.h"
 #include "sim/util/error.h"
 #include "sim/workload/parallel_layout.h"
 
@@ -55,6 +56,23 @@ double LinearStateFlopsPerToken(const LinearAttentionSpec& la, double value_head
   return 7.0 * value_heads * static_cast<double>(la.key_head_dim * la.value_head_dim);
 }
 
+// FLOPs of one softmax-attention layer for one (query, cached key) pair, all heads: QK^T and AV,
+// 2 x head_dim each per head (4 x q_dim). MLA prefill expands the latent into per-head keys of
+// nope + rope and values of v_head_dim; MLA decode absorbs kv_b_proj and attends over the latent:
+// scores over kv_lora + rope, output over kv_lora (DeepSeek-V2 Sec. 2.1.2).
+double AttentionFlopsPerPair(const ModelSpec& m, bool decode) {
+  if (!m.mla) return 4.0 * static_cast<double>(m.QueryDim());
+  const MlaSpec& a = *m.mla;
+  const double heads = static_cast<double>(m.num_heads);
+  if (decode) return 2.0 * heads * static_cast<double>(2 * a.kv_lora_rank + a.qk_rope_head_dim);
+  return 2.0 * heads * static_cast<double>(a.qk_nope_head_dim + a.qk_rope_head_dim + a.v_head_dim);
+}
+
+// MoE and dense-MLP layers of one pipeline stage (fractional share of the stage).
+double MoeLayersOnStage(const ModelSpec& m, const Parallelism& p) {
+  return static_cast<double>(m.NumMoeLayers()) * Layers(m, p) / m.num_layers;
+}
+
 }  // namespace
 
 double CausalAttendedTokens(const ModelSpec& m, AttentionKind kind, int64_t past_tokens,
@@ -92,21 +110,20 @@ double LoraAdapterParams(const ModelSpec& m, int64_t rank) {
     mixers += linear_layers * r *
               ((h + la.ConvDim()) + (h + la.ValueDim()) + (la.ValueDim() + h));
   }
-  double per_layer = 0.0;
   const double mats = m.mlp == MlpKind::kGated ? 3.0 : 2.0;
+  double mlps = static_cast<double>(m.NumDenseMlpLayers()) * mats * r * (h + m.d_ff);
   if (m.moe) {
-    per_layer += m.moe->num_experts * mats * r * (h + m.moe->expert_d_ff);
-    per_layer += m.moe->num_shared_experts * mats * r * (h + m.moe->shared_expert_d_ff);
-  } else {
-    per_layer += mats * r * (h + m.d_ff);
+    mlps += static_cast<double>(m.NumMoeLayers()) *
+            (m.moe->num_experts * mats * r * (h + m.moe->expert_d_ff) +
+             m.moe->num_shared_experts * mats * r * (h + m.moe->shared_expert_d_ff));
   }
-  return per_layer * m.num_layers + mixers;
+  return mlps + mixers;
 }
 
 double ForwardFlopsPerToken(const ModelSpec& m, int64_t context_tokens) {
   double flops = 2.0 * static_cast<double>(CountParams(m).ActiveMatmul());
   for (AttentionKind kind : kKinds) {
-    flops += 4.0 * m.QueryDim() * m.NumLayersOfKind(kind) *
+    flops += AttentionFlopsPerPair(m, false) * m.NumLayersOfKind(kind) *
              static_cast<double>(m.AttendedTokens(kind, context_tokens));
   }
   if (m.linear_attention) {
@@ -123,7 +140,7 @@ double ForwardFlopsOfTokens(const ModelSpec& m, int64_t past_tokens, int64_t new
   // the attended tokens, whose sum over the tokens is CausalAttendedTokens.
   double flops = static_cast<double>(new_tokens) * ForwardFlopsPerToken(m, 0);
   for (AttentionKind kind : kKinds) {
-    flops += 4.0 * m.QueryDim() * m.NumLayersOfKind(kind) *
+    flops += AttentionFlopsPerPair(m, false) * m.NumLayersOfKind(kind) *
              CausalAttendedTokens(m, kind, past_tokens, new_tokens);
   }
   return flops;
@@ -176,7 +193,18 @@ void AddSequence(const ModelSpec& m, int64_t past_tokens, int64_t new_tokens, do
 }
 
 std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const Step& step) {
-  return CountOps(m, w, AggregatesOf(m, step));
+  // Data-parallel attention over the expert-parallel group (parallel_layout.h): this rank attends
+  // for its share of the sequences; the experts see the whole group's tokens.
+  Step rank_step = step;
+  rank_step.batch = SequencesPerAttentionRank(step.batch, w.parallel);
+  BatchAggregates a = AggregatesOf(m, rank_step);
+  a.moe_tokens = static_cast<double>(step.batch * step.new_tokens);
+  std::vector<OpCost> ops = CountOps(m, w, a);
+  // One scheduler serves the whole group (the replica): its host work covers every sequence.
+  for (OpCost& op : ops) {
+    if (op.kind == OpKind::kHost) op.launches = static_cast<double>(step.batch);
+  }
+  return ops;
 }
 
 std::vector<OpCost> CountOps(const ModelSpec& m, const Workload& w, const BatchAggregates& batch) {
@@ -195,7 +223,9 @@ void CountOps(const ModelSpec& m, const Workload& w, const BatchAggregates& step
 
   const double tokens = step.tokens;
   const double act = BytesPerValue(w.activations);
-  const double wb = BytesPerValue(BaseWeightPrecision(w));
+  // Bytes per weight of each tensor class (sim/spec/weight_layout.h).
+  const WeightLayout layout = ResolveWeightLayout(m, BaseWeightPrecision(w));
+  const double wb_attention = layout.Bytes(TensorClass::kAttention);
   const double kvb = BytesPerValue(w.kv_cache);
   const double h = m.d_model;
   const double tp = p.tensor;
@@ -208,11 +238,11 @@ void CountOps(const ModelSpec& m, const Workload& w, const BatchAggregates& step
 
   std::vector<OpCost>& ops = *ops_out;
   ops.clear();
-  auto matmul = [&](const char* name, double tokens_in, double in_dim, double out_dim,
-                    double weight_params, double count) {
+  auto matmul = [&](const char* name, TensorClass tensors, double tokens_in, double in_dim,
+                    double out_dim, double weight_params, double count) {
     OpCost op{name, OpKind::kMatmul};
     op.flops = 2.0 * tokens_in * in_dim * out_dim * count * pass.matmul;
-    op.bytes_read = (weight_params * wb * pass.weight_reads + tokens_in * in_dim * act * pass.other) * count;
+    op.bytes_read = (weight_params * layout.Bytes(tensors) * pass.weight_reads + tokens_in * in_dim * act * pass.other) * count;
     op.bytes_written = tokens_in * out_dim * act * count * pass.other;
     if (training && w.mode == Mode::kTraining) op.bytes_written += weight_params * count * 2.0;  // bf16 grads
     op.launches = count;
@@ -222,7 +252,7 @@ void CountOps(const ModelSpec& m, const Workload& w, const BatchAggregates& step
   // Embedding gather (first stage).
   {
     OpCost op{"embedding", OpKind::kElementwise};
-    op.bytes_read = tokens * h * wb;
+    op.bytes_read = tokens * h * layout.Bytes(TensorClass::kEmbedding);
     op.bytes_written = tokens * h * act;
     op.launches = 1;
     ops.push_back(op);
@@ -232,10 +262,21 @@ void CountOps(const ModelSpec& m, const Workload& w, const BatchAggregates& step
   const double linear_layers = LayersOfKind(m, p, AttentionKind::kLinear);
   const double attention_layers = layers - linear_layers;
   const double q_out_dev = q_dev * (m.attention_output_gate ? 2.0 : 1.0);  // + output gate
-  if (attention_layers > 0) {
-    matmul("qkv_proj", tokens, h, q_out_dev + 2 * kv_dev, h * (q_out_dev + 2 * kv_dev),
+  // MLA: every query, latent and expansion projection (all but o_proj), one multiply-add per
+  // parameter per token, split over the TP ranks' heads.
+  const double mla_in_params =
+      m.mla ? static_cast<double>(AttentionParamsPerLayer(m) - m.num_heads * m.mla->v_head_dim * m.d_model) / tp
+            : 0.0;
+  if (attention_layers > 0 && m.mla) {
+    matmul("qkv_proj", TensorClass::kAttention, tokens, h, mla_in_params / h, mla_in_params,
+           attention_layers);
+  } else if (attention_layers > 0) {
+    matmul("qkv_proj", TensorClass::kAttention, tokens, h, q_out_dev + 2 * kv_dev, h * (q_out_dev + 2 * kv_dev),
            attention_layers);
   }
+  // KV-cache values per token per layer on this rank (MLA's latent is whole on every rank).
+  const double kv_values_dev = m.mla ? static_cast<double>(m.mla->CacheValuesPerToken()) : 2.0 * kv_dev;
+  const double pair_flops_dev = AttentionFlopsPerPair(m, step.phase == Phase::kDecode) / tp;
 
   // Attention core: FLOPs over the attended tokens; the KV cache is read once per layer per step.
   const double batch = step.sequences;
@@ -246,16 +287,16 @@ void CountOps(const ModelSpec& m, const Workload& w, const BatchAggregates& step
       if (kind_layers == 0 || kind == AttentionKind::kLinear) continue;
       const bool full = kind == AttentionKind::kFull;
       const double attended = full ? step.attended_pairs_full : step.attended_pairs_sliding;
-      op.flops += 4.0 * q_dev * attended * kind_layers * pass.attention;
+      op.flops += pair_flops_dev * attended * kind_layers * pass.attention;
       const double cached = full ? step.kv_tokens_full : step.kv_tokens_sliding;
-      op.bytes_read += cached * 2.0 * kv_dev * kvb * kind_layers;
-      op.bytes_written += tokens * 2.0 * kv_dev * kvb * kind_layers;  // append new K, V
+      op.bytes_read += cached * kv_values_dev * kvb * kind_layers;
+      op.bytes_written += tokens * kv_values_dev * kvb * kind_layers;  // append new K, V
     }
     op.bytes_read += tokens * q_dev * act * attention_layers * pass.other;
     op.bytes_written += tokens * q_dev * act * attention_layers * pass.other;
     op.launches = attention_layers;
     ops.push_back(op);
-    matmul("out_proj", tokens, q_dev, h, q_dev * h, attention_layers);
+    matmul("out_proj", TensorClass::kAttention, tokens, q_dev, h, q_dev * h, attention_layers);
   }
 
   // Gated DeltaNet layers: input projections (q, k, v, z, b, a), the depthwise causal conv and the
@@ -267,7 +308,7 @@ void CountOps(const ModelSpec& m, const Workload& w, const BatchAggregates& step
     const double conv_dev = la.ConvDim() * head_share;
     const double value_dev = la.ValueDim() * head_share;
     const double in_out = conv_dev + value_dev + 2.0 * value_heads_dev;  // qkv, z, b, a
-    matmul("linear_in_proj", tokens, h, in_out, h * in_out, linear_layers);
+    matmul("linear_in_proj", TensorClass::kAttention, tokens, h, in_out, h * in_out, linear_layers);
     OpCost op{"linear_attention", OpKind::kAttention};
     const double conv_flops = 2.0 * la.conv_kernel * conv_dev;  // per token
     op.flops = (conv_flops + LinearStateFlopsPerToken(la, value_heads_dev)) * tokens *
@@ -276,39 +317,43 @@ void CountOps(const ModelSpec& m, const Workload& w, const BatchAggregates& step
     const double state_bytes = value_heads_dev * la.key_head_dim * la.value_head_dim *
                                    BytesPerValue(la.state_precision) +
                                conv_dev * (la.conv_kernel - 1) * act;
-    op.bytes_read = (batch * state_bytes + conv_dev * la.conv_kernel * wb +
+    op.bytes_read = (batch * state_bytes + conv_dev * la.conv_kernel * wb_attention +
                      tokens * in_out * act * pass.other) * linear_layers;
     op.bytes_written = (batch * state_bytes + tokens * value_dev * act * pass.other) * linear_layers;
     op.launches = 2.0 * linear_layers;  // conv + recurrence
     ops.push_back(op);
-    matmul("linear_out_proj", tokens, value_dev, h, value_dev * h, linear_layers);
+    matmul("linear_out_proj", TensorClass::kAttention, tokens, value_dev, h, value_dev * h, linear_layers);
   }
 
-  if (m.moe) {
+  const double moe_layers = MoeLayersOnStage(m, p);
+  const double dense_layers = layers - moe_layers;
+  if (m.moe && moe_layers > 0) {
     const MoeSpec& moe = *m.moe;
     const double ep = p.expert;
     const double e_dev = moe.expert_d_ff / tp;
-    matmul("router", tokens, h, moe.num_experts, h * moe.num_experts, layers);
+    matmul("router", TensorClass::kRouter, tokens, h, moe.num_experts, h * moe.num_experts, moe_layers);
     // Each device holds E/ep experts and receives tokens*k/ep routed tokens; it streams only the
     // distinct experts those tokens hit.
     const double routed_tokens = step.moe_tokens * moe.num_active_experts / ep;
     const double distinct = ExpectedDistinctExperts(m, step.moe_tokens) / ep;
     OpCost op{"experts", OpKind::kMatmul};
     const double expert_params = mats * h * e_dev;
-    op.flops = 2.0 * routed_tokens * expert_params * layers * pass.matmul;
-    op.bytes_read = (distinct * expert_params * wb * pass.weight_reads +
-                     routed_tokens * h * act * pass.other) * layers;
-    op.bytes_written = routed_tokens * h * act * layers * pass.other;
-    if (training && w.mode == Mode::kTraining) op.bytes_written += distinct * expert_params * 2.0 * layers;
-    op.launches = layers;
+    op.flops = 2.0 * routed_tokens * expert_params * moe_layers * pass.matmul;
+    op.bytes_read = (distinct * expert_params * layout.Bytes(TensorClass::kRoutedExperts) *
+                         pass.weight_reads +
+                     routed_tokens * h * act * pass.other) * moe_layers;
+    op.bytes_written = routed_tokens * h * act * moe_layers * pass.other;
+    if (training && w.mode == Mode::kTraining) op.bytes_written += distinct * expert_params * 2.0 * moe_layers;
+    op.launches = moe_layers;
     ops.push_back(op);
     if (moe.num_shared_experts > 0) {
       const double s_dev = moe.num_shared_experts * moe.shared_expert_d_ff / tp;
-      matmul("shared_experts", tokens, h, mats * s_dev, h * mats * s_dev, layers);
+      matmul("shared_experts", TensorClass::kSharedExperts, tokens, h, mats * s_dev, h * mats * s_dev, moe_layers);
     }
-  } else {
+  }
+  if (dense_layers > 0) {
     const double f_dev = m.d_ff / tp;
-    matmul("mlp", tokens, h, mats * f_dev, h * mats * f_dev, layers);
+    matmul("mlp", TensorClass::kDenseMlp, tokens, h, mats * f_dev, h * mats * f_dev, dense_layers);
   }
 
   {
@@ -322,7 +367,9 @@ void CountOps(const ModelSpec& m, const Workload& w, const BatchAggregates& step
   }
 
   // Logits: inference needs them for the last position of each sequence only.
-  matmul("lm_head", step.logit_tokens, h, m.vocab_size / tp, h * m.vocab_size / tp, 1.0);
+  // The tied embedding is read as the output projection.
+  matmul("lm_head", m.tied_embeddings ? TensorClass::kEmbedding : TensorClass::kLmHead,
+         step.logit_tokens, h, m.vocab_size / tp, h * m.vocab_size / tp, 1.0);
 
   // Communication (Shoeybi et al. 2019: two all-reduces per layer forward under TP).
   const double comm_passes = training ? 2.0 : 1.0;  // backward mirrors the forward collectives
@@ -348,15 +395,16 @@ void CountOps(const ModelSpec& m, const Workload& w, const BatchAggregates& step
           std::pair{"ep_reducescatter", CommPattern::kReduceScatter}}) {
       OpCost op{name, OpKind::kComm};
       op.message_bytes = step.moe_tokens * h * act;  // the whole group's hidden states
-      op.launches = layers * comm_passes;
+      op.launches = MoeLayersOnStage(m, p) * comm_passes;
       op.participants = p.expert;
       op.pattern = pattern;
       ops.push_back(op);
     }
   } else if (m.moe && p.expert > 1) {
     OpCost op{"ep_alltoall", OpKind::kComm};
-    op.message_bytes = tokens * m.moe->num_active_experts * h * act / p.expert;
-    op.launches = 2.0 * layers * comm_passes;  // dispatch and combine
+    // Each rank dispatches its share of the group's tokens, k copies each (and combines as many).
+    op.message_bytes = step.moe_tokens * m.moe->num_active_experts * h * act / p.expert;
+    op.launches = 2.0 * MoeLayersOnStage(m, p) * comm_passes;  // dispatch and combine
     op.participants = p.expert;
     op.pattern = CommPattern::kAllToAll;
     ops.push_back(op);

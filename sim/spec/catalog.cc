@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "sim/spec/hf_cache.h"
 #include "sim/spec/hf_config.h"
 #include "sim/spec/name_match.h"
 #include "sim/spec/yaml_loaders.h"
@@ -97,6 +98,25 @@ std::vector<const PriceSpec*> Catalog::PricesFor(const std::string& hardware_id)
   return out;
 }
 
+ModelSpec LoadFromHfCache(const std::string& repo_id) {
+  const fs::path snapshot = FindHfSnapshot(repo_id);
+  ModelSpec spec = LoadHfConfig((snapshot / "config.json").string());
+  spec.hf_repo = repo_id;
+  // The checkpoint's own count checks the spec: the values its safetensors headers store
+  // (parameters, for an unquantised checkpoint).
+  if (const std::optional<CheckpointSummary> ckpt = ReadCheckpointSummary(snapshot)) {
+    spec.published_params = static_cast<double>(ckpt->elements);
+    spec.published_params_source =
+        "safetensors headers in " + snapshot.string() + " (" + std::to_string(ckpt->tensors) +
+        " tensors, " + std::to_string(ckpt->data_bytes) + " bytes of data" +
+        (ckpt->index_total_size_bytes
+             ? "; model.safetensors.index.json total_size " + std::to_string(*ckpt->index_total_size_bytes)
+             : std::string()) +
+        ")";
+  }
+  return spec;
+}
+
 ModelSpec Catalog::ResolveModel(const std::string& id_or_path) const {
   if (models_.count(id_or_path)) return models_.at(id_or_path);
   const fs::path path(id_or_path);
@@ -113,6 +133,8 @@ ModelSpec Catalog::ResolveModel(const std::string& id_or_path) const {
     throw InputError({id_or_path, 0, ""},
                      "not a regular file (give a config.json or a model YAML file)");
   }
+  // A hub repository id ("Qwen/Qwen2.5-7B-Instruct") is read from the local Hugging Face cache.
+  if (LooksLikeHfRepoId(id_or_path)) return LoadFromHfCache(id_or_path);
   if (looks_like_path) throw InputError({id_or_path, 0, ""}, "model file not found");
   return Model(id_or_path);  // throws UnknownIdError with suggestions
 }

@@ -28,7 +28,10 @@ class Catalog {
   // Prices quoted for a device, cheapest first (empty if none).
   std::vector<const PriceSpec*> PricesFor(const std::string& hardware_id) const;
 
-  // A model id from the catalogue, or a path to a Hugging Face config.json / a model YAML file.
+  // A model id from the catalogue, a path to a Hugging Face config.json / a model YAML file, or a
+  // hub repository id ("Qwen/Qwen2.5-7B-Instruct") found in the local Hugging Face cache
+  // (sim/spec/hf_cache.h): its config.json, with published_params set to the count its
+  // safetensors headers store. No network.
   ModelSpec ResolveModel(const std::string& id_or_path) const;
 
   // The one matcher for names as logs and datasets print them (sim/spec/name_match.h): a spec
@@ -50,5 +53,8 @@ class Catalog {
   std::map<std::string, HardwareSpec> hardware_;
   std::map<std::string, PriceSpec> prices_;
 };
+
+// A model from the local Hugging Face cache by repository id (see Catalog::ResolveModel).
+ModelSpec LoadFromHfCache(const std::string& repo_id);
 
 }  // namespace rightsize

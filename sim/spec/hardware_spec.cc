@@ -20,8 +20,16 @@ std::string ToString(DeviceKind kind) {
 }
 
 double HardwareSpec::PeakFlopsPerS(Precision weights, Precision activation) const {
+  // mxfp4 / nvfp4 weights run on fp4 tensor cores where the device has them (the engine quantises
+  // the activations to fp4 / fp8 on the fly); elsewhere they are dequantised like any weight-only
+  // format.
+  if (IsFp4Format(weights)) {
+    auto fp4 = peak_flops_per_s.find(Precision::kFp4);
+    if (fp4 != peak_flops_per_s.end() && fp4->second > 0) return fp4->second;
+  }
   // Both operands must be in the low precision for the low-precision unit to be used.
   Precision compute = IsWeightOnlyFormat(weights) ? activation : weights;
+  if (compute == Precision::kFp8Block) compute = Precision::kFp8;
   if (BitsPerValue(activation) > BitsPerValue(compute)) compute = activation;
   std::vector<Precision> chain;
   switch (compute) {

@@ -14,7 +14,7 @@ namespace rightsize {
 namespace {
 
 enum class Family { kLlama, kMistral, kMixtral, kQwen2, kQwen2Moe, kQwen3, kQwen3Moe, kPhi3,
-                    kGemma2, kGptOss, kQwen3Next, kQwen3_5 };
+                    kGemma2, kGptOss, kQwen3Next, kQwen3_5, kDeepseekV3, kGemma3, kLlama4 };
 
 struct ArchitectureName {
   const char* name;
@@ -30,6 +30,11 @@ constexpr ArchitectureName kArchitectures[] = {
     {"Qwen3NextForCausalLM", Family::kQwen3Next},
     {"Qwen3_5ForConditionalGeneration", Family::kQwen3_5},
     {"Qwen3_5ForCausalLM", Family::kQwen3_5},
+    {"DeepseekV3ForCausalLM", Family::kDeepseekV3},
+    {"Gemma3ForCausalLM", Family::kGemma3},
+    {"Gemma3ForConditionalGeneration", Family::kGemma3},
+    {"Llama4ForCausalLM", Family::kLlama4},
+    {"Llama4ForConditionalGeneration", Family::kLlama4},
 };
 
 // Each integer key with its plausible range (ModelLimits); a key not listed is a count >= 1
@@ -57,6 +62,15 @@ int64_t MaxOf(const std::string& key) {
       {"linear_key_head_dim", L::kMaxHeadDim},
       {"linear_value_head_dim", L::kMaxHeadDim},
       {"linear_conv_kernel_dim", L::kMaxConvKernel},
+      {"n_routed_experts", L::kMaxExperts},
+      {"n_shared_experts", L::kMaxExperts},
+      {"kv_lora_rank", L::kMaxDModel},
+      {"q_lora_rank", L::kMaxDModel},
+      {"qk_nope_head_dim", L::kMaxHeadDim},
+      {"qk_rope_head_dim", L::kMaxHeadDim},
+      {"v_head_dim", L::kMaxHeadDim},
+      {"intermediate_size_mlp", L::kMaxFfn},
+      {"attention_chunk_size", L::kMaxContextTokens},
   };
   const auto it = limits.find(key);
   return it == limits.end() ? L::kMaxLayers : it->second;
@@ -73,6 +87,10 @@ class ConfigReader {
   int64_t Int(const std::string& key) const { return config_.RequiredInt(key, 1, MaxOf(key)); }
   int64_t IntOr(const std::string& key, int64_t fallback) const {
     return config_.OptionalInt(key, fallback, 1, MaxOf(key));
+  }
+  // A count that may be 0 (shared experts, leading dense layers, MTP modules).
+  int64_t CountOr(const std::string& key, int64_t fallback) const {
+    return config_.OptionalInt(key, fallback, 0, MaxOf(key));
   }
   bool BoolOr(const std::string& key, bool fallback) const { return config_.OptionalBool(key, fallback); }
   JsonValue Raw(const std::string& key) const { return config_.Child(key); }
@@ -121,10 +139,12 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
                      "unsupported architecture '" + arch + "' (supported: " + valid + ")");
   }
   const Family family = found->family;
-  // Qwen3.5 checkpoints are vision-language models: the language model's keys sit under
-  // text_config (the vision tower's under vision_config is not modelled).
-  const bool nested = family == Family::kQwen3_5 && config.Has("text_config") &&
-                      config.Child("text_config").IsObject();
+  // Qwen3.5, Gemma 3 (4B and up) and Llama 4 checkpoints are vision-language models: the
+  // language model's keys sit under text_config (the vision tower's under vision_config is not
+  // modelled).
+  const bool nested =
+      (family == Family::kQwen3_5 || family == Family::kGemma3 || family == Family::kLlama4) &&
+      config.Has("text_config") && config.Child("text_config").IsObject();
   const ConfigReader c(nested ? config.Child("text_config") : config);
   const bool hybrid = family == Family::kQwen3Next || family == Family::kQwen3_5;
 
@@ -145,9 +165,9 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
   m.max_context_tokens = c.IntOr("max_position_embeddings", 0);
   m.mlp = MlpKind::kGated;
   m.norm = NormKind::kRmsNorm;
-  m.norms_per_layer = family == Family::kGemma2 ? 4 : 2;
-  m.tied_embeddings =
-      c.BoolOr("tie_word_embeddings", root.BoolOr("tie_word_embeddings", family == Family::kGemma2));
+  const bool gemma = family == Family::kGemma2 || family == Family::kGemma3;
+  m.norms_per_layer = gemma ? 4 : 2;
+  m.tied_embeddings = c.BoolOr("tie_word_embeddings", root.BoolOr("tie_word_embeddings", gemma));
 
   const bool attention_bias = c.BoolOr("attention_bias", false);
   switch (family) {
@@ -165,7 +185,9 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
       break;
   }
   m.mlp_bias = c.BoolOr("mlp_bias", false);
-  m.qk_norm = family == Family::kQwen3 || family == Family::kQwen3Moe || hybrid;
+  // Gemma 3 has q_norm / k_norm RMSNorms with weights; Llama 4's qk-norm is a weightless L2 norm.
+  m.qk_norm = family == Family::kQwen3 || family == Family::kQwen3Moe || family == Family::kGemma3 ||
+              hybrid;
   m.attention_sinks = family == Family::kGptOss;
   // Qwen3NextAttention always builds q_proj with the gate half; Qwen3.5 configs state it.
   m.attention_output_gate = hybrid && c.BoolOr("attn_output_gate", true);
@@ -181,8 +203,27 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
     m.linear_attention = la;
   }
 
-  // Attention kinds per layer: explicit layer_types, else the family's convention.
-  const int64_t window = c.Has("sliding_window") ? c.Int("sliding_window") : 0;
+  if (family == Family::kDeepseekV3) {
+    // Multi-head latent attention (DeepseekV3Attention); head_dim records the value width.
+    MlaSpec mla;
+    mla.q_lora_rank = c.CountOr("q_lora_rank", 0);
+    mla.kv_lora_rank = c.Int("kv_lora_rank");
+    mla.qk_nope_head_dim = c.Int("qk_nope_head_dim");
+    mla.qk_rope_head_dim = c.Int("qk_rope_head_dim");
+    mla.v_head_dim = c.Int("v_head_dim");
+    m.mla = mla;
+    m.head_dim = mla.v_head_dim;
+    m.num_kv_heads = m.num_heads;
+    m.mtp_layers = c.CountOr("num_nextn_predict_layers", 0);
+  }
+
+  // Attention kinds per layer: explicit layer_types, else the family's convention. Llama 4's
+  // chunked local layers are priced as sliding windows of the chunk (an upper bound on their
+  // cache and attention work; models/architectures/llama-4-*.yaml).
+  const int64_t window = c.Has("sliding_window")          ? c.Int("sliding_window")
+                         : family == Family::kLlama4 && c.Has("attention_chunk_size")
+                             ? c.Int("attention_chunk_size")
+                             : 0;
   const bool qwen_sliding = c.BoolOr("use_sliding_window", false);
   if (c.Has("layer_types")) {
     const JsonValue types = c.Raw("layer_types");
@@ -214,6 +255,14 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
       if (window > 0) {
         if (family == Family::kGemma2 || family == Family::kGptOss) {
           kind = layer % 2 == 0 ? AttentionKind::kSlidingWindow : AttentionKind::kFull;
+        } else if (family == Family::kGemma3) {
+          // transformers Gemma3: layer i is global when (i + 1) % sliding_window_pattern == 0.
+          const int64_t pattern = c.IntOr("sliding_window_pattern", 6);
+          kind = (layer + 1) % pattern == 0 ? AttentionKind::kFull : AttentionKind::kSlidingWindow;
+        } else if (family == Family::kLlama4) {
+          // Every no_rope_layer_interval-th layer is a global NoPE layer, the rest chunked.
+          const int64_t interval = c.IntOr("no_rope_layer_interval", 4);
+          kind = (layer + 1) % interval == 0 ? AttentionKind::kFull : AttentionKind::kSlidingWindow;
         } else if (family == Family::kMistral || family == Family::kMixtral ||
                    family == Family::kPhi3 ||
                    ((family == Family::kQwen2 || family == Family::kQwen2Moe) && qwen_sliding)) {
@@ -261,6 +310,36 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
         throw InputError(c.Where("mlp_only_layers"),
                          "only an empty mlp_only_layers (every layer MoE) is supported");
       }
+      m.moe = moe;
+      break;
+    }
+    case Family::kDeepseekV3: {
+      MoeSpec moe;
+      moe.num_experts = c.Int("n_routed_experts");
+      moe.num_active_experts = c.Int("num_experts_per_tok");
+      moe.expert_d_ff = c.Int("moe_intermediate_size");
+      moe.num_shared_experts = c.CountOr("n_shared_experts", 0);
+      moe.shared_expert_d_ff = moe.num_shared_experts > 0 ? moe.expert_d_ff : 0;
+      // noaux_tc routing adds a per-expert score-correction bias.
+      moe.router_bias = c.Has("topk_method") && c.Raw("topk_method").IsString() &&
+                        c.Raw("topk_method").AsString() == "noaux_tc";
+      if (c.IntOr("moe_layer_freq", 1) != 1) {
+        throw InputError(c.Where("moe_layer_freq"), "only moe_layer_freq 1 is supported");
+      }
+      m.first_dense_layers = c.CountOr("first_k_dense_replace", 0);
+      m.d_ff = c.Int("intermediate_size");
+      m.moe = moe;
+      break;
+    }
+    case Family::kLlama4: {
+      MoeSpec moe;
+      moe.num_experts = c.Int("num_local_experts");
+      moe.num_active_experts = c.Int("num_experts_per_tok");
+      moe.expert_d_ff = c.Int("intermediate_size");
+      moe.num_shared_experts = 1;  // Llama4TextMoe always has one shared expert of the same width
+      moe.shared_expert_d_ff = moe.expert_d_ff;
+      m.moe_layer_step = c.IntOr("interleave_moe_layer_step", 1);
+      m.d_ff = c.IntOr("intermediate_size_mlp", moe.expert_d_ff);
       m.moe = moe;
       break;
     }

@@ -14,6 +14,22 @@ int64_t ModelSpec::NumLayersOfKind(AttentionKind kind) const {
   return std::count(layer_attention.begin(), layer_attention.end(), kind);
 }
 
+bool ModelSpec::IsMoeLayer(int64_t layer) const {
+  if (!moe || layer < first_dense_layers) return false;
+  const int64_t step = std::max<int64_t>(1, moe_layer_step);
+  return (layer - first_dense_layers + 1) % step == 0;
+}
+
+int64_t ModelSpec::NumMoeLayers() const {
+  int64_t count = 0;
+  for (int64_t i = 0; i < num_layers; ++i) count += IsMoeLayer(i) ? 1 : 0;
+  return count;
+}
+
+int64_t ModelSpec::KvValuesPerTokenPerLayer() const {
+  return mla ? mla->CacheValuesPerToken() : 2 * KvDim();
+}
+
 int64_t ModelSpec::AttendedTokens(AttentionKind kind, int64_t context_tokens) const {
   switch (kind) {
     case AttentionKind::kFull:
@@ -42,6 +58,16 @@ std::string ToString(AttentionKind kind) {
 // instead of wrapping to a negative count.
 int64_t AttentionParamsPerLayer(const ModelSpec& m) {
   const CheckedInt h = m.d_model, q = m.QueryDim(), kv = m.KvDim();
+  if (m.mla) {
+    const MlaSpec& a = *m.mla;
+    const CheckedInt heads = m.num_heads, q_lora = a.q_lora_rank, kv_lora = a.kv_lora_rank;
+    const CheckedInt qk_head = CheckedInt(a.qk_nope_head_dim) + a.qk_rope_head_dim;
+    const CheckedInt query =
+        a.q_lora_rank > 0 ? h * q_lora + q_lora + q_lora * heads * qk_head : h * heads * qk_head;
+    const CheckedInt latent = h * a.CacheValuesPerToken() + kv_lora;
+    const CheckedInt expand = kv_lora * heads * (CheckedInt(a.qk_nope_head_dim) + a.v_head_dim);
+    return (query + latent + expand + heads * a.v_head_dim * h + (m.o_bias ? h : CheckedInt(0))).value();
+  }
   CheckedInt params = h * q * (m.attention_output_gate ? 2 : 1) + 2 * h * kv + q * h;
   if (m.qkv_bias) params = params + q + 2 * kv;
   if (m.o_bias) params = params + h;
@@ -82,6 +108,17 @@ int64_t ExpertParams(const ModelSpec& m) {
   return MlpParams(m, m.moe->expert_d_ff, m.moe->expert_bias).value();
 }
 
+int64_t MoeBlockParams(const ModelSpec& m) {
+  if (!m.moe) return 0;
+  const MoeSpec& moe = *m.moe;
+  const CheckedInt h = m.d_model;
+  return (CheckedInt(moe.num_experts) * ExpertParams(m) +
+          moe.num_shared_experts * MlpParams(m, moe.shared_expert_d_ff, false) +
+          (moe.shared_expert_gate ? h : CheckedInt(0)) + h * moe.num_experts +
+          (moe.router_bias ? moe.num_experts : 0))
+      .value();
+}
+
 int64_t ParamCounts::Total() const {
   return Sum({embedding, lm_head, attention, linear_attention, dense_mlp, routed_experts, shared_experts,
               router, norms})
@@ -111,18 +148,27 @@ ParamCounts CountParams(const ModelSpec& m) {
   counts.linear_attention = (CheckedInt(linear_layers) * LinearAttentionParamsPerLayer(m)).value();
   const CheckedInt norm_size = m.norm == NormKind::kLayerNorm ? 2 * h : h;
   counts.norms = (layers * m.norms_per_layer * norm_size + norm_size).value();  // + final norm
+  const CheckedInt moe_layers = m.NumMoeLayers();
+  counts.dense_mlp = (CheckedInt(m.NumDenseMlpLayers()) * DenseMlpParamsPerLayer(m)).value();
   if (m.moe) {
     const MoeSpec& moe = *m.moe;
     const CheckedInt expert = ExpertParams(m);
-    counts.routed_experts = (layers * moe.num_experts * expert).value();
-    counts.active_routed_experts = (layers * moe.num_active_experts * expert).value();
+    counts.routed_experts = (moe_layers * moe.num_experts * expert).value();
+    counts.active_routed_experts = (moe_layers * moe.num_active_experts * expert).value();
     counts.shared_experts =
-        (layers * (moe.num_shared_experts * MlpParams(m, moe.shared_expert_d_ff, false) +
-                   (moe.shared_expert_gate ? h : CheckedInt(0))))
+        (moe_layers * (moe.num_shared_experts * MlpParams(m, moe.shared_expert_d_ff, false) +
+                       (moe.shared_expert_gate ? h : CheckedInt(0))))
             .value();
-    counts.router = (layers * (h * moe.num_experts + (moe.router_bias ? moe.num_experts : 0))).value();
-  } else {
-    counts.dense_mlp = (layers * DenseMlpParamsPerLayer(m)).value();
+    counts.router =
+        (moe_layers * (h * moe.num_experts + (moe.router_bias ? moe.num_experts : 0))).value();
+  }
+  if (m.mtp_layers > 0) {
+    // DeepSeek-V3 MTP module: enorm + hnorm, eh_proj (2h -> h), one transformer block with the
+    // MoE MLP, and the shared head's final norm; embedding and output head are the model's.
+    const CheckedInt block = CheckedInt(AttentionParamsPerLayer(m)) +
+                             (m.moe ? MoeBlockParams(m) : DenseMlpParamsPerLayer(m)) +
+                             CheckedInt(m.norms_per_layer) * norm_size;
+    counts.mtp = (CheckedInt(m.mtp_layers) * (block + 2 * h * h + 3 * norm_size)).value();
   }
   return counts;
 }
@@ -165,6 +211,17 @@ bool Validate(const ModelSpec& m, std::string* why) {
                                  {"linear_attention.value_head_dim", la.value_head_dim, 1, L::kMaxHeadDim},
                                  {"linear_attention.conv_kernel", la.conv_kernel, 1, L::kMaxConvKernel}});
   }
+  ranges.insert(ranges.end(), {{"first_dense_layers", m.first_dense_layers, 0, m.num_layers},
+                               {"moe_layer_step", m.moe_layer_step, 0, L::kMaxLayers},
+                               {"mtp_layers", m.mtp_layers, 0, L::kMaxLayers}});
+  if (m.mla) {
+    const MlaSpec& a = *m.mla;
+    ranges.insert(ranges.end(), {{"mla.q_lora_rank", a.q_lora_rank, 0, L::kMaxDModel},
+                                 {"mla.kv_lora_rank", a.kv_lora_rank, 1, L::kMaxDModel},
+                                 {"mla.qk_nope_head_dim", a.qk_nope_head_dim, 1, L::kMaxHeadDim},
+                                 {"mla.qk_rope_head_dim", a.qk_rope_head_dim, 0, L::kMaxHeadDim},
+                                 {"mla.v_head_dim", a.v_head_dim, 1, L::kMaxHeadDim}});
+  }
   for (const Range& r : ranges) {
     if (r.value < r.min || r.value > r.max) {
       return fail(fmt::format("{} {} is outside the plausible range [{}, {}]", r.name, r.value, r.min, r.max));
@@ -187,6 +244,12 @@ bool Validate(const ModelSpec& m, std::string* why) {
       return fail(fmt::format("linear_attention num_value_heads {} is not a multiple of num_key_heads {}",
                               la.num_value_heads, la.num_key_heads));
     }
+  }
+  if (m.mla && (m.head_dim != m.mla->v_head_dim || m.num_kv_heads != m.num_heads)) {
+    return fail("an mla model records head_dim = mla.v_head_dim and num_kv_heads = num_heads");
+  }
+  if (m.moe && m.NumDenseMlpLayers() > 0 && m.d_ff <= 0) {
+    return fail("d_ff (the dense MLP width) must be positive when a MoE model has dense layers");
   }
   // The dimensions are in range; their products may still not fit (CountParams throws then).
   try {

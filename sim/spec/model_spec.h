@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/spec/precision.h"
+#include "sim/spec/tensor_class.h"
 
 namespace rightsize {
 
@@ -54,6 +55,24 @@ struct LinearAttentionSpec {
   int64_t StateValues() const { return num_value_heads * key_head_dim * value_head_dim; }
   // Values in one sequence's conv state of one layer: the last conv_kernel - 1 inputs.
   int64_t ConvStateValues() const { return ConvDim() * (conv_kernel - 1); }
+};
+
+// Multi-head latent attention (DeepSeek-V2, arXiv 2405.04434, Sec. 2.1; DeepSeek-V3): keys and
+// values are compressed into one latent of kv_lora_rank values per token plus a decoupled RoPE key
+// of qk_rope_head_dim values shared by the heads; the cache holds only those. Queries optionally
+// pass through a low-rank bottleneck of q_lora_rank. Per layer (transformers DeepseekV3Attention):
+//   q_a_proj h x q_lora (+ q_a_layernorm q_lora) and q_b_proj q_lora x heads (nope + rope), or
+//   q_proj h x heads (nope + rope) when q_lora_rank is 0; kv_a_proj_with_mqa h x (kv_lora + rope),
+//   kv_a_layernorm kv_lora, kv_b_proj kv_lora x heads (nope + v), o_proj heads v x h.
+// At decode the engines absorb kv_b_proj into the query and output (Sec. 2.1.2): attention then
+// runs over the latent, 2 x (2 kv_lora + rope) FLOPs per head per cached token.
+struct MlaSpec {
+  int64_t q_lora_rank = 0;       // 0: queries projected directly from h
+  int64_t kv_lora_rank = 0;      // latent width, > 0
+  int64_t qk_nope_head_dim = 0;  // per-head query / key width without RoPE
+  int64_t qk_rope_head_dim = 0;  // decoupled RoPE key width (shared by the heads)
+  int64_t v_head_dim = 0;        // per-head value width (ModelSpec::head_dim equals it)
+  int64_t CacheValuesPerToken() const { return kv_lora_rank + qk_rope_head_dim; }
 };
 
 // Plausible range of every dimension: the one place the YAML and config.json loaders and
@@ -115,12 +134,34 @@ struct ModelSpec {
   // One entry per layer (the YAML pattern repeated).
   std::vector<AttentionKind> layer_attention;
   int64_t sliding_window_tokens = 0;  // > 0 when any layer is kSlidingWindow
-  std::optional<MoeSpec> moe;         // set for mixture-of-experts models (every layer MoE)
+  std::optional<MoeSpec> moe;         // set for mixture-of-experts models
+  // MoE models: the first first_dense_layers layers have a dense MLP of width d_ff (DeepSeek
+  // first_k_dense_replace); after them every moe_layer_step-th layer is MoE, the others dense
+  // (Llama 4 interleave_moe_layer_step: layers step-1, 2 step-1, ...). 0 and 1: every layer MoE.
+  int64_t first_dense_layers = 0;
+  int64_t moe_layer_step = 1;
+  std::optional<MlaSpec> mla;  // multi-head latent attention (replaces the q / k / v projections)
+  // Multi-token-prediction modules shipped with the checkpoint (DeepSeek-V3
+  // num_nextn_predict_layers): each is one more MoE block + 2 norms + a 2h x h projection, sharing
+  // the embedding and output head. Counted apart (ParamCounts::mtp): the published totals and the
+  // served model exclude them unless speculative decoding loads them.
+  int64_t mtp_layers = 0;
   std::optional<LinearAttentionSpec> linear_attention;  // set when any layer is kLinear
+  // The storage format of each tensor class in the checkpoint as its maker released it (gpt-oss:
+  // MXFP4 routed experts, bf16 elsewhere); `--weights released` selects it. Unset: not stated.
+  std::optional<TensorPrecisions> released_weights;
+  std::string released_weights_source;
 
   int64_t QueryDim() const { return num_heads * head_dim; }
   int64_t KvDim() const { return num_kv_heads * head_dim; }
   bool IsMoe() const { return moe.has_value(); }
+  // Whether layer i (0-based) has the MoE block (first_dense_layers, moe_layer_step).
+  bool IsMoeLayer(int64_t layer) const;
+  int64_t NumMoeLayers() const;
+  int64_t NumDenseMlpLayers() const { return num_layers - NumMoeLayers(); }
+  // KV-cache values one token adds to one softmax-attention layer: K and V of every K/V head, or
+  // the MLA latent + RoPE key.
+  int64_t KvValuesPerTokenPerLayer() const;
   int64_t NumLayersOfKind(AttentionKind kind) const;
   // Tokens of context a layer attends to when the sequence holds context_tokens.
   int64_t AttendedTokens(AttentionKind kind, int64_t context_tokens) const;
@@ -142,6 +183,8 @@ struct ParamCounts {
   // Parameters of the output projection multiply (vocab x d_model), counted once in the totals
   // above (as lm_head, or as the embedding when tied).
   int64_t output_matmul = 0;
+  // Multi-token-prediction modules (ModelSpec::mtp_layers), outside Total() and Active().
+  int64_t mtp = 0;
 
   int64_t Total() const;
   // Parameters one token touches, embedding table included (Mixtral's 12.88B convention).
@@ -160,6 +203,8 @@ int64_t AttentionParamsPerLayer(const ModelSpec& model);
 // Parameters of one kLinear layer's token mixer (0 when the model has no linear attention).
 int64_t LinearAttentionParamsPerLayer(const ModelSpec& model);
 int64_t ExpertParams(const ModelSpec& model);  // one routed expert
+// Parameters of one MoE layer's router, routed experts and shared experts.
+int64_t MoeBlockParams(const ModelSpec& model);
 int64_t DenseMlpParamsPerLayer(const ModelSpec& model);
 
 // Checks every dimension against ModelLimits, the total parameter count against

@@ -47,6 +47,28 @@ void ParseAliases(YamlReader& r, Spec* spec) {
   }
 }
 
+// `released_weights:` a storage format per tensor class: `default` for every class not named, a
+// key per class that differs, and `source` saying where the mix is published. Only storage
+// formats are valid (not the schemes q4_k_m / released, nor the compute unit fp4).
+TensorPrecisions ParseReleasedWeights(YamlReader& r, std::string* source) {
+  *source = r.RequiredString("source");
+  auto parse = [&](const std::string& key) {
+    const Precision p = ParsePrecision(r.RequiredString(key), r.Where(key));
+    if (p == Precision::kQ4_K_M || p == Precision::kReleased || p == Precision::kFp4) {
+      throw InputError(r.Where(key), "'" + ToString(p) + "' is not a storage format of one tensor");
+    }
+    return p;
+  };
+  TensorPrecisions mix;
+  mix.by_class.fill(parse("default"));
+  for (std::size_t i = 0; i < kNumTensorClasses; ++i) {
+    const auto c = static_cast<TensorClass>(i);
+    if (r.Has(ToString(c))) mix[c] = parse(ToString(c));
+  }
+  r.RejectUnknownKeys();
+  return mix;
+}
+
 void ThrowIfInvalid(bool ok, const std::string& why, const SourceLocation& where) {
   if (!ok) throw InputError(where, why);
 }
@@ -110,6 +132,20 @@ ModelSpec ParseModelSpec(const YAML::Node& root, const std::string& file) {
     e.RejectUnknownKeys();
     m.moe = moe;
   }
+  m.first_dense_layers = a.OptionalInt("first_dense_layers", 0, 0, L::kMaxLayers);
+  m.moe_layer_step = a.OptionalInt("moe_layer_step", 1, 1, L::kMaxLayers);
+  m.mtp_layers = a.OptionalInt("mtp_layers", 0, 0, 64);
+  if (a.Has("mla")) {
+    YamlReader q = a.Child("mla");
+    MlaSpec mla;
+    mla.q_lora_rank = q.OptionalInt("q_lora_rank", 0, 0, L::kMaxDModel);
+    mla.kv_lora_rank = q.RequiredInt("kv_lora_rank", 1, L::kMaxDModel);
+    mla.qk_nope_head_dim = q.RequiredInt("qk_nope_head_dim", 1, L::kMaxHeadDim);
+    mla.qk_rope_head_dim = q.RequiredInt("qk_rope_head_dim", 0, L::kMaxHeadDim);
+    mla.v_head_dim = q.RequiredInt("v_head_dim", 1, L::kMaxHeadDim);
+    q.RejectUnknownKeys();
+    m.mla = mla;
+  }
   if (a.Has("linear_attention")) {
     YamlReader l = a.Child("linear_attention");
     LinearAttentionSpec la;
@@ -123,6 +159,10 @@ ModelSpec ParseModelSpec(const YAML::Node& root, const std::string& file) {
     m.linear_attention = la;
   }
   a.RejectUnknownKeys();
+  if (r.Has("released_weights")) {
+    YamlReader rw = r.Child("released_weights");
+    m.released_weights = ParseReleasedWeights(rw, &m.released_weights_source);
+  }
   r.RejectUnknownKeys();
   std::string why;
   ThrowIfInvalid(Validate(m, &why), why, {file, LineOf(root["architecture"]), "architecture"});

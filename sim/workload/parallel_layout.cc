@@ -50,4 +50,9 @@ bool ReplicatesKvHeads(const ModelSpec& m, int tensor_parallel) {
   return m.num_kv_heads < tensor_parallel;
 }
 
+int64_t SequencesPerAttentionRank(int64_t batch, const Parallelism& parallel) {
+  const int64_t ep = parallel.expert;
+  return (batch + ep - 1) / ep;
+}
+
 }  // namespace rightsize

@@ -9,8 +9,12 @@
 // number, each K/V head is replicated on tp / kv_heads ranks (vLLM's QKVParallelLinear,
 // Megatron-LM's GQA handling); rightsize then prices the replication explicitly: each rank stores
 // one K/V head's cache and projection weights (memory.h, op_count.h). Expert parallelism gives each
-// rank whole experts, so ep must divide the routed experts. Pipeline parallelism needs at least one
-// layer per stage.
+// rank whole experts, so ep must divide the routed experts; the attention of the expert-parallel
+// group is data-parallel, as engines run it (vLLM --enable-expert-parallel with data-parallel
+// attention, SGLang --enable-dp-attention, DeepSeek-V3 report Sec. 3.4): each of the ep ranks holds
+// the attention weights and serves its own share of the sequences, so its KV cache is ~1/ep of the
+// group's, and the routed tokens cross the group in an all-to-all. Pipeline parallelism needs at
+// least one layer per stage.
 #pragma once
 
 #include <string>
@@ -29,5 +33,9 @@ std::string ParallelLayoutError(const ModelSpec& model, const Parallelism& paral
 int64_t KvHeadsPerRank(const ModelSpec& model, int tensor_parallel);
 // Whether tensor parallelism at this degree replicates K/V heads (kv_heads < tp).
 bool ReplicatesKvHeads(const ModelSpec& model, int tensor_parallel);
+
+// Sequences whose attention (and KV cache) one rank of the expert-parallel group holds when the
+// group carries `batch` sequences: ceil(batch / ep), >= 1 for batch >= 1.
+int64_t SequencesPerAttentionRank(int64_t batch, const Parallelism& parallel);
 
 }  // namespace rightsize

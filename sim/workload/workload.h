@@ -57,6 +57,13 @@ struct Workload {
   // micro-batches, and the first pipeline stage holds min(pipeline, micro-batches) of them.
   int64_t micro_batch = 0;
   Recompute recompute = Recompute::kSelective;
+  // Training attention kernel: FlashAttention (Dao et al. 2022) keeps no s x s score matrix for
+  // the backward pass (it recomputes the scores); false: an eager kernel stores softmax, its
+  // dropout mask and output, 5 x heads x s^2 bytes per sequence per layer (Korthikanti 2022).
+  bool flash_attention = true;
+  // Megatron sequence parallelism (Korthikanti 2022, Sec. 4.2.2): the norm and dropout regions
+  // between the tensor-parallel blocks are split over the TP ranks along the sequence too.
+  bool sequence_parallel = true;
   int64_t lora_rank = 16;      // adapter rank r, on every linear layer of every block
   // Fraction of device memory the engine may use (vLLM's gpu_memory_utilization; its default is
   // 0.9), the rest is left to the runtime.

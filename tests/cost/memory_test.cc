@@ -61,7 +61,7 @@ TEST_CASE("a 7B QLoRA fine-tune fits a 24 GB card, a full bf16 Adam fine-tune do
   qlora.recompute = Recompute::kFull;  // gradient checkpointing, as the QLoRA paper trains
   const FitVerdict ok = CheckFit(Model("llama-2-7b"), Hw("rtx-4090"), qlora);
   CHECK(ok.fits);
-  CHECK(ok.breakdown.weights_bytes < 4.0e9);  // 6.74B x 4.127 bits
+  CHECK(ok.breakdown.weights_bytes < 4.0e9);  // 6.48B linear x 4.127 bits + 0.26B bf16 embeddings
 
   Workload full = qlora;
   full.mode = Mode::kTraining;
@@ -92,16 +92,24 @@ TEST_CASE("a 70B model does not fit one H100 in bf16 but fits 4 with TP=4, and Z
   CHECK(EstimateMemoryPerDevice(Model("llama-3-8b"), train).optimizer_bytes == Approx(state0 / 8));
 }
 
-TEST_CASE("weights at every supported precision scale with bits per weight") {
+TEST_CASE("weights scale with bits per weight of the tensors each format quantises") {
   const ModelSpec& m = Model("llama-3-8b");
-  const double params = static_cast<double>(CountParams(m).Total());
+  const ParamCounts c = CountParams(m);
+  const double params = static_cast<double>(c.Total());
+  // Quantisation tools (AWQ, GPTQ, bitsandbytes, llm-compressor) leave embeddings, lm_head and
+  // norms in bf16; GGUF keeps norms in f32.
+  const double kept = static_cast<double>(c.embedding + c.lm_head + c.norms);
+  const double linear = params - kept;
   CHECK(WeightBytes(m, Precision::kFp32) == params * 4);
   CHECK(WeightBytes(m, Precision::kBf16) == params * 2);
-  CHECK(WeightBytes(m, Precision::kFp8) == params);
-  CHECK(WeightBytes(m, Precision::kInt8) == params);
-  CHECK(WeightBytes(m, Precision::kInt4) == Approx(params * 4.125 / 8));
-  CHECK(WeightBytes(m, Precision::kQ8_0) == Approx(params * 8.5 / 8));
-  CHECK(WeightBytes(m, Precision::kQ4_K_M) == Approx(params * 4.85 / 8));
+  CHECK(WeightBytes(m, Precision::kFp8) == Approx(linear + kept * 2));
+  CHECK(WeightBytes(m, Precision::kInt8) == Approx(linear + kept * 2));
+  CHECK(WeightBytes(m, Precision::kInt4) == Approx(linear * 4.15625 / 8 + kept * 2));
+  CHECK(WeightBytes(m, Precision::kQ8_0) ==
+        Approx((params - static_cast<double>(c.norms)) * 8.5 / 8 + static_cast<double>(c.norms) * 4));
+  const double q4km_bits = WeightBytes(m, Precision::kQ4_K_M) * 8 / params;
+  CHECK(q4km_bits > 4.5);
+  CHECK(q4km_bits < 6.5625);
 }
 
 TEST_CASE("max batch and max context are the largest values that fit") {
@@ -183,4 +191,121 @@ TEST_CASE("training activations: one micro-batch at a time, and under 1F1B min(s
   CHECK(activations(2, 1, 4) < activations(8, 1, 4));
   // A micro-batch larger than the batch is an input error.
   CHECK_THROWS_AS(activations(2, 3, 1), InputError);
+}
+
+TEST_CASE("QLoRA's frozen Qwen2.5-7B base is the published bitsandbytes NF4 checkpoint within 5%") {
+  // unsloth/Qwen2.5-7B-Instruct-bnb-4bit model.safetensors is 5.55 GB (data/checkpoints): NF4
+  // linear layers, bf16 embeddings and lm_head (1.09B parameters), not 7.62B x 4.127 bits.
+  Workload qlora;
+  qlora.mode = Mode::kFinetuneQlora;
+  qlora.batch = 1;
+  qlora.prompt_tokens = 512;
+  const MemoryBreakdown mem = EstimateMemoryPerDevice(Model("qwen2.5-7b"), qlora);
+  CHECK(mem.weights_bytes == Approx(5.55e9).epsilon(0.05));
+  const double all_nf4 = static_cast<double>(CountParams(Model("qwen2.5-7b")).Total()) * 4.127 / 8.0;
+  CHECK(mem.weights_bytes > 1.3 * all_nf4);
+}
+
+TEST_CASE("expert parallelism shards the released gpt-oss-120b experts, not its bf16 attention") {
+  Workload w;
+  w.weights = Precision::kReleased;
+  const ModelSpec& m = Model("gpt-oss-120b");
+  const double one = EstimateMemoryPerDevice(m, w).weights_bytes;
+  w.parallel.expert = 2;
+  const double two = EstimateMemoryPerDevice(m, w).weights_bytes;
+  const ParamCounts c = CountParams(m);
+  const double expert_bytes = static_cast<double>(c.routed_experts) * 4.25 / 8.0;
+  CHECK(one - two == Approx(expert_bytes / 2.0));
+}
+
+TEST_CASE("expert parallelism shards attention by data: Mixtral at batch 64 holds half the KV per GPU at ep 2") {
+  // Engines run the expert-parallel group's attention data-parallel (vLLM with data-parallel
+  // attention, SGLang --enable-dp-attention): each rank caches its own sequences.
+  const ModelSpec& m = Model("mixtral-8x7b");
+  Workload w;
+  w.batch = 64;
+  w.prompt_tokens = 1024;
+  w.gen_tokens = 1024;
+  const MemoryBreakdown one = EstimateMemoryPerDevice(m, w);
+  w.parallel.expert = 2;
+  const MemoryBreakdown two = EstimateMemoryPerDevice(m, w);
+  CHECK(two.kv_cache_bytes == Approx(one.kv_cache_bytes / 2.0));
+  // 64 x 2048 tokens x 32 layers x 8 KV heads x 128 x 2 (K, V) x 2 bytes = 8 GiB on one GPU.
+  CHECK(one.kv_cache_bytes == Approx(64.0 * 2048 * 32 * 8 * 128 * 2 * 2));
+  // Odd batches round up: 3 sequences over 2 ranks leave 2 on the busier rank.
+  w.batch = 3;
+  const double per_seq = KvCacheBytesPerSequence(m, w.kv_cache, w.ContextTokens());
+  CHECK(EstimateMemoryPerDevice(m, w).kv_cache_bytes == Approx(2.0 * per_seq));
+}
+
+TEST_CASE("DeepSeek-V3's MLA cache is 70,272 bytes per token in bf16 and whole on every TP rank") {
+  const ModelSpec& m = Model("deepseek-v3");
+  // 61 layers x (kv_lora_rank 512 + qk_rope_head_dim 64) x 2 bytes.
+  CHECK(KvCacheBytesPerToken(m, Precision::kBf16) == 70272.0);
+  CHECK(KvCacheBytesPerSequence(m, Precision::kBf16, 1000) == Approx(70272.0 * 1000));
+  Workload w;
+  w.batch = 4;
+  const double one = EstimateMemoryPerDevice(m, w).kv_cache_bytes;
+  w.parallel.tensor = 8;
+  CHECK(EstimateMemoryPerDevice(m, w).kv_cache_bytes == Approx(one));
+}
+
+TEST_CASE("stored activations reduce to Korthikanti's 34 sbh + 5 a s^2 b for a GPT layer") {
+  // A GPT-3-style layer: MHA, a plain 4h MLP, two LayerNorms (Korthikanti et al. 2022, eq. 1).
+  ModelSpec gpt = Model("llama-2-7b");
+  gpt.mlp = MlpKind::kPlain;
+  gpt.d_ff = 4 * gpt.d_model;
+  const StoredActivationBytes a = StoredActivationBytesPerToken(gpt);
+  const double h = gpt.d_model;
+  CHECK(a.replicated + a.split == Approx(34.0 * h));
+  CHECK(a.replicated == Approx(10.0 * h));  // eq. 2 without sequence parallelism: 10 + 24 / t
+  CHECK(a.scores_per_context_token == Approx(5.0 * gpt.num_heads));
+
+  Workload w;
+  w.mode = Mode::kTraining;
+  w.batch = 1;
+  w.prompt_tokens = 2048;
+  w.recompute = Recompute::kNone;
+  w.flash_attention = false;
+  w.parallel.tensor = 8;
+  w.sequence_parallel = false;
+  const double s = 2048, t = 8;
+  const double eq2 = s * h * (10.0 + 24.0 / t + 5.0 * gpt.num_heads * s / (h * t)) * gpt.num_layers;
+  const double logits = s * gpt.vocab_size * 4.0 / t;
+  CHECK(EstimateMemoryPerDevice(gpt, w).activation_bytes == Approx(eq2 + logits));
+  // Sequence parallelism splits the 10 too (eq. 4: 34 / t); FlashAttention keeps no scores.
+  w.sequence_parallel = true;
+  w.flash_attention = true;
+  CHECK(EstimateMemoryPerDevice(gpt, w).activation_bytes ==
+        Approx(s * h * 34.0 / t * gpt.num_layers + logits));
+}
+
+TEST_CASE("a SwiGLU layer stores more than 34 sbh: 1.16x for Llama-2-7B, 1.67x for Qwen2.5-7B") {
+  // Gated MLPs keep gate, up, activation and product: 8 f bytes per token instead of 4 f.
+  const ModelSpec& m = Model("llama-2-7b");
+  const StoredActivationBytes a = StoredActivationBytesPerToken(m);
+  const double llama = (a.replicated + a.split) / (34.0 * m.d_model);
+  CHECK(llama == Approx((10.0 + 8.0 + 8.0 * 11008.0 / 4096.0) / 34.0));
+  const ModelSpec& qwen = Model("qwen2.5-7b");
+  const StoredActivationBytes q = StoredActivationBytesPerToken(qwen);
+  const double h = qwen.d_model;
+  CHECK(q.split == Approx(4.0 * qwen.QueryDim() + 4.0 * qwen.KvDim() + 8.0 * qwen.d_ff));
+  // f = 5.29 h: 61 h per token with its GQA attention (4 q + 4 kv = 4.6 h instead of 8 h).
+  CHECK((q.replicated + q.split) / (34.0 * h) > 1.6);
+}
+
+TEST_CASE("selective and full recompute keep less than none, eager attention more than flash") {
+  Workload w;
+  w.mode = Mode::kTraining;
+  w.prompt_tokens = 4096;
+  const ModelSpec& m = Model("llama-3-8b");
+  auto act = [&](Recompute r, bool flash) {
+    Workload x = w;
+    x.recompute = r;
+    x.flash_attention = flash;
+    return EstimateMemoryPerDevice(m, x).activation_bytes;
+  };
+  CHECK(act(Recompute::kNone, false) > act(Recompute::kNone, true));
+  CHECK(act(Recompute::kSelective, false) == Approx(act(Recompute::kNone, true)));
+  CHECK(act(Recompute::kFull, true) < act(Recompute::kSelective, true) / 4);
 }

@@ -118,3 +118,28 @@ TEST_CASE("forward FLOPs of many tokens in closed form equal the per-token sum")
     CHECK(ForwardFlopsOfTokens(m, past, 0) == 0.0);
   }
 }
+
+TEST_CASE("under expert parallelism each rank attends for its own sequences and dispatches their tokens") {
+  const ModelSpec& m = Catalog::Default().Model("mixtral-8x7b");
+  Workload w;
+  w.batch = 64;
+  const Step decode = DecodeStep(w, 1024);
+  auto find = [](const std::vector<OpCost>& ops, const std::string& name) {
+    for (const OpCost& op : ops) {
+      if (name == op.name) return op;
+    }
+    return OpCost{};
+  };
+  const std::vector<OpCost> one = CountOps(m, w, decode);
+  w.parallel.expert = 2;
+  const std::vector<OpCost> two = CountOps(m, w, decode);
+  CHECK(find(two, "attention").bytes_read == Approx(find(one, "attention").bytes_read / 2.0));
+  CHECK(find(two, "attention").flops == Approx(find(one, "attention").flops / 2.0));
+  // The experts still see all 64 tokens of the group, half of their routed copies on each rank.
+  CHECK(find(two, "experts").flops == Approx(find(one, "experts").flops / 2.0));
+  // All-to-all: each rank sends its 32 tokens x top-2 copies of d_model activations (bf16),
+  // twice per layer (dispatch, combine).
+  const OpCost a2a = find(two, "ep_alltoall");
+  CHECK(a2a.message_bytes == Approx(32.0 * 2 * m.d_model * 2));
+  CHECK(a2a.launches == Approx(2.0 * m.num_layers));
+}

@@ -22,7 +22,9 @@ TEST_CASE("config.json and the catalogue agree on parameters, KV heads and atten
       {"qwen2.5-7b", "qwen2.5-7b"},       {"gpt-oss-120b", "gpt-oss-120b"},
       {"gemma-2-9b", "gemma-2-9b"},       {"phi-3-mini-4k", "phi-3-mini-4k"},
       {"qwen3-30b-a3b", "qwen3-30b-a3b"}, {"qwen2-57b-a14b", "qwen2-57b-a14b"},
-      {"qwen3.5-9b", "qwen3.5-9b"}};
+      {"qwen3.5-9b", "qwen3.5-9b"},       {"deepseek-v3", "deepseek-v3"},
+      {"gemma-3-1b", "gemma-3-1b"},       {"gemma-3-27b", "gemma-3-27b"},
+      {"llama-4-maverick", "llama-4-maverick"}, {"qwen3-235b-a22b", "qwen3-235b-a22b"}};
   for (const auto& [folder, id] : pairs) {
     INFO(folder);
     const ModelSpec from_json = LoadHfConfig(kConfigs + folder + "/config.json");
@@ -31,6 +33,8 @@ TEST_CASE("config.json and the catalogue agree on parameters, KV heads and atten
     CHECK(CountParams(from_json).Active() == CountParams(from_yaml).Active());
     CHECK(from_json.num_kv_heads == from_yaml.num_kv_heads);
     CHECK(from_json.layer_attention == from_yaml.layer_attention);
+    CHECK(from_json.KvValuesPerTokenPerLayer() == from_yaml.KvValuesPerTokenPerLayer());
+    CHECK(CountParams(from_json).mtp == CountParams(from_yaml).mtp);
   }
 }
 

@@ -81,3 +81,27 @@ TEST_CASE("MHA, GQA and MQA differ only in the K/V projection parameters") {
   CHECK(mha - gqa == 2 * h * hd * (32 - 8));
   CHECK(gqa - mqa == 2 * h * hd * (8 - 1));
 }
+
+TEST_CASE("DeepSeek-V3 has 671B parameters, 36.6B active without the input embedding, MTP apart") {
+  const ModelSpec& m = Cat().Model("deepseek-v3");
+  const ParamCounts counts = CountParams(m);
+  // DeepSeek README_WEIGHTS: main model 671B total, 36.6B activated (with the 0.9B output head).
+  CHECK(counts.Total() / 671e9 == Approx(1.0).epsilon(0.005));
+  CHECK((counts.Active() - counts.embedding) / 36.6e9 == Approx(1.0).epsilon(0.005));
+  // The technical report's 37B rounds the same figure.
+  CHECK(std::llround((counts.Active() - counts.embedding) / 1e9) == 37);
+  // One MTP module: 11.5B unique parameters, outside the 671B.
+  CHECK(counts.mtp / 11.5e9 == Approx(1.0).epsilon(0.02));
+  // 3 dense layers of 18432, 58 MoE layers.
+  CHECK(m.NumMoeLayers() == 58);
+  CHECK(counts.dense_mlp == 3 * 3 * int64_t{7168} * 18432);
+}
+
+TEST_CASE("MLA attention parameters follow DeepSeek-V2's projections") {
+  const ModelSpec& m = Cat().Model("deepseek-v3");
+  const int64_t h = 7168, heads = 128;
+  const int64_t q = h * 1536 + 1536 + 1536 * heads * (128 + 64);
+  const int64_t kv = h * (512 + 64) + 512 + 512 * heads * (128 + 128);
+  const int64_t o = heads * 128 * h;
+  CHECK(AttentionParamsPerLayer(m) == q + kv + o);
+}
