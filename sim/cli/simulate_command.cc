@@ -489,8 +489,7 @@ void RegisterSimulateCommand(CLI::App& app, int* exit_code) {
       const Catalog& catalog = Catalog::Default();
       const auto used = app::LoadCalibration(calibration, spec.hardware);
       const EfficiencyParams params = app::ParamsOf(used).For(spec.hardware);
-      std::string source = used ? fmt::format("{} (group {})", calibration.file, used->group)
-                                : "defaults (uncalibrated) + the engine's host-overhead priors";
+      std::string source = ParamsSource(used ? calibration.file : "", used ? used->group : "");
       SimulationRun run = RunSimulation(spec, catalog, params, !used, source);
       if (!f.params.empty()) {
         // Re-run with the what-if parameters over the ones the run resolved.

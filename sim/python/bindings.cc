@@ -135,8 +135,7 @@ py::object SimulatePy(const std::string& spec_path, const std::string& spec_text
   {
     py::gil_scoped_release release;
     const auto used = app::LoadCalibration({calibration, group}, spec.hardware);
-    const std::string source = used ? fmt::format("{} (group {})", calibration, used->group)
-                                    : "defaults + engine priors";
+    const std::string source = ParamsSource(used ? calibration : "", used ? used->group : "");
     const SimulationRun run = RunSimulation(spec, Catalog::Default(),
                                             app::ParamsOf(used).For(spec.hardware), !used, source);
     summary = ToJson(run);

@@ -302,6 +302,11 @@ SimulationRun RunSimulation(const SimulationSpec& spec, const Catalog& catalog,
   return run;
 }
 
+std::string ParamsSource(const std::string& calibration_file, const std::string& group) {
+  if (calibration_file.empty()) return "defaults (uncalibrated) + the engine's host-overhead priors";
+  return fmt::format("{} (group {})", calibration_file, group);
+}
+
 nlohmann::json ToJson(const SimulationRun& run) {
   const SimulationSpec& s = run.spec;
   nlohmann::json j;

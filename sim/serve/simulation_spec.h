@@ -59,7 +59,7 @@ struct SimulationRun {
   SimulationSpec spec;
   EngineConfig engine;        // as run
   EfficiencyParams params;    // as run
-  std::string params_source;  // "defaults + engine priors" or the calibration
+  std::string params_source;  // ParamsSource: the defaults with the engine's priors, or the calibration
   ServingSimResult result;
   Goodput goodput;
   bool slo_met = false;
@@ -74,6 +74,11 @@ struct SimulationRun {
 SimulationRun RunSimulation(const SimulationSpec& spec, const Catalog& catalog,
                             const EfficiencyParams& params, bool use_engine_overheads,
                             const std::string& params_source);
+
+// Where a run's efficiencies come from, as `simulate` and `rightsize.simulate` say it: the
+// calibration file and group, or (calibration_file empty) the uncalibrated defaults with the
+// engine's host-overhead priors.
+std::string ParamsSource(const std::string& calibration_file, const std::string& group);
 
 // The run as JSON (schema_version 1; every key carries its unit).
 nlohmann::json ToJson(const SimulationRun& run);

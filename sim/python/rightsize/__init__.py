@@ -107,8 +107,11 @@ def simulate(spec_path=None, *, calibration=None, calibration_group="", **spec):
     text = "" if spec_path is not None else json.dumps(spec)  # JSON is YAML
     raw = _rs.simulate(_path(spec_path), spec_text=text, label="simulate(...)",
                        calibration=_path(calibration), calibration_group=calibration_group)
-    return Simulation(raw["summary"], pd.DataFrame(raw["requests"]),
-                      pd.DataFrame(raw["timeseries"]))
+    requests = ["index", "arrival_s", "prompt_tokens", "output_tokens", "cached_prompt_tokens",
+                "ttft_s", "tpot_s", "e2e_s", "preemptions", "rank"]
+    timeseries = ["time_s", "running", "waiting", "kv_used_fraction", "step_tokens"]
+    return Simulation(raw["summary"], pd.DataFrame(raw["requests"], columns=requests),
+                      pd.DataFrame(raw["timeseries"], columns=timeseries))
 
 
 def sweep(models, hardware, batch=1, prompt_tokens=512, gen_tokens=128, weights="bf16", tp=1,
