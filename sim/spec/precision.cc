@@ -71,4 +71,15 @@ Precision ParsePrecision(const std::string& text, const SourceLocation& where) {
   throw InputError(where, "unknown precision '" + text + "' (valid: " + valid + ")");
 }
 
+std::optional<Precision> PrecisionFromLogName(const std::string& text) {
+  const std::string lower = ToLower(Trim(text));
+  for (const auto& info : kPrecisions) {
+    if (lower == info.name) return info.precision;
+  }
+  if (lower == "f16" || lower == "float16") return Precision::kFp16;
+  if (lower == "bfloat16") return Precision::kBf16;
+  if (lower.rfind("fp8", 0) == 0 || lower == "mxfp8") return Precision::kFp8;
+  return std::nullopt;
+}
+
 }  // namespace rightsize

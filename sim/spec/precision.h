@@ -1,6 +1,7 @@
 // Numeric formats for weights, activations and the KV cache, with their storage cost.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,5 +64,10 @@ std::string ToString(Precision precision);
 // Parses "bf16", "fp8", "q4_k_m", ... (case-insensitive); throws InputError with the valid names.
 Precision ParsePrecision(const std::string& text, const SourceLocation& where);
 std::vector<std::string> PrecisionNames();
+// A precision as benchmark logs and published tables spell it: the names above (any case) plus
+// "f16" / "float16", "bfloat16", any fp8 recipe ("FP8-CS", "fp8_e4m3", "MXFP8": fp8 values,
+// the recipe only changes the scales); nullopt for one rightsize does not model, so the reader
+// can skip the row with that reason.
+std::optional<Precision> PrecisionFromLogName(const std::string& text);
 
 }  // namespace rightsize
