@@ -30,11 +30,12 @@ CharactersPerToken LoadCharactersPerToken(const std::string& path, const std::st
     }
     c.text = table.Cell(row, "text");
     c.source = table.Cell(row, "source");
-    if (c.source.empty()) throw InputError(table.Where(row, "source"), "every figure needs its source");
+    if (c.source.empty())
+      throw InputError(table.Where(row, "source"), "every figure needs its source");
     return c;
   }
-  throw InputError(where, fmt::format("unknown tokenizer '{}' (known in {}: {}) {}", tokenizer, path,
-                                      fmt::join(known, ", "), DidYouMean(tokenizer, known)));
+  throw InputError(where, fmt::format("unknown tokenizer '{}' (known in {}: {}) {}", tokenizer,
+                                      path, fmt::join(known, ", "), DidYouMean(tokenizer, known)));
 }
 
 }  // namespace rightsize

@@ -13,10 +13,10 @@ namespace rightsize {
 inline constexpr const char* kCharactersPerTokenFile = "data/quality/characters-per-token.csv";
 
 struct CharactersPerToken {
-  std::string tokenizer;             // e.g. "llama-2"
-  double characters_per_token = 0;   // characters per token on `text`, > 0
-  std::string text;                  // what the figure was measured on (e.g. "a sample of English data")
-  std::string source;                // where the figure is published
+  std::string tokenizer;            // e.g. "llama-2"
+  double characters_per_token = 0;  // characters per token on `text`, > 0
+  std::string text;    // what the figure was measured on (e.g. "a sample of English data")
+  std::string source;  // where the figure is published
 };
 
 // The row of `tokenizer` in the CSV at path (columns tokenizer, characters_per_token, text,

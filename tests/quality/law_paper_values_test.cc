@@ -31,7 +31,8 @@ TEST_CASE("Kumar et al. 2024 PTQ penalty with the App. K exponent bias at the pa
   CHECK(PtqPenalty(ptq, n, d, bits) / PtqPenalty(no_bias, n, d, bits) == Approx(std::exp(1.1277)));
   // Eq. 2's P_post is the integer bit width of the format (sec. 2 "Notation"): 4 for the 4-bit
   // formats whatever their block scales cost in storage, 8 for the 8-bit ones.
-  for (Precision p : {Precision::kInt4, Precision::kNf4, Precision::kMxfp4, Precision::kNvfp4, Precision::kQ4_K}) {
+  for (Precision p : {Precision::kInt4, Precision::kNf4, Precision::kMxfp4, Precision::kNvfp4,
+                      Precision::kQ4_K}) {
     INFO(ToString(p));
     CHECK(ElementBits(p) == 4.0);
     CHECK(BitsPerValue(p) > 4.0);  // storage includes the scales
@@ -51,8 +52,9 @@ TEST_CASE("a fitted ptq law without b keeps the bias inside c_t", "[quality][pap
   CHECK(PtqPenalty(folded, 1e9, 2e10, 4) == Approx(PtqPenalty(ptq, 1e9, 2e10, 4)).epsilon(1e-12));
 }
 
-TEST_CASE("Hernandez et al. 2021 effective data transferred reproduces the paper's sec. 6.2 figures",
-          "[quality][paper]") {
+TEST_CASE(
+    "Hernandez et al. 2021 effective data transferred reproduces the paper's sec. 6.2 figures",
+    "[quality][paper]") {
   const Law transfer = LoadLawYaml(testing::RepoPath("models/laws/transfer-hernandez-2021.yaml"));
   // Sec. 6.2 extrapolates text -> Python to a GPT-3-size model: 1 character of fine-tuning data
   // is worth D_E = 3.7e8 characters, and 300 characters multiply D_E by 2.8. GPT-3: N = 175.0B
@@ -72,16 +74,20 @@ TEST_CASE("Hernandez et al. 2021 effective data transferred reproduces the paper
   CHECK(bigger_model / more_data == Approx(1.0).epsilon(0.06));
 }
 
-TEST_CASE("characters per token come from the bundled table with their source", "[quality][paper]") {
+TEST_CASE("characters per token come from the bundled table with their source",
+          "[quality][paper]") {
   const std::string path = testing::RepoPath(kCharactersPerTokenFile);
   // Llama 3 report sec. 3.2: English compression from 3.17 (Llama 2) to 3.94 characters per token.
-  const CharactersPerToken llama2 = LoadCharactersPerToken(path, "llama-2", {"test", 1, "tokenizer"});
-  const CharactersPerToken llama3 = LoadCharactersPerToken(path, "llama-3", {"test", 1, "tokenizer"});
+  const CharactersPerToken llama2 =
+      LoadCharactersPerToken(path, "llama-2", {"test", 1, "tokenizer"});
+  const CharactersPerToken llama3 =
+      LoadCharactersPerToken(path, "llama-3", {"test", 1, "tokenizer"});
   CHECK(llama2.characters_per_token == 3.17);
   CHECK(llama3.characters_per_token == 3.94);
   CHECK_THAT(llama2.source, Catch::Matchers::Contains("2407.21783"));
-  CHECK_THROWS_WITH(LoadCharactersPerToken(path, "llama-4", {"study.yaml", 7, "quality.tokenizer"}),
-                    Catch::Matchers::Contains("study.yaml:7") && Catch::Matchers::Contains("llama-2"));
+  CHECK_THROWS_WITH(
+      LoadCharactersPerToken(path, "llama-4", {"study.yaml", 7, "quality.tokenizer"}),
+      Catch::Matchers::Contains("study.yaml:7") && Catch::Matchers::Contains("llama-2"));
 }
 
 }  // namespace
