@@ -417,6 +417,7 @@ Law ToLaw(const LawFit& fit, const std::string& id) {
   for (size_t i = 0; i < fit.names.size() && i < fit.values.size(); ++i) {
     law.coefficients[fit.names[i]] = fit.values[i];
   }
+  for (const auto& [name, absent] : LawOptionalCoefficients(fit.form)) law.coefficients.emplace(name, absent);
   return law;
 }
 

@@ -27,7 +27,7 @@ bool Contains(const std::string& text, const std::string& needle) {
 }  // namespace
 
 std::vector<std::string> LogFormatNames() {
-  return {"canonical", "vidur", "ml-energy", "optimum", "llama-bench", "vllm", "mlperf"};
+  return {"canonical", "vidur", "ml-energy", "optimum", "llama-bench", "llamacpp-table", "vllm", "mlperf"};
 }
 
 namespace {
@@ -59,6 +59,9 @@ const FormatTest kFormatTests[] = {
     {"llama-bench", [](const std::string& head, const std::string&, bool) {
        return Contains(head, "avg_ts") && Contains(head, "n_prompt"); },
      "`avg_ts` and `n_prompt` (llama-bench -o csv, json or jsonl)"},
+    {"llamacpp-table", [](const std::string&, const std::string& line, bool json) {
+       return !json && Contains(line, "tokens_per_s") && Contains(line, "quant") && Contains(line, "n_tokens"); },
+     "a CSV header with `quant`, `n_tokens` and `tokens_per_s` (a table of llama-bench results)"},
     {"vllm", [](const std::string& head, const std::string&, bool json) {
        return json && (Contains(head, "\"median_tpot_ms\"") || Contains(head, "\"median_ttft_ms\"") ||
                        (Contains(head, "\"backend\"") && Contains(head, "\"completed\"")));
@@ -99,6 +102,7 @@ LogReadResult ReadLog(const std::string& path, const std::string& format,
   if (f == "ml-energy") return ReadMlEnergyCsv(path, options);
   if (f == "optimum") return ReadOptimumCsv(path, options);
   if (f == "llama-bench") return ReadLlamaBench(path, options);
+  if (f == "llamacpp-table") return ReadLlamaCppTable(path, options);
   if (f == "vllm") return ReadVllmServingJson(path, options);
   if (f == "mlperf") return ReadMlperfSummary(path, options);
   throw InputError({"", 0, "--input-format"}, "unknown log format '" + f + "'; " + DidYouMean(f, LogFormatNames()));

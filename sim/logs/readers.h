@@ -8,6 +8,8 @@
 //  optimum     optimum-benchmark short_report.csv: prefill and decode latency vs batch.
 //  llama-bench llama.cpp's llama-bench output, -o csv / json / jsonl, old (2024, no n_depth) and
 //              new (n_depth, backends) schemas: pp (prefill) and tg (decode) tokens per second.
+//  llamacpp-table  a published table of llama-bench results, one test per row (section, gpu,
+//              num_gpus, model, quant, test, n_tokens, tokens_per_s, oom): pp and tg tokens/s.
 //  vllm        vLLM benchmarks/benchmark_serving.py --save-result JSON: median TTFT and TPOT.
 //  mlperf      MLPerf Inference LoadGen mlperf_log_summary.txt (LLM, Server scenario): p50 TPOT at
 //              the running batch from Little's law, p50 TTFT when one request is in flight.
@@ -49,6 +51,7 @@ LogReadResult ReadVidurCsv(const std::string& path, const LogReadOptions& option
 LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& options);
 LogReadResult ReadOptimumCsv(const std::string& path, const LogReadOptions& options);
 LogReadResult ReadLlamaBench(const std::string& path, const LogReadOptions& options);
+LogReadResult ReadLlamaCppTable(const std::string& path, const LogReadOptions& options);
 LogReadResult ReadVllmServingJson(const std::string& path, const LogReadOptions& options);
 // Needs options.model_id, hardware_id and prompt_tokens (the summary states none of them).
 LogReadResult ReadMlperfSummary(const std::string& path, const LogReadOptions& options);

@@ -576,10 +576,19 @@ nlohmann::json ToJson(const CrossoverResult& r) {
       const LawQualityPoint p = EvaluateLawQuality(m, m.finetune_tokens);
       cj["quality_law"] = {{"law", m.loss_law_file}, {"n_params", m.n_params}, {"n_params_kind", m.n_params_kind},
                            {"pretrain_tokens", m.pretrain_tokens}, {"finetune_tokens", p.finetune_tokens},
+                           {"characters_per_token", m.characters_per_token},
+                           {"characters_per_token_source", m.characters_per_token_source},
+                           {"finetune_characters", p.finetune_characters},
+                           {"transferred_characters", p.transferred_characters},
                            {"transferred_tokens", p.transferred_tokens}, {"effective_tokens", p.effective_tokens},
-                           {"pretrained_loss_nats", p.pretrained_loss_nats}, {"ptq_penalty_nats", p.ptq_penalty_nats},
-                           {"loss_nats", p.loss_nats}, {"accuracy_map", m.accuracy_map_source},
-                           {"sd_source", m.sd_source}};
+                           {"base_loss_nats", p.base_loss_nats},
+                           {"finetuned_loss_nats", std::isfinite(p.finetuned_loss_nats)
+                                                       ? nlohmann::json(p.finetuned_loss_nats) : nlohmann::json()},
+                           {"finetune_used", p.finetune_used}, {"ptq_penalty_nats", p.ptq_penalty_nats},
+                           {"post_bits", m.post_bits}, {"loss_nats", p.loss_nats},
+                           {"accuracy_map", m.accuracy_map_source}, {"map_extrapolated", p.map_extrapolated},
+                           {"map_extrapolation_sd_points", p.map_extrapolation_sd_points},
+                           {"warnings", LawQualityWarnings(m)}, {"sd_source", m.sd_source}};
     }
     cj["feasible"] = c.candidate.infeasible_reason.empty();
     cj["reason"] = c.candidate.infeasible_reason;

@@ -11,6 +11,7 @@
 #include "sim/fit/calibrator.h"
 #include "sim/fit/law_fitter.h"
 #include "sim/plan/study.h"
+#include "sim/quality/characters_per_token.h"
 #include "sim/util/csv.h"
 #include "sim/util/file_io.h"
 #include "sim/util/stats.h"
@@ -85,6 +86,13 @@ void FitMap(YamlReader a, const std::string& study_file, LawQualityModel* m) {
   if (observations.size() < 4) {
     throw InputError(a.Where("data"), fmt::format("{} rows match; the map needs at least 4", observations.size()));
   }
+  CoefficientInterval range{observations.front().x[0], observations.front().x[0]};
+  for (const auto& o : observations) {
+    range.low = std::min(range.low, o.x[0]);
+    range.high = std::max(range.high, o.x[0]);
+  }
+  m->map_loss_range_nats = range;
+  m->map_corpus = a.OptionalString("corpus", "");
   LawFitOptions options;
   if (form == LawForm::kSigmoid) {
     if (!m->random_baseline_pct) {
@@ -99,8 +107,9 @@ void FitMap(YamlReader a, const std::string& study_file, LawQualityModel* m) {
   m->map_residual_sd_points = 100.0 * fit.rmse;
   std::string filter_text;
   for (const auto& f : filters) filter_text += fmt::format(", {} = {}", f.first, f.second);
-  m->accuracy_map_source = fmt::format("{} fitted on {} ({} -> {}{}; {} points, RMSE {:.2f} points)", form_name, data,
-                                       x_column, y_column, filter_text, fit.n_points, 100.0 * fit.rmse);
+  m->accuracy_map_source = fmt::format("{} fitted on {} ({} -> {}{}; {} points, {} {:.2f}-{:.2f}, RMSE {:.2f} points)",
+                                       form_name, data, x_column, y_column, filter_text, fit.n_points, x_column,
+                                       range.low, range.high, 100.0 * fit.rmse);
   a.RejectUnknownKeys();
 }
 
@@ -111,6 +120,7 @@ LawQualityModel ParseLawQuality(YamlReader q, const CandidateSpec& c, const std:
   LawQualityModel m;
   constexpr double kHuge = std::numeric_limits<double>::max();
   m.loss_law = LoadLawAt(q, "law", study_file, {LawForm::kChinchilla, LawForm::kGadreLoss}, &m.loss_law_file);
+  m.loss_corpus = m.loss_law.corpus;
   if (c.model.empty()) {
     throw InputError(q.Where("law"), "law-based quality needs the candidate's model (its parameter count)");
   }
@@ -140,6 +150,15 @@ LawQualityModel ParseLawQuality(YamlReader q, const CandidateSpec& c, const std:
   }
   if (q.Has("transfer_law")) {
     m.transfer_law = LoadLawAt(q, "transfer_law", study_file, {LawForm::kTransfer}, &m.transfer_law_file);
+    // Hernandez et al. 2021 count D_F and D_T in characters: the tokenizer's figure converts.
+    const std::string tokenizer = q.RequiredString("tokenizer");
+    const std::string table = q.OptionalString("characters_per_token_file", kCharactersPerTokenFile);
+    const CharactersPerToken cpt = LoadCharactersPerToken(
+        ResolvePath(table, study_file, q.Where(q.Has("characters_per_token_file") ? "characters_per_token_file" : "tokenizer")),
+        tokenizer, q.Where("tokenizer"));
+    m.characters_per_token = cpt.characters_per_token;
+    m.characters_per_token_source =
+        fmt::format("{}: {:g} characters/token on {}, {}", cpt.tokenizer, cpt.characters_per_token, cpt.text, table);
   } else if (m.finetune_tokens > 0.0) {
     throw InputError(q.Where("transfer_law"),
                      "a fine-tuned candidate needs transfer_law (e.g. models/laws/transfer-hernandez-2021.yaml) "
@@ -150,11 +169,12 @@ LawQualityModel ParseLawQuality(YamlReader q, const CandidateSpec& c, const std:
     // The lowest-precision weights the candidate may be served in (the cheapest layout may use it).
     const std::vector<Precision>& weights = c.weights;
     if (!weights.empty()) {
+      // Kumar et al. 2024 count the integer bit width of the format, not its storage with scales.
       const auto lowest = std::min_element(weights.begin(), weights.end(), [](Precision a, Precision b) {
-        return BitsPerValue(a) < BitsPerValue(b);
+        return ElementBits(a) < ElementBits(b);
       });
-      if (BitsPerValue(*lowest) < 16.0) {
-        m.post_bits = BitsPerValue(*lowest);
+      if (ElementBits(*lowest) < 16.0) {
+        m.post_bits = ElementBits(*lowest);
         m.post_precision = ToString(*lowest);
       }
     }
@@ -172,6 +192,8 @@ LawQualityModel ParseLawQuality(YamlReader q, const CandidateSpec& c, const std:
     std::string file;
     m.accuracy_map = LoadLawAt(a, "law", study_file, {LawForm::kGadreError, LawForm::kSigmoid}, &file);
     m.accuracy_map_source = file + " (" + m.accuracy_map.source + ")";
+    m.map_loss_range_nats = m.accuracy_map.fitted_loss_range;
+    m.map_corpus = m.accuracy_map.corpus;
     a.RejectUnknownKeys();
   } else if (a.Has("data")) {
     FitMap(a, study_file, &m);
@@ -198,6 +220,9 @@ LawQualityModel ParseLawQuality(YamlReader q, const CandidateSpec& c, const std:
   law_part(m.accuracy_map, "map");
   if (m.map_residual_sd_points > 0.0) parts.push_back(fmt::format("map residual RMSE {:.2f} points", m.map_residual_sd_points));
   if (m.extra_sd_points > 0.0) parts.push_back(fmt::format("study sd {:.2f} ({})", m.extra_sd_points, sd_source));
+  if (m.map_loss_range_nats) {
+    parts.push_back("map extrapolation |map(L) - map(nearest end of its fitted loss range)| when L lies outside it");
+  }
   m.sd_source = parts.empty() ? "no uncertainty given" : fmt::format("{}", fmt::join(parts, "; "));
 
   // The chain must give a finite score at the nominal point.

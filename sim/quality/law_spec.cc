@@ -74,6 +74,11 @@ std::vector<std::string> LawCoefficientNames(LawForm form) {
   return {};
 }
 
+std::vector<std::pair<std::string, double>> LawOptionalCoefficients(LawForm form) {
+  if (form == LawForm::kPtq) return {{"b", 0.0}};
+  return {};
+}
+
 double Law::Coefficient(const std::string& name) const {
   auto it = coefficients.find(name);
   RS_CHECK(it != coefficients.end(), "law " + id + " has no coefficient " + name);
@@ -90,6 +95,15 @@ Law LoadLawYaml(const std::string& path) {
   law.equation = root.RequiredString("equation");
   law.verification = root.OptionalString("verification", "");
   law.notes = root.OptionalString("notes", "");
+  law.corpus = root.OptionalString("corpus", "");
+  if (root.Has("fitted_loss_range")) {
+    YamlReader range = root.Child("fitted_loss_range");
+    CoefficientInterval r;
+    r.low = range.RequiredDouble("low", 0.0, 1e3);
+    r.high = range.RequiredDouble("high", r.low, 1e3);
+    range.RejectUnknownKeys();
+    law.fitted_loss_range = r;
+  }
   if (root.Has("fit")) root.Raw("fit");  // free-form description of the procedure
   if (root.Has("data")) {
     YamlReader data = root.Child("data");
@@ -107,6 +121,9 @@ Law LoadLawYaml(const std::string& path) {
   YamlReader coefficients = root.Child("coefficients");
   for (const std::string& name : LawCoefficientNames(law.form)) {
     law.coefficients[name] = coefficients.RequiredDouble(name, -kHuge, kHuge);
+  }
+  for (const auto& [name, absent] : LawOptionalCoefficients(law.form)) {
+    law.coefficients[name] = coefficients.OptionalDouble(name, absent, -kHuge, kHuge);
   }
   coefficients.RejectUnknownKeys();
   if (root.Has("intervals")) {
@@ -145,6 +162,7 @@ Law LoadLawJson(const std::string& path) {
   for (const std::string& name : LawCoefficientNames(law.form)) {
     law.coefficients[name] = coefficients.RequiredDouble(name, -kHuge, kHuge);
   }
+  for (const auto& [name, absent] : LawOptionalCoefficients(law.form)) law.coefficients[name] = absent;
   if (doc.Has("intervals") && doc.Child("intervals").IsObject()) {
     const JsonValue intervals = doc.Child("intervals");
     for (const std::string& name : intervals.Keys()) {
@@ -197,7 +215,8 @@ ChinchillaCoefficients ToChinchilla(const Law& law) {
 
 double PtqPenalty(const Law& law, double n_params, double d_tokens, double post_bits) {
   RS_CHECK(law.form == LawForm::kPtq, "PtqPenalty needs a ptq law");
-  const double p[4] = {std::log(law.Coefficient("c_t")), law.Coefficient("gamma_d"),
+  // App. K's bias enters the exponent: C_T exp(-P/gamma_post + b) = exp(log C_T + b - P/gamma_post).
+  const double p[4] = {std::log(law.Coefficient("c_t")) + law.Coefficient("b"), law.Coefficient("gamma_d"),
                        law.Coefficient("gamma_n"), law.Coefficient("gamma_post")};
   return PtqLossPenalty(p, n_params, d_tokens, post_bits);
 }

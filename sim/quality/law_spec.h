@@ -25,7 +25,7 @@ enum class LawForm {
   kSigmoid,      // sigmoid accuracy with random floor: w, x0, ceiling, floor
   kTransfer,     // Hernandez et al. 2021 eq. 1.1: k, alpha, beta
   kFinetune,     // Zhang et al. 2024 eq. 1: a, alpha, beta, e_nats
-  kPtq,          // Kumar et al. 2024 eq. 3: c_t, gamma_d, gamma_n, gamma_post
+  kPtq,          // Kumar et al. 2024 eq. 2: c_t, gamma_d, gamma_n, gamma_post (+ optional b)
 };
 
 // "chinchilla", "kaplan-n", "kaplan-d", "gadre", "gadre-error", "sigmoid", "transfer",
@@ -36,6 +36,9 @@ std::vector<std::string> AllLawFormNames();
 LawForm ParseLawForm(const std::string& name, const SourceLocation& where);
 // Coefficient names of a form, in natural units, in a fixed order.
 std::vector<std::string> LawCoefficientNames(LawForm form);
+// Coefficients a law file may give and a fit never estimates, with the value they take when
+// absent: ptq's exponent bias b (Kumar et al. 2024 App. K), 0 (a fitted c_t already holds it).
+std::vector<std::pair<std::string, double>> LawOptionalCoefficients(LawForm form);
 
 // A confidence interval on one coefficient.
 struct CoefficientInterval {
@@ -53,6 +56,12 @@ struct Law {
   std::string equation;  // the equation as cited
   std::string verification;  // how the numbers were checked ("primary", "UNVERIFIED ...")
   std::string notes;
+  // The corpus the law's loss (x or y) is measured on, e.g. "MassiveText" or "C4 (Gadre et al.
+  // eval split)"; "" when the file does not say. A loss from one corpus fed to a map fitted on
+  // another is flagged (law_quality.h).
+  std::string corpus;
+  // For a loss -> score map: the loss range (nats/token) it was fitted on; nullopt when unknown.
+  std::optional<CoefficientInterval> fitted_loss_range;
   // The observations the law was fitted on, when the file points to a bundled dataset
   // (`data: {path, n_column, d_column | flops_column, loss_column}`); data_path "" when none.
   std::string data_path;  // as written in the file (relative to the repository root)
@@ -62,8 +71,8 @@ struct Law {
 };
 
 // Loads models/laws/<id>.yaml. Required keys: id, form, source, equation, coefficients (every
-// name of the form); optional: intervals {name: {low, high}}, interval_level, verification,
-// notes, fit (free-form, what data and procedure produced the numbers), data (the loss points the
+// name of the form, plus its optional ones); optional: intervals {name: {low, high}},
+// interval_level, verification, notes, corpus, fitted_loss_range {low, high} (maps), fit (free-form, what data and procedure produced the numbers), data (the loss points the
 // law was fitted on: path, n_column, d_column or flops_column, loss_column). Unknown keys are
 // errors.
 Law LoadLawYaml(const std::string& path);
@@ -80,7 +89,8 @@ Law LoadLaw(const std::string& path);
 ChinchillaCoefficients ToChinchilla(const Law& law);
 
 // Post-training quantisation penalty delta_PTQ (nats/token) of a ptq law at N params trained on
-// D tokens and quantised to post_bits bits (Kumar et al. 2024, eq. 3).
+// D tokens and quantised to post_bits bits, the format's integer bit width (Kumar et al. 2024,
+// eq. 2, with App. K's exponent bias b).
 double PtqPenalty(const Law& law, double n_params, double d_tokens, double post_bits);
 // Effective data transferred D_T (tokens) (Hernandez et al. 2021, eq. 1.1).
 double EffectiveDataTransferred(const Law& law, double finetune_tokens, double n_params);

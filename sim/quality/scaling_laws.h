@@ -147,11 +147,16 @@ T FinetuneLoss(const T* p, double scaled_factor, double finetune_tokens) {
 }
 
 // ---- Post-training quantisation penalty (Kumar et al. 2024, "Scaling laws for precision",
-// eq. 3) ----
+// sec. 3.1 eq. 2 / Finding 1) ----
 //
-// delta_PTQ(N, D, P_post) = C_T (D^gamma_D / N^gamma_N) exp(-P_post / gamma_post): grows with
-// the data-to-parameter ratio and decays exponentially in the post-training bit width.
-// Parameter block {log_c_t, gamma_d, gamma_n, gamma_post}.
+// delta_PTQ(N, D, P_post) = C_T (D^gamma_D / N^gamma_N) exp(-P_post / gamma_post + b): grows with
+// the data-to-parameter ratio and decays exponentially in the post-training bit width P_post, the
+// integer bit width of the format (sec. 2, "Notation": precisions are "in integer-type"; 4 for
+// int4 / nf4 / fp4 formats, 8 for int8 / fp8), not the storage bits with block scales. b is the
+// exponent bias of App. K ("a fit of the form e^(x/gamma_x) in the main text is really computed
+// with offset e^(x/gamma_x + n)"; Table 2: b = 1.1277). b and log C_T are the same degree of
+// freedom, so a fit estimates their sum as log_c_t; a published law keeps them apart (law_spec.cc).
+// Parameter block {log_c_t, gamma_d, gamma_n, gamma_post}, log_c_t = log C_T + b.
 inline constexpr std::array<std::string_view, 4> kPtqParamNames = {"log_c_t", "gamma_d",
                                                                    "gamma_n", "gamma_post"};
 

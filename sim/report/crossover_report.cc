@@ -273,9 +273,13 @@ std::vector<Figure> ScalingLawFigures(const CrossoverResult& r) {
       f.series.push_back(std::move(curve));
       f.series.push_back({c->spec.name + (p.ptq_penalty_nats > 0 ? " (incl. PTQ)" : ""), {m.n_params}, {p.loss_nats},
                           {}, {}, {}, "points pt 7 ps 2"});
-      curves += fmt::format(" {}: N = {:.3g} ({}), D = {:.3g} + fine-tune {:.3g} + transferred {:.3g} tokens, L = "
-                            "{:.4f}{};", c->spec.name, m.n_params, m.n_params_kind, m.pretrain_tokens, p.finetune_tokens,
-                            p.transferred_tokens, p.loss_nats,
+      const std::string data =
+          p.finetune_used ? fmt::format("D = fine-tune {:.3g} + transferred {:.3g} tokens (Hernandez et al. 2021; the "
+                                        "pre-trained loss at {:.3g} tokens is higher)",
+                                        p.finetune_tokens, p.transferred_tokens, m.pretrain_tokens)
+                          : fmt::format("D = {:.3g} pre-training tokens", m.pretrain_tokens);
+      curves += fmt::format(" {}: N = {:.3g} ({}), {}, L = {:.4f}{};", c->spec.name, m.n_params, m.n_params_kind, data,
+                            p.loss_nats,
                             p.ptq_penalty_nats > 0 ? fmt::format(" incl. PTQ {:.4f} at {}", p.ptq_penalty_nats, m.post_precision)
                                                    : std::string());
     }

@@ -1,6 +1,7 @@
 // Numeric formats for weights, activations and the KV cache, with their storage cost.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,11 @@ enum class Precision {
 //    weight bytes come from the model's mix.
 double BitsPerValue(Precision precision);
 double BytesPerValue(Precision precision);
+// Bits of one value's code, without block scales or zero points: the precision a quantisation
+// law takes (Kumar et al. 2024 count integer-type bits, sec. 2 "Notation"). 4 for int4, nf4,
+// mxfp4, nvfp4, fp4 and q4_k; 5 / 6 / 8 for q5_k / q6_k / q8_0; 8 for fp8 and int8. q4_k_m: 4,
+// the q4_k code most of its tensors use (some are q6_k); released: 16.
+double ElementBits(Precision precision);
 
 // The precision whose peak FLOP/s a matmul with these weights runs at on hardware that has no
 // native unit for it: weight-only formats (int4, nf4, GGUF types, and fp4 formats on devices
@@ -63,5 +69,10 @@ std::string ToString(Precision precision);
 // Parses "bf16", "fp8", "q4_k_m", ... (case-insensitive); throws InputError with the valid names.
 Precision ParsePrecision(const std::string& text, const SourceLocation& where);
 std::vector<std::string> PrecisionNames();
+// A precision as benchmark logs and published tables spell it: the names above (any case) plus
+// "f16" / "float16", "bfloat16", any fp8 recipe ("FP8-CS", "fp8_e4m3", "MXFP8": fp8 values,
+// the recipe only changes the scales); nullopt for one rightsize does not model, so the reader
+// can skip the row with that reason.
+std::optional<Precision> PrecisionFromLogName(const std::string& text);
 
 }  // namespace rightsize

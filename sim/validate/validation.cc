@@ -93,17 +93,6 @@ class DatasetRun {
   std::vector<double> apes_;
 };
 
-// A precision as the llama.cpp and Megatron-Bridge tables write it ("Q4_K_M", "F16", "BF16",
-// "FP8-CS", "MXFP8"); nullopt for one the model does not cover (the row is skipped with it).
-std::optional<Precision> PrecisionFromText(const std::string& text) {
-  const std::string t = Lower(text);
-  if (t.rfind("fp8", 0) == 0 || t == "mxfp8") return Precision::kFp8;
-  if (t == "q4_k_m") return Precision::kQ4_K_M;
-  if (t == "f16" || t == "fp16" || t == "float16") return Precision::kFp16;
-  if (t == "bf16" || t == "bfloat16") return Precision::kBf16;
-  return std::nullopt;
-}
-
 int64_t ParseIntOr(const std::string& text, int64_t fallback) {
   char* end = nullptr;
   const long long v = std::strtoll(text.c_str(), &end, 10);
@@ -152,71 +141,6 @@ void ValidateWithReader(const std::string& dataset, const std::string& metric, c
   run.Finish();
 }
 
-// llama.cpp llama-bench (XiongjieDai): tg n = decode n tokens at batch 1 (mean step at context
-// n/2); pp n = prefill of an n-token prompt. tokens/s -> seconds per token / per prompt.
-void ValidateLlamaCpp(const std::string& dir, const Catalog& catalog,
-                      const DeviceEfficiencyParams& params, ValidationResult* out) {
-  DatasetRun run("llamacpp-gpu-benchmarks-xiongjiedai", "tg_s_per_token+pp_s", catalog, out);
-  const CsvTable t = CsvTable::Load(dir + "/llama3_llamacpp_bench.csv");
-  for (const auto& row : t.rows()) {
-    run.Row();
-    if (Lower(t.Cell(row, "oom")) == "true") {
-      run.Skip("out of memory in the benchmark (no measurement)");
-      continue;
-    }
-    const ModelSpec* m = nullptr;
-    const HardwareSpec* hw = nullptr;
-    if (!run.Resolve(t.Cell(row, "model"), t.Cell(row, "gpu"), &m, &hw)) continue;
-    if (t.Number(row, "num_gpus") != 1) {
-      run.Skip("multi-GPU llama.cpp layer split over PCIe (not modelled)");
-      continue;
-    }
-    const auto measured_tps = t.MaybeNumber(row, "tokens_per_s");
-    if (!measured_tps || !(*measured_tps > 0)) {
-      run.Skip("no measurement");
-      continue;
-    }
-    const auto weights = PrecisionFromText(t.Cell(row, "quant"));
-    if (!weights) {
-      run.Skip("weight format " + t.Cell(row, "quant") + " not modelled");
-      continue;
-    }
-    Workload w;
-    w.weights = *weights;
-    w.activations = Precision::kFp16;
-    w.kv_cache = Precision::kFp16;
-    const int64_t n = t.Integer(row, "n_tokens", 1, kMaxContextTokens - 1);
-    const std::string test = Lower(t.Cell(row, "test"));
-    // The dataset's PROVENANCE.md flags these as a measurement problem in the source: F16 prompt
-    // processing on the A100 SXM and the L40S runs far below the same GPU's Q4_K_M (unlike every
-    // other GPU), 600-1,300 tokens/s on an A100.
-    const std::string gpu = Lower(t.Cell(row, "gpu"));
-    if (test == "pp" && Lower(t.Cell(row, "quant")) == "f16" &&
-        (gpu == "a100 sxm 80gb" || gpu == "l40s 48gb")) {
-      run.Skip("A100 SXM / L40S F16 pp rows flagged in PROVENANCE.md as a source measurement problem");
-      continue;
-    }
-    const std::string file = "llamacpp-gpu-benchmarks-xiongjiedai/llama3_llamacpp_bench.csv";
-    const std::string setup = fmt::format("{} {} {}", test, n, t.Cell(row, "quant"));
-    if (test == "tg") {
-      w.prompt_tokens = 1;
-      w.gen_tokens = n;
-      if (!run.Feasible(*m, *hw, w)) continue;
-      run.Add(file, row.line, *m, *hw, "tg_s_per_token", setup, 1.0 / *measured_tps,
-              DecodeStepTime_s(*m, *hw, w, 1, n / 2, params.For(hw->id)));
-    } else if (test == "pp") {
-      w.prompt_tokens = n;
-      w.gen_tokens = 1;
-      if (!run.Feasible(*m, *hw, w)) continue;
-      run.Add(file, row.line, *m, *hw, "pp_s", setup, static_cast<double>(n) / *measured_tps,
-              PrefillTime_s(*m, *hw, w, 1, n, params.For(hw->id)));
-    } else {
-      run.Skip("unknown test " + test);
-    }
-  }
-  run.Finish();
-}
-
 // Megatron-Bridge performance summary: training tokens/s per GPU of dense models.
 void ValidateMegatronBridge(const std::string& dir, const Catalog& catalog,
                             const DeviceEfficiencyParams& params, ValidationResult* out) {
@@ -235,8 +159,9 @@ void ValidateMegatronBridge(const std::string& dir, const Catalog& catalog,
     const std::string precision = Lower(t.Cell(row, "Precision"));
     // An empty precision cell (25.09 tables) is taken as BF16.
     const auto weights = precision.empty() ? std::optional<Precision>(Precision::kBf16)
-                                           : PrecisionFromText(precision);
-    if (!weights) {
+                                           : PrecisionFromLogName(precision);
+    // NVFP4 training recipes (fp4 GEMMs with bf16 layers kept by the recipe) are not modelled.
+    if (!weights || IsFp4Format(*weights)) {
       run.Skip(t.Cell(row, "Precision") + " not modelled");
       continue;
     }
@@ -410,7 +335,8 @@ ValidationResult Validate(const std::string& runs_dir, const Catalog& catalog,
                          {"Llama-7b/short_report.csv", "Llama-13b/short_report.csv", "Llama-65b/short_report.csv"},
                          ReadOptimumCsv, catalog, params, &result);
     } else if (name == "llamacpp-gpu-benchmarks-xiongjiedai") {
-      ValidateLlamaCpp(dir, catalog, params, &result);
+      ValidateWithReader(name, "prefill_s+decode_step_s", dir, {"llama3_llamacpp_bench.csv"}, ReadLlamaCppTable,
+                         catalog, params, &result);
     } else if (name == "megatron-bridge-training-perf") {
       ValidateMegatronBridge(dir, catalog, params, &result);
     } else if (name == "megatron-lm-training-mfu") {

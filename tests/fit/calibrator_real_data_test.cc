@@ -84,6 +84,11 @@ TEST_CASE("optimum-benchmark prefill + decode sweeps: 5-fold held-out median <= 
                       60);
 }
 
+TEST_CASE("llama.cpp table (consumer GPUs, Apple): 5-fold held-out median <= 8%, p90 <= 20%", "[fit][real]") {
+  CheckFiveFoldTarget("llama.cpp table",
+                      {Run("llamacpp-gpu-benchmarks-xiongjiedai/llama3_llamacpp_bench.csv")}, 150);
+}
+
 TEST_CASE("CPU end to end: measure this machine, fit on part, predict the rest", "[fit][real][measure][serial]") {
   MeasureOptions mo;
   const MeasureResult measured = RunMeasureHarness(mo);

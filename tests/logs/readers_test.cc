@@ -172,6 +172,33 @@ TEST_CASE("optimum-benchmark rows give a prefill and a decode step each", "[logs
   CHECK(error.find("must be > 0") != std::string::npos);
 }
 
+TEST_CASE("a table of llama-bench results: tg rows are decode steps, pp rows prefills, the rest skipped with why", "[logs]") {
+  const LogReadResult r = ReadLlamaCppTable(LogFixture("llamacpp_table_small.csv"), FixtureOptions(true, true));
+  REQUIRE(r.measurements.size() == 2);
+  const Measurement& tg = r.measurements[0];
+  CHECK(tg.step.phase == Phase::kDecode);
+  CHECK(tg.step.batch == 1);
+  CHECK(tg.step.past_tokens == 256);  // the mean position of 512 generated tokens
+  CHECK(tg.interval_time_s == Approx(1.0 / 130.58));
+  CHECK(tg.engine == "llama.cpp");
+  CHECK(tg.workload.weights == Precision::kQ4_K_M);
+  const Measurement& pp = r.measurements[1];
+  CHECK(pp.step.phase == Phase::kPrefill);
+  CHECK(pp.step.new_tokens == 1024);
+  CHECK(pp.interval_time_s == Approx(1024.0 / 6898.71));
+  REQUIRE(r.skipped.size() == 4);
+  CHECK(r.skipped[0].reason.find("multi-GPU") != std::string::npos);
+  CHECK(r.skipped[1].reason.find("out of memory") != std::string::npos);
+  CHECK(r.skipped[2].reason.find("PROVENANCE.md") != std::string::npos);
+  CHECK(r.skipped[3].reason == "weight format IQ2_XS not modelled");
+  CHECK(r.skipped[3].where.line == 7);
+  CHECK(DetectLogFormat(LogFixture("llamacpp_table_small.csv")) == "llamacpp-table");
+  // Without the overrides the fixture catalogue has no LLaMA 3 8B: counted as an unknown model.
+  const LogReadResult unmapped = ReadLlamaCppTable(LogFixture("llamacpp_table_small.csv"), FixtureOptions(false, true));
+  CHECK(unmapped.measurements.empty());
+  CHECK(unmapped.skipped[0].kind == SkipKind::kUnknownModel);
+}
+
 TEST_CASE("llama-bench: new and old CSV, JSON and JSONL give the same tests", "[logs]") {
   const LogReadOptions options = FixtureOptions(false, true);
   const LogReadResult csv = ReadLlamaBench(LogFixture("llama_bench_new.csv"), options);

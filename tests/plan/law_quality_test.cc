@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <algorithm>
 #include <fstream>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -17,6 +18,7 @@
 #include "sim/spec/catalog.h"
 #include "sim/validate/validation.h"
 #include "sim/util/error.h"
+#include "sim/util/csv.h"
 #include "sim/util/file_io.h"
 
 using namespace rightsize;
@@ -59,32 +61,62 @@ TEST_CASE("a law-based score equals the chain computed by hand from the law file
   const ParamCounts counts = CountParams(Catalog::Default().ResolveModel("qwen2.5-0.5b"));
   const double n = static_cast<double>(counts.Total());
   const double n_ne = static_cast<double>(counts.Total() - counts.embedding - counts.lm_head);
-  const double d_pre = 1.0e10, d_f = 1.0e9;  // the fixture's pretrain_tokens and finetune.tokens
-  // Hernandez et al. 2021 eq. 1.1.
-  const double d_t = transfer.coefficients.at("k") * std::pow(d_f, transfer.coefficients.at("alpha")) *
-                     std::pow(n_ne, transfer.coefficients.at("beta"));
-  // Chinchilla eq. 2 at D_pre + D_F + D_T.
+  const double d_pre = 1.0e10;  // the fixture's pretrain_tokens
+  const double chars_per_token = 3.94;  // the fixture's tokenizer, llama-3 (Llama 3 report sec. 3.2)
   const auto& c = loss.coefficients;
-  const double l_pre = c.at("e_nats") + c.at("a") / std::pow(n, c.at("alpha")) +
-                       c.at("b") / std::pow(d_pre + d_f + d_t, c.at("beta"));
-  // Kumar et al. 2024 at the lowest precision served (int4: storage bits per weight).
-  const double bits = BitsPerValue(Precision::kInt4);
+  auto law = [&](double d) { return c.at("e_nats") + c.at("a") / std::pow(n, c.at("alpha")) + c.at("b") / std::pow(d, c.at("beta")); };
+  // Kumar et al. 2024 eq. 2 with App. K's bias at the lowest precision served: int4, 4 bits.
   const auto& p = ptq.coefficients;
   const double penalty = p.at("c_t") * std::pow(d_pre, p.at("gamma_d")) / std::pow(n_ne, p.at("gamma_n")) *
-                         std::exp(-bits / p.at("gamma_post"));
-  // Gadre et al. 2024 eq. 5 -> accuracy in %.
+                         std::exp(-4.0 / p.at("gamma_post") + p.at("b"));
   const auto& m = map.coefficients;
-  const double error = m.at("epsilon") - m.at("k") * std::exp(-m.at("gamma") * (l_pre + penalty));
-  const double hand = 100.0 * (1.0 - error);
-  CHECK(penalty > 0.0);
-  CHECK(d_t > 0.0);
-  CHECK(small.quality.score == Approx(hand).epsilon(1e-9));
-  const LawQualityPoint point = EvaluateLawQuality(*small.quality.law, d_f);
-  CHECK(point.transferred_tokens == Approx(d_t).epsilon(1e-9));
-  CHECK(point.ptq_penalty_nats == Approx(penalty).epsilon(1e-9));
-  // No intervals with a stated level and no fitted map: nothing to propagate.
+  auto score = [&](double l) { return 100.0 * (1.0 - (m.at("epsilon") - m.at("k") * std::exp(-m.at("gamma") * l))); };
+  for (const double d_f : {1.0e9, 1.0e11}) {  // the fixture's finetune.tokens, and 100x more
+    INFO(d_f);
+    // Hernandez et al. 2021 eq. 1.1 in characters; the fine-tuned model is a from-scratch model
+    // on D_F + D_T (sec. 1.1), used only where that loss is below the pre-trained one.
+    const double d_t_chars = transfer.coefficients.at("k") * std::pow(d_f * chars_per_token, transfer.coefficients.at("alpha")) *
+                             std::pow(n_ne, transfer.coefficients.at("beta"));
+    const double l_ft = law(d_f + d_t_chars / chars_per_token);
+    const double l_base = law(d_pre);
+    const double hand = score(std::min(l_base, l_ft) + penalty);
+    const LawQualityPoint point = EvaluateLawQuality(*small.quality.law, d_f);
+    CHECK(point.transferred_characters == Approx(d_t_chars).epsilon(1e-9));
+    CHECK(point.finetuned_loss_nats == Approx(l_ft).epsilon(1e-12));
+    CHECK(point.base_loss_nats == Approx(l_base).epsilon(1e-12));
+    CHECK(point.finetune_used == (l_ft < l_base));
+    CHECK(point.ptq_penalty_nats == Approx(penalty).epsilon(1e-9));
+    CHECK(point.score == Approx(hand).epsilon(1e-9));
+  }
+  // At the nominal 1e9 tokens the fine-tune (worth about 1.5e9 tokens from scratch) is below the
+  // 1e10 pre-training tokens' loss, so it is not used; at 1e11 it is.
+  CHECK(!EvaluateLawQuality(*small.quality.law, 1e9).finetune_used);
+  CHECK(EvaluateLawQuality(*small.quality.law, 1e11).finetune_used);
+  CHECK(small.quality.score == Approx(EvaluateLawQuality(*small.quality.law, 1e9).score).epsilon(1e-12));
+  // No intervals with a stated level, no fitted map, a map file with no range: nothing to propagate.
   CHECK(small.quality.sd == 0.0);
-  CHECK_THAT(small.quality.source, Contains("transfer-hernandez-2021"));
+  CHECK_THAT(small.quality.source, Contains("transfer-hernandez-2021") && Contains("characters/token"));
+}
+
+TEST_CASE("fine-tune tokens are not added to pre-training tokens and more of them raise the transferred quality") {
+  const StudySpec study = LoadStudy(kFixture, Catalog::Default());
+  const LawQualityModel& m = *study.candidates[0].quality.law;
+  const LawQualityPoint none = EvaluateLawQuality(m, 0.0);
+  double previous_loss = std::numeric_limits<double>::infinity();
+  double previous_score = 0.0;
+  for (double d_f = 1e6; d_f <= 1e13; d_f *= 10.0) {
+    INFO(d_f);
+    const LawQualityPoint p = EvaluateLawQuality(m, d_f);
+    // The pre-trained loss does not move with the fine-tune.
+    CHECK(p.base_loss_nats == none.base_loss_nats);
+    // The transferred (fine-tuned) loss falls with every 10x of fine-tune data.
+    CHECK(p.finetuned_loss_nats < previous_loss);
+    CHECK(p.score >= previous_score);
+    previous_loss = p.finetuned_loss_nats;
+    previous_score = p.score;
+  }
+  // Once the fine-tune is used, 10x more data raises the score by more than a point.
+  CHECK(EvaluateLawQuality(m, 1e12).score > EvaluateLawQuality(m, 1e11).score + 1.0);
 }
 
 TEST_CASE("more fine-tune tokens never lower a law-based score") {
@@ -136,7 +168,8 @@ TEST_CASE("a bad law block is an error with file:line: key") {
       "    quality:\n      law: models/laws/chinchilla-epoch-2024.yaml\n      pretrain_tokens: 1.0e10\n"
       "      pretrain_tokens_source: test input\n";
   const std::string map = "      accuracy_map: {law: laws/test-error-map.yaml}\n";
-  const std::string transfer = "      transfer_law: models/laws/transfer-hernandez-2021.yaml\n";
+  const std::string transfer =
+      "      transfer_law: models/laws/transfer-hernandez-2021.yaml\n      tokenizer: llama-3\n";
   // Fine-tuned without a transfer law.
   CHECK_THROWS_WITH(LoadStudy(StudyWithQuality("no-transfer.yaml", base + map), Catalog::Default()),
                     Contains("no-transfer.yaml:") && Contains("candidates[0].quality") && Contains("transfer_law"));
@@ -155,6 +188,14 @@ TEST_CASE("a bad law block is an error with file:line: key") {
                     Contains("no-map.yaml:") && Contains("accuracy_map"));
   CHECK_THROWS_WITH(LoadStudy(StudyWithQuality("twice.yaml", base + transfer + map + "      finetune_tokens: 5e8\n"), Catalog::Default()),
                     Contains("twice.yaml:") && Contains("candidates[0].quality.finetune_tokens"));
+  // A transfer law without the tokenizer that converts its tokens to characters, or an unknown one.
+  CHECK_THROWS_WITH(LoadStudy(StudyWithQuality("no-tokenizer.yaml", base + "      transfer_law: models/laws/transfer-hernandez-2021.yaml\n" + map),
+                              Catalog::Default()),
+                    Contains("no-tokenizer.yaml:") && Contains("tokenizer"));
+  CHECK_THROWS_WITH(LoadStudy(StudyWithQuality("bad-tokenizer.yaml", base + "      transfer_law: models/laws/transfer-hernandez-2021.yaml\n"
+                                                                     "      tokenizer: llama-9\n" + map),
+                              Catalog::Default()),
+                    Contains("bad-tokenizer.yaml:") && Contains("candidates[0].quality.tokenizer") && Contains("llama-2"));
   // A fitted map on a column that is not there.
   CHECK_THROWS_WITH(
       LoadStudy(StudyWithQuality("bad-column.yaml",
@@ -170,12 +211,48 @@ TEST_CASE("a fitted accuracy map carries its residual scatter into the score's s
   const StudySpec study = LoadStudy(kRepo + "examples/law-quality-study.yaml", Catalog::Default());
   for (const auto& c : study.candidates) {
     REQUIRE(c.quality.law);
-    CHECK(c.quality.law->map_residual_sd_points > 0.0);
-    CHECK(c.quality.sd == Approx(c.quality.law->map_residual_sd_points));  // Epoch's level is unstated
+    const LawQualityModel& m = *c.quality.law;
+    CHECK(m.map_residual_sd_points > 0.0);
+    const double extrapolation = EvaluateLawQuality(m, m.finetune_tokens).map_extrapolation_sd_points;
+    // Epoch's interval level is unstated: the sd is the residual and the extrapolation term.
+    CHECK(c.quality.sd == Approx(std::hypot(m.map_residual_sd_points, extrapolation)));
     CHECK_THAT(c.quality.source, Contains("NOT propagated"));
   }
   // The 70B model's predicted loss is lower than the 7B model's, so its score is higher.
   CHECK(study.candidates[1].quality.score > study.candidates[0].quality.score);
+}
+
+TEST_CASE("a loss outside the map's fitted range is flagged and widens the sd by the stated rule") {
+  // The example feeds MassiveText losses of Llama-2 models (about 1.9-2.1 nats) to a map fitted on
+  // Gadre et al.'s C4 losses; the smallest loss among the rows it fits on is read from the file.
+  const StudySpec study = LoadStudy(kRepo + "examples/law-quality-study.yaml", Catalog::Default());
+  const CsvTable runs = CsvTable::Load(kRepo + "data/quality/gadre-overtraining-2024/models_losses_evals_flat.csv");
+  double lowest = std::numeric_limits<double>::infinity(), highest = 0.0;
+  for (const auto& row : runs.rows()) {
+    lowest = std::min(lowest, runs.Number(row, "loss_c4_val"));
+    highest = std::max(highest, runs.Number(row, "loss_c4_val"));
+  }
+  for (const auto& c : study.candidates) {
+    INFO(c.name);
+    const LawQualityModel& m = *c.quality.law;
+    REQUIRE(m.map_loss_range_nats);
+    CHECK(m.map_loss_range_nats->low == lowest);
+    CHECK(m.map_loss_range_nats->high == highest);
+    const LawQualityPoint p = EvaluateLawQuality(m, m.finetune_tokens);
+    REQUIRE(p.loss_nats < lowest);
+    CHECK(p.map_extrapolated);
+    // The rule: |map(L) - map(nearest end of the range)|, by hand from Gadre eq. 5.
+    const auto& k = m.accuracy_map.coefficients;
+    auto score = [&](double l) { return 100.0 * (1.0 - (k.at("epsilon") - k.at("k") * std::exp(-k.at("gamma") * l))); };
+    CHECK(p.map_extrapolation_sd_points == Approx(std::abs(score(p.loss_nats) - score(lowest))).epsilon(1e-9));
+    CHECK(p.map_extrapolation_sd_points > 1.0);
+    CHECK_THAT(c.quality.source, Contains("EXTRAPOLATED") && Contains("CORPUS MISMATCH") && Contains("MassiveText"));
+  }
+  // A loss inside the range is not flagged.
+  LawQualityModel inside = *study.candidates[0].quality.law;
+  inside.map_loss_range_nats = CoefficientInterval{1.0, 6.0};
+  CHECK(!EvaluateLawQuality(inside, inside.finetune_tokens).map_extrapolated);
+  CHECK(EvaluateLawQuality(inside, inside.finetune_tokens).map_extrapolation_sd_points == 0.0);
 }
 
 TEST_CASE("the report draws the law with its data, or says none is bundled, and links only files that exist") {

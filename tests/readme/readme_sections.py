@@ -142,6 +142,8 @@ CALIBRATIONS = [
     ("optimum-benchmark prefill + decode",
      ["data/runs/optimum-benchmark-running-llamas/Llama-7b/short_report.csv",
       "data/runs/optimum-benchmark-running-llamas/Llama-13b/short_report.csv"], ["--share", "auto"]),
+    ("llama.cpp llama-bench table, consumer GPUs + Apple",
+     ["data/runs/llamacpp-gpu-benchmarks-xiongjiedai/llama3_llamacpp_bench.csv"], []),
 ]
 
 
