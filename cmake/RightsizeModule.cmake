@@ -22,8 +22,9 @@ function(rs_add_test_module name)
   # glog (via Ceres) and Catch2 both define CHECK; make Catch's win everywhere.
   target_compile_options(${name}_test PRIVATE -include ${CMAKE_SOURCE_DIR}/tests/catch_with_ceres.h)
   # Under the sanitizers (ASan + UBSan run numeric code ~100x slower) two kinds of case are left
-  # to the ci preset: [heavy] ones, thousands of fit starts on real data whose code paths smaller
-  # cases exercise, and [serial] ones, which time this machine's own work.
+  # to the ci preset: [heavy] ones, thousands of fit starts on real data or whole studies whose
+  # simulated rate searches (thousands of engine steps per layout) smaller cases exercise, and
+  # [serial] ones, which time this machine's own work.
   if(RIGHTSIZE_SANITIZE)
     catch_discover_tests(${name}_test TEST_SPEC "~[heavy]~[serial]" EXTRA_ARGS -w NoTests
                          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR} PROPERTIES TIMEOUT 600)

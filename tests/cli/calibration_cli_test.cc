@@ -119,7 +119,7 @@ TEST_CASE("a bad calibration argument is a one-line error and exit 2") {
   std::filesystem::remove_all(dir_template);
 }
 
-TEST_CASE("plan and sweep price with the calibration and name it") {
+TEST_CASE("plan and sweep price with the calibration and name it", "[heavy]") {
   const std::string study = std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/capacity-study.yaml";
   const std::string group = GroupOn("a100-sxm4-80gb");
   const nlohmann::json plain = RunJson("plan " + study + " --format json");
@@ -146,7 +146,7 @@ TEST_CASE("plan and sweep price with the calibration and name it") {
 // Each device is priced with the group fitted on it: the shipped ML.ENERGY file has groups on
 // A100-40GB, B200 and H100 (two engines on H100). The capacity study's devices are H100, A100-80GB
 // and RTX 4090.
-TEST_CASE("plan prices each device with the calibration group fitted on it and keeps the defaults elsewhere") {
+TEST_CASE("plan prices each device with the calibration group fitted on it and keeps the defaults elsewhere", "[heavy]") {
   const std::string study = std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/capacity-study.yaml";
   const std::string file = std::string(RIGHTSIZE_SOURCE_DIR) + "/data/calibrations/ml-energy-vllm-decode.json";
   const nlohmann::json plain = RunJson("plan " + study + " --format json");
@@ -192,7 +192,7 @@ TEST_CASE("plan prices each device with the calibration group fitted on it and k
                                              "no group 'trt-llm'");
 }
 
-TEST_CASE("crossover and report take the throughput spread from the calibration's held-out error") {
+TEST_CASE("crossover and report take the throughput spread from the calibration's held-out error", "[heavy]") {
   const std::string study = std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/default-study.yaml";
   const std::string group = GroupOn("h100-sxm5-80gb");
   const nlohmann::json j = RunJson("crossover " + study + " --format json --calibration " + kCalibration +

@@ -27,7 +27,7 @@ std::vector<std::string> SeedClaims() {
 
 }  // namespace
 
-TEST_CASE("every seed-claim study runs and prints a verdict for each pair") {
+TEST_CASE("every seed-claim study runs and prints a verdict for each pair", "[heavy]") {
   const std::vector<std::string> paths = SeedClaims();
   REQUIRE(paths.size() >= 5);
   for (const auto& path : paths) {
@@ -51,7 +51,7 @@ TEST_CASE("every seed-claim study runs and prints a verdict for each pair") {
   }
 }
 
-TEST_CASE("the 9B vs gpt-oss-120b seed claim serves the hybrid Qwen3.5-9B and finds the lead within noise") {
+TEST_CASE("the 9B vs gpt-oss-120b seed claim serves the hybrid Qwen3.5-9B and finds the lead within noise", "[heavy]") {
   const StudySpec study =
       LoadStudy(std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/seed-claims/9b-vs-gpt-oss-120b.yaml", Catalog::Default());
   const CrossoverResult r = RunCrossover(study, Catalog::Default(), EfficiencyParams::Defaults());
