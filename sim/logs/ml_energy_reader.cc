@@ -27,6 +27,7 @@
 // batch 8-64 than on one or two H100s). Counted with the other skipped rows.
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -49,14 +50,13 @@ const std::map<std::string, int64_t>& AssumedPromptTokens() {
   return prompts;
 }
 
-Precision ParseWeightPrecision(const std::string& text, bool* known) {
-  const std::string v = ToLower(Trim(text));
-  *known = true;
-  if (v == "bfloat16" || v == "bf16") return Precision::kBf16;
-  if (v == "float16" || v == "fp16") return Precision::kFp16;
-  if (v == "fp8") return Precision::kFp8;
-  *known = false;
-  return Precision::kBf16;
+// The checkpoints the reader maps: bf16, fp16 and fp8 (log spellings through
+// PrecisionFromLogName). An mxfp4 row is gpt-oss as released, a per-tensor mix the reader does
+// not map yet: nullopt, and the row is skipped with its precision.
+std::optional<Precision> MappedWeightPrecision(const std::string& text) {
+  const std::optional<Precision> p = PrecisionFromLogName(text);
+  if (p == Precision::kBf16 || p == Precision::kFp16 || p == Precision::kFp8) return p;
+  return std::nullopt;
 }
 
 // How much slower than the same configuration on less hardware a run may be before it counts as
@@ -167,14 +167,14 @@ LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& opt
     w.engine = engine;
     w.parallel.tensor = static_cast<int>(t.Integer(row, l.tp, 1, kMaxLogParallel));
     if (l.v3) {
-      bool known = false;
-      w.weights = ParseWeightPrecision(t.Cell(row, "weight_precision"), &known);
-      if (!known) {
+      const std::optional<Precision> weights = MappedWeightPrecision(t.Cell(row, "weight_precision"));
+      if (!weights) {
         SkipRow(options, &result, t.Where(row, "weight_precision"),
                 "weight precision '" + t.Cell(row, "weight_precision") + "' is not modelled",
                 SkipKind::kOther, "weight precision is not modelled");
         continue;
       }
+      w.weights = *weights;
       if (t.Number(row, "data_parallel") != 1) {
         SkipRow(options, &result, t.Where(row, "data_parallel"),
                 "data-parallel attention: the per-replica batch is not recorded", SkipKind::kOther,
