@@ -1,4 +1,6 @@
 # Thin wrapper over CMake presets. `make run`: the main job on the default study; `make test`: every test.
+# `make install PREFIX=DIR`: bin/rightsize and share/rightsize/{models,data,examples} under DIR;
+# `make deb`: a Debian package of the same files (build/<preset>/rightsize_<version>_<arch>.deb).
 # `make readme`: regenerate the generated sections of README.md and docs/; `make bench`: run the
 # benchmarks and write bench/RESULTS.md (quoted by the README); `make mutation`: check that the
 # tests catch a set of one-line physics bugs (tests/mutation/, not part of `make test`).
@@ -8,9 +10,10 @@ BUILD_DIR := build/$(PRESET)
 # Executions per fuzz harness: `make test` runs a smoke pass, `make fuzz` a long run.
 FUZZ_SMOKE_RUNS ?= 20000
 FUZZ_RUNS ?= 1000000
+PREFIX ?= /usr/local
 export FUZZ_MAX_SECONDS FUZZ_HARNESSES
 
-.PHONY: deps build run test bench readme mutation clean format golden fuzz
+.PHONY: deps build run install deb test bench readme mutation clean format golden fuzz
 
 deps:
 	@bash cmake/install-deps.sh
@@ -21,6 +24,12 @@ build: deps
 
 run: build
 	@$(BUILD_DIR)/rightsize run examples/default-study.yaml
+
+install: build
+	@cmake --install $(BUILD_DIR) --prefix $(PREFIX)
+
+deb: build
+	@cd $(BUILD_DIR) && cpack -G DEB
 
 # What CI runs (.ci/run), in three stages:
 #  1. the ci preset (warnings are errors): every test, C++ and Python;

@@ -4,9 +4,13 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config
   libceres-dev libeigen3-dev libboost-dev catch2 libbenchmark-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev gnuplot-nox
+  # `rightsize --version` (the catalogue's commit) and the Debian package (`cpack -G DEB`).
+  git dpkg-dev
   # The Python module (sim/python), its tests and the notebooks (tests/python).
   python3-dev pybind11-dev python3-numpy python3-pandas python3-matplotlib
   python3-pytest python3-nbconvert python3-ipykernel jupyter-nbconvert
+  # `pip install --no-build-isolation .` of the module (setup.py), offline.
+  python3-pip python3-setuptools python3-wheel
   # The sanitize and fuzz presets: clang 14 with ASan, UBSan and libFuzzer (compiler-rt), and
   # llvm-symbolizer so sanitizer reports name source lines.
   clang-14 libclang-rt-14-dev llvm-14)

@@ -5,6 +5,7 @@
 
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
+#include "sim/cli/version.h"
 #include "sim/util/data_paths.h"
 
 namespace rightsize {
@@ -37,17 +38,20 @@ void RegisterCommands(CLI::App& app, int* exit_code) {
 }
 
 int RunCli(int argc, const char* const* argv) {
-  // Data lookup (sim/util/data_paths.h): --models-dir, $RIGHTSIZE_MODELS_DIR, the installed data
-  // folder, then the source tree this binary was built from. Set before the commands register:
-  // some flag defaults name data folders.
-  ConfigureDataPaths({"", RIGHTSIZE_SOURCE_DIR});
+  // Data lookup (sim/util/data_paths.h): --models-dir, $RIGHTSIZE_MODELS_DIR, then the data
+  // folder beside this binary, found at run time. Set before the commands register: some flag
+  // defaults name data folders.
+  ConfigureDataPaths({"", ""});
   CLI::App app{"rightsize: scaling-law and cost simulator for transformer language models"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", VersionText(), "print the version and the catalogue's commit");
   app.add_option_function<std::string>(
       "--models-dir",
-      [](const std::string& dir) { ConfigureDataPaths({dir, RIGHTSIZE_SOURCE_DIR}); },
-      "models/ folder of the catalogue (default: $RIGHTSIZE_MODELS_DIR, the installed data, the "
-      "source tree)");
+      [](const std::string& dir) {
+        ConfigureDataPaths({dir, ""});
+      },
+      "models/ folder of the catalogue (default: $RIGHTSIZE_MODELS_DIR, else "
+      "share/rightsize/models beside the binary)");
   int exit_code = kExitOk;
   RegisterCommands(app, &exit_code);
   // Commands may throw from their callbacks: errors become one line and an exit code here.

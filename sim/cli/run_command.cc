@@ -1,6 +1,6 @@
 // rightsize crossover STUDY.yaml   -- the verdict of a small-vs-large study (table or JSON)
 // rightsize report STUDY.yaml -o reports/NAME/   -- the full report with figures
-// rightsize run STUDY.yaml         -- the main job: verdict + report into reports/<study name>/
+// rightsize run STUDY.yaml         -- the main job: verdict + report into ./reports/<study name>/
 // Each takes --calibration FILE [--calibration-group NAME]: fitted efficiencies instead of the
 // defaults, and the study's throughput uncertainty from the calibration's held-out error.
 #include <cstdio>
@@ -118,17 +118,20 @@ void RegisterRunCommand(CLI::App& app, int* exit_code) {
     *exit_code = kExitOk;
   });
 
-  auto* m = app.add_subcommand("run", "the main job: a study's verdict, and its report into reports/<name>/");
+  auto* m = app.add_subcommand(
+      "run", "the main job: a study's verdict, and its report into ./reports/<name>/");
   m->add_option("study", run.study.study_path, "study YAML")->required();
-  m->add_option("-o,--output", run.out, "report folder (default reports/<study file name>/)");
+  m->add_option("-o,--output", run.out,
+                "report folder (default ./reports/<study file name>/ in the current directory)");
   m->add_flag("--progress", run.progress, "show progress on stderr even when it is not a terminal");
   AddSloOption(m, &run.study.slo_overrides);
   AddCalibrationOptions(m, &run.study.calibration);
   m->callback([exit_code] {
-    const std::string out = run.out.empty()
-                                ? std::string(RIGHTSIZE_SOURCE_DIR) + "/reports/" +
-                                      std::filesystem::path(run.study.study_path).stem().string()
-                                : run.out;
+    // The default report folder is relative to the current directory, wherever the binary and
+    // the study live.
+    const std::string out =
+        run.out.empty() ? "reports/" + std::filesystem::path(run.study.study_path).stem().string()
+                        : run.out;
     CheckOutputFolder(out);
     const app::StudyRun run_result = Run(run);
     const CrossoverResult& r = run_result.result;

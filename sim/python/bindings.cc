@@ -393,9 +393,9 @@ py::tuple CalibratePy(const std::vector<std::string>& logs, const std::string& f
 PYBIND11_MODULE(_rightsize, m) {
   using namespace rightsize;
   m.doc() = "rightsize C++ bindings; use the `rightsize` package, not this module";
-  // Data lookup (sim/util/data_paths.h): $RIGHTSIZE_MODELS_DIR, the installed data folder, then
-  // the source tree the module was built from.
-  ConfigureDataPaths({"", RIGHTSIZE_SOURCE_DIR});
+  // Data lookup (sim/util/data_paths.h): $RIGHTSIZE_MODELS_DIR, then the data folder the package
+  // names at import (rightsize/__init__.py: its own share/), found at run time.
+  m.def("set_data_root", [](const std::string& root) { ConfigureDataPaths({"", root}); });
 
   // C++ error types -> Python exceptions carrying the same message. pybind11 tries the most
   // recently registered translator first, so the subclass (UnknownIdError) is registered after
@@ -417,9 +417,6 @@ PYBIND11_MODULE(_rightsize, m) {
       invariant_error(e.what());
     }
   });
-
-  // Where the sources were built from: the notebooks find examples/ and data/ through it.
-  m.attr("SOURCE_DIR") = RIGHTSIZE_SOURCE_DIR;
 
   m.def("list_models", &ListModels);
   m.def("list_hardware", &ListHardware);

@@ -19,14 +19,18 @@ DataPathsConfig Config() {
   return config;
 }
 
-// <prefix>/share/rightsize for a binary in <prefix>/bin (Linux: the running executable is
-// /proc/self/exe); "" when that folder does not exist.
-std::string InstalledDataDir() {
+// The data folder beside the running executable (Linux: /proc/self/exe), installed layout
+// (<prefix>/bin/../share/rightsize) first, then the build-folder layout (<dir>/share/rightsize);
+// "" when neither holds a models/ folder.
+std::string DataDirBesideBinary() {
   std::error_code error;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", error);
+  const fs::path exe_dir = fs::read_symlink("/proc/self/exe", error).parent_path();
   if (error) return "";
-  const fs::path share = exe.parent_path().parent_path() / "share" / "rightsize";
-  return fs::is_directory(share / "models", error) ? share.string() : "";
+  for (const fs::path& candidate :
+       {exe_dir.parent_path() / "share" / "rightsize", exe_dir / "share" / "rightsize"}) {
+    if (fs::is_directory(candidate / "models", error)) return candidate.string();
+  }
+  return "";
 }
 
 }  // namespace
@@ -40,15 +44,13 @@ std::string ModelsDir() {
   const DataPathsConfig c = Config();
   if (!c.models_dir_flag.empty()) return c.models_dir_flag;
   if (const char* env = std::getenv("RIGHTSIZE_MODELS_DIR"); env && *env) return env;
-  if (const std::string installed = InstalledDataDir(); !installed.empty()) {
-    return installed + "/models";
-  }
-  return c.source_tree.empty() ? "" : c.source_tree + "/models";
+  const std::string root = DataRoot();
+  return root.empty() ? "" : root + "/models";
 }
 
 std::string DataRoot() {
-  if (const std::string installed = InstalledDataDir(); !installed.empty()) return installed;
-  return Config().source_tree;
+  const std::string named = Config().data_root;
+  return named.empty() ? DataDirBesideBinary() : named;
 }
 
 }  // namespace rightsize

@@ -27,12 +27,17 @@ __all__ = [
     "crossover", "report", "fit_law", "size", "calibrate", "to_frame",
 ]
 
-#: The source tree the extension was built from (its examples/, data/ and models/).
-SOURCE_DIR = os.environ.get("RIGHTSIZE_SOURCE_DIR") or _rs.SOURCE_DIR
+#: The data folder (its examples/, data/ and models/): $RIGHTSIZE_SOURCE_DIR when set (a source
+#: tree), else the package's own ``share/`` (links to the source tree in a build folder, copies
+#: in a pip-installed package). The C++ library reads the catalogue and measured data from it,
+#: so the package works from any directory and no source path is compiled in.
+SOURCE_DIR = (os.environ.get("RIGHTSIZE_SOURCE_DIR")
+              or os.path.join(os.path.dirname(os.path.abspath(__file__)), "share"))
+_rs.set_data_root(SOURCE_DIR)
 
 
 def source_path(*parts):
-    """A path inside the rightsize source tree, e.g. ``source_path("examples", "default-study.yaml")``."""
+    """A path inside the data folder, e.g. ``source_path("examples", "default-study.yaml")``."""
     return os.path.join(SOURCE_DIR, *parts)
 
 
