@@ -1,5 +1,6 @@
 // The one Catch2 main shared by every test executable (compiled once as an object library). The
-// tests read the source tree's models/ and data/, as the CLI does when nothing else is given.
+// tests name the source tree as the data folder (models/, data/, examples/); the CLI finds its own
+// beside the binary (sim/util/data_paths.h).
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
