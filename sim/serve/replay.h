@@ -33,7 +33,7 @@ struct ReplayRun {
 
 // dataset_dir: the folder holding runs.yaml. Every file is read strictly (file:line: key errors).
 std::vector<ReplayRun> LoadReplayRuns(const std::string& dataset_dir);
-std::string DefaultReplayDir();  // <source tree>/data/runs/llmservingsim-vllm-validation
+std::string DefaultReplayDir();  // <data folder>/data/runs/llmservingsim-vllm-validation
 
 struct ReplayMetric {
   std::string name;         // "TTFT Mean", "TTFT P90", "TPOT Mean", "Latency Mean" (summary.txt)
