@@ -17,6 +17,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
   "$python" -m pip install --no-build-isolation --no-deps --no-index --quiet \
   --target "$work/site" .) > "$work/pip.log" 2>&1 || { cat "$work/pip.log"; fail "pip install"; }
 
+for extension in "$work"/site/rightsize/_rightsize*.so; do
+  if grep -q -F "$source_dir" "$extension"; then fail "$extension contains the source path"; fi
+done
 "$build_dir/rightsize" predict --model llama-3-8b --hardware h100-sxm5-80gb --format json \
   > "$work/cli_predict.json"
 mkdir "$work/user" && cd "$work/user"
