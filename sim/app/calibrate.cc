@@ -30,8 +30,7 @@ std::string CvLine(const CrossValidationReport& r) {
 }  // namespace
 
 LogReadOptions MakeLogReadOptions(const CalibrateOptions& o, const Catalog& catalog) {
-  LogReadOptions read;
-  read.catalog = &catalog;
+  LogReadOptions read(catalog);
   read.engine = o.engine;
   read.model_id = o.model;
   read.strict = o.strict;
@@ -64,7 +63,7 @@ std::vector<CalibrationPoint> ToCalibrationPoints(const std::vector<Measurement>
     if (hw == nullptr) throw InputError(m.where, "unknown hardware '" + m.hardware_id + "'");
     CalibrationPoint p;
     p.ops = m.ops;
-    p.rates = ResolveRates(*hw, m.workload);
+    p.rates = ResolveRates(*hw, m.workload, m.pipeline_microbatches);
     p.measured_s = m.interval_time_s;
     p.group = GroupKey{m.hardware_id, m.engine}.Name();
     p.fold_key = p.group + "|" + m.series;

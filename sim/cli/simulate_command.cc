@@ -292,7 +292,7 @@ int ValidateReplays(const SimulateFlags& f, const std::optional<UsedCalibration>
                     const app::CalibrationChoice& calibration_options) {
   const Catalog& catalog = Catalog::Default();
   const std::vector<ReplayRun> runs =
-      LoadReplayRuns(f.replay_dir.empty() ? DefaultReplayDir() : f.replay_dir);
+      LoadReplayRuns(f.replay_dir.empty() ? DefaultReplayDir() : f.replay_dir, catalog);
   const bool loro = ToLower(f.replay_fit) == "loro";
   if (!loro && ToLower(f.replay_fit) != "none") {
     throw InputError({"", 0, "--replay-fit"}, "expected none or loro, got '" + f.replay_fit + "'");
@@ -371,6 +371,143 @@ int ValidateReplays(const SimulateFlags& f, const std::optional<UsedCalibration>
   return kExitOk;
 }
 
+// The model, device, layout and engine knobs.
+void AddEngineFlags(CLI::App* c, SimulateFlags* f) {
+  c->add_option("--model", f->model, "model id or config.json path");
+  c->add_option("--hardware", f->hardware, "hardware id");
+  c->add_option(
+      "--engine", f->engine,
+      "engine profile id (models/engines/): vllm-v1, sglang, tensorrt-llm, llama-cpp-server");
+  c->add_option("--tp", f->tp, "tensor-parallel degree")
+      ->check(FiniteIn(1, kMaxParallelDegree));
+  c->add_option("--pp", f->pp, "pipeline-parallel degree (pp micro-batches in flight)")
+      ->check(FiniteIn(1, kMaxParallelDegree));
+  c->add_option("--ep", f->ep,
+                "expert-parallel degree (with --dp > 1: data-parallel attention, ep == dp)")
+      ->check(FiniteIn(1, kMaxParallelDegree));
+  c->add_option("--dp", f->dp, "data-parallel ranks behind the router")
+      ->check(FiniteIn(1, kMaxParallelDegree));
+  c->add_option("--weights", f->weights, "weight precision");
+  c->add_option("--activations", f->activations, "activation precision");
+  c->add_option("--kv", f->kv, "KV-cache precision");
+  c->add_option("--max-num-seqs", f->max_num_seqs, "running requests at most")
+      ->check(PositiveUpTo(static_cast<double>(kMaxBatch)));
+  c->add_option("--max-num-batched-tokens", f->max_num_batched_tokens, "tokens per step at most")
+      ->check(PositiveUpTo(static_cast<double>(kMaxContextTokens)));
+  c->add_option("--chunked-prefill", f->chunked_prefill, "on | off");
+  c->add_option("--policy", f->policy, "decode_first | prefill_first");
+  c->add_option("--admission", f->admission, "on_demand | reserve_full");
+  c->add_option("--reserve-full-isl", f->reserve_full_isl,
+                "on | off: admit only when the whole sequence fits");
+  c->add_option("--block-size", f->block_size, "KV block size in tokens")
+      ->check(PositiveUpTo(static_cast<double>(kMaxContextTokens)));
+  c->add_option("--kv-blocks", f->kv_blocks, "KV blocks per rank (default: from the memory model)")
+      ->check(PositiveUpTo(1e12));
+  c->add_option("--memory-utilization", f->memory_utilization,
+                "fraction of device memory the engine takes")
+      ->check(PositiveUpTo(1.0));
+  c->add_option("--prefix-caching", f->prefix_caching, "on | off");
+  c->add_option("--router", f->router, "round_robin | least_loaded (data parallel)");
+  c->add_option("--step-overhead-s", f->step_overhead_s,
+                "host seconds per step (replaces the engine prior)")
+      ->check(FiniteIn(0, EfficiencyParams::kUpperBounds[EfficiencyParams::kStepOverhead_s]));
+  c->add_option("--sequence-overhead-s", f->sequence_overhead_s,
+                "host seconds per sequence per step")
+      ->check(FiniteIn(0, EfficiencyParams::kUpperBounds[EfficiencyParams::kSequenceOverhead_s]));
+}
+
+// Arrivals, request lengths, prefix sharing and speculative decoding.
+void AddTrafficFlags(CLI::App* c, SimulateFlags* f) {
+  c->add_option("--arrival", f->arrival, "poisson | gamma | closed_loop | offline | trace");
+  c->add_option("--rate", f->rate, "mean arrival rate, requests/s (poisson, gamma)")
+      ->check(PositiveUpTo(1e9));
+  c->add_option("--cv", f->cv, "coefficient of variation of inter-arrival times (gamma)")
+      ->check(PositiveUpTo(1e3));
+  c->add_option("--concurrency", f->concurrency, "clients in a closed loop")
+      ->check(PositiveUpTo(1e7));
+  c->add_option("--requests", f->requests, "requests to generate")
+      ->check(PositiveUpTo(1e8));
+  c->add_option("--prompt-tokens", f->prompt_tokens,
+                "N | uniform:MIN:MAX | lognormal:MEDIAN:SIGMA[:MIN:MAX] | empirical:N1,N2,...");
+  c->add_option("--output-tokens", f->output_tokens, "output length distribution (same forms)");
+  c->add_option("--trace", f->trace,
+                "request trace: JSONL (arrival_s, prompt_tokens, output_tokens, or LLMServingSim's "
+                "requests.jsonl) or CSV");
+  c->add_option("--shared-prefix-tokens", f->shared_prefix_tokens,
+                "tokens of a prompt prefix shared by --prefix-share of requests")
+      ->check(FiniteIn(0, static_cast<double>(kMaxContextTokens)));
+  c->add_option("--prefix-share", f->prefix_share, "fraction of requests sharing the prefix")
+      ->check(FiniteIn(0, 1));
+  c->add_option("--spec-method", f->spec_method, "speculative decoding: none | ngram | draft");
+  c->add_option("--spec-tokens", f->spec_tokens, "draft tokens per step (k)")
+      ->check(FiniteIn(1, 64));
+  c->add_option("--spec-acceptance", f->spec_acceptance, "per-token acceptance rate")
+      ->check(FiniteIn(0, 1));
+  c->add_option("--draft-model", f->draft_model, "draft model id (--spec-method draft)");
+  c->add_option("--seed", f->seed, "random seed (traffic and speculative acceptance)")
+      ->check(FiniteIn(0, 9e15));
+}
+
+// SLO, rate search, what is printed and written, and the replay validation.
+void AddOutputFlags(CLI::App* c, SimulateFlags* f) {
+  c->add_option("--slo", f->slo,
+                "SLO target KEY=SECONDS, e.g. ttft_p99_s=2 tpot_p50_s=0.05 (repeatable)");
+  c->add_option("--goodput", f->goodput,
+                "per-request target for goodput: ttft_s=S, tpot_s=S, e2e_s=S");
+  c->add_flag("--max-rate", f->max_rate,
+              "search the highest arrival rate within the SLO (bisection)");
+  c->add_option("--timeseries-interval-s", f->timeseries_interval_s,
+                "time-series sampling interval (0: every step)")
+      ->check(FiniteIn(0, 1e9));
+  c->add_option("--format", f->format, "table | json (--validate-replays: also csv, markdown)")
+      ->capture_default_str();
+  c->add_option("--requests-csv", f->requests_csv, "write one row per request to this CSV");
+  c->add_option("--timeseries-csv", f->timeseries_csv, "write the engine's time series to this CSV");
+  c->add_option("--figure", f->figure_dir, "render the time series with gnuplot into this folder");
+  c->add_flag("--validate-replays", f->validate_replays,
+              "replay the measured vLLM runs and compare");
+  c->add_option("--replay-dir", f->replay_dir,
+                "folder with runs.yaml (default data/runs/llmservingsim-vllm-validation)");
+  c->add_option("--replay-fit", f->replay_fit,
+                "none | loro: host overheads fitted on the other runs")
+      ->capture_default_str();
+  c->add_option(
+      "--param", f->params,
+      "efficiency parameter NAME=VALUE over the defaults / calibration (a what-if; repeatable)");
+}
+
+// The command's work once its flags are parsed: a replay validation or one simulation.
+int RunSimulate(const SimulateFlags& f, const app::CalibrationChoice& calibration, const CLI::App& c) {
+  if (f.validate_replays) {
+    return ValidateReplays(f, app::LoadCalibration(calibration), calibration);
+  }
+  const OutputFormat out = ParseOutputFormat(f.format);
+  if (out != OutputFormat::kTable && out != OutputFormat::kJson) {
+    throw InputError({"", 0, "--format"}, "simulate prints table or json");
+  }
+  const SimulationSpec spec = BuildSpec(f, c);
+  const Catalog& catalog = Catalog::Default();
+  const auto used = app::LoadCalibration(calibration, spec.hardware);
+  const EfficiencyParams params = app::ParamsOf(used).For(spec.hardware);
+  std::string source = ParamsSource(used ? calibration.file : "", used ? used->group : "");
+  SimulationRun run = RunSimulation(spec, catalog, params, !used, source);
+  if (!f.params.empty()) {
+    // Re-run with the what-if parameters over the ones the run resolved.
+    source += " with " + fmt::format("{}", fmt::join(f.params, ", "));
+    run = RunSimulation(spec, catalog, WithParamFlags(run.params, f.params), false, source);
+  }
+  if (out == OutputFormat::kJson) {
+    fmt::print("{}\n", ToJson(run).dump(2));
+  } else {
+    fmt::print("{}", RenderRun(run));
+  }
+  if (!f.requests_csv.empty()) WriteFileAtomically(f.requests_csv, RequestsCsv(run.result));
+  if (!f.timeseries_csv.empty())
+    WriteFileAtomically(f.timeseries_csv, TimeseriesCsv(run.result));
+  if (!f.figure_dir.empty() && run.result.feasible) WriteFigure(run.result, f.figure_dir);
+  return kExitOk;
+}
+
 }  // namespace
 
 void RegisterSimulateCommand(CLI::App& app, int* exit_code) {
@@ -382,131 +519,12 @@ void RegisterSimulateCommand(CLI::App& app, int* exit_code) {
   static app::CalibrationChoice calibration;
   c->add_option("file", f.file,
                 "simulation YAML (docs/serving.md has every key); flags override it");
-  c->add_option("--model", f.model, "model id or config.json path");
-  c->add_option("--hardware", f.hardware, "hardware id");
-  c->add_option(
-      "--engine", f.engine,
-      "engine profile id (models/engines/): vllm-v1, sglang, tensorrt-llm, llama-cpp-server");
-  c->add_option("--tp", f.tp, "tensor-parallel degree")
-      ->check(FiniteIn(1, kMaxParallelDegree));
-  c->add_option("--pp", f.pp, "pipeline-parallel degree (pp micro-batches in flight)")
-      ->check(FiniteIn(1, kMaxParallelDegree));
-  c->add_option("--ep", f.ep,
-                "expert-parallel degree (with --dp > 1: data-parallel attention, ep == dp)")
-      ->check(FiniteIn(1, kMaxParallelDegree));
-  c->add_option("--dp", f.dp, "data-parallel ranks behind the router")
-      ->check(FiniteIn(1, kMaxParallelDegree));
-  c->add_option("--weights", f.weights, "weight precision");
-  c->add_option("--activations", f.activations, "activation precision");
-  c->add_option("--kv", f.kv, "KV-cache precision");
-  c->add_option("--max-num-seqs", f.max_num_seqs, "running requests at most")
-      ->check(PositiveUpTo(static_cast<double>(kMaxBatch)));
-  c->add_option("--max-num-batched-tokens", f.max_num_batched_tokens, "tokens per step at most")
-      ->check(PositiveUpTo(static_cast<double>(kMaxContextTokens)));
-  c->add_option("--chunked-prefill", f.chunked_prefill, "on | off");
-  c->add_option("--policy", f.policy, "decode_first | prefill_first");
-  c->add_option("--admission", f.admission, "on_demand | reserve_full");
-  c->add_option("--reserve-full-isl", f.reserve_full_isl,
-                "on | off: admit only when the whole sequence fits");
-  c->add_option("--block-size", f.block_size, "KV block size in tokens")
-      ->check(PositiveUpTo(static_cast<double>(kMaxContextTokens)));
-  c->add_option("--kv-blocks", f.kv_blocks, "KV blocks per rank (default: from the memory model)")
-      ->check(PositiveUpTo(1e12));
-  c->add_option("--memory-utilization", f.memory_utilization,
-                "fraction of device memory the engine takes")
-      ->check(PositiveUpTo(1.0));
-  c->add_option("--prefix-caching", f.prefix_caching, "on | off");
-  c->add_option("--router", f.router, "round_robin | least_loaded (data parallel)");
-  c->add_option("--step-overhead-s", f.step_overhead_s,
-                "host seconds per step (replaces the engine prior)")
-      ->check(FiniteIn(0, EfficiencyParams::kUpperBounds[EfficiencyParams::kStepOverhead_s]));
-  c->add_option("--sequence-overhead-s", f.sequence_overhead_s,
-                "host seconds per sequence per step")
-      ->check(FiniteIn(0, EfficiencyParams::kUpperBounds[EfficiencyParams::kSequenceOverhead_s]));
-  c->add_option("--arrival", f.arrival, "poisson | gamma | closed_loop | offline | trace");
-  c->add_option("--rate", f.rate, "mean arrival rate, requests/s (poisson, gamma)")
-      ->check(PositiveUpTo(1e9));
-  c->add_option("--cv", f.cv, "coefficient of variation of inter-arrival times (gamma)")
-      ->check(PositiveUpTo(1e3));
-  c->add_option("--concurrency", f.concurrency, "clients in a closed loop")
-      ->check(PositiveUpTo(1e7));
-  c->add_option("--requests", f.requests, "requests to generate")
-      ->check(PositiveUpTo(1e8));
-  c->add_option("--prompt-tokens", f.prompt_tokens,
-                "N | uniform:MIN:MAX | lognormal:MEDIAN:SIGMA[:MIN:MAX] | empirical:N1,N2,...");
-  c->add_option("--output-tokens", f.output_tokens, "output length distribution (same forms)");
-  c->add_option("--trace", f.trace,
-                "request trace: JSONL (arrival_s, prompt_tokens, output_tokens, or LLMServingSim's "
-                "requests.jsonl) or CSV");
-  c->add_option("--shared-prefix-tokens", f.shared_prefix_tokens,
-                "tokens of a prompt prefix shared by --prefix-share of requests")
-      ->check(FiniteIn(0, static_cast<double>(kMaxContextTokens)));
-  c->add_option("--prefix-share", f.prefix_share, "fraction of requests sharing the prefix")
-      ->check(FiniteIn(0, 1));
-  c->add_option("--spec-method", f.spec_method, "speculative decoding: none | ngram | draft");
-  c->add_option("--spec-tokens", f.spec_tokens, "draft tokens per step (k)")
-      ->check(FiniteIn(1, 64));
-  c->add_option("--spec-acceptance", f.spec_acceptance, "per-token acceptance rate")
-      ->check(FiniteIn(0, 1));
-  c->add_option("--draft-model", f.draft_model, "draft model id (--spec-method draft)");
-  c->add_option("--seed", f.seed, "random seed (traffic and speculative acceptance)")
-      ->check(FiniteIn(0, 9e15));
-  c->add_option("--slo", f.slo,
-                "SLO target KEY=SECONDS, e.g. ttft_p99_s=2 tpot_p50_s=0.05 (repeatable)");
-  c->add_option("--goodput", f.goodput,
-                "per-request target for goodput: ttft_s=S, tpot_s=S, e2e_s=S");
-  c->add_flag("--max-rate", f.max_rate,
-              "search the highest arrival rate within the SLO (bisection)");
-  c->add_option("--timeseries-interval-s", f.timeseries_interval_s,
-                "time-series sampling interval (0: every step)")
-      ->check(FiniteIn(0, 1e9));
-  c->add_option("--format", f.format, "table | json (--validate-replays: also csv, markdown)")
-      ->capture_default_str();
-  c->add_option("--requests-csv", f.requests_csv, "write one row per request to this CSV");
-  c->add_option("--timeseries-csv", f.timeseries_csv, "write the engine's time series to this CSV");
-  c->add_option("--figure", f.figure_dir, "render the time series with gnuplot into this folder");
-  c->add_flag("--validate-replays", f.validate_replays,
-              "replay the measured vLLM runs and compare");
-  c->add_option("--replay-dir", f.replay_dir,
-                "folder with runs.yaml (default data/runs/llmservingsim-vllm-validation)");
-  c->add_option("--replay-fit", f.replay_fit,
-                "none | loro: host overheads fitted on the other runs")
-      ->capture_default_str();
-  c->add_option(
-      "--param", f.params,
-      "efficiency parameter NAME=VALUE over the defaults / calibration (a what-if; repeatable)");
+  AddEngineFlags(c, &f);
+  AddTrafficFlags(c, &f);
+  AddOutputFlags(c, &f);
   AddCalibrationOptions(c, &calibration);
   c->callback([exit_code, c] {
-    *exit_code = RunWithErrorHandling([c] {
-      if (f.validate_replays) {
-        return ValidateReplays(f, app::LoadCalibration(calibration), calibration);
-      }
-      const OutputFormat out = ParseOutputFormat(f.format);
-      if (out != OutputFormat::kTable && out != OutputFormat::kJson) {
-        throw InputError({"", 0, "--format"}, "simulate prints table or json");
-      }
-      const SimulationSpec spec = BuildSpec(f, *c);
-      const Catalog& catalog = Catalog::Default();
-      const auto used = app::LoadCalibration(calibration, spec.hardware);
-      const EfficiencyParams params = app::ParamsOf(used).For(spec.hardware);
-      std::string source = ParamsSource(used ? calibration.file : "", used ? used->group : "");
-      SimulationRun run = RunSimulation(spec, catalog, params, !used, source);
-      if (!f.params.empty()) {
-        // Re-run with the what-if parameters over the ones the run resolved.
-        source += " with " + fmt::format("{}", fmt::join(f.params, ", "));
-        run = RunSimulation(spec, catalog, WithParamFlags(run.params, f.params), false, source);
-      }
-      if (out == OutputFormat::kJson) {
-        fmt::print("{}\n", ToJson(run).dump(2));
-      } else {
-        fmt::print("{}", RenderRun(run));
-      }
-      if (!f.requests_csv.empty()) WriteFileAtomically(f.requests_csv, RequestsCsv(run.result));
-      if (!f.timeseries_csv.empty())
-        WriteFileAtomically(f.timeseries_csv, TimeseriesCsv(run.result));
-      if (!f.figure_dir.empty() && run.result.feasible) WriteFigure(run.result, f.figure_dir);
-      return kExitOk;
-    });
+    *exit_code = RunWithErrorHandling([c] { return RunSimulate(f, calibration, *c); });
   });
 }
 

@@ -88,23 +88,28 @@ double WeightBytes(const ModelSpec& m, Precision precision) {
   return WeightBytes(m, ResolveWeightLayout(m, precision));
 }
 
-MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& m, const Workload& w) {
-  std::string why;
-  if (!Validate(w, &why)) throw InputError({"", 0, "workload"}, why);
+namespace {
+
+// Parameters held by one device and their bytes at the inference storage formats.
+struct WeightsOnDevice {
+  double params = 0.0;
+  double inference_bytes = 0.0;
+};
+
+WeightsOnDevice WeightsPerDevice(const ModelSpec& m, const Workload& w) {
   const Parallelism& p = w.parallel;
   const ParamCounts counts = CountParams(m);
   const double model_shard = static_cast<double>(p.tensor) * p.pipeline;
   // Each tensor class at its own storage format (sim/spec/weight_layout.h); routed experts are
   // further split over EP ranks.
   const WeightLayout layout = ResolveWeightLayout(m, BaseWeightPrecision(w));
-  double params_per_device = 0.0;
-  double inference_weight_bytes = 0.0;
+  WeightsOnDevice on_device;
   for (std::size_t i = 0; i < kNumTensorClasses; ++i) {
     const auto c = static_cast<TensorClass>(i);
     const double split = c == TensorClass::kRoutedExperts ? model_shard * p.expert : model_shard;
     const double params = static_cast<double>(ParamsOfClass(counts, c)) / split;
-    params_per_device += params;
-    inference_weight_bytes += params * layout.Bytes(c);
+    on_device.params += params;
+    on_device.inference_bytes += params * layout.Bytes(c);
   }
   if (!m.mla && ReplicatesKvHeads(m, p.tensor)) {
     // Each rank holds the K and V projections (and biases) of a whole replicated K/V head instead
@@ -115,37 +120,39 @@ MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& m, const Workload& w) {
     const double extra = attention_layers * per_head *
                          (static_cast<double>(KvHeadsPerRank(m, p.tensor)) -
                           static_cast<double>(m.num_kv_heads) / p.tensor);
-    params_per_device += extra;
-    inference_weight_bytes += extra * layout.Bytes(TensorClass::kAttention);
+    on_device.params += extra;
+    on_device.inference_bytes += extra * layout.Bytes(TensorClass::kAttention);
   }
+  return on_device;
+}
+
+// Inference: the transient peak while one layer prefills `sequences` prompts, plus the logits.
+double PrefillActivationBytes(const ModelSpec& m, const Workload& w, int64_t sequences) {
+  const Parallelism& p = w.parallel;
   const double act = BytesPerValue(w.activations);
   const double h = m.d_model;
-
-  MemoryBreakdown mem;
-  mem.weights_bytes = inference_weight_bytes;
-
-  if (w.mode == Mode::kInference) {
-    // The expert-parallel group's attention is data-parallel (parallel_layout.h): each rank holds
-    // the KV cache of its share of the sequences.
-    const int64_t sequences = SequencesPerAttentionRank(w.batch, p);
-    mem.kv_cache_bytes = static_cast<double>(sequences) * KvBytesPerSequenceOnDevice(m, w, w.ContextTokens());
-    // Transient peak while prefilling one layer: input, q/k/v, the MLP hidden and output.
-    const double tokens = static_cast<double>(sequences * w.prompt_tokens);
-    const double ffn = m.moe ? m.moe->expert_d_ff * m.moe->num_active_experts : m.d_ff;
-    // Token mixer: the wider of the attention q/k/v (+ gate) and the Gated DeltaNet q/k/v/z/b/a.
-    double mixer = m.QueryDim() * (m.attention_output_gate ? 2.0 : 1.0) + 2.0 * m.KvDim();
-    if (m.linear_attention) {
-      const LinearAttentionSpec& la = *m.linear_attention;
-      mixer = std::max(mixer, static_cast<double>(la.ConvDim() + la.ValueDim() + 2 * la.num_value_heads));
-    }
-    const double widths = 2.0 * h + mixer + 2.0 * ffn;
-    mem.activation_bytes = tokens * widths * act / p.tensor;
-    mem.activation_bytes += static_cast<double>(sequences) * m.vocab_size * 4.0 / p.tensor;  // fp32 logits
-    return mem;
+  // Input, q/k/v, the MLP hidden and output of one layer.
+  const double tokens = static_cast<double>(sequences * w.prompt_tokens);
+  const double ffn = m.moe ? m.moe->expert_d_ff * m.moe->num_active_experts : m.d_ff;
+  // Token mixer: the wider of the attention q/k/v (+ gate) and the Gated DeltaNet q/k/v/z/b/a.
+  double mixer = m.QueryDim() * (m.attention_output_gate ? 2.0 : 1.0) + 2.0 * m.KvDim();
+  if (m.linear_attention) {
+    const LinearAttentionSpec& la = *m.linear_attention;
+    mixer = std::max(mixer, static_cast<double>(la.ConvDim() + la.ValueDim() + 2 * la.num_value_heads));
   }
+  const double widths = 2.0 * h + mixer + 2.0 * ffn;
+  double bytes = tokens * widths * act / p.tensor;
+  bytes += static_cast<double>(sequences) * m.vocab_size * 4.0 / p.tensor;  // fp32 logits
+  return bytes;
+}
 
-  // Training / fine-tuning: the activations each layer stores for the backward pass. One
-  // micro-batch's (the whole batch when micro_batch is 0).
+// Training / fine-tuning: the activations stored for the backward pass on the first pipeline
+// stage, plus one micro-batch's fp32 logits.
+double StoredTrainingActivationBytes(const ModelSpec& m, const Workload& w) {
+  const Parallelism& p = w.parallel;
+  const double act = BytesPerValue(w.activations);
+  const double h = m.d_model;
+  // One micro-batch's (the whole batch when micro_batch is 0).
   const int64_t micro = w.micro_batch > 0 ? w.micro_batch : w.batch;
   const double sbh = static_cast<double>(micro) * w.prompt_tokens * h;
   const double scale = act / 2.0;  // the terms below count 2-byte activations
@@ -172,13 +179,38 @@ MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& m, const Workload& w) {
   // worth, the most a stage can hold.
   const int64_t microbatches = w.micro_batch > 0 ? (w.batch + micro - 1) / micro : p.pipeline;
   const double in_flight = static_cast<double>(std::min<int64_t>(p.pipeline, microbatches));
-  mem.activation_bytes = per_layer * static_cast<double>(m.num_layers) / p.pipeline * in_flight * scale;
+  double bytes = per_layer * static_cast<double>(m.num_layers) / p.pipeline * in_flight * scale;
   // During a full recompute one layer's working set is live again.
   if (w.recompute == Recompute::kFull) {
-    mem.activation_bytes +=
+    bytes +=
         tokens_stored * (stored.replicated / replicated_split + stored.split / p.tensor) * scale;
   }
-  mem.activation_bytes += static_cast<double>(micro) * w.prompt_tokens * m.vocab_size * 4.0 / p.tensor;
+  bytes += static_cast<double>(micro) * w.prompt_tokens * m.vocab_size * 4.0 / p.tensor;
+  return bytes;
+}
+
+}  // namespace
+
+MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& m, const Workload& w) {
+  std::string why;
+  if (!Validate(w, &why)) throw InputError({"", 0, "workload"}, why);
+  const Parallelism& p = w.parallel;
+  const WeightsOnDevice weights = WeightsPerDevice(m, w);
+  const double params_per_device = weights.params;
+  const double model_shard = static_cast<double>(p.tensor) * p.pipeline;
+
+  MemoryBreakdown mem;
+  mem.weights_bytes = weights.inference_bytes;
+
+  if (w.mode == Mode::kInference) {
+    // The expert-parallel group's attention is data-parallel (parallel_layout.h): each rank holds
+    // the KV cache of its share of the sequences.
+    const int64_t sequences = SequencesPerAttentionRank(w.batch, p);
+    mem.kv_cache_bytes = static_cast<double>(sequences) * KvBytesPerSequenceOnDevice(m, w, w.ContextTokens());
+    mem.activation_bytes = PrefillActivationBytes(m, w, sequences);
+    return mem;
+  }
+  mem.activation_bytes = StoredTrainingActivationBytes(m, w);
 
   const double dp = p.data;
   if (w.mode == Mode::kTraining) {
@@ -257,6 +289,7 @@ FitVerdict CheckFit(const ModelSpec& m, const HardwareSpec& hw, const Workload& 
   auto fits_with = [&](int64_t batch, int64_t context) {
     Workload trial = w;
     trial.batch = batch;
+    trial.micro_batch = std::min(w.micro_batch, batch);  // a micro-batch is at most the batch
     if (w.mode == Mode::kInference) {
       trial.prompt_tokens = std::max<int64_t>(1, context - w.gen_tokens);
       trial.gen_tokens = context - trial.prompt_tokens;

@@ -27,7 +27,8 @@ bool Contains(const std::string& text, const std::string& needle) {
 }  // namespace
 
 std::vector<std::string> LogFormatNames() {
-  return {"canonical", "vidur", "ml-energy", "optimum", "llama-bench", "llamacpp-table", "vllm", "mlperf"};
+  return {"canonical", "vidur", "ml-energy", "optimum", "llama-bench", "llamacpp-table", "vllm", "mlperf",
+          "megatron-bridge", "megatron-lm"};
 }
 
 namespace {
@@ -75,6 +76,12 @@ const FormatTest kFormatTests[] = {
     {"mlperf", [](const std::string& head, const std::string&, bool) {
        return Contains(head, "MLPerf Results Summary"); },
      "an `MLPerf Results Summary` banner (mlperf_log_summary.txt)"},
+    {"megatron-bridge", [](const std::string&, const std::string& line, bool json) {
+       return !json && Contains(line, "tokens_per_sec_per_gpu_primary"); },
+     "a CSV header with `tokens_per_sec_per_gpu_primary` (the Megatron-Bridge performance summary)"},
+    {"megatron-lm", [](const std::string&, const std::string& line, bool json) {
+       return !json && Contains(line, "per_gpu_tflops") && Contains(line, "tensor_mp_size"); },
+     "a CSV header with `per_gpu_tflops` and `tensor_mp_size` (a Megatron-LM scaling table)"},
 };
 
 }  // namespace
@@ -105,6 +112,8 @@ LogReadResult ReadLog(const std::string& path, const std::string& format,
   if (f == "llamacpp-table") return ReadLlamaCppTable(path, options);
   if (f == "vllm") return ReadVllmServingJson(path, options);
   if (f == "mlperf") return ReadMlperfSummary(path, options);
+  if (f == "megatron-bridge") return ReadMegatronBridgeCsv(path, options);
+  if (f == "megatron-lm") return ReadMegatronLmCsv(path, options);
   throw InputError({"", 0, "--input-format"}, "unknown log format '" + f + "'; " + DidYouMean(f, LogFormatNames()));
 }
 

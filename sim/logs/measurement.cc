@@ -15,6 +15,8 @@ std::string ToString(MetricKind metric) {
     case MetricKind::kTpot: return "tpot_s";
     case MetricKind::kTokensPerS: return "tokens_per_s";
     case MetricKind::kOpTime: return "op_time_s";
+    case MetricKind::kTrainTokensPerSPerDevice: return "train_tokens_per_s_per_device";
+    case MetricKind::kTrainModelFlopsPerSPerDevice: return "train_model_flops_per_s_per_device";
   }
   return "?";
 }
@@ -30,13 +32,23 @@ MetricKind ParseMetricKind(const std::string& text, const SourceLocation& where)
 
 std::string Measurement::Group() const { return hardware_id + "/" + engine; }
 
+double Measurement::MetricAt(double interval_s) const {
+  switch (metric) {
+    case MetricKind::kTokensPerS: return static_cast<double>(step.batch * step.new_tokens) / interval_s;
+    case MetricKind::kTrainTokensPerSPerDevice:
+    case MetricKind::kTrainModelFlopsPerSPerDevice: return work_per_interval / (interval_s * devices_per_interval);
+    default: return interval_s;
+  }
+}
+
 void LogReadResult::Append(LogReadResult other) {
   for (auto& m : other.measurements) measurements.push_back(std::move(m));
   for (auto& s : other.skipped) skipped.push_back(std::move(s));
+  log_models.merge(other.log_models);
 }
 
 const Catalog& LogReadOptions::GetCatalog() const {
-  return catalog != nullptr ? *catalog : Catalog::Default();
+  return *catalog;
 }
 
 const HardwareSpec* LogReadOptions::FindHardware(const std::string& id) const {

@@ -36,10 +36,17 @@ enum class MetricKind {
   kTpot,         // time per output token / inter-token latency, seconds = one decode step
   kTokensPerS,   // tokens per second of the step's phase, whole batch
   kOpTime,       // seconds for the listed operators only (operator-level profiles)
+  // Training throughput per device (Megatron logs): Measurement::work_per_interval (tokens, or
+  // model FLOPs by the log's own formula) per second per device of the run.
+  kTrainTokensPerSPerDevice,
+  kTrainModelFlopsPerSPerDevice,
 };
 
+// "step_time_s", ..., "train_tokens_per_s_per_device", "train_model_flops_per_s_per_device".
 std::string ToString(MetricKind metric);
-// "step_time_s" | "ttft_s" | "tpot_s" | "tokens_per_s" | "op_time_s"; InputError otherwise.
+// "step_time_s" | "ttft_s" | "tpot_s" | "tokens_per_s" | "op_time_s" (the metrics a canonical CSV
+// row can state: the training ones need the work of the step, which only their readers know);
+// InputError otherwise.
 MetricKind ParseMetricKind(const std::string& text, const SourceLocation& where);
 
 struct Measurement {
@@ -54,6 +61,13 @@ struct Measurement {
   MetricKind metric = MetricKind::kStepTime;
   double value = 0.0;          // as measured, SI: seconds or tokens per second; > 0, finite
   double interval_time_s = 0.0;  // wall time of `ops`, derived from metric and value; > 0
+  // Per-device rate metrics (training): value = work_per_interval / (interval_time_s x
+  // devices_per_interval). Tokens or FLOPs per step, > 0; the devices the rate is divided by, >= 1.
+  double work_per_interval = 0.0;
+  double devices_per_interval = 1.0;
+  // Micro-batches per training step through the pipeline (they set the pipeline bubble,
+  // ResolveRates); 0 = from the workload's batch and micro-batch.
+  int64_t pipeline_microbatches = 0;
   std::string label;           // short human description ("mlp_up_proj tokens=512 tp=2")
   // What the row belongs to for leave-one-group-out validation: the model (or, for shape-only
   // operator rows, the model the shapes came from, or the harness stage). Never empty.
@@ -61,6 +75,9 @@ struct Measurement {
 
   // "hardware_id/engine": the default calibration group (parameters fitted per device x engine).
   std::string Group() const;
+  // What the metric would read had `ops` taken interval_s: the interval itself for time
+  // metrics, the rate of the interval's work for rate metrics.
+  double MetricAt(double interval_s) const;
 };
 
 // Why a row was skipped, for counting: the catalogue lacks its model or device, or anything else.
@@ -76,6 +93,9 @@ struct SkippedRow {
 struct LogReadResult {
   std::vector<Measurement> measurements;
   std::vector<SkippedRow> skipped;
+  // Models a log defines by their shapes instead of naming a catalogue entry (Megatron-LM's GPT
+  // rows), by id; measurements name them in model_id.
+  std::map<std::string, ModelSpec> log_models;
 
   void Append(LogReadResult other);
 };
@@ -83,7 +103,10 @@ struct LogReadResult {
 // What a reader may need beyond the file. Overrides win over what the log says; formats that do
 // not name a model or a device (llama-bench, vLLM benchmark_serving, MLPerf) need them.
 struct LogReadOptions {
-  const Catalog* catalog = nullptr;  // nullptr: Catalog::Default()
+  // The catalogue the log's names are mapped onto; the caller owns it and keeps it alive.
+  explicit LogReadOptions(const Catalog& catalog_used) : catalog(&catalog_used) {}
+
+  const Catalog* catalog;  // never null
   std::string model_id;              // force every row to this model
   std::string hardware_id;           // force every row to this device
   std::string engine;                // force the engine name

@@ -101,10 +101,8 @@ struct Layout {
   std::string model, gpu, task, batch, output_len, throughput, tp;
 };
 
-}  // namespace
-
-LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& options) {
-  const CsvTable t = CsvTable::Load(path);
+// The columns of a v2 or v3 file; InputError naming the file and the first missing column.
+Layout LayoutOf(const CsvTable& t) {
   Layout l;
   if (t.HasColumn("median_itl_ms")) {
     l = {true, "model_id", "gpu_model", "task", "avg_batch_size", "avg_output_len",
@@ -115,100 +113,104 @@ LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& opt
   for (const std::string& c : {l.model, l.gpu, l.task, l.batch, l.output_len, l.throughput, l.tp}) {
     t.ColumnIndex(c);  // names the file and the missing column
   }
-  const std::string engine =
-      options.engine.empty() ? (l.v3 ? "vllm-0.11.1" : "vllm-0.4.2") : options.engine;
+  return l;
+}
 
-  LogReadResult result;
-  std::vector<MappedRow> mapped;
+// One row as a decode-step measurement, or nullopt after recording why it was skipped.
+std::optional<MappedRow> MapRow(const CsvTable& t, const CsvRow& row, const Layout& l, const std::string& engine,
+                                const LogReadOptions& options, LogReadResult* out) {
+  LogReadResult& result = *out;
   const Catalog& catalog = options.GetCatalog();
-  for (const CsvRow& row : t.rows()) {
-    const std::string model_name = Trim(t.Cell(row, l.model));
-    const std::string task = Trim(t.Cell(row, l.task));
-    const double avg_batch = t.Number(row, l.batch);
-    RequirePositive(avg_batch, t.Where(row, l.batch), l.batch);
-    const double tokens_per_s = t.Number(row, l.throughput);
-    RequirePositive(tokens_per_s, t.Where(row, l.throughput), l.throughput);
-    const double step_s = avg_batch / tokens_per_s;  // mean step at the running batch
-    const double output_len = t.Number(row, l.output_len);
-    RequirePositive(output_len, t.Where(row, l.output_len), l.output_len);
+  const std::string model_name = Trim(t.Cell(row, l.model));
+  const std::string task = Trim(t.Cell(row, l.task));
+  const double avg_batch = t.Number(row, l.batch);
+  RequirePositive(avg_batch, t.Where(row, l.batch), l.batch);
+  const double tokens_per_s = t.Number(row, l.throughput);
+  RequirePositive(tokens_per_s, t.Where(row, l.throughput), l.throughput);
+  const double step_s = avg_batch / tokens_per_s;  // mean step at the running batch
+  const double output_len = t.Number(row, l.output_len);
+  RequirePositive(output_len, t.Where(row, l.output_len), l.output_len);
 
-    if (!l.v3 && t.HasColumn("category") && Trim(t.Cell(row, "category")) != "llm_text_generation") {
-      SkipRow(options, &result, t.Where(row, "category"),
-              "multimodal row: image tokens per request are not recorded", SkipKind::kOther,
-              "multimodal row");
-      continue;
-    }
-    const auto prompt = AssumedPromptTokens().find(task);
-    if (prompt == AssumedPromptTokens().end()) {
-      SkipRow(options, &result, t.Where(row, l.task),
-              "task '" + task + "' has no assumed prompt length (multimodal or unknown)", SkipKind::kOther,
-              "task has no assumed prompt length (multimodal or unknown)");
-      continue;
-    }
-    const std::string device = Trim(t.Cell(row, l.gpu));
-    const auto hardware = options.MapHardware(device);
-    if (!hardware) {
-      SkipRow(options, &result, t.Where(row, l.gpu),
-              "unknown GPU '" + device + "'" + Hint(DidYouMean(device, catalog.HardwareIds())) +
-                  " (add a models/hardware YAML or pass --hardware)",
-              SkipKind::kUnknownHardware);
-      continue;
-    }
-    const auto model_id = options.MapModel(model_name);
-    if (!model_id) {
-      SkipRow(options, &result, t.Where(row, l.model),
-              "model '" + model_name + "' is not in the catalogue" +
-                  Hint(DidYouMean(model_name, catalog.ModelIds())) + " (or pass --model)",
-              SkipKind::kUnknownModel);
-      continue;
-    }
-
-    Workload w;
-    w.engine = engine;
-    w.parallel.tensor = static_cast<int>(t.Integer(row, l.tp, 1, kMaxLogParallel));
-    if (l.v3) {
-      const std::optional<Precision> weights = MappedWeightPrecision(t.Cell(row, "weight_precision"));
-      if (!weights) {
-        SkipRow(options, &result, t.Where(row, "weight_precision"),
-                "weight precision '" + t.Cell(row, "weight_precision") + "' is not modelled",
-                SkipKind::kOther, "weight precision is not modelled");
-        continue;
-      }
-      w.weights = *weights;
-      if (t.Number(row, "data_parallel") != 1) {
-        SkipRow(options, &result, t.Where(row, "data_parallel"),
-                "data-parallel attention: the per-replica batch is not recorded", SkipKind::kOther,
-                "data-parallel attention");
-        continue;
-      }
-      w.parallel.expert = static_cast<int>(t.Integer(row, "expert_parallel", 1, kMaxLogParallel));
-    } else {
-      if (t.HasColumn("PP") && t.Number(row, "PP") != 1) {
-        SkipRow(options, &result, t.Where(row, "PP"), "pipeline-parallel rows are not modelled here");
-        continue;
-      }
-    }
-    // Activations follow the weights except for FP8 checkpoints, whose non-GEMM work is bf16.
-    w.activations = w.weights == Precision::kFp8 ? Precision::kBf16 : w.weights;
-    w.kv_cache = w.activations;
-    w.batch = RoundedInRange(std::max(1.0, avg_batch), 1, kMaxLogBatch, t.Where(row, l.batch));
-    w.prompt_tokens = prompt->second;
-    w.gen_tokens = RoundedInRange(std::max(1.0, output_len), 1, kMaxLogTokens, t.Where(row, l.output_len));
-    const ModelSpec& model = catalog.Model(*model_id);
-    const Step step = DecodeStep(w, w.prompt_tokens + w.gen_tokens / 2);
-    Measurement m = MakeStepMeasurement(model, *hardware, w, step, MetricKind::kTpot, step_s,
-                                        t.Where(row, l.throughput));
-    m.format = "ml-energy";
-    m.label += " task=" + task;
-    std::string configuration = model_name + "|" + task;
-    for (const char* column : {"weight_precision", "max_num_seqs", "Max BS (reqs)"}) {
-      if (t.HasColumn(column)) configuration += "|" + Trim(t.Cell(row, column));
-    }
-    const double devices =
-        l.v3 ? static_cast<double>(t.Integer(row, "num_gpus", 1, kMaxLogParallel)) : w.parallel.tensor;
-    mapped.push_back({std::move(m), std::move(configuration), options.FindHardware(*hardware), devices});
+  if (!l.v3 && t.HasColumn("category") && Trim(t.Cell(row, "category")) != "llm_text_generation") {
+    SkipRow(options, &result, t.Where(row, "category"),
+            "multimodal row: image tokens per request are not recorded", SkipKind::kOther,
+            "multimodal row");
+    return std::nullopt;
   }
+  const auto prompt = AssumedPromptTokens().find(task);
+  if (prompt == AssumedPromptTokens().end()) {
+    SkipRow(options, &result, t.Where(row, l.task),
+            "task '" + task + "' has no assumed prompt length (multimodal or unknown)", SkipKind::kOther,
+            "task has no assumed prompt length (multimodal or unknown)");
+    return std::nullopt;
+  }
+  const std::string device = Trim(t.Cell(row, l.gpu));
+  const auto hardware = options.MapHardware(device);
+  if (!hardware) {
+    SkipRow(options, &result, t.Where(row, l.gpu),
+            "unknown GPU '" + device + "'" + Hint(DidYouMean(device, catalog.HardwareIds())) +
+                " (add a models/hardware YAML or pass --hardware)",
+            SkipKind::kUnknownHardware);
+    return std::nullopt;
+  }
+  const auto model_id = options.MapModel(model_name);
+  if (!model_id) {
+    SkipRow(options, &result, t.Where(row, l.model),
+            "model '" + model_name + "' is not in the catalogue" +
+                Hint(DidYouMean(model_name, catalog.ModelIds())) + " (or pass --model)",
+            SkipKind::kUnknownModel);
+    return std::nullopt;
+  }
+  Workload w;
+  w.engine = engine;
+  w.parallel.tensor = static_cast<int>(t.Integer(row, l.tp, 1, kMaxLogParallel));
+  if (l.v3) {
+    const std::optional<Precision> weights = MappedWeightPrecision(t.Cell(row, "weight_precision"));
+    if (!weights) {
+      SkipRow(options, &result, t.Where(row, "weight_precision"),
+              "weight precision '" + t.Cell(row, "weight_precision") + "' is not modelled",
+              SkipKind::kOther, "weight precision is not modelled");
+      return std::nullopt;
+    }
+    w.weights = *weights;
+    if (t.Number(row, "data_parallel") != 1) {
+      SkipRow(options, &result, t.Where(row, "data_parallel"),
+              "data-parallel attention: the per-replica batch is not recorded", SkipKind::kOther,
+              "data-parallel attention");
+      return std::nullopt;
+    }
+    w.parallel.expert = static_cast<int>(t.Integer(row, "expert_parallel", 1, kMaxLogParallel));
+  } else {
+    if (t.HasColumn("PP") && t.Number(row, "PP") != 1) {
+      SkipRow(options, &result, t.Where(row, "PP"), "pipeline-parallel rows are not modelled here");
+      return std::nullopt;
+    }
+  }
+  // Activations follow the weights except for FP8 checkpoints, whose non-GEMM work is bf16.
+  w.activations = w.weights == Precision::kFp8 ? Precision::kBf16 : w.weights;
+  w.kv_cache = w.activations;
+  w.batch = RoundedInRange(std::max(1.0, avg_batch), 1, kMaxLogBatch, t.Where(row, l.batch));
+  w.prompt_tokens = prompt->second;
+  w.gen_tokens = RoundedInRange(std::max(1.0, output_len), 1, kMaxLogTokens, t.Where(row, l.output_len));
+  const ModelSpec& model = catalog.Model(*model_id);
+  const Step step = DecodeStep(w, w.prompt_tokens + w.gen_tokens / 2);
+  Measurement m = MakeStepMeasurement(model, *hardware, w, step, MetricKind::kTpot, step_s,
+                                      t.Where(row, l.throughput));
+  m.format = "ml-energy";
+  m.label += " task=" + task;
+  std::string configuration = model_name + "|" + task;
+  for (const char* column : {"weight_precision", "max_num_seqs", "Max BS (reqs)"}) {
+    if (t.HasColumn(column)) configuration += "|" + Trim(t.Cell(row, column));
+  }
+  const double devices =
+      l.v3 ? static_cast<double>(t.Integer(row, "num_gpus", 1, kMaxLogParallel)) : w.parallel.tensor;
+  return MappedRow{std::move(m), std::move(configuration), options.FindHardware(*hardware), devices};
+}
 
+// Moves every mapped row into `result`, except the source anomalies (see the file comment),
+// which are skipped with both times in the reason.
+void KeepAllButAnomalies(std::vector<MappedRow> mapped, const LogReadOptions& options, LogReadResult* out) {
+  LogReadResult& result = *out;
   // Decide every anomaly before moving any measurement out.
   std::vector<const MappedRow*> faster(mapped.size());
   for (size_t i = 0; i < mapped.size(); ++i) faster[i] = FasterOnLessHardware(mapped[i], mapped);
@@ -228,6 +230,21 @@ LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& opt
     }
     result.measurements.push_back(std::move(row.measurement));
   }
+}
+
+}  // namespace
+
+LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& options) {
+  const CsvTable t = CsvTable::Load(path);
+  const Layout l = LayoutOf(t);
+  const std::string engine =
+      options.engine.empty() ? (l.v3 ? "vllm-0.11.1" : "vllm-0.4.2") : options.engine;
+  LogReadResult result;
+  std::vector<MappedRow> mapped;
+  for (const CsvRow& row : t.rows()) {
+    if (auto m = MapRow(t, row, l, engine, options, &result)) mapped.push_back(std::move(*m));
+  }
+  KeepAllButAnomalies(std::move(mapped), options, &result);
   return result;
 }
 

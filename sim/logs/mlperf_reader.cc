@@ -161,34 +161,54 @@ Precision PrecisionOption(const std::string& name, const char* flag) {
   return name.empty() ? Precision::kBf16 : ParsePrecision(name, {"", 0, flag});
 }
 
+// Records why the summary is not a Server-scenario performance run and returns true; false when
+// it is one. Mode and Scenario are read (and required) either way.
+bool SkippedUnlessServerPerformanceRun(const Summary& s, const LogReadOptions& options, LogReadResult* result) {
+  const std::string scenario = s.Text("Scenario");
+  const std::string mode = s.Text("Mode");
+  if (mode != "PerformanceOnly") {
+    SkipRow(options, result, s.Where("Mode"), "mode '" + mode + "' is not a performance run (PerformanceOnly)");
+    return true;
+  }
+  if (scenario == "Offline") {
+    SkipRow(options, result, s.Where(kTokensPerSOffline),
+            "Offline reports whole-run throughput with prefill and decode of an unknown running "
+            "batch mixed; not one step (use a Server summary)");
+    return true;
+  }
+  if (scenario != "Server") {
+    SkipRow(options, result, s.Where("Scenario"),
+            "scenario '" + scenario + "' has no token latencies rightsize maps (Server only)");
+    return true;
+  }
+  return false;
+}
+
+// What the summary cannot say and the options do not give, as a list of what to pass; "" when
+// the options give all of it.
+std::string FactsNotGiven(const LogReadOptions& options) {
+  std::string missing;
+  if (options.model_id.empty()) missing += "the model (pass --model ID)";
+  if (options.hardware_id.empty()) missing += std::string(missing.empty() ? "" : ", ") + "the device (pass --hardware ID)";
+  if (options.prompt_tokens <= 0) {
+    missing += std::string(missing.empty() ? "" : ", ") +
+               "the prompt length (pass --prompt-tokens N, the mean input tokens of the benchmark's dataset)";
+  }
+  return missing;
+}
+
 }  // namespace
 
 LogReadResult ReadMlperfSummary(const std::string& path, const LogReadOptions& options) {
   const Summary s(ReadTextFile(path), path);
   LogReadResult result;
-  const std::string scenario = s.Text("Scenario");
-  const std::string mode = s.Text("Mode");
   const std::string validity = s.Text("Result is");
   // Present in every LLM summary; checked here so a malformed value is an error in any scenario.
   const std::optional<double> target_qps = s.Number("target_qps");
   s.Number("ttft_latency (ns)");
   s.Number("tpot_latency (ns)");
 
-  if (mode != "PerformanceOnly") {
-    SkipRow(options, &result, s.Where("Mode"), "mode '" + mode + "' is not a performance run (PerformanceOnly)");
-    return result;
-  }
-  if (scenario == "Offline") {
-    SkipRow(options, &result, s.Where(kTokensPerSOffline),
-            "Offline reports whole-run throughput with prefill and decode of an unknown running "
-            "batch mixed; not one step (use a Server summary)");
-    return result;
-  }
-  if (scenario != "Server") {
-    SkipRow(options, &result, s.Where("Scenario"),
-            "scenario '" + scenario + "' has no token latencies rightsize maps (Server only)");
-    return result;
-  }
+  if (SkippedUnlessServerPerformanceRun(s, options, &result)) return result;
   const auto ttft_key = s.FirstPresent({kTtftP50, kTtftMean});
   const auto tpot_key = s.FirstPresent({kTpotP50, kTpotMean});
   if (!ttft_key && !tpot_key) {
@@ -206,14 +226,7 @@ LogReadResult ReadMlperfSummary(const std::string& path, const LogReadOptions& o
   RequirePositive(mean_latency_s, s.Where(kMeanLatency), "mean latency");
 
   // What the summary cannot say: every row needs it, so each is skipped with what to pass.
-  std::string missing;
-  if (options.model_id.empty()) missing += "the model (pass --model ID)";
-  if (options.hardware_id.empty()) missing += std::string(missing.empty() ? "" : ", ") + "the device (pass --hardware ID)";
-  if (options.prompt_tokens <= 0) {
-    missing += std::string(missing.empty() ? "" : ", ") +
-               "the prompt length (pass --prompt-tokens N, the mean input tokens of the benchmark's dataset)";
-  }
-  if (!missing.empty()) {
+  if (const std::string missing = FactsNotGiven(options); !missing.empty()) {
     for (const auto& key : {ttft_key, tpot_key}) {
       if (key) SkipRow(options, &result, s.Where(*key), "MLPerf summaries do not state " + missing);
     }

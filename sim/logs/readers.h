@@ -13,6 +13,10 @@
 //  vllm        vLLM benchmarks/benchmark_serving.py --save-result JSON: median TTFT and TPOT.
 //  mlperf      MLPerf Inference LoadGen mlperf_log_summary.txt (LLM, Server scenario): p50 TPOT at
 //              the running batch from Little's law, p50 TTFT when one request is in flight.
+//  megatron-bridge  the Megatron-Bridge performance summary: training tokens/s per GPU of a
+//              step (model, System, #-GPUs, TP, PP, GBS, MBS, ...), dense models.
+//  megatron-lm the Megatron-LM scaling table: training model TFLOP/s per GPU of GPT models given
+//              by their shapes (the models are returned in LogReadResult::log_models).
 #pragma once
 
 #include <string>
@@ -52,6 +56,8 @@ LogReadResult ReadMlEnergyCsv(const std::string& path, const LogReadOptions& opt
 LogReadResult ReadOptimumCsv(const std::string& path, const LogReadOptions& options);
 LogReadResult ReadLlamaBench(const std::string& path, const LogReadOptions& options);
 LogReadResult ReadLlamaCppTable(const std::string& path, const LogReadOptions& options);
+LogReadResult ReadMegatronBridgeCsv(const std::string& path, const LogReadOptions& options);
+LogReadResult ReadMegatronLmCsv(const std::string& path, const LogReadOptions& options);
 LogReadResult ReadVllmServingJson(const std::string& path, const LogReadOptions& options);
 // Needs options.model_id, hardware_id and prompt_tokens (the summary states none of them).
 LogReadResult ReadMlperfSummary(const std::string& path, const LogReadOptions& options);

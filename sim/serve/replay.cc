@@ -98,7 +98,7 @@ std::string DefaultReplayDir() {
   return DataRoot() + "/data/runs/llmservingsim-vllm-validation";
 }
 
-std::vector<ReplayRun> LoadReplayRuns(const std::string& dataset_dir) {
+std::vector<ReplayRun> LoadReplayRuns(const std::string& dataset_dir, const Catalog& catalog) {
   const std::string index = dataset_dir + "/runs.yaml";
   YamlReader root(LoadYamlFile(index), index);
   const YAML::Node list = root.Raw("runs");
@@ -131,7 +131,6 @@ std::vector<ReplayRun> LoadReplayRuns(const std::string& dataset_dir) {
     run.layout.kv_cache = PrecisionOf(StringKey(kwargs, "kv_cache_dtype", meta_path, p),
                                       {meta_path, 0, p + "kv_cache_dtype"});
 
-    const Catalog& catalog = Catalog::Default();
     run.engine =
         ResolveEngineConfig(FindEngineProfile("vllm-v1"), catalog.Hardware(run.hardware_id));
     run.engine.max_num_seqs = IntKey(kwargs, "max_num_seqs", meta_path, p);

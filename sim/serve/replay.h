@@ -31,8 +31,9 @@ struct ReplayRun {
   std::map<std::string, double> published_measured_s;
 };
 
-// dataset_dir: the folder holding runs.yaml. Every file is read strictly (file:line: key errors).
-std::vector<ReplayRun> LoadReplayRuns(const std::string& dataset_dir);
+// dataset_dir: the folder holding runs.yaml. Every file is read strictly (file:line: key errors);
+// the runs' devices are looked up in `catalog` (their engine limits come from the device).
+std::vector<ReplayRun> LoadReplayRuns(const std::string& dataset_dir, const Catalog& catalog);
 std::string DefaultReplayDir();  // <data folder>/data/runs/llmservingsim-vllm-validation
 
 struct ReplayMetric {

@@ -109,20 +109,8 @@ class ConfigReader {
   JsonValue config_;
 };
 
-}  // namespace
-
-std::vector<std::string> SupportedHfArchitectures() {
-  std::vector<std::string> names;
-  for (const auto& a : kArchitectures) names.emplace_back(a.name);
-  return names;
-}
-
-ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
-  const JsonDocument doc = JsonDocument::Parse(text, file);
-  const JsonValue config = doc.Root();
-  if (!config.IsObject()) config.Fail("expected a JSON object");
-  const ConfigReader root(config);
-
+// The architecture named first in `architectures`; InputError when it is missing or unsupported.
+const ArchitectureName& ArchitectureOf(const ConfigReader& root) {
   if (!root.Has("architectures") || !root.Raw("architectures").IsArray() ||
       root.Raw("architectures").Size() == 0 || !root.Raw("architectures").Elements()[0].IsString()) {
     throw InputError(root.Where("architectures"), "missing or empty list of architectures");
@@ -138,37 +126,17 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
     throw InputError(root.Where("architectures"),
                      "unsupported architecture '" + arch + "' (supported: " + valid + ")");
   }
-  const Family family = found->family;
-  // Qwen3.5, Gemma 3 (4B and up) and Llama 4 checkpoints are vision-language models: the
-  // language model's keys sit under text_config (the vision tower's under vision_config is not
-  // modelled).
-  const bool nested =
-      (family == Family::kQwen3_5 || family == Family::kGemma3 || family == Family::kLlama4) &&
-      config.Has("text_config") && config.Child("text_config").IsObject();
-  const ConfigReader c(nested ? config.Child("text_config") : config);
-  const bool hybrid = family == Family::kQwen3Next || family == Family::kQwen3_5;
+  return *found;
+}
 
-  ModelSpec m;
-  m.id = std::filesystem::path(file).parent_path().filename().string();
-  if (m.id.empty()) m.id = std::filesystem::path(file).stem().string();
-  m.name = root.Has("_name_or_path") && root.Raw("_name_or_path").IsString()
-               ? root.Raw("_name_or_path").AsString()
-               : m.id;
-  m.family = arch;
-  m.source = file;
-  m.num_layers = c.Int("num_hidden_layers");
-  m.d_model = c.Int("hidden_size");
-  m.num_heads = c.Int("num_attention_heads");
-  m.num_kv_heads = c.IntOr("num_key_value_heads", m.num_heads);
-  m.head_dim = c.IntOr("head_dim", m.d_model / m.num_heads);
-  m.vocab_size = c.Int("vocab_size");
-  m.max_context_tokens = c.IntOr("max_position_embeddings", 0);
-  m.mlp = MlpKind::kGated;
-  m.norm = NormKind::kRmsNorm;
-  const bool gemma = family == Family::kGemma2 || family == Family::kGemma3;
-  m.norms_per_layer = gemma ? 4 : 2;
-  m.tied_embeddings = c.BoolOr("tie_word_embeddings", root.BoolOr("tie_word_embeddings", gemma));
+// Qwen3-Next and Qwen3.5: gated-delta-net linear attention in most layers.
+bool IsHybrid(Family family) { return family == Family::kQwen3Next || family == Family::kQwen3_5; }
 
+// Biases, norms, sinks and gates of the attention block, the linear-attention state (hybrids)
+// and multi-head latent attention (DeepSeek-V3).
+void ReadAttention(const ConfigReader& c, Family family, ModelSpec* spec) {
+  ModelSpec& m = *spec;
+  const bool hybrid = IsHybrid(family);
   const bool attention_bias = c.BoolOr("attention_bias", false);
   switch (family) {
     case Family::kQwen2:
@@ -217,7 +185,13 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
     m.mtp_layers = c.CountOr("num_nextn_predict_layers", 0);
   }
 
-  // Attention kinds per layer: explicit layer_types, else the family's convention. Llama 4's
+}
+
+// Attention kinds per layer and the sliding window.
+void ReadLayerKinds(const ConfigReader& c, Family family, ModelSpec* spec) {
+  ModelSpec& m = *spec;
+  const bool hybrid = IsHybrid(family);
+  // Explicit layer_types, else the family's convention. Llama 4's
   // chunked local layers are priced as sliding windows of the chunk (an upper bound on their
   // cache and attention work; models/architectures/llama-4-*.yaml).
   const int64_t window = c.Has("sliding_window")          ? c.Int("sliding_window")
@@ -274,6 +248,11 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
   }
   m.sliding_window_tokens = window;
 
+}
+
+// The feed-forward block: dense width, or the experts (routed, shared, dense leading layers).
+void ReadMlp(const ConfigReader& c, Family family, ModelSpec* spec) {
+  ModelSpec& m = *spec;
   switch (family) {
     case Family::kMixtral:
     case Family::kGptOss: {
@@ -347,6 +326,57 @@ ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
       m.d_ff = c.Int("intermediate_size");
       break;
   }
+
+}
+
+}  // namespace
+
+std::vector<std::string> SupportedHfArchitectures() {
+  std::vector<std::string> names;
+  for (const auto& a : kArchitectures) names.emplace_back(a.name);
+  return names;
+}
+
+ModelSpec ParseHfConfig(const std::string& text, const std::string& file) {
+  const JsonDocument doc = JsonDocument::Parse(text, file);
+  const JsonValue config = doc.Root();
+  if (!config.IsObject()) config.Fail("expected a JSON object");
+  const ConfigReader root(config);
+
+  const ArchitectureName& architecture = ArchitectureOf(root);
+  const Family family = architecture.family;
+  // Qwen3.5, Gemma 3 (4B and up) and Llama 4 checkpoints are vision-language models: the
+  // language model's keys sit under text_config (the vision tower's under vision_config is not
+  // modelled).
+  const bool nested =
+      (family == Family::kQwen3_5 || family == Family::kGemma3 || family == Family::kLlama4) &&
+      config.Has("text_config") && config.Child("text_config").IsObject();
+  const ConfigReader c(nested ? config.Child("text_config") : config);
+
+  ModelSpec m;
+  m.id = std::filesystem::path(file).parent_path().filename().string();
+  if (m.id.empty()) m.id = std::filesystem::path(file).stem().string();
+  m.name = root.Has("_name_or_path") && root.Raw("_name_or_path").IsString()
+               ? root.Raw("_name_or_path").AsString()
+               : m.id;
+  m.family = architecture.name;
+  m.source = file;
+  m.num_layers = c.Int("num_hidden_layers");
+  m.d_model = c.Int("hidden_size");
+  m.num_heads = c.Int("num_attention_heads");
+  m.num_kv_heads = c.IntOr("num_key_value_heads", m.num_heads);
+  m.head_dim = c.IntOr("head_dim", m.d_model / m.num_heads);
+  m.vocab_size = c.Int("vocab_size");
+  m.max_context_tokens = c.IntOr("max_position_embeddings", 0);
+  m.mlp = MlpKind::kGated;
+  m.norm = NormKind::kRmsNorm;
+  const bool gemma = family == Family::kGemma2 || family == Family::kGemma3;
+  m.norms_per_layer = gemma ? 4 : 2;
+  m.tied_embeddings = c.BoolOr("tie_word_embeddings", root.BoolOr("tie_word_embeddings", gemma));
+
+  ReadAttention(c, family, &m);
+  ReadLayerKinds(c, family, &m);
+  ReadMlp(c, family, &m);
 
   std::string why;
   if (!Validate(m, &why)) throw InputError(config.Where(), why);

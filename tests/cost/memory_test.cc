@@ -92,6 +92,26 @@ TEST_CASE("a 70B model does not fit one H100 in bf16 but fits 4 with TP=4, and Z
   CHECK(EstimateMemoryPerDevice(Model("llama-3-8b"), train).optimizer_bytes == Approx(state0 / 8));
 }
 
+TEST_CASE("the largest training batch is searched with micro-batches no larger than the batch") {
+  // ZeRO-3 over 8 GPUs: the 8B model's states take 16 bytes x 8.03B / 8 = 16 GB per GPU; micro-
+  // batches of 2 sequences of 2,048 tokens. The bisection over the batch starts at 1 sequence,
+  // where the micro-batch is 1.
+  Workload w;
+  w.mode = Mode::kTraining;
+  w.parallel.data = 8;
+  w.zero_stage = 3;
+  w.batch = 8;
+  w.micro_batch = 2;
+  w.prompt_tokens = 2048;
+  const FitVerdict v = CheckFit(Model("llama-3-8b"), Hw("h100-sxm5-80gb"), w);
+  CHECK(v.fits);
+  CHECK(v.max_batch >= w.batch);
+  // Past the micro-batch the stored activations no longer grow (one micro-batch in flight
+  // without pipeline stages), so the batch is bounded only by the search's range.
+  w.batch = v.max_batch;
+  CHECK(CheckFit(Model("llama-3-8b"), Hw("h100-sxm5-80gb"), w).fits);
+}
+
 TEST_CASE("weights scale with bits per weight of the tensors each format quantises") {
   const ModelSpec& m = Model("llama-3-8b");
   const ParamCounts c = CountParams(m);

@@ -5,6 +5,6 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rightsize;
   const std::string path = fuzz::WriteInput(data, size, "llama-bench.out");
-  fuzz::Expect([&] { ReadLlamaBench(path, LogReadOptions{}); });
+  fuzz::Expect([&] { ReadLlamaBench(path, LogReadOptions{Catalog::Default()}); });
   return 0;
 }

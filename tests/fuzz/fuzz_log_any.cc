@@ -6,7 +6,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rightsize;
   const std::string path = fuzz::WriteInput(data, size, "log");
-  LogReadOptions options;
+  LogReadOptions options(Catalog::Default());
   options.hardware_id = "h100-sxm5-80gb";
   fuzz::Expect([&] { ReadLog(path, "", options); });
   return 0;

@@ -5,6 +5,6 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rightsize;
   const std::string path = fuzz::WriteInput(data, size, "ml-energy.csv");
-  fuzz::Expect([&] { ReadMlEnergyCsv(path, LogReadOptions{}); });
+  fuzz::Expect([&] { ReadMlEnergyCsv(path, LogReadOptions{Catalog::Default()}); });
   return 0;
 }

@@ -6,7 +6,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rightsize;
   const std::string path = fuzz::WriteInput(data, size, "mlperf_log_summary.txt");
-  LogReadOptions options;
+  LogReadOptions options(Catalog::Default());
   options.model_id = "llama-2-70b";
   options.hardware_id = "h100-sxm5-80gb";
   options.prompt_tokens = 1024;

@@ -6,6 +6,6 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rightsize;
   const std::string path = fuzz::WriteInput(data, size, "compute/a100/org/model/mlp.csv");
-  fuzz::Expect([&] { ReadVidurCsv(path, LogReadOptions{}); });
+  fuzz::Expect([&] { ReadVidurCsv(path, LogReadOptions{Catalog::Default()}); });
   return 0;
 }

@@ -19,8 +19,7 @@ inline const Catalog& FixtureCatalog() {
 
 // Options that map every row to the fixture model and device.
 inline LogReadOptions FixtureOptions(bool force_model = true, bool force_hardware = true) {
-  LogReadOptions options;
-  options.catalog = &FixtureCatalog();
+  LogReadOptions options(FixtureCatalog());
   if (force_model) options.model_id = "tiny-model";
   if (force_hardware) options.hardware_id = "test-gpu";
   return options;

@@ -49,7 +49,7 @@ TEST_CASE("measure harness times real work and its files load back", "[logs][mea
   const HardwareSpec loaded = LoadHardwareSpecYaml((dir / "local-cpu.yaml").string());
   CHECK(loaded.peak_flops_per_s.at(Precision::kFp32) == Approx(peak).epsilon(1e-5));
   CHECK(loaded.cpu.has_value());
-  LogReadOptions read;
+  LogReadOptions read(Catalog::Default());
   read.extra_hardware.emplace(loaded.id, loaded);
   const LogReadResult back = ReadLog((dir / "measurements.csv").string(), "", read);
   CHECK(back.skipped.empty());

@@ -132,8 +132,7 @@ TEST_CASE("MLPerf: what the summary does not say is reported per row, never drop
   REQUIRE(r.skipped.size() == 2);
   for (const auto& s : r.skipped) CHECK(s.reason.find("--prompt-tokens") != std::string::npos);
 
-  LogReadOptions nothing;
-  nothing.catalog = &FixtureCatalog();
+  LogReadOptions nothing(FixtureCatalog());
   const LogReadResult none = ReadMlperfSummary(LogFixture(kServer), nothing);
   REQUIRE(none.skipped.size() == 2);
   CHECK(none.skipped[0].reason.find("--model") != std::string::npos);

@@ -127,7 +127,7 @@ TEST_CASE("ML.ENERGY: a run far slower than the same configuration on less hardw
   // Six real v3 rows of Qwen3-8B: GPQA at max batch 8 and 16 on one B200 (32.5 and 37.7 ms per
   // step) and on one H100 (9.7 and 11.9 ms), and LMArena chat at max batch 8 on each (B200
   // faster, as its peaks say).
-  LogReadOptions options;
+  const LogReadOptions options(Catalog::Default());
   const LogReadResult r = ReadMlEnergyCsv(LogFixture("ml_energy_v3_anomaly.csv"), options);
   REQUIRE(r.measurements.size() == 4);
   REQUIRE(r.skipped.size() == 2);

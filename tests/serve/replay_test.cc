@@ -22,7 +22,7 @@ struct Bounds {
 }  // namespace
 
 TEST_CASE("the replay reader reproduces the measured means LLMServingSim publishes") {
-  for (const ReplayRun& run : LoadReplayRuns(DefaultReplayDir())) {
+  for (const ReplayRun& run : LoadReplayRuns(DefaultReplayDir(), Catalog::Default())) {
     INFO(run.name);
     REQUIRE(run.requests.size() == 300);
     REQUIRE(run.measured.size() == 300);
@@ -52,7 +52,7 @@ TEST_CASE("replayed vLLM runs: errors of the uncalibrated simulator (targets 5% 
       {"RTXPRO6000/Qwen3-30B-A3B-Instruct-2507", {0.20, 0.22, 1.00}},
   };
   const Catalog& catalog = Catalog::Default();
-  for (const ReplayRun& run : LoadReplayRuns(DefaultReplayDir())) {
+  for (const ReplayRun& run : LoadReplayRuns(DefaultReplayDir(), Catalog::Default())) {
     INFO(run.name);
     const EfficiencyParams params = WithEngineOverheads(EfficiencyParams::Defaults(), run.engine);
     const ReplayComparison c = CompareReplay(run, catalog, params);
@@ -72,7 +72,7 @@ TEST_CASE("replayed vLLM runs: errors of the uncalibrated simulator (targets 5% 
 }
 
 TEST_CASE("the RTX 4090 replay uses vLLM's own KV block count and preempts, as vLLM did") {
-  for (const ReplayRun& run : LoadReplayRuns(DefaultReplayDir())) {
+  for (const ReplayRun& run : LoadReplayRuns(DefaultReplayDir(), Catalog::Default())) {
     if (run.name != "RTX4090/Llama-3.1-8B") continue;
     CHECK(run.engine.kv_cache_blocks == 2588);
     const ReplayComparison c = CompareReplay(
