@@ -294,71 +294,72 @@ Calibrator::Calibrator(CalibratorOptions options) : options_(std::move(options))
   for (int i : options_.shared) RS_CHECK(i >= 0 && i < kN, "shared parameter index out of range");
 }
 
-GroupCalibration Calibrator::FitGroup(const std::string& group,
-                                      const std::vector<const CalibrationPoint*>& points) const {
-  const CalibratorOptions& o = options_;
-  GroupCalibration g;
-  g.group = group;
-  g.n_points = static_cast<int>(points.size());
-  g.params = o.prior;
-  g.free.fill(true);
-  for (int i : o.fixed) g.free[static_cast<size_t>(i)] = false;
-  for (int i = 0; i < kN; ++i) {
-    g.prior_value[static_cast<size_t>(i)] = o.prior.values[static_cast<size_t>(i)];
-    g.prior_sd_log[static_cast<size_t>(i)] = o.use_priors ? PriorSdLog(o, i) : 0.0;
-  }
+namespace {
 
-  std::array<double, kN> x = o.prior.values;  // the problem's parameter block
-  std::unique_ptr<ceres::Problem> problem;
-  Solved solved;
+// Log residuals of every point at the parameters `at`.
+std::vector<double> LogResiduals(const std::vector<const CalibrationPoint*>& points, const std::array<double, kN>& at) {
   std::vector<double> residuals;
-  auto residuals_at = [&](const std::array<double, kN>& at) {
-    residuals.clear();
-    for (const CalibrationPoint* p : points) residuals.push_back(LogResidual(*p, at.data()));
-  };
-  double noise = std::max(kMinNoiseSigmaLog, o.loss_scale);  // weighs priors against the data
-  if (o.use_priors) {
-    // The prior's weight depends on the noise, which the fit estimates: refit until the robust
-    // residual scale settles (within 10%; three refits reach that on every shipped dataset).
-    for (int pass = 0; pass < 4; ++pass) {
-      problem.reset();
-      solved = Solve(points, g.free, o, noise, &x, &problem);
-      residuals_at(solved.x);
-      const double estimated = std::max(kMinNoiseSigmaLog, RobustSigma(residuals));
-      const bool settled = std::fabs(std::log(estimated / noise)) < std::log(1.1);
-      noise = estimated;
-      if (settled) break;
-    }
-  } else {
-    // Parameters the data does not touch at all (no collectives -> link parameters, no attention
-    // ops -> attention efficiency) are found before solving, so they cost no extra solve.
-    const Eigen::MatrixXd j0 = ScaledJacobian(points, x);
-    const double largest = j0.colwise().squaredNorm().maxCoeff();
-    for (int i = 0; i < kN; ++i) {
-      if (g.free[static_cast<size_t>(i)] && !(j0.col(i).squaredNorm() > 1e-20 * largest)) {
-        g.free[static_cast<size_t>(i)] = false;
-        g.unidentified.push_back(Name(i));
-      }
-    }
-    // Fit, find the direction the data cannot see, hold its parameter at the prior, refit. The
-    // loop ends because each pass frees one fewer parameter.
-    for (int pass = 0; pass <= kN; ++pass) {
-      problem.reset();
-      solved = Solve(points, g.free, o, noise, &x, &problem);
-      const Eigen::MatrixXd j = ScaledJacobian(points, solved.x);
-      const int weak = LeastIdentified(j, g.free, o.identifiability_threshold);
-      if (weak < 0) break;
-      g.free[static_cast<size_t>(weak)] = false;
-      g.unidentified.push_back(Name(weak));
-      // Held where this fit put it: along a direction the data cannot see the fit is equally
-      // good anywhere, and the fitted value keeps the determined combination (e.g. the sum of
-      // two collinear overheads) intact; for a parameter the data never touches it is the prior.
+  for (const CalibrationPoint* p : points) residuals.push_back(LogResidual(*p, at.data()));
+  return residuals;
+}
+
+// With priors: solves, re-estimating the noise that weighs the priors against the data.
+Solved SolveWithPriors(const std::vector<const CalibrationPoint*>& points, const std::array<bool, kN>& free,
+                       const CalibratorOptions& o, double* noise_io, std::array<double, kN>* x,
+                       std::unique_ptr<ceres::Problem>* problem) {
+  double& noise = *noise_io;
+  Solved solved;
+  // The prior's weight depends on the noise, which the fit estimates: refit until the robust
+  // residual scale settles (within 10%; three refits reach that on every shipped dataset).
+  for (int pass = 0; pass < 4; ++pass) {
+    problem->reset();
+    solved = Solve(points, free, o, noise, x, problem);
+    const double estimated = std::max(kMinNoiseSigmaLog, RobustSigma(LogResiduals(points, solved.x)));
+    const bool settled = std::fabs(std::log(estimated / noise)) < std::log(1.1);
+    noise = estimated;
+    if (settled) break;
+  }
+  return solved;
+}
+
+// Without priors: solves, holding each parameter the data cannot see (g.free, g.unidentified).
+Solved SolveHoldingUnidentified(const std::vector<const CalibrationPoint*>& points, const CalibratorOptions& o,
+                                double noise, std::array<double, kN>* x_io, std::unique_ptr<ceres::Problem>* problem,
+                                GroupCalibration* out) {
+  GroupCalibration& g = *out;
+  std::array<double, kN>& x = *x_io;
+  Solved solved;
+  // Parameters the data does not touch at all (no collectives -> link parameters, no attention
+  // ops -> attention efficiency) are found before solving, so they cost no extra solve.
+  const Eigen::MatrixXd j0 = ScaledJacobian(points, x);
+  const double largest = j0.colwise().squaredNorm().maxCoeff();
+  for (int i = 0; i < kN; ++i) {
+    if (g.free[static_cast<size_t>(i)] && !(j0.col(i).squaredNorm() > 1e-20 * largest)) {
+      g.free[static_cast<size_t>(i)] = false;
+      g.unidentified.push_back(Name(i));
     }
   }
-  g.params.values = solved.x;
-  g.converged = solved.converged;
+  // Fit, find the direction the data cannot see, hold its parameter at the prior, refit. The
+  // loop ends because each pass frees one fewer parameter.
+  for (int pass = 0; pass <= kN; ++pass) {
+    problem->reset();
+    solved = Solve(points, g.free, o, noise, &x, problem);
+    const Eigen::MatrixXd j = ScaledJacobian(points, solved.x);
+    const int weak = LeastIdentified(j, g.free, o.identifiability_threshold);
+    if (weak < 0) break;
+    g.free[static_cast<size_t>(weak)] = false;
+    g.unidentified.push_back(Name(weak));
+    // Held where this fit put it: along a direction the data cannot see the fit is equally
+    // good anywhere, and the fitted value keeps the determined combination (e.g. the sum of
+    // two collinear overheads) intact; for a parameter the data never touches it is the prior.
+  }
+  return solved;
+}
 
-  residuals_at(solved.x);
+// Residual summaries of the fit: relative RMS, robust sigma and median APE.
+void SummariseResiduals(const std::vector<const CalibrationPoint*>& points, GroupCalibration* out) {
+  GroupCalibration& g = *out;
+  const std::vector<double> residuals = LogResiduals(points, g.params.values);
   std::vector<double> ape;
   double sum_sq = 0.0;
   for (double r : residuals) {
@@ -368,7 +369,12 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
   g.rel_rms = points.empty() ? 0.0 : std::sqrt(sum_sq / static_cast<double>(points.size()));
   g.sigma_log = RobustSigma(residuals);
   g.median_ape = Quantile(ape, 0.5);
+}
 
+// Records the free parameters that ended on a solver bound, with why that matters; returns the
+// number of free parameters.
+int NoteBounds(const CalibratorOptions& o, GroupCalibration* out) {
+  GroupCalibration& g = *out;
   int n_free = 0;
   for (int i = 0; i < kN; ++i) {
     if (!g.free[static_cast<size_t>(i)]) continue;
@@ -391,9 +397,15 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
                      : ""));
   }
 
-  // Standard errors. With priors: the posterior covariance (PosteriorCovariance). Without:
-  // ceres::Covariance of the (robustified) problem at the optimum, scaled by the robust residual
-  // variance; DENSE_SVD copes with the near-singular directions that remain.
+  return n_free;
+}
+
+// Standard errors. With priors: the posterior covariance (PosteriorCovariance). Without:
+// ceres::Covariance of the (robustified) problem at the optimum, scaled by the robust residual
+// variance; DENSE_SVD copes with the near-singular directions that remain. False when it fails.
+bool ComputeCovariance(const std::vector<const CalibrationPoint*>& points, const CalibratorOptions& o, double noise,
+                       int n_free, ceres::Problem* problem, GroupCalibration* out) {
+  GroupCalibration& g = *out;
   bool covariance_ok = false;
   if (o.use_priors) {
     if (const auto c = PosteriorCovariance(points, g.params.values, g.free, o, noise)) {
@@ -414,7 +426,7 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
     problem->GetParameterBlocks(&parameter_blocks);
     if (!parameter_blocks.empty()) {
       blocks.emplace_back(parameter_blocks[0], parameter_blocks[0]);
-      if (covariance.Compute(blocks, problem.get())) {
+      if (covariance.Compute(blocks, problem)) {
         std::array<double, kN * kN> c{};
         covariance.GetCovarianceBlock(parameter_blocks[0], parameter_blocks[0], c.data());
         const double s2 = g.sigma_log * g.sigma_log;
@@ -430,6 +442,12 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
     }
   }
 
+  return covariance_ok;
+}
+
+// Where each parameter's value comes from (data, prior, held); the names the prior holds.
+std::vector<std::string> AttributeSources(const CalibratorOptions& o, bool covariance_ok, GroupCalibration* out) {
+  GroupCalibration& g = *out;
   std::vector<std::string> prior_held;
   for (int i = 0; i < kN; ++i) {
     const size_t k = static_cast<size_t>(i);
@@ -445,6 +463,37 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
     }
   }
   if (o.use_priors) g.unidentified = prior_held;
+
+  return prior_held;
+}
+
+}  // namespace
+
+GroupCalibration Calibrator::FitGroup(const std::string& group,
+                                      const std::vector<const CalibrationPoint*>& points) const {
+  const CalibratorOptions& o = options_;
+  GroupCalibration g;
+  g.group = group;
+  g.n_points = static_cast<int>(points.size());
+  g.params = o.prior;
+  g.free.fill(true);
+  for (int i : o.fixed) g.free[static_cast<size_t>(i)] = false;
+  for (int i = 0; i < kN; ++i) {
+    g.prior_value[static_cast<size_t>(i)] = o.prior.values[static_cast<size_t>(i)];
+    g.prior_sd_log[static_cast<size_t>(i)] = o.use_priors ? PriorSdLog(o, i) : 0.0;
+  }
+
+  std::array<double, kN> x = o.prior.values;  // the problem's parameter block
+  std::unique_ptr<ceres::Problem> problem;
+  double noise = std::max(kMinNoiseSigmaLog, o.loss_scale);  // weighs priors against the data
+  const Solved solved = o.use_priors ? SolveWithPriors(points, g.free, o, &noise, &x, &problem)
+                                     : SolveHoldingUnidentified(points, o, noise, &x, &problem, &g);
+  g.params.values = solved.x;
+  g.converged = solved.converged;
+  SummariseResiduals(points, &g);
+  const int n_free = NoteBounds(o, &g);
+  const bool covariance_ok = ComputeCovariance(points, o, noise, n_free, problem.get(), &g);
+  const std::vector<std::string> prior_held = AttributeSources(o, covariance_ok, &g);
 
   // With priors every parameter is determined (by the data or its prior); the points must
   // outnumber those the data moved, and three are the fewest whose spread estimates the noise.
@@ -481,6 +530,7 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
   g.report = report;
   return g;
 }
+
 CalibrationResult Calibrator::Fit(const std::vector<CalibrationPoint>& points) const {
   std::map<std::string, std::vector<const CalibrationPoint*>> by_group;
   for (const auto& p : points) {
