@@ -238,19 +238,11 @@ ModelSpec HarnessSmallModel() {
   return m;
 }
 
-MeasureResult RunMeasureHarness(const MeasureOptions& o,
-                                const std::function<void(const std::string&)>& progress) {
-  RS_CHECK(o.seconds_per_point > 0 && o.min_repeats >= 1, "measure options out of range");
-  const auto start = Clock::now();
-  auto say = [&](const std::string& line) {
-    if (progress) progress(line);
-  };
-  std::srand(o.seed);
-  MeasureResult result;
-  const SourceLocation where{"rightsize measure", 0, ""};
+namespace {
 
-  // 1. The device.
-  HardwareSpec& hw = result.hardware;
+// 1. The device: its GEMM peak and triad bandwidth, measured, with the machine's memory and cores.
+HardwareSpec MeasureDevice(const MeasureOptions& o) {
+  HardwareSpec hw;
   hw.id = o.hardware_id;
   hw.name = "Local CPU (measured)";
   hw.vendor = "unknown";
@@ -271,15 +263,15 @@ MeasureResult RunMeasureHarness(const MeasureOptions& o,
               "memory_bandwidth_bytes_per_s = single-threaded STREAM-style triad";
   hw.notes = "not a datasheet value; cores = std::thread::hardware_concurrency() (logical CPUs); "
              "memory_bytes = physical memory of the machine";
-  say(fmt::format("device: GEMM peak {:.1f} GFLOP/s, triad bandwidth {:.1f} GB/s, {} logical CPUs",
-                  peak / 1e9, bandwidth / 1e9, cpu.cores));
 
-  const ModelSpec model = HarnessSmallModel();
-  result.small_model = model;
-  Workload w = Fp32Workload();
+  return hw;
+}
 
-  // 2. GEMMs at the decoder's layer shapes; M spans the memory-bound (GEMV-like) to the
-  // compute-bound regime so both efficiencies are pinned.
+// 2. GEMMs at the decoder's layer shapes; M spans the memory-bound (GEMV-like) to the
+// compute-bound regime so both efficiencies are pinned.
+void MeasureGemms(const MeasureOptions& o, const ModelSpec& model, const HardwareSpec& hw, const Workload& w,
+                  std::vector<Measurement>* out) {
+  const SourceLocation where{"rightsize measure", 0, ""};
   const std::vector<int64_t> gemm_tokens =
       o.quick ? std::vector<int64_t>{1, 16, 128} : std::vector<int64_t>{1, 4, 16, 64, 256};
   const double h = static_cast<double>(model.d_model);
@@ -306,13 +298,17 @@ MeasureResult RunMeasureHarness(const MeasureOptions& o,
                                            hw.id, w, t, where);
       meas.format = "measure";
       meas.label = fmt::format("gemm {} m={} k={} n={}", s.name, m, s.k, s.n);
-      result.measurements.push_back(std::move(meas));
+      out->push_back(std::move(meas));
     }
   }
-  say(fmt::format("GEMMs: {} points", result.measurements.size()));
+}
 
-  // 3. Decode attention of one new token per sequence against `context` cached tokens, all
-  // heads: QK^T (2 x ctx x hd per head) + AV (2 x ctx x hd), reading K and V of the KV heads.
+// 3. Decode attention of one new token per sequence against `context` cached tokens, all heads:
+// QK^T (2 x ctx x hd per head) + AV (2 x ctx x hd), reading K and V of the KV heads. Returns the
+// number of contexts.
+size_t MeasureDecodeAttention(const MeasureOptions& o, const ModelSpec& model, const HardwareSpec& hw,
+                              const Workload& w, std::vector<Measurement>* measurements) {
+  const SourceLocation where{"rightsize measure", 0, ""};
   const std::vector<int64_t> contexts =
       o.quick ? std::vector<int64_t>{256, 2048} : std::vector<int64_t>{128, 512, 1024, 2048, 4096};
   const int64_t hd = model.head_dim, group = model.num_heads / model.num_kv_heads;
@@ -350,11 +346,15 @@ MeasureResult RunMeasureHarness(const MeasureOptions& o,
     Measurement meas = MakeOpMeasurement({op}, hw.id, w, t, where);
     meas.format = "measure";
     meas.label = fmt::format("decode attention ctx={} batch={}", ctx, seqs);
-    result.measurements.push_back(std::move(meas));
+    measurements->push_back(std::move(meas));
   }
-  say(fmt::format("attention: {} contexts", contexts.size()));
+  return contexts.size();
+}
 
-  // 4. Whole steps of the small decoder.
+// 4. Whole decode and prefill steps of the small decoder; returns the step counts as text.
+std::string MeasureDecoderSteps(const MeasureOptions& o, const ModelSpec& model, const HardwareSpec& hw,
+                                const Workload& w, std::vector<Measurement>* out) {
+  const SourceLocation where{"rightsize measure", 0, ""};
   const std::vector<int64_t> batches = o.quick ? std::vector<int64_t>{1, 4} : std::vector<int64_t>{1, 2, 4, 8};
   const std::vector<int64_t> pasts = o.quick ? std::vector<int64_t>{64, 1024} : std::vector<int64_t>{64, 512, 2048};
   const std::vector<int64_t> prompts = o.quick ? std::vector<int64_t>{32, 128} : std::vector<int64_t>{16, 64, 256};
@@ -371,7 +371,7 @@ MeasureResult RunMeasureHarness(const MeasureOptions& o,
       Measurement meas = MakeStepMeasurement(model, hw.id, sw, DecodeStep(sw, past),
                                              MetricKind::kStepTime, t, where);
       meas.format = "measure";
-      result.measurements.push_back(std::move(meas));
+      out->push_back(std::move(meas));
     }
   }
   for (int64_t prompt : prompts) {
@@ -384,9 +384,35 @@ MeasureResult RunMeasureHarness(const MeasureOptions& o,
     Measurement meas = MakeStepMeasurement(model, hw.id, sw, PrefillStep(sw), MetricKind::kStepTime,
                                            t, where);
     meas.format = "measure";
-    result.measurements.push_back(std::move(meas));
+    out->push_back(std::move(meas));
   }
-  say(fmt::format("decoder steps: {} decode, {} prefill", batches.size() * pasts.size(), prompts.size()));
+  return fmt::format("{} decode, {} prefill", batches.size() * pasts.size(), prompts.size());
+}
+
+}  // namespace
+
+MeasureResult RunMeasureHarness(const MeasureOptions& o,
+                                const std::function<void(const std::string&)>& progress) {
+  RS_CHECK(o.seconds_per_point > 0 && o.min_repeats >= 1, "measure options out of range");
+  const auto start = Clock::now();
+  auto say = [&](const std::string& line) {
+    if (progress) progress(line);
+  };
+  std::srand(o.seed);
+  MeasureResult result;
+  result.hardware = MeasureDevice(o);
+  const HardwareSpec& hw = result.hardware;
+  say(fmt::format("device: GEMM peak {:.1f} GFLOP/s, triad bandwidth {:.1f} GB/s, {} logical CPUs",
+                  hw.peak_flops_per_s.at(Precision::kFp32) / 1e9, hw.memory_bandwidth_bytes_per_s / 1e9,
+                  hw.cpu->cores));
+  const ModelSpec model = HarnessSmallModel();
+  result.small_model = model;
+  const Workload w = Fp32Workload();
+  MeasureGemms(o, model, hw, w, &result.measurements);
+  say(fmt::format("GEMMs: {} points", result.measurements.size()));
+  const size_t contexts = MeasureDecodeAttention(o, model, hw, w, &result.measurements);
+  say(fmt::format("attention: {} contexts", contexts));
+  say("decoder steps: " + MeasureDecoderSteps(o, model, hw, w, &result.measurements));
   result.elapsed_s = Seconds(start, Clock::now());
   return result;
 }
