@@ -113,30 +113,11 @@ void FitMap(YamlReader a, const std::string& study_file, LawQualityModel* m) {
   a.RejectUnknownKeys();
 }
 
-}  // namespace
-
-LawQualityModel ParseLawQuality(YamlReader q, const CandidateSpec& c, const std::string& study_file,
-                                const LawQualityParams& params) {
-  LawQualityModel m;
+// Fine-tune tokens (the candidate's priced fine-tune, or one already paid for) and the transfer
+// law that turns them into effective data.
+void ReadFinetune(YamlReader& q, const CandidateSpec& c, const std::string& study_file, LawQualityModel* out) {
+  LawQualityModel& m = *out;
   constexpr double kHuge = std::numeric_limits<double>::max();
-  m.loss_law = LoadLawAt(q, "law", study_file, {LawForm::kChinchilla, LawForm::kGadreLoss}, &m.loss_law_file);
-  m.loss_corpus = m.loss_law.corpus;
-  if (c.model.empty()) {
-    throw InputError(q.Where("law"), "law-based quality needs the candidate's model (its parameter count)");
-  }
-  m.n_non_embedding = params.non_embedding;
-  m.n_params_kind = q.OptionalString("n_params", "total");
-  if (m.n_params_kind == "total") {
-    m.n_params = params.total;
-  } else if (m.n_params_kind == "non_embedding") {
-    m.n_params = m.n_non_embedding;
-  } else {
-    throw InputError(q.Where("n_params"), "must be total or non_embedding, got '" + m.n_params_kind + "'");
-  }
-  m.pretrain_tokens = q.RequiredDouble("pretrain_tokens", 1.0, kHuge);
-  m.pretrain_tokens_source = q.RequiredString("pretrain_tokens_source");
-
-  // Fine-tune tokens: the candidate's fine-tune (priced), or a fine-tune already paid for.
   const std::optional<double> given = q.MaybeDouble("finetune_tokens", 0.0, kHuge);
   if (c.finetune) {
     if (given && *given != c.finetune->tokens) {
@@ -164,29 +145,29 @@ LawQualityModel ParseLawQuality(YamlReader q, const CandidateSpec& c, const std:
                      "a fine-tuned candidate needs transfer_law (e.g. models/laws/transfer-hernandez-2021.yaml) "
                      "to turn its fine-tune tokens into effective data");
   }
-  if (q.Has("ptq_law")) {
-    m.ptq_law = LoadLawAt(q, "ptq_law", study_file, {LawForm::kPtq}, &m.ptq_law_file);
-    // The lowest-precision weights the candidate may be served in (the cheapest layout may use it).
-    const std::vector<Precision>& weights = c.weights;
-    if (!weights.empty()) {
-      // Kumar et al. 2024 count the integer bit width of the format, not its storage with scales.
-      const auto lowest = std::min_element(weights.begin(), weights.end(), [](Precision a, Precision b) {
-        return ElementBits(a) < ElementBits(b);
-      });
-      if (ElementBits(*lowest) < 16.0) {
-        m.post_bits = ElementBits(*lowest);
-        m.post_precision = ToString(*lowest);
-      }
+}
+
+// The post-training quantisation law, at the lowest-precision weights the candidate may be served in.
+void ReadPtqLaw(YamlReader& q, const CandidateSpec& c, const std::string& study_file, LawQualityModel* out) {
+  LawQualityModel& m = *out;
+  m.ptq_law = LoadLawAt(q, "ptq_law", study_file, {LawForm::kPtq}, &m.ptq_law_file);
+  // The lowest-precision weights the candidate may be served in (the cheapest layout may use it).
+  const std::vector<Precision>& weights = c.weights;
+  if (!weights.empty()) {
+    // Kumar et al. 2024 count the integer bit width of the format, not its storage with scales.
+    const auto lowest = std::min_element(weights.begin(), weights.end(), [](Precision a, Precision b) {
+      return ElementBits(a) < ElementBits(b);
+    });
+    if (ElementBits(*lowest) < 16.0) {
+      m.post_bits = ElementBits(*lowest);
+      m.post_precision = ToString(*lowest);
     }
   }
-  if (q.Has("random_baseline")) m.random_baseline_pct = q.RequiredDouble("random_baseline", 0.0, 100.0);
-  m.interval_level_override = q.OptionalDouble("interval_level", 0.0, 1e-6, 1.0 - 1e-6);
-  m.extra_sd_points = q.OptionalDouble("sd", 0.0, 0.0, 1e9);
-  const std::string sd_source = q.OptionalString("sd_source", "");
-  if (m.extra_sd_points > 0.0 && sd_source.empty()) {
-    throw InputError(q.Where("sd"), "say where the sd comes from (sd_source)");
-  }
+}
 
+// The loss -> score map: a law file, or a law fitted on data (FitMap).
+void ReadAccuracyMap(YamlReader& q, const std::string& study_file, LawQualityModel* out) {
+  LawQualityModel& m = *out;
   YamlReader a = q.Child("accuracy_map");
   if (a.Has("law")) {
     std::string file;
@@ -201,9 +182,10 @@ LawQualityModel ParseLawQuality(YamlReader q, const CandidateSpec& c, const std:
     throw InputError(a.Where("law"), "give the loss -> score map as a law file (law) or fit it on data (form, data, "
                                      "x_column, y_column)");
   }
-  q.RejectUnknownKeys();
+}
 
-  // What the sd is made of, said once for the report.
+// What the score's sd is made of, said once for the report.
+std::string DescribeSd(const LawQualityModel& m, const std::string& sd_source) {
   std::vector<std::string> parts;
   auto law_part = [&](const Law& law, const std::string& what) {
     if (law.intervals.empty()) return;
@@ -223,7 +205,47 @@ LawQualityModel ParseLawQuality(YamlReader q, const CandidateSpec& c, const std:
   if (m.map_loss_range_nats) {
     parts.push_back("map extrapolation |map(L) - map(nearest end of its fitted loss range)| when L lies outside it");
   }
-  m.sd_source = parts.empty() ? "no uncertainty given" : fmt::format("{}", fmt::join(parts, "; "));
+  return parts.empty() ? "no uncertainty given" : fmt::format("{}", fmt::join(parts, "; "));
+
+}
+
+}  // namespace
+
+LawQualityModel ParseLawQuality(YamlReader q, const CandidateSpec& c, const std::string& study_file,
+                                const LawQualityParams& params) {
+  LawQualityModel m;
+  constexpr double kHuge = std::numeric_limits<double>::max();
+  m.loss_law = LoadLawAt(q, "law", study_file, {LawForm::kChinchilla, LawForm::kGadreLoss}, &m.loss_law_file);
+  m.loss_corpus = m.loss_law.corpus;
+  if (c.model.empty()) {
+    throw InputError(q.Where("law"), "law-based quality needs the candidate's model (its parameter count)");
+  }
+  m.n_non_embedding = params.non_embedding;
+  m.n_params_kind = q.OptionalString("n_params", "total");
+  if (m.n_params_kind == "total") {
+    m.n_params = params.total;
+  } else if (m.n_params_kind == "non_embedding") {
+    m.n_params = m.n_non_embedding;
+  } else {
+    throw InputError(q.Where("n_params"), "must be total or non_embedding, got '" + m.n_params_kind + "'");
+  }
+  m.pretrain_tokens = q.RequiredDouble("pretrain_tokens", 1.0, kHuge);
+  m.pretrain_tokens_source = q.RequiredString("pretrain_tokens_source");
+
+  ReadFinetune(q, c, study_file, &m);
+  if (q.Has("ptq_law")) ReadPtqLaw(q, c, study_file, &m);
+  if (q.Has("random_baseline")) m.random_baseline_pct = q.RequiredDouble("random_baseline", 0.0, 100.0);
+  m.interval_level_override = q.OptionalDouble("interval_level", 0.0, 1e-6, 1.0 - 1e-6);
+  m.extra_sd_points = q.OptionalDouble("sd", 0.0, 0.0, 1e9);
+  const std::string sd_source = q.OptionalString("sd_source", "");
+  if (m.extra_sd_points > 0.0 && sd_source.empty()) {
+    throw InputError(q.Where("sd"), "say where the sd comes from (sd_source)");
+  }
+
+  ReadAccuracyMap(q, study_file, &m);
+  q.RejectUnknownKeys();
+
+  m.sd_source = DescribeSd(m, sd_source);
 
   // The chain must give a finite score at the nominal point.
   const LawQualityPoint p = EvaluateLawQuality(m, m.finetune_tokens);
