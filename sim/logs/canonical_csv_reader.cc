@@ -1,6 +1,7 @@
 // rightsize's canonical measurement CSV (columns documented in readers.h).
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -47,11 +48,8 @@ std::string OpKindName(OpKind kind) {
 
 std::string Num(double v) { return fmt::format("{:.9g}", v); }
 
-}  // namespace
-
-LogReadResult ParseCanonicalCsv(const std::string& text, const std::string& file_label,
-                                const LogReadOptions& options) {
-  const CsvTable t = CsvTable::Parse(text, file_label);
+// Every column known (a typo is not ignored) and every column present.
+void CheckColumns(const CsvTable& t, const std::string& file_label) {
   const std::set<std::string> known(kCanonicalColumns.begin(), kCanonicalColumns.end());
   for (const auto& column : t.header()) {
     if (!known.count(column)) {
@@ -62,7 +60,62 @@ LogReadResult ParseCanonicalCsv(const std::string& text, const std::string& file
     }
   }
   for (const auto& column : kCanonicalColumns) t.ColumnIndex(column);  // all required
+}
 
+// An operator row: the op as the row states it, timed.
+Measurement OpRowMeasurement(const CsvTable& t, const CsvRow& row, const std::string& hardware_id, const Workload& w,
+                             double value, const SourceLocation& where) {
+  OpCost op{"measured_op", ParseOpKind(Trim(t.Cell(row, "op_kind")), t.Where(row, "op_kind"))};
+  op.flops = NonNegative(t, row, "op_flops");
+  op.bytes_read = NonNegative(t, row, "op_bytes_read");
+  op.bytes_written = NonNegative(t, row, "op_bytes_written");
+  op.launches = 1.0;
+  if (op.flops + op.bytes_read + op.bytes_written <= 0) {
+    throw InputError(t.Where(row, "op_flops"), "an op row needs FLOPs or bytes > 0");
+  }
+  Measurement m = MakeOpMeasurement({op}, hardware_id, w, value, where);
+  m.format = "canonical";
+  m.label = Trim(t.Cell(row, "label"));
+  // "gemm mlp_down m=16 ..." -> series "gemm mlp_down": one series per shape family.
+  const auto words = Split(m.label, ' ');
+  m.series = words.size() >= 2 ? words[0] + " " + words[1] : (m.label.empty() ? "op" : m.label);
+  return m;
+}
+
+// The row's model: the --model override, a catalogue id or model file, or a model file beside
+// the CSV; nullopt after recording the skip when none resolves.
+std::optional<ModelSpec> RowModel(const CsvTable& t, const CsvRow& row, const std::string& file_label,
+                                  const LogReadOptions& options, LogReadResult* result) {
+  const Catalog& catalog = options.GetCatalog();
+  const std::string model_name = Trim(t.Cell(row, "model"));
+  ModelSpec model;
+  if (!options.model_id.empty()) {
+    model = catalog.Model(options.model_id);
+  } else {
+    try {
+      // A relative model path is relative to the CSV (`rightsize measure` writes the small
+      // decoder's YAML beside its measurements).
+      const auto beside = std::filesystem::path(file_label).parent_path() / model_name;
+      const bool is_beside = !catalog.models().count(model_name) && !model_name.empty() &&
+                             std::filesystem::path(model_name).is_relative() &&
+                             std::filesystem::is_regular_file(beside);
+      model = catalog.ResolveModel(is_beside ? beside.string() : model_name);
+    } catch (const UnknownIdError&) {
+      SkipRow(options, result, t.Where(row, "model"),
+              "unknown model '" + model_name + "'" + Hint(DidYouMean(model_name, catalog.ModelIds())) +
+                  " (add a models/architectures YAML or pass --model)");
+      return std::nullopt;
+    }
+  }
+  return model;
+}
+
+}  // namespace
+
+LogReadResult ParseCanonicalCsv(const std::string& text, const std::string& file_label,
+                                const LogReadOptions& options) {
+  const CsvTable t = CsvTable::Parse(text, file_label);
+  CheckColumns(t, file_label);
   LogReadResult result;
   const Catalog& catalog = options.GetCatalog();
   for (const CsvRow& row : t.rows()) {
@@ -93,21 +146,7 @@ LogReadResult ParseCanonicalCsv(const std::string& text, const std::string& file
       if (metric != MetricKind::kOpTime) {
         throw InputError(t.Where(row, "metric"), "op rows need metric op_time_s");
       }
-      OpCost op{"measured_op", ParseOpKind(Trim(t.Cell(row, "op_kind")), t.Where(row, "op_kind"))};
-      op.flops = NonNegative(t, row, "op_flops");
-      op.bytes_read = NonNegative(t, row, "op_bytes_read");
-      op.bytes_written = NonNegative(t, row, "op_bytes_written");
-      op.launches = 1.0;
-      if (op.flops + op.bytes_read + op.bytes_written <= 0) {
-        throw InputError(t.Where(row, "op_flops"), "an op row needs FLOPs or bytes > 0");
-      }
-      Measurement m = MakeOpMeasurement({op}, *hardware, w, value, where);
-      m.format = "canonical";
-      m.label = Trim(t.Cell(row, "label"));
-      // "gemm mlp_down m=16 ..." -> series "gemm mlp_down": one series per shape family.
-      const auto words = Split(m.label, ' ');
-      m.series = words.size() >= 2 ? words[0] + " " + words[1] : (m.label.empty() ? "op" : m.label);
-      result.measurements.push_back(std::move(m));
+      result.measurements.push_back(OpRowMeasurement(t, row, *hardware, w, value, where));
       continue;
     }
 
@@ -130,27 +169,9 @@ LogReadResult ParseCanonicalCsv(const std::string& text, const std::string& file
                                                     : std::max<int64_t>(1, step.past_tokens);
     w.gen_tokens = step.phase == Phase::kPrefill ? 1 : step.new_tokens;
 
-    const std::string model_name = Trim(t.Cell(row, "model"));
-    ModelSpec model;
-    if (!options.model_id.empty()) {
-      model = catalog.Model(options.model_id);
-    } else {
-      try {
-        // A relative model path is relative to the CSV (`rightsize measure` writes the small
-        // decoder's YAML beside its measurements).
-        const auto beside = std::filesystem::path(file_label).parent_path() / model_name;
-        const bool is_beside = !catalog.models().count(model_name) && !model_name.empty() &&
-                               std::filesystem::path(model_name).is_relative() &&
-                               std::filesystem::is_regular_file(beside);
-        model = catalog.ResolveModel(is_beside ? beside.string() : model_name);
-      } catch (const UnknownIdError&) {
-        SkipRow(options, &result, t.Where(row, "model"),
-                "unknown model '" + model_name + "'" + Hint(DidYouMean(model_name, catalog.ModelIds())) +
-                    " (add a models/architectures YAML or pass --model)");
-        continue;
-      }
-    }
-    Measurement m = MakeStepMeasurement(model, *hardware, w, step, metric, value, where);
+    const std::optional<ModelSpec> model = RowModel(t, row, file_label, options, &result);
+    if (!model) continue;
+    Measurement m = MakeStepMeasurement(*model, *hardware, w, step, metric, value, where);
     m.format = "canonical";
     if (!Trim(t.Cell(row, "label")).empty()) m.label = Trim(t.Cell(row, "label"));
     result.measurements.push_back(std::move(m));
