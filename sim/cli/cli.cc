@@ -45,7 +45,9 @@ int RunCli(int argc, const char* const* argv) {
   app.require_subcommand(1);
   app.add_option_function<std::string>(
       "--models-dir",
-      [](const std::string& dir) { ConfigureDataPaths({dir, RIGHTSIZE_SOURCE_DIR}); },
+      [](const std::string& dir) {
+        ConfigureDataPaths({dir, RIGHTSIZE_SOURCE_DIR});
+      },
       "models/ folder of the catalogue (default: $RIGHTSIZE_MODELS_DIR, the installed data, the "
       "source tree)");
   int exit_code = kExitOk;

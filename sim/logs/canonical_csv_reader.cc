@@ -14,10 +14,10 @@
 namespace rightsize {
 
 const std::vector<std::string> kCanonicalColumns = {
-    "model",       "hardware",  "engine",     "phase",           "batch",
-    "past_tokens", "new_tokens", "weights",   "activations",     "kv_cache",
-    "tensor_parallel", "metric", "value",     "op_kind",         "op_flops",
-    "op_bytes_read", "op_bytes_written", "label"};
+    "model",           "hardware",         "engine",  "phase",       "batch",
+    "past_tokens",     "new_tokens",       "weights", "activations", "kv_cache",
+    "tensor_parallel", "metric",           "value",   "op_kind",     "op_flops",
+    "op_bytes_read",   "op_bytes_written", "label"};
 
 namespace {
 
@@ -36,12 +36,18 @@ OpKind ParseOpKind(const std::string& text, const SourceLocation& where) {
 
 std::string OpKindName(OpKind kind) {
   switch (kind) {
-    case OpKind::kMatmul: return "matmul";
-    case OpKind::kAttention: return "attention";
-    case OpKind::kElementwise: return "elementwise";
-    case OpKind::kComm: return "comm";
-    case OpKind::kOptimizer: return "optimizer";
-    case OpKind::kHost: return "host";
+    case OpKind::kMatmul:
+      return "matmul";
+    case OpKind::kAttention:
+      return "attention";
+    case OpKind::kElementwise:
+      return "elementwise";
+    case OpKind::kComm:
+      return "comm";
+    case OpKind::kOptimizer:
+      return "optimizer";
+    case OpKind::kHost:
+      return "host";
   }
   return "?";
 }
@@ -53,18 +59,19 @@ void CheckColumns(const CsvTable& t, const std::string& file_label) {
   const std::set<std::string> known(kCanonicalColumns.begin(), kCanonicalColumns.end());
   for (const auto& column : t.header()) {
     if (!known.count(column)) {
-      throw InputError({file_label, 1, column},
-                       "unknown column" + std::string(DidYouMean(column, kCanonicalColumns).empty()
-                                                          ? ""
-                                                          : "; " + DidYouMean(column, kCanonicalColumns)));
+      throw InputError(
+          {file_label, 1, column},
+          "unknown column" + std::string(DidYouMean(column, kCanonicalColumns).empty()
+                                             ? ""
+                                             : "; " + DidYouMean(column, kCanonicalColumns)));
     }
   }
   for (const auto& column : kCanonicalColumns) t.ColumnIndex(column);  // all required
 }
 
 // An operator row: the op as the row states it, timed.
-Measurement OpRowMeasurement(const CsvTable& t, const CsvRow& row, const std::string& hardware_id, const Workload& w,
-                             double value, const SourceLocation& where) {
+Measurement OpRowMeasurement(const CsvTable& t, const CsvRow& row, const std::string& hardware_id,
+                             const Workload& w, double value, const SourceLocation& where) {
   OpCost op{"measured_op", ParseOpKind(Trim(t.Cell(row, "op_kind")), t.Where(row, "op_kind"))};
   op.flops = NonNegative(t, row, "op_flops");
   op.bytes_read = NonNegative(t, row, "op_bytes_read");
@@ -84,8 +91,9 @@ Measurement OpRowMeasurement(const CsvTable& t, const CsvRow& row, const std::st
 
 // The row's model: the --model override, a catalogue id or model file, or a model file beside
 // the CSV; nullopt after recording the skip when none resolves.
-std::optional<ModelSpec> RowModel(const CsvTable& t, const CsvRow& row, const std::string& file_label,
-                                  const LogReadOptions& options, LogReadResult* result) {
+std::optional<ModelSpec> RowModel(const CsvTable& t, const CsvRow& row,
+                                  const std::string& file_label, const LogReadOptions& options,
+                                  LogReadResult* result) {
   const Catalog& catalog = options.GetCatalog();
   const std::string model_name = Trim(t.Cell(row, "model"));
   ModelSpec model;
@@ -102,7 +110,8 @@ std::optional<ModelSpec> RowModel(const CsvTable& t, const CsvRow& row, const st
       model = catalog.ResolveModel(is_beside ? beside.string() : model_name);
     } catch (const UnknownIdError&) {
       SkipRow(options, result, t.Where(row, "model"),
-              "unknown model '" + model_name + "'" + Hint(DidYouMean(model_name, catalog.ModelIds())) +
+              "unknown model '" + model_name + "'" +
+                  Hint(DidYouMean(model_name, catalog.ModelIds())) +
                   " (add a models/architectures YAML or pass --model)");
       return std::nullopt;
     }
@@ -156,7 +165,8 @@ LogReadResult ParseCanonicalCsv(const std::string& text, const std::string& file
     } else if (phase == "decode") {
       step.phase = Phase::kDecode;
     } else {
-      throw InputError(t.Where(row, "phase"), "unknown phase '" + phase + "' (prefill, decode, op)");
+      throw InputError(t.Where(row, "phase"),
+                       "unknown phase '" + phase + "' (prefill, decode, op)");
     }
     step.batch = t.Integer(row, "batch", 1, kMaxLogBatch);
     step.past_tokens = t.Integer(row, "past_tokens", 0, kMaxLogTokens);
@@ -190,24 +200,13 @@ std::string CanonicalCsvRow(const Measurement& m) {
   RS_CHECK(!op_row || m.ops.size() == 1, "a canonical op row holds exactly one operator");
   std::string phase = op_row ? "op" : (m.step.phase == Phase::kPrefill ? "prefill" : "decode");
   const OpCost* op = op_row && !m.ops.empty() ? &m.ops.front() : nullptr;
-  return CsvLine({op_row ? "" : m.model_id,
-                  m.hardware_id,
-                  m.engine,
-                  phase,
-                  std::to_string(m.step.batch),
-                  std::to_string(m.step.past_tokens),
-                  std::to_string(m.step.new_tokens),
-                  ToString(m.workload.weights),
-                  ToString(m.workload.activations),
-                  ToString(m.workload.kv_cache),
-                  std::to_string(m.workload.parallel.tensor),
-                  ToString(m.metric),
-                  Num(m.value),
-                  op ? OpKindName(op->kind) : "",
-                  op ? Num(op->flops) : "",
-                  op ? Num(op->bytes_read) : "",
-                  op ? Num(op->bytes_written) : "",
-                  m.label});
+  return CsvLine({op_row ? "" : m.model_id, m.hardware_id, m.engine, phase,
+                  std::to_string(m.step.batch), std::to_string(m.step.past_tokens),
+                  std::to_string(m.step.new_tokens), ToString(m.workload.weights),
+                  ToString(m.workload.activations), ToString(m.workload.kv_cache),
+                  std::to_string(m.workload.parallel.tensor), ToString(m.metric), Num(m.value),
+                  op ? OpKindName(op->kind) : "", op ? Num(op->flops) : "",
+                  op ? Num(op->bytes_read) : "", op ? Num(op->bytes_written) : "", m.label});
 }
 
 }  // namespace rightsize

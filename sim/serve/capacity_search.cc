@@ -18,15 +18,19 @@ constexpr std::ptrdiff_t kVanishingLoadRequests = 64;
 constexpr double kVanishingLoadFraction = 1e-3;
 
 // One run of the engine the search sizes, on these requests with these options.
-using EngineRun = std::function<ServingSimResult(const std::vector<ServeRequest>&, const SimulationOptions&)>;
+using EngineRun =
+    std::function<ServingSimResult(const std::vector<ServeRequest>&, const SimulationOptions&)>;
 
 // Vanishing load: requests far apart see no queue, so every one has the unloaded latency and a
 // few of them decide whether any rate can meet the SLO (a long descent of ever slower runs
 // otherwise, each request decoding alone). False, with the reason in `out`, when even they miss.
-bool SloMetAtVanishingLoad(const EngineRun& simulate, const std::vector<ServeRequest>& base, double offline_requests_per_s,
-                           const std::vector<SloTarget>& slo, const SimulationOptions& opts, MaxRateResult* out) {
+bool SloMetAtVanishingLoad(const EngineRun& simulate, const std::vector<ServeRequest>& base,
+                           double offline_requests_per_s, const std::vector<SloTarget>& slo,
+                           const SimulationOptions& opts, MaxRateResult* out) {
   std::vector<ServeRequest> sparse(
-      base.begin(), base.begin() + std::min<std::ptrdiff_t>(kVanishingLoadRequests, static_cast<std::ptrdiff_t>(base.size())));
+      base.begin(),
+      base.begin() + std::min<std::ptrdiff_t>(kVanishingLoadRequests,
+                                              static_cast<std::ptrdiff_t>(base.size())));
   const double vanishing = kVanishingLoadFraction * offline_requests_per_s;
   ScaleArrivals(1.0 / vanishing, &sparse);
   ++out->simulations;
@@ -35,7 +39,8 @@ bool SloMetAtVanishingLoad(const EngineRun& simulate, const std::vector<ServeReq
   probe.warmup_requests = 0;
   std::string why;
   if (MeetsSlo(simulate(sparse, probe), slo, &why)) return true;
-  out->reason = fmt::format("the SLO is not met even at vanishing load ({:.3g} requests/s): {}", vanishing, why);
+  out->reason = fmt::format("the SLO is not met even at vanishing load ({:.3g} requests/s): {}",
+                            vanishing, why);
   out->min_failing_requests_per_s = vanishing;
   return false;
 }
@@ -88,7 +93,8 @@ MaxRateResult MaxRateWithinSlo(const ModelSpec& model, const HardwareSpec& hw,
     out.reason = bound.reason;
     return out;
   }
-  const EngineRun simulate = [&](const std::vector<ServeRequest>& requests, const SimulationOptions& with) {
+  const EngineRun simulate = [&](const std::vector<ServeRequest>& requests,
+                                 const SimulationOptions& with) {
     return SimulateRequests(model, hw, layout, engine, spec, requests, params, with);
   };
   if (!SloMetAtVanishingLoad(simulate, base, bound.requests_per_s, slo, opts, &out)) return out;
