@@ -68,5 +68,5 @@ golden: build
 clean:
 	rm -rf build
 
-format:
-	clang-format -i $$(git ls-files '*.h' '*.cc')
+format: deps
+	clang-format-14 -i $$(find sim tests bench -type f \( -name '*.cc' -o -name '*.h' \))

@@ -32,9 +32,15 @@ void FullPrediction(benchmark::State& state, const char* model_id, Phase phase) 
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
-void BM_FullPredictionDenseDecode(benchmark::State& s) { FullPrediction(s, "llama-3-8b", Phase::kDecode); }
-void BM_FullPredictionDensePrefill(benchmark::State& s) { FullPrediction(s, "llama-3-8b", Phase::kPrefill); }
-void BM_FullPredictionMoeDecode(benchmark::State& s) { FullPrediction(s, "mixtral-8x7b", Phase::kDecode); }
+void BM_FullPredictionDenseDecode(benchmark::State& s) {
+  FullPrediction(s, "llama-3-8b", Phase::kDecode);
+}
+void BM_FullPredictionDensePrefill(benchmark::State& s) {
+  FullPrediction(s, "llama-3-8b", Phase::kPrefill);
+}
+void BM_FullPredictionMoeDecode(benchmark::State& s) {
+  FullPrediction(s, "mixtral-8x7b", Phase::kDecode);
+}
 
 // The forward model alone over precomputed ops (what a Ceres residual evaluates per point).
 void BM_StepTimeOnly(benchmark::State& state) {

@@ -12,11 +12,11 @@ namespace rightsize {
 namespace {
 
 const std::vector<LossPoint>& Points() {
-  static const std::vector<LossPoint> points = DropHighestLoss(
-      LoadEpochChinchillaPoints(std::string(RIGHTSIZE_SOURCE_DIR) +
-                                "/data/quality/epoch-chinchilla-replication/"
-                                "svg_extracted_data.csv"),
-      5);
+  static const std::vector<LossPoint> points =
+      DropHighestLoss(LoadEpochChinchillaPoints(std::string(RIGHTSIZE_SOURCE_DIR) +
+                                                "/data/quality/epoch-chinchilla-replication/"
+                                                "svg_extracted_data.csv"),
+                      5);
   return points;
 }
 

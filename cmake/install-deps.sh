@@ -13,7 +13,9 @@ packages=(build-essential cmake ninja-build pkg-config
   python3-pip python3-setuptools python3-wheel
   # The sanitize and fuzz presets: clang 14 with ASan, UBSan and libFuzzer (compiler-rt), and
   # llvm-symbolizer so sanitizer reports name source lines.
-  clang-14 libclang-rt-14-dev llvm-14)
+  clang-14 libclang-rt-14-dev llvm-14
+  # The style check (tests/style): every C++ source clang-format clean.
+  clang-format-14)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -21,10 +21,11 @@ constexpr size_t kMaxListedSkips = 200;
 std::string Where(const SourceLocation& where) { return where.ToString(); }
 
 std::string CvLine(const CrossValidationReport& r) {
-  return fmt::format("{:>20}: held-out median APE {:5.1f}%, p90 {:5.1f}%, {:.0f}% interval coverage "
-                     "{:5.1f}% ({} points predicted, {} not)\n",
-                     r.scheme, 100 * r.median_ape, 100 * r.p90_ape, 100 * r.nominal,
-                     100 * r.coverage, r.n_predicted, r.n_unpredicted);
+  return fmt::format(
+      "{:>20}: held-out median APE {:5.1f}%, p90 {:5.1f}%, {:.0f}% interval coverage "
+      "{:5.1f}% ({} points predicted, {} not)\n",
+      r.scheme, 100 * r.median_ape, 100 * r.p90_ape, 100 * r.nominal, 100 * r.coverage,
+      r.n_predicted, r.n_unpredicted);
 }
 
 }  // namespace
@@ -76,23 +77,24 @@ std::vector<CalibrationPoint> ToCalibrationPoints(const std::vector<Measurement>
 namespace {
 
 // Every log, with its format, hash and counts in `inputs`; InputError when no row is usable.
-LogReadResult ReadLogs(const CalibrateOptions& o, const LogReadOptions& read, nlohmann::json* inputs) {
+LogReadResult ReadLogs(const CalibrateOptions& o, const LogReadOptions& read,
+                       nlohmann::json* inputs) {
   LogReadResult all;
   for (const std::string& path : o.logs) {
     const std::string format = o.format.empty() ? DetectLogFormat(path) : o.format;
     LogReadResult r = ReadLog(path, format, read);
     inputs->push_back({{"path", path},
-                      {"format", format},
-                      {"hash_fnv1a64", HashFileContents(path)},
-                      {"measurements", r.measurements.size()},
-                      {"skipped_rows", r.skipped.size()}});
+                       {"format", format},
+                       {"hash_fnv1a64", HashFileContents(path)},
+                       {"measurements", r.measurements.size()},
+                       {"skipped_rows", r.skipped.size()}});
     all.Append(std::move(r));
   }
   if (all.measurements.empty()) {
-    std::string why = all.skipped.empty() ? "the logs hold no rows"
-                                          : "every row was skipped; first: " +
-                                                Where(all.skipped.front().where) + ": " +
-                                                all.skipped.front().reason;
+    std::string why = all.skipped.empty()
+                          ? "the logs hold no rows"
+                          : "every row was skipped; first: " + Where(all.skipped.front().where) +
+                                ": " + all.skipped.front().reason;
     throw InputError({o.logs.front(), 0, ""}, "nothing to calibrate: " + why);
   }
   return all;
@@ -112,29 +114,37 @@ void ChooseSharedParameters(const CalibrateOptions& o, const std::vector<Calibra
       sharing_text = "--share auto: one group only, nothing to share\n";
     } else {
       co.shared = s.shared;
-      sharing_text = fmt::format("--share auto: 5-fold held-out median / p90 with nothing shared {:.1f}% / {:.1f}%\n",
-                                 100 * s.baseline_median_ape, 100 * s.baseline_p90_ape);
+      sharing_text = fmt::format(
+          "--share auto: 5-fold held-out median / p90 with nothing shared {:.1f}% / {:.1f}%\n",
+          100 * s.baseline_median_ape, 100 * s.baseline_p90_ape);
       nlohmann::json trials = nlohmann::json::array();
       for (const SharingTrial& t : s.trials) {
         const char* name = EfficiencyParams::kParamNames[static_cast<size_t>(t.parameter)];
-        sharing_text += fmt::format("  share {:<22} {:5.1f}% / {:5.1f}%  {}\n", name, 100 * t.median_ape,
-                                    100 * t.p90_ape, t.kept ? "kept" : "not supported by the held-out error");
-        trials.push_back({{"parameter", name}, {"median_ape", t.median_ape}, {"p90_ape", t.p90_ape}, {"kept", t.kept}});
+        sharing_text +=
+            fmt::format("  share {:<22} {:5.1f}% / {:5.1f}%  {}\n", name, 100 * t.median_ape,
+                        100 * t.p90_ape, t.kept ? "kept" : "not supported by the held-out error");
+        trials.push_back({{"parameter", name},
+                          {"median_ape", t.median_ape},
+                          {"p90_ape", t.p90_ape},
+                          {"kept", t.kept}});
       }
-      sharing = {{"rule", fmt::format("kept when the 5-fold held-out median APE rises by at most {:.0f}% and the "
-                                      "p90 by at most {:.0f}% (relative)",
-                                      100 * kSharingMedianTolerance, 100 * kSharingP90Tolerance)},
-                 {"baseline_median_ape", s.baseline_median_ape},
-                 {"baseline_p90_ape", s.baseline_p90_ape},
-                 {"trials", trials}};
+      sharing = {
+          {"rule",
+           fmt::format("kept when the 5-fold held-out median APE rises by at most {:.0f}% and the "
+                       "p90 by at most {:.0f}% (relative)",
+                       100 * kSharingMedianTolerance, 100 * kSharingP90Tolerance)},
+          {"baseline_median_ape", s.baseline_median_ape},
+          {"baseline_p90_ape", s.baseline_p90_ape},
+          {"trials", trials}};
     }
   } else if (!o.share.empty()) {
     for (const std::string& name : Split(o.share, ',')) {
       const auto& names = EfficiencyParams::kParamNames;
       const auto it = std::find(names.begin(), names.end(), Trim(name));
       if (it == names.end()) {
-        throw InputError({"", 0, "--share"}, "unknown parameter '" + Trim(name) + "'" +
-                                                 Hint(DidYouMean(Trim(name), {names.begin(), names.end()})));
+        throw InputError({"", 0, "--share"},
+                         "unknown parameter '" + Trim(name) + "'" +
+                             Hint(DidYouMean(Trim(name), {names.begin(), names.end()})));
       }
       co.shared.push_back(static_cast<int>(it - names.begin()));
     }
@@ -155,12 +165,15 @@ std::string GroupsText(const CalibrationResult& fit) {
 // CSV of measured vs fitted time per point.
 void WriteResiduals(const std::string& path, const std::vector<CalibrationPoint>& points,
                     const LogReadResult& all, const CalibrationResult& fit) {
-  std::string csv = CsvLine({"where", "group", "series", "label", "measured_s", "predicted_s", "ape"});
+  std::string csv =
+      CsvLine({"where", "group", "series", "label", "measured_s", "predicted_s", "ape"});
   for (size_t i = 0; i < points.size(); ++i) {
     const GroupCalibration* g = fit.Find(points[i].group);
-    const double predicted = PredictStepTime_s(points[i].ops, points[i].rates, g->params.values.data());
-    csv += CsvLine({points[i].where, points[i].group, all.measurements[i].series, all.measurements[i].label,
-                    fmt::format("{:.6g}", points[i].measured_s), fmt::format("{:.6g}", predicted),
+    const double predicted =
+        PredictStepTime_s(points[i].ops, points[i].rates, g->params.values.data());
+    csv += CsvLine({points[i].where, points[i].group, all.measurements[i].series,
+                    all.measurements[i].label, fmt::format("{:.6g}", points[i].measured_s),
+                    fmt::format("{:.6g}", predicted),
                     fmt::format("{:.4f}", std::fabs(predicted / points[i].measured_s - 1))});
   }
   WriteFileAtomically(path, csv);
@@ -190,22 +203,31 @@ CalibrateResult RunCalibrate(const CalibrateOptions& o, const Catalog& catalog) 
   ChooseSharedParameters(o, points, &co, &sharing, &sharing_text);
   const auto start = std::chrono::steady_clock::now();
   const CalibrationResult fit = Calibrator(co).Fit(points);
-  const double fit_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double fit_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const std::string unusable = NoUsableGroupReason(fit);
   if (!unusable.empty()) throw InputError({o.logs.front(), 0, ""}, unusable + "; nothing written");
 
   CalibrationRecord record;
   record.inputs = inputs;
-  record.options = {{"loss", ToString(co.loss)},          {"loss_scale", co.loss_scale},
-                    {"priors", co.use_priors},             {"prior_sd_scale", co.prior_sd_scale},
-                    {"interval_level", co.interval_level}, {"hardware", o.hardware},
-                    {"engine", o.engine},                  {"model", o.model},
-                    {"prompt_tokens", o.prompt_tokens},    {"gen_tokens", o.gen_tokens},
-                    {"tensor_parallel", o.tensor_parallel}, {"replicas", o.replicas},
-                    {"weights", o.weights},                {"activations", o.activations},
+  record.options = {{"loss", ToString(co.loss)},
+                    {"loss_scale", co.loss_scale},
+                    {"priors", co.use_priors},
+                    {"prior_sd_scale", co.prior_sd_scale},
+                    {"interval_level", co.interval_level},
+                    {"hardware", o.hardware},
+                    {"engine", o.engine},
+                    {"model", o.model},
+                    {"prompt_tokens", o.prompt_tokens},
+                    {"gen_tokens", o.gen_tokens},
+                    {"tensor_parallel", o.tensor_parallel},
+                    {"replicas", o.replicas},
+                    {"weights", o.weights},
+                    {"activations", o.activations},
                     {"kv_cache", o.kv_cache}};
   nlohmann::json shared_names = nlohmann::json::array();
-  for (int i : co.shared) shared_names.push_back(EfficiencyParams::kParamNames[static_cast<size_t>(i)]);
+  for (int i : co.shared)
+    shared_names.push_back(EfficiencyParams::kParamNames[static_cast<size_t>(i)]);
   record.options["shared"] = shared_names;
   record.sharing = sharing;
   record.fit = fit;

@@ -1,6 +1,6 @@
-// `calibrate`: reads benchmark logs (sim/logs/readers.h), fits the latency model's efficiency parameters per
-// hardware x engine (sim/fit/calibrator.h), cross-validates, and writes the calibration JSON
-// (schema_version, input hashes, parameters, covariance, error report) atomically.
+// `calibrate`: reads benchmark logs (sim/logs/readers.h), fits the latency model's efficiency
+// parameters per hardware x engine (sim/fit/calibrator.h), cross-validates, and writes the
+// calibration JSON (schema_version, input hashes, parameters, covariance, error report) atomically.
 #pragma once
 
 #include <string>
@@ -21,23 +21,23 @@ struct CalibrateOptions {
   std::string engine;             // overrides the engine the logs name
   std::string model;              // overrides the model the logs name
   // Workload facts for logs that do not record them (MLPerf summaries; LogReadOptions).
-  int64_t prompt_tokens = 0;      // mean prompt tokens per request, 0 = unknown
-  int64_t gen_tokens = 0;         // mean generated tokens per request, 0 = from the log
-  int tensor_parallel = 1;        // TP degree of one replica
-  int replicas = 1;               // data-parallel replicas sharing the measured load
+  int64_t prompt_tokens = 0;  // mean prompt tokens per request, 0 = unknown
+  int64_t gen_tokens = 0;     // mean generated tokens per request, 0 = from the log
+  int tensor_parallel = 1;    // TP degree of one replica
+  int replicas = 1;           // data-parallel replicas sharing the measured load
   std::string weights, activations, kv_cache;  // precision names, "" = bf16
-  std::string output_path;        // JSON, written atomically ("" = do not write)
-  std::string residuals_path;     // CSV of measured vs fitted time per point ("" = none)
-  std::string loss = "huber";     // none | huber | soft_l1 | cauchy | arctan
-  double loss_scale = 0.1;        // robust-loss scale in log units, > 0
-  bool priors = true;             // Gaussian log priors at the defaults (CalibratorOptions)
-  double prior_sd_scale = 1.0;    // multiplies every cited prior sd, > 0
-  double interval_level = 0.9;    // prediction-interval level, (0, 1)
-  int folds = 5;                  // k-fold cross-validation, 0 = off, else >= 2
+  std::string output_path;                     // JSON, written atomically ("" = do not write)
+  std::string residuals_path;        // CSV of measured vs fitted time per point ("" = none)
+  std::string loss = "huber";        // none | huber | soft_l1 | cauchy | arctan
+  double loss_scale = 0.1;           // robust-loss scale in log units, > 0
+  bool priors = true;                // Gaussian log priors at the defaults (CalibratorOptions)
+  double prior_sd_scale = 1.0;       // multiplies every cited prior sd, > 0
+  double interval_level = 0.9;       // prediction-interval level, (0, 1)
+  int folds = 5;                     // k-fold cross-validation, 0 = off, else >= 2
   bool leave_one_group_out = false;  // also hold out each series (model / shape family)
-  bool strict = false;            // unmappable rows are errors
+  bool strict = false;               // unmappable rows are errors
   int num_threads = 1;
-  uint64_t seed = 1;              // fold assignment
+  uint64_t seed = 1;  // fold assignment
   // Parameters shared by every group: "" none, "auto" (SelectSharedParameters with 5 folds), or
   // comma-separated EfficiencyParams names.
   std::string share;

@@ -18,12 +18,11 @@ namespace rightsize::app {
 namespace {
 
 bool IsLossForm(LawForm form) {
-  return form == LawForm::kChinchilla || form == LawForm::kKaplanN ||
-         form == LawForm::kKaplanD || form == LawForm::kGadreLoss;
+  return form == LawForm::kChinchilla || form == LawForm::kKaplanN || form == LawForm::kKaplanD ||
+         form == LawForm::kGadreLoss;
 }
 
-std::vector<LawObservation> LoadGenericObservations(const FitLawOptions& options,
-                                                    LawForm form) {
+std::vector<LawObservation> LoadGenericObservations(const FitLawOptions& options, LawForm form) {
   if (options.x_columns.empty() || options.y_column.empty()) {
     throw InputError({"", 0, "x-columns"},
                      "form " + LawFormName(form) + " needs --x-columns and --y-column");
@@ -57,7 +56,8 @@ struct FitAndIntervals {
 // Hoffmann et al. 2022 App. D.2: the multi-start Huber fit of the Chinchilla loss, and the
 // bootstrap over its points.
 FitAndIntervals FitChinchillaLaw(const FitLawOptions& options, LawForm form,
-                                 const LawFitOptions& fit_options, const std::vector<LossPoint>& points,
+                                 const LawFitOptions& fit_options,
+                                 const std::vector<LossPoint>& points,
                                  const std::vector<LawObservation>& observations,
                                  BootstrapOptions boot_options) {
   FitAndIntervals out;
@@ -70,8 +70,8 @@ FitAndIntervals FitChinchillaLaw(const FitLawOptions& options, LawForm form,
   const HoffmannFit h = FitChinchillaHoffmann(points, hoffmann);
   fit.form = form;
   fit.names = LawCoefficientNames(form);
-  fit.values = {h.coefficients.e_nats, h.coefficients.a, h.coefficients.alpha,
-                h.coefficients.b, h.coefficients.beta};
+  fit.values = {h.coefficients.e_nats, h.coefficients.a, h.coefficients.alpha, h.coefficients.b,
+                h.coefficients.beta};
   fit.objective = h.best.huber_sum;
   fit.n_points = h.n_points;
   fit.usable = h.usable;

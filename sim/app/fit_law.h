@@ -1,5 +1,5 @@
-// `fit-law`: fits a scaling law to the user's points and writes it (with intervals, objective, point count
-// and the input's hash) as JSON that `rightsize size --law` reads.
+// `fit-law`: fits a scaling law to the user's points and writes it (with intervals, objective,
+// point count and the input's hash) as JSON that `rightsize size --law` reads.
 #pragma once
 
 #include <cstdint>
@@ -14,12 +14,12 @@ namespace rightsize::app {
 using FitLawProgress = std::function<void(const std::string& stage, int done, int total)>;
 
 struct FitLawOptions {
-  std::string data_path;          // CSV of observations
+  std::string data_path;  // CSV of observations
   std::string form = "chinchilla";
-  std::string output_path;        // JSON written atomically
-  int bootstrap_resamples = 0;    // >= 0; 0 = no intervals
-  double interval_level = 0.80;   // in (0, 1)
-  int drop_highest_loss = 0;      // >= 0 (loss forms only)
+  std::string output_path;       // JSON written atomically
+  int bootstrap_resamples = 0;   // >= 0; 0 = no intervals
+  double interval_level = 0.80;  // in (0, 1)
+  int drop_highest_loss = 0;     // >= 0 (loss forms only)
   // Loss forms (chinchilla, kaplan-n, kaplan-d, gadre): column names; D from flops when given.
   std::string n_column = "n_params";
   std::string d_column = "d_tokens";
@@ -28,10 +28,10 @@ struct FitLawOptions {
   // Other forms: comma-separated input columns (see LawObservation) and the target column.
   std::string x_columns;
   std::string y_column;
-  double floor = 0.0;             // sigmoid: random-guess accuracy, in [0, 1)
-  int num_threads = 0;            // 0 = all cores
-  uint64_t seed = 20240417;       // bootstrap seed
-  FitLawProgress progress;        // null = silent
+  double floor = 0.0;        // sigmoid: random-guess accuracy, in [0, 1)
+  int num_threads = 0;       // 0 = all cores
+  uint64_t seed = 20240417;  // bootstrap seed
+  FitLawProgress progress;   // null = silent
 };
 
 struct FitLawResult {

@@ -58,7 +58,8 @@ PredictResult RunPredict(const PredictOptions& options, const Catalog& catalog) 
 nlohmann::json ToJson(const PredictResult& result) {
   nlohmann::json j = rightsize::ToJson(result.prediction);
   j["priced_by"] = PricedBy(result.calibration, result.prediction.hardware->id);
-  if (result.calibration) j["calibration"] = CalibrationJson(*result.calibration, result.prediction);
+  if (result.calibration)
+    j["calibration"] = CalibrationJson(*result.calibration, result.prediction);
   return j;
 }
 

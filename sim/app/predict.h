@@ -16,8 +16,8 @@
 namespace rightsize::app {
 
 struct PredictOptions {
-  std::string model_id;      // catalogue id or a Hugging Face config.json path
-  std::string hardware_id;   // catalogue id
+  std::string model_id;     // catalogue id or a Hugging Face config.json path
+  std::string hardware_id;  // catalogue id
   WorkloadOptions workload;
   double usd_per_hour = 0.0;  // per device, >= 0; 0: the cheapest quote in the price list
   double train_tokens = 0.0;  // training / fine-tuning run length in tokens, >= 0; 0: no run totals

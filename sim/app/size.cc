@@ -25,10 +25,9 @@ SizingPoint Recost(const ChinchillaCoefficients& law, const SizingPoint& p,
   out.train_flops = kTrainFlopsPerParamToken * p.n_params * p.d_train_tokens;
   out.inference_flops = kInferenceFlopsPerParamToken * p.n_params * demand.total_tokens();
   out.total_flops = out.train_flops + out.inference_flops;
-  out.total_usd =
-      usd.train * out.train_flops +
-      usd.prefill * kInferenceFlopsPerParamToken * p.n_params * demand.prefill_tokens +
-      usd.decode * kInferenceFlopsPerParamToken * p.n_params * demand.decode_tokens;
+  out.total_usd = usd.train * out.train_flops +
+                  usd.prefill * kInferenceFlopsPerParamToken * p.n_params * demand.prefill_tokens +
+                  usd.decode * kInferenceFlopsPerParamToken * p.n_params * demand.decode_tokens;
   return out;
 }
 
@@ -90,8 +89,9 @@ SizeResult RunSize(const SizeOptions& options, const Catalog& catalog) {
     const HardwareSpec& hw = catalog.Hardware(options.hardware_id);
     const auto price = ResolvePrice(catalog, hw.id, options.usd_per_hour);
     if (!price) {
-      throw InputError({"", 0, "hardware"}, "no price known for " + hw.id +
-                                                " (add one in models/prices/ or give --usd-per-hour)");
+      throw InputError(
+          {"", 0, "hardware"},
+          "no price known for " + hw.id + " (add one in models/prices/ or give --usd-per-hour)");
     }
     const EfficiencyParams defaults = EfficiencyParams::Defaults();
     FlopPriceOptions fo;
@@ -117,9 +117,9 @@ SizeResult RunSize(const SizeOptions& options, const Catalog& catalog) {
   result.priced = usd.train > 0 || usd.prefill > 0 || usd.decode > 0;
   const SizingPoint frontier = InferenceAwareOptimumFlops(c, result.target_loss_nats, 0.0);
   result.compute_optimal = Recost(c, frontier, demand, usd);
-  result.inference_aware = Recost(
-      c, InferenceAwareOptimumFlops(c, result.target_loss_nats, demand.total_tokens()), demand,
-      usd);
+  result.inference_aware =
+      Recost(c, InferenceAwareOptimumFlops(c, result.target_loss_nats, demand.total_tokens()),
+             demand, usd);
   if (result.priced) {
     result.usd_optimal = InferenceAwareOptimumUsd(c, result.target_loss_nats, demand, usd);
   }
@@ -157,9 +157,9 @@ std::string FormatSizeResult(const SizeResult& result) {
     out += fmt::format("priced at $/FLOP train {:.3g}, prefill {:.3g}, decode {:.3g} ({}{})\n",
                        result.usd_per_flop.train, result.usd_per_flop.prefill,
                        result.usd_per_flop.decode, result.price_source,
-                       result.decode_utilization > 0
-                           ? fmt::format("; decode at {:.1f}% of peak", 100 * result.decode_utilization)
-                           : "");
+                       result.decode_utilization > 0 ? fmt::format("; decode at {:.1f}% of peak",
+                                                                   100 * result.decode_utilization)
+                                                     : "");
   }
   out += fmt::format("{:<18} {:>10} {:>12} {:>9} {:>11} {:>11} {:>11}{}\n", "", "N (B)",
                      "D (B tok)", "D/N", "train FLOP", "infer FLOP", "total FLOP",
@@ -173,9 +173,9 @@ std::string FormatSizeResult(const SizeResult& result) {
   row("compute-optimal", result.compute_optimal);
   row("inference-aware", result.inference_aware);
   if (result.priced) row("$-optimal", result.usd_optimal);
-  out += fmt::format("inference-aware saves {:.1f}% of lifetime FLOPs\n",
-                     100.0 * (1.0 - result.inference_aware.total_flops /
-                                        result.compute_optimal.total_flops));
+  out += fmt::format(
+      "inference-aware saves {:.1f}% of lifetime FLOPs\n",
+      100.0 * (1.0 - result.inference_aware.total_flops / result.compute_optimal.total_flops));
   return out;
 }
 

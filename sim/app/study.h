@@ -19,7 +19,7 @@ struct StudyOptions {
   CalibrationChoice calibration;
   // KEY=SECONDS each (ttft_p99_s=2): replaces the study's SLO target of that key (ApplySloFlags).
   std::vector<std::string> slo_overrides;
-  ProgressFn progress;     // stage and fraction done; null = silent
+  ProgressFn progress;  // stage and fraction done; null = silent
 };
 
 struct StudyRun {

@@ -31,7 +31,8 @@ SweepGrid MakeSweepGrid(const SweepOptions& options) {
   g.gen_tokens = options.gen_tokens;
   g.tensor_parallel = options.tensor_parallel;
   g.weights.clear();
-  for (const auto& w : options.weights) g.weights.push_back(ParsePrecision(w, {"", 0, "--weights"}));
+  for (const auto& w : options.weights)
+    g.weights.push_back(ParsePrecision(w, {"", 0, "--weights"}));
   for (auto b : g.batch) {
     if (b < 1) throw InputError({"", 0, "batch"}, fmt::format("batch must be >= 1, got {}", b));
   }
@@ -59,8 +60,7 @@ SweepResult RunSweepGrid(const SweepOptions& options, const Catalog& catalog) {
   const auto start = std::chrono::steady_clock::now();
   result.rows = RunSweep(result.grid, catalog, ParamsOf(result.calibration), options.threads,
                          options.progress);
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 

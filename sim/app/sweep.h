@@ -16,14 +16,14 @@
 namespace rightsize::app {
 
 struct SweepOptions {
-  std::vector<std::string> models;    // catalogue ids or config.json paths, at least one
-  std::vector<std::string> hardware;  // catalogue ids, at least one
-  std::vector<int64_t> batch = {1};          // each >= 1
-  std::vector<int64_t> prompt_tokens = {512};  // each >= 1
-  std::vector<int64_t> gen_tokens = {128};     // each >= 1; prompt + gen <= kMaxContextTokens
+  std::vector<std::string> models;              // catalogue ids or config.json paths, at least one
+  std::vector<std::string> hardware;            // catalogue ids, at least one
+  std::vector<int64_t> batch = {1};             // each >= 1
+  std::vector<int64_t> prompt_tokens = {512};   // each >= 1
+  std::vector<int64_t> gen_tokens = {128};      // each >= 1; prompt + gen <= kMaxContextTokens
   std::vector<std::string> weights = {"bf16"};  // precision names
-  std::vector<int> tensor_parallel = {1};      // each >= 1
-  int threads = 0;                             // 0: all cores
+  std::vector<int> tensor_parallel = {1};       // each >= 1
+  int threads = 0;                              // 0: all cores
   CalibrationChoice calibration;  // one parameter set for the grid; one device picks its group
   SweepProgress progress;         // points done of total; null = silent
 };

@@ -19,7 +19,7 @@ struct SweepStudyOptions {
   std::vector<std::string> sets;  // "PATH=V1,V2,..." each, at least one (ParseStudyAxis)
   int threads = 0;                // 0: all cores
   CalibrationChoice calibration;
-  StudySweepProgress progress;    // studies done of total; null = silent
+  StudySweepProgress progress;  // studies done of total; null = silent
 };
 
 struct SweepStudyResult {

@@ -7,9 +7,8 @@ ValidateResult RunValidate(const ValidateOptions& options, const Catalog& catalo
   result.calibration = LoadCalibration(options.calibration);
   result.calibration_file = options.calibration.file;
   result.points = options.points;
-  result.validation =
-      Validate(options.runs_dir, catalog, ParamsOf(result.calibration),
-               options.datasets.empty() ? ValidationDatasets() : options.datasets);
+  result.validation = Validate(options.runs_dir, catalog, ParamsOf(result.calibration),
+                               options.datasets.empty() ? ValidationDatasets() : options.datasets);
   return result;
 }
 

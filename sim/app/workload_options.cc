@@ -22,9 +22,9 @@ Workload BuildWorkload(const WorkloadOptions& o) {
   if (per_replica < 1) throw InputError({"", 0, "--tp/--pp/--ep"}, "parallel degrees must be >= 1");
   if (o.devices != 0) {
     if (o.devices < per_replica || o.devices % per_replica != 0) {
-      throw InputError({"", 0, "--devices"},
-                       fmt::format("{} devices is not a multiple of tp x pp x ep = {}", o.devices,
-                                   per_replica));
+      throw InputError(
+          {"", 0, "--devices"},
+          fmt::format("{} devices is not a multiple of tp x pp x ep = {}", o.devices, per_replica));
     }
     w.parallel.data = static_cast<int>(o.devices / per_replica);  // <= kMaxDevices (flag range)
   }

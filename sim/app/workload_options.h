@@ -10,8 +10,8 @@
 namespace rightsize::app {
 
 struct WorkloadOptions {
-  std::string mode = "infer";  // infer | train | finetune-full | finetune-lora | finetune-qlora
-  int64_t batch = 1;           // sequences per step, >= 1
+  std::string mode = "infer";   // infer | train | finetune-full | finetune-lora | finetune-qlora
+  int64_t batch = 1;            // sequences per step, >= 1
   int64_t prompt_tokens = 512;  // prompt (training: sequence) tokens, >= 1
   int64_t gen_tokens = 128;     // generated tokens per sequence, >= 0
   std::string weights = "bf16";

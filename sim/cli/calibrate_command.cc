@@ -22,10 +22,12 @@ constexpr double kMaxFolds = 1000;
 
 void RegisterCalibrateCommand(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<app::CalibrateOptions>();
-  CLI::App* cmd = app.add_subcommand("calibrate", "Fit latency-model efficiencies to benchmark logs");
+  CLI::App* cmd =
+      app.add_subcommand("calibrate", "Fit latency-model efficiencies to benchmark logs");
   cmd->add_option("logs", o->logs, "Benchmark log files")->required();
-  cmd->add_option("--input-format", o->format,
-                  "Log format, forced for every file (default: detected per file from its content)");
+  cmd->add_option(
+      "--input-format", o->format,
+      "Log format, forced for every file (default: detected per file from its content)");
   cmd->add_option("--hardware", o->hardware, "Device id or hardware YAML (default: from the logs)");
   cmd->add_option("--engine", o->engine, "Engine name (overrides the logs)");
   cmd->add_option("--model", o->model, "Model id (overrides the logs)");
@@ -46,14 +48,16 @@ void RegisterCalibrateCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--activations", o->activations, "Activation precision (mlperf; default bf16)");
   cmd->add_option("--kv", o->kv_cache, "KV-cache precision (mlperf; default bf16)");
   cmd->add_option("-o,--output", o->output_path, "Calibration JSON to write");
-  cmd->add_option("--loss", o->loss, "Robust loss: none, huber, soft_l1, cauchy, arctan")->capture_default_str();
+  cmd->add_option("--loss", o->loss, "Robust loss: none, huber, soft_l1, cauchy, arctan")
+      ->capture_default_str();
   cmd->add_option("--loss-scale", o->loss_scale, "Robust-loss scale in log units")
       ->capture_default_str()
       ->check(PositiveUpTo(kMaxLogUnits));
   cmd->add_option("--residuals", o->residuals_path, "CSV of measured vs fitted time per point");
   cmd->add_flag("--priors,!--no-priors", o->priors,
                 "Gaussian priors on log(parameter) at the cited defaults (default on)");
-  cmd->add_option("--prior-sd-scale", o->prior_sd_scale, "Multiplies every parameter's cited prior sd")
+  cmd->add_option("--prior-sd-scale", o->prior_sd_scale,
+                  "Multiplies every parameter's cited prior sd")
       ->capture_default_str()
       ->check(PositiveUpTo(kMaxLogUnits));
   cmd->add_option("--level", o->interval_level, "Prediction-interval level")
@@ -62,9 +66,12 @@ void RegisterCalibrateCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--folds", o->folds, "k-fold cross-validation (0 = off, else >= 2)")
       ->capture_default_str()
       ->check(FiniteIn(0, kMaxFolds));
-  cmd->add_flag("--logo", o->leave_one_group_out, "Also leave each model / shape series out in turn");
+  cmd->add_flag("--logo", o->leave_one_group_out,
+                "Also leave each model / shape series out in turn");
   cmd->add_flag("--strict", o->strict, "Unmappable rows are errors instead of skipped");
-  cmd->add_option("--share", o->share, "Parameters shared by every group: auto (kept where held-out error allows) or NAME,NAME");
+  cmd->add_option(
+      "--share", o->share,
+      "Parameters shared by every group: auto (kept where held-out error allows) or NAME,NAME");
   cmd->add_option("--threads", o->num_threads, "Ceres threads")
       ->capture_default_str()
       ->check(FiniteIn(1, 256));

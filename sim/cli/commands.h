@@ -13,12 +13,12 @@ void RegisterMeasureCommand(CLI::App& app, int* exit_code);    // measure_comman
 void RegisterCalibrateCommand(CLI::App& app, int* exit_code);  // calibrate_command.cc
 void RegisterPlanCommand(CLI::App& app, int* exit_code);
 void RegisterValidateCommand(CLI::App& app, int* exit_code);
-void RegisterSweepCommand(CLI::App& app, int* exit_code);     // sweep_command.cc
+void RegisterSweepCommand(CLI::App& app, int* exit_code);       // sweep_command.cc
 void RegisterSweepStudyCommand(CLI::App& app, int* exit_code);  // sweep_study_command.cc
 void RegisterSimulateCommand(CLI::App& app, int* exit_code);    // simulate_command.cc
 // Exit code 2 (bad input) when the data cannot identify the law's coefficients.
-void RegisterFitLawCommand(CLI::App& app, int* exit_code);      // fit_law_command.cc
-void RegisterSizeCommand(CLI::App& app);                         // size_command.cc
+void RegisterFitLawCommand(CLI::App& app, int* exit_code);  // fit_law_command.cc
+void RegisterSizeCommand(CLI::App& app);                    // size_command.cc
 
 // Every subcommand above plus fit-law and size, on `app` (RunCli; tests walk the flags).
 void RegisterCommands(CLI::App& app, int* exit_code);

@@ -31,7 +31,8 @@ void RegisterMeasureCommand(CLI::App& app, int* exit_code) {
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
-      "measure", "Time GEMMs, attention and decoder steps on this machine; write canonical measurements");
+      "measure",
+      "Time GEMMs, attention and decoder steps on this machine; write canonical measurements");
   cmd->add_option("-o,--output", options->output_dir, "Output folder")->required();
   cmd->add_option("--hardware", options->hardware,
                   "Catalogue id of this machine's device (default: write a measured spec)");

@@ -17,12 +17,13 @@ void RegisterPlanCommand(CLI::App& app, int* exit_code) {
       "plan", "devices, layout and $ per month to serve a traffic level within an SLO");
   static app::PlanOptions options;
   static std::string format = "table";
-  c->add_option("study", options.study_path, "capacity study YAML (see examples/capacity-study.yaml)")
+  c->add_option("study", options.study_path,
+                "capacity study YAML (see examples/capacity-study.yaml)")
       ->required();
   c->add_option("--format", format, "table | json | csv")->capture_default_str();
   c->add_option("--slo", options.slo_overrides,
-                 "KEY=SECONDS, KEY <ttft|tpot|itl|e2e>_<mean|p50|p90|p99>_s (repeatable; replaces "
-                 "the study's target of that key)");
+                "KEY=SECONDS, KEY <ttft|tpot|itl|e2e>_<mean|p50|p90|p99>_s (repeatable; replaces "
+                "the study's target of that key)");
   AddCalibrationOptions(c, &options.calibration);
   c->callback([exit_code] {
     *exit_code = RunWithErrorHandling([] {

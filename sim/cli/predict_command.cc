@@ -24,8 +24,11 @@ void RegisterPredictCommand(CLI::App& app, int* exit_code) {
       "predict", "parameters, FLOPs, memory, latency, throughput, $ and J of one configuration");
   static app::PredictOptions options;
   static std::string format = "table";
-  c->add_option("--model", options.model_id, "model id (rightsize list models) or a config.json path")->required();
-  c->add_option("--hardware", options.hardware_id, "hardware id (rightsize list hardware)")->required();
+  c->add_option("--model", options.model_id,
+                "model id (rightsize list models) or a config.json path")
+      ->required();
+  c->add_option("--hardware", options.hardware_id, "hardware id (rightsize list hardware)")
+      ->required();
   c->add_option("--format", format, "table | json | csv")->capture_default_str();
   AddWorkloadOptions(c, &options.workload);
   c->add_option("--usd-per-hour", options.usd_per_hour,

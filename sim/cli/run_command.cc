@@ -52,14 +52,16 @@ app::StudyRun Run(const StudyFlags& flags) {
 
 void PrintCalibration(const std::optional<UsedCalibration>& c) {
   if (c) {
-    fmt::print("calibration: group {} of {}, used for every candidate device; throughput sd {:.1f}%\n\n",
-               c->group, c->file, 100 * c->rel_sd);
+    fmt::print(
+        "calibration: group {} of {}, used for every candidate device; throughput sd {:.1f}%\n\n",
+        c->group, c->file, 100 * c->rel_sd);
   }
 }
 
 void PrintVerdict(const CrossoverResult& r) {
   fmt::print("{}\n\n", r.study.title);
-  fmt::print("{:<26}{:<7}{:>14}{:>14}{:>14}  {}\n", "candidate", "role", "score", "total_usd", "usd_per_Mtok", "layout / status");
+  fmt::print("{:<26}{:<7}{:>14}{:>14}{:>14}  {}\n", "candidate", "role", "score", "total_usd",
+             "usd_per_Mtok", "layout / status");
   for (const auto& c : r.candidates) {
     const bool ok = c.candidate.infeasible_reason.empty();
     fmt::print("{:<26}{:<7}{:>14}{:>14}{:>14}  {}\n", c.spec.name, c.spec.role,
@@ -86,7 +88,8 @@ void RegisterRunCommand(CLI::App& app, int* exit_code) {
   c->add_option("study", crossover.study.study_path, "study YAML (examples/README.md)")->required();
   c->add_option("--format", crossover.format, "table | json")->capture_default_str();
   c->add_option("-o,--output", crossover.out, "also write the JSON result here");
-  c->add_flag("--progress", crossover.progress, "show progress on stderr even when it is not a terminal");
+  c->add_flag("--progress", crossover.progress,
+              "show progress on stderr even when it is not a terminal");
   AddSloOption(c, &crossover.study.slo_overrides);
   AddCalibrationOptions(c, &crossover.study.calibration);
   c->callback([exit_code] {
@@ -104,10 +107,12 @@ void RegisterRunCommand(CLI::App& app, int* exit_code) {
     *exit_code = kExitOk;
   });
 
-  auto* rep = app.add_subcommand("report", "write a study's report (markdown, HTML, figures, data)");
+  auto* rep =
+      app.add_subcommand("report", "write a study's report (markdown, HTML, figures, data)");
   rep->add_option("study", report.study.study_path, "study YAML")->required();
   rep->add_option("-o,--output", report.out, "report folder, e.g. reports/NAME/")->required();
-  rep->add_flag("--progress", report.progress, "show progress on stderr even when it is not a terminal");
+  rep->add_flag("--progress", report.progress,
+                "show progress on stderr even when it is not a terminal");
   AddSloOption(rep, &report.study.slo_overrides);
   AddCalibrationOptions(rep, &report.study.calibration);
   rep->callback([exit_code] {

@@ -378,8 +378,7 @@ void AddEngineFlags(CLI::App* c, SimulateFlags* f) {
   c->add_option(
       "--engine", f->engine,
       "engine profile id (models/engines/): vllm-v1, sglang, tensorrt-llm, llama-cpp-server");
-  c->add_option("--tp", f->tp, "tensor-parallel degree")
-      ->check(FiniteIn(1, kMaxParallelDegree));
+  c->add_option("--tp", f->tp, "tensor-parallel degree")->check(FiniteIn(1, kMaxParallelDegree));
   c->add_option("--pp", f->pp, "pipeline-parallel degree (pp micro-batches in flight)")
       ->check(FiniteIn(1, kMaxParallelDegree));
   c->add_option("--ep", f->ep,
@@ -425,8 +424,7 @@ void AddTrafficFlags(CLI::App* c, SimulateFlags* f) {
       ->check(PositiveUpTo(1e3));
   c->add_option("--concurrency", f->concurrency, "clients in a closed loop")
       ->check(PositiveUpTo(1e7));
-  c->add_option("--requests", f->requests, "requests to generate")
-      ->check(PositiveUpTo(1e8));
+  c->add_option("--requests", f->requests, "requests to generate")->check(PositiveUpTo(1e8));
   c->add_option("--prompt-tokens", f->prompt_tokens,
                 "N | uniform:MIN:MAX | lognormal:MEDIAN:SIGMA[:MIN:MAX] | empirical:N1,N2,...");
   c->add_option("--output-tokens", f->output_tokens, "output length distribution (same forms)");
@@ -462,7 +460,8 @@ void AddOutputFlags(CLI::App* c, SimulateFlags* f) {
   c->add_option("--format", f->format, "table | json (--validate-replays: also csv, markdown)")
       ->capture_default_str();
   c->add_option("--requests-csv", f->requests_csv, "write one row per request to this CSV");
-  c->add_option("--timeseries-csv", f->timeseries_csv, "write the engine's time series to this CSV");
+  c->add_option("--timeseries-csv", f->timeseries_csv,
+                "write the engine's time series to this CSV");
   c->add_option("--figure", f->figure_dir, "render the time series with gnuplot into this folder");
   c->add_flag("--validate-replays", f->validate_replays,
               "replay the measured vLLM runs and compare");
@@ -477,7 +476,8 @@ void AddOutputFlags(CLI::App* c, SimulateFlags* f) {
 }
 
 // The command's work once its flags are parsed: a replay validation or one simulation.
-int RunSimulate(const SimulateFlags& f, const app::CalibrationChoice& calibration, const CLI::App& c) {
+int RunSimulate(const SimulateFlags& f, const app::CalibrationChoice& calibration,
+                const CLI::App& c) {
   if (f.validate_replays) {
     return ValidateReplays(f, app::LoadCalibration(calibration), calibration);
   }
@@ -502,8 +502,7 @@ int RunSimulate(const SimulateFlags& f, const app::CalibrationChoice& calibratio
     fmt::print("{}", RenderRun(run));
   }
   if (!f.requests_csv.empty()) WriteFileAtomically(f.requests_csv, RequestsCsv(run.result));
-  if (!f.timeseries_csv.empty())
-    WriteFileAtomically(f.timeseries_csv, TimeseriesCsv(run.result));
+  if (!f.timeseries_csv.empty()) WriteFileAtomically(f.timeseries_csv, TimeseriesCsv(run.result));
   if (!f.figure_dir.empty() && run.result.feasible) WriteFigure(run.result, f.figure_dir);
   return kExitOk;
 }

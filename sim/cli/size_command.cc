@@ -58,8 +58,9 @@ void RegisterSizeCommand(CLI::App& app) {
   cmd->add_option("--usd-per-decode-flop", options->usd_per_decode_flop, "$ per decode FLOP")
       ->excludes(inference)
       ->check(FiniteIn(0, kMaxUsdPerFlop));
-  cmd->add_option("--hardware", options->hardware_id,
-                  "price FLOPs on this device: its cheapest price and its roofline (rightsize list hardware)");
+  cmd->add_option(
+      "--hardware", options->hardware_id,
+      "price FLOPs on this device: its cheapest price and its roofline (rightsize list hardware)");
   cmd->add_option("--usd-per-hour", options->usd_per_hour,
                   "with --hardware: price of a device-hour")
       ->check(FiniteIn(0, kMaxUsdPerDeviceHour));
@@ -86,8 +87,7 @@ void RegisterSizeCommand(CLI::App& app) {
     const app::SizeResult result = app::RunSize(*options, Catalog::Default());
     fmt::print("{}", app::FormatSizeResult(result));
     if (!options->output_path.empty()) {
-      WriteFileAtomically(options->output_path,
-                          app::ToJson(*options, result).dump(2) + "\n");
+      WriteFileAtomically(options->output_path, app::ToJson(*options, result).dump(2) + "\n");
       fmt::print("wrote {}\n", options->output_path);
     }
   });

@@ -17,11 +17,14 @@
 namespace rightsize {
 
 void RegisterSweepCommand(CLI::App& app, int* exit_code) {
-  auto* c = app.add_subcommand("sweep", "predict every combination of a grid, in parallel on all cores");
+  auto* c =
+      app.add_subcommand("sweep", "predict every combination of a grid, in parallel on all cores");
   static app::SweepOptions options;
   static std::string out, format = "csv";
   static bool progress = false, bench = false;
-  c->add_option("--models", options.models, "model ids or config.json paths")->delimiter(',')->required();
+  c->add_option("--models", options.models, "model ids or config.json paths")
+      ->delimiter(',')
+      ->required();
   c->add_option("--hardware", options.hardware, "hardware ids")->delimiter(',')->required();
   const double max_context = static_cast<double>(kMaxContextTokens);
   c->add_option("--batch", options.batch, "batch sizes")
@@ -36,7 +39,9 @@ void RegisterSweepCommand(CLI::App& app, int* exit_code) {
       ->delimiter(',')
       ->capture_default_str()
       ->check(FiniteIn(1, max_context));
-  c->add_option("--weights", options.weights, "weight precisions")->delimiter(',')->capture_default_str();
+  c->add_option("--weights", options.weights, "weight precisions")
+      ->delimiter(',')
+      ->capture_default_str();
   c->add_option("--tp", options.tensor_parallel, "tensor-parallel degrees")
       ->delimiter(',')
       ->capture_default_str()

@@ -27,9 +27,10 @@ void RegisterSweepStudyCommand(CLI::App& app, int* exit_code) {
   static std::string out, format = "csv";
   static bool progress = false;
   c->add_option("study", options.study_path, "study YAML (examples/README.md)")->required();
-  c->add_option("--set", options.sets,
-                "PATH=V1,V2,...: a field and the values it takes, e.g. traffic.requests_per_month=1e5,1e6 "
-                "or candidates.phi-3-mini.weights=[bf16],[fp8] (repeat for more fields)")
+  c->add_option(
+       "--set", options.sets,
+       "PATH=V1,V2,...: a field and the values it takes, e.g. traffic.requests_per_month=1e5,1e6 "
+       "or candidates.phi-3-mini.weights=[bf16],[fp8] (repeat for more fields)")
       ->required();
   c->add_option("--threads", options.threads,
                 "worker threads (0: all cores; more than the cores are capped)")

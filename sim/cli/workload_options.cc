@@ -18,7 +18,9 @@ void AddWorkloadOptions(CLI::App* c, app::WorkloadOptions* o) {
   c->add_option("--gen-tokens", o->gen_tokens, "generated tokens per sequence")
       ->capture_default_str()
       ->check(FiniteIn(0, max_context));
-  c->add_option("--weights", o->weights, "weight precision or scheme: fp32 bf16 fp16 fp8 fp8_block int8 int4 nf4 mxfp4 nvfp4 q8_0 q4_k q5_k q6_k q4_k_m released")
+  c->add_option("--weights", o->weights,
+                "weight precision or scheme: fp32 bf16 fp16 fp8 fp8_block int8 int4 nf4 mxfp4 "
+                "nvfp4 q8_0 q4_k q5_k q6_k q4_k_m released")
       ->capture_default_str();
   c->add_option("--activations", o->activations, "activation precision")->capture_default_str();
   c->add_option("--kv", o->kv, "KV-cache precision")->capture_default_str();
@@ -37,7 +39,8 @@ void AddWorkloadOptions(CLI::App* c, app::WorkloadOptions* o) {
   c->add_option("--zero", o->zero, "ZeRO stage 0-3 (training)")
       ->capture_default_str()
       ->check(FiniteIn(0, 3));
-  c->add_option("--recompute", o->recompute, "none | selective | full (training)")->capture_default_str();
+  c->add_option("--recompute", o->recompute, "none | selective | full (training)")
+      ->capture_default_str();
   c->add_option("--attention-kernel", o->attention_kernel,
                 "flash | eager (training: eager attention stores the s x s scores)")
       ->capture_default_str();

@@ -63,9 +63,9 @@ struct EfficiencyParams {
   };
   static constexpr int kNumParams = 9;
   static constexpr std::array<const char*, kNumParams> kParamNames = {
-      "compute_efficiency", "attention_efficiency", "memory_efficiency", "kernel_overhead_s",
-      "step_overhead_s",    "link_efficiency",      "link_latency_s",    "roofline_sharpness",
-      "sequence_overhead_s"};
+      "compute_efficiency", "attention_efficiency", "memory_efficiency",
+      "kernel_overhead_s",  "step_overhead_s",      "link_efficiency",
+      "link_latency_s",     "roofline_sharpness",   "sequence_overhead_s"};
   static constexpr std::array<double, kNumParams> kDefaults = {0.70, 0.45, 0.80, 4e-6, 1e-3,
                                                                0.75, 1e-5, 4.0,  1e-5};
   // Prior standard deviation of log(parameter) around its default, used by the calibrator's
@@ -91,7 +91,7 @@ struct EfficiencyParams {
   // Bounds for the calibrator (SetParameterLower/UpperBound) and for Validate().
   static constexpr std::array<double, kNumParams> kLowerBounds = {0.01, 0.01, 0.01, 0.0, 0.0,
                                                                   0.01, 0.0,  1.0,  0.0};
-  static constexpr std::array<double, kNumParams> kUpperBounds = {1.0, 1.0, 1.0,  1e-3, 1.0,
+  static constexpr std::array<double, kNumParams> kUpperBounds = {1.0, 1.0,  1.0,  1e-3, 1.0,
                                                                   1.0, 1e-2, 32.0, 1e-3};
 
   std::array<double, kNumParams> values = kDefaults;
@@ -113,7 +113,8 @@ struct DeviceEfficiencyParams {
   // `common` was fitted by a calibration (not the defaults): its host overheads are measured.
   bool common_calibrated = false;
 
-  DeviceEfficiencyParams(const EfficiencyParams& all = EfficiencyParams::Defaults())  // NOLINT: implicit
+  DeviceEfficiencyParams(
+      const EfficiencyParams& all = EfficiencyParams::Defaults())  // NOLINT: implicit
       : common(all) {}
   const EfficiencyParams& For(const std::string& hardware_id) const {
     const auto it = by_hardware.find(hardware_id);
@@ -133,8 +134,8 @@ inline bool Validate(const EfficiencyParams& p, std::string* why) {
                     v <= EfficiencyParams::kUpperBounds[static_cast<std::size_t>(i)];
     if (!ok) {
       if (why) {
-        *why = std::string(EfficiencyParams::kParamNames[static_cast<std::size_t>(i)]) +
-               " = " + std::to_string(v) + " is outside its bounds";
+        *why = std::string(EfficiencyParams::kParamNames[static_cast<std::size_t>(i)]) + " = " +
+               std::to_string(v) + " is outside its bounds";
       }
       return false;
     }

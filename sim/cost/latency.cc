@@ -79,9 +79,10 @@ StepBreakdown AnalyseStep(const std::vector<OpCost>& ops, const DeviceRates& r,
 std::string InfeasibleReason(const ModelSpec& m, const HardwareSpec& hw, const Workload& w) {
   const Parallelism& p = w.parallel;
   if (p.tensor * p.pipeline * p.expert > 1 && !(hw.link_bandwidth_bytes_per_s > 0)) {
-    return fmt::format("{} has no device-to-device link (link_bandwidth_bytes_per_s = 0) for "
-                       "tp={} pp={} ep={}",
-                       hw.id, p.tensor, p.pipeline, p.expert);
+    return fmt::format(
+        "{} has no device-to-device link (link_bandwidth_bytes_per_s = 0) for "
+        "tp={} pp={} ep={}",
+        hw.id, p.tensor, p.pipeline, p.expert);
   }
   if (const std::string layout = ParallelLayoutError(m, p); !layout.empty()) return layout;
   const FitVerdict fit = CheckFit(m, hw, w);
@@ -126,7 +127,8 @@ LatencyEstimate EstimateLatency(const ModelSpec& m, const HardwareSpec& hw, cons
     e.prefill_tokens_per_s = batch * static_cast<double>(w.prompt_tokens) / e.ttft_s;
     e.tpot_s = e.decode.step_s;
     e.decode_tokens_per_s = batch / e.tpot_s;
-    e.e2e_latency_s = e.ttft_s + static_cast<double>(std::max<int64_t>(0, w.gen_tokens - 1)) * e.tpot_s;
+    e.e2e_latency_s =
+        e.ttft_s + static_cast<double>(std::max<int64_t>(0, w.gen_tokens - 1)) * e.tpot_s;
     e.requests_per_s = batch / e.e2e_latency_s;
     return e;
   }
@@ -147,7 +149,8 @@ LatencyEstimate EstimateLatency(const ModelSpec& m, const HardwareSpec& hw, cons
 TrainingRun EstimateTrainingRun(const LatencyEstimate& step, const Workload& w, double tokens) {
   TrainingRun run;
   if (!step.feasible || !(step.train_tokens_per_s > 0)) return run;
-  const double tokens_per_step = static_cast<double>(w.batch) * static_cast<double>(w.prompt_tokens) *
+  const double tokens_per_step = static_cast<double>(w.batch) *
+                                 static_cast<double>(w.prompt_tokens) *
                                  static_cast<double>(w.parallel.data);
   run.steps = tokens / tokens_per_step;
   run.time_s = run.steps * step.train_step_s;

@@ -39,12 +39,12 @@ namespace rightsize {
 // What the forward model needs from (hardware, workload), resolved once so the hot loop does no
 // map lookups.
 struct DeviceRates {
-  double matmul_peak_flops_per_s = 0.0;     // dense peak for the weight matmuls (> 0)
-  double attention_peak_flops_per_s = 0.0;  // dense peak at the activation precision (> 0)
+  double matmul_peak_flops_per_s = 0.0;       // dense peak for the weight matmuls (> 0)
+  double attention_peak_flops_per_s = 0.0;    // dense peak at the activation precision (> 0)
   double memory_bandwidth_bytes_per_s = 0.0;  // peak DRAM / HBM bandwidth (> 0)
-  double link_bandwidth_bytes_per_s = 0.0;  // per direction, 0: no device-to-device link
-  int pipeline = 1;                          // pipeline stages, >= 1
-  bool training = false;                     // training / fine-tuning step (bubble schedule)
+  double link_bandwidth_bytes_per_s = 0.0;    // per direction, 0: no device-to-device link
+  int pipeline = 1;                           // pipeline stages, >= 1
+  bool training = false;                      // training / fine-tuning step (bubble schedule)
   // Micro-batches per optimizer step (training), >= 1: the pipeline bubble is (pipeline-1)/m.
   int64_t microbatches = 1;
 };
@@ -78,8 +78,8 @@ T PredictOpTime_s(const OpCost& op, const DeviceRates& r, const T* params) {
   if (op.kind == OpKind::kHost) return T(op.launches) * params[P::kSequenceOverhead_s];
   const double peak =
       op.kind == OpKind::kMatmul ? r.matmul_peak_flops_per_s : r.attention_peak_flops_per_s;
-  const T eta_c =
-      op.kind == OpKind::kAttention ? params[P::kAttentionEfficiency] : params[P::kComputeEfficiency];
+  const T eta_c = op.kind == OpKind::kAttention ? params[P::kAttentionEfficiency]
+                                                : params[P::kComputeEfficiency];
   const double bytes = op.bytes_read + op.bytes_written;
   T t = T(op.launches) * params[P::kKernelOverhead_s];
   if (op.flops > 0.0 && bytes > 0.0) {
@@ -128,9 +128,9 @@ StepTimeParts<T> PredictStepParts_s(const std::vector<OpCost>& ops, const Device
 template <typename T>
 T PredictStepTime_s(const std::vector<OpCost>& ops, const DeviceRates& r, const T* params) {
   const StepTimeParts<T> parts = PredictStepParts_s(ops, r, params);
-  const double schedule =
-      r.training ? 1.0 + (r.pipeline - 1.0) / static_cast<double>(r.microbatches)
-                 : static_cast<double>(r.pipeline);
+  const double schedule = r.training
+                              ? 1.0 + (r.pipeline - 1.0) / static_cast<double>(r.microbatches)
+                              : static_cast<double>(r.pipeline);
   return T(schedule) * parts.stage_s + parts.once_s + params[EfficiencyParams::kStepOverhead_s];
 }
 
@@ -175,19 +175,19 @@ struct LatencyEstimate {
   bool feasible = false;
   std::string reason;  // why not, when !feasible (out of memory, no link, ...)
   // Inference.
-  double ttft_s = 0.0;                  // time to first token: prefill of the batch
-  double prefill_tokens_per_s = 0.0;    // batch x prompt / ttft
-  double tpot_s = 0.0;                  // time per output token (= inter-token latency)
-  double decode_tokens_per_s = 0.0;     // batch / tpot, one replica
-  double e2e_latency_s = 0.0;           // one request, whole batch in lock-step
-  double requests_per_s = 0.0;          // batch / e2e, one replica, static batching
+  double ttft_s = 0.0;                // time to first token: prefill of the batch
+  double prefill_tokens_per_s = 0.0;  // batch x prompt / ttft
+  double tpot_s = 0.0;                // time per output token (= inter-token latency)
+  double decode_tokens_per_s = 0.0;   // batch / tpot, one replica
+  double e2e_latency_s = 0.0;         // one request, whole batch in lock-step
+  double requests_per_s = 0.0;        // batch / e2e, one replica, static batching
   StepBreakdown prefill;
   StepBreakdown decode;
   // Training / fine-tuning.
-  double train_step_s = 0.0;            // one optimizer step of batch sequences per replica
-  double train_tokens_per_s = 0.0;      // all replicas
+  double train_step_s = 0.0;                  // one optimizer step of batch sequences per replica
+  double train_tokens_per_s = 0.0;            // all replicas
   double train_flops_per_s_per_device = 0.0;  // achieved, counting recompute (HFU)
-  double model_flops_utilization = 0.0; // (fwd + bwd FLOPs, no recompute) / (time x peak)
+  double model_flops_utilization = 0.0;       // (fwd + bwd FLOPs, no recompute) / (time x peak)
   StepBreakdown train;
 };
 

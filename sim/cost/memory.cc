@@ -32,11 +32,13 @@ double KvBytesPerSequenceOnDevice(const ModelSpec& m, const Workload& w, int64_t
   double state = 0.0;  // linear-attention layers: a constant-size state, whatever the context
   if (m.linear_attention) {
     const LinearAttentionSpec& la = *m.linear_attention;
-    const double value_heads = std::max(1.0, std::floor(static_cast<double>(la.num_value_heads) / p.tensor));
+    const double value_heads =
+        std::max(1.0, std::floor(static_cast<double>(la.num_value_heads) / p.tensor));
     const double head_share = value_heads / la.num_value_heads;
-    state = static_cast<double>(m.NumLayersOfKind(AttentionKind::kLinear)) *
-            (static_cast<double>(la.StateValues()) * head_share * BytesPerValue(la.state_precision) +
-             static_cast<double>(la.ConvStateValues()) * head_share * BytesPerValue(w.activations));
+    state =
+        static_cast<double>(m.NumLayersOfKind(AttentionKind::kLinear)) *
+        (static_cast<double>(la.StateValues()) * head_share * BytesPerValue(la.state_precision) +
+         static_cast<double>(la.ConvStateValues()) * head_share * BytesPerValue(w.activations));
   }
   return (per_layer_token * tokens_times_layers + state) / p.pipeline;
 }
@@ -74,7 +76,8 @@ double MemoryBreakdown::Total() const {
 }
 
 double KvCacheBytesPerToken(const ModelSpec& m, Precision kv) {
-  const double kv_layers = static_cast<double>(m.num_layers - m.NumLayersOfKind(AttentionKind::kLinear));
+  const double kv_layers =
+      static_cast<double>(m.num_layers - m.NumLayersOfKind(AttentionKind::kLinear));
   return kv_layers * static_cast<double>(m.KvValuesPerTokenPerLayer()) * BytesPerValue(kv);
 }
 
@@ -138,7 +141,8 @@ double PrefillActivationBytes(const ModelSpec& m, const Workload& w, int64_t seq
   double mixer = m.QueryDim() * (m.attention_output_gate ? 2.0 : 1.0) + 2.0 * m.KvDim();
   if (m.linear_attention) {
     const LinearAttentionSpec& la = *m.linear_attention;
-    mixer = std::max(mixer, static_cast<double>(la.ConvDim() + la.ValueDim() + 2 * la.num_value_heads));
+    mixer =
+        std::max(mixer, static_cast<double>(la.ConvDim() + la.ValueDim() + 2 * la.num_value_heads));
   }
   const double widths = 2.0 * h + mixer + 2.0 * ffn;
   double bytes = tokens * widths * act / p.tensor;
@@ -206,7 +210,8 @@ MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& m, const Workload& w) {
     // The expert-parallel group's attention is data-parallel (parallel_layout.h): each rank holds
     // the KV cache of its share of the sequences.
     const int64_t sequences = SequencesPerAttentionRank(w.batch, p);
-    mem.kv_cache_bytes = static_cast<double>(sequences) * KvBytesPerSequenceOnDevice(m, w, w.ContextTokens());
+    mem.kv_cache_bytes =
+        static_cast<double>(sequences) * KvBytesPerSequenceOnDevice(m, w, w.ContextTokens());
     mem.activation_bytes = PrefillActivationBytes(m, w, sequences);
     return mem;
   }
@@ -266,8 +271,8 @@ FitVerdict CheckFit(const ModelSpec& m, const HardwareSpec& hw, const Workload& 
   v.required_bytes = v.breakdown.Total();
   v.fits = v.required_bytes <= v.capacity_bytes;
   const std::vector<std::pair<std::string, double>> parts = {
-      {"weights", v.breakdown.weights_bytes},       {"kv_cache", v.breakdown.kv_cache_bytes},
-      {"activations", v.breakdown.activation_bytes}, {"gradients", v.breakdown.gradient_bytes},
+      {"weights", v.breakdown.weights_bytes},           {"kv_cache", v.breakdown.kv_cache_bytes},
+      {"activations", v.breakdown.activation_bytes},    {"gradients", v.breakdown.gradient_bytes},
       {"optimizer_state", v.breakdown.optimizer_bytes}, {"adapters", v.breakdown.adapter_bytes}};
   v.largest_component =
       std::max_element(parts.begin(), parts.end(), [](const auto& a, const auto& b) {
@@ -280,9 +285,12 @@ FitVerdict CheckFit(const ModelSpec& m, const HardwareSpec& hw, const Workload& 
         "{:.2f} GiB); short by {:.2f} GiB; largest part: {} {:.2f} GiB",
         hw.id, v.required_bytes / kGiB, v.capacity_bytes / kGiB, 100 * w.memory_utilization,
         hw.memory_bytes / kGiB, v.shortfall_bytes / kGiB, v.largest_component,
-        std::max_element(parts.begin(), parts.end(),
-                         [](const auto& a, const auto& b) { return a.second < b.second; })
-                ->second / kGiB);
+        std::max_element(
+            parts.begin(), parts.end(),
+            [](const auto& a, const auto& b) {
+              return a.second < b.second;
+            })->second /
+            kGiB);
   }
 
   // Largest batch / longest context: memory grows monotonically in both, so bisect.

@@ -13,14 +13,14 @@ namespace rightsize {
 
 // Bytes per device, by component.
 struct MemoryBreakdown {
-  double weights_bytes = 0.0;      // model weights (frozen base for LoRA / QLoRA)
-  double kv_cache_bytes = 0.0;     // inference: batch x context, window-capped, plus the
-                                   // constant recurrent + conv state of linear-attention layers
-  double activation_bytes = 0.0;   // inference: transient peak of one layer + logits;
-                                   // training: stored activations (StoredActivationBytes)
-  double gradient_bytes = 0.0;     // training: bf16 gradients of the trainable parameters
-  double optimizer_bytes = 0.0;    // training: fp32 master copy + Adam m and v
-  double adapter_bytes = 0.0;      // LoRA / QLoRA: bf16 adapter weights
+  double weights_bytes = 0.0;     // model weights (frozen base for LoRA / QLoRA)
+  double kv_cache_bytes = 0.0;    // inference: batch x context, window-capped, plus the
+                                  // constant recurrent + conv state of linear-attention layers
+  double activation_bytes = 0.0;  // inference: transient peak of one layer + logits;
+                                  // training: stored activations (StoredActivationBytes)
+  double gradient_bytes = 0.0;    // training: bf16 gradients of the trainable parameters
+  double optimizer_bytes = 0.0;   // training: fp32 master copy + Adam m and v
+  double adapter_bytes = 0.0;     // LoRA / QLoRA: bf16 adapter weights
 
   double Total() const;
 };
@@ -56,9 +56,9 @@ MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& model, const Workload& 
 
 struct FitVerdict {
   bool fits = false;
-  double capacity_bytes = 0.0;  // device memory x memory_utilization
-  double required_bytes = 0.0;  // per device
-  double shortfall_bytes = 0.0; // required - capacity when it does not fit, else 0
+  double capacity_bytes = 0.0;    // device memory x memory_utilization
+  double required_bytes = 0.0;    // per device
+  double shortfall_bytes = 0.0;   // required - capacity when it does not fit, else 0
   std::string largest_component;  // e.g. "weights" (what most needs the memory)
   std::string reason;             // one line; empty when it fits
   MemoryBreakdown breakdown;
@@ -69,8 +69,7 @@ struct FitVerdict {
   int64_t max_context_tokens = 0;
 };
 
-FitVerdict CheckFit(const ModelSpec& model, const HardwareSpec& hardware,
-                    const Workload& workload);
+FitVerdict CheckFit(const ModelSpec& model, const HardwareSpec& hardware, const Workload& workload);
 
 // The KV cache a serving engine allocates on each device at start-up, as vLLM sizes it (profile a
 // step of max_batched_tokens tokens, then give the KV cache what is left of memory x

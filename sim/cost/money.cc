@@ -82,8 +82,8 @@ UsdPerFlopOnDevice PricePerFlop(const HardwareSpec& hw, double usd_per_hour,
                                 const FlopPriceOptions& options) {
   const double peak_flops_per_s = hw.PeakFlopsPerS(options.weights, options.activations);
   RS_CHECK(peak_flops_per_s > 0 && usd_per_hour >= 0 && options.train_utilization > 0 &&
-           options.prefill_utilization > 0 && options.decode_batch >= 1 &&
-           options.memory_efficiency > 0,
+               options.prefill_utilization > 0 && options.decode_batch >= 1 &&
+               options.memory_efficiency > 0,
            "PricePerFlop needs a positive peak, price, utilisations and batch");
   const double usd_per_s = usd_per_hour / 3600.0;
   const double bytes_per_weight = BitsPerValue(options.weights) / 8.0;

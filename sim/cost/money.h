@@ -44,16 +44,16 @@ double UsdPerMillionTokens(double usd_per_hour, double devices, double tokens_pe
 // Inference money and energy of one configuration (a LatencyEstimate). Prefill time is charged
 // to input tokens, decode time to output tokens.
 struct InferenceCost {
-  bool priced = false;                        // a price was known
-  double usd_per_hour = 0.0;                  // all devices of the replica
-  double usd_per_million_input_tokens = 0.0;  // prefill device-time per input token
-  double usd_per_million_output_tokens = 0.0; // decode device-time per output token
-  double usd_per_request = 0.0;               // whole request (prefill + decode share)
-  double prefill_power_w = 0.0;               // all devices
-  double decode_power_w = 0.0;                // all devices
+  bool priced = false;                         // a price was known
+  double usd_per_hour = 0.0;                   // all devices of the replica
+  double usd_per_million_input_tokens = 0.0;   // prefill device-time per input token
+  double usd_per_million_output_tokens = 0.0;  // decode device-time per output token
+  double usd_per_request = 0.0;                // whole request (prefill + decode share)
+  double prefill_power_w = 0.0;                // all devices
+  double decode_power_w = 0.0;                 // all devices
   double j_per_input_token = 0.0;
   double j_per_output_token = 0.0;
-  double j_per_request = 0.0;                 // per sequence of the batch
+  double j_per_request = 0.0;  // per sequence of the batch
 };
 InferenceCost PriceInference(const HardwareSpec& hw, const Workload& w, const LatencyEstimate& e,
                              std::optional<DevicePrice> price);
@@ -84,7 +84,7 @@ struct TrainingCost {
   bool priced = false;
   double device_hours = 0.0;
   double usd = 0.0;
-  double energy_j = 0.0;   // all devices, whole run
+  double energy_j = 0.0;  // all devices, whole run
   double j_per_token = 0.0;
 };
 TrainingCost PriceTraining(const HardwareSpec& hw, const Workload& w, const LatencyEstimate& e,

@@ -16,9 +16,9 @@ constexpr AttentionKind kKinds[] = {AttentionKind::kFull, AttentionKind::kSlidin
 
 // Multipliers of a training step over the forward pass (per op kind).
 struct PassFactors {
-  double matmul = 1.0;     // forward + backward (+ recompute) matmul FLOPs
-  double attention = 1.0;  // the attention core
-  double other = 1.0;      // elementwise ops and activation traffic
+  double matmul = 1.0;        // forward + backward (+ recompute) matmul FLOPs
+  double attention = 1.0;     // the attention core
+  double other = 1.0;         // elementwise ops and activation traffic
   double weight_reads = 1.0;  // times the weights are streamed from memory
 };
 
@@ -78,15 +78,26 @@ double MoeLayersOnStage(const ModelSpec& m, const Parallelism& p) {
 struct OpCounter {
   OpCounter(const ModelSpec& model, const Workload& workload, const BatchAggregates& aggregates,
             std::vector<OpCost>* out)
-      : m(model), w(workload), step(aggregates), p(workload.parallel), pass(FactorsFor(workload, aggregates.phase)),
-        training(aggregates.phase == Phase::kTrainStep), tokens(aggregates.tokens),
+      : m(model),
+        w(workload),
+        step(aggregates),
+        p(workload.parallel),
+        pass(FactorsFor(workload, aggregates.phase)),
+        training(aggregates.phase == Phase::kTrainStep),
+        tokens(aggregates.tokens),
         act(BytesPerValue(workload.activations)),
         layout(ResolveWeightLayout(model, BaseWeightPrecision(workload))),
-        wb_attention(layout.Bytes(TensorClass::kAttention)), kvb(BytesPerValue(workload.kv_cache)),
-        h(static_cast<double>(model.d_model)), tp(workload.parallel.tensor), q_dev(model.QueryDim() / tp),
+        wb_attention(layout.Bytes(TensorClass::kAttention)),
+        kvb(BytesPerValue(workload.kv_cache)),
+        h(static_cast<double>(model.d_model)),
+        tp(workload.parallel.tensor),
+        q_dev(model.QueryDim() / tp),
         // Replicated when there are fewer K/V heads than ranks (sim/workload/parallel_layout.h).
-        kv_dev(static_cast<double>(KvHeadsPerRank(model, workload.parallel.tensor)) * model.head_dim),
-        layers(Layers(model, workload.parallel)), mats(model.mlp == MlpKind::kGated ? 3.0 : 2.0), ops(*out) {}
+        kv_dev(static_cast<double>(KvHeadsPerRank(model, workload.parallel.tensor)) *
+               model.head_dim),
+        layers(Layers(model, workload.parallel)),
+        mats(model.mlp == MlpKind::kGated ? 3.0 : 2.0),
+        ops(*out) {}
 
   const ModelSpec& m;
   const Workload& w;
@@ -108,250 +119,258 @@ struct OpCounter {
   std::vector<OpCost>& ops;
 
   // A GEMM of tokens_in x in_dim by in_dim x out_dim, `count` times (layers).
-  void Matmul(const char* name, TensorClass tensors, double tokens_in, double in_dim, double out_dim,
-              double weight_params, double count) const {
-  OpCost op{name, OpKind::kMatmul};
-  op.flops = 2.0 * tokens_in * in_dim * out_dim * count * pass.matmul;
-  op.bytes_read = (weight_params * layout.Bytes(tensors) * pass.weight_reads + tokens_in * in_dim * act * pass.other) * count;
-  op.bytes_written = tokens_in * out_dim * act * count * pass.other;
-  if (training && w.mode == Mode::kTraining) op.bytes_written += weight_params * count * 2.0;  // bf16 grads
-  op.launches = count;
-  ops.push_back(op);
+  void Matmul(const char* name, TensorClass tensors, double tokens_in, double in_dim,
+              double out_dim, double weight_params, double count) const {
+    OpCost op{name, OpKind::kMatmul};
+    op.flops = 2.0 * tokens_in * in_dim * out_dim * count * pass.matmul;
+    op.bytes_read = (weight_params * layout.Bytes(tensors) * pass.weight_reads +
+                     tokens_in * in_dim * act * pass.other) *
+                    count;
+    op.bytes_written = tokens_in * out_dim * act * count * pass.other;
+    if (training && w.mode == Mode::kTraining)
+      op.bytes_written += weight_params * count * 2.0;  // bf16 grads
+    op.launches = count;
+    ops.push_back(op);
   }
 
   void Embedding() const {
-  // Gather (first stage).
-  {
-    OpCost op{"embedding", OpKind::kElementwise};
-    op.bytes_read = tokens * h * layout.Bytes(TensorClass::kEmbedding);
-    op.bytes_written = tokens * h * act;
-    op.launches = 1;
-    ops.push_back(op);
-  }
-
+    // Gather (first stage).
+    {
+      OpCost op{"embedding", OpKind::kElementwise};
+      op.bytes_read = tokens * h * layout.Bytes(TensorClass::kEmbedding);
+      op.bytes_written = tokens * h * act;
+      op.launches = 1;
+      ops.push_back(op);
+    }
   }
 
   void SoftmaxAttention() const {
-  // Softmax-attention layers (full and sliding); the Gated DeltaNet layers follow below.
-  const double linear_layers = LayersOfKind(m, p, AttentionKind::kLinear);
-  const double attention_layers = layers - linear_layers;
-  const double q_out_dev = q_dev * (m.attention_output_gate ? 2.0 : 1.0);  // + output gate
-  // MLA: every query, latent and expansion projection (all but o_proj), one multiply-add per
-  // parameter per token, split over the TP ranks' heads.
-  const double mla_in_params =
-      m.mla ? static_cast<double>(AttentionParamsPerLayer(m) - m.num_heads * m.mla->v_head_dim * m.d_model) / tp
-            : 0.0;
-  if (attention_layers > 0 && m.mla) {
-    Matmul("qkv_proj", TensorClass::kAttention, tokens, h, mla_in_params / h, mla_in_params,
-           attention_layers);
-  } else if (attention_layers > 0) {
-    Matmul("qkv_proj", TensorClass::kAttention, tokens, h, q_out_dev + 2 * kv_dev, h * (q_out_dev + 2 * kv_dev),
-           attention_layers);
-  }
-  // KV-cache values per token per layer on this rank (MLA's latent is whole on every rank).
-  const double kv_values_dev = m.mla ? static_cast<double>(m.mla->CacheValuesPerToken()) : 2.0 * kv_dev;
-  const double pair_flops_dev = AttentionFlopsPerPair(m, step.phase == Phase::kDecode) / tp;
-
-  // Attention core: FLOPs over the attended tokens; the KV cache is read once per layer per step.
-  if (attention_layers > 0) {
-    OpCost op{"attention", OpKind::kAttention};
-    for (AttentionKind kind : kKinds) {
-      const double kind_layers = LayersOfKind(m, p, kind);
-      if (kind_layers == 0 || kind == AttentionKind::kLinear) continue;
-      const bool full = kind == AttentionKind::kFull;
-      const double attended = full ? step.attended_pairs_full : step.attended_pairs_sliding;
-      op.flops += pair_flops_dev * attended * kind_layers * pass.attention;
-      const double cached = full ? step.kv_tokens_full : step.kv_tokens_sliding;
-      op.bytes_read += cached * kv_values_dev * kvb * kind_layers;
-      op.bytes_written += tokens * kv_values_dev * kvb * kind_layers;  // append new K, V
+    // Softmax-attention layers (full and sliding); the Gated DeltaNet layers follow below.
+    const double linear_layers = LayersOfKind(m, p, AttentionKind::kLinear);
+    const double attention_layers = layers - linear_layers;
+    const double q_out_dev = q_dev * (m.attention_output_gate ? 2.0 : 1.0);  // + output gate
+    // MLA: every query, latent and expansion projection (all but o_proj), one multiply-add per
+    // parameter per token, split over the TP ranks' heads.
+    const double mla_in_params =
+        m.mla ? static_cast<double>(AttentionParamsPerLayer(m) -
+                                    m.num_heads * m.mla->v_head_dim * m.d_model) /
+                    tp
+              : 0.0;
+    if (attention_layers > 0 && m.mla) {
+      Matmul("qkv_proj", TensorClass::kAttention, tokens, h, mla_in_params / h, mla_in_params,
+             attention_layers);
+    } else if (attention_layers > 0) {
+      Matmul("qkv_proj", TensorClass::kAttention, tokens, h, q_out_dev + 2 * kv_dev,
+             h * (q_out_dev + 2 * kv_dev), attention_layers);
     }
-    op.bytes_read += tokens * q_dev * act * attention_layers * pass.other;
-    op.bytes_written += tokens * q_dev * act * attention_layers * pass.other;
-    op.launches = attention_layers;
-    ops.push_back(op);
-    Matmul("out_proj", TensorClass::kAttention, tokens, q_dev, h, q_dev * h, attention_layers);
-  }
+    // KV-cache values per token per layer on this rank (MLA's latent is whole on every rank).
+    const double kv_values_dev =
+        m.mla ? static_cast<double>(m.mla->CacheValuesPerToken()) : 2.0 * kv_dev;
+    const double pair_flops_dev = AttentionFlopsPerPair(m, step.phase == Phase::kDecode) / tp;
 
+    // Attention core: FLOPs over the attended tokens; the KV cache is read once per layer per step.
+    if (attention_layers > 0) {
+      OpCost op{"attention", OpKind::kAttention};
+      for (AttentionKind kind : kKinds) {
+        const double kind_layers = LayersOfKind(m, p, kind);
+        if (kind_layers == 0 || kind == AttentionKind::kLinear) continue;
+        const bool full = kind == AttentionKind::kFull;
+        const double attended = full ? step.attended_pairs_full : step.attended_pairs_sliding;
+        op.flops += pair_flops_dev * attended * kind_layers * pass.attention;
+        const double cached = full ? step.kv_tokens_full : step.kv_tokens_sliding;
+        op.bytes_read += cached * kv_values_dev * kvb * kind_layers;
+        op.bytes_written += tokens * kv_values_dev * kvb * kind_layers;  // append new K, V
+      }
+      op.bytes_read += tokens * q_dev * act * attention_layers * pass.other;
+      op.bytes_written += tokens * q_dev * act * attention_layers * pass.other;
+      op.launches = attention_layers;
+      ops.push_back(op);
+      Matmul("out_proj", TensorClass::kAttention, tokens, q_dev, h, q_dev * h, attention_layers);
+    }
   }
 
   void LinearAttention() const {
     const double linear_layers = LayersOfKind(m, p, AttentionKind::kLinear);
     const double batch = step.sequences;
-  // Gated DeltaNet layers: input projections (q, k, v, z, b, a), the depthwise causal conv and the
-  // gated delta rule over a constant-size state, then the output projection. Heads split over TP.
-  if (m.linear_attention && linear_layers > 0) {
-    const LinearAttentionSpec& la = *m.linear_attention;
-    const double value_heads_dev = std::max(1.0, std::floor(la.num_value_heads / tp));
-    const double head_share = value_heads_dev / la.num_value_heads;
-    const double conv_dev = la.ConvDim() * head_share;
-    const double value_dev = la.ValueDim() * head_share;
-    const double in_out = conv_dev + value_dev + 2.0 * value_heads_dev;  // qkv, z, b, a
-    Matmul("linear_in_proj", TensorClass::kAttention, tokens, h, in_out, h * in_out, linear_layers);
-    OpCost op{"linear_attention", OpKind::kAttention};
-    const double conv_flops = 2.0 * la.conv_kernel * conv_dev;  // per token
-    op.flops = (conv_flops + LinearStateFlopsPerToken(la, value_heads_dev)) * tokens *
-               linear_layers * pass.attention;
-    // Each sequence's recurrent and conv state is read and written once per layer per step.
-    const double state_bytes = value_heads_dev * la.key_head_dim * la.value_head_dim *
-                                   BytesPerValue(la.state_precision) +
-                               conv_dev * (la.conv_kernel - 1) * act;
-    op.bytes_read = (batch * state_bytes + conv_dev * la.conv_kernel * wb_attention +
-                     tokens * in_out * act * pass.other) * linear_layers;
-    op.bytes_written = (batch * state_bytes + tokens * value_dev * act * pass.other) * linear_layers;
-    op.launches = 2.0 * linear_layers;  // conv + recurrence
-    ops.push_back(op);
-    Matmul("linear_out_proj", TensorClass::kAttention, tokens, value_dev, h, value_dev * h, linear_layers);
-  }
-
+    // Gated DeltaNet layers: input projections (q, k, v, z, b, a), the depthwise causal conv and
+    // the gated delta rule over a constant-size state, then the output projection. Heads split over
+    // TP.
+    if (m.linear_attention && linear_layers > 0) {
+      const LinearAttentionSpec& la = *m.linear_attention;
+      const double value_heads_dev = std::max(1.0, std::floor(la.num_value_heads / tp));
+      const double head_share = value_heads_dev / la.num_value_heads;
+      const double conv_dev = la.ConvDim() * head_share;
+      const double value_dev = la.ValueDim() * head_share;
+      const double in_out = conv_dev + value_dev + 2.0 * value_heads_dev;  // qkv, z, b, a
+      Matmul("linear_in_proj", TensorClass::kAttention, tokens, h, in_out, h * in_out,
+             linear_layers);
+      OpCost op{"linear_attention", OpKind::kAttention};
+      const double conv_flops = 2.0 * la.conv_kernel * conv_dev;  // per token
+      op.flops = (conv_flops + LinearStateFlopsPerToken(la, value_heads_dev)) * tokens *
+                 linear_layers * pass.attention;
+      // Each sequence's recurrent and conv state is read and written once per layer per step.
+      const double state_bytes = value_heads_dev * la.key_head_dim * la.value_head_dim *
+                                     BytesPerValue(la.state_precision) +
+                                 conv_dev * (la.conv_kernel - 1) * act;
+      op.bytes_read = (batch * state_bytes + conv_dev * la.conv_kernel * wb_attention +
+                       tokens * in_out * act * pass.other) *
+                      linear_layers;
+      op.bytes_written =
+          (batch * state_bytes + tokens * value_dev * act * pass.other) * linear_layers;
+      op.launches = 2.0 * linear_layers;  // conv + recurrence
+      ops.push_back(op);
+      Matmul("linear_out_proj", TensorClass::kAttention, tokens, value_dev, h, value_dev * h,
+             linear_layers);
+    }
   }
 
   void FeedForward() const {
-  const double moe_layers = MoeLayersOnStage(m, p);
-  const double dense_layers = layers - moe_layers;
-  if (m.moe && moe_layers > 0) {
-    const MoeSpec& moe = *m.moe;
-    const double ep = p.expert;
-    const double e_dev = moe.expert_d_ff / tp;
-    Matmul("router", TensorClass::kRouter, tokens, h, moe.num_experts, h * moe.num_experts, moe_layers);
-    // Each device holds E/ep experts and receives tokens*k/ep routed tokens; it streams only the
-    // distinct experts those tokens hit.
-    const double routed_tokens = step.moe_tokens * moe.num_active_experts / ep;
-    const double distinct = ExpectedDistinctExperts(m, step.moe_tokens) / ep;
-    OpCost op{"experts", OpKind::kMatmul};
-    const double expert_params = mats * h * e_dev;
-    op.flops = 2.0 * routed_tokens * expert_params * moe_layers * pass.matmul;
-    op.bytes_read = (distinct * expert_params * layout.Bytes(TensorClass::kRoutedExperts) *
-                         pass.weight_reads +
-                     routed_tokens * h * act * pass.other) * moe_layers;
-    op.bytes_written = routed_tokens * h * act * moe_layers * pass.other;
-    if (training && w.mode == Mode::kTraining) op.bytes_written += distinct * expert_params * 2.0 * moe_layers;
-    op.launches = moe_layers;
-    ops.push_back(op);
-    if (moe.num_shared_experts > 0) {
-      const double s_dev = moe.num_shared_experts * moe.shared_expert_d_ff / tp;
-      Matmul("shared_experts", TensorClass::kSharedExperts, tokens, h, mats * s_dev, h * mats * s_dev, moe_layers);
+    const double moe_layers = MoeLayersOnStage(m, p);
+    const double dense_layers = layers - moe_layers;
+    if (m.moe && moe_layers > 0) {
+      const MoeSpec& moe = *m.moe;
+      const double ep = p.expert;
+      const double e_dev = moe.expert_d_ff / tp;
+      Matmul("router", TensorClass::kRouter, tokens, h, moe.num_experts, h * moe.num_experts,
+             moe_layers);
+      // Each device holds E/ep experts and receives tokens*k/ep routed tokens; it streams only the
+      // distinct experts those tokens hit.
+      const double routed_tokens = step.moe_tokens * moe.num_active_experts / ep;
+      const double distinct = ExpectedDistinctExperts(m, step.moe_tokens) / ep;
+      OpCost op{"experts", OpKind::kMatmul};
+      const double expert_params = mats * h * e_dev;
+      op.flops = 2.0 * routed_tokens * expert_params * moe_layers * pass.matmul;
+      op.bytes_read = (distinct * expert_params * layout.Bytes(TensorClass::kRoutedExperts) *
+                           pass.weight_reads +
+                       routed_tokens * h * act * pass.other) *
+                      moe_layers;
+      op.bytes_written = routed_tokens * h * act * moe_layers * pass.other;
+      if (training && w.mode == Mode::kTraining)
+        op.bytes_written += distinct * expert_params * 2.0 * moe_layers;
+      op.launches = moe_layers;
+      ops.push_back(op);
+      if (moe.num_shared_experts > 0) {
+        const double s_dev = moe.num_shared_experts * moe.shared_expert_d_ff / tp;
+        Matmul("shared_experts", TensorClass::kSharedExperts, tokens, h, mats * s_dev,
+               h * mats * s_dev, moe_layers);
+      }
     }
-  }
-  if (dense_layers > 0) {
-    const double f_dev = m.d_ff / tp;
-    Matmul("mlp", TensorClass::kDenseMlp, tokens, h, mats * f_dev, h * mats * f_dev, dense_layers);
-  }
-
+    if (dense_layers > 0) {
+      const double f_dev = m.d_ff / tp;
+      Matmul("mlp", TensorClass::kDenseMlp, tokens, h, mats * f_dev, h * mats * f_dev,
+             dense_layers);
+    }
   }
 
   void NormsAndLogits() const {
-  {
-    OpCost op{"norms", OpKind::kElementwise};
-    const double count = layers * m.norms_per_layer + 1;
-    op.flops = 4.0 * tokens * h * count * pass.other;
-    op.bytes_read = tokens * h * act * count * pass.other;
-    op.bytes_written = tokens * h * act * count * pass.other;
-    op.launches = count;
-    ops.push_back(op);
-  }
+    {
+      OpCost op{"norms", OpKind::kElementwise};
+      const double count = layers * m.norms_per_layer + 1;
+      op.flops = 4.0 * tokens * h * count * pass.other;
+      op.bytes_read = tokens * h * act * count * pass.other;
+      op.bytes_written = tokens * h * act * count * pass.other;
+      op.launches = count;
+      ops.push_back(op);
+    }
 
-  // Logits: inference needs them for the last position of each sequence only.
-  // The tied embedding is read as the output projection.
-  Matmul("lm_head", m.tied_embeddings ? TensorClass::kEmbedding : TensorClass::kLmHead,
-         step.logit_tokens, h, m.vocab_size / tp, h * m.vocab_size / tp, 1.0);
-
+    // Logits: inference needs them for the last position of each sequence only.
+    // The tied embedding is read as the output projection.
+    Matmul("lm_head", m.tied_embeddings ? TensorClass::kEmbedding : TensorClass::kLmHead,
+           step.logit_tokens, h, m.vocab_size / tp, h * m.vocab_size / tp, 1.0);
   }
 
   void Communication() const {
-  // Communication (Shoeybi et al. 2019: two all-reduces per layer forward under TP).
-  const double comm_passes = training ? 2.0 : 1.0;  // backward mirrors the forward collectives
-  if (p.tensor > 1) {
-    OpCost op{"tp_allreduce", OpKind::kComm};
-    op.message_bytes = tokens * h * act;
-    op.launches = 2.0 * layers * comm_passes;
-    op.participants = p.tensor;
-    op.pattern = CommPattern::kAllReduce;
-    ops.push_back(op);
-  }
-  if (p.pipeline > 1) {
-    OpCost op{"pp_send", OpKind::kComm};
-    op.message_bytes = tokens * h * act;
-    op.launches = comm_passes;
-    op.participants = 2;
-    op.pattern = CommPattern::kSendRecv;
-    ops.push_back(op);
-  }
-  if (m.moe && p.expert > 1 && step.moe_allgather) {
-    for (const auto& [name, pattern] :
-         {std::pair{"ep_allgather", CommPattern::kAllGather},
-          std::pair{"ep_reducescatter", CommPattern::kReduceScatter}}) {
-      OpCost op{name, OpKind::kComm};
-      op.message_bytes = step.moe_tokens * h * act;  // the whole group's hidden states
-      op.launches = MoeLayersOnStage(m, p) * comm_passes;
-      op.participants = p.expert;
-      op.pattern = pattern;
+    // Communication (Shoeybi et al. 2019: two all-reduces per layer forward under TP).
+    const double comm_passes = training ? 2.0 : 1.0;  // backward mirrors the forward collectives
+    if (p.tensor > 1) {
+      OpCost op{"tp_allreduce", OpKind::kComm};
+      op.message_bytes = tokens * h * act;
+      op.launches = 2.0 * layers * comm_passes;
+      op.participants = p.tensor;
+      op.pattern = CommPattern::kAllReduce;
       ops.push_back(op);
     }
-  } else if (m.moe && p.expert > 1) {
-    OpCost op{"ep_alltoall", OpKind::kComm};
-    // Each rank dispatches its share of the group's tokens, k copies each (and combines as many).
-    op.message_bytes = step.moe_tokens * m.moe->num_active_experts * h * act / p.expert;
-    op.launches = 2.0 * MoeLayersOnStage(m, p) * comm_passes;  // dispatch and combine
-    op.participants = p.expert;
-    op.pattern = CommPattern::kAllToAll;
-    ops.push_back(op);
-  }
-
+    if (p.pipeline > 1) {
+      OpCost op{"pp_send", OpKind::kComm};
+      op.message_bytes = tokens * h * act;
+      op.launches = comm_passes;
+      op.participants = 2;
+      op.pattern = CommPattern::kSendRecv;
+      ops.push_back(op);
+    }
+    if (m.moe && p.expert > 1 && step.moe_allgather) {
+      for (const auto& [name, pattern] :
+           {std::pair{"ep_allgather", CommPattern::kAllGather},
+            std::pair{"ep_reducescatter", CommPattern::kReduceScatter}}) {
+        OpCost op{name, OpKind::kComm};
+        op.message_bytes = step.moe_tokens * h * act;  // the whole group's hidden states
+        op.launches = MoeLayersOnStage(m, p) * comm_passes;
+        op.participants = p.expert;
+        op.pattern = pattern;
+        ops.push_back(op);
+      }
+    } else if (m.moe && p.expert > 1) {
+      OpCost op{"ep_alltoall", OpKind::kComm};
+      // Each rank dispatches its share of the group's tokens, k copies each (and combines as many).
+      op.message_bytes = step.moe_tokens * m.moe->num_active_experts * h * act / p.expert;
+      op.launches = 2.0 * MoeLayersOnStage(m, p) * comm_passes;  // dispatch and combine
+      op.participants = p.expert;
+      op.pattern = CommPattern::kAllToAll;
+      ops.push_back(op);
+    }
   }
 
   void HostWork() const {
     const double batch = step.sequences;
-  // A serving engine's host touches every sequence of the batch once per step, however the
-  // model is split (one scheduler per replica).
-  if (!training) {
-    OpCost op{"host_per_sequence", OpKind::kHost};
-    op.launches = batch;
-    op.once_per_step = true;
-    ops.push_back(op);
-  }
-
-  }
-
-  void TrainingUpdate() const {
-  if (training) {
-    const ParamCounts counts = CountParams(m);
-    const double shard = static_cast<double>(p.tensor) * p.pipeline;
-    const double trainable =
-        w.mode == Mode::kTraining ? static_cast<double>(counts.Total()) / shard
-                                  : LoraAdapterParams(m, w.lora_rank) / shard;
-    if (w.mode != Mode::kTraining) {
-      // Adapter matmuls: forward + backward (weights and inputs) on rank-r factors.
-      OpCost op{"lora_adapters", OpKind::kMatmul};
-      op.flops = 6.0 * tokens * trainable;
-      op.bytes_read = trainable * 2.0 * 3.0;
-      op.launches = layers * 7.0;
-      ops.push_back(op);
-    }
-    if (p.data > 1) {
-      OpCost op{"dp_allreduce", OpKind::kComm};
-      op.message_bytes = trainable * 2.0;  // bf16 gradients
-      op.launches = 1;
-      op.participants = p.data;
-      op.pattern = CommPattern::kAllReduce;
+    // A serving engine's host touches every sequence of the batch once per step, however the
+    // model is split (one scheduler per replica).
+    if (!training) {
+      OpCost op{"host_per_sequence", OpKind::kHost};
+      op.launches = batch;
       op.once_per_step = true;
       ops.push_back(op);
     }
-    // Adam update (mixed precision): read fp32 master, m, v and the bf16 grad; write master, m,
-    // v and the bf16 weight copy (Rajbhandari et al. 2020, Sec. 3: 16 bytes/param of state).
-    OpCost op{"optimizer", OpKind::kOptimizer};
-    const double owned = w.zero_stage >= 1 ? trainable / p.data : trainable;
-    op.flops = 12.0 * owned;
-    op.bytes_read = owned * (4.0 + 4.0 + 4.0 + 2.0);
-    op.bytes_written = owned * (4.0 + 4.0 + 4.0 + 2.0);
-    op.launches = 1;
-    op.once_per_step = true;
-    ops.push_back(op);
   }
+
+  void TrainingUpdate() const {
+    if (training) {
+      const ParamCounts counts = CountParams(m);
+      const double shard = static_cast<double>(p.tensor) * p.pipeline;
+      const double trainable = w.mode == Mode::kTraining
+                                   ? static_cast<double>(counts.Total()) / shard
+                                   : LoraAdapterParams(m, w.lora_rank) / shard;
+      if (w.mode != Mode::kTraining) {
+        // Adapter matmuls: forward + backward (weights and inputs) on rank-r factors.
+        OpCost op{"lora_adapters", OpKind::kMatmul};
+        op.flops = 6.0 * tokens * trainable;
+        op.bytes_read = trainable * 2.0 * 3.0;
+        op.launches = layers * 7.0;
+        ops.push_back(op);
+      }
+      if (p.data > 1) {
+        OpCost op{"dp_allreduce", OpKind::kComm};
+        op.message_bytes = trainable * 2.0;  // bf16 gradients
+        op.launches = 1;
+        op.participants = p.data;
+        op.pattern = CommPattern::kAllReduce;
+        op.once_per_step = true;
+        ops.push_back(op);
+      }
+      // Adam update (mixed precision): read fp32 master, m, v and the bf16 grad; write master, m,
+      // v and the bf16 weight copy (Rajbhandari et al. 2020, Sec. 3: 16 bytes/param of state).
+      OpCost op{"optimizer", OpKind::kOptimizer};
+      const double owned = w.zero_stage >= 1 ? trainable / p.data : trainable;
+      op.flops = 12.0 * owned;
+      op.bytes_read = owned * (4.0 + 4.0 + 4.0 + 2.0);
+      op.bytes_written = owned * (4.0 + 4.0 + 4.0 + 2.0);
+      op.launches = 1;
+      op.once_per_step = true;
+      ops.push_back(op);
+    }
   }
 };
 
 }  // namespace
-
 
 double CausalAttendedTokens(const ModelSpec& m, AttentionKind kind, int64_t past_tokens,
                             int64_t new_tokens) {
@@ -385,8 +404,7 @@ double LoraAdapterParams(const ModelSpec& m, int64_t rank) {
   if (m.linear_attention && linear_layers > 0) {
     // in_proj_qkv, in_proj_z and out_proj of the Gated DeltaNet layers.
     const LinearAttentionSpec& la = *m.linear_attention;
-    mixers += linear_layers * r *
-              ((h + la.ConvDim()) + (h + la.ValueDim()) + (la.ValueDim() + h));
+    mixers += linear_layers * r * ((h + la.ConvDim()) + (h + la.ValueDim()) + (la.ValueDim() + h));
   }
   const double mats = m.mlp == MlpKind::kGated ? 3.0 : 2.0;
   double mlps = static_cast<double>(m.NumDenseMlpLayers()) * mats * r * (h + m.d_ff);

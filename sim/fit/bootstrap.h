@@ -17,8 +17,8 @@ namespace rightsize {
 struct BootstrapOptions {
   int num_resamples = 200;  // > 0
   uint64_t seed = 20240417;
-  double level = 0.80;      // two-sided percentile interval level, in (0, 1)
-  int num_threads = 0;      // 0 = std::thread::hardware_concurrency()
+  double level = 0.80;                     // two-sided percentile interval level, in (0, 1)
+  int num_threads = 0;                     // 0 = std::thread::hardware_concurrency()
   std::function<void(int, int)> progress;  // (resamples done, total); may be empty
 };
 

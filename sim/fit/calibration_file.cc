@@ -70,7 +70,7 @@ nlohmann::json GroupToJson(const GroupCalibration& g) {
 }
 
 nlohmann::json CrossValidationToJson(const CrossValidationReport& r) {
-  return {{"scheme", r.scheme},          {"folds", r.folds},
+  return {{"scheme", r.scheme},           {"folds", r.folds},
           {"n_predicted", r.n_predicted}, {"n_unpredicted", r.n_unpredicted},
           {"median_ape", r.median_ape},   {"p90_ape", r.p90_ape},
           {"coverage", r.coverage},       {"nominal_coverage", r.nominal}};
@@ -126,7 +126,9 @@ GroupCalibration GroupFromJson(const JsonValue& j) {
     if (row.size() != static_cast<size_t>(kN)) {
       covariance[ia].Fail(fmt::format("expected {} entries, got {}", kN, row.size()));
     }
-    for (int b = 0; b < kN; ++b) g.covariance[static_cast<size_t>(a * kN + b)] = row[static_cast<size_t>(b)].AsDouble(-kHuge, kHuge);
+    for (int b = 0; b < kN; ++b)
+      g.covariance[static_cast<size_t>(a * kN + b)] =
+          row[static_cast<size_t>(b)].AsDouble(-kHuge, kHuge);
   }
   g.unidentified = j.OptionalStringList("unidentified");
   g.at_bound = j.OptionalStringList("at_bound");
@@ -165,12 +167,14 @@ GroupCalibration GroupFromJson(const JsonValue& j) {
 JsonDocument ReadCalibrationDocument(const std::string& path) {
   JsonDocument doc = JsonDocument::Load(path);
   const JsonValue root = doc.Root();
-  if (!root.IsObject()) root.Fail("expected a JSON object (a file written by `rightsize calibrate`)");
+  if (!root.IsObject())
+    root.Fail("expected a JSON object (a file written by `rightsize calibrate`)");
   if (!root.Has("schema_version") || !root.Child("schema_version").IsNumber() ||
       root.Child("schema_version").json() != kCalibrationSchemaVersion) {
-    throw InputError(root.Where("schema_version"),
-                     fmt::format("expected schema_version {} (a file written by `rightsize calibrate`)",
-                                 kCalibrationSchemaVersion));
+    throw InputError(
+        root.Where("schema_version"),
+        fmt::format("expected schema_version {} (a file written by `rightsize calibrate`)",
+                    kCalibrationSchemaVersion));
   }
   const std::vector<JsonValue> groups = root.Child("groups").Elements();
   if (groups.empty()) throw InputError(root.Where("groups"), "no fitted groups");
@@ -183,7 +187,8 @@ JsonDocument ReadCalibrationDocument(const std::string& path) {
 
 std::vector<std::string> CalibrationGroupNames(const JsonDocument& doc) {
   std::vector<std::string> names;
-  for (const JsonValue& g : doc.Root().Child("groups").Elements()) names.push_back(g.RequiredString("group"));
+  for (const JsonValue& g : doc.Root().Child("groups").Elements())
+    names.push_back(g.RequiredString("group"));
   return names;
 }
 
@@ -208,7 +213,8 @@ GroupCalibration CalibrationGroupOf(const JsonDocument& doc, const std::string& 
     throw InputError(root.Where("groups"), "no group '" + group + "' (groups: " + listed + ")");
   }
   if (matches.size() > 1) {
-    throw InputError(root.Where("groups"), "'" + group + "' matches several groups; name one of: " + listed);
+    throw InputError(root.Where("groups"),
+                     "'" + group + "' matches several groups; name one of: " + listed);
   }
   GroupCalibration g = GroupFromJson(matches.front());
   if (!g.usable) {

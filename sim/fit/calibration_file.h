@@ -43,9 +43,9 @@ nlohmann::json CrossValidationToJson(const CrossValidationReport& report);
 
 // What `rightsize calibrate` records beside the fitted groups.
 struct CalibrationRecord {
-  nlohmann::json inputs = nlohmann::json::array();   // per log: path, format, hash, counts
-  nlohmann::json options = nlohmann::json::object(); // the fit's and the reading's options
-  nlohmann::json sharing = nlohmann::json::object(); // --share auto's trials ({} = none)
+  nlohmann::json inputs = nlohmann::json::array();    // per log: path, format, hash, counts
+  nlohmann::json options = nlohmann::json::object();  // the fit's and the reading's options
+  nlohmann::json sharing = nlohmann::json::object();  // --share auto's trials ({} = none)
   CalibrationResult fit;
   double fit_seconds = 0.0;
   size_t skipped_count = 0;

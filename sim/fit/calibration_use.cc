@@ -38,17 +38,19 @@ void ReadFileLevel(const JsonDocument& doc, const std::string& label, UsedCalibr
     if (!(r.OptionalDouble("n_predicted", 0.0, 0.0, kHuge) > 0) || !r.Has("median_ape")) continue;
     const double ape = r.RequiredDouble("median_ape", 0.0, kHuge);
     used->rel_sd = kMadToSd * ape;
-    used->rel_sd_source = fmt::format("calibration {} ({}): 1.4826 x held-out {} median APE {:.1f}%", path,
-                                      label, r.OptionalString("scheme", scheme), 100 * ape);
+    used->rel_sd_source =
+        fmt::format("calibration {} ({}): 1.4826 x held-out {} median APE {:.1f}%", path, label,
+                    r.OptionalString("scheme", scheme), 100 * ape);
     return;
   }
   // No cross-validation: the largest in-sample scale of the groups used.
   double sigma = used->fit.sigma_log;
   for (const auto& [hardware, fit] : used->by_hardware) sigma = std::max(sigma, fit.sigma_log);
   used->rel_sd = sigma;
-  used->rel_sd_source = fmt::format("calibration {} ({}): in-sample sigma_log {:.3f} (the file has no "
-                                    "cross-validation; held-out error is usually larger)",
-                                    path, label, sigma);
+  used->rel_sd_source = fmt::format(
+      "calibration {} ({}): in-sample sigma_log {:.3f} (the file has no "
+      "cross-validation; held-out error is usually larger)",
+      path, label, sigma);
 }
 
 bool HasCovariance(const GroupCalibration& fit) {
@@ -59,7 +61,8 @@ bool HasCovariance(const GroupCalibration& fit) {
 }
 
 // UseCalibration on a document already read.
-UsedCalibration UseGroup(const JsonDocument& doc, const std::string& group, const std::string& hardware_id) {
+UsedCalibration UseGroup(const JsonDocument& doc, const std::string& group,
+                         const std::string& hardware_id) {
   const std::vector<std::string> names = CalibrationGroupNames(doc);
   std::string chosen = group;
   if (chosen.empty() && !hardware_id.empty()) {
@@ -70,7 +73,8 @@ UsedCalibration UseGroup(const JsonDocument& doc, const std::string& group, cons
   }
   if (chosen.empty() && names.size() > 1) {
     throw InputError(doc.Root().Where("groups"),
-                     "the file holds several groups; name one with --calibration-group (" + GroupNames(doc) + ")");
+                     "the file holds several groups; name one with --calibration-group (" +
+                         GroupNames(doc) + ")");
   }
   UsedCalibration used;
   used.fit = CalibrationGroupOf(doc, chosen);
@@ -118,9 +122,11 @@ UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::stri
   }
   if (used.by_hardware.empty()) {
     if (!group.empty()) CalibrationGroupOf(doc, group);  // throws: no such group
-    throw InputError(doc.Root().Where("groups"),
-                     "no device has exactly one group; name one with --calibration-group (a group, a "
-                     "hardware id or an engine of: " + GroupNames(doc) + ")");
+    throw InputError(
+        doc.Root().Where("groups"),
+        "no device has exactly one group; name one with --calibration-group (a group, a "
+        "hardware id or an engine of: " +
+            GroupNames(doc) + ")");
   }
   ReadFileLevel(doc, "per device: " + label, &used);
   return used;
@@ -134,20 +140,25 @@ bool FittedOn(const UsedCalibration& calibration, const std::string& hardware_id
 std::string PricedBy(const std::optional<UsedCalibration>& c, const std::string& hardware_id) {
   if (!c) return "uncalibrated";
   const auto it = c->by_hardware.find(hardware_id);
-  const GroupCalibration* fit = it != c->by_hardware.end() ? &it->second : c->group.empty() ? nullptr : &c->fit;
+  const GroupCalibration* fit = it != c->by_hardware.end() ? &it->second
+                                : c->group.empty()         ? nullptr
+                                                           : &c->fit;
   if (fit == nullptr) return "uncalibrated (" + c->file + " has no group for " + hardware_id + ")";
   const bool on_device = fit->group.rfind(hardware_id + "/", 0) == 0;
   return (on_device ? "calibrated: " : "transferred from ") + fit->group + " (" + c->file + ")";
 }
 
-std::string UnmatchedCalibrationWarning(const UsedCalibration& c, const std::vector<std::string>& hardware_ids) {
+std::string UnmatchedCalibrationWarning(const UsedCalibration& c,
+                                        const std::vector<std::string>& hardware_ids) {
   std::string devices;
   for (const std::string& id : hardware_ids) {
     if (FittedOn(c, id)) return "";
     devices += (devices.empty() ? "" : ", ") + id;
   }
-  const std::string used = c.group.empty() ? "uncalibrated defaults" : "transferred from " + c.group;
-  return "warning: calibration " + c.file + " has no group fitted on " + devices + "; those numbers are " + used;
+  const std::string used =
+      c.group.empty() ? "uncalibrated defaults" : "transferred from " + c.group;
+  return "warning: calibration " + c.file + " has no group fitted on " + devices +
+         "; those numbers are " + used;
 }
 
 nlohmann::json ToJson(const UsedCalibration& c) {
@@ -160,7 +171,9 @@ nlohmann::json ToJson(const UsedCalibration& c) {
   if (!c.by_hardware.empty()) {
     nlohmann::json per = nlohmann::json::object();
     for (const auto& [hardware, fit] : c.by_hardware) {
-      per[hardware] = {{"group", fit.group}, {"fitted_points", fit.n_points}, {"fit_median_ape", fit.median_ape}};
+      per[hardware] = {{"group", fit.group},
+                       {"fitted_points", fit.n_points},
+                       {"fit_median_ape", fit.median_ape}};
     }
     j["groups_by_hardware"] = per;
     j["other_devices"] = c.group.empty() ? "uncalibrated defaults" : c.group;

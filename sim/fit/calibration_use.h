@@ -15,11 +15,11 @@
 namespace rightsize {
 
 struct UsedCalibration {
-  std::string file;              // as given on the command line
-  std::string group;             // the full "hardware/engine" name of the group used
-  GroupCalibration fit;          // parameters, covariance, sigma_log
-  double interval_level = 0.9;   // the file's options.interval_level (0.9 when absent)
-  bool has_covariance = false;   // any non-zero covariance entry
+  std::string file;             // as given on the command line
+  std::string group;            // the full "hardware/engine" name of the group used
+  GroupCalibration fit;         // parameters, covariance, sigma_log
+  double interval_level = 0.9;  // the file's options.interval_level (0.9 when absent)
+  bool has_covariance = false;  // any non-zero covariance entry
   // 1-sigma relative error of a predicted step time (so of throughput): 1.4826 x the held-out
   // median absolute percentage error (for normal errors the median |error| is 0.6745 sigma),
   // leave-one-group-out when the file has it (a model or shape family the fit never saw, the
@@ -54,7 +54,8 @@ bool FittedOn(const UsedCalibration& calibration, const std::string& hardware_id
 // Which calibration priced a device's numbers: "calibrated: GROUP (FILE)" when the group used was
 // fitted on the device, "transferred from GROUP (FILE)" when it was fitted on another device,
 // "uncalibrated" without a calibration or for a device the file has no group for.
-std::string PricedBy(const std::optional<UsedCalibration>& calibration, const std::string& hardware_id);
+std::string PricedBy(const std::optional<UsedCalibration>& calibration,
+                     const std::string& hardware_id);
 
 // The warning a command prints on stderr when a calibration file prices none of its devices with
 // a group fitted on that device ("" when at least one is): the numbers are then uncalibrated or

@@ -9,9 +9,9 @@
 #include <random>
 #include <set>
 
-#include <Eigen/Dense>
 #include <ceres/ceres.h>
 #include <fmt/format.h>
+#include <Eigen/Dense>
 
 #include "sim/fit/residuals.h"
 #include "sim/util/error.h"
@@ -29,11 +29,16 @@ const char* Name(int i) { return P::kParamNames[static_cast<size_t>(i)]; }
 // Owned by the problem (Problem takes ownership by default), one per fit.
 ceres::LossFunction* MakeLoss(RobustLoss loss, double scale) {
   switch (loss) {
-    case RobustLoss::kNone: return nullptr;
-    case RobustLoss::kHuber: return new ceres::HuberLoss(scale);
-    case RobustLoss::kSoftL1: return new ceres::SoftLOneLoss(scale);
-    case RobustLoss::kCauchy: return new ceres::CauchyLoss(scale);
-    case RobustLoss::kArctan: return new ceres::ArctanLoss(scale);
+    case RobustLoss::kNone:
+      return nullptr;
+    case RobustLoss::kHuber:
+      return new ceres::HuberLoss(scale);
+    case RobustLoss::kSoftL1:
+      return new ceres::SoftLOneLoss(scale);
+    case RobustLoss::kCauchy:
+      return new ceres::CauchyLoss(scale);
+    case RobustLoss::kArctan:
+      return new ceres::ArctanLoss(scale);
   }
   return nullptr;
 }
@@ -75,7 +80,8 @@ double PriorSdLog(const CalibratorOptions& o, int i) {
 double SolverLowerBound(const CalibratorOptions& o, int i) {
   const double lo = P::kLowerBounds[static_cast<size_t>(i)];
   if (!o.use_priors) return lo;
-  return std::max(lo, o.prior.values[static_cast<size_t>(i)] * std::exp(-kPriorFloorSd * PriorSdLog(o, i)));
+  return std::max(
+      lo, o.prior.values[static_cast<size_t>(i)] * std::exp(-kPriorFloorSd * PriorSdLog(o, i)));
 }
 
 // One Levenberg-Marquardt solve with the given free mask. noise_sigma_log weighs the priors
@@ -97,10 +103,9 @@ Solved Solve(const std::vector<const CalibrationPoint*>& points, const std::arra
       if (!free[static_cast<size_t>(i)]) continue;
       // Data residuals are unscaled log ratios: dividing the prior's by noise / sd instead puts
       // both on the data's scale (the objective is noise^2 x the negative log posterior).
-      problem->AddResidualBlock(
-          LogPriorResidual::Create(i, o.prior.values[static_cast<size_t>(i)],
-                                   PriorSdLog(o, i) / noise_sigma_log),
-          nullptr, x->data());
+      problem->AddResidualBlock(LogPriorResidual::Create(i, o.prior.values[static_cast<size_t>(i)],
+                                                         PriorSdLog(o, i) / noise_sigma_log),
+                                nullptr, x->data());
     }
   }
   std::vector<int> held;
@@ -162,7 +167,8 @@ int LeastIdentified(const Eigen::MatrixXd& j, const std::array<bool, kN>& free, 
   const Eigen::Index n = static_cast<Eigen::Index>(idx.size());
   Eigen::MatrixXd jtj(n, n);
   for (Eigen::Index a = 0; a < n; ++a) {
-    for (Eigen::Index b = 0; b < n; ++b) jtj(a, b) = j.col(idx[static_cast<size_t>(a)]).dot(j.col(idx[static_cast<size_t>(b)]));
+    for (Eigen::Index b = 0; b < n; ++b)
+      jtj(a, b) = j.col(idx[static_cast<size_t>(a)]).dot(j.col(idx[static_cast<size_t>(b)]));
   }
   const double largest_diag = jtj.diagonal().maxCoeff();
   for (Eigen::Index a = 0; a < n; ++a) {
@@ -229,11 +235,16 @@ std::optional<std::array<double, kN * kN>> PosteriorCovariance(
 
 std::string ToString(RobustLoss loss) {
   switch (loss) {
-    case RobustLoss::kNone: return "none";
-    case RobustLoss::kHuber: return "huber";
-    case RobustLoss::kSoftL1: return "soft_l1";
-    case RobustLoss::kCauchy: return "cauchy";
-    case RobustLoss::kArctan: return "arctan";
+    case RobustLoss::kNone:
+      return "none";
+    case RobustLoss::kHuber:
+      return "huber";
+    case RobustLoss::kSoftL1:
+      return "soft_l1";
+    case RobustLoss::kCauchy:
+      return "cauchy";
+    case RobustLoss::kArctan:
+      return "arctan";
   }
   return "?";
 }
@@ -243,15 +254,18 @@ RobustLoss ParseRobustLoss(const std::string& text) {
                        RobustLoss::kCauchy, RobustLoss::kArctan}) {
     if (ToString(l) == text) return l;
   }
-  throw InputError({"", 0, "--loss"}, "unknown robust loss '" + text +
-                                          "' (none, huber, soft_l1, cauchy, arctan)");
+  throw InputError({"", 0, "--loss"},
+                   "unknown robust loss '" + text + "' (none, huber, soft_l1, cauchy, arctan)");
 }
 
 std::string ToString(ParamSource source) {
   switch (source) {
-    case ParamSource::kData: return "data";
-    case ParamSource::kPrior: return "prior";
-    case ParamSource::kHeld: return "held";
+    case ParamSource::kData:
+      return "data";
+    case ParamSource::kPrior:
+      return "prior";
+    case ParamSource::kHeld:
+      return "held";
   }
   return "?";
 }
@@ -278,15 +292,18 @@ const GroupCalibration* CalibrationResult::Find(const std::string& group) const 
 
 Calibrator::Calibrator(CalibratorOptions options) : options_(std::move(options)) {
   RS_CHECK(options_.loss_scale > 0, "loss_scale must be > 0");
-  RS_CHECK(options_.prior_sd_scale > 0 && std::isfinite(options_.prior_sd_scale), "prior_sd_scale must be > 0");
+  RS_CHECK(options_.prior_sd_scale > 0 && std::isfinite(options_.prior_sd_scale),
+           "prior_sd_scale must be > 0");
   RS_CHECK(options_.interval_level > 0 && options_.interval_level < 1, "interval_level in (0, 1)");
-  RS_CHECK(options_.max_iterations >= 1 && options_.num_threads >= 1, "iterations and threads >= 1");
+  RS_CHECK(options_.max_iterations >= 1 && options_.num_threads >= 1,
+           "iterations and threads >= 1");
   std::string why;
   RS_CHECK(Validate(options_.prior, &why), "prior: " + why);
   for (int i : options_.fixed) RS_CHECK(i >= 0 && i < kN, "fixed parameter index out of range");
   if (options_.use_priors) {
     for (int i = 0; i < kN; ++i) {
-      const bool fixed = std::find(options_.fixed.begin(), options_.fixed.end(), i) != options_.fixed.end();
+      const bool fixed =
+          std::find(options_.fixed.begin(), options_.fixed.end(), i) != options_.fixed.end();
       RS_CHECK(fixed || options_.prior.values[static_cast<size_t>(i)] > 0,
                std::string("a log prior needs a positive default: ") + Name(i));
     }
@@ -294,71 +311,76 @@ Calibrator::Calibrator(CalibratorOptions options) : options_(std::move(options))
   for (int i : options_.shared) RS_CHECK(i >= 0 && i < kN, "shared parameter index out of range");
 }
 
-GroupCalibration Calibrator::FitGroup(const std::string& group,
-                                      const std::vector<const CalibrationPoint*>& points) const {
-  const CalibratorOptions& o = options_;
-  GroupCalibration g;
-  g.group = group;
-  g.n_points = static_cast<int>(points.size());
-  g.params = o.prior;
-  g.free.fill(true);
-  for (int i : o.fixed) g.free[static_cast<size_t>(i)] = false;
-  for (int i = 0; i < kN; ++i) {
-    g.prior_value[static_cast<size_t>(i)] = o.prior.values[static_cast<size_t>(i)];
-    g.prior_sd_log[static_cast<size_t>(i)] = o.use_priors ? PriorSdLog(o, i) : 0.0;
-  }
+namespace {
 
-  std::array<double, kN> x = o.prior.values;  // the problem's parameter block
-  std::unique_ptr<ceres::Problem> problem;
-  Solved solved;
+// Log residuals of every point at the parameters `at`.
+std::vector<double> LogResiduals(const std::vector<const CalibrationPoint*>& points,
+                                 const std::array<double, kN>& at) {
   std::vector<double> residuals;
-  auto residuals_at = [&](const std::array<double, kN>& at) {
-    residuals.clear();
-    for (const CalibrationPoint* p : points) residuals.push_back(LogResidual(*p, at.data()));
-  };
-  double noise = std::max(kMinNoiseSigmaLog, o.loss_scale);  // weighs priors against the data
-  if (o.use_priors) {
-    // The prior's weight depends on the noise, which the fit estimates: refit until the robust
-    // residual scale settles (within 10%; three refits reach that on every shipped dataset).
-    for (int pass = 0; pass < 4; ++pass) {
-      problem.reset();
-      solved = Solve(points, g.free, o, noise, &x, &problem);
-      residuals_at(solved.x);
-      const double estimated = std::max(kMinNoiseSigmaLog, RobustSigma(residuals));
-      const bool settled = std::fabs(std::log(estimated / noise)) < std::log(1.1);
-      noise = estimated;
-      if (settled) break;
-    }
-  } else {
-    // Parameters the data does not touch at all (no collectives -> link parameters, no attention
-    // ops -> attention efficiency) are found before solving, so they cost no extra solve.
-    const Eigen::MatrixXd j0 = ScaledJacobian(points, x);
-    const double largest = j0.colwise().squaredNorm().maxCoeff();
-    for (int i = 0; i < kN; ++i) {
-      if (g.free[static_cast<size_t>(i)] && !(j0.col(i).squaredNorm() > 1e-20 * largest)) {
-        g.free[static_cast<size_t>(i)] = false;
-        g.unidentified.push_back(Name(i));
-      }
-    }
-    // Fit, find the direction the data cannot see, hold its parameter at the prior, refit. The
-    // loop ends because each pass frees one fewer parameter.
-    for (int pass = 0; pass <= kN; ++pass) {
-      problem.reset();
-      solved = Solve(points, g.free, o, noise, &x, &problem);
-      const Eigen::MatrixXd j = ScaledJacobian(points, solved.x);
-      const int weak = LeastIdentified(j, g.free, o.identifiability_threshold);
-      if (weak < 0) break;
-      g.free[static_cast<size_t>(weak)] = false;
-      g.unidentified.push_back(Name(weak));
-      // Held where this fit put it: along a direction the data cannot see the fit is equally
-      // good anywhere, and the fitted value keeps the determined combination (e.g. the sum of
-      // two collinear overheads) intact; for a parameter the data never touches it is the prior.
+  for (const CalibrationPoint* p : points) residuals.push_back(LogResidual(*p, at.data()));
+  return residuals;
+}
+
+// With priors: solves, re-estimating the noise that weighs the priors against the data.
+Solved SolveWithPriors(const std::vector<const CalibrationPoint*>& points,
+                       const std::array<bool, kN>& free, const CalibratorOptions& o,
+                       double* noise_io, std::array<double, kN>* x,
+                       std::unique_ptr<ceres::Problem>* problem) {
+  double& noise = *noise_io;
+  Solved solved;
+  // The prior's weight depends on the noise, which the fit estimates: refit until the robust
+  // residual scale settles (within 10%; three refits reach that on every shipped dataset).
+  for (int pass = 0; pass < 4; ++pass) {
+    problem->reset();
+    solved = Solve(points, free, o, noise, x, problem);
+    const double estimated =
+        std::max(kMinNoiseSigmaLog, RobustSigma(LogResiduals(points, solved.x)));
+    const bool settled = std::fabs(std::log(estimated / noise)) < std::log(1.1);
+    noise = estimated;
+    if (settled) break;
+  }
+  return solved;
+}
+
+// Without priors: solves, holding each parameter the data cannot see (g.free, g.unidentified).
+Solved SolveHoldingUnidentified(const std::vector<const CalibrationPoint*>& points,
+                                const CalibratorOptions& o, double noise,
+                                std::array<double, kN>* x_io,
+                                std::unique_ptr<ceres::Problem>* problem, GroupCalibration* out) {
+  GroupCalibration& g = *out;
+  std::array<double, kN>& x = *x_io;
+  Solved solved;
+  // Parameters the data does not touch at all (no collectives -> link parameters, no attention
+  // ops -> attention efficiency) are found before solving, so they cost no extra solve.
+  const Eigen::MatrixXd j0 = ScaledJacobian(points, x);
+  const double largest = j0.colwise().squaredNorm().maxCoeff();
+  for (int i = 0; i < kN; ++i) {
+    if (g.free[static_cast<size_t>(i)] && !(j0.col(i).squaredNorm() > 1e-20 * largest)) {
+      g.free[static_cast<size_t>(i)] = false;
+      g.unidentified.push_back(Name(i));
     }
   }
-  g.params.values = solved.x;
-  g.converged = solved.converged;
+  // Fit, find the direction the data cannot see, hold its parameter at the prior, refit. The
+  // loop ends because each pass frees one fewer parameter.
+  for (int pass = 0; pass <= kN; ++pass) {
+    problem->reset();
+    solved = Solve(points, g.free, o, noise, &x, problem);
+    const Eigen::MatrixXd j = ScaledJacobian(points, solved.x);
+    const int weak = LeastIdentified(j, g.free, o.identifiability_threshold);
+    if (weak < 0) break;
+    g.free[static_cast<size_t>(weak)] = false;
+    g.unidentified.push_back(Name(weak));
+    // Held where this fit put it: along a direction the data cannot see the fit is equally
+    // good anywhere, and the fitted value keeps the determined combination (e.g. the sum of
+    // two collinear overheads) intact; for a parameter the data never touches it is the prior.
+  }
+  return solved;
+}
 
-  residuals_at(solved.x);
+// Residual summaries of the fit: relative RMS, robust sigma and median APE.
+void SummariseResiduals(const std::vector<const CalibrationPoint*>& points, GroupCalibration* out) {
+  GroupCalibration& g = *out;
+  const std::vector<double> residuals = LogResiduals(points, g.params.values);
   std::vector<double> ape;
   double sum_sq = 0.0;
   for (double r : residuals) {
@@ -368,7 +390,12 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
   g.rel_rms = points.empty() ? 0.0 : std::sqrt(sum_sq / static_cast<double>(points.size()));
   g.sigma_log = RobustSigma(residuals);
   g.median_ape = Quantile(ape, 0.5);
+}
 
+// Records the free parameters that ended on a solver bound, with why that matters; returns the
+// number of free parameters.
+int NoteBounds(const CalibratorOptions& o, GroupCalibration* out) {
+  GroupCalibration& g = *out;
   int n_free = 0;
   for (int i = 0; i < kN; ++i) {
     if (!g.free[static_cast<size_t>(i)]) continue;
@@ -391,15 +418,23 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
                      : ""));
   }
 
-  // Standard errors. With priors: the posterior covariance (PosteriorCovariance). Without:
-  // ceres::Covariance of the (robustified) problem at the optimum, scaled by the robust residual
-  // variance; DENSE_SVD copes with the near-singular directions that remain.
+  return n_free;
+}
+
+// Standard errors. With priors: the posterior covariance (PosteriorCovariance). Without:
+// ceres::Covariance of the (robustified) problem at the optimum, scaled by the robust residual
+// variance; DENSE_SVD copes with the near-singular directions that remain. False when it fails.
+bool ComputeCovariance(const std::vector<const CalibrationPoint*>& points,
+                       const CalibratorOptions& o, double noise, int n_free,
+                       ceres::Problem* problem, GroupCalibration* out) {
+  GroupCalibration& g = *out;
   bool covariance_ok = false;
   if (o.use_priors) {
     if (const auto c = PosteriorCovariance(points, g.params.values, g.free, o, noise)) {
       g.covariance = *c;
       for (int a = 0; a < kN; ++a) {
-        g.std_error[static_cast<size_t>(a)] = std::sqrt(std::max(0.0, g.covariance[static_cast<size_t>(a * kN + a)]));
+        g.std_error[static_cast<size_t>(a)] =
+            std::sqrt(std::max(0.0, g.covariance[static_cast<size_t>(a * kN + a)]));
       }
       covariance_ok = true;
     }
@@ -414,22 +449,31 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
     problem->GetParameterBlocks(&parameter_blocks);
     if (!parameter_blocks.empty()) {
       blocks.emplace_back(parameter_blocks[0], parameter_blocks[0]);
-      if (covariance.Compute(blocks, problem.get())) {
+      if (covariance.Compute(blocks, problem)) {
         std::array<double, kN * kN> c{};
         covariance.GetCovarianceBlock(parameter_blocks[0], parameter_blocks[0], c.data());
         const double s2 = g.sigma_log * g.sigma_log;
         for (int a = 0; a < kN; ++a) {
           for (int b = 0; b < kN; ++b) {
             const bool both = g.free[static_cast<size_t>(a)] && g.free[static_cast<size_t>(b)];
-            g.covariance[static_cast<size_t>(a * kN + b)] = both ? c[static_cast<size_t>(a * kN + b)] * s2 : 0.0;
+            g.covariance[static_cast<size_t>(a * kN + b)] =
+                both ? c[static_cast<size_t>(a * kN + b)] * s2 : 0.0;
           }
-          g.std_error[static_cast<size_t>(a)] = std::sqrt(std::max(0.0, g.covariance[static_cast<size_t>(a * kN + a)]));
+          g.std_error[static_cast<size_t>(a)] =
+              std::sqrt(std::max(0.0, g.covariance[static_cast<size_t>(a * kN + a)]));
         }
         covariance_ok = true;
       }
     }
   }
 
+  return covariance_ok;
+}
+
+// Where each parameter's value comes from (data, prior, held); the names the prior holds.
+std::vector<std::string> AttributeSources(const CalibratorOptions& o, bool covariance_ok,
+                                          GroupCalibration* out) {
+  GroupCalibration& g = *out;
   std::vector<std::string> prior_held;
   for (int i = 0; i < kN; ++i) {
     const size_t k = static_cast<size_t>(i);
@@ -446,14 +490,47 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
   }
   if (o.use_priors) g.unidentified = prior_held;
 
+  return prior_held;
+}
+
+}  // namespace
+
+GroupCalibration Calibrator::FitGroup(const std::string& group,
+                                      const std::vector<const CalibrationPoint*>& points) const {
+  const CalibratorOptions& o = options_;
+  GroupCalibration g;
+  g.group = group;
+  g.n_points = static_cast<int>(points.size());
+  g.params = o.prior;
+  g.free.fill(true);
+  for (int i : o.fixed) g.free[static_cast<size_t>(i)] = false;
+  for (int i = 0; i < kN; ++i) {
+    g.prior_value[static_cast<size_t>(i)] = o.prior.values[static_cast<size_t>(i)];
+    g.prior_sd_log[static_cast<size_t>(i)] = o.use_priors ? PriorSdLog(o, i) : 0.0;
+  }
+
+  std::array<double, kN> x = o.prior.values;  // the problem's parameter block
+  std::unique_ptr<ceres::Problem> problem;
+  double noise = std::max(kMinNoiseSigmaLog, o.loss_scale);  // weighs priors against the data
+  const Solved solved = o.use_priors ? SolveWithPriors(points, g.free, o, &noise, &x, &problem)
+                                     : SolveHoldingUnidentified(points, o, noise, &x, &problem, &g);
+  g.params.values = solved.x;
+  g.converged = solved.converged;
+  SummariseResiduals(points, &g);
+  const int n_free = NoteBounds(o, &g);
+  const bool covariance_ok = ComputeCovariance(points, o, noise, n_free, problem.get(), &g);
+  const std::vector<std::string> prior_held = AttributeSources(o, covariance_ok, &g);
+
   // With priors every parameter is determined (by the data or its prior); the points must
   // outnumber those the data moved, and three are the fewest whose spread estimates the noise.
-  const int n_moved = static_cast<int>(std::count(g.source.begin(), g.source.end(), ParamSource::kData));
+  const int n_moved =
+      static_cast<int>(std::count(g.source.begin(), g.source.end(), ParamSource::kData));
   const bool enough = o.use_priors ? g.n_points >= 3 && g.n_points > n_moved : g.n_points > n_free;
   g.usable = g.converged && covariance_ok && enough && n_free > 0 && std::isfinite(g.rel_rms);
-  std::string report = fmt::format("{}: {} points, {} of {} parameters fitted, median APE {:.1f}%, "
-                                   "log-residual sigma {:.3f}.",
-                                   group, g.n_points, n_free, kN, 100 * g.median_ape, g.sigma_log);
+  std::string report = fmt::format(
+      "{}: {} points, {} of {} parameters fitted, median APE {:.1f}%, "
+      "log-residual sigma {:.3f}.",
+      group, g.n_points, n_free, kN, 100 * g.median_ape, g.sigma_log);
   auto joined = [](const std::vector<std::string>& names) {
     std::string out;
     for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
@@ -464,14 +541,18 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
     for (int i = 0; i < kN; ++i) {
       if (g.source[static_cast<size_t>(i)] == ParamSource::kData) moved.push_back(Name(i));
     }
-    if (!moved.empty()) report += " Moved by the data (posterior sd < half the prior's): " + joined(moved) + ".";
+    if (!moved.empty())
+      report += " Moved by the data (posterior sd < half the prior's): " + joined(moved) + ".";
     if (!prior_held.empty()) {
-      report += " Held by the prior (the data cannot pin them down; their prior spread is in the intervals): " +
-                joined(prior_held) + ".";
+      report +=
+          " Held by the prior (the data cannot pin them down; their prior spread is in the "
+          "intervals): " +
+          joined(prior_held) + ".";
     }
   } else if (!g.unidentified.empty()) {
     report += " The data cannot pin down " + joined(g.unidentified) +
-              " (held at the fitted or prior value; only their combination with the others is determined).";
+              " (held at the fitted or prior value; only their combination with the others is "
+              "determined).";
   }
   for (const std::string& note : g.bound_notes) report += " On a bound: " + note;
   if (!g.converged) report += " Solver did not converge: " + solved.message + ".";
@@ -481,10 +562,12 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
   g.report = report;
   return g;
 }
+
 CalibrationResult Calibrator::Fit(const std::vector<CalibrationPoint>& points) const {
   std::map<std::string, std::vector<const CalibrationPoint*>> by_group;
   for (const auto& p : points) {
-    RS_CHECK(p.measured_s > 0 && std::isfinite(p.measured_s), "measured time must be > 0: " + p.where);
+    RS_CHECK(p.measured_s > 0 && std::isfinite(p.measured_s),
+             "measured time must be > 0: " + p.where);
     by_group[p.group].push_back(&p);
   }
   CalibrationResult result;
@@ -526,24 +609,29 @@ CalibrationResult Calibrator::Fit(const std::vector<CalibrationPoint>& points) c
       if (!any_free && pooled.usable) {
         // Nothing left to fit per group: the pooled fit determines it entirely, so the group
         // needed no solve of its own (drop what FitGroup said about that).
-        for (const std::string said : {" No parameter could be fitted.", " Solver did not converge"}) {
+        for (const std::string said :
+             {" No parameter could be fitted.", " Solver did not converge"}) {
           const size_t at = g.report.find(said);
-          if (at != std::string::npos) g.report.erase(at, said.back() == '.' ? said.size() : std::string::npos);
+          if (at != std::string::npos)
+            g.report.erase(at, said.back() == '.' ? said.size() : std::string::npos);
         }
         g.converged = true;
         g.usable = std::isfinite(g.rel_rms);
       }
-      g.report += fmt::format(" Shared with every group (fitted on all {} points): {}.", pooled.n_points, names);
+      g.report += fmt::format(" Shared with every group (fitted on all {} points): {}.",
+                              pooled.n_points, names);
       if (options_.use_priors) {
         std::string held_names;
         g.unidentified.clear();
         for (int i = 0; i < kN; ++i) {
           if (g.source[static_cast<size_t>(i)] != ParamSource::kPrior) continue;
           g.unidentified.push_back(Name(i));
-          const bool shared = std::find(options_.shared.begin(), options_.shared.end(), i) != options_.shared.end();
+          const bool shared =
+              std::find(options_.shared.begin(), options_.shared.end(), i) != options_.shared.end();
           if (shared) held_names += (held_names.empty() ? "" : ", ") + std::string(Name(i));
         }
-        if (!held_names.empty()) g.report += " Of these, held by the prior in the pooled fit: " + held_names + ".";
+        if (!held_names.empty())
+          g.report += " Of these, held by the prior in the pooled fit: " + held_names + ".";
       }
       g.usable = g.usable && pooled.converged;
     }
@@ -566,7 +654,8 @@ PredictionInterval PredictWithInterval(const GroupCalibration& fit, const Calibr
   const auto g = LogGradient(point, x);
   double var = fit.sigma_log * fit.sigma_log;
   for (int a = 0; a < kN; ++a) {
-    for (int b = 0; b < kN; ++b) var += g[static_cast<size_t>(a)] * fit.Covariance(a, b) * g[static_cast<size_t>(b)];
+    for (int b = 0; b < kN; ++b)
+      var += g[static_cast<size_t>(a)] * fit.Covariance(a, b) * g[static_cast<size_t>(b)];
   }
   const double half = NormalQuantileTwoSided(level) * std::sqrt(std::max(0.0, var));
   out.lower_s = out.predicted_s * std::exp(-half);
@@ -579,18 +668,27 @@ std::string ParameterTable(const GroupCalibration& g) {
   for (int i = 0; i < kN; ++i) {
     const size_t k = static_cast<size_t>(i);
     const double v = g.params.values[k];
-    std::string error = g.std_error[k] > 0 ? fmt::format("+- {:<10.3g}", g.std_error[k]) : fmt::format("{:13}", "");
-    std::string prior = g.prior_sd_log[k] > 0
-                            ? fmt::format("prior {:.3g} x/ e^{:.2g}", g.prior_value[k], g.prior_sd_log[k])
-                            : std::string();
+    std::string error =
+        g.std_error[k] > 0 ? fmt::format("+- {:<10.3g}", g.std_error[k]) : fmt::format("{:13}", "");
+    std::string prior = g.prior_sd_log[k] > 0 ? fmt::format("prior {:.3g} x/ e^{:.2g}",
+                                                            g.prior_value[k], g.prior_sd_log[k])
+                                              : std::string();
     std::string said;
     switch (g.source[k]) {
-      case ParamSource::kData: said = "moved by the data"; break;
-      case ParamSource::kPrior: said = "held by the prior"; break;
-      case ParamSource::kHeld: said = "held, not fitted"; break;
+      case ParamSource::kData:
+        said = "moved by the data";
+        break;
+      case ParamSource::kPrior:
+        said = "held by the prior";
+        break;
+      case ParamSource::kHeld:
+        said = "held, not fitted";
+        break;
     }
-    if (std::find(g.shared.begin(), g.shared.end(), Name(i)) != g.shared.end()) said += " (shared by every group, pooled fit)";
-    if (std::find(g.at_bound.begin(), g.at_bound.end(), Name(i)) != g.at_bound.end()) said += "; AT A BOUND";
+    if (std::find(g.shared.begin(), g.shared.end(), Name(i)) != g.shared.end())
+      said += " (shared by every group, pooled fit)";
+    if (std::find(g.at_bound.begin(), g.at_bound.end(), Name(i)) != g.at_bound.end())
+      said += "; AT A BOUND";
     text += fmt::format("  {:<22} {:12.5g} {} {:<26} {}\n", Name(i), v, error, prior, said);
   }
   return text;
@@ -599,8 +697,9 @@ std::string ParameterTable(const GroupCalibration& g) {
 namespace {
 
 // Fits on train and scores test into report (accumulating).
-void ScoreFold(const std::vector<CalibrationPoint>& train, const std::vector<const CalibrationPoint*>& test,
-               const CalibratorOptions& options, CrossValidationReport* report, int* covered) {
+void ScoreFold(const std::vector<CalibrationPoint>& train,
+               const std::vector<const CalibrationPoint*>& test, const CalibratorOptions& options,
+               CrossValidationReport* report, int* covered) {
   const CalibrationResult fit = Calibrator(options).Fit(train);
   for (const CalibrationPoint* p : test) {
     const GroupCalibration* g = fit.Find(p->group);

@@ -102,8 +102,8 @@ struct GroupCalibration {
   // Held because the data cannot pin them down, at the value the fit had reached (the prior for
   // a parameter the data never touches; for collinear ones only their combination is fitted).
   std::vector<std::string> unidentified;
-  std::vector<std::string> at_bound;      // fitted values on a bound (their errors are optimistic)
-  std::vector<std::string> shared;        // taken from the pooled fit of every group (options.shared)
+  std::vector<std::string> at_bound;  // fitted values on a bound (their errors are optimistic)
+  std::vector<std::string> shared;    // taken from the pooled fit of every group (options.shared)
   // Per parameter: the prior's mean and sd of log(value) (sd 0 when fitted without priors), and
   // what determined the value.
   std::array<double, kN> prior_value{};
@@ -117,7 +117,7 @@ struct GroupCalibration {
   double median_ape = 0.0;  // on the fitted points, fraction (0.05 = 5%)
   bool converged = false;
   bool usable = false;
-  std::string report;       // one paragraph: what was fitted, what not and why
+  std::string report;  // one paragraph: what was fitted, what not and why
 
   double Covariance(int i, int j) const { return covariance[static_cast<size_t>(i * kN + j)]; }
 };
@@ -169,15 +169,15 @@ std::string ParameterTable(const GroupCalibration& fit);
 // Held-out error: absolute percentage errors |pred - meas| / meas of points never seen by the
 // fit that predicts them, and how often the prediction interval contains the measurement.
 struct CrossValidationReport {
-  std::string scheme;      // "5-fold" | "leave-one-group-out"
+  std::string scheme;  // "5-fold" | "leave-one-group-out"
   int folds = 0;
-  int n_predicted = 0;     // held-out points predicted by a usable fit
-  int n_unpredicted = 0;   // held-out points whose group had no usable fit without them
-  double median_ape = 0.0; // fraction
-  double p90_ape = 0.0;    // fraction
-  double coverage = 0.0;   // fraction of held-out points inside their interval
-  double nominal = 0.0;    // interval level
-  std::vector<double> ape; // per predicted point, in input order of the predicted points
+  int n_predicted = 0;      // held-out points predicted by a usable fit
+  int n_unpredicted = 0;    // held-out points whose group had no usable fit without them
+  double median_ape = 0.0;  // fraction
+  double p90_ape = 0.0;     // fraction
+  double coverage = 0.0;    // fraction of held-out points inside their interval
+  double nominal = 0.0;     // interval level
+  std::vector<double> ape;  // per predicted point, in input order of the predicted points
 };
 
 CrossValidationReport KFoldCrossValidate(const std::vector<CalibrationPoint>& points,
@@ -201,10 +201,10 @@ struct SharingTrial {
   bool kept = false;
 };
 struct SharingSelection {
-  std::vector<int> shared;            // the kept parameters, to put in CalibratorOptions::shared
-  double baseline_median_ape = 0.0;   // k-fold with nothing shared
+  std::vector<int> shared;           // the kept parameters, to put in CalibratorOptions::shared
+  double baseline_median_ape = 0.0;  // k-fold with nothing shared
   double baseline_p90_ape = 0.0;
-  std::vector<SharingTrial> trials;   // one per parameter tried, in order
+  std::vector<SharingTrial> trials;  // one per parameter tried, in order
 };
 SharingSelection SelectSharedParameters(const std::vector<CalibrationPoint>& points,
                                         const CalibratorOptions& options, int k, uint64_t seed);

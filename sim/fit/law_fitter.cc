@@ -48,8 +48,8 @@ HoffmannStart SolveLbfgs(const std::vector<LogLossObservation>& points,
   const double scale = options.objective == HoffmannObjectiveKind::kHuberSum
                            ? 1.0
                            : 1.0 / static_cast<double>(points.size());
-  ceres::GradientProblem problem(HoffmannHuberObjective::Create(&points, options.huber_delta,
-                                                                scale));
+  ceres::GradientProblem problem(
+      HoffmannHuberObjective::Create(&points, options.huber_delta, scale));
   ceres::GradientProblemSolver::Options solver_options;
   solver_options.line_search_direction_type = ceres::LBFGS;
   solver_options.max_num_iterations = options.max_iterations;

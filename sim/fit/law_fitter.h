@@ -13,9 +13,9 @@
 
 #include <array>
 #include <cstdint>
-#include <utility>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/fit/residuals.h"
@@ -46,7 +46,7 @@ struct HoffmannFitOptions {
   std::vector<double> grid_e = {-1, -0.5, 0, 0.5, 1};
   std::vector<double> grid_alpha = {0, 0.5, 1, 1.5, 2};
   std::vector<double> grid_beta = {0, 0.5, 1, 1.5, 2};
-  int num_threads = 0;          // worker threads, >= 0; 0 = std::thread::hardware_concurrency()
+  int num_threads = 0;        // worker threads, >= 0; 0 = std::thread::hardware_concurrency()
   int max_iterations = 1000;  // per start, > 0
   // Stopping rules. Ceres' function tolerance is relative (scale-free), its gradient tolerance
   // absolute, like scipy's L-BFGS-B pgtol (default 1e-5) that Besiroglu et al. 2024 used: an
@@ -92,8 +92,7 @@ HoffmannStart FitChinchillaFromStart(const std::vector<LogLossObservation>& poin
 HoffmannFit FitChinchillaHoffmann(const std::vector<LossPoint>& points,
                                   const HoffmannFitOptions& options = {});
 
-ChinchillaCoefficients CoefficientsFromLogParams(
-    const std::array<double, kChinchillaNumParams>& p);
+ChinchillaCoefficients CoefficientsFromLogParams(const std::array<double, kChinchillaNumParams>& p);
 
 // ---- Every other form: least squares from a small grid of starts ----
 
@@ -110,17 +109,17 @@ struct LawObservation {
 };
 
 struct LawFitOptions {
-  double sigmoid_floor = 0.0;       // random-guess accuracy of the task, in [0, 1) (sigmoid)
-  HoffmannFitOptions hoffmann;      // used for the chinchilla form
-  int max_iterations = 500;         // per start (Levenberg-Marquardt), > 0
+  double sigmoid_floor = 0.0;   // random-guess accuracy of the task, in [0, 1) (sigmoid)
+  HoffmannFitOptions hoffmann;  // used for the chinchilla form
+  int max_iterations = 500;     // per start (Levenberg-Marquardt), > 0
 };
 
 struct LawFit {
   LawForm form = LawForm::kChinchilla;
-  std::vector<std::string> names;   // LawCoefficientNames(form)
-  std::vector<double> values;       // natural units, same order
-  double objective = 0.0;           // the minimised cost (Huber sum for chinchilla, else 0.5 SSR)
-  double rmse = 0.0;                // root-mean-square error of y on the fitted points
+  std::vector<std::string> names;  // LawCoefficientNames(form)
+  std::vector<double> values;      // natural units, same order
+  double objective = 0.0;          // the minimised cost (Huber sum for chinchilla, else 0.5 SSR)
+  double rmse = 0.0;               // root-mean-square error of y on the fitted points
   int n_points = 0;
   bool usable = false;
   std::string report;

@@ -172,8 +172,8 @@ void CheckObservations(LawForm form, const std::vector<LawObservation>& obs,
       }
     }
     if (!std::isfinite(o.y) || (log_y && !(o.y > 0.0))) {
-      throw InputError(o.where, fmt::format("target must be finite{}, got {}",
-                                            log_y ? " and > 0" : "", o.y));
+      throw InputError(
+          o.where, fmt::format("target must be finite{}, got {}", log_y ? " and > 0" : "", o.y));
     }
   }
   if (form == LawForm::kSigmoid && !(options.sigmoid_floor >= 0 && options.sigmoid_floor < 1)) {
@@ -383,8 +383,8 @@ LawFit FitLaw(LawForm form, const std::vector<LawObservation>& obs, const LawFit
       }
     }
     if (best.empty()) {
-      fit.report = fmt::format("{}: no start of {} ended at a finite cost", LawFormName(form),
-                               num_starts);
+      fit.report =
+          fmt::format("{}: no start of {} ended at a finite cost", LawFormName(form), num_starts);
       return fit;
     }
     fit.objective = best_cost;
@@ -417,7 +417,8 @@ Law ToLaw(const LawFit& fit, const std::string& id) {
   for (size_t i = 0; i < fit.names.size() && i < fit.values.size(); ++i) {
     law.coefficients[fit.names[i]] = fit.values[i];
   }
-  for (const auto& [name, absent] : LawOptionalCoefficients(fit.form)) law.coefficients.emplace(name, absent);
+  for (const auto& [name, absent] : LawOptionalCoefficients(fit.form))
+    law.coefficients.emplace(name, absent);
   return law;
 }
 

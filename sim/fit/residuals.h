@@ -56,8 +56,8 @@ class HoffmannHuberObjective {
   bool operator()(const T* p, T* cost) const {
     T sum(0.0);
     for (const LogLossObservation& point : *points_) {
-      sum += HuberLoss(ChinchillaLogLoss(p, point.log_n, point.log_d) - point.log_loss,
-                       huber_delta_);
+      sum +=
+          HuberLoss(ChinchillaLogLoss(p, point.log_n, point.log_d) - point.log_loss, huber_delta_);
     }
     *cost = scale_ * sum;
     return true;
@@ -258,7 +258,8 @@ struct PtqLogResidual {
 // error, so short kernels and long prefills weigh alike. The forward model is the one in
 // sim/cost/latency.h, evaluated with ceres::Jet.
 struct LatencyLogRatioResidual {
-  LatencyLogRatioResidual(const std::vector<OpCost>* ops, const DeviceRates& rates, double measured_s)
+  LatencyLogRatioResidual(const std::vector<OpCost>* ops, const DeviceRates& rates,
+                          double measured_s)
       : ops_(ops), rates_(rates), log_measured_(std::log(measured_s)) {}
 
   template <typename T>
@@ -271,7 +272,8 @@ struct LatencyLogRatioResidual {
   // ops must outlive the cost function (the calibrator keeps its points alive during the fit).
   static ceres::CostFunction* Create(const std::vector<OpCost>* ops, const DeviceRates& rates,
                                      double measured_s) {
-    return new ceres::AutoDiffCostFunction<LatencyLogRatioResidual, 1, EfficiencyParams::kNumParams>(
+    return new ceres::AutoDiffCostFunction<LatencyLogRatioResidual, 1,
+                                           EfficiencyParams::kNumParams>(
         new LatencyLogRatioResidual(ops, rates, measured_s));
   }
 

@@ -1,6 +1,7 @@
 // rightsize's canonical measurement CSV (columns documented in readers.h).
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -13,10 +14,10 @@
 namespace rightsize {
 
 const std::vector<std::string> kCanonicalColumns = {
-    "model",       "hardware",  "engine",     "phase",           "batch",
-    "past_tokens", "new_tokens", "weights",   "activations",     "kv_cache",
-    "tensor_parallel", "metric", "value",     "op_kind",         "op_flops",
-    "op_bytes_read", "op_bytes_written", "label"};
+    "model",           "hardware",         "engine",  "phase",       "batch",
+    "past_tokens",     "new_tokens",       "weights", "activations", "kv_cache",
+    "tensor_parallel", "metric",           "value",   "op_kind",     "op_flops",
+    "op_bytes_read",   "op_bytes_written", "label"};
 
 namespace {
 
@@ -35,34 +36,95 @@ OpKind ParseOpKind(const std::string& text, const SourceLocation& where) {
 
 std::string OpKindName(OpKind kind) {
   switch (kind) {
-    case OpKind::kMatmul: return "matmul";
-    case OpKind::kAttention: return "attention";
-    case OpKind::kElementwise: return "elementwise";
-    case OpKind::kComm: return "comm";
-    case OpKind::kOptimizer: return "optimizer";
-    case OpKind::kHost: return "host";
+    case OpKind::kMatmul:
+      return "matmul";
+    case OpKind::kAttention:
+      return "attention";
+    case OpKind::kElementwise:
+      return "elementwise";
+    case OpKind::kComm:
+      return "comm";
+    case OpKind::kOptimizer:
+      return "optimizer";
+    case OpKind::kHost:
+      return "host";
   }
   return "?";
 }
 
 std::string Num(double v) { return fmt::format("{:.9g}", v); }
 
+// Every column known (a typo is not ignored) and every column present.
+void CheckColumns(const CsvTable& t, const std::string& file_label) {
+  const std::set<std::string> known(kCanonicalColumns.begin(), kCanonicalColumns.end());
+  for (const auto& column : t.header()) {
+    if (!known.count(column)) {
+      throw InputError(
+          {file_label, 1, column},
+          "unknown column" + std::string(DidYouMean(column, kCanonicalColumns).empty()
+                                             ? ""
+                                             : "; " + DidYouMean(column, kCanonicalColumns)));
+    }
+  }
+  for (const auto& column : kCanonicalColumns) t.ColumnIndex(column);  // all required
+}
+
+// An operator row: the op as the row states it, timed.
+Measurement OpRowMeasurement(const CsvTable& t, const CsvRow& row, const std::string& hardware_id,
+                             const Workload& w, double value, const SourceLocation& where) {
+  OpCost op{"measured_op", ParseOpKind(Trim(t.Cell(row, "op_kind")), t.Where(row, "op_kind"))};
+  op.flops = NonNegative(t, row, "op_flops");
+  op.bytes_read = NonNegative(t, row, "op_bytes_read");
+  op.bytes_written = NonNegative(t, row, "op_bytes_written");
+  op.launches = 1.0;
+  if (op.flops + op.bytes_read + op.bytes_written <= 0) {
+    throw InputError(t.Where(row, "op_flops"), "an op row needs FLOPs or bytes > 0");
+  }
+  Measurement m = MakeOpMeasurement({op}, hardware_id, w, value, where);
+  m.format = "canonical";
+  m.label = Trim(t.Cell(row, "label"));
+  // "gemm mlp_down m=16 ..." -> series "gemm mlp_down": one series per shape family.
+  const auto words = Split(m.label, ' ');
+  m.series = words.size() >= 2 ? words[0] + " " + words[1] : (m.label.empty() ? "op" : m.label);
+  return m;
+}
+
+// The row's model: the --model override, a catalogue id or model file, or a model file beside
+// the CSV; nullopt after recording the skip when none resolves.
+std::optional<ModelSpec> RowModel(const CsvTable& t, const CsvRow& row,
+                                  const std::string& file_label, const LogReadOptions& options,
+                                  LogReadResult* result) {
+  const Catalog& catalog = options.GetCatalog();
+  const std::string model_name = Trim(t.Cell(row, "model"));
+  ModelSpec model;
+  if (!options.model_id.empty()) {
+    model = catalog.Model(options.model_id);
+  } else {
+    try {
+      // A relative model path is relative to the CSV (`rightsize measure` writes the small
+      // decoder's YAML beside its measurements).
+      const auto beside = std::filesystem::path(file_label).parent_path() / model_name;
+      const bool is_beside = !catalog.models().count(model_name) && !model_name.empty() &&
+                             std::filesystem::path(model_name).is_relative() &&
+                             std::filesystem::is_regular_file(beside);
+      model = catalog.ResolveModel(is_beside ? beside.string() : model_name);
+    } catch (const UnknownIdError&) {
+      SkipRow(options, result, t.Where(row, "model"),
+              "unknown model '" + model_name + "'" +
+                  Hint(DidYouMean(model_name, catalog.ModelIds())) +
+                  " (add a models/architectures YAML or pass --model)");
+      return std::nullopt;
+    }
+  }
+  return model;
+}
+
 }  // namespace
 
 LogReadResult ParseCanonicalCsv(const std::string& text, const std::string& file_label,
                                 const LogReadOptions& options) {
   const CsvTable t = CsvTable::Parse(text, file_label);
-  const std::set<std::string> known(kCanonicalColumns.begin(), kCanonicalColumns.end());
-  for (const auto& column : t.header()) {
-    if (!known.count(column)) {
-      throw InputError({file_label, 1, column},
-                       "unknown column" + std::string(DidYouMean(column, kCanonicalColumns).empty()
-                                                          ? ""
-                                                          : "; " + DidYouMean(column, kCanonicalColumns)));
-    }
-  }
-  for (const auto& column : kCanonicalColumns) t.ColumnIndex(column);  // all required
-
+  CheckColumns(t, file_label);
   LogReadResult result;
   const Catalog& catalog = options.GetCatalog();
   for (const CsvRow& row : t.rows()) {
@@ -93,21 +155,7 @@ LogReadResult ParseCanonicalCsv(const std::string& text, const std::string& file
       if (metric != MetricKind::kOpTime) {
         throw InputError(t.Where(row, "metric"), "op rows need metric op_time_s");
       }
-      OpCost op{"measured_op", ParseOpKind(Trim(t.Cell(row, "op_kind")), t.Where(row, "op_kind"))};
-      op.flops = NonNegative(t, row, "op_flops");
-      op.bytes_read = NonNegative(t, row, "op_bytes_read");
-      op.bytes_written = NonNegative(t, row, "op_bytes_written");
-      op.launches = 1.0;
-      if (op.flops + op.bytes_read + op.bytes_written <= 0) {
-        throw InputError(t.Where(row, "op_flops"), "an op row needs FLOPs or bytes > 0");
-      }
-      Measurement m = MakeOpMeasurement({op}, *hardware, w, value, where);
-      m.format = "canonical";
-      m.label = Trim(t.Cell(row, "label"));
-      // "gemm mlp_down m=16 ..." -> series "gemm mlp_down": one series per shape family.
-      const auto words = Split(m.label, ' ');
-      m.series = words.size() >= 2 ? words[0] + " " + words[1] : (m.label.empty() ? "op" : m.label);
-      result.measurements.push_back(std::move(m));
+      result.measurements.push_back(OpRowMeasurement(t, row, *hardware, w, value, where));
       continue;
     }
 
@@ -117,7 +165,8 @@ LogReadResult ParseCanonicalCsv(const std::string& text, const std::string& file
     } else if (phase == "decode") {
       step.phase = Phase::kDecode;
     } else {
-      throw InputError(t.Where(row, "phase"), "unknown phase '" + phase + "' (prefill, decode, op)");
+      throw InputError(t.Where(row, "phase"),
+                       "unknown phase '" + phase + "' (prefill, decode, op)");
     }
     step.batch = t.Integer(row, "batch", 1, kMaxLogBatch);
     step.past_tokens = t.Integer(row, "past_tokens", 0, kMaxLogTokens);
@@ -130,27 +179,9 @@ LogReadResult ParseCanonicalCsv(const std::string& text, const std::string& file
                                                     : std::max<int64_t>(1, step.past_tokens);
     w.gen_tokens = step.phase == Phase::kPrefill ? 1 : step.new_tokens;
 
-    const std::string model_name = Trim(t.Cell(row, "model"));
-    ModelSpec model;
-    if (!options.model_id.empty()) {
-      model = catalog.Model(options.model_id);
-    } else {
-      try {
-        // A relative model path is relative to the CSV (`rightsize measure` writes the small
-        // decoder's YAML beside its measurements).
-        const auto beside = std::filesystem::path(file_label).parent_path() / model_name;
-        const bool is_beside = !catalog.models().count(model_name) && !model_name.empty() &&
-                               std::filesystem::path(model_name).is_relative() &&
-                               std::filesystem::is_regular_file(beside);
-        model = catalog.ResolveModel(is_beside ? beside.string() : model_name);
-      } catch (const UnknownIdError&) {
-        SkipRow(options, &result, t.Where(row, "model"),
-                "unknown model '" + model_name + "'" + Hint(DidYouMean(model_name, catalog.ModelIds())) +
-                    " (add a models/architectures YAML or pass --model)");
-        continue;
-      }
-    }
-    Measurement m = MakeStepMeasurement(model, *hardware, w, step, metric, value, where);
+    const std::optional<ModelSpec> model = RowModel(t, row, file_label, options, &result);
+    if (!model) continue;
+    Measurement m = MakeStepMeasurement(*model, *hardware, w, step, metric, value, where);
     m.format = "canonical";
     if (!Trim(t.Cell(row, "label")).empty()) m.label = Trim(t.Cell(row, "label"));
     result.measurements.push_back(std::move(m));
@@ -169,24 +200,13 @@ std::string CanonicalCsvRow(const Measurement& m) {
   RS_CHECK(!op_row || m.ops.size() == 1, "a canonical op row holds exactly one operator");
   std::string phase = op_row ? "op" : (m.step.phase == Phase::kPrefill ? "prefill" : "decode");
   const OpCost* op = op_row && !m.ops.empty() ? &m.ops.front() : nullptr;
-  return CsvLine({op_row ? "" : m.model_id,
-                  m.hardware_id,
-                  m.engine,
-                  phase,
-                  std::to_string(m.step.batch),
-                  std::to_string(m.step.past_tokens),
-                  std::to_string(m.step.new_tokens),
-                  ToString(m.workload.weights),
-                  ToString(m.workload.activations),
-                  ToString(m.workload.kv_cache),
-                  std::to_string(m.workload.parallel.tensor),
-                  ToString(m.metric),
-                  Num(m.value),
-                  op ? OpKindName(op->kind) : "",
-                  op ? Num(op->flops) : "",
-                  op ? Num(op->bytes_read) : "",
-                  op ? Num(op->bytes_written) : "",
-                  m.label});
+  return CsvLine({op_row ? "" : m.model_id, m.hardware_id, m.engine, phase,
+                  std::to_string(m.step.batch), std::to_string(m.step.past_tokens),
+                  std::to_string(m.step.new_tokens), ToString(m.workload.weights),
+                  ToString(m.workload.activations), ToString(m.workload.kv_cache),
+                  std::to_string(m.workload.parallel.tensor), ToString(m.metric), Num(m.value),
+                  op ? OpKindName(op->kind) : "", op ? Num(op->flops) : "",
+                  op ? Num(op->bytes_read) : "", op ? Num(op->bytes_written) : "", m.label});
 }
 
 }  // namespace rightsize

@@ -42,7 +42,9 @@ bool ParseTestName(const std::string& text, int64_t* n_prompt, int64_t* n_gen, i
   const size_t at = name.find(" @ d");
   if (at != std::string::npos) {
     const std::string depth = Trim(name.substr(at + 4));
-    if (depth.empty() || depth.find_first_not_of("0123456789") != std::string::npos || depth.size() > 12) return false;
+    if (depth.empty() || depth.find_first_not_of("0123456789") != std::string::npos ||
+        depth.size() > 12)
+      return false;
     *n_depth = std::stoll(depth);
     name = Trim(name.substr(0, at));
   }
@@ -86,9 +88,11 @@ std::vector<Record> LoadMarkdownRecords(const std::string& text, const std::stri
       header = cells;
       continue;
     }
-    if (!cells.empty() && cells[0].find_first_not_of("-: ") == std::string::npos) continue;  // ---|--:
+    if (!cells.empty() && cells[0].find_first_not_of("-: ") == std::string::npos)
+      continue;  // ---|--:
     if (cells.size() != header.size()) {
-      throw InputError({path, number, ""}, fmt::format("expected {} cells as in the header, got {}", header.size(), cells.size()));
+      throw InputError({path, number, ""}, fmt::format("expected {} cells as in the header, got {}",
+                                                       header.size(), cells.size()));
     }
     nlohmann::json object = nlohmann::json::object();
     for (size_t c = 0; c < header.size(); ++c) {
@@ -105,7 +109,9 @@ std::vector<Record> LoadMarkdownRecords(const std::string& text, const std::stri
       } else if (column == "test") {
         int64_t n_prompt = 0, n_gen = 0, n_depth = 0;
         if (!ParseTestName(cell, &n_prompt, &n_gen, &n_depth)) {
-          throw InputError({path, number, "test"}, "expected a test like pp512, tg128 or pp512 @ d4096, got '" + cell + "'");
+          throw InputError(
+              {path, number, "test"},
+              "expected a test like pp512, tg128 or pp512 @ d4096, got '" + cell + "'");
         }
         object["n_prompt"] = n_prompt;
         object["n_gen"] = n_gen;
@@ -116,7 +122,8 @@ std::vector<Record> LoadMarkdownRecords(const std::string& text, const std::stri
     }
     for (const char* needed : {"model_type", "n_prompt", "avg_ts"}) {
       if (!object.contains(needed)) {
-        throw InputError({path, number, needed}, "the markdown table has no column for it (model, test, t/s)");
+        throw InputError({path, number, needed},
+                         "the markdown table has no column for it (model, test, t/s)");
       }
     }
     records.push_back(JsonDocument::FromValue(std::move(object), path, number).Root());
@@ -175,7 +182,8 @@ std::string Text(const Record& r, const std::string& key) {
 double Number(const Record& r, const std::string& key) {
   if (!Has(r, key)) throw InputError(At(r, key), "missing field (is this llama-bench output?)");
   const JsonValue v = r.Child(key);
-  if (v.IsNumber()) return v.AsDouble(std::numeric_limits<double>::lowest(), std::numeric_limits<double>::max());
+  if (v.IsNumber())
+    return v.AsDouble(std::numeric_limits<double>::lowest(), std::numeric_limits<double>::max());
   if (!v.IsString()) v.Fail("expected a number, got " + v.Preview());
   const std::string s = Trim(v.AsString());
   char* end = nullptr;
@@ -198,7 +206,8 @@ int64_t Count(const Record& r, const std::string& key) {
 std::optional<Precision> WeightFormat(const std::string& model_type) {
   std::string text = ToLower(Trim(model_type));
   const std::string guessed = " (guessed)";
-  if (text.size() > guessed.size() && text.compare(text.size() - guessed.size(), guessed.size(), guessed) == 0) {
+  if (text.size() > guessed.size() &&
+      text.compare(text.size() - guessed.size(), guessed.size(), guessed) == 0) {
     text.resize(text.size() - guessed.size());
   }
   std::string variant;
@@ -215,7 +224,7 @@ std::optional<Precision> WeightFormat(const std::string& model_type) {
   if (variant == "large") f += "_l";
   if (f == "f16") return Precision::kFp16;
   if (f == "bf16") return Precision::kBf16;
-  if (f == "f32" || f == "all" ) return Precision::kFp32;
+  if (f == "f32" || f == "all") return Precision::kFp32;
   if (f == "q8_0") return Precision::kQ8_0;
   if (f == "q4_k_m" || f == "q4_k") return Precision::kQ4_K_M;  // "Q4_K - Medium"
   return std::nullopt;
@@ -258,11 +267,13 @@ LogReadResult ReadLlamaBench(const std::string& path, const LogReadOptions& opti
     }
     const auto kv = KvFormat(Has(r, "type_k") ? Text(r, "type_k") : "");
     if (!kv) {
-      SkipRow(options, &result, At(r, "type_k"), "KV cache type '" + Text(r, "type_k") + "' is not modelled");
+      SkipRow(options, &result, At(r, "type_k"),
+              "KV cache type '" + Text(r, "type_k") + "' is not modelled");
       continue;
     }
     const std::string file_stem =
-        Has(r, "model_filename") ? std::filesystem::path(Text(r, "model_filename")).stem().string() : "";
+        Has(r, "model_filename") ? std::filesystem::path(Text(r, "model_filename")).stem().string()
+                                 : "";
     auto model_id = options.MapModel(file_stem);
     if (!model_id) {
       // "Meta-Llama-3-8B-Instruct-Q4_K_M" -> drop the quantisation suffix and try again.
@@ -270,18 +281,21 @@ LogReadResult ReadLlamaBench(const std::string& path, const LogReadOptions& opti
       if (dash != std::string::npos) model_id = options.MapModel(file_stem.substr(0, dash));
     }
     if (!model_id) {
-      SkipRow(options, &result, At(r, "model_filename"),
-              "cannot tell the model from '" + file_stem + "' (" + model_type + "); pass --model ID");
+      SkipRow(
+          options, &result, At(r, "model_filename"),
+          "cannot tell the model from '" + file_stem + "' (" + model_type + "); pass --model ID");
       continue;
     }
     // The markdown table has no gpu_info: a GPU backend with layers offloaded is a GPU run.
     const std::string backend = Has(r, "backends") ? Trim(Text(r, "backends")) : "";
-    const bool gpu_named = Has(r, "gpu_info") ? !Trim(Text(r, "gpu_info")).empty()
-                                              : !backend.empty() && backend != "CPU" && backend != "BLAS";
+    const bool gpu_named = Has(r, "gpu_info")
+                               ? !Trim(Text(r, "gpu_info")).empty()
+                               : !backend.empty() && backend != "CPU" && backend != "BLAS";
     const bool on_gpu = Has(r, "n_gpu_layers") && Number(r, "n_gpu_layers") > 0 && gpu_named;
     const char* device_field = on_gpu ? "gpu_info" : "cpu_info";
     const std::string device = Has(r, device_field) ? Text(r, device_field) : "";
-    const auto hardware = options.MapHardware(Split(device, ',').empty() ? device : Split(device, ',').front());
+    const auto hardware =
+        options.MapHardware(Split(device, ',').empty() ? device : Split(device, ',').front());
     if (!hardware) {
       SkipRow(options, &result, At(r, on_gpu ? "gpu_info" : "cpu_info"),
               "unknown device '" + device + "'; pass --hardware ID (or a measured CPU spec)",

@@ -20,7 +20,8 @@ LogReadResult ReadLlamaCppTable(const std::string& path, const LogReadOptions& o
   const Catalog& catalog = options.GetCatalog();
   for (const CsvRow& row : t.rows()) {
     if (ToLower(Trim(t.Cell(row, "oom"))) == "true") {
-      SkipRow(options, &result, t.Where(row, "oom"), "out of memory in the benchmark (no measurement)");
+      SkipRow(options, &result, t.Where(row, "oom"),
+              "out of memory in the benchmark (no measurement)");
       continue;
     }
     const std::string model_name = t.Cell(row, "model");
@@ -35,12 +36,13 @@ LogReadResult ReadLlamaCppTable(const std::string& path, const LogReadOptions& o
     const std::string gpu = t.Cell(row, "gpu");
     const auto hardware = options.MapHardware(gpu);
     if (!hardware) {
-      SkipRow(options, &result, t.Where(row, "gpu"), "unknown device '" + gpu + "'; pass --hardware ID",
-              SkipKind::kUnknownHardware);
+      SkipRow(options, &result, t.Where(row, "gpu"),
+              "unknown device '" + gpu + "'; pass --hardware ID", SkipKind::kUnknownHardware);
       continue;
     }
     if (t.Integer(row, "num_gpus", 1, kMaxLogParallel) != 1) {
-      SkipRow(options, &result, t.Where(row, "num_gpus"), "multi-GPU llama.cpp layer split over PCIe (not modelled)");
+      SkipRow(options, &result, t.Where(row, "num_gpus"),
+              "multi-GPU llama.cpp layer split over PCIe (not modelled)");
       continue;
     }
     const auto tokens_per_s = t.MaybeNumber(row, "tokens_per_s");
@@ -60,8 +62,9 @@ LogReadResult ReadLlamaCppTable(const std::string& path, const LogReadOptions& o
     const std::string gpu_lower = ToLower(Trim(gpu));
     if (test == "pp" && *weights == Precision::kFp16 &&
         (gpu_lower == "a100 sxm 80gb" || gpu_lower == "l40s 48gb")) {
-      SkipRow(options, &result, t.Where(row, "tokens_per_s"),
-              "A100 SXM / L40S F16 pp rows flagged in PROVENANCE.md as a source measurement problem");
+      SkipRow(
+          options, &result, t.Where(row, "tokens_per_s"),
+          "A100 SXM / L40S F16 pp rows flagged in PROVENANCE.md as a source measurement problem");
       continue;
     }
     if (test != "tg" && test != "pp") {
@@ -85,8 +88,9 @@ LogReadResult ReadLlamaCppTable(const std::string& path, const LogReadOptions& o
       w.gen_tokens = n;
       step = DecodeStep(w, n / 2);
     }
-    Measurement m = MakeStepMeasurement(catalog.Model(*model_id), *hardware, w, step, MetricKind::kTokensPerS,
-                                        *tokens_per_s, t.Where(row, "tokens_per_s"));
+    Measurement m =
+        MakeStepMeasurement(catalog.Model(*model_id), *hardware, w, step, MetricKind::kTokensPerS,
+                            *tokens_per_s, t.Where(row, "tokens_per_s"));
     m.format = "llamacpp-table";
     m.label += " " + test + std::to_string(n) + " " + quant;
     result.measurements.push_back(std::move(m));

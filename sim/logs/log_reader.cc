@@ -11,7 +11,8 @@ namespace {
 
 std::string Head(const std::string& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw InputError({path, 0, ""}, "is a folder; expected a log file");
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError({path, 0, ""}, "is a folder; expected a log file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError({path, 0, ""}, "cannot open the log file");
   std::string head(8192, '\0');
@@ -27,8 +28,8 @@ bool Contains(const std::string& text, const std::string& needle) {
 }  // namespace
 
 std::vector<std::string> LogFormatNames() {
-  return {"canonical", "vidur", "ml-energy", "optimum", "llama-bench", "llamacpp-table", "vllm", "mlperf",
-          "megatron-bridge", "megatron-lm"};
+  return {"canonical",      "vidur", "ml-energy", "optimum",         "llama-bench",
+          "llamacpp-table", "vllm",  "mlperf",    "megatron-bridge", "megatron-lm"};
 }
 
 namespace {
@@ -45,42 +46,66 @@ struct FormatTest {
 // first: vLLM writes one line, which a header test would read as a CSV header, and its
 // `median_itl_ms` key is also an ML.ENERGY v3 column.
 const FormatTest kFormatTests[] = {
-    {"canonical", [](const std::string&, const std::string& line, bool json) {
-       return !json && Contains(line, "metric") && Contains(line, "op_kind"); },
+    {"canonical",
+     [](const std::string&, const std::string& line, bool json) {
+       return !json && Contains(line, "metric") && Contains(line, "op_kind");
+     },
      "a CSV header with `metric` and `op_kind` columns"},
-    {"vidur", [](const std::string&, const std::string& line, bool json) {
-       return !json && Contains(line, "num_tensor_parallel_workers"); },
+    {"vidur",
+     [](const std::string&, const std::string& line, bool json) {
+       return !json && Contains(line, "num_tensor_parallel_workers");
+     },
      "a CSV header with a `num_tensor_parallel_workers` column"},
-    {"ml-energy", [](const std::string&, const std::string& line, bool json) {
-       return !json && (Contains(line, "Avg TPOT (s)") || Contains(line, "median_itl_ms")); },
+    {"ml-energy",
+     [](const std::string&, const std::string& line, bool json) {
+       return !json && (Contains(line, "Avg TPOT (s)") || Contains(line, "median_itl_ms"));
+     },
      "a CSV header with `Avg TPOT (s)` (v2) or `median_itl_ms` (v3)"},
-    {"optimum", [](const std::string&, const std::string& line, bool json) {
-       return !json && Contains(line, "Prefill Latency (s)"); },
+    {"optimum",
+     [](const std::string&, const std::string& line, bool json) {
+       return !json && Contains(line, "Prefill Latency (s)");
+     },
      "a CSV header with `Prefill Latency (s)`"},
-    {"llama-bench", [](const std::string& head, const std::string&, bool) {
-       return Contains(head, "avg_ts") && Contains(head, "n_prompt"); },
+    {"llama-bench",
+     [](const std::string& head, const std::string&, bool) {
+       return Contains(head, "avg_ts") && Contains(head, "n_prompt");
+     },
      "`avg_ts` and `n_prompt` (llama-bench -o csv, json or jsonl)"},
-    {"llamacpp-table", [](const std::string&, const std::string& line, bool json) {
-       return !json && Contains(line, "tokens_per_s") && Contains(line, "quant") && Contains(line, "n_tokens"); },
+    {"llamacpp-table",
+     [](const std::string&, const std::string& line, bool json) {
+       return !json && Contains(line, "tokens_per_s") && Contains(line, "quant") &&
+              Contains(line, "n_tokens");
+     },
      "a CSV header with `quant`, `n_tokens` and `tokens_per_s` (a table of llama-bench results)"},
-    {"vllm", [](const std::string& head, const std::string&, bool json) {
-       return json && (Contains(head, "\"median_tpot_ms\"") || Contains(head, "\"median_ttft_ms\"") ||
-                       (Contains(head, "\"backend\"") && Contains(head, "\"completed\"")));
+    {"vllm",
+     [](const std::string& head, const std::string&, bool json) {
+       return json &&
+              (Contains(head, "\"median_tpot_ms\"") || Contains(head, "\"median_ttft_ms\"") ||
+               (Contains(head, "\"backend\"") && Contains(head, "\"completed\"")));
      },
      "a JSON object with `median_ttft_ms` / `median_tpot_ms`, or `backend` and `completed` "
      "(vllm bench serve --save-result)"},
-    {"llama-bench", [](const std::string& head, const std::string& line, bool json) {
-       return !json && Trim(line).rfind('|', 0) == 0 && Contains(line, " test ") && Contains(line, " t/s ") &&
-              Contains(head, "---"); },
+    {"llama-bench",
+     [](const std::string& head, const std::string& line, bool json) {
+       return !json && Trim(line).rfind('|', 0) == 0 && Contains(line, " test ") &&
+              Contains(line, " t/s ") && Contains(head, "---");
+     },
      "a markdown table with `test` and `t/s` columns (llama-bench's default output)"},
-    {"mlperf", [](const std::string& head, const std::string&, bool) {
-       return Contains(head, "MLPerf Results Summary"); },
+    {"mlperf",
+     [](const std::string& head, const std::string&, bool) {
+       return Contains(head, "MLPerf Results Summary");
+     },
      "an `MLPerf Results Summary` banner (mlperf_log_summary.txt)"},
-    {"megatron-bridge", [](const std::string&, const std::string& line, bool json) {
-       return !json && Contains(line, "tokens_per_sec_per_gpu_primary"); },
-     "a CSV header with `tokens_per_sec_per_gpu_primary` (the Megatron-Bridge performance summary)"},
-    {"megatron-lm", [](const std::string&, const std::string& line, bool json) {
-       return !json && Contains(line, "per_gpu_tflops") && Contains(line, "tensor_mp_size"); },
+    {"megatron-bridge",
+     [](const std::string&, const std::string& line, bool json) {
+       return !json && Contains(line, "tokens_per_sec_per_gpu_primary");
+     },
+     "a CSV header with `tokens_per_sec_per_gpu_primary` (the Megatron-Bridge performance "
+     "summary)"},
+    {"megatron-lm",
+     [](const std::string&, const std::string& line, bool json) {
+       return !json && Contains(line, "per_gpu_tflops") && Contains(line, "tensor_mp_size");
+     },
      "a CSV header with `per_gpu_tflops` and `tensor_mp_size` (a Megatron-LM scaling table)"},
 };
 
@@ -114,7 +139,8 @@ LogReadResult ReadLog(const std::string& path, const std::string& format,
   if (f == "mlperf") return ReadMlperfSummary(path, options);
   if (f == "megatron-bridge") return ReadMegatronBridgeCsv(path, options);
   if (f == "megatron-lm") return ReadMegatronLmCsv(path, options);
-  throw InputError({"", 0, "--input-format"}, "unknown log format '" + f + "'; " + DidYouMean(f, LogFormatNames()));
+  throw InputError({"", 0, "--input-format"},
+                   "unknown log format '" + f + "'; " + DidYouMean(f, LogFormatNames()));
 }
 
 }  // namespace rightsize

@@ -11,8 +11,8 @@
 
 #include <unistd.h>
 
-#include <Eigen/Dense>
 #include <fmt/format.h>
+#include <Eigen/Dense>
 
 namespace rightsize {
 namespace {
@@ -35,7 +35,8 @@ double TimeBest_s(const MeasureOptions& o, Fn&& fn) {
   double best = 1e300;
   int runs = 0;
   const auto start = Clock::now();
-  while (runs < o.min_repeats || (Seconds(start, Clock::now()) < o.seconds_per_point && runs < 1000)) {
+  while (runs < o.min_repeats ||
+         (Seconds(start, Clock::now()) < o.seconds_per_point && runs < 1000)) {
     const auto a = Clock::now();
     fn();
     best = std::min(best, Seconds(a, Clock::now()));
@@ -179,7 +180,8 @@ class SmallDecoder {
             row.head(visible) /= row.head(visible).sum();
             if (visible < ctx) row.tail(ctx - visible).setZero();
           }
-          attn.block(b * new_tokens, head * hd, new_tokens, hd) = scores * V.block(0, kvh * hd, ctx, hd);
+          attn.block(b * new_tokens, head * hd, new_tokens, hd) =
+              scores * V.block(0, kvh * hd, ctx, hd);
         }
       }
       Matrix o(tokens, h);
@@ -238,19 +240,11 @@ ModelSpec HarnessSmallModel() {
   return m;
 }
 
-MeasureResult RunMeasureHarness(const MeasureOptions& o,
-                                const std::function<void(const std::string&)>& progress) {
-  RS_CHECK(o.seconds_per_point > 0 && o.min_repeats >= 1, "measure options out of range");
-  const auto start = Clock::now();
-  auto say = [&](const std::string& line) {
-    if (progress) progress(line);
-  };
-  std::srand(o.seed);
-  MeasureResult result;
-  const SourceLocation where{"rightsize measure", 0, ""};
+namespace {
 
-  // 1. The device.
-  HardwareSpec& hw = result.hardware;
+// 1. The device: its GEMM peak and triad bandwidth, measured, with the machine's memory and cores.
+HardwareSpec MeasureDevice(const MeasureOptions& o) {
+  HardwareSpec hw;
   hw.id = o.hardware_id;
   hw.name = "Local CPU (measured)";
   hw.vendor = "unknown";
@@ -269,30 +263,36 @@ MeasureResult RunMeasureHarness(const MeasureOptions& o,
   hw.source = std::string("MEASURED by `rightsize measure` on ") + date +
               ": peak_flops_per_s.fp32 = single-threaded Eigen fp32 GEMM, "
               "memory_bandwidth_bytes_per_s = single-threaded STREAM-style triad";
-  hw.notes = "not a datasheet value; cores = std::thread::hardware_concurrency() (logical CPUs); "
-             "memory_bytes = physical memory of the machine";
-  say(fmt::format("device: GEMM peak {:.1f} GFLOP/s, triad bandwidth {:.1f} GB/s, {} logical CPUs",
-                  peak / 1e9, bandwidth / 1e9, cpu.cores));
+  hw.notes =
+      "not a datasheet value; cores = std::thread::hardware_concurrency() (logical CPUs); "
+      "memory_bytes = physical memory of the machine";
 
-  const ModelSpec model = HarnessSmallModel();
-  result.small_model = model;
-  Workload w = Fp32Workload();
+  return hw;
+}
 
-  // 2. GEMMs at the decoder's layer shapes; M spans the memory-bound (GEMV-like) to the
-  // compute-bound regime so both efficiencies are pinned.
+// 2. GEMMs at the decoder's layer shapes; M spans the memory-bound (GEMV-like) to the
+// compute-bound regime so both efficiencies are pinned.
+void MeasureGemms(const MeasureOptions& o, const ModelSpec& model, const HardwareSpec& hw,
+                  const Workload& w, std::vector<Measurement>* out) {
+  const SourceLocation where{"rightsize measure", 0, ""};
   const std::vector<int64_t> gemm_tokens =
       o.quick ? std::vector<int64_t>{1, 16, 128} : std::vector<int64_t>{1, 4, 16, 64, 256};
   const double h = static_cast<double>(model.d_model);
-  struct Shape { const char* name; double k, n; };
-  const Shape shapes[] = {{"qkv_proj", h, static_cast<double>(model.QueryDim() + 2 * model.KvDim())},
-                          {"out_proj", static_cast<double>(model.QueryDim()), h},
-                          {"mlp_gate_up", h, 2.0 * static_cast<double>(model.d_ff)},
-                          {"mlp_down", static_cast<double>(model.d_ff), h},
-                          {"lm_head", h, static_cast<double>(model.vocab_size)}};
+  struct Shape {
+    const char* name;
+    double k, n;
+  };
+  const Shape shapes[] = {
+      {"qkv_proj", h, static_cast<double>(model.QueryDim() + 2 * model.KvDim())},
+      {"out_proj", static_cast<double>(model.QueryDim()), h},
+      {"mlp_gate_up", h, 2.0 * static_cast<double>(model.d_ff)},
+      {"mlp_down", static_cast<double>(model.d_ff), h},
+      {"lm_head", h, static_cast<double>(model.vocab_size)}};
   for (const Shape& s : shapes) {
     const auto k = static_cast<Eigen::Index>(s.k), n = static_cast<Eigen::Index>(s.n);
     std::vector<Matrix> weights(static_cast<size_t>(CopiesForCold(s.k * s.n * 4.0)));
-    for (size_t c = 0; c < weights.size(); ++c) weights[c].setConstant(k, n, 0.01f * static_cast<float>(c + 1));
+    for (size_t c = 0; c < weights.size(); ++c)
+      weights[c].setConstant(k, n, 0.01f * static_cast<float>(c + 1));
     size_t next = 0;
     for (int64_t m : gemm_tokens) {
       Matrix x = Matrix::Random(m, k);
@@ -306,13 +306,18 @@ MeasureResult RunMeasureHarness(const MeasureOptions& o,
                                            hw.id, w, t, where);
       meas.format = "measure";
       meas.label = fmt::format("gemm {} m={} k={} n={}", s.name, m, s.k, s.n);
-      result.measurements.push_back(std::move(meas));
+      out->push_back(std::move(meas));
     }
   }
-  say(fmt::format("GEMMs: {} points", result.measurements.size()));
+}
 
-  // 3. Decode attention of one new token per sequence against `context` cached tokens, all
-  // heads: QK^T (2 x ctx x hd per head) + AV (2 x ctx x hd), reading K and V of the KV heads.
+// 3. Decode attention of one new token per sequence against `context` cached tokens, all heads:
+// QK^T (2 x ctx x hd per head) + AV (2 x ctx x hd), reading K and V of the KV heads. Returns the
+// number of contexts.
+size_t MeasureDecodeAttention(const MeasureOptions& o, const ModelSpec& model,
+                              const HardwareSpec& hw, const Workload& w,
+                              std::vector<Measurement>* measurements) {
+  const SourceLocation where{"rightsize measure", 0, ""};
   const std::vector<int64_t> contexts =
       o.quick ? std::vector<int64_t>{256, 2048} : std::vector<int64_t>{128, 512, 1024, 2048, 4096};
   const int64_t hd = model.head_dim, group = model.num_heads / model.num_kv_heads;
@@ -350,14 +355,22 @@ MeasureResult RunMeasureHarness(const MeasureOptions& o,
     Measurement meas = MakeOpMeasurement({op}, hw.id, w, t, where);
     meas.format = "measure";
     meas.label = fmt::format("decode attention ctx={} batch={}", ctx, seqs);
-    result.measurements.push_back(std::move(meas));
+    measurements->push_back(std::move(meas));
   }
-  say(fmt::format("attention: {} contexts", contexts.size()));
+  return contexts.size();
+}
 
-  // 4. Whole steps of the small decoder.
-  const std::vector<int64_t> batches = o.quick ? std::vector<int64_t>{1, 4} : std::vector<int64_t>{1, 2, 4, 8};
-  const std::vector<int64_t> pasts = o.quick ? std::vector<int64_t>{64, 1024} : std::vector<int64_t>{64, 512, 2048};
-  const std::vector<int64_t> prompts = o.quick ? std::vector<int64_t>{32, 128} : std::vector<int64_t>{16, 64, 256};
+// 4. Whole decode and prefill steps of the small decoder; returns the step counts as text.
+std::string MeasureDecoderSteps(const MeasureOptions& o, const ModelSpec& model,
+                                const HardwareSpec& hw, const Workload& w,
+                                std::vector<Measurement>* out) {
+  const SourceLocation where{"rightsize measure", 0, ""};
+  const std::vector<int64_t> batches =
+      o.quick ? std::vector<int64_t>{1, 4} : std::vector<int64_t>{1, 2, 4, 8};
+  const std::vector<int64_t> pasts =
+      o.quick ? std::vector<int64_t>{64, 1024} : std::vector<int64_t>{64, 512, 2048};
+  const std::vector<int64_t> prompts =
+      o.quick ? std::vector<int64_t>{32, 128} : std::vector<int64_t>{16, 64, 256};
   const int64_t max_batch = batches.back();
   const int64_t max_context = std::max(pasts.back() + 1, prompts.back());
   SmallDecoder decoder(model, max_batch, max_context);
@@ -371,7 +384,7 @@ MeasureResult RunMeasureHarness(const MeasureOptions& o,
       Measurement meas = MakeStepMeasurement(model, hw.id, sw, DecodeStep(sw, past),
                                              MetricKind::kStepTime, t, where);
       meas.format = "measure";
-      result.measurements.push_back(std::move(meas));
+      out->push_back(std::move(meas));
     }
   }
   for (int64_t prompt : prompts) {
@@ -381,12 +394,38 @@ MeasureResult RunMeasureHarness(const MeasureOptions& o,
     sw.batch = batch;
     sw.prompt_tokens = prompt;
     sw.gen_tokens = 1;
-    Measurement meas = MakeStepMeasurement(model, hw.id, sw, PrefillStep(sw), MetricKind::kStepTime,
-                                           t, where);
+    Measurement meas =
+        MakeStepMeasurement(model, hw.id, sw, PrefillStep(sw), MetricKind::kStepTime, t, where);
     meas.format = "measure";
-    result.measurements.push_back(std::move(meas));
+    out->push_back(std::move(meas));
   }
-  say(fmt::format("decoder steps: {} decode, {} prefill", batches.size() * pasts.size(), prompts.size()));
+  return fmt::format("{} decode, {} prefill", batches.size() * pasts.size(), prompts.size());
+}
+
+}  // namespace
+
+MeasureResult RunMeasureHarness(const MeasureOptions& o,
+                                const std::function<void(const std::string&)>& progress) {
+  RS_CHECK(o.seconds_per_point > 0 && o.min_repeats >= 1, "measure options out of range");
+  const auto start = Clock::now();
+  auto say = [&](const std::string& line) {
+    if (progress) progress(line);
+  };
+  std::srand(o.seed);
+  MeasureResult result;
+  result.hardware = MeasureDevice(o);
+  const HardwareSpec& hw = result.hardware;
+  say(fmt::format("device: GEMM peak {:.1f} GFLOP/s, triad bandwidth {:.1f} GB/s, {} logical CPUs",
+                  hw.peak_flops_per_s.at(Precision::kFp32) / 1e9,
+                  hw.memory_bandwidth_bytes_per_s / 1e9, hw.cpu->cores));
+  const ModelSpec model = HarnessSmallModel();
+  result.small_model = model;
+  const Workload w = Fp32Workload();
+  MeasureGemms(o, model, hw, w, &result.measurements);
+  say(fmt::format("GEMMs: {} points", result.measurements.size()));
+  const size_t contexts = MeasureDecodeAttention(o, model, hw, w, &result.measurements);
+  say(fmt::format("attention: {} contexts", contexts));
+  say("decoder steps: " + MeasureDecoderSteps(o, model, hw, w, &result.measurements));
   result.elapsed_s = Seconds(start, Clock::now());
   return result;
 }
@@ -415,9 +454,10 @@ std::string ModelSpecYaml(const ModelSpec& m) {
   out += "name: \"" + m.name + "\"\n";
   out += "source: \"" + m.source + "\"\n";
   out += "architecture:\n";
-  out += fmt::format("  num_layers: {}\n  d_model: {}\n  num_heads: {}\n  num_kv_heads: {}\n", m.num_layers,
-                     m.d_model, m.num_heads, m.num_kv_heads);
-  out += fmt::format("  head_dim: {}\n  d_ff: {}\n  vocab_size: {}\n", m.head_dim, m.d_ff, m.vocab_size);
+  out += fmt::format("  num_layers: {}\n  d_model: {}\n  num_heads: {}\n  num_kv_heads: {}\n",
+                     m.num_layers, m.d_model, m.num_heads, m.num_kv_heads);
+  out += fmt::format("  head_dim: {}\n  d_ff: {}\n  vocab_size: {}\n", m.head_dim, m.d_ff,
+                     m.vocab_size);
   out += std::string("  tied_embeddings: ") + (m.tied_embeddings ? "true" : "false") + "\n";
   out += std::string("  mlp: ") + (m.mlp == MlpKind::kGated ? "gated" : "plain") + "\n";
   out += std::string("  norm: ") + (m.norm == NormKind::kRmsNorm ? "rmsnorm" : "layernorm") + "\n";

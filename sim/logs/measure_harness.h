@@ -37,10 +37,10 @@ struct MeasureOptions {
 };
 
 struct MeasureResult {
-  HardwareSpec hardware;          // measured peak and bandwidth (kind cpu)
-  ModelSpec small_model;          // the random-weight decoder whose steps were timed
+  HardwareSpec hardware;                  // measured peak and bandwidth (kind cpu)
+  ModelSpec small_model;                  // the random-weight decoder whose steps were timed
   std::vector<Measurement> measurements;  // GEMM, attention (op rows) and step rows
-  double elapsed_s = 0.0;         // wall time of the whole run
+  double elapsed_s = 0.0;                 // wall time of the whole run
 };
 
 // The small decoder the harness times (a synthetic shape, not a real model): 4 layers, d_model

@@ -10,13 +10,20 @@ namespace rightsize {
 
 std::string ToString(MetricKind metric) {
   switch (metric) {
-    case MetricKind::kStepTime: return "step_time_s";
-    case MetricKind::kTtft: return "ttft_s";
-    case MetricKind::kTpot: return "tpot_s";
-    case MetricKind::kTokensPerS: return "tokens_per_s";
-    case MetricKind::kOpTime: return "op_time_s";
-    case MetricKind::kTrainTokensPerSPerDevice: return "train_tokens_per_s_per_device";
-    case MetricKind::kTrainModelFlopsPerSPerDevice: return "train_model_flops_per_s_per_device";
+    case MetricKind::kStepTime:
+      return "step_time_s";
+    case MetricKind::kTtft:
+      return "ttft_s";
+    case MetricKind::kTpot:
+      return "tpot_s";
+    case MetricKind::kTokensPerS:
+      return "tokens_per_s";
+    case MetricKind::kOpTime:
+      return "op_time_s";
+    case MetricKind::kTrainTokensPerSPerDevice:
+      return "train_tokens_per_s_per_device";
+    case MetricKind::kTrainModelFlopsPerSPerDevice:
+      return "train_model_flops_per_s_per_device";
   }
   return "?";
 }
@@ -34,10 +41,13 @@ std::string Measurement::Group() const { return hardware_id + "/" + engine; }
 
 double Measurement::MetricAt(double interval_s) const {
   switch (metric) {
-    case MetricKind::kTokensPerS: return static_cast<double>(step.batch * step.new_tokens) / interval_s;
+    case MetricKind::kTokensPerS:
+      return static_cast<double>(step.batch * step.new_tokens) / interval_s;
     case MetricKind::kTrainTokensPerSPerDevice:
-    case MetricKind::kTrainModelFlopsPerSPerDevice: return work_per_interval / (interval_s * devices_per_interval);
-    default: return interval_s;
+    case MetricKind::kTrainModelFlopsPerSPerDevice:
+      return work_per_interval / (interval_s * devices_per_interval);
+    default:
+      return interval_s;
   }
 }
 
@@ -47,9 +57,7 @@ void LogReadResult::Append(LogReadResult other) {
   log_models.merge(other.log_models);
 }
 
-const Catalog& LogReadOptions::GetCatalog() const {
-  return *catalog;
-}
+const Catalog& LogReadOptions::GetCatalog() const { return *catalog; }
 
 const HardwareSpec* LogReadOptions::FindHardware(const std::string& id) const {
   if (auto it = extra_hardware.find(id); it != extra_hardware.end()) return &it->second;

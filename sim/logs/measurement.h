@@ -31,11 +31,11 @@ inline constexpr int64_t kMaxLogParallel = 1 << 16;         // TP / EP / DP degr
 // What the log measured. Every kind is converted to the wall time of one modelled interval
 // (Measurement::interval_time_s) so a single latency model can be fitted to all of them.
 enum class MetricKind {
-  kStepTime,     // seconds for one forward step (prefill or decode) of the whole model
-  kTtft,         // time to first token, seconds = the prefill step (queueing excluded)
-  kTpot,         // time per output token / inter-token latency, seconds = one decode step
-  kTokensPerS,   // tokens per second of the step's phase, whole batch
-  kOpTime,       // seconds for the listed operators only (operator-level profiles)
+  kStepTime,    // seconds for one forward step (prefill or decode) of the whole model
+  kTtft,        // time to first token, seconds = the prefill step (queueing excluded)
+  kTpot,        // time per output token / inter-token latency, seconds = one decode step
+  kTokensPerS,  // tokens per second of the step's phase, whole batch
+  kOpTime,      // seconds for the listed operators only (operator-level profiles)
   // Training throughput per device (Megatron logs): Measurement::work_per_interval (tokens, or
   // model FLOPs by the log's own formula) per second per device of the run.
   kTrainTokensPerSPerDevice,
@@ -50,16 +50,16 @@ std::string ToString(MetricKind metric);
 MetricKind ParseMetricKind(const std::string& text, const SourceLocation& where);
 
 struct Measurement {
-  SourceLocation where;        // file, 1-based line (CSV/JSONL) or record index, key = column
-  std::string format;          // reader that produced it ("vidur", "canonical", ...)
-  std::string model_id;        // catalogue id; "" for operator rows given by shape only
-  std::string hardware_id;     // catalogue id (or the id of a measured CPU spec)
-  std::string engine;          // serving engine / kernel library, free text, may be ""
-  Workload workload;           // precisions, parallelism, batch as the log states them
-  Step step;                   // the one step the interval covers (batch, new and past tokens)
-  std::vector<OpCost> ops;     // per-device operators of the interval (CountOps or explicit)
+  SourceLocation where;     // file, 1-based line (CSV/JSONL) or record index, key = column
+  std::string format;       // reader that produced it ("vidur", "canonical", ...)
+  std::string model_id;     // catalogue id; "" for operator rows given by shape only
+  std::string hardware_id;  // catalogue id (or the id of a measured CPU spec)
+  std::string engine;       // serving engine / kernel library, free text, may be ""
+  Workload workload;        // precisions, parallelism, batch as the log states them
+  Step step;                // the one step the interval covers (batch, new and past tokens)
+  std::vector<OpCost> ops;  // per-device operators of the interval (CountOps or explicit)
   MetricKind metric = MetricKind::kStepTime;
-  double value = 0.0;          // as measured, SI: seconds or tokens per second; > 0, finite
+  double value = 0.0;            // as measured, SI: seconds or tokens per second; > 0, finite
   double interval_time_s = 0.0;  // wall time of `ops`, derived from metric and value; > 0
   // Per-device rate metrics (training): value = work_per_interval / (interval_time_s x
   // devices_per_interval). Tokens or FLOPs per step, > 0; the devices the rate is divided by, >= 1.
@@ -68,7 +68,7 @@ struct Measurement {
   // Micro-batches per training step through the pipeline (they set the pipeline bubble,
   // ResolveRates); 0 = from the workload's batch and micro-batch.
   int64_t pipeline_microbatches = 0;
-  std::string label;           // short human description ("mlp_up_proj tokens=512 tp=2")
+  std::string label;  // short human description ("mlp_up_proj tokens=512 tp=2")
   // What the row belongs to for leave-one-group-out validation: the model (or, for shape-only
   // operator rows, the model the shapes came from, or the harness stage). Never empty.
   std::string series;
@@ -106,10 +106,10 @@ struct LogReadOptions {
   // The catalogue the log's names are mapped onto; the caller owns it and keeps it alive.
   explicit LogReadOptions(const Catalog& catalog_used) : catalog(&catalog_used) {}
 
-  const Catalog* catalog;  // never null
-  std::string model_id;              // force every row to this model
-  std::string hardware_id;           // force every row to this device
-  std::string engine;                // force the engine name
+  const Catalog* catalog;   // never null
+  std::string model_id;     // force every row to this model
+  std::string hardware_id;  // force every row to this device
+  std::string engine;       // force the engine name
   // true: an unmappable row is an InputError (file:row) instead of a SkippedRow.
   bool strict = false;
   // Devices known besides the catalogue, by id (e.g. the CPU spec `rightsize measure` wrote).
@@ -147,8 +147,7 @@ Measurement MakeStepMeasurement(const ModelSpec& model, const std::string& hardw
 
 // Builds an operator-level measurement from explicit operator costs.
 Measurement MakeOpMeasurement(std::vector<OpCost> ops, const std::string& hardware_id,
-                              const Workload& workload, double time_s,
-                              const SourceLocation& where);
+                              const Workload& workload, double time_s, const SourceLocation& where);
 
 // A dense GEMM C[m x n] = A[m x k] * B[k x n] with operands and result of `bytes_per_value`:
 // 2mkn FLOPs, reads A and B once, writes C once (the minimum traffic; kernels that re-read
@@ -164,6 +163,7 @@ std::string Hint(const std::string& hint);
 // Records an unmappable row: appends to result.skipped, or throws InputError when strict.
 // `category` ("" = the reason itself) is what tallies of skipped rows count it under.
 void SkipRow(const LogReadOptions& options, LogReadResult* result, const SourceLocation& where,
-             const std::string& reason, SkipKind kind = SkipKind::kOther, const std::string& category = "");
+             const std::string& reason, SkipKind kind = SkipKind::kOther,
+             const std::string& category = "");
 
 }  // namespace rightsize

@@ -1,6 +1,7 @@
 // Megatron training logs: a training step per row, measured as throughput per GPU.
 //
-// megatron-bridge  The Megatron-Bridge performance summary (data/runs/megatron-bridge-training-perf/
+// megatron-bridge  The Megatron-Bridge performance summary
+// (data/runs/megatron-bridge-training-perf/
 //   training_perf.csv): section, model, System (DGX-H100, DGX-B200, ...), #-GPUs, Precision, GBS,
 //   MBS, Sequence Length, TP, PP, CP, VP, EP, tokens_per_sec_per_gpu_primary. Dense models only
 //   (Megatron's expert parallelism spans data-parallel ranks, which rightsize does not map);
@@ -35,7 +36,8 @@ int64_t IntegerOr(const std::string& text, int64_t fallback) {
 // A training-step measurement of `model` whose metric is work / (step x devices).
 Measurement TrainingMeasurement(const ModelSpec& model, const std::string& hardware_id,
                                 const Workload& w, int64_t microbatches, MetricKind metric,
-                                double value, double work, double devices, const SourceLocation& where) {
+                                double value, double work, double devices,
+                                const SourceLocation& where) {
   RequirePositive(value, where, ToString(metric));
   std::string why;
   if (!Validate(w, &why)) throw InputError(where, "workload: " + why);
@@ -104,8 +106,8 @@ LogReadResult ReadMegatronBridgeCsv(const std::string& path, const LogReadOption
     const std::string system = t.Cell(row, "System");
     const auto hardware_id = options.MapHardware(system);
     if (!hardware_id) {
-      SkipRow(options, &result, t.Where(row, "System"), "unknown device '" + system + "'; pass --hardware ID",
-              SkipKind::kUnknownHardware);
+      SkipRow(options, &result, t.Where(row, "System"),
+              "unknown device '" + system + "'; pass --hardware ID", SkipKind::kUnknownHardware);
       continue;
     }
     const ModelSpec& model = catalog.Model(*model_id);
@@ -115,11 +117,13 @@ LogReadResult ReadMegatronBridgeCsv(const std::string& path, const LogReadOption
                                            : PrecisionFromLogName(precision);
     // NVFP4 training recipes (fp4 GEMMs with bf16 layers kept by the recipe) are not modelled.
     if (!weights || IsFp4Format(*weights)) {
-      SkipRow(options, &result, t.Where(row, "Precision"), t.Cell(row, "Precision") + " not modelled");
+      SkipRow(options, &result, t.Where(row, "Precision"),
+              t.Cell(row, "Precision") + " not modelled");
       continue;
     }
     if (model.IsMoe() || IntegerOr(t.Cell(row, "EP"), 1) > 1) {
-      SkipRow(options, &result, t.Where(row, "EP"), "MoE: Megatron EP spans data-parallel ranks (not mapped)");
+      SkipRow(options, &result, t.Where(row, "EP"),
+              "MoE: Megatron EP spans data-parallel ranks (not mapped)");
       continue;
     }
     if (IntegerOr(t.Cell(row, "CP"), 1) > 1) {
@@ -154,13 +158,14 @@ LogReadResult ReadMegatronBridgeCsv(const std::string& path, const LogReadOption
     const int64_t microbatches = std::max<int64_t>(1, w.batch / std::max<int64_t>(1, mbs)) * vp;
     w.micro_batch = std::clamp<int64_t>(mbs, 1, w.batch);
     w.zero_stage = 1;
-    Measurement m = TrainingMeasurement(model, *hardware_id, w, microbatches, MetricKind::kTrainTokensPerSPerDevice,
-                                        t.Number(row, "tokens_per_sec_per_gpu_primary"),
-                                        static_cast<double>(w.batch * w.prompt_tokens),
-                                        static_cast<double>(per_replica), t.Where(row, "tokens_per_sec_per_gpu_primary"));
+    Measurement m = TrainingMeasurement(
+        model, *hardware_id, w, microbatches, MetricKind::kTrainTokensPerSPerDevice,
+        t.Number(row, "tokens_per_sec_per_gpu_primary"),
+        static_cast<double>(w.batch * w.prompt_tokens), static_cast<double>(per_replica),
+        t.Where(row, "tokens_per_sec_per_gpu_primary"));
     m.format = "megatron-bridge";
-    m.label = fmt::format("{} gpus tp {} pp {} gbs {} {}", gpus, w.parallel.tensor, w.parallel.pipeline, gbs,
-                          precision);
+    m.label = fmt::format("{} gpus tp {} pp {} gbs {} {}", gpus, w.parallel.tensor,
+                          w.parallel.pipeline, gbs, precision);
     result.measurements.push_back(std::move(m));
   }
   return result;
@@ -173,8 +178,8 @@ LogReadResult ReadMegatronLmCsv(const std::string& path, const LogReadOptions& o
     const std::string gpu = t.Cell(row, "gpu");
     const auto hardware_id = options.MapHardware(gpu);
     if (!hardware_id) {
-      SkipRow(options, &result, t.Where(row, "gpu"), "unknown device '" + gpu + "'; pass --hardware ID",
-              SkipKind::kUnknownHardware);
+      SkipRow(options, &result, t.Where(row, "gpu"),
+              "unknown device '" + gpu + "'; pass --hardware ID", SkipKind::kUnknownHardware);
       continue;
     }
     // Model sizes bounded as the spec loaders bound them (no dimension of a real model is near).
@@ -197,7 +202,8 @@ LogReadResult ReadMegatronLmCsv(const std::string& path, const LogReadOptions& o
     w.recompute = Recompute::kSelective;
     w.zero_stage = 1;  // distributed optimizer
     w.parallel.tensor = static_cast<int>(t.Integer(row, "tensor_mp_size", 1, kMaxParallelDegree));
-    w.parallel.pipeline = static_cast<int>(t.Integer(row, "pipeline_mp_size", 1, kMaxParallelDegree));
+    w.parallel.pipeline =
+        static_cast<int>(t.Integer(row, "pipeline_mp_size", 1, kMaxParallelDegree));
     w.parallel.data = static_cast<int>(t.Integer(row, "data_parallel_size", 1, kMaxDevices));
     const int64_t per_replica = static_cast<int64_t>(w.parallel.tensor) * w.parallel.pipeline;
     if (per_replica * w.parallel.data != gpus || global_batch % w.parallel.data != 0) {
@@ -210,10 +216,11 @@ LogReadResult ReadMegatronLmCsv(const std::string& path, const LogReadOptions& o
     w.micro_batch = 1;  // not in the table; Megatron's default micro-batch size
     const double b = static_cast<double>(global_batch), s = static_cast<double>(seq);
     const double l = static_cast<double>(layers), h = static_cast<double>(hidden);
-    const double model_flops =
-        72.0 * b * s * l * h * h * (1.0 + s / (6.0 * h) + static_cast<double>(vocab) / (12.0 * l * h));
+    const double model_flops = 72.0 * b * s * l * h * h *
+                               (1.0 + s / (6.0 * h) + static_cast<double>(vocab) / (12.0 * l * h));
     // All data-parallel replicas step together: F over all GPUs for one step.
-    Measurement m = TrainingMeasurement(model, *hardware_id, w, w.batch, MetricKind::kTrainModelFlopsPerSPerDevice,
+    Measurement m = TrainingMeasurement(model, *hardware_id, w, w.batch,
+                                        MetricKind::kTrainModelFlopsPerSPerDevice,
                                         t.Number(row, "per_gpu_tflops") * 1e12, model_flops,
                                         static_cast<double>(gpus), t.Where(row, "per_gpu_tflops"));
     m.format = "megatron-lm";

@@ -6,13 +6,13 @@
 // per second (every running sequence gains one token per step). That is the step that sets
 // throughput, which is what a plan prices. The published latencies are not: v3's median ITL
 // skips the slower steps that carry chunked prefills (5-45% below the mean step), and v2's
-// per-request "Avg TPOT" falls to half the throughput-implied step at the largest batches (Gemma-2-2B
-// at 1,476 running requests: 0.284 s vs 0.554 s), where the reported running batch counts requests
-// that are not decoding.
-// Each row becomes one decode step of the measured running batch (rounded to a whole number of
-// sequences). Under continuous batching that step also carries the prefill chunks vLLM
-// interleaves with decoding and the host's per-sequence work; the fitted efficiencies and
-// sequence_overhead_s absorb them, which is why ML.ENERGY rows are calibrated per engine.
+// per-request "Avg TPOT" falls to half the throughput-implied step at the largest batches
+// (Gemma-2-2B at 1,476 running requests: 0.284 s vs 0.554 s), where the reported running batch
+// counts requests that are not decoding. Each row becomes one decode step of the measured running
+// batch (rounded to a whole number of sequences). Under continuous batching that step also carries
+// the prefill chunks vLLM interleaves with decoding and the host's per-sequence work; the fitted
+// efficiencies and sequence_overhead_s absorb them, which is why ML.ENERGY rows are calibrated per
+// engine.
 //
 // Neither version records prompt lengths (they are a property of the task's dataset), so the
 // KV context of the average step is ASSUMED: kAssumedPromptTokens[task] + half the mean output
@@ -41,10 +41,10 @@ namespace {
 
 const std::map<std::string, int64_t>& AssumedPromptTokens() {
   static const std::map<std::string, int64_t> prompts = {
-      {"chat", 256},           // v2 chat (ShareGPT-style conversations)
-      {"code", 512},           // v2 code completion
-      {"lm-arena-chat", 256},  // LMArena human prompts are mostly short
-      {"gpqa", 256},           // GPQA diamond questions + instructions
+      {"chat", 256},              // v2 chat (ShareGPT-style conversations)
+      {"code", 512},              // v2 code completion
+      {"lm-arena-chat", 256},     // LMArena human prompts are mostly short
+      {"gpqa", 256},              // GPQA diamond questions + instructions
       {"sourcegraph-fim", 2048},  // fill-in-the-middle carries file context
   };
   return prompts;
@@ -105,10 +105,17 @@ struct Layout {
 Layout LayoutOf(const CsvTable& t) {
   Layout l;
   if (t.HasColumn("median_itl_ms")) {
-    l = {true, "model_id", "gpu_model", "task", "avg_batch_size", "avg_output_len",
-         "output_throughput_tokens_per_sec", "tensor_parallel"};
+    l = {true,
+         "model_id",
+         "gpu_model",
+         "task",
+         "avg_batch_size",
+         "avg_output_len",
+         "output_throughput_tokens_per_sec",
+         "tensor_parallel"};
   } else {
-    l = {false, "Model", "GPU", "task", "Avg BS (reqs)", "Avg Output Tokens", "Token tput (tok/s)", "TP"};
+    l = {false, "Model", "GPU", "task", "Avg BS (reqs)", "Avg Output Tokens", "Token tput (tok/s)",
+         "TP"};
   }
   for (const std::string& c : {l.model, l.gpu, l.task, l.batch, l.output_len, l.throughput, l.tp}) {
     t.ColumnIndex(c);  // names the file and the missing column
@@ -117,8 +124,9 @@ Layout LayoutOf(const CsvTable& t) {
 }
 
 // One row as a decode-step measurement, or nullopt after recording why it was skipped.
-std::optional<MappedRow> MapRow(const CsvTable& t, const CsvRow& row, const Layout& l, const std::string& engine,
-                                const LogReadOptions& options, LogReadResult* out) {
+std::optional<MappedRow> MapRow(const CsvTable& t, const CsvRow& row, const Layout& l,
+                                const std::string& engine, const LogReadOptions& options,
+                                LogReadResult* out) {
   LogReadResult& result = *out;
   const Catalog& catalog = options.GetCatalog();
   const std::string model_name = Trim(t.Cell(row, l.model));
@@ -140,8 +148,8 @@ std::optional<MappedRow> MapRow(const CsvTable& t, const CsvRow& row, const Layo
   const auto prompt = AssumedPromptTokens().find(task);
   if (prompt == AssumedPromptTokens().end()) {
     SkipRow(options, &result, t.Where(row, l.task),
-            "task '" + task + "' has no assumed prompt length (multimodal or unknown)", SkipKind::kOther,
-            "task has no assumed prompt length (multimodal or unknown)");
+            "task '" + task + "' has no assumed prompt length (multimodal or unknown)",
+            SkipKind::kOther, "task has no assumed prompt length (multimodal or unknown)");
     return std::nullopt;
   }
   const std::string device = Trim(t.Cell(row, l.gpu));
@@ -191,7 +199,8 @@ std::optional<MappedRow> MapRow(const CsvTable& t, const CsvRow& row, const Layo
   w.kv_cache = w.activations;
   w.batch = RoundedInRange(std::max(1.0, avg_batch), 1, kMaxLogBatch, t.Where(row, l.batch));
   w.prompt_tokens = prompt->second;
-  w.gen_tokens = RoundedInRange(std::max(1.0, output_len), 1, kMaxLogTokens, t.Where(row, l.output_len));
+  w.gen_tokens =
+      RoundedInRange(std::max(1.0, output_len), 1, kMaxLogTokens, t.Where(row, l.output_len));
   const ModelSpec& model = catalog.Model(*model_id);
   const Step step = DecodeStep(w, w.prompt_tokens + w.gen_tokens / 2);
   Measurement m = MakeStepMeasurement(model, *hardware, w, step, MetricKind::kTpot, step_s,
@@ -202,14 +211,16 @@ std::optional<MappedRow> MapRow(const CsvTable& t, const CsvRow& row, const Layo
   for (const char* column : {"weight_precision", "max_num_seqs", "Max BS (reqs)"}) {
     if (t.HasColumn(column)) configuration += "|" + Trim(t.Cell(row, column));
   }
-  const double devices =
-      l.v3 ? static_cast<double>(t.Integer(row, "num_gpus", 1, kMaxLogParallel)) : w.parallel.tensor;
-  return MappedRow{std::move(m), std::move(configuration), options.FindHardware(*hardware), devices};
+  const double devices = l.v3 ? static_cast<double>(t.Integer(row, "num_gpus", 1, kMaxLogParallel))
+                              : w.parallel.tensor;
+  return MappedRow{std::move(m), std::move(configuration), options.FindHardware(*hardware),
+                   devices};
 }
 
 // Moves every mapped row into `result`, except the source anomalies (see the file comment),
 // which are skipped with both times in the reason.
-void KeepAllButAnomalies(std::vector<MappedRow> mapped, const LogReadOptions& options, LogReadResult* out) {
+void KeepAllButAnomalies(std::vector<MappedRow> mapped, const LogReadOptions& options,
+                         LogReadResult* out) {
   LogReadResult& result = *out;
   // Decide every anomaly before moving any measurement out.
   std::vector<const MappedRow*> faster(mapped.size());
@@ -218,14 +229,15 @@ void KeepAllButAnomalies(std::vector<MappedRow> mapped, const LogReadOptions& op
     MappedRow& row = mapped[i];
     if (faster[i]) {
       const Measurement& other = faster[i]->measurement;
-      SkipRow(options, &result, row.measurement.where,
-              fmt::format("source anomaly: {:.2f} ms per step on {} x {}, {:.1f}x the {:.2f} ms of the "
-                          "same model, task and max batch on {} x {}, which has less peak FLOP/s "
-                          "and bandwidth and no fewer GPUs to coordinate",
-                          row.measurement.interval_time_s * 1e3, row.devices, row.hardware->id,
-                          row.measurement.interval_time_s / other.interval_time_s,
-                          other.interval_time_s * 1e3, faster[i]->devices, faster[i]->hardware->id),
-              SkipKind::kOther, "source anomaly");
+      SkipRow(
+          options, &result, row.measurement.where,
+          fmt::format("source anomaly: {:.2f} ms per step on {} x {}, {:.1f}x the {:.2f} ms of the "
+                      "same model, task and max batch on {} x {}, which has less peak FLOP/s "
+                      "and bandwidth and no fewer GPUs to coordinate",
+                      row.measurement.interval_time_s * 1e3, row.devices, row.hardware->id,
+                      row.measurement.interval_time_s / other.interval_time_s,
+                      other.interval_time_s * 1e3, faster[i]->devices, faster[i]->hardware->id),
+          SkipKind::kOther, "source anomaly");
       continue;
     }
     result.measurements.push_back(std::move(row.measurement));

@@ -77,13 +77,15 @@ class Summary {
       if (colon == std::string::npos) continue;
       if (!banner) {
         throw InputError({path_, number, ""},
-                         "not an MLPerf LoadGen summary: no 'MLPerf Results Summary' banner before the first key");
+                         "not an MLPerf LoadGen summary: no 'MLPerf Results Summary' banner before "
+                         "the first key");
       }
       const std::string key = NormaliseKey(line.substr(0, colon));
       if (!key.empty()) entries_.emplace(key, Entry{Trim(line.substr(colon + 1)), number});
     }
     if (!banner) {
-      throw InputError({path_, 1, ""}, "not an MLPerf LoadGen summary: no 'MLPerf Results Summary' banner");
+      throw InputError({path_, 1, ""},
+                       "not an MLPerf LoadGen summary: no 'MLPerf Results Summary' banner");
     }
     if (parameters_line_ == 0) {
       throw InputError({path_, last_line_, ""},
@@ -99,7 +101,8 @@ class Summary {
   std::string Text(const std::string& key) const {
     const Entry* e = Find(key);
     if (e == nullptr) {
-      throw InputError({path_, last_line_, key}, "missing key (truncated or not a LoadGen summary?)");
+      throw InputError({path_, last_line_, key},
+                       "missing key (truncated or not a LoadGen summary?)");
     }
     return e->value;
   }
@@ -120,7 +123,8 @@ class Summary {
     if (e->value.empty() || end == begin || Trim(end) != "") {
       throw InputError(Where(key), "expected a number, got '" + e->value + "'");
     }
-    if (!std::isfinite(v) || v < 0) throw InputError(Where(key), "expected a finite number >= 0, got " + e->value);
+    if (!std::isfinite(v) || v < 0)
+      throw InputError(Where(key), "expected a finite number >= 0, got " + e->value);
     return v;
   }
 
@@ -163,11 +167,13 @@ Precision PrecisionOption(const std::string& name, const char* flag) {
 
 // Records why the summary is not a Server-scenario performance run and returns true; false when
 // it is one. Mode and Scenario are read (and required) either way.
-bool SkippedUnlessServerPerformanceRun(const Summary& s, const LogReadOptions& options, LogReadResult* result) {
+bool SkippedUnlessServerPerformanceRun(const Summary& s, const LogReadOptions& options,
+                                       LogReadResult* result) {
   const std::string scenario = s.Text("Scenario");
   const std::string mode = s.Text("Mode");
   if (mode != "PerformanceOnly") {
-    SkipRow(options, result, s.Where("Mode"), "mode '" + mode + "' is not a performance run (PerformanceOnly)");
+    SkipRow(options, result, s.Where("Mode"),
+            "mode '" + mode + "' is not a performance run (PerformanceOnly)");
     return true;
   }
   if (scenario == "Offline") {
@@ -189,10 +195,12 @@ bool SkippedUnlessServerPerformanceRun(const Summary& s, const LogReadOptions& o
 std::string FactsNotGiven(const LogReadOptions& options) {
   std::string missing;
   if (options.model_id.empty()) missing += "the model (pass --model ID)";
-  if (options.hardware_id.empty()) missing += std::string(missing.empty() ? "" : ", ") + "the device (pass --hardware ID)";
+  if (options.hardware_id.empty())
+    missing += std::string(missing.empty() ? "" : ", ") + "the device (pass --hardware ID)";
   if (options.prompt_tokens <= 0) {
     missing += std::string(missing.empty() ? "" : ", ") +
-               "the prompt length (pass --prompt-tokens N, the mean input tokens of the benchmark's dataset)";
+               "the prompt length (pass --prompt-tokens N, the mean input tokens of the "
+               "benchmark's dataset)";
   }
   return missing;
 }
@@ -233,7 +241,8 @@ LogReadResult ReadMlperfSummary(const std::string& path, const LogReadOptions& o
     return result;
   }
   if (options.tensor_parallel < 1 || options.replicas < 1) {
-    throw InputError({"", 0, "--tp/--replicas"}, "tensor-parallel degree and replicas must be >= 1");
+    throw InputError({"", 0, "--tp/--replicas"},
+                     "tensor-parallel degree and replicas must be >= 1");
   }
   const auto model_id = options.MapModel("");
   const auto hardware_id = options.MapHardware("");
@@ -244,9 +253,10 @@ LogReadResult ReadMlperfSummary(const std::string& path, const LogReadOptions& o
   w.engine = options.engine.empty() ? "mlperf" : options.engine;
   w.batch = RoundedInRange(std::max(1.0, in_flight), 1, kMaxLogBatch, s.Where(kMeanLatency));
   w.prompt_tokens = options.prompt_tokens;
-  w.gen_tokens = options.gen_tokens > 0 ? options.gen_tokens
-                                        : RoundedInRange(std::max(1.0, tokens_per_s / samples_per_s), 1,
-                                                         kMaxLogTokens, s.Where(tokens_key));
+  w.gen_tokens = options.gen_tokens > 0
+                     ? options.gen_tokens
+                     : RoundedInRange(std::max(1.0, tokens_per_s / samples_per_s), 1, kMaxLogTokens,
+                                      s.Where(tokens_key));
   w.weights = PrecisionOption(options.weights, "--weights");
   w.activations = PrecisionOption(options.activations, "--activations");
   w.kv_cache = PrecisionOption(options.kv_cache, "--kv");
@@ -258,10 +268,12 @@ LogReadResult ReadMlperfSummary(const std::string& path, const LogReadOptions& o
 
   if (tpot_key) {
     const double tpot_s = *s.Number(*tpot_key) * 1e-9;
-    Measurement m = MakeStepMeasurement(model, *hardware_id, w, DecodeStep(w, w.prompt_tokens + w.gen_tokens / 2),
+    Measurement m = MakeStepMeasurement(model, *hardware_id, w,
+                                        DecodeStep(w, w.prompt_tokens + w.gen_tokens / 2),
                                         MetricKind::kTpot, tpot_s, s.Where(*tpot_key));
     m.format = "mlperf";
-    m.label += " mlperf " + std::string(*tpot_key == kTpotP50 ? "p50" : "mean") + " TPOT (" + load + ")";
+    m.label +=
+        " mlperf " + std::string(*tpot_key == kTpotP50 ? "p50" : "mean") + " TPOT (" + load + ")";
     result.measurements.push_back(std::move(m));
   }
   if (ttft_key) {
@@ -269,16 +281,18 @@ LogReadResult ReadMlperfSummary(const std::string& path, const LogReadOptions& o
       Workload one = w;
       one.batch = 1;
       const double ttft_s = *s.Number(*ttft_key) * 1e-9;
-      Measurement m = MakeStepMeasurement(model, *hardware_id, one, PrefillStep(one), MetricKind::kTtft, ttft_s,
-                                          s.Where(*ttft_key));
+      Measurement m = MakeStepMeasurement(model, *hardware_id, one, PrefillStep(one),
+                                          MetricKind::kTtft, ttft_s, s.Where(*ttft_key));
       m.format = "mlperf";
-      m.label += " mlperf " + std::string(*ttft_key == kTtftP50 ? "p50" : "mean") + " TTFT (" + load + ")";
+      m.label +=
+          " mlperf " + std::string(*ttft_key == kTtftP50 ? "p50" : "mean") + " TTFT (" + load + ")";
       result.measurements.push_back(std::move(m));
     } else {
       SkipRow(options, &result, s.Where(*ttft_key),
-              fmt::format("TTFT with {:.1f} requests in flight per replica includes queueing and batching; "
-                          "not one prefill step",
-                          in_flight));
+              fmt::format(
+                  "TTFT with {:.1f} requests in flight per replica includes queueing and batching; "
+                  "not one prefill step",
+                  in_flight));
     }
   }
   return result;

@@ -107,14 +107,15 @@ LogReadResult ReadOptimumCsv(const std::string& path, const LogReadOptions& opti
     w.gen_tokens = new_tokens;
     const ModelSpec& model = catalog.Model(*model_id);
 
-    Measurement pre = MakeStepMeasurement(model, *hardware, w, PrefillStep(w), MetricKind::kStepTime,
-                                          prefill_s, t.Where(row, "Prefill Latency (s)"));
+    Measurement pre =
+        MakeStepMeasurement(model, *hardware, w, PrefillStep(w), MetricKind::kStepTime, prefill_s,
+                            t.Where(row, "Prefill Latency (s)"));
     pre.format = "optimum";
     result.measurements.push_back(std::move(pre));
     const double step_s = decode_s / static_cast<double>(new_tokens - 1);
-    Measurement dec = MakeStepMeasurement(model, *hardware, w, DecodeStep(w, w.prompt_tokens + new_tokens / 2),
-                                          MetricKind::kStepTime, step_s,
-                                          t.Where(row, "Decode Latency (s)"));
+    Measurement dec =
+        MakeStepMeasurement(model, *hardware, w, DecodeStep(w, w.prompt_tokens + new_tokens / 2),
+                            MetricKind::kStepTime, step_s, t.Where(row, "Decode Latency (s)"));
     dec.format = "optimum";
     result.measurements.push_back(std::move(dec));
   }

@@ -25,8 +25,8 @@ namespace {
 struct GemmColumn {
   const char* name;  // Vidur's operator name
 };
-constexpr GemmColumn kGemms[] = {{"attn_pre_proj"}, {"attn_post_proj"}, {"mlp_up_proj"},
-                                 {"mlp_down_proj"}};
+constexpr GemmColumn kGemms[] = {
+    {"attn_pre_proj"}, {"attn_post_proj"}, {"mlp_up_proj"}, {"mlp_down_proj"}};
 
 // The timing column for an operator in either layout: "<op>_median_ms" (our projection) or
 // "time_stats.<op>.median" (Vidur's raw file).
@@ -53,7 +53,8 @@ bool ParseBool(const CsvTable& t, const CsvRow& row, const std::string& column) 
   const std::string v = ToLower(Trim(t.Cell(row, column)));
   if (v == "true" || v == "1") return true;
   if (v == "false" || v == "0") return false;
-  throw InputError(t.Where(row, column), "expected True or False, got '" + t.Cell(row, column) + "'");
+  throw InputError(t.Where(row, column),
+                   "expected True or False, got '" + t.Cell(row, column) + "'");
 }
 
 // A whole count in [1, max] from a Vidur config column.
@@ -79,7 +80,8 @@ LogReadResult ReadVidurCsv(const std::string& path, const LogReadOptions& option
     const std::string device = has_gpu_column ? Trim(t.Cell(row, "gpu")) : path_device;
     const auto hardware = options.MapHardware(device);
     if (!hardware) {
-      SkipRow(options, &result, has_gpu_column ? t.Where(row, "gpu") : SourceLocation{path, row.line, ""},
+      SkipRow(options, &result,
+              has_gpu_column ? t.Where(row, "gpu") : SourceLocation{path, row.line, ""},
               "unknown GPU '" + device + "' (no models/hardware spec maps to it; pass --hardware)",
               SkipKind::kUnknownHardware);
       continue;
@@ -114,7 +116,8 @@ LogReadResult ReadVidurCsv(const std::string& path, const LogReadOptions& option
       m.format = "vidur";
       m.series = model.empty() ? path : model;
       m.step.batch = static_cast<int64_t>(tokens);
-      m.label = model + " " + kGemms[g].name + " tokens=" + std::to_string(static_cast<int64_t>(tokens)) +
+      m.label = model + " " + kGemms[g].name +
+                " tokens=" + std::to_string(static_cast<int64_t>(tokens)) +
                 " tp=" + std::to_string(static_cast<int>(tp));
       result.measurements.push_back(std::move(m));
     }

@@ -27,11 +27,13 @@ LogReadResult ReadVllmServingJson(const std::string& path, const LogReadOptions&
   const auto model_id = options.MapModel(model_name);
   if (!model_id) {
     SkipRow(options, &result, doc.Where("model_id"),
-            "model '" + model_name + "' is not in the catalogue; pass --model ID", SkipKind::kUnknownModel);
+            "model '" + model_name + "' is not in the catalogue; pass --model ID",
+            SkipKind::kUnknownModel);
     return result;
   }
   if (options.hardware_id.empty()) {
-    throw InputError({path, 0, ""}, "benchmark_serving results do not name the GPU; pass --hardware ID");
+    throw InputError({path, 0, ""},
+                     "benchmark_serving results do not name the GPU; pass --hardware ID");
   }
   const auto hardware = options.MapHardware("");
   const double completed = doc.RequiredDouble("completed", 0.0, kHuge);
@@ -44,16 +46,20 @@ LogReadResult ReadVllmServingJson(const std::string& path, const LogReadOptions&
   const int64_t concurrency = doc.OptionalInt("max_concurrency", 0, 0, kMaxLogBatch);
 
   Workload w;
-  w.engine = options.engine.empty() ? "vllm-" + doc.OptionalString("backend", "vllm") : options.engine;
+  w.engine =
+      options.engine.empty() ? "vllm-" + doc.OptionalString("backend", "vllm") : options.engine;
   w.batch = std::max<int64_t>(1, concurrency);
-  w.prompt_tokens = RoundedInRange(std::max(1.0, mean_in), 1, kMaxLogTokens, doc.Where("total_input_tokens"));
-  w.gen_tokens = RoundedInRange(std::max(1.0, mean_out), 1, kMaxLogTokens, doc.Where("total_output_tokens"));
+  w.prompt_tokens =
+      RoundedInRange(std::max(1.0, mean_in), 1, kMaxLogTokens, doc.Where("total_input_tokens"));
+  w.gen_tokens =
+      RoundedInRange(std::max(1.0, mean_out), 1, kMaxLogTokens, doc.Where("total_output_tokens"));
   const ModelSpec& model = catalog.Model(*model_id);
 
   const double tpot_s = doc.RequiredDouble("median_tpot_ms", -kHuge, kHuge) * 1e-3;
   if (concurrency >= 1) {
-    Measurement m = MakeStepMeasurement(model, *hardware, w, DecodeStep(w, w.prompt_tokens + w.gen_tokens / 2),
-                                        MetricKind::kTpot, tpot_s, doc.Where("median_tpot_ms"));
+    Measurement m =
+        MakeStepMeasurement(model, *hardware, w, DecodeStep(w, w.prompt_tokens + w.gen_tokens / 2),
+                            MetricKind::kTpot, tpot_s, doc.Where("median_tpot_ms"));
     m.format = "vllm";
     result.measurements.push_back(std::move(m));
   } else {

@@ -98,18 +98,18 @@ LayoutPlan PlanLayout(const Catalog& catalog, const ModelSpec& m, const Hardware
   w.parallel.tensor = layout.tensor_parallel;
   w.memory_utilization = study.memory_utilization;
   const auto price_it = study.usd_per_hour.find(hw.id);
-  p.price = ResolvePrice(catalog, hw.id, price_it == study.usd_per_hour.end() ? 0.0 : price_it->second);
+  p.price =
+      ResolvePrice(catalog, hw.id, price_it == study.usd_per_hour.end() ? 0.0 : price_it->second);
 
   auto compute = [&] {
     return SimulatedReplicaCapacity(m, hw, w, study.traffic, study.slo, study.simulation, params);
   };
-  std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{:.17g}|{:.17g}|{}|{}|{}|{}|{:.17g}", m.id,
-                                m.name, hw.id, layout.tensor_parallel, ToString(layout.weights),
-                                ToString(study.activations), study.traffic.prompt_tokens,
-                                study.traffic.output_tokens, study.slo.Describe(),
-                                study.simulation.Describe(study.slo),
-                                study.simulation.engine_host_overheads, ToString(study.kv_cache),
-                                study.memory_utilization);
+  std::string key =
+      fmt::format("{}|{}|{}|{}|{}|{}|{:.17g}|{:.17g}|{}|{}|{}|{}|{:.17g}", m.id, m.name, hw.id,
+                  layout.tensor_parallel, ToString(layout.weights), ToString(study.activations),
+                  study.traffic.prompt_tokens, study.traffic.output_tokens, study.slo.Describe(),
+                  study.simulation.Describe(study.slo), study.simulation.engine_host_overheads,
+                  ToString(study.kv_cache), study.memory_utilization);
   for (double v : params.values) key += fmt::format("|{:.17g}", v);
   const ReplicaCapacity cap = cache ? cache->Get(key, compute) : compute();
   p.simulations = cap.simulations;
@@ -192,7 +192,8 @@ std::vector<LayoutPlan> PlanCapacity(const CapacityStudy& study, const Catalog& 
       const std::string& hw_id = items[i].layout.hardware_id;
       CapacityStudy own = study;
       own.simulation.engine_host_overheads = !params.CalibratedFor(hw_id);
-      plans[i] = PlanLayout(catalog, items[i].model, *items[i].hw, items[i].layout, own, params.For(hw_id));
+      plans[i] = PlanLayout(catalog, items[i].model, *items[i].hw, items[i].layout, own,
+                            params.For(hw_id));
     }
   });
   auto rank = [](const LayoutPlan& p) { return !p.feasible ? 2 : (p.price ? 0 : 1); };
@@ -206,7 +207,9 @@ std::vector<LayoutPlan> PlanCapacity(const CapacityStudy& study, const Catalog& 
 }
 
 nlohmann::json ToJson(const LayoutPlan& p) {
-  auto figure = [](bool known, double v) { return known ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  auto figure = [](bool known, double v) {
+    return known ? nlohmann::json(v) : nlohmann::json(nullptr);
+  };
   const bool ok = p.feasible;
   const bool priced = ok && p.price.has_value();
   nlohmann::json j;

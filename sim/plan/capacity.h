@@ -22,11 +22,11 @@ namespace rightsize {
 
 // A capacity question (the YAML file of `rightsize plan`; keys in docs/latency.md).
 struct CapacityStudy {
-  std::string file;                  // where it was read from (messages)
-  TrafficSpec traffic;               // total traffic to serve
+  std::string file;     // where it was read from (messages)
+  TrafficSpec traffic;  // total traffic to serve
   SloSpec slo;
-  std::vector<std::string> models;   // catalogue ids or config paths
-  std::vector<std::string> hardware; // catalogue ids
+  std::vector<std::string> models;    // catalogue ids or config paths
+  std::vector<std::string> hardware;  // catalogue ids
   std::vector<int> tensor_parallel = {1};
   std::vector<Precision> weights = {Precision::kBf16};
   Precision activations = Precision::kBf16;
@@ -53,19 +53,19 @@ struct Layout {
 struct LayoutPlan {
   Layout layout;
   bool feasible = false;
-  std::string reason;                  // why infeasible (memory, link, SLO)
+  std::string reason;                       // why infeasible (memory, link, SLO)
   double replica_max_requests_per_s = 0.0;  // one replica within the SLO
   int64_t replicas = 0;                     // 1..kMaxReplicas
   int64_t devices = 0;                      // replicas x tensor_parallel
-  std::string sizing;                  // how the capacity was found (ServingSimSettings::Describe)
-  int simulations = 0;                 // serving simulations the capacity search ran
-  ServingState state;                  // each replica at traffic / replicas, simulated
+  std::string sizing;   // how the capacity was found (ServingSimSettings::Describe)
+  int simulations = 0;  // serving simulations the capacity search ran
+  ServingState state;   // each replica at traffic / replicas, simulated
   std::optional<DevicePrice> price;
-  double usd_per_month = 0.0;          // devices x usd_per_hour x 720 h (30-day month)
+  double usd_per_month = 0.0;                  // devices x usd_per_hour x 720 h (30-day month)
   double usd_per_million_output_tokens = 0.0;  // monthly $ / output tokens in the month
   double usd_per_million_tokens = 0.0;         // monthly $ / (input + output) tokens
-  double power_w = 0.0;                // all devices, at the load
-  double j_per_output_token = 0.0;     // power / output tokens per second
+  double power_w = 0.0;                        // all devices, at the load
+  double j_per_output_token = 0.0;             // power / output tokens per second
 };
 
 // Replica capacities already simulated, by layout, traffic mix, SLO and simulation settings: a

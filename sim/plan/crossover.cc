@@ -20,8 +20,10 @@ double ReplicasNeeded(const ServingCostModel& s, double requests_per_s) {
 double ServingUsdPerMonth(const ServingCostModel& s, const TrafficMix& mix, double requests_per_s) {
   if (s.IsApi()) {
     const double requests = requests_per_s * kSecondsPerMonth;
-    return requests * (mix.prompt_tokens_per_request * s.usd_per_million_input_tokens +
-                       mix.output_tokens_per_request * s.usd_per_million_output_tokens) / kMega;
+    return requests *
+           (mix.prompt_tokens_per_request * s.usd_per_million_input_tokens +
+            mix.output_tokens_per_request * s.usd_per_million_output_tokens) /
+           kMega;
   }
   const double hours = kSecondsPerMonth / kSecondsPerHour;
   return ReplicasNeeded(s, requests_per_s) * s.devices_per_replica * s.usd_per_device_hour * hours;

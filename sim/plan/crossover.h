@@ -34,12 +34,12 @@ struct ServingCostModel {
 
 struct Candidate {
   std::string id;
-  double quality = 0.0;          // task score, higher is better (e.g. accuracy in %)
-  double quality_sd = 0.0;       // standard deviation of that score
-  double one_off_usd = 0.0;      // fine-tuning / training, paid once in the horizon
+  double quality = 0.0;      // task score, higher is better (e.g. accuracy in %)
+  double quality_sd = 0.0;   // standard deviation of that score
+  double one_off_usd = 0.0;  // fine-tuning / training, paid once in the horizon
   // Every feasible way to serve it (layouts, or an API); each month uses the cheapest.
   std::vector<ServingCostModel> serving_options;
-  std::string infeasible_reason; // non-empty: no layout meets the SLO (never priced)
+  std::string infeasible_reason;  // non-empty: no layout meets the SLO (never priced)
 
   // Index of the cheapest serving option at a traffic level.
   size_t CheapestOption(const TrafficMix& mix, double requests_per_s) const;

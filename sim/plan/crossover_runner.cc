@@ -40,8 +40,9 @@ Mode FinetuneMode(const std::string& method) {
   return Mode::kTraining;
 }
 
-void PriceFinetune(const StudySpec& study, const Catalog& catalog, const DeviceEfficiencyParams& params,
-                   const ModelSpec& model, CandidateResult& out) {
+void PriceFinetune(const StudySpec& study, const Catalog& catalog,
+                   const DeviceEfficiencyParams& params, const ModelSpec& model,
+                   CandidateResult& out) {
   const FinetuneSpec& ft = *out.spec.finetune;
   const HardwareSpec& hw = catalog.Hardware(ft.hardware_id);
   Workload w;
@@ -55,13 +56,15 @@ void PriceFinetune(const StudySpec& study, const Catalog& catalog, const DeviceE
   w.recompute = w.mode == Mode::kFinetuneQlora ? Recompute::kFull : Recompute::kSelective;
   const LatencyEstimate est = EstimateLatency(model, hw, w, params.For(hw.id));
   if (!est.feasible) {
-    out.finetune_reason = fmt::format("fine-tuning ({}) on {} x{}: {}", ft.method, hw.id, ft.devices, est.reason);
+    out.finetune_reason =
+        fmt::format("fine-tuning ({}) on {} x{}: {}", ft.method, hw.id, ft.devices, est.reason);
     return;
   }
   const TrainingRun run = EstimateTrainingRun(est, w, ft.tokens);
   const TrainingCost cost = PriceTraining(hw, w, est, run, ResolvePrice(catalog, hw.id, 0.0));
   if (!cost.priced) {
-    out.finetune_reason = "no price known for fine-tuning hardware " + hw.id + " (add one in models/prices/)";
+    out.finetune_reason =
+        "no price known for fine-tuning hardware " + hw.id + " (add one in models/prices/)";
     return;
   }
   out.finetune_usd_per_token = cost.usd / ft.tokens;
@@ -108,8 +111,8 @@ std::vector<LayoutPlan> PlanCandidateLayouts(const StudySpec& study, const Catal
     for (size_t i = next_job++; i < jobs.size(); i = next_job++) {
       const Job& j = jobs[i];
       planned[i] = PlanLayout(catalog, *j.model, catalog.Hardware(j.hw_id),
-                              {j.model->id, j.hw_id, j.tp, j.weights}, j.study,
-                              params.For(j.hw_id), cache, state_at_load);
+                              {j.model->id, j.hw_id, j.tp, j.weights}, j.study, params.For(j.hw_id),
+                              cache, state_at_load);
     }
   });
   return planned;
@@ -165,8 +168,9 @@ std::vector<CandidateResult> BuildCandidates(const StudySpec& study, const Catal
       if (r.candidate.serving_options.empty()) {
         std::string reasons;
         for (const auto& l : r.layouts) {
-          reasons += fmt::format("{}{} tp{} {}: {}", reasons.empty() ? "" : "; ", l.layout.hardware_id,
-                                 l.layout.tensor_parallel, ToString(l.layout.weights), l.reason);
+          reasons +=
+              fmt::format("{}{} tp{} {}: {}", reasons.empty() ? "" : "; ", l.layout.hardware_id,
+                          l.layout.tensor_parallel, ToString(l.layout.weights), l.reason);
         }
         r.candidate.infeasible_reason = "no layout meets the SLO: " + reasons;
       }
@@ -177,8 +181,8 @@ std::vector<CandidateResult> BuildCandidates(const StudySpec& study, const Catal
         r.candidate.infeasible_reason = r.finetune_reason;
       } else {
         // Fine-tuning time scales with the throughput knob like serving does.
-        r.candidate.one_off_usd = r.finetune_usd_per_token * spec.finetune->tokens *
-                                  k.finetune_tokens / k.throughput;
+        r.candidate.one_off_usd =
+            r.finetune_usd_per_token * spec.finetune->tokens * k.finetune_tokens / k.throughput;
       }
     }
     out.push_back(std::move(r));
@@ -186,7 +190,9 @@ std::vector<CandidateResult> BuildCandidates(const StudySpec& study, const Catal
   return out;
 }
 
-bool Feasible(const Candidate& c) { return c.infeasible_reason.empty() && !c.serving_options.empty(); }
+bool Feasible(const Candidate& c) {
+  return c.infeasible_reason.empty() && !c.serving_options.empty();
+}
 
 double Total(const Candidate& c, const StudySpec& s, double traffic, const Knobs& k) {
   return TotalUsd(c, {s.prompt_tokens * k.prompt, s.output_tokens * k.output}, traffic,
@@ -198,7 +204,8 @@ int ReferenceLarge(const std::vector<CandidateResult>& cands) {
   int best = -1;
   for (size_t i = 0; i < cands.size(); ++i) {
     if (cands[i].spec.role != "large" || !Feasible(cands[i].candidate)) continue;
-    if (best < 0 || cands[i].candidate.quality > cands[best].candidate.quality) best = static_cast<int>(i);
+    if (best < 0 || cands[i].candidate.quality > cands[best].candidate.quality)
+      best = static_cast<int>(i);
   }
   return best;
 }
@@ -209,18 +216,21 @@ void PriceOverTraffic(const StudySpec& study, const Knobs& nominal, CrossoverRes
   CrossoverResult& res = *out;
   const TrafficMix mix{study.prompt_tokens, study.output_tokens};
   for (int i = 0; i < kTrafficPoints; ++i) {
-    res.traffic_grid.push_back(study.sweep_min_requests_per_month *
-                               std::pow(study.sweep_max_requests_per_month / study.sweep_min_requests_per_month,
-                                        static_cast<double>(i) / (kTrafficPoints - 1)));
+    res.traffic_grid.push_back(
+        study.sweep_min_requests_per_month *
+        std::pow(study.sweep_max_requests_per_month / study.sweep_min_requests_per_month,
+                 static_cast<double>(i) / (kTrafficPoints - 1)));
   }
   res.total_usd.resize(res.candidates.size());
   for (size_t c = 0; c < res.candidates.size(); ++c) {
     CandidateResult& cr = res.candidates[c];
     if (!Feasible(cr.candidate)) continue;
-    for (double t : res.traffic_grid) res.total_usd[c].push_back(Total(cr.candidate, study, t, nominal));
+    for (double t : res.traffic_grid)
+      res.total_usd[c].push_back(Total(cr.candidate, study, t, nominal));
     cr.usd_at_plan = Total(cr.candidate, study, study.requests_per_month, nominal);
     const double rps = study.requests_per_month / kSecondsPerMonth;
-    const ServingCostModel& best = cr.candidate.serving_options[cr.candidate.CheapestOption(mix, rps)];
+    const ServingCostModel& best =
+        cr.candidate.serving_options[cr.candidate.CheapestOption(mix, rps)];
     cr.layout_at_plan = best.label;
     const double tokens = study.requests_per_month * (study.prompt_tokens + study.output_tokens);
     cr.usd_per_million_tokens_at_plan = ServingUsdPerMonth(best, mix, rps) / tokens * kMega;
@@ -256,8 +266,8 @@ MonteCarloDraws DrawUncertainty(const StudySpec& study, int large, const Knobs& 
   std::mt19937_64 rng(20261122);
   std::normal_distribution<double> normal(0.0, 1.0);
   res->monte_carlo_draws = kMonteCarloDraws;
-  std::vector<std::vector<std::vector<double>>> draws_usd(res->candidates.size(),
-      std::vector<std::vector<double>>(res->traffic_grid.size()));
+  std::vector<std::vector<std::vector<double>>> draws_usd(
+      res->candidates.size(), std::vector<std::vector<double>>(res->traffic_grid.size()));
   MonteCarloDraws draws;
   for (int d = 0; d < kMonteCarloDraws; ++d) {
     std::vector<Candidate> drawn;
@@ -277,12 +287,13 @@ MonteCarloDraws DrawUncertainty(const StudySpec& study, int large, const Knobs& 
         draws_usd[c][t].push_back(Total(drawn[c], study, res->traffic_grid[t], nominal));
       }
       if (large < 0 || res->candidates[c].spec.role != "small") continue;
-      const auto crossings = BreakEvenTraffic(drawn[c], drawn[large], mix, study.sweep_min_requests_per_month,
-                                              study.sweep_max_requests_per_month, study.horizon_months,
-                                              study.monthly_growth);
+      const auto crossings = BreakEvenTraffic(
+          drawn[c], drawn[large], mix, study.sweep_min_requests_per_month,
+          study.sweep_max_requests_per_month, study.horizon_months, study.monthly_growth);
       if (!crossings.empty()) draws.break_even[c].push_back(crossings.front());
-      draws.small_wins[c] += SmallWins(drawn[c], drawn[large], mix, study.requests_per_month,
-                                      study.horizon_months, study.monthly_growth, study.quality_tolerance);
+      draws.small_wins[c] +=
+          SmallWins(drawn[c], drawn[large], mix, study.requests_per_month, study.horizon_months,
+                    study.monthly_growth, study.quality_tolerance);
     }
     if (d % 50 == 0) report("uncertainty", 0.3 + 0.4 * d / kMonteCarloDraws);
   }
@@ -309,11 +320,13 @@ std::string Verdict(const StudySpec& study, const CandidateResult& s, const Cand
                           : gap < 0 ? fmt::format("costs ${:.0f} less", -gap)
                                     : fmt::format("costs ${:.0f} more", gap);
   std::string quality_part =
-      fmt::format("scores {:.1f} vs {:.1f} on {} ({} the {:.1f}-point tolerance)", s.candidate.quality,
-                  l.candidate.quality, study.task, pair.quality_ok ? "within" : "outside", study.quality_tolerance);
+      fmt::format("scores {:.1f} vs {:.1f} on {} ({} the {:.1f}-point tolerance)",
+                  s.candidate.quality, l.candidate.quality, study.task,
+                  pair.quality_ok ? "within" : "outside", study.quality_tolerance);
   std::string be_part = pair.break_even_requests_per_month.empty()
                             ? "no break-even in the swept traffic range"
-                            : fmt::format("break-even at {:.3g} requests/month", pair.break_even_requests_per_month.front());
+                            : fmt::format("break-even at {:.3g} requests/month",
+                                          pair.break_even_requests_per_month.front());
   const bool tie = cost_tie && pair.quality_ok && !pair.small_wins_at_plan;
   return fmt::format(
       "{} {} {} over {:.0f} months at {:.3g} requests/month; it {}; {}. Verdict: {} (P = {:.0f}% "
@@ -341,7 +354,8 @@ void ComparePairs(const StudySpec& study, int large, const MonteCarloDraws& draw
     PairResult pair;
     pair.small = s.spec.name;
     if (large < 0) {
-      pair.verdict = "no large candidate is feasible, so " + s.spec.name + " wins by default if it is feasible";
+      pair.verdict = "no large candidate is feasible, so " + s.spec.name +
+                     " wins by default if it is feasible";
       pair.small_wins_at_plan = Feasible(s.candidate);
       res.pairs.push_back(pair);
       continue;
@@ -354,14 +368,16 @@ void ComparePairs(const StudySpec& study, int large, const MonteCarloDraws& draw
       continue;
     }
     pair.quality_ok = s.candidate.quality >= l.candidate.quality - study.quality_tolerance;
-    pair.break_even_requests_per_month =
-        BreakEvenTraffic(s.candidate, l.candidate, mix, study.sweep_min_requests_per_month,
-                         study.sweep_max_requests_per_month, study.horizon_months, study.monthly_growth);
-    pair.small_wins_at_plan = SmallWins(s.candidate, l.candidate, mix, study.requests_per_month,
-                                        study.horizon_months, study.monthly_growth, study.quality_tolerance);
+    pair.break_even_requests_per_month = BreakEvenTraffic(
+        s.candidate, l.candidate, mix, study.sweep_min_requests_per_month,
+        study.sweep_max_requests_per_month, study.horizon_months, study.monthly_growth);
+    pair.small_wins_at_plan =
+        SmallWins(s.candidate, l.candidate, mix, study.requests_per_month, study.horizon_months,
+                  study.monthly_growth, study.quality_tolerance);
     // Quantiles only when most draws cross: a few step-function crossings are not a break-even.
     const auto be_it = draws.break_even.find(c);
-    const std::vector<double> be = be_it == draws.break_even.end() ? std::vector<double>{} : be_it->second;
+    const std::vector<double> be =
+        be_it == draws.break_even.end() ? std::vector<double>{} : be_it->second;
     if (2 * be.size() >= static_cast<size_t>(kMonteCarloDraws)) {
       pair.break_even_p10 = Quantile(be, 0.1);
       pair.break_even_p50 = Quantile(be, 0.5);
@@ -385,12 +401,14 @@ void MapRegion(const StudySpec& study, int large, CrossoverResult* out) {
     if (s.spec.role != "small" || !Feasible(s.candidate)) continue;
     std::vector<double> tokens_grid = study.finetune_token_grid;
     if (tokens_grid.empty() && s.spec.finetune) {
-      for (double f : {0.1, 0.3, 1.0, 3.0, 10.0}) tokens_grid.push_back(s.spec.finetune->tokens * f);
+      for (double f : {0.1, 0.3, 1.0, 3.0, 10.0})
+        tokens_grid.push_back(s.spec.finetune->tokens * f);
     }
     if (tokens_grid.empty()) tokens_grid = {0.0};
     std::vector<std::string> hardware_ids;
     for (const auto& opt : s.candidate.serving_options) {
-      if (std::find(hardware_ids.begin(), hardware_ids.end(), opt.hardware_id) == hardware_ids.end()) {
+      if (std::find(hardware_ids.begin(), hardware_ids.end(), opt.hardware_id) ==
+          hardware_ids.end()) {
         hardware_ids.push_back(opt.hardware_id);
       }
     }
@@ -405,13 +423,15 @@ void MapRegion(const StudySpec& study, int large, CrossoverResult* out) {
         // A law-based score moves with the fine-tune tokens; a measured one stays as given.
         restricted.quality = QualityAtFinetuneTokens(s.spec.quality, tokens);
         for (int i = 0; i < kRegionTrafficPoints; ++i) {
-          const double traffic = study.sweep_min_requests_per_month *
-                                 std::pow(study.sweep_max_requests_per_month / study.sweep_min_requests_per_month,
-                                          static_cast<double>(i) / (kRegionTrafficPoints - 1));
-          res.region.push_back({hw_id.empty() ? "api" : hw_id, traffic, tokens,
-                                SmallWins(restricted, res.candidates[large].candidate, mix, traffic,
-                                          study.horizon_months, study.monthly_growth, study.quality_tolerance),
-                                restricted.quality});
+          const double traffic =
+              study.sweep_min_requests_per_month *
+              std::pow(study.sweep_max_requests_per_month / study.sweep_min_requests_per_month,
+                       static_cast<double>(i) / (kRegionTrafficPoints - 1));
+          res.region.push_back(
+              {hw_id.empty() ? "api" : hw_id, traffic, tokens,
+               SmallWins(restricted, res.candidates[large].candidate, mix, traffic,
+                         study.horizon_months, study.monthly_growth, study.quality_tolerance),
+               restricted.quality});
         }
       }
     }
@@ -487,7 +507,8 @@ void RankSensitivity(const StudySpec& study, const Catalog& catalog,
     const StudySpec pair = PairAtPlanLayouts(study, res, small, large, &pair_small, &pair_large);
     auto gap = [&](const Knobs& k) {
       const bool lengths = k.prompt != 1.0 || k.output != 1.0;
-      const auto cands = BuildCandidates(lengths ? pair : study, catalog, params, k, capacities, false);
+      const auto cands =
+          BuildCandidates(lengths ? pair : study, catalog, params, k, capacities, false);
       const CandidateResult& s = cands[static_cast<size_t>(lengths ? pair_small : small)];
       const CandidateResult& l = cands[static_cast<size_t>(lengths ? pair_large : large)];
       if (!Feasible(s.candidate) || !Feasible(l.candidate)) return std::nan("");
@@ -506,7 +527,8 @@ void RankSensitivity(const StudySpec& study, const Catalog& catalog,
     std::vector<std::string> hardware_ids;
     for (const auto& cr : res.candidates) {
       for (const auto& h : cr.spec.hardware) {
-        if (std::find(hardware_ids.begin(), hardware_ids.end(), h) == hardware_ids.end()) hardware_ids.push_back(h);
+        if (std::find(hardware_ids.begin(), hardware_ids.end(), h) == hardware_ids.end())
+          hardware_ids.push_back(h);
       }
     }
     for (const auto& h : hardware_ids) {
@@ -556,11 +578,14 @@ CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
 nlohmann::json ToJson(const CrossoverResult& r) {
   nlohmann::json j;
   j["schema_version"] = 1;
-  j["study"] = {{"file", r.study.file}, {"title", r.study.title}, {"task", r.study.task},
+  j["study"] = {{"file", r.study.file},
+                {"title", r.study.title},
+                {"task", r.study.task},
                 {"requests_per_month", r.study.requests_per_month},
                 {"horizon_months", r.study.horizon_months},
                 {"quality_tolerance", r.study.quality_tolerance},
-                {"prompt_tokens", r.study.prompt_tokens}, {"output_tokens", r.study.output_tokens},
+                {"prompt_tokens", r.study.prompt_tokens},
+                {"output_tokens", r.study.output_tokens},
                 {"slo", SloJson(r.study.slo)},
                 {"sizing", r.study.simulation.Describe(r.study.slo)}};
   for (const auto& c : r.candidates) {
@@ -574,21 +599,30 @@ nlohmann::json ToJson(const CrossoverResult& r) {
     if (c.spec.quality.law) {
       const LawQualityModel& m = *c.spec.quality.law;
       const LawQualityPoint p = EvaluateLawQuality(m, m.finetune_tokens);
-      cj["quality_law"] = {{"law", m.loss_law_file}, {"n_params", m.n_params}, {"n_params_kind", m.n_params_kind},
-                           {"pretrain_tokens", m.pretrain_tokens}, {"finetune_tokens", p.finetune_tokens},
+      cj["quality_law"] = {{"law", m.loss_law_file},
+                           {"n_params", m.n_params},
+                           {"n_params_kind", m.n_params_kind},
+                           {"pretrain_tokens", m.pretrain_tokens},
+                           {"finetune_tokens", p.finetune_tokens},
                            {"characters_per_token", m.characters_per_token},
                            {"characters_per_token_source", m.characters_per_token_source},
                            {"finetune_characters", p.finetune_characters},
                            {"transferred_characters", p.transferred_characters},
-                           {"transferred_tokens", p.transferred_tokens}, {"effective_tokens", p.effective_tokens},
+                           {"transferred_tokens", p.transferred_tokens},
+                           {"effective_tokens", p.effective_tokens},
                            {"base_loss_nats", p.base_loss_nats},
                            {"finetuned_loss_nats", std::isfinite(p.finetuned_loss_nats)
-                                                       ? nlohmann::json(p.finetuned_loss_nats) : nlohmann::json()},
-                           {"finetune_used", p.finetune_used}, {"ptq_penalty_nats", p.ptq_penalty_nats},
-                           {"post_bits", m.post_bits}, {"loss_nats", p.loss_nats},
-                           {"accuracy_map", m.accuracy_map_source}, {"map_extrapolated", p.map_extrapolated},
+                                                       ? nlohmann::json(p.finetuned_loss_nats)
+                                                       : nlohmann::json()},
+                           {"finetune_used", p.finetune_used},
+                           {"ptq_penalty_nats", p.ptq_penalty_nats},
+                           {"post_bits", m.post_bits},
+                           {"loss_nats", p.loss_nats},
+                           {"accuracy_map", m.accuracy_map_source},
+                           {"map_extrapolated", p.map_extrapolated},
                            {"map_extrapolation_sd_points", p.map_extrapolation_sd_points},
-                           {"warnings", LawQualityWarnings(m)}, {"sd_source", m.sd_source}};
+                           {"warnings", LawQualityWarnings(m)},
+                           {"sd_source", m.sd_source}};
     }
     cj["feasible"] = c.candidate.infeasible_reason.empty();
     cj["reason"] = c.candidate.infeasible_reason;
@@ -601,18 +635,23 @@ nlohmann::json ToJson(const CrossoverResult& r) {
     j["candidates"].push_back(cj);
   }
   for (const auto& p : r.pairs) {
-    j["pairs"].push_back({{"small", p.small}, {"large", p.large}, {"quality_ok", p.quality_ok},
+    j["pairs"].push_back({{"small", p.small},
+                          {"large", p.large},
+                          {"quality_ok", p.quality_ok},
                           {"break_even_requests_per_month", p.break_even_requests_per_month},
                           {"break_even_requests_per_month_p10", p.break_even_p10},
                           {"break_even_requests_per_month_p50", p.break_even_p50},
                           {"break_even_requests_per_month_p90", p.break_even_p90},
                           {"small_wins_at_plan", p.small_wins_at_plan},
-                          {"p_small_wins_at_plan", p.p_small_wins_at_plan}, {"verdict", p.verdict}});
+                          {"p_small_wins_at_plan", p.p_small_wins_at_plan},
+                          {"verdict", p.verdict}});
   }
   for (size_t i : r.pareto) j["pareto_front"].push_back(r.candidates[i].spec.name);
   for (const auto& s : r.sensitivity) {
-    j["sensitivity"].push_back({{"input", s.input}, {"gap_usd_at_x0_75", s.gap_low_usd},
-                                {"gap_usd_at_x1_25", s.gap_high_usd}, {"swing_usd", s.swing_usd}});
+    j["sensitivity"].push_back({{"input", s.input},
+                                {"gap_usd_at_x0_75", s.gap_low_usd},
+                                {"gap_usd_at_x1_25", s.gap_high_usd},
+                                {"swing_usd", s.swing_usd}});
   }
   j["monte_carlo_draws"] = r.monte_carlo_draws;
   return j;

@@ -20,51 +20,51 @@ namespace rightsize {
 
 struct CandidateResult {
   CandidateSpec spec;
-  Candidate candidate;               // quality, one-off $, feasible serving options
-  std::vector<LayoutPlan> layouts;   // every layout tried (infeasible ones with reasons)
+  Candidate candidate;                  // quality, one-off $, feasible serving options
+  std::vector<LayoutPlan> layouts;      // every layout tried (infeasible ones with reasons)
   double finetune_usd_per_token = 0.0;  // fine-tuning $ per training token (0: none)
-  double finetune_hours = 0.0;       // wall-clock of the fine-tune
-  std::string finetune_reason;       // why the fine-tune cannot run ("" when it can)
-  double usd_at_plan = 0.0;          // total over the horizon at the planning traffic
-  std::string layout_at_plan;        // cheapest option at the planning traffic
+  double finetune_hours = 0.0;          // wall-clock of the fine-tune
+  std::string finetune_reason;          // why the fine-tune cannot run ("" when it can)
+  double usd_at_plan = 0.0;             // total over the horizon at the planning traffic
+  std::string layout_at_plan;           // cheapest option at the planning traffic
   double usd_per_million_tokens_at_plan = 0.0;
 };
 
 struct PairResult {
-  std::string small, large;          // candidate names
-  bool quality_ok = false;           // small within tolerance of large
+  std::string small, large;                           // candidate names
+  bool quality_ok = false;                            // small within tolerance of large
   std::vector<double> break_even_requests_per_month;  // nominal
   double break_even_p10 = 0.0, break_even_p50 = 0.0, break_even_p90 = 0.0;  // Monte Carlo (0: none)
-  double p_small_wins_at_plan = 0.0; // Monte Carlo probability at the planning traffic
-  bool small_wins_at_plan = false;   // nominal
-  std::string verdict;               // one sentence
+  double p_small_wins_at_plan = 0.0;  // Monte Carlo probability at the planning traffic
+  bool small_wins_at_plan = false;    // nominal
+  std::string verdict;                // one sentence
 };
 
 struct SensitivityEntry {
-  std::string input;                 // what was perturbed (x0.75 and x1.25)
-  double gap_low_usd = 0.0;          // small - large total $ at x0.75
-  double gap_high_usd = 0.0;         // at x1.25
-  double swing_usd = 0.0;            // |high - low|
+  std::string input;          // what was perturbed (x0.75 and x1.25)
+  double gap_low_usd = 0.0;   // small - large total $ at x0.75
+  double gap_high_usd = 0.0;  // at x1.25
+  double swing_usd = 0.0;     // |high - low|
 };
 
 struct RegionCell {
-  std::string hardware_id;           // the small model's serving hardware
+  std::string hardware_id;  // the small model's serving hardware
   double requests_per_month = 0.0;
   double finetune_tokens = 0.0;
   bool small_wins = false;
-  double small_quality = 0.0;        // the small model's score at these fine-tune tokens
+  double small_quality = 0.0;  // the small model's score at these fine-tune tokens
 };
 
 struct CrossoverResult {
   StudySpec study;
   std::vector<CandidateResult> candidates;
-  std::vector<double> traffic_grid;                  // requests / month
-  std::vector<std::vector<double>> total_usd;        // [candidate][traffic]
-  std::vector<std::vector<double>> total_usd_p10;    // Monte Carlo bands
+  std::vector<double> traffic_grid;                // requests / month
+  std::vector<std::vector<double>> total_usd;      // [candidate][traffic]
+  std::vector<std::vector<double>> total_usd_p10;  // Monte Carlo bands
   std::vector<std::vector<double>> total_usd_p90;
-  std::vector<PairResult> pairs;                     // each small vs the best large
-  std::vector<size_t> pareto;                        // candidate indices, by cost
-  std::vector<SensitivityEntry> sensitivity;         // sorted by swing, largest first
+  std::vector<PairResult> pairs;              // each small vs the best large
+  std::vector<size_t> pareto;                 // candidate indices, by cost
+  std::vector<SensitivityEntry> sensitivity;  // sorted by swing, largest first
   std::vector<RegionCell> region;
   int monte_carlo_draws = 0;
 };
@@ -72,7 +72,8 @@ struct CrossoverResult {
 using ProgressFn = std::function<void(const std::string& stage, double fraction)>;
 
 CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
-                             const DeviceEfficiencyParams& params, const ProgressFn& progress = nullptr);
+                             const DeviceEfficiencyParams& params,
+                             const ProgressFn& progress = nullptr);
 nlohmann::json ToJson(const CrossoverResult& result);
 
 }  // namespace rightsize

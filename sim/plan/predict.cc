@@ -20,8 +20,8 @@ double TotalFlopsAllDevices(const ModelSpec& m, const Workload& w, const Step& s
 
 }  // namespace
 
-Prediction Predict(const Catalog& catalog, const ModelSpec& m, const HardwareSpec& hw, const Workload& w,
-                   const PredictOptions& options) {
+Prediction Predict(const Catalog& catalog, const ModelSpec& m, const HardwareSpec& hw,
+                   const Workload& w, const PredictOptions& options) {
   if (!(options.usd_per_hour >= 0) || !(options.usd_per_hour <= kMaxUsdPerDeviceHour)) {
     throw InputError(
         {"", 0, "usd_per_hour"},

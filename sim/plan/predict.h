@@ -19,18 +19,18 @@
 namespace rightsize {
 
 struct FlopsSummary {
-  double prefill_flops_per_token = 0.0;    // forward, averaged over the prompt (causal)
-  double decode_flops_per_token = 0.0;     // forward at context prompt + gen
-  double train_flops_per_token = 0.0;      // forward + backward (+ recompute) of the mode
-  double prefill_flops = 0.0;              // whole batch, whole prompt, all devices
-  double decode_flops = 0.0;               // whole batch, all generated tokens, all devices
+  double prefill_flops_per_token = 0.0;  // forward, averaged over the prompt (causal)
+  double decode_flops_per_token = 0.0;   // forward at context prompt + gen
+  double train_flops_per_token = 0.0;    // forward + backward (+ recompute) of the mode
+  double prefill_flops = 0.0;            // whole batch, whole prompt, all devices
+  double decode_flops = 0.0;             // whole batch, all generated tokens, all devices
 };
 
 // What Predict needs beyond the configuration.
 struct PredictOptions {
-  EfficiencyParams params;     // latency-model parameters (defaults: uncalibrated priors)
-  double usd_per_hour = 0.0;   // per device; 0: the cheapest quote in models/prices
-  double train_tokens = 0.0;   // training / fine-tuning run length in tokens; 0: no run totals
+  EfficiencyParams params;    // latency-model parameters (defaults: uncalibrated priors)
+  double usd_per_hour = 0.0;  // per device; 0: the cheapest quote in models/prices
+  double train_tokens = 0.0;  // training / fine-tuning run length in tokens; 0: no run totals
 };
 
 struct Prediction {
@@ -40,11 +40,11 @@ struct Prediction {
   ParamCounts params;
   FlopsSummary flops;
   FitVerdict memory;
-  LatencyEstimate latency;              // feasible == false: reason set, no times
-  std::optional<DevicePrice> price;     // none known and none given: no $ figures
-  InferenceCost inference_cost;         // inference mode
-  TrainingRun training_run;             // training modes with train_tokens > 0
-  TrainingCost training_cost;           // training modes with train_tokens > 0
+  LatencyEstimate latency;           // feasible == false: reason set, no times
+  std::optional<DevicePrice> price;  // none known and none given: no $ figures
+  InferenceCost inference_cost;      // inference mode
+  TrainingRun training_run;          // training modes with train_tokens > 0
+  TrainingCost training_cost;        // training modes with train_tokens > 0
   double train_tokens = 0.0;
 };
 

@@ -107,7 +107,8 @@ void ApplySloFlags(const std::vector<std::string>& flags, SloSpec* slo) {
       if (value.empty() || end != value.c_str() + value.size()) limit = std::nan("");
     }
     if (eq == std::string::npos || std::isnan(limit)) {
-      throw InputError({"", 0, "--slo"}, "expected KEY=SECONDS (e.g. ttft_p99_s=0.5), got '" + text + "'");
+      throw InputError({"", 0, "--slo"},
+                       "expected KEY=SECONDS (e.g. ttft_p99_s=0.5), got '" + text + "'");
     }
     const SloTarget target = ParseSloTarget(Trim(text.substr(0, eq)), limit, {"", 0, "--slo"});
     auto same = std::find_if(slo->targets.begin(), slo->targets.end(),
@@ -139,8 +140,8 @@ ServingSimSettings ReadServingSimSettings(YamlReader& parent) {
   s.engine_id = r.OptionalString("engine", s.engine_id);
   AtLocation(r.Where("engine"), [&] { FindEngineProfile(s.engine_id); });
   s.requests = r.OptionalInt("requests", s.requests, kMinSimulatedRequests, kMaxSimulatedRequests);
-  s.rate_tolerance = r.OptionalDouble("rate_tolerance", s.rate_tolerance, kMinRateTolerance,
-                                      kMaxRateTolerance);
+  s.rate_tolerance =
+      r.OptionalDouble("rate_tolerance", s.rate_tolerance, kMinRateTolerance, kMaxRateTolerance);
   s.seed = static_cast<uint64_t>(
       r.OptionalInt("seed", static_cast<int64_t>(s.seed), 0, std::numeric_limits<int64_t>::max()));
   r.RejectUnknownKeys();
@@ -177,9 +178,9 @@ ServingState SimulatedServingState(const ModelSpec& model, const HardwareSpec& h
   SimulationOptions options;
   options.seed = sim.seed;
   options.warmup_requests = sim.WarmupRequests();
-  const ServingSimResult r = SimulateServing(model, hw, ReplicaLayout(w), run.engine, {},
-                                             PoissonTraffic(traffic, sim), run.params, sim.seed,
-                                             options);
+  const ServingSimResult r =
+      SimulateServing(model, hw, ReplicaLayout(w), run.engine, {}, PoissonTraffic(traffic, sim),
+                      run.params, sim.seed, options);
   ServingState s;
   s.requests_per_s = traffic.requests_per_s;
   if (!r.feasible || r.overloaded) {

@@ -23,9 +23,9 @@
 namespace rightsize {
 
 struct TrafficSpec {
-  double requests_per_s = 0.0;   // mean arrival rate, > 0
-  double prompt_tokens = 0.0;    // prompt length per request, >= 1 (simulated as fixed)
-  double output_tokens = 0.0;    // generated tokens per request, >= 1 (simulated as fixed)
+  double requests_per_s = 0.0;  // mean arrival rate, > 0
+  double prompt_tokens = 0.0;   // prompt length per request, >= 1 (simulated as fixed)
+  double output_tokens = 0.0;   // generated tokens per request, >= 1 (simulated as fixed)
 };
 
 // Targets on simulated latency statistics (sim/serve/slo.h). The keys `ttft_s` and `tpot_s` of
@@ -58,7 +58,7 @@ struct ServingSimSettings {
   // narrower than this fraction of its top: the capacity found is at most this much below the
   // simulated one. 0.001..0.2.
   double rate_tolerance = 0.02;
-  uint64_t seed = 1;                  // the same seed gives the same plan
+  uint64_t seed = 1;  // the same seed gives the same plan
   // Host overheads (step, per sequence) from the engine profile's priors; false when the
   // efficiencies come from a calibration that fitted them.
   bool engine_host_overheads = true;
@@ -72,14 +72,14 @@ ServingSimSettings ReadServingSimSettings(YamlReader& parent);
 // One replica at one load, simulated.
 struct ServingState {
   bool feasible = false;
-  std::string reason;                 // why not (does not fit, overloaded)
-  double requests_per_s = 0.0;        // the traffic this state is for (one replica)
-  double batch = 0.0;                 // time-averaged running sequences
+  std::string reason;                          // why not (does not fit, overloaded)
+  double requests_per_s = 0.0;                 // the traffic this state is for (one replica)
+  double batch = 0.0;                          // time-averaged running sequences
   double ttft_mean_s = 0.0, ttft_p99_s = 0.0;  // time to first token, queueing included
   double tpot_mean_s = 0.0, tpot_p99_s = 0.0;  // time per output token after the first
   double e2e_mean_s = 0.0;                     // arrival to last token
-  double output_tokens_per_s = 0.0;   // simulated
-  double input_tokens_per_s = 0.0;    // simulated
+  double output_tokens_per_s = 0.0;            // simulated
+  double input_tokens_per_s = 0.0;             // simulated
 };
 
 struct ReplicaCapacity {

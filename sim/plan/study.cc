@@ -4,7 +4,6 @@
 #include <cmath>
 #include <limits>
 
-
 #include <fmt/format.h>
 
 #include "sim/plan/law_quality.h"
@@ -77,12 +76,14 @@ QualitySpec ParseQuality(YamlReader q, const std::string& scores_file) {
   }
   if (matches.empty()) {
     const std::string hint = DidYouMean(model, names);
-    throw InputError(q.Where("model_name"), fmt::format("no {} score for '{}' in {}{}", benchmark, model,
-                                                        scores_file, hint.empty() ? "" : "; " + hint));
+    throw InputError(q.Where("model_name"),
+                     fmt::format("no {} score for '{}' in {}{}", benchmark, model, scores_file,
+                                 hint.empty() ? "" : "; " + hint));
   }
   if (matches.size() > 1) {
-    throw InputError(q.Where("model_name"), fmt::format("{} scores for '{}' on {} in {}: add evaluator or variant",
-                                                        matches.size(), model, benchmark, scores_file));
+    throw InputError(q.Where("model_name"),
+                     fmt::format("{} scores for '{}' on {} in {}: add evaluator or variant",
+                                 matches.size(), model, benchmark, scores_file));
   }
   const CsvRow& row = *matches.front();
   s.score = table.Number(row, "score_pct");
@@ -121,7 +122,8 @@ CandidateSpec ParseCandidate(const YAML::Node& node, const std::string& file, si
     if (r.Has("tensor_parallel")) c.tensor_parallel = ParseDegrees(r, "tensor_parallel");
     if (r.Has("weights")) {
       c.weights.clear();
-      for (const auto& w : r.OptionalStringList("weights")) c.weights.push_back(ParsePrecision(w, r.Where("weights")));
+      for (const auto& w : r.OptionalStringList("weights"))
+        c.weights.push_back(ParsePrecision(w, r.Where("weights")));
     }
   }
   if (r.Has("finetune")) {
@@ -151,7 +153,8 @@ CandidateSpec ParseCandidate(const YAML::Node& node, const std::string& file, si
     if (!c.model.empty()) {
       const ParamCounts counts = CountParams(catalog.ResolveModel(c.model));
       params.total = static_cast<double>(counts.Total());
-      params.non_embedding = static_cast<double>(counts.Total() - counts.embedding - counts.lm_head);
+      params.non_embedding =
+          static_cast<double>(counts.Total() - counts.embedding - counts.lm_head);
     }
     auto model = std::make_shared<LawQualityModel>(ParseLawQuality(quality, c, file, params));
     c.quality.score = EvaluateLawQuality(*model, model->finetune_tokens).score;
@@ -206,18 +209,21 @@ StudySpec LoadStudy(const YAML::Node& root, const std::string& path, const Catal
   s.title = r.RequiredString("title");
   s.question = r.OptionalString("question", "");
   s.task = r.RequiredString("task");
-  const std::string scores_file =
-      ResolveProjectPath(r.OptionalString("scores_file", "data/quality/model-benchmarks.csv"), path);
+  const std::string scores_file = ResolveProjectPath(
+      r.OptionalString("scores_file", "data/quality/model-benchmarks.csv"), path);
   s.quality_tolerance = r.RequiredDouble("quality_tolerance", 0, 1e9);
   s.horizon_months = r.RequiredDouble("horizon_months", 0.01, 1200);
   s.monthly_growth = r.OptionalDouble("monthly_growth", 0.0, -0.99, 10.0);
   {
     YamlReader t = r.Child("traffic");
     s.requests_per_month = t.RequiredDouble("requests_per_month", 1e-3, 1e15);
-    s.sweep_min_requests_per_month = t.OptionalDouble("sweep_min_requests_per_month", s.requests_per_month / 1e3, 1e-3, 1e15);
-    s.sweep_max_requests_per_month = t.OptionalDouble("sweep_max_requests_per_month", s.requests_per_month * 1e3, 1e-3, 1e15);
+    s.sweep_min_requests_per_month =
+        t.OptionalDouble("sweep_min_requests_per_month", s.requests_per_month / 1e3, 1e-3, 1e15);
+    s.sweep_max_requests_per_month =
+        t.OptionalDouble("sweep_max_requests_per_month", s.requests_per_month * 1e3, 1e-3, 1e15);
     if (s.sweep_max_requests_per_month <= s.sweep_min_requests_per_month) {
-      throw InputError(t.Where("sweep_max_requests_per_month"), "must exceed sweep_min_requests_per_month");
+      throw InputError(t.Where("sweep_max_requests_per_month"),
+                       "must exceed sweep_min_requests_per_month");
     }
     const double max_context = static_cast<double>(kMaxContextTokens);
     s.prompt_tokens = t.RequiredDouble("prompt_tokens", 1, max_context);
@@ -240,7 +246,8 @@ StudySpec LoadStudy(const YAML::Node& root, const std::string& path, const Catal
   }
   if (r.Has("finetune_token_grid")) {
     const YAML::Node grid = r.Raw("finetune_token_grid");
-    if (!grid.IsSequence()) throw InputError(r.Where("finetune_token_grid"), "expected a list of token counts");
+    if (!grid.IsSequence())
+      throw InputError(r.Where("finetune_token_grid"), "expected a list of token counts");
     for (const auto& item : grid) {
       double v = 0;
       try {
@@ -260,7 +267,8 @@ StudySpec LoadStudy(const YAML::Node& root, const std::string& path, const Catal
   if (!candidates.IsSequence() || candidates.size() < 2) {
     throw InputError(r.Where("candidates"), "list at least two candidates (a small and a large)");
   }
-  for (size_t i = 0; i < candidates.size(); ++i) s.candidates.push_back(ParseCandidate(candidates[i], path, i, scores_file, catalog));
+  for (size_t i = 0; i < candidates.size(); ++i)
+    s.candidates.push_back(ParseCandidate(candidates[i], path, i, scores_file, catalog));
   bool has_small = false, has_large = false;
   for (const auto& c : s.candidates) {
     has_small |= c.role == "small";

@@ -19,7 +19,8 @@ namespace rightsize {
 namespace {
 
 // The candidate entry a path segment names: by `name`, else by index.
-YAML::Node CandidateEntry(YAML::Node candidates, const std::string& segment, const std::string& path) {
+YAML::Node CandidateEntry(YAML::Node candidates, const std::string& segment,
+                          const std::string& path) {
   for (YAML::Node entry : candidates) {
     if (entry["name"] && entry["name"].as<std::string>() == segment) return entry;
   }
@@ -54,7 +55,8 @@ void SetAt(YAML::Node root, const std::string& path, const std::string& value_te
   try {
     value = YAML::Load(value_text);
   } catch (const YAML::Exception& e) {
-    throw InputError({"", 0, "--set"}, fmt::format("{}={}: not a YAML value ({})", path, value_text, e.msg));
+    throw InputError({"", 0, "--set"},
+                     fmt::format("{}={}: not a YAML value ({})", path, value_text, e.msg));
   }
   if (node.IsSequence()) throw InputError({"", 0, "--set"}, path + ": names a list, not a field");
   node[parts.back()] = value;
@@ -96,8 +98,8 @@ StudyAxis ParseStudyAxis(const std::string& text) {
 }
 
 StudySweepResult SweepStudy(const std::string& study_path, const std::vector<StudyAxis>& axes,
-                            const Catalog& catalog, const DeviceEfficiencyParams& params, int threads,
-                            const StudySweepProgress& progress) {
+                            const Catalog& catalog, const DeviceEfficiencyParams& params,
+                            int threads, const StudySweepProgress& progress) {
   if (axes.empty()) throw InputError({"", 0, "--set"}, "give at least one --set PATH=VALUES");
   const YAML::Node root = LoadYamlFile(study_path);
   // Every combination's document, built serially (yaml-cpp nodes are not shared across threads).
@@ -158,8 +160,9 @@ StudySweepResult SweepStudy(const std::string& study_path, const std::vector<Stu
       row.quality_ok = pair.quality_ok;
       row.small_wins_at_plan = pair.small_wins_at_plan;
       row.p_small_wins_at_plan = pair.p_small_wins_at_plan;
-      row.break_even_requests_per_month =
-          pair.break_even_requests_per_month.empty() ? 0.0 : pair.break_even_requests_per_month.front();
+      row.break_even_requests_per_month = pair.break_even_requests_per_month.empty()
+                                              ? 0.0
+                                              : pair.break_even_requests_per_month.front();
       row.small_total_usd = TotalAtPlan(results[i], pair.small);
       row.large_total_usd = TotalAtPlan(results[i], pair.large);
       row.verdict = pair.verdict;

@@ -32,7 +32,7 @@ struct StudySweepRow {
   bool small_wins_at_plan = false;
   double p_small_wins_at_plan = 0.0;
   double break_even_requests_per_month = 0.0;  // first nominal crossing, 0 when none in range
-  double small_total_usd = 0.0;                 // over the horizon at the planning traffic
+  double small_total_usd = 0.0;                // over the horizon at the planning traffic
   double large_total_usd = 0.0;
   std::string verdict;
 };
@@ -47,8 +47,8 @@ using StudySweepProgress = std::function<void(size_t done, size_t total)>;
 // Runs every combination of the axes' values (the first axis varies slowest). A value that makes
 // the study invalid is an InputError naming the study, the path and the value.
 StudySweepResult SweepStudy(const std::string& study_path, const std::vector<StudyAxis>& axes,
-                            const Catalog& catalog, const DeviceEfficiencyParams& params, int threads,
-                            const StudySweepProgress& progress = nullptr);
+                            const Catalog& catalog, const DeviceEfficiencyParams& params,
+                            int threads, const StudySweepProgress& progress = nullptr);
 
 // One JSON object per row: the axis paths as keys, then the verdict columns.
 std::vector<nlohmann::json> ToJsonRows(const StudySweepResult& result);

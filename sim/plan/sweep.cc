@@ -19,8 +19,9 @@ size_t SweepGrid::Size() const {
          weights.size() * tensor_parallel.size();
 }
 
-std::vector<SweepRow> RunSweep(const SweepGrid& g, const Catalog& catalog, const DeviceEfficiencyParams& params,
-                               int threads, const SweepProgress& progress) {
+std::vector<SweepRow> RunSweep(const SweepGrid& g, const Catalog& catalog,
+                               const DeviceEfficiencyParams& params, int threads,
+                               const SweepProgress& progress) {
   // Resolve every id once, up front: unknown ids fail before any work starts.
   std::vector<ModelSpec> models;
   for (const auto& id : g.models) models.push_back(catalog.ResolveModel(id));
@@ -45,12 +46,18 @@ std::vector<SweepRow> RunSweep(const SweepGrid& g, const Catalog& catalog, const
       for (size_t i = begin; i < end; ++i) {
         size_t rest = i;
         SweepRow r;
-        r.tp = static_cast<uint32_t>(rest % g.tensor_parallel.size()); rest /= g.tensor_parallel.size();
-        r.weights = static_cast<uint32_t>(rest % g.weights.size()); rest /= g.weights.size();
-        r.gen = static_cast<uint32_t>(rest % g.gen_tokens.size()); rest /= g.gen_tokens.size();
-        r.prompt = static_cast<uint32_t>(rest % g.prompt_tokens.size()); rest /= g.prompt_tokens.size();
-        r.batch = static_cast<uint32_t>(rest % g.batch.size()); rest /= g.batch.size();
-        r.hardware = static_cast<uint32_t>(rest % g.hardware.size()); rest /= g.hardware.size();
+        r.tp = static_cast<uint32_t>(rest % g.tensor_parallel.size());
+        rest /= g.tensor_parallel.size();
+        r.weights = static_cast<uint32_t>(rest % g.weights.size());
+        rest /= g.weights.size();
+        r.gen = static_cast<uint32_t>(rest % g.gen_tokens.size());
+        rest /= g.gen_tokens.size();
+        r.prompt = static_cast<uint32_t>(rest % g.prompt_tokens.size());
+        rest /= g.prompt_tokens.size();
+        r.batch = static_cast<uint32_t>(rest % g.batch.size());
+        rest /= g.batch.size();
+        r.hardware = static_cast<uint32_t>(rest % g.hardware.size());
+        rest /= g.hardware.size();
         r.model = static_cast<uint32_t>(rest);
         Workload w;
         w.batch = g.batch[r.batch];
@@ -71,8 +78,8 @@ std::vector<SweepRow> RunSweep(const SweepGrid& g, const Catalog& catalog, const
           r.e2e_latency_s = e.e2e_latency_s;
           r.decode_tokens_per_s = e.decode_tokens_per_s;
           const InferenceCost cost = PriceInference(hw, w, e, prices[r.hardware]);
-          r.usd_per_million_output_tokens =
-              cost.priced ? cost.usd_per_million_output_tokens : std::numeric_limits<double>::quiet_NaN();
+          r.usd_per_million_output_tokens = cost.priced ? cost.usd_per_million_output_tokens
+                                                        : std::numeric_limits<double>::quiet_NaN();
           r.j_per_output_token = cost.j_per_output_token;
         }
         rows[i] = std::move(r);
@@ -86,10 +93,10 @@ std::vector<SweepRow> RunSweep(const SweepGrid& g, const Catalog& catalog, const
 }
 
 std::string SweepCsv(const SweepGrid& g, const std::vector<SweepRow>& rows) {
-  std::string out = CsvLine({"model", "hardware", "batch", "prompt_tokens", "gen_tokens", "weights", "tp",
-                             "feasible", "reason", "memory_bytes_per_device", "ttft_s", "tpot_s",
-                             "e2e_latency_s", "decode_tokens_per_s", "usd_per_million_output_tokens",
-                             "j_per_output_token"});
+  std::string out =
+      CsvLine({"model", "hardware", "batch", "prompt_tokens", "gen_tokens", "weights", "tp",
+               "feasible", "reason", "memory_bytes_per_device", "ttft_s", "tpot_s", "e2e_latency_s",
+               "decode_tokens_per_s", "usd_per_million_output_tokens", "j_per_output_token"});
   out.reserve(rows.size() * 160);
   auto num = [](double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : std::string(); };
   for (const auto& r : rows) {
@@ -98,7 +105,8 @@ std::string SweepCsv(const SweepGrid& g, const std::vector<SweepRow>& rows) {
                     ToString(g.weights[r.weights]), std::to_string(g.tensor_parallel[r.tp]),
                     r.feasible ? "true" : "false", r.reason, num(r.memory_bytes_per_device),
                     r.feasible ? num(r.ttft_s) : "", r.feasible ? num(r.tpot_s) : "",
-                    r.feasible ? num(r.e2e_latency_s) : "", r.feasible ? num(r.decode_tokens_per_s) : "",
+                    r.feasible ? num(r.e2e_latency_s) : "",
+                    r.feasible ? num(r.decode_tokens_per_s) : "",
                     r.feasible ? num(r.usd_per_million_output_tokens) : "",
                     r.feasible ? num(r.j_per_output_token) : ""});
   }
@@ -108,18 +116,27 @@ std::string SweepCsv(const SweepGrid& g, const std::vector<SweepRow>& rows) {
 nlohmann::json SweepJson(const SweepGrid& g, const std::vector<SweepRow>& rows) {
   nlohmann::json j;
   j["schema_version"] = 1;
-  auto value = [](bool ok, double v) { return ok && std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  auto value = [](bool ok, double v) {
+    return ok && std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+  };
   for (const auto& r : rows) {
-    j["rows"].push_back({{"model", g.models[r.model]}, {"hardware", g.hardware[r.hardware]},
-                         {"batch", g.batch[r.batch]}, {"prompt_tokens", g.prompt_tokens[r.prompt]},
-                         {"gen_tokens", g.gen_tokens[r.gen]}, {"weights", ToString(g.weights[r.weights])},
-                         {"tp", g.tensor_parallel[r.tp]}, {"feasible", r.feasible}, {"reason", r.reason},
-                         {"memory_bytes_per_device", r.memory_bytes_per_device},
-                         {"ttft_s", value(r.feasible, r.ttft_s)}, {"tpot_s", value(r.feasible, r.tpot_s)},
-                         {"e2e_latency_s", value(r.feasible, r.e2e_latency_s)},
-                         {"decode_tokens_per_s", value(r.feasible, r.decode_tokens_per_s)},
-                         {"usd_per_million_output_tokens", value(r.feasible, r.usd_per_million_output_tokens)},
-                         {"j_per_output_token", value(r.feasible, r.j_per_output_token)}});
+    j["rows"].push_back(
+        {{"model", g.models[r.model]},
+         {"hardware", g.hardware[r.hardware]},
+         {"batch", g.batch[r.batch]},
+         {"prompt_tokens", g.prompt_tokens[r.prompt]},
+         {"gen_tokens", g.gen_tokens[r.gen]},
+         {"weights", ToString(g.weights[r.weights])},
+         {"tp", g.tensor_parallel[r.tp]},
+         {"feasible", r.feasible},
+         {"reason", r.reason},
+         {"memory_bytes_per_device", r.memory_bytes_per_device},
+         {"ttft_s", value(r.feasible, r.ttft_s)},
+         {"tpot_s", value(r.feasible, r.tpot_s)},
+         {"e2e_latency_s", value(r.feasible, r.e2e_latency_s)},
+         {"decode_tokens_per_s", value(r.feasible, r.decode_tokens_per_s)},
+         {"usd_per_million_output_tokens", value(r.feasible, r.usd_per_million_output_tokens)},
+         {"j_per_output_token", value(r.feasible, r.j_per_output_token)}});
   }
   return j;
 }

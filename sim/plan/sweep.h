@@ -34,7 +34,7 @@ struct SweepRow {
   std::string reason;                  // why not (only when infeasible)
   double memory_bytes_per_device = 0;  // required
   double ttft_s = 0, tpot_s = 0, e2e_latency_s = 0;
-  double decode_tokens_per_s = 0;      // one replica
+  double decode_tokens_per_s = 0;            // one replica
   double usd_per_million_output_tokens = 0;  // NaN when no price is known
   double j_per_output_token = 0;
 };

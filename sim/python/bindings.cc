@@ -1,8 +1,8 @@
 // _rightsize: the pybind11 bindings behind the `rightsize` Python package. Thin on purpose: each
 // function calls the same application entry point (sim/app/) as the CLI subcommand of the same
-// name and returns plain Python objects (dicts / lists converted from the JSON the CLI prints, or a dict of numpy columns
-// for sweeps), so a notebook and the CLI can never disagree. The keyword defaults mirror the CLI
-// flags' defaults.
+// name and returns plain Python objects (dicts / lists converted from the JSON the CLI prints, or a
+// dict of numpy columns for sweeps), so a notebook and the CLI can never disagree. The keyword
+// defaults mirror the CLI flags' defaults.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -79,11 +79,12 @@ py::list ListModels() { return ListRows("models"); }
 
 py::list ListHardware() { return ListRows("hardware"); }
 
-py::object PredictPy(const std::string& model_id, const std::string& hardware_id, const std::string& mode,
-                     int64_t batch, int64_t prompt_tokens, int64_t gen_tokens, const std::string& weights,
-                     const std::string& activations, const std::string& kv, int devices, int tp, int pp,
-                     int ep, int zero, const std::string& recompute, int64_t lora_rank,
-                     int64_t micro_batch, double memory_utilization, double usd_per_hour, double train_tokens,
+py::object PredictPy(const std::string& model_id, const std::string& hardware_id,
+                     const std::string& mode, int64_t batch, int64_t prompt_tokens,
+                     int64_t gen_tokens, const std::string& weights, const std::string& activations,
+                     const std::string& kv, int devices, int tp, int pp, int ep, int zero,
+                     const std::string& recompute, int64_t lora_rank, int64_t micro_batch,
+                     double memory_utilization, double usd_per_hour, double train_tokens,
                      const std::string& calibration, const std::string& calibration_group) {
   app::PredictOptions options;
   options.model_id = model_id;
@@ -112,8 +113,8 @@ py::object PredictPy(const std::string& model_id, const std::string& hardware_id
 }
 
 // The document `rightsize plan --format json` prints.
-py::object PlanPy(const std::string& study_path, const std::string& calibration, const std::string& group,
-                  const std::vector<std::string>& slo) {
+py::object PlanPy(const std::string& study_path, const std::string& calibration,
+                  const std::string& group, const std::vector<std::string>& slo) {
   app::PlanResult result;
   {
     py::gil_scoped_release release;
@@ -172,8 +173,8 @@ app::SweepOptions MakeSweepOptions(const std::vector<std::string>& models,
                                    const std::vector<int64_t>& batch,
                                    const std::vector<int64_t>& prompt_tokens,
                                    const std::vector<int64_t>& gen_tokens,
-                                   const std::vector<std::string>& weights, const std::vector<int>& tp,
-                                   int threads) {
+                                   const std::vector<std::string>& weights,
+                                   const std::vector<int>& tp, int threads) {
   app::SweepOptions o;
   o.models = models;
   o.hardware = hardware;
@@ -267,8 +268,9 @@ py::dict SweepPy(const std::vector<std::string>& models, const std::vector<std::
 }
 
 // What `rightsize sweep --bench` times: RunSweep alone, in seconds, with no conversion.
-double SweepBenchPy(const std::vector<std::string>& models, const std::vector<std::string>& hardware,
-                    const std::vector<int64_t>& batch, const std::vector<int64_t>& prompt_tokens,
+double SweepBenchPy(const std::vector<std::string>& models,
+                    const std::vector<std::string>& hardware, const std::vector<int64_t>& batch,
+                    const std::vector<int64_t>& prompt_tokens,
                     const std::vector<int64_t>& gen_tokens, const std::vector<std::string>& weights,
                     const std::vector<int>& tp, int threads) {
   const app::SweepOptions options =
@@ -289,8 +291,8 @@ app::StudyRun RunStudy(const std::string& study_path, const std::string& calibra
 
 // `rightsize crossover --format json`, plus the curves and the region map behind the report's
 // figures, so a notebook can plot them.
-py::object CrossoverPy(const std::string& study_path, const std::string& calibration, const std::string& group,
-                       const std::vector<std::string>& slo) {
+py::object CrossoverPy(const std::string& study_path, const std::string& calibration,
+                       const std::string& group, const std::vector<std::string>& slo) {
   return ToPython(app::ToJsonWithCurves(RunStudy(study_path, calibration, group, slo)));
 }
 
@@ -302,11 +304,12 @@ std::vector<std::string> ReportPy(const std::string& study_path, const std::stri
   return app::WriteStudyReport(run, Catalog::Default(), out_dir);
 }
 
-py::object FitLawPy(const std::string& data_path, const std::string& form, const std::string& output,
-                    int bootstrap, double level, int drop_highest_loss, const std::string& n_column,
-                    const std::string& d_column, const std::string& flops_column,
-                    const std::string& loss_column, const std::string& x_columns,
-                    const std::string& y_column, double floor, int threads, uint64_t seed) {
+py::object FitLawPy(const std::string& data_path, const std::string& form,
+                    const std::string& output, int bootstrap, double level, int drop_highest_loss,
+                    const std::string& n_column, const std::string& d_column,
+                    const std::string& flops_column, const std::string& loss_column,
+                    const std::string& x_columns, const std::string& y_column, double floor,
+                    int threads, uint64_t seed) {
   app::FitLawOptions o;
   o.data_path = data_path;
   o.form = form;
@@ -333,7 +336,8 @@ py::object FitLawPy(const std::string& data_path, const std::string& form, const
 
 py::object SizePy(const std::string& law_path, double target_loss, double target_params,
                   double inference_tokens, double prefill_fraction, double usd_per_train_flop,
-                  double usd_per_prefill_flop, double usd_per_decode_flop, const std::string& output) {
+                  double usd_per_prefill_flop, double usd_per_decode_flop,
+                  const std::string& output) {
   app::SizeOptions o;
   o.law_path = law_path;
   o.target_loss_nats = target_loss;
@@ -351,10 +355,11 @@ py::object SizePy(const std::string& law_path, double target_loss, double target
 }
 
 py::tuple CalibratePy(const std::vector<std::string>& logs, const std::string& format,
-                      const std::string& hardware, const std::string& engine, const std::string& model,
-                      const std::string& output, const std::string& residuals, const std::string& loss,
-                      double loss_scale, bool priors, double prior_sd_scale, double level, int folds,
-                      bool logo, bool strict, int threads, uint64_t seed, const std::string& share) {
+                      const std::string& hardware, const std::string& engine,
+                      const std::string& model, const std::string& output,
+                      const std::string& residuals, const std::string& loss, double loss_scale,
+                      bool priors, double prior_sd_scale, double level, int folds, bool logo,
+                      bool strict, int threads, uint64_t seed, const std::string& share) {
   app::CalibrateOptions o;
   o.share = share;
   o.logs = logs;
@@ -376,8 +381,10 @@ py::tuple CalibratePy(const std::vector<std::string>& logs, const std::string& f
   o.seed = seed;
   // The CLI checks these ranges with CLI11 validators; the library does not, so check here.
   if (!(loss_scale > 0)) throw InputError({"", 0, "loss_scale"}, "must be > 0");
-  if (!(prior_sd_scale > 0 && prior_sd_scale <= 100)) throw InputError({"", 0, "prior_sd_scale"}, "must be in (0, 100]");
-  if (!(level >= 0.01 && level <= 0.999)) throw InputError({"", 0, "level"}, "must be in [0.01, 0.999]");
+  if (!(prior_sd_scale > 0 && prior_sd_scale <= 100))
+    throw InputError({"", 0, "prior_sd_scale"}, "must be in (0, 100]");
+  if (!(level >= 0.01 && level <= 0.999))
+    throw InputError({"", 0, "level"}, "must be in [0.01, 0.999]");
   if (threads < 1 || threads > 256) throw InputError({"", 0, "threads"}, "must be in [1, 256]");
   app::CalibrateResult result;
   {
@@ -426,8 +433,8 @@ PYBIND11_MODULE(_rightsize, m) {
         py::arg("kv") = "bf16", py::arg("devices") = 0, py::arg("tp") = 1, py::arg("pp") = 1,
         py::arg("ep") = 1, py::arg("zero") = 0, py::arg("recompute") = "selective",
         py::arg("lora_rank") = 16, py::arg("micro_batch") = 0, py::arg("memory_utilization") = 0.9,
-        py::arg("usd_per_hour") = 0.0, py::arg("train_tokens") = 0.0,
-        py::arg("calibration") = "", py::arg("calibration_group") = "");
+        py::arg("usd_per_hour") = 0.0, py::arg("train_tokens") = 0.0, py::arg("calibration") = "",
+        py::arg("calibration_group") = "");
   m.def("plan", &PlanPy, py::arg("study_path"), py::kw_only(), py::arg("calibration") = "",
         py::arg("calibration_group") = "", py::arg("slo") = std::vector<std::string>{});
   m.def("simulate", &SimulatePy, py::arg("spec_path"), py::kw_only(), py::arg("spec_text") = "",
@@ -438,26 +445,28 @@ PYBIND11_MODULE(_rightsize, m) {
   m.def("sweep_bench", &SweepBenchPy, py::arg("models"), py::arg("hardware"), py::kw_only(),
         py::arg("batch"), py::arg("prompt_tokens"), py::arg("gen_tokens"), py::arg("weights"),
         py::arg("tp"), py::arg("threads") = 0);
-  m.def("crossover", &CrossoverPy, py::arg("study_path"), py::kw_only(), py::arg("calibration") = "",
-        py::arg("calibration_group") = "", py::arg("slo") = std::vector<std::string>{});
+  m.def("crossover", &CrossoverPy, py::arg("study_path"), py::kw_only(),
+        py::arg("calibration") = "", py::arg("calibration_group") = "",
+        py::arg("slo") = std::vector<std::string>{});
   m.def("report", &ReportPy, py::arg("study_path"), py::arg("out_dir"), py::kw_only(),
         py::arg("calibration") = "", py::arg("calibration_group") = "",
         py::arg("slo") = std::vector<std::string>{});
   m.def("fit_law", &FitLawPy, py::arg("data_path"), py::kw_only(), py::arg("form") = "chinchilla",
         py::arg("output") = "", py::arg("bootstrap") = 0, py::arg("level") = 0.80,
         py::arg("drop_highest_loss") = 0, py::arg("n_column") = "n_params",
-        py::arg("d_column") = "d_tokens", py::arg("flops_column") = "", py::arg("loss_column") = "loss",
-        py::arg("x_columns") = "", py::arg("y_column") = "", py::arg("floor") = 0.0,
-        py::arg("threads") = 0, py::arg("seed") = 20240417);
+        py::arg("d_column") = "d_tokens", py::arg("flops_column") = "",
+        py::arg("loss_column") = "loss", py::arg("x_columns") = "", py::arg("y_column") = "",
+        py::arg("floor") = 0.0, py::arg("threads") = 0, py::arg("seed") = 20240417);
   m.def("size", &SizePy, py::arg("law_path"), py::kw_only(), py::arg("target_loss") = 0.0,
         py::arg("target_params") = 0.0, py::arg("inference_tokens") = 0.0,
         py::arg("prefill_fraction") = 0.0, py::arg("usd_per_train_flop") = 0.0,
         py::arg("usd_per_prefill_flop") = 0.0, py::arg("usd_per_decode_flop") = 0.0,
         py::arg("output") = "");
   m.def("calibrate", &CalibratePy, py::arg("logs"), py::kw_only(), py::arg("format") = "",
-        py::arg("hardware") = "", py::arg("engine") = "", py::arg("model") = "", py::arg("output") = "",
-        py::arg("residuals") = "", py::arg("loss") = "huber", py::arg("loss_scale") = 0.1,
-        py::arg("priors") = true, py::arg("prior_sd_scale") = 1.0, py::arg("level") = 0.9,
-        py::arg("folds") = 5, py::arg("logo") = false, py::arg("strict") = false,
-        py::arg("threads") = 1, py::arg("seed") = 1, py::arg("share") = "");
+        py::arg("hardware") = "", py::arg("engine") = "", py::arg("model") = "",
+        py::arg("output") = "", py::arg("residuals") = "", py::arg("loss") = "huber",
+        py::arg("loss_scale") = 0.1, py::arg("priors") = true, py::arg("prior_sd_scale") = 1.0,
+        py::arg("level") = 0.9, py::arg("folds") = 5, py::arg("logo") = false,
+        py::arg("strict") = false, py::arg("threads") = 1, py::arg("seed") = 1,
+        py::arg("share") = "");
 }

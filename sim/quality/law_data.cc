@@ -61,9 +61,8 @@ std::vector<LossPoint> DropHighestLoss(std::vector<LossPoint> points, int k) {
   // Rank by loss (ties keep file order), then remove the top k while keeping file order.
   std::vector<size_t> order(points.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-    return points[x].loss_nats > points[y].loss_nats;
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t x, size_t y) { return points[x].loss_nats > points[y].loss_nats; });
   std::vector<bool> dropped(points.size(), false);
   for (int i = 0; i < k; ++i) dropped[order[i]] = true;
   std::vector<LossPoint> kept;

@@ -20,8 +20,8 @@ struct LossPoint {
 // Which CSV columns hold N, D (or training FLOPs C, then D = C / (6 N)) and L.
 struct LossColumns {
   std::string n_params = "n_params";
-  std::string d_tokens = "d_tokens";   // used when flops is empty
-  std::string flops;                   // training FLOPs column; D = C / (6 N) (Kaplan 2020)
+  std::string d_tokens = "d_tokens";  // used when flops is empty
+  std::string flops;                  // training FLOPs column; D = C / (6 N) (Kaplan 2020)
   std::string loss = "loss";
 };
 
@@ -38,15 +38,15 @@ std::vector<LossPoint> DropHighestLoss(std::vector<LossPoint> points, int k);
 
 // A run of Gadre et al. 2024 (data/quality/gadre-overtraining-2024).
 struct GadreRun {
-  std::string name;              // e.g. "rpj-open_lm_1b-32.0"
-  std::string dataset;           // c4_original | rpj | rw_original
-  std::string model_config;      // e.g. "d=96_l=8_h=4", "open_lm_1b"
-  double n_params = 0.0;         // parameters incl. embeddings (count), > 0
-  double d_tokens = 0.0;         // training tokens (count), > 0
-  double token_multiplier = 0.0; // M = D / N (tokens per parameter), > 0; 20 = compute-optimal
-  double loss_c4_val_nats = 0.0; // final loss on the paper's default C4 eval (nats/token)
-  double err_avg17 = 0.0;        // mean top-1 error over the 17-task subset, in [0, 1]
-  double err_avg46 = 0.0;        // mean top-1 error over the 46 tasks, in [0, 1]
+  std::string name;               // e.g. "rpj-open_lm_1b-32.0"
+  std::string dataset;            // c4_original | rpj | rw_original
+  std::string model_config;       // e.g. "d=96_l=8_h=4", "open_lm_1b"
+  double n_params = 0.0;          // parameters incl. embeddings (count), > 0
+  double d_tokens = 0.0;          // training tokens (count), > 0
+  double token_multiplier = 0.0;  // M = D / N (tokens per parameter), > 0; 20 = compute-optimal
+  double loss_c4_val_nats = 0.0;  // final loss on the paper's default C4 eval (nats/token)
+  double err_avg17 = 0.0;         // mean top-1 error over the 17-task subset, in [0, 1]
+  double err_avg46 = 0.0;         // mean top-1 error over the 46 tasks, in [0, 1]
   SourceLocation where;
 };
 

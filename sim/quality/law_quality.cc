@@ -12,7 +12,7 @@
 namespace rightsize {
 namespace {
 
-constexpr int kSdDraws = 2000;        // Monte Carlo draws of the law coefficients
+constexpr int kSdDraws = 2000;  // Monte Carlo draws of the law coefficients
 constexpr uint64_t kSdSeed = 20240417;
 
 double MapScore(const LawQualityModel& m, const Law& map, double loss) {
@@ -37,7 +37,8 @@ LawQualityPoint Evaluate(const LawQualityModel& m, const Law& loss_law, const La
   if (finetune_tokens > 0.0 && transfer && m.characters_per_token > 0.0) {
     // Hernandez et al. 2021 sec. 1.2: D_F and D_T in characters.
     p.finetune_characters = finetune_tokens * m.characters_per_token;
-    p.transferred_characters = EffectiveDataTransferred(*transfer, p.finetune_characters, m.n_non_embedding);
+    p.transferred_characters =
+        EffectiveDataTransferred(*transfer, p.finetune_characters, m.n_non_embedding);
     p.transferred_tokens = p.transferred_characters / m.characters_per_token;
     const double effective_finetune_tokens = finetune_tokens + p.transferred_tokens;
     p.finetuned_loss_nats = ChinchillaLoss(law, m.n_params, effective_finetune_tokens);
@@ -53,7 +54,8 @@ LawQualityPoint Evaluate(const LawQualityModel& m, const Law& loss_law, const La
   p.loss_nats = p.unquantised_loss_nats + p.ptq_penalty_nats;
   p.score = MapScore(m, map, p.loss_nats);
   if (m.map_loss_range_nats) {
-    const double edge = std::clamp(p.loss_nats, m.map_loss_range_nats->low, m.map_loss_range_nats->high);
+    const double edge =
+        std::clamp(p.loss_nats, m.map_loss_range_nats->low, m.map_loss_range_nats->high);
     if (edge != p.loss_nats) {
       p.map_extrapolated = true;
       p.map_extrapolation_sd_points = std::abs(p.score - MapScore(m, map, edge));
@@ -89,8 +91,8 @@ double LevelFor(const Law& law, double override_level) {
 }
 
 LawQualityPoint EvaluateLawQuality(const LawQualityModel& m, double finetune_tokens) {
-  return Evaluate(m, m.loss_law, m.transfer_law ? &*m.transfer_law : nullptr, m.ptq_law ? &*m.ptq_law : nullptr,
-                  m.accuracy_map, finetune_tokens);
+  return Evaluate(m, m.loss_law, m.transfer_law ? &*m.transfer_law : nullptr,
+                  m.ptq_law ? &*m.ptq_law : nullptr, m.accuracy_map, finetune_tokens);
 }
 
 double LawQualitySd(const LawQualityModel& m, double finetune_tokens) {
@@ -98,7 +100,8 @@ double LawQualitySd(const LawQualityModel& m, double finetune_tokens) {
   const double lvl = m.interval_level_override;
   const bool any = HasUsableIntervals(m.loss_law, lvl) ||
                    (m.transfer_law && HasUsableIntervals(*m.transfer_law, lvl)) ||
-                   (m.ptq_law && HasUsableIntervals(*m.ptq_law, lvl)) || HasUsableIntervals(m.accuracy_map, lvl);
+                   (m.ptq_law && HasUsableIntervals(*m.ptq_law, lvl)) ||
+                   HasUsableIntervals(m.accuracy_map, lvl);
   if (any) {
     std::mt19937_64 rng(kSdSeed);
     double sum = 0.0, sum_sq = 0.0;
@@ -109,8 +112,9 @@ double LawQualitySd(const LawQualityModel& m, double finetune_tokens) {
       if (m.transfer_law) transfer = Draw(*m.transfer_law, LevelFor(*m.transfer_law, lvl), rng);
       if (m.ptq_law) ptq = Draw(*m.ptq_law, LevelFor(*m.ptq_law, lvl), rng);
       const Law map = Draw(m.accuracy_map, LevelFor(m.accuracy_map, lvl), rng);
-      const double score = Evaluate(m, loss, transfer ? &*transfer : nullptr, ptq ? &*ptq : nullptr, map,
-                                    finetune_tokens).score;
+      const double score = Evaluate(m, loss, transfer ? &*transfer : nullptr, ptq ? &*ptq : nullptr,
+                                    map, finetune_tokens)
+                               .score;
       if (!std::isfinite(score)) continue;
       sum += score;
       sum_sq += score * score;
@@ -127,35 +131,43 @@ std::string LawQualityWarnings(const LawQualityModel& m) {
   const LawQualityPoint p = EvaluateLawQuality(m, m.finetune_tokens);
   std::string text;
   if (p.map_extrapolated) {
-    text += fmt::format("EXTRAPOLATED: loss {:.3f} nats/token lies outside the {:.2f}-{:.2f} the map was fitted on; sd "
-                        "widened by |map(L) - map(nearest end)| = {:.2f} points.",
-                        p.loss_nats, m.map_loss_range_nats->low, m.map_loss_range_nats->high,
-                        p.map_extrapolation_sd_points);
+    text += fmt::format(
+        "EXTRAPOLATED: loss {:.3f} nats/token lies outside the {:.2f}-{:.2f} the map was fitted "
+        "on; sd "
+        "widened by |map(L) - map(nearest end)| = {:.2f} points.",
+        p.loss_nats, m.map_loss_range_nats->low, m.map_loss_range_nats->high,
+        p.map_extrapolation_sd_points);
   }
   if (!m.loss_corpus.empty() && !m.map_corpus.empty() && m.loss_corpus != m.map_corpus) {
     if (!text.empty()) text += " ";
-    text += fmt::format("CORPUS MISMATCH: the loss law predicts loss on {} but the map was fitted on losses on {} (not "
-                        "corrected).", m.loss_corpus, m.map_corpus);
+    text += fmt::format(
+        "CORPUS MISMATCH: the loss law predicts loss on {} but the map was fitted on losses on {} "
+        "(not "
+        "corrected).",
+        m.loss_corpus, m.map_corpus);
   }
   return text;
 }
 
 std::string DescribeLawQuality(const LawQualityModel& m) {
   const LawQualityPoint p = EvaluateLawQuality(m, m.finetune_tokens);
-  std::string text = fmt::format("law {} ({} N = {:.3g}) at D_pre = {:.3g} tokens ({}): L = {:.4f} nats/token",
-                                 m.loss_law_file, m.n_params_kind, m.n_params, m.pretrain_tokens,
-                                 m.pretrain_tokens_source, p.base_loss_nats);
+  std::string text =
+      fmt::format("law {} ({} N = {:.3g}) at D_pre = {:.3g} tokens ({}): L = {:.4f} nats/token",
+                  m.loss_law_file, m.n_params_kind, m.n_params, m.pretrain_tokens,
+                  m.pretrain_tokens_source, p.base_loss_nats);
   if (m.finetune_tokens > 0.0) {
-    text += fmt::format("; fine-tune D_F = {:.3g} tokens = {:.3g} characters ({}) worth D_T = {:.3g} characters more "
-                        "({}): L(N, D_F + D_T = {:.3g} tokens) = {:.4f}, {}",
-                        m.finetune_tokens, p.finetune_characters, m.characters_per_token_source,
-                        p.transferred_characters, m.transfer_law_file, m.finetune_tokens + p.transferred_tokens,
-                        p.finetuned_loss_nats,
-                        p.finetune_used ? "used" : "not used (no lower than the pre-trained loss)");
+    text += fmt::format(
+        "; fine-tune D_F = {:.3g} tokens = {:.3g} characters ({}) worth D_T = {:.3g} characters "
+        "more "
+        "({}): L(N, D_F + D_T = {:.3g} tokens) = {:.4f}, {}",
+        m.finetune_tokens, p.finetune_characters, m.characters_per_token_source,
+        p.transferred_characters, m.transfer_law_file, m.finetune_tokens + p.transferred_tokens,
+        p.finetuned_loss_nats,
+        p.finetune_used ? "used" : "not used (no lower than the pre-trained loss)");
   }
   if (p.ptq_penalty_nats > 0.0) {
-    text += fmt::format(" + PTQ {:.4f} at {} ({} bits; {})", p.ptq_penalty_nats, m.post_precision, m.post_bits,
-                        m.ptq_law_file);
+    text += fmt::format(" + PTQ {:.4f} at {} ({} bits; {})", p.ptq_penalty_nats, m.post_precision,
+                        m.post_bits, m.ptq_law_file);
   }
   text += fmt::format("; score via {}; sd: {}", m.accuracy_map_source, m.sd_source);
   const std::string warnings = LawQualityWarnings(m);

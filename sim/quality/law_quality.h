@@ -46,39 +46,39 @@ struct LawQualityModel {
   double n_non_embedding = 0.0;         // N for the transfer and PTQ laws (count)
   double pretrain_tokens = 0.0;         // D_pre (tokens)
   std::string pretrain_tokens_source;
-  double finetune_tokens = 0.0;         // D_F at the study's nominal fine-tune (tokens)
-  std::optional<Law> transfer_law;      // required when the candidate is fine-tuned
+  double finetune_tokens = 0.0;     // D_F at the study's nominal fine-tune (tokens)
+  std::optional<Law> transfer_law;  // required when the candidate is fine-tuned
   std::string transfer_law_file;
-  double characters_per_token = 0.0;    // of the model's tokenizer, > 0 with a transfer law
+  double characters_per_token = 0.0;        // of the model's tokenizer, > 0 with a transfer law
   std::string characters_per_token_source;  // "TOKENIZER: c characters/token on TEXT (SOURCE)"
-  std::optional<Law> ptq_law;           // optional: quantisation penalty
+  std::optional<Law> ptq_law;               // optional: quantisation penalty
   std::string ptq_law_file;
-  double post_bits = 0.0;               // integer bit width of the lowest precision served; 0: none
-  std::string post_precision;           // its name (e.g. "int4")
+  double post_bits = 0.0;      // integer bit width of the lowest precision served; 0: none
+  std::string post_precision;  // its name (e.g. "int4")
   // Loss -> score map: gadre-error or sigmoid (x = loss in nats/token), from a file or fitted.
   Law accuracy_map;
   std::string accuracy_map_source;      // file, or "fitted on FILE (n points, ...)"
   double map_residual_sd_points = 0.0;  // RMSE of a fitted map, in score points (0 for a file)
   std::optional<CoefficientInterval> map_loss_range_nats;  // losses the map was fitted on
-  std::string map_corpus;               // corpus of the map's losses ("" unknown)
-  std::string loss_corpus;              // corpus of the loss law ("" unknown)
+  std::string map_corpus;                     // corpus of the map's losses ("" unknown)
+  std::string loss_corpus;                    // corpus of the loss law ("" unknown)
   std::optional<double> random_baseline_pct;  // lower bound of the score (%)
-  double interval_level_override = 0.0; // level for law intervals whose file leaves it unstated
-  double extra_sd_points = 0.0;         // `sd` given in the study
-  std::string sd_source;                // sentence: what the sd is made of
+  double interval_level_override = 0.0;  // level for law intervals whose file leaves it unstated
+  double extra_sd_points = 0.0;          // `sd` given in the study
+  std::string sd_source;                 // sentence: what the sd is made of
 };
 
 // One evaluation of the chain.
 struct LawQualityPoint {
-  double finetune_tokens = 0.0;            // D_F (tokens)
-  double finetune_characters = 0.0;        // D_F (characters)
-  double transferred_characters = 0.0;     // D_T (characters)
-  double transferred_tokens = 0.0;         // D_T (tokens)
-  double base_loss_nats = 0.0;             // L_law(N, D_pre)
-  double finetuned_loss_nats = 0.0;        // L_law(N, D_E); +inf without a fine-tune
-  bool finetune_used = false;              // L_ft < L_base
-  double effective_tokens = 0.0;           // the D the loss law is read at: D_E or D_pre
-  double unquantised_loss_nats = 0.0;      // min(L_base, L_ft)
+  double finetune_tokens = 0.0;         // D_F (tokens)
+  double finetune_characters = 0.0;     // D_F (characters)
+  double transferred_characters = 0.0;  // D_T (characters)
+  double transferred_tokens = 0.0;      // D_T (tokens)
+  double base_loss_nats = 0.0;          // L_law(N, D_pre)
+  double finetuned_loss_nats = 0.0;     // L_law(N, D_E); +inf without a fine-tune
+  bool finetune_used = false;           // L_ft < L_base
+  double effective_tokens = 0.0;        // the D the loss law is read at: D_E or D_pre
+  double unquantised_loss_nats = 0.0;   // min(L_base, L_ft)
   double ptq_penalty_nats = 0.0;
   double loss_nats = 0.0;                  // with the penalty
   double score = 0.0;                      // task score (%)

@@ -15,10 +15,14 @@ namespace {
 
 const std::vector<std::pair<LawForm, std::string>>& FormTable() {
   static const std::vector<std::pair<LawForm, std::string>> table = {
-      {LawForm::kChinchilla, "chinchilla"}, {LawForm::kKaplanN, "kaplan-n"},
-      {LawForm::kKaplanD, "kaplan-d"},      {LawForm::kGadreLoss, "gadre"},
-      {LawForm::kGadreError, "gadre-error"}, {LawForm::kSigmoid, "sigmoid"},
-      {LawForm::kTransfer, "transfer"},     {LawForm::kFinetune, "finetune"},
+      {LawForm::kChinchilla, "chinchilla"},
+      {LawForm::kKaplanN, "kaplan-n"},
+      {LawForm::kKaplanD, "kaplan-d"},
+      {LawForm::kGadreLoss, "gadre"},
+      {LawForm::kGadreError, "gadre-error"},
+      {LawForm::kSigmoid, "sigmoid"},
+      {LawForm::kTransfer, "transfer"},
+      {LawForm::kFinetune, "finetune"},
       {LawForm::kPtq, "ptq"},
   };
   return table;
@@ -44,9 +48,9 @@ LawForm ParseLawForm(const std::string& name, const SourceLocation& where) {
   for (const auto& [form, form_name] : FormTable()) {
     if (form_name == name) return form;
   }
-  throw InputError(where, fmt::format("unknown law form '{}' (known: {}) {}", name,
-                                      fmt::join(AllLawFormNames(), ", "),
-                                      DidYouMean(name, AllLawFormNames())));
+  throw InputError(
+      where, fmt::format("unknown law form '{}' (known: {}) {}", name,
+                         fmt::join(AllLawFormNames(), ", "), DidYouMean(name, AllLawFormNames())));
 }
 
 std::vector<std::string> LawCoefficientNames(LawForm form) {
@@ -150,9 +154,9 @@ Law LoadLawJson(const std::string& path) {
   if (doc.RequiredInt("schema_version", 1, 1) != 1) doc.Fail("unsupported schema_version");
   // `rightsize fit-law` marks a fit its points cannot identify: such a law is refused, not used.
   if (!doc.OptionalBool("usable", true)) {
-    throw InputError(doc.Where("usable"),
-                     "the fit is not usable (" + doc.OptionalString("report", "no report") +
-                         "); refit on points that identify every coefficient");
+    throw InputError(doc.Where("usable"), "the fit is not usable (" +
+                                              doc.OptionalString("report", "no report") +
+                                              "); refit on points that identify every coefficient");
   }
   const double kHuge = std::numeric_limits<double>::max();
   Law law;
@@ -162,7 +166,8 @@ Law LoadLawJson(const std::string& path) {
   for (const std::string& name : LawCoefficientNames(law.form)) {
     law.coefficients[name] = coefficients.RequiredDouble(name, -kHuge, kHuge);
   }
-  for (const auto& [name, absent] : LawOptionalCoefficients(law.form)) law.coefficients[name] = absent;
+  for (const auto& [name, absent] : LawOptionalCoefficients(law.form))
+    law.coefficients[name] = absent;
   if (doc.Has("intervals") && doc.Child("intervals").IsObject()) {
     const JsonValue intervals = doc.Child("intervals");
     for (const std::string& name : intervals.Keys()) {
@@ -215,9 +220,11 @@ ChinchillaCoefficients ToChinchilla(const Law& law) {
 
 double PtqPenalty(const Law& law, double n_params, double d_tokens, double post_bits) {
   RS_CHECK(law.form == LawForm::kPtq, "PtqPenalty needs a ptq law");
-  // App. K's bias enters the exponent: C_T exp(-P/gamma_post + b) = exp(log C_T + b - P/gamma_post).
-  const double p[4] = {std::log(law.Coefficient("c_t")) + law.Coefficient("b"), law.Coefficient("gamma_d"),
-                       law.Coefficient("gamma_n"), law.Coefficient("gamma_post")};
+  // App. K's bias enters the exponent: C_T exp(-P/gamma_post + b) = exp(log C_T + b -
+  // P/gamma_post).
+  const double p[4] = {std::log(law.Coefficient("c_t")) + law.Coefficient("b"),
+                       law.Coefficient("gamma_d"), law.Coefficient("gamma_n"),
+                       law.Coefficient("gamma_post")};
   return PtqLossPenalty(p, n_params, d_tokens, post_bits);
 }
 
@@ -237,8 +244,7 @@ double FinetunedLoss(const Law& law, double scaled_factor, double finetune_token
 
 double DownstreamError(const Law& law, double loss_nats) {
   RS_CHECK(law.form == LawForm::kGadreError, "DownstreamError needs a gadre-error law");
-  const double p[3] = {law.Coefficient("epsilon"), law.Coefficient("k"),
-                       law.Coefficient("gamma")};
+  const double p[3] = {law.Coefficient("epsilon"), law.Coefficient("k"), law.Coefficient("gamma")};
   return GadreTopOneError(p, loss_nats);
 }
 

@@ -17,15 +17,15 @@
 namespace rightsize {
 
 enum class LawForm {
-  kChinchilla,   // Hoffmann et al. 2022 eq. 2: e_nats, a, alpha, b, beta
-  kKaplanN,      // Kaplan et al. 2020 eq. 1.1: n_c, alpha_n
-  kKaplanD,      // Kaplan et al. 2020 eq. 1.2: d_c, alpha_d
-  kGadreLoss,    // Gadre et al. 2024 eq. 4 (repository form): a, b, eta, e_nats
-  kGadreError,   // Gadre et al. 2024 eq. 5: epsilon, k, gamma
-  kSigmoid,      // sigmoid accuracy with random floor: w, x0, ceiling, floor
-  kTransfer,     // Hernandez et al. 2021 eq. 1.1: k, alpha, beta
-  kFinetune,     // Zhang et al. 2024 eq. 1: a, alpha, beta, e_nats
-  kPtq,          // Kumar et al. 2024 eq. 2: c_t, gamma_d, gamma_n, gamma_post (+ optional b)
+  kChinchilla,  // Hoffmann et al. 2022 eq. 2: e_nats, a, alpha, b, beta
+  kKaplanN,     // Kaplan et al. 2020 eq. 1.1: n_c, alpha_n
+  kKaplanD,     // Kaplan et al. 2020 eq. 1.2: d_c, alpha_d
+  kGadreLoss,   // Gadre et al. 2024 eq. 4 (repository form): a, b, eta, e_nats
+  kGadreError,  // Gadre et al. 2024 eq. 5: epsilon, k, gamma
+  kSigmoid,     // sigmoid accuracy with random floor: w, x0, ceiling, floor
+  kTransfer,    // Hernandez et al. 2021 eq. 1.1: k, alpha, beta
+  kFinetune,    // Zhang et al. 2024 eq. 1: a, alpha, beta, e_nats
+  kPtq,         // Kumar et al. 2024 eq. 2: c_t, gamma_d, gamma_n, gamma_post (+ optional b)
 };
 
 // "chinchilla", "kaplan-n", "kaplan-d", "gadre", "gadre-error", "sigmoid", "transfer",
@@ -47,14 +47,14 @@ struct CoefficientInterval {
 };
 
 struct Law {
-  std::string id;        // file stem or user label
+  std::string id;  // file stem or user label
   LawForm form = LawForm::kChinchilla;
-  std::map<std::string, double> coefficients;         // natural units; names per form
+  std::map<std::string, double> coefficients;            // natural units; names per form
   std::map<std::string, CoefficientInterval> intervals;  // optional, same names
   double interval_level = 0.0;  // confidence level of intervals in (0, 1); 0 = unstated
-  std::string source;    // paper / repository, with equation reference
-  std::string equation;  // the equation as cited
-  std::string verification;  // how the numbers were checked ("primary", "UNVERIFIED ...")
+  std::string source;           // paper / repository, with equation reference
+  std::string equation;         // the equation as cited
+  std::string verification;     // how the numbers were checked ("primary", "UNVERIFIED ...")
   std::string notes;
   // The corpus the law's loss (x or y) is measured on, e.g. "MassiveText" or "C4 (Gadre et al.
   // eval split)"; "" when the file does not say. A loss from one corpus fed to a map fitted on
@@ -72,9 +72,9 @@ struct Law {
 
 // Loads models/laws/<id>.yaml. Required keys: id, form, source, equation, coefficients (every
 // name of the form, plus its optional ones); optional: intervals {name: {low, high}},
-// interval_level, verification, notes, corpus, fitted_loss_range {low, high} (maps), fit (free-form, what data and procedure produced the numbers), data (the loss points the
-// law was fitted on: path, n_column, d_column or flops_column, loss_column). Unknown keys are
-// errors.
+// interval_level, verification, notes, corpus, fitted_loss_range {low, high} (maps), fit
+// (free-form, what data and procedure produced the numbers), data (the loss points the law was
+// fitted on: path, n_column, d_column or flops_column, loss_column). Unknown keys are errors.
 Law LoadLawYaml(const std::string& path);
 
 // Loads a law written by `rightsize fit-law` (JSON: schema_version, form, coefficients, ...).

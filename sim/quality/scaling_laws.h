@@ -22,8 +22,8 @@ namespace rightsize {
 //   log L = LSE(a - alpha log N, b - beta log D, e).
 // Parameter block order for fitting: {a, b, e, alpha, beta}.
 inline constexpr int kChinchillaNumParams = 5;
-inline constexpr std::array<std::string_view, 5> kChinchillaLogParamNames = {"a", "b", "e",
-                                                                             "alpha", "beta"};
+inline constexpr std::array<std::string_view, 5> kChinchillaLogParamNames = {"a", "b", "e", "alpha",
+                                                                             "beta"};
 
 template <typename T>
 T LogSumExp3(const T& x, const T& y, const T& z) {
@@ -91,8 +91,7 @@ T GadreLoss(const T* p, double n_params, double token_multiplier) {
 
 // Err(L) = epsilon - k exp(-gamma L) (Gadre et al. 2024, eq. 5). Parameter block
 // {epsilon, k, gamma}: epsilon = error of a random guesser (upper asymptote, fraction in [0,1]).
-inline constexpr std::array<std::string_view, 3> kGadreErrorParamNames = {"epsilon", "k",
-                                                                          "gamma"};
+inline constexpr std::array<std::string_view, 3> kGadreErrorParamNames = {"epsilon", "k", "gamma"};
 
 template <typename T>
 T GadreTopOneError(const T* p, const T& loss_nats) {
@@ -122,8 +121,7 @@ T SigmoidAccuracy(const T* p, const T& x, double floor_accuracy) {
 // D_T = k (D_F)^alpha (N)^beta: pre-training on text is worth D_T extra fine-tuning tokens.
 // Parameter block {log_k, alpha, beta}; fitted in log space: log D_T = log k + alpha log D_F +
 // beta log N.
-inline constexpr std::array<std::string_view, 3> kTransferParamNames = {"log_k", "alpha",
-                                                                        "beta"};
+inline constexpr std::array<std::string_view, 3> kTransferParamNames = {"log_k", "alpha", "beta"};
 
 template <typename T>
 T LogEffectiveDataTransferred(const T* p, double finetune_tokens, double n_params) {
@@ -157,8 +155,8 @@ T FinetuneLoss(const T* p, double scaled_factor, double finetune_tokens) {
 // with offset e^(x/gamma_x + n)"; Table 2: b = 1.1277). b and log C_T are the same degree of
 // freedom, so a fit estimates their sum as log_c_t; a published law keeps them apart (law_spec.cc).
 // Parameter block {log_c_t, gamma_d, gamma_n, gamma_post}, log_c_t = log C_T + b.
-inline constexpr std::array<std::string_view, 4> kPtqParamNames = {"log_c_t", "gamma_d",
-                                                                   "gamma_n", "gamma_post"};
+inline constexpr std::array<std::string_view, 4> kPtqParamNames = {"log_c_t", "gamma_d", "gamma_n",
+                                                                   "gamma_post"};
 
 template <typename T>
 T PtqLossPenalty(const T* p, double n_params, double d_tokens, double post_bits) {

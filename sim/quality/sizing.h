@@ -29,13 +29,13 @@ struct UsdPerFlop {
 
 // One (N, D) choice and what it costs.
 struct SizingPoint {
-  double n_params = 0.0;          // parameters, > 0
-  double d_train_tokens = 0.0;    // pre-training tokens, > 0
-  double loss_nats = 0.0;         // L(N, D) (nats/token)
-  double train_flops = 0.0;       // 6 N D
-  double inference_flops = 0.0;   // 2 N (prefill + decode tokens)
-  double total_flops = 0.0;       // train + inference
-  double total_usd = 0.0;         // with UsdPerFlop; 0 when priced in FLOPs only
+  double n_params = 0.0;         // parameters, > 0
+  double d_train_tokens = 0.0;   // pre-training tokens, > 0
+  double loss_nats = 0.0;        // L(N, D) (nats/token)
+  double train_flops = 0.0;      // 6 N D
+  double inference_flops = 0.0;  // 2 N (prefill + decode tokens)
+  double total_flops = 0.0;      // train + inference
+  double total_usd = 0.0;        // with UsdPerFlop; 0 when priced in FLOPs only
   double tokens_per_param() const { return d_train_tokens / n_params; }
 };
 

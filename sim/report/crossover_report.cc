@@ -9,8 +9,8 @@
 #include "sim/cost/latency.h"
 #include "sim/cost/memory.h"
 #include "sim/fit/calibrator.h"
-#include "sim/quality/law_quality.h"
 #include "sim/quality/law_data.h"
+#include "sim/quality/law_quality.h"
 #include "sim/report/document.h"
 #include "sim/report/figure.h"
 #include "sim/util/csv.h"
@@ -38,20 +38,28 @@ Figure CostVsTraffic(const CrossoverResult& r) {
   f.log_x = f.log_y = true;
   for (size_t c = 0; c < r.candidates.size(); ++c) {
     if (r.total_usd[c].empty()) continue;
-    Series s{r.candidates[c].spec.name, r.traffic_grid, r.total_usd[c], r.total_usd_p10[c], r.total_usd_p90[c], {}, "lines"};
+    Series s{r.candidates[c].spec.name,
+             r.traffic_grid,
+             r.total_usd[c],
+             r.total_usd_p10[c],
+             r.total_usd_p90[c],
+             {},
+             "lines"};
     f.series.push_back(std::move(s));
   }
   for (const auto& p : r.pairs) {
     for (double be : p.break_even_requests_per_month) {
-      f.markers.push_back({be, fmt::format("break-even {} vs {}: {:.3g}/month", p.small, p.large, be)});
+      f.markers.push_back(
+          {be, fmt::format("break-even {} vs {}: {:.3g}/month", p.small, p.large, be)});
     }
   }
   f.caption = fmt::format(
       "{}: one-off fine-tuning plus serving at the SLO ({}) on the cheapest "
       "feasible layout each month; {:.0f} prompt + {:.0f} output tokens per request; bands: "
-      "10th-90th percentile over {} Monte Carlo draws (throughput sd {:.0f}%, quality sd as given).",
-      r.study.title, r.study.slo.Describe(), r.study.prompt_tokens,
-      r.study.output_tokens, r.monte_carlo_draws, 100 * r.study.throughput_rel_sd);
+      "10th-90th percentile over {} Monte Carlo draws (throughput sd {:.0f}%, quality sd as "
+      "given).",
+      r.study.title, r.study.slo.Describe(), r.study.prompt_tokens, r.study.output_tokens,
+      r.monte_carlo_draws, 100 * r.study.throughput_rel_sd);
   return f;
 }
 
@@ -59,7 +67,8 @@ std::vector<Figure> RegionMaps(const CrossoverResult& r) {
   std::vector<Figure> figures;
   std::vector<std::string> hardware;
   for (const auto& cell : r.region) {
-    if (std::find(hardware.begin(), hardware.end(), cell.hardware_id) == hardware.end()) hardware.push_back(cell.hardware_id);
+    if (std::find(hardware.begin(), hardware.end(), cell.hardware_id) == hardware.end())
+      hardware.push_back(cell.hardware_id);
   }
   for (const auto& hw : hardware) {
     Figure f;
@@ -69,7 +78,9 @@ std::vector<Figure> RegionMaps(const CrossoverResult& r) {
     f.x_label = "traffic (requests / month)";
     f.y_label = "fine-tuning tokens";
     f.log_x = f.log_y = true;
-    f.palette = "set palette defined (0 '#d7301f', 1 '#1a9850')\nset cbrange [0:1]\nset cbtics ('large wins' 0, 'small wins' 1)";
+    f.palette =
+        "set palette defined (0 '#d7301f', 1 '#1a9850')\nset cbrange [0:1]\nset cbtics ('large "
+        "wins' 0, 'small wins' 1)";
     Series s{"winner", {}, {}, {}, {}, {}, "points"};
     for (const auto& cell : r.region) {
       if (cell.hardware_id != hw) continue;
@@ -86,7 +97,8 @@ std::vector<Figure> RegionMaps(const CrossoverResult& r) {
         break;
       }
     }
-    const bool law_tokens = small && small->spec.quality.law && small->spec.quality.law->transfer_law;
+    const bool law_tokens =
+        small && small->spec.quality.law && small->spec.quality.law->transfer_law;
     double q_lo = 0, q_hi = 0;
     bool first = true;
     for (const auto& cell : r.region) {
@@ -95,13 +107,14 @@ std::vector<Figure> RegionMaps(const CrossoverResult& r) {
       q_hi = first ? cell.small_quality : std::max(q_hi, cell.small_quality);
       first = false;
     }
-    f.caption = fmt::format("Green: the small model is within {:.1f} points of the large one and costs less over "
-                            "{:.0f} months; red: it does not. Fine-tuning cost scales with its tokens; {}",
-                            r.study.quality_tolerance, r.study.horizon_months,
-                            law_tokens ? fmt::format("the small model's score follows its scaling-law chain at each "
-                                                     "fine-tune token count ({:.2f} to {:.2f} over the grid).",
-                                                     q_lo, q_hi)
-                                       : std::string("the quality scores are held fixed across the grid."));
+    f.caption = fmt::format(
+        "Green: the small model is within {:.1f} points of the large one and costs less over "
+        "{:.0f} months; red: it does not. Fine-tuning cost scales with its tokens; {}",
+        r.study.quality_tolerance, r.study.horizon_months,
+        law_tokens ? fmt::format("the small model's score follows its scaling-law chain at each "
+                                 "fine-tune token count ({:.2f} to {:.2f} over the grid).",
+                                 q_lo, q_hi)
+                   : std::string("the quality scores are held fixed across the grid."));
     figures.push_back(std::move(f));
   }
   return figures;
@@ -117,9 +130,13 @@ Figure Pareto(const CrossoverResult& r) {
   for (size_t c = 0; c < r.candidates.size(); ++c) {
     if (r.total_usd[c].empty()) continue;
     const auto& cr = r.candidates[c];
-    f.series.push_back({cr.spec.name, {cr.usd_per_million_tokens_at_plan}, {cr.candidate.quality},
+    f.series.push_back({cr.spec.name,
+                        {cr.usd_per_million_tokens_at_plan},
+                        {cr.candidate.quality},
                         {cr.candidate.quality - cr.candidate.quality_sd},
-                        {cr.candidate.quality + cr.candidate.quality_sd}, {}, "points pt 7 ps 2"});
+                        {cr.candidate.quality + cr.candidate.quality_sd},
+                        {},
+                        "points pt 7 ps 2"});
   }
   Series front{"Pareto front", {}, {}, {}, {}, {}, "lines dt 2"};
   for (size_t i : r.pareto) {
@@ -127,12 +144,15 @@ Figure Pareto(const CrossoverResult& r) {
     front.y.push_back(r.candidates[i].candidate.quality);
   }
   if (front.x.size() > 1) f.series.push_back(front);
-  f.caption = fmt::format("At {:.3g} requests/month; points: each candidate's cheapest layout; band: +-1 sd of the score.",
-                          r.study.requests_per_month);
+  f.caption = fmt::format(
+      "At {:.3g} requests/month; points: each candidate's cheapest layout; band: +-1 sd of the "
+      "score.",
+      r.study.requests_per_month);
   return f;
 }
 
-Figure LatencyVsBatch(const CrossoverResult& r, const Catalog& catalog, const DeviceEfficiencyParams& params) {
+Figure LatencyVsBatch(const CrossoverResult& r, const Catalog& catalog,
+                      const DeviceEfficiencyParams& params) {
   Figure f;
   f.name = "latency_vs_batch";
   f.title = "Decode time per output token vs batch";
@@ -151,7 +171,14 @@ Figure LatencyVsBatch(const CrossoverResult& r, const Catalog& catalog, const De
       w.prompt_tokens = std::max<int64_t>(1, context);
       w.gen_tokens = 1;
       const int64_t max_batch = std::max<int64_t>(1, CheckFit(model, hw, w).max_batch);
-      Series s{fmt::format("{} on {} tp{}", c.spec.model, l.layout.hardware_id, l.layout.tensor_parallel), {}, {}, {}, {}, {}, "linespoints"};
+      Series s{fmt::format("{} on {} tp{}", c.spec.model, l.layout.hardware_id,
+                           l.layout.tensor_parallel),
+               {},
+               {},
+               {},
+               {},
+               {},
+               "linespoints"};
       for (int64_t b = 1; b <= std::min<int64_t>(max_batch, 1024); b *= 2) {
         s.x.push_back(static_cast<double>(b));
         s.y.push_back(1e3 * DecodeStepTime_s(model, hw, w, b, context, params.For(hw.id)));
@@ -160,8 +187,10 @@ Figure LatencyVsBatch(const CrossoverResult& r, const Catalog& catalog, const De
       break;  // the first feasible layout of each candidate
     }
   }
-  f.caption = fmt::format("Predicted by the latency model (uncalibrated defaults unless a calibration is given) at "
-                          "a context of {} tokens, up to the largest batch that fits.", context);
+  f.caption = fmt::format(
+      "Predicted by the latency model (uncalibrated defaults unless a calibration is given) at "
+      "a context of {} tokens, up to the largest batch that fits.",
+      context);
   return f;
 }
 
@@ -199,9 +228,12 @@ Figure MemoryFigure(const CrossoverResult& r, const Catalog& catalog) {
     }
   }
   f.series = std::move(series);
-  f.extra = tics + ")\nset boxwidth 0.22\nset style fill solid 0.7\nset yrange [0:*]\nset xrange [-0.6:" +
+  f.extra = tics +
+            ")\nset boxwidth 0.22\nset style fill solid 0.7\nset yrange [0:*]\nset xrange [-0.6:" +
             std::to_string(std::max(index, 1) - 0.4) + "]";
-  f.caption = "Each candidate's first feasible layout, at its largest batch at the study's prompt + output length.";
+  f.caption =
+      "Each candidate's first feasible layout, at its largest batch at the study's prompt + output "
+      "length.";
   return f;
 }
 
@@ -243,8 +275,15 @@ std::vector<Figure> ScalingLawFigures(const CrossoverResult& r) {
     }
     std::string data_part;
     if (!law->data_path.empty()) {
-      const std::vector<LossPoint> points = LoadLossPoints(ResolveProjectPath(law->data_path, files[k]), law->data_columns);
-      Series data{fmt::format("fit data ({} points)", points.size()), {}, {}, {}, {}, {}, "points pt 6 ps 0.6"};
+      const std::vector<LossPoint> points =
+          LoadLossPoints(ResolveProjectPath(law->data_path, files[k]), law->data_columns);
+      Series data{fmt::format("fit data ({} points)", points.size()),
+                  {},
+                  {},
+                  {},
+                  {},
+                  {},
+                  "points pt 6 ps 0.6"};
       for (const auto& p : points) {
         data.x.push_back(p.n_params);
         data.y.push_back(p.loss_nats);
@@ -252,8 +291,10 @@ std::vector<Figure> ScalingLawFigures(const CrossoverResult& r) {
         n_hi = std::max(n_hi, p.n_params);
       }
       f.series.push_back(std::move(data));
-      data_part = fmt::format("grey points: the {} runs the law file points to ({}; each run has its own D, so they "
-                              "scatter about the curves).", points.size(), law->data_path);
+      data_part = fmt::format(
+          "grey points: the {} runs the law file points to ({}; each run has its own D, so they "
+          "scatter about the curves).",
+          points.size(), law->data_path);
     } else {
       data_part = "no fit data is bundled with this law file, so no observations are drawn.";
     }
@@ -262,7 +303,13 @@ std::vector<Figure> ScalingLawFigures(const CrossoverResult& r) {
     for (const auto* c : users) {
       const LawQualityModel& m = *c->spec.quality.law;
       const LawQualityPoint p = EvaluateLawQuality(m, m.finetune_tokens);
-      Series curve{fmt::format("L(N, D = {:.3g}) [{}]", p.effective_tokens, c->spec.name), {}, {}, {}, {}, {}, "lines"};
+      Series curve{fmt::format("L(N, D = {:.3g}) [{}]", p.effective_tokens, c->spec.name),
+                   {},
+                   {},
+                   {},
+                   {},
+                   {},
+                   "lines"};
       constexpr int kPoints = 80;
       const double lo = n_lo / 3, hi = n_hi * 3;
       for (int i = 0; i < kPoints; ++i) {
@@ -271,21 +318,33 @@ std::vector<Figure> ScalingLawFigures(const CrossoverResult& r) {
         curve.y.push_back(ChinchillaLoss(cc, n, p.effective_tokens));
       }
       f.series.push_back(std::move(curve));
-      f.series.push_back({c->spec.name + (p.ptq_penalty_nats > 0 ? " (incl. PTQ)" : ""), {m.n_params}, {p.loss_nats},
-                          {}, {}, {}, "points pt 7 ps 2"});
+      f.series.push_back({c->spec.name + (p.ptq_penalty_nats > 0 ? " (incl. PTQ)" : ""),
+                          {m.n_params},
+                          {p.loss_nats},
+                          {},
+                          {},
+                          {},
+                          "points pt 7 ps 2"});
       const std::string data =
-          p.finetune_used ? fmt::format("D = fine-tune {:.3g} + transferred {:.3g} tokens (Hernandez et al. 2021; the "
-                                        "pre-trained loss at {:.3g} tokens is higher)",
-                                        p.finetune_tokens, p.transferred_tokens, m.pretrain_tokens)
-                          : fmt::format("D = {:.3g} pre-training tokens", m.pretrain_tokens);
-      curves += fmt::format(" {}: N = {:.3g} ({}), {}, L = {:.4f}{};", c->spec.name, m.n_params, m.n_params_kind, data,
-                            p.loss_nats,
-                            p.ptq_penalty_nats > 0 ? fmt::format(" incl. PTQ {:.4f} at {}", p.ptq_penalty_nats, m.post_precision)
-                                                   : std::string());
+          p.finetune_used
+              ? fmt::format(
+                    "D = fine-tune {:.3g} + transferred {:.3g} tokens (Hernandez et al. 2021; the "
+                    "pre-trained loss at {:.3g} tokens is higher)",
+                    p.finetune_tokens, p.transferred_tokens, m.pretrain_tokens)
+              : fmt::format("D = {:.3g} pre-training tokens", m.pretrain_tokens);
+      curves += fmt::format(
+          " {}: N = {:.3g} ({}), {}, L = {:.4f}{};", c->spec.name, m.n_params, m.n_params_kind,
+          data, p.loss_nats,
+          p.ptq_penalty_nats > 0
+              ? fmt::format(" incl. PTQ {:.4f} at {}", p.ptq_penalty_nats, m.post_precision)
+              : std::string());
     }
-    f.caption = fmt::format("Law file {} ({}; E = {:.4g}, A = {:.4g}, alpha = {:.4g}, B = {:.4g}, beta = {:.4g}); lines: "
-                            "the law at each candidate's effective data; big points: the candidates.{} {}",
-                            files[k], TrimDot(law->source), cc.e_nats, cc.a, cc.alpha, cc.b, cc.beta, curves, data_part);
+    f.caption = fmt::format(
+        "Law file {} ({}; E = {:.4g}, A = {:.4g}, alpha = {:.4g}, B = {:.4g}, beta = {:.4g}); "
+        "lines: "
+        "the law at each candidate's effective data; big points: the candidates.{} {}",
+        files[k], TrimDot(law->source), cc.e_nats, cc.a, cc.alpha, cc.b, cc.beta, curves,
+        data_part);
     figures.push_back(std::move(f));
   }
   return figures;
@@ -298,9 +357,11 @@ std::string DescribeParams(const EfficiencyParams& params) {
   for (int i = 0; i < EfficiencyParams::kNumParams; ++i) {
     const auto index = static_cast<EfficiencyParams::Index>(i);
     is_default = is_default && params[index] == defaults[index];
-    values += fmt::format("{}{} = {:.4g}", i ? ", " : "", EfficiencyParams::kParamNames[i], params[index]);
+    values += fmt::format("{}{} = {:.4g}", i ? ", " : "", EfficiencyParams::kParamNames[i],
+                          params[index]);
   }
-  return is_default ? "the uncalibrated default efficiency parameters" : "the calibrated efficiency parameters (" + values + ")";
+  return is_default ? "the uncalibrated default efficiency parameters"
+                    : "the calibrated efficiency parameters (" + values + ")";
 }
 
 std::string DescribeParams(const DeviceEfficiencyParams& params) {
@@ -337,13 +398,15 @@ Figure CalibrationParity(const CrossoverResult& r, const ValidationResult& v,
   }
   std::vector<const ValidationPoint*> chosen;
   for (const auto* p : durations) {
-    if (std::find(hardware.begin(), hardware.end(), p->hardware_id) != hardware.end()) chosen.push_back(p);
+    if (std::find(hardware.begin(), hardware.end(), p->hardware_id) != hardware.end())
+      chosen.push_back(p);
   }
   const bool matched = !chosen.empty();
   if (!matched) chosen = durations;
   std::vector<std::string> metrics;
   for (const auto* p : chosen) {
-    if (std::find(metrics.begin(), metrics.end(), p->metric) == metrics.end()) metrics.push_back(p->metric);
+    if (std::find(metrics.begin(), metrics.end(), p->metric) == metrics.end())
+      metrics.push_back(p->metric);
   }
   double lo = std::numeric_limits<double>::infinity(), hi = 0;
   std::vector<double> apes;
@@ -354,7 +417,8 @@ Figure CalibrationParity(const CrossoverResult& r, const ValidationResult& v,
     hi = std::max({hi, p->measured, p->predicted});
     apes.push_back(p->Ape());
     within += p->Ape() <= 0.2;
-    if (std::find(hw_used.begin(), hw_used.end(), p->hardware_id) == hw_used.end()) hw_used.push_back(p->hardware_id);
+    if (std::find(hw_used.begin(), hw_used.end(), p->hardware_id) == hw_used.end())
+      hw_used.push_back(p->hardware_id);
   }
   if (chosen.empty()) {
     lo = 1e-3;
@@ -363,7 +427,8 @@ Figure CalibrationParity(const CrossoverResult& r, const ValidationResult& v,
   Series band{"y = x (band: +-20%)", {}, {}, {}, {}, {}, "lines dt 2"};
   constexpr int kPoints = 40;
   for (int i = 0; i < kPoints; ++i) {
-    const double x = lo / 1.5 * std::pow(hi * 1.5 / (lo / 1.5), static_cast<double>(i) / (kPoints - 1));
+    const double x =
+        lo / 1.5 * std::pow(hi * 1.5 / (lo / 1.5), static_cast<double>(i) / (kPoints - 1));
     band.x.push_back(x);
     band.y.push_back(x);
     band.y_low.push_back(0.8 * x);
@@ -384,15 +449,19 @@ Figure CalibrationParity(const CrossoverResult& r, const ValidationResult& v,
   const double median = apes.empty() ? std::nan("") : Quantile(apes, 0.5);
   std::vector<std::string> datasets;
   for (const auto* p : chosen) {
-    if (std::find(datasets.begin(), datasets.end(), p->dataset) == datasets.end()) datasets.push_back(p->dataset);
+    if (std::find(datasets.begin(), datasets.end(), p->dataset) == datasets.end())
+      datasets.push_back(p->dataset);
   }
   f.caption = fmt::format(
-      "{} {} measured points from data/runs ({}) on {}, predicted with {} (the same validation as `rightsize "
-      "validate`; training throughputs are listed there, not drawn); {} of {} ({:.0f}%) within +-20%, median "
+      "{} {} measured points from data/runs ({}) on {}, predicted with {} (the same validation as "
+      "`rightsize "
+      "validate`; training throughputs are listed there, not drawn); {} of {} ({:.0f}%) within "
+      "+-20%, median "
       "absolute error {:.0f}%. Dashed line: y = x; shaded band: +-20%.",
-      matched ? "The study's hardware:" : "No shipped run is on the study's hardware, so all shipped runs are shown:",
-      chosen.size(), fmt::join(datasets, ", "), fmt::join(hw_used, ", "), DescribeParams(params), within,
-      chosen.size(), chosen.empty() ? 0.0 : 100.0 * within / chosen.size(), 100 * median);
+      matched ? "The study's hardware:"
+              : "No shipped run is on the study's hardware, so all shipped runs are shown:",
+      chosen.size(), fmt::join(datasets, ", "), fmt::join(hw_used, ", "), DescribeParams(params),
+      within, chosen.size(), chosen.empty() ? 0.0 : 100.0 * within / chosen.size(), 100 * median);
   return f;
 }
 
@@ -403,15 +472,17 @@ Figure CalibrationParity(const CrossoverResult& r, const ValidationResult& v,
 void AddCandidateTables(const CrossoverResult& r, ReportDocument* report) {
   ReportDocument& doc = *report;
   doc.Heading(2, "Candidates");
-  TextTable cands{{"candidate", "role", "model", "score", "layout at plan", "one-off", "total at plan", "$/M tokens", "status"}, {}};
+  TextTable cands{{"candidate", "role", "model", "score", "layout at plan", "one-off",
+                   "total at plan", "$/M tokens", "status"},
+                  {}};
   for (const auto& c : r.candidates) {
     const bool ok = c.candidate.infeasible_reason.empty();
-    cands.rows.push_back({c.spec.name, c.spec.role, c.spec.api ? "API" : c.spec.model,
-                          fmt::format("{:.1f} +- {:.1f}", c.candidate.quality, c.candidate.quality_sd),
-                          ok ? c.layout_at_plan : "-", Usd(c.candidate.one_off_usd),
-                          ok ? Usd(c.usd_at_plan) : "-",
-                          ok ? fmt::format("{:.3f}", c.usd_per_million_tokens_at_plan) : "-",
-                          ok ? "feasible" : c.candidate.infeasible_reason});
+    cands.rows.push_back(
+        {c.spec.name, c.spec.role, c.spec.api ? "API" : c.spec.model,
+         fmt::format("{:.1f} +- {:.1f}", c.candidate.quality, c.candidate.quality_sd),
+         ok ? c.layout_at_plan : "-", Usd(c.candidate.one_off_usd), ok ? Usd(c.usd_at_plan) : "-",
+         ok ? fmt::format("{:.3f}", c.usd_per_million_tokens_at_plan) : "-",
+         ok ? "feasible" : c.candidate.infeasible_reason});
   }
   doc.Table(cands);
   TextTable sources{{"candidate", "quality source"}, {}};
@@ -419,15 +490,22 @@ void AddCandidateTables(const CrossoverResult& r, ReportDocument* report) {
   doc.Table(sources);
 
   doc.Heading(2, "Layouts tried");
-  TextTable layouts{{"candidate", "hardware", "tp", "weights", "replica max req/s", "TTFT mean / p99 (ms)", "TPOT mean / p99 (ms)", "status"}, {}};
+  TextTable layouts{{"candidate", "hardware", "tp", "weights", "replica max req/s",
+                     "TTFT mean / p99 (ms)", "TPOT mean / p99 (ms)", "status"},
+                    {}};
   for (const auto& c : r.candidates) {
     for (const auto& l : c.layouts) {
-      layouts.rows.push_back({c.spec.name, l.layout.hardware_id, std::to_string(l.layout.tensor_parallel),
-                              ToString(l.layout.weights),
-                              l.feasible ? fmt::format("{:.3g}", l.replica_max_requests_per_s) : "-",
-                              l.state.feasible ? fmt::format("{:.1f} / {:.1f}", 1e3 * l.state.ttft_mean_s, 1e3 * l.state.ttft_p99_s) : "-",
-                              l.state.feasible ? fmt::format("{:.1f} / {:.1f}", 1e3 * l.state.tpot_mean_s, 1e3 * l.state.tpot_p99_s) : "-",
-                              l.feasible ? "feasible" : l.reason});
+      layouts.rows.push_back(
+          {c.spec.name, l.layout.hardware_id, std::to_string(l.layout.tensor_parallel),
+           ToString(l.layout.weights),
+           l.feasible ? fmt::format("{:.3g}", l.replica_max_requests_per_s) : "-",
+           l.state.feasible
+               ? fmt::format("{:.1f} / {:.1f}", 1e3 * l.state.ttft_mean_s, 1e3 * l.state.ttft_p99_s)
+               : "-",
+           l.state.feasible
+               ? fmt::format("{:.1f} / {:.1f}", 1e3 * l.state.tpot_mean_s, 1e3 * l.state.tpot_p99_s)
+               : "-",
+           l.feasible ? "feasible" : l.reason});
     }
   }
   doc.Table(layouts);
@@ -436,25 +514,32 @@ void AddCandidateTables(const CrossoverResult& r, ReportDocument* report) {
 std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Catalog& catalog,
                                               const DeviceEfficiencyParams& params,
                                               const ValidationResult& validation,
-                                              const std::string& study_hash, const std::string& out_dir) {
+                                              const std::string& study_hash,
+                                              const std::string& out_dir) {
   std::vector<std::string> written;
   WriteFolderAtomically(out_dir, [&](const std::string& dir) {
     ReportDocument doc;
     doc.Heading(1, r.study.title);
     if (!r.study.question.empty()) doc.Paragraph("**Question.** " + r.study.question);
-    doc.Paragraph(fmt::format(
-        "Task: {}. Traffic: {:.3g} requests/month ({:.0f} prompt + {:.0f} output tokens each), growing {:.0f}%/month; "
-        "SLO: {}; replicas sized by simulation ({}); horizon {:.0f} months; quality tolerance {:.1f} points. Study file: `{}` ({}).",
-        r.study.task, r.study.requests_per_month, r.study.prompt_tokens, r.study.output_tokens,
-        100 * r.study.monthly_growth, r.study.slo.Describe(), r.study.simulation.Describe(r.study.slo),
-        r.study.horizon_months,
-        r.study.quality_tolerance, r.study.file, study_hash));
+    doc.Paragraph(
+        fmt::format("Task: {}. Traffic: {:.3g} requests/month ({:.0f} prompt + {:.0f} output "
+                    "tokens each), growing {:.0f}%/month; "
+                    "SLO: {}; replicas sized by simulation ({}); horizon {:.0f} months; quality "
+                    "tolerance {:.1f} points. Study file: `{}` ({}).",
+                    r.study.task, r.study.requests_per_month, r.study.prompt_tokens,
+                    r.study.output_tokens, 100 * r.study.monthly_growth, r.study.slo.Describe(),
+                    r.study.simulation.Describe(r.study.slo), r.study.horizon_months,
+                    r.study.quality_tolerance, r.study.file, study_hash));
     doc.Heading(2, "Verdict");
     for (const auto& p : r.pairs) doc.Paragraph(p.verdict);
-    TextTable be{{"small", "large", "break-even (nominal)", "p10", "p50", "p90", "P(small wins at plan)"}, {}};
+    TextTable be{
+        {"small", "large", "break-even (nominal)", "p10", "p50", "p90", "P(small wins at plan)"},
+        {}};
     for (const auto& p : r.pairs) {
       be.rows.push_back({p.small, p.large,
-                         p.break_even_requests_per_month.empty() ? "none in range" : fmt::format("{:.3g}", p.break_even_requests_per_month.front()),
+                         p.break_even_requests_per_month.empty()
+                             ? "none in range"
+                             : fmt::format("{:.3g}", p.break_even_requests_per_month.front()),
                          p.break_even_p10 > 0 ? fmt::format("{:.3g}", p.break_even_p10) : "-",
                          p.break_even_p50 > 0 ? fmt::format("{:.3g}", p.break_even_p50) : "-",
                          p.break_even_p90 > 0 ? fmt::format("{:.3g}", p.break_even_p90) : "-",
@@ -478,35 +563,44 @@ std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Ca
     add(CalibrationParity(r, validation, params));
 
     doc.Heading(2, "Sensitivity");
-    doc.Paragraph("Cost gap (small minus large, total over the horizon at the planning traffic) when one input is "
-                  "scaled by 0.75 and 1.25, largest swing first: the inputs that move the answer most.");
+    doc.Paragraph(
+        "Cost gap (small minus large, total over the horizon at the planning traffic) when one "
+        "input is "
+        "scaled by 0.75 and 1.25, largest swing first: the inputs that move the answer most.");
     TextTable sens{{"input", "gap at x0.75", "gap at x1.25", "swing"}, {}};
     for (const auto& s : r.sensitivity) {
       sens.rows.push_back({s.input, Usd(s.gap_low_usd), Usd(s.gap_high_usd), Usd(s.swing_usd)});
     }
     doc.Table(sens);
-    doc.Paragraph(fmt::format("Uncertainty: throughput relative sd {:.0f}% ({}); quality sd per candidate as given.",
-                              100 * r.study.throughput_rel_sd, r.study.throughput_rel_sd_source));
+    doc.Paragraph(fmt::format(
+        "Uncertainty: throughput relative sd {:.0f}% ({}); quality sd per candidate as given.",
+        100 * r.study.throughput_rel_sd, r.study.throughput_rel_sd_source));
 
     std::vector<nlohmann::json> rows;
     for (size_t c = 0; c < r.candidates.size(); ++c) {
       for (size_t t = 0; t < r.total_usd[c].size(); ++t) {
-        rows.push_back({{"candidate", r.candidates[c].spec.name}, {"requests_per_month", r.traffic_grid[t]},
-                        {"total_usd", r.total_usd[c][t]}, {"total_usd_p10", r.total_usd_p10[c][t]},
+        rows.push_back({{"candidate", r.candidates[c].spec.name},
+                        {"requests_per_month", r.traffic_grid[t]},
+                        {"total_usd", r.total_usd[c][t]},
+                        {"total_usd_p10", r.total_usd_p10[c][t]},
                         {"total_usd_p90", r.total_usd_p90[c][t]}});
       }
     }
-    std::string csv = CsvLine({"candidate", "requests_per_month", "total_usd", "total_usd_p10", "total_usd_p90"});
+    std::string csv =
+        CsvLine({"candidate", "requests_per_month", "total_usd", "total_usd_p10", "total_usd_p90"});
     for (const auto& row : rows) {
-      csv += CsvLine({row["candidate"].get<std::string>(), fmt::format("{:.9g}", row["requests_per_month"].get<double>()),
-                      fmt::format("{:.9g}", row["total_usd"].get<double>()), fmt::format("{:.9g}", row["total_usd_p10"].get<double>()),
+      csv += CsvLine({row["candidate"].get<std::string>(),
+                      fmt::format("{:.9g}", row["requests_per_month"].get<double>()),
+                      fmt::format("{:.9g}", row["total_usd"].get<double>()),
+                      fmt::format("{:.9g}", row["total_usd_p10"].get<double>()),
                       fmt::format("{:.9g}", row["total_usd_p90"].get<double>())});
     }
     WriteFileAtomically(dir + "/cost_vs_traffic.csv", csv);
     nlohmann::json j = ToJson(r);
     j["inputs"] = {{"study", r.study.file}, {"study_hash", study_hash}};
     WriteFileAtomically(dir + "/crossover.json", j.dump(2) + "\n");
-    doc.Paragraph("Data: [crossover.json](crossover.json), [cost_vs_traffic.csv](cost_vs_traffic.csv).");
+    doc.Paragraph(
+        "Data: [crossover.json](crossover.json), [cost_vs_traffic.csv](cost_vs_traffic.csv).");
     WriteFileAtomically(dir + "/report.md", doc.Markdown());
     WriteFileAtomically(dir + "/report.html", doc.Html(r.study.title));
     written = doc.LinkedFiles();

@@ -11,11 +11,20 @@ std::string HtmlEscape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -68,9 +77,10 @@ std::string ReportDocument::Markdown() const {
         break;
       }
       case Block::kFigure:
-        md += fmt::format("![{}]({})\n\n*{}* (data: [{}]({}), script: [{}]({}), vector: [{}]({}))\n\n",
-                          b.text, b.figure.png, b.text, b.figure.csv, b.figure.csv, b.figure.script,
-                          b.figure.script, b.figure.svg, b.figure.svg);
+        md += fmt::format(
+            "![{}]({})\n\n*{}* (data: [{}]({}), script: [{}]({}), vector: [{}]({}))\n\n", b.text,
+            b.figure.png, b.text, b.figure.csv, b.figure.csv, b.figure.script, b.figure.script,
+            b.figure.svg, b.figure.svg);
         break;
     }
   }
@@ -118,7 +128,8 @@ std::vector<std::string> ReportDocument::LinkedFiles() const {
   std::vector<std::string> files;
   for (const auto& b : blocks_) {
     if (b.kind != Block::kFigure) continue;
-    for (const auto& f : {b.figure.png, b.figure.svg, b.figure.csv, b.figure.script}) files.push_back(f);
+    for (const auto& f : {b.figure.png, b.figure.svg, b.figure.csv, b.figure.script})
+      files.push_back(f);
   }
   return files;
 }

@@ -58,9 +58,10 @@ std::string GnuplotScript(const Figure& f, const std::string& data_file,
   if (!f.palette.empty()) gp += f.palette + "\n";
   if (!f.extra.empty()) gp += f.extra + "\n";
   for (const auto& m : f.markers) {
-    gp += fmt::format("set arrow from {:.9g}, graph 0 to {:.9g}, graph 1 nohead dt 2 lc rgb 'black'\n",
-                      m.x, m.x);
-    gp += fmt::format("set label {} at {:.9g}, graph 0.95 left offset 0.5,0\n", Quote(m.label), m.x);
+    gp += fmt::format(
+        "set arrow from {:.9g}, graph 0 to {:.9g}, graph 1 nohead dt 2 lc rgb 'black'\n", m.x, m.x);
+    gp +=
+        fmt::format("set label {} at {:.9g}, graph 0.95 left offset 0.5,0\n", Quote(m.label), m.x);
   }
   std::string plot;
   for (size_t s = 0; s < f.series.size(); ++s) {
@@ -68,11 +69,12 @@ std::string GnuplotScript(const Figure& f, const std::string& data_file,
     const std::string source = Quote(data_file) + fmt::format(" index {}", s);
     if (!series.y_low.empty()) {
       plot += (plot.empty() ? "" : ", ") + source +
-              fmt::format(" using 2:4:5 with filledcurves fs transparent solid 0.2 lc {} notitle", s + 1);
+              fmt::format(" using 2:4:5 with filledcurves fs transparent solid 0.2 lc {} notitle",
+                          s + 1);
     }
     if (!series.color.empty()) {
-      plot += (plot.empty() ? "" : ", ") + source + " using 2:3:6 with points pt 5 ps 2.5 lc palette title " +
-              Quote(series.title);
+      plot += (plot.empty() ? "" : ", ") + source +
+              " using 2:3:6 with points pt 5 ps 2.5 lc palette title " + Quote(series.title);
     } else {
       plot += (plot.empty() ? "" : ", ") + source + " using 2:3 with " + series.style +
               fmt::format(" lw 2 lc {} title ", s + 1) + Quote(series.title);
@@ -87,16 +89,15 @@ FigureFiles RenderFigure(const Figure& f, const std::string& out_dir) {
   FigureFiles files{f.name + ".csv", f.name + ".gp", f.name + ".svg", f.name + ".png"};
   WriteFileAtomically((fs::path(out_dir) / files.csv).string(), DataCsv(f));
   // The script renders both formats; run it from out_dir so paths stay relative.
-  std::string script =
-      GnuplotScript(f, files.csv,
-                    fmt::format("set terminal svg size {},{} dynamic font 'Sans,12'", f.width_px,
-                                f.height_px),
-                    files.svg);
+  std::string script = GnuplotScript(
+      f, files.csv,
+      fmt::format("set terminal svg size {},{} dynamic font 'Sans,12'", f.width_px, f.height_px),
+      files.svg);
   script += fmt::format("set terminal pngcairo size {},{} font 'Sans,10'\nset output {}\nreplot\n",
                         f.width_px, f.height_px, Quote(files.png));
   WriteFileAtomically((fs::path(out_dir) / files.script).string(), script);
-  const std::string command =
-      fmt::format("cd {} && gnuplot {} 2>gnuplot-{}.log", Quote(out_dir), Quote(files.script), f.name);
+  const std::string command = fmt::format("cd {} && gnuplot {} 2>gnuplot-{}.log", Quote(out_dir),
+                                          Quote(files.script), f.name);
   if (std::system(command.c_str()) != 0) {
     throw IoError(fmt::format("gnuplot failed on {}/{} (see gnuplot-{}.log there)", out_dir,
                               files.script, f.name));

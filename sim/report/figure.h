@@ -11,9 +11,9 @@ struct Series {
   std::string title;
   std::vector<double> x;
   std::vector<double> y;
-  std::vector<double> y_low;   // optional band (same length as y): drawn as a shaded interval
+  std::vector<double> y_low;  // optional band (same length as y): drawn as a shaded interval
   std::vector<double> y_high;
-  std::vector<double> color;   // optional per-point palette value (region maps)
+  std::vector<double> color;          // optional per-point palette value (region maps)
   std::string style = "linespoints";  // gnuplot style: lines, points, linespoints, ...
 };
 
@@ -23,17 +23,17 @@ struct VerticalMarker {
 };
 
 struct Figure {
-  std::string name;      // file stem, [a-z0-9_-]
+  std::string name;  // file stem, [a-z0-9_-]
   std::string title;
-  std::string x_label;   // with unit, e.g. "traffic (requests / month)"
+  std::string x_label;  // with unit, e.g. "traffic (requests / month)"
   std::string y_label;
   bool log_x = false;
   bool log_y = false;
   std::vector<Series> series;
   std::vector<VerticalMarker> markers;
-  std::string palette;   // optional gnuplot palette definition for Series::color
-  std::string extra;     // optional gnuplot commands (tics, box style) placed before `plot`
-  std::string caption;   // states the figure's inputs
+  std::string palette;  // optional gnuplot palette definition for Series::color
+  std::string extra;    // optional gnuplot commands (tics, box style) placed before `plot`
+  std::string caption;  // states the figure's inputs
   int width_px = 900;
   int height_px = 560;
 };

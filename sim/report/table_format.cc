@@ -13,7 +13,8 @@ namespace rightsize {
 namespace {
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 std::string Scalar(const nlohmann::json& v) {
@@ -53,7 +54,8 @@ std::string Humanise(const std::string& key, const nlohmann::json& v) {
   }
   const double x = v.get<double>();
   if (EndsWith(key, "_ape")) return fmt::format("{:.1f}%", x * 100.0);  // absolute percentage error
-  if (EndsWith(key, "_bytes") || EndsWith(key, "_bytes_per_device")) return fmt::format("{:.3f} GiB", x / kGiB);
+  if (EndsWith(key, "_bytes") || EndsWith(key, "_bytes_per_device"))
+    return fmt::format("{:.3f} GiB", x / kGiB);
   if (EndsWith(key, "_bytes_per_token")) return fmt::format("{:.0f} B ({:.1f} KiB)", x, x / kKiB);
   if (EndsWith(key, "_flops_per_token")) return fmt::format("{:.4g} GFLOP", x / kGiga);
   if (EndsWith(key, "_flops")) return fmt::format("{:.4g} TFLOP", x / kTera);
@@ -85,7 +87,8 @@ OutputFormat ParseOutputFormat(const std::string& text) {
   if (text == "json") return OutputFormat::kJson;
   if (text == "csv") return OutputFormat::kCsv;
   if (text == "markdown") return OutputFormat::kMarkdown;
-  throw InputError({"", 0, "format"}, "unknown format '" + text + "' (valid: table, json, csv, markdown)");
+  throw InputError({"", 0, "format"},
+                   "unknown format '" + text + "' (valid: table, json, csv, markdown)");
 }
 
 std::vector<std::pair<std::string, std::string>> Flatten(const nlohmann::json& object) {
@@ -156,7 +159,8 @@ std::string RenderMarkdown(const std::vector<nlohmann::json>& rows) {
   std::vector<KeyedCells> humanised(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) TableInto(rows[i], "", humanised[i]);
   const auto grid = Grid(humanised);
-  std::string out = MarkdownLine(grid[0]) + MarkdownLine(std::vector<std::string>(grid[0].size(), "---"));
+  std::string out =
+      MarkdownLine(grid[0]) + MarkdownLine(std::vector<std::string>(grid[0].size(), "---"));
   for (size_t i = 1; i < grid.size(); ++i) out += MarkdownLine(grid[i]);
   return out;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 #include <fmt/format.h>
@@ -15,6 +16,34 @@ namespace {
 // The unloaded probe: this many requests at this fraction of the offline throughput.
 constexpr std::ptrdiff_t kVanishingLoadRequests = 64;
 constexpr double kVanishingLoadFraction = 1e-3;
+
+// One run of the engine the search sizes, on these requests with these options.
+using EngineRun =
+    std::function<ServingSimResult(const std::vector<ServeRequest>&, const SimulationOptions&)>;
+
+// Vanishing load: requests far apart see no queue, so every one has the unloaded latency and a
+// few of them decide whether any rate can meet the SLO (a long descent of ever slower runs
+// otherwise, each request decoding alone). False, with the reason in `out`, when even they miss.
+bool SloMetAtVanishingLoad(const EngineRun& simulate, const std::vector<ServeRequest>& base,
+                           double offline_requests_per_s, const std::vector<SloTarget>& slo,
+                           const SimulationOptions& opts, MaxRateResult* out) {
+  std::vector<ServeRequest> sparse(
+      base.begin(),
+      base.begin() + std::min<std::ptrdiff_t>(kVanishingLoadRequests,
+                                              static_cast<std::ptrdiff_t>(base.size())));
+  const double vanishing = kVanishingLoadFraction * offline_requests_per_s;
+  ScaleArrivals(1.0 / vanishing, &sparse);
+  ++out->simulations;
+  // No warm-up: far apart, every request meets an empty engine.
+  SimulationOptions probe = opts;
+  probe.warmup_requests = 0;
+  std::string why;
+  if (MeetsSlo(simulate(sparse, probe), slo, &why)) return true;
+  out->reason = fmt::format("the SLO is not met even at vanishing load ({:.3g} requests/s): {}",
+                            vanishing, why);
+  out->min_failing_requests_per_s = vanishing;
+  return false;
+}
 
 }  // namespace
 
@@ -64,30 +93,12 @@ MaxRateResult MaxRateWithinSlo(const ModelSpec& model, const HardwareSpec& hw,
     out.reason = bound.reason;
     return out;
   }
+  const EngineRun simulate = [&](const std::vector<ServeRequest>& requests,
+                                 const SimulationOptions& with) {
+    return SimulateRequests(model, hw, layout, engine, spec, requests, params, with);
+  };
+  if (!SloMetAtVanishingLoad(simulate, base, bound.requests_per_s, slo, opts, &out)) return out;
   std::string why;
-  // Vanishing load: requests far apart see no queue, so every one has the unloaded latency and a
-  // few of them decide whether any rate can meet the SLO (a long descent of ever slower runs
-  // otherwise, each request decoding alone).
-  {
-    std::vector<ServeRequest> sparse(base.begin(),
-                                     base.begin() + std::min<std::ptrdiff_t>(
-                                                        kVanishingLoadRequests,
-                                                        static_cast<std::ptrdiff_t>(base.size())));
-    const double vanishing = kVanishingLoadFraction * bound.requests_per_s;
-    ScaleArrivals(1.0 / vanishing, &sparse);
-    ++out.simulations;
-    // No warm-up: far apart, every request meets an empty engine.
-    SimulationOptions probe = opts;
-    probe.warmup_requests = 0;
-    const ServingSimResult unloaded =
-        SimulateRequests(model, hw, layout, engine, spec, sparse, params, probe);
-    if (!MeetsSlo(unloaded, slo, &why)) {
-      out.reason = fmt::format("the SLO is not met even at vanishing load ({:.3g} requests/s): {}",
-                               vanishing, why);
-      out.min_failing_requests_per_s = vanishing;
-      return out;
-    }
-  }
   double hi = 1.25 * bound.requests_per_s;
   ServingSimResult at_hi = run(hi);
   while (MeetsSlo(at_hi, slo, &why)) {  // rare: the SLO holds even past the offline rate

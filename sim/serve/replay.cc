@@ -94,9 +94,7 @@ double Mean(const std::vector<double>& v) {
 
 }  // namespace
 
-std::string DefaultReplayDir() {
-  return DataRoot() + "/data/runs/llmservingsim-vllm-validation";
-}
+std::string DefaultReplayDir() { return DataRoot() + "/data/runs/llmservingsim-vllm-validation"; }
 
 std::vector<ReplayRun> LoadReplayRuns(const std::string& dataset_dir, const Catalog& catalog) {
   const std::string index = dataset_dir + "/runs.yaml";

@@ -303,7 +303,8 @@ SimulationRun RunSimulation(const SimulationSpec& spec, const Catalog& catalog,
 }
 
 std::string ParamsSource(const std::string& calibration_file, const std::string& group) {
-  if (calibration_file.empty()) return "defaults (uncalibrated) + the engine's host-overhead priors";
+  if (calibration_file.empty())
+    return "defaults (uncalibrated) + the engine's host-overhead priors";
   return fmt::format("{} (group {})", calibration_file, group);
 }
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 #include "sim/cost/efficiency_params.h"
 #include "sim/serve/capacity_search.h"
@@ -57,9 +57,10 @@ SimulationSpec LoadSimulationSpec(const YAML::Node& root, const std::string& pat
 
 struct SimulationRun {
   SimulationSpec spec;
-  EngineConfig engine;        // as run
-  EfficiencyParams params;    // as run
-  std::string params_source;  // ParamsSource: the defaults with the engine's priors, or the calibration
+  EngineConfig engine;      // as run
+  EfficiencyParams params;  // as run
+  std::string
+      params_source;  // ParamsSource: the defaults with the engine's priors, or the calibration
   ServingSimResult result;
   Goodput goodput;
   bool slo_met = false;

@@ -905,9 +905,16 @@ double RequestRecord::TpotS() const {
 }
 
 StepTimeMemo::Key StepTimeMemo::KeyOf(const BatchAggregates& b) {
-  return {static_cast<double>(b.phase), b.sequences, b.tokens, b.logit_tokens,
-          b.attended_pairs_full, b.attended_pairs_sliding, b.kv_tokens_full,
-          b.kv_tokens_sliding, b.moe_tokens, b.moe_allgather ? 1.0 : 0.0};
+  return {static_cast<double>(b.phase),
+          b.sequences,
+          b.tokens,
+          b.logit_tokens,
+          b.attended_pairs_full,
+          b.attended_pairs_sliding,
+          b.kv_tokens_full,
+          b.kv_tokens_sliding,
+          b.moe_tokens,
+          b.moe_allgather ? 1.0 : 0.0};
 }
 
 std::size_t StepTimeMemo::KeyHash::operator()(const Key& key) const {

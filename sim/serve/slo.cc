@@ -71,7 +71,8 @@ SloTarget ParseSloTarget(const std::string& key, double limit_s, const SourceLoc
 std::vector<SloTarget> ReadSloTargets(const YAML::Node& slo, const std::string& path,
                                       bool legacy_mean_keys) {
   if (!slo.IsMap()) {
-    throw InputError({path, LineOf(slo), "slo"}, "expected a mapping of SLO targets (KEY: seconds)");
+    throw InputError({path, LineOf(slo), "slo"},
+                     "expected a mapping of SLO targets (KEY: seconds)");
   }
   std::vector<SloTarget> targets;
   for (const auto& kv : slo) {
@@ -189,8 +190,9 @@ std::string SloMissWatch::Check(const RequestRecord& r) {
     if (w.target.statistic == SloStatistic::kMean) {
       w.sum_s += v;
       if (w.sum_s > w.target.limit_s * static_cast<double>(w.n)) {
-        return fmt::format("{} exceeds {:.4g} s: the finished requests alone sum to {:.4g} s over {}",
-                           w.target.key, w.target.limit_s, w.sum_s, w.n);
+        return fmt::format(
+            "{} exceeds {:.4g} s: the finished requests alone sum to {:.4g} s over {}",
+            w.target.key, w.target.limit_s, w.sum_s, w.n);
       }
     } else if (v > w.target.limit_s && ++w.exceeding >= w.exceed_limit) {
       return fmt::format("{} exceeds {:.4g} s: {} of {} requests already above it", w.target.key,

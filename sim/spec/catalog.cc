@@ -34,8 +34,8 @@ template <typename Spec>
 void Insert(std::map<std::string, Spec>& map, Spec spec, const std::string& file) {
   const std::string expected = fs::path(file).stem().string();
   if (spec.id != expected) {
-    throw InputError({file, 1, "id"}, "id '" + spec.id + "' must match the file name '" +
-                                          expected + "'");
+    throw InputError({file, 1, "id"},
+                     "id '" + spec.id + "' must match the file name '" + expected + "'");
   }
   if (map.count(spec.id)) throw InputError({file, 1, "id"}, "duplicate id '" + spec.id + "'");
   map.emplace(spec.id, std::move(spec));
@@ -49,9 +49,9 @@ const Spec& Find(const std::map<std::string, Spec>& map, const std::string& id,
   std::vector<std::string> ids;
   for (const auto& [key, value] : map) ids.push_back(key);
   const std::string hint = DidYouMean(id, ids);
-  throw UnknownIdError({"", 0, what},
-                       "unknown " + what + " id '" + id + "'" + (hint.empty() ? "" : "; " + hint) +
-                           " (`rightsize list " + what + "` lists them)");
+  throw UnknownIdError({"", 0, what}, "unknown " + what + " id '" + id + "'" +
+                                          (hint.empty() ? "" : "; " + hint) + " (`rightsize list " +
+                                          what + "` lists them)");
 }
 
 }  // namespace
@@ -70,8 +70,10 @@ Catalog Catalog::Load(const std::string& models_dir) {
   Catalog c;
   c.models_dir_ = models_dir;
   const fs::path root(models_dir);
-  for (const auto& f : YamlFilesIn(root / "architectures")) Insert(c.models_, LoadModelSpecYaml(f), f);
-  for (const auto& f : YamlFilesIn(root / "hardware")) Insert(c.hardware_, LoadHardwareSpecYaml(f), f);
+  for (const auto& f : YamlFilesIn(root / "architectures"))
+    Insert(c.models_, LoadModelSpecYaml(f), f);
+  for (const auto& f : YamlFilesIn(root / "hardware"))
+    Insert(c.hardware_, LoadHardwareSpecYaml(f), f);
   for (const auto& f : YamlFilesIn(root / "prices")) {
     PriceSpec price = LoadPriceSpecYaml(f);
     if (!c.hardware_.count(price.hardware_id)) {
@@ -93,8 +95,9 @@ std::vector<const PriceSpec*> Catalog::PricesFor(const std::string& hardware_id)
   for (const auto& [id, price] : prices_) {
     if (price.hardware_id == hardware_id) out.push_back(&price);
   }
-  std::sort(out.begin(), out.end(),
-            [](const PriceSpec* a, const PriceSpec* b) { return a->usd_per_hour < b->usd_per_hour; });
+  std::sort(out.begin(), out.end(), [](const PriceSpec* a, const PriceSpec* b) {
+    return a->usd_per_hour < b->usd_per_hour;
+  });
   return out;
 }
 
@@ -109,9 +112,9 @@ ModelSpec LoadFromHfCache(const std::string& repo_id) {
     spec.published_params_source =
         "safetensors headers in " + snapshot.string() + " (" + std::to_string(ckpt->tensors) +
         " tensors, " + std::to_string(ckpt->data_bytes) + " bytes of data" +
-        (ckpt->index_total_size_bytes
-             ? "; model.safetensors.index.json total_size " + std::to_string(*ckpt->index_total_size_bytes)
-             : std::string()) +
+        (ckpt->index_total_size_bytes ? "; model.safetensors.index.json total_size " +
+                                            std::to_string(*ckpt->index_total_size_bytes)
+                                      : std::string()) +
         ")";
   }
   return spec;

@@ -67,7 +67,8 @@ bool Validate(const HardwareSpec& h, std::string* why) {
     return false;
   };
   if (!(h.memory_bytes > 0)) return fail("memory_bytes must be positive");
-  if (!(h.memory_bandwidth_bytes_per_s > 0)) return fail("memory_bandwidth_bytes_per_s must be positive");
+  if (!(h.memory_bandwidth_bytes_per_s > 0))
+    return fail("memory_bandwidth_bytes_per_s must be positive");
   if (h.peak_flops_per_s.empty()) return fail("peak_flops_per_s needs at least one precision");
   for (const auto& [precision, flops] : h.peak_flops_per_s) {
     if (!(flops > 0) || !std::isfinite(flops)) {

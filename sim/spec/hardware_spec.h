@@ -14,10 +14,10 @@ namespace rightsize {
 enum class DeviceKind { kGpu, kCpu, kSoc };
 
 struct CpuSpec {
-  int cores = 0;            // physical cores per socket
-  int simd_bits = 0;        // widest vector unit (256 = AVX2, 512 = AVX-512)
+  int cores = 0;      // physical cores per socket
+  int simd_bits = 0;  // widest vector unit (256 = AVX2, 512 = AVX-512)
   int memory_channels = 0;
-  double clock_hz = 0.0;    // sustained all-core clock used for the peak
+  double clock_hz = 0.0;  // sustained all-core clock used for the peak
 };
 
 struct HardwareSpec {
@@ -30,12 +30,12 @@ struct HardwareSpec {
   // Other names logs and datasets give this device (Catalog::MatchHardware), and their source.
   std::vector<std::string> aliases;
   std::string aliases_source;
-  double memory_bytes = 0.0;                  // device memory (unified memory for SoCs)
-  double memory_bandwidth_bytes_per_s = 0.0;  // peak DRAM / HBM bandwidth
+  double memory_bytes = 0.0;                     // device memory (unified memory for SoCs)
+  double memory_bandwidth_bytes_per_s = 0.0;     // peak DRAM / HBM bandwidth
   std::map<Precision, double> peak_flops_per_s;  // dense peak per compute precision
-  double link_bandwidth_bytes_per_s = 0.0;    // device-to-device, per direction (0: none)
+  double link_bandwidth_bytes_per_s = 0.0;       // device-to-device, per direction (0: none)
   std::string link_kind;
-  double tdp_w = 0.0;                         // board power (0: unknown)
+  double tdp_w = 0.0;  // board power (0: unknown)
   std::optional<CpuSpec> cpu;
 
   // Dense peak FLOP/s for a matmul whose operands are in `precision`. Weight-only formats are

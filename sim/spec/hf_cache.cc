@@ -22,9 +22,21 @@ constexpr uint64_t kMaxHeaderBytes = 100ull << 20;
 // Bytes per element of the safetensors dtypes (safetensors Dtype enum).
 std::optional<double> DtypeBytes(const std::string& dtype) {
   static const std::array<std::pair<const char*, double>, 15> kSizes = {{
-      {"BOOL", 1}, {"U8", 1}, {"I8", 1}, {"F8_E4M3", 1}, {"F8_E5M2", 1}, {"F8_E8M0", 1},
-      {"I16", 2}, {"U16", 2}, {"F16", 2}, {"BF16", 2}, {"I32", 4}, {"U32", 4}, {"F32", 4},
-      {"F64", 8}, {"I64", 8},
+      {"BOOL", 1},
+      {"U8", 1},
+      {"I8", 1},
+      {"F8_E4M3", 1},
+      {"F8_E5M2", 1},
+      {"F8_E8M0", 1},
+      {"I16", 2},
+      {"U16", 2},
+      {"F16", 2},
+      {"BF16", 2},
+      {"I32", 4},
+      {"U32", 4},
+      {"F32", 4},
+      {"F64", 8},
+      {"I64", 8},
   }};
   for (const auto& [name, bytes] : kSizes) {
     if (dtype == name) return bytes;
@@ -89,7 +101,8 @@ fs::path FindHfSnapshot(const std::string& repo_id) {
   if (!newest) {
     throw InputError({repo_id, 0, "--model"},
                      "not a catalogue id, a file, or a snapshot in the Hugging Face cache (looked "
-                     "for */config.json in " + snapshots.string() + ")");
+                     "for */config.json in " +
+                         snapshots.string() + ")");
   }
   return *newest;
 }
@@ -100,7 +113,8 @@ std::vector<SafetensorsTensor> ReadSafetensorsHeader(const fs::path& file) {
   if (!in) throw InputError({label, 0, ""}, "cannot open the safetensors file");
   std::error_code ec;
   const uintmax_t file_size = fs::file_size(file, ec);
-  if (ec || file_size < 8) throw InputError({label, 0, "header"}, "shorter than the 8-byte header length");
+  if (ec || file_size < 8)
+    throw InputError({label, 0, "header"}, "shorter than the 8-byte header length");
   std::array<unsigned char, 8> raw{};
   in.read(reinterpret_cast<char*>(raw.data()), 8);
   uint64_t length = 0;
@@ -129,20 +143,24 @@ std::vector<SafetensorsTensor> ReadSafetensorsHeader(const fs::path& file) {
     const std::optional<double> bytes_per = DtypeBytes(t.dtype);
     if (!bytes_per) throw InputError(entry.Where("dtype"), "unknown dtype '" + t.dtype + "'");
     const JsonValue shape = entry.Child("shape");
-    if (!shape.IsArray() || shape.Size() > 16) shape.Fail("shape is not an array of at most 16 sizes");
+    if (!shape.IsArray() || shape.Size() > 16)
+      shape.Fail("shape is not an array of at most 16 sizes");
     double elements = 1.0;
     for (const JsonValue& d : shape.Elements()) {
       t.shape.push_back(d.AsInt(0, kMaxDim));
       elements *= static_cast<double>(t.shape.back());
     }
     const JsonValue offsets = entry.Child("data_offsets");
-    if (!offsets.IsArray() || offsets.Size() != 2) offsets.Fail("data_offsets must be two byte offsets");
+    if (!offsets.IsArray() || offsets.Size() != 2)
+      offsets.Fail("data_offsets must be two byte offsets");
     const std::vector<JsonValue> range = offsets.Elements();
-    const int64_t max_offset = static_cast<int64_t>(std::min<uint64_t>(data_size, uint64_t{1} << 62));
+    const int64_t max_offset =
+        static_cast<int64_t>(std::min<uint64_t>(data_size, uint64_t{1} << 62));
     const int64_t begin = range[0].AsInt(0, max_offset), end = range[1].AsInt(0, max_offset);
     if (begin > end) offsets.Fail("data_offsets run backwards");
     if (elements * *bytes_per != static_cast<double>(end - begin)) {
-      offsets.Fail("data_offsets span " + std::to_string(end - begin) + " bytes, shape x dtype needs " +
+      offsets.Fail("data_offsets span " + std::to_string(end - begin) +
+                   " bytes, shape x dtype needs " +
                    std::to_string(static_cast<uint64_t>(elements * *bytes_per)));
     }
     t.data_bytes = end - begin;
@@ -174,8 +192,8 @@ std::optional<CheckpointSummary> ReadCheckpointSummary(const fs::path& snapshot)
     const JsonValue root = doc.Root();
     if (root.IsObject() && root.Has("metadata") && root.Child("metadata").IsObject() &&
         root.Child("metadata").Has("total_size")) {
-      summary.index_total_size_bytes = root.Child("metadata").RequiredInt(
-          "total_size", 0, std::numeric_limits<int64_t>::max());
+      summary.index_total_size_bytes =
+          root.Child("metadata").RequiredInt("total_size", 0, std::numeric_limits<int64_t>::max());
     }
   }
   return summary;

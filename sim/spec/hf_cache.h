@@ -46,10 +46,10 @@ std::vector<SafetensorsTensor> ReadSafetensorsHeader(const std::filesystem::path
 // What a snapshot's checkpoint holds, from its safetensors headers.
 struct CheckpointSummary {
   int64_t tensors = 0;
-  int64_t elements = 0;        // values stored in all tensors (parameters for unquantised files)
-  int64_t data_bytes = 0;      // bytes of tensor data in the files
+  int64_t elements = 0;    // values stored in all tensors (parameters for unquantised files)
+  int64_t data_bytes = 0;  // bytes of tensor data in the files
   std::optional<int64_t> index_total_size_bytes;  // model.safetensors.index.json metadata
-  std::vector<std::string> files;  // the .safetensors files read
+  std::vector<std::string> files;                 // the .safetensors files read
 };
 // Reads every *.safetensors in the snapshot (and model.safetensors.index.json when present).
 // nullopt when the snapshot has no safetensors file.

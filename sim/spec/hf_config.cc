@@ -13,8 +13,23 @@
 namespace rightsize {
 namespace {
 
-enum class Family { kLlama, kMistral, kMixtral, kQwen2, kQwen2Moe, kQwen3, kQwen3Moe, kPhi3,
-                    kGemma2, kGptOss, kQwen3Next, kQwen3_5, kDeepseekV3, kGemma3, kLlama4 };
+enum class Family {
+  kLlama,
+  kMistral,
+  kMixtral,
+  kQwen2,
+  kQwen2Moe,
+  kQwen3,
+  kQwen3Moe,
+  kPhi3,
+  kGemma2,
+  kGptOss,
+  kQwen3Next,
+  kQwen3_5,
+  kDeepseekV3,
+  kGemma3,
+  kLlama4
+};
 
 struct ArchitectureName {
   const char* name;
@@ -22,11 +37,16 @@ struct ArchitectureName {
 };
 
 constexpr ArchitectureName kArchitectures[] = {
-    {"LlamaForCausalLM", Family::kLlama},       {"MistralForCausalLM", Family::kMistral},
-    {"MixtralForCausalLM", Family::kMixtral},   {"Qwen2ForCausalLM", Family::kQwen2},
-    {"Qwen2MoeForCausalLM", Family::kQwen2Moe}, {"Qwen3ForCausalLM", Family::kQwen3},
-    {"Qwen3MoeForCausalLM", Family::kQwen3Moe}, {"Phi3ForCausalLM", Family::kPhi3},
-    {"Gemma2ForCausalLM", Family::kGemma2},     {"GptOssForCausalLM", Family::kGptOss},
+    {"LlamaForCausalLM", Family::kLlama},
+    {"MistralForCausalLM", Family::kMistral},
+    {"MixtralForCausalLM", Family::kMixtral},
+    {"Qwen2ForCausalLM", Family::kQwen2},
+    {"Qwen2MoeForCausalLM", Family::kQwen2Moe},
+    {"Qwen3ForCausalLM", Family::kQwen3},
+    {"Qwen3MoeForCausalLM", Family::kQwen3Moe},
+    {"Phi3ForCausalLM", Family::kPhi3},
+    {"Gemma2ForCausalLM", Family::kGemma2},
+    {"GptOssForCausalLM", Family::kGptOss},
     {"Qwen3NextForCausalLM", Family::kQwen3Next},
     {"Qwen3_5ForConditionalGeneration", Family::kQwen3_5},
     {"Qwen3_5ForCausalLM", Family::kQwen3_5},
@@ -92,7 +112,9 @@ class ConfigReader {
   int64_t CountOr(const std::string& key, int64_t fallback) const {
     return config_.OptionalInt(key, fallback, 0, MaxOf(key));
   }
-  bool BoolOr(const std::string& key, bool fallback) const { return config_.OptionalBool(key, fallback); }
+  bool BoolOr(const std::string& key, bool fallback) const {
+    return config_.OptionalBool(key, fallback);
+  }
   JsonValue Raw(const std::string& key) const { return config_.Child(key); }
   // A torch dtype name ("float32", "bfloat16", "float16").
   Precision DtypeOr(const std::string& key, Precision fallback) const {
@@ -112,7 +134,8 @@ class ConfigReader {
 // The architecture named first in `architectures`; InputError when it is missing or unsupported.
 const ArchitectureName& ArchitectureOf(const ConfigReader& root) {
   if (!root.Has("architectures") || !root.Raw("architectures").IsArray() ||
-      root.Raw("architectures").Size() == 0 || !root.Raw("architectures").Elements()[0].IsString()) {
+      root.Raw("architectures").Size() == 0 ||
+      !root.Raw("architectures").Elements()[0].IsString()) {
     throw InputError(root.Where("architectures"), "missing or empty list of architectures");
   }
   const std::string arch = root.Raw("architectures").Elements()[0].AsString();
@@ -154,8 +177,8 @@ void ReadAttention(const ConfigReader& c, Family family, ModelSpec* spec) {
   }
   m.mlp_bias = c.BoolOr("mlp_bias", false);
   // Gemma 3 has q_norm / k_norm RMSNorms with weights; Llama 4's qk-norm is a weightless L2 norm.
-  m.qk_norm = family == Family::kQwen3 || family == Family::kQwen3Moe || family == Family::kGemma3 ||
-              hybrid;
+  m.qk_norm = family == Family::kQwen3 || family == Family::kQwen3Moe ||
+              family == Family::kGemma3 || hybrid;
   m.attention_sinks = family == Family::kGptOss;
   // Qwen3NextAttention always builds q_proj with the gate half; Qwen3.5 configs state it.
   m.attention_output_gate = hybrid && c.BoolOr("attn_output_gate", true);
@@ -184,7 +207,6 @@ void ReadAttention(const ConfigReader& c, Family family, ModelSpec* spec) {
     m.num_kv_heads = m.num_heads;
     m.mtp_layers = c.CountOr("num_nextn_predict_layers", 0);
   }
-
 }
 
 // Attention kinds per layer and the sliding window.
@@ -194,7 +216,7 @@ void ReadLayerKinds(const ConfigReader& c, Family family, ModelSpec* spec) {
   // Explicit layer_types, else the family's convention. Llama 4's
   // chunked local layers are priced as sliding windows of the chunk (an upper bound on their
   // cache and attention work; models/architectures/llama-4-*.yaml).
-  const int64_t window = c.Has("sliding_window")          ? c.Int("sliding_window")
+  const int64_t window = c.Has("sliding_window") ? c.Int("sliding_window")
                          : family == Family::kLlama4 && c.Has("attention_chunk_size")
                              ? c.Int("attention_chunk_size")
                              : 0;
@@ -247,7 +269,6 @@ void ReadLayerKinds(const ConfigReader& c, Family family, ModelSpec* spec) {
     }
   }
   m.sliding_window_tokens = window;
-
 }
 
 // The feed-forward block: dense width, or the experts (routed, shared, dense leading layers).
@@ -258,9 +279,9 @@ void ReadMlp(const ConfigReader& c, Family family, ModelSpec* spec) {
     case Family::kGptOss: {
       MoeSpec moe;
       moe.num_experts = c.Int("num_local_experts");
-      moe.num_active_experts = c.Int(family == Family::kGptOss && !c.Has("num_experts_per_tok")
-                                         ? "experts_per_token"
-                                         : "num_experts_per_tok");
+      moe.num_active_experts =
+          c.Int(family == Family::kGptOss && !c.Has("num_experts_per_tok") ? "experts_per_token"
+                                                                           : "num_experts_per_tok");
       moe.expert_d_ff = c.Int("intermediate_size");
       moe.router_bias = family == Family::kGptOss;
       moe.expert_bias = family == Family::kGptOss;
@@ -326,7 +347,6 @@ void ReadMlp(const ConfigReader& c, Family family, ModelSpec* spec) {
       m.d_ff = c.Int("intermediate_size");
       break;
   }
-
 }
 
 }  // namespace

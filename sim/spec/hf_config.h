@@ -3,8 +3,8 @@
 // Gemma-2, Gemma-3, gpt-oss, DeepSeek-V3 (MLA, first dense layers, MTP counted apart), Llama 4
 // text (interleaved MoE, chunked local attention priced as a window of the chunk), and the hybrid
 // linear/full-attention Qwen3-Next and Qwen3.5 (for the vision-language checkpoints of Qwen3.5,
-// Gemma 3 and Llama 4, the language model under text_config; vision towers are not modelled). Anything else is an InputError naming the file,
-// line and key.
+// Gemma 3 and Llama 4, the language model under text_config; vision towers are not modelled).
+// Anything else is an InputError naming the file, line and key.
 #pragma once
 
 #include <string>

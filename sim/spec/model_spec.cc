@@ -66,7 +66,8 @@ int64_t AttentionParamsPerLayer(const ModelSpec& m) {
         a.q_lora_rank > 0 ? h * q_lora + q_lora + q_lora * heads * qk_head : h * heads * qk_head;
     const CheckedInt latent = h * a.CacheValuesPerToken() + kv_lora;
     const CheckedInt expand = kv_lora * heads * (CheckedInt(a.qk_nope_head_dim) + a.v_head_dim);
-    return (query + latent + expand + heads * a.v_head_dim * h + (m.o_bias ? h : CheckedInt(0))).value();
+    return (query + latent + expand + heads * a.v_head_dim * h + (m.o_bias ? h : CheckedInt(0)))
+        .value();
   }
   CheckedInt params = h * q * (m.attention_output_gate ? 2 : 1) + 2 * h * kv + q * h;
   if (m.qkv_bias) params = params + q + 2 * kv;
@@ -80,7 +81,8 @@ int64_t LinearAttentionParamsPerLayer(const ModelSpec& m) {
   if (!m.linear_attention) return 0;
   const LinearAttentionSpec& la = *m.linear_attention;
   const CheckedInt h = m.d_model, kd = la.KeyDim(), vd = la.ValueDim(), nv = la.num_value_heads;
-  const CheckedInt projections = h * (2 * kd + vd) + h * vd + 2 * h * nv + vd * h;  // qkv, z, b, a, out
+  const CheckedInt projections =
+      h * (2 * kd + vd) + h * vd + 2 * h * nv + vd * h;  // qkv, z, b, a, out
   const CheckedInt conv = CheckedInt(la.ConvDim()) * la.conv_kernel;
   return (projections + conv + 2 * nv + la.value_head_dim).value();  // + dt_bias, A_log, gated norm
 }
@@ -101,7 +103,9 @@ CheckedInt Sum(std::initializer_list<int64_t> terms) {
 
 }  // namespace
 
-int64_t DenseMlpParamsPerLayer(const ModelSpec& m) { return MlpParams(m, m.d_ff, m.mlp_bias).value(); }
+int64_t DenseMlpParamsPerLayer(const ModelSpec& m) {
+  return MlpParams(m, m.d_ff, m.mlp_bias).value();
+}
 
 int64_t ExpertParams(const ModelSpec& m) {
   if (!m.moe) return 0;
@@ -120,8 +124,8 @@ int64_t MoeBlockParams(const ModelSpec& m) {
 }
 
 int64_t ParamCounts::Total() const {
-  return Sum({embedding, lm_head, attention, linear_attention, dense_mlp, routed_experts, shared_experts,
-              router, norms})
+  return Sum({embedding, lm_head, attention, linear_attention, dense_mlp, routed_experts,
+              shared_experts, router, norms})
       .value();
 }
 
@@ -144,7 +148,8 @@ ParamCounts CountParams(const ModelSpec& m) {
   counts.lm_head = m.tied_embeddings ? 0 : counts.embedding;
   counts.output_matmul = counts.embedding;
   const int64_t linear_layers = m.NumLayersOfKind(AttentionKind::kLinear);
-  counts.attention = (CheckedInt(m.num_layers - linear_layers) * AttentionParamsPerLayer(m)).value();
+  counts.attention =
+      (CheckedInt(m.num_layers - linear_layers) * AttentionParamsPerLayer(m)).value();
   counts.linear_attention = (CheckedInt(linear_layers) * LinearAttentionParamsPerLayer(m)).value();
   const CheckedInt norm_size = m.norm == NormKind::kLayerNorm ? 2 * h : h;
   counts.norms = (layers * m.norms_per_layer * norm_size + norm_size).value();  // + final norm
@@ -184,32 +189,35 @@ bool Validate(const ModelSpec& m, std::string* why) {
     const char* name;
     int64_t value, min, max;
   };
-  std::vector<Range> ranges = {{"num_layers", m.num_layers, 1, L::kMaxLayers},
-                               {"d_model", m.d_model, 1, L::kMaxDModel},
-                               {"num_heads", m.num_heads, 1, L::kMaxHeads},
-                               {"num_kv_heads", m.num_kv_heads, 1, L::kMaxHeads},
-                               {"head_dim", m.head_dim, 1, L::kMaxHeadDim},
-                               {"d_ff", m.d_ff, m.moe ? 0 : 1, L::kMaxFfn},
-                               {"vocab_size", m.vocab_size, 1, L::kMaxVocab},
-                               {"norms_per_layer", m.norms_per_layer, 0, L::kMaxNormsPerLayer},
-                               {"max_context_tokens", m.max_context_tokens, 0, L::kMaxContextTokens},
-                               {"sliding_window_tokens", m.sliding_window_tokens, 0, L::kMaxContextTokens}};
+  std::vector<Range> ranges = {
+      {"num_layers", m.num_layers, 1, L::kMaxLayers},
+      {"d_model", m.d_model, 1, L::kMaxDModel},
+      {"num_heads", m.num_heads, 1, L::kMaxHeads},
+      {"num_kv_heads", m.num_kv_heads, 1, L::kMaxHeads},
+      {"head_dim", m.head_dim, 1, L::kMaxHeadDim},
+      {"d_ff", m.d_ff, m.moe ? 0 : 1, L::kMaxFfn},
+      {"vocab_size", m.vocab_size, 1, L::kMaxVocab},
+      {"norms_per_layer", m.norms_per_layer, 0, L::kMaxNormsPerLayer},
+      {"max_context_tokens", m.max_context_tokens, 0, L::kMaxContextTokens},
+      {"sliding_window_tokens", m.sliding_window_tokens, 0, L::kMaxContextTokens}};
   if (m.moe) {
     const MoeSpec& moe = *m.moe;
-    ranges.insert(ranges.end(), {{"moe.num_experts", moe.num_experts, 2, L::kMaxExperts},
-                                 {"moe.num_active_experts", moe.num_active_experts, 1, moe.num_experts},
-                                 {"moe.expert_d_ff", moe.expert_d_ff, 1, L::kMaxFfn},
-                                 {"moe.num_shared_experts", moe.num_shared_experts, 0, L::kMaxExperts},
-                                 {"moe.shared_expert_d_ff", moe.shared_expert_d_ff,
-                                  moe.num_shared_experts > 0 ? 1 : 0, L::kMaxFfn}});
+    ranges.insert(ranges.end(),
+                  {{"moe.num_experts", moe.num_experts, 2, L::kMaxExperts},
+                   {"moe.num_active_experts", moe.num_active_experts, 1, moe.num_experts},
+                   {"moe.expert_d_ff", moe.expert_d_ff, 1, L::kMaxFfn},
+                   {"moe.num_shared_experts", moe.num_shared_experts, 0, L::kMaxExperts},
+                   {"moe.shared_expert_d_ff", moe.shared_expert_d_ff,
+                    moe.num_shared_experts > 0 ? 1 : 0, L::kMaxFfn}});
   }
   if (m.linear_attention) {
     const LinearAttentionSpec& la = *m.linear_attention;
-    ranges.insert(ranges.end(), {{"linear_attention.num_key_heads", la.num_key_heads, 1, L::kMaxHeads},
-                                 {"linear_attention.num_value_heads", la.num_value_heads, 1, L::kMaxHeads},
-                                 {"linear_attention.key_head_dim", la.key_head_dim, 1, L::kMaxHeadDim},
-                                 {"linear_attention.value_head_dim", la.value_head_dim, 1, L::kMaxHeadDim},
-                                 {"linear_attention.conv_kernel", la.conv_kernel, 1, L::kMaxConvKernel}});
+    ranges.insert(ranges.end(),
+                  {{"linear_attention.num_key_heads", la.num_key_heads, 1, L::kMaxHeads},
+                   {"linear_attention.num_value_heads", la.num_value_heads, 1, L::kMaxHeads},
+                   {"linear_attention.key_head_dim", la.key_head_dim, 1, L::kMaxHeadDim},
+                   {"linear_attention.value_head_dim", la.value_head_dim, 1, L::kMaxHeadDim},
+                   {"linear_attention.conv_kernel", la.conv_kernel, 1, L::kMaxConvKernel}});
   }
   ranges.insert(ranges.end(), {{"first_dense_layers", m.first_dense_layers, 0, m.num_layers},
                                {"moe_layer_step", m.moe_layer_step, 0, L::kMaxLayers},
@@ -224,7 +232,8 @@ bool Validate(const ModelSpec& m, std::string* why) {
   }
   for (const Range& r : ranges) {
     if (r.value < r.min || r.value > r.max) {
-      return fail(fmt::format("{} {} is outside the plausible range [{}, {}]", r.name, r.value, r.min, r.max));
+      return fail(fmt::format("{} {} is outside the plausible range [{}, {}]", r.name, r.value,
+                              r.min, r.max));
     }
   }
   if (m.num_heads % m.num_kv_heads != 0) {
@@ -238,11 +247,13 @@ bool Validate(const ModelSpec& m, std::string* why) {
     return fail("sliding_window_tokens must be positive when a layer uses sliding attention");
   }
   if (m.NumLayersOfKind(AttentionKind::kLinear) > 0) {
-    if (!m.linear_attention) return fail("linear_attention must be given when a layer uses linear attention");
+    if (!m.linear_attention)
+      return fail("linear_attention must be given when a layer uses linear attention");
     const LinearAttentionSpec& la = *m.linear_attention;
     if (la.num_value_heads % la.num_key_heads != 0) {
-      return fail(fmt::format("linear_attention num_value_heads {} is not a multiple of num_key_heads {}",
-                              la.num_value_heads, la.num_key_heads));
+      return fail(
+          fmt::format("linear_attention num_value_heads {} is not a multiple of num_key_heads {}",
+                      la.num_value_heads, la.num_key_heads));
     }
   }
   if (m.mla && (m.head_dim != m.mla->v_head_dim || m.num_kv_heads != m.num_heads)) {
@@ -255,7 +266,8 @@ bool Validate(const ModelSpec& m, std::string* why) {
   try {
     const double total = static_cast<double>(CountParams(m).Total());
     if (total > L::kMaxTotalParams) {
-      return fail(fmt::format("{:.3g} parameters exceed the plausible maximum {:.0e}", total, L::kMaxTotalParams));
+      return fail(fmt::format("{:.3g} parameters exceed the plausible maximum {:.0e}", total,
+                              L::kMaxTotalParams));
     }
   } catch (const InputError&) {
     return fail("the parameter count does not fit in a 64-bit integer");

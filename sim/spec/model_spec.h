@@ -17,18 +17,18 @@ enum class AttentionKind {
   kLinear,         // linear attention / recurrent state: no KV cache, constant state
 };
 
-enum class MlpKind { kGated, kPlain };     // gated: 3 matrices (SwiGLU / GeGLU); plain: 2
+enum class MlpKind { kGated, kPlain };         // gated: 3 matrices (SwiGLU / GeGLU); plain: 2
 enum class NormKind { kRmsNorm, kLayerNorm };  // RMSNorm: weight only; LayerNorm: weight + bias
 
 struct MoeSpec {
-  int64_t num_experts = 0;         // routed experts per MoE layer, >= 2
-  int64_t num_active_experts = 0;  // experts each token is routed to, 1..num_experts
-  int64_t expert_d_ff = 0;         // hidden width of one routed expert
-  int64_t num_shared_experts = 0;  // always-on experts (Qwen2-MoE, DeepSeek), >= 0
-  int64_t shared_expert_d_ff = 0;  // hidden width of one shared expert
-  bool shared_expert_gate = false; // sigmoid gate (d_model x 1) on the shared expert output
+  int64_t num_experts = 0;          // routed experts per MoE layer, >= 2
+  int64_t num_active_experts = 0;   // experts each token is routed to, 1..num_experts
+  int64_t expert_d_ff = 0;          // hidden width of one routed expert
+  int64_t num_shared_experts = 0;   // always-on experts (Qwen2-MoE, DeepSeek), >= 0
+  int64_t shared_expert_d_ff = 0;   // hidden width of one shared expert
+  bool shared_expert_gate = false;  // sigmoid gate (d_model x 1) on the shared expert output
   bool router_bias = false;
-  bool expert_bias = false;        // biases on the expert projections (gpt-oss)
+  bool expert_bias = false;  // biases on the expert projections (gpt-oss)
 };
 
 // Gated DeltaNet linear attention (Yang, Kautz and Hatamizadeh 2025; Qwen3-Next, Qwen3.5): the
@@ -84,12 +84,12 @@ struct MlaSpec {
 struct ModelLimits {
   static constexpr int64_t kMaxLayers = 10'000;
   static constexpr int64_t kMaxDModel = int64_t{1} << 20;
-  static constexpr int64_t kMaxHeads = int64_t{1} << 16;      // query, KV and linear-attention heads
+  static constexpr int64_t kMaxHeads = int64_t{1} << 16;  // query, KV and linear-attention heads
   static constexpr int64_t kMaxHeadDim = int64_t{1} << 16;
-  static constexpr int64_t kMaxFfn = int64_t{1} << 24;        // d_ff and expert widths
+  static constexpr int64_t kMaxFfn = int64_t{1} << 24;  // d_ff and expert widths
   static constexpr int64_t kMaxVocab = int64_t{1} << 24;
   static constexpr int64_t kMaxContextTokens = int64_t{1} << 34;  // also the sliding window
-  static constexpr int64_t kMaxExperts = int64_t{1} << 16;    // routed and shared
+  static constexpr int64_t kMaxExperts = int64_t{1} << 16;        // routed and shared
   static constexpr int64_t kMaxConvKernel = 1024;
   static constexpr int64_t kMaxNormsPerLayer = 16;
   static constexpr double kMaxTotalParams = 1e15;
@@ -97,14 +97,14 @@ struct ModelLimits {
 
 struct ModelSpec {
   // Identity and provenance.
-  std::string id;        // catalogue id, e.g. "llama-3-8b"
-  std::string name;      // display name
+  std::string id;    // catalogue id, e.g. "llama-3-8b"
+  std::string name;  // display name
   std::string family;
   std::string hf_repo;
   // Other names logs and datasets give this model (Catalog::MatchModel), and where they come from.
   std::vector<std::string> aliases;
   std::string aliases_source;
-  std::string source;    // where the architecture numbers come from
+  std::string source;  // where the architecture numbers come from
   std::string notes;
   std::optional<double> published_params;         // total, as stated by the model card
   std::optional<double> published_active_params;  // MoE only
@@ -116,7 +116,7 @@ struct ModelSpec {
   int64_t num_heads = 0;
   int64_t num_kv_heads = 0;  // == num_heads: MHA; 1: MQA; otherwise GQA
   int64_t head_dim = 0;
-  int64_t d_ff = 0;          // dense MLP width (0 for all-MoE models)
+  int64_t d_ff = 0;  // dense MLP width (0 for all-MoE models)
   int64_t vocab_size = 0;
   bool tied_embeddings = false;
   MlpKind mlp = MlpKind::kGated;
@@ -170,12 +170,12 @@ struct ModelSpec {
 // Exact parameter counts by component, in int64 with every product and sum overflow-checked
 // (an InputError for a spec outside ModelLimits; Validate refuses those first).
 struct ParamCounts {
-  int64_t embedding = 0;      // input token embedding
-  int64_t lm_head = 0;        // output projection (0 when tied)
-  int64_t attention = 0;      // full and sliding layers: q, k, v, o (+ gate, biases, qk-norm, sinks)
-  int64_t linear_attention = 0;  // kLinear layers: the whole Gated DeltaNet token mixer
-  int64_t dense_mlp = 0;      // all layers
-  int64_t routed_experts = 0; // all experts of all layers
+  int64_t embedding = 0;  // input token embedding
+  int64_t lm_head = 0;    // output projection (0 when tied)
+  int64_t attention = 0;  // full and sliding layers: q, k, v, o (+ gate, biases, qk-norm, sinks)
+  int64_t linear_attention = 0;       // kLinear layers: the whole Gated DeltaNet token mixer
+  int64_t dense_mlp = 0;              // all layers
+  int64_t routed_experts = 0;         // all experts of all layers
   int64_t active_routed_experts = 0;  // the num_active_experts a token uses, all layers
   int64_t shared_experts = 0;
   int64_t router = 0;

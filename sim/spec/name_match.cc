@@ -24,14 +24,15 @@ std::string NormaliseModelName(const std::string& name) {
       spaced += '-';
     }
   }
-  static const char* const kReleaseTokens[] = {"meta", "instruct", "chat", "it", "hf", "base", "fp8"};
+  static const char* const kReleaseTokens[] = {"meta", "instruct", "chat", "it",
+                                               "hf",   "base",     "fp8"};
   std::stringstream in(spaced);
   std::string token, out;
   while (std::getline(in, token, '-')) {
     if (token.empty()) continue;
-    const bool release = std::find_if(std::begin(kReleaseTokens), std::end(kReleaseTokens),
-                                      [&](const char* t) { return token == t; }) !=
-                         std::end(kReleaseTokens);
+    const bool release =
+        std::find_if(std::begin(kReleaseTokens), std::end(kReleaseTokens),
+                     [&](const char* t) { return token == t; }) != std::end(kReleaseTokens);
     if (!release) out += (out.empty() ? "" : "-") + token;
   }
   return out;

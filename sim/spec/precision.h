@@ -21,11 +21,11 @@ enum class Precision {
   kFp8,       // fp8 e4m3 with one fp32 scale per tensor
   kFp8Block,  // fp8 e4m3 with one fp32 scale per 128 x 128 weight block (DeepSeek-V3)
   kInt8,
-  kInt4,      // AWQ / GPTQ int4, group 128
-  kNf4,       // bitsandbytes NF4 with double quantisation (QLoRA)
-  kMxfp4,     // OCP microscaling fp4 (e2m1), blocks of 32 with an e8m0 scale
-  kNvfp4,     // NVIDIA fp4 (e2m1), blocks of 16 with an fp8 e4m3 scale + one fp32 per tensor
-  kQ8_0,      // llama.cpp / GGUF types
+  kInt4,   // AWQ / GPTQ int4, group 128
+  kNf4,    // bitsandbytes NF4 with double quantisation (QLoRA)
+  kMxfp4,  // OCP microscaling fp4 (e2m1), blocks of 32 with an e8m0 scale
+  kNvfp4,  // NVIDIA fp4 (e2m1), blocks of 16 with an fp8 e4m3 scale + one fp32 per tensor
+  kQ8_0,   // llama.cpp / GGUF types
   kQ4_K,
   kQ5_K,
   kQ6_K,

@@ -41,8 +41,7 @@ int64_t LayersWithMoreBits(int64_t n) {
 // Average bits of an MLP (gate, up: rows of d_model; down: rows of `width`) under Q4_K_M.
 double Q4KMMlpBits(const ModelSpec& m, int64_t width, double more_share) {
   const double up = Q4KOrFallback(m.d_model);
-  const double down =
-      more_share * Q6KOrFallback(width) + (1.0 - more_share) * Q4KOrFallback(width);
+  const double down = more_share * Q6KOrFallback(width) + (1.0 - more_share) * Q4KOrFallback(width);
   const double in_mats = m.mlp == MlpKind::kGated ? 2.0 : 1.0;
   return (in_mats * up + down) / (in_mats + 1.0);
 }
@@ -113,8 +112,8 @@ WeightLayout ResolveWeightLayout(const ModelSpec& m, Precision scheme) {
     return layout;
   }
   const double bf16 = BitsPerValue(Precision::kBf16);
-  for (TensorClass c : {TensorClass::kEmbedding, TensorClass::kLmHead, TensorClass::kNorms,
-                        TensorClass::kRouter}) {
+  for (TensorClass c :
+       {TensorClass::kEmbedding, TensorClass::kLmHead, TensorClass::kNorms, TensorClass::kRouter}) {
     Set(&layout, c, bf16);
   }
   return layout;

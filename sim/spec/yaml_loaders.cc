@@ -43,7 +43,8 @@ void ParseAliases(YamlReader& r, Spec* spec) {
   spec->aliases = r.OptionalStringList("aliases");
   spec->aliases_source = r.OptionalString("aliases_source", "");
   if (!spec->aliases.empty() && spec->aliases_source.empty()) {
-    throw InputError(r.Where("aliases"), "aliases need an aliases_source: where those names appear");
+    throw InputError(r.Where("aliases"),
+                     "aliases need an aliases_source: where those names appear");
   }
 }
 
@@ -113,7 +114,8 @@ ModelSpec ParseModelSpec(const YAML::Node& root, const std::string& file) {
   std::vector<std::string> pattern = a.OptionalStringList("layer_pattern");
   if (pattern.empty()) pattern = {"full"};
   std::vector<AttentionKind> kinds;
-  for (const auto& entry : pattern) kinds.push_back(ParseAttentionKind(entry, a.Where("layer_pattern")));
+  for (const auto& entry : pattern)
+    kinds.push_back(ParseAttentionKind(entry, a.Where("layer_pattern")));
   for (int64_t layer = 0; layer < m.num_layers; ++layer) {
     m.layer_attention.push_back(kinds[layer % kinds.size()]);
   }
@@ -154,7 +156,8 @@ ModelSpec ParseModelSpec(const YAML::Node& root, const std::string& file) {
     la.key_head_dim = l.RequiredInt("key_head_dim", 1, L::kMaxHeadDim);
     la.value_head_dim = l.RequiredInt("value_head_dim", 1, L::kMaxHeadDim);
     la.conv_kernel = l.RequiredInt("conv_kernel", 1, L::kMaxConvKernel);
-    la.state_precision = ParsePrecision(l.RequiredString("state_precision"), l.Where("state_precision"));
+    la.state_precision =
+        ParsePrecision(l.RequiredString("state_precision"), l.Where("state_precision"));
     l.RejectUnknownKeys();
     m.linear_attention = la;
   }

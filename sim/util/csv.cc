@@ -11,8 +11,7 @@
 
 namespace rightsize {
 
-CsvTable CsvTable::Parse(const std::string& text, const std::string& file_label,
-                         bool has_header) {
+CsvTable CsvTable::Parse(const std::string& text, const std::string& file_label, bool has_header) {
   CsvTable table;
   table.file_ = file_label;
   std::vector<CsvRow> records;
@@ -73,7 +72,8 @@ CsvTable CsvTable::Parse(const std::string& text, const std::string& file_label,
     for (auto& h : table.header_) h = Trim(h);
     first_data = 1;
   } else if (!records.empty()) {
-    for (size_t i = 0; i < records[0].fields.size(); ++i) table.header_.push_back(std::to_string(i));
+    for (size_t i = 0; i < records[0].fields.size(); ++i)
+      table.header_.push_back(std::to_string(i));
   }
   for (size_t i = 0; i < table.header_.size(); ++i) {
     table.column_index_[table.header_[i]] = static_cast<int>(i);
@@ -127,7 +127,8 @@ double CsvTable::Number(const CsvRow& row, const std::string& column) const {
   return *value;
 }
 
-int64_t CsvTable::Integer(const CsvRow& row, const std::string& column, int64_t min, int64_t max) const {
+int64_t CsvTable::Integer(const CsvRow& row, const std::string& column, int64_t min,
+                          int64_t max) const {
   return WholeInRange(Number(row, column), min, max, Where(row, column));
 }
 

@@ -14,10 +14,9 @@ std::string SourceLocation::ToString() const {
 InputError::InputError(const SourceLocation& where, const std::string& message)
     : std::runtime_error(where.ToString() + ": " + message), where_(where), message_(message) {}
 
-void ThrowInvariant(const char* condition, const char* file, int line,
-                    const std::string& message) {
-  throw InvariantError(fmt::format("{}:{}: internal check failed ({}): {}", file, line,
-                                   condition, message));
+void ThrowInvariant(const char* condition, const char* file, int line, const std::string& message) {
+  throw InvariantError(
+      fmt::format("{}:{}: internal check failed ({}): {}", file, line, condition, message));
 }
 
 }  // namespace rightsize

@@ -71,9 +71,9 @@ void AtLocation(const SourceLocation& where, Fn&& lookup) {
 
 }  // namespace rightsize
 
-#define RS_CHECK(condition, message)                                              \
-  do {                                                                            \
-    if (!(condition)) {                                                           \
-      ::rightsize::ThrowInvariant(#condition, __FILE__, __LINE__, (message));     \
-    }                                                                             \
+#define RS_CHECK(condition, message)                                          \
+  do {                                                                        \
+    if (!(condition)) {                                                       \
+      ::rightsize::ThrowInvariant(#condition, __FILE__, __LINE__, (message)); \
+    }                                                                         \
   } while (false)

@@ -23,8 +23,9 @@ std::string ReadTextFile(const std::string& path, size_t max_bytes) {
   while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
     text.append(chunk.data(), static_cast<size_t>(in.gcount()));
     if (text.size() > max_bytes) {
-      throw InputError({path, 0, ""}, fmt::format("larger than {} MiB; not an input rightsize reads",
-                                                  static_cast<double>(max_bytes) / (1 << 20)));
+      throw InputError({path, 0, ""},
+                       fmt::format("larger than {} MiB; not an input rightsize reads",
+                                   static_cast<double>(max_bytes) / (1 << 20)));
     }
   }
   if (in.bad()) throw InputError({path, 0, ""}, "read error");

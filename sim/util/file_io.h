@@ -17,8 +17,9 @@ std::string ReadTextFile(const std::string& path, size_t max_bytes = kMaxInputFi
 std::string HashFileContents(const std::string& path);
 std::string HashString(const std::string& text);
 // A path a project file refers to (a law file's data, a study's scores table or law files): as
-// given when it exists, else beside `referring_file`, else under the data root (sim/util/data_paths.h); unchanged
-// when none exists, so the caller's open names the path as written.
+// given when it exists, else beside `referring_file`, else under the data root
+// (sim/util/data_paths.h); unchanged when none exists, so the caller's open names the path as
+// written.
 std::string ResolveProjectPath(const std::string& path, const std::string& referring_file);
 
 }  // namespace rightsize

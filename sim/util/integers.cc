@@ -7,25 +7,30 @@
 namespace rightsize {
 namespace {
 
-[[noreturn]] void ThrowOutOfRange(double value, int64_t min, int64_t max, const SourceLocation& where) {
-  throw InputError(where, fmt::format("{:.15g} is outside the valid range [{}, {}]", value, min, max));
+[[noreturn]] void ThrowOutOfRange(double value, int64_t min, int64_t max,
+                                  const SourceLocation& where) {
+  throw InputError(where,
+                   fmt::format("{:.15g} is outside the valid range [{}, {}]", value, min, max));
 }
 
 }  // namespace
 
 int64_t WholeInRange(double value, int64_t min, int64_t max, const SourceLocation& where) {
-  if (!std::isfinite(value)) throw InputError(where, fmt::format("expected an integer, got {:.15g}", value));
+  if (!std::isfinite(value))
+    throw InputError(where, fmt::format("expected an integer, got {:.15g}", value));
   // Outside [-2^63, 2^63) the cast below is undefined; inside it is exact for whole values.
   constexpr double kTwoTo63 = 9223372036854775808.0;
   if (value < -kTwoTo63 || value >= kTwoTo63) ThrowOutOfRange(value, min, max, where);
-  if (value != std::floor(value)) throw InputError(where, fmt::format("expected an integer, got {:.15g}", value));
+  if (value != std::floor(value))
+    throw InputError(where, fmt::format("expected an integer, got {:.15g}", value));
   const auto whole = static_cast<int64_t>(value);
   if (whole < min || whole > max) ThrowOutOfRange(value, min, max, where);
   return whole;
 }
 
 int64_t RoundedInRange(double value, int64_t min, int64_t max, const SourceLocation& where) {
-  if (!std::isfinite(value)) throw InputError(where, fmt::format("expected a finite number, got {:.15g}", value));
+  if (!std::isfinite(value))
+    throw InputError(where, fmt::format("expected a finite number, got {:.15g}", value));
   return WholeInRange(std::round(value), min, max, where);
 }
 

@@ -44,7 +44,8 @@ std::string PathString(const std::vector<JsonValue::PathStep>& path, size_t leng
 
 int LineAtOffset(const std::string& text, size_t offset, int first_line) {
   const size_t end = std::min(offset, text.size());
-  return first_line + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(end), '\n'));
+  return first_line + static_cast<int>(std::count(
+                          text.begin(), text.begin() + static_cast<std::ptrdiff_t>(end), '\n'));
 }
 
 // Builds the document with nlohmann's SAX interface instead of json::parse, because only the
@@ -58,7 +59,9 @@ class DomBuilder final : public nlohmann::json_sax<Json> {
   bool boolean(bool value) override { return Put(value) != nullptr; }
   bool number_integer(number_integer_t value) override { return Put(value) != nullptr; }
   bool number_unsigned(number_unsigned_t value) override { return Put(value) != nullptr; }
-  bool number_float(number_float_t value, const string_t&) override { return Put(value) != nullptr; }
+  bool number_float(number_float_t value, const string_t&) override {
+    return Put(value) != nullptr;
+  }
   bool string(string_t& value) override { return Put(std::move(value)) != nullptr; }
   bool binary(binary_t& value) override { return Put(Json::binary(std::move(value))) != nullptr; }
   bool start_object(std::size_t) override { return Open(Json::object()); }
@@ -75,7 +78,8 @@ class DomBuilder final : public nlohmann::json_sax<Json> {
     stack_.pop_back();
     return true;
   }
-  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) override {
+  bool parse_error(std::size_t position, const std::string&,
+                   const nlohmann::detail::exception& e) override {
     error_position = position;
     error_message = e.what();
     return false;
@@ -210,7 +214,8 @@ std::unordered_map<std::string, int> IndexLines(const std::string& text, int fir
       if (!frames.empty() && frames.back().object && frames.back().expect_key) {
         std::string key = text.substr(start, end - start);
         if (key.find('\\') != std::string::npos) {
-          const Json unescaped = Json::parse("\"" + key + "\"", nullptr, /*allow_exceptions=*/false);
+          const Json unescaped =
+              Json::parse("\"" + key + "\"", nullptr, /*allow_exceptions=*/false);
           if (unescaped.is_string()) key = unescaped.get<std::string>();
         }
         frames.back().expect_key = false;
@@ -227,7 +232,9 @@ std::unordered_map<std::string, int> IndexLines(const std::string& text, int fir
       continue;
     }
     // A number or literal: skip to its end.
-    while (i + 1 < text.size() && std::string_view(",]}: \t\r\n").find(text[i + 1]) == std::string_view::npos) ++i;
+    while (i + 1 < text.size() &&
+           std::string_view(",]}: \t\r\n").find(text[i + 1]) == std::string_view::npos)
+      ++i;
   }
   return lines;
 }
@@ -240,7 +247,7 @@ int JsonDocument::State::LineOf(const std::vector<JsonValue::PathStep>& path) {
     lines = IndexLines(text, first_line);
     indexed = true;
   }
-  for (size_t length = std::min(path.size(), kMaxIndexedDepth); ; --length) {
+  for (size_t length = std::min(path.size(), kMaxIndexedDepth);; --length) {
     const auto it = lines.find(PathString(path, length));
     if (it != lines.end()) return it->second;
     if (length == 0) return first_line;
@@ -372,7 +379,9 @@ std::optional<JsonValue> JsonValue::MaybeChild(const std::string& key) const {
   return Member(key);
 }
 
-std::string JsonValue::RequiredString(const std::string& key) const { return Child(key).AsString(); }
+std::string JsonValue::RequiredString(const std::string& key) const {
+  return Child(key).AsString();
+}
 
 std::string JsonValue::OptionalString(const std::string& key, const std::string& fallback) const {
   return Has(key) ? Member(key).AsString() : fallback;
@@ -388,7 +397,8 @@ double JsonValue::RequiredDouble(const std::string& key, double min, double max)
   return Child(key).AsDouble(min, max);
 }
 
-double JsonValue::OptionalDouble(const std::string& key, double fallback, double min, double max) const {
+double JsonValue::OptionalDouble(const std::string& key, double fallback, double min,
+                                 double max) const {
   return Has(key) ? Member(key).AsDouble(min, max) : fallback;
 }
 
@@ -401,7 +411,8 @@ int64_t JsonValue::RequiredInt(const std::string& key, int64_t min, int64_t max)
   return Child(key).AsInt(min, max);
 }
 
-int64_t JsonValue::OptionalInt(const std::string& key, int64_t fallback, int64_t min, int64_t max) const {
+int64_t JsonValue::OptionalInt(const std::string& key, int64_t fallback, int64_t min,
+                               int64_t max) const {
   return Has(key) ? Member(key).AsInt(min, max) : fallback;
 }
 

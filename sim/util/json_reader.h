@@ -64,10 +64,10 @@ class JsonValue {
   std::string AsString() const;
   bool AsBool() const;
   double AsDouble(double min, double max) const;  // finite number in [min, max]
-  int64_t AsInt(int64_t min, int64_t max) const;   // whole number in [min, max]
+  int64_t AsInt(int64_t min, int64_t max) const;  // whole number in [min, max]
 
   // Members of an object (InputError if this is not an object).
-  bool Has(const std::string& key) const;  // present and not null
+  bool Has(const std::string& key) const;         // present and not null
   JsonValue Child(const std::string& key) const;  // present, not null (any type)
   std::optional<JsonValue> MaybeChild(const std::string& key) const;
   std::string RequiredString(const std::string& key) const;

@@ -46,13 +46,12 @@ int EditDistance(const std::string& a_in, const std::string& b_in) {
 }
 
 std::vector<std::string> ClosestMatches(const std::string& query,
-                                        const std::vector<std::string>& candidates,
-                                        int max_count) {
+                                        const std::vector<std::string>& candidates, int max_count) {
   const std::string q = ToLower(query);
   std::vector<std::pair<int, std::string>> scored;
   for (const auto& c : candidates) {
-    const bool contains = ToLower(c).find(q) != std::string::npos ||
-                          q.find(ToLower(c)) != std::string::npos;
+    const bool contains =
+        ToLower(c).find(q) != std::string::npos || q.find(ToLower(c)) != std::string::npos;
     const int distance = EditDistance(q, c);
     const int limit = std::max<int>(3, static_cast<int>(q.size()) / 2);
     if (contains || distance <= limit) scored.emplace_back(contains ? -1 : distance, c);

@@ -102,7 +102,8 @@ double YamlReader::RequiredDouble(const std::string& key, double min, double max
   } catch (const YAML::Exception&) {
     throw InputError(Where(key), "expected a number, got '" + n.Scalar() + "'");
   }
-  if (!std::isfinite(value)) throw InputError(Where(key), "must be a finite number, got " + n.Scalar());
+  if (!std::isfinite(value))
+    throw InputError(Where(key), "must be a finite number, got " + n.Scalar());
   if (value < min || value > max) {
     throw InputError(Where(key), fmt::format("value {} is outside the valid range [{}, {}]",
                                              n.Scalar(), min, max));
@@ -110,8 +111,7 @@ double YamlReader::RequiredDouble(const std::string& key, double min, double max
   return value;
 }
 
-double YamlReader::OptionalDouble(const std::string& key, double fallback, double min,
-                                  double max) {
+double YamlReader::OptionalDouble(const std::string& key, double fallback, double min, double max) {
   read_keys_.insert(key);
   return Has(key) ? RequiredDouble(key, min, max) : fallback;
 }
@@ -143,7 +143,8 @@ std::vector<std::string> YamlReader::OptionalStringList(const std::string& key) 
   YAML::Node n = node_[key];
   if (!n.IsSequence()) throw InputError(Where(key), "expected a list");
   for (const auto& item : n) {
-    if (!item.IsScalar()) throw InputError({file_, LineOf(item), FullKey(key)}, "expected a string");
+    if (!item.IsScalar())
+      throw InputError({file_, LineOf(item), FullKey(key)}, "expected a string");
     out.push_back(item.as<std::string>());
   }
   return out;

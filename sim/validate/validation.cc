@@ -47,9 +47,15 @@ class DatasetRun {
   // A row a log reader could not map: unknown model / device, or skipped under its category.
   void SkipUnmapped(const SkippedRow& skipped) {
     switch (skipped.kind) {
-      case SkipKind::kUnknownModel: ++summary_.unknown_model; break;
-      case SkipKind::kUnknownHardware: ++summary_.unknown_hardware; break;
-      case SkipKind::kOther: Skip(skipped.category); break;
+      case SkipKind::kUnknownModel:
+        ++summary_.unknown_model;
+        break;
+      case SkipKind::kUnknownHardware:
+        ++summary_.unknown_hardware;
+        break;
+      case SkipKind::kOther:
+        Skip(skipped.category);
+        break;
     }
   }
   void Row() { ++summary_.rows; }
@@ -57,15 +63,15 @@ class DatasetRun {
   bool Feasible(const ModelSpec& m, const HardwareSpec& hw, const Workload& w) {
     const std::string why = InfeasibleReason(m, hw, w);
     if (why.empty()) return true;
-    Skip(why.find("out of memory") != std::string::npos
-             ? "rightsize predicts out of memory"
-             : why.find("link") != std::string::npos ? "device has no link in the catalogue"
-                                                     : "layout not supported: " + why);
+    Skip(why.find("out of memory") != std::string::npos ? "rightsize predicts out of memory"
+         : why.find("link") != std::string::npos        ? "device has no link in the catalogue"
+                                                        : "layout not supported: " + why);
     return false;
   }
   void Add(const std::string& file, int line, const ModelSpec& m, const HardwareSpec& hw,
            const std::string& metric, const std::string& setup, double measured, double predicted) {
-    ValidationPoint p{summary_.dataset, file, line, m.id, hw.id, metric, setup, measured, predicted};
+    ValidationPoint p{summary_.dataset, file,  line,     m.id,     hw.id,
+                      metric,           setup, measured, predicted};
     out_->points.push_back(p);
     apes_.push_back(p.Ape());
     ++summary_.used;
@@ -92,10 +98,10 @@ class DatasetRun {
 // whose configuration rightsize predicts out of memory is skipped once, with all its points.
 using LogReaderFn = LogReadResult (*)(const std::string&, const LogReadOptions&);
 
-void ValidateWithReader(const std::string& dataset, const std::string& metric, const std::string& dir,
-                        const std::vector<std::string>& files, LogReaderFn read_log,
-                        const Catalog& catalog, const DeviceEfficiencyParams& params,
-                        ValidationResult* out) {
+void ValidateWithReader(const std::string& dataset, const std::string& metric,
+                        const std::string& dir, const std::vector<std::string>& files,
+                        LogReaderFn read_log, const Catalog& catalog,
+                        const DeviceEfficiencyParams& params, ValidationResult* out) {
   DatasetRun run(dataset, metric, catalog, out);
   const LogReadOptions options(catalog);
   for (const std::string& file : files) {
@@ -108,7 +114,8 @@ void ValidateWithReader(const std::string& dataset, const std::string& metric, c
     bool row_feasible = false;
     for (const Measurement& m : read.measurements) {
       const auto log_model = read.log_models.find(m.model_id);
-      const ModelSpec& model = log_model != read.log_models.end() ? log_model->second : catalog.Model(m.model_id);
+      const ModelSpec& model =
+          log_model != read.log_models.end() ? log_model->second : catalog.Model(m.model_id);
       const HardwareSpec& hw = catalog.Hardware(m.hardware_id);
       if (m.where.line != row_line) {  // the first point of a source row
         row_line = m.where.line;
@@ -116,14 +123,16 @@ void ValidateWithReader(const std::string& dataset, const std::string& metric, c
         row_feasible = run.Feasible(model, hw, m.workload);
       }
       if (!row_feasible) continue;
-      const double predicted_s = PredictStepTime_s(m.ops, ResolveRates(hw, m.workload, m.pipeline_microbatches),
-                                                   params.For(hw.id).data());
+      const double predicted_s = PredictStepTime_s(
+          m.ops, ResolveRates(hw, m.workload, m.pipeline_microbatches), params.For(hw.id).data());
       const std::string file_label = dataset + "/" + file;
       if (m.step.phase == Phase::kTrainStep) {  // scored in the log's own unit, per device
-        run.Add(file_label, m.where.line, model, hw, ToString(m.metric), m.label, m.value, m.MetricAt(predicted_s));
+        run.Add(file_label, m.where.line, model, hw, ToString(m.metric), m.label, m.value,
+                m.MetricAt(predicted_s));
         continue;
       }
-      run.Add(file_label, m.where.line, model, hw, m.step.phase == Phase::kPrefill ? "prefill_s" : "decode_step_s",
+      run.Add(file_label, m.where.line, model, hw,
+              m.step.phase == Phase::kPrefill ? "prefill_s" : "decode_step_s",
               fmt::format("batch {} tp {} {}", m.step.batch, m.workload.parallel.tensor,
                           ToString(m.workload.weights)),
               m.interval_time_s, predicted_s);
@@ -137,15 +146,16 @@ void ValidateWithReader(const std::string& dataset, const std::string& metric, c
 double ValidationPoint::Ape() const { return std::abs(predicted - measured) / measured; }
 
 std::vector<std::string> ValidationDatasets() {
-  return {"ml-energy-leaderboard-v2", "ml-energy-leaderboard-v3",
+  return {"ml-energy-leaderboard-v2",         "ml-energy-leaderboard-v3",
           "optimum-benchmark-running-llamas", "llamacpp-gpu-benchmarks-xiongjiedai",
-          "megatron-bridge-training-perf", "megatron-lm-training-mfu"};
+          "megatron-bridge-training-perf",    "megatron-lm-training-mfu"};
 }
 
 std::string DefaultRunsDir() { return DataRoot() + "/data/runs"; }
 
 ValidationResult Validate(const std::string& runs_dir, const Catalog& catalog,
-                          const DeviceEfficiencyParams& params, const std::vector<std::string>& datasets) {
+                          const DeviceEfficiencyParams& params,
+                          const std::vector<std::string>& datasets) {
   ValidationResult result;
   for (const auto& name : datasets) {
     const std::string dir = runs_dir + "/" + name;
@@ -153,23 +163,26 @@ ValidationResult Validate(const std::string& runs_dir, const Catalog& catalog,
       throw InputError({dir, 0, "dataset"}, "no such dataset folder");
     }
     if (name == "ml-energy-leaderboard-v2") {
-      ValidateWithReader(name, "decode_step_s", dir, {"llm_runs.csv"}, ReadMlEnergyCsv, catalog, params, &result);
-    } else if (name == "ml-energy-leaderboard-v3") {
-      ValidateWithReader(name, "decode_step_s", dir, {"llm_configurations.csv"}, ReadMlEnergyCsv, catalog,
+      ValidateWithReader(name, "decode_step_s", dir, {"llm_runs.csv"}, ReadMlEnergyCsv, catalog,
                          params, &result);
-    } else if (name == "optimum-benchmark-running-llamas") {
-      ValidateWithReader(name, "prefill_s+decode_step_s", dir,
-                         {"Llama-7b/short_report.csv", "Llama-13b/short_report.csv", "Llama-65b/short_report.csv"},
-                         ReadOptimumCsv, catalog, params, &result);
-    } else if (name == "llamacpp-gpu-benchmarks-xiongjiedai") {
-      ValidateWithReader(name, "prefill_s+decode_step_s", dir, {"llama3_llamacpp_bench.csv"}, ReadLlamaCppTable,
+    } else if (name == "ml-energy-leaderboard-v3") {
+      ValidateWithReader(name, "decode_step_s", dir, {"llm_configurations.csv"}, ReadMlEnergyCsv,
                          catalog, params, &result);
+    } else if (name == "optimum-benchmark-running-llamas") {
+      ValidateWithReader(
+          name, "prefill_s+decode_step_s", dir,
+          {"Llama-7b/short_report.csv", "Llama-13b/short_report.csv", "Llama-65b/short_report.csv"},
+          ReadOptimumCsv, catalog, params, &result);
+    } else if (name == "llamacpp-gpu-benchmarks-xiongjiedai") {
+      ValidateWithReader(name, "prefill_s+decode_step_s", dir, {"llama3_llamacpp_bench.csv"},
+                         ReadLlamaCppTable, catalog, params, &result);
     } else if (name == "megatron-bridge-training-perf") {
-      ValidateWithReader(name, ToString(MetricKind::kTrainTokensPerSPerDevice), dir, {"training_perf.csv"},
-                         ReadMegatronBridgeCsv, catalog, params, &result);
+      ValidateWithReader(name, ToString(MetricKind::kTrainTokensPerSPerDevice), dir,
+                         {"training_perf.csv"}, ReadMegatronBridgeCsv, catalog, params, &result);
     } else if (name == "megatron-lm-training-mfu") {
       ValidateWithReader(name, ToString(MetricKind::kTrainModelFlopsPerSPerDevice), dir,
-                         {"h100_weak_scaling_mcore_r0.8.csv"}, ReadMegatronLmCsv, catalog, params, &result);
+                         {"h100_weak_scaling_mcore_r0.8.csv"}, ReadMegatronLmCsv, catalog, params,
+                         &result);
     } else {
       throw InputError({"", 0, "--dataset"}, "unknown validation dataset '" + name + "'");
     }
@@ -178,7 +191,9 @@ ValidationResult Validate(const std::string& runs_dir, const Catalog& catalog,
 }
 
 nlohmann::json ToJson(const DatasetSummary& s) {
-  auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  auto num = [](double v) {
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+  };
   std::string skipped;
   int skipped_total = 0;
   for (const auto& [reason, n] : s.skipped) {
@@ -198,9 +213,15 @@ nlohmann::json ToJson(const DatasetSummary& s) {
 }
 
 nlohmann::json ToJson(const ValidationPoint& p) {
-  return {{"dataset", p.dataset}, {"file", p.file},         {"line", p.line},
-          {"model", p.model_id},  {"hardware", p.hardware_id}, {"metric", p.metric},
-          {"setup", p.setup},     {"measured", p.measured},  {"predicted", p.predicted},
+  return {{"dataset", p.dataset},
+          {"file", p.file},
+          {"line", p.line},
+          {"model", p.model_id},
+          {"hardware", p.hardware_id},
+          {"metric", p.metric},
+          {"setup", p.setup},
+          {"measured", p.measured},
+          {"predicted", p.predicted},
           {"ape", p.Ape()}};
 }
 

@@ -56,8 +56,10 @@ bool Validate(const Workload& w, std::string* why) {
   if (w.batch < 1 || w.batch > kMaxBatch) {
     return fail(fmt::format("batch must be in 1..{}, got {}", kMaxBatch, w.batch));
   }
-  if (w.prompt_tokens < 1) return fail(fmt::format("prompt tokens must be >= 1, got {}", w.prompt_tokens));
-  if (w.gen_tokens < 0) return fail(fmt::format("generated tokens must be >= 0, got {}", w.gen_tokens));
+  if (w.prompt_tokens < 1)
+    return fail(fmt::format("prompt tokens must be >= 1, got {}", w.prompt_tokens));
+  if (w.gen_tokens < 0)
+    return fail(fmt::format("generated tokens must be >= 0, got {}", w.gen_tokens));
   if (w.prompt_tokens > kMaxContextTokens || w.gen_tokens > kMaxContextTokens - w.prompt_tokens) {
     return fail(
         fmt::format("prompt + generated tokens must be at most {} per sequence, got {} + {}",
@@ -76,7 +78,8 @@ bool Validate(const Workload& w, std::string* why) {
   }
   if (w.zero_stage < 0 || w.zero_stage > 3) return fail("zero stage must be 0..3");
   if (w.micro_batch < 0 || w.micro_batch > w.batch) {
-    return fail(fmt::format("micro-batch must be in 0..batch ({}), got {}", w.batch, w.micro_batch));
+    return fail(
+        fmt::format("micro-batch must be in 0..batch ({}), got {}", w.batch, w.micro_batch));
   }
   if (w.lora_rank < 1 || w.lora_rank > kMaxLoraRank) {
     return fail(fmt::format("lora rank must be in 1..{}, got {}", kMaxLoraRank, w.lora_rank));

@@ -50,7 +50,7 @@ struct Workload {
   Precision kv_cache = Precision::kBf16;
   Parallelism parallel;
   // Training / fine-tuning.
-  int zero_stage = 0;          // ZeRO stage 0..3 (Rajbhandari et al. 2020) over parallel.data
+  int zero_stage = 0;  // ZeRO stage 0..3 (Rajbhandari et al. 2020) over parallel.data
   // Sequences per micro-batch (gradient accumulation / pipeline micro-batches). 0: the whole
   // batch is one micro-batch held in memory at once, while the step time assumes micro-batches
   // of one sequence (the pipeline bubble at its smallest). > 0: both use batch / micro_batch
@@ -64,11 +64,11 @@ struct Workload {
   // Megatron sequence parallelism (Korthikanti 2022, Sec. 4.2.2): the norm and dropout regions
   // between the tensor-parallel blocks are split over the TP ranks along the sequence too.
   bool sequence_parallel = true;
-  int64_t lora_rank = 16;      // adapter rank r, on every linear layer of every block
+  int64_t lora_rank = 16;  // adapter rank r, on every linear layer of every block
   // Fraction of device memory the engine may use (vLLM's gpu_memory_utilization; its default is
   // 0.9), the rest is left to the runtime.
   double memory_utilization = 0.9;
-  std::string engine;          // free text, e.g. "vllm", "llama.cpp"
+  std::string engine;  // free text, e.g. "vllm", "llama.cpp"
 
   int64_t ContextTokens() const { return prompt_tokens + gen_tokens; }
 };
@@ -89,7 +89,7 @@ Step TrainStep(const Workload& w);
 
 bool Validate(const Workload& w, std::string* why);
 std::string ToString(Mode mode);
-Mode ParseMode(const std::string& text);          // infer | train | finetune-lora | finetune-qlora
+Mode ParseMode(const std::string& text);  // infer | train | finetune-lora | finetune-qlora
 Recompute ParseRecompute(const std::string& text);  // none | selective | full
 bool IsTrainingMode(Mode mode);
 

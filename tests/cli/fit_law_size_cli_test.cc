@@ -2,8 +2,8 @@
 #include <cmath>
 #include <fstream>
 
-#include "tests/quality/catch_with_ceres.h"
 #include <nlohmann/json.hpp>
+#include "tests/quality/catch_with_ceres.h"
 
 #include "sim/app/size.h"
 #include "sim/cli/commands.h"
@@ -145,8 +145,9 @@ void CheckUnusable(const std::string& csv, const std::string& reason) {
     FAIL("size accepted an unusable law");
   } catch (const InputError& e) {
     // file:line: key, the line of "usable" in the law JSON.
-    CHECK_THAT(std::string(e.what()),
-               Catch::Matchers::Matches(".*" + law_json + ":[0-9]+: usable: the fit is not usable.*"));
+    CHECK_THAT(
+        std::string(e.what()),
+        Catch::Matchers::Matches(".*" + law_json + ":[0-9]+: usable: the fit is not usable.*"));
     CHECK(std::string(e.what()).find('\n') == std::string::npos);
   }
 }

@@ -8,8 +8,8 @@
 
 #include "tests/cli/run_binary.h"
 
-using rightsize::testing::RunRightsize;
 using Catch::Matchers::Contains;
+using rightsize::testing::RunRightsize;
 
 namespace {
 const std::string kFixtures = std::string(RIGHTSIZE_SOURCE_DIR) + "/tests/fixtures/";
@@ -26,7 +26,9 @@ TEST_CASE("predict --format json gives unit-suffixed keys and the KV size") {
 }
 
 TEST_CASE("predict accepts a config.json path, and csv / table formats") {
-  const auto csv = RunRightsize("predict --model " + kFixtures + "hf_configs/qwen2.5-7b/config.json --hardware rtx-4090 --format csv");
+  const auto csv =
+      RunRightsize("predict --model " + kFixtures +
+                   "hf_configs/qwen2.5-7b/config.json --hardware rtx-4090 --format csv");
   REQUIRE(csv.exit_code == 0);
   CHECK_THAT(csv.output, Contains("model.total_params"));
   CHECK_THAT(csv.output, Contains("7615616512"));
@@ -36,7 +38,9 @@ TEST_CASE("predict accepts a config.json path, and csv / table formats") {
 }
 
 TEST_CASE("a full fine-tune that does not fit is answered as infeasible with the reason") {
-  const auto r = RunRightsize("predict --model llama-2-7b --hardware rtx-4090 --mode train --batch 1 --prompt-tokens 2048 --format json");
+  const auto r = RunRightsize(
+      "predict --model llama-2-7b --hardware rtx-4090 --mode train --batch 1 --prompt-tokens 2048 "
+      "--format json");
   REQUIRE(r.exit_code == 0);
   const auto j = nlohmann::json::parse(r.output);
   CHECK_FALSE(j["memory"]["fits"].get<bool>());
@@ -144,24 +148,30 @@ TEST_CASE("list models and hardware show the catalogue") {
 
 TEST_CASE("the default study runs and writes its report") {
   const std::string out = "/tmp/rightsize_cli_default_study";
-  const auto r = RunRightsize(std::string("run ") + RIGHTSIZE_SOURCE_DIR + "/examples/default-study.yaml -o " + out);
+  const auto r = RunRightsize(std::string("run ") + RIGHTSIZE_SOURCE_DIR +
+                              "/examples/default-study.yaml -o " + out);
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.output, Contains("phi-3-mini"));
   CHECK_THAT(r.output, Contains("Verdict:"));
-  CHECK(std::system(("test -s " + out + "/report.md && test -s " + out + "/cost_vs_traffic.png").c_str()) == 0);
+  CHECK(std::system(
+            ("test -s " + out + "/report.md && test -s " + out + "/cost_vs_traffic.png").c_str()) ==
+        0);
   std::system(("rm -rf " + out).c_str());
 }
 
 TEST_CASE("a bad study file is a one-line error naming file:line: key, and no report is written") {
   const std::string out = "/tmp/rightsize_cli_bad_study";
-  const auto r = RunRightsize(std::string("report ") + RIGHTSIZE_SOURCE_DIR + "/tests/plan/fixtures/bad-study.yaml -o " + out);
+  const auto r = RunRightsize(std::string("report ") + RIGHTSIZE_SOURCE_DIR +
+                              "/tests/plan/fixtures/bad-study.yaml -o " + out);
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.output, Contains("bad-study.yaml:6: traffic.requests_per_month"));
   CHECK(std::system(("test -e " + out).c_str()) != 0);
 }
 
 TEST_CASE("sweep writes one row per grid point") {
-  const auto r = RunRightsize("sweep --models qwen2.5-7b,mixtral-8x7b --hardware h100-sxm5-80gb,rtx-4090 --batch 1,8 --weights bf16,fp8");
+  const auto r = RunRightsize(
+      "sweep --models qwen2.5-7b,mixtral-8x7b --hardware h100-sxm5-80gb,rtx-4090 --batch 1,8 "
+      "--weights bf16,fp8");
   REQUIRE(r.exit_code == 0);
   CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1 + 2 * 2 * 2 * 2);
   CHECK_THAT(r.output, Contains("mixtral-8x7b,rtx-4090,1,512,128,bf16,1,false,\"out of memory"));

@@ -1,11 +1,11 @@
 // Runs the rightsize binary with arguments and captures its output and exit code.
 #pragma once
 
+#include <sys/wait.h>
 #include <algorithm>
 #include <array>
 #include <cstdio>
 #include <string>
-#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
 
@@ -23,7 +23,8 @@ inline CommandResult RunRightsize(const std::string& args) {
   if (!pipe) return result;
   std::array<char, 4096> buffer;
   size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    result.output.append(buffer.data(), n);
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;

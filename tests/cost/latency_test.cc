@@ -62,7 +62,8 @@ TEST_CASE("decode at batch 1 is memory-bound and its time falls with weight prec
   const ParamCounts c = CountParams(m);
   const double linear = static_cast<double>(c.attention + c.dense_mlp);
   const double head = static_cast<double>(c.lm_head);
-  const double expected = (linear * BitsPerValue(Precision::kInt4) + head * 16.0) / ((linear + head) * 16.0);
+  const double expected =
+      (linear * BitsPerValue(Precision::kInt4) + head * 16.0) / ((linear + head) * 16.0);
   CHECK(int4.memory_s / bf16.memory_s == Approx(expected).epsilon(0.05));
 }
 
@@ -137,9 +138,9 @@ TEST_CASE("a MoE decode reads only the active experts at batch 1 and nearly all 
   const HardwareSpec& hw = Hw("h100-sxm5-80gb");
   w.batch = 1;
   const double moe_step = Decode(m, hw, w).memory_s;
-  CHECK(moe_step < 0.5 * static_cast<double>(CountParams(m).Total()) *
-                       BytesPerValue(Precision::kBf16) /
-                       (hw.memory_bandwidth_bytes_per_s * kDefaults[EfficiencyParams::kMemoryEfficiency]));
+  CHECK(moe_step <
+        0.5 * static_cast<double>(CountParams(m).Total()) * BytesPerValue(Precision::kBf16) /
+            (hw.memory_bandwidth_bytes_per_s * kDefaults[EfficiencyParams::kMemoryEfficiency]));
 }
 
 TEST_CASE("decode time grows with batch slowly while memory-bound, so throughput rises") {
@@ -249,8 +250,8 @@ TEST_CASE("the same roofline serves a CPU or SoC device: decode is bandwidth-bou
     if (!CheckFit(Model("llama-3-8b"), hw, w).fits) continue;
     const StepBreakdown s = Decode(Model("llama-3-8b"), hw, w);
     CHECK(std::string(s.bound) == "memory");
-    CHECK(s.step_s > WeightBytes(Model("llama-3-8b"), Precision::kQ4_K_M) /
-                         hw.memory_bandwidth_bytes_per_s);
+    CHECK(s.step_s >
+          WeightBytes(Model("llama-3-8b"), Precision::kQ4_K_M) / hw.memory_bandwidth_bytes_per_s);
     ++checked;
   }
   // The catalogue's CPUs and SoCs with enough memory (EPYC 9654, M2 Ultra, ...) ran the checks.

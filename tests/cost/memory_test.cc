@@ -17,7 +17,9 @@ TEST_CASE("Llama-3-8B KV cache in bf16 is 131,072 bytes per token") {
   CHECK(KvCacheBytesPerToken(Model("llama-3-8b"), Precision::kFp8) == 65536.0);
 }
 
-TEST_CASE("a 32k-token context: Llama-3-8B holds 4 GiB of KV, Qwen2-7B (4 KV heads, 28 layers) 1.75 GiB") {
+TEST_CASE(
+    "a 32k-token context: Llama-3-8B holds 4 GiB of KV, Qwen2-7B (4 KV heads, 28 layers) 1.75 "
+    "GiB") {
   // 32768 tokens x 2 (K,V) x layers x kv_heads x head_dim x 2 bytes.
   CHECK(KvCacheBytesPerSequence(Model("llama-3-8b"), Precision::kBf16, 32768) ==
         32768.0 * 2 * 32 * 8 * 128 * 2);
@@ -28,8 +30,10 @@ TEST_CASE("a 32k-token context: Llama-3-8B holds 4 GiB of KV, Qwen2-7B (4 KV hea
 TEST_CASE("a sliding-window model's KV stops growing at its window") {
   const ModelSpec& mistral = Model("mistral-7b-v0.1");
   REQUIRE(mistral.sliding_window_tokens > 0);
-  const double at_window = KvCacheBytesPerSequence(mistral, Precision::kBf16, mistral.sliding_window_tokens);
-  CHECK(KvCacheBytesPerSequence(mistral, Precision::kBf16, 4 * mistral.sliding_window_tokens) == at_window);
+  const double at_window =
+      KvCacheBytesPerSequence(mistral, Precision::kBf16, mistral.sliding_window_tokens);
+  CHECK(KvCacheBytesPerSequence(mistral, Precision::kBf16, 4 * mistral.sliding_window_tokens) ==
+        at_window);
   CHECK(KvCacheBytesPerSequence(mistral, Precision::kBf16, mistral.sliding_window_tokens / 2) ==
         Approx(at_window / 2));
   // Gemma-2 alternates sliding and full layers: past the window only the full half grows.
@@ -125,8 +129,9 @@ TEST_CASE("weights scale with bits per weight of the tensors each format quantis
   CHECK(WeightBytes(m, Precision::kFp8) == Approx(linear + kept * 2));
   CHECK(WeightBytes(m, Precision::kInt8) == Approx(linear + kept * 2));
   CHECK(WeightBytes(m, Precision::kInt4) == Approx(linear * 4.15625 / 8 + kept * 2));
-  CHECK(WeightBytes(m, Precision::kQ8_0) ==
-        Approx((params - static_cast<double>(c.norms)) * 8.5 / 8 + static_cast<double>(c.norms) * 4));
+  CHECK(
+      WeightBytes(m, Precision::kQ8_0) ==
+      Approx((params - static_cast<double>(c.norms)) * 8.5 / 8 + static_cast<double>(c.norms) * 4));
   const double q4km_bits = WeightBytes(m, Precision::kQ4_K_M) * 8 / params;
   CHECK(q4km_bits > 4.5);
   CHECK(q4km_bits < 6.5625);
@@ -163,21 +168,24 @@ TEST_CASE("a hybrid linear-attention model's cache grows only in its full-attent
   CHECK(growth == Approx((65536.0 - 1024.0) * KvCacheBytesPerToken(qwen, Precision::kBf16)));
   // The linear layers hold a constant state: heads x key dim x value dim at the state precision,
   // plus the conv window; the KV cache precision does not change it.
-  const double state = linear * (static_cast<double>(la.num_value_heads * la.key_head_dim * la.value_head_dim) *
-                                     BytesPerValue(la.state_precision) +
-                                 static_cast<double>(la.ConvDim() * (la.conv_kernel - 1)) * 2.0);
+  const double state =
+      linear * (static_cast<double>(la.num_value_heads * la.key_head_dim * la.value_head_dim) *
+                    BytesPerValue(la.state_precision) +
+                static_cast<double>(la.ConvDim() * (la.conv_kernel - 1)) * 2.0);
   CHECK(KvCacheBytesPerSequence(qwen, Precision::kBf16, 1024) ==
         Approx(state + 1024.0 * KvCacheBytesPerToken(qwen, Precision::kBf16)));
   // With every layer linear the cache stops growing at all.
   ModelSpec all_linear = qwen;
-  std::fill(all_linear.layer_attention.begin(), all_linear.layer_attention.end(), AttentionKind::kLinear);
+  std::fill(all_linear.layer_attention.begin(), all_linear.layer_attention.end(),
+            AttentionKind::kLinear);
   const double at_1k = KvCacheBytesPerSequence(all_linear, Precision::kBf16, 1024);
   CHECK(at_1k > 0.0);
   CHECK(KvCacheBytesPerSequence(all_linear, Precision::kBf16, 262144) == at_1k);
   CHECK(KvCacheBytesPerToken(all_linear, Precision::kBf16) == 0.0);
 }
 
-TEST_CASE("Qwen3.5-9B at a 256k context needs far less cache than a same-width full-attention model") {
+TEST_CASE(
+    "Qwen3.5-9B at a 256k context needs far less cache than a same-width full-attention model") {
   Workload w;
   w.prompt_tokens = 250000;
   w.gen_tokens = 2000;
@@ -191,7 +199,9 @@ TEST_CASE("Qwen3.5-9B at a 256k context needs far less cache than a same-width f
   CHECK(hybrid > 0.25 * dense);
 }
 
-TEST_CASE("training activations: one micro-batch at a time, and under 1F1B min(stages, micro-batches) of them") {
+TEST_CASE(
+    "training activations: one micro-batch at a time, and under 1F1B min(stages, micro-batches) of "
+    "them") {
   auto activations = [](int64_t batch, int64_t micro_batch, int pipeline) {
     Workload w;
     w.mode = Mode::kTraining;
@@ -222,7 +232,8 @@ TEST_CASE("QLoRA's frozen Qwen2.5-7B base is the published bitsandbytes NF4 chec
   qlora.prompt_tokens = 512;
   const MemoryBreakdown mem = EstimateMemoryPerDevice(Model("qwen2.5-7b"), qlora);
   CHECK(mem.weights_bytes == Approx(5.55e9).epsilon(0.05));
-  const double all_nf4 = static_cast<double>(CountParams(Model("qwen2.5-7b")).Total()) * 4.127 / 8.0;
+  const double all_nf4 =
+      static_cast<double>(CountParams(Model("qwen2.5-7b")).Total()) * 4.127 / 8.0;
   CHECK(mem.weights_bytes > 1.3 * all_nf4);
 }
 
@@ -238,7 +249,9 @@ TEST_CASE("expert parallelism shards the released gpt-oss-120b experts, not its 
   CHECK(one - two == Approx(expert_bytes / 2.0));
 }
 
-TEST_CASE("expert parallelism shards attention by data: Mixtral at batch 64 holds half the KV per GPU at ep 2") {
+TEST_CASE(
+    "expert parallelism shards attention by data: Mixtral at batch 64 holds half the KV per GPU at "
+    "ep 2") {
   // Engines run the expert-parallel group's attention data-parallel (vLLM with data-parallel
   // attention, SGLang --enable-dp-attention): each rank caches its own sequences.
   const ModelSpec& m = Model("mixtral-8x7b");

@@ -38,7 +38,8 @@ TEST_CASE("batching lowers $ and J per output token, and a price override is use
   const LatencyEstimate e32 = EstimateLatency(m, hw, w);
   const InferenceCost c32 = PriceInference(hw, w, e32, price);
   REQUIRE(c1.priced);
-  CHECK(c1.usd_per_million_output_tokens == Approx(UsdPerMillionTokens(2.0, 1, e1.decode_tokens_per_s)));
+  CHECK(c1.usd_per_million_output_tokens ==
+        Approx(UsdPerMillionTokens(2.0, 1, e1.decode_tokens_per_s)));
   CHECK(c32.usd_per_million_output_tokens < c1.usd_per_million_output_tokens / 10.0);
   CHECK(c32.j_per_output_token < c1.j_per_output_token / 10.0);
   CHECK(c1.j_per_output_token > 0.0);
@@ -69,7 +70,8 @@ TEST_CASE("training run: device-hours and $ follow from tokens and step time") {
   CHECK_FALSE(PriceInference(Hw("rtx-4090"), big, oom, DevicePrice{1.0, "t"}).priced);
 }
 
-TEST_CASE("$ per FLOP on a device: training at its utilisation, decode from the bandwidth roofline") {
+TEST_CASE(
+    "$ per FLOP on a device: training at its utilisation, decode from the bandwidth roofline") {
   // A made-up device keeps the arithmetic checkable by hand: 100 TFLOP/s bf16, 1 TB/s, $3.6/h
   // (= $0.001/s).
   HardwareSpec hw;

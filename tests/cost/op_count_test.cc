@@ -8,7 +8,7 @@ using namespace rightsize;
 
 namespace {
 const ModelSpec& Model(const std::string& id) { return Catalog::Default().Model(id); }
-}
+}  // namespace
 
 TEST_CASE("forward FLOPs per token at short context are about 2N") {
   const ModelSpec& m = Model("llama-2-7b");
@@ -82,7 +82,8 @@ double OpFlops(const std::vector<OpCost>& ops, const std::string& name) {
 }
 }  // namespace
 
-TEST_CASE("decode FLOPs of Gated DeltaNet layers do not grow with context, those of full layers do") {
+TEST_CASE(
+    "decode FLOPs of Gated DeltaNet layers do not grow with context, those of full layers do") {
   const ModelSpec& m = Model("qwen3.5-9b");
   const int64_t full = m.NumLayersOfKind(AttentionKind::kFull);
   REQUIRE(m.NumLayersOfKind(AttentionKind::kLinear) > 0);
@@ -119,7 +120,9 @@ TEST_CASE("forward FLOPs of many tokens in closed form equal the per-token sum")
   }
 }
 
-TEST_CASE("under expert parallelism each rank attends for its own sequences and dispatches their tokens") {
+TEST_CASE(
+    "under expert parallelism each rank attends for its own sequences and dispatches their "
+    "tokens") {
   const ModelSpec& m = Catalog::Default().Model("mixtral-8x7b");
   Workload w;
   w.batch = 64;

@@ -53,7 +53,8 @@ std::string WriteSyntheticLog(const fs::path& dir, const EfficiencyParams& truth
 
 using testing::ErrorOf;
 
-TEST_CASE("calibrate writes a file LoadCalibration reads back, and a bad log leaves it intact", "[fit][cli]") {
+TEST_CASE("calibrate writes a file LoadCalibration reads back, and a bad log leaves it intact",
+          "[fit][cli]") {
   const fs::path dir = fs::temp_directory_path() / "rightsize_calibrate_test";
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -98,7 +99,8 @@ TEST_CASE("calibrate writes a file LoadCalibration reads back, and a bad log lea
   }
 }
 
-TEST_CASE("calibrate whose only group is unusable fails with the reason and writes nothing", "[fit][cli]") {
+TEST_CASE("calibrate whose only group is unusable fails with the reason and writes nothing",
+          "[fit][cli]") {
   const fs::path dir = fs::temp_directory_path() / "rightsize_calibrate_unusable_test";
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -125,7 +127,8 @@ TEST_CASE("LoadCalibration errors name the file and the key", "[fit][cli]") {
   fs::create_directories(dir);
   const std::string wrong_schema = (dir / "v0.json").string();
   WriteFileAtomically(wrong_schema, R"({"schema_version": 0, "groups": []})");
-  CHECK(ErrorOf([&] { LoadCalibration(wrong_schema); }).find("v0.json:1: schema_version") != std::string::npos);
+  CHECK(ErrorOf([&] { LoadCalibration(wrong_schema); }).find("v0.json:1: schema_version") !=
+        std::string::npos);
   const std::string truncated = (dir / "cut.json").string();
   WriteFileAtomically(truncated, R"({"schema_version": 1, "groups": [{"group": "a/b", )");
   const std::string cut_error = ErrorOf([&] { LoadCalibration(truncated); });
@@ -139,7 +142,8 @@ TEST_CASE("LoadCalibration errors name the file and the key", "[fit][cli]") {
                         {"groups", {GroupToJson(a), GroupToJson(b)}}};
   const std::string two = (dir / "two.json").string();
   WriteFileAtomically(two, doc.dump());
-  CHECK(ErrorOf([&] { LoadCalibration(two, "gpu"); }).find("matches several groups") != std::string::npos);
+  CHECK(ErrorOf([&] { LoadCalibration(two, "gpu"); }).find("matches several groups") !=
+        std::string::npos);
   CHECK(ErrorOf([&] { LoadCalibration(two, "tpu"); }).find("no group 'tpu'") != std::string::npos);
   CHECK(LoadCalibration(two, "gpu/y")[EfficiencyParams::kComputeEfficiency] ==
         EfficiencyParams::kDefaults[0]);

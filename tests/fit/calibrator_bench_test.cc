@@ -15,7 +15,8 @@
 namespace rightsize {
 namespace {
 
-TEST_CASE("calibrating 20,000 step measurements on one core recovers the truth (time printed)", "[fit][bench]") {
+TEST_CASE("calibrating 20,000 step measurements on one core recovers the truth (time printed)",
+          "[fit][bench]") {
   const Catalog& catalog = Catalog::Default();
   const HardwareSpec& hw = catalog.Hardware("h100-sxm5-80gb");
   EfficiencyParams truth;
@@ -24,7 +25,8 @@ TEST_CASE("calibrating 20,000 step measurements on one core recovers the truth (
   truth[EfficiencyParams::kStepOverhead_s] = 2e-3;
   std::mt19937_64 rng(3);
   std::normal_distribution<double> noise(0.0, 0.03);
-  const std::vector<std::string> models = {"llama-3.1-8b", "qwen2.5-7b", "llama-3.2-3b", "qwen2.5-14b"};
+  const std::vector<std::string> models = {"llama-3.1-8b", "qwen2.5-7b", "llama-3.2-3b",
+                                           "qwen2.5-14b"};
   const int64_t batches[] = {1, 2, 4, 8, 16, 32, 64, 128, 256};
   const int64_t contexts[] = {128, 512, 1024, 2048, 4096};
   std::vector<CalibrationPoint> points;
@@ -48,7 +50,8 @@ TEST_CASE("calibrating 20,000 step measurements on one core recovers the truth (
   options.num_threads = 1;
   const auto start = std::chrono::steady_clock::now();
   const CalibrationResult r = Calibrator(options).Fit(points);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("calibrated %zu step measurements (%zu operators) in %.2f s on one thread\n",
               points.size(), ops, seconds);
   INFO(r.report);

@@ -96,7 +96,8 @@ CalibratorOptions Options() {
   return o;
 }
 
-TEST_CASE("calibrator recovers known parameters from noisy data with outliers", "[fit][calibrator]") {
+TEST_CASE("calibrator recovers known parameters from noisy data with outliers",
+          "[fit][calibrator]") {
   const EfficiencyParams truth = TrueParams();
   const auto points = Points(truth, 2000, 0.03, 0.05, 7);
   const CalibrationResult r = Calibrator(Options()).Fit(points);
@@ -164,12 +165,16 @@ TEST_CASE("a shared parameter is fitted once on every group's points", "[fit][ca
   CHECK(r.Find("other-gpu/synthetic")->params[P::kComputeEfficiency] == Approx(0.45).epsilon(0.03));
 }
 
-TEST_CASE("sharing is kept where the data supports it and refused where groups differ", "[fit][calibrator]") {
+TEST_CASE("sharing is kept where the data supports it and refused where groups differ",
+          "[fit][calibrator]") {
   const SharingSelection s = SelectSharedParameters(TwoGroupPoints(300, 41), Options(), 5, 1);
-  auto kept = [&](int i) { return std::find(s.shared.begin(), s.shared.end(), i) != s.shared.end(); };
+  auto kept = [&](int i) {
+    return std::find(s.shared.begin(), s.shared.end(), i) != s.shared.end();
+  };
   REQUIRE_FALSE(s.trials.empty());
   for (const SharingTrial& t : s.trials) {
-    INFO(EfficiencyParams::kParamNames[static_cast<size_t>(t.parameter)] << ": " << t.median_ape << " / " << t.p90_ape);
+    INFO(EfficiencyParams::kParamNames[static_cast<size_t>(t.parameter)] << ": " << t.median_ape
+                                                                         << " / " << t.p90_ape);
     CHECK(t.kept == kept(t.parameter));
   }
   CHECK_FALSE(kept(P::kComputeEfficiency));  // 0.62 vs 0.45: pooling it costs held-out accuracy
@@ -184,15 +189,18 @@ TEST_CASE("without a robust loss the outliers bias the fit", "[fit][calibrator]"
   plain.loss = RobustLoss::kNone;
   const GroupCalibration g = Calibrator(plain).Fit(points).groups[0];
   const GroupCalibration robust = Calibrator(Options()).Fit(points).groups[0];
-  const double err_plain = std::fabs(g.params[P::kMemoryEfficiency] / truth[P::kMemoryEfficiency] - 1);
+  const double err_plain =
+      std::fabs(g.params[P::kMemoryEfficiency] / truth[P::kMemoryEfficiency] - 1);
   const double err_robust =
       std::fabs(robust.params[P::kMemoryEfficiency] / truth[P::kMemoryEfficiency] - 1);
   CHECK(err_plain > 2 * err_robust);
 }
 
-TEST_CASE("prediction intervals cover fresh measurements at about the nominal rate", "[fit][calibrator]") {
+TEST_CASE("prediction intervals cover fresh measurements at about the nominal rate",
+          "[fit][calibrator]") {
   const EfficiencyParams truth = TrueParams();
-  const GroupCalibration g = Calibrator(Options()).Fit(Points(truth, 1500, 0.04, 0.0, 11)).groups[0];
+  const GroupCalibration g =
+      Calibrator(Options()).Fit(Points(truth, 1500, 0.04, 0.0, 11)).groups[0];
   REQUIRE(g.usable);
   const auto fresh = Points(truth, 2000, 0.04, 0.0, 12);
   for (double level : {0.5, 0.9}) {
@@ -207,12 +215,14 @@ TEST_CASE("prediction intervals cover fresh measurements at about the nominal ra
   }
 }
 
-TEST_CASE("parameter standard errors cover the truth at about the nominal rate", "[fit][calibrator]") {
+TEST_CASE("parameter standard errors cover the truth at about the nominal rate",
+          "[fit][calibrator]") {
   const EfficiencyParams truth = TrueParams();
   const double z = NormalQuantileTwoSided(0.9);
   int trials = 0, covered = 0;
   for (uint64_t seed = 100; seed < 140; ++seed) {
-    const GroupCalibration g = Calibrator(Options()).Fit(Points(truth, 300, 0.05, 0.0, seed)).groups[0];
+    const GroupCalibration g =
+        Calibrator(Options()).Fit(Points(truth, 300, 0.05, 0.0, seed)).groups[0];
     if (!g.usable) continue;
     for (P::Index i : {P::kComputeEfficiency, P::kMemoryEfficiency, P::kAttentionEfficiency}) {
       ++trials;
@@ -228,7 +238,8 @@ TEST_CASE("parameter standard errors cover the truth at about the nominal rate",
 
 // Decode steps at batch 1-8: weight GEMVs and attention over a KV cache, both far below the
 // ridge point, so the times say nothing about the compute or attention efficiency.
-std::vector<CalibrationPoint> DecodeOnlyPoints(const EfficiencyParams& truth, double sigma, uint64_t seed) {
+std::vector<CalibrationPoint> DecodeOnlyPoints(const EfficiencyParams& truth, double sigma,
+                                               uint64_t seed) {
   const DeviceRates rates = FixtureRates();
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> noise(0.0, sigma);
@@ -260,7 +271,8 @@ std::vector<CalibrationPoint> DecodeOnlyPoints(const EfficiencyParams& truth, do
   return points;
 }
 
-TEST_CASE("decode-only data leaves compute and attention efficiency at their priors", "[fit][calibrator][priors]") {
+TEST_CASE("decode-only data leaves compute and attention efficiency at their priors",
+          "[fit][calibrator][priors]") {
   const EfficiencyParams truth = TrueParams();  // compute 0.62 and attention 0.38, not the defaults
   const CalibrationResult r = Calibrator(Options()).Fit(DecodeOnlyPoints(truth, 0.02, 5));
   REQUIRE(r.groups.size() == 1);
@@ -300,7 +312,8 @@ TEST_CASE("a parameter pushed to a bound is flagged and explained", "[fit][calib
   CHECK(ParameterTable(g).find("AT A BOUND") != std::string::npos);
 }
 
-TEST_CASE("memory-bound-only data without priors: compute efficiency is named as not identifiable", "[fit][calibrator]") {
+TEST_CASE("memory-bound-only data without priors: compute efficiency is named as not identifiable",
+          "[fit][calibrator]") {
   const DeviceRates rates = FixtureRates();
   const EfficiencyParams truth = TrueParams();
   std::vector<CalibrationPoint> points;
@@ -328,7 +341,8 @@ TEST_CASE("memory-bound-only data without priors: compute efficiency is named as
   CHECK(g.params[P::kMemoryEfficiency] == Approx(truth[P::kMemoryEfficiency]).epsilon(0.01));
 }
 
-TEST_CASE("too few points is an unusable result with a reason, not an exception", "[fit][calibrator]") {
+TEST_CASE("too few points is an unusable result with a reason, not an exception",
+          "[fit][calibrator]") {
   auto points = Points(TrueParams(), 2, 0.0, 0.0, 1);
   const CalibrationResult r = Calibrator(Options()).Fit(points);
   REQUIRE(r.groups.size() == 1);
@@ -337,7 +351,8 @@ TEST_CASE("too few points is an unusable result with a reason, not an exception"
   CHECK(r.report.find("Too few points") != std::string::npos);
 }
 
-TEST_CASE("k-fold and leave-one-group-out report held-out error and coverage", "[fit][calibrator]") {
+TEST_CASE("k-fold and leave-one-group-out report held-out error and coverage",
+          "[fit][calibrator]") {
   const auto points = Points(TrueParams(), 600, 0.03, 0.0, 21);
   const CrossValidationReport k = KFoldCrossValidate(points, Options(), 5, 1);
   CHECK(k.n_predicted == 600);

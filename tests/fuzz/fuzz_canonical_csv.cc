@@ -5,6 +5,9 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rightsize;
-  fuzz::Expect([&] { ParseCanonicalCsv(fuzz::AsText(data, size), "canonical.csv", LogReadOptions{Catalog::Default()}); });
+  fuzz::Expect([&] {
+    ParseCanonicalCsv(fuzz::AsText(data, size), "canonical.csv",
+                      LogReadOptions{Catalog::Default()});
+  });
   return 0;
 }

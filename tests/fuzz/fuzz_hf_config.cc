@@ -6,6 +6,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rightsize;
-  fuzz::Expect([&] { fuzz::ExerciseModel(ParseHfConfig(fuzz::AsText(data, size), "model/config.json")); });
+  fuzz::Expect(
+      [&] { fuzz::ExerciseModel(ParseHfConfig(fuzz::AsText(data, size), "model/config.json")); });
   return 0;
 }

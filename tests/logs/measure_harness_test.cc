@@ -55,7 +55,8 @@ TEST_CASE("measure harness times real work and its files load back", "[logs][mea
   CHECK(back.skipped.empty());
   REQUIRE(back.measurements.size() == r.measurements.size());
   for (size_t i = 0; i < back.measurements.size(); ++i) {
-    CHECK(back.measurements[i].interval_time_s == Approx(r.measurements[i].interval_time_s).epsilon(1e-6));
+    CHECK(back.measurements[i].interval_time_s ==
+          Approx(r.measurements[i].interval_time_s).epsilon(1e-6));
     CHECK(back.measurements[i].ops.size() == r.measurements[i].ops.size());
   }
 }

@@ -23,7 +23,8 @@ TEST_CASE("the Megatron tables are recognised by their headers", "[logs][megatro
   CHECK(DetectLogFormat(kMegatronBridge) == "megatron-bridge");
 }
 
-TEST_CASE("Megatron-LM rows: the step time from the table's model-FLOP formula", "[logs][megatron]") {
+TEST_CASE("Megatron-LM rows: the step time from the table's model-FLOP formula",
+          "[logs][megatron]") {
   const LogReadResult r = ReadLog(kMegatronLm, "", LogReadOptions(Catalog::Default()));
   REQUIRE(r.measurements.size() == 9);
   CHECK(r.skipped.empty());
@@ -45,8 +46,9 @@ TEST_CASE("Megatron-LM rows: the step time from the table's model-FLOP formula",
   CHECK(gpt.d_model == 2048);
 }
 
-TEST_CASE("Megatron-Bridge rows: dense models on DGX H100 and DGX-B200, the rest skipped with reasons",
-          "[logs][megatron]") {
+TEST_CASE(
+    "Megatron-Bridge rows: dense models on DGX H100 and DGX-B200, the rest skipped with reasons",
+    "[logs][megatron]") {
   const LogReadResult r = ReadLog(kMegatronBridge, "", LogReadOptions(Catalog::Default()));
   std::map<std::string, int> by_device;
   for (const Measurement& m : r.measurements) {

@@ -84,7 +84,8 @@ TEST_CASE("MLPerf Server summary: p50 TPOT is a decode step at the Little's-law 
   CHECK(DetectLogFormat(LogFixture(kServer)) == "mlperf");
 }
 
-TEST_CASE("MLPerf: replicas split the load, options set TP, precision and output length", "[logs]") {
+TEST_CASE("MLPerf: replicas split the load, options set TP, precision and output length",
+          "[logs]") {
   LogReadOptions options = Options();
   options.replicas = 4;
   options.tensor_parallel = 2;
@@ -118,7 +119,8 @@ TEST_CASE("MLPerf: with one request in flight the p50 TTFT is a prefill of one p
 }
 
 TEST_CASE("MLPerf: the mean is used when the p50 line is absent", "[logs]") {
-  const std::string text = Replace(FixtureText(), "50.00 percentile time to output token (ns)   : 30000000\n", "");
+  const std::string text =
+      Replace(FixtureText(), "50.00 percentile time to output token (ns)   : 30000000\n", "");
   const LogReadResult r = ReadMlperfSummary(TempSummary(text), Options());
   REQUIRE(r.measurements.size() == 1);
   CHECK(r.measurements[0].interval_time_s == Approx(0.031));
@@ -139,7 +141,8 @@ TEST_CASE("MLPerf: what the summary does not say is reported per row, never drop
   CHECK(none.skipped[0].reason.find("--hardware") != std::string::npos);
 
   nothing.strict = true;
-  CHECK(ErrorOf([&] { ReadMlperfSummary(LogFixture(kServer), nothing); }).find("--model") != std::string::npos);
+  CHECK(ErrorOf([&] { ReadMlperfSummary(LogFixture(kServer), nothing); }).find("--model") !=
+        std::string::npos);
 
   const std::string offline = Replace(FixtureText(), "Scenario : Server", "Scenario : Offline");
   const LogReadResult off = ReadMlperfSummary(TempSummary(offline), Options());
@@ -147,7 +150,8 @@ TEST_CASE("MLPerf: what the summary does not say is reported per row, never drop
   REQUIRE(off.skipped.size() == 1);
   CHECK(off.skipped[0].reason.find("Offline") != std::string::npos);
 
-  const std::string accuracy = Replace(FixtureText(), "Mode     : PerformanceOnly", "Mode     : AccuracyOnly");
+  const std::string accuracy =
+      Replace(FixtureText(), "Mode     : PerformanceOnly", "Mode     : AccuracyOnly");
   const LogReadResult acc = ReadMlperfSummary(TempSummary(accuracy), Options());
   REQUIRE(acc.skipped.size() == 1);
   CHECK(acc.skipped[0].where.line == LineOf(FixtureText(), "Mode     :"));
@@ -156,27 +160,34 @@ TEST_CASE("MLPerf: what the summary does not say is reported per row, never drop
 TEST_CASE("MLPerf: truncated and malformed summaries are errors at file:line: key", "[logs]") {
   const std::string text = FixtureText();
   // Cut in the middle of the first-token block, as a copy interrupted mid-file would.
-  const std::string truncated = TempSummary(text.substr(0, text.find("Mean First Token latency") + 40));
+  const std::string truncated =
+      TempSummary(text.substr(0, text.find("Mean First Token latency") + 40));
   const std::string cut = ErrorOf([&] { ReadMlperfSummary(truncated, Options()); });
   CHECK(cut.find("truncated") != std::string::npos);
   CHECK(cut.find(truncated + ":") != std::string::npos);
 
-  const std::string nan = TempSummary(Replace(text, "50.00 percentile time to output token (ns)   : 30000000",
-                                              "50.00 percentile time to output token (ns)   : nan"));
+  const std::string nan =
+      TempSummary(Replace(text, "50.00 percentile time to output token (ns)   : 30000000",
+                          "50.00 percentile time to output token (ns)   : nan"));
   const std::string bad_value = ErrorOf([&] { ReadMlperfSummary(nan, Options()); });
-  CHECK(bad_value.find(nan + ":" + std::to_string(LineOf(text, "50.00 percentile time to output token")) +
+  CHECK(bad_value.find(nan + ":" +
+                       std::to_string(LineOf(text, "50.00 percentile time to output token")) +
                        ": 50.00 percentile time to output token (ns)") != std::string::npos);
 
-  const std::string words = TempSummary(Replace(text, "Mean latency (ns)               : 4000000000",
-                                                "Mean latency (ns)               : 4.0e9x"));
-  CHECK(ErrorOf([&] { ReadMlperfSummary(words, Options()); }).find("Mean latency (ns): expected a number") !=
-        std::string::npos);
+  const std::string words =
+      TempSummary(Replace(text, "Mean latency (ns)               : 4000000000",
+                          "Mean latency (ns)               : 4.0e9x"));
+  CHECK(ErrorOf([&] {
+          ReadMlperfSummary(words, Options());
+        }).find("Mean latency (ns): expected a number") != std::string::npos);
 
   const std::string no_banner = TempSummary(Replace(text, "MLPerf Results Summary", "Results"));
-  CHECK(ErrorOf([&] { ReadMlperfSummary(no_banner, Options()); }).find("not an MLPerf LoadGen summary") !=
-        std::string::npos);
-  CHECK(ErrorOf([&] { ReadMlperfSummary(no_banner + ".missing", Options()); }).find("cannot open") !=
-        std::string::npos);
+  CHECK(ErrorOf([&] {
+          ReadMlperfSummary(no_banner, Options());
+        }).find("not an MLPerf LoadGen summary") != std::string::npos);
+  CHECK(ErrorOf([&] {
+          ReadMlperfSummary(no_banner + ".missing", Options());
+        }).find("cannot open") != std::string::npos);
 }
 
 }  // namespace

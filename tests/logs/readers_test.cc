@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "tests/error_of.h"
 #include "sim/logs/readers.h"
 #include "sim/util/file_io.h"
+#include "tests/error_of.h"
 #include "tests/logs/logs_test_util.h"
 
 namespace rightsize {
@@ -41,7 +41,8 @@ TEST_CASE("canonical CSV maps step and op rows and reports the unknown device", 
   CHECK(r.skipped[0].reason.find("unknown hardware 'z100'") != std::string::npos);
 
   options.strict = true;
-  const std::string error = ErrorOf([&] { ReadCanonicalCsv(LogFixture("canonical_small.csv"), options); });
+  const std::string error =
+      ErrorOf([&] { ReadCanonicalCsv(LogFixture("canonical_small.csv"), options); });
   CHECK(error.find("canonical_small.csv:5") != std::string::npos);
 }
 
@@ -59,9 +60,11 @@ TEST_CASE("canonical CSV round-trips what it writes", "[logs]") {
   }
 }
 
-TEST_CASE("canonical CSV rejects NaN, negative times and misspelt columns with file:row", "[logs]") {
+TEST_CASE("canonical CSV rejects NaN, negative times and misspelt columns with file:row",
+          "[logs]") {
   const LogReadOptions options = FixtureOptions(false, false);
-  const std::string nan = ErrorOf([&] { ReadCanonicalCsv(LogFixture("canonical_nan.csv"), options); });
+  const std::string nan =
+      ErrorOf([&] { ReadCanonicalCsv(LogFixture("canonical_nan.csv"), options); });
   CHECK(nan.find("canonical_nan.csv:2: value") != std::string::npos);
   CHECK(nan.find("not finite") != std::string::npos);
   const std::string negative =
@@ -100,7 +103,8 @@ TEST_CASE("Vidur GEMM rows become four GEMMs with shapes from the row", "[logs]"
 
 TEST_CASE("Vidur reader names the missing timing column", "[logs]") {
   const LogReadOptions options = FixtureOptions(false, true);
-  const std::string error = ErrorOf([&] { ReadVidurCsv(LogFixture("vidur_missing_column.csv"), options); });
+  const std::string error =
+      ErrorOf([&] { ReadVidurCsv(LogFixture("vidur_missing_column.csv"), options); });
   CHECK(error.find("vidur_missing_column.csv") != std::string::npos);
   CHECK(error.find("time_stats.attn_pre_proj.median") != std::string::npos);
 }
@@ -111,8 +115,9 @@ TEST_CASE("ML.ENERGY v2 and v3 rows are mean decode steps at the running batch",
   REQUIRE(v2.measurements.size() == 3);
   const Measurement& m = v2.measurements[0];
   CHECK(m.step.phase == Phase::kDecode);
-  CHECK(m.step.batch == 128);                        // Avg BS 127.72 rounded
-  CHECK(m.interval_time_s == Approx(127.72361537073786 / 1051.3354539260472));  // Avg BS / Token tput
+  CHECK(m.step.batch == 128);  // Avg BS 127.72 rounded
+  CHECK(m.interval_time_s ==
+        Approx(127.72361537073786 / 1051.3354539260472));  // Avg BS / Token tput
   CHECK(m.workload.parallel.tensor == 4);
   CHECK(m.engine == "vllm-0.4.2");
   const LogReadResult v3 = ReadMlEnergyCsv(LogFixture("ml_energy_v3_small.csv"), options);
@@ -122,8 +127,9 @@ TEST_CASE("ML.ENERGY v2 and v3 rows are mean decode steps at the running batch",
   CHECK(v3.measurements[0].engine == "vllm-0.11.1");
 }
 
-TEST_CASE("ML.ENERGY: a run far slower than the same configuration on less hardware is a source anomaly",
-          "[logs]") {
+TEST_CASE(
+    "ML.ENERGY: a run far slower than the same configuration on less hardware is a source anomaly",
+    "[logs]") {
   // Six real v3 rows of Qwen3-8B: GPQA at max batch 8 and 16 on one B200 (32.5 and 37.7 ms per
   // step) and on one H100 (9.7 and 11.9 ms), and LMArena chat at max batch 8 on each (B200
   // faster, as its peaks say).
@@ -140,7 +146,8 @@ TEST_CASE("ML.ENERGY: a run far slower than the same configuration on less hardw
   CHECK(r.skipped[0].where.line == 2);
   CHECK(r.skipped[1].where.line == 3);
   for (const Measurement& m : r.measurements) {
-    CHECK((m.hardware_id == "h100-sxm5-80gb" || m.label.find("lm-arena-chat") != std::string::npos));
+    CHECK(
+        (m.hardware_id == "h100-sxm5-80gb" || m.label.find("lm-arena-chat") != std::string::npos));
   }
 }
 
@@ -151,7 +158,8 @@ TEST_CASE("ML.ENERGY: unknown GPU is reported with its row, NaN is an error", "[
   REQUIRE(r.skipped.size() == 3);
   CHECK(r.skipped[1].where.line == 3);
   CHECK(r.skipped[1].reason.find("NVIDIA A100-SXM4-40GB") != std::string::npos);
-  const std::string error = ErrorOf([&] { ReadMlEnergyCsv(LogFixture("ml_energy_v2_nan.csv"), options); });
+  const std::string error =
+      ErrorOf([&] { ReadMlEnergyCsv(LogFixture("ml_energy_v2_nan.csv"), options); });
   CHECK(error.find("ml_energy_v2_nan.csv:3: Token tput (tok/s)") != std::string::npos);
 }
 
@@ -167,13 +175,18 @@ TEST_CASE("optimum-benchmark rows give a prefill and a decode step each", "[logs
   CHECK(decode.step.phase == Phase::kDecode);
   CHECK(decode.interval_time_s == Approx(13.2 / 511.0));  // 512 new tokens, first from prefill
   CHECK(decode.engine == "hf-transformers-fp16");
-  const std::string error = ErrorOf([&] { ReadOptimumCsv(LogFixture("optimum_negative.csv"), options); });
+  const std::string error =
+      ErrorOf([&] { ReadOptimumCsv(LogFixture("optimum_negative.csv"), options); });
   CHECK(error.find("optimum_negative.csv:4: Prefill Latency (s)") != std::string::npos);
   CHECK(error.find("must be > 0") != std::string::npos);
 }
 
-TEST_CASE("a table of llama-bench results: tg rows are decode steps, pp rows prefills, the rest skipped with why", "[logs]") {
-  const LogReadResult r = ReadLlamaCppTable(LogFixture("llamacpp_table_small.csv"), FixtureOptions(true, true));
+TEST_CASE(
+    "a table of llama-bench results: tg rows are decode steps, pp rows prefills, the rest skipped "
+    "with why",
+    "[logs]") {
+  const LogReadResult r =
+      ReadLlamaCppTable(LogFixture("llamacpp_table_small.csv"), FixtureOptions(true, true));
   REQUIRE(r.measurements.size() == 2);
   const Measurement& tg = r.measurements[0];
   CHECK(tg.step.phase == Phase::kDecode);
@@ -194,7 +207,8 @@ TEST_CASE("a table of llama-bench results: tg rows are decode steps, pp rows pre
   CHECK(r.skipped[3].where.line == 7);
   CHECK(DetectLogFormat(LogFixture("llamacpp_table_small.csv")) == "llamacpp-table");
   // Without the overrides the fixture catalogue has no LLaMA 3 8B: counted as an unknown model.
-  const LogReadResult unmapped = ReadLlamaCppTable(LogFixture("llamacpp_table_small.csv"), FixtureOptions(false, true));
+  const LogReadResult unmapped =
+      ReadLlamaCppTable(LogFixture("llamacpp_table_small.csv"), FixtureOptions(false, true));
   CHECK(unmapped.measurements.empty());
   CHECK(unmapped.skipped[0].kind == SkipKind::kUnknownModel);
 }
@@ -210,7 +224,7 @@ TEST_CASE("llama-bench: new and old CSV, JSON and JSONL give the same tests", "[
   CHECK(csv.measurements[1].step.phase == Phase::kDecode);
   CHECK(csv.measurements[1].interval_time_s == Approx(1.0 / 100.0));
   CHECK(csv.measurements[2].step.past_tokens == 4096 + 64);  // n_depth + n_gen / 2
-  REQUIRE(csv.skipped.size() == 1);                         // the pg test
+  REQUIRE(csv.skipped.size() == 1);                          // the pg test
   CHECK(csv.skipped[0].where.line == 5);
 
   const LogReadResult json = ReadLlamaBench(LogFixture("llama_bench.json"), options);
@@ -231,12 +245,13 @@ TEST_CASE("llama-bench: new and old CSV, JSON and JSONL give the same tests", "[
   const LogReadResult old = ReadLlamaBench(LogFixture("llama_bench_old.csv"), options);
   REQUIRE(old.measurements.size() == 1);  // F16 pp
   CHECK(old.measurements[0].workload.weights == Precision::kFp16);
-  REQUIRE(old.skipped.size() == 1);        // "mostly Q4_0" is not a modelled format
+  REQUIRE(old.skipped.size() == 1);  // "mostly Q4_0" is not a modelled format
   CHECK(old.skipped[0].reason.find("mostly Q4_0") != std::string::npos);
 }
 
 TEST_CASE("llama-bench: the default markdown table gives the same tests as the CSV", "[logs]") {
-  const LogReadResult csv = ReadLlamaBench(LogFixture("llama_bench_new.csv"), FixtureOptions(false, true));
+  const LogReadResult csv =
+      ReadLlamaBench(LogFixture("llama_bench_new.csv"), FixtureOptions(false, true));
   // The table names neither the model file nor the device: --model and --hardware.
   const LogReadResult md = ReadLlamaBench(LogFixture("llama_bench.md"), FixtureOptions(true, true));
   REQUIRE(md.measurements.size() == 3);
@@ -250,7 +265,8 @@ TEST_CASE("llama-bench: the default markdown table gives the same tests as the C
   CHECK(md.measurements[2].where.line == 5);
   CHECK(DetectLogFormat(LogFixture("llama_bench.md")) == "llama-bench");
   // Without --model the rows are skipped with the reason.
-  const LogReadResult unnamed = ReadLlamaBench(LogFixture("llama_bench.md"), FixtureOptions(false, true));
+  const LogReadResult unnamed =
+      ReadLlamaBench(LogFixture("llama_bench.md"), FixtureOptions(false, true));
   REQUIRE(unnamed.skipped.size() == 3);
   CHECK(unnamed.skipped[0].reason.find("pass --model") != std::string::npos);
 }
@@ -274,17 +290,20 @@ TEST_CASE("format detection recognises every fixture", "[logs]") {
   CHECK(DetectLogFormat(LogFixture("optimum_small.csv")) == "optimum");
   CHECK(DetectLogFormat(LogFixture("llama_bench_new.csv")) == "llama-bench");
   CHECK(DetectLogFormat(LogFixture("llama_bench.jsonl")) == "llama-bench");
-  const std::string error = ErrorOf([&] { DetectLogFormat(LogFixture("llama_bench_wrong_columns.csv")); });
+  const std::string error =
+      ErrorOf([&] { DetectLogFormat(LogFixture("llama_bench_wrong_columns.csv")); });
   CHECK(error.find("unrecognised log format (the file starts as text)") != std::string::npos);
   // Every format tried is named with what it looked for.
-  for (const std::string& format : LogFormatNames()) CHECK(error.find(format + ": no ") != std::string::npos);
+  for (const std::string& format : LogFormatNames())
+    CHECK(error.find(format + ": no ") != std::string::npos);
   CHECK(error.find("--input-format") != std::string::npos);
 }
 
 TEST_CASE("a one-line vLLM result JSON is vllm, not an ML.ENERGY header", "[logs]") {
   // vllm bench serve --save-result writes the whole result on one line; its median_itl_ms key
   // is also an ML.ENERGY v3 column name, so a header test alone would misread it.
-  const std::filesystem::path path = std::filesystem::temp_directory_path() / "rightsize_vllm_one_line.json";
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / "rightsize_vllm_one_line.json";
   {
     std::ofstream out(path);
     out << R"({"date": "20250101-000000", "backend": "vllm", "completed": 10, "median_ttft_ms": 1.0, "median_itl_ms": 2.0})";

@@ -44,7 +44,8 @@ TEST_CASE("serving cost: whole replicas for self-hosting, tokens for an API") {
   CHECK(ServingUsdPerMonth(small.serving_options[0], kMix, 25) == Approx(3 * 2.0 * 720));
   CHECK(ReplicasNeeded(small.serving_options[0], 10.0) == 1);
   // 1e6 requests x (1000 x $1 + 200 x $2) / 1e6 tokens = $1,400.
-  CHECK(ServingUsdPerMonth(LargeApi(1).serving_options[0], kMix, 1e6 / kSecondsPerMonth) == Approx(1400));
+  CHECK(ServingUsdPerMonth(LargeApi(1).serving_options[0], kMix, 1e6 / kSecondsPerMonth) ==
+        Approx(1400));
 }
 
 TEST_CASE("break-even traffic equals the hand calculation") {

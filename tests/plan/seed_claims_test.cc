@@ -18,7 +18,8 @@ namespace {
 
 std::vector<std::string> SeedClaims() {
   std::vector<std::string> paths;
-  for (const auto& entry : fs::directory_iterator(std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/seed-claims")) {
+  for (const auto& entry :
+       fs::directory_iterator(std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/seed-claims")) {
     if (entry.path().extension() == ".yaml") paths.push_back(entry.path().string());
   }
   std::sort(paths.begin(), paths.end());
@@ -37,7 +38,7 @@ TEST_CASE("every seed-claim study runs and prints a verdict for each pair", "[he
     REQUIRE(r.candidates.size() >= 2);
     for (const auto& c : r.candidates) {
       INFO(c.spec.name);
-      CHECK(c.usd_at_plan > 0.0);         // every candidate has a feasible layout at plan
+      CHECK(c.usd_at_plan > 0.0);  // every candidate has a feasible layout at plan
       CHECK_FALSE(c.layout_at_plan.empty());
     }
     REQUIRE_FALSE(r.pairs.empty());
@@ -51,9 +52,13 @@ TEST_CASE("every seed-claim study runs and prints a verdict for each pair", "[he
   }
 }
 
-TEST_CASE("the 9B vs gpt-oss-120b seed claim serves the hybrid Qwen3.5-9B and finds the lead within noise", "[heavy]") {
+TEST_CASE(
+    "the 9B vs gpt-oss-120b seed claim serves the hybrid Qwen3.5-9B and finds the lead within "
+    "noise",
+    "[heavy]") {
   const StudySpec study =
-      LoadStudy(std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/seed-claims/9b-vs-gpt-oss-120b.yaml", Catalog::Default());
+      LoadStudy(std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/seed-claims/9b-vs-gpt-oss-120b.yaml",
+                Catalog::Default());
   const CrossoverResult r = RunCrossover(study, Catalog::Default(), EfficiencyParams::Defaults());
   REQUIRE(r.candidates.size() == 2);
   const CandidateResult& small = r.candidates[0];

@@ -101,9 +101,8 @@ TEST_CASE("an unreachable SLO and an out-of-memory layout are infeasible with th
   CHECK_FALSE(fast.feasible);
   CHECK(fast.reason.find("SLO is not met") != std::string::npos);
   CHECK(fast.max_requests_per_s == 0.0);
-  const ReplicaCapacity oom =
-      SimulatedReplicaCapacity(Model("llama-3-70b"), Hw("rtx-4090"), w, kChat,
-                               Slo({{"tpot_p50_s", 0.05}}), sim, kDefaults);
+  const ReplicaCapacity oom = SimulatedReplicaCapacity(
+      Model("llama-3-70b"), Hw("rtx-4090"), w, kChat, Slo({{"tpot_p50_s", 0.05}}), sim, kDefaults);
   CHECK_FALSE(oom.feasible);
   INFO(oom.reason);
   CHECK_FALSE(oom.reason.empty());
@@ -114,10 +113,12 @@ TEST_CASE("plan never prices a layout the model cannot be split into") {
   study.traffic = kChat;
   study.slo = Slo({{"ttft_p99_s", 0.5}});
   study.simulation.requests = 200;
-  const LayoutPlan plan = PlanLayout(Catalog::Default(), Model("llama-3-8b"), Hw("h100-sxm5-80gb"),
-                                     {"llama-3-8b", "h100-sxm5-80gb", 3, Precision::kBf16}, study, kDefaults);
+  const LayoutPlan plan =
+      PlanLayout(Catalog::Default(), Model("llama-3-8b"), Hw("h100-sxm5-80gb"),
+                 {"llama-3-8b", "h100-sxm5-80gb", 3, Precision::kBf16}, study, kDefaults);
   CHECK_FALSE(plan.feasible);
-  CHECK(plan.reason.find("tp=3 does not divide the model's 32 attention heads") != std::string::npos);
+  CHECK(plan.reason.find("tp=3 does not divide the model's 32 attention heads") !=
+        std::string::npos);
   CHECK(plan.devices == 0);
 }
 
@@ -173,8 +174,8 @@ TEST_CASE("SLO flags replace or add targets, any percentile") {
 }
 
 TEST_CASE("a capacity study file is read strictly") {
-  const CapacityStudy s =
-      LoadCapacityStudy(std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/capacity-study.yaml", Catalog::Default());
+  const CapacityStudy s = LoadCapacityStudy(
+      std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/capacity-study.yaml", Catalog::Default());
   CHECK(s.traffic.requests_per_s > 0);
   CHECK_FALSE(s.models.empty());
   const std::string bad = "/tmp/rightsize-bad-study.yaml";
@@ -207,8 +208,9 @@ TEST_CASE("a capacity study file is read strictly") {
            "slo:\n  ttft_p99_s: 1\n  tpot_p50_s: 0.1\nsimulation:\n  engine: vllm-v9\n"
            "candidates:\n  models: [llama-3-8b]\n  hardware: [h100-sxm5-80gb]\n";
   }
-  CHECK_THROWS_WITH(LoadCapacityStudy(engine, Catalog::Default()),
-                    Catch::Matchers::Contains("rightsize-engine-capacity.yaml:9: simulation.engine"));
+  CHECK_THROWS_WITH(
+      LoadCapacityStudy(engine, Catalog::Default()),
+      Catch::Matchers::Contains("rightsize-engine-capacity.yaml:9: simulation.engine"));
   {
     std::ofstream out(engine);
     out << "traffic:\n  requests_per_s: 5\n  prompt_tokens: 10\n  output_tokens: 10\n"
@@ -245,7 +247,8 @@ TEST_CASE("the forward model under ceres::Jet matches double and finite differen
       const double h = 1e-6 * std::max(1e-6, kDefaults.values[i]);
       up.values[i] += h;
       down.values[i] -= h;
-      const double fd = (PredictStepTime_s(ops, r, up.data()) - PredictStepTime_s(ops, r, down.data())) / (2 * h);
+      const double fd =
+          (PredictStepTime_s(ops, r, up.data()) - PredictStepTime_s(ops, r, down.data())) / (2 * h);
       CHECK(std::isfinite(t.v[i]));
       CHECK(t.v[i] == Approx(fd).epsilon(1e-4).margin(1e-12));
     }

@@ -8,7 +8,8 @@
 using namespace rightsize;
 
 namespace {
-const std::string kFixture = std::string(RIGHTSIZE_SOURCE_DIR) + "/tests/plan/fixtures/api-vs-selfhosted.yaml";
+const std::string kFixture =
+    std::string(RIGHTSIZE_SOURCE_DIR) + "/tests/plan/fixtures/api-vs-selfhosted.yaml";
 }  // namespace
 
 TEST_CASE("a --set argument splits on top-level commas only") {
@@ -32,7 +33,8 @@ TEST_CASE("sweeping the API's output price moves the break-even as the closed fo
   for (const auto& row : r.rows) {
     INFO(row.values[0] << " " << row.values[1]);
     const double output_usd = std::stod(row.values[0]);
-    // The self-hosted model costs a flat 12 x 720 h x price; the API R x (1000 x $1 + 200 x p) / 1e6.
+    // The self-hosted model costs a flat 12 x 720 h x price; the API R x (1000 x $1 + 200 x p) /
+    // 1e6.
     const double hand = 12 * 720 * price / (12 * (1000 * 1.0 + 200 * output_usd) / 1e6);
     CHECK(row.break_even_requests_per_month == Approx(hand).epsilon(1e-6));
     // Below the break-even the API is cheaper; above it the self-hosted small model wins.
@@ -44,10 +46,13 @@ TEST_CASE("sweeping the API's output price moves the break-even as the closed fo
 
 TEST_CASE("a swept value the study does not accept is an error naming the study and the value") {
   auto run = [](const std::string& set) {
-    return SweepStudy(kFixture, {ParseStudyAxis(set)}, Catalog::Default(), EfficiencyParams::Defaults(), 1);
+    return SweepStudy(kFixture, {ParseStudyAxis(set)}, Catalog::Default(),
+                      EfficiencyParams::Defaults(), 1);
   };
   CHECK_THROWS_WITH(run("horizon_months=12,-3"), Catch::Matchers::Contains("horizon_months=-3") &&
                                                      Catch::Matchers::Contains("horizon_months"));
-  CHECK_THROWS_WITH(run("traffic.requests_per_mnth=1e6"), Catch::Matchers::Contains("requests_per_mnth"));
-  CHECK_THROWS_WITH(run("candidates.nobody.model=qwen2.5-7b"), Catch::Matchers::Contains("no candidate named 'nobody'"));
+  CHECK_THROWS_WITH(run("traffic.requests_per_mnth=1e6"),
+                    Catch::Matchers::Contains("requests_per_mnth"));
+  CHECK_THROWS_WITH(run("candidates.nobody.model=qwen2.5-7b"),
+                    Catch::Matchers::Contains("no candidate named 'nobody'"));
 }

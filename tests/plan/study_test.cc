@@ -11,11 +11,11 @@
 #include "sim/plan/crossover_runner.h"
 #include "sim/report/crossover_report.h"
 #include "sim/report/document.h"
-#include "sim/validate/validation.h"
 #include "sim/util/error.h"
 #include "sim/util/file_io.h"
 #include "sim/util/output_path.h"
 #include "sim/util/units.h"
+#include "sim/validate/validation.h"
 
 using namespace rightsize;
 using Catch::Matchers::Contains;
@@ -78,8 +78,9 @@ TEST_CASE("the report is written whole, its PNGs render and it links only files 
   const fs::path dir = fs::temp_directory_path() / "rightsize_study_report";
   fs::remove_all(dir);
   const auto files = WriteCrossoverReport(
-        r, Catalog::Default(), EfficiencyParams::Defaults(),
-        Validate(DefaultRunsDir(), Catalog::Default(), EfficiencyParams::Defaults()), "h", dir.string());
+      r, Catalog::Default(), EfficiencyParams::Defaults(),
+      Validate(DefaultRunsDir(), Catalog::Default(), EfficiencyParams::Defaults()), "h",
+      dir.string());
   CHECK(files.size() >= 12);
   for (const auto& f : files) {
     INFO(f);
@@ -91,7 +92,8 @@ TEST_CASE("the report is written whole, its PNGs render and it links only files 
   CHECK_THAT(md, Contains("## Sensitivity"));
   // The calibration parity figure, with its data and script beside it, on the study's hardware
   // (the shipped runs include H100 SXM5 points) or on all runs with the caption saying so.
-  for (const char* f : {"calibration_parity.png", "calibration_parity.svg", "calibration_parity.csv", "calibration_parity.gp"}) {
+  for (const char* f : {"calibration_parity.png", "calibration_parity.svg",
+                        "calibration_parity.csv", "calibration_parity.gp"}) {
     CHECK(std::find(files.begin(), files.end(), f) != files.end());
   }
   CHECK_THAT(md, Contains("(calibration_parity.png)"));
@@ -101,13 +103,16 @@ TEST_CASE("the report is written whole, its PNGs render and it links only files 
 }
 
 TEST_CASE("a bad study file is an error with file:line: key and leaves no report behind") {
-  CHECK_THROWS_WITH(LoadStudy(kFixtures + "bad-study.yaml", Catalog::Default()),
-                    Contains("bad-study.yaml:6: traffic.requests_per_month: value -3 is outside the valid range"));
+  CHECK_THROWS_WITH(
+      LoadStudy(kFixtures + "bad-study.yaml", Catalog::Default()),
+      Contains(
+          "bad-study.yaml:6: traffic.requests_per_month: value -3 is outside the valid range"));
   const fs::path dir = fs::temp_directory_path() / "rightsize_bad_report";
   fs::remove_all(dir);
   CHECK_THROWS_AS(
-      WriteFolderAtomically(dir.string(),
-                            [&](const std::string&) { LoadStudy(kFixtures + "bad-study.yaml", Catalog::Default()); }),
+      WriteFolderAtomically(
+          dir.string(),
+          [&](const std::string&) { LoadStudy(kFixtures + "bad-study.yaml", Catalog::Default()); }),
       InputError);
   CHECK_FALSE(fs::exists(dir));
 }
@@ -140,8 +145,8 @@ TEST_CASE("ten-fold monthly growth: more replicas than an int holds, totals equa
   YAML::Node def =
       YAML::LoadFile(std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/default-study.yaml");
   def["monthly_growth"] = 10.0;
-  const CrossoverResult d = RunCrossover(LoadStudy(def, "default-study.yaml", Catalog::Default()), Catalog::Default(),
-                                         EfficiencyParams::Defaults());
+  const CrossoverResult d = RunCrossover(LoadStudy(def, "default-study.yaml", Catalog::Default()),
+                                         Catalog::Default(), EfficiencyParams::Defaults());
   for (const auto& c : d.candidates) {
     INFO(c.spec.name);
     CHECK(std::isfinite(c.usd_at_plan));
@@ -160,8 +165,9 @@ TEST_CASE("growth that would carry traffic past what the costs can hold is a stu
 }
 
 TEST_CASE("equal totals are a tie, not a win for the large model") {
-  const CrossoverResult r = RunCrossover(LoadStudy(kFixtures + "zero-price-study.yaml", Catalog::Default()),
-                                         Catalog::Default(), EfficiencyParams::Defaults());
+  const CrossoverResult r =
+      RunCrossover(LoadStudy(kFixtures + "zero-price-study.yaml", Catalog::Default()),
+                   Catalog::Default(), EfficiencyParams::Defaults());
   REQUIRE(r.pairs.size() == 1);
   CHECK(r.candidates[0].usd_at_plan == 0.0);
   CHECK(r.candidates[1].usd_at_plan == 0.0);

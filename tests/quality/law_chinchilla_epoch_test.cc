@@ -51,8 +51,8 @@ TEST_CASE("Hoffmann App. D.2 on the 240 Epoch points recovers Epoch's Huber-sum 
   REQUIRE(fit.usable);
   CHECK(fit.num_starts == 4500);
   const ChinchillaCoefficients& c = fit.coefficients;
-  WARN("fitted E " << c.e_nats << " A " << c.a << " alpha " << c.alpha << " B " << c.b
-                   << " beta " << c.beta << " (Huber sum " << fit.best.huber_sum << ")");
+  WARN("fitted E " << c.e_nats << " A " << c.a << " alpha " << c.alpha << " B " << c.b << " beta "
+                   << c.beta << " (Huber sum " << fit.best.huber_sum << ")");
   CHECK(RelativeError(c.e_nats, epoch.Coefficient("e_nats")) < 0.005);
   CHECK(RelativeError(c.alpha, epoch.Coefficient("alpha")) < 0.01);
   CHECK(RelativeError(c.beta, epoch.Coefficient("beta")) < 0.01);
@@ -64,7 +64,8 @@ TEST_CASE("Hoffmann App. D.2 on the 240 Epoch points recovers Epoch's Huber-sum 
         HoffmannHuberSum(observations, PublishedLogParams(), 1e-3) * (1 + 1e-6));
 }
 
-TEST_CASE("Bootstrap intervals of the Epoch fit overlap Epoch's intervals", "[quality][fit][heavy]") {
+TEST_CASE("Bootstrap intervals of the Epoch fit overlap Epoch's intervals",
+          "[quality][fit][heavy]") {
   // Each resample is refitted by L-BFGS from the full-data optimum. CTest runs every case in
   // its own process, so this case starts from Epoch's published optimum (the previous case
   // shows the 4,500-start grid reaches it) instead of paying for the grid a second time.
@@ -112,13 +113,11 @@ TEST_CASE("Mean instead of sum stops L-BFGS early (Besiroglu et al. 2024 diagnos
   const double optimum_sum =
       HoffmannHuberSum(ToLogObservations(EpochPoints()), PublishedLogParams(), 1e-3);
   INFO("mean: " << mean_fit.report);
-  WARN("mean objective ends at Huber sum " << mean_fit.best.huber_sum << " vs "
-                                           << optimum_sum << " at the sum's optimum: E "
-                                           << mean_fit.coefficients.e_nats << " A "
-                                           << mean_fit.coefficients.a << " alpha "
-                                           << mean_fit.coefficients.alpha << " B "
-                                           << mean_fit.coefficients.b << " beta "
-                                           << mean_fit.coefficients.beta);
+  WARN("mean objective ends at Huber sum "
+       << mean_fit.best.huber_sum << " vs " << optimum_sum << " at the sum's optimum: E "
+       << mean_fit.coefficients.e_nats << " A " << mean_fit.coefficients.a << " alpha "
+       << mean_fit.coefficients.alpha << " B " << mean_fit.coefficients.b << " beta "
+       << mean_fit.coefficients.beta);
   CHECK(mean_fit.best.huber_sum > optimum_sum * 1.02);
   const Law& epoch = EpochLaw();
   // Far from the optimum: A or B off by more than 20%.

@@ -137,8 +137,8 @@ TEST_CASE("Zhang 2024 finetune laws reproduce Table 5's critical-size exponents"
   };
   for (const Published& p : table5) {
     const Interval gamma = GammaInterval(LoadZhang(p.task, p.first), LoadZhang(p.task, p.second));
-    INFO(p.task << " " << p.first << " vs. " << p.second << ": [" << gamma.low << ", "
-                << gamma.high << "] vs. printed " << p.gamma);
+    INFO(p.task << " " << p.first << " vs. " << p.second << ": [" << gamma.low << ", " << gamma.high
+                << "] vs. printed " << p.gamma);
     CHECK(gamma.Contains(p.gamma));
     // And the interval is narrow enough to catch a swapped or mistyped exponent.
     CHECK(gamma.high - gamma.low < 2.5);

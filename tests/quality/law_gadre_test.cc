@@ -69,8 +69,8 @@ TEST_CASE("Gadre loss law predicts the held-out 1.4B (M=640) and 6.9B (M=20) run
                                                      {"rpj-open_lm_7b-1.0", 0.007320}};
   for (const auto& [name, published_error] : held_out) {
     const GadreRun& run = Find(name);
-    const double predicted = PredictObservation(LawForm::kGadreLoss, fit.values,
-                                                LossObservation(run));
+    const double predicted =
+        PredictObservation(LawForm::kGadreLoss, fit.values, LossObservation(run));
     const double error = std::abs(predicted - run.loss_c4_val_nats) / run.loss_c4_val_nats;
     WARN(name << " (N " << run.n_params << ", M " << run.token_multiplier << "): C4 loss "
               << run.loss_c4_val_nats << ", predicted " << predicted << ", relative error "
@@ -98,8 +98,8 @@ TEST_CASE("Gadre loss -> top-1 error law chains to the held-out 6.9B run", "[qua
   INFO(error_fit.report);
   REQUIRE(error_fit.usable);
   const GadreRun& big = Find("rpj-open_lm_7b-1.0");
-  const double loss = PredictObservation(LawForm::kGadreLoss, loss_fit.values,
-                                         LossObservation(big));
+  const double loss =
+      PredictObservation(LawForm::kGadreLoss, loss_fit.values, LossObservation(big));
   LawObservation at_loss;
   at_loss.x = {loss, 0, 0};
   const double error = PredictObservation(LawForm::kGadreError, error_fit.values, at_loss);

@@ -42,9 +42,9 @@ TEST_CASE("Sigmoid MMLU-vs-compute map on the Ruan et al. table beats a constant
   for (const auto& o : obs) constant_sse += (o.y - mean) * (o.y - mean);
   const double constant_rmse = std::sqrt(constant_sse / obs.size());
   const double cv_rmse = CrossValidatedRmse(LawForm::kSigmoid, obs, 5, options);
-  WARN("MMLU sigmoid on " << obs.size() << " models: w " << fit.values[0] << " x0 "
-                          << fit.values[1] << " ceiling " << fit.values[2] << "; 5-fold CV RMSE "
-                          << cv_rmse << " vs constant " << constant_rmse);
+  WARN("MMLU sigmoid on " << obs.size() << " models: w " << fit.values[0] << " x0 " << fit.values[1]
+                          << " ceiling " << fit.values[2] << "; 5-fold CV RMSE " << cv_rmse
+                          << " vs constant " << constant_rmse);
   CHECK(cv_rmse < 0.8 * constant_rmse);
 }
 

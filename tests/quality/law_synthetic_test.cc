@@ -117,8 +117,8 @@ TEST_CASE("Form selection by cross-validation prefers the generating form", "[qu
   options.hoffmann.grid_alpha = {0.5, 1};
   options.hoffmann.grid_beta = {0.5, 1};
   const FormSelection selection = SelectLossLawForm(
-      {LawForm::kKaplanN, LawForm::kKaplanD, LawForm::kChinchilla, LawForm::kGadreLoss}, points,
-      5, options);
+      {LawForm::kKaplanN, LawForm::kKaplanD, LawForm::kChinchilla, LawForm::kGadreLoss}, points, 5,
+      options);
   for (const auto& [form, rmse] : selection.cv_rmse) INFO(LawFormName(form) << " " << rmse);
   CHECK(selection.best == LawForm::kChinchilla);
   CHECK(selection.cv_rmse[0].second > 3 * selection.cv_rmse[2].second);

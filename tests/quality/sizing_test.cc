@@ -21,8 +21,8 @@ TEST_CASE("Zero inference demand: the inference-aware optimum is the Chinchilla 
   for (double n : {1e9, 7e9, 30e9, 70e9}) {
     const SizingPoint frontier = ComputeOptimalForParams(law, n);
     const SizingPoint numeric = InferenceAwareOptimumFlops(law, frontier.loss_nats, 0.0);
-    INFO("N " << n << " frontier D " << frontier.d_train_tokens << " numeric N "
-              << numeric.n_params << " D " << numeric.d_train_tokens);
+    INFO("N " << n << " frontier D " << frontier.d_train_tokens << " numeric N " << numeric.n_params
+              << " D " << numeric.d_train_tokens);
     CHECK(std::abs(numeric.n_params / frontier.n_params - 1) < 1e-4);
     CHECK(std::abs(numeric.d_train_tokens / frontier.d_train_tokens - 1) < 1e-4);
     CHECK(std::abs(numeric.loss_nats - frontier.loss_nats) < 1e-9);
@@ -53,13 +53,15 @@ TEST_CASE("Large inference demand: smaller model trained longer, fewer lifetime 
   const double chinchilla_total =
       chinchilla.train_flops + kInferenceFlopsPerParamToken * chinchilla.n_params * 1e13;
   WARN("30B-quality target loss " << target << " nats at 1e13 inference tokens:\n"
-       << "  compute-optimal  N " << chinchilla.n_params / 1e9 << "B, D "
-       << chinchilla.d_train_tokens / 1e9 << "B tokens (" << chinchilla.tokens_per_param()
-       << " tok/param), lifetime FLOPs " << chinchilla_total << "\n"
-       << "  inference-aware  N " << aware.n_params / 1e9 << "B, D "
-       << aware.d_train_tokens / 1e9 << "B tokens (" << aware.tokens_per_param()
-       << " tok/param), lifetime FLOPs " << aware.total_flops << " ("
-       << 100 * (1 - aware.total_flops / chinchilla_total) << "% less)");
+                                  << "  compute-optimal  N " << chinchilla.n_params / 1e9 << "B, D "
+                                  << chinchilla.d_train_tokens / 1e9 << "B tokens ("
+                                  << chinchilla.tokens_per_param() << " tok/param), lifetime FLOPs "
+                                  << chinchilla_total << "\n"
+                                  << "  inference-aware  N " << aware.n_params / 1e9 << "B, D "
+                                  << aware.d_train_tokens / 1e9 << "B tokens ("
+                                  << aware.tokens_per_param() << " tok/param), lifetime FLOPs "
+                                  << aware.total_flops << " ("
+                                  << 100 * (1 - aware.total_flops / chinchilla_total) << "% less)");
 }
 
 TEST_CASE("Dollar optimum: cheap inference FLOPs move the optimum back toward Chinchilla",

@@ -37,7 +37,8 @@ Figure SampleFigure() {
   f.x_label = "traffic (requests / month)";
   f.y_label = "total cost (USD)";
   f.log_x = true;
-  f.series.push_back({"small", {1e3, 1e4, 1e5}, {10, 20, 30}, {8, 18, 27}, {12, 22, 33}, {}, "lines"});
+  f.series.push_back(
+      {"small", {1e3, 1e4, 1e5}, {10, 20, 30}, {8, 18, 27}, {12, 22, 33}, {}, "lines"});
   f.series.push_back({"large", {1e3, 1e4, 1e5}, {5, 25, 60}, {}, {}, {}, "linespoints"});
   f.markers.push_back({5e3, "break-even"});
   f.width_px = 640;

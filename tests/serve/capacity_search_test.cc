@@ -130,9 +130,9 @@ TEST_CASE("the SLO watch calls a miss exactly when the finished requests decide 
   // A mean: misses once the finished requests alone sum past n x limit; warm-up requests do not
   // count.
   SloMissWatch mean({ParseSloTarget("e2e_mean_s", 1.0, {})}, requests, 20);
-  CHECK(mean.Check(record(0, 500.0)).empty());  // warm-up
+  CHECK(mean.Check(record(0, 500.0)).empty());                                  // warm-up
   for (int64_t i = 20; i < 27; ++i) CHECK(mean.Check(record(i, 9.0)).empty());  // 7 x 10 s
-  CHECK(mean.Check(record(27, 9.0)).empty());                                    // 80 = 80 x 1 s
+  CHECK(mean.Check(record(27, 9.0)).empty());                                   // 80 = 80 x 1 s
   CHECK_FALSE(mean.Check(record(28, 0.5)).empty());
 }
 
@@ -166,7 +166,8 @@ TEST_CASE("a run stopped by its check reports what finished and why") {
   o.stop_check = [&finished](const RequestRecord&) {
     return ++finished == 5 ? std::string("enough") : std::string();
   };
-  const ServingSimResult r = SimulateRequests(m, hw, Workload{}, e, {}, Fixed(40, 100, 10, 0.05), p, o);
+  const ServingSimResult r =
+      SimulateRequests(m, hw, Workload{}, e, {}, Fixed(40, 100, 10, 0.05), p, o);
   CHECK(r.stopped_early);
   CHECK(r.stop_reason == "enough");
   CHECK(r.ttft.count == 5);

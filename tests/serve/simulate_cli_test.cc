@@ -140,7 +140,8 @@ TEST_CASE("an unknown key in an engine profile is a one-line error naming file, 
   int line = 1;
   for (std::size_t i = 0; i < at; ++i) line += text[i] == '\n' ? 1 : 0;
   setenv("RIGHTSIZE_MODELS_DIR", models.c_str(), 1);
-  CheckOneLineInputError(kBase + "--arrival offline --requests 10 --prompt-tokens 10 --output-tokens 10",
-                         profile + ":" + std::to_string(line) + ": scheduler.max_num_seq");
+  CheckOneLineInputError(
+      kBase + "--arrival offline --requests 10 --prompt-tokens 10 --output-tokens 10",
+      profile + ":" + std::to_string(line) + ": scheduler.max_num_seq");
   unsetenv("RIGHTSIZE_MODELS_DIR");
 }

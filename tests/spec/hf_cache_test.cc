@@ -1,11 +1,11 @@
 // The local Hugging Face cache: repository ids resolve to snapshots, safetensors headers are read.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 #include "sim/spec/catalog.h"
 #include "sim/spec/hf_cache.h"
@@ -113,11 +113,12 @@ TEST_CASE("a fake Hugging Face cache tree resolves Qwen/Qwen2.5-7B-Instruct by i
   fs::create_directories(snapshot);
   fs::create_directories(repo / "refs");
   std::ofstream(repo / "refs" / "main") << commit;
-  fs::copy_file(std::string(RIGHTSIZE_SOURCE_DIR) + "/tests/fixtures/hf_configs/qwen2.5-7b/config.json",
-                snapshot / "config.json");
-  WriteSafetensors(snapshot / "model-00001-of-00001.safetensors",
-                   R"({"model.norm.weight":{"dtype":"BF16","shape":[3584],"data_offsets":[0,7168]}})",
-                   7168);
+  fs::copy_file(
+      std::string(RIGHTSIZE_SOURCE_DIR) + "/tests/fixtures/hf_configs/qwen2.5-7b/config.json",
+      snapshot / "config.json");
+  WriteSafetensors(
+      snapshot / "model-00001-of-00001.safetensors",
+      R"({"model.norm.weight":{"dtype":"BF16","shape":[3584],"data_offsets":[0,7168]}})", 7168);
   std::ofstream(snapshot / "model.safetensors.index.json")
       << R"({"metadata":{"total_size":7168},"weight_map":{"model.norm.weight":"model-00001-of-00001.safetensors"}})";
 
@@ -141,7 +142,8 @@ TEST_CASE("a repository missing from the cache is a one-line error saying where 
   } catch (const InputError& e) {
     const std::string message = e.what();
     CHECK(message.find('\n') == std::string::npos);
-    CHECK(message.find((home.path / "hub" / "models--Qwen--Qwen2.5-7B-Instruct" / "snapshots").string()) !=
+    CHECK(message.find(
+              (home.path / "hub" / "models--Qwen--Qwen2.5-7B-Instruct" / "snapshots").string()) !=
           std::string::npos);
   }
   CHECK(LooksLikeHfRepoId("Qwen/Qwen2.5-7B-Instruct"));

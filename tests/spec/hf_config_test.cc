@@ -17,14 +17,20 @@ const std::string kConfigs = std::string(RIGHTSIZE_SOURCE_DIR) + "/tests/fixture
 }
 
 TEST_CASE("config.json and the catalogue agree on parameters, KV heads and attention kinds") {
-  const std::pair<const char*, const char*> pairs[] = {
-      {"llama-3-8b", "llama-3-8b"},       {"mixtral-8x7b", "mixtral-8x7b"},
-      {"qwen2.5-7b", "qwen2.5-7b"},       {"gpt-oss-120b", "gpt-oss-120b"},
-      {"gemma-2-9b", "gemma-2-9b"},       {"phi-3-mini-4k", "phi-3-mini-4k"},
-      {"qwen3-30b-a3b", "qwen3-30b-a3b"}, {"qwen2-57b-a14b", "qwen2-57b-a14b"},
-      {"qwen3.5-9b", "qwen3.5-9b"},       {"deepseek-v3", "deepseek-v3"},
-      {"gemma-3-1b", "gemma-3-1b"},       {"gemma-3-27b", "gemma-3-27b"},
-      {"llama-4-maverick", "llama-4-maverick"}, {"qwen3-235b-a22b", "qwen3-235b-a22b"}};
+  const std::pair<const char*, const char*> pairs[] = {{"llama-3-8b", "llama-3-8b"},
+                                                       {"mixtral-8x7b", "mixtral-8x7b"},
+                                                       {"qwen2.5-7b", "qwen2.5-7b"},
+                                                       {"gpt-oss-120b", "gpt-oss-120b"},
+                                                       {"gemma-2-9b", "gemma-2-9b"},
+                                                       {"phi-3-mini-4k", "phi-3-mini-4k"},
+                                                       {"qwen3-30b-a3b", "qwen3-30b-a3b"},
+                                                       {"qwen2-57b-a14b", "qwen2-57b-a14b"},
+                                                       {"qwen3.5-9b", "qwen3.5-9b"},
+                                                       {"deepseek-v3", "deepseek-v3"},
+                                                       {"gemma-3-1b", "gemma-3-1b"},
+                                                       {"gemma-3-27b", "gemma-3-27b"},
+                                                       {"llama-4-maverick", "llama-4-maverick"},
+                                                       {"qwen3-235b-a22b", "qwen3-235b-a22b"}};
   for (const auto& [folder, id] : pairs) {
     INFO(folder);
     const ModelSpec from_json = LoadHfConfig(kConfigs + folder + "/config.json");
@@ -44,7 +50,10 @@ TEST_CASE("config.json of an unsupported architecture is a one-line error with f
     FAIL("expected InputError");
   } catch (const InputError& e) {
     const std::string message = e.what();
-    CHECK_THAT(message, Contains("mamba/config.json:2: architectures: unsupported architecture 'MambaForCausalLM'"));
+    CHECK_THAT(
+        message,
+        Contains(
+            "mamba/config.json:2: architectures: unsupported architecture 'MambaForCausalLM'"));
     CHECK(message.find('\n') == std::string::npos);
   }
 }
@@ -54,13 +63,15 @@ TEST_CASE("malformed or incomplete config.json is an input error naming the key"
                     Contains("x.json:1: truncated JSON"));
   CHECK_THROWS_WITH(ParseHfConfig("{\"architectures\": [\"LlamaForCausalLM\"]}", "y.json"),
                     Contains("y.json:1: num_hidden_layers: missing required key"));
-  CHECK_THROWS_WITH(ParseHfConfig("{\"architectures\": [\"LlamaForCausalLM\"],\n"
-                                  "\"num_hidden_layers\": -3}",
-                                  "z.json"),
-                    Contains("z.json:2: num_hidden_layers: value -3 is outside the valid range [1, 10000]"));
+  CHECK_THROWS_WITH(
+      ParseHfConfig("{\"architectures\": [\"LlamaForCausalLM\"],\n"
+                    "\"num_hidden_layers\": -3}",
+                    "z.json"),
+      Contains("z.json:2: num_hidden_layers: value -3 is outside the valid range [1, 10000]"));
 }
 
-TEST_CASE("Qwen3.5 config.json: the language model under text_config, hybrid Gated DeltaNet layers") {
+TEST_CASE(
+    "Qwen3.5 config.json: the language model under text_config, hybrid Gated DeltaNet layers") {
   const ModelSpec m = LoadHfConfig(kConfigs + "qwen3.5-9b/config.json");
   const ModelSpec& yaml = Catalog::Default().Model("qwen3.5-9b");
   CHECK(m.d_model == 4096);  // text_config's, not vision_config's 1152
@@ -95,7 +106,8 @@ TEST_CASE("Qwen3.5 config.json: the language model under text_config, hybrid Gat
                     Contains("dtype.json") && Contains("mamba_ssm_dtype: expected float32"));
 }
 
-TEST_CASE("Qwen3.5-9B: language model + vision tower + MTP head = the published safetensors total") {
+TEST_CASE(
+    "Qwen3.5-9B: language model + vision tower + MTP head = the published safetensors total") {
   // The catalogue counts the language model only (text serving loads neither the vision tower nor
   // the multi-token-prediction head). Adding both, computed from the same config.json, must give
   // the Hub's exact count of the released checkpoint to the parameter.
@@ -105,7 +117,8 @@ TEST_CASE("Qwen3.5-9B: language model + vision tower + MTP head = the published 
   const int64_t h = m.d_model;
   // MTP head (Qwen3-Next MTP): one gated full-attention decoder layer with its MLP and two norms,
   // fc (2h -> h, no bias), pre_fc_norm_embedding, pre_fc_norm_hidden and a final norm.
-  const int64_t mtp = AttentionParamsPerLayer(m) + DenseMlpParamsPerLayer(m) + 2 * h + 2 * h * h + 3 * h;
+  const int64_t mtp =
+      AttentionParamsPerLayer(m) + DenseMlpParamsPerLayer(m) + 2 * h + 2 * h * h + 3 * h;
   // Vision tower (transformers Qwen3VLVisionModel, no deepstack mergers in Qwen3.5): Conv3d patch
   // embedding with bias, learned position embedding, `depth` blocks (2 LayerNorms, qkv and proj
   // with biases, a plain 2-matrix MLP with biases) and a patch merger (LayerNorm on the vision
@@ -113,9 +126,11 @@ TEST_CASE("Qwen3.5-9B: language model + vision tower + MTP head = the published 
   std::ifstream in(kConfigs + "qwen3.5-9b/config.json");
   const nlohmann::json v = nlohmann::json::parse(in).at("vision_config");
   const int64_t w = v.at("hidden_size"), f = v.at("intermediate_size"), depth = v.at("depth");
-  const int64_t patch = v.at("in_channels").get<int64_t>() * v.at("temporal_patch_size").get<int64_t>() *
+  const int64_t patch = v.at("in_channels").get<int64_t>() *
+                        v.at("temporal_patch_size").get<int64_t>() *
                         v.at("patch_size").get<int64_t>() * v.at("patch_size").get<int64_t>();
-  const int64_t merged = w * v.at("spatial_merge_size").get<int64_t>() * v.at("spatial_merge_size").get<int64_t>();
+  const int64_t merged =
+      w * v.at("spatial_merge_size").get<int64_t>() * v.at("spatial_merge_size").get<int64_t>();
   const int64_t out = v.at("out_hidden_size");
   const int64_t block = 2 * 2 * w + (w * 3 * w + 3 * w) + (w * w + w) + (w * f + f + f * w + w);
   const int64_t vision = (patch * w + w) + v.at("num_position_embeddings").get<int64_t>() * w +

@@ -35,16 +35,19 @@ TEST_CASE("a missing key names the file, the mapping's line and the key") {
 }
 
 TEST_CASE("an unknown key is rejected with its line") {
-  CHECK_THAT(LoadError("unknown-key.yaml"), Contains("unknown-key.yaml:11: architecture.d_fff: unknown key"));
+  CHECK_THAT(LoadError("unknown-key.yaml"),
+             Contains("unknown-key.yaml:11: architecture.d_fff: unknown key"));
 }
 
 TEST_CASE("a negative size is rejected") {
-  CHECK_THAT(LoadError("negative-size.yaml"), Contains("negative-size.yaml:5: architecture.num_layers"));
+  CHECK_THAT(LoadError("negative-size.yaml"),
+             Contains("negative-size.yaml:5: architecture.num_layers"));
   CHECK_THAT(LoadError("negative-size.yaml"), Contains("outside the valid range"));
 }
 
 TEST_CASE("NaN is rejected") {
-  CHECK_THAT(LoadError("nan-size.yaml"), Contains("nan-size.yaml:6: architecture.d_model: must be a finite number"));
+  CHECK_THAT(LoadError("nan-size.yaml"),
+             Contains("nan-size.yaml:6: architecture.d_model: must be a finite number"));
 }
 
 TEST_CASE("malformed YAML names the line") {
@@ -75,7 +78,9 @@ TEST_CASE("an unknown id suggests close matches") {
   CHECK_THROWS_AS(Catalog::Default().Hardware("h100-sxm"), UnknownIdError);
 }
 
-TEST_CASE("every hardware spec has memory, bandwidth, a peak and a source, and every price names real hardware") {
+TEST_CASE(
+    "every hardware spec has memory, bandwidth, a peak and a source, and every price names real "
+    "hardware") {
   REQUIRE_FALSE(Catalog::Default().hardware().empty());
   REQUIRE_FALSE(Catalog::Default().prices().empty());
   for (const auto& [id, hw] : Catalog::Default().hardware()) {

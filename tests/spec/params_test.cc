@@ -31,7 +31,8 @@ TEST_CASE("Mixtral-8x7B has 46.70B total and 12.88B active parameters") {
   CHECK(std::llround(counts.Active() / 1e7) == 1288);
 }
 
-TEST_CASE("gpt-oss-120b has 116.83B parameters, and OpenAI's 5.13B active excludes the input embedding") {
+TEST_CASE(
+    "gpt-oss-120b has 116.83B parameters, and OpenAI's 5.13B active excludes the input embedding") {
   const ParamCounts counts = CountParams(Cat().Model("gpt-oss-120b"));
   CHECK(std::llround(counts.Total() / 1e7) == 11683);
   CHECK(std::llround((counts.Active() - counts.embedding) / 1e7) == 513);
@@ -58,8 +59,9 @@ TEST_CASE("every catalogued model is within 0.5% of its published count, or its 
       const ParamCounts counts = CountParams(model);
       const double active = static_cast<double>(counts.Active());
       const double active_no_embedding = static_cast<double>(counts.Active() - counts.embedding);
-      const double best = std::min(std::abs(active / *model.published_active_params - 1.0),
-                                   std::abs(active_no_embedding / *model.published_active_params - 1.0));
+      const double best =
+          std::min(std::abs(active / *model.published_active_params - 1.0),
+                   std::abs(active_no_embedding / *model.published_active_params - 1.0));
       CHECK((best <= 0.02 || explained));
       ++active_checked;
     }

@@ -12,17 +12,20 @@ using namespace rightsize;
 
 namespace {
 const Catalog& Cat() { return Catalog::Default(); }
-const std::string kSizes = std::string(RIGHTSIZE_SOURCE_DIR) + "/data/checkpoints/checkpoint-sizes.csv";
+const std::string kSizes =
+    std::string(RIGHTSIZE_SOURCE_DIR) + "/data/checkpoints/checkpoint-sizes.csv";
 }  // namespace
 
-TEST_CASE("block formats cost their scales: mxfp4 4.25, nvfp4 4.5, int4 g128 4.156, nf4 4.127 bits") {
+TEST_CASE(
+    "block formats cost their scales: mxfp4 4.25, nvfp4 4.5, int4 g128 4.156, nf4 4.127 bits") {
   // OCP MX v1.0: 32 e2m1 values share one 8-bit e8m0 scale.
   CHECK(BitsPerValue(Precision::kMxfp4) == Approx(4.25));
   // NVFP4: 16 e2m1 values share one fp8 e4m3 scale.
   CHECK(BitsPerValue(Precision::kNvfp4) == Approx(4.5));
   // AWQ / GPTQ: per 128 weights an fp16 scale and a packed 4-bit zero.
   CHECK(BitsPerValue(Precision::kInt4) == Approx(4.15625));
-  // QLoRA double quantisation: 0.127 bits of constants per parameter (Dettmers et al. 2023, Sec. 3).
+  // QLoRA double quantisation: 0.127 bits of constants per parameter (Dettmers et al. 2023, Sec.
+  // 3).
   CHECK(BitsPerValue(Precision::kNf4) == Approx(4.127).epsilon(1e-4));
   // ggml block_q4_K is 144 bytes per 256 weights, block_q6_K 210, block_q8_0 34 per 32.
   CHECK(BitsPerValue(Precision::kQ4_K) == Approx(4.5));
@@ -35,7 +38,8 @@ TEST_CASE("every published checkpoint size in data/checkpoints is matched within
   REQUIRE(table.rows().size() >= 6);
   for (const CsvRow& row : table.rows()) {
     const ModelSpec& model = Cat().Model(table.Cell(row, "model"));
-    const Precision scheme = ParsePrecision(table.Cell(row, "weights"), table.Where(row, "weights"));
+    const Precision scheme =
+        ParsePrecision(table.Cell(row, "weights"), table.Where(row, "weights"));
     const double computed = WeightBytes(model, ResolveWeightLayout(model, scheme));
     const double published = table.Number(row, "published_bytes");
     const double tolerance = table.Number(row, "tolerance_percent") / 100.0;
@@ -45,7 +49,8 @@ TEST_CASE("every published checkpoint size in data/checkpoints is matched within
   }
 }
 
-TEST_CASE("gpt-oss-120b as released is MXFP4 experts and bf16 elsewhere, int4 everywhere is too small") {
+TEST_CASE(
+    "gpt-oss-120b as released is MXFP4 experts and bf16 elsewhere, int4 everywhere is too small") {
   const ModelSpec& m = Cat().Model("gpt-oss-120b");
   const WeightLayout released = ResolveWeightLayout(m, Precision::kReleased);
   CHECK(released.Bits(TensorClass::kRoutedExperts) == Approx(4.25));
@@ -62,7 +67,8 @@ TEST_CASE("Q4_K_M keeps attn_v and ffn_down in q6_k on the use_more_bits layers"
   const ModelSpec& m = Cat().Model("llama-2-7b");
   const WeightLayout q4km = ResolveWeightLayout(m, Precision::kQ4_K_M);
   const double h = m.d_model, f = m.d_ff;
-  const double expected_mlp = (2.0 * h * f * 4.5 + h * f * (0.5 * 6.5625 + 0.5 * 4.5)) / (3.0 * h * f);
+  const double expected_mlp =
+      (2.0 * h * f * 4.5 + h * f * (0.5 * 6.5625 + 0.5 * 4.5)) / (3.0 * h * f);
   CHECK(q4km.Bits(TensorClass::kDenseMlp) == Approx(expected_mlp));
   CHECK(q4km.Bits(TensorClass::kLmHead) == Approx(6.5625));
   CHECK(q4km.Bits(TensorClass::kEmbedding) == Approx(4.5));
@@ -84,16 +90,23 @@ TEST_CASE("released weights of a model that states none is an input error") {
   CHECK_THROWS_AS(ResolveWeightLayout(Cat().Model("llama-2-7b"), Precision::kReleased), InputError);
 }
 
-TEST_CASE("fp4 weights use Blackwell's fp4 units, dequantise elsewhere, and Ampere has no fp8 unit") {
+TEST_CASE(
+    "fp4 weights use Blackwell's fp4 units, dequantise elsewhere, and Ampere has no fp8 unit") {
   const HardwareSpec& b200 = Cat().Hardware("b200-sxm-180gb");
   const HardwareSpec& h100 = Cat().Hardware("h100-sxm5-80gb");
   const HardwareSpec& a100 = Cat().Hardware("a100-sxm4-80gb");
-  CHECK(b200.PeakFlopsPerS(Precision::kNvfp4, Precision::kBf16) == b200.peak_flops_per_s.at(Precision::kFp4));
-  CHECK(b200.PeakFlopsPerS(Precision::kMxfp4, Precision::kBf16) == b200.peak_flops_per_s.at(Precision::kFp4));
+  CHECK(b200.PeakFlopsPerS(Precision::kNvfp4, Precision::kBf16) ==
+        b200.peak_flops_per_s.at(Precision::kFp4));
+  CHECK(b200.PeakFlopsPerS(Precision::kMxfp4, Precision::kBf16) ==
+        b200.peak_flops_per_s.at(Precision::kFp4));
   // Hopper has no fp4 unit: MXFP4 (gpt-oss on H100) is weight-only, computed in bf16.
-  CHECK(h100.PeakFlopsPerS(Precision::kMxfp4, Precision::kBf16) == h100.peak_flops_per_s.at(Precision::kBf16));
-  CHECK(h100.PeakFlopsPerS(Precision::kFp8Block, Precision::kFp8) == h100.peak_flops_per_s.at(Precision::kFp8));
+  CHECK(h100.PeakFlopsPerS(Precision::kMxfp4, Precision::kBf16) ==
+        h100.peak_flops_per_s.at(Precision::kBf16));
+  CHECK(h100.PeakFlopsPerS(Precision::kFp8Block, Precision::kFp8) ==
+        h100.peak_flops_per_s.at(Precision::kFp8));
   REQUIRE(a100.peak_flops_per_s.count(Precision::kFp8) == 0);
-  CHECK(a100.PeakFlopsPerS(Precision::kFp8, Precision::kFp8) == a100.peak_flops_per_s.at(Precision::kBf16));
-  CHECK(a100.PeakFlopsPerS(Precision::kInt4, Precision::kBf16) == a100.peak_flops_per_s.at(Precision::kBf16));
+  CHECK(a100.PeakFlopsPerS(Precision::kFp8, Precision::kFp8) ==
+        a100.peak_flops_per_s.at(Precision::kBf16));
+  CHECK(a100.PeakFlopsPerS(Precision::kInt4, Precision::kBf16) ==
+        a100.peak_flops_per_s.at(Precision::kBf16));
 }

@@ -25,7 +25,8 @@ TEST_CASE("CSV errors name file, line and column") {
   CHECK_THROWS_WITH(t.Number(t.rows()[0], "b"), Contains("t.csv:2: b: value is not finite"));
   CHECK_THROWS_WITH(t.Number(t.rows()[1], "b"), Contains("t.csv:3: b: expected a number"));
   CHECK_THROWS_WITH(t.Number(t.rows()[1], "c"), Contains("t.csv:1: c: missing column"));
-  CHECK_THROWS_WITH(CsvTable::Parse("a,b\n1,2,3\n", "u.csv"), Contains("u.csv:2: row has 3 fields"));
+  CHECK_THROWS_WITH(CsvTable::Parse("a,b\n1,2,3\n", "u.csv"),
+                    Contains("u.csv:2: row has 3 fields"));
 }
 
 TEST_CASE("close matches for unknown ids") {

@@ -17,14 +17,17 @@ using namespace rightsize;
 using rightsize::testing::ErrorOf;
 
 TEST_CASE("a number beyond double's range (1e999) is an input error at its line, not an escape") {
-  const std::string error = ErrorOf([] { JsonDocument::Parse("{\n  \"a\": 1,\n  \"b\": 1e999\n}", "big.json"); });
+  const std::string error =
+      ErrorOf([] { JsonDocument::Parse("{\n  \"a\": 1,\n  \"b\": 1e999\n}", "big.json"); });
   CHECK(error.find("big.json:3: malformed JSON") != std::string::npos);
   CHECK(error.find("number overflow") != std::string::npos);
   // Syntax errors and a cut-off document name their line too.
-  CHECK(ErrorOf([] { JsonDocument::Parse("[1,\n2,\n,]", "s.json"); }).find("s.json:3: malformed JSON") !=
-        std::string::npos);
-  CHECK(ErrorOf([] { JsonDocument::Parse("{\"a\": [1,\n", "cut.json"); }).find("cut.json:2: truncated JSON") !=
-        std::string::npos);
+  CHECK(ErrorOf([] {
+          JsonDocument::Parse("[1,\n2,\n,]", "s.json");
+        }).find("s.json:3: malformed JSON") != std::string::npos);
+  CHECK(ErrorOf([] {
+          JsonDocument::Parse("{\"a\": [1,\n", "cut.json");
+        }).find("cut.json:2: truncated JSON") != std::string::npos);
   // A NUL byte would end nlohmann's parse early and hide the rest of the file.
   CHECK(ErrorOf([] { JsonDocument::Parse(std::string("6\n\0{\"a\": 1}", 11), "nul.json"); }) ==
         "nul.json:2: malformed JSON: a NUL byte (is this a binary file?)");
@@ -34,10 +37,12 @@ TEST_CASE("a number beyond double's range (1e999) is an input error at its line,
 }
 
 TEST_CASE("nesting deeper than kMaxJsonDepth is refused at the line where it goes too deep") {
-  const std::string deep = "\n" + std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']');
+  const std::string deep =
+      "\n" + std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']');
   const std::string error = ErrorOf([&] { JsonDocument::Parse(deep, "deep.json"); });
   CHECK(error.find("deep.json:2: JSON nested deeper than") != std::string::npos);
-  CHECK_NOTHROW(JsonDocument::Parse(std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']'), "ok.json"));
+  CHECK_NOTHROW(JsonDocument::Parse(
+      std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']'), "ok.json"));
 }
 
 TEST_CASE("typed getters name file, line and the full key path") {
@@ -55,15 +60,20 @@ TEST_CASE("typed getters name file, line and the full key path") {
   const JsonValue root = doc.Root();
   const std::vector<JsonValue> groups = root.Child("groups").Elements();
   REQUIRE(groups.size() == 2);
-  CHECK(ErrorOf([&] { groups[0].RequiredString("group"); }) == "cal.json:3: groups[0]: expected a JSON object, got 1");
+  CHECK(ErrorOf([&] { groups[0].RequiredString("group"); }) ==
+        "cal.json:3: groups[0]: expected a JSON object, got 1");
   CHECK(ErrorOf([&] { groups[1].RequiredBool("usable"); }) ==
         "cal.json:5: groups[1].usable: expected true or false, got \"yes\"");
-  CHECK(ErrorOf([&] { root.RequiredString("model_id"); }) == "cal.json:9: model_id: expected a string, got 5");
-  CHECK(ErrorOf([&] { groups[1].RequiredInt("n", 1, 1 << 16); }).find("cal.json:6: groups[1].n: value 4294967297 is outside") !=
-        std::string::npos);
-  CHECK(ErrorOf([&] { groups[1].RequiredInt("x", 0, 10); }).find("cal.json:7: groups[1].x: expected an integer") !=
-        std::string::npos);
-  CHECK(ErrorOf([&] { groups[1].RequiredDouble("missing", 0, 1); }) == "cal.json:4: groups[1].missing: missing required key");
+  CHECK(ErrorOf([&] { root.RequiredString("model_id"); }) ==
+        "cal.json:9: model_id: expected a string, got 5");
+  CHECK(ErrorOf([&] {
+          groups[1].RequiredInt("n", 1, 1 << 16);
+        }).find("cal.json:6: groups[1].n: value 4294967297 is outside") != std::string::npos);
+  CHECK(ErrorOf([&] {
+          groups[1].RequiredInt("x", 0, 10);
+        }).find("cal.json:7: groups[1].x: expected an integer") != std::string::npos);
+  CHECK(ErrorOf([&] { groups[1].RequiredDouble("missing", 0, 1); }) ==
+        "cal.json:4: groups[1].missing: missing required key");
   CHECK(groups[1].RequiredDouble("x", 0, 10) == 2.5);
   CHECK(groups[1].OptionalInt("absent", 3, 0, 10) == 3);
 }
@@ -71,8 +81,9 @@ TEST_CASE("typed getters name file, line and the full key path") {
 TEST_CASE("whole numbers are range-checked before any cast") {
   const SourceLocation at{"log.csv", 4, "tensor_parallel"};
   // 4294967297 = 2^32 + 1 would become 1 as an int.
-  CHECK(ErrorOf([&] { WholeInRange(4294967297.0, 1, 1 << 16, at); }).find("log.csv:4: tensor_parallel: 4294967297 is outside") !=
-        std::string::npos);
+  CHECK(ErrorOf([&] {
+          WholeInRange(4294967297.0, 1, 1 << 16, at);
+        }).find("log.csv:4: tensor_parallel: 4294967297 is outside") != std::string::npos);
   CHECK(WholeInRange(8.0, 1, 1 << 16, at) == 8);
   CHECK_THROWS_AS(WholeInRange(2.5, 1, 10, at), InputError);
   CHECK_THROWS_AS(WholeInRange(std::numeric_limits<double>::quiet_NaN(), 1, 10, at), InputError);
@@ -91,7 +102,8 @@ TEST_CASE("a YAML key that is a list or a mapping is an input error naming file 
         "k.yaml:2: a key must be a plain name, not empty, a list or a mapping");
   const YAML::Node nested = LoadYamlString("outer:\n  {b: 1}: 2\n", "n.yaml");
   YamlReader r(nested, "n.yaml");
-  CHECK(ErrorOf([&] { r.Child("outer"); }).find("n.yaml:2: outer: a key must be a plain name") == 0);
+  CHECK(ErrorOf([&] { r.Child("outer"); }).find("n.yaml:2: outer: a key must be a plain name") ==
+        0);
 }
 
 TEST_CASE("a folder where a file is expected is an error, not an empty file") {
@@ -101,5 +113,6 @@ TEST_CASE("a folder where a file is expected is an error, not an empty file") {
   CHECK(ErrorOf([&] { JsonDocument::Load(folder); }) == folder + ": is a folder; expected a file");
   // A device that never ends is cut off at the size bound (kMaxInputFileBytes by default)
   // instead of filling memory.
-  CHECK(ErrorOf([] { ReadTextFile("/dev/zero", 1 << 20); }) == "/dev/zero: larger than 1 MiB; not an input rightsize reads");
+  CHECK(ErrorOf([] { ReadTextFile("/dev/zero", 1 << 20); }) ==
+        "/dev/zero: larger than 1 MiB; not an input rightsize reads");
 }

@@ -8,14 +8,15 @@
 #include <string>
 #include <vector>
 
-#include "sim/validate/validation.h"
 #include "sim/spec/catalog.h"
 #include "sim/util/csv.h"
+#include "sim/validate/validation.h"
 
 using namespace rightsize;
 
 TEST_CASE("validation compares rows of every dataset and accounts for every row") {
-  const ValidationResult r = Validate(DefaultRunsDir(), Catalog::Default(), EfficiencyParams::Defaults());
+  const ValidationResult r =
+      Validate(DefaultRunsDir(), Catalog::Default(), EfficiencyParams::Defaults());
   REQUIRE(r.datasets.size() == ValidationDatasets().size());
   int used_total = 0;
   for (const auto& d : r.datasets) {
@@ -84,11 +85,14 @@ const NameColumn kModelColumns[] = {
 
 // Devices named in data/runs that models/hardware has no sourced spec for (yet). Each must stay
 // unmatched: a spec added for one of them has to be taken off this list.
-const std::set<std::string> kDevicesWithoutSpec = {
-    "RTX A6000 48GB", "RTX 6000 Ada 48GB", "A40 48GB",          "RTX 4000 Ada 20GB",
-    "RTX 5000 Ada 32GB", "M1 Max 32-Core GPU 64GB", "M1 7-Core GPU 8GB", "4080 16GB",
-    "3070 8GB",       "3080 10GB",         "3080 Ti 12GB",      "4070 Ti 12GB",
-    "DGX-GB200",      "DGX-GB300",         "DGX-B300",          "a40"};
+const std::set<std::string> kDevicesWithoutSpec = {"RTX A6000 48GB",    "RTX 6000 Ada 48GB",
+                                                   "A40 48GB",          "RTX 4000 Ada 20GB",
+                                                   "RTX 5000 Ada 32GB", "M1 Max 32-Core GPU 64GB",
+                                                   "M1 7-Core GPU 8GB", "4080 16GB",
+                                                   "3070 8GB",          "3080 10GB",
+                                                   "3080 Ti 12GB",      "4070 Ti 12GB",
+                                                   "DGX-GB200",         "DGX-GB300",
+                                                   "DGX-B300",          "a40"};
 
 std::set<std::string> DistinctNames(const NameColumn& c) {
   const CsvTable t = CsvTable::Load(DefaultRunsDir() + "/" + c.file);
@@ -149,20 +153,25 @@ TEST_CASE("model names in data/runs map to a catalogue spec of the same size, or
 }
 
 TEST_CASE("validate scores the Megatron-Bridge DGX-B200 rows") {
-  const ValidationResult r = Validate(DefaultRunsDir(), Catalog::Default(), EfficiencyParams::Defaults(),
-                                      {"megatron-bridge-training-perf"});
+  const ValidationResult r =
+      Validate(DefaultRunsDir(), Catalog::Default(), EfficiencyParams::Defaults(),
+               {"megatron-bridge-training-perf"});
   int b200_points = 0;
   for (const auto& p : r.points) b200_points += p.hardware_id == "b200-sxm-180gb";
   CHECK(b200_points > 0);
 }
 
-TEST_CASE("Megatron-LM H100 weak scaling: every GPT row fits with 1F1B micro-batches and is predicted within 10% median") {
-  const ValidationResult r = Validate(DefaultRunsDir(), Catalog::Default(), EfficiencyParams::Defaults(),
-                                      {"megatron-lm-training-mfu"});
+TEST_CASE(
+    "Megatron-LM H100 weak scaling: every GPT row fits with 1F1B micro-batches and is predicted "
+    "within 10% median") {
+  const ValidationResult r = Validate(DefaultRunsDir(), Catalog::Default(),
+                                      EfficiencyParams::Defaults(), {"megatron-lm-training-mfu"});
   REQUIRE(r.datasets.size() == 1);
   const DatasetSummary& d = r.datasets[0];
   CHECK(d.rows == 9);
-  CHECK(d.used == 9);  // pipeline rows (PP 2-16) hold min(PP, micro-batches) micro-batches, not the whole batch
+  CHECK(
+      d.used ==
+      9);  // pipeline rows (PP 2-16) hold min(PP, micro-batches) micro-batches, not the whole batch
   CHECK(d.median_ape <= 0.10);
   CHECK(d.p90_ape <= 0.35);
 }
