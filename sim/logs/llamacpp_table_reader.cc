@@ -25,21 +25,11 @@ LogReadResult ReadLlamaCppTable(const std::string& path, const LogReadOptions& o
       continue;
     }
     const std::string model_name = t.Cell(row, "model");
-    const auto model_id = options.MapModel(model_name);
-    if (!model_id) {
-      SkipRow(options, &result, t.Where(row, "model"),
-              "model '" + model_name + "' is not in the catalogue" +
-                  Hint(DidYouMean(model_name, catalog.ModelIds())) + " (or pass --model)",
-              SkipKind::kUnknownModel);
-      continue;
-    }
+    const auto model_id = MapModelOrSkip(options, model_name, t.Where(row, "model"), &result);
+    if (!model_id) continue;
     const std::string gpu = t.Cell(row, "gpu");
-    const auto hardware = options.MapHardware(gpu);
-    if (!hardware) {
-      SkipRow(options, &result, t.Where(row, "gpu"),
-              "unknown device '" + gpu + "'; pass --hardware ID", SkipKind::kUnknownHardware);
-      continue;
-    }
+    const auto hardware = MapHardwareOrSkip(options, gpu, t.Where(row, "gpu"), &result);
+    if (!hardware) continue;
     if (t.Integer(row, "num_gpus", 1, kMaxLogParallel) != 1) {
       SkipRow(options, &result, t.Where(row, "num_gpus"),
               "multi-GPU llama.cpp layer split over PCIe (not modelled)");

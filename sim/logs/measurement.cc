@@ -160,4 +160,32 @@ void SkipRow(const LogReadOptions& options, LogReadResult* result, const SourceL
   result->skipped.push_back({where, reason, kind, category.empty() ? reason : category});
 }
 
+std::optional<std::string> MapModelOrSkip(const LogReadOptions& options,
+                                          const std::string& name_in_log,
+                                          const SourceLocation& where, LogReadResult* result) {
+  std::optional<std::string> id = options.MapModel(name_in_log);
+  if (!id) {
+    SkipRow(options, result, where,
+            "model '" + name_in_log + "' is not in the catalogue" +
+                Hint(DidYouMean(name_in_log, options.GetCatalog().ModelIds())) +
+                " (or pass --model)",
+            SkipKind::kUnknownModel);
+  }
+  return id;
+}
+
+std::optional<std::string> MapHardwareOrSkip(const LogReadOptions& options,
+                                             const std::string& name_in_log,
+                                             const SourceLocation& where, LogReadResult* result) {
+  std::optional<std::string> id = options.MapHardware(name_in_log);
+  if (!id) {
+    SkipRow(options, result, where,
+            "unknown GPU '" + name_in_log + "'" +
+                Hint(DidYouMean(name_in_log, options.GetCatalog().HardwareIds())) +
+                " (add a models/hardware YAML or pass --hardware)",
+            SkipKind::kUnknownHardware);
+  }
+  return id;
+}
+
 }  // namespace rightsize

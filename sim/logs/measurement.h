@@ -160,6 +160,16 @@ void RequirePositive(double value, const SourceLocation& where, const std::strin
 // "; " + hint, or "" when the hint is empty (for DidYouMean in messages).
 std::string Hint(const std::string& hint);
 
+// The catalogue id of a model (or device) a log names, through LogReadOptions::MapModel
+// (MapHardware); nullopt after recording the row as skipped (SkipKind::kUnknownModel,
+// kUnknownHardware) with the closest catalogue id and what to pass.
+std::optional<std::string> MapModelOrSkip(const LogReadOptions& options,
+                                          const std::string& name_in_log,
+                                          const SourceLocation& where, LogReadResult* result);
+std::optional<std::string> MapHardwareOrSkip(const LogReadOptions& options,
+                                             const std::string& name_in_log,
+                                             const SourceLocation& where, LogReadResult* result);
+
 // Records an unmappable row: appends to result.skipped, or throws InputError when strict.
 // `category` ("" = the reason itself) is what tallies of skipped rows count it under.
 void SkipRow(const LogReadOptions& options, LogReadResult* result, const SourceLocation& where,

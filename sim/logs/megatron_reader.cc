@@ -38,24 +38,11 @@ Measurement TrainingMeasurement(const ModelSpec& model, const std::string& hardw
                                 const Workload& w, int64_t microbatches, MetricKind metric,
                                 double value, double work, double devices,
                                 const SourceLocation& where) {
-  RequirePositive(value, where, ToString(metric));
-  std::string why;
-  if (!Validate(w, &why)) throw InputError(where, "workload: " + why);
-  Measurement m;
-  m.where = where;
-  m.model_id = model.id;
-  m.hardware_id = hardware_id;
-  m.engine = w.engine;
-  m.workload = w;
-  m.step = TrainStep(w);
-  m.ops = CountOps(model, w, m.step);
-  m.metric = metric;
-  m.value = value;
+  Measurement m = MakeStepMeasurement(model, hardware_id, w, TrainStep(w), metric, value, where);
   m.work_per_interval = work;
   m.devices_per_interval = devices;
   m.interval_time_s = work / (value * devices);
   m.pipeline_microbatches = microbatches;
-  m.series = model.id;
   return m;
 }
 
@@ -95,21 +82,11 @@ LogReadResult ReadMegatronBridgeCsv(const std::string& path, const LogReadOption
       SkipRow(options, &result, t.Where(row, "model"), "variant row (dropless / tokendrop)");
       continue;
     }
-    const auto model_id = options.MapModel(model_name);
-    if (!model_id) {
-      SkipRow(options, &result, t.Where(row, "model"),
-              "model '" + model_name + "' is not in the catalogue" +
-                  Hint(DidYouMean(model_name, catalog.ModelIds())) + " (or pass --model)",
-              SkipKind::kUnknownModel);
-      continue;
-    }
+    const auto model_id = MapModelOrSkip(options, model_name, t.Where(row, "model"), &result);
+    if (!model_id) continue;
     const std::string system = t.Cell(row, "System");
-    const auto hardware_id = options.MapHardware(system);
-    if (!hardware_id) {
-      SkipRow(options, &result, t.Where(row, "System"),
-              "unknown device '" + system + "'; pass --hardware ID", SkipKind::kUnknownHardware);
-      continue;
-    }
+    const auto hardware_id = MapHardwareOrSkip(options, system, t.Where(row, "System"), &result);
+    if (!hardware_id) continue;
     const ModelSpec& model = catalog.Model(*model_id);
     const std::string precision = ToLower(t.Cell(row, "Precision"));
     // An empty precision cell (25.09 tables) is taken as BF16.
@@ -176,12 +153,8 @@ LogReadResult ReadMegatronLmCsv(const std::string& path, const LogReadOptions& o
   LogReadResult result;
   for (const CsvRow& row : t.rows()) {
     const std::string gpu = t.Cell(row, "gpu");
-    const auto hardware_id = options.MapHardware(gpu);
-    if (!hardware_id) {
-      SkipRow(options, &result, t.Where(row, "gpu"),
-              "unknown device '" + gpu + "'; pass --hardware ID", SkipKind::kUnknownHardware);
-      continue;
-    }
+    const auto hardware_id = MapHardwareOrSkip(options, gpu, t.Where(row, "gpu"), &result);
+    if (!hardware_id) continue;
     // Model sizes bounded as the spec loaders bound them (no dimension of a real model is near).
     constexpr int64_t kMaxDimension = int64_t{1} << 24;
     const int64_t layers = t.Integer(row, "num_layers", 1, kMaxDimension);

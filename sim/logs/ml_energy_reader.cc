@@ -153,22 +153,10 @@ std::optional<MappedRow> MapRow(const CsvTable& t, const CsvRow& row, const Layo
     return std::nullopt;
   }
   const std::string device = Trim(t.Cell(row, l.gpu));
-  const auto hardware = options.MapHardware(device);
-  if (!hardware) {
-    SkipRow(options, &result, t.Where(row, l.gpu),
-            "unknown GPU '" + device + "'" + Hint(DidYouMean(device, catalog.HardwareIds())) +
-                " (add a models/hardware YAML or pass --hardware)",
-            SkipKind::kUnknownHardware);
-    return std::nullopt;
-  }
-  const auto model_id = options.MapModel(model_name);
-  if (!model_id) {
-    SkipRow(options, &result, t.Where(row, l.model),
-            "model '" + model_name + "' is not in the catalogue" +
-                Hint(DidYouMean(model_name, catalog.ModelIds())) + " (or pass --model)",
-            SkipKind::kUnknownModel);
-    return std::nullopt;
-  }
+  const auto hardware = MapHardwareOrSkip(options, device, t.Where(row, l.gpu), &result);
+  if (!hardware) return std::nullopt;
+  const auto model_id = MapModelOrSkip(options, model_name, t.Where(row, l.model), &result);
+  if (!model_id) return std::nullopt;
   Workload w;
   w.engine = engine;
   w.parallel.tensor = static_cast<int>(t.Integer(row, l.tp, 1, kMaxLogParallel));

@@ -79,23 +79,11 @@ LogReadResult ReadOptimumCsv(const std::string& path, const LogReadOptions& opti
       continue;
     }
     const std::string device = gpus.empty() ? "" : gpus.front();
-    const auto hardware = options.MapHardware(device);
-    if (!hardware) {
-      SkipRow(options, &result, t.Where(row, "GPUs"),
-              "unknown GPU '" + device + "'" + Hint(DidYouMean(device, catalog.HardwareIds())) +
-                  " (add a models/hardware YAML or pass --hardware)",
-              SkipKind::kUnknownHardware);
-      continue;
-    }
+    const auto hardware = MapHardwareOrSkip(options, device, t.Where(row, "GPUs"), &result);
+    if (!hardware) continue;
     const std::string model_name = Trim(t.Cell(row, "Model"));
-    const auto model_id = options.MapModel(model_name);
-    if (!model_id) {
-      SkipRow(options, &result, t.Where(row, "Model"),
-              "model '" + model_name + "' is not in the catalogue" +
-                  Hint(DidYouMean(model_name, catalog.ModelIds())) + " (or pass --model)",
-              SkipKind::kUnknownModel);
-      continue;
-    }
+    const auto model_id = MapModelOrSkip(options, model_name, t.Where(row, "Model"), &result);
+    if (!model_id) continue;
     const std::string experiment = Trim(t.Cell(row, "Experiment Name"));
     Workload w;
     w.engine = options.engine.empty() ? "hf-transformers-" + experiment : options.engine;
