@@ -47,4 +47,14 @@ std::vector<nlohmann::json> ListRows(const Catalog& catalog, const std::string& 
   return rows;
 }
 
+std::vector<std::string> ListColumns(const std::string& what) {
+  if (what == "models") {
+    return {"id", "name", "total_params", "active_params", "layers", "max_context_tokens", "moe"};
+  }
+  if (what == "hardware") {
+    return {"id", "name", "kind", "memory_bytes", "memory_bandwidth_bytes_per_s"};
+  }
+  return {"id", "hardware", "kind", "usd_per_hour", "date"};
+}
+
 }  // namespace rightsize::app

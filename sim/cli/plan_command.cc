@@ -11,6 +11,57 @@
 #include "sim/report/table_format.h"
 
 namespace rightsize {
+namespace {
+
+// Whole dollars with thousands separators: 6026.4 -> "6,026".
+std::string Dollars(double usd) {
+  std::string digits = fmt::format("{:.0f}", usd);
+  for (int at = static_cast<int>(digits.size()) - 3; at > (digits[0] == '-' ? 1 : 0); at -= 3) {
+    digits.insert(static_cast<size_t>(at), ",");
+  }
+  return "$" + digits;
+}
+
+// The answer first: the cheapest feasible layout (the layouts come sorted, feasible and priced
+// first), or why none is.
+std::string PlanAnswer(const std::vector<nlohmann::json>& layouts) {
+  for (const nlohmann::json& l : layouts) {
+    if (!l.at("feasible").get<bool>()) continue;
+    const std::string what = fmt::format("{} x {}, TP {}, {}", l.at("replicas").get<int64_t>(),
+                                         l.at("hardware").get<std::string>(), l.at("tp").get<int>(),
+                                         l.at("weights_precision").get<std::string>());
+    const std::string cost = l.at("usd_per_month").is_null()
+                                 ? "unpriced (no price for the device in the catalogue)"
+                                 : Dollars(l.at("usd_per_month").get<double>()) + " / month";
+    const std::string ttft =
+        l.at("ttft_p99_s").is_null()
+            ? ""
+            : fmt::format(", p99 TTFT {:.0f} ms", 1e3 * l.at("ttft_p99_s").get<double>());
+    return fmt::format("{}: {} ({}): {}{}\n",
+                       l.at("usd_per_month").is_null() ? "fewest devices" : "cheapest", what,
+                       l.at("model").get<std::string>(), cost, ttft);
+  }
+  if (layouts.empty()) return "no layout to plan\n";
+  const nlohmann::json& first = layouts.front();
+  return fmt::format("no layout meets the SLO; {} on {}: {}\n",
+                     first.at("model").get<std::string>(), first.at("hardware").get<std::string>(),
+                     first.at("reason").get<std::string>());
+}
+
+// The answer, every layout as a row of the figures a planner compares, then how they were sized.
+std::string PlanTable(const std::vector<nlohmann::json>& layouts) {
+  std::string out = PlanAnswer(layouts) + "\n";
+  out +=
+      RenderColumns(layouts, {"model", "hardware", "tp", "weights_precision", "replicas", "devices",
+                              "usd_per_month", "usd_per_million_output_tokens", "ttft_p99_s",
+                              "tpot_p99_s", "replica_max_requests_per_s", "reason"});
+  if (!layouts.empty() && !layouts.front().at("sizing").get<std::string>().empty()) {
+    out += "\nsized by " + layouts.front().at("sizing").get<std::string>() + "\n";
+  }
+  return out;
+}
+
+}  // namespace
 
 void RegisterPlanCommand(CLI::App& app, int* exit_code) {
   auto* c = app.add_subcommand(
@@ -32,7 +83,8 @@ void RegisterPlanCommand(CLI::App& app, int* exit_code) {
       if (out == OutputFormat::kJson) {
         fmt::print("{}\n", app::ToJson(result).dump(2));
       } else {
-        fmt::print("{}", Render(app::LayoutRows(result), out));
+        const std::vector<nlohmann::json> layouts = app::LayoutRows(result);
+        fmt::print("{}", out == OutputFormat::kTable ? PlanTable(layouts) : Render(layouts, out));
       }
       return kExitOk;
     });

@@ -41,27 +41,55 @@ void FlattenInto(const nlohmann::json& v, const std::string& prefix,
   }
 }
 
+// A table cell: the value in a readable unit, and its key with the unit the value is shown in
+// ("latency.ttft_s", 0.01318 -> "latency.ttft [ms]", "13.18"), so a header never names one unit
+// while the cell holds another.
+struct HumanCell {
+  std::string key;
+  std::string text;
+};
+
+// `key` without its unit suffix, plus the unit shown.
+std::string Relabel(const std::string& key, const std::string& suffix, const std::string& unit) {
+  return key.substr(0, key.size() - suffix.size()) + " [" + unit + "]";
+}
+
 // Human-readable value for a table cell, chosen by the key's unit suffix.
-std::string Humanise(const std::string& key, const nlohmann::json& v) {
-  if (!v.is_number() || v.is_number_integer()) {
-    if (v.is_number_integer() && EndsWith(key, "_bytes")) {
-      return fmt::format("{:.3f} GiB", v.get<double>() / kGiB);
-    }
-    if (v.is_number_integer() && EndsWith(key, "params")) {
-      return fmt::format("{} ({:.3f} B)", v.get<int64_t>(), v.get<double>() / kGiga);
-    }
-    return Scalar(v);
-  }
+HumanCell Humanise(const std::string& key, const nlohmann::json& v) {
+  if (!v.is_number()) return {key, Scalar(v)};
   const double x = v.get<double>();
-  if (EndsWith(key, "_ape")) return fmt::format("{:.1f}%", x * 100.0);  // absolute percentage error
-  if (EndsWith(key, "_bytes") || EndsWith(key, "_bytes_per_device"))
-    return fmt::format("{:.3f} GiB", x / kGiB);
-  if (EndsWith(key, "_bytes_per_token")) return fmt::format("{:.0f} B ({:.1f} KiB)", x, x / kKiB);
-  if (EndsWith(key, "_flops_per_token")) return fmt::format("{:.4g} GFLOP", x / kGiga);
-  if (EndsWith(key, "_flops")) return fmt::format("{:.4g} TFLOP", x / kTera);
-  if (EndsWith(key, "_per_s")) return fmt::format("{:.6g}", x);  // a rate, not a duration
-  if (EndsWith(key, "_s")) return fmt::format("{:.4g} ms", x * 1e3);
-  return fmt::format("{:.6g}", x);
+  if (v.is_number_integer()) {
+    if (EndsWith(key, "_bytes"))
+      return {Relabel(key, "_bytes", "GiB"), fmt::format("{:.3f}", x / kGiB)};
+    if (EndsWith(key, "params")) {
+      return {key, fmt::format("{} ({:.3f} B)", v.get<int64_t>(), x / kGiga)};
+    }
+    return {key, Scalar(v)};
+  }
+  if (EndsWith(key, "_ape"))
+    return {key + " [%]", fmt::format("{:.1f}", x * 100.0)};  // absolute % error
+  if (EndsWith(key, "_bytes"))
+    return {Relabel(key, "_bytes", "GiB"), fmt::format("{:.3f}", x / kGiB)};
+  if (EndsWith(key, "_bytes_per_device")) {
+    return {Relabel(key, "_bytes_per_device", "GiB per device"), fmt::format("{:.3f}", x / kGiB)};
+  }
+  if (EndsWith(key, "_bytes_per_token")) {
+    return {Relabel(key, "_bytes_per_token", "KiB per token"), fmt::format("{:.1f}", x / kKiB)};
+  }
+  if (EndsWith(key, "_flops_per_token"))
+    return {key + " [GFLOP]", fmt::format("{:.4g}", x / kGiga)};
+  if (EndsWith(key, "_flops")) return {key + " [TFLOP]", fmt::format("{:.4g}", x / kTera)};
+  if (EndsWith(key, "_bytes_per_s")) {
+    return {Relabel(key, "_bytes_per_s", "GB/s"), fmt::format("{:.0f}", x / kGiga)};
+  }
+  if (EndsWith(key, "_per_s")) return {key, fmt::format("{:.6g}", x)};  // a rate, not a duration
+  // Dollars: whole dollars from $100 up, three significant figures below.
+  const std::string leaf = key.substr(key.rfind('.') + 1);
+  if (leaf.rfind("usd_", 0) == 0) {
+    return {key, x >= 100 ? fmt::format("{:.0f}", x) : fmt::format("{:.3g}", x)};
+  }
+  if (EndsWith(key, "_s")) return {Relabel(key, "_s", "ms"), fmt::format("{:.4g}", x * 1e3)};
+  return {key, fmt::format("{:.6g}", x)};
 }
 
 void TableInto(const nlohmann::json& v, const std::string& prefix,
@@ -75,8 +103,8 @@ void TableInto(const nlohmann::json& v, const std::string& prefix,
     FlattenInto(v, prefix, flat);
     out.insert(out.end(), flat.begin(), flat.end());
   } else {
-    const std::string leaf = prefix.substr(prefix.rfind('.') + 1);
-    out.emplace_back(prefix, Humanise(leaf, v));
+    HumanCell cell = Humanise(prefix, v);
+    out.emplace_back(std::move(cell.key), std::move(cell.text));
   }
 }
 
@@ -162,6 +190,50 @@ std::string RenderMarkdown(const std::vector<nlohmann::json>& rows) {
   std::string out =
       MarkdownLine(grid[0]) + MarkdownLine(std::vector<std::string>(grid[0].size(), "---"));
   for (size_t i = 1; i < grid.size(); ++i) out += MarkdownLine(grid[i]);
+  return out;
+}
+
+std::string RenderColumns(const std::vector<nlohmann::json>& rows,
+                          std::vector<std::string> columns) {
+  if (rows.empty()) return "";
+  if (columns.empty()) {  // the first row's keys: id and name first, then the rest in key order
+    for (const char* first : {"id", "name"}) {
+      if (rows[0].contains(first)) columns.emplace_back(first);
+    }
+    for (auto it = rows[0].begin(); it != rows[0].end(); ++it) {
+      if (it.key() != "id" && it.key() != "name") columns.push_back(it.key());
+    }
+  }
+  // Header: the key with the unit its cells are shown in (from the first row that has a value).
+  std::vector<std::vector<std::string>> grid(1 + rows.size());
+  std::vector<bool> numeric(columns.size(), false);
+  for (size_t c = 0; c < columns.size(); ++c) {
+    std::string header = columns[c];
+    for (size_t r = 0; r < rows.size(); ++r) {
+      const auto it = rows[r].find(columns[c]);
+      const bool has = it != rows[r].end() && !it->is_null();
+      const HumanCell cell = has ? Humanise(columns[c], *it) : HumanCell{columns[c], ""};
+      if (has && header == columns[c]) header = cell.key;
+      if (has && it->is_number()) numeric[c] = true;
+      grid[r + 1].push_back(cell.text);
+    }
+    grid[0].push_back(header);
+  }
+  std::vector<size_t> width(columns.size(), 0);
+  for (const auto& line : grid) {
+    for (size_t c = 0; c < line.size(); ++c) width[c] = std::max(width[c], line[c].size());
+  }
+  std::string out;
+  for (const auto& line : grid) {
+    std::string text;
+    for (size_t c = 0; c < line.size(); ++c) {
+      // Numbers right-aligned (headers too) so their digits line up; text left-aligned.
+      text += (c ? "  " : "") + (numeric[c] ? fmt::format("{:>{}}", line[c], width[c])
+                                            : fmt::format("{:<{}}", line[c], width[c]));
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    out += text + "\n";
+  }
   return out;
 }
 

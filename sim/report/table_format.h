@@ -14,8 +14,14 @@ OutputFormat ParseOutputFormat(const std::string& text);  // table | json | csv 
 
 // Flattens {"a": {"b": 1}} to [("a.b", "1")]. Arrays of scalars become "x;y;z".
 std::vector<std::pair<std::string, std::string>> Flatten(const nlohmann::json& object);
-// Numbers with a unit suffix are shown in a readable unit (GiB, TFLOP, ms) in tables only.
+// Numbers with a unit suffix are shown in a readable unit (GiB, TFLOP, ms) in tables only, the
+// unit named with the key ("latency.ttft [ms]  13.18").
 std::string RenderTable(const nlohmann::json& object);
+// One aligned text line per object under a header row: the given top-level keys in that order
+// (default: id, name, then the first row's other keys in key order), cells and headers humanised
+// as in RenderTable, numbers right-aligned, a missing or null value blank.
+std::string RenderColumns(const std::vector<nlohmann::json>& rows,
+                          std::vector<std::string> columns = {});
 // Rows: one per object, columns: the union of flattened keys in first-seen order.
 std::string RenderCsv(const std::vector<nlohmann::json>& rows);
 // One Markdown table row per object, cells humanised as in RenderTable (for READMEs and reports).
