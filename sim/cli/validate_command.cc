@@ -13,6 +13,30 @@
 #include "sim/spec/catalog.h"
 
 namespace rightsize {
+namespace {
+
+// Where the parameters come from, one row per dataset (or point), then each dataset's skip
+// reasons: a column table people read.
+std::string ValidateTable(const app::ValidateResult& result) {
+  const nlohmann::json document = app::ToJson(result);
+  std::string out = "parameters: " + document.at("params").get<std::string>() + "\n\n";
+  const std::vector<nlohmann::json> rows = app::Rows(result);
+  if (result.points) {
+    return out + RenderColumns(rows, {"dataset", "file", "line", "model", "hardware", "metric",
+                                      "setup", "measured", "predicted", "ape"});
+  }
+  out += RenderColumns(rows, {"dataset", "metric", "rows", "used", "unknown_model",
+                              "unknown_hardware", "skipped", "median_ape", "p90_ape"});
+  std::string skipped;
+  for (const nlohmann::json& row : rows) {
+    const std::string reasons = row.at("skipped_reasons").get<std::string>();
+    if (!reasons.empty())
+      skipped += "skipped in " + row.at("dataset").get<std::string>() + ": " + reasons + "\n";
+  }
+  return skipped.empty() ? out : out + "\n" + skipped;
+}
+
+}  // namespace
 
 void RegisterValidateCommand(CLI::App& app, int* exit_code) {
   auto* c = app.add_subcommand(
@@ -32,7 +56,8 @@ void RegisterValidateCommand(CLI::App& app, int* exit_code) {
       if (out == OutputFormat::kJson) {
         fmt::print("{}\n", app::ToJson(result).dump(2));
       } else {
-        fmt::print("{}", Render(app::Rows(result), out));
+        fmt::print("{}", out == OutputFormat::kTable ? ValidateTable(result)
+                                                     : Render(app::Rows(result), out));
       }
       return kExitOk;
     });
