@@ -91,12 +91,12 @@ TEST_CASE(
         "transferred from " + GroupOn("a100-sxm4-80gb") + " (" + kCalibration + ")");
   CHECK(other["latency"]["tpot_s"].get<double>() != tpot);
 
-  // The table shows the same keys.
+  // The table shows the same keys, each with the unit its value is printed in.
   const auto table = RunRightsize(
       "predict --model llama-3-8b --hardware h100-sxm5-80gb --calibration " + kCalibration);
   REQUIRE(table.exit_code == 0);
   CHECK_THAT(table.output, Contains("calibration.group"));
-  CHECK_THAT(table.output, Contains("calibration.tpot_upper_s"));
+  CHECK_THAT(table.output, Contains("calibration.tpot_upper [ms]"));
 }
 
 TEST_CASE("a bad calibration argument is a one-line error and exit 2") {
