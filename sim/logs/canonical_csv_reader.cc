@@ -104,9 +104,10 @@ std::optional<ModelSpec> RowModel(const CsvTable& t, const CsvRow& row,
       // A relative model path is relative to the CSV (`rightsize measure` writes the small
       // decoder's YAML beside its measurements).
       const auto beside = std::filesystem::path(file_label).parent_path() / model_name;
+      std::error_code error;  // a name the file system rejects is not a file beside the CSV
       const bool is_beside = !catalog.models().count(model_name) && !model_name.empty() &&
                              std::filesystem::path(model_name).is_relative() &&
-                             std::filesystem::is_regular_file(beside);
+                             std::filesystem::is_regular_file(beside, error);
       model = catalog.ResolveModel(is_beside ? beside.string() : model_name);
     } catch (const UnknownIdError&) {
       SkipRow(options, result, t.Where(row, "model"),

@@ -23,7 +23,8 @@ constexpr int64_t kDefaultNewTokens = 512;
 
 int64_t NewTokensBeside(const std::string& path) {
   const auto full = std::filesystem::path(path).parent_path() / "full_report.csv";
-  if (!std::filesystem::exists(full)) return kDefaultNewTokens;
+  std::error_code error;
+  if (!std::filesystem::exists(full, error)) return kDefaultNewTokens;
   const CsvTable t = CsvTable::Load(full.string());
   if (!t.HasColumn("benchmark.new_tokens") || t.rows().empty()) return kDefaultNewTokens;
   const int64_t n = t.Integer(t.rows().front(), "benchmark.new_tokens", 2, kMaxLogTokens);

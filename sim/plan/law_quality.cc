@@ -25,7 +25,8 @@ namespace fs = std::filesystem;
 std::string ResolvePath(const std::string& path, const std::string& study_file,
                         const SourceLocation& where) {
   const std::string resolved = ResolveProjectPath(path, study_file);
-  if (!fs::exists(resolved)) throw InputError(where, "no such file '" + path + "'");
+  std::error_code error;  // a name the file system rejects (too long) is no such file either
+  if (!fs::exists(resolved, error)) throw InputError(where, "no such file '" + path + "'");
   return resolved;
 }
 

@@ -127,7 +127,8 @@ std::vector<EngineProfile> LoadEngineProfiles(const std::string& models_dir) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(models_dir) / "engines";
   std::vector<EngineProfile> profiles;
-  if (!fs::is_directory(dir)) return profiles;
+  std::error_code error;
+  if (!fs::is_directory(dir, error)) return profiles;
   std::vector<std::string> files;
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (entry.path().extension() == ".yaml") files.push_back(entry.path().string());

@@ -19,7 +19,8 @@ namespace fs = std::filesystem;
 
 std::vector<std::string> YamlFilesIn(const fs::path& dir) {
   std::vector<std::string> files;
-  if (!fs::is_directory(dir)) return files;
+  std::error_code error;
+  if (!fs::is_directory(dir, error)) return files;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const auto ext = entry.path().extension();
     if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
@@ -64,7 +65,8 @@ const Catalog& Catalog::Default() {
 }
 
 Catalog Catalog::Load(const std::string& models_dir) {
-  if (!fs::is_directory(models_dir)) {
+  std::error_code error;
+  if (!fs::is_directory(models_dir, error)) {
     throw InputError({models_dir, 0, ""}, "models folder not found");
   }
   Catalog c;
@@ -123,7 +125,9 @@ ModelSpec LoadFromHfCache(const std::string& repo_id) {
 ModelSpec Catalog::ResolveModel(const std::string& id_or_path) const {
   if (models_.count(id_or_path)) return models_.at(id_or_path);
   const fs::path path(id_or_path);
-  if (fs::is_regular_file(path)) {
+  // The error_code overloads: a name the file system rejects (too long, say) is not a file.
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) {
     if (path.extension() == ".json") return LoadHfConfig(id_or_path);
     return LoadModelSpecYaml(id_or_path);
   }
@@ -131,7 +135,6 @@ ModelSpec Catalog::ResolveModel(const std::string& id_or_path) const {
   const auto ext = path.extension();
   const bool looks_like_path = id_or_path.find('/') != std::string::npos || ext == ".json" ||
                                ext == ".yaml" || ext == ".yml";
-  std::error_code ec;
   if (fs::exists(path, ec)) {
     throw InputError({id_or_path, 0, ""},
                      "not a regular file (give a config.json or a model YAML file)");

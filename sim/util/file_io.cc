@@ -46,13 +46,16 @@ std::string HashFileContents(const std::string& path) { return HashString(ReadTe
 
 std::string ResolveProjectPath(const std::string& path, const std::string& referring_file) {
   namespace fs = std::filesystem;
-  if (fs::exists(path) || fs::path(path).is_absolute()) return path;
+  // The error_code overloads: a name the file system rejects (too long, say) is a file that
+  // does not exist, which the caller reports, not an exception.
+  std::error_code error;
+  if (fs::exists(path, error) || fs::path(path).is_absolute()) return path;
   const fs::path beside = fs::path(referring_file).parent_path() / path;
-  if (fs::exists(beside)) return beside.string();
+  if (fs::exists(beside, error)) return beside.string();
   const std::string root = DataRoot();
   if (root.empty()) return path;
   const fs::path data = fs::path(root) / path;
-  if (fs::exists(data)) return data.string();
+  if (fs::exists(data, error)) return data.string();
   return path;
 }
 

@@ -159,7 +159,8 @@ ValidationResult Validate(const std::string& runs_dir, const Catalog& catalog,
   ValidationResult result;
   for (const auto& name : datasets) {
     const std::string dir = runs_dir + "/" + name;
-    if (!fs::is_directory(dir)) {
+    std::error_code error;
+    if (!fs::is_directory(dir, error)) {
       throw InputError({dir, 0, "dataset"}, "no such dataset folder");
     }
     if (name == "ml-energy-leaderboard-v2") {
