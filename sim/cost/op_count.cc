@@ -133,15 +133,13 @@ struct OpCounter {
     ops.push_back(op);
   }
 
+  // Embedding gather (first stage).
   void Embedding() const {
-    // Gather (first stage).
-    {
-      OpCost op{"embedding", OpKind::kElementwise};
-      op.bytes_read = tokens * h * layout.Bytes(TensorClass::kEmbedding);
-      op.bytes_written = tokens * h * act;
-      op.launches = 1;
-      ops.push_back(op);
-    }
+    OpCost op{"embedding", OpKind::kElementwise};
+    op.bytes_read = tokens * h * layout.Bytes(TensorClass::kEmbedding);
+    op.bytes_written = tokens * h * act;
+    op.launches = 1;
+    ops.push_back(op);
   }
 
   void SoftmaxAttention() const {
@@ -263,15 +261,13 @@ struct OpCounter {
   }
 
   void NormsAndLogits() const {
-    {
-      OpCost op{"norms", OpKind::kElementwise};
-      const double count = layers * m.norms_per_layer + 1;
-      op.flops = 4.0 * tokens * h * count * pass.other;
-      op.bytes_read = tokens * h * act * count * pass.other;
-      op.bytes_written = tokens * h * act * count * pass.other;
-      op.launches = count;
-      ops.push_back(op);
-    }
+    OpCost norms{"norms", OpKind::kElementwise};
+    const double count = layers * m.norms_per_layer + 1;
+    norms.flops = 4.0 * tokens * h * count * pass.other;
+    norms.bytes_read = tokens * h * act * count * pass.other;
+    norms.bytes_written = tokens * h * act * count * pass.other;
+    norms.launches = count;
+    ops.push_back(norms);
 
     // Logits: inference needs them for the last position of each sequence only.
     // The tied embedding is read as the output projection.
