@@ -61,6 +61,9 @@ CalibrateResult RunCalibrate(const CalibrateOptions& options, const Catalog& cat
 // and sd (log units), whether the data or the prior determined it, and whether it sits at a bound
 // (`calibrate --format csv | markdown`, and the table's parameter section).
 std::vector<nlohmann::json> ParameterRows(const nlohmann::json& calibration_document);
+inline const std::vector<std::string> kParameterColumns = {
+    "group",       "parameter",    "value",         "std_error",
+    "prior_value", "prior_sd_log", "determined_by", "at_bound"};
 
 // Shared option setup for reading logs (catalogue, --hardware as id or YAML, engine, model).
 LogReadOptions MakeLogReadOptions(const CalibrateOptions& options, const Catalog& catalog);

@@ -19,7 +19,10 @@ PlanResult RunPlan(const PlanOptions& options, const Catalog& catalog) {
 
 std::vector<nlohmann::json> LayoutRows(const PlanResult& result) {
   std::vector<nlohmann::json> rows;
-  for (const auto& plan : result.plans) rows.push_back(ToJson(plan));
+  for (const auto& plan : result.plans) {
+    rows.push_back(ToJson(plan));
+    rows.back()["priced_by"] = PricedBy(result.calibration, plan.layout.hardware_id);
+  }
   return rows;
 }
 

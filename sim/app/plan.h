@@ -32,8 +32,23 @@ struct PlanResult {
 
 PlanResult RunPlan(const PlanOptions& options, const Catalog& catalog);
 
-// One row per layout (the table and CSV the command prints).
+// One row per layout (the table and CSV the command prints), each with `priced_by`: the
+// calibration group that priced its device (calibrated / transferred) or "uncalibrated".
 std::vector<nlohmann::json> LayoutRows(const PlanResult& result);
+// Their column order (the rest follow).
+inline const std::vector<std::string> kLayoutColumns = {"model",
+                                                        "hardware",
+                                                        "tp",
+                                                        "weights_precision",
+                                                        "replicas",
+                                                        "devices",
+                                                        "usd_per_month",
+                                                        "usd_per_million_output_tokens",
+                                                        "ttft_p99_s",
+                                                        "tpot_p99_s",
+                                                        "replica_max_requests_per_s",
+                                                        "priced_by",
+                                                        "reason"};
 // The plan document: `rightsize plan --format json` and `rightsize.plan`.
 nlohmann::json ToJson(const PlanResult& result);
 

@@ -88,7 +88,8 @@ void RegisterCalibrateCommand(CLI::App& app, int* exit_code) {
     } else if (out == OutputFormat::kJson) {
       fmt::print("{}\n", result.document.dump(2));
     } else {
-      fmt::print("{}", Render(app::ParameterRows(result.document), out));
+      fmt::print("{}",
+                 RenderRows(app::ParameterRows(result.document), out, app::kParameterColumns));
     }
     *exit_code = result.usable ? kExitOk : kExitInputError;
   });

@@ -52,10 +52,12 @@ std::string PlanAnswer(const std::vector<nlohmann::json>& layouts) {
 // The answer, every layout as a row of the figures a planner compares, then how they were sized.
 std::string PlanTable(const std::vector<nlohmann::json>& layouts) {
   std::string out = PlanAnswer(layouts) + "\n";
-  out +=
-      RenderColumns(layouts, {"model", "hardware", "tp", "weights_precision", "replicas", "devices",
-                              "usd_per_month", "usd_per_million_output_tokens", "ttft_p99_s",
-                              "tpot_p99_s", "replica_max_requests_per_s", "reason"});
+  // priced_by only when a calibration is in use: otherwise every row says "uncalibrated".
+  std::vector<std::string> columns = app::kLayoutColumns;
+  const bool calibrated =
+      !layouts.empty() && layouts.front().value("priced_by", "") != "uncalibrated";
+  if (!calibrated) std::erase(columns, "priced_by");
+  out += RenderColumns(layouts, columns);
   if (!layouts.empty() && !layouts.front().at("sizing").get<std::string>().empty()) {
     out += "\nsized by " + layouts.front().at("sizing").get<std::string>() + "\n";
   }
@@ -85,7 +87,9 @@ void RegisterPlanCommand(CLI::App& app, int* exit_code) {
         fmt::print("{}\n", app::ToJson(result).dump(2));
       } else {
         const std::vector<nlohmann::json> layouts = app::LayoutRows(result);
-        fmt::print("{}", out == OutputFormat::kTable ? PlanTable(layouts) : Render(layouts, out));
+        fmt::print("{}", out == OutputFormat::kTable
+                             ? PlanTable(layouts)
+                             : RenderRows(layouts, out, app::kLayoutColumns));
       }
       return kExitOk;
     });

@@ -109,7 +109,7 @@ std::string ReportFilesText(const std::string& folder, const std::vector<std::st
     case OutputFormat::kJson:
       return nlohmann::json({{"folder", folder}, {"files", files}}).dump(2) + "\n";
     default:
-      return Render(rows, format);
+      return RenderRows(rows, format, {"folder", "file"});
   }
 }
 

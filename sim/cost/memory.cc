@@ -236,9 +236,9 @@ MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& m, const Workload& w) {
 
 KvCacheCapacity EstimateKvCacheCapacity(const ModelSpec& m, const HardwareSpec& hw,
                                         const Workload& w, int64_t max_batched_tokens,
-                                        int64_t max_sequences, int64_t block_size_tokens) {
-  RS_CHECK(max_batched_tokens >= 1 && max_sequences >= 1 && block_size_tokens >= 1,
-           "KV capacity needs positive token budget, sequences and block size");
+                                        int64_t reserved_states, int64_t block_size_tokens) {
+  RS_CHECK(max_batched_tokens >= 1 && reserved_states >= 0 && block_size_tokens >= 1,
+           "KV capacity needs a positive token budget and block size");
   KvCacheCapacity c;
   c.block_size_tokens = block_size_tokens;
   // The profiling step: one sequence of max_batched_tokens prompt tokens, nothing generated.
@@ -256,7 +256,7 @@ KvCacheCapacity EstimateKvCacheCapacity(const ModelSpec& m, const HardwareSpec& 
   c.state_bytes_per_sequence = one - c.bytes_per_token;
   c.free_bytes = hw.memory_bytes * w.memory_utilization - step.weights_bytes -
                  step.activation_bytes -
-                 static_cast<double>(max_sequences) * c.state_bytes_per_sequence;
+                 static_cast<double>(reserved_states) * c.state_bytes_per_sequence;
   if (c.free_bytes > 0 && c.bytes_per_token > 0) {
     c.blocks = static_cast<int64_t>(
         std::floor(c.free_bytes / (c.bytes_per_token * static_cast<double>(block_size_tokens))));

@@ -76,7 +76,9 @@ FitVerdict CheckFit(const ModelSpec& model, const HardwareSpec& hardware, const 
 // memory_utilization after the weights and that step's activation peak; Kwon et al. 2023,
 // PagedAttention), in blocks of block_size_tokens. Sliding-window layers are counted at full
 // length (engines without a hybrid allocator keep every block); linear-attention layers hold a
-// constant state per sequence, reserved for max_sequences sequences.
+// constant state per sequence: `reserved_states` of them are set aside before the blocks (an
+// engine's preallocated state pool; 0 when the engine takes each running request's state from
+// the block pool instead, as vLLM V1's hybrid allocator does).
 struct KvCacheCapacity {
   double free_bytes = 0.0;       // per device for the KV cache; <= 0: nothing is left for it
   double bytes_per_token = 0.0;  // per device, one token of context in this stage's KV layers
@@ -87,6 +89,6 @@ struct KvCacheCapacity {
 };
 KvCacheCapacity EstimateKvCacheCapacity(const ModelSpec& model, const HardwareSpec& hardware,
                                         const Workload& workload, int64_t max_batched_tokens,
-                                        int64_t max_sequences, int64_t block_size_tokens);
+                                        int64_t reserved_states, int64_t block_size_tokens);
 
 }  // namespace rightsize

@@ -113,7 +113,8 @@ HumanCell Humanise(const std::string& key, const nlohmann::json& v) {
   const std::string leaf = key.substr(key.rfind('.') + 1);
   if (leaf.rfind("usd_", 0) == 0) return {key, Dollars(x)};
   if (EndsWith(key, "_usd")) return {Relabel(key, "_usd", "$"), Dollars(x)};
-  if (EndsWith(key, "_s")) return {Relabel(key, "_s", "ms"), fmt::format("{:.4g}", x * 1e3)};
+  // Durations always in ms, so a column never mixes units; long ones grouped, not 1.113e+04.
+  if (EndsWith(key, "_s")) return {Relabel(key, "_s", "ms"), HumanNumber(x * 1e3)};
   return {key, HumanNumber(x)};
 }
 
@@ -300,7 +301,13 @@ std::string RenderColumns(const std::vector<nlohmann::json>& rows,
 }
 
 std::string Render(const nlohmann::json& object, OutputFormat format) {
-  return Render(std::vector<nlohmann::json>{object}, format);
+  if (format != OutputFormat::kMarkdown) return Render(std::vector<nlohmann::json>{object}, format);
+  // One result: a key / value table reads better than one row of many columns.
+  std::string out = MarkdownLine({"key", "value"}) + MarkdownLine({"---", "---"});
+  for (const Cell& c : CellsOf(object, true)) {
+    if (!c.text.empty()) out += MarkdownLine({c.label, c.text});
+  }
+  return out;
 }
 
 std::string Render(const std::vector<nlohmann::json>& rows, OutputFormat format) {

@@ -30,6 +30,7 @@ std::string RenderCsv(const std::vector<nlohmann::json>& rows,
 // RenderTable (for READMEs and reports).
 std::string RenderMarkdown(const std::vector<nlohmann::json>& rows,
                            const std::vector<std::string>& columns = {});
+// One object; as Markdown, a key / value table (RenderTable's lines).
 std::string Render(const nlohmann::json& object, OutputFormat format);
 std::string Render(const std::vector<nlohmann::json>& rows, OutputFormat format);
 // Many rows of one kind (layouts, grid points, datasets) in `columns` order: RenderColumns,

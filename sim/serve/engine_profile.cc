@@ -103,6 +103,12 @@ EngineProfile LoadEngineProfile(const std::string& path) {
   p.block_size_tokens = kv.RequiredInt("block_size_tokens", 1, 1 << 20);
   p.memory_utilization = kv.RequiredDouble("memory_utilization", 1e-3, 1.0);
   p.prefix_caching = kv.RequiredBool("prefix_caching");
+  const std::string linear_state = kv.OptionalString("linear_state", "preallocated");
+  if (linear_state != "preallocated" && linear_state != "per_request") {
+    throw InputError(kv.Where("linear_state"),
+                     "unknown value '" + linear_state + "' (valid: preallocated, per_request)");
+  }
+  p.linear_state_per_request = linear_state == "per_request";
   kv.RejectUnknownKeys();
 
   p.router = ParseRouterPolicy(r.RequiredString("router"), r.Where("router"));
@@ -186,6 +192,7 @@ EngineConfig ResolveEngineConfig(const EngineProfile& p, const HardwareSpec& hw)
   c.block_size_tokens = p.block_size_tokens;
   c.memory_utilization = p.memory_utilization;
   c.prefix_caching = p.prefix_caching;
+  c.linear_state_per_request = p.linear_state_per_request;
   c.router = p.router;
   c.ep_allgather = p.ep_allgather;
   c.step_overhead_s = p.step_overhead_s;

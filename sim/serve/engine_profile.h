@@ -74,6 +74,10 @@ struct EngineProfile {
   int64_t block_size_tokens = 16;   // tokens per KV block, >= 1
   double memory_utilization = 0.9;  // fraction of device memory the engine takes, (0, 1]
   bool prefix_caching = false;      // shared prompt prefixes reuse cached KV blocks
+  // Linear-attention (Gated DeltaNet, Mamba) state: true when each running request takes its state
+  // from the KV block pool (vLLM V1's hybrid KV cache manager); false when the engine reserves a
+  // pool of max_num_seqs states at start-up, before the blocks.
+  bool linear_state_per_request = false;
   // Data parallel.
   RouterPolicy router = RouterPolicy::kLeastLoaded;
   // Expert parallelism: the group all-gathers hidden states and reduce-scatters expert outputs
@@ -100,6 +104,7 @@ struct EngineConfig {
   // engine's log states its own count (vLLM: num_gpu_blocks), which replaces the estimate.
   int64_t kv_cache_blocks = 0;
   bool prefix_caching = false;
+  bool linear_state_per_request = false;  // EngineProfile::linear_state_per_request
   RouterPolicy router = RouterPolicy::kLeastLoaded;
   bool ep_allgather = false;
   double step_overhead_s = 1e-3;

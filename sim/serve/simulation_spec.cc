@@ -130,6 +130,7 @@ nlohmann::json ResultJson(const ServingSimResult& r) {
   j["block_size_tokens"] = r.block_size_tokens;
   j["kv_cache_tokens"] = r.kv_cache_blocks * r.block_size_tokens;
   j["kv_bytes_per_token"] = r.kv_bytes_per_token;
+  j["state_blocks_per_request"] = r.state_blocks_per_request;
   if (r.spec_verify_steps > 0) {
     j["speculative_tokens_per_verify_step"] =
         static_cast<double>(r.spec_tokens_drawn) / static_cast<double>(r.spec_verify_steps);
@@ -333,6 +334,7 @@ nlohmann::json ToJson(const SimulationRun& run) {
                  {"block_size_tokens", e.block_size_tokens},
                  {"memory_utilization", e.memory_utilization},
                  {"prefix_caching", e.prefix_caching},
+                 {"linear_state", e.linear_state_per_request ? "per_request" : "preallocated"},
                  {"router", ToString(e.router)}};
   nlohmann::json params;
   for (int i = 0; i < EfficiencyParams::kNumParams; ++i) {

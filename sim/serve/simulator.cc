@@ -136,6 +136,10 @@ class Simulator {
   bool ScheduleRunning(Rank& rank, int seq, int64_t budget, RankBatch* batch, bool may_preempt,
                        int64_t* tokens);
   bool Admit(Rank& rank, int64_t* budget, RankBatch* batch);
+  // Blocks a request with `tokens` of context holds: its KV blocks and its state blocks.
+  int64_t BlocksFor(int64_t tokens) const {
+    return CeilDiv(tokens, engine_.block_size_tokens) + state_blocks_;
+  }
   bool Allocate(Rank& rank, Seq& s, int64_t tokens);
   void TakeFreeBlocks(Rank& rank, int64_t count);
   void ReleaseBlocks(Rank& rank, int seq, bool keep_cached);
@@ -165,6 +169,9 @@ class Simulator {
   int dp_ = 1;
   bool dp_attention_ = false;
   int64_t prefix_blocks_ = 0;  // blocks of the shared prefix, resident for the whole run
+  // Blocks of linear-attention state each running request holds on top of its KV blocks, when the
+  // engine takes the state from the block pool (EngineConfig::linear_state_per_request).
+  int64_t state_blocks_ = 0;
   std::vector<Seq> seqs_;
   std::vector<Rank> ranks_;
   std::vector<Group> groups_;
@@ -201,9 +208,16 @@ bool Simulator::Prepare(const HardwareSpec& hw, ServingSimResult* result) {
     return false;
   }
   const int64_t bs = engine_.block_size_tokens;
+  const int64_t reserved_states = engine_.linear_state_per_request ? 0 : engine_.max_num_seqs;
   const KvCacheCapacity capacity = EstimateKvCacheCapacity(
-      model_, hw, rank_workload_, engine_.max_num_batched_tokens, engine_.max_num_seqs, bs);
+      model_, hw, rank_workload_, engine_.max_num_batched_tokens, reserved_states, bs);
   result->kv_bytes_per_token = capacity.bytes_per_token;
+  if (engine_.linear_state_per_request && capacity.state_bytes_per_sequence > 0 &&
+      capacity.bytes_per_token > 0) {
+    state_blocks_ = static_cast<int64_t>(std::ceil(
+        capacity.state_bytes_per_sequence / (capacity.bytes_per_token * static_cast<double>(bs))));
+  }
+  result->state_blocks_per_request = state_blocks_;
   int64_t blocks = capacity.blocks;
   if (spec_.method == SpeculativeMethod::kDraftModel) {
     // The draft's weights share the device (its KV cache is left out: small next to the target's).
@@ -239,7 +253,7 @@ bool Simulator::Prepare(const HardwareSpec& hw, ServingSimResult* result) {
   const int64_t lookahead = spec_.method == SpeculativeMethod::kNone ? 0 : spec_.num_tokens;
   for (std::size_t i = 0; i < requests_.size(); ++i) {
     const ServeRequest& r = requests_[i];
-    const int64_t need = CeilDiv(r.prompt_tokens + r.output_tokens + lookahead, bs);
+    const int64_t need = BlocksFor(r.prompt_tokens + r.output_tokens + lookahead);
     if (need > pool) {
       result->reason = fmt::format(
           "request {} ({} + {} tokens) needs {} KV blocks of {} tokens; the KV cache holds {}", i,
@@ -329,12 +343,11 @@ double Simulator::NextGroupEvent(const Group& g) const {
 
 bool Simulator::Allocate(Rank& rank, Seq& s, int64_t tokens) {
   // Fast path (most decode steps): the tokens fit the blocks already held.
-  if (tokens <= (s.blocks + s.shared_blocks) * engine_.block_size_tokens) return true;
-  int64_t owned = CeilDiv(tokens, engine_.block_size_tokens) - s.shared_blocks;
+  if (BlocksFor(tokens) <= s.blocks + s.shared_blocks) return true;
+  int64_t owned = BlocksFor(tokens) - s.shared_blocks;
   if (engine_.admission == KvAdmission::kReserveFull) {
     const int64_t lookahead = spec_.method == SpeculativeMethod::kNone ? 0 : spec_.num_tokens;
-    owned = std::max(owned, CeilDiv(s.prompt + s.output + lookahead, engine_.block_size_tokens) -
-                                s.shared_blocks);
+    owned = std::max(owned, BlocksFor(s.prompt + s.output + lookahead) - s.shared_blocks);
   }
   const int64_t extra = owned - s.blocks;
   if (extra <= 0) return true;
@@ -465,8 +478,11 @@ bool Simulator::Admit(Rank& rank, int64_t* budget, RankBatch* batch) {
   const int64_t bs = engine_.block_size_tokens;
   const int64_t most = (s.Total() - 1) / bs;  // whole blocks short of the last token
   const int64_t shared = s.shares_prefix ? std::min(prefix_blocks_, most) : 0;
-  const int64_t reuse =
-      s.has_free_run ? std::min({s.free_run->count, s.free_run_full_blocks, most - shared}) : 0;
+  // A recurrent state cannot be resumed from part of a sequence: with per-request state blocks a
+  // preempted request recomputes from its prompt (or the shared prefix).
+  const int64_t reuse = s.has_free_run && state_blocks_ == 0
+                            ? std::min({s.free_run->count, s.free_run_full_blocks, most - shared})
+                            : 0;
   const int64_t cached = (shared + reuse) * bs;
   int64_t n = s.Total() - cached;
   if (engine_.chunked_prefill) {
@@ -480,7 +496,7 @@ bool Simulator::Admit(Rank& rank, int64_t* budget, RankBatch* batch) {
       engine_.admission == KvAdmission::kReserveFull
           ? s.prompt + s.output + (spec_.method == SpeculativeMethod::kNone ? 0 : spec_.num_tokens)
           : (engine_.reserve_full_isl ? s.Total() : cached + n);
-  const int64_t needed = CeilDiv(std::max(lookahead, cached + n), bs) - shared;
+  const int64_t needed = BlocksFor(std::max(lookahead, cached + n)) - shared;
   if (needed > rank.free_blocks) return false;
   if (reuse > 0) {
     s.free_run->count -= reuse;

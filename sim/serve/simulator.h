@@ -155,8 +155,9 @@ struct ServingSimResult {
   int64_t preemptions = 0;      // recompute preemptions
   int64_t kv_cache_blocks = 0;  // per rank
   int64_t block_size_tokens = 0;
-  double kv_bytes_per_token = 0.0;     // per device
-  bool kv_blocks_from_engine = false;  // kv_cache_blocks given by the engine, not estimated
+  double kv_bytes_per_token = 0.0;       // per device
+  int64_t state_blocks_per_request = 0;  // linear-attention state blocks a running request holds
+  bool kv_blocks_from_engine = false;    // kv_cache_blocks given by the engine, not estimated
   int64_t max_num_seqs = 0, max_num_batched_tokens = 0;  // as run
   // Speculative decoding: sequence-verify steps and the tokens they emitted (uncapped draws:
   // tokens_drawn / verify_steps estimates (1 - a^(k+1)) / (1 - a)).

@@ -217,6 +217,64 @@ def sizing(runner):
     return text
 
 
+def head(text, lines):
+    """The first `lines` lines of a command's output and how many more it printed."""
+    all_lines = text.rstrip("\n").split("\n")
+    if len(all_lines) <= lines:
+        return text
+    return "\n".join(all_lines[:lines]) + f"\n[... {len(all_lines) - lines} more lines]\n"
+
+
+def tail(text, lines):
+    """The last `lines` lines of a command's output and how many came before."""
+    all_lines = text.rstrip("\n").split("\n")
+    if len(all_lines) <= lines:
+        return text
+    return f"[{len(all_lines) - lines} lines before]\n" + "\n".join(all_lines[-lines:]) + "\n"
+
+
+def shown(runner, args, keep=None):
+    """A code block of `rightsize ARGS` (paths under the source tree shown relative to it) and its
+    output, cut by `keep` (head / tail) when given."""
+    resolved = [repo(a) if a.split("/")[0] in ("examples", "data", "models") else a for a in args]
+    output = runner.run(*resolved)
+    return code_block("rightsize " + " ".join(args), keep(output) if keep else output)
+
+
+CAPACITY = "examples/capacity-study.yaml"
+LLAMA_BENCH = "data/runs/llamacpp-gpu-benchmarks-xiongjiedai/llama3_llamacpp_bench.csv"
+
+
+def tutorial_capacity(runner):
+    """docs/tutorial.md, use 1: a capacity plan, a what-if on the SLO, the chosen layout simulated."""
+    return "\n".join([
+        shown(runner, ["plan", CAPACITY], lambda t: head(t, 8)),
+        shown(runner, ["plan", CAPACITY, "--slo", "ttft_p90_s=0.2"], lambda t: head(t, 1)),
+        shown(runner, ["simulate", "examples/simulate-vllm-h100.yaml"]),
+    ])
+
+
+def tutorial_report(runner):
+    """docs/tutorial.md, use 2: the verdict as Markdown for a document, and the report folder."""
+    return "\n".join([
+        shown(runner, ["crossover", "examples/default-study.yaml", "--format", "markdown"]),
+        shown(runner, ["report", "examples/default-study.yaml", "-o", "reports/default-study",
+                       "--format", "csv"], lambda t: head(t, 12)),
+    ])
+
+
+def tutorial_calibrate(runner):
+    """docs/tutorial.md, use 3: fit a published llama-bench table, then plan with the fit."""
+    return "\n".join([
+        shown(runner, ["calibrate", LLAMA_BENCH, "--folds", "5", "-o", "my-calibration.json"],
+              lambda t: tail(t, 2)),
+        shown(runner, ["calibrate", LLAMA_BENCH, "--format", "csv", "-o", "my-calibration.json"],
+              lambda t: head(t, 10)),
+        shown(runner, ["plan", CAPACITY, "--calibration", "my-calibration.json"],
+              lambda t: head(t, 1)),
+    ])
+
+
 def performance(runner):
     with open(repo("bench", "RESULTS.md")) as f:
         return f.read()
@@ -237,6 +295,9 @@ GENERATORS = {
     "validation-markdown": validation_markdown,
     "performance": performance,
     "fuzzing": fuzzing,
+    "tutorial-capacity": tutorial_capacity,
+    "tutorial-report": tutorial_report,
+    "tutorial-calibrate": tutorial_calibrate,
 }
 
 

@@ -27,12 +27,32 @@ TEST_CASE("csv keeps raw numbers while the table shows units") {
   CHECK(RenderTable(row) == "tokens_per_s   1500\nweights [GiB]  2.000\n");
 }
 
+TEST_CASE(
+    "table numbers: grouped thousands, four significant figures, dollars named in the header") {
+  const nlohmann::json row = {{"prefill_tokens_per_s", 38860.2},
+                              {"quality_sd", 0.390982},
+                              {"requests_per_s", 1.04641},
+                              {"total_usd", 12873.6},
+                              {"usd_per_request", 0.000403}};
+  CHECK(RenderTable(row) ==
+        "prefill_tokens_per_s  38,860\n"
+        "quality_sd            0.391\n"
+        "requests_per_s        1.046\n"
+        "total [$]             12,874\n"
+        "usd_per_request       0.000403\n");
+  // One object as Markdown: a key / value table, not one row of many columns.
+  CHECK(Render(row, OutputFormat::kMarkdown) ==
+        "| key | value |\n| --- | --- |\n| prefill_tokens_per_s | 38,860 |\n"
+        "| quality_sd | 0.391 |\n| requests_per_s | 1.046 |\n| total [$] | 12,874 |\n"
+        "| usd_per_request | 0.000403 |\n");
+}
+
 TEST_CASE("a key whose value is shown in another unit names that unit, never the key's own") {
   const nlohmann::json row = {{"latency", {{"e2e_latency_s", 11.13}, {"ttft_s", 0.25}}},
                               {"bandwidth_bytes_per_s", 3.35e12}};
   CHECK(RenderTable(row) ==
         "bandwidth [GB/s]          3350\n"
-        "latency.e2e_latency [ms]  1.113e+04\n"
+        "latency.e2e_latency [ms]  11,130\n"
         "latency.ttft [ms]         250\n");
 }
 

@@ -4,11 +4,13 @@
 // preemption, prefix caching).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <random>
 
 #include "sim/cost/latency.h"
+#include "sim/cost/memory.h"
 #include "sim/cost/op_count.h"
 #include "sim/serve/simulator.h"
 #include "tests/serve/serve_test_util.h"
@@ -392,4 +394,50 @@ TEST_CASE("per-token latencies kept as runs give the quantiles of the expanded l
   const LatencyStats s = Summarise(expanded);
   CHECK(s.count == static_cast<int64_t>(expanded.size()));
   CHECK(s.p99_s == Quantile(expanded, 0.99));
+}
+
+TEST_CASE("vLLM V1 takes each running request's linear-attention state from the block pool") {
+  // Qwen3.5-9B interleaves Gated DeltaNet layers (a constant state per sequence) with full
+  // attention. vLLM V1's hybrid allocator reserves no state pool at start-up; each running request
+  // holds ceil(state / block bytes) blocks on top of its KV blocks.
+  const ModelSpec& m = Model("qwen3.5-9b");
+  const HardwareSpec& hw = Hardware("h100-sxm5-80gb");
+  EngineConfig e = VllmOn("h100-sxm5-80gb");
+  REQUIRE(e.linear_state_per_request);  // models/engines/vllm-v1.yaml kv_cache.linear_state
+  const int64_t bs = e.block_size_tokens;
+  const KvCacheCapacity per_request =
+      EstimateKvCacheCapacity(m, hw, Workload{}, e.max_num_batched_tokens, 0, bs);
+  const KvCacheCapacity pooled =
+      EstimateKvCacheCapacity(m, hw, Workload{}, e.max_num_batched_tokens, e.max_num_seqs, bs);
+  REQUIRE(per_request.state_bytes_per_sequence > 0);
+  CHECK(per_request.free_bytes - pooled.free_bytes ==
+        Approx(static_cast<double>(e.max_num_seqs) * per_request.state_bytes_per_sequence));
+  CHECK(per_request.blocks > pooled.blocks);
+
+  // A pool with room for exactly k whole requests (KV + state) and not k + 1: with admission
+  // reserving each request's whole sequence, k run at once and nobody is preempted.
+  const int64_t prompt = 1000, output = 200;
+  const int64_t state_blocks =
+      static_cast<int64_t>(std::ceil(per_request.state_bytes_per_sequence /
+                                     (per_request.bytes_per_token * static_cast<double>(bs))));
+  const int64_t kv_blocks = (prompt + output + bs - 1) / bs;
+  const int64_t k = 5;
+  e.kv_cache_blocks = (k + 1) * (kv_blocks + state_blocks) - 1;
+  e.admission = KvAdmission::kReserveFull;
+  auto max_running = [&](const EngineConfig& engine) {
+    const ServingSimResult r =
+        Run("qwen3.5-9b", "h100-sxm5-80gb", Workload{}, engine, Fixed(20, prompt, output));
+    REQUIRE(r.feasible);
+    CHECK(r.preemptions == 0);
+    CHECK(r.state_blocks_per_request == (engine.linear_state_per_request ? state_blocks : 0));
+    int64_t most = 0;
+    for (const TimeSample& t : r.timeseries) most = std::max<int64_t>(most, t.running);
+    return most;
+  };
+  CHECK(max_running(e) == k);
+  // The same blocks with the state kept outside the pool (an engine's preallocated state pool):
+  // only the KV blocks count.
+  EngineConfig preallocated = e;
+  preallocated.linear_state_per_request = false;
+  CHECK(max_running(preallocated) == e.kv_cache_blocks / kv_blocks);
 }

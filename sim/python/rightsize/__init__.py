@@ -131,7 +131,7 @@ def _slo_flags(slo):
 #: The first columns of :func:`plan`'s frame (the CLI table's order).
 PLAN_COLUMNS = ["model", "hardware", "tp", "weights_precision", "replicas", "devices",
                 "usd_per_month", "usd_per_million_output_tokens", "ttft_p99_s", "tpot_p99_s",
-                "replica_max_requests_per_s", "feasible", "reason"]
+                "replica_max_requests_per_s", "priced_by", "feasible", "reason"]
 
 
 def plan(study: StudyLike, *, calibration: Optional[PathLike] = None, calibration_group: str = "",
