@@ -59,7 +59,7 @@ SweepResult RunSweepGrid(const SweepOptions& options, const Catalog& catalog) {
       options.calibration, options.hardware.size() == 1 ? options.hardware.front() : "");
   const auto start = std::chrono::steady_clock::now();
   result.rows = RunSweep(result.grid, catalog, ParamsOf(result.calibration), options.threads,
-                         options.progress);
+                         options.progress, options.runner);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

@@ -24,8 +24,9 @@ struct SweepOptions {
   std::vector<std::string> weights = {"bf16"};  // precision names
   std::vector<int> tensor_parallel = {1};       // each >= 1
   int threads = 0;                              // 0: all cores
-  CalibrationChoice calibration;  // one parameter set for the grid; one device picks its group
-  SweepProgress progress;         // points done of total; null = silent
+  CalibrationChoice calibration;       // one parameter set for the grid; one device picks its group
+  SweepProgress progress;              // points done of total; null = silent
+  const UnitRunner* runner = nullptr;  // spreads the points over MPI ranks; null = this process
 };
 
 struct SweepResult {

@@ -71,6 +71,7 @@ void RegisterSweepCommand(CLI::App& app, int* exit_code) {
         }
       };
     }
+    options.runner = CommandUnitRunner();
     const app::SweepResult result = app::RunSweepGrid(options, Catalog::Default());
     if (bench) {
       fmt::print(stderr, "sweep: {} points in {:.3f} s = {:.0f} points/s ({} threads)\n",

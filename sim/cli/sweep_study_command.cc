@@ -52,6 +52,7 @@ void RegisterSweepStudyCommand(CLI::App& app, int* exit_code) {
           std::fflush(stderr);
         };
       }
+      options.runner = CommandUnitRunner();
       const app::SweepStudyResult result = app::RunSweepStudy(options, Catalog::Default());
       const std::string text = Render(app::ToJsonRows(result), output);
       if (out.empty()) {

@@ -1,0 +1,80 @@
+// Work split into numbered units [0, count) whose results travel as bytes, so that the same work
+// runs on this process's threads (LocalUnitRunner) or is spread over the ranks of an MPI job
+// (sim/mpi/mpi_unit_runner.h) and gathered where the output is written. `sweep`, `sweep-study`
+// and `plan` describe their work this way; docs/mpi.md explains the split.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace rightsize {
+
+// Appends values as bytes. Numbers keep their exact bits (a double is its 8 bytes), so a result
+// decoded in another process prints the same digits as the one computed here.
+class ByteWriter {
+ public:
+  void PutDouble(double value);
+  void PutInt(int64_t value);
+  void PutBool(bool value);
+  void PutString(const std::string& value);
+  std::string& Bytes() { return bytes_; }
+
+ private:
+  std::string bytes_;
+};
+
+// Reads back what a ByteWriter wrote, in the same order. InvariantError when the bytes run out
+// (a message cut short is a bug, never user input).
+class ByteReader {
+ public:
+  explicit ByteReader(const std::string& bytes) : bytes_(bytes) {}
+  double Double();
+  int64_t Int();
+  bool Bool();
+  std::string String();
+  bool AtEnd() const { return offset_ == bytes_.size(); }
+
+ private:
+  void Take(void* out, size_t size);
+  const std::string& bytes_;
+  size_t offset_ = 0;
+};
+
+// Encodes the results of units [begin, end) (end - begin >= 1) as bytes; called from several
+// threads at once, so it must not share mutable state.
+using EncodeUnits = std::function<std::string(size_t begin, size_t end)>;
+// Units done of the total, called on the process that gathers, one call at a time.
+using UnitProgress = std::function<void(size_t done, size_t total)>;
+
+class UnitRunner {
+ public:
+  virtual ~UnitRunner() = default;
+  // Runs encode over consecutive ranges that cover [0, units) exactly once, each of at least
+  // min_chunk units (the last may be shorter), and returns their bytes in unit order. A range's
+  // error ends the run with that error. On an MPI worker rank this does not return: the rank
+  // ends once the units are done (the gathering rank writes the output).
+  virtual std::vector<std::string> Run(size_t units, size_t min_chunk, const EncodeUnits& encode,
+                                       const UnitProgress& progress) const = 0;
+};
+
+// The units on `threads` threads of this process (0: all cores). With several failing ranges,
+// the error of the first range in unit order is the one rethrown, as a serial loop would.
+class LocalUnitRunner : public UnitRunner {
+ public:
+  explicit LocalUnitRunner(int threads) : threads_(threads) {}
+  std::vector<std::string> Run(size_t units, size_t min_chunk, const EncodeUnits& encode,
+                               const UnitProgress& progress) const override;
+
+ private:
+  int threads_;
+};
+
+// The chunk size a runner hands out: at least min_chunk, and small enough that `workers` workers
+// get about 8 chunks each (uneven units balance), capped so one chunk's bytes stay far below the
+// 2 GiB a single MPI message can carry.
+size_t ChunkUnits(size_t units, size_t min_chunk, size_t workers);
+
+}  // namespace rightsize
