@@ -42,6 +42,17 @@ SweepGrid MakeSweepGrid(const SweepOptions& options);
 
 SweepResult RunSweepGrid(const SweepOptions& options, const Catalog& catalog);
 
+// `rightsize sweep -o FILE` in CSV: the rows are written to FILE as they are predicted (through
+// options.runner, else this process's threads), gzip-compressed when FILE ends in `.gz`; memory
+// stays flat however large the grid. FILE appears complete or not at all (AtomicFileWriter).
+struct SweepStreamResult {
+  size_t points = 0;
+  std::optional<UsedCalibration> calibration;
+  double seconds = 0.0;  // predicting and writing
+};
+SweepStreamResult StreamSweepToCsvFile(const SweepOptions& options, const Catalog& catalog,
+                                       const std::string& path);
+
 // `rightsize sweep --format json` / `--format csv`.
 nlohmann::json ToJson(const SweepResult& result);
 std::string ToCsv(const SweepResult& result);

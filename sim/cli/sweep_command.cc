@@ -50,7 +50,9 @@ void RegisterSweepCommand(CLI::App& app, int* exit_code) {
                 "worker threads (0: all cores; more than the cores are capped)")
       ->capture_default_str()
       ->check(FiniteIn(0, kMaxThreadsFlag));
-  c->add_option("-o,--output", out, "write the rows here (default: stdout)");
+  c->add_option("-o,--output", out,
+                "write the rows here as they are predicted (CSV; gzip when it ends in .gz; "
+                "default: stdout)");
   c->add_option("--format", format, "csv | json")->capture_default_str();
   c->add_flag("--progress", progress, "show progress on stderr even when it is not a terminal");
   c->add_flag("--bench", bench, "print points per second on stderr");
@@ -72,6 +74,19 @@ void RegisterSweepCommand(CLI::App& app, int* exit_code) {
       };
     }
     options.runner = CommandUnitRunner();
+    if (!out.empty() && format == "csv") {
+      const app::SweepStreamResult streamed =
+          app::StreamSweepToCsvFile(options, Catalog::Default(), out);
+      if (bench) {
+        fmt::print(stderr, "sweep: {} points in {:.3f} s = {:.0f} points/s, streamed to {}\n",
+                   streamed.points, streamed.seconds, streamed.points / streamed.seconds, out);
+      }
+      *exit_code = kExitOk;
+      return;
+    }
+    if (out.ends_with(".gz")) {
+      throw InputError({"", 0, "-o"}, "a .gz output is compressed CSV: add --format csv");
+    }
     const app::SweepResult result = app::RunSweepGrid(options, Catalog::Default());
     if (bench) {
       fmt::print(stderr, "sweep: {} points in {:.3f} s = {:.0f} points/s ({} threads)\n",

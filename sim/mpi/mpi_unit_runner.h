@@ -15,16 +15,14 @@ class MpiUnitRunner : public UnitRunner {
   // threads_per_rank >= 1: the worker threads each rank runs its ranges on.
   MpiUnitRunner(boost::mpi::communicator world, int threads_per_rank);
 
-  // Rank 0 returns the bytes of every range in unit order. Every other rank computes the ranges
-  // it is sent until none are left, then finalises MPI and ends the process with exit code 0: the
-  // command's output is rank 0's alone. An error on any rank propagates out of that rank's Run,
+  // Rank 0 consumes every range's bytes in unit order. Every other rank computes the ranges it
+  // is sent until none are left, then finalises MPI and ends the process with exit code 0: the
+  // command's output is rank 0's alone. An error on any rank propagates out of that rank's call,
   // and rightsize-mpi's main aborts the whole job with it (never a hang).
-  std::vector<std::string> Run(size_t units, size_t min_chunk, const EncodeUnits& encode,
-                               const UnitProgress& progress) const override;
+  void RunInOrder(size_t units, size_t min_chunk, const EncodeUnits& encode,
+                  const ConsumeUnits& consume, const UnitProgress& progress) const override;
 
  private:
-  std::vector<std::string> Gather(size_t units, size_t chunk, const EncodeUnits& encode,
-                                  const UnitProgress& progress) const;
   [[noreturn]] void Serve(const EncodeUnits& encode) const;
 
   boost::mpi::communicator world_;

@@ -147,25 +147,53 @@ std::vector<SweepRow> RunSweep(const SweepGrid& g, const Catalog& catalog,
   return rows;
 }
 
-std::string SweepCsv(const SweepGrid& g, const std::vector<SweepRow>& rows) {
-  std::string out =
-      CsvLine({"model", "hardware", "batch", "prompt_tokens", "gen_tokens", "weights", "tp",
-               "feasible", "reason", "memory_bytes_per_device", "ttft_s", "tpot_s", "e2e_latency_s",
-               "decode_tokens_per_s", "usd_per_million_output_tokens", "j_per_output_token"});
-  out.reserve(rows.size() * 160);
+std::string SweepCsvHeader() {
+  return CsvLine({"model", "hardware", "batch", "prompt_tokens", "gen_tokens", "weights", "tp",
+                  "feasible", "reason", "memory_bytes_per_device", "ttft_s", "tpot_s",
+                  "e2e_latency_s", "decode_tokens_per_s", "usd_per_million_output_tokens",
+                  "j_per_output_token"});
+}
+
+std::string SweepCsvLine(const SweepGrid& g, const SweepRow& r) {
   auto num = [](double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : std::string(); };
-  for (const auto& r : rows) {
-    out += CsvLine({g.models[r.model], g.hardware[r.hardware], std::to_string(g.batch[r.batch]),
-                    std::to_string(g.prompt_tokens[r.prompt]), std::to_string(g.gen_tokens[r.gen]),
-                    ToString(g.weights[r.weights]), std::to_string(g.tensor_parallel[r.tp]),
-                    r.feasible ? "true" : "false", r.reason, num(r.memory_bytes_per_device),
-                    r.feasible ? num(r.ttft_s) : "", r.feasible ? num(r.tpot_s) : "",
-                    r.feasible ? num(r.e2e_latency_s) : "",
-                    r.feasible ? num(r.decode_tokens_per_s) : "",
-                    r.feasible ? num(r.usd_per_million_output_tokens) : "",
-                    r.feasible ? num(r.j_per_output_token) : ""});
-  }
+  return CsvLine({g.models[r.model], g.hardware[r.hardware], std::to_string(g.batch[r.batch]),
+                  std::to_string(g.prompt_tokens[r.prompt]), std::to_string(g.gen_tokens[r.gen]),
+                  ToString(g.weights[r.weights]), std::to_string(g.tensor_parallel[r.tp]),
+                  r.feasible ? "true" : "false", r.reason, num(r.memory_bytes_per_device),
+                  r.feasible ? num(r.ttft_s) : "", r.feasible ? num(r.tpot_s) : "",
+                  r.feasible ? num(r.e2e_latency_s) : "",
+                  r.feasible ? num(r.decode_tokens_per_s) : "",
+                  r.feasible ? num(r.usd_per_million_output_tokens) : "",
+                  r.feasible ? num(r.j_per_output_token) : ""});
+}
+
+std::string SweepCsv(const SweepGrid& g, const std::vector<SweepRow>& rows) {
+  std::string out = SweepCsvHeader();
+  out.reserve(rows.size() * 160);
+  for (const auto& r : rows) out += SweepCsvLine(g, r);
   return out;
+}
+
+void StreamSweepCsv(const SweepGrid& grid, const Catalog& catalog,
+                    const DeviceEfficiencyParams& params, const UnitRunner& runner,
+                    const std::function<void(std::string&& csv)>& write,
+                    const SweepProgress& progress) {
+  const SweepPointPredictor predictor(grid, catalog, params);
+  bool header_written = false;
+  runner.RunInOrder(
+      grid.Size(), 4096,
+      [&](size_t begin, size_t end) {
+        // The rows of a range become CSV where they are predicted (in parallel, on any rank).
+        std::string csv;
+        for (size_t i = begin; i < end; ++i) csv += SweepCsvLine(grid, predictor.Predict(i));
+        return csv;
+      },
+      [&](std::string&& csv) {
+        if (!header_written) write(SweepCsvHeader());
+        header_written = true;
+        write(std::move(csv));
+      },
+      progress);
 }
 
 nlohmann::json SweepJson(const SweepGrid& g, const std::vector<SweepRow>& rows) {

@@ -71,6 +71,17 @@ std::vector<SweepRow> RunSweep(const SweepGrid& grid, const Catalog& catalog,
 // reason, memory_bytes_per_device, ttft_s, tpot_s, e2e_latency_s, decode_tokens_per_s,
 // usd_per_million_output_tokens, j_per_output_token.
 std::string SweepCsv(const SweepGrid& grid, const std::vector<SweepRow>& rows);
+std::string SweepCsvHeader();
+std::string SweepCsvLine(const SweepGrid& grid, const SweepRow& row);
+
+// The same CSV as SweepCsv, streamed: the header, then the rows of each range of grid points
+// (predicted and formatted in parallel by `runner`, on MPI ranks too) in grid order, passed to
+// `write` on the gathering process as soon as the ranges before them are written. Memory stays
+// bounded by a few ranges per worker, whatever the grid's size.
+void StreamSweepCsv(const SweepGrid& grid, const Catalog& catalog,
+                    const DeviceEfficiencyParams& params, const UnitRunner& runner,
+                    const std::function<void(std::string&& csv)>& write,
+                    const SweepProgress& progress = nullptr);
 nlohmann::json SweepJson(const SweepGrid& grid, const std::vector<SweepRow>& rows);
 
 }  // namespace rightsize

@@ -4,7 +4,6 @@
 #include <atomic>
 #include <cstring>
 #include <exception>
-#include <mutex>
 
 #include "sim/util/error.h"
 #include "sim/util/parallel.h"
@@ -66,41 +65,48 @@ std::string ByteReader::String() {
 size_t ChunkUnits(size_t units, size_t min_chunk, size_t workers) {
   // 8 chunks per worker: a worker that drew slow units is not left the last long chunk.
   constexpr size_t kChunksPerWorker = 8;
-  // A sweep row is ~100 bytes: 2^20 rows stay near 100 MB per message.
-  constexpr size_t kMaxChunk = size_t{1} << 20;
   const size_t even = (units + kChunksPerWorker * workers - 1) / (kChunksPerWorker * workers);
-  return std::max<size_t>(1, std::max(min_chunk, std::min(even, kMaxChunk)));
+  return std::max<size_t>(1, std::max(min_chunk, std::min(even, kMaxChunkUnits)));
 }
 
-std::vector<std::string> LocalUnitRunner::Run(size_t units, size_t min_chunk,
-                                              const EncodeUnits& encode,
-                                              const UnitProgress& progress) const {
-  const size_t chunk = ChunkUnits(units, min_chunk, static_cast<size_t>(WorkerThreads(threads_)));
-  const size_t chunks = (units + chunk - 1) / chunk;
-  std::vector<std::string> bytes(chunks);
-  std::vector<std::exception_ptr> errors(chunks);
-  std::atomic<size_t> next{0};
-  size_t done = 0;
-  std::mutex progress_mutex;
-  RunOnThreads(threads_, [&] {
-    for (size_t c = next++; c < chunks; c = next++) {
-      const size_t begin = c * chunk, end = std::min(units, begin + chunk);
-      try {
-        bytes[c] = encode(begin, end);
-      } catch (...) {
-        errors[c] = std::current_exception();
-      }
-      if (progress) {
-        std::lock_guard<std::mutex> lock(progress_mutex);
-        done += end - begin;
-        progress(done, units);
-      }
-    }
-  });
-  for (const auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
+std::vector<std::string> UnitRunner::Run(size_t units, size_t min_chunk, const EncodeUnits& encode,
+                                         const UnitProgress& progress) const {
+  std::vector<std::string> bytes;
+  RunInOrder(
+      units, min_chunk, encode, [&](std::string&& b) { bytes.push_back(std::move(b)); }, progress);
   return bytes;
+}
+
+void LocalUnitRunner::RunInOrder(size_t units, size_t min_chunk, const EncodeUnits& encode,
+                                 const ConsumeUnits& consume, const UnitProgress& progress) const {
+  const size_t threads = static_cast<size_t>(WorkerThreads(threads_));
+  const size_t chunk = ChunkUnits(units, min_chunk, threads);
+  const size_t chunks = (units + chunk - 1) / chunk;
+  // Rounds of a few chunks per thread: computed in parallel, then consumed in order.
+  const size_t round = kChunksAheadPerWorker * threads;
+  for (size_t first = 0; first < chunks; first += round) {
+    const size_t count = std::min(round, chunks - first);
+    std::vector<std::string> bytes(count);
+    std::vector<std::exception_ptr> errors(count);
+    std::atomic<size_t> next{0};
+    RunOnThreads(threads_, [&] {
+      for (size_t k = next++; k < count; k = next++) {
+        const size_t begin = (first + k) * chunk, end = std::min(units, begin + chunk);
+        try {
+          bytes[k] = encode(begin, end);
+        } catch (...) {
+          errors[k] = std::current_exception();
+        }
+      }
+    });
+    for (const auto& e : errors) {
+      if (e) std::rethrow_exception(e);
+    }
+    for (size_t k = 0; k < count; ++k) {
+      consume(std::move(bytes[k]));
+      if (progress) progress(std::min(units, (first + k + 1) * chunk), units);
+    }
+  }
 }
 
 }  // namespace rightsize

@@ -49,15 +49,23 @@ using EncodeUnits = std::function<std::string(size_t begin, size_t end)>;
 // Units done of the total, called on the process that gathers, one call at a time.
 using UnitProgress = std::function<void(size_t done, size_t total)>;
 
+// The bytes of consecutive ranges, handed over in unit order on the gathering process only.
+using ConsumeUnits = std::function<void(std::string&& bytes)>;
+
 class UnitRunner {
  public:
   virtual ~UnitRunner() = default;
   // Runs encode over consecutive ranges that cover [0, units) exactly once, each of at least
-  // min_chunk units (the last may be shorter), and returns their bytes in unit order. A range's
-  // error ends the run with that error. On an MPI worker rank this does not return: the rank
-  // ends once the units are done (the gathering rank writes the output).
-  virtual std::vector<std::string> Run(size_t units, size_t min_chunk, const EncodeUnits& encode,
-                                       const UnitProgress& progress) const = 0;
+  // min_chunk units (the last may be shorter, none longer than kMaxChunkUnits unless min_chunk
+  // is), and hands their bytes to consume in unit order as they become ready. At most a few
+  // ranges per worker wait to be consumed at any time, so memory stays bounded whatever `units`
+  // is. A range's error (or consume's) ends the run with that error. On an MPI worker rank this
+  // does not return: the rank ends once the units are done (the gathering rank writes the output).
+  virtual void RunInOrder(size_t units, size_t min_chunk, const EncodeUnits& encode,
+                          const ConsumeUnits& consume, const UnitProgress& progress) const = 0;
+  // RunInOrder, every range's bytes collected in unit order.
+  std::vector<std::string> Run(size_t units, size_t min_chunk, const EncodeUnits& encode,
+                               const UnitProgress& progress) const;
 };
 
 // The units on `threads` threads of this process (0: all cores). With several failing ranges,
@@ -65,16 +73,21 @@ class UnitRunner {
 class LocalUnitRunner : public UnitRunner {
  public:
   explicit LocalUnitRunner(int threads) : threads_(threads) {}
-  std::vector<std::string> Run(size_t units, size_t min_chunk, const EncodeUnits& encode,
-                               const UnitProgress& progress) const override;
+  void RunInOrder(size_t units, size_t min_chunk, const EncodeUnits& encode,
+                  const ConsumeUnits& consume, const UnitProgress& progress) const override;
 
  private:
   int threads_;
 };
 
+// The most units in one range (unless min_chunk asks for more): ~8 MB of sweep CSV, so that the
+// ranges waiting to be written stay small and one MPI message far below its 2 GiB limit.
+inline constexpr size_t kMaxChunkUnits = size_t{1} << 16;
+// Ranges each worker may have done but not yet consumed (the bound on memory of RunInOrder).
+inline constexpr size_t kChunksAheadPerWorker = 4;
+
 // The chunk size a runner hands out: at least min_chunk, and small enough that `workers` workers
-// get about 8 chunks each (uneven units balance), capped so one chunk's bytes stay far below the
-// 2 GiB a single MPI message can carry.
+// get about 8 chunks each (uneven units balance), at most kMaxChunkUnits.
 size_t ChunkUnits(size_t units, size_t min_chunk, size_t workers);
 
 }  // namespace rightsize

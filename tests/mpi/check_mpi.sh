@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # rightsize-mpi against rightsize (docs/mpi.md), on 2 ranks of this machine:
-#   sweep, sweep-study and plan (a grid of serving simulations): the output of
-#   `mpirun -np 2 rightsize-mpi CMD` is byte-identical to `rightsize CMD`;
+#   sweep, sweep-stream (-o FILE.csv.gz), sweep-study and plan (a grid of serving simulations):
+#   the output of `mpirun -np 2 rightsize-mpi CMD` is byte-identical to `rightsize CMD`;
 #   kill-one-rank: rank 1 is killed mid-sweep: mpirun exits non-zero within seconds, says which
 #   rank died, and the output file the sweep would replace keeps its previous contents;
 #   runner-in-order / rank-error: tests/mpi/runner_check.cc (RUNNER_CHECK) gathers uneven units
@@ -36,6 +36,19 @@ case $case in
       --hardware h100-sxm5-80gb,a100-sxm4-80gb,rtx-4090 --batch 1,2,4,8,16,32,64,128 \
       --prompt-tokens 128,512,1024,8192 --gen-tokens 64,256,512 --weights bf16,fp8,int4 \
       --tp 1,2,4,8 --format csv
+    ;;
+  sweep-stream)
+    # -o FILE.csv.gz streams the rows through gzip as ranges finish: the same compressed bytes,
+    # and the same rows as the CSV printed whole.
+    grid=(--models llama-3-8b,mixtral-8x7b --hardware h100-sxm5-80gb,rtx-4090,l40s
+      --batch 1,2,4,8,16,32,64,128 --prompt-tokens 128,512,1024,8192 --gen-tokens 64,256,512
+      --weights bf16,fp8,int4 --tp 1,2,4,8)
+    "$plain" sweep "${grid[@]}" >"$tmp/whole.csv" || exit 1
+    "$plain" sweep "${grid[@]}" -o "$tmp/one.csv.gz" || exit 1
+    "${mpirun_2[@]}" "$mpi" sweep "${grid[@]}" -o "$tmp/two.csv.gz" || exit 1
+    cmp "$tmp/one.csv.gz" "$tmp/two.csv.gz" || exit 1
+    gzip -dc "$tmp/two.csv.gz" | cmp - "$tmp/whole.csv" || exit 1
+    echo "identical: $(wc -c <"$tmp/one.csv.gz") compressed bytes, $(wc -l <"$tmp/whole.csv") lines"
     ;;
   sweep-study)
     same_output sweep-study tests/plan/fixtures/api-vs-selfhosted.yaml \

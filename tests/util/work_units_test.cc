@@ -94,5 +94,5 @@ TEST_CASE("chunks grow with the work and stay within one message") {
   CHECK(ChunkUnits(10, 1, 2) == 1);
   CHECK(ChunkUnits(1600, 1, 2) == 100);      // 8 chunks per worker
   CHECK(ChunkUnits(1600, 4096, 2) == 4096);  // never below the minimum asked for
-  CHECK(ChunkUnits(size_t{1} << 40, 1, 2) == size_t{1} << 20);
+  CHECK(ChunkUnits(size_t{1} << 40, 1, 2) == kMaxChunkUnits);
 }
