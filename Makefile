@@ -60,7 +60,7 @@ bench: build
 # efficiency, full predictions per second and the Chinchilla fit against scipy; writes
 # bench/SCALE_RESULTS.md and the README section quoting it (docs/mpi.md).
 bench-scale: build
-	@/usr/bin/python3 bench/scale_benchmarks.py --build-dir $(BUILD_DIR) -o bench/SCALE_RESULTS.md
+	@/usr/bin/python3 bench/scale_benchmarks.py --build-dir $(BUILD_DIR) -o bench/SCALE_RESULTS.md $(SCALE_FLAGS)
 	@/usr/bin/python3 tests/readme/readme_sections.py --update --only scale --cli $(BUILD_DIR)/rightsize
 
 readme: build

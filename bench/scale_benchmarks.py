@@ -1,14 +1,15 @@
 """Benchmarks of rightsize past one core (`make bench-scale`; docs/mpi.md), written as the
 markdown table bench/SCALE_RESULTS.md that the README quotes:
   - full predictions per second on one core (bench/latency_bench.cc, Google Benchmark);
-  - streamed sweeps (`sweep -o FILE.csv.gz`) of 10^6 and 10^7 points (10^8 with --huge): wall
+  - streamed sweeps (`sweep -o FILE.csv.gz`) of 10^6 and 10^7 points (--sizes; up to 10^8): wall
     time, points per second on all cores and the peak resident memory of the process, which
     stays flat in the number of points;
   - 2-rank MPI efficiency on a sweep: `mpirun -np 1 rightsize-mpi sweep --threads 1` against
-    `mpirun -np 2 rightsize-mpi sweep` (one thread per rank), T1 / (2 T2), best of 2;
+    `mpirun -np 2 rightsize-mpi sweep` (one thread per rank), T1 / (2 T2), best of 2
+    (--mpi-points, default 2x10^5);
   - the 4,500-start Chinchilla fit against the scipy reference (bench/chinchilla_vs_scipy.py).
 Usage: /usr/bin/python3 bench/scale_benchmarks.py --build-dir build/release
-  -o bench/SCALE_RESULTS.md [--huge]
+  -o bench/SCALE_RESULTS.md [--sizes 1e6,1e7] [--mpi-points 2e5]
 """
 import argparse
 import datetime
@@ -104,7 +105,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", required=True)
     parser.add_argument("-o", "--output", required=True)
-    parser.add_argument("--huge", action="store_true", help="also the 10^8-point sweep")
+    parser.add_argument("--sizes", default="1e6,1e7",
+                        help="points of the streamed sweeps (from 1e5, 2e5, 1e6, 1e7, 1e8)")
+    parser.add_argument("--mpi-points", default="2e5", help="points of the MPI sweep (same sizes)")
     args = parser.parse_args()
     build = os.path.abspath(args.build_dir)
     cli, mpi_cli = os.path.join(build, "rightsize"), os.path.join(build, "rightsize-mpi")
@@ -112,9 +115,9 @@ def main():
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
                 if line.startswith("model name")), "unknown CPU")
     predictions = predictions_per_second(build)
-    sizes = [10**6, 10**7] + ([10**8] if args.huge else [])
+    sizes = [int(float(s)) for s in args.sizes.split(",")]
     sweeps = streamed_sweeps(cli, sizes)
-    mpi_points = 2 * 10**5
+    mpi_points = int(float(args.mpi_points))
     t1, t2, efficiency = mpi_efficiency(mpi_cli, mpi_points)
     fit_lines = chinchilla(cli)
     cores = os.cpu_count() or 1

@@ -80,9 +80,10 @@ class LocalUnitRunner : public UnitRunner {
   int threads_;
 };
 
-// The most units in one range (unless min_chunk asks for more): ~8 MB of sweep CSV, so that the
-// ranges waiting to be written stay small and one MPI message far below its 2 GiB limit.
-inline constexpr size_t kMaxChunkUnits = size_t{1} << 16;
+// The most units in one range (unless min_chunk asks for more): ~2 MB of sweep CSV, so that the
+// ranges waiting to be written (kChunksAheadPerWorker per worker) stay a few tens of MB however
+// large the sweep, and one MPI message far below its 2 GiB limit.
+inline constexpr size_t kMaxChunkUnits = size_t{1} << 14;
 // Ranges each worker may have done but not yet consumed (the bound on memory of RunInOrder).
 inline constexpr size_t kChunksAheadPerWorker = 4;
 
