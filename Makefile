@@ -2,7 +2,8 @@
 # `make install PREFIX=DIR`: bin/rightsize and share/rightsize/{models,data,examples} under DIR;
 # `make deb`: a Debian package of the same files (build/<preset>/rightsize_<version>_<arch>.deb).
 # `make readme`: regenerate the generated sections of README.md and docs/; `make bench`: run the
-# benchmarks and write bench/RESULTS.md (quoted by the README); `make mutation`: check that the
+# benchmarks and write bench/RESULTS.md (quoted by the README); `make bench-scale`: the same for
+# bench/SCALE_RESULTS.md (streamed sweeps, MPI, the fit against scipy); `make mutation`: check that the
 # tests catch a set of one-line physics bugs (tests/mutation/, not part of `make test`).
 JOBS ?= $(shell nproc)
 PRESET ?= release
@@ -13,7 +14,7 @@ FUZZ_RUNS ?= 1000000
 PREFIX ?= /usr/local
 export FUZZ_MAX_SECONDS FUZZ_HARNESSES
 
-.PHONY: deps build run install deb test bench readme mutation clean format golden fuzz
+.PHONY: deps build run install deb test bench bench-scale readme mutation clean format golden fuzz
 
 deps:
 	@bash cmake/install-deps.sh
@@ -54,6 +55,13 @@ fuzz:
 bench: build
 	@/usr/bin/python3 bench/run_benchmarks.py --build-dir $(BUILD_DIR) -o bench/RESULTS.md
 	@/usr/bin/python3 tests/readme/readme_sections.py --update --only performance --cli $(BUILD_DIR)/rightsize
+
+# `make bench-scale`: streamed sweeps of 10^6 and 10^7 points (peak memory), 2-rank MPI
+# efficiency, full predictions per second and the Chinchilla fit against scipy; writes
+# bench/SCALE_RESULTS.md and the README section quoting it (docs/mpi.md).
+bench-scale: build
+	@/usr/bin/python3 bench/scale_benchmarks.py --build-dir $(BUILD_DIR) -o bench/SCALE_RESULTS.md $(SCALE_FLAGS)
+	@/usr/bin/python3 tests/readme/readme_sections.py --update --only scale --cli $(BUILD_DIR)/rightsize
 
 readme: build
 	@/usr/bin/python3 tests/readme/readme_sections.py --update --cli $(BUILD_DIR)/rightsize

@@ -15,7 +15,11 @@ packages=(build-essential cmake ninja-build pkg-config
   # llvm-symbolizer so sanitizer reports name source lines.
   clang-14 libclang-rt-14-dev llvm-14
   # The style check (tests/style): every C++ source clang-format clean.
-  clang-format-14)
+  clang-format-14
+  # gzip-compressed streamed sweeps (sim/util/output_path.h).
+  zlib1g-dev
+  # rightsize-mpi (docs/mpi.md): Boost.MPI over Open MPI, and mpirun for its tests.
+  libboost-mpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -13,7 +13,7 @@ PlanResult RunPlan(const PlanOptions& options, const Catalog& catalog) {
                                          options.study_path, catalog);
   ApplySloFlags(options.slo_overrides, &result.study.slo);
   result.calibration = LoadCalibration(options.calibration);
-  result.plans = PlanCapacity(result.study, catalog, ParamsOf(result.calibration));
+  result.plans = PlanCapacity(result.study, catalog, ParamsOf(result.calibration), options.runner);
   return result;
 }
 

@@ -21,6 +21,7 @@ struct PlanOptions {
   CalibrationChoice calibration;
   // KEY=SECONDS each (ttft_p99_s=2): replaces the study's SLO target of that key (ApplySloFlags).
   std::vector<std::string> slo_overrides;
+  const UnitRunner* runner = nullptr;  // spreads the layouts over MPI ranks; null = this process
 };
 
 struct PlanResult {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "sim/util/error.h"
+#include "sim/util/output_path.h"
 
 namespace rightsize::app {
 namespace {
@@ -59,7 +60,33 @@ SweepResult RunSweepGrid(const SweepOptions& options, const Catalog& catalog) {
       options.calibration, options.hardware.size() == 1 ? options.hardware.front() : "");
   const auto start = std::chrono::steady_clock::now();
   result.rows = RunSweep(result.grid, catalog, ParamsOf(result.calibration), options.threads,
-                         options.progress);
+                         options.progress, options.runner);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+SweepStreamResult StreamSweepToCsvFile(const SweepOptions& options, const Catalog& catalog,
+                                       const std::string& path) {
+  SweepStreamResult result;
+  const SweepGrid grid = MakeSweepGrid(options);
+  result.calibration = LoadCalibration(
+      options.calibration, options.hardware.size() == 1 ? options.hardware.front() : "");
+  const auto compression = path.ends_with(".gz") ? AtomicFileWriter::Compression::kGzip
+                                                 : AtomicFileWriter::Compression::kNone;
+  const auto start = std::chrono::steady_clock::now();
+  const LocalUnitRunner local(options.threads);
+  // Opened at the first rows: on an MPI job only the gathering rank gets any.
+  std::optional<AtomicFileWriter> file;
+  StreamSweepCsv(
+      grid, catalog, ParamsOf(result.calibration), options.runner ? *options.runner : local,
+      [&](std::string&& csv) {
+        if (!file) file.emplace(path, compression);
+        file->Append(csv);
+      },
+      options.progress);
+  RS_CHECK(file.has_value(), "a sweep of at least one point wrote no rows");
+  file->Commit();
+  result.points = grid.Size();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

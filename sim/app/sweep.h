@@ -24,8 +24,9 @@ struct SweepOptions {
   std::vector<std::string> weights = {"bf16"};  // precision names
   std::vector<int> tensor_parallel = {1};       // each >= 1
   int threads = 0;                              // 0: all cores
-  CalibrationChoice calibration;  // one parameter set for the grid; one device picks its group
-  SweepProgress progress;         // points done of total; null = silent
+  CalibrationChoice calibration;       // one parameter set for the grid; one device picks its group
+  SweepProgress progress;              // points done of total; null = silent
+  const UnitRunner* runner = nullptr;  // spreads the points over MPI ranks; null = this process
 };
 
 struct SweepResult {
@@ -40,6 +41,17 @@ struct SweepResult {
 SweepGrid MakeSweepGrid(const SweepOptions& options);
 
 SweepResult RunSweepGrid(const SweepOptions& options, const Catalog& catalog);
+
+// `rightsize sweep -o FILE` in CSV: the rows are written to FILE as they are predicted (through
+// options.runner, else this process's threads), gzip-compressed when FILE ends in `.gz`; memory
+// stays flat however large the grid. FILE appears complete or not at all (AtomicFileWriter).
+struct SweepStreamResult {
+  size_t points = 0;
+  std::optional<UsedCalibration> calibration;
+  double seconds = 0.0;  // predicting and writing
+};
+SweepStreamResult StreamSweepToCsvFile(const SweepOptions& options, const Catalog& catalog,
+                                       const std::string& path);
 
 // `rightsize sweep --format json` / `--format csv`.
 nlohmann::json ToJson(const SweepResult& result);

@@ -8,7 +8,7 @@ SweepStudyResult RunSweepStudy(const SweepStudyOptions& options, const Catalog& 
   SweepStudyResult result;
   result.calibration = LoadCalibration(options.calibration);
   result.sweep = SweepStudy(options.study_path, axes, catalog, ParamsOf(result.calibration),
-                            options.threads, options.progress);
+                            options.threads, options.progress, options.runner);
   return result;
 }
 

@@ -19,7 +19,8 @@ struct SweepStudyOptions {
   std::vector<std::string> sets;  // "PATH=V1,V2,..." each, at least one (ParseStudyAxis)
   int threads = 0;                // 0: all cores
   CalibrationChoice calibration;
-  StudySweepProgress progress;  // studies done of total; null = silent
+  StudySweepProgress progress;         // studies done of total; null = silent
+  const UnitRunner* runner = nullptr;  // spreads the studies over MPI ranks; null = this process
 };
 
 struct SweepStudyResult {

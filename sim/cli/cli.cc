@@ -20,7 +20,11 @@ int BadFlagValue(const CLI::ParseError& e) {
   return kExitInputError;
 }
 
+const UnitRunner* command_unit_runner = nullptr;
+
 }  // namespace
+
+const UnitRunner* CommandUnitRunner() { return command_unit_runner; }
 
 void RegisterCommands(CLI::App& app, int* exit_code) {
   RegisterListCommand(app, exit_code);
@@ -37,7 +41,8 @@ void RegisterCommands(CLI::App& app, int* exit_code) {
   RegisterSizeCommand(app);
 }
 
-int RunCli(int argc, const char* const* argv) {
+int RunCli(int argc, const char* const* argv, const UnitRunner* runner) {
+  command_unit_runner = runner;
   // Data lookup (sim/util/data_paths.h): --models-dir, $RIGHTSIZE_MODELS_DIR, then the data
   // folder beside this binary, found at run time. Set before the commands register: some flag
   // defaults name data folders.

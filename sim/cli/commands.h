@@ -3,6 +3,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "sim/util/work_units.h"
+
 namespace rightsize {
 
 // Each Register* adds a subcommand whose callback does the work and stores its exit code.
@@ -23,7 +25,11 @@ void RegisterSizeCommand(CLI::App& app);                    // size_command.cc
 // Every subcommand above plus fit-law and size, on `app` (RunCli; tests walk the flags).
 void RegisterCommands(CLI::App& app, int* exit_code);
 
-// Runs the CLI on argv as the rightsize binary does (used by main and by tests).
-int RunCli(int argc, const char* const* argv);
+// Runs the CLI on argv as the rightsize binary does (used by main and by tests). `runner`:
+// where `sweep`, `sweep-study` and `plan` run their work units (rightsize-mpi passes the MPI
+// ranks, sim/mpi/); null runs them on this process's threads.
+int RunCli(int argc, const char* const* argv, const UnitRunner* runner = nullptr);
+// The runner RunCli was given (null outside it or in the plain binary).
+const UnitRunner* CommandUnitRunner();
 
 }  // namespace rightsize

@@ -82,6 +82,7 @@ void RegisterPlanCommand(CLI::App& app, int* exit_code) {
   c->callback([exit_code] {
     *exit_code = RunWithErrorHandling([] {
       const OutputFormat out = ParseOutputFormat(format);
+      options.runner = CommandUnitRunner();
       const app::PlanResult result = app::RunPlan(options, Catalog::Default());
       if (out == OutputFormat::kJson) {
         fmt::print("{}\n", app::ToJson(result).dump(2));

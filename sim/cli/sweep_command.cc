@@ -65,7 +65,9 @@ void RegisterSweepCommand(CLI::App& app, int* exit_code) {
                 "worker threads (0: all cores; more than the cores are capped)")
       ->capture_default_str()
       ->check(FiniteIn(0, kMaxThreadsFlag));
-  c->add_option("-o,--output", out, "write the rows here (default: stdout)");
+  c->add_option("-o,--output", out,
+                "write the rows here as they are predicted (CSV; gzip when it ends in .gz; "
+                "default: stdout)");
   AddFormatOption(c, &format);
   c->add_flag("--progress", progress, "show progress on stderr even when it is not a terminal");
   c->add_flag("--bench", bench, "print points per second on stderr");
@@ -82,6 +84,26 @@ void RegisterSweepCommand(CLI::App& app, int* exit_code) {
           if (done == total) fmt::print(stderr, "\n");
         }
       };
+    }
+    options.runner = CommandUnitRunner();
+    if (!out.empty() && ParseOutputFormat(format) == OutputFormat::kCsv) {
+      // Streamed progress comes once per range of points (thousands at a time): print each.
+      if (options.progress) {
+        options.progress = [](size_t done, size_t total) {
+          fmt::print(stderr, "\r{} / {} points{}", done, total, done == total ? "\n" : "");
+        };
+      }
+      const app::SweepStreamResult streamed =
+          app::StreamSweepToCsvFile(options, Catalog::Default(), out);
+      if (bench) {
+        fmt::print(stderr, "sweep: {} points in {:.3f} s = {:.0f} points/s, streamed to {}\n",
+                   streamed.points, streamed.seconds, streamed.points / streamed.seconds, out);
+      }
+      *exit_code = kExitOk;
+      return;
+    }
+    if (out.ends_with(".gz")) {
+      throw InputError({"", 0, "-o"}, "a .gz output is compressed CSV: add --format csv");
     }
     const app::SweepResult result = app::RunSweepGrid(options, Catalog::Default());
     if (bench) {

@@ -53,6 +53,7 @@ void RegisterSweepStudyCommand(CLI::App& app, int* exit_code) {
           std::fflush(stderr);
         };
       }
+      options.runner = CommandUnitRunner();
       const app::SweepStudyResult result = app::RunSweepStudy(options, Catalog::Default());
       const std::string text = RenderRows(app::ToJsonRows(result), output);
       if (out.empty()) {

@@ -1,14 +1,13 @@
 #include "sim/plan/capacity.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 
 #include <fmt/format.h>
 
 #include "sim/cost/latency.h"
-#include "sim/util/parallel.h"
 #include "sim/util/units.h"
+#include "sim/util/work_units.h"
 #include "sim/util/yaml_reader.h"
 
 namespace rightsize {
@@ -169,8 +168,77 @@ LayoutPlan PlanLayout(const Catalog& catalog, const ModelSpec& m, const Hardware
   return p;
 }
 
+namespace {
+
+// A layout's plan as bytes, every field (the plan table and JSON print them all).
+void EncodePlan(const LayoutPlan& p, ByteWriter& out) {
+  out.PutString(p.layout.model_id);
+  out.PutString(p.layout.hardware_id);
+  out.PutInt(p.layout.tensor_parallel);
+  out.PutInt(static_cast<int64_t>(p.layout.weights));
+  out.PutBool(p.feasible);
+  out.PutString(p.reason);
+  out.PutDouble(p.replica_max_requests_per_s);
+  out.PutInt(p.replicas);
+  out.PutInt(p.devices);
+  out.PutString(p.sizing);
+  out.PutInt(p.simulations);
+  const ServingState& s = p.state;
+  out.PutBool(s.feasible);
+  out.PutString(s.reason);
+  for (double v : {s.requests_per_s, s.batch, s.ttft_mean_s, s.ttft_p99_s, s.tpot_mean_s,
+                   s.tpot_p99_s, s.e2e_mean_s, s.output_tokens_per_s, s.input_tokens_per_s}) {
+    out.PutDouble(v);
+  }
+  out.PutBool(p.price.has_value());
+  if (p.price) {
+    out.PutDouble(p.price->usd_per_hour);
+    out.PutString(p.price->source);
+  }
+  for (double v : {p.usd_per_month, p.usd_per_million_output_tokens, p.usd_per_million_tokens,
+                   p.power_w, p.j_per_output_token}) {
+    out.PutDouble(v);
+  }
+}
+
+LayoutPlan DecodePlan(ByteReader& in) {
+  LayoutPlan p;
+  p.layout.model_id = in.String();
+  p.layout.hardware_id = in.String();
+  p.layout.tensor_parallel = static_cast<int>(in.Int());
+  p.layout.weights = static_cast<Precision>(in.Int());
+  p.feasible = in.Bool();
+  p.reason = in.String();
+  p.replica_max_requests_per_s = in.Double();
+  p.replicas = in.Int();
+  p.devices = in.Int();
+  p.sizing = in.String();
+  p.simulations = static_cast<int>(in.Int());
+  ServingState& s = p.state;
+  s.feasible = in.Bool();
+  s.reason = in.String();
+  for (double* v : {&s.requests_per_s, &s.batch, &s.ttft_mean_s, &s.ttft_p99_s, &s.tpot_mean_s,
+                    &s.tpot_p99_s, &s.e2e_mean_s, &s.output_tokens_per_s, &s.input_tokens_per_s}) {
+    *v = in.Double();
+  }
+  if (in.Bool()) {
+    DevicePrice price;
+    price.usd_per_hour = in.Double();
+    price.source = in.String();
+    p.price = price;
+  }
+  for (double* v : {&p.usd_per_month, &p.usd_per_million_output_tokens, &p.usd_per_million_tokens,
+                    &p.power_w, &p.j_per_output_token}) {
+    *v = in.Double();
+  }
+  return p;
+}
+
+}  // namespace
+
 std::vector<LayoutPlan> PlanCapacity(const CapacityStudy& study, const Catalog& catalog,
-                                     const DeviceEfficiencyParams& params) {
+                                     const DeviceEfficiencyParams& params,
+                                     const UnitRunner* runner) {
   struct Item {
     ModelSpec model;
     const HardwareSpec* hw;
@@ -189,18 +257,30 @@ std::vector<LayoutPlan> PlanCapacity(const CapacityStudy& study, const Catalog& 
       }
     }
   }
-  // Each layout is its own rate search: spread them over the cores.
-  std::vector<LayoutPlan> plans(items.size());
-  std::atomic<size_t> next{0};
-  RunOnThreads(WorkerThreads(0), [&] {
-    for (size_t i = next++; i < items.size(); i = next++) {
-      const std::string& hw_id = items[i].layout.hardware_id;
-      CapacityStudy own = study;
-      own.simulation.engine_host_overheads = !params.CalibratedFor(hw_id);
-      plans[i] = PlanLayout(catalog, items[i].model, *items[i].hw, items[i].layout, own,
-                            params.For(hw_id));
-    }
-  });
+  // Each layout is its own rate search, of uneven length: one unit each, handed out one at a
+  // time, over the cores (or the MPI ranks through `runner`).
+  auto plan_of = [&](size_t i) {
+    const std::string& hw_id = items[i].layout.hardware_id;
+    CapacityStudy own = study;
+    own.simulation.engine_host_overheads = !params.CalibratedFor(hw_id);
+    return PlanLayout(catalog, items[i].model, *items[i].hw, items[i].layout, own,
+                      params.For(hw_id));
+  };
+  const LocalUnitRunner local(0);
+  const auto bytes = (runner ? *runner : static_cast<const UnitRunner&>(local))
+                         .Run(
+                             items.size(), 1,
+                             [&](size_t begin, size_t end) {
+                               ByteWriter out;
+                               for (size_t i = begin; i < end; ++i) EncodePlan(plan_of(i), out);
+                               return std::move(out.Bytes());
+                             },
+                             nullptr);
+  std::vector<LayoutPlan> plans;
+  for (const auto& chunk : bytes) {
+    ByteReader in(chunk);
+    while (!in.AtEnd()) plans.push_back(DecodePlan(in));
+  }
   auto rank = [](const LayoutPlan& p) { return !p.feasible ? 2 : (p.price ? 0 : 1); };
   std::stable_sort(plans.begin(), plans.end(), [&](const LayoutPlan& a, const LayoutPlan& b) {
     if (rank(a) != rank(b)) return rank(a) < rank(b);

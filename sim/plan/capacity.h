@@ -18,6 +18,7 @@
 #include "sim/cost/money.h"
 #include "sim/plan/serving.h"
 #include "sim/spec/catalog.h"
+#include "sim/util/work_units.h"
 
 namespace rightsize {
 
@@ -86,9 +87,11 @@ class CapacityCache {
 };
 
 // Every candidate layout, sorted: feasible and priced by $/month, then feasible unpriced by
-// devices, then infeasible. Each device is priced with params.For(its id).
+// devices, then infeasible. Each device is priced with params.For(its id). The layouts run on
+// all cores, or through `runner` (MPI ranks) when given; the plans are the same either way.
 std::vector<LayoutPlan> PlanCapacity(const CapacityStudy& study, const Catalog& catalog,
-                                     const DeviceEfficiencyParams& params);
+                                     const DeviceEfficiencyParams& params,
+                                     const UnitRunner* runner = nullptr);
 // One layout at the study's traffic and SLO: the replica capacity from the simulated rate search
 // (through `cache` when given), replicas to cover the traffic, and, when state_at_load, one more
 // simulation of a replica at its share of the traffic (latencies and the power estimate).

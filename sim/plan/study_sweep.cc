@@ -1,9 +1,6 @@
 #include "sim/plan/study_sweep.h"
 
 #include <algorithm>
-#include <atomic>
-#include <exception>
-#include <mutex>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -11,8 +8,8 @@
 #include "sim/plan/crossover_runner.h"
 #include "sim/plan/study.h"
 #include "sim/util/error.h"
-#include "sim/util/parallel.h"
 #include "sim/util/strings.h"
+#include "sim/util/work_units.h"
 #include "sim/util/yaml_reader.h"
 
 namespace rightsize {
@@ -69,6 +66,33 @@ double TotalAtPlan(const CrossoverResult& r, const std::string& name) {
   return 0.0;
 }
 
+// A row as bytes (the axis values are the combination's, known to every process).
+void EncodeRow(const StudySweepRow& row, ByteWriter& out) {
+  out.PutString(row.small);
+  out.PutString(row.large);
+  out.PutBool(row.quality_ok);
+  out.PutBool(row.small_wins_at_plan);
+  out.PutDouble(row.p_small_wins_at_plan);
+  out.PutDouble(row.break_even_requests_per_month);
+  out.PutDouble(row.small_total_usd);
+  out.PutDouble(row.large_total_usd);
+  out.PutString(row.verdict);
+}
+
+StudySweepRow DecodeRow(ByteReader& in) {
+  StudySweepRow row;
+  row.small = in.String();
+  row.large = in.String();
+  row.quality_ok = in.Bool();
+  row.small_wins_at_plan = in.Bool();
+  row.p_small_wins_at_plan = in.Double();
+  row.break_even_requests_per_month = in.Double();
+  row.small_total_usd = in.Double();
+  row.large_total_usd = in.Double();
+  row.verdict = in.String();
+  return row;
+}
+
 }  // namespace
 
 StudyAxis ParseStudyAxis(const std::string& text) {
@@ -99,7 +123,8 @@ StudyAxis ParseStudyAxis(const std::string& text) {
 
 StudySweepResult SweepStudy(const std::string& study_path, const std::vector<StudyAxis>& axes,
                             const Catalog& catalog, const DeviceEfficiencyParams& params,
-                            int threads, const StudySweepProgress& progress) {
+                            int threads, const StudySweepProgress& progress,
+                            const UnitRunner* runner) {
   if (axes.empty()) throw InputError({"", 0, "--set"}, "give at least one --set PATH=VALUES");
   const YAML::Node root = LoadYamlFile(study_path);
   // Every combination's document, built serially (yaml-cpp nodes are not shared across threads).
@@ -121,38 +146,16 @@ StudySweepResult SweepStudy(const std::string& study_path, const std::vector<Stu
     documents.push_back(doc);
   }
 
-  std::vector<CrossoverResult> results(documents.size());
-  std::vector<std::exception_ptr> errors(documents.size());
-  std::atomic<size_t> next{0}, done{0};
-  std::mutex progress_mutex;
-  auto work = [&] {
-    for (size_t i = next++; i < documents.size(); i = next++) {
-      try {
-        std::string label = study_path + " [";
-        for (size_t a = 0; a < axes.size(); ++a) {
-          label += fmt::format("{}{}={}", a ? " " : "", axes[a].path, combinations[i][a]);
-        }
-        const StudySpec study = LoadStudy(documents[i], label + "]", catalog);
-        results[i] = RunCrossover(study, catalog, params);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-      const size_t finished = ++done;
-      if (progress) {
-        std::lock_guard<std::mutex> lock(progress_mutex);
-        progress(finished, documents.size());
-      }
+  // One unit per combination: its crossover study, summarised as one row per pair.
+  auto rows_of = [&](size_t i) {
+    std::string label = study_path + " [";
+    for (size_t a = 0; a < axes.size(); ++a) {
+      label += fmt::format("{}{}={}", a ? " " : "", axes[a].path, combinations[i][a]);
     }
-  };
-  RunOnThreads(threads, work);
-  for (const auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
-
-  StudySweepResult out;
-  out.axes = axes;
-  for (size_t i = 0; i < results.size(); ++i) {
-    for (const auto& pair : results[i].pairs) {
+    const StudySpec study = LoadStudy(documents[i], label + "]", catalog);
+    const CrossoverResult result = RunCrossover(study, catalog, params);
+    std::vector<StudySweepRow> rows;
+    for (const auto& pair : result.pairs) {
       StudySweepRow row;
       row.values = combinations[i];
       row.small = pair.small;
@@ -163,10 +166,38 @@ StudySweepResult SweepStudy(const std::string& study_path, const std::vector<Stu
       row.break_even_requests_per_month = pair.break_even_requests_per_month.empty()
                                               ? 0.0
                                               : pair.break_even_requests_per_month.front();
-      row.small_total_usd = TotalAtPlan(results[i], pair.small);
-      row.large_total_usd = TotalAtPlan(results[i], pair.large);
+      row.small_total_usd = TotalAtPlan(result, pair.small);
+      row.large_total_usd = TotalAtPlan(result, pair.large);
       row.verdict = pair.verdict;
-      out.rows.push_back(std::move(row));
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  };
+  const LocalUnitRunner local(threads);
+  const auto bytes = (runner ? *runner : static_cast<const UnitRunner&>(local))
+                         .Run(
+                             documents.size(), 1,
+                             [&](size_t begin, size_t end) {
+                               ByteWriter out;
+                               for (size_t i = begin; i < end; ++i) {
+                                 const auto rows = rows_of(i);
+                                 out.PutInt(static_cast<int64_t>(i));
+                                 out.PutInt(static_cast<int64_t>(rows.size()));
+                                 for (const auto& row : rows) EncodeRow(row, out);
+                               }
+                               return std::move(out.Bytes());
+                             },
+                             progress);
+  StudySweepResult out;
+  out.axes = axes;
+  for (const auto& chunk : bytes) {
+    ByteReader in(chunk);
+    while (!in.AtEnd()) {
+      const auto i = static_cast<size_t>(in.Int());
+      for (int64_t n = in.Int(); n > 0; --n) {
+        out.rows.push_back(DecodeRow(in));
+        out.rows.back().values = combinations[i];
+      }
     }
   }
   return out;

@@ -11,6 +11,7 @@
 
 #include "sim/cost/efficiency_params.h"
 #include "sim/spec/catalog.h"
+#include "sim/util/work_units.h"
 
 namespace rightsize {
 
@@ -44,11 +45,13 @@ struct StudySweepResult {
 
 using StudySweepProgress = std::function<void(size_t done, size_t total)>;
 
-// Runs every combination of the axes' values (the first axis varies slowest). A value that makes
-// the study invalid is an InputError naming the study, the path and the value.
+// Runs every combination of the axes' values (the first axis varies slowest), on `threads`
+// threads, or through `runner` (MPI ranks) when given. A value that makes the study invalid is an
+// InputError naming the study, the path and the value.
 StudySweepResult SweepStudy(const std::string& study_path, const std::vector<StudyAxis>& axes,
                             const Catalog& catalog, const DeviceEfficiencyParams& params,
-                            int threads, const StudySweepProgress& progress = nullptr);
+                            int threads, const StudySweepProgress& progress = nullptr,
+                            const UnitRunner* runner = nullptr);
 
 // One JSON object per row: the axis paths as keys, then the verdict columns.
 std::vector<nlohmann::json> ToJsonRows(const StudySweepResult& result);

@@ -12,7 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/cost/efficiency_params.h"
+#include "sim/cost/money.h"
 #include "sim/spec/catalog.h"
+#include "sim/util/work_units.h"
 
 namespace rightsize {
 
@@ -41,16 +43,45 @@ struct SweepRow {
 
 using SweepProgress = std::function<void(size_t done, size_t total)>;
 
+// One grid point at a time: the ids resolved once (unknown ids fail in the constructor), then
+// Predict(i) for the i-th point in grid order (the last axis, tp, varies fastest). Thread-safe.
+class SweepPointPredictor {
+ public:
+  SweepPointPredictor(const SweepGrid& grid, const Catalog& catalog,
+                      const DeviceEfficiencyParams& params);
+  SweepRow Predict(size_t i) const;
+
+ private:
+  const SweepGrid& grid_;
+  std::vector<ModelSpec> models_;
+  std::vector<const HardwareSpec*> hardware_;
+  std::vector<const EfficiencyParams*> hardware_params_;
+  std::vector<std::optional<DevicePrice>> prices_;
+};
+
 // threads = 0: all cores. Rows come back in grid order. Each device is priced with
-// params.For(its id).
+// params.For(its id). With a runner the points are split into ranges it runs (on other MPI
+// ranks too); the rows are the same, bit for bit.
 std::vector<SweepRow> RunSweep(const SweepGrid& grid, const Catalog& catalog,
                                const DeviceEfficiencyParams& params, int threads = 0,
-                               const SweepProgress& progress = nullptr);
+                               const SweepProgress& progress = nullptr,
+                               const UnitRunner* runner = nullptr);
 
 // CSV with a header: model, hardware, batch, prompt_tokens, gen_tokens, weights, tp, feasible,
 // reason, memory_bytes_per_device, ttft_s, tpot_s, e2e_latency_s, decode_tokens_per_s,
 // usd_per_million_output_tokens, j_per_output_token.
 std::string SweepCsv(const SweepGrid& grid, const std::vector<SweepRow>& rows);
+std::string SweepCsvHeader();
+std::string SweepCsvLine(const SweepGrid& grid, const SweepRow& row);
+
+// The same CSV as SweepCsv, streamed: the header, then the rows of each range of grid points
+// (predicted and formatted in parallel by `runner`, on MPI ranks too) in grid order, passed to
+// `write` on the gathering process as soon as the ranges before them are written. Memory stays
+// bounded by a few ranges per worker, whatever the grid's size.
+void StreamSweepCsv(const SweepGrid& grid, const Catalog& catalog,
+                    const DeviceEfficiencyParams& params, const UnitRunner& runner,
+                    const std::function<void(std::string&& csv)>& write,
+                    const SweepProgress& progress = nullptr);
 nlohmann::json SweepJson(const SweepGrid& grid, const std::vector<SweepRow>& rows);
 
 }  // namespace rightsize

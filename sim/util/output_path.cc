@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <zlib.h>
 
 #include "sim/util/error.h"
 
@@ -307,55 +308,145 @@ void CheckOutputFile(const std::string& path) {
                   path, Describe(kind)));
 }
 
-void WriteFileAtomically(const std::string& path, const std::string& contents) {
+namespace {
+
+// The temporary of the AtomicFileWriter being written, removed when SIGTERM or SIGINT ends the
+// process (mpirun ends the other ranks of a failed job with SIGTERM; a user presses Ctrl-C): a
+// streamed sweep can write for minutes, and its partial temporary would otherwise stay until the
+// next run's CleanStaleTemporaries. A fixed buffer: the handler may only call async-signal-safe
+// functions.
+char signal_temporary[4096] = {0};
+struct sigaction previous_term {
+}, previous_int{};
+
+void RemoveTemporaryAndDie(int signal_number) {
+  if (signal_temporary[0] != 0) ::unlink(signal_temporary);
+  ::sigaction(signal_number == SIGTERM ? SIGTERM : SIGINT,
+              signal_number == SIGTERM ? &previous_term : &previous_int, nullptr);
+  ::raise(signal_number);
+}
+
+void RemoveOnSignal(const std::string& temp) {
+  if (temp.size() >= sizeof signal_temporary || signal_temporary[0] != 0) return;
+  std::memcpy(signal_temporary, temp.c_str(), temp.size() + 1);
+  struct sigaction action {};
+  action.sa_handler = RemoveTemporaryAndDie;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGTERM, &action, &previous_term);
+  ::sigaction(SIGINT, &action, &previous_int);
+}
+
+void KeepOnSignal(const std::string& temp) {
+  if (temp != signal_temporary) return;
+  ::sigaction(SIGTERM, &previous_term, nullptr);
+  ::sigaction(SIGINT, &previous_int, nullptr);
+  signal_temporary[0] = 0;
+}
+
+}  // namespace
+
+AtomicFileWriter::AtomicFileWriter(const std::string& path, Compression compression) : path_(path) {
   CheckOutputFile(path);
   const fs::path target = Normalize(path);
-  const fs::path parent = ParentOf(target);
-  CreateParent(parent, path);
+  CreateParent(ParentOf(target), path);
   CleanStaleTemporaries(path);
   const fs::path temp = Sibling(target, "tmp", ::getpid());
+  temp_ = temp.string();
   if (KindAt(temp) == Kind::kRegular) ::unlink(temp.c_str());  // this process's own leftover
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-  if (fd < 0) {
+  fd_ = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (fd_ < 0) {
     throw IoError(fmt::format("{}: cannot write temporary file {}: {}", path, temp.string(),
                               ErrnoText(errno)));
   }
-  auto fail = [&](const std::string& what, int error) {
-    ::close(fd);
-    ::unlink(temp.c_str());
-    throw IoError(fmt::format("{}: {}: {}", path, what, ErrnoText(error)));
-  };
+  RemoveOnSignal(temp_);
+  if (compression == Compression::kGzip) {
+    gzip_ = std::make_unique<z_stream>();
+    // windowBits 15 + 16: a gzip wrapper (RFC 1952) with a fixed header (no name, time 0), so
+    // the same rows always compress to the same bytes.
+    if (deflateInit2(gzip_.get(), Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+                     Z_DEFAULT_STRATEGY) != Z_OK) {
+      gzip_.reset();
+      Fail("cannot start gzip compression", ENOMEM);
+    }
+  }
+}
+
+AtomicFileWriter::~AtomicFileWriter() {
+  if (gzip_) deflateEnd(gzip_.get());
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(temp_.c_str());
+  KeepOnSignal(temp_);
+}
+
+void AtomicFileWriter::Fail(const std::string& what, int error) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  ::unlink(temp_.c_str());
+  throw IoError(fmt::format("{}: {}: {}", path_, what, ErrnoText(error)));
+}
+
+void AtomicFileWriter::WriteRaw(const char* data, size_t size) {
   size_t written = 0;
-  while (written < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
+  while (written < size) {
+    const ssize_t n = ::write(fd_, data + written, size - written);
     if (n < 0) {
       if (errno == EINTR) continue;
-      fail("write failed", errno);
+      Fail("write failed", errno);
     }
     written += static_cast<size_t>(n);
   }
+}
+
+void AtomicFileWriter::Deflate(const char* data, size_t size, int flush) {
+  char out[1 << 16];
+  gzip_->next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
+  gzip_->avail_in = static_cast<uInt>(size);
+  do {
+    gzip_->next_out = reinterpret_cast<Bytef*>(out);
+    gzip_->avail_out = sizeof out;
+    const int rc = deflate(gzip_.get(), flush);
+    if (rc == Z_STREAM_ERROR) Fail("gzip compression failed", EIO);
+    WriteRaw(out, sizeof out - gzip_->avail_out);
+  } while (gzip_->avail_out == 0);
+}
+
+void AtomicFileWriter::Append(std::string_view bytes) {
+  RS_CHECK(fd_ >= 0 && !committed_, "append to a closed output file");
+  if (!gzip_) {
+    WriteRaw(bytes.data(), bytes.size());
+    return;
+  }
+  // zlib counts input in uInt: feed at most 1 GiB at a time.
+  constexpr size_t kMaxPiece = size_t{1} << 30;
+  for (size_t at = 0; at < bytes.size(); at += kMaxPiece) {
+    Deflate(bytes.data() + at, std::min(kMaxPiece, bytes.size() - at), Z_NO_FLUSH);
+  }
+}
+
+void AtomicFileWriter::Commit() {
+  RS_CHECK(fd_ >= 0 && !committed_, "commit of a closed output file");
+  if (gzip_) Deflate(nullptr, 0, Z_FINISH);
+  const fs::path target = Normalize(path_);
   // A replaced file keeps its permissions.
   struct stat old {};
-  if (::lstat(target.c_str(), &old) == 0 && S_ISREG(old.st_mode)) ::fchmod(fd, old.st_mode & 07777);
-  if (::fsync(fd) != 0) fail("cannot flush to disk", errno);
-  if (::close(fd) != 0) {
-    const int error = errno;
-    ::unlink(temp.c_str());
-    throw IoError(fmt::format("{}: write failed: {}", path, ErrnoText(error)));
+  if (::lstat(target.c_str(), &old) == 0 && S_ISREG(old.st_mode)) {
+    ::fchmod(fd_, old.st_mode & 07777);
   }
-  try {
-    CheckOutputFile(path);  // again, just before the rename: something may have appeared there
-  } catch (...) {
-    ::unlink(temp.c_str());
-    throw;
-  }
-  if (::rename(temp.c_str(), target.c_str()) != 0) {
-    const int error = errno;
-    ::unlink(temp.c_str());
-    throw IoError(
-        fmt::format("{}: cannot rename temporary file into place: {}", path, ErrnoText(error)));
-  }
-  Fsync(parent, true);
+  if (::fsync(fd_) != 0) Fail("cannot flush to disk", errno);
+  const int closed = ::close(fd_);
+  fd_ = -1;
+  if (closed != 0) Fail("write failed", errno);
+  CheckOutputFile(path_);  // again, just before the rename: something may have appeared there
+  if (::rename(temp_.c_str(), target.c_str()) != 0)
+    Fail("cannot rename temporary file into place", errno);
+  committed_ = true;
+  Fsync(ParentOf(target), true);
+}
+
+void WriteFileAtomically(const std::string& path, const std::string& contents) {
+  AtomicFileWriter file(path, AtomicFileWriter::Compression::kNone);
+  file.Append(contents);
+  file.Commit();
 }
 
 void CheckOutputFolder(const std::string& dir) {

@@ -16,7 +16,12 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
+
+// zlib's stream state, declared here so that only output_path.cc includes zlib.h.
+struct z_stream_s;
 
 namespace rightsize {
 
@@ -30,6 +35,34 @@ void CheckOutputFile(const std::string& path);
 // Writes `contents` to `path` atomically (see the top of this file). Creates missing parent
 // folders. IoError when the path is refused or a write fails.
 void WriteFileAtomically(const std::string& path, const std::string& contents);
+
+// A file output written piece by piece (a streamed sweep: memory stays flat however many rows),
+// under the same rules: the pieces go to the temporary `.NAME.tmp.PID` beside `path`; Commit()
+// fsyncs it and renames it over `path`. Destroyed without Commit() (an error), or the process
+// ended by SIGTERM or SIGINT meanwhile (mpirun ending a failed job, Ctrl-C), the temporary is
+// removed and `path` keeps what it had; after a SIGKILL the next run's CleanStaleTemporaries
+// removes it. kGzip compresses the pieces into one gzip stream (zlib, RFC 1952).
+// IoError as WriteFileAtomically.
+class AtomicFileWriter {
+ public:
+  enum class Compression { kNone, kGzip };
+  AtomicFileWriter(const std::string& path, Compression compression);
+  ~AtomicFileWriter();
+  AtomicFileWriter(const AtomicFileWriter&) = delete;
+  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+  void Append(std::string_view bytes);
+  void Commit();
+
+ private:
+  [[noreturn]] void Fail(const std::string& what, int error);
+  void WriteRaw(const char* data, size_t size);
+  void Deflate(const char* data, size_t size, int flush);
+
+  std::string path_, temp_;
+  int fd_ = -1;
+  std::unique_ptr<z_stream_s> gzip_;  // null: uncompressed
+  bool committed_ = false;
+};
 
 // Throws IoError (exit 3) unless `dir` is absent, an empty folder, or a folder rightsize wrote
 // (its marker lists every entry). Changes nothing.

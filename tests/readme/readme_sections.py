@@ -280,6 +280,11 @@ def performance(runner):
         return f.read()
 
 
+def scale(runner):
+    with open(repo("bench", "SCALE_RESULTS.md")) as f:
+        return f.read()
+
+
 def fuzzing(runner):
     with open(repo("tests", "fuzz", "RESULTS.md")) as f:
         return f.read()
@@ -294,6 +299,7 @@ GENERATORS = {
     "sizing": sizing,
     "validation-markdown": validation_markdown,
     "performance": performance,
+    "scale": scale,
     "fuzzing": fuzzing,
     "tutorial-capacity": tutorial_capacity,
     "tutorial-report": tutorial_report,

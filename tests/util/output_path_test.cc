@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "sim/util/error.h"
@@ -265,4 +267,53 @@ TEST_CASE("a file output replaces only a regular file, atomically, keeping its p
   CHECK_THAT(IoErrorOf([&] { CheckOutputFile((path / "below-a-file.json").string()); }),
              Contains("not a folder"));
   fs::remove_all(root);
+}
+
+TEST_CASE("a streamed output appears whole at commit, gzip-compressed when asked") {
+  const fs::path dir = Scratch("streamed");
+  const fs::path plain = dir / "rows.csv", packed = dir / "rows.csv.gz";
+  Write(plain, "previous\n");
+  std::string expected;
+  {
+    AtomicFileWriter file(plain.string(), AtomicFileWriter::Compression::kNone);
+    AtomicFileWriter gz(packed.string(), AtomicFileWriter::Compression::kGzip);
+    for (int i = 0; i < 20000; ++i) {
+      const std::string line = "row," + std::to_string(i) + "\n";
+      file.Append(line);
+      gz.Append(line);
+      expected += line;
+    }
+    std::ifstream before(plain);
+    CHECK(std::string(std::istreambuf_iterator<char>(before), {}) == "previous\n");
+    CHECK_FALSE(fs::exists(packed));
+    file.Commit();
+    gz.Commit();
+  }
+  std::ifstream after(plain);
+  CHECK(std::string(std::istreambuf_iterator<char>(after), {}) == expected);
+  // gzip -d gives back the same bytes (RFC 1952 stream, fixed header).
+  const std::string command = "gzip -dc " + packed.string();
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string unpacked;
+  char buffer[4096];
+  for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) unpacked.append(buffer, n);
+  CHECK(::pclose(pipe) == 0);
+  CHECK(unpacked == expected);
+  CHECK(fs::file_size(packed) < expected.size() / 3);
+}
+
+TEST_CASE("a streamed output abandoned before commit leaves the previous file and no temporary") {
+  const fs::path dir = Scratch("abandoned");
+  const fs::path target = dir / "rows.csv";
+  Write(target, "previous\n");
+  {
+    AtomicFileWriter file(target.string(), AtomicFileWriter::Compression::kGzip);
+    file.Append("half of the rows\n");
+  }
+  std::ifstream after(target);
+  CHECK(std::string(std::istreambuf_iterator<char>(after), {}) == "previous\n");
+  size_t entries = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir)) ++entries;
+  CHECK(entries == 1);
 }

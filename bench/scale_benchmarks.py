@@ -1,0 +1,147 @@
+"""Benchmarks of rightsize past one core (`make bench-scale`; docs/mpi.md), written as the
+markdown table bench/SCALE_RESULTS.md that the README quotes:
+  - full predictions per second on one core (bench/latency_bench.cc, Google Benchmark);
+  - streamed sweeps (`sweep -o FILE.csv.gz`) of 10^6 and 10^7 points (--sizes; up to 10^8): wall
+    time, points per second on all cores and the peak resident memory of the process, which
+    stays flat in the number of points;
+  - 2-rank MPI efficiency on a sweep: `mpirun -np 1 rightsize-mpi sweep --threads 1` against
+    `mpirun -np 2 rightsize-mpi sweep` (one thread per rank), T1 / (2 T2), best of 2
+    (--mpi-points, default 2x10^5);
+  - the 4,500-start Chinchilla fit against the scipy reference (bench/chinchilla_vs_scipy.py).
+Usage: /usr/bin/python3 bench/scale_benchmarks.py --build-dir build/release
+  -o bench/SCALE_RESULTS.md [--sizes 1e6,1e7] [--mpi-points 2e5]
+"""
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+MODELS = ["llama-3-8b", "llama-3-70b", "qwen2.5-7b", "mixtral-8x7b", "qwen2.5-72b"]
+HARDWARE = ["h100-sxm5-80gb", "a100-sxm4-80gb", "l40s", "rtx-4090", "h200-sxm-141gb"]
+WEIGHTS = ["bf16", "fp8", "int8", "int4", "q4_k_m"]
+TP = [1, 2, 4, 8]
+# batch x prompt x gen values per grid size (x 500 for the fixed axes above).
+SHAPES = {10**5: (10, 5, 4), 2 * 10**5: (10, 10, 4), 10**6: (20, 10, 10), 10**7: (100, 10, 20),
+          10**8: (200, 25, 40)}
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def sweep_args(points):
+    batches, prompts, gens = SHAPES[points]
+    join = lambda values: ",".join(str(v) for v in values)
+    return ["sweep", "--models", join(MODELS), "--hardware", join(HARDWARE),
+            "--batch", join(range(1, batches + 1)),
+            "--prompt-tokens", join(128 * k for k in range(1, prompts + 1)),
+            "--gen-tokens", join(16 * k for k in range(1, gens + 1)),
+            "--weights", join(WEIGHTS), "--tp", join(TP)]
+
+
+def timed(command, env=None):
+    """Wall seconds and peak resident memory (bytes) of the command's own process tree leader."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(command[:3])} ... failed: {process.stderr.read().decode()}")
+    return seconds, usage.ru_maxrss * 1024
+
+
+def predictions_per_second(build_dir):
+    executable = os.path.join(build_dir, "bench", "rightsize_bench")
+    done = subprocess.run([executable, "--benchmark_format=json",
+                           "--benchmark_filter=BM_FullPrediction"], capture_output=True,
+                          text=True, check=True)
+    rows = []
+    for b in json.loads(done.stdout)["benchmarks"]:
+        scale = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}[b["time_unit"]]
+        rows.append((b["name"], 1.0 / (b["cpu_time"] * scale)))
+    return rows
+
+
+def streamed_sweeps(cli, sizes):
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for points in sizes:
+            log(f"streamed sweep of {points:.0e} points")
+            out = os.path.join(tmp, f"sweep-{points}.csv.gz")
+            seconds, rss = timed([cli] + sweep_args(points) + ["-o", out])
+            rows.append((points, seconds, rss, os.path.getsize(out)))
+            os.remove(out)
+    return rows
+
+
+def mpi_efficiency(mpi_cli, points):
+    env = dict(os.environ, OMPI_MCA_plm="isolated", OMPI_MCA_btl_vader_single_copy_mechanism="none")
+    mpirun = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np"]
+    best = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "sweep.csv")
+        for ranks, extra in ((1, ["--threads", "1"]), (2, [])):
+            log(f"MPI sweep of {points:.0e} points on {ranks} rank(s)")
+            times = [timed(mpirun + [str(ranks), mpi_cli] + sweep_args(points) + extra + ["-o", out],
+                           env)[0] for _ in range(2)]
+            best[ranks] = min(times)
+    return best[1], best[2], best[1] / (2 * best[2])
+
+
+def chinchilla(cli):
+    log("Chinchilla fit: rightsize and the scipy reference")
+    done = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench", "chinchilla_vs_scipy.py"),
+                           "--cli", cli], capture_output=True, text=True, check=True)
+    return done.stdout.strip().splitlines()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build-dir", required=True)
+    parser.add_argument("-o", "--output", required=True)
+    parser.add_argument("--sizes", default="1e6,1e7",
+                        help="points of the streamed sweeps (from 1e5, 2e5, 1e6, 1e7, 1e8)")
+    parser.add_argument("--mpi-points", default="2e5", help="points of the MPI sweep (same sizes)")
+    args = parser.parse_args()
+    build = os.path.abspath(args.build_dir)
+    cli, mpi_cli = os.path.join(build, "rightsize"), os.path.join(build, "rightsize-mpi")
+    load = os.getloadavg()[0]
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                if line.startswith("model name")), "unknown CPU")
+    predictions = predictions_per_second(build)
+    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    sweeps = streamed_sweeps(cli, sizes)
+    mpi_points = int(float(args.mpi_points))
+    t1, t2, efficiency = mpi_efficiency(mpi_cli, mpi_points)
+    fit_lines = chinchilla(cli)
+    cores = os.cpu_count() or 1
+    lines = [f"Measured {datetime.date.today().isoformat()} on {cpu}, {cores} cores (1-minute load "
+             f"average {load:.1f} at the start), by `make bench-scale` (`bench/scale_benchmarks.py`).",
+             "", "| what | figure | how measured |", "|---|---|---|"]
+    for name, rate in predictions:
+        lines.append(f"| full prediction `{name}` | {rate / 1e6:.2f} M / s on one core "
+                     f"| `bench/latency_bench.cc` |")
+    for points, seconds, rss, size in sweeps:
+        lines.append(f"| streamed sweep, {points:.0e} points to `.csv.gz` ({size / 1e6:.0f} MB) "
+                     f"| {seconds:.1f} s = {points / seconds / 1e3:.0f} k points / s on {cores} "
+                     f"cores; peak RSS {rss / 2**20:.0f} MiB | `rightsize sweep -o F.csv.gz` |")
+    lines.append(f"| MPI, {mpi_points:.0e}-point sweep: 1 rank x 1 thread vs 2 ranks x 1 thread "
+                 f"| {t1:.2f} s vs {t2:.2f} s: efficiency {100 * efficiency:.0f}% "
+                 f"| `mpirun -np 1\\|2 rightsize-mpi sweep`, best of 2 |")
+    lines.append(f"| Chinchilla fit, 4,500 starts, vs scipy L-BFGS-B with analytic gradients "
+                 f"| {'; '.join(fit_lines)} | `bench/chinchilla_vs_scipy.py` |")
+    text = "\n".join(lines) + "\n"
+    with open(args.output, "w") as f:
+        f.write(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

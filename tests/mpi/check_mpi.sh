@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# rightsize-mpi against rightsize (docs/mpi.md), on 2 ranks of this machine:
+#   sweep, sweep-stream (-o FILE.csv.gz), sweep-study and plan (a grid of serving simulations):
+#   the output of `mpirun -np 2 rightsize-mpi CMD` is byte-identical to `rightsize CMD`;
+#   kill-one-rank: rank 1 is killed mid-sweep: mpirun exits non-zero within seconds, says which
+#   rank died, and the output file the sweep would replace keeps its previous contents;
+#   runner-in-order / rank-error: tests/mpi/runner_check.cc (RUNNER_CHECK) gathers uneven units
+#   in order / ends with exit code 2 and rank 1's message when rank 1's work throws.
+# Usage: tests/mpi/check_mpi.sh RIGHTSIZE RIGHTSIZE_MPI CASE [RUNNER_CHECK]   (from the repository
+# root)
+set -uo pipefail
+plain=$1 mpi=$2 case=$3 runner_check=${4:-}
+# A single machine, possibly a container without ssh, as root (CI): the local launcher, no
+# cross-memory attach (refused in many containers), and more ranks than cores allowed.
+export OMPI_MCA_plm=isolated OMPI_MCA_btl_vader_single_copy_mechanism=none
+mpirun_2=(mpirun --allow-run-as-root --oversubscribe -np 2)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+same_output() {  # ARGS...: rightsize and 2-rank rightsize-mpi print the same bytes
+  "$plain" "$@" >"$tmp/one" 2>"$tmp/one.err" || { echo "rightsize failed:"; cat "$tmp/one.err"; exit 1; }
+  "${mpirun_2[@]}" "$mpi" "$@" >"$tmp/two" 2>"$tmp/two.err" ||
+    { echo "rightsize-mpi failed:"; cat "$tmp/two.err"; exit 1; }
+  [[ -s $tmp/one ]] || { echo "rightsize printed nothing"; exit 1; }
+  if ! cmp "$tmp/one" "$tmp/two"; then
+    diff "$tmp/one" "$tmp/two" | head -20
+    exit 1
+  fi
+  echo "identical: $(wc -c <"$tmp/one") bytes, $(wc -l <"$tmp/one") lines"
+}
+
+case $case in
+  sweep)
+    # 3 x 3 x 8 x 4 x 3 x 3 x 4 = 10,368 points: three ranges (>= 4,096 points each but the last).
+    same_output sweep --models llama-3-8b,mixtral-8x7b,qwen2.5-7b \
+      --hardware h100-sxm5-80gb,a100-sxm4-80gb,rtx-4090 --batch 1,2,4,8,16,32,64,128 \
+      --prompt-tokens 128,512,1024,8192 --gen-tokens 64,256,512 --weights bf16,fp8,int4 \
+      --tp 1,2,4,8 --format csv
+    ;;
+  sweep-stream)
+    # -o FILE.csv.gz streams the rows through gzip as ranges finish: the same compressed bytes,
+    # and the same rows as the CSV printed whole.
+    grid=(--models llama-3-8b,mixtral-8x7b --hardware h100-sxm5-80gb,rtx-4090,l40s
+      --batch 1,2,4,8,16,32,64,128 --prompt-tokens 128,512,1024,8192 --gen-tokens 64,256,512
+      --weights bf16,fp8,int4 --tp 1,2,4,8)
+    "$plain" sweep "${grid[@]}" >"$tmp/whole.csv" || exit 1
+    "$plain" sweep "${grid[@]}" -o "$tmp/one.csv.gz" || exit 1
+    "${mpirun_2[@]}" "$mpi" sweep "${grid[@]}" -o "$tmp/two.csv.gz" || exit 1
+    cmp "$tmp/one.csv.gz" "$tmp/two.csv.gz" || exit 1
+    gzip -dc "$tmp/two.csv.gz" | cmp - "$tmp/whole.csv" || exit 1
+    echo "identical: $(wc -c <"$tmp/one.csv.gz") compressed bytes, $(wc -l <"$tmp/whole.csv") lines"
+    ;;
+  sweep-study)
+    same_output sweep-study tests/plan/fixtures/api-vs-selfhosted.yaml \
+      --set traffic.requests_per_month=1e4,1e5,1e6,5e6 --format csv
+    ;;
+  plan)
+    same_output plan tests/mpi/fixtures/small-capacity-study.yaml --format json
+    ;;
+  kill-one-rank)
+    "$plain" sweep --models llama-3-8b --hardware l40s -o "$tmp/out.csv" || exit 1
+    cp "$tmp/out.csv" "$tmp/good.csv"
+    # ~1.6 M points: minutes of work, so rank 1 dies mid-run, 1 s after it starts.
+    start=$(date +%s)
+    "${mpirun_2[@]}" bash -c \
+      'if [[ $OMPI_COMM_WORLD_RANK == 1 ]]; then (sleep 1; kill -KILL $$) & fi; exec "$0" "$@"' \
+      "$mpi" sweep --models llama-3-8b,mixtral-8x7b,qwen2.5-7b,llama-3-70b \
+      --hardware h100-sxm5-80gb,a100-sxm4-80gb,rtx-4090,l40s \
+      --batch 1,2,3,4,6,8,12,16,24,32,48,64 --prompt-tokens 128,256,512,1024,2048,4096 \
+      --gen-tokens 64,128,256,512,1024 --weights bf16,fp8,int4,int8 --tp 1,2,4,8,16,32,64 \
+      -o "$tmp/out.csv" >"$tmp/stdout" 2>"$tmp/stderr"
+    code=$? seconds=$(($(date +%s) - start))
+    cat "$tmp/stderr"
+    (( code != 0 )) || { echo "exit code 0 after a rank was killed"; exit 1; }
+    grep -q "rank 1" "$tmp/stderr" || { echo "no message naming rank 1"; exit 1; }
+    (( seconds <= 20 )) || { echo "took ${seconds} s to end"; exit 1; }
+    cmp "$tmp/out.csv" "$tmp/good.csv" || { echo "the previous output was replaced"; exit 1; }
+    leftovers=$(find "$tmp" -name '.out.csv.tmp*')
+    [[ -z $leftovers ]] || { echo "temporary output left: $leftovers"; exit 1; }
+    echo "killed rank 1: exit code $code after ${seconds} s; previous output kept"
+    ;;
+  runner-in-order)
+    "${mpirun_2[@]}" "$runner_check" ok || exit 1
+    ;;
+  rank-error)
+    start=$(date +%s)
+    "${mpirun_2[@]}" "$runner_check" fail >"$tmp/stdout" 2>"$tmp/stderr"
+    code=$? seconds=$(($(date +%s) - start))
+    cat "$tmp/stderr"
+    (( code == 2 )) || { echo "exit code $code, not 2 (rank 1's InputError)"; exit 1; }
+    grep -q "fail on rank 1" "$tmp/stderr" || { echo "rank 1's message is missing"; exit 1; }
+    (( seconds <= 20 )) || { echo "took ${seconds} s to end"; exit 1; }
+    echo "rank 1 failed: exit code $code after ${seconds} s"
+    ;;
+  *)
+    echo "unknown case $case"
+    exit 2
+    ;;
+esac
