@@ -1,5 +1,5 @@
 # Thin wrapper over CMake presets. `make run`: the main job on the default study; `make test`: every test.
-# `make install PREFIX=DIR`: bin/rightsize and share/rightsize/{models,data,examples} under DIR;
+# `make install PREFIX=DIR`: bin/rightsize and share/rightsize/{models,data,examples,web} under DIR;
 # `make deb`: a Debian package of the same files (build/<preset>/rightsize_<version>_<arch>.deb).
 # `make readme`: regenerate the generated sections of README.md and docs/; `make bench`: run the
 # benchmarks and write bench/RESULTS.md (quoted by the README); `make mutation`: check that the
@@ -13,7 +13,7 @@ FUZZ_RUNS ?= 1000000
 PREFIX ?= /usr/local
 export FUZZ_MAX_SECONDS FUZZ_HARNESSES
 
-.PHONY: deps build run install deb test bench readme mutation clean format golden fuzz
+.PHONY: deps build run install deb test bench bench-whatif readme mutation clean format golden fuzz
 
 deps:
 	@bash cmake/install-deps.sh
@@ -54,6 +54,12 @@ fuzz:
 bench: build
 	@/usr/bin/python3 bench/run_benchmarks.py --build-dir $(BUILD_DIR) -o bench/RESULTS.md
 	@/usr/bin/python3 tests/readme/readme_sections.py --update --only performance --cli $(BUILD_DIR)/rightsize
+
+# How long the what-if page (`rightsize serve`) waits per update; bench/WHATIF.md, quoted by the
+# README.
+bench-whatif: build
+	@/usr/bin/python3 bench/whatif_latency.py --cli $(BUILD_DIR)/rightsize -o bench/WHATIF.md
+	@/usr/bin/python3 tests/readme/readme_sections.py --update --only whatif-latency --cli $(BUILD_DIR)/rightsize
 
 readme: build
 	@/usr/bin/python3 tests/readme/readme_sections.py --update --cli $(BUILD_DIR)/rightsize

@@ -15,7 +15,14 @@ packages=(build-essential cmake ninja-build pkg-config
   # llvm-symbolizer so sanitizer reports name source lines.
   clang-14 libclang-rt-14-dev llvm-14
   # The style check (tests/style): every C++ source clang-format clean.
-  clang-format-14)
+  clang-format-14
+  # Reports: Markdown to HTML (md4c). `rightsize serve`: the HTTP server (cpp-httplib).
+  libmd4c-dev libmd4c-html0-dev libcpp-httplib-dev
+  # The browser tests of the report and the what-if page (tests/web): headless Chromium.
+  chromium)
+# npm installs the page's chart library and the tests' puppeteer-core at build time (web/). A
+# Node.js from elsewhere (e.g. NodeSource, which bundles npm) is kept; else Debian's.
+if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
