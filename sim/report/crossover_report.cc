@@ -304,7 +304,8 @@ Figure MemoryFigure(const CrossoverResult& r, const Catalog& catalog) {
   }
   f.series = std::move(series);
   f.extra = tics +
-            ")\nset bmargin 5\nset xlabel offset 0,-1\nset boxwidth 0.22\nset style fill solid 0.7\nset yrange [0:*]\nset xrange [-0.6:" +
+            ")\nset bmargin 5\nset xlabel offset 0,-1\nset boxwidth 0.22\nset style fill solid "
+            "0.7\nset yrange [0:*]\nset xrange [-0.6:" +
             std::to_string(std::max(index, 1) - 0.4) + "]";
   f.caption =
       "Each candidate's layout chosen at the planning traffic, at its largest batch at the "
@@ -586,6 +587,37 @@ void AddCandidateTables(const CrossoverResult& r, ReportDocument* report) {
   doc.Table(layouts);
 }
 
+// The title, the question, the study's inputs and the verdict of each pair with its break-even.
+void AddVerdict(const CrossoverResult& r, const std::string& study_hash, ReportDocument* report) {
+  ReportDocument& doc = *report;
+  doc.Heading(1, r.study.title);
+  if (!r.study.question.empty()) doc.Paragraph("**Question.** " + r.study.question);
+  doc.Paragraph(
+      fmt::format("Task: {}. Traffic: {:.3g} requests/month ({:.0f} prompt + {:.0f} output "
+                  "tokens each), growing {:.0f}%/month; "
+                  "SLO: {}; replicas sized by simulation ({}); horizon {:.0f} months; quality "
+                  "tolerance {:.1f} points. Study file: `{}` ({}).",
+                  r.study.task, r.study.requests_per_month, r.study.prompt_tokens,
+                  r.study.output_tokens, 100 * r.study.monthly_growth, r.study.slo.Describe(),
+                  r.study.simulation.Describe(r.study.slo), r.study.horizon_months,
+                  r.study.quality_tolerance, r.study.file, study_hash));
+  doc.Heading(2, "Verdict");
+  for (const auto& p : r.pairs) doc.Paragraph(p.verdict);
+  TextTable be{
+      {"small", "large", "break-even (nominal)", "p10", "p50", "p90", "P(small wins at plan)"}, {}};
+  for (const auto& p : r.pairs) {
+    be.rows.push_back({p.small, p.large,
+                       p.break_even_requests_per_month.empty()
+                           ? "none in range"
+                           : fmt::format("{:.3g}", p.break_even_requests_per_month.front()),
+                       p.break_even_p10 > 0 ? fmt::format("{:.3g}", p.break_even_p10) : "-",
+                       p.break_even_p50 > 0 ? fmt::format("{:.3g}", p.break_even_p50) : "-",
+                       p.break_even_p90 > 0 ? fmt::format("{:.3g}", p.break_even_p90) : "-",
+                       fmt::format("{:.0f}%", 100 * p.p_small_wins_at_plan)});
+  }
+  doc.Table(be);
+}
+
 std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Catalog& catalog,
                                               const DeviceEfficiencyParams& params,
                                               const ValidationResult& validation,
@@ -594,33 +626,7 @@ std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Ca
   std::vector<std::string> written;
   WriteFolderAtomically(out_dir, [&](const std::string& dir) {
     ReportDocument doc;
-    doc.Heading(1, r.study.title);
-    if (!r.study.question.empty()) doc.Paragraph("**Question.** " + r.study.question);
-    doc.Paragraph(
-        fmt::format("Task: {}. Traffic: {:.3g} requests/month ({:.0f} prompt + {:.0f} output "
-                    "tokens each), growing {:.0f}%/month; "
-                    "SLO: {}; replicas sized by simulation ({}); horizon {:.0f} months; quality "
-                    "tolerance {:.1f} points. Study file: `{}` ({}).",
-                    r.study.task, r.study.requests_per_month, r.study.prompt_tokens,
-                    r.study.output_tokens, 100 * r.study.monthly_growth, r.study.slo.Describe(),
-                    r.study.simulation.Describe(r.study.slo), r.study.horizon_months,
-                    r.study.quality_tolerance, r.study.file, study_hash));
-    doc.Heading(2, "Verdict");
-    for (const auto& p : r.pairs) doc.Paragraph(p.verdict);
-    TextTable be{
-        {"small", "large", "break-even (nominal)", "p10", "p50", "p90", "P(small wins at plan)"},
-        {}};
-    for (const auto& p : r.pairs) {
-      be.rows.push_back({p.small, p.large,
-                         p.break_even_requests_per_month.empty()
-                             ? "none in range"
-                             : fmt::format("{:.3g}", p.break_even_requests_per_month.front()),
-                         p.break_even_p10 > 0 ? fmt::format("{:.3g}", p.break_even_p10) : "-",
-                         p.break_even_p50 > 0 ? fmt::format("{:.3g}", p.break_even_p50) : "-",
-                         p.break_even_p90 > 0 ? fmt::format("{:.3g}", p.break_even_p90) : "-",
-                         fmt::format("{:.0f}%", 100 * p.p_small_wins_at_plan)});
-    }
-    doc.Table(be);
+    AddVerdict(r, study_hash, &doc);
 
     AddCandidateTables(r, &doc);
 
