@@ -6,12 +6,14 @@ const $ = (id) => document.getElementById(id);
 const state = { choices: null, study: null, traffic: 0, asked: 0, shown: 0, timer: null, charts: {} };
 const COLORS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02'];
 
+// "3M", "1.5k", "98.5": three significant digits, no trailing zeros.
 function human(v) {
+  const short = (x) => String(Number(x.toPrecision(3)));
   const a = Math.abs(v);
-  if (a >= 1e9) return (v / 1e9).toPrecision(3) + 'B';
-  if (a >= 1e6) return (v / 1e6).toPrecision(3) + 'M';
-  if (a >= 1e3) return (v / 1e3).toPrecision(3) + 'k';
-  return v.toPrecision(3);
+  if (a >= 1e9) return short(v / 1e9) + 'B';
+  if (a >= 1e6) return short(v / 1e6) + 'M';
+  if (a >= 1e3) return short(v / 1e3) + 'k';
+  return short(v);
 }
 const usd = (v) => '$' + human(v);
 
@@ -138,10 +140,12 @@ function chart(id, config) {
 }
 
 function axes(xTitle, yTitle, xLog, yLog, xTick, yTick) {
+  // Log axes are labelled at powers of ten only, so the labels stay readable.
+  const decade = (v) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
   const axis = (title, log, tick) => ({
     type: log ? 'logarithmic' : 'linear',
     title: { display: true, text: title },
-    ticks: tick ? { callback: (v) => tick(v) } : {},
+    ticks: tick ? { callback: (v) => (!log || decade(v) ? tick(v) : '') } : {},
   });
   return { x: axis(xTitle, xLog, xTick), y: axis(yTitle, yLog, yTick) };
 }
@@ -204,7 +208,7 @@ function show(a) {
   }));
   chart('pareto-chart', { type: 'scatter', data: { datasets: pareto },
     options: baseOptions('Quality vs cost at the planning traffic (large points: Pareto front)',
-        axes('cost (USD / month)', `score (${a.study.task})`, true, false, usd, null)) });
+        axes('cost (USD / month)', `score (${a.study.task})`, false, false, usd, null)) });
 
   for (const [id, key, name] of [['ttft-chart', 'ttft_s', 'TTFT'], ['tpot-chart', 'tpot_s', 'TPOT']]) {
     const sets = a.latency_distributions.map((l, i) => ({
