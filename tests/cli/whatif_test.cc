@@ -41,9 +41,11 @@ TEST_CASE("a price kind keeps only the quotes of that kind") {
   for (const auto& [id, price] : catalog.prices()) spot_quotes += price.kind == "cloud-spot";
   CHECK(spot.prices().size() == spot_quotes);
   for (const auto& [id, price] : spot.prices()) CHECK(price.kind == "cloud-spot");
-  CHECK(ErrorOf([&] {
-          catalog.WithPriceKind("free");
-        }).rfind("price_kind: unknown price kind 'free' (the catalogue quotes: ", 0) == 0);
+  const std::string error = ErrorOf([&] {
+    catalog.WithPriceKind("free", {"request", 0, "price_kind"});
+  });
+  CHECK(error.rfind("request: price_kind: unknown price kind 'free' (the catalogue quotes: ", 0) ==
+        0);
 }
 
 TEST_CASE("a what-if question can name only what the server was started with") {
