@@ -11,6 +11,7 @@
 #include "sim/app/whatif.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
+#include "sim/cli/numeric_flags.h"
 #include "sim/spec/catalog.h"
 #include "sim/util/data_paths.h"
 #include "sim/util/error.h"
@@ -100,7 +101,7 @@ void RegisterServeCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   c->add_option("--port", flags.port, "port (0: any free port, printed at start)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 65535));
+      ->check(FiniteIn(0, 65535));
   c->callback([exit_code] { *exit_code = RunWithErrorHandling([] { return Serve(flags); }); });
 }
 
