@@ -8,7 +8,7 @@ packages=(build-essential cmake ninja-build pkg-config
   git dpkg-dev
   # The Python module (sim/python), its tests and the notebooks (tests/python).
   python3-dev pybind11-dev python3-numpy python3-pandas python3-matplotlib
-  python3-pytest python3-nbconvert python3-ipykernel jupyter-nbconvert
+  python3-pytest python3-yaml python3-nbconvert python3-ipykernel jupyter-nbconvert
   # `pip install --no-build-isolation .` of the module (setup.py), offline.
   python3-pip python3-setuptools python3-wheel
   # The sanitize and fuzz presets: clang 14 with ASan, UBSan and libFuzzer (compiler-rt), and

@@ -267,4 +267,29 @@ CalibrateResult RunCalibrate(const CalibrateOptions& o, const Catalog& catalog) 
   return result;
 }
 
+std::vector<nlohmann::json> ParameterRows(const nlohmann::json& calibration_document) {
+  std::vector<nlohmann::json> rows;
+  for (const nlohmann::json& g : calibration_document.value("groups", nlohmann::json::array())) {
+    const nlohmann::json at_bound = g.value("at_bound", nlohmann::json::array());
+    for (const nlohmann::json& name_json : g.value("param_order", nlohmann::json::array())) {
+      const std::string name = name_json.get<std::string>();
+      nlohmann::json row = {{"group", g.value("group", "")}, {"parameter", name}};
+      row["value"] = g["params"].value(name, nlohmann::json());
+      row["std_error"] =
+          g.value("std_error", nlohmann::json::object()).value(name, nlohmann::json());
+      const nlohmann::json prior =
+          g.value("prior", nlohmann::json::object()).value(name, nlohmann::json());
+      row["prior_value"] =
+          prior.is_object() ? prior.value("value", nlohmann::json()) : nlohmann::json();
+      row["prior_sd_log"] =
+          prior.is_object() ? prior.value("sd_log", nlohmann::json()) : nlohmann::json();
+      row["determined_by"] =
+          g.value("determined_by", nlohmann::json::object()).value(name, nlohmann::json());
+      row["at_bound"] = std::find(at_bound.begin(), at_bound.end(), name_json) != at_bound.end();
+      rows.push_back(std::move(row));
+    }
+  }
+  return rows;
+}
+
 }  // namespace rightsize::app

@@ -57,6 +57,11 @@ struct CalibrateResult {
 // Reads the logs, fits, validates. Devices and models resolve through `catalog`.
 CalibrateResult RunCalibrate(const CalibrateOptions& options, const Catalog& catalog);
 
+// One row per (group, parameter) of a calibration document: value, standard error, prior value
+// and sd (log units), whether the data or the prior determined it, and whether it sits at a bound
+// (`calibrate --format csv | markdown`, and the table's parameter section).
+std::vector<nlohmann::json> ParameterRows(const nlohmann::json& calibration_document);
+
 // Shared option setup for reading logs (catalogue, --hardware as id or YAML, engine, model).
 LogReadOptions MakeLogReadOptions(const CalibrateOptions& options, const Catalog& catalog);
 

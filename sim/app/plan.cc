@@ -1,11 +1,16 @@
 #include "sim/app/plan.h"
 
+#include "sim/util/yaml_reader.h"
+
 namespace rightsize::app {
 
 PlanResult RunPlan(const PlanOptions& options, const Catalog& catalog) {
   PlanResult result;
   result.study_path = options.study_path;
-  result.study = LoadCapacityStudy(options.study_path, catalog);
+  result.study = options.study_text.empty()
+                     ? LoadCapacityStudy(options.study_path, catalog)
+                     : LoadCapacityStudy(LoadYamlString(options.study_text, options.study_path),
+                                         options.study_path, catalog);
   ApplySloFlags(options.slo_overrides, &result.study.slo);
   result.calibration = LoadCalibration(options.calibration);
   result.plans = PlanCapacity(result.study, catalog, ParamsOf(result.calibration));

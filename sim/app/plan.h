@@ -16,6 +16,8 @@ namespace rightsize::app {
 
 struct PlanOptions {
   std::string study_path;  // capacity study YAML (examples/capacity-study.yaml)
+  // The study as YAML text instead of a file (a Python dict); study_path then only names it.
+  std::string study_text;
   CalibrationChoice calibration;
   // KEY=SECONDS each (ttft_p99_s=2): replaces the study's SLO target of that key (ApplySloFlags).
   std::vector<std::string> slo_overrides;

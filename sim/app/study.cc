@@ -4,17 +4,23 @@
 
 #include "sim/report/crossover_report.h"
 #include "sim/util/file_io.h"
+#include "sim/util/yaml_reader.h"
 
 namespace rightsize::app {
 
 StudyRun RunStudy(const StudyOptions& options, const Catalog& catalog) {
-  return RunLoadedStudy(LoadStudy(options.study_path, catalog), options, catalog);
+  StudySpec study = options.study_text.empty()
+                        ? LoadStudy(options.study_path, catalog)
+                        : LoadStudy(LoadYamlString(options.study_text, options.study_path),
+                                    options.study_path, catalog);
+  return RunLoadedStudy(std::move(study), options, catalog);
 }
 
 StudyRun RunLoadedStudy(StudySpec study, const StudyOptions& options, const Catalog& catalog,
                         const CrossoverRunOptions& run_options) {
   StudyRun run;
   run.study_path = options.study_path;
+  run.study_text = options.study_text;
   run.calibration = LoadCalibration(options.calibration);
   run.params = ParamsOf(run.calibration);
   ApplySloFlags(options.slo_overrides, &study.slo);
@@ -30,6 +36,23 @@ nlohmann::json ToJson(const StudyRun& run) {
   nlohmann::json j = ToJson(run.result);
   if (run.calibration) j["calibration"] = ToJson(*run.calibration);
   return j;
+}
+
+std::vector<nlohmann::json> CandidateRows(const StudyRun& run) {
+  std::vector<nlohmann::json> rows;
+  for (const CandidateResult& c : run.result.candidates) {
+    const bool feasible = c.candidate.infeasible_reason.empty();
+    nlohmann::json row = {{"name", c.spec.name},
+                          {"role", c.spec.role},
+                          {"quality", c.candidate.quality},
+                          {"quality_sd", c.candidate.quality_sd}};
+    row["total_usd"] = feasible ? nlohmann::json(c.usd_at_plan) : nlohmann::json();
+    row["usd_per_million_tokens"] =
+        feasible ? nlohmann::json(c.usd_per_million_tokens_at_plan) : nlohmann::json();
+    row["layout"] = feasible ? c.layout_at_plan : "INFEASIBLE: " + c.candidate.infeasible_reason;
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 nlohmann::json ToJsonWithCurves(const StudyRun& run) {
@@ -65,8 +88,10 @@ nlohmann::json ToJsonWithCurves(const StudyRun& run) {
 std::vector<std::string> WriteStudyReport(const StudyRun& run, const Catalog& catalog,
                                           const std::string& out_dir) {
   const ValidationResult validation = Validate(DefaultRunsDir(), catalog, run.params);
-  return WriteCrossoverReport(run.result, catalog, run.params, validation,
-                              HashFileContents(run.study_path), out_dir);
+  return WriteCrossoverReport(
+      run.result, catalog, run.params, validation,
+      run.study_text.empty() ? HashFileContents(run.study_path) : HashString(run.study_text),
+      out_dir);
 }
 
 }  // namespace rightsize::app

@@ -1,6 +1,7 @@
-// `rightsize calibrate LOGS... [--hardware ID|FILE.yaml] [--engine NAME] [--format FMT]
+// `rightsize calibrate LOGS... [--hardware ID|FILE.yaml] [--engine NAME] [--input-format FMT]
 //   [--model ID] [--prompt-tokens N --gen-tokens N --tp N --replicas N --weights P ...]
-//   [--loss huber] [--folds 5] [--logo] -o data/calibrations/X.json`: the flags of
+//   [--loss huber] [--folds 5] [--logo] [--format table|json|csv|markdown]
+//   -o data/calibrations/X.json`: the flags of
 // app::RunCalibrate (sim/app/calibrate.h).
 #include <memory>
 
@@ -9,7 +10,9 @@
 #include "sim/app/calibrate.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
+#include "sim/cli/format_option.h"
 #include "sim/cli/numeric_flags.h"
+#include "sim/report/table_format.h"
 
 namespace rightsize {
 namespace {
@@ -75,9 +78,18 @@ void RegisterCalibrateCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--threads", o->num_threads, "Ceres threads")
       ->capture_default_str()
       ->check(FiniteIn(1, 256));
-  cmd->callback([o, exit_code] {
+  auto format = std::make_shared<std::string>("table");
+  AddFormatOption(cmd, format.get());
+  cmd->callback([o, format, exit_code] {
+    const OutputFormat out = ParseOutputFormat(*format);
     const app::CalibrateResult result = app::RunCalibrate(*o, Catalog::Default());
-    fmt::print("{}", result.summary);
+    if (out == OutputFormat::kTable) {
+      fmt::print("{}", result.summary);
+    } else if (out == OutputFormat::kJson) {
+      fmt::print("{}\n", result.document.dump(2));
+    } else {
+      fmt::print("{}", Render(app::ParameterRows(result.document), out));
+    }
     *exit_code = result.usable ? kExitOk : kExitInputError;
   });
 }

@@ -8,14 +8,17 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "sim/app/fit_law.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
+#include "sim/cli/format_option.h"
 #include "sim/cli/numeric_flags.h"
 #include "sim/quality/law_spec.h"
+#include "sim/report/table_format.h"
 
 namespace rightsize {
 namespace {
@@ -49,6 +52,43 @@ class ProgressLine {
   bool shown_ = false;
   std::chrono::steady_clock::time_point last_{};
 };
+
+// One row per coefficient: its value and, after a bootstrap, its interval.
+std::vector<nlohmann::json> CoefficientRows(const nlohmann::json& doc) {
+  std::vector<nlohmann::json> rows;
+  for (const auto& [name, value] : doc["coefficients"].items()) {
+    nlohmann::json row = {{"coefficient", name}, {"value", value}};
+    if (doc["intervals"].contains(name)) {
+      row["low"] = doc["intervals"][name]["low"];
+      row["high"] = doc["intervals"][name]["high"];
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// The terminal summary: the coefficients with their intervals and the fit's report, or why the
+// data cannot identify them; and where the law JSON went.
+std::string FitSummary(const nlohmann::json& doc, const std::string& output_path) {
+  const std::string form = doc["form"].get<std::string>();
+  const int n_points = doc["n_points"].get<int>();
+  const std::string report = doc["report"].get<std::string>();
+  if (!doc["usable"].get<bool>()) {
+    return fmt::format("{} fit on {} points is NOT USABLE: {}\nwrote {} (usable: false)\n", form,
+                       n_points, report, output_path);
+  }
+  std::string summary;
+  for (const nlohmann::json& row : CoefficientRows(doc)) {
+    summary += fmt::format(" {} {:.6g}", row["coefficient"].get<std::string>(),
+                           row["value"].get<double>());
+    if (row.contains("low")) {
+      summary +=
+          fmt::format(" [{:.6g}, {:.6g}]", row["low"].get<double>(), row["high"].get<double>());
+    }
+  }
+  return fmt::format("{} fit on {} points:{}\n{}\nwrote {}\n", form, n_points, summary, report,
+                     output_path);
+}
 
 }  // namespace
 
@@ -84,7 +124,9 @@ void RegisterFitLawCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--seed", options->seed, "bootstrap seed")->check(FiniteIn(0, kMaxSeed));
   auto force_progress = std::make_shared<bool>(false);
   cmd->add_flag("--progress", *force_progress, "show progress even when stderr is not a tty");
-  cmd->callback([options, force_progress, exit_code] {
+  auto format = std::make_shared<std::string>("table");
+  AddFormatOption(cmd, format.get());
+  cmd->callback([options, force_progress, format, exit_code] {
     NoteThreadCap("--threads", options->num_threads);
     // One display line per stage, ended when the next stage starts or the fit returns.
     std::unique_ptr<ProgressLine> line;
@@ -102,24 +144,20 @@ void RegisterFitLawCommand(CLI::App& app, int* exit_code) {
     const nlohmann::json doc = app::RunFitLaw(*options).document;
     line.reset();
     options->progress = nullptr;
-    if (!doc["usable"].get<bool>()) {
-      fmt::print("{} fit on {} points is NOT USABLE: {}\nwrote {} (usable: false)\n",
-                 doc["form"].get<std::string>(), doc["n_points"].get<int>(),
-                 doc["report"].get<std::string>(), options->output_path);
+    const OutputFormat out = ParseOutputFormat(*format);
+    const bool usable = doc["usable"].get<bool>();
+    if (out == OutputFormat::kJson) {
+      fmt::print("{}\n", doc.dump(2));
+    } else if (out != OutputFormat::kTable && usable) {
+      fmt::print("{}", Render(CoefficientRows(doc), out));
+    } else {
+      // The table, and the one line that says why a fit is unusable whatever the format.
+      fmt::print(usable ? stdout : stderr, "{}", FitSummary(doc, options->output_path));
+    }
+    if (!usable) {
       *exit_code = kExitInputError;
       return;
     }
-    std::string summary;
-    for (const auto& [name, value] : doc["coefficients"].items()) {
-      summary += fmt::format(" {} {:.6g}", name, value.get<double>());
-      if (doc["intervals"].contains(name)) {
-        summary += fmt::format(" [{:.6g}, {:.6g}]", doc["intervals"][name]["low"].get<double>(),
-                               doc["intervals"][name]["high"].get<double>());
-      }
-    }
-    fmt::print("{} fit on {} points:{}\n{}\nwrote {}\n", doc["form"].get<std::string>(),
-               doc["n_points"].get<int>(), summary, doc["report"].get<std::string>(),
-               options->output_path);
     *exit_code = kExitOk;
   });
 }

@@ -4,6 +4,7 @@
 #include "sim/app/list.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
+#include "sim/cli/format_option.h"
 #include "sim/report/table_format.h"
 #include "sim/spec/catalog.h"
 
@@ -14,14 +15,13 @@ void RegisterListCommand(CLI::App& app, int* exit_code) {
   static std::string what;
   static std::string format = "table";
   c->add_option("what", what, "models | hardware | prices")->required();
-  c->add_option("--format", format, "table | json | csv | markdown")->capture_default_str();
+  AddFormatOption(c, &format);
   c->callback([exit_code] {
     *exit_code = RunWithErrorHandling([] {
       const Catalog& catalog = Catalog::Default();
       const OutputFormat out = ParseOutputFormat(format);
       const std::vector<nlohmann::json> rows = app::ListRows(catalog, what);
-      fmt::print("{}", out == OutputFormat::kTable ? RenderColumns(rows, app::ListColumns(what))
-                                                   : Render(rows, out));
+      fmt::print("{}", RenderRows(rows, out, app::ListColumns(what)));
       return kExitOk;
     });
   });

@@ -12,9 +12,11 @@
 
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
+#include "sim/cli/format_option.h"
 #include "sim/cli/numeric_flags.h"
 #include "sim/logs/measure_harness.h"
 #include "sim/logs/readers.h"
+#include "sim/report/table_format.h"
 #include "sim/spec/catalog.h"
 #include "sim/util/output_path.h"
 #include "sim/util/strings.h"
@@ -30,6 +32,7 @@ void RegisterMeasureCommand(CLI::App& app, int* exit_code) {
     double seconds_per_point = 0.05;
   };
   auto options = std::make_shared<Options>();
+  auto format = std::make_shared<std::string>("table");
   CLI::App* cmd = app.add_subcommand(
       "measure",
       "Time GEMMs, attention and decoder steps on this machine; write canonical measurements");
@@ -43,7 +46,9 @@ void RegisterMeasureCommand(CLI::App& app, int* exit_code) {
                   "Timing budget per point (median of the repeats)")
       ->capture_default_str()
       ->check(FiniteIn(1e-4, 10.0));
-  cmd->callback([options, exit_code] {
+  AddFormatOption(cmd, format.get());
+  cmd->callback([options, format, exit_code] {
+    const OutputFormat out = ParseOutputFormat(*format);
     MeasureOptions mo;
     mo.quick = options->quick;
     mo.seconds_per_point = options->seconds_per_point;
@@ -68,9 +73,18 @@ void RegisterMeasureCommand(CLI::App& app, int* exit_code) {
       }
       WriteFileAtomically((dir / "measurements.csv").string(), csv);
     });
-    fmt::print("wrote {} measurements to {} in {:.1f} s\n", result.measurements.size(),
-               (std::filesystem::path(options->output_dir) / "measurements.csv").string(),
-               result.elapsed_s);
+    const std::string csv_path =
+        (std::filesystem::path(options->output_dir) / "measurements.csv").string();
+    if (out == OutputFormat::kTable) {
+      fmt::print("wrote {} measurements to {} in {:.1f} s\n", result.measurements.size(), csv_path,
+                 result.elapsed_s);
+    } else {
+      const nlohmann::json summary = {{"measurements", result.measurements.size()},
+                                      {"file", csv_path},
+                                      {"hardware", mo.hardware_id},
+                                      {"elapsed_s", result.elapsed_s}};
+      fmt::print("{}", Render(summary, out));
+    }
     *exit_code = kExitOk;
   });
 }

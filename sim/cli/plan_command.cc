@@ -8,6 +8,7 @@
 #include "sim/cli/calibration_options.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
+#include "sim/cli/format_option.h"
 #include "sim/report/table_format.h"
 
 namespace rightsize {
@@ -71,7 +72,7 @@ void RegisterPlanCommand(CLI::App& app, int* exit_code) {
   c->add_option("study", options.study_path,
                 "capacity study YAML (see examples/capacity-study.yaml)")
       ->required();
-  c->add_option("--format", format, "table | json | csv")->capture_default_str();
+  AddFormatOption(c, &format);
   c->add_option("--slo", options.slo_overrides,
                 "KEY=SECONDS, KEY <ttft|tpot|itl|e2e>_<mean|p50|p90|p99>_s (repeatable; replaces "
                 "the study's target of that key)");

@@ -7,6 +7,7 @@
 #include "sim/cli/calibration_options.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
+#include "sim/cli/format_option.h"
 #include "sim/cli/numeric_flags.h"
 #include "sim/cli/workload_options.h"
 #include "sim/report/table_format.h"
@@ -29,7 +30,7 @@ void RegisterPredictCommand(CLI::App& app, int* exit_code) {
       ->required();
   c->add_option("--hardware", options.hardware_id, "hardware id (rightsize list hardware)")
       ->required();
-  c->add_option("--format", format, "table | json | csv")->capture_default_str();
+  AddFormatOption(c, &format);
   AddWorkloadOptions(c, &options.workload);
   c->add_option("--usd-per-hour", options.usd_per_hour,
                 "price of one device-hour in USD (default: cheapest quote in models/prices)")

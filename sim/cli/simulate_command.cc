@@ -12,6 +12,7 @@
 #include "sim/cli/calibration_options.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
+#include "sim/cli/format_option.h"
 #include "sim/cli/numeric_flags.h"
 #include "sim/report/figure.h"
 #include "sim/report/table_format.h"
@@ -262,6 +263,32 @@ std::string RenderRun(const SimulationRun& run) {
   return out;
 }
 
+// One row per latency metric (mean and percentiles), for a Markdown table in a report.
+std::vector<nlohmann::json> LatencyRows(const nlohmann::json& run) {
+  std::vector<nlohmann::json> rows;
+  for (const char* metric : {"ttft", "tpot", "itl", "e2e"}) {
+    nlohmann::json row = run["result"][metric];
+    row.erase("count");
+    rows.push_back({{"metric", metric}});
+    rows.back().update(row);
+  }
+  return rows;
+}
+
+// table: the terminal summary; json: the whole run; csv: the run flattened to one row (runs
+// append into one file); markdown: the latency table. An overloaded generated run has no latency
+// to tabulate, so csv and markdown say so as the table does.
+std::string RunText(const SimulationRun& run, OutputFormat format) {
+  if (format == OutputFormat::kTable) return RenderRun(run);
+  const nlohmann::json j = ToJson(run);
+  if (format == OutputFormat::kJson) return j.dump(2) + "\n";
+  if (format == OutputFormat::kCsv) return Render(j, format);
+  const bool generated = run.spec.traffic.arrival != ArrivalKind::kTrace;
+  if (!run.result.feasible) return "infeasible: " + run.result.reason + "\n";
+  if (run.result.overloaded && generated) return "OVERLOADED: " + run.result.overload_reason + "\n";
+  return Render(LatencyRows(j), format);
+}
+
 void WriteFigure(const ServingSimResult& r, const std::string& dir) {
   std::filesystem::create_directories(dir);
   Figure fig;
@@ -457,8 +484,7 @@ void AddOutputFlags(CLI::App* c, SimulateFlags* f) {
   c->add_option("--timeseries-interval-s", f->timeseries_interval_s,
                 "time-series sampling interval (0: every step)")
       ->check(FiniteIn(0, 1e9));
-  c->add_option("--format", f->format, "table | json (--validate-replays: also csv, markdown)")
-      ->capture_default_str();
+  AddFormatOption(c, &f->format);
   c->add_option("--requests-csv", f->requests_csv, "write one row per request to this CSV");
   c->add_option("--timeseries-csv", f->timeseries_csv,
                 "write the engine's time series to this CSV");
@@ -482,9 +508,6 @@ int RunSimulate(const SimulateFlags& f, const app::CalibrationChoice& calibratio
     return ValidateReplays(f, app::LoadCalibration(calibration), calibration);
   }
   const OutputFormat out = ParseOutputFormat(f.format);
-  if (out != OutputFormat::kTable && out != OutputFormat::kJson) {
-    throw InputError({"", 0, "--format"}, "simulate prints table or json");
-  }
   const SimulationSpec spec = BuildSpec(f, c);
   const Catalog& catalog = Catalog::Default();
   const auto used = app::LoadCalibration(calibration, spec.hardware);
@@ -496,11 +519,7 @@ int RunSimulate(const SimulateFlags& f, const app::CalibrationChoice& calibratio
     source += " with " + fmt::format("{}", fmt::join(f.params, ", "));
     run = RunSimulation(spec, catalog, WithParamFlags(run.params, f.params), false, source);
   }
-  if (out == OutputFormat::kJson) {
-    fmt::print("{}\n", ToJson(run).dump(2));
-  } else {
-    fmt::print("{}", RenderRun(run));
-  }
+  fmt::print("{}", RunText(run, out));
   if (!f.requests_csv.empty()) WriteFileAtomically(f.requests_csv, RequestsCsv(run.result));
   if (!f.timeseries_csv.empty()) WriteFileAtomically(f.timeseries_csv, TimeseriesCsv(run.result));
   if (!f.figure_dir.empty() && run.result.feasible) WriteFigure(run.result, f.figure_dir);

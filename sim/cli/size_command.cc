@@ -8,8 +8,10 @@
 
 #include "sim/app/size.h"
 #include "sim/cli/commands.h"
+#include "sim/cli/format_option.h"
 #include "sim/cli/numeric_flags.h"
 #include "sim/cost/money.h"
+#include "sim/report/table_format.h"
 #include "sim/util/error.h"
 #include "sim/util/output_path.h"
 
@@ -79,16 +81,21 @@ void RegisterSizeCommand(CLI::App& app) {
       ->capture_default_str()
       ->check(FiniteIn(1, static_cast<double>(kMaxBatch)));
   cmd->add_option("-o,--output", options->output_path, "JSON to write");
-  cmd->callback([options] {
+  auto format = std::make_shared<std::string>("table");
+  AddFormatOption(cmd, format.get());
+  cmd->callback([options, format] {
+    const OutputFormat out = ParseOutputFormat(*format);
     if (options->target_loss_nats <= 0 && options->target_params <= 0) {
       throw InputError({"", 0, "target-loss"}, "give --target-loss or --target-params");
     }
     if (!options->output_path.empty()) CheckOutputFile(options->output_path);
     const app::SizeResult result = app::RunSize(*options, Catalog::Default());
-    fmt::print("{}", app::FormatSizeResult(result));
+    const nlohmann::json doc = app::ToJson(*options, result);
+    fmt::print("{}",
+               out == OutputFormat::kTable ? app::FormatSizeResult(result) : Render(doc, out));
     if (!options->output_path.empty()) {
-      WriteFileAtomically(options->output_path, app::ToJson(*options, result).dump(2) + "\n");
-      fmt::print("wrote {}\n", options->output_path);
+      WriteFileAtomically(options->output_path, doc.dump(2) + "\n");
+      fmt::print(out == OutputFormat::kTable ? stdout : stderr, "wrote {}\n", options->output_path);
     }
   });
 }

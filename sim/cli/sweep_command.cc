@@ -1,5 +1,5 @@
 // rightsize sweep --models a,b --hardware x,y [--batch 1,8,64 ...] [--calibration FILE
-//   [--calibration-group NAME]] -o sweep.csv
+//   [--calibration-group NAME]] [--format csv|json|table|markdown] -o sweep.csv
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -9,12 +9,27 @@
 #include "sim/cli/calibration_options.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
+#include "sim/cli/format_option.h"
 #include "sim/cli/numeric_flags.h"
+#include "sim/report/table_format.h"
 #include "sim/util/error.h"
 #include "sim/util/output_path.h"
 #include "sim/util/parallel.h"
 
 namespace rightsize {
+namespace {
+
+// CSV (the default, for data tools) streams the grid's own writer; the other formats render the
+// JSON rows.
+std::string SweepText(const app::SweepResult& result, OutputFormat format) {
+  if (format == OutputFormat::kCsv) return app::ToCsv(result);
+  const nlohmann::json doc = app::ToJson(result);
+  if (format == OutputFormat::kJson) return doc.dump(2) + "\n";
+  const std::vector<nlohmann::json> rows = doc.value("rows", nlohmann::json::array());
+  return RenderRows(rows, format);
+}
+
+}  // namespace
 
 void RegisterSweepCommand(CLI::App& app, int* exit_code) {
   auto* c =
@@ -51,14 +66,11 @@ void RegisterSweepCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str()
       ->check(FiniteIn(0, kMaxThreadsFlag));
   c->add_option("-o,--output", out, "write the rows here (default: stdout)");
-  c->add_option("--format", format, "csv | json")->capture_default_str();
+  AddFormatOption(c, &format);
   c->add_flag("--progress", progress, "show progress on stderr even when it is not a terminal");
   c->add_flag("--bench", bench, "print points per second on stderr");
   AddCalibrationOptions(c, &options.calibration);
   c->callback([exit_code] {
-    if (format != "json" && format != "csv") {
-      throw InputError({"", 0, "--format"}, "unknown format '" + format + "' (valid: csv, json)");
-    }
     if (!out.empty()) CheckOutputFile(out);  // before the sweep, not after
     // The grid's own checks (precisions, sequence length) come before the thread note.
     app::MakeSweepGrid(options);
@@ -77,8 +89,7 @@ void RegisterSweepCommand(CLI::App& app, int* exit_code) {
                  result.rows.size(), result.seconds, result.rows.size() / result.seconds,
                  WorkerThreads(options.threads));
     }
-    const std::string text =
-        format == "json" ? app::ToJson(result).dump(2) + "\n" : app::ToCsv(result);
+    const std::string text = SweepText(result, ParseOutputFormat(format));
     if (out.empty()) {
       fmt::print("{}", text);
     } else {

@@ -13,6 +13,7 @@
 #include "sim/cli/calibration_options.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
+#include "sim/cli/format_option.h"
 #include "sim/cli/numeric_flags.h"
 #include "sim/report/table_format.h"
 #include "sim/spec/catalog.h"
@@ -37,7 +38,7 @@ void RegisterSweepStudyCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str()
       ->check(FiniteIn(0, kMaxThreadsFlag));
   c->add_option("-o,--output", out, "write the rows here (default: stdout)");
-  c->add_option("--format", format, "csv | json | table | markdown")->capture_default_str();
+  AddFormatOption(c, &format);
   c->add_flag("--progress", progress, "show progress on stderr even when it is not a terminal");
   AddCalibrationOptions(c, &options.calibration);
   c->callback([exit_code] {
@@ -53,7 +54,7 @@ void RegisterSweepStudyCommand(CLI::App& app, int* exit_code) {
         };
       }
       const app::SweepStudyResult result = app::RunSweepStudy(options, Catalog::Default());
-      const std::string text = Render(app::ToJsonRows(result), output);
+      const std::string text = RenderRows(app::ToJsonRows(result), output);
       if (out.empty()) {
         fmt::print("{}", text);
       } else {

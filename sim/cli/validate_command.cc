@@ -9,6 +9,7 @@
 #include "sim/cli/calibration_options.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
+#include "sim/cli/format_option.h"
 #include "sim/report/table_format.h"
 #include "sim/spec/catalog.h"
 
@@ -47,7 +48,7 @@ void RegisterValidateCommand(CLI::App& app, int* exit_code) {
   c->add_option("--runs", options.runs_dir, "folder of run datasets")->capture_default_str();
   c->add_option("--dataset", options.datasets, "dataset folder name(s); default: all");
   c->add_flag("--points", options.points, "print every compared point instead of the summary");
-  c->add_option("--format", format, "table | json | csv | markdown")->capture_default_str();
+  AddFormatOption(c, &format);
   AddCalibrationOptions(c, &options.calibration);
   c->callback([exit_code] {
     *exit_code = RunWithErrorHandling([] {

@@ -14,7 +14,12 @@
 namespace rightsize {
 
 CapacityStudy LoadCapacityStudy(const std::string& path, const Catalog& catalog) {
-  YamlReader r(LoadYamlFile(path), path);
+  return LoadCapacityStudy(LoadYamlFile(path), path, catalog);
+}
+
+CapacityStudy LoadCapacityStudy(const YAML::Node& root, const std::string& path,
+                                const Catalog& catalog) {
+  YamlReader r(root, path);
   CapacityStudy s;
   s.file = path;
   {

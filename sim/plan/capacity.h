@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
 #include <nlohmann/json.hpp>
 
 #include "sim/cost/efficiency_params.h"
@@ -42,6 +43,9 @@ inline constexpr double kMaxReplicas = 1e15;
 
 // Reads and checks a study file; bad input is an InputError with file:line: key.
 CapacityStudy LoadCapacityStudy(const std::string& path, const Catalog& catalog);
+// The same from parsed YAML (a study given as text); `label` names it in errors.
+CapacityStudy LoadCapacityStudy(const YAML::Node& root, const std::string& label,
+                                const Catalog& catalog);
 
 struct Layout {
   std::string model_id;

@@ -113,12 +113,15 @@ py::object PredictPy(const std::string& model_id, const std::string& hardware_id
 }
 
 // The document `rightsize plan --format json` prints.
-py::object PlanPy(const std::string& study_path, const std::string& calibration,
-                  const std::string& group, const std::vector<std::string>& slo) {
+// study_text: the study as YAML / JSON text (study_path then names it in errors), or "" to read
+// study_path; the same for crossover and report.
+py::object PlanPy(const std::string& study_path, const std::string& study_text,
+                  const std::string& calibration, const std::string& group,
+                  const std::vector<std::string>& slo) {
   app::PlanResult result;
   {
     py::gil_scoped_release release;
-    result = app::RunPlan({study_path, {calibration, group}, slo}, Catalog::Default());
+    result = app::RunPlan({study_path, study_text, {calibration, group}, slo}, Catalog::Default());
   }
   return ToPython(app::ToJson(result));
 }
@@ -283,23 +286,26 @@ double SweepBenchPy(const std::vector<std::string>& models,
   return result.seconds;
 }
 
-app::StudyRun RunStudy(const std::string& study_path, const std::string& calibration,
-                       const std::string& group, const std::vector<std::string>& slo) {
+app::StudyRun RunStudy(const std::string& study_path, const std::string& study_text,
+                       const std::string& calibration, const std::string& group,
+                       const std::vector<std::string>& slo) {
   py::gil_scoped_release release;
-  return app::RunStudy({study_path, {calibration, group}, slo, nullptr}, Catalog::Default());
+  return app::RunStudy({study_path, study_text, {calibration, group}, slo, nullptr},
+                       Catalog::Default());
 }
 
 // `rightsize crossover --format json`, plus the curves and the region map behind the report's
 // figures, so a notebook can plot them.
-py::object CrossoverPy(const std::string& study_path, const std::string& calibration,
-                       const std::string& group, const std::vector<std::string>& slo) {
-  return ToPython(app::ToJsonWithCurves(RunStudy(study_path, calibration, group, slo)));
+py::object CrossoverPy(const std::string& study_path, const std::string& study_text,
+                       const std::string& calibration, const std::string& group,
+                       const std::vector<std::string>& slo) {
+  return ToPython(app::ToJsonWithCurves(RunStudy(study_path, study_text, calibration, group, slo)));
 }
 
 std::vector<std::string> ReportPy(const std::string& study_path, const std::string& out_dir,
-                                  const std::string& calibration, const std::string& group,
-                                  const std::vector<std::string>& slo) {
-  const app::StudyRun run = RunStudy(study_path, calibration, group, slo);
+                                  const std::string& study_text, const std::string& calibration,
+                                  const std::string& group, const std::vector<std::string>& slo) {
+  const app::StudyRun run = RunStudy(study_path, study_text, calibration, group, slo);
   py::gil_scoped_release release;
   return app::WriteStudyReport(run, Catalog::Default(), out_dir);
 }
@@ -435,8 +441,9 @@ PYBIND11_MODULE(_rightsize, m) {
         py::arg("lora_rank") = 16, py::arg("micro_batch") = 0, py::arg("memory_utilization") = 0.9,
         py::arg("usd_per_hour") = 0.0, py::arg("train_tokens") = 0.0, py::arg("calibration") = "",
         py::arg("calibration_group") = "");
-  m.def("plan", &PlanPy, py::arg("study_path"), py::kw_only(), py::arg("calibration") = "",
-        py::arg("calibration_group") = "", py::arg("slo") = std::vector<std::string>{});
+  m.def("plan", &PlanPy, py::arg("study_path"), py::kw_only(), py::arg("study_text") = "",
+        py::arg("calibration") = "", py::arg("calibration_group") = "",
+        py::arg("slo") = std::vector<std::string>{});
   m.def("simulate", &SimulatePy, py::arg("spec_path"), py::kw_only(), py::arg("spec_text") = "",
         py::arg("label") = "", py::arg("calibration") = "", py::arg("calibration_group") = "");
   m.def("sweep", &SweepPy, py::arg("models"), py::arg("hardware"), py::kw_only(), py::arg("batch"),
@@ -445,11 +452,11 @@ PYBIND11_MODULE(_rightsize, m) {
   m.def("sweep_bench", &SweepBenchPy, py::arg("models"), py::arg("hardware"), py::kw_only(),
         py::arg("batch"), py::arg("prompt_tokens"), py::arg("gen_tokens"), py::arg("weights"),
         py::arg("tp"), py::arg("threads") = 0);
-  m.def("crossover", &CrossoverPy, py::arg("study_path"), py::kw_only(),
+  m.def("crossover", &CrossoverPy, py::arg("study_path"), py::kw_only(), py::arg("study_text") = "",
         py::arg("calibration") = "", py::arg("calibration_group") = "",
         py::arg("slo") = std::vector<std::string>{});
   m.def("report", &ReportPy, py::arg("study_path"), py::arg("out_dir"), py::kw_only(),
-        py::arg("calibration") = "", py::arg("calibration_group") = "",
+        py::arg("study_text") = "", py::arg("calibration") = "", py::arg("calibration_group") = "",
         py::arg("slo") = std::vector<std::string>{});
   m.def("fit_law", &FitLawPy, py::arg("data_path"), py::kw_only(), py::arg("form") = "chinchilla",
         py::arg("output") = "", py::arg("bootstrap") = 0, py::arg("level") = 0.80,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -39,6 +40,31 @@ void FlattenInto(const nlohmann::json& v, const std::string& prefix,
   } else {
     out.emplace_back(prefix, Scalar(v));
   }
+}
+
+// An integer with thousands separators: 3000000 -> "3,000,000".
+std::string Grouped(double x) {
+  std::string digits = fmt::format("{:.0f}", std::fabs(x));
+  for (int at = static_cast<int>(digits.size()) - 3; at > 0; at -= 3) {
+    digits.insert(static_cast<size_t>(at), ",");
+  }
+  return (x < 0 && digits != "0" ? "-" : "") + digits;
+}
+
+// A number as a reader wants it in a table: grouped whole numbers from 10,000 up, four
+// significant figures from 1 to 10,000, three below 1, scientific only far outside that range.
+std::string HumanNumber(double x) {
+  const double a = std::fabs(x);
+  if (a == 0) return "0";
+  if (a >= 1e15 || a < 1e-3) return fmt::format("{:.3g}", x);
+  if (a >= 1e4) return Grouped(x);
+  if (a >= 1) return fmt::format("{:.4g}", x);
+  return fmt::format("{:.3g}", x);
+}
+
+// Dollars: whole (grouped) dollars from $100 up, three significant figures below.
+std::string Dollars(double x) {
+  return std::fabs(x) >= 100 ? Grouped(x) : fmt::format("{:.3g}", x);
 }
 
 // A table cell: the value in a readable unit, and its key with the unit the value is shown in
@@ -82,30 +108,44 @@ HumanCell Humanise(const std::string& key, const nlohmann::json& v) {
   if (EndsWith(key, "_bytes_per_s")) {
     return {Relabel(key, "_bytes_per_s", "GB/s"), fmt::format("{:.0f}", x / kGiga)};
   }
-  if (EndsWith(key, "_per_s")) return {key, fmt::format("{:.6g}", x)};  // a rate, not a duration
+  if (EndsWith(key, "_per_s")) return {key, HumanNumber(x)};  // a rate, not a duration
   // Dollars: whole dollars from $100 up, three significant figures below.
   const std::string leaf = key.substr(key.rfind('.') + 1);
-  if (leaf.rfind("usd_", 0) == 0) {
-    return {key, x >= 100 ? fmt::format("{:.0f}", x) : fmt::format("{:.3g}", x)};
-  }
+  if (leaf.rfind("usd_", 0) == 0) return {key, Dollars(x)};
+  if (EndsWith(key, "_usd")) return {Relabel(key, "_usd", "$"), Dollars(x)};
   if (EndsWith(key, "_s")) return {Relabel(key, "_s", "ms"), fmt::format("{:.4g}", x * 1e3)};
-  return {key, fmt::format("{:.6g}", x)};
+  return {key, HumanNumber(x)};
 }
 
-void TableInto(const nlohmann::json& v, const std::string& prefix,
-               std::vector<std::pair<std::string, std::string>>& out) {
+// One flattened cell: its dotted key (what columns are ordered and matched by), the header it is
+// shown under and its text.
+struct Cell {
+  std::string key;
+  std::string label;
+  std::string text;
+};
+using Cells = std::vector<Cell>;
+
+// Flattened cells of a row, humanised (Humanise) or as plain scalars (CSV, JSON-faithful).
+void CellsInto(const nlohmann::json& v, const std::string& prefix, bool humanise, Cells& out) {
   if (v.is_object()) {
     for (auto it = v.begin(); it != v.end(); ++it) {
-      TableInto(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), out);
+      CellsInto(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), humanise, out);
     }
-  } else if (v.is_array()) {
+  } else if (v.is_array() || !humanise) {
     std::vector<std::pair<std::string, std::string>> flat;
     FlattenInto(v, prefix, flat);
-    out.insert(out.end(), flat.begin(), flat.end());
+    for (auto& [key, text] : flat) out.push_back({key, key, std::move(text)});
   } else {
     HumanCell cell = Humanise(prefix, v);
-    out.emplace_back(std::move(cell.key), std::move(cell.text));
+    out.push_back({prefix, std::move(cell.key), std::move(cell.text)});
   }
+}
+
+Cells CellsOf(const nlohmann::json& row, bool humanise) {
+  Cells out;
+  CellsInto(row, "", humanise, out);
+  return out;
 }
 
 }  // namespace
@@ -126,38 +166,58 @@ std::vector<std::pair<std::string, std::string>> Flatten(const nlohmann::json& o
 }
 
 std::string RenderTable(const nlohmann::json& object) {
-  std::vector<std::pair<std::string, std::string>> rows;
-  TableInto(object, "", rows);
+  const Cells cells = CellsOf(object, true);
   size_t width = 0;
-  for (const auto& [key, value] : rows) width = std::max(width, key.size());
+  for (const Cell& c : cells) width = std::max(width, c.label.size());
   std::string out;
-  for (const auto& [key, value] : rows) {
-    if (value.empty()) continue;
-    out += fmt::format("{:<{}}  {}\n", key, width, value);
+  for (const Cell& c : cells) {
+    if (c.text.empty()) continue;
+    out += fmt::format("{:<{}}  {}\n", c.label, width, c.text);
   }
   return out;
 }
 
 namespace {
 
-using KeyedCells = std::vector<std::pair<std::string, std::string>>;
+// True when `key` is the column `column` or a key nested under it ("latency" holds
+// "latency.ttft_s").
+bool InColumn(const std::string& key, const std::string& column) {
+  return key == column || (key.size() > column.size() &&
+                           key.compare(0, column.size(), column) == 0 && key[column.size()] == '.');
+}
 
-// Rows of (key, cell) pairs laid out as a grid: columns are the union of keys in first-seen
-// order, a row without a key gets an empty cell. Returns the header, then one line per row.
-std::vector<std::vector<std::string>> Grid(const std::vector<KeyedCells>& rows) {
-  std::vector<std::string> columns;
-  for (const auto& row : rows) {
-    for (const auto& [key, value] : row) {
-      if (std::find(columns.begin(), columns.end(), key) == columns.end()) columns.push_back(key);
+// Rows of cells laid out as a grid: the `preferred` columns first (each with the keys nested under
+// it), then every other key in first-seen order; a row without a key gets an empty cell. Returns
+// the header (each column's label from the first row that has it), then one line per row.
+std::vector<std::vector<std::string>> Grid(const std::vector<Cells>& rows,
+                                           const std::vector<std::string>& preferred) {
+  std::vector<std::string> seen;
+  for (const Cells& row : rows) {
+    for (const Cell& c : row) {
+      if (std::find(seen.begin(), seen.end(), c.key) == seen.end()) seen.push_back(c.key);
     }
   }
-  std::vector<std::vector<std::string>> grid = {columns};
-  for (const auto& row : rows) {
-    std::vector<std::string> cells(columns.size());
-    for (const auto& [key, value] : row) {
-      cells[std::find(columns.begin(), columns.end(), key) - columns.begin()] = value;
+  std::vector<std::string> keys;
+  for (const std::string& column : preferred) {
+    for (const std::string& key : seen) {
+      if (InColumn(key, column) && std::find(keys.begin(), keys.end(), key) == keys.end()) {
+        keys.push_back(key);
+      }
     }
-    grid.push_back(std::move(cells));
+  }
+  for (const std::string& key : seen) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  }
+  std::vector<std::vector<std::string>> grid = {std::vector<std::string>(keys.size())};
+  for (const Cells& row : rows) {
+    std::vector<std::string> line(keys.size());
+    for (const Cell& c : row) {
+      const size_t at =
+          static_cast<size_t>(std::find(keys.begin(), keys.end(), c.key) - keys.begin());
+      line[at] = c.text;
+      if (grid[0][at].empty()) grid[0][at] = c.label;
+    }
+    grid.push_back(std::move(line));
   }
   return grid;
 }
@@ -175,18 +235,20 @@ std::string MarkdownLine(const std::vector<std::string>& cells) {
 
 }  // namespace
 
-std::string RenderCsv(const std::vector<nlohmann::json>& rows) {
-  std::vector<KeyedCells> flat;
-  for (const auto& row : rows) flat.push_back(Flatten(row));
+std::string RenderCsv(const std::vector<nlohmann::json>& rows,
+                      const std::vector<std::string>& columns) {
+  std::vector<Cells> flat;
+  for (const auto& row : rows) flat.push_back(CellsOf(row, false));
   std::string out;
-  for (const auto& line : Grid(flat)) out += CsvLine(line);
+  for (const auto& line : Grid(flat, columns)) out += CsvLine(line);
   return out;
 }
 
-std::string RenderMarkdown(const std::vector<nlohmann::json>& rows) {
-  std::vector<KeyedCells> humanised(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) TableInto(rows[i], "", humanised[i]);
-  const auto grid = Grid(humanised);
+std::string RenderMarkdown(const std::vector<nlohmann::json>& rows,
+                           const std::vector<std::string>& columns) {
+  std::vector<Cells> humanised;
+  for (const auto& row : rows) humanised.push_back(CellsOf(row, true));
+  const auto grid = Grid(humanised, columns);
   std::string out =
       MarkdownLine(grid[0]) + MarkdownLine(std::vector<std::string>(grid[0].size(), "---"));
   for (size_t i = 1; i < grid.size(); ++i) out += MarkdownLine(grid[i]);
@@ -256,6 +318,21 @@ std::string Render(const std::vector<nlohmann::json>& rows, OutputFormat format)
     }
   }
   return "";
+}
+
+std::string RenderRows(const std::vector<nlohmann::json>& rows, OutputFormat format,
+                       std::vector<std::string> columns) {
+  switch (format) {
+    case OutputFormat::kTable:
+      return RenderColumns(rows, std::move(columns));
+    case OutputFormat::kCsv:
+      return RenderCsv(rows, columns);
+    case OutputFormat::kMarkdown:
+      return RenderMarkdown(rows, columns);
+    case OutputFormat::kJson:
+      break;
+  }
+  return Render(rows, format);
 }
 
 }  // namespace rightsize

@@ -22,11 +22,19 @@ std::string RenderTable(const nlohmann::json& object);
 // as in RenderTable, numbers right-aligned, a missing or null value blank.
 std::string RenderColumns(const std::vector<nlohmann::json>& rows,
                           std::vector<std::string> columns = {});
-// Rows: one per object, columns: the union of flattened keys in first-seen order.
-std::string RenderCsv(const std::vector<nlohmann::json>& rows);
-// One Markdown table row per object, cells humanised as in RenderTable (for READMEs and reports).
-std::string RenderMarkdown(const std::vector<nlohmann::json>& rows);
+// Rows: one per object, columns: the given top-level keys first (each with the flattened keys
+// under it), then the rest of the union of flattened keys in first-seen order.
+std::string RenderCsv(const std::vector<nlohmann::json>& rows,
+                      const std::vector<std::string>& columns = {});
+// One Markdown table row per object, columns ordered as in RenderCsv, cells humanised as in
+// RenderTable (for READMEs and reports).
+std::string RenderMarkdown(const std::vector<nlohmann::json>& rows,
+                           const std::vector<std::string>& columns = {});
 std::string Render(const nlohmann::json& object, OutputFormat format);
 std::string Render(const std::vector<nlohmann::json>& rows, OutputFormat format);
+// Many rows of one kind (layouts, grid points, datasets) in `columns` order: RenderColumns,
+// RenderCsv or RenderMarkdown, or a JSON array.
+std::string RenderRows(const std::vector<nlohmann::json>& rows, OutputFormat format,
+                       std::vector<std::string> columns = {});
 
 }  // namespace rightsize

@@ -48,10 +48,12 @@ def _close_figures():
 
 @pytest.fixture(scope="session")
 def default_crossover():
-    """The bundled default study, run once for every test that reads it."""
-    return rightsize.crossover(rightsize.source_path("examples", "default-study.yaml"))
+    """The bundled default study's document, run once for every test that reads it."""
+    return rightsize.result_of(
+        rightsize.crossover(rightsize.source_path("examples", "default-study.yaml")))
 
 
 @pytest.fixture(scope="session")
 def capacity_plan():
-    return rightsize.plan(rightsize.source_path("examples", "capacity-study.yaml"))
+    return rightsize.result_of(
+        rightsize.plan(rightsize.source_path("examples", "capacity-study.yaml")))

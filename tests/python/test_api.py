@@ -108,6 +108,48 @@ def test_plan_layouts(capacity_plan):
         assert l["reason"] and l["usd_per_month"] is None
 
 
+def _study_dict(src, name):
+    import yaml
+    with open(src("examples", name)) as f:
+        return yaml.safe_load(f)
+
+
+def test_plan_takes_a_dict_and_returns_one_row_per_layout(src, cli, capacity_plan):
+    study = _study_dict(src, "capacity-study.yaml")
+    frame = rightsize.plan(study)
+    assert list(frame.columns[:len(rightsize.PLAN_COLUMNS)]) == rightsize.PLAN_COLUMNS
+    assert len(frame) == len(capacity_plan["layouts"])
+    # The same plan as the file gives (the CLI's cheapest layout and its $ / month).
+    cheapest = cli("plan", src("examples", "capacity-study.yaml"), "--format", "json")["layouts"][0]
+    assert frame.iloc[0]["usd_per_month"] == pytest.approx(cheapest["usd_per_month"])
+    assert rightsize.result_of(frame)["study"] == "plan(dict)"
+    # A different traffic in the dict changes the answer.
+    study["traffic"]["requests_per_s"] *= 4
+    busier = rightsize.plan(study)
+    assert busier.iloc[0]["devices"] > frame.iloc[0]["devices"]
+
+
+def test_crossover_dict_frame_and_a_bad_key_names_the_dict(src, default_crossover):
+    study = _study_dict(src, "default-study.yaml")
+    frame = rightsize.crossover(study)
+    assert list(frame["name"]) == [c["name"] for c in default_crossover["candidates"]]
+    assert list(frame.columns[:3]) == rightsize.CROSSOVER_COLUMNS[:3]
+    assert "layouts" not in frame.columns
+    assert len(rightsize.to_frame(frame, "layouts")) == sum(
+        len(c["layouts"]) for c in default_crossover["candidates"])
+    verdicts = [p["verdict"] for p in rightsize.result_of(frame)["pairs"]]
+    assert verdicts == [p["verdict"] for p in default_crossover["pairs"]]
+    study["no_such_key"] = 1
+    with pytest.raises(rightsize.InputError, match=r"crossover\(dict\).*no_such_key"):
+        rightsize.crossover(study)
+    with pytest.raises(TypeError):
+        rightsize.crossover(42)
+
+
+def test_simulate_takes_a_dict_like_keywords():
+    assert rightsize.simulate(SMALL_SIM).summary == rightsize.simulate(**SMALL_SIM).summary
+
+
 def test_plan_missing_file_raises():
     with pytest.raises((rightsize.IoError, rightsize.InputError), match="no-such-study.yaml"):
         rightsize.plan("/nonexistent/no-such-study.yaml")
@@ -214,7 +256,8 @@ def test_crossover_matches_cli_and_has_curves(default_crossover, cli, src):
 def test_crossover_break_even_is_where_curves_cross(src):
     # The default study has no break-even in its swept range; this fixture (an API against a
     # self-hosted model) has one, checked against the closed form in tests/plan/study_test.cc.
-    doc = rightsize.crossover(src("tests", "plan", "fixtures", "api-vs-selfhosted.yaml"))
+    doc = rightsize.result_of(
+        rightsize.crossover(src("tests", "plan", "fixtures", "api-vs-selfhosted.yaml")))
     traffic = np.array(doc["traffic_requests_per_month"])
     checked = 0
     for pair in doc["pairs"]:

@@ -42,7 +42,7 @@ TEST_CASE("columns: a header row with units, the given column order, numbers rig
       {{"id", "bbb"}, {"usd_per_month", 95.5}, {"ttft_p99_s", nullptr}, {"note", "longer"}}};
   CHECK(RenderColumns(rows, {"id", "ttft_p99_s", "usd_per_month", "note"}) ==
         "id   ttft_p99 [ms]  usd_per_month  note\n"
-        "a              180           6026  x\n"
+        "a              180          6,026  x\n"
         "bbb                          95.5  longer\n");
 }
 

@@ -1,21 +1,27 @@
 """rightsize: scaling-law and cost simulation of transformer LLMs, from Python.
 
 Every function calls the C++ library through the ``_rightsize`` extension, the same entry point as
-the CLI subcommand of the same name, and returns plain Python objects: dicts and lists shaped like
-the CLI's ``--format json`` output (keys carry their units), or for :func:`sweep` a dict of
-columns (numpy arrays for numbers, lists for text). :mod:`rightsize.frames` turns any of them into
-a pandas DataFrame; :mod:`rightsize.plotting` draws the standard figures.
+the CLI subcommand of the same name. :func:`plan`, :func:`crossover` and :func:`simulate` take a
+study or spec as a file path or as a dict of the file's keys, and return pandas DataFrames (the
+whole ``--format json`` document in ``frame.attrs["result"]``); the others return plain Python
+objects shaped like the CLI's ``--format json`` output (keys carry their units), or for
+:func:`sweep` a dict of columns (numpy arrays for numbers, lists for text).
+:mod:`rightsize.frames` turns any of them into a DataFrame; :mod:`rightsize.plotting` draws the
+standard figures.
 
 Bad input raises :class:`InputError` (a ``ValueError``; :class:`UnknownIdError` for an id not in
 the catalogue, with close matches in the message), an unreadable file :class:`IoError` (an
 ``OSError``), a bug :class:`InvariantError` (a ``RuntimeError``), each with the C++ message.
 """
 
+from __future__ import annotations
+
 import collections
 import csv
 import json
 import os
 import tempfile
+from typing import Any, Mapping, Optional, Sequence, Union
 
 from . import _rightsize as _rs
 from ._rightsize import InputError, InvariantError, IoError, UnknownIdError
@@ -23,6 +29,7 @@ from ._rightsize import InputError, InvariantError, IoError, UnknownIdError
 __all__ = [
     "InputError", "UnknownIdError", "IoError", "InvariantError",
     "source_path", "list_models", "list_hardware", "predict", "plan", "simulate", "Simulation",
+    "result_of", "PLAN_COLUMNS", "CROSSOVER_COLUMNS",
     "sweep", "sweep_bench",
     "crossover", "report", "fit_law", "size", "calibrate", "to_frame",
 ]
@@ -36,9 +43,49 @@ SOURCE_DIR = (os.environ.get("RIGHTSIZE_SOURCE_DIR")
 _rs.set_data_root(SOURCE_DIR)
 
 
-def source_path(*parts):
+#: A file path (str or os.PathLike).
+PathLike = Union[str, "os.PathLike[str]"]
+#: A study or simulation spec: a YAML file's path, or a dict of the same keys.
+StudyLike = Union[PathLike, Mapping[str, Any]]
+
+
+def source_path(*parts: str) -> str:
     """A path inside the data folder, e.g. ``source_path("examples", "default-study.yaml")``."""
     return os.path.join(SOURCE_DIR, *parts)
+
+
+def _study_args(study, what):
+    """(path, text) for the C++ entry points: a path as is, a dict as JSON text (JSON is YAML)
+    labelled ``what(dict)`` in error messages."""
+    if isinstance(study, Mapping):
+        return f"{what}(dict)", json.dumps(study)
+    if isinstance(study, (str, bytes, os.PathLike)):
+        return _path(study), ""
+    raise TypeError(f"{what}() takes a study file path or a dict, not {type(study).__name__}")
+
+
+def _frame(rows, document, columns=None):
+    """A DataFrame of ``rows`` (nested keys flattened with dots) carrying ``document`` in
+    ``attrs["result"]``."""
+    import pandas as pd
+    frame = pd.json_normalize(rows) if rows else pd.DataFrame(columns=columns or [])
+    if columns:
+        frame = frame[[c for c in columns if c in frame.columns]
+                      + [c for c in frame.columns if c not in columns]]
+    frame.attrs["result"] = document
+    return frame
+
+
+def result_of(frame) -> dict:
+    """The ``--format json`` document behind a DataFrame from :func:`plan`, :func:`crossover` or
+    :func:`simulate` (a dict passes through unchanged)."""
+    if isinstance(frame, dict):
+        return frame
+    attrs = getattr(frame, "attrs", None)
+    if attrs is None or "result" not in attrs:
+        raise TypeError("result_of() takes a DataFrame returned by plan(), crossover() or "
+                        "simulate(), or their dict")
+    return attrs["result"]
 
 
 def _path(value):
@@ -81,14 +128,28 @@ def _slo_flags(slo):
     return [f"{key}={float(seconds)!r}" for key, seconds in (slo or {}).items()]
 
 
-def plan(study_path, *, calibration=None, calibration_group="", slo=None):
-    """Capacity plan of a study file (examples/capacity-study.yaml): every layout with devices and $,
-    cheapest feasible first, as ``rightsize plan --format json``. With ``calibration``, each device
-    is priced with the group fitted on it (``calibration_group``: a group, hardware id or engine;
-    rules in docs/calibration.md). ``slo``: {key: seconds} replacing the study's targets of those
-    keys (``ttft_p99_s``, ``tpot_p50_s``, ...), as ``--slo KEY=SECONDS``."""
-    return _rs.plan(_path(study_path), calibration=_path(calibration),
-                    calibration_group=calibration_group, slo=_slo_flags(slo))
+#: The first columns of :func:`plan`'s frame (the CLI table's order).
+PLAN_COLUMNS = ["model", "hardware", "tp", "weights_precision", "replicas", "devices",
+                "usd_per_month", "usd_per_million_output_tokens", "ttft_p99_s", "tpot_p99_s",
+                "replica_max_requests_per_s", "feasible", "reason"]
+
+
+def plan(study: StudyLike, *, calibration: Optional[PathLike] = None, calibration_group: str = "",
+         slo: Optional[Mapping[str, float]] = None) -> "pandas.DataFrame":
+    """Capacity plan of a study: every layout with devices and $, cheapest feasible first.
+
+    ``study`` is a capacity-study YAML path (examples/capacity-study.yaml) or a dict of the same
+    keys (``traffic``, ``slo``, ``candidates``, ...). Returns a DataFrame, one row per layout
+    (:data:`PLAN_COLUMNS` first, nested keys flattened with dots); ``frame.attrs["result"]`` (or
+    :func:`result_of`) is the ``rightsize plan --format json`` document: study, traffic, slo,
+    sizing, calibration and layouts. With ``calibration``, each device is priced with the group
+    fitted on it (``calibration_group``: a group, hardware id or engine; rules in
+    docs/calibration.md). ``slo``: {key: seconds} replacing the study's targets of those keys
+    (``ttft_p99_s``, ``tpot_p50_s``, ...), as ``--slo KEY=SECONDS``."""
+    path, text = _study_args(study, "plan")
+    doc = _rs.plan(path, study_text=text, calibration=_path(calibration),
+                   calibration_group=calibration_group, slo=_slo_flags(slo))
+    return _frame(doc["layouts"], doc, PLAN_COLUMNS)
 
 
 #: What :func:`simulate` returns: ``summary`` (the dict ``rightsize simulate --format json``
@@ -98,25 +159,36 @@ def plan(study_path, *, calibration=None, calibration_group="", slo=None):
 Simulation = collections.namedtuple("Simulation", ["summary", "requests", "timeseries"])
 
 
-def simulate(spec_path=None, *, calibration=None, calibration_group="", **spec):
-    """The serving simulation of ``rightsize simulate``: a spec file (``examples/simulate-vllm-h100.yaml``)
-    or the same keys as keywords (``model``, ``hardware``, ``layout``, ``engine``,
-    ``engine_overrides``, ``speculative``, ``traffic``, ``seed``, ``slo``, ``goodput``,
-    ``max_rate``, ``timeseries_interval_s``; docs/serving.md). Returns a :data:`Simulation` with
-    the per-request and time-series DataFrames. With ``calibration``, the fitted efficiencies
-    (host overheads included) replace the defaults and the engine's priors."""
+def simulate(spec_path: Optional[StudyLike] = None, *, calibration: Optional[PathLike] = None,
+             calibration_group: str = "", **spec: Any) -> Simulation:
+    """The serving simulation of ``rightsize simulate``.
+
+    The spec is a file (``examples/simulate-vllm-h100.yaml``), a dict, or the same keys as
+    keywords (``model``, ``hardware``, ``layout``, ``engine``, ``engine_overrides``,
+    ``speculative``, ``traffic``, ``seed``, ``slo``, ``goodput``, ``max_rate``,
+    ``timeseries_interval_s``; docs/serving.md). Returns a :data:`Simulation`: the summary dict
+    and the per-request and time-series DataFrames (each with the summary in
+    ``attrs["result"]``). With ``calibration``, the fitted efficiencies (host overheads included)
+    replace the defaults and the engine's priors."""
     import pandas as pd
 
     if (spec_path is None) == (not spec):
-        raise TypeError("simulate() takes a spec file or the spec's keys as keywords, not both")
-    text = "" if spec_path is not None else json.dumps(spec)  # JSON is YAML
-    raw = _rs.simulate(_path(spec_path), spec_text=text, label="simulate(...)",
+        raise TypeError("simulate() takes a spec file or dict, or the spec's keys as keywords, "
+                        "not both")
+    if spec_path is None:
+        spec_path = spec
+    label, text = _study_args(spec_path, "simulate")
+    raw = _rs.simulate("" if text else label, spec_text=text, label=label,
                        calibration=_path(calibration), calibration_group=calibration_group)
     requests = ["index", "arrival_s", "prompt_tokens", "output_tokens", "cached_prompt_tokens",
                 "ttft_s", "tpot_s", "e2e_s", "preemptions", "rank"]
     timeseries = ["time_s", "running", "waiting", "kv_used_fraction", "step_tokens"]
-    return Simulation(raw["summary"], pd.DataFrame(raw["requests"], columns=requests),
-                      pd.DataFrame(raw["timeseries"], columns=timeseries))
+    frames = []
+    for rows, columns in ((raw["requests"], requests), (raw["timeseries"], timeseries)):
+        frame = pd.DataFrame(rows, columns=columns)
+        frame.attrs["result"] = raw["summary"]
+        frames.append(frame)
+    return Simulation(raw["summary"], *frames)
 
 
 def sweep(models, hardware, batch=1, prompt_tokens=512, gen_tokens=128, weights="bf16", tp=1,
@@ -143,22 +215,41 @@ def sweep_bench(models, hardware, batch=1, prompt_tokens=512, gen_tokens=128, we
                            weights=_axis(weights, str), tp=_axis(tp, int), threads=int(threads))
 
 
-def crossover(study_path, *, calibration=None, calibration_group="", slo=None):
-    """Small-vs-large verdict of a study (examples/default-study.yaml), as
-    ``rightsize crossover --format json``, plus the curves behind the report's figures:
+#: The first columns of :func:`crossover`'s frame (the CLI table's order).
+CROSSOVER_COLUMNS = ["name", "role", "model", "quality", "quality_sd", "feasible",
+                     "total_usd_at_plan", "usd_per_million_tokens_at_plan", "layout_at_plan",
+                     "reason"]
+
+
+def crossover(study: StudyLike, *, calibration: Optional[PathLike] = None,
+              calibration_group: str = "",
+              slo: Optional[Mapping[str, float]] = None) -> "pandas.DataFrame":
+    """Small-vs-large verdict of a study.
+
+    ``study`` is a study YAML path (examples/default-study.yaml) or a dict of the same keys.
+    Returns a DataFrame, one row per candidate (:data:`CROSSOVER_COLUMNS` first; each
+    candidate's layouts are in ``rightsize.to_frame(frame, "layouts")``).
+    ``frame.attrs["result"]`` (or :func:`result_of`) is the ``rightsize crossover --format json``
+    document (``pairs`` with each verdict sentence and P(small wins), ``sensitivity``,
+    ``pareto_front``) plus the curves behind the report's figures:
     ``traffic_requests_per_month``, ``total_usd`` / ``total_usd_p10`` / ``total_usd_p90``
     (candidate name -> total $ over the horizon per traffic point, None where infeasible) and
     ``region`` (one dict per cell: hardware, requests_per_month, finetune_tokens, small_wins).
     ``slo``: {key: seconds} replacing the study's targets of those keys, as ``--slo``."""
-    return _rs.crossover(_path(study_path), calibration=_path(calibration),
-                         calibration_group=calibration_group, slo=_slo_flags(slo))
+    path, text = _study_args(study, "crossover")
+    doc = _rs.crossover(path, study_text=text, calibration=_path(calibration),
+                        calibration_group=calibration_group, slo=_slo_flags(slo))
+    rows = [{k: v for k, v in c.items() if k != "layouts"} for c in doc["candidates"]]
+    return _frame(rows, doc, CROSSOVER_COLUMNS)
 
 
-def report(study_path, out_dir, *, calibration=None, calibration_group="", slo=None):
+def report(study: StudyLike, out_dir: PathLike, *, calibration: Optional[PathLike] = None,
+           calibration_group: str = "", slo: Optional[Mapping[str, float]] = None) -> list:
     """Write a study's report folder (report.md, report.html, figures, data), as
-    ``rightsize report``; returns the files written, relative to ``out_dir``. ``slo`` as in
-    :func:`crossover`."""
-    return _rs.report(_path(study_path), _path(out_dir), calibration=_path(calibration),
+    ``rightsize report``; returns the files written, relative to ``out_dir``. ``study`` and
+    ``slo`` as in :func:`crossover`."""
+    path, text = _study_args(study, "report")
+    return _rs.report(path, _path(out_dir), study_text=text, calibration=_path(calibration),
                       calibration_group=calibration_group, slo=_slo_flags(slo))
 
 

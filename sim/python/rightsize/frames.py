@@ -51,6 +51,8 @@ def crossover_layouts(doc):
 def to_frame(result, kind=None):
     """A DataFrame from any rightsize result.
 
+    - A DataFrame from :func:`plan`, :func:`crossover` or :func:`simulate`: itself, or with
+      ``kind`` another view of the document in its ``attrs["result"]``.
     - :func:`sweep` columns, lists of dicts (:func:`list_models`, :func:`list_hardware`): one row
       per element.
     - :func:`plan`: one row per layout.
@@ -62,6 +64,14 @@ def to_frame(result, kind=None):
       flattened with dots (``memory.fits``).
     """
     pd = _pd()
+    if isinstance(result, pd.DataFrame):
+        # plan() / crossover() / simulate() frames: the frame itself, or another view of the
+        # document behind it.
+        if kind is None:
+            return result
+        if "result" not in result.attrs:
+            raise ValueError("to_frame: this DataFrame carries no rightsize result")
+        result = result.attrs["result"]
     if isinstance(result, list):
         return pd.json_normalize(result)
     if _is_columns(result):

@@ -16,6 +16,12 @@ def _axes(ax, figsize=(7, 4.5)):
     return ax.figure, ax
 
 
+def _document(result):
+    """The crossover document: a dict as is, or the one behind a :func:`rightsize.crossover`
+    DataFrame."""
+    return result if isinstance(result, dict) else result.attrs["result"]
+
+
 def _floats(values):
     return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
 
@@ -24,6 +30,7 @@ def cost_vs_traffic(doc, ax=None, bands=True):
     """Total cost over the study horizon vs traffic, one line per candidate (Monte Carlo p10-p90
     band shaded), break-even traffic of each small-vs-large pair as a dashed vertical line and the
     planning traffic as a dotted one. ``doc``: :func:`rightsize.crossover`."""
+    doc = _document(doc)
     fig, ax = _axes(ax)
     traffic = _floats(doc["traffic_requests_per_month"])
     for name, curve in doc["total_usd"].items():
@@ -55,6 +62,7 @@ def cost_vs_traffic(doc, ax=None, bands=True):
 def region_map(doc, fig=None):
     """Where the small model wins over (traffic x fine-tuning tokens), one panel per hardware the
     small model is served on. ``doc``: :func:`rightsize.crossover` (its ``region`` cells)."""
+    doc = _document(doc)
     cells = doc.get("region") or []
     if not cells:
         raise ValueError("region_map: the crossover result has no region cells")
@@ -91,6 +99,7 @@ def pareto_front(doc, ax=None):
     """Quality (with its standard deviation) vs $ per 1M tokens at the planning traffic for every
     feasible candidate; the Pareto front (cheaper or better, nothing both) joined by a line.
     ``doc``: :func:`rightsize.crossover`."""
+    doc = _document(doc)
     fig, ax = _axes(ax)
     feasible = [c for c in doc["candidates"] if c.get("feasible")]
     for c in feasible:
