@@ -11,7 +11,9 @@
 #include "sim/app/whatif.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
+#include "sim/cli/format_option.h"
 #include "sim/cli/numeric_flags.h"
+#include "sim/report/table_format.h"
 #include "sim/spec/catalog.h"
 #include "sim/util/data_paths.h"
 #include "sim/util/error.h"
@@ -24,6 +26,7 @@ struct ServeFlags {
   std::vector<std::string> calibrations;
   std::string host = "127.0.0.1";
   int port = 8080;
+  std::string format = "table";  // of the start line (the address)
 };
 
 void SendJson(httplib::Response& res, int status, const nlohmann::json& body) {
@@ -80,8 +83,12 @@ int Serve(const ServeFlags& flags) {
     throw IoError(fmt::format("cannot listen on {}:{} (in use, or not an address here)", flags.host,
                               flags.port));
   }
-  // The first line names the address, so a script (bench/, tests/web) can wait for it.
-  fmt::print("rightsize serve: http://{}:{}/ (Ctrl-C stops)\n", flags.host, port);
+  // The start line names the address, so a script (bench/, tests/web) can wait for it.
+  const std::string url = fmt::format("http://{}:{}/", flags.host, port);
+  const OutputFormat out = ParseOutputFormat(flags.format);
+  fmt::print("{}", out == OutputFormat::kTable
+                       ? fmt::format("rightsize serve: {} (Ctrl-C stops)\n", url)
+                       : Render(nlohmann::json{{"url", url}}, out));
   std::fflush(stdout);
   server.listen_after_bind();
   return kExitOk;
@@ -102,6 +109,7 @@ void RegisterServeCommand(CLI::App& app, int* exit_code) {
   c->add_option("--port", flags.port, "port (0: any free port, printed at start)")
       ->capture_default_str()
       ->check(FiniteIn(0, 65535));
+  AddFormatOption(c, &flags.format);
   c->callback([exit_code] { *exit_code = RunWithErrorHandling([] { return Serve(flags); }); });
 }
 
