@@ -1,5 +1,5 @@
 # Thin wrapper over CMake presets. `make run`: the main job on the default study; `make test`: every test.
-# `make install PREFIX=DIR`: bin/rightsize and share/rightsize/{models,data,examples} under DIR;
+# `make install PREFIX=DIR`: bin/rightsize and share/rightsize/{models,data,examples,web} under DIR;
 # `make deb`: a Debian package of the same files (build/<preset>/rightsize_<version>_<arch>.deb).
 # `make readme`: regenerate the generated sections of README.md and docs/; `make bench`: run the
 # benchmarks and write bench/RESULTS.md (quoted by the README); `make bench-scale`: the same for
@@ -14,7 +14,7 @@ FUZZ_RUNS ?= 1000000
 PREFIX ?= /usr/local
 export FUZZ_MAX_SECONDS FUZZ_HARNESSES
 
-.PHONY: deps build run install deb test bench bench-scale readme mutation clean format golden fuzz
+.PHONY: deps build run install deb test bench bench-scale bench-whatif readme mutation clean format golden fuzz
 
 deps:
 	@bash cmake/install-deps.sh
@@ -62,6 +62,12 @@ bench: build
 bench-scale: build
 	@/usr/bin/python3 bench/scale_benchmarks.py --build-dir $(BUILD_DIR) -o bench/SCALE_RESULTS.md $(SCALE_FLAGS)
 	@/usr/bin/python3 tests/readme/readme_sections.py --update --only scale --cli $(BUILD_DIR)/rightsize
+
+# How long the what-if page (`rightsize serve`) waits per update; bench/WHATIF.md, quoted by the
+# README.
+bench-whatif: build
+	@/usr/bin/python3 bench/whatif_latency.py --cli $(BUILD_DIR)/rightsize -o bench/WHATIF.md
+	@/usr/bin/python3 tests/readme/readme_sections.py --update --only whatif-latency --cli $(BUILD_DIR)/rightsize
 
 readme: build
 	@/usr/bin/python3 tests/readme/readme_sections.py --update --cli $(BUILD_DIR)/rightsize

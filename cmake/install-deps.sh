@@ -19,7 +19,14 @@ packages=(build-essential cmake ninja-build pkg-config
   # gzip-compressed streamed sweeps (sim/util/output_path.h).
   zlib1g-dev
   # rightsize-mpi (docs/mpi.md): Boost.MPI over Open MPI, and mpirun for its tests.
-  libboost-mpi-dev openmpi-bin)
+  libboost-mpi-dev openmpi-bin
+  # Reports: Markdown to HTML (md4c). `rightsize serve`: the HTTP server (cpp-httplib).
+  libmd4c-dev libmd4c-html0-dev libcpp-httplib-dev
+  # The browser tests of the report and the what-if page (tests/web): headless Chromium.
+  chromium)
+# npm installs the page's chart library and the tests' puppeteer-core at build time (web/). A
+# Node.js from elsewhere (e.g. NodeSource, which bundles npm) is kept; else Debian's.
+if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -9,21 +9,26 @@
 namespace rightsize::app {
 
 StudyRun RunStudy(const StudyOptions& options, const Catalog& catalog) {
+  StudySpec study = options.study_text.empty()
+                        ? LoadStudy(options.study_path, catalog)
+                        : LoadStudy(LoadYamlString(options.study_text, options.study_path),
+                                    options.study_path, catalog);
+  return RunLoadedStudy(std::move(study), options, catalog);
+}
+
+StudyRun RunLoadedStudy(StudySpec study, const StudyOptions& options, const Catalog& catalog,
+                        const CrossoverRunOptions& run_options) {
   StudyRun run;
   run.study_path = options.study_path;
   run.study_text = options.study_text;
   run.calibration = LoadCalibration(options.calibration);
   run.params = ParamsOf(run.calibration);
-  StudySpec study = options.study_text.empty()
-                        ? LoadStudy(options.study_path, catalog)
-                        : LoadStudy(LoadYamlString(options.study_text, options.study_path),
-                                    options.study_path, catalog);
   ApplySloFlags(options.slo_overrides, &study.slo);
   if (run.calibration) {
     study.throughput_rel_sd = run.calibration->rel_sd;
     study.throughput_rel_sd_source = run.calibration->rel_sd_source;
   }
-  run.result = RunCrossover(study, catalog, run.params, options.progress);
+  run.result = RunCrossover(study, catalog, run.params, options.progress, run_options);
   return run;
 }
 

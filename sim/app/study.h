@@ -35,6 +35,10 @@ struct StudyRun {
 // With a calibration, the Monte Carlo throughput spread is the calibration's held-out error
 // (UsedCalibration::rel_sd) instead of the study file's uncertainty.throughput_rel_sd.
 StudyRun RunStudy(const StudyOptions& options, const Catalog& catalog);
+// The same on a study already read (and perhaps edited: `rightsize serve`); options.study_path
+// only names it. `run`: capacities kept across runs, and which layouts to simulate at load.
+StudyRun RunLoadedStudy(StudySpec study, const StudyOptions& options, const Catalog& catalog,
+                        const CrossoverRunOptions& run = {});
 
 // The verdict document: `rightsize crossover --format json` (and its -o file).
 nlohmann::json ToJson(const StudyRun& run);

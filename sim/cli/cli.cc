@@ -39,6 +39,7 @@ void RegisterCommands(CLI::App& app, int* exit_code) {
   RegisterSimulateCommand(app, exit_code);
   RegisterFitLawCommand(app, exit_code);
   RegisterSizeCommand(app);
+  RegisterServeCommand(app, exit_code);
 }
 
 int RunCli(int argc, const char* const* argv, const UnitRunner* runner) {

@@ -21,6 +21,7 @@ void RegisterSimulateCommand(CLI::App& app, int* exit_code);    // simulate_comm
 // Exit code 2 (bad input) when the data cannot identify the law's coefficients.
 void RegisterFitLawCommand(CLI::App& app, int* exit_code);  // fit_law_command.cc
 void RegisterSizeCommand(CLI::App& app);                    // size_command.cc
+void RegisterServeCommand(CLI::App& app, int* exit_code);   // serve_command.cc
 
 // Every subcommand above plus fit-law and size, on `app` (RunCli; tests walk the flags).
 void RegisterCommands(CLI::App& app, int* exit_code);

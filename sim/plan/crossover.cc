@@ -47,12 +47,19 @@ double TotalUsd(const Candidate& c, const TrafficMix& mix, double requests_per_m
                 double horizon_months, double monthly_growth) {
   double total = c.one_off_usd;
   // Whole months at the month's traffic; a fractional last month is prorated.
+  // A month at the same traffic as the one before (no growth) costs the same: price it once.
+  // Curves, Monte Carlo draws and the sensitivity analysis call this many thousand times.
   double month_traffic = requests_per_month;
+  double priced_traffic = -1.0, month_usd = 0.0;
   for (double m = 0; m < horizon_months; m += 1.0) {
     const double fraction = std::min(1.0, horizon_months - m);
-    const double requests_per_s = month_traffic / kSecondsPerMonth;
-    const ServingCostModel& cheapest = c.serving_options[c.CheapestOption(mix, requests_per_s)];
-    total += fraction * ServingUsdPerMonth(cheapest, mix, requests_per_s);
+    if (month_traffic != priced_traffic) {
+      const double requests_per_s = month_traffic / kSecondsPerMonth;
+      const ServingCostModel& cheapest = c.serving_options[c.CheapestOption(mix, requests_per_s)];
+      month_usd = ServingUsdPerMonth(cheapest, mix, requests_per_s);
+      priced_traffic = month_traffic;
+    }
+    total += fraction * month_usd;
     month_traffic *= 1.0 + monthly_growth;
   }
   return total;

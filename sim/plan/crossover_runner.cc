@@ -27,6 +27,12 @@ constexpr double kLowScale = kSensitivityLowScale, kHighScale = kSensitivityHigh
 // Totals within this relative difference are equal (floating-point sums of the same costs).
 constexpr double kCostTieRelative = 1e-9;
 
+// A serving option's label, e.g. "h100-sxm5-80gb tp2 bf16": names the layout it was priced from.
+std::string LayoutLabel(const Layout& layout) {
+  return fmt::format("{} tp{} {}", layout.hardware_id, layout.tensor_parallel,
+                     ToString(layout.weights));
+}
+
 // Multipliers applied to a study's inputs (1 = as written); sensitivity and Monte Carlo vary them.
 struct Knobs {
   double traffic = 1, prompt = 1, output = 1, horizon = 1, throughput = 1, finetune_tokens = 1,
@@ -76,6 +82,20 @@ void PriceFinetune(const StudySpec& study, const Catalog& catalog,
 // is a simulated rate search), in candidate, hardware, tp, weights order. Replica capacities come
 // through `cache` (the sensitivity analysis re-plans the same layouts); the simulated state at
 // the planning load only when state_at_load (the report's layout table).
+// The capacity question for a layout on hw_id: the study's traffic under the knobs, its SLO and
+// simulation settings (engine host overheads unless the device is calibrated).
+CapacityStudy CapacityStudyOn(const StudySpec& study, const DeviceEfficiencyParams& params,
+                              const Knobs& k, const std::string& hw_id) {
+  CapacityStudy cs;
+  cs.file = study.file;
+  cs.traffic = {study.requests_per_month * k.traffic / kSecondsPerMonth,
+                study.prompt_tokens * k.prompt, study.output_tokens * k.output};
+  cs.slo = study.slo;
+  cs.simulation = study.simulation;
+  cs.simulation.engine_host_overheads = !params.CalibratedFor(hw_id);
+  return cs;
+}
+
 std::vector<LayoutPlan> PlanCandidateLayouts(const StudySpec& study, const Catalog& catalog,
                                              const DeviceEfficiencyParams& params, const Knobs& k,
                                              CapacityCache* cache, bool state_at_load) {
@@ -92,14 +112,8 @@ std::vector<LayoutPlan> PlanCandidateLayouts(const StudySpec& study, const Catal
     const CandidateSpec& spec = study.candidates[c];
     if (spec.api) continue;
     models[c] = catalog.ResolveModel(spec.model);
-    CapacityStudy cs;
-    cs.file = study.file;
-    cs.traffic = {study.requests_per_month * k.traffic / kSecondsPerMonth,
-                  study.prompt_tokens * k.prompt, study.output_tokens * k.output};
-    cs.slo = study.slo;
-    cs.simulation = study.simulation;
     for (const auto& hw_id : spec.hardware) {
-      cs.simulation.engine_host_overheads = !params.CalibratedFor(hw_id);
+      const CapacityStudy cs = CapacityStudyOn(study, params, k, hw_id);
       for (int tp : spec.tensor_parallel) {
         for (Precision weights : spec.weights) jobs.push_back({&models[c], hw_id, tp, weights, cs});
       }
@@ -152,7 +166,7 @@ std::vector<CandidateResult> BuildCandidates(const StudySpec& study, const Catal
             }
             if (plan.feasible) {
               ServingCostModel s;
-              s.label = fmt::format("{} tp{} {}", hw_id, tp, ToString(weights));
+              s.label = LayoutLabel(Layout{spec.model, hw_id, tp, weights});
               s.hardware_id = hw_id;
               s.requests_per_s_per_replica = plan.replica_max_requests_per_s * k.throughput;
               s.devices_per_replica = tp;
@@ -232,6 +246,10 @@ void PriceOverTraffic(const StudySpec& study, const Knobs& nominal, CrossoverRes
     const ServingCostModel& best =
         cr.candidate.serving_options[cr.candidate.CheapestOption(mix, rps)];
     cr.layout_at_plan = best.label;
+    for (size_t l = 0; l < cr.layouts.size(); ++l) {
+      if (cr.layouts[l].feasible && LayoutLabel(cr.layouts[l].layout) == best.label)
+        cr.layout_at_plan_index = static_cast<int>(l);
+    }
     const double tokens = study.requests_per_month * (study.prompt_tokens + study.output_tokens);
     cr.usd_per_million_tokens_at_plan = ServingUsdPerMonth(best, mix, rps) / tokens * kMega;
   }
@@ -471,8 +489,7 @@ StudySpec PairAtPlanLayouts(const StudySpec& study, const CrossoverResult& res, 
       if (std::find(values.begin(), values.end(), v) == values.end()) values.push_back(v);
     };
     for (const LayoutPlan& l : cr.layouts) {
-      const std::string label = fmt::format("{} tp{} {}", l.layout.hardware_id,
-                                            l.layout.tensor_parallel, ToString(l.layout.weights));
+      const std::string label = LayoutLabel(l.layout);
       for (const ServingCostModel* s : options) {
         if (!l.feasible || s->label != label) continue;
         add(spec.hardware, l.layout.hardware_id);
@@ -548,10 +565,33 @@ void RankSensitivity(const StudySpec& study, const Catalog& catalog,
   }
 }
 
+// Simulates each candidate's chosen layout at its share of the planning traffic (the states
+// RunCrossover skipped for the other layouts).
+void SimulateChosenLayouts(const StudySpec& study, const Catalog& catalog,
+                           const DeviceEfficiencyParams& params, CapacityCache* capacities,
+                           CrossoverResult* out) {
+  std::vector<LayoutPlan*> chosen;
+  for (auto& c : out->candidates) {
+    if (c.layout_at_plan_index >= 0) chosen.push_back(&c.layouts[c.layout_at_plan_index]);
+  }
+  std::atomic<size_t> next{0};
+  RunOnThreads(WorkerThreads(0), [&] {
+    for (size_t i = next++; i < chosen.size(); i = next++) {
+      LayoutPlan& plan = *chosen[i];
+      const Layout layout = plan.layout;
+      plan = PlanLayout(catalog, catalog.ResolveModel(layout.model_id),
+                        catalog.Hardware(layout.hardware_id), layout,
+                        CapacityStudyOn(study, params, Knobs{}, layout.hardware_id),
+                        params.For(layout.hardware_id), capacities, true);
+    }
+  });
+}
+
 }  // namespace
 
 CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
-                             const DeviceEfficiencyParams& params, const ProgressFn& progress) {
+                             const DeviceEfficiencyParams& params, const ProgressFn& progress,
+                             const CrossoverRunOptions& options) {
   auto report = [&](const std::string& stage, double f) {
     if (progress) progress(stage, f);
   };
@@ -559,9 +599,12 @@ CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
   res.study = study;
   const Knobs nominal;
   report("capacity planning", 0.0);
-  CapacityCache capacities;
-  res.candidates = BuildCandidates(study, catalog, params, nominal, &capacities, true);
+  CapacityCache own_capacities;
+  CapacityCache& capacities = options.capacities ? *options.capacities : own_capacities;
+  res.candidates =
+      BuildCandidates(study, catalog, params, nominal, &capacities, options.every_layout_state);
   PriceOverTraffic(study, nominal, &res);
+  if (!options.every_layout_state) SimulateChosenLayouts(study, catalog, params, &capacities, &res);
   FindPareto(&res);
   report("uncertainty", 0.3);
   const int large = ReferenceLarge(res.candidates);
@@ -570,7 +613,8 @@ CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
   report("region map", 0.75);
   MapRegion(study, large, &res);
   report("sensitivity", 0.85);
-  RankSensitivity(study, catalog, params, large, &capacities, report, &res);
+  if (options.sensitivity)
+    RankSensitivity(study, catalog, params, large, &capacities, report, &res);
   report("done", 1.0);
   return res;
 }

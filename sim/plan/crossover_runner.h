@@ -27,6 +27,7 @@ struct CandidateResult {
   std::string finetune_reason;          // why the fine-tune cannot run ("" when it can)
   double usd_at_plan = 0.0;             // total over the horizon at the planning traffic
   std::string layout_at_plan;           // cheapest option at the planning traffic
+  int layout_at_plan_index = -1;        // that option in `layouts` (-1: API or none feasible)
   double usd_per_million_tokens_at_plan = 0.0;
 };
 
@@ -71,9 +72,23 @@ struct CrossoverResult {
 
 using ProgressFn = std::function<void(const std::string& stage, double fraction)>;
 
+struct CrossoverRunOptions {
+  // Replica capacities kept from earlier runs (a long-lived caller such as `rightsize serve`
+  // re-runs the same layouts at other traffic or prices); null: the run keeps its own.
+  CapacityCache* capacities = nullptr;
+  // Simulate every layout at its share of the planning traffic (LayoutPlan::state: the report's
+  // layout table), or only each candidate's chosen one (the what-if page: the other layouts'
+  // states stay empty, every cost and verdict is the same).
+  bool every_layout_state = true;
+  // Rank the inputs by how much they move the cost gap (CrossoverResult::sensitivity; the
+  // report's table). Off: sensitivity stays empty (the what-if page does not show it).
+  bool sensitivity = true;
+};
+
 CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
                              const DeviceEfficiencyParams& params,
-                             const ProgressFn& progress = nullptr);
+                             const ProgressFn& progress = nullptr,
+                             const CrossoverRunOptions& options = {});
 nlohmann::json ToJson(const CrossoverResult& result);
 
 }  // namespace rightsize

@@ -8,6 +8,7 @@
 
 #include "sim/serve/capacity_search.h"
 #include "sim/util/error.h"
+#include "sim/util/stats.h"
 #include "sim/util/strings.h"
 
 namespace rightsize {
@@ -196,6 +197,17 @@ ServingState SimulatedServingState(const ModelSpec& model, const HardwareSpec& h
   s.e2e_mean_s = r.e2e.mean_s;
   s.output_tokens_per_s = r.output_tokens_per_s;
   s.input_tokens_per_s = r.input_tokens_per_s;
+  std::vector<double> ttft_s, tpot_s;
+  for (const RequestRecord& rec : r.requests) {
+    if (rec.index < options.warmup_requests) continue;
+    ttft_s.push_back(rec.TtftS());
+    if (rec.output_tokens >= 2) tpot_s.push_back(rec.TpotS());
+  }
+  for (int i = 0; i < kLatencyCdfPoints; ++i) {
+    const double q = static_cast<double>(i) / (kLatencyCdfPoints - 1);
+    if (!ttft_s.empty()) s.ttft_cdf_s.push_back(Quantile(ttft_s, q));
+    if (!tpot_s.empty()) s.tpot_cdf_s.push_back(Quantile(tpot_s, q));
+  }
   return s;
 }
 

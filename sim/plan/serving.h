@@ -80,7 +80,12 @@ struct ServingState {
   double e2e_mean_s = 0.0;                     // arrival to last token
   double output_tokens_per_s = 0.0;            // simulated
   double input_tokens_per_s = 0.0;             // simulated
+  // The simulated distributions after warm-up: quantiles at 0, 5, ..., 100 % (kLatencyCdfPoints
+  // values, seconds; empty when infeasible). TPOT over requests with >= 2 output tokens.
+  std::vector<double> ttft_cdf_s, tpot_cdf_s;
 };
+
+inline constexpr int kLatencyCdfPoints = 21;
 
 struct ReplicaCapacity {
   bool feasible = false;

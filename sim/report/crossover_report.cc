@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include <fmt/format.h>
@@ -29,36 +30,77 @@ std::string Usd(double usd) {
   return fmt::format("${:.2f}", usd);
 }
 
+// "3M", "10k", "1.5B": a count a manager reads at a glance.
+std::string HumanCount(double value) {
+  const double a = std::abs(value);
+  if (a >= 1e9) return fmt::format("{:.3g}B", value / 1e9);
+  if (a >= 1e6) return fmt::format("{:.3g}M", value / 1e6);
+  if (a >= 1e3) return fmt::format("{:.3g}k", value / 1e3);
+  return fmt::format("{:.3g}", value);
+}
+
+// gnuplot tics at each power of ten in [lo, hi], labelled by `label` (log axes: "10k", "$1M").
+std::string DecadeTics(const std::string& axis, double lo, double hi,
+                       const std::function<std::string(double)>& label) {
+  std::string tics = "set " + axis + "tics (";
+  bool first = true;
+  for (double v = std::pow(10.0, std::floor(std::log10(lo))); v <= hi * 1.0001; v *= 10) {
+    if (v < lo * 0.9999) continue;
+    tics += fmt::format("{}\"{}\" {:.9g}", first ? "" : ", ", label(v), v);
+    first = false;
+  }
+  return tics + ")\n";
+}
+
+std::string UsdTick(double usd) { return "$" + HumanCount(usd); }
+
 Figure CostVsTraffic(const CrossoverResult& r) {
   Figure f;
   f.name = "cost_vs_traffic";
-  f.title = fmt::format("Total cost over {:.0f} months vs traffic", r.study.horizon_months);
+  f.title = "Average cost per month vs traffic (cheapest layout meeting the SLO)";
   f.x_label = "traffic (requests / month)";
-  f.y_label = "total cost over the horizon (USD)";
+  f.y_label = fmt::format("average cost over {:.0f} months (USD / month)", r.study.horizon_months);
   f.log_x = f.log_y = true;
+  const double months = r.study.horizon_months;
+  auto per_month = [months](std::vector<double> usd) {
+    for (double& v : usd) v /= months;
+    return usd;
+  };
+  double y_lo = std::numeric_limits<double>::infinity(), y_hi = 0;
   for (size_t c = 0; c < r.candidates.size(); ++c) {
     if (r.total_usd[c].empty()) continue;
     Series s{r.candidates[c].spec.name,
              r.traffic_grid,
-             r.total_usd[c],
-             r.total_usd_p10[c],
-             r.total_usd_p90[c],
+             per_month(r.total_usd[c]),
+             per_month(r.total_usd_p10[c]),
+             per_month(r.total_usd_p90[c]),
              {},
              "lines"};
+    for (size_t i = 0; i < s.y.size(); ++i) {
+      y_lo = std::min({y_lo, s.y[i], s.y_low[i]});
+      y_hi = std::max({y_hi, s.y[i], s.y_high[i]});
+    }
     f.series.push_back(std::move(s));
   }
+  f.markers.push_back(
+      {r.study.requests_per_month,
+       fmt::format("planning traffic: {}/month", HumanCount(r.study.requests_per_month))});
   for (const auto& p : r.pairs) {
     for (double be : p.break_even_requests_per_month) {
       f.markers.push_back(
-          {be, fmt::format("break-even {} vs {}: {:.3g}/month", p.small, p.large, be)});
+          {be, fmt::format("break-even {} vs {}: {}/month", p.small, p.large, HumanCount(be))});
     }
   }
+  if (!r.traffic_grid.empty()) {
+    f.extra = DecadeTics("x", r.traffic_grid.front(), r.traffic_grid.back(), HumanCount);
+  }
+  if (y_hi > 0) f.extra += DecadeTics("y", y_lo, y_hi, UsdTick);
   f.caption = fmt::format(
       "{}: one-off fine-tuning plus serving at the SLO ({}) on the cheapest "
-      "feasible layout each month; {:.0f} prompt + {:.0f} output tokens per request; bands: "
-      "10th-90th percentile over {} Monte Carlo draws (throughput sd {:.0f}%, quality sd as "
-      "given).",
-      r.study.title, r.study.slo.Describe(), r.study.prompt_tokens, r.study.output_tokens,
+      "feasible layout each month, averaged over {:.0f} months; {:.0f} prompt + {:.0f} output "
+      "tokens per request; bands: 10th-90th percentile over {} Monte Carlo draws (throughput sd "
+      "{:.0f}%, quality sd as given).",
+      r.study.title, r.study.slo.Describe(), months, r.study.prompt_tokens, r.study.output_tokens,
       r.monte_carlo_draws, 100 * r.study.throughput_rel_sd);
   return f;
 }
@@ -71,12 +113,21 @@ std::vector<Figure> RegionMaps(const CrossoverResult& r) {
       hardware.push_back(cell.hardware_id);
   }
   for (const auto& hw : hardware) {
+    // A map needs a second axis with data: with one fine-tune token count (no candidate is
+    // fine-tuned) the winner depends on traffic alone, which the cost figure already shows.
+    std::vector<double> tokens;
+    for (const auto& cell : r.region) {
+      if (cell.hardware_id == hw &&
+          std::find(tokens.begin(), tokens.end(), cell.finetune_tokens) == tokens.end())
+        tokens.push_back(cell.finetune_tokens);
+    }
+    if (tokens.size() < 2) continue;
     Figure f;
     f.name = "region_" + hw;
     std::replace(f.name.begin(), f.name.end(), '.', '_');
     f.title = "Where the small model wins (small model served on " + hw + ")";
     f.x_label = "traffic (requests / month)";
-    f.y_label = "fine-tuning tokens";
+    f.y_label = "fine-tuning tokens (count)";
     f.log_x = f.log_y = true;
     f.palette =
         "set palette defined (0 '#d7301f', 1 '#1a9850')\nset cbrange [0:1]\nset cbtics ('large "
@@ -120,49 +171,73 @@ std::vector<Figure> RegionMaps(const CrossoverResult& r) {
   return figures;
 }
 
+// The layout each candidate serves on at the planning traffic (null: an API or none feasible).
+const LayoutPlan* ChosenLayout(const CandidateResult& c) {
+  return c.layout_at_plan_index < 0 ? nullptr : &c.layouts[c.layout_at_plan_index];
+}
+
 Figure Pareto(const CrossoverResult& r) {
   Figure f;
   f.name = "pareto";
-  f.title = "Quality vs cost at the planning traffic";
-  f.x_label = "serving cost (USD per million tokens)";
+  f.title =
+      fmt::format("Quality vs cost at {} requests / month", HumanCount(r.study.requests_per_month));
+  f.x_label = fmt::format("average cost over {:.0f} months (USD / month)", r.study.horizon_months);
   f.y_label = "task score (" + r.study.task + ")";
   f.log_x = true;
+  const double months = r.study.horizon_months;
+  double x_lo = std::numeric_limits<double>::infinity(), x_hi = 0;
   for (size_t c = 0; c < r.candidates.size(); ++c) {
     if (r.total_usd[c].empty()) continue;
     const auto& cr = r.candidates[c];
-    f.series.push_back({cr.spec.name,
-                        {cr.usd_per_million_tokens_at_plan},
+    const double usd_per_month = cr.usd_at_plan / months;
+    x_lo = std::min(x_lo, usd_per_month);
+    x_hi = std::max(x_hi, usd_per_month);
+    f.series.push_back({cr.spec.name + " (+-1 sd)",
+                        {usd_per_month},
                         {cr.candidate.quality},
                         {cr.candidate.quality - cr.candidate.quality_sd},
                         {cr.candidate.quality + cr.candidate.quality_sd},
                         {},
-                        "points pt 7 ps 2"});
+                        "yerrorbars pt 7 ps 2"});
+    f.extra += fmt::format("set label \"{}\\n{}, {}/month\" at {:.9g},{:.9g} offset 1.5,1.2\n",
+                           cr.spec.name, cr.layout_at_plan, UsdTick(usd_per_month), usd_per_month,
+                           cr.candidate.quality);
   }
   Series front{"Pareto front", {}, {}, {}, {}, {}, "lines dt 2"};
   for (size_t i : r.pareto) {
-    front.x.push_back(r.candidates[i].usd_per_million_tokens_at_plan);
+    front.x.push_back(r.candidates[i].usd_at_plan / months);
     front.y.push_back(r.candidates[i].candidate.quality);
   }
   if (front.x.size() > 1) f.series.push_back(front);
+  if (x_hi > 0) {
+    // A decade of room each side so the labelled points sit inside the frame.
+    x_lo /= 4;
+    x_hi *= 8;
+    f.extra += fmt::format("set xrange [{:.9g}:{:.9g}]\n", x_lo, x_hi) +
+               DecadeTics("x", x_lo, x_hi, UsdTick) + "set offsets 0, 0, graph 0.2, graph 0.2\n";
+  }
   f.caption = fmt::format(
-      "At {:.3g} requests/month; points: each candidate's cheapest layout; band: +-1 sd of the "
-      "score.",
+      "At {:.3g} requests/month; points: each candidate's cheapest layout (named beside it) and "
+      "its total cost averaged over the horizon; error bars: +-1 sd of the score; up and left is "
+      "better.",
       r.study.requests_per_month);
   return f;
 }
+
+std::string DescribeParams(const DeviceEfficiencyParams& params);
 
 Figure LatencyVsBatch(const CrossoverResult& r, const Catalog& catalog,
                       const DeviceEfficiencyParams& params) {
   Figure f;
   f.name = "latency_vs_batch";
-  f.title = "Decode time per output token vs batch";
+  f.title = "Decode time per output token vs batch, on the layout chosen at plan";
   f.x_label = "batch (sequences decoding together)";
   f.y_label = "TPOT (ms)";
   f.log_x = true;
   const int64_t context = static_cast<int64_t>(r.study.prompt_tokens + r.study.output_tokens / 2);
   for (const auto& c : r.candidates) {
-    for (const auto& l : c.layouts) {
-      if (!l.feasible) continue;
+    if (const LayoutPlan* chosen = ChosenLayout(c)) {
+      const LayoutPlan& l = *chosen;
       const ModelSpec model = catalog.ResolveModel(c.spec.model);
       const HardwareSpec& hw = catalog.Hardware(l.layout.hardware_id);
       Workload w;
@@ -171,8 +246,7 @@ Figure LatencyVsBatch(const CrossoverResult& r, const Catalog& catalog,
       w.prompt_tokens = std::max<int64_t>(1, context);
       w.gen_tokens = 1;
       const int64_t max_batch = std::max<int64_t>(1, CheckFit(model, hw, w).max_batch);
-      Series s{fmt::format("{} on {} tp{}", c.spec.model, l.layout.hardware_id,
-                           l.layout.tensor_parallel),
+      Series s{fmt::format("{} on {}", c.spec.name, c.layout_at_plan),
                {},
                {},
                {},
@@ -184,21 +258,22 @@ Figure LatencyVsBatch(const CrossoverResult& r, const Catalog& catalog,
         s.y.push_back(1e3 * DecodeStepTime_s(model, hw, w, b, context, params.For(hw.id)));
       }
       f.series.push_back(std::move(s));
-      break;  // the first feasible layout of each candidate
     }
   }
+  // Batches are powers of two: label them so, and keep the legend inside the frame.
+  f.extra = "set xtics 1,2\nset format x '%g'\nset key inside left top";
   f.caption = fmt::format(
-      "Predicted by the latency model (uncalibrated defaults unless a calibration is given) at "
-      "a context of {} tokens, up to the largest batch that fits.",
-      context);
+      "Each candidate's layout chosen at the planning traffic, predicted by the latency model "
+      "with {} at a context of {} tokens, up to the largest batch that fits.",
+      DescribeParams(params), context);
   return f;
 }
 
 Figure MemoryFigure(const CrossoverResult& r, const Catalog& catalog) {
   Figure f;
   f.name = "memory_breakdown";
-  f.title = "Memory per device at the largest batch that fits";
-  f.x_label = "candidate";
+  f.title = "Memory per device at the largest batch that fits, on the layout chosen at plan";
+  f.x_label = "candidate and the layout chosen at the planning traffic";
   f.y_label = "GiB per device";
   std::string tics = "set xtics (";
   const std::vector<std::string> parts = {"weights", "KV cache", "activations"};
@@ -206,8 +281,8 @@ Figure MemoryFigure(const CrossoverResult& r, const Catalog& catalog) {
   for (size_t k = 0; k < parts.size(); ++k) series[k] = {parts[k], {}, {}, {}, {}, {}, "boxes"};
   int index = 0;
   for (const auto& c : r.candidates) {
-    for (const auto& l : c.layouts) {
-      if (!l.feasible) continue;
+    if (const LayoutPlan* chosen = ChosenLayout(c)) {
+      const LayoutPlan& l = *chosen;
       const ModelSpec model = catalog.ResolveModel(c.spec.model);
       Workload w;
       w.weights = l.layout.weights;
@@ -222,18 +297,19 @@ Figure MemoryFigure(const CrossoverResult& r, const Catalog& catalog) {
         series[k].x.push_back(index + 0.25 * (static_cast<double>(k) - 1.0));
         series[k].y.push_back(values[k] / kGiB);
       }
-      tics += fmt::format("{}\"{}\" {}", index ? ", " : "", c.spec.name, index);
+      tics +=
+          fmt::format("{}\"{}\\n{}\" {}", index ? ", " : "", c.spec.name, c.layout_at_plan, index);
       ++index;
-      break;
     }
   }
   f.series = std::move(series);
   f.extra = tics +
-            ")\nset boxwidth 0.22\nset style fill solid 0.7\nset yrange [0:*]\nset xrange [-0.6:" +
+            ")\nset bmargin 5\nset xlabel offset 0,-1\nset boxwidth 0.22\nset style fill solid "
+            "0.7\nset yrange [0:*]\nset xrange [-0.6:" +
             std::to_string(std::max(index, 1) - 0.4) + "]";
   f.caption =
-      "Each candidate's first feasible layout, at its largest batch at the study's prompt + output "
-      "length.";
+      "Each candidate's layout chosen at the planning traffic, at its largest batch at the "
+      "study's prompt + output length.";
   return f;
 }
 
@@ -511,6 +587,37 @@ void AddCandidateTables(const CrossoverResult& r, ReportDocument* report) {
   doc.Table(layouts);
 }
 
+// The title, the question, the study's inputs and the verdict of each pair with its break-even.
+void AddVerdict(const CrossoverResult& r, const std::string& study_hash, ReportDocument* report) {
+  ReportDocument& doc = *report;
+  doc.Heading(1, r.study.title);
+  if (!r.study.question.empty()) doc.Paragraph("**Question.** " + r.study.question);
+  doc.Paragraph(
+      fmt::format("Task: {}. Traffic: {:.3g} requests/month ({:.0f} prompt + {:.0f} output "
+                  "tokens each), growing {:.0f}%/month; "
+                  "SLO: {}; replicas sized by simulation ({}); horizon {:.0f} months; quality "
+                  "tolerance {:.1f} points. Study file: `{}` ({}).",
+                  r.study.task, r.study.requests_per_month, r.study.prompt_tokens,
+                  r.study.output_tokens, 100 * r.study.monthly_growth, r.study.slo.Describe(),
+                  r.study.simulation.Describe(r.study.slo), r.study.horizon_months,
+                  r.study.quality_tolerance, r.study.file, study_hash));
+  doc.Heading(2, "Verdict");
+  for (const auto& p : r.pairs) doc.Paragraph(p.verdict);
+  TextTable be{
+      {"small", "large", "break-even (nominal)", "p10", "p50", "p90", "P(small wins at plan)"}, {}};
+  for (const auto& p : r.pairs) {
+    be.rows.push_back({p.small, p.large,
+                       p.break_even_requests_per_month.empty()
+                           ? "none in range"
+                           : fmt::format("{:.3g}", p.break_even_requests_per_month.front()),
+                       p.break_even_p10 > 0 ? fmt::format("{:.3g}", p.break_even_p10) : "-",
+                       p.break_even_p50 > 0 ? fmt::format("{:.3g}", p.break_even_p50) : "-",
+                       p.break_even_p90 > 0 ? fmt::format("{:.3g}", p.break_even_p90) : "-",
+                       fmt::format("{:.0f}%", 100 * p.p_small_wins_at_plan)});
+  }
+  doc.Table(be);
+}
+
 std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Catalog& catalog,
                                               const DeviceEfficiencyParams& params,
                                               const ValidationResult& validation,
@@ -519,33 +626,7 @@ std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Ca
   std::vector<std::string> written;
   WriteFolderAtomically(out_dir, [&](const std::string& dir) {
     ReportDocument doc;
-    doc.Heading(1, r.study.title);
-    if (!r.study.question.empty()) doc.Paragraph("**Question.** " + r.study.question);
-    doc.Paragraph(
-        fmt::format("Task: {}. Traffic: {:.3g} requests/month ({:.0f} prompt + {:.0f} output "
-                    "tokens each), growing {:.0f}%/month; "
-                    "SLO: {}; replicas sized by simulation ({}); horizon {:.0f} months; quality "
-                    "tolerance {:.1f} points. Study file: `{}` ({}).",
-                    r.study.task, r.study.requests_per_month, r.study.prompt_tokens,
-                    r.study.output_tokens, 100 * r.study.monthly_growth, r.study.slo.Describe(),
-                    r.study.simulation.Describe(r.study.slo), r.study.horizon_months,
-                    r.study.quality_tolerance, r.study.file, study_hash));
-    doc.Heading(2, "Verdict");
-    for (const auto& p : r.pairs) doc.Paragraph(p.verdict);
-    TextTable be{
-        {"small", "large", "break-even (nominal)", "p10", "p50", "p90", "P(small wins at plan)"},
-        {}};
-    for (const auto& p : r.pairs) {
-      be.rows.push_back({p.small, p.large,
-                         p.break_even_requests_per_month.empty()
-                             ? "none in range"
-                             : fmt::format("{:.3g}", p.break_even_requests_per_month.front()),
-                         p.break_even_p10 > 0 ? fmt::format("{:.3g}", p.break_even_p10) : "-",
-                         p.break_even_p50 > 0 ? fmt::format("{:.3g}", p.break_even_p50) : "-",
-                         p.break_even_p90 > 0 ? fmt::format("{:.3g}", p.break_even_p90) : "-",
-                         fmt::format("{:.0f}%", 100 * p.p_small_wins_at_plan)});
-    }
-    doc.Table(be);
+    AddVerdict(r, study_hash, &doc);
 
     AddCandidateTables(r, &doc);
 
@@ -555,7 +636,13 @@ std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Ca
       doc.Figure(files, f.title + ". " + f.caption);
     };
     add(CostVsTraffic(r));
-    for (const auto& f : RegionMaps(r)) add(f);
+    const std::vector<Figure> maps = RegionMaps(r);
+    for (const auto& f : maps) add(f);
+    if (maps.empty()) {
+      doc.Paragraph(
+          "No region map: no small candidate is fine-tuned over a range of token counts, so the "
+          "winner depends on traffic alone (the cost figure above).");
+    }
     add(Pareto(r));
     add(LatencyVsBatch(r, catalog, params));
     add(MemoryFigure(r, catalog));

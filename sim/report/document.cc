@@ -1,6 +1,7 @@
 #include "sim/report/document.h"
 
 #include <fmt/format.h>
+#include <md4c-html.h>
 
 #include "sim/util/error.h"
 
@@ -88,40 +89,23 @@ std::string ReportDocument::Markdown() const {
 }
 
 std::string ReportDocument::Html(const std::string& title) const {
-  std::string html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" +
-                     HtmlEscape(title) +
-                     "</title>\n<style>body{font-family:sans-serif;max-width:1000px;margin:auto}"
-                     "table{border-collapse:collapse}td,th{border:1px solid #999;padding:3px 8px}"
-                     "figcaption{font-style:italic}</style></head><body>\n";
-  for (const auto& b : blocks_) {
-    switch (b.kind) {
-      case Block::kHeading:
-        html += fmt::format("<h{0}>{1}</h{0}>\n", b.level, HtmlEscape(b.text));
-        break;
-      case Block::kParagraph:
-        html += "<p>" + HtmlEscape(b.text) + "</p>\n";
-        break;
-      case Block::kTable:
-        html += "<table><tr>";
-        for (const auto& h : b.table.header) html += "<th>" + HtmlEscape(h) + "</th>";
-        html += "</tr>\n";
-        for (const auto& row : b.table.rows) {
-          html += "<tr>";
-          for (const auto& cell : row) html += "<td>" + HtmlEscape(cell) + "</td>";
-          html += "</tr>\n";
-        }
-        html += "</table>\n";
-        break;
-      case Block::kFigure:
-        html += fmt::format(
-            "<figure><img src=\"{}\" alt=\"{}\"><figcaption>{} (<a href=\"{}\">data</a>, "
-            "<a href=\"{}\">script</a>, <a href=\"{}\">SVG</a>)</figcaption></figure>\n",
-            b.figure.png, HtmlEscape(b.text), HtmlEscape(b.text), b.figure.csv, b.figure.script,
-            b.figure.svg);
-        break;
-    }
-  }
-  return html + "</body></html>\n";
+  // One renderer: the page is the Markdown above, converted by md4c (GitHub dialect: tables,
+  // strikethrough, autolinks). Raw HTML in the text is escaped, not passed through, so a study's
+  // title or question cannot inject markup.
+  const std::string markdown = Markdown();
+  std::string body;
+  const int status = md_html(
+      markdown.data(), static_cast<MD_SIZE>(markdown.size()),
+      [](const MD_CHAR* text, MD_SIZE size, void* out) {
+        static_cast<std::string*>(out)->append(text, size);
+      },
+      &body, MD_DIALECT_GITHUB | MD_FLAG_NOHTML, 0);
+  if (status != 0) throw IoError("md4c could not render the report's Markdown to HTML");
+  return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + HtmlEscape(title) +
+         "</title>\n<style>body{font-family:sans-serif;max-width:1000px;margin:auto;padding:0 1em}"
+         "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #999;padding:3px 8px}"
+         "img{max-width:100%;height:auto;display:block}</style></head><body>\n" +
+         body + "</body></html>\n";
 }
 
 std::vector<std::string> ReportDocument::LinkedFiles() const {

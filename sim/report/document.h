@@ -1,5 +1,5 @@
 // A report as a list of blocks (headings, paragraphs, tables, figures), rendered to Markdown and
-// to a self-contained HTML page from the same blocks.
+// to an HTML page converted from that Markdown by md4c (one renderer for both).
 #pragma once
 
 #include <string>

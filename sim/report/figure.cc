@@ -67,7 +67,8 @@ std::string GnuplotScript(const Figure& f, const std::string& data_file,
   for (size_t s = 0; s < f.series.size(); ++s) {
     const Series& series = f.series[s];
     const std::string source = Quote(data_file) + fmt::format(" index {}", s);
-    if (!series.y_low.empty()) {
+    const bool error_bars = series.style.rfind("yerrorbars", 0) == 0;
+    if (!series.y_low.empty() && !error_bars) {
       plot += (plot.empty() ? "" : ", ") + source +
               fmt::format(" using 2:4:5 with filledcurves fs transparent solid 0.2 lc {} notitle",
                           s + 1);
@@ -76,7 +77,8 @@ std::string GnuplotScript(const Figure& f, const std::string& data_file,
       plot += (plot.empty() ? "" : ", ") + source +
               " using 2:3:6 with points pt 5 ps 2.5 lc palette title " + Quote(series.title);
     } else {
-      plot += (plot.empty() ? "" : ", ") + source + " using 2:3 with " + series.style +
+      plot += (plot.empty() ? "" : ", ") + source +
+              (error_bars ? " using 2:3:4:5 with " : " using 2:3 with ") + series.style +
               fmt::format(" lw 2 lc {} title ", s + 1) + Quote(series.title);
     }
   }

@@ -13,8 +13,10 @@ struct Series {
   std::vector<double> y;
   std::vector<double> y_low;  // optional band (same length as y): drawn as a shaded interval
   std::vector<double> y_high;
-  std::vector<double> color;          // optional per-point palette value (region maps)
-  std::string style = "linespoints";  // gnuplot style: lines, points, linespoints, ...
+  std::vector<double> color;  // optional per-point palette value (region maps)
+  // gnuplot style: lines, points, linespoints, ...; "yerrorbars ..." draws y_low..y_high as
+  // error bars instead of a band.
+  std::string style = "linespoints";
 };
 
 struct VerticalMarker {

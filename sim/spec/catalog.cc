@@ -4,6 +4,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "sim/spec/hf_cache.h"
 #include "sim/spec/hf_config.h"
 #include "sim/spec/name_match.h"
@@ -101,6 +104,27 @@ std::vector<const PriceSpec*> Catalog::PricesFor(const std::string& hardware_id)
     return a->usd_per_hour < b->usd_per_hour;
   });
   return out;
+}
+
+std::vector<std::string> Catalog::PriceKinds() const {
+  std::vector<std::string> kinds;
+  for (const auto& [id, price] : prices_) {
+    if (std::find(kinds.begin(), kinds.end(), price.kind) == kinds.end())
+      kinds.push_back(price.kind);
+  }
+  std::sort(kinds.begin(), kinds.end());
+  return kinds;
+}
+
+Catalog Catalog::WithPriceKind(const std::string& kind, const SourceLocation& where) const {
+  const std::vector<std::string> kinds = PriceKinds();
+  if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+    throw InputError(where, fmt::format("unknown price kind '{}' (the catalogue quotes: {})", kind,
+                                        fmt::join(kinds, ", ")));
+  }
+  Catalog filtered = *this;
+  std::erase_if(filtered.prices_, [&kind](const auto& entry) { return entry.second.kind != kind; });
+  return filtered;
 }
 
 ModelSpec LoadFromHfCache(const std::string& repo_id) {

@@ -9,6 +9,7 @@
 #include "sim/spec/hardware_spec.h"
 #include "sim/spec/model_spec.h"
 #include "sim/spec/price_spec.h"
+#include "sim/util/error.h"
 
 namespace rightsize {
 
@@ -27,6 +28,12 @@ class Catalog {
   const PriceSpec& Price(const std::string& id) const;
   // Prices quoted for a device, cheapest first (empty if none).
   std::vector<const PriceSpec*> PricesFor(const std::string& hardware_id) const;
+  // This catalogue with only the prices of one kind (PriceSpec::kind): planning then prices each
+  // device by its cheapest quote of that kind, and a device without one is unpriced. InputError
+  // at `where` (the flag or key that named the kind) when no price has that kind.
+  Catalog WithPriceKind(const std::string& kind, const SourceLocation& where) const;
+  // Every PriceSpec::kind quoted in the catalogue, sorted.
+  std::vector<std::string> PriceKinds() const;
 
   // A model id from the catalogue, a path to a Hugging Face config.json / a model YAML file, or a
   // hub repository id ("Qwen/Qwen2.5-7B-Instruct") found in the local Hugging Face cache

@@ -15,8 +15,11 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 cmake --install "$build_dir" --prefix "$prefix" > "$work/install.log"
 bin=$prefix/bin/rightsize
 [[ -x $bin ]] || fail "no $bin after cmake --install"
-for folder in models data examples; do
+for folder in models data examples web; do
   [[ -d $prefix/share/rightsize/$folder ]] || fail "no share/rightsize/$folder installed"
+done
+for file in web/index.html web/vendor/chart.umd.min.js web/vendor/chart.js.LICENSE.md; do
+  [[ -s $prefix/share/rightsize/$file ]] || fail "no share/rightsize/$file installed (the what-if page)"
 done
 if grep -q -F "$source_dir" "$bin"; then fail "$bin contains the source path $source_dir"; fi
 

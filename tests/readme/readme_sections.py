@@ -4,7 +4,8 @@ checks that they are up to date.
 A generated section sits between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`; its
 text is exactly what the generator NAME below writes, from commands run on the build's `rightsize`
 binary (or, for `performance`, from bench/RESULTS.md, which `make bench` writes, and for `fuzzing`,
-from tests/fuzz/RESULTS.md, which `make fuzz` writes). Nothing between
+from tests/fuzz/RESULTS.md, which `make fuzz` writes, and for `whatif-latency`, from
+bench/WHATIF.md, which `make bench-whatif` writes). Nothing between
 the markers is written by hand.
 
   readme_sections.py --update --cli build/release/rightsize   # make readme
@@ -285,6 +286,11 @@ def scale(runner):
         return f.read()
 
 
+def whatif_latency(runner):
+    with open(repo("bench", "WHATIF.md")) as f:
+        return f.read()
+
+
 def fuzzing(runner):
     with open(repo("tests", "fuzz", "RESULTS.md")) as f:
         return f.read()
@@ -304,6 +310,7 @@ GENERATORS = {
     "tutorial-capacity": tutorial_capacity,
     "tutorial-report": tutorial_report,
     "tutorial-calibrate": tutorial_calibrate,
+    "whatif-latency": whatif_latency,
 }
 
 
