@@ -286,6 +286,11 @@ def scale(runner):
         return f.read()
 
 
+def first_minutes(runner):
+    with open(repo("bench", "FIRST_MINUTES.md")) as f:
+        return f.read()
+
+
 def whatif_latency(runner):
     with open(repo("bench", "WHATIF.md")) as f:
         return f.read()
@@ -311,6 +316,7 @@ GENERATORS = {
     "tutorial-report": tutorial_report,
     "tutorial-calibrate": tutorial_calibrate,
     "whatif-latency": whatif_latency,
+    "first-minutes": first_minutes,
 }
 
 
