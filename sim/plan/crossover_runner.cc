@@ -275,21 +275,25 @@ struct MonteCarloDraws {
   std::map<size_t, int> small_wins;
 };
 
-// Monte Carlo: throughput ~ lognormal(0, rel_sd) per candidate, quality ~ N(score, sd); the p10
-// and p90 total $ bands over the traffic grid.
-MonteCarloDraws DrawUncertainty(const StudySpec& study, int large, const Knobs& nominal,
-                                const std::function<void(const std::string&, double)>& report,
-                                CrossoverResult* res) {
-  const TrafficMix mix{study.prompt_tokens, study.output_tokens};
+// One Monte Carlo draw's outcome per candidate (by index): whether the drawn candidate is
+// feasible, its total $ over the traffic grid (empty when not), and for a small one its first
+// break-even traffic (NaN when the costs never cross) and whether it wins at the planning traffic.
+struct DrawOutcome {
+  std::vector<char> feasible;
+  std::vector<std::vector<double>> total_usd;
+  std::vector<double> first_break_even;
+  std::vector<char> small_wins;
+};
+
+// Every candidate as drawn: throughput ~ lognormal(0, rel_sd), quality ~ N(score, sd). Drawn in
+// one sequence from a fixed seed, so the draws (and every result) do not depend on the threads.
+std::vector<std::vector<Candidate>> DrawCandidates(const StudySpec& study,
+                                                   const std::vector<CandidateResult>& candidates) {
   std::mt19937_64 rng(20261122);
   std::normal_distribution<double> normal(0.0, 1.0);
-  res->monte_carlo_draws = kMonteCarloDraws;
-  std::vector<std::vector<std::vector<double>>> draws_usd(
-      res->candidates.size(), std::vector<std::vector<double>>(res->traffic_grid.size()));
-  MonteCarloDraws draws;
-  for (int d = 0; d < kMonteCarloDraws; ++d) {
-    std::vector<Candidate> drawn;
-    for (const auto& cr : res->candidates) {
+  std::vector<std::vector<Candidate>> draws(kMonteCarloDraws);
+  for (auto& drawn : draws) {
+    for (const auto& cr : candidates) {
       Candidate c = cr.candidate;
       const double m = std::exp(study.throughput_rel_sd * normal(rng));
       for (auto& s : c.serving_options) {
@@ -299,21 +303,63 @@ MonteCarloDraws DrawUncertainty(const StudySpec& study, int large, const Knobs& 
       c.quality += c.quality_sd * normal(rng);
       drawn.push_back(std::move(c));
     }
-    for (size_t c = 0; c < drawn.size(); ++c) {
-      if (!Feasible(drawn[c])) continue;
-      for (size_t t = 0; t < res->traffic_grid.size(); ++t) {
-        draws_usd[c][t].push_back(Total(drawn[c], study, res->traffic_grid[t], nominal));
-      }
-      if (large < 0 || res->candidates[c].spec.role != "small") continue;
-      const auto crossings = BreakEvenTraffic(
-          drawn[c], drawn[large], mix, study.sweep_min_requests_per_month,
-          study.sweep_max_requests_per_month, study.horizon_months, study.monthly_growth);
-      if (!crossings.empty()) draws.break_even[c].push_back(crossings.front());
-      draws.small_wins[c] +=
-          SmallWins(drawn[c], drawn[large], mix, study.requests_per_month, study.horizon_months,
-                    study.monthly_growth, study.quality_tolerance);
+  }
+  return draws;
+}
+
+DrawOutcome PriceDraw(const std::vector<Candidate>& drawn, const StudySpec& study, int large,
+                      const Knobs& nominal, const CrossoverResult& res) {
+  const TrafficMix mix{study.prompt_tokens, study.output_tokens};
+  DrawOutcome out;
+  out.feasible.assign(drawn.size(), 0);
+  out.total_usd.resize(drawn.size());
+  out.first_break_even.assign(drawn.size(), std::nan(""));
+  out.small_wins.assign(drawn.size(), 0);
+  for (size_t c = 0; c < drawn.size(); ++c) {
+    if (!Feasible(drawn[c])) continue;
+    out.feasible[c] = 1;
+    for (double traffic : res.traffic_grid) {
+      out.total_usd[c].push_back(Total(drawn[c], study, traffic, nominal));
     }
-    if (d % 50 == 0) report("uncertainty", 0.3 + 0.4 * d / kMonteCarloDraws);
+    if (large < 0 || res.candidates[c].spec.role != "small") continue;
+    const auto crossings = BreakEvenTraffic(
+        drawn[c], drawn[large], mix, study.sweep_min_requests_per_month,
+        study.sweep_max_requests_per_month, study.horizon_months, study.monthly_growth);
+    if (!crossings.empty()) out.first_break_even[c] = crossings.front();
+    out.small_wins[c] =
+        SmallWins(drawn[c], drawn[large], mix, study.requests_per_month, study.horizon_months,
+                  study.monthly_growth, study.quality_tolerance);
+  }
+  return out;
+}
+
+// Monte Carlo over the drawn candidates: the p10 and p90 total $ bands over the traffic grid, and
+// per small candidate its break-even traffic in each draw that crosses and the draws it wins. The
+// draws are priced on every core and gathered in draw order, so the result is the sequential one.
+MonteCarloDraws DrawUncertainty(const StudySpec& study, int large, const Knobs& nominal,
+                                const std::function<void(const std::string&, double)>& report,
+                                CrossoverResult* res) {
+  res->monte_carlo_draws = kMonteCarloDraws;
+  const std::vector<std::vector<Candidate>> drawn = DrawCandidates(study, res->candidates);
+  std::vector<DrawOutcome> outcomes(drawn.size());
+  std::atomic<size_t> next{0};
+  RunOnThreads(WorkerThreads(0), [&] {
+    for (size_t d = next++; d < drawn.size(); d = next++) {
+      outcomes[d] = PriceDraw(drawn[d], study, large, nominal, *res);
+    }
+  });
+  report("uncertainty", 0.7);
+  std::vector<std::vector<std::vector<double>>> draws_usd(
+      res->candidates.size(), std::vector<std::vector<double>>(res->traffic_grid.size()));
+  MonteCarloDraws draws;
+  for (const DrawOutcome& o : outcomes) {
+    for (size_t c = 0; c < o.total_usd.size(); ++c) {
+      for (size_t t = 0; t < o.total_usd[c].size(); ++t)
+        draws_usd[c][t].push_back(o.total_usd[c][t]);
+      if (large < 0 || res->candidates[c].spec.role != "small" || !o.feasible[c]) continue;
+      if (!std::isnan(o.first_break_even[c])) draws.break_even[c].push_back(o.first_break_even[c]);
+      draws.small_wins[c] += o.small_wins[c];
+    }
   }
   res->total_usd_p10.resize(res->candidates.size());
   res->total_usd_p90.resize(res->candidates.size());

@@ -52,9 +52,18 @@ std::vector<std::string> ClosestMatches(const std::string& query,
   for (const auto& c : candidates) {
     const bool contains =
         ToLower(c).find(q) != std::string::npos || q.find(ToLower(c)) != std::string::npos;
-    const int distance = EditDistance(q, c);
     const int limit = std::max<int>(3, static_cast<int>(q.size()) / 2);
-    if (contains || distance <= limit) scored.emplace_back(contains ? -1 : distance, c);
+    if (contains) {
+      scored.emplace_back(-1, c);
+      continue;
+    }
+    // The edit distance is at least the difference in length: skip the quadratic count when that
+    // alone is past the limit (a name of thousands of characters against the catalogue's ids).
+    const auto length_gap =
+        static_cast<int>(q.size() > c.size() ? q.size() - c.size() : c.size() - q.size());
+    if (length_gap > limit) continue;
+    const int distance = EditDistance(q, c);
+    if (distance <= limit) scored.emplace_back(distance, c);
   }
   std::sort(scored.begin(), scored.end());
   std::vector<std::string> out;

@@ -63,7 +63,8 @@ TEST_CASE("list: JSON, CSV and Markdown hold the same rows, the table has a head
   CHECK_THAT(Lines(table.output)[0], StartsWith("id"));
 }
 
-TEST_CASE("crossover: the verdict first, one candidate row per candidate in every format") {
+TEST_CASE("crossover: the verdict first, one candidate row per candidate in every format",
+          "[heavy]") {
   const std::string study = std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/default-study.yaml";
   const auto json = RunRightsize("crossover " + study + " --format json");
   REQUIRE(json.exit_code == 0);

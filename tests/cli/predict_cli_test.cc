@@ -146,7 +146,7 @@ TEST_CASE("list models and hardware show the catalogue") {
   CHECK_THAT(hw.output, Contains("h100-sxm5-80gb"));
 }
 
-TEST_CASE("the default study runs and writes its report") {
+TEST_CASE("the default study runs and writes its report", "[heavy]") {
   const std::string out = "/tmp/rightsize_cli_default_study";
   const auto r = RunRightsize(std::string("run ") + RIGHTSIZE_SOURCE_DIR +
                               "/examples/default-study.yaml -o " + out);

@@ -117,7 +117,8 @@ TEST_CASE("a bad study file is an error with file:line: key and leaves no report
   CHECK_FALSE(fs::exists(dir));
 }
 
-TEST_CASE("ten-fold monthly growth: more replicas than an int holds, totals equal the hand sum") {
+TEST_CASE("ten-fold monthly growth: more replicas than an int holds, totals equal the hand sum",
+          "[heavy]") {
   // Before costs were doubles, replicas were cast to int and multiplied as ints: this input gave
   // negative dollars and flipped the verdict.
   YAML::Node root = YAML::LoadFile(kFixtures + "api-vs-selfhosted.yaml");

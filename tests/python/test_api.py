@@ -385,3 +385,18 @@ def test_calibrate_bad_input(tmp_path):
         rightsize.calibrate(tmp_path / "missing.csv")
     with pytest.raises(rightsize.InputError, match="folds"):
         rightsize.calibrate(rightsize.source_path(*OPTIMUM_LOG), folds=1)
+
+
+def test_public_functions_have_type_hints_and_docstrings():
+    import inspect
+    checked = 0
+    for name in rightsize.__all__:
+        obj = getattr(rightsize, name)
+        if not inspect.isfunction(obj):
+            continue
+        assert obj.__doc__, name
+        assert "return" in obj.__annotations__, name
+        for parameter in inspect.signature(obj).parameters.values():
+            assert parameter.name in obj.__annotations__, f"{name}({parameter.name})"
+        checked += 1
+    assert checked >= 14

@@ -276,29 +276,12 @@ def tutorial_calibrate(runner):
     ])
 
 
-def performance(runner):
-    with open(repo("bench", "RESULTS.md")) as f:
-        return f.read()
-
-
-def scale(runner):
-    with open(repo("bench", "SCALE_RESULTS.md")) as f:
-        return f.read()
-
-
-def first_minutes(runner):
-    with open(repo("bench", "FIRST_MINUTES.md")) as f:
-        return f.read()
-
-
-def whatif_latency(runner):
-    with open(repo("bench", "WHATIF.md")) as f:
-        return f.read()
-
-
-def fuzzing(runner):
-    with open(repo("tests", "fuzz", "RESULTS.md")) as f:
-        return f.read()
+def quoted(*parts):
+    """A generator that quotes a file another command writes (make bench, make fuzz, ...)."""
+    def read(runner):
+        with open(repo(*parts)) as f:
+            return f.read()
+    return read
 
 
 GENERATORS = {
@@ -309,14 +292,14 @@ GENERATORS = {
     "quality": quality,
     "sizing": sizing,
     "validation-markdown": validation_markdown,
-    "performance": performance,
-    "scale": scale,
-    "fuzzing": fuzzing,
+    "performance": quoted("bench", "RESULTS.md"),
+    "scale": quoted("bench", "SCALE_RESULTS.md"),
+    "fuzzing": quoted("tests", "fuzz", "RESULTS.md"),
     "tutorial-capacity": tutorial_capacity,
     "tutorial-report": tutorial_report,
     "tutorial-calibrate": tutorial_calibrate,
-    "whatif-latency": whatif_latency,
-    "first-minutes": first_minutes,
+    "whatif-latency": quoted("bench", "WHATIF.md"),
+    "first-minutes": quoted("bench", "FIRST_MINUTES.md"),
 }
 
 

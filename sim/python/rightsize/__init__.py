@@ -21,10 +21,13 @@ import csv
 import json
 import os
 import tempfile
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Union
 
 from . import _rightsize as _rs
 from ._rightsize import InputError, InvariantError, IoError, UnknownIdError
+
+if TYPE_CHECKING:  # annotations only: the package imports pandas lazily
+    import pandas
 
 __all__ = [
     "InputError", "UnknownIdError", "IoError", "InvariantError",
@@ -47,6 +50,8 @@ _rs.set_data_root(SOURCE_DIR)
 PathLike = Union[str, "os.PathLike[str]"]
 #: A study or simulation spec: a YAML file's path, or a dict of the same keys.
 StudyLike = Union[PathLike, Mapping[str, Any]]
+#: A sweep axis: one value or a sequence of values.
+Axis = Union[str, int, PathLike, Sequence[Any]]
 
 
 def source_path(*parts: str) -> str:
@@ -76,7 +81,7 @@ def _frame(rows, document, columns=None):
     return frame
 
 
-def result_of(frame) -> dict:
+def result_of(frame: Any) -> Dict[str, Any]:
     """The ``--format json`` document behind a DataFrame from :func:`plan`, :func:`crossover` or
     :func:`simulate` (a dict passes through unchanged)."""
     if isinstance(frame, dict):
@@ -100,17 +105,18 @@ def _axis(value, kind):
     return [kind(v) for v in value]
 
 
-def list_models():
+def list_models() -> List[Dict[str, Any]]:
     """The model catalogue (models/architectures): a list of dicts, as ``rightsize list models``."""
     return _rs.list_models()
 
 
-def list_hardware():
+def list_hardware() -> List[Dict[str, Any]]:
     """The hardware catalogue (models/hardware): a list of dicts, as ``rightsize list hardware``."""
     return _rs.list_hardware()
 
 
-def predict(model, hardware, *, calibration=None, calibration_group="", **workload):
+def predict(model: PathLike, hardware: str, *, calibration: Optional[PathLike] = None,
+            calibration_group: str = "", **workload: Any) -> Dict[str, Any]:
     """Everything rightsize predicts for one configuration, as ``rightsize predict --format json``.
 
     ``model`` is a catalogue id or a path to a Hugging Face config.json; ``hardware`` a catalogue id.
@@ -191,8 +197,9 @@ def simulate(spec_path: Optional[StudyLike] = None, *, calibration: Optional[Pat
     return Simulation(raw["summary"], *frames)
 
 
-def sweep(models, hardware, batch=1, prompt_tokens=512, gen_tokens=128, weights="bf16", tp=1,
-          threads=0, *, calibration=None, calibration_group=""):
+def sweep(models: Axis, hardware: Axis, batch: Axis = 1, prompt_tokens: Axis = 512,
+          gen_tokens: Axis = 128, weights: Axis = "bf16", tp: Axis = 1, threads: int = 0, *,
+          calibration: Optional[PathLike] = None, calibration_group: str = "") -> Dict[str, Any]:
     """Predict every combination of the grid in parallel (``threads=0``: all cores).
 
     Each axis is a value or a sequence. Returns a dict of columns in grid order (model slowest, tp
@@ -207,8 +214,9 @@ def sweep(models, hardware, batch=1, prompt_tokens=512, gen_tokens=128, weights=
                      calibration=_path(calibration), calibration_group=calibration_group)
 
 
-def sweep_bench(models, hardware, batch=1, prompt_tokens=512, gen_tokens=128, weights="bf16", tp=1,
-                threads=0):
+def sweep_bench(models: Axis, hardware: Axis, batch: Axis = 1, prompt_tokens: Axis = 512,
+                gen_tokens: Axis = 128, weights: Axis = "bf16", tp: Axis = 1,
+                threads: int = 0) -> float:
     """Seconds the C++ sweep alone takes on this grid (what ``rightsize sweep --bench`` times)."""
     return _rs.sweep_bench(_axis(models, _path), _axis(hardware, str), batch=_axis(batch, int),
                            prompt_tokens=_axis(prompt_tokens, int), gen_tokens=_axis(gen_tokens, int),
@@ -253,7 +261,8 @@ def report(study: StudyLike, out_dir: PathLike, *, calibration: Optional[PathLik
                       calibration_group=calibration_group, slo=_slo_flags(slo))
 
 
-def fit_law(data_path, form="chinchilla", *, output=None, **options):
+def fit_law(data_path: PathLike, form: str = "chinchilla", *, output: Optional[PathLike] = None,
+            **options: Any) -> Dict[str, Any]:
     """Fit a scaling law to a CSV of observations, as ``rightsize fit-law``; returns the law
     document (also written to ``output`` when given). Options: bootstrap, level,
     drop_highest_loss, n_column, d_column, flops_column, loss_column, x_columns, y_column, floor,
@@ -261,7 +270,8 @@ def fit_law(data_path, form="chinchilla", *, output=None, **options):
     return _rs.fit_law(_path(data_path), form=form, output=_path(output), **options)
 
 
-def size(law_path, target_loss=0.0, inference_tokens=0.0, *, output=None, **options):
+def size(law_path: PathLike, target_loss: float = 0.0, inference_tokens: float = 0.0, *,
+         output: Optional[PathLike] = None, **options: Any) -> Dict[str, Any]:
     """Cheapest (N, D) reaching a target loss, compute-optimal vs inference-aware, as
     ``rightsize size``. Options: target_params, prefill_fraction, usd_per_train_flop,
     usd_per_prefill_flop, usd_per_decode_flop."""
@@ -279,7 +289,8 @@ def _read_residuals(path):
     return rows
 
 
-def calibrate(logs, *, output=None, **options):
+def calibrate(logs: Union[PathLike, Sequence[PathLike]], *, output: Optional[PathLike] = None,
+              **options: Any) -> Dict[str, Any]:
     """Fit the latency model's efficiency parameters to benchmark logs, as ``rightsize calibrate``.
 
     ``logs``: one path or a list. Options: format, hardware, engine, model, loss, loss_scale,
@@ -301,7 +312,7 @@ def calibrate(logs, *, output=None, **options):
     return doc
 
 
-def to_frame(result, kind=None):
+def to_frame(result: Any, kind: Optional[str] = None) -> "pandas.DataFrame":
     """Any result of this package as a pandas DataFrame (see :func:`rightsize.frames.to_frame`)."""
     from . import frames
     return frames.to_frame(result, kind)
