@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc)
 PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 # Executions per fuzz harness: `make test` runs a smoke pass, `make fuzz` a long run.
-FUZZ_SMOKE_RUNS ?= 20000
+FUZZ_SMOKE_RUNS ?= 10000
 FUZZ_RUNS ?= 1000000
 PREFIX ?= /usr/local
 export FUZZ_MAX_SECONDS FUZZ_HARNESSES
