@@ -9,6 +9,7 @@
 #include "sim/app/study.h"
 #include "sim/plan/study.h"
 #include "sim/util/error.h"
+#include "sim/util/yaml_reader.h"
 
 namespace rightsize::app {
 namespace {
@@ -143,8 +144,9 @@ WhatIf::WhatIf(WhatIfSources sources, const Catalog& catalog)
     : sources_(std::move(sources)), catalog_(catalog) {
   if (sources_.study_paths.empty()) throw InputError({"", 0, "STUDY"}, "no study file given");
   for (const auto& path : sources_.study_paths) {
-    LoadStudy(path, catalog_);  // the same checks as `rightsize crossover`, once, up front
-    studies_.push_back({path, YAML::LoadFile(path)});
+    const YAML::Node root = LoadYamlFile(path);  // read once; each question edits a clone
+    LoadStudy(root, path, catalog_);  // the same checks as `rightsize crossover`, once, up front
+    studies_.push_back({path, root});
   }
   for (const auto& kind : catalog_.PriceKinds())
     by_price_kind_.emplace(kind, catalog_.WithPriceKind(kind, {}));
