@@ -102,6 +102,7 @@ struct EfficiencyParams {
   double& operator[](Index i) { return values[static_cast<std::size_t>(i)]; }
 
   static EfficiencyParams Defaults() { return EfficiencyParams{}; }
+  static const char* Name(int i) { return kParamNames[static_cast<std::size_t>(i)]; }
 };
 
 // Parameters for commands that price several devices: the set fitted on a device where a

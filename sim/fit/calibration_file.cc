@@ -9,14 +9,8 @@
 #include "sim/util/file_io.h"
 
 namespace rightsize {
-namespace {
 
 using P = EfficiencyParams;
-constexpr int kN = P::kNumParams;
-
-const char* Name(int i) { return P::kParamNames[static_cast<size_t>(i)]; }
-
-}  // namespace
 
 std::optional<GroupKey> GroupKey::Parse(const std::string& name) {
   const size_t slash = name.find('/');
@@ -36,12 +30,12 @@ nlohmann::json GroupToJson(const GroupCalibration& g) {
   j["converged"] = g.converged;
   nlohmann::json params, errors, free;
   nlohmann::json covariance = nlohmann::json::array();
-  for (int a = 0; a < kN; ++a) {
-    params[Name(a)] = g.params.values[static_cast<size_t>(a)];
-    errors[Name(a)] = g.std_error[static_cast<size_t>(a)];
-    free[Name(a)] = static_cast<bool>(g.free[static_cast<size_t>(a)]);
+  for (int a = 0; a < P::kNumParams; ++a) {
+    params[P::Name(a)] = g.params.values[static_cast<size_t>(a)];
+    errors[P::Name(a)] = g.std_error[static_cast<size_t>(a)];
+    free[P::Name(a)] = static_cast<bool>(g.free[static_cast<size_t>(a)]);
     nlohmann::json row = nlohmann::json::array();
-    for (int b = 0; b < kN; ++b) row.push_back(g.Covariance(a, b));
+    for (int b = 0; b < P::kNumParams; ++b) row.push_back(g.Covariance(a, b));
     covariance.push_back(row);
   }
   j["params"] = params;
@@ -53,10 +47,10 @@ nlohmann::json GroupToJson(const GroupCalibration& g) {
   j["at_bound"] = g.at_bound;
   j["shared"] = g.shared;
   nlohmann::json priors, sources;
-  for (int a = 0; a < kN; ++a) {
-    priors[Name(a)] = {{"value", g.prior_value[static_cast<size_t>(a)]},
-                       {"sd_log", g.prior_sd_log[static_cast<size_t>(a)]}};
-    sources[Name(a)] = ToString(g.source[static_cast<size_t>(a)]);
+  for (int a = 0; a < P::kNumParams; ++a) {
+    priors[P::Name(a)] = {{"value", g.prior_value[static_cast<size_t>(a)]},
+                          {"sd_log", g.prior_sd_log[static_cast<size_t>(a)]}};
+    sources[P::Name(a)] = ToString(g.source[static_cast<size_t>(a)]);
   }
   j["prior"] = priors;
   j["determined_by"] = sources;
@@ -114,20 +108,21 @@ GroupCalibration GroupFromJson(const JsonValue& j) {
   const JsonValue std_error = j.Child("std_error");
   const JsonValue free = j.Child("free");
   const std::vector<JsonValue> covariance = j.Child("covariance").Elements();
-  if (covariance.size() != static_cast<size_t>(kN)) {
-    j.Child("covariance").Fail(fmt::format("expected {} rows, got {}", kN, covariance.size()));
+  if (covariance.size() != static_cast<size_t>(P::kNumParams)) {
+    j.Child("covariance")
+        .Fail(fmt::format("expected {} rows, got {}", P::kNumParams, covariance.size()));
   }
-  for (int a = 0; a < kN; ++a) {
+  for (int a = 0; a < P::kNumParams; ++a) {
     const auto ia = static_cast<size_t>(a);
-    g.params.values[ia] = params.RequiredDouble(Name(a), -kHuge, kHuge);
-    g.std_error[ia] = std_error.RequiredDouble(Name(a), 0.0, kHuge);
-    g.free[ia] = free.RequiredBool(Name(a));
+    g.params.values[ia] = params.RequiredDouble(P::Name(a), -kHuge, kHuge);
+    g.std_error[ia] = std_error.RequiredDouble(P::Name(a), 0.0, kHuge);
+    g.free[ia] = free.RequiredBool(P::Name(a));
     const std::vector<JsonValue> row = covariance[ia].Elements();
-    if (row.size() != static_cast<size_t>(kN)) {
-      covariance[ia].Fail(fmt::format("expected {} entries, got {}", kN, row.size()));
+    if (row.size() != static_cast<size_t>(P::kNumParams)) {
+      covariance[ia].Fail(fmt::format("expected {} entries, got {}", P::kNumParams, row.size()));
     }
-    for (int b = 0; b < kN; ++b)
-      g.covariance[static_cast<size_t>(a * kN + b)] =
+    for (int b = 0; b < P::kNumParams; ++b)
+      g.covariance[static_cast<size_t>(a * P::kNumParams + b)] =
           row[static_cast<size_t>(b)].AsDouble(-kHuge, kHuge);
   }
   g.unidentified = j.OptionalStringList("unidentified");
@@ -136,11 +131,11 @@ GroupCalibration GroupFromJson(const JsonValue& j) {
   g.bound_notes = j.OptionalStringList("bound_notes");
   const std::optional<JsonValue> determined_by = j.MaybeChild("determined_by");
   const std::optional<JsonValue> prior = j.MaybeChild("prior");
-  for (int a = 0; a < kN; ++a) {
+  for (int a = 0; a < P::kNumParams; ++a) {
     const auto k = static_cast<size_t>(a);
     g.source[k] = g.free[k] ? ParamSource::kData : ParamSource::kHeld;
-    if (determined_by && determined_by->Has(Name(a))) {
-      const std::string said = determined_by->RequiredString(Name(a));
+    if (determined_by && determined_by->Has(P::Name(a))) {
+      const std::string said = determined_by->RequiredString(P::Name(a));
       bool known = false;
       for (ParamSource source : {ParamSource::kData, ParamSource::kPrior, ParamSource::kHeld}) {
         if (ToString(source) == said) {
@@ -149,12 +144,12 @@ GroupCalibration GroupFromJson(const JsonValue& j) {
         }
       }
       if (!known) {
-        throw InputError(determined_by->Where(Name(a)),
+        throw InputError(determined_by->Where(P::Name(a)),
                          "unknown source '" + said + "' (data, prior, held)");
       }
     }
-    if (prior && prior->Has(Name(a))) {
-      const JsonValue one = prior->Child(Name(a));
+    if (prior && prior->Has(P::Name(a))) {
+      const JsonValue one = prior->Child(P::Name(a));
       g.prior_value[k] = one.RequiredDouble("value", 0.0, kHuge);
       g.prior_sd_log[k] = one.RequiredDouble("sd_log", 0.0, kHuge);
     }

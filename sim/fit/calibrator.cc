@@ -22,9 +22,6 @@ namespace rightsize {
 namespace {
 
 using P = EfficiencyParams;
-constexpr int kN = P::kNumParams;
-
-const char* Name(int i) { return P::kParamNames[static_cast<size_t>(i)]; }
 
 // Owned by the problem (Problem takes ownership by default), one per fit.
 ceres::LossFunction* MakeLoss(RobustLoss loss, double scale) {
@@ -48,13 +45,13 @@ double LogResidual(const CalibrationPoint& p, const double* params) {
 }
 
 // Gradient of log(predicted time) w.r.t. the parameters, by the same Jet code the fit uses.
-std::array<double, kN> LogGradient(const CalibrationPoint& p, const double* params) {
-  using J = ceres::Jet<double, kN>;
-  std::array<J, kN> x;
-  for (int i = 0; i < kN; ++i) x[static_cast<size_t>(i)] = J(params[i], i);
+std::array<double, P::kNumParams> LogGradient(const CalibrationPoint& p, const double* params) {
+  using J = ceres::Jet<double, P::kNumParams>;
+  std::array<J, P::kNumParams> x;
+  for (int i = 0; i < P::kNumParams; ++i) x[static_cast<size_t>(i)] = J(params[i], i);
   const J log_t = log(PredictStepTime_s(p.ops, p.rates, x.data()));
-  std::array<double, kN> g{};
-  for (int i = 0; i < kN; ++i) g[static_cast<size_t>(i)] = log_t.v[i];
+  std::array<double, P::kNumParams> g{};
+  for (int i = 0; i < P::kNumParams; ++i) g[static_cast<size_t>(i)] = log_t.v[i];
   return g;
 }
 
@@ -66,7 +63,7 @@ double RobustSigma(std::vector<double> residuals) {
 }
 
 struct Solved {
-  std::array<double, kN> x{};
+  std::array<double, P::kNumParams> x{};
   bool converged = false;
   std::string message;
 };
@@ -87,8 +84,9 @@ double SolverLowerBound(const CalibratorOptions& o, int i) {
 // One Levenberg-Marquardt solve with the given free mask. noise_sigma_log weighs the priors
 // against the data (CalibratorOptions::use_priors).
 // x holds the start and receives the solution; it must outlive *keep_problem, which refers to it.
-Solved Solve(const std::vector<const CalibrationPoint*>& points, const std::array<bool, kN>& free,
-             const CalibratorOptions& o, double noise_sigma_log, std::array<double, kN>* x,
+Solved Solve(const std::vector<const CalibrationPoint*>& points,
+             const std::array<bool, P::kNumParams>& free, const CalibratorOptions& o,
+             double noise_sigma_log, std::array<double, P::kNumParams>* x,
              std::unique_ptr<ceres::Problem>* keep_problem) {
   Solved s;
   auto problem = std::make_unique<ceres::Problem>();
@@ -99,7 +97,7 @@ Solved Solve(const std::vector<const CalibrationPoint*>& points, const std::arra
                               loss, x->data());
   }
   if (o.use_priors) {
-    for (int i = 0; i < kN; ++i) {
+    for (int i = 0; i < P::kNumParams; ++i) {
       if (!free[static_cast<size_t>(i)]) continue;
       // Data residuals are unscaled log ratios: dividing the prior's by noise / sd instead puts
       // both on the data's scale (the objective is noise^2 x the negative log posterior).
@@ -109,15 +107,15 @@ Solved Solve(const std::vector<const CalibrationPoint*>& points, const std::arra
     }
   }
   std::vector<int> held;
-  for (int i = 0; i < kN; ++i) {
+  for (int i = 0; i < P::kNumParams; ++i) {
     if (!free[static_cast<size_t>(i)]) held.push_back(i);
   }
-  if (held.size() == static_cast<size_t>(kN)) {
+  if (held.size() == static_cast<size_t>(P::kNumParams)) {
     problem->SetParameterBlockConstant(x->data());
   } else if (!held.empty()) {
-    problem->SetManifold(x->data(), new ceres::SubsetManifold(kN, held));
+    problem->SetManifold(x->data(), new ceres::SubsetManifold(P::kNumParams, held));
   }
-  for (int i = 0; i < kN; ++i) {
+  for (int i = 0; i < P::kNumParams; ++i) {
     if (!free[static_cast<size_t>(i)]) continue;
     double& xi = (*x)[static_cast<size_t>(i)];
     xi = std::max(xi, SolverLowerBound(o, i));  // a start on a raised floor's wrong side
@@ -145,11 +143,11 @@ Solved Solve(const std::vector<const CalibrationPoint*>& points, const std::arra
 
 // Columns of the log-scaled Jacobian d r_j / d log(theta_i) = theta_i x d r_j / d theta_i.
 Eigen::MatrixXd ScaledJacobian(const std::vector<const CalibrationPoint*>& points,
-                               const std::array<double, kN>& x) {
-  Eigen::MatrixXd j(static_cast<Eigen::Index>(points.size()), kN);
+                               const std::array<double, P::kNumParams>& x) {
+  Eigen::MatrixXd j(static_cast<Eigen::Index>(points.size()), P::kNumParams);
   for (size_t r = 0; r < points.size(); ++r) {
     const auto g = LogGradient(*points[r], x.data());
-    for (int i = 0; i < kN; ++i) {
+    for (int i = 0; i < P::kNumParams; ++i) {
       j(static_cast<Eigen::Index>(r), i) = g[static_cast<size_t>(i)] * x[static_cast<size_t>(i)];
     }
   }
@@ -158,9 +156,10 @@ Eigen::MatrixXd ScaledJacobian(const std::vector<const CalibrationPoint*>& point
 
 // The free parameter that dominates the weakest direction of J^T J, or -1 when every direction
 // is pinned. A parameter the data does not touch at all has a zero column and is found first.
-int LeastIdentified(const Eigen::MatrixXd& j, const std::array<bool, kN>& free, double threshold) {
+int LeastIdentified(const Eigen::MatrixXd& j, const std::array<bool, P::kNumParams>& free,
+                    double threshold) {
   std::vector<int> idx;
-  for (int i = 0; i < kN; ++i) {
+  for (int i = 0; i < P::kNumParams; ++i) {
     if (free[static_cast<size_t>(i)]) idx.push_back(i);
   }
   if (idx.empty()) return -1;
@@ -189,11 +188,11 @@ int LeastIdentified(const Eigen::MatrixXd& j, const std::array<bool, kN>& free, 
 // works in parameter units, where a 1e-6 s overhead and a 0.7 efficiency differ by 10^12 in
 // curvature and its rank test drops the weakly determined directions, reporting them as exact.
 // Returns the covariance in parameter units: C_ab = theta_a theta_b C_log_ab.
-std::optional<std::array<double, kN * kN>> PosteriorCovariance(
-    const std::vector<const CalibrationPoint*>& points, const std::array<double, kN>& x,
-    const std::array<bool, kN>& free, const CalibratorOptions& o, double noise) {
+std::optional<std::array<double, P::kNumParams * P::kNumParams>> PosteriorCovariance(
+    const std::vector<const CalibrationPoint*>& points, const std::array<double, P::kNumParams>& x,
+    const std::array<bool, P::kNumParams>& free, const CalibratorOptions& o, double noise) {
   std::vector<int> idx;
-  for (int i = 0; i < kN; ++i) {
+  for (int i = 0; i < P::kNumParams; ++i) {
     if (free[static_cast<size_t>(i)]) idx.push_back(i);
   }
   if (idx.empty()) return std::nullopt;
@@ -220,12 +219,12 @@ std::optional<std::array<double, kN * kN>> PosteriorCovariance(
   if (ldlt.info() != Eigen::Success) return std::nullopt;
   const Eigen::MatrixXd c_log = ldlt.solve(Eigen::MatrixXd::Identity(n, n));
   if (!c_log.allFinite()) return std::nullopt;
-  std::array<double, kN * kN> c{};
+  std::array<double, P::kNumParams * P::kNumParams> c{};
   for (Eigen::Index a = 0; a < n; ++a) {
     for (Eigen::Index b = 0; b < n; ++b) {
       const size_t ia = static_cast<size_t>(idx[static_cast<size_t>(a)]);
       const size_t ib = static_cast<size_t>(idx[static_cast<size_t>(b)]);
-      c[ia * kN + ib] = x[ia] * x[ib] * c_log(a, b);
+      c[ia * P::kNumParams + ib] = x[ia] * x[ib] * c_log(a, b);
     }
   }
   return c;
@@ -299,23 +298,25 @@ Calibrator::Calibrator(CalibratorOptions options) : options_(std::move(options))
            "iterations and threads >= 1");
   std::string why;
   RS_CHECK(Validate(options_.prior, &why), "prior: " + why);
-  for (int i : options_.fixed) RS_CHECK(i >= 0 && i < kN, "fixed parameter index out of range");
+  for (int i : options_.fixed)
+    RS_CHECK(i >= 0 && i < P::kNumParams, "fixed parameter index out of range");
   if (options_.use_priors) {
-    for (int i = 0; i < kN; ++i) {
+    for (int i = 0; i < P::kNumParams; ++i) {
       const bool fixed =
           std::find(options_.fixed.begin(), options_.fixed.end(), i) != options_.fixed.end();
       RS_CHECK(fixed || options_.prior.values[static_cast<size_t>(i)] > 0,
-               std::string("a log prior needs a positive default: ") + Name(i));
+               std::string("a log prior needs a positive default: ") + P::Name(i));
     }
   }
-  for (int i : options_.shared) RS_CHECK(i >= 0 && i < kN, "shared parameter index out of range");
+  for (int i : options_.shared)
+    RS_CHECK(i >= 0 && i < P::kNumParams, "shared parameter index out of range");
 }
 
 namespace {
 
 // Log residuals of every point at the parameters `at`.
 std::vector<double> LogResiduals(const std::vector<const CalibrationPoint*>& points,
-                                 const std::array<double, kN>& at) {
+                                 const std::array<double, P::kNumParams>& at) {
   std::vector<double> residuals;
   for (const CalibrationPoint* p : points) residuals.push_back(LogResidual(*p, at.data()));
   return residuals;
@@ -323,8 +324,8 @@ std::vector<double> LogResiduals(const std::vector<const CalibrationPoint*>& poi
 
 // With priors: solves, re-estimating the noise that weighs the priors against the data.
 Solved SolveWithPriors(const std::vector<const CalibrationPoint*>& points,
-                       const std::array<bool, kN>& free, const CalibratorOptions& o,
-                       double* noise_io, std::array<double, kN>* x,
+                       const std::array<bool, P::kNumParams>& free, const CalibratorOptions& o,
+                       double* noise_io, std::array<double, P::kNumParams>* x,
                        std::unique_ptr<ceres::Problem>* problem) {
   double& noise = *noise_io;
   Solved solved;
@@ -345,31 +346,31 @@ Solved SolveWithPriors(const std::vector<const CalibrationPoint*>& points,
 // Without priors: solves, holding each parameter the data cannot see (g.free, g.unidentified).
 Solved SolveHoldingUnidentified(const std::vector<const CalibrationPoint*>& points,
                                 const CalibratorOptions& o, double noise,
-                                std::array<double, kN>* x_io,
+                                std::array<double, P::kNumParams>* x_io,
                                 std::unique_ptr<ceres::Problem>* problem, GroupCalibration* out) {
   GroupCalibration& g = *out;
-  std::array<double, kN>& x = *x_io;
+  std::array<double, P::kNumParams>& x = *x_io;
   Solved solved;
   // Parameters the data does not touch at all (no collectives -> link parameters, no attention
   // ops -> attention efficiency) are found before solving, so they cost no extra solve.
   const Eigen::MatrixXd j0 = ScaledJacobian(points, x);
   const double largest = j0.colwise().squaredNorm().maxCoeff();
-  for (int i = 0; i < kN; ++i) {
+  for (int i = 0; i < P::kNumParams; ++i) {
     if (g.free[static_cast<size_t>(i)] && !(j0.col(i).squaredNorm() > 1e-20 * largest)) {
       g.free[static_cast<size_t>(i)] = false;
-      g.unidentified.push_back(Name(i));
+      g.unidentified.push_back(P::Name(i));
     }
   }
   // Fit, find the direction the data cannot see, hold its parameter at the prior, refit. The
   // loop ends because each pass frees one fewer parameter.
-  for (int pass = 0; pass <= kN; ++pass) {
+  for (int pass = 0; pass <= P::kNumParams; ++pass) {
     problem->reset();
     solved = Solve(points, g.free, o, noise, &x, problem);
     const Eigen::MatrixXd j = ScaledJacobian(points, solved.x);
     const int weak = LeastIdentified(j, g.free, o.identifiability_threshold);
     if (weak < 0) break;
     g.free[static_cast<size_t>(weak)] = false;
-    g.unidentified.push_back(Name(weak));
+    g.unidentified.push_back(P::Name(weak));
     // Held where this fit put it: along a direction the data cannot see the fit is equally
     // good anywhere, and the fitted value keeps the determined combination (e.g. the sum of
     // two collinear overheads) intact; for a parameter the data never touches it is the prior.
@@ -397,7 +398,7 @@ void SummariseResiduals(const std::vector<const CalibrationPoint*>& points, Grou
 int NoteBounds(const CalibratorOptions& o, GroupCalibration* out) {
   GroupCalibration& g = *out;
   int n_free = 0;
-  for (int i = 0; i < kN; ++i) {
+  for (int i = 0; i < P::kNumParams; ++i) {
     if (!g.free[static_cast<size_t>(i)]) continue;
     ++n_free;
     const double v = g.params.values[static_cast<size_t>(i)];
@@ -405,14 +406,14 @@ int NoteBounds(const CalibratorOptions& o, GroupCalibration* out) {
     const bool at_lower = v <= lo + 1e-9 * std::max(1.0, std::fabs(lo));
     const bool at_upper = v >= hi - 1e-9 * std::max(1.0, std::fabs(hi));
     if (!at_lower && !at_upper) continue;
-    g.at_bound.push_back(Name(i));
+    g.at_bound.push_back(P::Name(i));
     const bool raised_floor = at_lower && lo > P::kLowerBounds[static_cast<size_t>(i)];
     g.bound_notes.push_back(fmt::format(
         "{} = {:.4g} is on its {} bound{}: the data push it past what the model allows, so some "
         "cost the latency model lacks (or a wrong device, precision or workload in the log) is "
         "being absorbed here; predictions far from the fitted points may be off by more than "
         "the interval says.",
-        Name(i), v, at_lower ? "lower" : "upper",
+        P::Name(i), v, at_lower ? "lower" : "upper",
         raised_floor ? fmt::format(" ({:.0f} prior sd below the default {:.4g})", kPriorFloorSd,
                                    o.prior.values[static_cast<size_t>(i)])
                      : ""));
@@ -432,9 +433,9 @@ bool ComputeCovariance(const std::vector<const CalibrationPoint*>& points,
   if (o.use_priors) {
     if (const auto c = PosteriorCovariance(points, g.params.values, g.free, o, noise)) {
       g.covariance = *c;
-      for (int a = 0; a < kN; ++a) {
+      for (int a = 0; a < P::kNumParams; ++a) {
         g.std_error[static_cast<size_t>(a)] =
-            std::sqrt(std::max(0.0, g.covariance[static_cast<size_t>(a * kN + a)]));
+            std::sqrt(std::max(0.0, g.covariance[static_cast<size_t>(a * P::kNumParams + a)]));
       }
       covariance_ok = true;
     }
@@ -450,17 +451,17 @@ bool ComputeCovariance(const std::vector<const CalibrationPoint*>& points,
     if (!parameter_blocks.empty()) {
       blocks.emplace_back(parameter_blocks[0], parameter_blocks[0]);
       if (covariance.Compute(blocks, problem)) {
-        std::array<double, kN * kN> c{};
+        std::array<double, P::kNumParams * P::kNumParams> c{};
         covariance.GetCovarianceBlock(parameter_blocks[0], parameter_blocks[0], c.data());
         const double s2 = g.sigma_log * g.sigma_log;
-        for (int a = 0; a < kN; ++a) {
-          for (int b = 0; b < kN; ++b) {
+        for (int a = 0; a < P::kNumParams; ++a) {
+          for (int b = 0; b < P::kNumParams; ++b) {
             const bool both = g.free[static_cast<size_t>(a)] && g.free[static_cast<size_t>(b)];
-            g.covariance[static_cast<size_t>(a * kN + b)] =
-                both ? c[static_cast<size_t>(a * kN + b)] * s2 : 0.0;
+            g.covariance[static_cast<size_t>(a * P::kNumParams + b)] =
+                both ? c[static_cast<size_t>(a * P::kNumParams + b)] * s2 : 0.0;
           }
           g.std_error[static_cast<size_t>(a)] =
-              std::sqrt(std::max(0.0, g.covariance[static_cast<size_t>(a * kN + a)]));
+              std::sqrt(std::max(0.0, g.covariance[static_cast<size_t>(a * P::kNumParams + a)]));
         }
         covariance_ok = true;
       }
@@ -475,7 +476,7 @@ std::vector<std::string> AttributeSources(const CalibratorOptions& o, bool covar
                                           GroupCalibration* out) {
   GroupCalibration& g = *out;
   std::vector<std::string> prior_held;
-  for (int i = 0; i < kN; ++i) {
+  for (int i = 0; i < P::kNumParams; ++i) {
     const size_t k = static_cast<size_t>(i);
     if (!g.free[k]) {
       g.source[k] = ParamSource::kHeld;
@@ -485,7 +486,7 @@ std::vector<std::string> AttributeSources(const CalibratorOptions& o, bool covar
       const double posterior_sd_log = g.std_error[k] / g.params.values[k];
       const bool moved = covariance_ok && posterior_sd_log < kDataMovedSdRatio * g.prior_sd_log[k];
       g.source[k] = moved ? ParamSource::kData : ParamSource::kPrior;
-      if (!moved) prior_held.push_back(Name(i));
+      if (!moved) prior_held.push_back(P::Name(i));
     }
   }
   if (o.use_priors) g.unidentified = prior_held;
@@ -504,12 +505,12 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
   g.params = o.prior;
   g.free.fill(true);
   for (int i : o.fixed) g.free[static_cast<size_t>(i)] = false;
-  for (int i = 0; i < kN; ++i) {
+  for (int i = 0; i < P::kNumParams; ++i) {
     g.prior_value[static_cast<size_t>(i)] = o.prior.values[static_cast<size_t>(i)];
     g.prior_sd_log[static_cast<size_t>(i)] = o.use_priors ? PriorSdLog(o, i) : 0.0;
   }
 
-  std::array<double, kN> x = o.prior.values;  // the problem's parameter block
+  std::array<double, P::kNumParams> x = o.prior.values;  // the problem's parameter block
   std::unique_ptr<ceres::Problem> problem;
   double noise = std::max(kMinNoiseSigmaLog, o.loss_scale);  // weighs priors against the data
   const Solved solved = o.use_priors ? SolveWithPriors(points, g.free, o, &noise, &x, &problem)
@@ -530,7 +531,7 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
   std::string report = fmt::format(
       "{}: {} points, {} of {} parameters fitted, median APE {:.1f}%, "
       "log-residual sigma {:.3f}.",
-      group, g.n_points, n_free, kN, 100 * g.median_ape, g.sigma_log);
+      group, g.n_points, n_free, P::kNumParams, 100 * g.median_ape, g.sigma_log);
   auto joined = [](const std::vector<std::string>& names) {
     std::string out;
     for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
@@ -538,8 +539,8 @@ GroupCalibration Calibrator::FitGroup(const std::string& group,
   };
   if (o.use_priors) {
     std::vector<std::string> moved;
-    for (int i = 0; i < kN; ++i) {
-      if (g.source[static_cast<size_t>(i)] == ParamSource::kData) moved.push_back(Name(i));
+    for (int i = 0; i < P::kNumParams; ++i) {
+      if (g.source[static_cast<size_t>(i)] == ParamSource::kData) moved.push_back(P::Name(i));
     }
     if (!moved.empty())
       report += " Moved by the data (posterior sd < half the prior's): " + joined(moved) + ".";
@@ -594,14 +595,14 @@ CalibrationResult Calibrator::Fit(const std::vector<CalibrationPoint>& points) c
     if (per_group) {
       std::string names;
       for (int a : options_.shared) {
-        g.shared.push_back(Name(a));
+        g.shared.push_back(P::Name(a));
         g.source[static_cast<size_t>(a)] = pooled.source[static_cast<size_t>(a)];
         g.prior_sd_log[static_cast<size_t>(a)] = pooled.prior_sd_log[static_cast<size_t>(a)];
         g.prior_value[static_cast<size_t>(a)] = pooled.prior_value[static_cast<size_t>(a)];
-        names += (names.empty() ? "" : ", ") + std::string(Name(a));
+        names += (names.empty() ? "" : ", ") + std::string(P::Name(a));
         if (!pooled.free[static_cast<size_t>(a)]) continue;  // the pooled fit could not pin it
         for (int b : options_.shared) {
-          g.covariance[static_cast<size_t>(a * kN + b)] = pooled.Covariance(a, b);
+          g.covariance[static_cast<size_t>(a * P::kNumParams + b)] = pooled.Covariance(a, b);
         }
         g.std_error[static_cast<size_t>(a)] = pooled.std_error[static_cast<size_t>(a)];
       }
@@ -623,12 +624,12 @@ CalibrationResult Calibrator::Fit(const std::vector<CalibrationPoint>& points) c
       if (options_.use_priors) {
         std::string held_names;
         g.unidentified.clear();
-        for (int i = 0; i < kN; ++i) {
+        for (int i = 0; i < P::kNumParams; ++i) {
           if (g.source[static_cast<size_t>(i)] != ParamSource::kPrior) continue;
-          g.unidentified.push_back(Name(i));
+          g.unidentified.push_back(P::Name(i));
           const bool shared =
               std::find(options_.shared.begin(), options_.shared.end(), i) != options_.shared.end();
-          if (shared) held_names += (held_names.empty() ? "" : ", ") + std::string(Name(i));
+          if (shared) held_names += (held_names.empty() ? "" : ", ") + std::string(P::Name(i));
         }
         if (!held_names.empty())
           g.report += " Of these, held by the prior in the pooled fit: " + held_names + ".";
@@ -653,8 +654,8 @@ PredictionInterval PredictWithInterval(const GroupCalibration& fit, const Calibr
   out.predicted_s = PredictStepTime_s(point.ops, point.rates, x);
   const auto g = LogGradient(point, x);
   double var = fit.sigma_log * fit.sigma_log;
-  for (int a = 0; a < kN; ++a) {
-    for (int b = 0; b < kN; ++b)
+  for (int a = 0; a < P::kNumParams; ++a) {
+    for (int b = 0; b < P::kNumParams; ++b)
       var += g[static_cast<size_t>(a)] * fit.Covariance(a, b) * g[static_cast<size_t>(b)];
   }
   const double half = NormalQuantileTwoSided(level) * std::sqrt(std::max(0.0, var));
@@ -665,7 +666,7 @@ PredictionInterval PredictWithInterval(const GroupCalibration& fit, const Calibr
 
 std::string ParameterTable(const GroupCalibration& g) {
   std::string text;
-  for (int i = 0; i < kN; ++i) {
+  for (int i = 0; i < P::kNumParams; ++i) {
     const size_t k = static_cast<size_t>(i);
     const double v = g.params.values[k];
     std::string error =
@@ -685,11 +686,11 @@ std::string ParameterTable(const GroupCalibration& g) {
         said = "held, not fitted";
         break;
     }
-    if (std::find(g.shared.begin(), g.shared.end(), Name(i)) != g.shared.end())
+    if (std::find(g.shared.begin(), g.shared.end(), P::Name(i)) != g.shared.end())
       said += " (shared by every group, pooled fit)";
-    if (std::find(g.at_bound.begin(), g.at_bound.end(), Name(i)) != g.at_bound.end())
+    if (std::find(g.at_bound.begin(), g.at_bound.end(), P::Name(i)) != g.at_bound.end())
       said += "; AT A BOUND";
-    text += fmt::format("  {:<22} {:12.5g} {} {:<26} {}\n", Name(i), v, error, prior, said);
+    text += fmt::format("  {:<22} {:12.5g} {} {:<26} {}\n", P::Name(i), v, error, prior, said);
   }
   return text;
 }
@@ -802,7 +803,7 @@ SharingSelection SelectSharedParameters(const std::vector<CalibrationPoint>& poi
   s.baseline_median_ape = base.median_ape;
   s.baseline_p90_ape = base.p90_ape;
   double median = base.median_ape, p90 = base.p90_ape;
-  for (int i = 0; i < kN; ++i) {
+  for (int i = 0; i < P::kNumParams; ++i) {
     if (std::find(options.fixed.begin(), options.fixed.end(), i) != options.fixed.end()) continue;
     trial.shared = s.shared;
     trial.shared.push_back(i);

@@ -67,7 +67,7 @@ double TotalAtPlan(const CrossoverResult& r, const std::string& name) {
 }
 
 // A row as bytes (the axis values are the combination's, known to every process).
-void EncodeRow(const StudySweepRow& row, ByteWriter& out) {
+void EncodeStudySweepRow(const StudySweepRow& row, ByteWriter& out) {
   out.PutString(row.small);
   out.PutString(row.large);
   out.PutBool(row.quality_ok);
@@ -79,7 +79,7 @@ void EncodeRow(const StudySweepRow& row, ByteWriter& out) {
   out.PutString(row.verdict);
 }
 
-StudySweepRow DecodeRow(ByteReader& in) {
+StudySweepRow DecodeStudySweepRow(ByteReader& in) {
   StudySweepRow row;
   row.small = in.String();
   row.large = in.String();
@@ -183,7 +183,7 @@ StudySweepResult SweepStudy(const std::string& study_path, const std::vector<Stu
                                  const auto rows = rows_of(i);
                                  out.PutInt(static_cast<int64_t>(i));
                                  out.PutInt(static_cast<int64_t>(rows.size()));
-                                 for (const auto& row : rows) EncodeRow(row, out);
+                                 for (const auto& row : rows) EncodeStudySweepRow(row, out);
                                }
                                return std::move(out.Bytes());
                              },
@@ -195,7 +195,7 @@ StudySweepResult SweepStudy(const std::string& study_path, const std::vector<Stu
     while (!in.AtEnd()) {
       const auto i = static_cast<size_t>(in.Int());
       for (int64_t n = in.Int(); n > 0; --n) {
-        out.rows.push_back(DecodeRow(in));
+        out.rows.push_back(DecodeStudySweepRow(in));
         out.rows.back().values = combinations[i];
       }
     }

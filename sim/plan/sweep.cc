@@ -22,7 +22,7 @@ size_t SweepGrid::Size() const {
 
 namespace {
 
-void EncodeRow(const SweepRow& r, ByteWriter& out) {
+void EncodeSweepRow(const SweepRow& r, ByteWriter& out) {
   for (uint32_t index : {r.model, r.hardware, r.batch, r.prompt, r.gen, r.weights, r.tp}) {
     out.PutInt(index);
   }
@@ -34,7 +34,7 @@ void EncodeRow(const SweepRow& r, ByteWriter& out) {
   }
 }
 
-SweepRow DecodeRow(ByteReader& in) {
+SweepRow DecodeSweepRow(ByteReader& in) {
   SweepRow r;
   for (uint32_t* index : {&r.model, &r.hardware, &r.batch, &r.prompt, &r.gen, &r.weights, &r.tp}) {
     *index = static_cast<uint32_t>(in.Int());
@@ -119,14 +119,14 @@ std::vector<SweepRow> RunSweep(const SweepGrid& g, const Catalog& catalog,
         total, kMinChunk,
         [&](size_t begin, size_t end) {
           ByteWriter out;
-          for (size_t i = begin; i < end; ++i) EncodeRow(predictor.Predict(i), out);
+          for (size_t i = begin; i < end; ++i) EncodeSweepRow(predictor.Predict(i), out);
           return std::move(out.Bytes());
         },
         progress);
     size_t i = 0;
     for (const auto& chunk : bytes) {
       ByteReader in(chunk);
-      while (!in.AtEnd()) rows[i++] = DecodeRow(in);
+      while (!in.AtEnd()) rows[i++] = DecodeSweepRow(in);
     }
     RS_CHECK(i == total, "the gathered sweep has the wrong number of rows");
     return rows;

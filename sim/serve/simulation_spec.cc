@@ -15,7 +15,7 @@
 namespace rightsize {
 namespace {
 
-constexpr int64_t kMaxCount = int64_t{1} << 30;
+constexpr int64_t kMaxLength = int64_t{1} << 30;
 
 // A length: a whole number, a distribution string ("lognormal:800:0.6") or a mapping.
 LengthDistribution ReadLength(YamlReader& r, const std::string& key) {
@@ -27,17 +27,17 @@ LengthDistribution ReadLength(YamlReader& r, const std::string& key) {
     LengthDistribution d;
     const std::string kind = ToLower(m.RequiredString("distribution"));
     if (kind == "fixed") {
-      d.value = m.RequiredInt("value", 1, kMaxCount);
+      d.value = m.RequiredInt("value", 1, kMaxLength);
     } else if (kind == "uniform") {
       d.kind = LengthKind::kUniform;
-      d.min = m.RequiredInt("min", 1, kMaxCount);
-      d.max = m.RequiredInt("max", 1, kMaxCount);
+      d.min = m.RequiredInt("min", 1, kMaxLength);
+      d.max = m.RequiredInt("max", 1, kMaxLength);
     } else if (kind == "lognormal") {
       d.kind = LengthKind::kLogNormal;
       d.median = m.RequiredDouble("median", 1e-9, 1e12);
       d.sigma = m.RequiredDouble("sigma", 0, 100);
-      d.min = m.OptionalInt("min", 1, 1, kMaxCount);
-      d.max = m.OptionalInt("max", kMaxCount, 1, kMaxCount);
+      d.min = m.OptionalInt("min", 1, 1, kMaxLength);
+      d.max = m.OptionalInt("max", kMaxLength, 1, kMaxLength);
     } else if (kind == "empirical") {
       d.kind = LengthKind::kEmpirical;
       const YAML::Node values = m.Raw("values");
@@ -69,13 +69,14 @@ LengthDistribution ReadLength(YamlReader& r, const std::string& key) {
 }
 
 void ReadOverrides(YamlReader& r, EngineOverrides* o) {
-  if (r.Has("max_num_seqs")) o->max_num_seqs = r.RequiredInt("max_num_seqs", 1, kMaxCount);
+  if (r.Has("max_num_seqs")) o->max_num_seqs = r.RequiredInt("max_num_seqs", 1, kMaxLength);
   if (r.Has("max_num_batched_tokens")) {
-    o->max_num_batched_tokens = r.RequiredInt("max_num_batched_tokens", 1, kMaxCount);
+    o->max_num_batched_tokens = r.RequiredInt("max_num_batched_tokens", 1, kMaxLength);
   }
   if (r.Has("block_size_tokens"))
     o->block_size_tokens = r.RequiredInt("block_size_tokens", 1, 1 << 20);
-  if (r.Has("kv_cache_blocks")) o->kv_cache_blocks = r.RequiredInt("kv_cache_blocks", 1, kMaxCount);
+  if (r.Has("kv_cache_blocks"))
+    o->kv_cache_blocks = r.RequiredInt("kv_cache_blocks", 1, kMaxLength);
   if (r.Has("chunked_prefill")) o->chunked_prefill = r.RequiredBool("chunked_prefill");
   if (r.Has("reserve_full_isl")) o->reserve_full_isl = r.RequiredBool("reserve_full_isl");
   if (r.Has("prefix_caching")) o->prefix_caching = r.RequiredBool("prefix_caching");
@@ -222,7 +223,7 @@ SimulationSpec LoadSimulationSpec(const YAML::Node& root, const std::string& pat
   }
   if (a == ArrivalKind::kGamma) s.traffic.cv = t.RequiredDouble("cv", 1e-6, 1e3);
   if (a == ArrivalKind::kClosedLoop)
-    s.traffic.concurrency = t.RequiredInt("concurrency", 1, kMaxCount);
+    s.traffic.concurrency = t.RequiredInt("concurrency", 1, kMaxLength);
   if (a == ArrivalKind::kTrace) {
     s.trace = ResolveProjectPath(t.RequiredString("trace"), path);
   } else {
@@ -230,7 +231,7 @@ SimulationSpec LoadSimulationSpec(const YAML::Node& root, const std::string& pat
     s.traffic.prompt = ReadLength(t, "prompt_tokens");
     s.traffic.output = ReadLength(t, "output_tokens");
   }
-  s.traffic.shared_prefix_tokens = t.OptionalInt("shared_prefix_tokens", 0, 0, kMaxCount);
+  s.traffic.shared_prefix_tokens = t.OptionalInt("shared_prefix_tokens", 0, 0, kMaxLength);
   s.traffic.prefix_share = t.OptionalDouble("prefix_share", 0.0, 0.0, 1.0);
   t.RejectUnknownKeys();
 

@@ -3,13 +3,9 @@
 
 #include "sim/cost/money.h"
 #include "sim/spec/catalog.h"
+#include "tests/catalog_lookup.h"
 
 using namespace rightsize;
-
-namespace {
-const ModelSpec& Model(const std::string& id) { return Catalog::Default().Model(id); }
-const HardwareSpec& Hw(const std::string& id) { return Catalog::Default().Hardware(id); }
-}  // namespace
 
 TEST_CASE("$ per million tokens: 2 devices at $3/h producing 1000 tokens/s") {
   // 2 x 3 $/h = 6 $/h = 1/600 $/s; 1e6 tokens take 1000 s -> 1.6667 $.

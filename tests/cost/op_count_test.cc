@@ -3,12 +3,9 @@
 
 #include "sim/cost/op_count.h"
 #include "sim/spec/catalog.h"
+#include "tests/catalog_lookup.h"
 
 using namespace rightsize;
-
-namespace {
-const ModelSpec& Model(const std::string& id) { return Catalog::Default().Model(id); }
-}  // namespace
 
 TEST_CASE("forward FLOPs per token at short context are about 2N") {
   const ModelSpec& m = Model("llama-2-7b");

@@ -9,13 +9,12 @@
 #include "sim/cost/memory.h"
 #include "sim/spec/catalog.h"
 #include "sim/workload/parallel_layout.h"
+#include "tests/catalog_lookup.h"
 
 using namespace rightsize;
 using Catch::Matchers::Contains;
 
 namespace {
-const ModelSpec& Model(const std::string& id) { return Catalog::Default().Model(id); }
-const HardwareSpec& Hw(const std::string& id) { return Catalog::Default().Hardware(id); }
 
 Parallelism Tp(int tp) {
   Parallelism p;

@@ -8,7 +8,7 @@
 using namespace rightsize;
 
 namespace {
-const std::string kFixture =
+const std::string kApiVsSelfhostedStudy =
     std::string(RIGHTSIZE_SOURCE_DIR) + "/tests/plan/fixtures/api-vs-selfhosted.yaml";
 }  // namespace
 
@@ -24,7 +24,7 @@ TEST_CASE("a --set argument splits on top-level commas only") {
 
 TEST_CASE("sweeping the API's output price moves the break-even as the closed form says") {
   const StudySweepResult r =
-      SweepStudy(kFixture,
+      SweepStudy(kApiVsSelfhostedStudy,
                  {ParseStudyAxis("candidates.large.api.usd_per_million_output_tokens=2,4"),
                   ParseStudyAxis("traffic.requests_per_month=1e4,5e6")},
                  Catalog::Default(), EfficiencyParams::Defaults(), 2);
@@ -46,7 +46,7 @@ TEST_CASE("sweeping the API's output price moves the break-even as the closed fo
 
 TEST_CASE("a swept value the study does not accept is an error naming the study and the value") {
   auto run = [](const std::string& set) {
-    return SweepStudy(kFixture, {ParseStudyAxis(set)}, Catalog::Default(),
+    return SweepStudy(kApiVsSelfhostedStudy, {ParseStudyAxis(set)}, Catalog::Default(),
                       EfficiencyParams::Defaults(), 1);
   };
   CHECK_THROWS_WITH(run("horizon_months=12,-3"), Catch::Matchers::Contains("horizon_months=-3") &&

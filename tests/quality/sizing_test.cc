@@ -11,13 +11,13 @@
 namespace rightsize {
 namespace {
 
-ChinchillaCoefficients EpochLaw() {
+ChinchillaCoefficients EpochChinchilla() {
   return ToChinchilla(LoadLawYaml(testing::RepoPath("models/laws/chinchilla-epoch-2024.yaml")));
 }
 
 TEST_CASE("Zero inference demand: the inference-aware optimum is the Chinchilla frontier",
           "[quality][sizing]") {
-  const ChinchillaCoefficients law = EpochLaw();
+  const ChinchillaCoefficients law = EpochChinchilla();
   for (double n : {1e9, 7e9, 30e9, 70e9}) {
     const SizingPoint frontier = ComputeOptimalForParams(law, n);
     const SizingPoint numeric = InferenceAwareOptimumFlops(law, frontier.loss_nats, 0.0);
@@ -35,7 +35,7 @@ TEST_CASE("Zero inference demand: the inference-aware optimum is the Chinchilla 
 
 TEST_CASE("Large inference demand: smaller model trained longer, fewer lifetime FLOPs",
           "[quality][sizing]") {
-  const ChinchillaCoefficients law = EpochLaw();
+  const ChinchillaCoefficients law = EpochChinchilla();
   const double target = ComputeOptimalForParams(law, 30e9).loss_nats;
   const SizingPoint chinchilla = InferenceAwareOptimumFlops(law, target, 0.0);
   double previous_n = chinchilla.n_params;
@@ -66,7 +66,7 @@ TEST_CASE("Large inference demand: smaller model trained longer, fewer lifetime 
 
 TEST_CASE("Dollar optimum: cheap inference FLOPs move the optimum back toward Chinchilla",
           "[quality][sizing]") {
-  const ChinchillaCoefficients law = EpochLaw();
+  const ChinchillaCoefficients law = EpochChinchilla();
   const double target = ComputeOptimalForParams(law, 30e9).loss_nats;
   InferenceDemand demand;
   demand.prefill_tokens = 0.5e13;
@@ -85,7 +85,7 @@ TEST_CASE("Dollar optimum: cheap inference FLOPs move the optimum back toward Ch
 }
 
 TEST_CASE("Unreachable target loss is an input error", "[quality][sizing]") {
-  const ChinchillaCoefficients law = EpochLaw();
+  const ChinchillaCoefficients law = EpochChinchilla();
   CHECK_THROWS_AS(InferenceAwareOptimumFlops(law, law.e_nats - 0.01, 1e12), InputError);
 }
 

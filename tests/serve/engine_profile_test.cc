@@ -9,19 +9,12 @@
 #include "sim/spec/catalog.h"
 #include "tests/error_of.h"
 #include "tests/serve/serve_test_util.h"
+#include "tests/temp_file.h"
 
 using namespace rightsize;
 using namespace rightsize::testing;
 
 namespace {
-
-std::string WriteTemp(const std::string& name, const std::string& text) {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "rightsize_serve_test";
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / name).string();
-  std::ofstream(path) << text;
-  return path;
-}
 
 const char* kProfile = R"(id: test-engine
 name: "test"
@@ -82,21 +75,21 @@ TEST_CASE("an unknown engine id suggests close matches") {
 }
 
 TEST_CASE("an unknown or bad engine key is an error naming file, line and key") {
-  const std::string good = WriteTemp("good.yaml", kProfile);
+  const std::string good = WriteTempFile("rightsize_serve_test", "good.yaml", kProfile);
   CHECK(LoadEngineProfile(good).max_num_seqs == 8);
   std::string text = kProfile;
   text.replace(text.find("  policy:"), 0, "  max_num_seq: 4\n");
-  const std::string unknown = WriteTemp("unknown.yaml", text);
+  const std::string unknown = WriteTempFile("rightsize_serve_test", "unknown.yaml", text);
   CHECK_THAT(ErrorOf([&] { LoadEngineProfile(unknown); }),
              Catch::Matchers::Contains(unknown + ":9: scheduler.max_num_seq"));
   text = kProfile;
   text.replace(text.find("decode_first"), 12, "decode_last");
-  const std::string bad = WriteTemp("bad.yaml", text);
+  const std::string bad = WriteTempFile("rightsize_serve_test", "bad.yaml", text);
   CHECK_THAT(ErrorOf([&] { LoadEngineProfile(bad); }),
              Catch::Matchers::Contains(bad + ":9: scheduler.policy"));
   text = kProfile;
   text.replace(text.find("max_num_seqs: 8"), 15, "max_num_seqs: 0");
-  const std::string zero = WriteTemp("zero.yaml", text);
+  const std::string zero = WriteTempFile("rightsize_serve_test", "zero.yaml", text);
   CHECK_THAT(ErrorOf([&] { LoadEngineProfile(zero); }),
              Catch::Matchers::Contains(zero + ":6: scheduler.max_num_seqs"));
 }

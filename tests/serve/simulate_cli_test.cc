@@ -10,26 +10,18 @@
 
 #include "sim/util/file_io.h"
 #include "tests/cli/run_binary.h"
+#include "tests/temp_file.h"
 
 using namespace rightsize::testing;
 
 namespace {
-
-std::string WriteTemp(const std::string& name, const std::string& text) {
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / "rightsize_serve_cli_test";
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / name).string();
-  std::ofstream(path) << text;
-  return path;
-}
 
 const std::string kBase = "simulate --model llama-3.1-8b --hardware l40s ";
 
 }  // namespace
 
 TEST_CASE("simulate prints percentiles as a table and as JSON, and writes the per-request CSV") {
-  const std::string csv = WriteTemp("requests.csv", "");
+  const std::string csv = WriteTempFile("rightsize_serve_cli_test", "requests.csv", "");
   std::filesystem::remove(csv);
   const CommandResult table =
       RunRightsize(kBase +
@@ -62,7 +54,8 @@ TEST_CASE("an overloaded simulate run reports the growing queue instead of a lat
 }
 
 TEST_CASE("a simulation YAML runs, and its bad keys name file, line and key") {
-  const std::string good = WriteTemp("good.yaml", R"(model: llama-3.1-8b
+  const std::string good =
+      WriteTempFile("rightsize_serve_cli_test", "good.yaml", R"(model: llama-3.1-8b
 hardware: l40s
 engine: vllm-v1
 engine_overrides:
@@ -82,35 +75,39 @@ slo:
   CHECK_THAT(ok.output, Catch::Matchers::Contains("max_num_seqs 64"));
   std::string text = rightsize::ReadTextFile(good);
   text.replace(text.find("max_num_seqs"), 12, "max_num_seq");
-  const std::string unknown = WriteTemp("unknown.yaml", text);
+  const std::string unknown = WriteTempFile("rightsize_serve_cli_test", "unknown.yaml", text);
   CheckOneLineInputError("simulate " + unknown, unknown + ":5: engine_overrides.max_num_seq");
   text = rightsize::ReadTextFile(good);
   text.replace(text.find("output_tokens: 80"), 17, "output_tokens: 0");
-  const std::string zero = WriteTemp("zero.yaml", text);
+  const std::string zero = WriteTempFile("rightsize_serve_cli_test", "zero.yaml", text);
   CheckOneLineInputError("simulate " + zero, zero + ":12: traffic.output_tokens");
   text = rightsize::ReadTextFile(good);
   text.replace(text.find("engine: vllm-v1"), 15, "engine: vllm-v9");
-  const std::string engine = WriteTemp("engine.yaml", text);
+  const std::string engine = WriteTempFile("rightsize_serve_cli_test", "engine.yaml", text);
   CheckOneLineInputError("simulate " + engine, engine + ":3: engine");
 }
 
 TEST_CASE("bad traces are one-line errors naming file, line and key, exit 2") {
   const std::string negative =
-      WriteTemp("negative.jsonl",
-                "{\"arrival_s\": 0, \"prompt_tokens\": 10, \"output_tokens\": 5}\n"
-                "{\"arrival_s\": -1, \"prompt_tokens\": 10, \"output_tokens\": 5}\n");
+      WriteTempFile("rightsize_serve_cli_test", "negative.jsonl",
+                    "{\"arrival_s\": 0, \"prompt_tokens\": 10, \"output_tokens\": 5}\n"
+                    "{\"arrival_s\": -1, \"prompt_tokens\": 10, \"output_tokens\": 5}\n");
   CheckOneLineInputError(kBase + "--trace " + negative, negative + ":2: arrival_s");
   const std::string unsorted =
-      WriteTemp("unsorted.csv", "arrival_s,prompt_tokens,output_tokens\n2,10,5\n1,10,5\n");
+      WriteTempFile("rightsize_serve_cli_test", "unsorted.csv",
+                    "arrival_s,prompt_tokens,output_tokens\n2,10,5\n1,10,5\n");
   CheckOneLineInputError(kBase + "--trace " + unsorted, unsorted + ":3: arrival_s");
   const std::string zero =
-      WriteTemp("zero.jsonl", "{\"arrival_s\": 0, \"prompt_tokens\": 10, \"output_tokens\": 0}\n");
+      WriteTempFile("rightsize_serve_cli_test", "zero.jsonl",
+                    "{\"arrival_s\": 0, \"prompt_tokens\": 10, \"output_tokens\": 0}\n");
   CheckOneLineInputError(kBase + "--trace " + zero, zero + ":1: output_tokens");
-  const std::string too_long = WriteTemp(
-      "long.jsonl", "{\"arrival_s\": 0, \"prompt_tokens\": 130000, \"output_tokens\": 2000}\n");
+  const std::string too_long =
+      WriteTempFile("rightsize_serve_cli_test", "long.jsonl",
+                    "{\"arrival_s\": 0, \"prompt_tokens\": 130000, \"output_tokens\": 2000}\n");
   CheckOneLineInputError(kBase + "--trace " + too_long, too_long + ":1: prompt_tokens");
   const std::string unknown =
-      WriteTemp("key.jsonl", "{\"arrival_s\": 0, \"prompt_tokens\": 10, \"outputs\": 3}\n");
+      WriteTempFile("rightsize_serve_cli_test", "key.jsonl",
+                    "{\"arrival_s\": 0, \"prompt_tokens\": 10, \"outputs\": 3}\n");
   CheckOneLineInputError(kBase + "--trace " + unknown, unknown + ":1: outputs");
 }
 

@@ -8,19 +8,12 @@
 #include "sim/serve/trace_reader.h"
 #include "sim/serve/traffic.h"
 #include "tests/error_of.h"
+#include "tests/temp_file.h"
 
 using namespace rightsize;
 using namespace rightsize::testing;
 
 namespace {
-
-std::string WriteTemp(const std::string& name, const std::string& text) {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "rightsize_serve_test";
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / name).string();
-  std::ofstream(path) << text;
-  return path;
-}
 
 double Cv(const std::vector<ServeRequest>& r) {
   std::vector<double> gaps;
@@ -93,16 +86,16 @@ TEST_CASE("changing the rate moves only the arrival times (common random numbers
 }
 
 TEST_CASE("traces: canonical JSONL, CSV and LLMServingSim's request logs") {
-  const std::string jsonl = WriteTemp(
-      "t.jsonl",
+  const std::string jsonl = WriteTempFile(
+      "rightsize_serve_test", "t.jsonl",
       "{\"arrival_s\": 0.5, \"prompt_tokens\": 10, \"output_tokens\": 3}\n\n"
       "{\"arrival_s\": 1.5, \"prompt_tokens\": 20, \"output_tokens\": 4, \"id\": \"b\"}\n");
   const std::vector<ServeRequest> j = ReadRequestTrace(jsonl);
   REQUIRE(j.size() == 2);
   CHECK(j[1].arrival_s == 1.5);
   CHECK(j[1].source_line == 3);
-  const std::string csv =
-      WriteTemp("t.csv", "arrival_s,prompt_tokens,output_tokens\n0,5,6\n2.5,7,8\n");
+  const std::string csv = WriteTempFile("rightsize_serve_test", "t.csv",
+                                        "arrival_s,prompt_tokens,output_tokens\n0,5,6\n2.5,7,8\n");
   const std::vector<ServeRequest> c = ReadRequestTrace(csv);
   REQUIRE(c.size() == 2);
   CHECK(c[1].output_tokens == 8);
@@ -119,16 +112,18 @@ TEST_CASE("traces: canonical JSONL, CSV and LLMServingSim's request logs") {
 
 TEST_CASE("a trace with an unknown key or a non-number names file, line and key") {
   const std::string unknown =
-      WriteTemp("u.jsonl",
-                "{\"arrival_s\": 0, \"prompt_tokens\": 1, \"output_tokens\": 1}\n"
-                "{\"arrival\": 0, \"prompt_tokens\": 1, \"output_tokens\": 1}\n");
+      WriteTempFile("rightsize_serve_test", "u.jsonl",
+                    "{\"arrival_s\": 0, \"prompt_tokens\": 1, \"output_tokens\": 1}\n"
+                    "{\"arrival\": 0, \"prompt_tokens\": 1, \"output_tokens\": 1}\n");
   CHECK_THAT(ErrorOf([&] { ReadRequestTrace(unknown); }),
              Catch::Matchers::Contains(unknown + ":2: arrival"));
-  const std::string text = WriteTemp(
-      "s.jsonl", "{\"arrival_s\": \"soon\", \"prompt_tokens\": 1, \"output_tokens\": 1}\n");
+  const std::string text =
+      WriteTempFile("rightsize_serve_test", "s.jsonl",
+                    "{\"arrival_s\": \"soon\", \"prompt_tokens\": 1, \"output_tokens\": 1}\n");
   CHECK_THAT(ErrorOf([&] { ReadRequestTrace(text); }),
              Catch::Matchers::Contains(text + ":1: arrival_s"));
-  const std::string column = WriteTemp("c.csv", "arrival_s,prompt,output_tokens\n0,1,1\n");
+  const std::string column =
+      WriteTempFile("rightsize_serve_test", "c.csv", "arrival_s,prompt,output_tokens\n0,1,1\n");
   CHECK_THAT(ErrorOf([&] { ReadRequestTrace(column); }),
              Catch::Matchers::Contains(column + ":1: prompt"));
 }

@@ -4,11 +4,11 @@
 #include <cmath>
 
 #include "sim/spec/catalog.h"
+#include "tests/catalog_lookup.h"
 
 using namespace rightsize;
 
 namespace {
-const Catalog& Cat() { return Catalog::Default(); }
 int64_t Total(const std::string& id) { return CountParams(Cat().Model(id)).Total(); }
 }  // namespace
 

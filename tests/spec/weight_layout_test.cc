@@ -7,11 +7,11 @@
 #include "sim/spec/catalog.h"
 #include "sim/spec/weight_layout.h"
 #include "sim/util/csv.h"
+#include "tests/catalog_lookup.h"
 
 using namespace rightsize;
 
 namespace {
-const Catalog& Cat() { return Catalog::Default(); }
 const std::string kSizes =
     std::string(RIGHTSIZE_SOURCE_DIR) + "/data/checkpoints/checkpoint-sizes.csv";
 }  // namespace
