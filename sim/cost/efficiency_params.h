@@ -44,9 +44,11 @@ struct EfficiencyParams {
     // NCCL all-reduce bus bandwidth on NVLink reaches ~75-80% of the link peak for large
     // messages (nccl-tests PERFORMANCE.md, busBw vs algBw).
     kLinkEfficiency = 5,
-    // Seconds of fixed latency per collective (the alpha of the alpha-beta model), [0, 1e-2].
-    // Default 1e-5: NCCL intra-node all-reduce of small messages takes ~10 us (nccl-tests;
-    // vidur-profiling all-reduce medians for KB-sized messages).
+    // Seconds of fixed latency per collective, [0, 1e-2]: the base of the alpha of the
+    // alpha-beta model, to which the link's own latency per ring step (the hardware spec's
+    // link_latency_s) is added. Default 6.6e-6: NCCL's base latency of a ring collective with
+    // its low-latency protocol (baseLat, Ring / LL, in src/graph/tuning.cc of NCCL 2.19+); with
+    // 0.6 us per NVLink step an 8-GPU all-reduce costs 6.6 + 14 x 0.6 = 15 us, a 2-GPU one 7.8 us.
     kLinkLatency_s = 6,
     // Exponent p of the smooth roofline max (t_c^p + t_m^p)^(1/p), [1, 32]. Default 4: the
     // smoothed time is within 19% (2^(1/4)) of max(t_c, t_m) at the ridge and within 1% a
@@ -66,8 +68,8 @@ struct EfficiencyParams {
       "compute_efficiency", "attention_efficiency", "memory_efficiency",
       "kernel_overhead_s",  "step_overhead_s",      "link_efficiency",
       "link_latency_s",     "roofline_sharpness",   "sequence_overhead_s"};
-  static constexpr std::array<double, kNumParams> kDefaults = {0.70, 0.45, 0.80, 4e-6, 1e-3,
-                                                               0.75, 1e-5, 4.0,  1e-5};
+  static constexpr std::array<double, kNumParams> kDefaults = {0.70, 0.45,   0.80, 4e-6, 1e-3,
+                                                               0.75, 6.6e-6, 4.0,  1e-5};
   // Prior standard deviation of log(parameter) around its default, used by the calibrator's
   // Gaussian priors (sim/fit/calibrator.h) so a parameter the data cannot see stays at its
   // default with this spread, and prediction intervals carry it. Each is the half-width, in log
@@ -81,7 +83,8 @@ struct EfficiencyParams {
   //   step overhead 1.5: 0.1-10 ms per iteration across engines (vLLM v0.6 blog; HF
   //     transformers generate() loops near 10 ms, data/calibrations/optimum-*.json).
   //   link efficiency 0.3: NCCL bus bandwidth 55-85% of link peak (nccl-tests PERFORMANCE.md).
-  //   link latency 1.0: 3-30 us per small intra-node collective (nccl-tests).
+  //   link latency 1.0: 3-30 us per small intra-node collective (nccl-tests; NCCL's base latency
+  //     is 4.4-14 us across algorithms and protocols in tuning.cc).
   //   roofline sharpness 0.5: 2-8 (the knee's width is not measured by any source; this keeps
   //     it between a soft and a near-hard max).
   //   sequence overhead 2.0: 2 us-0.8 ms per sequence (vLLM V1 tens of us, v0.5 and HF

@@ -26,6 +26,7 @@ DeviceRates ResolveRates(const HardwareSpec& hw, const Workload& w, int64_t micr
   r.attention_peak_flops_per_s = hw.PeakFlopsPerS(w.activations, w.activations);
   r.memory_bandwidth_bytes_per_s = hw.memory_bandwidth_bytes_per_s;
   r.link_bandwidth_bytes_per_s = hw.link_bandwidth_bytes_per_s;
+  r.link_latency_s = hw.link_latency_s;
   r.pipeline = w.parallel.pipeline;
   r.training = IsTrainingMode(w.mode);
   r.microbatches = microbatches > 0    ? microbatches

@@ -16,6 +16,9 @@
 //   all-reduce: alpha + 2 (n-1)/n x bytes / (link_bw x eta_link)
 //   all-to-all, all-gather, reduce-scatter: alpha + (n-1)/n x bytes / (link_bw x eta_link)
 //   send/recv : alpha +             bytes / (link_bw x eta_link)
+// with alpha = link_latency_s + steps x the link's own latency per step (hardware spec), steps
+// being the ring's hops: 2 (n-1) for an all-reduce, n-1 for the others, 1 for a send (NCCL's
+// latency model: a base latency plus one hardware latency per ring step, src/graph/tuning.cc).
 // A step then is:
 //   inference: pipeline x sum(stage ops)  (one batch passes the stages in turn)
 //   training : (1 + (pipeline-1)/m) x sum(per-micro-batch ops)  + sum(once-per-step ops)
@@ -43,6 +46,7 @@ struct DeviceRates {
   double attention_peak_flops_per_s = 0.0;    // dense peak at the activation precision (> 0)
   double memory_bandwidth_bytes_per_s = 0.0;  // peak DRAM / HBM bandwidth (> 0)
   double link_bandwidth_bytes_per_s = 0.0;    // per direction, 0: no device-to-device link
+  double link_latency_s = 0.0;                // per ring step of a collective over the link
   int pipeline = 1;                           // pipeline stages, >= 1
   bool training = false;                      // training / fine-tuning step (bubble schedule)
   // Micro-batches per optimizer step (training), >= 1: the pipeline bubble is (pipeline-1)/m.
@@ -65,13 +69,18 @@ T PredictOpTime_s(const OpCost& op, const DeviceRates& r, const T* params) {
   if (op.kind == OpKind::kComm) {
     const double n = op.participants;
     double factor = 1.0;  // send / recv
-    if (op.pattern == CommPattern::kAllReduce) factor = 2.0 * (n - 1.0) / n;
+    double steps = 1.0;
+    if (op.pattern == CommPattern::kAllReduce) {
+      factor = 2.0 * (n - 1.0) / n;
+      steps = 2.0 * (n - 1.0);
+    }
     if (op.pattern == CommPattern::kAllToAll || op.pattern == CommPattern::kAllGather ||
         op.pattern == CommPattern::kReduceScatter) {
       factor = (n - 1.0) / n;
+      steps = n - 1.0;
     }
     const T per_collective =
-        params[P::kLinkLatency_s] +
+        params[P::kLinkLatency_s] + T(steps * r.link_latency_s) +
         T(factor * op.message_bytes / r.link_bandwidth_bytes_per_s) / params[P::kLinkEfficiency];
     return T(op.launches) * per_collective;
   }

@@ -35,6 +35,9 @@ struct HardwareSpec {
   std::map<Precision, double> peak_flops_per_s;  // dense peak per compute precision
   double link_bandwidth_bytes_per_s = 0.0;       // device-to-device, per direction (0: none)
   std::string link_kind;
+  // Latency of one step of a ring collective over the link (NCCL's per-hop hardware latency;
+  // 0: not stated, collectives then cost only the calibrated link_latency_s).
+  double link_latency_s = 0.0;
   double tdp_w = 0.0;  // board power (0: unknown)
   std::optional<CpuSpec> cpu;
 

@@ -195,6 +195,7 @@ HardwareSpec ParseHardwareSpec(const YAML::Node& root, const std::string& file) 
   peaks.RejectUnknownKeys();
   h.link_bandwidth_bytes_per_s = r.OptionalDouble("link_bandwidth_bytes_per_s", 0, 0, kHuge);
   h.link_kind = r.OptionalString("link_kind", "none");
+  h.link_latency_s = r.OptionalDouble("link_latency_s", 0, 0, 1e-3);
   h.tdp_w = r.OptionalDouble("tdp_w", 0, 0, 1e6);
   if (r.Has("cpu")) {
     YamlReader c = r.Child("cpu");

@@ -121,6 +121,24 @@ TEST_CASE("alpha-beta collectives: ring all-reduce moves 2(n-1)/n, all-to-all (n
   CHECK(PredictOpTime_s(op, r, p.data()) == Approx(2 * (2e-6 + 1.25e-3)).epsilon(1e-12));
 }
 
+TEST_CASE("the link's own latency is paid once per ring step: 2(n-1) for an all-reduce") {
+  DeviceRates r = Rates();
+  r.link_latency_s = 1e-6;
+  const EfficiencyParams p = Params();
+  OpCost op{"collective", OpKind::kComm};
+  op.message_bytes = 1e8;
+  op.launches = 1;
+  op.participants = 4;
+  op.pattern = CommPattern::kAllReduce;
+  // 2 us base + 6 steps x 1 us + 2 x 3/4 x 1e8 / 8e10.
+  CHECK(PredictOpTime_s(op, r, p.data()) == Approx(2e-6 + 6e-6 + 1.875e-3).epsilon(1e-12));
+  op.pattern = CommPattern::kAllGather;  // 3 steps
+  CHECK(PredictOpTime_s(op, r, p.data()) == Approx(2e-6 + 3e-6 + 0.9375e-3).epsilon(1e-12));
+  op.pattern = CommPattern::kSendRecv;  // 1 step
+  op.participants = 2;
+  CHECK(PredictOpTime_s(op, r, p.data()) == Approx(2e-6 + 1e-6 + 1.25e-3).epsilon(1e-12));
+}
+
 TEST_CASE("a step: inference runs the stages in turn, training stretches by 1 + (p-1)/m") {
   const EfficiencyParams p = Params();
   OpCost gemm{"gemm", OpKind::kMatmul};

@@ -7,12 +7,11 @@
 #include "sim/cost/latency.h"
 #include "sim/cost/memory.h"
 #include "sim/spec/catalog.h"
+#include "tests/catalog_lookup.h"
 
 using namespace rightsize;
 
 namespace {
-const ModelSpec& Model(const std::string& id) { return Catalog::Default().Model(id); }
-const HardwareSpec& Hw(const std::string& id) { return Catalog::Default().Hardware(id); }
 const EfficiencyParams kDefaults = EfficiencyParams::Defaults();
 
 StepBreakdown Decode(const ModelSpec& m, const HardwareSpec& hw, const Workload& w) {
@@ -116,6 +115,29 @@ TEST_CASE("TP=2 halves the per-device weight bytes and adds an all-reduce term")
   // The memory-bound step gets faster, but by less than 2x (the all-reduces cost time).
   CHECK(tp2.step_s < tp1.step_s);
   CHECK(tp2.step_s > tp1.step_s / 2.0);
+}
+
+TEST_CASE("collectives pay the link's latency from the hardware spec once per ring step") {
+  const ModelSpec& m = Model("llama-3-8b");
+  Workload w;
+  w.parallel.tensor = 8;
+  // NVLink and PCIe latencies per step come from the hardware files (models/PROVENANCE.md).
+  const HardwareSpec& nvlink = Hw("h100-sxm5-80gb");
+  const HardwareSpec& pcie = Hw("l40s");
+  REQUIRE(nvlink.link_latency_s > 0.0);
+  REQUIRE(pcie.link_latency_s > nvlink.link_latency_s);
+  CHECK(ResolveRates(nvlink, w).link_latency_s == nvlink.link_latency_s);
+  // The tiny all-reduce of one decode token is all latency: per layer 2 all-reduces of
+  // (base + 2 x 7 steps x the link's latency) plus the bandwidth term, which is < 1 us here.
+  const auto ops = CountOps(m, w, DecodeStep(w, w.prompt_tokens));
+  const OpCost& ar = FindOp(ops, "tp_allreduce");
+  REQUIRE(ar.participants == 8);
+  const double alpha_nvlink =
+      kDefaults[EfficiencyParams::kLinkLatency_s] + 14 * nvlink.link_latency_s;
+  const StepBreakdown step = Decode(m, nvlink, w);
+  CHECK(step.comm_s >= ar.launches * alpha_nvlink);
+  CHECK(step.comm_s < ar.launches * (alpha_nvlink + 1e-6));
+  CHECK(Decode(m, pcie, w).comm_s > step.comm_s);
 }
 
 TEST_CASE("a MoE decode reads only the active experts at batch 1 and nearly all at large batch") {

@@ -1,15 +1,15 @@
 // Memory: the KV cache, weights, training state and the fits-in-memory verdict.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <string>
+
 #include "sim/cost/memory.h"
 #include "sim/spec/catalog.h"
+#include "sim/util/csv.h"
+#include "tests/catalog_lookup.h"
 
 using namespace rightsize;
-
-namespace {
-const ModelSpec& Model(const std::string& id) { return Catalog::Default().Model(id); }
-const HardwareSpec& Hw(const std::string& id) { return Catalog::Default().Hardware(id); }
-}  // namespace
 
 TEST_CASE("Llama-3-8B KV cache in bf16 is 131,072 bytes per token") {
   CHECK(KvCacheBytesPerToken(Model("llama-3-8b"), Precision::kBf16) == 131072.0);
@@ -341,4 +341,28 @@ TEST_CASE("selective and full recompute keep less than none, eager attention mor
   CHECK(act(Recompute::kNone, false) > act(Recompute::kNone, true));
   CHECK(act(Recompute::kSelective, false) == Approx(act(Recompute::kNone, true)));
   CHECK(act(Recompute::kFull, true) < act(Recompute::kSelective, true) / 4);
+}
+
+TEST_CASE("measured LoRA fine-tuning peaks (LitGPT, A100) are predicted within their tolerance") {
+  // data/training-memory/peak-memory.csv: published Max GPU RAM of LitGPT's LoRA runs, bf16
+  // weights, fused attention, no activation checkpointing (PROVENANCE.md there).
+  const CsvTable table =
+      CsvTable::Load(std::string(RIGHTSIZE_SOURCE_DIR) + "/data/training-memory/peak-memory.csv");
+  REQUIRE(table.rows().size() >= 3);
+  for (const CsvRow& row : table.rows()) {
+    Workload w;
+    w.mode = ParseMode(table.Cell(row, "mode"));
+    w.batch = table.Integer(row, "batch", 1, 1 << 20);
+    w.prompt_tokens = table.Integer(row, "sequence_tokens", 1, 1 << 24);
+    w.gen_tokens = 0;
+    w.lora_rank = table.Integer(row, "lora_rank", 1, 1 << 16);
+    w.recompute = ParseRecompute(table.Cell(row, "recompute"));
+    const double predicted = EstimateMemoryPerDevice(Model(table.Cell(row, "model")), w).Total();
+    const double measured = table.Number(row, "measured_bytes");
+    INFO(table.Cell(row, "run") << ": predicted " << predicted / 1e9 << " GB, measured "
+                                << measured / 1e9 << " GB");
+    CHECK(std::abs(predicted / measured - 1.0) <= table.Number(row, "tolerance_percent") / 100.0);
+    // It must also fit the device the run was measured on.
+    CHECK(CheckFit(Model(table.Cell(row, "model")), Hw(table.Cell(row, "hardware")), w).fits);
+  }
 }
