@@ -122,6 +122,36 @@ SizingPoint ComputeOptimalForParams(const ChinchillaCoefficients& law, double n_
   return ComputeOptimal(law, kTrainFlopsPerParamToken * c6);
 }
 
+SizingPoint ComputeOptimalForLoss(const ChinchillaCoefficients& law, double target_loss_nats) {
+  CheckLaw(law);
+  if (!(target_loss_nats > law.e_nats) || !std::isfinite(target_loss_nats)) {
+    throw InputError({"", 0, "target-loss"},
+                     fmt::format("target loss {} is not above the law's irreducible loss E = {}",
+                                 target_loss_nats, law.e_nats));
+  }
+  // Along the frontier both N and D grow with C, so the loss falls monotonically in N toward E:
+  // bisect on log N between one parameter and a size whose frontier loss is below the target.
+  double log_lo = 0.0;
+  double log_hi = std::log(1e12);
+  while (ComputeOptimalForParams(law, std::exp(log_hi)).loss_nats > target_loss_nats) {
+    log_hi += std::log(1e3);
+    if (log_hi > std::log(1e300)) {
+      throw InputError({"", 0, "target-loss"},
+                       fmt::format("target loss {} is too close to E = {} for any model size",
+                                   target_loss_nats, law.e_nats));
+    }
+  }
+  for (int it = 0; it < 200 && log_hi - log_lo > 1e-13; ++it) {
+    const double mid = 0.5 * (log_lo + log_hi);
+    if (ComputeOptimalForParams(law, std::exp(mid)).loss_nats > target_loss_nats) {
+      log_lo = mid;
+    } else {
+      log_hi = mid;
+    }
+  }
+  return ComputeOptimalForParams(law, std::exp(0.5 * (log_lo + log_hi)));
+}
+
 double TokensForLoss(const ChinchillaCoefficients& law, double n_params, double target_loss_nats) {
   const double room = target_loss_nats - law.e_nats - law.a / std::pow(n_params, law.alpha);
   if (!(room > 0.0)) return std::numeric_limits<double>::infinity();

@@ -46,6 +46,11 @@ SizingPoint ComputeOptimal(const ChinchillaCoefficients& law, double train_flops
 // The compute-optimal model with n_params parameters: the C whose N_opt(C) = n_params.
 SizingPoint ComputeOptimalForParams(const ChinchillaCoefficients& law, double n_params);
 
+// The compute-optimal model that reaches target_loss_nats, the "equal-quality Chinchilla-style
+// model" Sardana et al. 2024 compare against: the N on the frontier whose L(N, D_opt(N)) equals
+// the target. Throws InputError if target <= E (unreachable).
+SizingPoint ComputeOptimalForLoss(const ChinchillaCoefficients& law, double target_loss_nats);
+
 // Training tokens that bring an N-parameter model to target_loss_nats:
 // D = (B / (target - E - A / N^alpha))^(1/beta); +inf when N alone cannot reach the target.
 double TokensForLoss(const ChinchillaCoefficients& law, double n_params, double target_loss_nats);

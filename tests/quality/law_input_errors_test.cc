@@ -89,8 +89,9 @@ TEST_CASE("Law JSON: overflowing numbers and wrong types name file, line and key
 }
 
 TEST_CASE("Every law in models/laws loads and names its source", "[quality]") {
-  for (const char* id : {"chinchilla-epoch-2024", "chinchilla-epoch-2024-mle",
-                         "chinchilla-hoffmann-2022", "transfer-hernandez-2021", "ptq-kumar-2024"}) {
+  for (const char* id :
+       {"chinchilla-epoch-2024", "chinchilla-epoch-2024-mle", "chinchilla-hoffmann-2022",
+        "chinchilla-sardana-2024", "transfer-hernandez-2021", "ptq-kumar-2024"}) {
     const Law law = LoadLawYaml(std::string(RIGHTSIZE_SOURCE_DIR) + "/models/laws/" + id + ".yaml");
     CHECK(law.id == id);
     CHECK_FALSE(law.source.empty());
