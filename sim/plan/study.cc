@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/plan/finetune_gain.h"
 #include "sim/plan/law_quality.h"
 #include "sim/spec/catalog.h"
 #include "sim/util/csv.h"
@@ -42,9 +43,12 @@ std::vector<int> ParseDegrees(YamlReader& r, const std::string& key) {
 
 // A score given in the study (with its source), or looked up in the scores table by model name,
 // benchmark and (optionally) evaluator / variant.
-QualitySpec ParseQuality(YamlReader q, const std::string& scores_file) {
+QualitySpec ParseQuality(YamlReader q, const std::string& scores_file,
+                         const std::string& study_file) {
   QualitySpec s;
   s.sd = q.OptionalDouble("sd", 0.0, 0.0, 1e9);
+  std::optional<FinetuneGain> gain;
+  if (q.Has("finetune_gain")) gain = ReadFinetuneGain(q.Child("finetune_gain"), study_file);
   // Sampling error of an accuracy in percent measured on n questions: 100 sqrt(p (1 - p) / n).
   const int64_t questions = q.OptionalInt("questions", 0, 0, int64_t{1} << 40);
   auto binomial_sd = [&] {
@@ -52,12 +56,17 @@ QualitySpec ParseQuality(YamlReader q, const std::string& scores_file) {
     const double p = std::clamp(s.score / 100.0, 0.0, 1.0);
     s.sd = std::max(s.sd, 100.0 * std::sqrt(p * (1.0 - p) / static_cast<double>(questions)));
   };
+  // The base score's sd first (the binomial error is of the base eval), then the gain on top.
+  auto finish = [&] {
+    binomial_sd();
+    if (gain) ApplyFinetuneGain(*gain, &s);
+    return s;
+  };
   if (q.Has("score")) {
     s.score = q.RequiredDouble("score", -1e9, 1e9);
     s.source = q.RequiredString("source");
     q.RejectUnknownKeys();
-    binomial_sd();
-    return s;
+    return finish();
   }
   const std::string model = q.RequiredString("model_name");
   const std::string benchmark = q.RequiredString("benchmark");
@@ -90,8 +99,7 @@ QualitySpec ParseQuality(YamlReader q, const std::string& scores_file) {
   s.source = fmt::format("{}:{} ({}, {}, {}; {})", scores_file, row.line, table.Cell(row, "model"),
                          table.Cell(row, "benchmark"), table.Cell(row, "shots_or_setting"),
                          table.Cell(row, "evaluator"));
-  binomial_sd();
-  return s;
+  return finish();
 }
 
 CandidateSpec ParseCandidate(const YAML::Node& node, const std::string& file, size_t index,
@@ -106,7 +114,7 @@ CandidateSpec ParseCandidate(const YAML::Node& node, const std::string& file, si
   }
   YamlReader quality = r.Child("quality");
   const bool law_quality = quality.Has("law");
-  if (!law_quality) c.quality = ParseQuality(quality, scores_file);
+  if (!law_quality) c.quality = ParseQuality(quality, scores_file, file);
   if (r.Has("api")) {
     YamlReader a = r.Child("api");
     ApiSpec api;

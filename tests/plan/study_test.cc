@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <utility>
+#include <vector>
 
 #include <yaml-cpp/yaml.h>
 
@@ -16,6 +20,7 @@
 #include "sim/util/output_path.h"
 #include "sim/util/units.h"
 #include "sim/validate/validation.h"
+#include "tests/temp_file.h"
 
 using namespace rightsize;
 using Catch::Matchers::Contains;
@@ -183,4 +188,77 @@ TEST_CASE("an unknown id inside a study names the study's file and line") {
       LoadStudy(kFixtures + "unknown-ids-study.yaml", Catalog::Default()),
       Contains(
           "unknown-ids-study.yaml:19: candidates[0].hardware: unknown hardware id 'h100-sxm'"));
+}
+
+namespace {
+
+// The gain's mean and sample sd over one model's rows, read straight from the CSV (plain
+// comma splitting: the fixture has no quoted fields), independently of the code under test.
+std::pair<double, double> GainMeanSdFromCsv(const std::string& path, const std::string& model) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);  // header: task,model,base_score,finetuned_score,source
+  std::vector<double> gains;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream fields(line);
+    for (std::string cell; std::getline(fields, cell, ',');) f.push_back(cell);
+    if (f.size() >= 4 && f[1] == model) gains.push_back(std::stod(f[3]) - std::stod(f[2]));
+  }
+  double sum = 0;
+  for (double g : gains) sum += g;
+  const double mean = sum / gains.size();
+  double sq = 0;
+  for (double g : gains) sq += (g - mean) * (g - mean);
+  return {mean, std::sqrt(sq / (gains.size() - 1))};
+}
+
+std::string StudyWithGainBlock(const std::string& block) {
+  std::ifstream in(kFixtures + "finetune-gain-study.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string study = text.str();
+  const std::string old = "finetune_gain: {table: finetune-gains.csv, base_model: base-7b}";
+  study.replace(study.find(old), old.size(), block);
+  return WriteTempFile("rightsize_finetune_gain", "study.yaml", study);
+}
+
+}  // namespace
+
+TEST_CASE("a fine-tuning gain from a table: base score plus the mean gain, sd with the spread") {
+  const StudySpec study = LoadStudy(kFixtures + "finetune-gain-study.yaml", Catalog::Default());
+  const auto [mean, sd] = GainMeanSdFromCsv(kFixtures + "finetune-gains.csv", "base-7b");
+  CHECK(mean == Approx(23.75));  // gains 30, 15, 20, 30
+  CHECK(sd == Approx(7.5));
+  const QualitySpec& q = study.candidates[0].quality;
+  CHECK(q.score == Approx(60 + mean).epsilon(1e-12));
+  CHECK(q.sd == Approx(std::sqrt(1.5 * 1.5 + sd * sd)).epsilon(1e-12));
+  CHECK_THAT(q.source, Contains("test base score + fine-tuning gain +23.75 +- 7.50 points"));
+  CHECK_THAT(q.source, Contains("over 4 tasks of base-7b in finetune-gains.csv"));
+  // The large candidate, without the key, keeps its score.
+  CHECK(study.candidates[1].quality.score == 82);
+  CHECK(study.candidates[1].quality.sd == 0);
+}
+
+TEST_CASE("a bad fine-tuning gain block names the study's file, line and key") {
+  const std::string table = kFixtures + "finetune-gains.csv";
+  CHECK_THROWS_WITH(
+      LoadStudy(StudyWithGainBlock("finetune_gain: {table: nope.csv, base_model: base-7b}"),
+                Catalog::Default()),
+      Contains("study.yaml:27: candidates[0].quality.finetune_gain.table: no such file "
+               "'nope.csv'"));
+  CHECK_THROWS_WITH(
+      LoadStudy(StudyWithGainBlock("finetune_gain: {table: " + table + ", base_model: base-7c}"),
+                Catalog::Default()),
+      Contains("study.yaml:27: candidates[0].quality.finetune_gain.base_model: no rows for "
+               "'base-7c'") &&
+          Contains("base-7b"));
+  CHECK_THROWS_WITH(
+      LoadStudy(StudyWithGainBlock("finetune_gain: {table: " + table + ", base_model: lonely-1b}"),
+                Catalog::Default()),
+      Contains("finetune_gain.base_model: 'lonely-1b' has one task"));
+  CHECK_THROWS_WITH(LoadStudy(StudyWithGainBlock("finetune_gain: {table: " + table +
+                                                 ", base_model: base-7b, scale: 2}"),
+                              Catalog::Default()),
+                    Contains("study.yaml:27: candidates[0].quality.finetune_gain.scale"));
 }
