@@ -19,10 +19,15 @@ FinetuneGain ReadFinetuneGain(YamlReader block, const std::string& study_file) {
   gain.table = block.RequiredString("table");
   gain.base_model = block.RequiredString("base_model");
   block.RejectUnknownKeys();
-  const std::string path = ResolveProjectPath(gain.table, study_file);
+  // A bare id (no ".csv") names a bundled table, data/quality/<id>.csv.
+  const bool is_id = gain.table.size() < 4 || gain.table.substr(gain.table.size() - 4) != ".csv";
+  const std::string path =
+      ResolveProjectPath(is_id ? "data/quality/" + gain.table + ".csv" : gain.table, study_file);
   std::error_code error;  // a name the file system rejects (too long) is no such file either
   if (!std::filesystem::is_regular_file(path, error)) {
-    throw InputError(block.Where("table"), "no such file '" + gain.table + "'");
+    throw InputError(block.Where("table"), is_id ? "no bundled table '" + gain.table +
+                                                       "' (data/quality/" + gain.table + ".csv)"
+                                                 : "no such file '" + gain.table + "'");
   }
   const CsvTable table = CsvTable::Load(path);
   for (const char* column : kFinetuneGainColumns) table.ColumnIndex(column);

@@ -25,8 +25,10 @@ struct FinetuneGain {
 inline constexpr const char* kFinetuneGainColumns[] = {"task", "model", "base_score",
                                                        "finetuned_score", "source"};
 
-// Reads a `finetune_gain:` block ({table: CSV, base_model: NAME}); the table path is resolved
-// like the study's other files (as given, beside the study, under the data root). Errors are
+// Reads a `finetune_gain:` block ({table: CSV or ID, base_model: NAME}); a table ending in
+// ".csv" is a path resolved like the study's other files (as given, beside the study, under the
+// data root), any other value the id of a bundled table, data/quality/<id>.csv (lora-land-2024:
+// Zhao et al. 2024 Table 12). Errors are
 // InputError at the block's file:line: key (unknown table or model, fewer than two tasks) or at
 // the table's file:line: column.
 FinetuneGain ReadFinetuneGain(YamlReader block, const std::string& study_file);
