@@ -28,9 +28,9 @@ bool Contains(const std::string& text, const std::string& needle) {
 }  // namespace
 
 std::vector<std::string> LogFormatNames() {
-  return {"canonical",  "vidur",  "ml-energy", "optimum",    "llama-bench", "llamacpp-table",
-          "vllm",       "sglang", "llmperf",   "genai-perf", "mlperf",      "megatron-bridge",
-          "megatron-lm"};
+  return {"canonical",       "vidur",  "ml-energy",       "optimum",    "llama-bench",
+          "llamacpp-table",  "vllm",   "sglang",          "llmperf",    "genai-perf",
+          "vllm-throughput", "mlperf", "megatron-bridge", "megatron-lm"};
 }
 
 namespace {
@@ -99,6 +99,13 @@ const FormatTest kFormatTests[] = {
      },
      "a JSON object with `inter_token_latency` and `output_token_throughput` statistics "
      "(profile_export_genai_perf.json)"},
+    {"vllm-throughput",
+     [](const std::string& head, const std::string&, bool json) {
+       return json && Contains(head, "\"elapsed_time\"") &&
+              Contains(head, "\"total_num_tokens\"") && Contains(head, "\"requests_per_second\"");
+     },
+     "a JSON object with `elapsed_time`, `total_num_tokens` and `requests_per_second` (vllm bench "
+     "throughput --output-json)"},
     {"vllm",
      [](const std::string& head, const std::string&, bool json) {
        return json &&
@@ -161,6 +168,7 @@ LogReadResult ReadLog(const std::string& path, const std::string& format,
   if (f == "sglang") return ReadSglangBenchServing(path, options);
   if (f == "llmperf") return ReadLlmperfSummary(path, options);
   if (f == "genai-perf") return ReadGenaiPerfJson(path, options);
+  if (f == "vllm-throughput") return ReadVllmThroughputJson(path, options);
   if (f == "mlperf") return ReadMlperfSummary(path, options);
   if (f == "megatron-bridge") return ReadMegatronBridgeCsv(path, options);
   if (f == "megatron-lm") return ReadMegatronLmCsv(path, options);

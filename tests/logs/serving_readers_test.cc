@@ -36,12 +36,13 @@ TEST_CASE("serving formats are detected by content, each as itself", "[logs][for
   CHECK(DetectLogFormat(LogFixture(kSglangFixture)) == "sglang");
   CHECK(DetectLogFormat(LogFixture(kLlmperfFixture)) == "llmperf");
   CHECK(DetectLogFormat(LogFixture(kGenaiPerfFixture)) == "genai-perf");
+  CHECK(DetectLogFormat(LogFixture("vllm_bench_throughput.json")) == "vllm-throughput");
   // vLLM's result has median_ttft_ms / median_tpot_ms like SGLang's: still vllm.
   CHECK(DetectLogFormat(LogFixture("vllm_serving_synthetic.json")) == "vllm");
   const std::string unknown =
       WriteTempFile("rightsize_serving_readers_test", "other.json", R"({"ttft": 1.0})");
   const std::string error = ErrorOf([&] { DetectLogFormat(unknown); });
-  for (const char* format : {"sglang", "llmperf", "genai-perf"})
+  for (const char* format : {"sglang", "llmperf", "genai-perf", "vllm-throughput"})
     CHECK(error.find(std::string(format) + ": no ") != std::string::npos);
 }
 
@@ -196,6 +197,24 @@ TEST_CASE("GenAI-Perf export: a request-rate run and bad input", "[logs]") {
   CHECK(ErrorOf([&] {
           ReadGenaiPerfJson(two_models, FixtureOptions(false, true));
         }).find(":89: input_config.model: expected one model, got 2") != std::string::npos);
+}
+
+TEST_CASE("vllm bench throughput: read, checked, and skipped with the reason", "[logs]") {
+  const std::string path = LogFixture("vllm_bench_throughput.json");
+  const LogReadResult r = ReadLog(path, "", FixtureOptions(true, true));
+  CHECK(r.measurements.empty());
+  REQUIRE(r.skipped.size() == 1);
+  CHECK(r.skipped[0].where.line == 6);
+  CHECK(r.skipped[0].reason.find("whole-run tokens/s of an offline batch") == 0);
+  LogReadOptions strict = FixtureOptions(true, true);
+  strict.strict = true;
+  CHECK(ErrorOf([&] {
+          ReadVllmThroughputJson(path, strict);
+        }).find(path + ":6: tokens_per_second") == 0);
+  const std::string zero = ServingFixtureEdited("vllm_bench_throughput.json",
+                                                "\"elapsed_time\": 64.0", "\"elapsed_time\": 0");
+  CHECK(ErrorOf([&] { ReadVllmThroughputJson(zero, FixtureOptions(true, true)); }) ==
+        zero + ":2: elapsed_time: elapsed_time must be > 0, got 0.000000");
 }
 
 TEST_CASE("Python's non-finite JSON tokens become null outside strings only", "[logs]") {
