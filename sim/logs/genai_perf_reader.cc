@@ -4,8 +4,8 @@
 // "input_config", the parsed command-line arguments). Keys used:
 //   time_to_first_token.p50, inter_token_latency.p50 (with their unit: ms, s, us or ns; GenAI-Perf
 //   writes ms), input_sequence_length.avg, output_sequence_length.avg (measured tokens),
-//   input_config.model (a list: the -m names), input_config.concurrency (null for a
-//   --request-rate run), input_config.request_rate, input_config.service_kind and backend.
+//   from input_config the model, the concurrency (none for a --request-rate run), the service
+//   kind and the backend, in either of its two layouts (ReadGenaiPerfConfig).
 // GenAI-Perf's inter-token latency is (request latency - TTFT) / (output tokens - 1) per request,
 // the time per output token after the first. The rows are ServingRunRows' (serving_run.h): the
 // running batch is the concurrency; a request-rate run has none and gives no TPOT row. The
@@ -53,24 +53,44 @@ double GenaiPerfAverage(const JsonValue& doc, const std::string& name, SourceLoc
   return metric.RequiredDouble("avg", 0.0, std::numeric_limits<double>::max());
 }
 
-// Model name, engine and running batch from input_config.
+// The model named in input_config: `model` (a list of the -m names, or one name) in the
+// argument layout, `model_names` in the config-file layout.
+void ReadGenaiPerfModel(const JsonValue& config, ServingRun* run) {
+  const std::string key = config.Has("model_names") ? "model_names" : "model";
+  run->model_where = config.Where(key);
+  const JsonValue model = config.Child(key);
+  if (!model.IsArray()) {
+    run->model_name = model.AsString();
+    return;
+  }
+  const std::vector<JsonValue> names = model.Elements();
+  if (names.size() != 1) model.Fail("expected one model, got " + std::to_string(names.size()));
+  run->model_name = names[0].AsString();
+}
+
+// Model name, engine and running batch from input_config, in either layout: the parsed
+// arguments (genai-perf up to 0.0.12: service_kind, backend, concurrency at the top) or the
+// config-file sections (0.0.13 on: endpoint.service_kind, endpoint.backend,
+// perf_analyzer.stimulus {"concurrency": N} or {"request_rate": R}).
 void ReadGenaiPerfConfig(const JsonValue& config, ServingRun* run) {
   if (!config.IsObject()) config.Fail("expected an object (the profile arguments)");
-  run->model_where = config.Where("model");
-  const JsonValue model = config.Child("model");
-  if (model.IsArray()) {
-    const std::vector<JsonValue> names = model.Elements();
-    if (names.size() != 1) model.Fail("expected one model, got " + std::to_string(names.size()));
-    run->model_name = names[0].AsString();
-  } else {
-    run->model_name = model.AsString();
-  }
-  const bool triton = config.OptionalString("service_kind", "") == "triton";
-  run->engine = triton ? config.OptionalString("backend", "triton") : "genai-perf";
-  run->running_batch = config.OptionalInt("concurrency", 0, 0, kMaxLogBatch);
+  ReadGenaiPerfModel(config, run);
+  const bool sections = config.Has("endpoint") && config.Child("endpoint").IsObject();
+  const JsonValue endpoint = sections ? config.Child("endpoint") : config;
+  const bool triton = endpoint.OptionalString("service_kind", "") == "triton";
+  run->engine = triton ? endpoint.OptionalString("backend", "triton") : "genai-perf";
   run->no_batch_reason =
-      "no input_config.concurrency (a --request-rate run): the running batch behind this TPOT "
+      "no concurrency in input_config (a request-rate run): the running batch behind this TPOT "
       "is unknown";
+  if (!sections) {
+    run->running_batch = config.OptionalInt("concurrency", 0, 0, kMaxLogBatch);
+    return;
+  }
+  const JsonValue perf_analyzer = config.Child("perf_analyzer");
+  if (!perf_analyzer.IsObject()) perf_analyzer.Fail("expected an object");
+  const JsonValue stimulus = perf_analyzer.Child("stimulus");
+  if (!stimulus.IsObject()) stimulus.Fail("expected an object such as {\"concurrency\": 4}");
+  run->running_batch = stimulus.OptionalInt("concurrency", 0, 0, kMaxLogBatch);
 }
 
 }  // namespace

@@ -179,13 +179,31 @@ TEST_CASE("GenAI-Perf export: p50 inter-token latency at the profiled concurrenc
   CHECK(r1.measurements[1].interval_time_s == Approx(0.045));
 }
 
+TEST_CASE("GenAI-Perf export: the config-file layout of input_config (0.0.13 on)", "[logs]") {
+  const std::string path = LogFixture("genai_perf_config_layout_profile_export_genai_perf.json");
+  CHECK(DetectLogFormat(path) == "genai-perf");
+  const LogReadResult r = ReadGenaiPerfJson(path, FixtureOptions(false, true));
+  REQUIRE(r.measurements.size() == 1);
+  CHECK(r.measurements[0].model_id == "tiny-model");  // model_names[0]
+  CHECK(r.measurements[0].engine == "genai-perf");    // endpoint.service_kind openai
+  CHECK(r.measurements[0].step.batch == 8);           // perf_analyzer.stimulus.concurrency
+  CHECK(r.measurements[0].interval_time_s == Approx(0.0075));
+  const std::string rate =
+      ServingFixtureEdited("genai_perf_config_layout_profile_export_genai_perf.json",
+                           "\"concurrency\": 8", "\"request_rate\": 10.0");
+  const LogReadResult by_rate = ReadGenaiPerfJson(rate, FixtureOptions(false, true));
+  CHECK(by_rate.measurements.empty());
+  REQUIRE(by_rate.skipped.size() == 2);
+  CHECK(by_rate.skipped[0].reason.find("no concurrency in input_config") == 0);
+}
+
 TEST_CASE("GenAI-Perf export: a request-rate run and bad input", "[logs]") {
   const std::string rate =
       ServingFixtureEdited(kGenaiPerfFixture, "\"concurrency\": 4", "\"concurrency\": null");
   const LogReadResult r = ReadGenaiPerfJson(rate, FixtureOptions(false, true));
   CHECK(r.measurements.empty());
   REQUIRE(r.skipped.size() == 2);
-  CHECK(r.skipped[0].reason.find("no input_config.concurrency") == 0);
+  CHECK(r.skipped[0].reason.find("no concurrency in input_config") == 0);
   const std::string unit =
       ServingFixtureEdited(kGenaiPerfFixture, "\"unit\": \"ms\",\n    \"avg\": 7.6",
                            "\"unit\": \"fortnights\",\n    \"avg\": 7.6");
