@@ -10,18 +10,10 @@
 #include "sim/cli/exit_codes.h"
 #include "sim/cli/format_option.h"
 #include "sim/report/table_format.h"
+#include "sim/util/strings.h"
 
 namespace rightsize {
 namespace {
-
-// Whole dollars with thousands separators: 6026.4 -> "6,026".
-std::string Dollars(double usd) {
-  std::string digits = fmt::format("{:.0f}", usd);
-  for (int at = static_cast<int>(digits.size()) - 3; at > (digits[0] == '-' ? 1 : 0); at -= 3) {
-    digits.insert(static_cast<size_t>(at), ",");
-  }
-  return "$" + digits;
-}
 
 // The answer first: the cheapest feasible layout (the layouts come sorted, feasible and priced
 // first), or why none is.
@@ -33,7 +25,7 @@ std::string PlanAnswer(const std::vector<nlohmann::json>& layouts) {
                                          l.at("weights_precision").get<std::string>());
     const std::string cost = l.at("usd_per_month").is_null()
                                  ? "unpriced (no price for the device in the catalogue)"
-                                 : Dollars(l.at("usd_per_month").get<double>()) + " / month";
+                                 : WholeDollars(l.at("usd_per_month").get<double>()) + " / month";
     const std::string ttft =
         l.at("ttft_p99_s").is_null()
             ? ""

@@ -28,8 +28,9 @@ bool Contains(const std::string& text, const std::string& needle) {
 }  // namespace
 
 std::vector<std::string> LogFormatNames() {
-  return {"canonical",      "vidur", "ml-energy", "optimum",         "llama-bench",
-          "llamacpp-table", "vllm",  "mlperf",    "megatron-bridge", "megatron-lm"};
+  return {"canonical",       "vidur",  "ml-energy",       "optimum",    "llama-bench",
+          "llamacpp-table",  "vllm",   "sglang",          "llmperf",    "genai-perf",
+          "vllm-throughput", "mlperf", "megatron-bridge", "megatron-lm"};
 }
 
 namespace {
@@ -42,9 +43,11 @@ struct FormatTest {
   const char* looked_for;
 };
 
-// JSON logs (llama-bench -o json / jsonl, vLLM --save-result) are told apart from CSV and text
-// first: vLLM writes one line, which a header test would read as a CSV header, and its
-// `median_itl_ms` key is also an ML.ENERGY v3 column.
+// JSON logs (llama-bench -o json / jsonl, vLLM --save-result, SGLang JSONL, llmperf and
+// GenAI-Perf summaries) are told apart from CSV and text first: vLLM writes one line, which a
+// header test would read as a CSV header, and its `median_itl_ms` key is also an ML.ENERGY v3
+// column. SGLang's result has every key vLLM's test looks for, so it is tested first, by a key
+// only SGLang writes.
 const FormatTest kFormatTests[] = {
     {"canonical",
      [](const std::string&, const std::string& line, bool json) {
@@ -77,6 +80,32 @@ const FormatTest kFormatTests[] = {
               Contains(line, "n_tokens");
      },
      "a CSV header with `quant`, `n_tokens` and `tokens_per_s` (a table of llama-bench results)"},
+    {"sglang",
+     [](const std::string& head, const std::string&, bool json) {
+       return json && Contains(head, "\"total_output_tokens_retokenized\"");
+     },
+     "a JSON line with `total_output_tokens_retokenized` (sglang.bench_serving --output-file)"},
+    {"llmperf",
+     [](const std::string& head, const std::string&, bool json) {
+       return json && Contains(head, "\"results_ttft_s_") &&
+              Contains(head, "\"num_concurrent_requests\"");
+     },
+     "a JSON object with `results_ttft_s_*` and `num_concurrent_requests` (llmperf "
+     "_summary.json)"},
+    {"genai-perf",
+     [](const std::string& head, const std::string&, bool json) {
+       return json && Contains(head, "\"inter_token_latency\"") &&
+              Contains(head, "\"output_token_throughput\"");
+     },
+     "a JSON object with `inter_token_latency` and `output_token_throughput` statistics "
+     "(profile_export_genai_perf.json)"},
+    {"vllm-throughput",
+     [](const std::string& head, const std::string&, bool json) {
+       return json && Contains(head, "\"elapsed_time\"") &&
+              Contains(head, "\"total_num_tokens\"") && Contains(head, "\"requests_per_second\"");
+     },
+     "a JSON object with `elapsed_time`, `total_num_tokens` and `requests_per_second` (vllm bench "
+     "throughput --output-json)"},
     {"vllm",
      [](const std::string& head, const std::string&, bool json) {
        return json &&
@@ -136,6 +165,10 @@ LogReadResult ReadLog(const std::string& path, const std::string& format,
   if (f == "llama-bench") return ReadLlamaBench(path, options);
   if (f == "llamacpp-table") return ReadLlamaCppTable(path, options);
   if (f == "vllm") return ReadVllmServingJson(path, options);
+  if (f == "sglang") return ReadSglangBenchServing(path, options);
+  if (f == "llmperf") return ReadLlmperfSummary(path, options);
+  if (f == "genai-perf") return ReadGenaiPerfJson(path, options);
+  if (f == "vllm-throughput") return ReadVllmThroughputJson(path, options);
   if (f == "mlperf") return ReadMlperfSummary(path, options);
   if (f == "megatron-bridge") return ReadMegatronBridgeCsv(path, options);
   if (f == "megatron-lm") return ReadMegatronLmCsv(path, options);

@@ -11,6 +11,12 @@
 //  llamacpp-table  a published table of llama-bench results, one test per row (section, gpu,
 //              num_gpus, model, quant, test, n_tokens, tokens_per_s, oom): pp and tg tokens/s.
 //  vllm        vLLM benchmarks/benchmark_serving.py --save-result JSON: median TTFT and TPOT.
+//  sglang      SGLang bench_serving --output-file JSONL, one run per line: median TTFT and TPOT.
+//  llmperf     Ray llmperf token_benchmark_ray.py <name>_summary.json: p50 TTFT, mean TPOT.
+//  genai-perf  NVIDIA GenAI-Perf profile_export_genai_perf.json: p50 TTFT and inter-token latency.
+//  vllm-throughput  vllm bench throughput --output-json: read, reported as skipped (an offline
+//              batch's whole-run tokens/s is not one step).
+//  (the serving formats share one mapping to rows: ServingRunRows, sim/logs/serving_run.h)
 //  mlperf      MLPerf Inference LoadGen mlperf_log_summary.txt (LLM, Server scenario): p50 TPOT at
 //              the running batch from Little's law, p50 TTFT when one request is in flight.
 //  megatron-bridge  the Megatron-Bridge performance summary: training tokens/s per GPU of a
@@ -59,6 +65,12 @@ LogReadResult ReadLlamaCppTable(const std::string& path, const LogReadOptions& o
 LogReadResult ReadMegatronBridgeCsv(const std::string& path, const LogReadOptions& options);
 LogReadResult ReadMegatronLmCsv(const std::string& path, const LogReadOptions& options);
 LogReadResult ReadVllmServingJson(const std::string& path, const LogReadOptions& options);
+// Need options.model_id and hardware_id (the results name neither).
+LogReadResult ReadSglangBenchServing(const std::string& path, const LogReadOptions& options);
+// Need options.hardware_id (the summary and the export do not name the GPU).
+LogReadResult ReadLlmperfSummary(const std::string& path, const LogReadOptions& options);
+LogReadResult ReadGenaiPerfJson(const std::string& path, const LogReadOptions& options);
+LogReadResult ReadVllmThroughputJson(const std::string& path, const LogReadOptions& options);
 // Needs options.model_id, hardware_id and prompt_tokens (the summary states none of them).
 LogReadResult ReadMlperfSummary(const std::string& path, const LogReadOptions& options);
 

@@ -15,6 +15,7 @@
 #include "sim/util/error.h"
 #include "sim/util/parallel.h"
 #include "sim/util/stats.h"
+#include "sim/util/strings.h"
 #include "sim/util/units.h"
 
 namespace rightsize {
@@ -22,7 +23,12 @@ namespace {
 
 constexpr int kTrafficPoints = 60;
 constexpr int kRegionTrafficPoints = 24;
-constexpr int kMonteCarloDraws = 400;
+// Monte Carlo: draws come in blocks of kMonteCarloBlock from one seeded sequence until every
+// small candidate's P(small wins) has a standard error of at most kMaxWinProbabilitySe
+// (sqrt(p (1 - p) / n) <= 0.01 needs n <= 2,500 at any p), so at most kMaxMonteCarloDraws.
+constexpr int kMonteCarloBlock = 400;
+constexpr int kMaxMonteCarloDraws = 2800;
+constexpr double kMaxWinProbabilitySe = 0.01;
 constexpr double kLowScale = kSensitivityLowScale, kHighScale = kSensitivityHighScale;
 // Totals within this relative difference are equal (floating-point sums of the same costs).
 constexpr double kCostTieRelative = 1e-9;
@@ -285,13 +291,16 @@ struct DrawOutcome {
   std::vector<char> small_wins;
 };
 
-// Every candidate as drawn: throughput ~ lognormal(0, rel_sd), quality ~ N(score, sd). Drawn in
-// one sequence from a fixed seed, so the draws (and every result) do not depend on the threads.
+// The seed of the Monte Carlo sequence: the same study gives the same draws, whatever the threads.
+constexpr uint64_t kMonteCarloSeed = 20261122;
+
+// `count` more draws of every candidate: throughput ~ lognormal(0, rel_sd), quality ~ N(score,
+// sd), taken in turn from `rng` (one sequence, so the draws do not depend on the threads).
 std::vector<std::vector<Candidate>> DrawCandidates(const StudySpec& study,
-                                                   const std::vector<CandidateResult>& candidates) {
-  std::mt19937_64 rng(20261122);
+                                                   const std::vector<CandidateResult>& candidates,
+                                                   int count, std::mt19937_64& rng) {
   std::normal_distribution<double> normal(0.0, 1.0);
-  std::vector<std::vector<Candidate>> draws(kMonteCarloDraws);
+  std::vector<std::vector<Candidate>> draws(static_cast<size_t>(count));
   for (auto& drawn : draws) {
     for (const auto& cr : candidates) {
       Candidate c = cr.candidate;
@@ -333,21 +342,50 @@ DrawOutcome PriceDraw(const std::vector<Candidate>& drawn, const StudySpec& stud
   return out;
 }
 
+// The Monte Carlo standard error of a probability estimated as wins / draws: sqrt(p (1 - p) / n)
+// with p smoothed to (wins + 1) / (draws + 2) (Laplace's rule of succession), so that no draw
+// lost out of 400 reads as +- 0.2 points, not as a certainty.
+double WinProbabilitySe(int wins, int draws) {
+  const double p = (wins + 1.0) / (draws + 2.0);
+  return std::sqrt(p * (1.0 - p) / draws);
+}
+
+// Whether every small candidate's P(small wins) is known to kMaxWinProbabilitySe.
+bool WinProbabilitiesSettled(const std::vector<DrawOutcome>& outcomes, const CrossoverResult& res) {
+  for (size_t c = 0; c < res.candidates.size(); ++c) {
+    if (res.candidates[c].spec.role != "small") continue;
+    int wins = 0;
+    for (const DrawOutcome& o : outcomes) wins += o.small_wins[c];
+    if (WinProbabilitySe(wins, static_cast<int>(outcomes.size())) > kMaxWinProbabilitySe) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // Monte Carlo over the drawn candidates: the p10 and p90 total $ bands over the traffic grid, and
-// per small candidate its break-even traffic in each draw that crosses and the draws it wins. The
-// draws are priced on every core and gathered in draw order, so the result is the sequential one.
+// per small candidate its break-even traffic in each draw that crosses and the draws it wins.
+// Blocks of draws are added until the win probabilities are settled. Each block is priced on
+// every core and gathered in draw order, so the result is the sequential one.
 MonteCarloDraws DrawUncertainty(const StudySpec& study, int large, const Knobs& nominal,
                                 const std::function<void(const std::string&, double)>& report,
                                 CrossoverResult* res) {
-  res->monte_carlo_draws = kMonteCarloDraws;
-  const std::vector<std::vector<Candidate>> drawn = DrawCandidates(study, res->candidates);
-  std::vector<DrawOutcome> outcomes(drawn.size());
-  std::atomic<size_t> next{0};
-  RunOnThreads(WorkerThreads(0), [&] {
-    for (size_t d = next++; d < drawn.size(); d = next++) {
-      outcomes[d] = PriceDraw(drawn[d], study, large, nominal, *res);
-    }
-  });
+  std::mt19937_64 rng(kMonteCarloSeed);
+  std::vector<DrawOutcome> outcomes;
+  do {
+    const std::vector<std::vector<Candidate>> drawn =
+        DrawCandidates(study, res->candidates, kMonteCarloBlock, rng);
+    const size_t first = outcomes.size();
+    outcomes.resize(first + drawn.size());
+    std::atomic<size_t> next{0};
+    RunOnThreads(WorkerThreads(0), [&] {
+      for (size_t d = next++; d < drawn.size(); d = next++) {
+        outcomes[first + d] = PriceDraw(drawn[d], study, large, nominal, *res);
+      }
+    });
+  } while (static_cast<int>(outcomes.size()) < kMaxMonteCarloDraws &&
+           !WinProbabilitiesSettled(outcomes, *res));
+  res->monte_carlo_draws = static_cast<int>(outcomes.size());
   report("uncertainty", 0.7);
   std::vector<std::vector<std::vector<double>>> draws_usd(
       res->candidates.size(), std::vector<std::vector<double>>(res->traffic_grid.size()));
@@ -375,14 +413,14 @@ MonteCarloDraws DrawUncertainty(const StudySpec& study, int large, const Knobs& 
 
 // The one-sentence verdict of a small candidate against the reference large one.
 std::string Verdict(const StudySpec& study, const CandidateResult& s, const CandidateResult& l,
-                    const PairResult& pair) {
+                    const PairResult& pair, int draws) {
   const double gap = s.usd_at_plan - l.usd_at_plan;
   // Equal totals (e.g. every price 0) are a tie, not a win for either side.
   const bool cost_tie = std::abs(gap) <= kCostTieRelative * std::max(std::abs(s.usd_at_plan),
                                                                      std::abs(l.usd_at_plan));
-  std::string cost_part = cost_tie  ? fmt::format("costs the same (${:.0f})", s.usd_at_plan)
-                          : gap < 0 ? fmt::format("costs ${:.0f} less", -gap)
-                                    : fmt::format("costs ${:.0f} more", gap);
+  std::string cost_part = cost_tie ? fmt::format("costs the same ({})", WholeDollars(s.usd_at_plan))
+                          : gap < 0 ? fmt::format("costs {} less", WholeDollars(-gap))
+                                    : fmt::format("costs {} more", WholeDollars(gap));
   std::string quality_part =
       fmt::format("scores {:.1f} vs {:.1f} on {} ({} the {:.1f}-point tolerance)",
                   s.candidate.quality, l.candidate.quality, study.task,
@@ -394,7 +432,7 @@ std::string Verdict(const StudySpec& study, const CandidateResult& s, const Cand
   const bool tie = cost_tie && pair.quality_ok && !pair.small_wins_at_plan;
   return fmt::format(
       "{} {} {} over {:.0f} months at {:.3g} requests/month; it {}; {}. Verdict: {} (P = {:.0f}% "
-      "over {} draws).",
+      "+- {:.1f} over {} draws).",
       s.spec.name,
       pair.small_wins_at_plan ? "WINS:"
       : tie                   ? "TIES:"
@@ -404,7 +442,7 @@ std::string Verdict(const StudySpec& study, const CandidateResult& s, const Cand
       : !pair.quality_ok      ? "quality gap too large"
       : tie                   ? "tie (equal cost, quality within tolerance)"
                               : "large is cheaper",
-      100 * pair.p_small_wins_at_plan, kMonteCarloDraws);
+      100 * pair.p_small_wins_at_plan, 100 * pair.p_small_wins_se, GroupedInteger(draws));
 }
 
 // Each small candidate against the reference large one.
@@ -442,15 +480,16 @@ void ComparePairs(const StudySpec& study, int large, const MonteCarloDraws& draw
     const auto be_it = draws.break_even.find(c);
     const std::vector<double> be =
         be_it == draws.break_even.end() ? std::vector<double>{} : be_it->second;
-    if (2 * be.size() >= static_cast<size_t>(kMonteCarloDraws)) {
+    if (2 * be.size() >= static_cast<size_t>(res.monte_carlo_draws)) {
       pair.break_even_p10 = Quantile(be, 0.1);
       pair.break_even_p50 = Quantile(be, 0.5);
       pair.break_even_p90 = Quantile(be, 0.9);
     }
     const auto wins_it = draws.small_wins.find(c);
     const int wins = wins_it == draws.small_wins.end() ? 0 : wins_it->second;
-    pair.p_small_wins_at_plan = static_cast<double>(wins) / kMonteCarloDraws;
-    pair.verdict = Verdict(study, s, l, pair);
+    pair.p_small_wins_at_plan = static_cast<double>(wins) / res.monte_carlo_draws;
+    pair.p_small_wins_se = WinProbabilitySe(wins, res.monte_carlo_draws);
+    pair.verdict = Verdict(study, s, l, pair, res.monte_carlo_draws);
     res.pairs.push_back(pair);
   }
 }
@@ -734,6 +773,7 @@ nlohmann::json ToJson(const CrossoverResult& r) {
                           {"break_even_requests_per_month_p90", p.break_even_p90},
                           {"small_wins_at_plan", p.small_wins_at_plan},
                           {"p_small_wins_at_plan", p.p_small_wins_at_plan},
+                          {"p_small_wins_se", p.p_small_wins_se},
                           {"verdict", p.verdict}});
   }
   for (size_t i : r.pareto) j["pareto_front"].push_back(r.candidates[i].spec.name);

@@ -37,6 +37,7 @@ struct PairResult {
   std::vector<double> break_even_requests_per_month;  // nominal
   double break_even_p10 = 0.0, break_even_p50 = 0.0, break_even_p90 = 0.0;  // Monte Carlo (0: none)
   double p_small_wins_at_plan = 0.0;  // Monte Carlo probability at the planning traffic
+  double p_small_wins_se = 0.0;       // its Monte Carlo standard error (<= 0.01)
   bool small_wins_at_plan = false;    // nominal
   std::string verdict;                // one sentence
 };

@@ -606,14 +606,15 @@ void AddVerdict(const CrossoverResult& r, const std::string& study_hash, ReportD
   TextTable be{
       {"small", "large", "break-even (nominal)", "p10", "p50", "p90", "P(small wins at plan)"}, {}};
   for (const auto& p : r.pairs) {
-    be.rows.push_back({p.small, p.large,
-                       p.break_even_requests_per_month.empty()
-                           ? "none in range"
-                           : fmt::format("{:.3g}", p.break_even_requests_per_month.front()),
-                       p.break_even_p10 > 0 ? fmt::format("{:.3g}", p.break_even_p10) : "-",
-                       p.break_even_p50 > 0 ? fmt::format("{:.3g}", p.break_even_p50) : "-",
-                       p.break_even_p90 > 0 ? fmt::format("{:.3g}", p.break_even_p90) : "-",
-                       fmt::format("{:.0f}%", 100 * p.p_small_wins_at_plan)});
+    be.rows.push_back(
+        {p.small, p.large,
+         p.break_even_requests_per_month.empty()
+             ? "none in range"
+             : fmt::format("{:.3g}", p.break_even_requests_per_month.front()),
+         p.break_even_p10 > 0 ? fmt::format("{:.3g}", p.break_even_p10) : "-",
+         p.break_even_p50 > 0 ? fmt::format("{:.3g}", p.break_even_p50) : "-",
+         p.break_even_p90 > 0 ? fmt::format("{:.3g}", p.break_even_p90) : "-",
+         fmt::format("{:.0f}% +- {:.1f}", 100 * p.p_small_wins_at_plan, 100 * p.p_small_wins_se)});
   }
   doc.Table(be);
 }

@@ -8,6 +8,7 @@
 
 #include "sim/util/csv.h"
 #include "sim/util/error.h"
+#include "sim/util/strings.h"
 #include "sim/util/units.h"
 
 namespace rightsize {
@@ -42,29 +43,20 @@ void FlattenInto(const nlohmann::json& v, const std::string& prefix,
   }
 }
 
-// An integer with thousands separators: 3000000 -> "3,000,000".
-std::string Grouped(double x) {
-  std::string digits = fmt::format("{:.0f}", std::fabs(x));
-  for (int at = static_cast<int>(digits.size()) - 3; at > 0; at -= 3) {
-    digits.insert(static_cast<size_t>(at), ",");
-  }
-  return (x < 0 && digits != "0" ? "-" : "") + digits;
-}
-
 // A number as a reader wants it in a table: grouped whole numbers from 10,000 up, four
 // significant figures from 1 to 10,000, three below 1, scientific only far outside that range.
 std::string HumanNumber(double x) {
   const double a = std::fabs(x);
   if (a == 0) return "0";
   if (a >= 1e15 || a < 1e-3) return fmt::format("{:.3g}", x);
-  if (a >= 1e4) return Grouped(x);
+  if (a >= 1e4) return GroupedInteger(x);
   if (a >= 1) return fmt::format("{:.4g}", x);
   return fmt::format("{:.3g}", x);
 }
 
 // Dollars: whole (grouped) dollars from $100 up, three significant figures below.
 std::string Dollars(double x) {
-  return std::fabs(x) >= 100 ? Grouped(x) : fmt::format("{:.3g}", x);
+  return std::fabs(x) >= 100 ? GroupedInteger(x) : fmt::format("{:.3g}", x);
 }
 
 // A table cell: the value in a readable unit, and its key with the unit the value is shown in

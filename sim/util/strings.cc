@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -80,6 +81,19 @@ std::string DidYouMean(const std::string& query, const std::vector<std::string>&
   std::string out = "did you mean: ";
   for (size_t i = 0; i < matches.size(); ++i) out += (i ? ", " : "") + matches[i];
   return out + "?";
+}
+
+std::string GroupedInteger(double x) {
+  std::string digits = fmt::format("{:.0f}", std::fabs(x));
+  for (int at = static_cast<int>(digits.size()) - 3; at > 0; at -= 3) {
+    digits.insert(static_cast<size_t>(at), ",");
+  }
+  return (x < 0 && digits != "0" ? "-" : "") + digits;
+}
+
+std::string WholeDollars(double usd) {
+  const std::string grouped = GroupedInteger(usd);
+  return grouped.front() == '-' ? "-$" + grouped.substr(1) : "$" + grouped;
 }
 
 bool IsValidId(const std::string& id) {

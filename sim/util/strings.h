@@ -1,4 +1,5 @@
-// Small string helpers: close-match suggestions for unknown ids, lower-casing, trimming.
+// Small string helpers: close-match suggestions for unknown ids, lower-casing, trimming, grouped
+// whole numbers.
 #pragma once
 
 #include <string>
@@ -19,6 +20,11 @@ std::vector<std::string> ClosestMatches(const std::string& query,
                                         int max_count = 3);
 // "did you mean: a, b, c?" or "" when there is nothing close.
 std::string DidYouMean(const std::string& query, const std::vector<std::string>& candidates);
+
+// A number rounded to a whole one, with thousands separators: 3000000 -> "3,000,000".
+std::string GroupedInteger(double x);
+// Whole dollars with thousands separators: 6026.4 -> "$6,026", -1234 -> "-$1,234".
+std::string WholeDollars(double usd);
 
 // An id that may become a file name: 1-128 characters of [a-z0-9._-], starting with a letter or
 // a digit (so no path separator, no leading dot, nothing a shell or a file system reads as

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include "sim/plan/crossover_runner.h"
@@ -106,6 +107,27 @@ TEST_CASE("the report is written whole, its PNGs render and it links only files 
   CHECK_THAT(md, Contains("The study's hardware:") && Contains("on h100-sxm5-80gb"));
   CHECK_THAT(md, !Contains("scaling_law"));  // measured scores: no law to draw
   fs::remove_all(dir);
+}
+
+TEST_CASE(
+    "P(small wins) comes with its Monte Carlo error, and draws continue until it is 1 point") {
+  // The law-quality example's small model wins in about a third of the draws: 400 draws leave an
+  // error of 2.4 points, so more blocks are drawn.
+  const StudySpec study = LoadStudy(
+      std::string(RIGHTSIZE_SOURCE_DIR) + "/examples/law-quality-study.yaml", Catalog::Default());
+  const CrossoverResult r = RunCrossover(study, Catalog::Default(), EfficiencyParams::Defaults());
+  REQUIRE(r.pairs.size() == 1);
+  const PairResult& pair = r.pairs[0];
+  REQUIRE(pair.p_small_wins_at_plan > 0.1);
+  REQUIRE(pair.p_small_wins_at_plan < 0.9);
+  const double n = r.monte_carlo_draws;
+  CHECK(n > 400);
+  CHECK(pair.p_small_wins_se <= 0.01);
+  // Binomial error of the estimate (with one win and one loss added, which moves it little here).
+  const double p = pair.p_small_wins_at_plan;
+  CHECK(pair.p_small_wins_se == Approx(std::sqrt(p * (1 - p) / n)).epsilon(0.01));
+  CHECK(pair.verdict.find(fmt::format("+- {:.1f}", 100 * pair.p_small_wins_se)) !=
+        std::string::npos);
 }
 
 TEST_CASE("a bad study file is an error with file:line: key and leaves no report behind") {

@@ -1,0 +1,57 @@
+// One serving-benchmark run (vLLM benchmark_serving, SGLang bench_serving, Ray llmperf, NVIDIA
+// GenAI-Perf) as the readers of those formats see it once they have pulled its numbers out: the
+// model, the mean request shape, the running batch and the median latencies. ServingRunRows
+// turns it into measurement rows the same way for every format, so the formats differ only in
+// where their numbers sit.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "sim/logs/measurement.h"
+
+namespace rightsize {
+
+struct ServingRun {
+  std::string format;      // reader name ("sglang", "llmperf", ...), stored in Measurement::format
+  std::string engine;      // serving engine as the log names it; LogReadOptions::engine overrides
+  std::string model_name;  // as the log names it ("" when it names none: --model is needed)
+  SourceLocation model_where;
+  double mean_input_tokens = 0;  // prompt tokens per completed request, > 0
+  SourceLocation input_where;
+  double mean_output_tokens = 0;  // generated tokens per completed request, > 0
+  SourceLocation output_where;
+  // Sequences decoding together: the closed-loop concurrency of the run, or a measured mean of
+  // requests in flight; 0 = unknown (an open-loop request rate), with the reason in
+  // `no_batch_reason` ("no max_concurrency: ...").
+  int64_t running_batch = 0;
+  std::string no_batch_reason;
+  // Median time per output token after the first and median time to first token, seconds;
+  // nullopt when the log lacks them (with the reason in *_missing). 0 means the run did not
+  // stream tokens (the tools write 0 then) and is skipped with that reason.
+  std::optional<double> tpot_s;
+  SourceLocation tpot_where;
+  std::string tpot_missing;
+  std::optional<double> ttft_s;
+  SourceLocation ttft_where;
+  std::string ttft_missing;
+};
+
+// Appends the run's rows to `result`:
+//  - TPOT -> one decode step of running_batch sequences at the mean context (mean input + half
+//    the mean output); skipped with no_batch_reason when the batch is unknown.
+//  - TTFT -> one prefill of the mean input, only when running_batch is 1: with more requests in
+//    flight TTFT includes queueing and batching that one step does not describe (skipped).
+// The precision is the model's bf16 (none of these formats states it); the device is
+// LogReadOptions::hardware_id, required (InputError naming `path`: these tools do not record
+// the GPU). A model the catalogue lacks is a skipped row (SkipKind::kUnknownModel).
+void ServingRunRows(const ServingRun& run, const std::string& path, const LogReadOptions& options,
+                    LogReadResult* result);
+
+// Python's json module writes NaN, Infinity and -Infinity for non-finite floats (SGLang's
+// request_rate of inf, llmperf's stddev of one sample); strict JSON has no such tokens. Returns
+// `text` with each of them outside strings replaced by null (same lines, so file:line holds).
+std::string NullForPythonNonFinite(const std::string& text);
+
+}  // namespace rightsize

@@ -1,0 +1,246 @@
+// Readers of the serving-benchmark formats besides vLLM's: SGLang bench_serving JSONL, Ray llmperf
+// summaries and NVIDIA GenAI-Perf exports. The fixtures are in each tool's exact shape with
+// made-up round numbers (tests/logs/fixtures/PROVENANCE.md says which source each shape comes
+// from); every expected value below is a number put into a fixture, or arithmetic on them that
+// the reader's file comment states.
+#include <catch2/catch.hpp>
+
+#include "sim/logs/serving_run.h"
+#include "sim/util/file_io.h"
+#include "tests/error_of.h"
+#include "tests/logs/logs_test_util.h"
+#include "tests/temp_file.h"
+
+namespace rightsize {
+namespace {
+
+using testing::ErrorOf;
+using testing::FixtureOptions;
+using testing::LogFixture;
+
+const char kSglangFixture[] = "sglang_bench_serving.jsonl";
+const char kLlmperfFixture[] = "llmperf_tiny-model_256_64_summary.json";
+const char kGenaiPerfFixture[] = "genai_perf_profile_export_genai_perf.json";
+
+// The fixture `name` with its first `from` replaced by `to`, written to a temporary file.
+std::string ServingFixtureEdited(const std::string& name, const std::string& from,
+                                 const std::string& to) {
+  std::string text = ReadTextFile(LogFixture(name));
+  const size_t at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+  return WriteTempFile("rightsize_serving_readers_test", name, text);
+}
+
+TEST_CASE("serving formats are detected by content, each as itself", "[logs][format]") {
+  CHECK(DetectLogFormat(LogFixture(kSglangFixture)) == "sglang");
+  CHECK(DetectLogFormat(LogFixture(kLlmperfFixture)) == "llmperf");
+  CHECK(DetectLogFormat(LogFixture(kGenaiPerfFixture)) == "genai-perf");
+  CHECK(DetectLogFormat(LogFixture("vllm_bench_throughput.json")) == "vllm-throughput");
+  // vLLM's result has median_ttft_ms / median_tpot_ms like SGLang's: still vllm.
+  CHECK(DetectLogFormat(LogFixture("vllm_serving_synthetic.json")) == "vllm");
+  const std::string unknown =
+      WriteTempFile("rightsize_serving_readers_test", "other.json", R"({"ttft": 1.0})");
+  const std::string error = ErrorOf([&] { DetectLogFormat(unknown); });
+  for (const char* format : {"sglang", "llmperf", "genai-perf", "vllm-throughput"})
+    CHECK(error.find(std::string(format) + ": no ") != std::string::npos);
+}
+
+TEST_CASE("SGLang bench_serving: a closed-loop and an open-loop run", "[logs]") {
+  const LogReadResult r = ReadLog(LogFixture(kSglangFixture), "", FixtureOptions(true, true));
+  // Line 1: max_concurrency 1, 2048 / 8 = 256 input and 512 / 8 = 64 output tokens.
+  // Line 2: max_concurrency null, request_rate Infinity, measured concurrency 3.6 -> batch 4.
+  REQUIRE(r.measurements.size() == 3);
+  const Measurement& tpot1 = r.measurements[0];
+  CHECK(tpot1.format == "sglang");
+  CHECK(tpot1.engine == "sglang");
+  CHECK(tpot1.metric == MetricKind::kTpot);
+  CHECK(tpot1.step.batch == 1);
+  CHECK(tpot1.step.past_tokens == 256 + 64 / 2);
+  CHECK(tpot1.interval_time_s == Approx(0.005));
+  CHECK(tpot1.where.line == 1);
+  CHECK(tpot1.where.key == "median_tpot_ms");
+  const Measurement& ttft1 = r.measurements[1];
+  CHECK(ttft1.metric == MetricKind::kTtft);
+  CHECK(ttft1.step.phase == Phase::kPrefill);
+  CHECK(ttft1.step.new_tokens == 256);
+  CHECK(ttft1.interval_time_s == Approx(0.020));
+  const Measurement& tpot2 = r.measurements[2];
+  CHECK(tpot2.engine == "sglang");  // backend sglang-oai
+  CHECK(tpot2.step.batch == 4);
+  CHECK(tpot2.interval_time_s == Approx(0.008));
+  CHECK(tpot2.where.line == 2);
+  REQUIRE(r.skipped.size() == 1);
+  CHECK(r.skipped[0].where.line == 2);
+  CHECK(r.skipped[0].reason.find("TTFT with more than one request in flight") == 0);
+}
+
+TEST_CASE("SGLang bench_serving: what a run lacks is said, bad lines are errors at file:line",
+          "[logs]") {
+  const std::string path = LogFixture(kSglangFixture);
+  CHECK(ErrorOf([&] { ReadSglangBenchServing(path, FixtureOptions(false, true)); }) ==
+        path +
+            ": SGLang bench_serving results name neither the model nor the GPU; pass --model "
+            "ID and --hardware ID");
+  const std::string open_loop = ServingFixtureEdited(kSglangFixture, "\"concurrency\": 3.6, ", "");
+  const LogReadResult r = ReadSglangBenchServing(open_loop, FixtureOptions(true, true));
+  CHECK(r.measurements.size() == 2);
+  REQUIRE(r.skipped.size() == 2);
+  CHECK(r.skipped[0].reason ==
+        "no max_concurrency and no measured concurrency (request rate inf): the running batch "
+        "behind this TPOT is unknown");
+  const std::string negative =
+      ServingFixtureEdited(kSglangFixture, "\"completed\": 16", "\"completed\": -16");
+  CHECK(ErrorOf([&] {
+          ReadSglangBenchServing(negative, FixtureOptions(true, true));
+        }).find(negative + ":2: completed: value -16 is outside") == 0);
+  const std::string truncated = ServingFixtureEdited(kSglangFixture, "\"accept_length\": null}\n{",
+                                                     "\"accept_length\": null\n{");
+  CHECK(ErrorOf([&] {
+          ReadSglangBenchServing(truncated, FixtureOptions(true, true));
+        }).find(truncated + ":1: truncated JSON") == 0);
+}
+
+TEST_CASE("llmperf summary: TPOT from the mean latencies, TTFT at one client", "[logs]") {
+  const LogReadResult r = ReadLog(LogFixture(kLlmperfFixture), "", FixtureOptions(false, true));
+  REQUIRE(r.measurements.size() == 2);
+  const Measurement& tpot = r.measurements[0];
+  CHECK(tpot.format == "llmperf");
+  CHECK(tpot.model_id == "tiny-model");  // from the summary's "model"
+  CHECK(tpot.engine == "llmperf");
+  CHECK(tpot.step.batch == 1);
+  CHECK(tpot.step.past_tokens == 256 + 64 / 2);
+  // (0.418 s end-to-end - 0.040 s TTFT) / (64 - 1) tokens.
+  CHECK(tpot.interval_time_s == Approx(0.006));
+  CHECK(tpot.where.key == "results_end_to_end_latency_s_mean");
+  const Measurement& ttft = r.measurements[1];
+  CHECK(ttft.metric == MetricKind::kTtft);
+  CHECK(ttft.step.new_tokens == 256);
+  CHECK(ttft.interval_time_s == Approx(0.038));  // results_ttft_s_quantiles_p50
+  CHECK(ttft.where.line == 21);
+
+  const std::string two_clients = ServingFixtureEdited(
+      kLlmperfFixture, "\"num_concurrent_requests\": 1", "\"num_concurrent_requests\": 2");
+  const LogReadResult r2 = ReadLlmperfSummary(two_clients, FixtureOptions(false, true));
+  REQUIRE(r2.measurements.size() == 1);
+  CHECK(r2.measurements[0].step.batch == 2);
+  CHECK(r2.skipped.size() == 1);
+}
+
+TEST_CASE("llmperf summary: bad input names file, line and key", "[logs]") {
+  CHECK(ErrorOf([&] {
+          ReadLlmperfSummary(LogFixture(kLlmperfFixture), FixtureOptions(false, false));
+        }).find("llmperf results do not name the GPU; pass --hardware ID") != std::string::npos);
+  const std::string unknown_model =
+      ServingFixtureEdited(kLlmperfFixture, "\"model\": \"tiny-model\"", "\"model\": \"gpt-9\"");
+  const LogReadResult skipped = ReadLlmperfSummary(unknown_model, FixtureOptions(false, true));
+  CHECK(skipped.measurements.empty());
+  REQUIRE(skipped.skipped.size() == 1);
+  CHECK(skipped.skipped[0].kind == SkipKind::kUnknownModel);
+  CHECK(skipped.skipped[0].where.line == 4);
+  const std::string inverted =
+      ServingFixtureEdited(kLlmperfFixture, "\"results_end_to_end_latency_s_mean\": 0.418",
+                           "\"results_end_to_end_latency_s_mean\": 0.03");
+  CHECK(ErrorOf([&] { ReadLlmperfSummary(inverted, FixtureOptions(false, true)); })
+            .find(inverted + ":36: results_end_to_end_latency_s_mean: mean end-to-end latency "
+                             "is not above the mean TTFT") == 0);
+  const std::string no_clients = ServingFixtureEdited(
+      kLlmperfFixture, "\"num_concurrent_requests\": 1,", "\"num_concurrent_requests\": 0,");
+  CHECK(ErrorOf([&] {
+          ReadLlmperfSummary(no_clients, FixtureOptions(false, true));
+        }).find(no_clients + ":9: num_concurrent_requests:") == 0);
+  // Python writes NaN for the stddev of a single request; it is read as null, not an error.
+  const std::string nan_stddev = ServingFixtureEdited(
+      kLlmperfFixture, "\"results_ttft_s_stddev\": 0.005", "\"results_ttft_s_stddev\": NaN");
+  CHECK(ReadLlmperfSummary(nan_stddev, FixtureOptions(false, true)).measurements.size() == 2);
+}
+
+TEST_CASE("GenAI-Perf export: p50 inter-token latency at the profiled concurrency", "[logs]") {
+  const LogReadResult r = ReadLog(LogFixture(kGenaiPerfFixture), "", FixtureOptions(false, true));
+  REQUIRE(r.measurements.size() == 1);
+  const Measurement& tpot = r.measurements[0];
+  CHECK(tpot.format == "genai-perf");
+  CHECK(tpot.model_id == "tiny-model");  // input_config.model[0]
+  CHECK(tpot.engine == "vllm");          // service_kind triton, backend vllm
+  CHECK(tpot.metric == MetricKind::kTpot);
+  CHECK(tpot.step.batch == 4);
+  CHECK(tpot.step.past_tokens == 512 + 128 / 2);
+  CHECK(tpot.interval_time_s == Approx(0.0075));
+  CHECK(tpot.where.line == 39);
+  REQUIRE(r.skipped.size() == 1);  // TTFT at concurrency 4
+  CHECK(r.skipped[0].where.line == 26);
+
+  const std::string one =
+      ServingFixtureEdited(kGenaiPerfFixture, "\"concurrency\": 4", "\"concurrency\": 1");
+  const LogReadResult r1 = ReadGenaiPerfJson(one, FixtureOptions(false, true));
+  REQUIRE(r1.measurements.size() == 2);
+  CHECK(r1.measurements[1].metric == MetricKind::kTtft);
+  CHECK(r1.measurements[1].step.new_tokens == 512);
+  CHECK(r1.measurements[1].interval_time_s == Approx(0.045));
+}
+
+TEST_CASE("GenAI-Perf export: the config-file layout of input_config (0.0.13 on)", "[logs]") {
+  const std::string path = LogFixture("genai_perf_config_layout_profile_export_genai_perf.json");
+  CHECK(DetectLogFormat(path) == "genai-perf");
+  const LogReadResult r = ReadGenaiPerfJson(path, FixtureOptions(false, true));
+  REQUIRE(r.measurements.size() == 1);
+  CHECK(r.measurements[0].model_id == "tiny-model");  // model_names[0]
+  CHECK(r.measurements[0].engine == "genai-perf");    // endpoint.service_kind openai
+  CHECK(r.measurements[0].step.batch == 8);           // perf_analyzer.stimulus.concurrency
+  CHECK(r.measurements[0].interval_time_s == Approx(0.0075));
+  const std::string rate =
+      ServingFixtureEdited("genai_perf_config_layout_profile_export_genai_perf.json",
+                           "\"concurrency\": 8", "\"request_rate\": 10.0");
+  const LogReadResult by_rate = ReadGenaiPerfJson(rate, FixtureOptions(false, true));
+  CHECK(by_rate.measurements.empty());
+  REQUIRE(by_rate.skipped.size() == 2);
+  CHECK(by_rate.skipped[0].reason.find("no concurrency in input_config") == 0);
+}
+
+TEST_CASE("GenAI-Perf export: a request-rate run and bad input", "[logs]") {
+  const std::string rate =
+      ServingFixtureEdited(kGenaiPerfFixture, "\"concurrency\": 4", "\"concurrency\": null");
+  const LogReadResult r = ReadGenaiPerfJson(rate, FixtureOptions(false, true));
+  CHECK(r.measurements.empty());
+  REQUIRE(r.skipped.size() == 2);
+  CHECK(r.skipped[0].reason.find("no concurrency in input_config") == 0);
+  const std::string unit =
+      ServingFixtureEdited(kGenaiPerfFixture, "\"unit\": \"ms\",\n    \"avg\": 7.6",
+                           "\"unit\": \"fortnights\",\n    \"avg\": 7.6");
+  CHECK(ErrorOf([&] {
+          ReadGenaiPerfJson(unit, FixtureOptions(false, true));
+        }).find(unit + ":33: inter_token_latency.unit: unknown latency unit 'fortnights'") == 0);
+  const std::string two_models = ServingFixtureEdited(kGenaiPerfFixture, "\"tiny-model\"\n    ]",
+                                                      "\"tiny-model\",\n      \"other\"\n    ]");
+  CHECK(ErrorOf([&] {
+          ReadGenaiPerfJson(two_models, FixtureOptions(false, true));
+        }).find(":89: input_config.model: expected one model, got 2") != std::string::npos);
+}
+
+TEST_CASE("vllm bench throughput: read, checked, and skipped with the reason", "[logs]") {
+  const std::string path = LogFixture("vllm_bench_throughput.json");
+  const LogReadResult r = ReadLog(path, "", FixtureOptions(true, true));
+  CHECK(r.measurements.empty());
+  REQUIRE(r.skipped.size() == 1);
+  CHECK(r.skipped[0].where.line == 6);
+  CHECK(r.skipped[0].reason.find("whole-run tokens/s of an offline batch") == 0);
+  LogReadOptions strict = FixtureOptions(true, true);
+  strict.strict = true;
+  CHECK(ErrorOf([&] {
+          ReadVllmThroughputJson(path, strict);
+        }).find(path + ":6: tokens_per_second") == 0);
+  const std::string zero = ServingFixtureEdited("vllm_bench_throughput.json",
+                                                "\"elapsed_time\": 64.0", "\"elapsed_time\": 0");
+  CHECK(ErrorOf([&] { ReadVllmThroughputJson(zero, FixtureOptions(true, true)); }) ==
+        zero + ":2: elapsed_time: elapsed_time must be > 0, got 0.000000");
+}
+
+TEST_CASE("Python's non-finite JSON tokens become null outside strings only", "[logs]") {
+  CHECK(NullForPythonNonFinite(R"({"a": NaN, "b": -Infinity, "c": [Infinity]})") ==
+        R"({"a": null, "b": null, "c": [null]})");
+  CHECK(NullForPythonNonFinite(R"({"NaN": "Infinity \" NaN", "x": 1})") ==
+        R"({"NaN": "Infinity \" NaN", "x": 1})");
+}
+
+}  // namespace
+}  // namespace rightsize
