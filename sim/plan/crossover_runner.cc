@@ -421,9 +421,14 @@ std::string Verdict(const StudySpec& study, const CandidateResult& s, const Cand
   std::string cost_part = cost_tie ? fmt::format("costs the same ({})", WholeDollars(s.usd_at_plan))
                           : gap < 0 ? fmt::format("costs {} less", WholeDollars(-gap))
                                     : fmt::format("costs {} more", WholeDollars(gap));
+  // Whose scores they are, when they come from the published table.
+  auto by = [](const CandidateResult& c) {
+    return c.spec.quality.evaluators.empty() ? std::string()
+                                             : " (" + c.spec.quality.evaluators + ")";
+  };
   std::string quality_part =
-      fmt::format("scores {:.1f} vs {:.1f} on {} ({} the {:.1f}-point tolerance)",
-                  s.candidate.quality, l.candidate.quality, study.task,
+      fmt::format("scores {:.1f}{} vs {:.1f}{} on {} ({} the {:.1f}-point tolerance)",
+                  s.candidate.quality, by(s), l.candidate.quality, by(l), study.task,
                   pair.quality_ok ? "within" : "outside", study.quality_tolerance);
   std::string be_part = pair.break_even_requests_per_month.empty()
                             ? "no break-even in the swept traffic range"

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "sim/plan/finetune_gain.h"
 #include "sim/plan/law_quality.h"
+#include "sim/quality/published_scores.h"
 #include "sim/spec/catalog.h"
 #include "sim/util/csv.h"
 #include "sim/util/file_io.h"
@@ -56,9 +58,13 @@ QualitySpec ParseQuality(YamlReader q, const std::string& scores_file,
     const double p = std::clamp(s.score / 100.0, 0.0, 1.0);
     s.sd = std::max(s.sd, 100.0 * std::sqrt(p * (1.0 - p) / static_cast<double>(questions)));
   };
-  // The base score's sd first (the binomial error is of the base eval), then the gain on top.
+  // Between-evaluator variance of a looked-up score (0 for a given score or a pinned evaluator).
+  double between_evaluator_variance = 0.0;
+  // The base score's sd first (the binomial error is of the base eval, the evaluator's offset on
+  // top of it), then the gain on top.
   auto finish = [&] {
     binomial_sd();
+    s.sd = std::sqrt(s.sd * s.sd + between_evaluator_variance);
     if (gain) ApplyFinetuneGain(*gain, &s);
     return s;
   };
@@ -73,32 +79,55 @@ QualitySpec ParseQuality(YamlReader q, const std::string& scores_file,
   const std::string evaluator = q.OptionalString("evaluator", "");
   const std::string variant = q.OptionalString("variant", "");
   q.RejectUnknownKeys();
-  const CsvTable table = CsvTable::Load(scores_file);
-  std::vector<const CsvRow*> matches;
-  std::vector<std::string> names;
-  for (const auto& row : table.rows()) {
-    names.push_back(table.Cell(row, "model"));
-    if (table.Cell(row, "model") != model || table.Cell(row, "benchmark") != benchmark) continue;
-    if (!evaluator.empty() && table.Cell(row, "evaluator") != evaluator) continue;
-    if (!variant.empty() && table.Cell(row, "variant") != variant) continue;
-    matches.push_back(&row);
+  const PublishedScores table = PublishedScores::Load(scores_file);
+  std::vector<PublishedScore> matches;
+  for (const PublishedScore& p : table.Find(model, benchmark)) {
+    if (!evaluator.empty() && p.evaluator != evaluator) continue;
+    if (!variant.empty() && p.variant != variant) continue;
+    matches.push_back(p);
   }
   if (matches.empty()) {
-    const std::string hint = DidYouMean(model, names);
+    const std::string hint = DidYouMean(model, table.ModelNames());
     throw InputError(q.Where("model_name"),
                      fmt::format("no {} score for '{}' in {}{}", benchmark, model, scores_file,
                                  hint.empty() ? "" : "; " + hint));
   }
-  if (matches.size() > 1) {
-    throw InputError(q.Where("model_name"),
-                     fmt::format("{} scores for '{}' on {} in {}: add evaluator or variant",
-                                 matches.size(), model, benchmark, scores_file));
+  std::set<std::string> evaluators;
+  for (const PublishedScore& p : matches) {
+    if (!evaluators.insert(p.evaluator).second) {
+      throw InputError(q.Where("model_name"),
+                       fmt::format("{} has several {} scores for '{}' in {}: add variant",
+                                   p.evaluator, benchmark, model, scores_file));
+    }
   }
-  const CsvRow& row = *matches.front();
-  s.score = table.Number(row, "score_pct");
-  s.source = fmt::format("{}:{} ({}, {}, {}; {})", scores_file, row.line, table.Cell(row, "model"),
-                         table.Cell(row, "benchmark"), table.Cell(row, "shots_or_setting"),
-                         table.Cell(row, "evaluator"));
+  for (const PublishedScore& p : matches)
+    s.score += p.score_pct / static_cast<double>(matches.size());
+  std::vector<std::string> cited;
+  for (const PublishedScore& p : matches) {
+    cited.push_back(fmt::format("{}:{} ({}, {}, {}; {}: {:g})", scores_file, p.line, p.model,
+                                benchmark, p.setting, p.evaluator, p.score_pct));
+  }
+  std::vector<std::string> names(evaluators.begin(), evaluators.end());
+  s.evaluators = fmt::format("{}", fmt::join(names, " + "));
+  if (!evaluator.empty()) {
+    // A pinned evaluator: its score alone, with its sampling error only.
+    const PublishedScore& p = matches.front();
+    s.evaluators += " (pinned)";
+    s.source = fmt::format("{}:{} ({}, {}, {}; {})", scores_file, p.line, p.model, benchmark,
+                           p.setting, p.evaluator);
+    return finish();
+  }
+  // Every published source: their mean, and the evaluator's own offset as a random effect whose
+  // variance the mean of k sources divides by k.
+  const EvaluatorSpread spread = table.BetweenEvaluatorSpread(benchmark);
+  between_evaluator_variance = spread.sd * spread.sd / static_cast<double>(matches.size());
+  s.source = fmt::format(
+      "{} of {}; between-evaluator sd {:.2f} on {} ({})", matches.size() > 1 ? "mean" : "score",
+      fmt::join(cited, ", "), spread.sd, benchmark,
+      spread.models > 0
+          ? fmt::format("pooled over the {} models with two or more evaluators in the table",
+                        spread.models)
+          : "no model has two evaluators in the table");
   return finish();
 }
 

@@ -28,6 +28,9 @@ struct QualitySpec {
                        // binomial sampling error over `questions` (accuracy scores in %); for
                        // a law-based score, the propagated law uncertainty (law_quality.h)
   std::string source;  // where the score comes from
+  // Who evaluated it: the evaluators of a looked-up score ("Microsoft + Qwen team"; " (pinned)"
+  // when the study names one), empty for a score the study gives.
+  std::string evaluators;
   // Set when the score is predicted from scaling laws (`quality: {law: ...}`); score and sd
   // then hold its value at the candidate's own fine-tune tokens.
   std::shared_ptr<const LawQualityModel> law;
