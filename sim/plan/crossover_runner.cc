@@ -411,7 +411,52 @@ MonteCarloDraws DrawUncertainty(const StudySpec& study, int large, const Knobs& 
   return draws;
 }
 
-// The one-sentence verdict of a small candidate against the reference large one.
+// The probability a quality tier needs: "beats" and "matches" are claimed at 90%.
+constexpr double kTierProbability = 0.9;
+
+// "1 point", "2.5 points".
+std::string Points(double points) {
+  return fmt::format("{:g} point{}", points, points == 1.0 ? "" : "s");
+}
+
+// The quality tier of a small candidate against the large one, its probabilities and what would
+// change it. The Monte Carlo draws the scores as independent normals (DrawCandidates), so with
+// d = small - large and sd_d = hypot(sd_small, sd_large) the probabilities are exact:
+// P(drawn d >= -margin) = Phi((d + margin) / sd_d). A score shift s reaches probability 0.9 when
+// d + s + margin = z_0.9 sd_d.
+void AssessQuality(const StudySpec& study, const Candidate& small, const Candidate& large,
+                   bool cheaper, PairResult* pair) {
+  const double d = small.quality - large.quality;
+  const double sd = std::hypot(small.quality_sd, large.quality_sd);
+  const double t = study.quality_tolerance;
+  auto p_at_least = [&](double margin) {
+    if (!(sd > 0.0)) return d + margin >= 0.0 ? 1.0 : 0.0;
+    return NormalCdf((d + margin) / sd);
+  };
+  pair->p_quality_not_worse = p_at_least(0.0);
+  pair->p_quality_within_tolerance = p_at_least(t);
+  // z of a one-sided 90% bound: the two-sided 80% quantile.
+  const double z_sd = NormalQuantileTwoSided(2.0 * kTierProbability - 1.0) * sd;
+  if (cheaper && pair->p_quality_not_worse >= kTierProbability) {
+    pair->quality_tier = "beats";
+    pair->flip = fmt::format("the large model scoring {:.1f} points more, or the cost gap closing",
+                             d - z_sd);
+  } else if (pair->p_quality_within_tolerance >= kTierProbability) {
+    pair->quality_tier = "matches";
+    pair->flip = fmt::format("trails if the large model scored {:.1f} points more", d + t - z_sd);
+    if (cheaper) {
+      pair->flip += fmt::format("; beats with a score {:.1f} points higher", z_sd - d);
+    }
+  } else {
+    pair->quality_tier = "trails";
+    pair->flip =
+        fmt::format("matches with a score {:.1f} points higher, or a {:.1f}-point tolerance",
+                    z_sd - t - d, z_sd - d);
+  }
+}
+
+// The verdict of a small candidate against the reference large one: the quality tier with its
+// probabilities and sources, the cost, the overall Monte Carlo answer and what would flip the tier.
 std::string Verdict(const StudySpec& study, const CandidateResult& s, const CandidateResult& l,
                     const PairResult& pair, int draws) {
   const double gap = s.usd_at_plan - l.usd_at_plan;
@@ -426,28 +471,32 @@ std::string Verdict(const StudySpec& study, const CandidateResult& s, const Cand
     return c.spec.quality.evaluators.empty() ? std::string()
                                              : " (" + c.spec.quality.evaluators + ")";
   };
+  const std::string tier =
+      pair.quality_tier == "matches"
+          ? fmt::format("matches {} within {}", l.spec.name, Points(study.quality_tolerance))
+          : pair.quality_tier + " " + l.spec.name;
   std::string quality_part =
-      fmt::format("scores {:.1f}{} vs {:.1f}{} on {} ({} the {:.1f}-point tolerance)",
-                  s.candidate.quality, by(s), l.candidate.quality, by(l), study.task,
-                  pair.quality_ok ? "within" : "outside", study.quality_tolerance);
+      fmt::format("{} on {}: {:.1f}{} vs {:.1f}{}, P(not worse) = {:.0f}%, P(within {}) = {:.0f}%",
+                  tier, study.task, s.candidate.quality, by(s), l.candidate.quality, by(l),
+                  100 * pair.p_quality_not_worse, Points(study.quality_tolerance),
+                  100 * pair.p_quality_within_tolerance);
   std::string be_part = pair.break_even_requests_per_month.empty()
                             ? "no break-even in the swept traffic range"
                             : fmt::format("break-even at {:.3g} requests/month",
                                           pair.break_even_requests_per_month.front());
   const bool tie = cost_tie && pair.quality_ok && !pair.small_wins_at_plan;
   return fmt::format(
-      "{} {} {} over {:.0f} months at {:.3g} requests/month; it {}; {}. Verdict: {} (P = {:.0f}% "
-      "+- {:.1f} over {} draws).",
-      s.spec.name,
-      pair.small_wins_at_plan ? "WINS:"
-      : tie                   ? "TIES:"
-                              : "does not win:",
-      cost_part, study.horizon_months, study.requests_per_month, quality_part, be_part,
-      pair.small_wins_at_plan ? "small wins"
+      "{} {}; it {} over {:.0f} months at {:.3g} requests/month; {}. Verdict: {} (P = {:.0f}% +- "
+      "{:.1f} over {} draws). What would change the tier: {}.",
+      s.spec.name, quality_part, cost_part, study.horizon_months, study.requests_per_month, be_part,
+      pair.small_wins_at_plan ? (pair.p_small_wins_at_plan >= kTierProbability
+                                     ? "small wins"
+                                     : "small wins on the central estimate only")
       : !pair.quality_ok      ? "quality gap too large"
       : tie                   ? "tie (equal cost, quality within tolerance)"
                               : "large is cheaper",
-      100 * pair.p_small_wins_at_plan, 100 * pair.p_small_wins_se, GroupedInteger(draws));
+      100 * pair.p_small_wins_at_plan, 100 * pair.p_small_wins_se, GroupedInteger(draws),
+      pair.flip);
 }
 
 // Each small candidate against the reference large one.
@@ -494,6 +543,7 @@ void ComparePairs(const StudySpec& study, int large, const MonteCarloDraws& draw
     const int wins = wins_it == draws.small_wins.end() ? 0 : wins_it->second;
     pair.p_small_wins_at_plan = static_cast<double>(wins) / res.monte_carlo_draws;
     pair.p_small_wins_se = WinProbabilitySe(wins, res.monte_carlo_draws);
+    AssessQuality(study, s.candidate, l.candidate, s.usd_at_plan < l.usd_at_plan, &pair);
     pair.verdict = Verdict(study, s, l, pair, res.monte_carlo_draws);
     res.pairs.push_back(pair);
   }
@@ -779,6 +829,10 @@ nlohmann::json ToJson(const CrossoverResult& r) {
                           {"small_wins_at_plan", p.small_wins_at_plan},
                           {"p_small_wins_at_plan", p.p_small_wins_at_plan},
                           {"p_small_wins_se", p.p_small_wins_se},
+                          {"quality_tier", p.quality_tier},
+                          {"p_quality_not_worse", p.p_quality_not_worse},
+                          {"p_quality_within_tolerance", p.p_quality_within_tolerance},
+                          {"what_would_change_the_tier", p.flip},
                           {"verdict", p.verdict}});
   }
   for (size_t i : r.pareto) j["pareto_front"].push_back(r.candidates[i].spec.name);

@@ -39,7 +39,14 @@ struct PairResult {
   double p_small_wins_at_plan = 0.0;  // Monte Carlo probability at the planning traffic
   double p_small_wins_se = 0.0;       // its Monte Carlo standard error (<= 0.01)
   bool small_wins_at_plan = false;    // nominal
-  std::string verdict;                // one sentence
+  // Quality tier of the small model against the large one, from the scores and their sds (the
+  // normal draws the Monte Carlo uses): "beats" (cheaper at plan and P(score >= large) >= 0.9),
+  // "matches" (P(score >= large - tolerance) >= 0.9), else "trails".
+  std::string quality_tier;
+  double p_quality_not_worse = 0.0;         // P(small score >= large score)
+  double p_quality_within_tolerance = 0.0;  // P(small score >= large score - tolerance)
+  std::string flip;                         // what would change the tier
+  std::string verdict;                      // one sentence
 };
 
 struct SensitivityEntry {

@@ -50,4 +50,6 @@ double NormalQuantileTwoSided(double level) {
   return boost::math::quantile(boost::math::normal_distribution<double>(), 0.5 * (1.0 + level));
 }
 
+double NormalCdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+
 }  // namespace rightsize

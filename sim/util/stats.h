@@ -22,5 +22,7 @@ std::vector<double> Quantiles(std::vector<ValueRun> runs, const std::vector<doub
 
 // Two-sided standard normal quantile: P(|Z| <= z) = level, level in (0, 1).
 double NormalQuantileTwoSided(double level);
+// The standard normal distribution function: P(Z <= z).
+double NormalCdf(double z);
 
 }  // namespace rightsize

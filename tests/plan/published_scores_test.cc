@@ -100,6 +100,11 @@ TEST_CASE("a study that pins an evaluator gets that score with its sampling nois
   const CrossoverResult r = RunCrossover(study, Catalog::Default(), EfficiencyParams::Defaults());
   REQUIRE(r.pairs.size() == 1);
   CHECK(r.pairs[0].verdict.find("(Microsoft (pinned))") != std::string::npos);
+  // 68.8 vs 68.4, both +- 0.39: within the 2-point tolerance for certain, not worse in 76% of
+  // draws, and cheaper: it matches (beating needs 90%).
+  CHECK(r.pairs[0].quality_tier == "matches");
+  CHECK(r.pairs[0].p_quality_within_tolerance > 0.99);
+  CHECK(r.pairs[0].p_quality_not_worse == Approx(0.76).margin(0.01));
 }
 
 TEST_CASE("dropping either published Mixtral figure changes P(small wins)", "[heavy]") {
@@ -122,4 +127,14 @@ TEST_CASE("dropping either published Mixtral figure changes P(small wins)", "[he
   CHECK(qwen.p_small_wins_at_plan < both.p_small_wins_at_plan - 0.1);
   CHECK(microsoft.p_small_wins_at_plan > both.p_small_wins_at_plan + 0.1);
   for (const PairResult* p : {&both, &microsoft, &qwen}) CHECK(p->p_small_wins_se <= 0.01);
+  // With both sources Phi-3-mini cannot be shown within the tolerance at 90%: it trails, with
+  // P(within 2 points) = Phi((68.8 - 70.1 + 2) / hypot(sd_small, sd_large)).
+  const StudySpec study = LoadStudy(kDefaultStudy, Catalog::Default());
+  const QualitySpec& small = study.candidates.at(0).quality;
+  const QualitySpec& large = study.candidates.at(1).quality;
+  const double z =
+      (small.score - large.score + study.quality_tolerance) / std::hypot(small.sd, large.sd);
+  CHECK(both.p_quality_within_tolerance == Approx(0.5 * std::erfc(-z / std::sqrt(2.0))));
+  CHECK(both.quality_tier == "trails");
+  CHECK(both.verdict.find("small wins on the central estimate only") != std::string::npos);
 }

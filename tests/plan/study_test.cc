@@ -201,7 +201,8 @@ TEST_CASE("equal totals are a tie, not a win for the large model") {
   CHECK(r.candidates[0].usd_at_plan == 0.0);
   CHECK(r.candidates[1].usd_at_plan == 0.0);
   CHECK_FALSE(r.pairs[0].small_wins_at_plan);
-  CHECK_THAT(r.pairs[0].verdict, Contains("TIES: costs the same"));
+  CHECK_THAT(r.pairs[0].verdict, Contains("it costs the same"));
+  CHECK(r.pairs[0].quality_tier == "matches");  // 80 vs 82 with no sd, tolerance 5
   CHECK_THAT(r.pairs[0].verdict, Contains("Verdict: tie (equal cost"));
   CHECK_THAT(r.pairs[0].verdict, !Contains("large is cheaper"));
 }

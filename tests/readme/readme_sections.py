@@ -84,8 +84,9 @@ def default_study(runner):
 
 def seed_claims(runner):
     rows = ["| study | small vs large (layout at the planned traffic) | task | score, small vs large "
-            "| total $ over the horizon | traffic / month | P(small wins) | verdict |",
-            "|---|---|---|---|---|---|---|---|"]
+            "| total $ over the horizon | traffic / month | quality | P(small wins) | verdict "
+            "| what would change the quality tier |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     for path in sorted(glob.glob(repo("examples", "seed-claims", "*.yaml"))):
         doc = runner.json("crossover", path, "--format", "json")
         study = doc["study"]
@@ -101,13 +102,18 @@ def seed_claims(runner):
                 f"(tolerance {study['quality_tolerance']:g}) | "
                 f"{usd(small['total_usd_at_plan'])} vs {usd(large['total_usd_at_plan'])} "
                 f"({study['horizon_months']:g} months) | {requests(study['requests_per_month'])} | "
+                f"{pair['quality_tier']} (P within tolerance "
+                f"{percent(pair['p_quality_within_tolerance'], 0)}) | "
                 f"{percent(pair['p_small_wins_at_plan'], 0)} +- "
                 f"{100 * pair['p_small_wins_se']:.1f} ({doc['monte_carlo_draws']:,} draws) | "
-                f"**{verdict.group(1) if verdict else pair['verdict']}** |")
+                f"**{verdict.group(1) if verdict else pair['verdict']}** | "
+                f"{pair['what_would_change_the_tier']} |")
     return "\n".join(rows) + ("\n\nP(small wins): share of the Monte Carlo draws of scores and "
                               "throughput in which the small model is within the tolerance and "
                               "cheaper at the planned traffic, +- its Monte Carlo standard error; "
-                              "draws are added 400 at a time until that error is at most 1 point.\n")
+                              "draws are added 400 at a time until that error is at most 1 point. "
+                              "Quality: `beats` (cheaper and P(score >= large) >= 90%), `matches` "
+                              "(P(score >= large - tolerance) >= 90%), else `trails`.\n")
 
 
 VALIDATION_LABELS = {
