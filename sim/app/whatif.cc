@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "sim/app/study.h"
 #include "sim/plan/study.h"
@@ -148,8 +149,6 @@ WhatIf::WhatIf(WhatIfSources sources, const Catalog& catalog)
     LoadStudy(root, path, catalog_);  // the same checks as `rightsize crossover`, once, up front
     studies_.push_back({path, root});
   }
-  for (const auto& kind : catalog_.PriceKinds())
-    by_price_kind_.emplace(kind, catalog_.WithPriceKind(kind, {}));
   for (const auto& file : sources_.calibration_files) LoadCalibration({file, ""});
 }
 
@@ -220,14 +219,14 @@ nlohmann::json WhatIf::Answer(const WhatIfQuestion& question) {
   const auto start = std::chrono::steady_clock::now();
   const Study& study = FindStudy(question.study);
   const Catalog* catalog = &catalog_;
-  if (!question.price_kind.empty()) {
-    const auto it = by_price_kind_.find(question.price_kind);
-    if (it == by_price_kind_.end()) {
-      catalog_.WithPriceKind(question.price_kind, {"request", 0, "price_kind"});  // throws
-    }
-    catalog = &it->second;
-  }
   StudySpec spec = LoadStudy(EditedStudy(study.root, question), study.path, *catalog);
+  if (!question.price_kind.empty()) {
+    // The page's choice replaces the study's kinds; choosing spot says the workload tolerates
+    // interruption.
+    catalog_.WithPriceKind(question.price_kind, {"request", 0, "price_kind"});  // checks the kind
+    spec.prices.kinds = {question.price_kind};
+    spec.prices.interruptible = question.price_kind == kPriceSpot;
+  }
   StudyOptions options;
   options.study_path = study.path;
   options.calibration = {FindCalibration(question.calibration), ""};
@@ -239,11 +238,12 @@ nlohmann::json WhatIf::Answer(const WhatIfQuestion& question) {
   // Only the chosen layouts are simulated at load (their latency distributions are what the page
   // draws) and the sensitivity ranking is left out (the page does not show it): every cost, P and
   // the verdict are the same as `rightsize crossover` gives.
+  const std::string price_kinds = fmt::format("{}", fmt::join(spec.prices.kinds, ", "));
   const StudyRun run =
       RunLoadedStudy(std::move(spec), options, *catalog, {&capacities_, false, false});
   nlohmann::json j = ToJsonWithCurves(run);
   j["latency_distributions"] = LatencyDistributions(run.result);
-  j["price_kind"] = question.price_kind.empty() ? "any" : question.price_kind;
+  j["price_kind"] = price_kinds;
   j["elapsed_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return j;
 }

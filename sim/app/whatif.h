@@ -66,7 +66,6 @@ class WhatIf {
   WhatIfSources sources_;
   const Catalog& catalog_;
   std::vector<Study> studies_;
-  std::map<std::string, Catalog> by_price_kind_;
   CapacityCache capacities_;  // replica capacities from earlier questions
 };
 

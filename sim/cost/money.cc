@@ -19,9 +19,10 @@ double DevicePower_w(const HardwareSpec& hw, double utilization) {
 }
 
 std::optional<DevicePrice> ResolvePrice(const Catalog& catalog, const std::string& hardware_id,
-                                        double override_usd_per_hour) {
+                                        double override_usd_per_hour,
+                                        const std::vector<std::string>& kinds) {
   if (override_usd_per_hour > 0) return DevicePrice{override_usd_per_hour, "--usd-per-hour"};
-  const auto quotes = catalog.PricesFor(hardware_id);
+  const auto quotes = catalog.PricesFor(hardware_id, kinds.empty() ? AlwaysOnPriceKinds() : kinds);
   if (quotes.empty()) return std::nullopt;
   return DevicePrice{quotes.front()->usd_per_hour, quotes.front()->id};
 }

@@ -27,13 +27,15 @@ double StepUtilization(const StepBreakdown& step);
 double DevicePower_w(const HardwareSpec& hw, double utilization);
 
 // Price of one device-hour: the override when given (> 0), else the cheapest quote in the
-// catalogue's price list for the device; nullopt when neither exists.
+// catalogue's price list for the device, of the given kinds (empty: every always-on kind, so never
+// a serverless rate); nullopt when neither exists.
 struct DevicePrice {
   double usd_per_hour = 0.0;
   std::string source;  // "--usd-per-hour" or the price id
 };
 std::optional<DevicePrice> ResolvePrice(const Catalog& catalog, const std::string& hardware_id,
-                                        double override_usd_per_hour);
+                                        double override_usd_per_hour,
+                                        const std::vector<std::string>& kinds = {});
 
 // $ for `devices` devices busy for `seconds`.
 double DeviceUsd(double usd_per_hour, double devices, double seconds);

@@ -103,7 +103,8 @@ LayoutPlan PlanLayout(const Catalog& catalog, const ModelSpec& m, const Hardware
   w.memory_utilization = study.memory_utilization;
   const auto price_it = study.usd_per_hour.find(hw.id);
   p.price =
-      ResolvePrice(catalog, hw.id, price_it == study.usd_per_hour.end() ? 0.0 : price_it->second);
+      ResolvePrice(catalog, hw.id, price_it == study.usd_per_hour.end() ? 0.0 : price_it->second,
+                   study.price_kinds);
 
   auto compute = [&] {
     return SimulatedReplicaCapacity(m, hw, w, study.traffic, study.slo, study.simulation, params);

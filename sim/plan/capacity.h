@@ -35,6 +35,7 @@ struct CapacityStudy {
   Precision kv_cache = Precision::kBf16;
   double memory_utilization = 0.9;
   std::map<std::string, double> usd_per_hour;  // per device, overrides models/prices
+  std::vector<std::string> price_kinds;        // quotes of these kinds only (empty: any kind)
   ServingSimSettings simulation;               // engine profile, simulated requests, seed
 };
 

@@ -26,7 +26,27 @@ double ServingUsdPerMonth(const ServingCostModel& s, const TrafficMix& mix, doub
            kMega;
   }
   const double hours = kSecondsPerMonth / kSecondsPerHour;
-  return ReplicasNeeded(s, requests_per_s) * s.devices_per_replica * s.usd_per_device_hour * hours;
+  const double always_on =
+      ReplicasNeeded(s, requests_per_s) * s.devices_per_replica * s.usd_per_device_hour * hours;
+  if (!s.scale_to_zero) return always_on;
+  const ScaleToZeroLoad load = ScaleToZero(s, requests_per_s);
+  if (load.cold_start_share > s.max_cold_start_share)
+    return std::numeric_limits<double>::infinity();
+  return always_on * load.up_share;
+}
+
+ScaleToZeroLoad ScaleToZero(const ServingCostModel& s, double requests_per_s) {
+  RS_CHECK(s.scale_to_zero, "not a scale-to-zero option");
+  const double workers = ReplicasNeeded(s, requests_per_s);
+  const double r = requests_per_s / workers;  // per worker
+  const double down = std::exp(-r * s.idle_timeout_s);
+  // Billed: every second but the idle gaps beyond the timeout, plus each cold start's boot. The
+  // time a request is served inside its gap is left out (the worker idles from the arrival, not
+  // from the departure): small at the low traffic where scale-to-zero pays.
+  ScaleToZeroLoad load;
+  load.cold_start_share = down;
+  load.up_share = std::min(1.0, 1.0 - down + r * down * s.cold_start_s);
+  return load;
 }
 
 size_t Candidate::CheapestOption(const TrafficMix& mix, double requests_per_s) const {

@@ -25,6 +25,14 @@ struct ServingCostModel {
   int devices_per_replica = 0;
   double usd_per_device_hour = 0.0;
   int min_replicas = 1;
+  // Scale-to-zero (serverless) workers: billed only while up. A worker stops after
+  // idle_timeout_s without a request; a request that finds it stopped waits cold_start_s. Such an
+  // option cannot serve a traffic at which more than max_cold_start_share of the requests would
+  // meet a cold start (the SLO's allowance; ServingUsdPerMonth is then infinite).
+  bool scale_to_zero = false;
+  double idle_timeout_s = 0.0;
+  double cold_start_s = 0.0;
+  double max_cold_start_share = 1.0;
   // API: price per million input / output tokens (used when devices_per_replica == 0).
   double usd_per_million_input_tokens = 0.0;
   double usd_per_million_output_tokens = 0.0;
@@ -48,7 +56,17 @@ struct Candidate {
 // Replicas needed for a steady traffic level: a whole number, as a double (traffic grown over a
 // long horizon can need more replicas than any integer type holds; StudySpec bounds it).
 double ReplicasNeeded(const ServingCostModel& serving, double requests_per_s);
-// $ per month (30 days) of serving a steady requests/s.
+// Scale-to-zero workers at a steady requests/s (Poisson arrivals), each of the ReplicasNeeded
+// workers taking an equal share r: a worker is down for the part of each gap between requests
+// beyond the idle timeout T, a share exp(-r T) of the time (E[max(0, X - T)] r for exponential
+// gaps X), and each request that arrives then meets a cold start.
+struct ScaleToZeroLoad {
+  double up_share = 1.0;          // share of the time a worker is billed, [0, 1]
+  double cold_start_share = 0.0;  // share of requests that meet a cold start
+};
+ScaleToZeroLoad ScaleToZero(const ServingCostModel& serving, double requests_per_s);
+// $ per month (30 days) of serving a steady requests/s; infinite for a scale-to-zero option at a
+// traffic whose cold starts break its allowance.
 double ServingUsdPerMonth(const ServingCostModel& serving, const TrafficMix& mix,
                           double requests_per_s);
 // One-off cost + serving over horizon_months at requests_per_month growing by

@@ -5,9 +5,11 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <optional>
 #include <random>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "sim/cost/latency.h"
 #include "sim/cost/money.h"
@@ -73,7 +75,8 @@ void PriceFinetune(const StudySpec& study, const Catalog& catalog,
     return;
   }
   const TrainingRun run = EstimateTrainingRun(est, w, ft.tokens);
-  const TrainingCost cost = PriceTraining(hw, w, est, run, ResolvePrice(catalog, hw.id, 0.0));
+  const TrainingCost cost = PriceTraining(
+      hw, w, est, run, ResolvePrice(catalog, hw.id, 0.0, study.prices.AlwaysOnKinds()));
   if (!cost.priced) {
     out.finetune_reason =
         "no price known for fine-tuning hardware " + hw.id + " (add one in models/prices/)";
@@ -99,6 +102,7 @@ CapacityStudy CapacityStudyOn(const StudySpec& study, const DeviceEfficiencyPara
   cs.slo = study.slo;
   cs.simulation = study.simulation;
   cs.simulation.engine_host_overheads = !params.CalibratedFor(hw_id);
+  cs.price_kinds = study.prices.AlwaysOnKinds();
   return cs;
 }
 
@@ -116,7 +120,7 @@ std::vector<LayoutPlan> PlanCandidateLayouts(const StudySpec& study, const Catal
   std::vector<Job> jobs;
   for (size_t c = 0; c < study.candidates.size(); ++c) {
     const CandidateSpec& spec = study.candidates[c];
-    if (spec.api) continue;
+    if (spec.hardware.empty()) continue;  // an API only
     models[c] = catalog.ResolveModel(spec.model);
     for (const auto& hw_id : spec.hardware) {
       const CapacityStudy cs = CapacityStudyOn(study, params, k, hw_id);
@@ -136,6 +140,91 @@ std::vector<LayoutPlan> PlanCandidateLayouts(const StudySpec& study, const Catal
     }
   });
   return planned;
+}
+
+// The largest share of requests that may meet a cold start of cold_start_s within the SLO: a
+// percentile target of TTFT or E2E below the cold start allows the share above the percentile; a
+// mean target allows limit / cold start (a bound: the warm latency is not counted).
+double MaxColdStartShare(const SloSpec& slo, double cold_start_s) {
+  double share = 1.0;
+  for (const SloTarget& t : slo.targets) {
+    if (t.metric != SloMetric::kTtft && t.metric != SloMetric::kE2e) continue;
+    if (t.statistic == SloStatistic::kMean) {
+      if (cold_start_s > 0) share = std::min(share, t.limit_s / cold_start_s);
+      continue;
+    }
+    if (cold_start_s <= t.limit_s) continue;
+    const double q = t.statistic == SloStatistic::kP50   ? 0.5
+                     : t.statistic == SloStatistic::kP90 ? 0.9
+                                                         : 0.99;
+    share = std::min(share, 1.0 - q);
+  }
+  return share;
+}
+
+// The same layout as scale-to-zero workers at the device's serverless price (x price_scale, the
+// sensitivity knob), when the study allows serverless and the device has a quote.
+std::optional<ServingCostModel> ServerlessOption(const StudySpec& study, const Catalog& catalog,
+                                                 const ServingCostModel& always_on,
+                                                 double price_scale) {
+  if (!study.prices.Serverless()) return std::nullopt;
+  const auto quotes = catalog.PricesFor(always_on.hardware_id, {kPriceServerless});
+  if (quotes.empty()) return std::nullopt;
+  ServingCostModel s = always_on;
+  s.label = always_on.label + " serverless";
+  s.usd_per_device_hour = quotes.front()->usd_per_hour * price_scale;
+  s.scale_to_zero = true;
+  s.idle_timeout_s = study.prices.idle_timeout_s;
+  s.cold_start_s = study.prices.cold_start_s;
+  s.max_cold_start_share = MaxColdStartShare(study.slo, study.prices.cold_start_s);
+  return s;
+}
+
+// The candidate's self-hosted layouts as serving options (those feasible and priced, and their
+// serverless twins), each plan taken in order from `planned` (PlanCandidateLayouts), its layouts
+// kept with their reasons.
+void AddLayoutOptions(const StudySpec& study, const Catalog& catalog, const CandidateSpec& spec,
+                      const Knobs& k, std::vector<LayoutPlan>& planned, size_t* taken,
+                      CandidateResult* r) {
+  if (spec.hardware.empty()) return;
+  for (const auto& hw_id : spec.hardware) {
+    for (int tp : spec.tensor_parallel) {
+      for (Precision weights : spec.weights) {
+        LayoutPlan plan = std::move(planned[(*taken)++]);
+        if (plan.feasible && !plan.price) {
+          plan.feasible = false;
+          plan.reason = fmt::format(
+              "no {} price known for {} (add one in models/prices/, or allow another kind "
+              "with the study's prices: kinds:)",
+              fmt::join(study.prices.AlwaysOnKinds(), " / "), hw_id);
+        }
+        if (plan.feasible) {
+          ServingCostModel s;
+          s.label = LayoutLabel(Layout{spec.model, hw_id, tp, weights});
+          s.hardware_id = hw_id;
+          // Replicas are planned to run at the study's utilisation of their SLO capacity.
+          s.requests_per_s_per_replica =
+              plan.replica_max_requests_per_s * k.throughput * study.utilisation;
+          s.devices_per_replica = tp;
+          const auto scale_it = k.hardware_price.find(hw_id);
+          const double scale = scale_it == k.hardware_price.end() ? 1.0 : scale_it->second;
+          s.usd_per_device_hour = plan.price->usd_per_hour * scale;
+          r->candidate.serving_options.push_back(s);
+          if (auto serverless = ServerlessOption(study, catalog, s, scale))
+            r->candidate.serving_options.push_back(*serverless);
+        }
+        r->layouts.push_back(std::move(plan));
+      }
+    }
+  }
+  if (r->candidate.serving_options.empty()) {
+    std::string reasons;
+    for (const auto& l : r->layouts) {
+      reasons += fmt::format("{}{} tp{} {}: {}", reasons.empty() ? "" : "; ", l.layout.hardware_id,
+                             l.layout.tensor_parallel, ToString(l.layout.weights), l.reason);
+    }
+    r->candidate.infeasible_reason = "no layout meets the SLO: " + reasons;
+  }
 }
 
 // Candidates with their serving options and one-off costs under the knobs (layouts planned by
@@ -161,40 +250,8 @@ std::vector<CandidateResult> BuildCandidates(const StudySpec& study, const Catal
       api.usd_per_million_input_tokens = spec.api->usd_per_million_input_tokens * k.api_price;
       api.usd_per_million_output_tokens = spec.api->usd_per_million_output_tokens * k.api_price;
       r.candidate.serving_options.push_back(api);
-    } else {
-      for (const auto& hw_id : spec.hardware) {
-        for (int tp : spec.tensor_parallel) {
-          for (Precision weights : spec.weights) {
-            LayoutPlan plan = std::move(planned[taken++]);
-            if (plan.feasible && !plan.price) {
-              plan.feasible = false;
-              plan.reason = "no price known for " + hw_id + " (add one in models/prices/)";
-            }
-            if (plan.feasible) {
-              ServingCostModel s;
-              s.label = LayoutLabel(Layout{spec.model, hw_id, tp, weights});
-              s.hardware_id = hw_id;
-              s.requests_per_s_per_replica = plan.replica_max_requests_per_s * k.throughput;
-              s.devices_per_replica = tp;
-              const auto scale = k.hardware_price.find(hw_id);
-              s.usd_per_device_hour = plan.price->usd_per_hour *
-                                      (scale == k.hardware_price.end() ? 1.0 : scale->second);
-              r.candidate.serving_options.push_back(s);
-            }
-            r.layouts.push_back(std::move(plan));
-          }
-        }
-      }
-      if (r.candidate.serving_options.empty()) {
-        std::string reasons;
-        for (const auto& l : r.layouts) {
-          reasons +=
-              fmt::format("{}{} tp{} {}: {}", reasons.empty() ? "" : "; ", l.layout.hardware_id,
-                          l.layout.tensor_parallel, ToString(l.layout.weights), l.reason);
-        }
-        r.candidate.infeasible_reason = "no layout meets the SLO: " + reasons;
-      }
     }
+    AddLayoutOptions(study, catalog, spec, k, planned, &taken, &r);
     if (spec.finetune) {
       PriceFinetune(study, catalog, params, *model, r);
       if (!r.finetune_reason.empty()) {
@@ -275,51 +332,165 @@ void FindPareto(CrossoverResult* out) {
 }
 
 // What the Monte Carlo draws give the pairs: per small candidate (by index), the first
-// break-even traffic of each draw that crosses, and the number of draws it wins.
+// break-even traffic of each draw that crosses, the number of draws it wins, and what moved it.
 struct MonteCarloDraws {
   std::map<size_t, std::vector<double>> break_even;
   std::map<size_t, int> small_wins;
+  std::map<size_t, std::vector<DrawnInputEffect>> drivers;
+};
+
+// One Monte Carlo draw: every candidate as drawn, the traffic it is priced at (a multiple of the
+// planning traffic), and the value of each drawn input (DrawnInputs::names, same order).
+struct Draw {
+  std::vector<Candidate> candidates;
+  double traffic_factor = 1.0;
+  std::vector<double> inputs;
 };
 
 // One Monte Carlo draw's outcome per candidate (by index): whether the drawn candidate is
 // feasible, its total $ over the traffic grid (empty when not), and for a small one its first
-// break-even traffic (NaN when the costs never cross) and whether it wins at the planning traffic.
+// break-even traffic (NaN when the costs never cross) and whether it wins at the drawn traffic.
 struct DrawOutcome {
   std::vector<char> feasible;
   std::vector<std::vector<double>> total_usd;
   std::vector<double> first_break_even;
   std::vector<char> small_wins;
+  std::vector<double> inputs;  // Draw::inputs
 };
 
 // The seed of the Monte Carlo sequence: the same study gives the same draws, whatever the threads.
 constexpr uint64_t kMonteCarloSeed = 20261122;
 
-// `count` more draws of every candidate: throughput ~ lognormal(0, rel_sd), quality ~ N(score,
-// sd), taken in turn from `rng` (one sequence, so the draws do not depend on the threads).
-std::vector<std::vector<Candidate>> DrawCandidates(const StudySpec& study,
-                                                   const std::vector<CandidateResult>& candidates,
-                                                   int count, std::mt19937_64& rng) {
+// What the Monte Carlo draws, named for the sensitivity of P(small wins): inputs shared by every
+// candidate (common random numbers: one traffic, one utilisation and one quote per device in each
+// draw) and each candidate's own throughput error and score noise. An input without spread is not
+// drawn.
+struct DrawnInputs {
+  std::vector<std::string> names;
+  bool traffic = false, utilisation = false;
+  std::vector<std::pair<std::string, std::vector<double>>> quotes;  // device, its quotes' $/h
+  std::vector<char> throughput, evaluator, sampling;                // per candidate
+};
+
+// The quotes each self-hosted device may be priced at in a draw: every quote of the kind its
+// cheapest quote has (the deal the nominal run assumes), when there are two or more.
+void AddDrawnQuotes(const StudySpec& study, const Catalog& catalog,
+                    const std::vector<CandidateResult>& candidates, DrawnInputs* d) {
+  for (const auto& cr : candidates) {
+    for (const ServingCostModel& option : cr.candidate.serving_options) {
+      if (option.IsApi() || option.scale_to_zero) continue;
+      const std::string& h = option.hardware_id;
+      const bool seen = std::any_of(d->quotes.begin(), d->quotes.end(),
+                                    [&](const auto& q) { return q.first == h; });
+      if (seen) continue;
+      // The quotes of the kind the nominal run prices the device with (its cheapest).
+      const std::vector<const PriceSpec*> quotes = catalog.PricesFor(h, study.prices.kinds);
+      if (quotes.empty()) continue;
+      std::vector<double> usd;
+      for (const PriceSpec* p : catalog.PricesFor(h, {quotes.front()->kind}))
+        usd.push_back(p->usd_per_hour);
+      if (usd.size() < 2) continue;  // one quote: nothing to draw
+      d->quotes.emplace_back(h, usd);
+      d->names.push_back("price of " + h);
+    }
+  }
+}
+
+DrawnInputs NameDrawnInputs(const StudySpec& study, const Catalog& catalog,
+                            const std::vector<CandidateResult>& candidates) {
+  DrawnInputs d;
+  d.traffic = study.traffic_rel_sd > 0;
+  if (d.traffic) d.names.push_back("traffic forecast");
+  d.utilisation = study.utilisation_max > study.utilisation_min;
+  if (d.utilisation) d.names.push_back("utilisation");
+  AddDrawnQuotes(study, catalog, candidates, &d);
+  for (const auto& cr : candidates) {
+    const auto& options = cr.candidate.serving_options;
+    const bool self_hosted = std::any_of(options.begin(), options.end(),
+                                         [](const ServingCostModel& o) { return !o.IsApi(); });
+    const double evaluator_sd = cr.spec.quality.evaluator_sd;
+    const double sampling_var =
+        cr.candidate.quality_sd * cr.candidate.quality_sd - evaluator_sd * evaluator_sd;
+    d.throughput.push_back(self_hosted && study.throughput_rel_sd > 0);
+    d.evaluator.push_back(evaluator_sd > 0);
+    d.sampling.push_back(sampling_var > 1e-12);
+    if (d.throughput.back()) d.names.push_back(cr.spec.name + " throughput");
+    if (d.evaluator.back()) d.names.push_back(cr.spec.name + " evaluator spread");
+    if (d.sampling.back()) d.names.push_back(cr.spec.name + " score noise");
+  }
+  return d;
+}
+
+// Draws the inputs every candidate shares into `draw`; returns the utilisation as a multiple of
+// the nominal one, and fills `price` with each drawn device's $/h.
+double DrawSharedInputs(const StudySpec& study, const DrawnInputs& inputs, std::mt19937_64& rng,
+                        Draw* draw, std::map<std::string, double>* price) {
   std::normal_distribution<double> normal(0.0, 1.0);
-  std::vector<std::vector<Candidate>> draws(static_cast<size_t>(count));
-  for (auto& drawn : draws) {
-    for (const auto& cr : candidates) {
-      Candidate c = cr.candidate;
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  if (inputs.traffic) {
+    draw->traffic_factor = std::exp(study.traffic_rel_sd * normal(rng));
+    draw->inputs.push_back(draw->traffic_factor);
+  }
+  double utilisation_factor = 1.0;
+  if (inputs.utilisation) {
+    const double u =
+        study.utilisation_min + (study.utilisation_max - study.utilisation_min) * uniform(rng);
+    utilisation_factor = u / study.utilisation;
+    draw->inputs.push_back(u);
+  }
+  for (const auto& [hw, quotes] : inputs.quotes) {
+    const auto pick = std::min(
+        quotes.size() - 1, static_cast<size_t>(uniform(rng) * static_cast<double>(quotes.size())));
+    (*price)[hw] = quotes[pick];
+    draw->inputs.push_back(quotes[pick]);
+  }
+  return utilisation_factor;
+}
+
+// `count` more draws, taken in turn from `rng` (one sequence, so the draws do not depend on the
+// threads): traffic ~ lognormal(0, traffic_rel_sd) x plan, utilisation ~ uniform[min, max], each
+// device's price one of its quotes of that deal's kind (equally likely; the nominal run takes the
+// cheapest), and per candidate throughput ~ lognormal(0, rel_sd) and its score = the mean + an
+// evaluator offset N(0, evaluator_sd) + sampling noise N(0, the rest of sd).
+std::vector<Draw> DrawCandidates(const StudySpec& study, const DrawnInputs& inputs,
+                                 const std::vector<CandidateResult>& candidates, int count,
+                                 std::mt19937_64& rng) {
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::vector<Draw> draws(static_cast<size_t>(count));
+  for (Draw& draw : draws) {
+    std::map<std::string, double> price;
+    const double utilisation_factor = DrawSharedInputs(study, inputs, rng, &draw, &price);
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      Candidate c = candidates[i].candidate;
       const double m = std::exp(study.throughput_rel_sd * normal(rng));
+      if (inputs.throughput[i]) draw.inputs.push_back(m);
       for (auto& s : c.serving_options) {
-        if (!s.IsApi()) s.requests_per_s_per_replica *= m;
+        if (s.IsApi()) continue;
+        s.requests_per_s_per_replica *= m * utilisation_factor;
+        const auto it = price.find(s.hardware_id);
+        if (it != price.end() && !s.scale_to_zero) s.usd_per_device_hour = it->second;
       }
       c.one_off_usd /= m;
-      c.quality += c.quality_sd * normal(rng);
-      drawn.push_back(std::move(c));
+      const double evaluator_sd = candidates[i].spec.quality.evaluator_sd;
+      const double sampling_sd =
+          std::sqrt(std::max(0.0, c.quality_sd * c.quality_sd - evaluator_sd * evaluator_sd));
+      const double evaluator_offset = evaluator_sd * normal(rng);
+      const double sampling_offset = sampling_sd * normal(rng);
+      if (inputs.evaluator[i]) draw.inputs.push_back(evaluator_offset);
+      if (inputs.sampling[i]) draw.inputs.push_back(sampling_offset);
+      c.quality += evaluator_offset + sampling_offset;
+      draw.candidates.push_back(std::move(c));
     }
   }
   return draws;
 }
 
-DrawOutcome PriceDraw(const std::vector<Candidate>& drawn, const StudySpec& study, int large,
-                      const Knobs& nominal, const CrossoverResult& res) {
+DrawOutcome PriceDraw(const Draw& draw, const StudySpec& study, int large, const Knobs& nominal,
+                      const CrossoverResult& res) {
+  const std::vector<Candidate>& drawn = draw.candidates;
   const TrafficMix mix{study.prompt_tokens, study.output_tokens};
   DrawOutcome out;
+  out.inputs = draw.inputs;
   out.feasible.assign(drawn.size(), 0);
   out.total_usd.resize(drawn.size());
   out.first_break_even.assign(drawn.size(), std::nan(""));
@@ -336,45 +507,72 @@ DrawOutcome PriceDraw(const std::vector<Candidate>& drawn, const StudySpec& stud
         study.sweep_max_requests_per_month, study.horizon_months, study.monthly_growth);
     if (!crossings.empty()) out.first_break_even[c] = crossings.front();
     out.small_wins[c] =
-        SmallWins(drawn[c], drawn[large], mix, study.requests_per_month, study.horizon_months,
-                  study.monthly_growth, study.quality_tolerance);
+        SmallWins(drawn[c], drawn[large], mix, study.requests_per_month * draw.traffic_factor,
+                  study.horizon_months, study.monthly_growth, study.quality_tolerance);
   }
   return out;
 }
 
 // The Monte Carlo standard error of a probability estimated as wins / draws: sqrt(p (1 - p) / n)
 // with p smoothed to (wins + 1) / (draws + 2) (Laplace's rule of succession), so that no draw
-// lost out of 400 reads as +- 0.2 points, not as a certainty.
+// count reports an error of zero.
 double WinProbabilitySe(int wins, int draws) {
   const double p = (wins + 1.0) / (draws + 2.0);
   return std::sqrt(p * (1.0 - p) / draws);
 }
 
-// Whether every small candidate's P(small wins) is known to kMaxWinProbabilitySe.
 bool WinProbabilitiesSettled(const std::vector<DrawOutcome>& outcomes, const CrossoverResult& res) {
+  const int n = static_cast<int>(outcomes.size());
   for (size_t c = 0; c < res.candidates.size(); ++c) {
     if (res.candidates[c].spec.role != "small") continue;
     int wins = 0;
     for (const DrawOutcome& o : outcomes) wins += o.small_wins[c];
-    if (WinProbabilitySe(wins, static_cast<int>(outcomes.size())) > kMaxWinProbabilitySe) {
-      return false;
-    }
+    if (WinProbabilitySe(wins, n) > kMaxWinProbabilitySe) return false;
   }
   return true;
 }
 
+// How each drawn input moves a small candidate's P(win): the draws split at the input's median
+// by rank (a two-quote price splits at its two values), P(small wins) in the lower and the upper
+// half; the largest difference first.
+std::vector<DrawnInputEffect> RankDrivers(const std::vector<DrawOutcome>& outcomes,
+                                          const std::vector<std::string>& names, size_t c) {
+  std::vector<DrawnInputEffect> effects;
+  const size_t n = outcomes.size();
+  if (n < 2) return effects;
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < names.size(); ++i) {
+    for (size_t d = 0; d < n; ++d) order[d] = d;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return outcomes[a].inputs[i] < outcomes[b].inputs[i];
+    });
+    const size_t half = n / 2;
+    double low = 0, high = 0;
+    for (size_t r = 0; r < n; ++r) (r < half ? low : high) += outcomes[order[r]].small_wins[c];
+    effects.push_back(
+        {names[i], low / static_cast<double>(half), high / static_cast<double>(n - half)});
+  }
+  std::stable_sort(effects.begin(), effects.end(), [](const auto& a, const auto& b) {
+    return std::abs(a.p_win_high - a.p_win_low) > std::abs(b.p_win_high - b.p_win_low);
+  });
+  return effects;
+}
+
 // Monte Carlo over the drawn candidates: the p10 and p90 total $ bands over the traffic grid, and
-// per small candidate its break-even traffic in each draw that crosses and the draws it wins.
-// Blocks of draws are added until the win probabilities are settled. Each block is priced on
-// every core and gathered in draw order, so the result is the sequential one.
-MonteCarloDraws DrawUncertainty(const StudySpec& study, int large, const Knobs& nominal,
+// per small candidate its break-even traffic in each draw that crosses, the draws it wins and the
+// inputs that move that most. Blocks of draws are added until the win probabilities are settled.
+// Each block is priced on every core and gathered in draw order, so the result is the sequential
+// one.
+MonteCarloDraws DrawUncertainty(const StudySpec& study, const Catalog& catalog, int large,
+                                const Knobs& nominal,
                                 const std::function<void(const std::string&, double)>& report,
                                 CrossoverResult* res) {
   std::mt19937_64 rng(kMonteCarloSeed);
+  const DrawnInputs inputs = NameDrawnInputs(study, catalog, res->candidates);
   std::vector<DrawOutcome> outcomes;
   do {
-    const std::vector<std::vector<Candidate>> drawn =
-        DrawCandidates(study, res->candidates, kMonteCarloBlock, rng);
+    const std::vector<Draw> drawn =
+        DrawCandidates(study, inputs, res->candidates, kMonteCarloBlock, rng);
     const size_t first = outcomes.size();
     outcomes.resize(first + drawn.size());
     std::atomic<size_t> next{0};
@@ -391,13 +589,17 @@ MonteCarloDraws DrawUncertainty(const StudySpec& study, int large, const Knobs& 
       res->candidates.size(), std::vector<std::vector<double>>(res->traffic_grid.size()));
   MonteCarloDraws draws;
   for (const DrawOutcome& o : outcomes) {
-    for (size_t c = 0; c < o.total_usd.size(); ++c) {
-      for (size_t t = 0; t < o.total_usd[c].size(); ++t)
+    for (size_t c = 0; c < res->candidates.size(); ++c) {
+      if (!o.feasible[c]) continue;
+      for (size_t t = 0; t < res->traffic_grid.size(); ++t)
         draws_usd[c][t].push_back(o.total_usd[c][t]);
-      if (large < 0 || res->candidates[c].spec.role != "small" || !o.feasible[c]) continue;
       if (!std::isnan(o.first_break_even[c])) draws.break_even[c].push_back(o.first_break_even[c]);
       draws.small_wins[c] += o.small_wins[c];
     }
+  }
+  for (size_t c = 0; c < res->candidates.size(); ++c) {
+    if (large >= 0 && res->candidates[c].spec.role == "small")
+      draws.drivers[c] = RankDrivers(outcomes, inputs.names, c);
   }
   res->total_usd_p10.resize(res->candidates.size());
   res->total_usd_p90.resize(res->candidates.size());
@@ -415,8 +617,11 @@ MonteCarloDraws DrawUncertainty(const StudySpec& study, int large, const Knobs& 
 constexpr double kTierProbability = 0.9;
 
 // "1 point", "2.5 points".
+// A score difference to one decimal (scores are printed to one), "1 point" in the singular.
 std::string Points(double points) {
-  return fmt::format("{:g} point{}", points, points == 1.0 ? "" : "s");
+  std::string text = fmt::format("{:.1f}", points);
+  if (text.ends_with(".0")) text.resize(text.size() - 2);
+  return fmt::format("{} point{}", text, text == "1" ? "" : "s");
 }
 
 // The quality tier of a small candidate against the large one, its probabilities and what would
@@ -485,9 +690,20 @@ std::string Verdict(const StudySpec& study, const CandidateResult& s, const Cand
                             : fmt::format("break-even at {:.3g} requests/month",
                                           pair.break_even_requests_per_month.front());
   const bool tie = cost_tie && pair.quality_ok && !pair.small_wins_at_plan;
+  if (study.quality_tolerance_source != "the study")
+    quality_part += fmt::format(" (tolerance: {})", study.quality_tolerance_source);
+  // The drawn input that moves P most, when it moves it at all.
+  std::string driver_part;
+  if (!pair.drivers.empty() && pair.drivers.front().p_win_low != pair.drivers.front().p_win_high) {
+    const DrawnInputEffect& d = pair.drivers.front();
+    driver_part = fmt::format(
+        " P moves most with the {}: {:.0f}% in the draws below its median, "
+        "{:.0f}% above.",
+        d.input, 100 * d.p_win_low, 100 * d.p_win_high);
+  }
   return fmt::format(
       "{} {}; it {} over {:.0f} months at {:.3g} requests/month; {}. Verdict: {} (P = {:.0f}% +- "
-      "{:.1f} over {} draws). What would change the tier: {}.",
+      "{:.1f} over {} draws).{} What would change the tier: {}.",
       s.spec.name, quality_part, cost_part, study.horizon_months, study.requests_per_month, be_part,
       pair.small_wins_at_plan ? (pair.p_small_wins_at_plan >= kTierProbability
                                      ? "small wins"
@@ -496,7 +712,7 @@ std::string Verdict(const StudySpec& study, const CandidateResult& s, const Cand
       : tie                   ? "tie (equal cost, quality within tolerance)"
                               : "large is cheaper",
       100 * pair.p_small_wins_at_plan, 100 * pair.p_small_wins_se, GroupedInteger(draws),
-      pair.flip);
+      driver_part, pair.flip);
 }
 
 // Each small candidate against the reference large one.
@@ -543,6 +759,8 @@ void ComparePairs(const StudySpec& study, int large, const MonteCarloDraws& draw
     const int wins = wins_it == draws.small_wins.end() ? 0 : wins_it->second;
     pair.p_small_wins_at_plan = static_cast<double>(wins) / res.monte_carlo_draws;
     pair.p_small_wins_se = WinProbabilitySe(wins, res.monte_carlo_draws);
+    const auto drivers_it = draws.drivers.find(c);
+    if (drivers_it != draws.drivers.end()) pair.drivers = drivers_it->second;
     AssessQuality(study, s.candidate, l.candidate, s.usd_at_plan < l.usd_at_plan, &pair);
     pair.verdict = Verdict(study, s, l, pair, res.monte_carlo_draws);
     res.pairs.push_back(pair);
@@ -727,6 +945,16 @@ void SimulateChosenLayouts(const StudySpec& study, const Catalog& catalog,
   });
 }
 
+nlohmann::json DriversJson(const std::vector<DrawnInputEffect>& drivers) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const DrawnInputEffect& d : drivers) {
+    j.push_back({{"input", d.input},
+                 {"p_small_wins_input_below_median", d.p_win_low},
+                 {"p_small_wins_input_above_median", d.p_win_high}});
+  }
+  return j;
+}
+
 }  // namespace
 
 CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
@@ -748,7 +976,7 @@ CrossoverResult RunCrossover(const StudySpec& study, const Catalog& catalog,
   FindPareto(&res);
   report("uncertainty", 0.3);
   const int large = ReferenceLarge(res.candidates);
-  const MonteCarloDraws draws = DrawUncertainty(study, large, nominal, report, &res);
+  const MonteCarloDraws draws = DrawUncertainty(study, catalog, large, nominal, report, &res);
   ComparePairs(study, large, draws, &res);
   report("region map", 0.75);
   MapRegion(study, large, &res);
@@ -829,6 +1057,7 @@ nlohmann::json ToJson(const CrossoverResult& r) {
                           {"small_wins_at_plan", p.small_wins_at_plan},
                           {"p_small_wins_at_plan", p.p_small_wins_at_plan},
                           {"p_small_wins_se", p.p_small_wins_se},
+                          {"p_small_wins_drivers", DriversJson(p.drivers)},
                           {"quality_tier", p.quality_tier},
                           {"p_quality_not_worse", p.p_quality_not_worse},
                           {"p_quality_within_tolerance", p.p_quality_within_tolerance},

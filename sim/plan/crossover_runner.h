@@ -31,14 +31,23 @@ struct CandidateResult {
   double usd_per_million_tokens_at_plan = 0.0;
 };
 
+// How one Monte Carlo input moves P(small wins): the draws split at the input's median, P in the
+// lower and in the upper half.
+struct DrawnInputEffect {
+  std::string input;  // "traffic forecast", "price of h100-sxm5-80gb", "phi-3-mini throughput"...
+  double p_win_low = 0.0;
+  double p_win_high = 0.0;
+};
+
 struct PairResult {
   std::string small, large;                           // candidate names
   bool quality_ok = false;                            // small within tolerance of large
   std::vector<double> break_even_requests_per_month;  // nominal
   double break_even_p10 = 0.0, break_even_p50 = 0.0, break_even_p90 = 0.0;  // Monte Carlo (0: none)
-  double p_small_wins_at_plan = 0.0;  // Monte Carlo probability at the planning traffic
-  double p_small_wins_se = 0.0;       // its Monte Carlo standard error (<= 0.01)
-  bool small_wins_at_plan = false;    // nominal
+  double p_small_wins_at_plan = 0.0;      // Monte Carlo probability at the planning traffic
+  double p_small_wins_se = 0.0;           // its Monte Carlo standard error (<= 0.01)
+  std::vector<DrawnInputEffect> drivers;  // every drawn input, the largest effect on P first
+  bool small_wins_at_plan = false;        // nominal
   // Quality tier of the small model against the large one, from the scores and their sds (the
   // normal draws the Monte Carlo uses): "beats" (cheaper at plan and P(score >= large) >= 0.9),
   // "matches" (P(score >= large - tolerance) >= 0.9), else "trails".

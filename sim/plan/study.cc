@@ -65,6 +65,7 @@ QualitySpec ParseQuality(YamlReader q, const std::string& scores_file,
   auto finish = [&] {
     binomial_sd();
     s.sd = std::sqrt(s.sd * s.sd + between_evaluator_variance);
+    s.evaluator_sd = std::sqrt(between_evaluator_variance);
     if (gain) ApplyFinetuneGain(*gain, &s);
     return s;
   };
@@ -109,6 +110,9 @@ QualitySpec ParseQuality(YamlReader q, const std::string& scores_file,
   }
   std::vector<std::string> names(evaluators.begin(), evaluators.end());
   s.evaluators = fmt::format("{}", fmt::join(names, " + "));
+  s.benchmark = benchmark;
+  const EvaluatorSpread spread = table.BetweenEvaluatorSpread(benchmark);
+  if (spread.models > 0) s.benchmark_evaluator_spread = spread.sd;
   if (!evaluator.empty()) {
     // A pinned evaluator: its score alone, with its sampling error only.
     const PublishedScore& p = matches.front();
@@ -119,7 +123,6 @@ QualitySpec ParseQuality(YamlReader q, const std::string& scores_file,
   }
   // Every published source: their mean, and the evaluator's own offset as a random effect whose
   // variance the mean of k sources divides by k.
-  const EvaluatorSpread spread = table.BetweenEvaluatorSpread(benchmark);
   between_evaluator_variance = spread.sd * spread.sd / static_cast<double>(matches.size());
   s.source = fmt::format(
       "{} of {}; between-evaluator sd {:.2f} on {} ({})", matches.size() > 1 ? "mean" : "score",
@@ -152,7 +155,9 @@ CandidateSpec ParseCandidate(const YAML::Node& node, const std::string& file, si
     api.source = a.RequiredString("source");
     a.RejectUnknownKeys();
     c.api = api;
-  } else {
+  }
+  // Self-hosted layouts, next to the API when both are given: each month takes the cheapest.
+  if (!c.api || r.Has("hardware")) {
     c.model = r.RequiredString("model");
     c.hardware = r.OptionalStringList("hardware");
     if (c.hardware.empty()) throw InputError(r.Where("hardware"), "list at least one hardware id");
@@ -228,7 +233,92 @@ void CheckTrafficGrowth(const StudySpec& s, const YamlReader& r) {
   }
 }
 
+// The `uncertainty:` block: throughput (required), traffic forecast and utilisation (optional).
+void ReadUncertainty(YamlReader u, StudySpec* s) {
+  s->throughput_rel_sd = u.RequiredDouble("throughput_rel_sd", 0.0, 10.0);
+  s->throughput_rel_sd_source = u.RequiredString("source");
+  s->traffic_rel_sd = u.OptionalDouble("traffic_rel_sd", 0.0, 0.0, 10.0);
+  if (s->traffic_rel_sd > 0) s->traffic_rel_sd_source = u.RequiredString("traffic_source");
+  if (u.Has("utilisation")) {
+    YamlReader t = u.Child("utilisation");
+    s->utilisation = t.RequiredDouble("nominal", 0.01, 1.0);
+    s->utilisation_min = t.OptionalDouble("min", s->utilisation, 0.01, 1.0);
+    s->utilisation_max = t.OptionalDouble("max", s->utilisation, 0.01, 1.0);
+    if (s->utilisation_min > s->utilisation || s->utilisation > s->utilisation_max) {
+      throw InputError(t.Where("nominal"), "needs min <= nominal <= max");
+    }
+    s->utilisation_source = t.RequiredString("source");
+    t.RejectUnknownKeys();
+  }
+  u.RejectUnknownKeys();
+}
+
+// The `prices:` block: which kinds of quote price the devices. Spot capacity can be taken back at
+// any time, so it is allowed only for a workload the study says tolerates interruption.
+PriceChoice ReadPriceChoice(YamlReader p) {
+  PriceChoice choice;
+  choice.interruptible = p.OptionalBool("interruptible", false);
+  if (p.Has("kinds")) {
+    choice.kinds = p.OptionalStringList("kinds");
+    if (choice.kinds.empty()) throw InputError(p.Where("kinds"), "list at least one price kind");
+  }
+  const std::vector<std::string> known = PriceKindNames();
+  for (const std::string& kind : choice.kinds) {
+    if (std::find(known.begin(), known.end(), kind) == known.end()) {
+      throw InputError(p.Where("kinds"), fmt::format("unknown price kind '{}' (known: {})", kind,
+                                                     fmt::join(known, ", ")));
+    }
+    if (kind == kPriceSpot && !choice.interruptible) {
+      throw InputError(p.Where("kinds"),
+                       "cloud-spot capacity can be reclaimed at any time: list it only with "
+                       "`interruptible: true` (the workload tolerates interruption)");
+    }
+  }
+  if (choice.Serverless()) {
+    if (choice.AlwaysOnKinds().empty()) {
+      throw InputError(p.Where("kinds"),
+                       "serverless prices scale-to-zero workers beside always-on devices: list an "
+                       "always-on kind too (e.g. cloud-on-demand)");
+    }
+    YamlReader w = p.Child("serverless");
+    choice.idle_timeout_s = w.RequiredDouble("idle_timeout_s", 0.0, 86400.0);
+    choice.cold_start_s = w.RequiredDouble("cold_start_s", 0.0, 86400.0);
+    choice.serverless_source = w.RequiredString("source");
+    w.RejectUnknownKeys();
+  }
+  p.RejectUnknownKeys();
+  return choice;
+}
+
+// Without `quality_tolerance`, the tolerance is the benchmark's between-evaluator spread: two
+// scores closer than evaluators disagree on one model are not told apart.
+void DefaultQualityTolerance(const YamlReader& r, StudySpec* s) {
+  for (const CandidateSpec& c : s->candidates) {
+    if (c.quality.benchmark_evaluator_spread > 0) {
+      s->quality_tolerance = c.quality.benchmark_evaluator_spread;
+      s->quality_tolerance_source =
+          fmt::format("the between-evaluator spread of {}", c.quality.benchmark);
+      return;
+    }
+  }
+  throw InputError(r.Where("quality_tolerance"),
+                   "required: no candidate's score was looked up on a benchmark whose evaluators' "
+                   "spread is known, so there is no default tolerance");
+}
+
 }  // namespace
+
+bool PriceChoice::Serverless() const {
+  return std::find(kinds.begin(), kinds.end(), kPriceServerless) != kinds.end();
+}
+
+std::vector<std::string> PriceChoice::AlwaysOnKinds() const {
+  std::vector<std::string> out;
+  for (const std::string& k : kinds) {
+    if (k != kPriceServerless) out.push_back(k);
+  }
+  return out;
+}
 
 double QualityAtFinetuneTokens(const QualitySpec& quality, double finetune_tokens) {
   if (!quality.law || !quality.law->transfer_law) return quality.score;
@@ -248,7 +338,11 @@ StudySpec LoadStudy(const YAML::Node& root, const std::string& path, const Catal
   s.task = r.RequiredString("task");
   const std::string scores_file = ResolveProjectPath(
       r.OptionalString("scores_file", "data/quality/model-benchmarks.csv"), path);
-  s.quality_tolerance = r.RequiredDouble("quality_tolerance", 0, 1e9);
+  const bool tolerance_given = r.Has("quality_tolerance");
+  if (tolerance_given) {
+    s.quality_tolerance = r.RequiredDouble("quality_tolerance", 0, 1e9);
+    s.quality_tolerance_source = "the study";
+  }
   s.horizon_months = r.RequiredDouble("horizon_months", 0.01, 1200);
   s.monthly_growth = r.OptionalDouble("monthly_growth", 0.0, -0.99, 10.0);
   {
@@ -275,12 +369,8 @@ StudySpec LoadStudy(const YAML::Node& root, const std::string& path, const Catal
   CheckTrafficGrowth(s, r);
   s.slo = ReadSloSpec(r);
   s.simulation = ReadServingSimSettings(r);
-  {
-    YamlReader u = r.Child("uncertainty");
-    s.throughput_rel_sd = u.RequiredDouble("throughput_rel_sd", 0.0, 10.0);
-    s.throughput_rel_sd_source = u.RequiredString("source");
-    u.RejectUnknownKeys();
-  }
+  ReadUncertainty(r.Child("uncertainty"), &s);
+  if (r.Has("prices")) s.prices = ReadPriceChoice(r.Child("prices"));
   if (r.Has("finetune_token_grid")) {
     const YAML::Node grid = r.Raw("finetune_token_grid");
     if (!grid.IsSequence())
@@ -314,6 +404,7 @@ StudySpec LoadStudy(const YAML::Node& root, const std::string& path, const Catal
   if (!has_small || !has_large) {
     throw InputError(r.Where("candidates"), "needs at least one small and one large candidate");
   }
+  if (!tolerance_given) DefaultQualityTolerance(r, &s);
   r.RejectUnknownKeys();
   return s;
 }

@@ -28,6 +28,13 @@ struct QualitySpec {
                        // binomial sampling error over `questions` (accuracy scores in %); for
                        // a law-based score, the propagated law uncertainty (law_quality.h)
   std::string source;  // where the score comes from
+  // The part of sd that is the evaluators' own offset (tau / sqrt(k) for the mean of k published
+  // sources; 0 for a given score or a pinned evaluator); the rest is sampling noise.
+  double evaluator_sd = 0.0;
+  // The benchmark's between-evaluator spread tau (pooled over the table's models with two or more
+  // evaluators) when the score was looked up; 0 when unknown. The default quality tolerance.
+  double benchmark_evaluator_spread = 0.0;
+  std::string benchmark;  // the benchmark looked up ("" for a given score)
   // Who evaluated it: the evaluators of a looked-up score ("Microsoft + Qwen team"; " (pinned)"
   // when the study names one), empty for a score the study gives.
   std::string evaluators;
@@ -55,6 +62,21 @@ struct ApiSpec {
   std::string source;  // price page and date
 };
 
+// How the study buys its devices (the `prices:` key): each layout is priced by the cheapest quote
+// of these kinds (sim/spec/price_spec.h), and the Monte Carlo draws among those quotes.
+struct PriceChoice {
+  std::vector<std::string> kinds = {kPriceOnDemand};
+  bool interruptible = false;  // the workload tolerates interruption: cloud-spot may be listed
+  // With `serverless` among the kinds: every layout on a device with a serverless quote is also
+  // offered as scale-to-zero workers (ServingCostModel::scale_to_zero), with these settings.
+  double idle_timeout_s = 0.0;  // a worker stops after this long without a request
+  double cold_start_s = 0.0;    // a request that finds no worker up waits this long
+  std::string serverless_source;
+  bool Serverless() const;
+  // The kinds that price an always-on device (every kind but serverless).
+  std::vector<std::string> AlwaysOnKinds() const;
+};
+
 struct CandidateSpec {
   std::string name;   // label in the report
   std::string role;   // small | large
@@ -62,7 +84,7 @@ struct CandidateSpec {
   std::vector<std::string> hardware;
   std::vector<int> tensor_parallel = {1};
   std::vector<Precision> weights = {Precision::kBf16};
-  std::optional<ApiSpec> api;  // served by an API instead
+  std::optional<ApiSpec> api;  // also (or only, without hardware) served by a per-token API
   std::optional<FinetuneSpec> finetune;
   QualitySpec quality;
   int line = 0;  // where it is in the study file
@@ -74,6 +96,8 @@ struct StudySpec {
   std::string question;            // one sentence the report answers
   std::string task;                // name of the task / benchmark the scores measure
   double quality_tolerance = 0.0;  // small wins if score >= large score - tolerance
+  // Where the tolerance comes from: "the study" or the benchmark's between-evaluator spread.
+  std::string quality_tolerance_source;
   double horizon_months = 12.0;
   double monthly_growth = 0.0;      // traffic growth per month (0.05 = +5%)
   double requests_per_month = 0.0;  // the planning point
@@ -88,6 +112,15 @@ struct StudySpec {
   // error, or the uncalibrated model's validation error); drives the uncertainty bands.
   double throughput_rel_sd = 0.0;
   std::string throughput_rel_sd_source;
+  // Relative 1-sigma error of the traffic forecast (lognormal; 0: the traffic is known).
+  double traffic_rel_sd = 0.0;
+  std::string traffic_rel_sd_source;
+  // Share of a replica's SLO capacity the fleet plans to use (headroom for peaks): `utilisation`
+  // at nominal, drawn uniformly in [utilisation_min, utilisation_max] (1, 1, 1: every replica
+  // runs at its SLO capacity).
+  double utilisation = 1.0, utilisation_min = 1.0, utilisation_max = 1.0;
+  std::string utilisation_source;
+  PriceChoice prices;
   std::vector<double> finetune_token_grid;  // region map y axis (empty: from finetune specs)
 };
 

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "sim/cost/latency.h"
 #include "sim/cost/memory.h"
@@ -661,8 +662,27 @@ std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Ca
     }
     doc.Table(sens);
     doc.Paragraph(fmt::format(
-        "Uncertainty: throughput relative sd {:.0f}% ({}); quality sd per candidate as given.",
-        100 * r.study.throughput_rel_sd, r.study.throughput_rel_sd_source));
+        "Uncertainty: throughput relative sd {:.0f}% ({}); traffic forecast relative sd {:.0f}%{}; "
+        "utilisation {:g} (drawn in [{:g}, {:g}]); prices drawn among the quotes of each device's "
+        "kind ({}); quality sd per candidate as given.",
+        100 * r.study.throughput_rel_sd, r.study.throughput_rel_sd_source,
+        100 * r.study.traffic_rel_sd,
+        r.study.traffic_rel_sd > 0 ? " (" + r.study.traffic_rel_sd_source + ")" : "",
+        r.study.utilisation, r.study.utilisation_min, r.study.utilisation_max,
+        fmt::join(r.study.prices.kinds, ", ")));
+    for (const PairResult& pair : r.pairs) {
+      if (pair.drivers.empty()) continue;
+      doc.Paragraph(fmt::format(
+          "What moves P({} wins against {}): every Monte Carlo input, the draws split at its "
+          "median.",
+          pair.small, pair.large));
+      TextTable drivers{{"drawn input", "P below its median", "P above its median"}, {}};
+      for (const DrawnInputEffect& d : pair.drivers) {
+        drivers.rows.push_back({d.input, fmt::format("{:.0f}%", 100 * d.p_win_low),
+                                fmt::format("{:.0f}%", 100 * d.p_win_high)});
+      }
+      doc.Table(drivers);
+    }
 
     std::vector<nlohmann::json> rows;
     for (size_t c = 0; c < r.candidates.size(); ++c) {

@@ -95,10 +95,13 @@ const HardwareSpec& Catalog::Hardware(const std::string& id) const {
 }
 const PriceSpec& Catalog::Price(const std::string& id) const { return Find(prices_, id, "prices"); }
 
-std::vector<const PriceSpec*> Catalog::PricesFor(const std::string& hardware_id) const {
+std::vector<const PriceSpec*> Catalog::PricesFor(const std::string& hardware_id,
+                                                 const std::vector<std::string>& kinds) const {
   std::vector<const PriceSpec*> out;
   for (const auto& [id, price] : prices_) {
-    if (price.hardware_id == hardware_id) out.push_back(&price);
+    const bool kind_ok =
+        kinds.empty() || std::find(kinds.begin(), kinds.end(), price.kind) != kinds.end();
+    if (price.hardware_id == hardware_id && kind_ok) out.push_back(&price);
   }
   std::sort(out.begin(), out.end(), [](const PriceSpec* a, const PriceSpec* b) {
     return a->usd_per_hour < b->usd_per_hour;

@@ -26,8 +26,10 @@ class Catalog {
   const ModelSpec& Model(const std::string& id) const;
   const HardwareSpec& Hardware(const std::string& id) const;
   const PriceSpec& Price(const std::string& id) const;
-  // Prices quoted for a device, cheapest first (empty if none).
-  std::vector<const PriceSpec*> PricesFor(const std::string& hardware_id) const;
+  // Prices quoted for a device, cheapest first (empty if none); with `kinds`, only quotes of
+  // those kinds (PriceSpec::kind; empty: every kind).
+  std::vector<const PriceSpec*> PricesFor(const std::string& hardware_id,
+                                          const std::vector<std::string>& kinds = {}) const;
   // This catalogue with only the prices of one kind (PriceSpec::kind): planning then prices each
   // device by its cheapest quote of that kind, and a device without one is unpriced. InputError
   // at `where` (the flag or key that named the kind) when no price has that kind.

@@ -1,8 +1,10 @@
 #include "sim/spec/yaml_loaders.h"
 
+#include <algorithm>
 #include <limits>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "sim/util/strings.h"
 #include "sim/util/yaml_reader.h"
@@ -218,8 +220,33 @@ PriceSpec ParsePriceSpec(const YAML::Node& root, const std::string& file) {
   PriceSpec p;
   p.id = r.RequiredString("id");
   p.hardware_id = r.RequiredString("hardware");
-  p.usd_per_hour = r.RequiredDouble("usd_per_hour", 0, kMaxUsdPerDeviceHour);
   p.kind = r.RequiredString("kind");
+  const std::vector<std::string> kinds = PriceKindNames();
+  if (std::find(kinds.begin(), kinds.end(), p.kind) == kinds.end()) {
+    throw InputError(r.Where("kind"), fmt::format("unknown price kind '{}' (known: {})", p.kind,
+                                                  fmt::join(kinds, ", ")));
+  }
+  if (p.kind == kPriceOwned) {
+    // An owned device's hour is computed from what it costs to buy, host and power.
+    if (r.Has("usd_per_hour")) {
+      throw InputError(r.Where("usd_per_hour"),
+                       "an owned price is computed from its `owned:` parts; remove usd_per_hour");
+    }
+    YamlReader o = r.Child("owned");
+    OwnedCost owned;
+    owned.purchase_usd = o.RequiredDouble("purchase_usd", 1e-6, 1e9);
+    owned.host_share_usd = o.RequiredDouble("host_share_usd", 0, 1e9);
+    owned.depreciation_years = o.RequiredDouble("depreciation_years", 0.1, 20);
+    owned.power_w = o.RequiredDouble("power_w", 0, 1e6);
+    owned.pue = o.RequiredDouble("pue", 1.0, 3.0);
+    owned.electricity_usd_per_kwh = o.RequiredDouble("electricity_usd_per_kwh", 0, 10);
+    owned.colocation_usd_per_month = o.RequiredDouble("colocation_usd_per_month", 0, 1e7);
+    o.RejectUnknownKeys();
+    p.usd_per_hour = OwnedUsdPerHour(owned);
+    p.owned = owned;
+  } else {
+    p.usd_per_hour = r.RequiredDouble("usd_per_hour", 0, kMaxUsdPerDeviceHour);
+  }
   p.date = r.RequiredString("date");
   p.source = r.RequiredString("source");
   p.notes = r.OptionalString("notes", "");

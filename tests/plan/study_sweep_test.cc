@@ -29,7 +29,8 @@ TEST_CASE("sweeping the API's output price moves the break-even as the closed fo
                   ParseStudyAxis("traffic.requests_per_month=1e4,5e6")},
                  Catalog::Default(), EfficiencyParams::Defaults(), 2);
   REQUIRE(r.rows.size() == 2 * 2);  // one pair per study
-  const double price = Catalog::Default().PricesFor("h100-sxm5-80gb").front()->usd_per_hour;
+  const double price =
+      Catalog::Default().PricesFor("h100-sxm5-80gb", {kPriceOnDemand}).front()->usd_per_hour;
   for (const auto& row : r.rows) {
     INFO(row.values[0] << " " << row.values[1]);
     const double output_usd = std::stod(row.values[0]);

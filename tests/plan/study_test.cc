@@ -40,7 +40,8 @@ TEST_CASE("study break-even equals the hand calculation from the planned capacit
   REQUIRE(small.infeasible_reason.empty());
   REQUIRE(small.serving_options.size() == 1);
   const ServingCostModel& gpu = small.serving_options[0];
-  const double price = Catalog::Default().PricesFor("h100-sxm5-80gb").front()->usd_per_hour;
+  const double price =
+      Catalog::Default().PricesFor("h100-sxm5-80gb", {kPriceOnDemand}).front()->usd_per_hour;
   CHECK(gpu.usd_per_device_hour == price);
   // One replica covers the swept range (checked), so the small model costs a flat
   // 12 x 720 h x price; the API costs R x (1000 x $1 + 200 x $2) / 1e6 per month.

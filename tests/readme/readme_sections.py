@@ -82,11 +82,23 @@ def default_study(runner):
                       runner.run(*args))
 
 
+def top_driver(pair):
+    """The drawn input that moves P(small wins) most, with P below / above its median."""
+    drivers = [d for d in pair.get("p_small_wins_drivers", [])
+               if d["p_small_wins_input_below_median"] != d["p_small_wins_input_above_median"]]
+    if not drivers:
+        return "nothing drawn moves it"
+    d = drivers[0]
+    return (f"{d['input']} ({percent(d['p_small_wins_input_below_median'], 0)} / "
+            f"{percent(d['p_small_wins_input_above_median'], 0)})")
+
+
 def seed_claims(runner):
     rows = ["| study | small vs large (layout at the planned traffic) | task | score, small vs large "
             "| total $ over the horizon | traffic / month | quality | P(small wins) | verdict "
+            "| what moves P most (P with the input below / above its median) "
             "| what would change the quality tier |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for path in sorted(glob.glob(repo("examples", "seed-claims", "*.yaml"))):
         doc = runner.json("crossover", path, "--format", "json")
         study = doc["study"]
@@ -99,7 +111,7 @@ def seed_claims(runner):
                 f"{large['name']} ({large['layout_at_plan']}) | {study['task']} | "
                 f"{small['quality']:.1f} +- {small['quality_sd']:.1f} vs "
                 f"{large['quality']:.1f} +- {large['quality_sd']:.1f} "
-                f"(tolerance {study['quality_tolerance']:g}) | "
+                f"(tolerance {study['quality_tolerance']:.1f}) | "
                 f"{usd(small['total_usd_at_plan'])} vs {usd(large['total_usd_at_plan'])} "
                 f"({study['horizon_months']:g} months) | {requests(study['requests_per_month'])} | "
                 f"{pair['quality_tier']} (P within tolerance "
@@ -107,10 +119,14 @@ def seed_claims(runner):
                 f"{percent(pair['p_small_wins_at_plan'], 0)} +- "
                 f"{100 * pair['p_small_wins_se']:.1f} ({doc['monte_carlo_draws']:,} draws) | "
                 f"**{verdict.group(1) if verdict else pair['verdict']}** | "
+                f"{top_driver(pair)} | "
                 f"{pair['what_would_change_the_tier']} |")
-    return "\n".join(rows) + ("\n\nP(small wins): share of the Monte Carlo draws of scores and "
-                              "throughput in which the small model is within the tolerance and "
-                              "cheaper at the planned traffic, +- its Monte Carlo standard error; "
+    return "\n".join(rows) + ("\n\nP(small wins): share of the Monte Carlo draws (scores with "
+                              "their evaluator spread and sampling noise, throughput, device "
+                              "prices among the quotes of the chosen kind, traffic forecast and "
+                              "utilisation where the study gives their spread) in which the small "
+                              "model is within the tolerance and cheaper at the drawn traffic, +- "
+                              "its Monte Carlo standard error; "
                               "draws are added 400 at a time until that error is at most 1 point. "
                               "Quality: `beats` (cheaper and P(score >= large) >= 90%), `matches` "
                               "(P(score >= large - tolerance) >= 90%), else `trails`.\n")
