@@ -28,8 +28,11 @@ struct FitLawOptions {
   // Other forms: comma-separated input columns (see LawObservation) and the target column.
   std::string x_columns;
   std::string y_column;
-  double floor = 0.0;        // sigmoid: random-guess accuracy, in [0, 1)
-  int num_threads = 0;       // 0 = all cores
+  double floor = 0.0;   // sigmoid: random-guess accuracy, in [0, 1)
+  int num_threads = 0;  // 0 = all cores
+  // Chinchilla: run every start of the App. D.2 grid to its own end instead of stopping those
+  // that enter the basin of an earlier start's optimum (HoffmannFitOptions::stop_in_known_basin).
+  bool every_start_to_end = false;
   uint64_t seed = 20240417;  // bootstrap seed
   FitLawProgress progress;   // null = silent
 };

@@ -1,9 +1,11 @@
-// Why hand-written vectors: the objective costs 2 exp, 1 log and 2 divisions per point and runs
+// Why hand-written vectors: the objective costs 2 exp, 1 log and a division per point and runs
 // ~90 times per start, 4,500 starts per fit. Library exp/log are scalar calls; Eigen's vector
 // versions are fixed at compile time to the build's baseline ISA (SSE2 here). The kernel below
 // uses GCC/Clang vector extensions over 8 doubles with polynomial exp/log (Taylor series on a
 // reduced argument, ~1 ulp), compiled for AVX-512, AVX2 and the baseline (target_clones picks
 // one at load time), so the same binary runs everywhere and uses the wide units where present.
+// The file is compiled with -ffp-contract=off (sim/fit/CMakeLists.txt): no variant fuses a
+// multiply-add, so all of them give the same bits.
 #include "sim/fit/hoffmann_objective.h"
 
 #include <algorithm>
@@ -84,7 +86,9 @@ RS_INLINE void Exp(const Doubles& x_in, Doubles* out) {
 
 // log(x) = k ln 2 + log(m), m in [sqrt(1/2), sqrt(2)); log(m) = 2 atanh(s), s = (m-1)/(m+1),
 // |s| <= 0.1716, by its series 2 s sum_j s^(2j) / (2j + 1) to j = 11 (remainder < 1e-18).
-RS_INLINE void Log(const Doubles& x, Doubles* out) {
+// Also 1 / x, from the same division: with R = 1 / ((m + 1) x), s = (m - 1) x R and
+// 1 / x = (m + 1) R (one vector division instead of two; a few ulp, for x in [1e-304, 1e305]).
+RS_INLINE void LogAndInverse(const Doubles& x, Doubles* out, Doubles* inverse) {
   constexpr double kLn2Hi = 6.93147180369123816490e-01;
   constexpr double kLn2Lo = 1.90821492927058770002e-10;
   constexpr double kShift = 6755399441055744.0;  // 1.5 * 2^52: k + kShift is exact for |k| < 2^51
@@ -99,7 +103,10 @@ RS_INLINE void Log(const Doubles& x, Doubles* out) {
   Doubles shift_v;
   Splat(kShift, &shift_v);
   const Doubles kd = (Doubles)(k + (Int64s)shift_v) - kShift;
-  const Doubles s = (m - 1.0) / (m + 1.0);
+  const Doubles m_plus_1 = m + 1.0;
+  const Doubles r = 1.0 / (m_plus_1 * x);
+  *inverse = m_plus_1 * r;
+  const Doubles s = (m - 1.0) * (x * r);
   const Doubles z = s * s;
   Doubles series;
   Splat(1.0 / 23.0, &series);
@@ -154,15 +161,15 @@ RS_VECTOR_CLONES void HoffmannKernel(const KernelInput& in, double* sums) {
     Exp(t0, &w0);
     Exp(t1, &w1);
     const Doubles sum = w0 + w1 + w2;
-    Doubles log_sum;
-    Log(sum, &log_sum);
+    Doubles log_sum, inverse_sum;
+    LogAndInverse(sum, &log_sum, &inverse_sum);
     const Doubles residual = top + log_sum - log_loss;
     Doubles slope, abs_residual, abs_slope;
     Clamp(residual, -delta, delta, &slope);
     Abs(residual, &abs_residual);
     Abs(slope, &abs_slope);
     total[0] += weight * (0.5 * slope * slope + delta * (abs_residual - abs_slope));
-    const Doubles q = weight * slope / sum;
+    const Doubles q = weight * slope * inverse_sum;
     total[1] += q * w0;
     total[2] += q * w1;
     total[3] += q * w2;
@@ -186,9 +193,9 @@ void VectorExp8(const double* x, double* out) {
 }
 
 void VectorLog8(const double* x, double* out) {
-  Doubles v, r;
+  Doubles v, r, inverse;
   Load(x, &v);
-  Log(v, &r);
+  LogAndInverse(v, &r, &inverse);
   std::memcpy(out, &r, sizeof r);
 }
 
