@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/util/work_units.h"
+
 namespace rightsize::app {
 
 // Progress of a long stage ("starts": the multi-start fit, "bootstrap"): `done` of `total`.
@@ -35,6 +37,9 @@ struct FitLawOptions {
   bool every_start_to_end = false;
   uint64_t seed = 20240417;  // bootstrap seed
   FitLawProgress progress;   // null = silent
+  // Spreads the bootstrap resamples over MPI ranks (rightsize-mpi); null = this process. Every
+  // rank runs the fit itself (the same bits), then the resamples are split; rank 0 writes.
+  const UnitRunner* runner = nullptr;
 };
 
 struct FitLawResult {

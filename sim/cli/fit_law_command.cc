@@ -130,6 +130,7 @@ void RegisterFitLawCommand(CLI::App& app, int* exit_code) {
   AddFormatOption(cmd, format.get());
   cmd->callback([options, force_progress, format, exit_code] {
     NoteThreadCap("--threads", options->num_threads);
+    options->runner = CommandUnitRunner();
     // One display line per stage, ended when the next stage starts or the fit returns.
     std::unique_ptr<ProgressLine> line;
     std::string stage_shown;
