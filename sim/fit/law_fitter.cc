@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <limits>
+#include <memory>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -197,6 +199,61 @@ std::vector<std::array<double, kChinchillaNumParams>> StartGrid(const HoffmannFi
 }
 
 // Runs every start of the grid, block by block (the basin rule), on the options' threads.
+// The basin rules of the grid's blocks, built in block order as the blocks finish: block b's
+// rule holds the optima of blocks 0 .. b - 2 (one block of lag, so a slow start of block b - 1
+// does not hold up block b). It depends only on the grid order, never on the threads.
+class BasinRules {
+ public:
+  BasinRules(const std::vector<HoffmannStart>& results, int num_starts, int block, double scale,
+             const HoffmannFitOptions& options)
+      : results_(results),
+        num_starts_(num_starts),
+        block_(block),
+        scale_(scale),
+        options_(options),
+        remaining_(static_cast<size_t>((num_starts + block - 1) / block)) {
+    for (size_t b = 0; b < remaining_.size(); ++b)
+      remaining_[b] = std::min(block, num_starts - static_cast<int>(b) * block);
+    rules_.resize(remaining_.size());
+  }
+
+  // Block b's rule, waiting until the blocks it needs have finished.
+  const BasinRule& For(int b) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (built_ <= b) {
+      const int needs = built_ - 2;  // the block whose optima the next rule adds
+      if (needs >= 0 && remaining_[static_cast<size_t>(needs)] > 0) {
+        finished_.wait(lock);
+        continue;
+      }
+      if (needs >= 0)
+        AddOptima(results_, needs * block_, std::min(num_starts_, (needs + 1) * block_), scale_,
+                  options_, &known_);
+      rules_[static_cast<size_t>(built_)] = std::make_unique<BasinRule>(known_, options_);
+      ++built_;
+    }
+    return *rules_[static_cast<size_t>(b)];
+  }
+
+  void Finished(int b) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (--remaining_[static_cast<size_t>(b)] == 0) finished_.notify_all();
+  }
+
+ private:
+  const std::vector<HoffmannStart>& results_;
+  const int num_starts_, block_;
+  const double scale_;
+  const HoffmannFitOptions& options_;
+  std::mutex mutex_;
+  std::condition_variable finished_;
+  std::vector<int> remaining_;  // starts of each block not finished yet
+  std::vector<std::unique_ptr<BasinRule>> rules_;
+  std::vector<KnownOptimum> known_;  // optima of the blocks the last rule built covers
+  int built_ = 0;                    // rules_[0 .. built_) are ready
+};
+
+// Runs every start of the grid on the options' threads, each with its block's basin rule.
 std::vector<HoffmannStart> RunStarts(
     const std::vector<LogLossObservation>& observations,
     const std::vector<std::array<double, kChinchillaNumParams>>& starts,
@@ -207,31 +264,28 @@ std::vector<HoffmannStart> RunStarts(
   const int block = options.stop_in_known_basin && options.solver == HoffmannSolverKind::kLbfgs
                         ? std::max(1, options.basin_block_starts)
                         : num_starts;
-  // Each worker takes the next start index of the block; results land in their own slot, and
-  // the known optima change only between blocks, so the result does not depend on threads.
+  // Each worker takes the next start index; results land in their own slot, so the result does
+  // not depend on the threads.
   std::vector<HoffmannStart> results(starts.size());
-  std::vector<KnownOptimum> known;
+  BasinRules rules(results, num_starts, block, scale, options);
   const HoffmannHuberGradient objective(observations, options.huber_delta, scale);
+  std::atomic<int> next{0};
   std::atomic<int> done{0};
   std::mutex progress_mutex;
-  for (int begin = 0; begin < num_starts; begin += block) {
-    const int end = std::min(num_starts, begin + block);
-    std::atomic<int> next{begin};
-    const BasinRule basin(known, options);
-    auto worker = [&] {
-      for (int i = next.fetch_add(1); i < end; i = next.fetch_add(1)) {
-        results[static_cast<size_t>(i)] =
-            FitOneStart(observations, objective, starts[static_cast<size_t>(i)], options, basin);
-        const int finished = done.fetch_add(1) + 1;
-        if (options.progress) {
-          std::lock_guard<std::mutex> lock(progress_mutex);
-          options.progress(finished, num_starts);
-        }
+  auto worker = [&] {
+    for (int i = next.fetch_add(1); i < num_starts; i = next.fetch_add(1)) {
+      const BasinRule& basin = rules.For(i / block);
+      results[static_cast<size_t>(i)] =
+          FitOneStart(observations, objective, starts[static_cast<size_t>(i)], options, basin);
+      rules.Finished(i / block);
+      const int finished = done.fetch_add(1) + 1;
+      if (options.progress) {
+        std::lock_guard<std::mutex> lock(progress_mutex);
+        options.progress(finished, num_starts);
       }
-    };
-    RunOnThreads(std::min(num_threads, end - begin), worker);
-    if (block < num_starts) AddOptima(results, begin, end, scale, options, &known);
-  }
+    }
+  };
+  RunOnThreads(num_threads, worker);
   return results;
 }
 

@@ -58,9 +58,9 @@ struct HoffmannFitOptions {
   // basin_parameter_tolerance of an optimum that an earlier start converged to, in every
   // log-space parameter {a, b, e, alpha, beta}, with a Huber sum within basin_relative_cost of
   // that optimum's, is stopped there: it would end at that optimum, which is already in the
-  // running for the best. The starts run in blocks of basin_block_starts (grid order); a start
-  // sees the optima of the blocks before its own, so which starts stop, and the fit, do not
-  // depend on the thread count or on scheduling. Off: every start runs to its own end (the
+  // running for the best. The grid is cut into blocks of basin_block_starts (grid order); a
+  // start of block b sees the optima of blocks 0 .. b - 2, so which starts stop, and the fit, do
+  // not depend on the thread count or on scheduling. Off: every start runs to its own end (the
   // paper's procedure verbatim). The tests check that both give the same optimum.
   bool stop_in_known_basin = true;
   double basin_parameter_tolerance = 1e-3;  // dimensionless (log-space), > 0
