@@ -15,7 +15,8 @@ command (its own L-BFGS, the vectorised analytic gradient), wall time of the who
     earlier start converged to is stopped; docs/quality.md), which the ratio uses;
   - `--every-start-to-end --threads 1`: the same work as scipy (every start to its end, 1 core).
 
-Prints both times, the ratio, and both optima (E, A, alpha, B, beta) to 4 significant digits.
+Prints wall and CPU seconds of both, the ratios (CPU seconds are less disturbed by other work on
+a shared machine than wall seconds), and both optima (E, A, alpha, B, beta) to 4 significant digits.
 Run with Debian's Python (scipy, numpy): /usr/bin/python3 bench/chinchilla_vs_scipy.py
   --cli build/release/rightsize [--starts N: the first N starts of the grid, for a quick look]
 """
@@ -98,25 +99,31 @@ def scipy_fit(limit):
 
 
 def rightsize_fit(cli, extra):
-    """Median wall seconds of 3 runs, the coefficients, and the number of starts stopped early."""
-    times = []
+    """Median wall and CPU (user + system) seconds of 3 runs, the coefficients, and the number
+    of starts stopped early."""
+    times, cpu_times = [], []
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "law.json")
         for _ in range(3):
             if os.path.exists(out):
                 os.remove(out)
             start = time.perf_counter()
-            subprocess.run([cli, "fit-law", DATA, "--form", "chinchilla", "--n-column",
-                            "Model Size", "--flops-column", "Training FLOP", "--drop-highest-loss",
-                            str(DROP_HIGHEST), "-o", out] + extra, cwd=ROOT, check=True,
-                           capture_output=True)
+            process = subprocess.Popen(
+                [cli, "fit-law", DATA, "--form", "chinchilla", "--n-column", "Model Size",
+                 "--flops-column", "Training FLOP", "--drop-highest-loss", str(DROP_HIGHEST),
+                 "-o", out] + extra, cwd=ROOT, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
+            _, status, usage = os.wait4(process.pid, 0)
             times.append(time.perf_counter() - start)
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise RuntimeError("rightsize fit-law failed")
+            cpu_times.append(usage.ru_utime + usage.ru_stime)
         with open(out) as f:
             law = json.load(f)
     c = law["coefficients"]
     stopped = re.search(r"(\d+) stopped in the basin", law["report"])
-    return (statistics.median(times), dict(E=c["e_nats"], A=c["a"], alpha=c["alpha"], B=c["b"],
-                                           beta=c["beta"]),
+    return (statistics.median(times), statistics.median(cpu_times),
+            dict(E=c["e_nats"], A=c["a"], alpha=c["alpha"], B=c["b"], beta=c["beta"]),
             int(stopped.group(1)) if stopped else 0)
 
 
@@ -127,23 +134,26 @@ def main():
     args = parser.parse_args()
     cli = os.path.abspath(args.cli)
     cores = os.cpu_count() or 1
-    cpp_s, cpp, stopped = rightsize_fit(cli, [])
-    every_s, every, _ = rightsize_fit(cli, ["--every-start-to-end", "--threads", "1"])
-    start = time.perf_counter()
+    cpp_s, cpp_cpu_s, cpp, stopped = rightsize_fit(cli, [])
+    every_s, every_cpu_s, every, _ = rightsize_fit(cli, ["--every-start-to-end", "--threads", "1"])
+    start, start_cpu = time.perf_counter(), time.process_time()
     count, fun, ref = scipy_fit(args.starts)
-    scipy_s = time.perf_counter() - start
+    scipy_s, scipy_cpu_s = time.perf_counter() - start, time.process_time() - start_cpu
     # Per start when the reference ran a subset: its time scaled to the full grid.
-    scipy_full_s = scipy_s * 4500 / count
+    scale = 4500 / count
+    scipy_full_s, scipy_full_cpu_s = scipy_s * scale, scipy_cpu_s * scale
     fmt = lambda d: ", ".join(f"{k} {v:.4g}" for k, v in d.items())
     print(f"rightsize fit-law (4500 starts, {cores} threads, basin rule: {stopped} stopped early; "
-          f"whole command, median of 3): {cpp_s:.3f} s: {fmt(cpp)}")
+          f"whole command, median of 3): {cpp_s:.3f} s wall, {cpp_cpu_s:.3f} s CPU: {fmt(cpp)}")
     print(f"rightsize fit-law --every-start-to-end --threads 1 (4500 starts each to its end, "
-          f"1 thread): {every_s:.3f} s: {fmt(every)}")
-    print(f"scipy L-BFGS-B ({count} starts each to its end, 1 core, once): {scipy_s:.2f} s"
+          f"1 thread): {every_s:.3f} s wall, {every_cpu_s:.3f} s CPU: {fmt(every)}")
+    print(f"scipy L-BFGS-B ({count} starts each to its end, 1 core, once): {scipy_s:.2f} s wall, "
+          f"{scipy_cpu_s:.2f} s CPU"
           + ("" if count == 4500 else f" (x 4500/{count} = {scipy_full_s:.1f} s)")
           + f": {fmt(ref)} (Huber sum {fun:.6e})")
-    print(f"ratio scipy / rightsize: {scipy_full_s / cpp_s:.0f}x (same work on 1 core: "
-          f"{scipy_full_s / every_s:.0f}x)")
+    print(f"ratio scipy / rightsize: {scipy_full_s / cpp_s:.0f}x wall (same work on 1 core: "
+          f"{scipy_full_s / every_s:.0f}x); CPU seconds {scipy_full_cpu_s / cpp_cpu_s:.0f}x "
+          f"(same work: {scipy_full_cpu_s / every_cpu_s:.0f}x)")
     same = all(f"{cpp[k]:.4g}" == f"{ref[k]:.4g}" == f"{every[k]:.4g}" for k in cpp)
     print(f"same optimum to 4 digits: {'yes' if same else 'no'}")
     return 0
