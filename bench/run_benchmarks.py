@@ -195,13 +195,18 @@ def main():
                      "`-DRIGHTSIZE_BUILD_PYTHON=ON`"))
     rows += [
         ("Chinchilla fit, 4,500 L-BFGS starts (Hoffmann et al. App. D.2) on Epoch's 240 points",
-         f"{seconds(gb['BM_ChinchillaFullGrid/2']):.2f} s on 2 threads, "
-         f"{seconds(gb['BM_ChinchillaFullGrid/1']):.2f} s on 1",
+         f"{seconds(gb['BM_ChinchillaFullGrid/2/1']):.2f} s on 2 threads, "
+         f"{seconds(gb['BM_ChinchillaFullGrid/1/1']):.2f} s on 1 "
+         f"({gb['BM_ChinchillaFullGrid/1/1']['stopped_early']:,.0f} starts stopped by the basin "
+         f"rule); every start to its end: {seconds(gb['BM_ChinchillaFullGrid/1/0']):.2f} s on 1",
          "`bench/law_fit_bench.cc` `BM_ChinchillaFullGrid`"),
-        ("one L-BFGS start; 200 bootstrap resamples (2 threads)",
-         f"{seconds(gb['BM_ChinchillaOneStart']) * 1e3:.2f} ms; "
+        ("one L-BFGS start; one evaluation of the objective and gradient (240 points); 200 "
+         "bootstrap resamples (2 threads)",
+         f"{seconds(gb['BM_ChinchillaOneStart']) * 1e6:.0f} us; "
+         f"{seconds(gb['BM_HoffmannObjectiveAndGradient']) * 1e9:,.0f} ns; "
          f"{seconds(gb['BM_ChinchillaBootstrap200']):.2f} s",
-         "`BM_ChinchillaOneStart`, `BM_ChinchillaBootstrap200`"),
+         "`BM_ChinchillaOneStart`, `BM_HoffmannObjectiveAndGradient`, "
+         "`BM_ChinchillaBootstrap200`"),
         (f"calibration of {gb['BM_Calibrate20000Steps']['points']:,.0f} step measurements "
          f"({gb['BM_Calibrate20000Steps']['operators']:,.0f} operators), one thread",
          f"{seconds(gb['BM_Calibrate20000Steps']):.2f} s",

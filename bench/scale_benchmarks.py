@@ -7,9 +7,11 @@ markdown table bench/SCALE_RESULTS.md that the README quotes:
   - 2-rank MPI efficiency on a sweep: `mpirun -np 1 rightsize-mpi sweep --threads 1` against
     `mpirun -np 2 rightsize-mpi sweep` (one thread per rank), T1 / (2 T2), best of 2
     (--mpi-points, default 2x10^5);
-  - the 4,500-start Chinchilla fit against the scipy reference (bench/chinchilla_vs_scipy.py).
+  - the 4,500-start Chinchilla fit against the scipy reference (bench/chinchilla_vs_scipy.py);
+    its row names its own date and load, so `--only chinchilla` can re-measure it alone and
+    replace that row of an existing table (the other rows keep their measurement).
 Usage: /usr/bin/python3 bench/scale_benchmarks.py --build-dir build/release
-  -o bench/SCALE_RESULTS.md [--sizes 1e6,1e7] [--mpi-points 2e5]
+  -o bench/SCALE_RESULTS.md [--sizes 1e6,1e7] [--mpi-points 2e5] [--only chinchilla]
 """
 import argparse
 import datetime
@@ -101,6 +103,29 @@ def chinchilla(cli):
     return done.stdout.strip().splitlines()
 
 
+CHINCHILLA_ROW = "| Chinchilla fit, 4,500 starts"
+
+
+def chinchilla_row(cli):
+    load = os.getloadavg()[0]
+    fit_lines = chinchilla(cli)
+    return (f"{CHINCHILLA_ROW}, vs scipy L-BFGS-B with analytic gradients "
+            f"| {'; '.join(fit_lines)} | `bench/chinchilla_vs_scipy.py`, measured "
+            f"{datetime.date.today().isoformat()} (1-minute load average {load:.1f} at its "
+            f"start) |")
+
+
+def replace_chinchilla_row(cli, path):
+    with open(path) as f:
+        lines = f.read().splitlines()
+    row = chinchilla_row(cli)
+    kept = [line for line in lines if not line.startswith(CHINCHILLA_ROW)]
+    text = "\n".join(kept + [row]) + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+    print(text)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", required=True)
@@ -108,9 +133,14 @@ def main():
     parser.add_argument("--sizes", default="1e6,1e7",
                         help="points of the streamed sweeps (from 1e5, 2e5, 1e6, 1e7, 1e8)")
     parser.add_argument("--mpi-points", default="2e5", help="points of the MPI sweep (same sizes)")
+    parser.add_argument("--only", choices=["chinchilla"],
+                        help="re-measure this row alone and replace it in the existing output")
     args = parser.parse_args()
     build = os.path.abspath(args.build_dir)
     cli, mpi_cli = os.path.join(build, "rightsize"), os.path.join(build, "rightsize-mpi")
+    if args.only == "chinchilla":
+        replace_chinchilla_row(cli, args.output)
+        return 0
     load = os.getloadavg()[0]
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
                 if line.startswith("model name")), "unknown CPU")
@@ -119,7 +149,7 @@ def main():
     sweeps = streamed_sweeps(cli, sizes)
     mpi_points = int(float(args.mpi_points))
     t1, t2, efficiency = mpi_efficiency(mpi_cli, mpi_points)
-    fit_lines = chinchilla(cli)
+    fit_row = chinchilla_row(cli)
     cores = os.cpu_count() or 1
     lines = [f"Measured {datetime.date.today().isoformat()} on {cpu}, {cores} cores (1-minute load "
              f"average {load:.1f} at the start), by `make bench-scale` (`bench/scale_benchmarks.py`).",
@@ -134,8 +164,7 @@ def main():
     lines.append(f"| MPI, {mpi_points:.0e}-point sweep: 1 rank x 1 thread vs 2 ranks x 1 thread "
                  f"| {t1:.2f} s vs {t2:.2f} s: efficiency {100 * efficiency:.0f}% "
                  f"| `mpirun -np 1\\|2 rightsize-mpi sweep`, best of 2 |")
-    lines.append(f"| Chinchilla fit, 4,500 starts, vs scipy L-BFGS-B with analytic gradients "
-                 f"| {'; '.join(fit_lines)} | `bench/chinchilla_vs_scipy.py` |")
+    lines.append(fit_row)
     text = "\n".join(lines) + "\n"
     with open(args.output, "w") as f:
         f.write(text)

@@ -136,6 +136,7 @@ FitLawResult RunFitLaw(const FitLawOptions& options) {
   LawFitOptions fit_options;
   fit_options.sigmoid_floor = options.floor;
   fit_options.hoffmann.num_threads = options.num_threads;
+  fit_options.hoffmann.stop_in_known_basin = !options.every_start_to_end;
   std::vector<LossPoint> points;
   std::vector<LawObservation> observations;
   if (IsLossForm(form)) {
@@ -159,12 +160,19 @@ FitLawResult RunFitLaw(const FitLawOptions& options) {
   boot_options.level = options.interval_level;
   boot_options.seed = options.seed;
   boot_options.num_threads = options.num_threads;
+  boot_options.runner = options.runner;
   const FitAndIntervals fitted =
       form == LawForm::kChinchilla
           ? FitChinchillaLaw(options, form, fit_options, points, observations, boot_options)
           : FitOtherLaw(options, form, fit_options, observations, boot_options);
   const LawFit& fit = fitted.fit;
   const BootstrapResult& boot = fitted.boot;
+  if (options.runner != nullptr && boot.samples.empty() && boot.num_failed == 0) {
+    // No bootstrap ran: release the other ranks (they end there), so rank 0 alone writes.
+    options.runner->RunInOrder(
+        0, 1, [](size_t, size_t) { return std::string(); }, [](std::string&&) {},
+        [](size_t, size_t) {});
+  }
 
   FittedLawRecord record;
   record.id = options.output_path.empty() ? options.data_path : options.output_path;

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/util/work_units.h"
+
 namespace rightsize::app {
 
 // Progress of a long stage ("starts": the multi-start fit, "bootstrap"): `done` of `total`.
@@ -28,10 +30,16 @@ struct FitLawOptions {
   // Other forms: comma-separated input columns (see LawObservation) and the target column.
   std::string x_columns;
   std::string y_column;
-  double floor = 0.0;        // sigmoid: random-guess accuracy, in [0, 1)
-  int num_threads = 0;       // 0 = all cores
+  double floor = 0.0;   // sigmoid: random-guess accuracy, in [0, 1)
+  int num_threads = 0;  // 0 = all cores
+  // Chinchilla: run every start of the App. D.2 grid to its own end instead of stopping those
+  // that enter the basin of an earlier start's optimum (HoffmannFitOptions::stop_in_known_basin).
+  bool every_start_to_end = false;
   uint64_t seed = 20240417;  // bootstrap seed
   FitLawProgress progress;   // null = silent
+  // Spreads the bootstrap resamples over MPI ranks (rightsize-mpi); null = this process. Every
+  // rank runs the fit itself (the same bits), then the resamples are split; rank 0 writes.
+  const UnitRunner* runner = nullptr;
 };
 
 struct FitLawResult {

@@ -122,12 +122,15 @@ void RegisterFitLawCommand(CLI::App& app, int* exit_code) {
                   "worker threads (0 = all cores; more than the cores are capped)")
       ->check(FiniteIn(0, kMaxThreadsFlag));
   cmd->add_option("--seed", options->seed, "bootstrap seed")->check(FiniteIn(0, kMaxSeed));
+  cmd->add_flag("--every-start-to-end", options->every_start_to_end,
+                "chinchilla: run every start of the grid to its end (no basin early stop)");
   auto force_progress = std::make_shared<bool>(false);
   cmd->add_flag("--progress", *force_progress, "show progress even when stderr is not a tty");
   auto format = std::make_shared<std::string>("table");
   AddFormatOption(cmd, format.get());
   cmd->callback([options, force_progress, format, exit_code] {
     NoteThreadCap("--threads", options->num_threads);
+    options->runner = CommandUnitRunner();
     // One display line per stage, ended when the next stage starts or the fit returns.
     std::unique_ptr<ProgressLine> line;
     std::string stage_shown;

@@ -1,9 +1,7 @@
 #include "sim/fit/bootstrap.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <mutex>
 #include <random>
 
 #include "sim/util/parallel.h"
@@ -19,25 +17,46 @@ BootstrapResult Bootstrap(int num_points, int num_coefficients, const ResampleFi
   RS_CHECK(options.level > 0.0 && options.level < 1.0, "bootstrap level must be in (0, 1)");
   BootstrapResult result;
   result.level = options.level;
-  std::vector<std::optional<std::vector<double>>> fitted(options.num_resamples);
-  std::atomic<int> next{0};
-  std::atomic<int> done{0};
-  std::mutex progress_mutex;
-  auto worker = [&] {
-    for (int r = next.fetch_add(1); r < options.num_resamples; r = next.fetch_add(1)) {
+  // Resamples are the work units; a range's bytes hold, per resample, whether its fit is usable
+  // and then its coefficients (exact bits, so a rank's result is the one computed here).
+  auto encode = [&](size_t begin, size_t end) {
+    ByteWriter writer;
+    for (size_t r = begin; r < end; ++r) {
       std::mt19937_64 rng(options.seed + static_cast<uint64_t>(r));
       std::uniform_int_distribution<int> pick(0, num_points - 1);
-      std::vector<int> indices(num_points);
+      std::vector<int> indices(static_cast<size_t>(num_points));
       for (int& index : indices) index = pick(rng);
-      fitted[r] = fit(indices);
-      const int finished = done.fetch_add(1) + 1;
-      if (options.progress) {
-        std::lock_guard<std::mutex> lock(progress_mutex);
-        options.progress(finished, options.num_resamples);
+      const std::optional<std::vector<double>> coefficients = fit(indices);
+      const bool usable =
+          coefficients && static_cast<int>(coefficients->size()) == num_coefficients;
+      writer.PutBool(usable);
+      if (usable)
+        for (double c : *coefficients) writer.PutDouble(c);
+    }
+    return std::move(writer.Bytes());
+  };
+  std::vector<std::optional<std::vector<double>>> fitted;
+  fitted.reserve(static_cast<size_t>(options.num_resamples));
+  auto consume = [&](std::string&& bytes) {
+    ByteReader reader(bytes);
+    while (!reader.AtEnd()) {
+      if (!reader.Bool()) {
+        fitted.emplace_back();
+        continue;
       }
+      std::vector<double> coefficients(static_cast<size_t>(num_coefficients));
+      for (double& c : coefficients) c = reader.Double();
+      fitted.emplace_back(std::move(coefficients));
     }
   };
-  RunOnThreads(std::min(WorkerThreads(options.num_threads), options.num_resamples), worker);
+  auto progress = [&](size_t done, size_t total) {
+    if (options.progress) options.progress(static_cast<int>(done), static_cast<int>(total));
+  };
+  const LocalUnitRunner local(std::min(WorkerThreads(options.num_threads), options.num_resamples));
+  const UnitRunner& runner = options.runner != nullptr ? *options.runner : local;
+  runner.RunInOrder(static_cast<size_t>(options.num_resamples), 1, encode, consume, progress);
+  RS_CHECK(static_cast<int>(fitted.size()) == options.num_resamples,
+           "bootstrap gathered a wrong number of resamples");
 
   for (auto& sample : fitted) {
     if (sample && static_cast<int>(sample->size()) == num_coefficients) {

@@ -11,6 +11,7 @@
 
 #include "sim/fit/law_fitter.h"
 #include "sim/quality/law_spec.h"
+#include "sim/util/work_units.h"
 
 namespace rightsize {
 
@@ -20,6 +21,9 @@ struct BootstrapOptions {
   double level = 0.80;                     // two-sided percentile interval level, in (0, 1)
   int num_threads = 0;                     // 0 = std::thread::hardware_concurrency()
   std::function<void(int, int)> progress;  // (resamples done, total); may be empty
+  // Spreads the resamples over MPI ranks (rightsize-mpi); null = num_threads of this process.
+  // Either way the intervals are the same bits (resample r draws from seed + r).
+  const UnitRunner* runner = nullptr;
 };
 
 struct BootstrapResult {

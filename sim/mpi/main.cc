@@ -1,5 +1,6 @@
-// rightsize-mpi: the rightsize command line, with `sweep`, `sweep-study` and `plan` spread over
-// the ranks of an MPI job (`mpirun -np N rightsize-mpi sweep ...`; docs/mpi.md). Rank 0 parses
+// rightsize-mpi: the rightsize command line, with `sweep`, `sweep-study`, `plan` and the
+// bootstrap of `fit-law` spread over the ranks of an MPI job (`mpirun -np N rightsize-mpi sweep
+// ...`; docs/mpi.md). Rank 0 parses
 // the same flags as every rank, gathers the work units and writes the output, byte-identical to
 // `rightsize`; the other ranks compute units and print nothing. Any rank's error aborts the job
 // with that rank's message and exit code.
@@ -42,14 +43,16 @@ int main(int argc, char** argv) {
 
   // Only these commands split their work; any other would run whole on every rank and write its
   // output N times.
-  const std::set<std::string> split_commands = {"sweep", "sweep-study", "plan"};
+  const std::set<std::string> split_commands = {"sweep", "sweep-study", "plan", "fit-law"};
   const std::string command = Subcommand(argc, argv);
   if (!command.empty() && !split_commands.contains(command)) {
     if (world.rank() == 0) {
-      fmt::print(stderr,
-                 "rightsize-mpi: error: {}: only sweep, sweep-study and plan split across ranks; "
-                 "run it with rightsize (or with mpirun -np 1)\n",
-                 command);
+      fmt::print(
+          stderr,
+          "rightsize-mpi: error: {}: only sweep, sweep-study, plan and fit-law (its bootstrap) "
+          "split across ranks; "
+          "run it with rightsize (or with mpirun -np 1)\n",
+          command);
     }
     return rightsize::kExitInputError;
   }

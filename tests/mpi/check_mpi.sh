@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # rightsize-mpi against rightsize (docs/mpi.md), on 2 ranks of this machine:
-#   sweep, sweep-stream (-o FILE.csv.gz), sweep-study and plan (a grid of serving simulations):
-#   the output of `mpirun -np 2 rightsize-mpi CMD` is byte-identical to `rightsize CMD`;
+#   sweep, sweep-stream (-o FILE.csv.gz), sweep-study, plan (a grid of serving simulations) and
+#   fit-law with and without --bootstrap (its resamples split over the ranks): the output of
+#   `mpirun -np 2 rightsize-mpi CMD` is byte-identical to `rightsize CMD`;
 #   kill-one-rank: rank 1 is killed mid-sweep: mpirun exits non-zero within seconds, says which
 #   rank died, and the output file the sweep would replace keeps its previous contents;
 #   runner-in-order / rank-error: tests/mpi/runner_check.cc (RUNNER_CHECK) gathers uneven units
@@ -56,6 +57,33 @@ case $case in
     ;;
   plan)
     same_output plan tests/mpi/fixtures/small-capacity-study.yaml --format json
+    ;;
+  fit-law-bootstrap)
+    # The 4,500-start Chinchilla fit on every rank, then 60 bootstrap resamples split over the
+    # ranks: the same printed intervals and the same law file (run in two folders, so the file's
+    # id, its own path, is the same text).
+    fit=(fit-law "$PWD/data/quality/epoch-chinchilla-replication/svg_extracted_data.csv"
+      --form chinchilla --n-column "Model Size" --flops-column "Training FLOP"
+      --drop-highest-loss 5 --bootstrap 60 -o law.json)
+    mkdir -p "$tmp/one" "$tmp/two"
+    (cd "$tmp/one" && "$plain" "${fit[@]}") >"$tmp/one.out" || exit 1
+    (cd "$tmp/two" && "${mpirun_2[@]}" "$mpi" "${fit[@]}") >"$tmp/two.out" || exit 1
+    cmp "$tmp/one.out" "$tmp/two.out" || { diff "$tmp/one.out" "$tmp/two.out"; exit 1; }
+    cmp "$tmp/one/law.json" "$tmp/two/law.json" || exit 1
+    grep -q '"resamples": 60' "$tmp/one/law.json" || { echo "no bootstrap in the law file"; exit 1; }
+    echo "identical: $(wc -c <"$tmp/one/law.json") bytes of law file; $(cat "$tmp/one.out")"
+    ;;
+  fit-law-plain)
+    # No bootstrap: rank 0 alone runs to the end and writes the file.
+    fit=(fit-law "$PWD/data/quality/epoch-chinchilla-replication/svg_extracted_data.csv"
+      --form chinchilla --n-column "Model Size" --flops-column "Training FLOP"
+      --drop-highest-loss 5 -o law.json)
+    mkdir -p "$tmp/one" "$tmp/two"
+    (cd "$tmp/one" && "$plain" "${fit[@]}") >"$tmp/one.out" || exit 1
+    (cd "$tmp/two" && "${mpirun_2[@]}" "$mpi" "${fit[@]}") >"$tmp/two.out" || exit 1
+    cmp "$tmp/one.out" "$tmp/two.out" || exit 1
+    cmp "$tmp/one/law.json" "$tmp/two/law.json" || exit 1
+    echo "identical: $(wc -c <"$tmp/one/law.json") bytes of law file"
     ;;
   kill-one-rank)
     "$plain" sweep --models llama-3-8b --hardware l40s -o "$tmp/out.csv" || exit 1
