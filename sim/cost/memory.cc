@@ -195,6 +195,23 @@ double StoredTrainingActivationBytes(const ModelSpec& m, const Workload& w) {
 
 }  // namespace
 
+double InferenceWeightBytesPerDevice(const ModelSpec& m, const Workload& w) {
+  return WeightsPerDevice(m, w).inference_bytes;
+}
+
+MemoryBreakdown InferenceMemoryPerDevice(const ModelSpec& m, const Workload& w,
+                                         double weights_bytes) {
+  MemoryBreakdown mem;
+  mem.weights_bytes = weights_bytes;
+  // The expert-parallel group's attention is data-parallel (parallel_layout.h): each rank holds
+  // the KV cache of its share of the sequences.
+  const int64_t sequences = SequencesPerAttentionRank(w.batch, w.parallel);
+  mem.kv_cache_bytes =
+      static_cast<double>(sequences) * KvBytesPerSequenceOnDevice(m, w, w.ContextTokens());
+  mem.activation_bytes = PrefillActivationBytes(m, w, sequences);
+  return mem;
+}
+
 MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& m, const Workload& w) {
   std::string why;
   if (!Validate(w, &why)) throw InputError({"", 0, "workload"}, why);
@@ -203,18 +220,9 @@ MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& m, const Workload& w) {
   const double params_per_device = weights.params;
   const double model_shard = static_cast<double>(p.tensor) * p.pipeline;
 
+  if (w.mode == Mode::kInference) return InferenceMemoryPerDevice(m, w, weights.inference_bytes);
   MemoryBreakdown mem;
   mem.weights_bytes = weights.inference_bytes;
-
-  if (w.mode == Mode::kInference) {
-    // The expert-parallel group's attention is data-parallel (parallel_layout.h): each rank holds
-    // the KV cache of its share of the sequences.
-    const int64_t sequences = SequencesPerAttentionRank(w.batch, p);
-    mem.kv_cache_bytes =
-        static_cast<double>(sequences) * KvBytesPerSequenceOnDevice(m, w, w.ContextTokens());
-    mem.activation_bytes = PrefillActivationBytes(m, w, sequences);
-    return mem;
-  }
   mem.activation_bytes = StoredTrainingActivationBytes(m, w);
 
   const double dp = p.data;
@@ -264,18 +272,18 @@ KvCacheCapacity EstimateKvCacheCapacity(const ModelSpec& m, const HardwareSpec& 
   return c;
 }
 
-FitVerdict CheckFit(const ModelSpec& m, const HardwareSpec& hw, const Workload& w) {
+FitVerdict FitOf(const MemoryBreakdown& breakdown, const HardwareSpec& hw, const Workload& w) {
   FitVerdict v;
-  v.breakdown = EstimateMemoryPerDevice(m, w);
+  v.breakdown = breakdown;
   v.capacity_bytes = hw.memory_bytes * w.memory_utilization;
   v.required_bytes = v.breakdown.Total();
   v.fits = v.required_bytes <= v.capacity_bytes;
-  const std::vector<std::pair<std::string, double>> parts = {
+  const std::pair<const char*, double> parts[] = {
       {"weights", v.breakdown.weights_bytes},           {"kv_cache", v.breakdown.kv_cache_bytes},
       {"activations", v.breakdown.activation_bytes},    {"gradients", v.breakdown.gradient_bytes},
       {"optimizer_state", v.breakdown.optimizer_bytes}, {"adapters", v.breakdown.adapter_bytes}};
   v.largest_component =
-      std::max_element(parts.begin(), parts.end(), [](const auto& a, const auto& b) {
+      std::max_element(std::begin(parts), std::end(parts), [](const auto& a, const auto& b) {
         return a.second < b.second;
       })->first;
   if (!v.fits) {
@@ -286,13 +294,17 @@ FitVerdict CheckFit(const ModelSpec& m, const HardwareSpec& hw, const Workload& 
         hw.id, v.required_bytes / kGiB, v.capacity_bytes / kGiB, 100 * w.memory_utilization,
         hw.memory_bytes / kGiB, v.shortfall_bytes / kGiB, v.largest_component,
         std::max_element(
-            parts.begin(), parts.end(),
+            std::begin(parts), std::end(parts),
             [](const auto& a, const auto& b) {
               return a.second < b.second;
             })->second /
             kGiB);
   }
+  return v;
+}
 
+FitVerdict CheckFit(const ModelSpec& m, const HardwareSpec& hw, const Workload& w) {
+  FitVerdict v = FitOf(EstimateMemoryPerDevice(m, w), hw, w);
   // Largest batch / longest context: memory grows monotonically in both, so bisect.
   auto fits_with = [&](int64_t batch, int64_t context) {
     Workload trial = w;
