@@ -10,6 +10,7 @@
 #include "sim/cost/op_count.h"
 #include "sim/spec/weight_layout.h"
 #include "sim/util/error.h"
+#include "sim/util/number_text.h"
 #include "sim/util/units.h"
 #include "sim/workload/parallel_layout.h"
 
@@ -282,23 +283,21 @@ FitVerdict FitOf(const MemoryBreakdown& breakdown, const HardwareSpec& hw, const
       {"weights", v.breakdown.weights_bytes},           {"kv_cache", v.breakdown.kv_cache_bytes},
       {"activations", v.breakdown.activation_bytes},    {"gradients", v.breakdown.gradient_bytes},
       {"optimizer_state", v.breakdown.optimizer_bytes}, {"adapters", v.breakdown.adapter_bytes}};
-  v.largest_component =
-      std::max_element(std::begin(parts), std::end(parts), [](const auto& a, const auto& b) {
-        return a.second < b.second;
-      })->first;
+  const auto* largest =
+      std::max_element(std::begin(parts), std::end(parts),
+                       [](const auto& a, const auto& b) { return a.second < b.second; });
+  v.largest_component = largest->first;
   if (!v.fits) {
     v.shortfall_bytes = v.required_bytes - v.capacity_bytes;
+    // The numbers through FixedText (printf's %.2f, fast): a sweep writes this line for
+    // millions of points.
+    auto gib = [](double bytes) { return FixedText(bytes / kGiB, 2); };
     v.reason = fmt::format(
-        "out of memory on {}: needs {:.2f} GiB per device, {:.2f} GiB usable ({:.0f}% of "
-        "{:.2f} GiB); short by {:.2f} GiB; largest part: {} {:.2f} GiB",
-        hw.id, v.required_bytes / kGiB, v.capacity_bytes / kGiB, 100 * w.memory_utilization,
-        hw.memory_bytes / kGiB, v.shortfall_bytes / kGiB, v.largest_component,
-        std::max_element(
-            std::begin(parts), std::end(parts),
-            [](const auto& a, const auto& b) {
-              return a.second < b.second;
-            })->second /
-            kGiB);
+        "out of memory on {}: needs {} GiB per device, {} GiB usable ({}% of {} GiB); short by {} "
+        "GiB; largest part: {} {} GiB",
+        hw.id, gib(v.required_bytes), gib(v.capacity_bytes),
+        FixedText(100 * w.memory_utilization, 0), gib(hw.memory_bytes), gib(v.shortfall_bytes),
+        v.largest_component, gib(largest->second));
   }
   return v;
 }

@@ -1,5 +1,6 @@
 #include "sim/util/number_text.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -112,6 +113,37 @@ char* PrintG6(double v, char* out) {
   *out++ = '.';
   for (int i = 0; i < -exponent - 1; ++i) *out++ = '0';
   for (int i = 0; i < count; ++i) *out++ = digits[i];
+  return out;
+}
+
+std::string FixedText(double v, int decimals) {
+  auto exact = [&] {
+    char text[400];  // the longest double in fixed notation with 6 decimals is 317 chars
+    return std::string(text, std::to_chars(text, text + sizeof text, v, std::chars_format::fixed,
+                                           std::clamp(decimals, 0, 6))
+                                 .ptr);
+  };
+  const double a = std::fabs(v);
+  if (decimals < 0 || decimals > 6 || !(a < 1e6)) return exact();
+  // One correctly rounded product (10^decimals is exact): within 1.2e-4 of a x 10^decimals.
+  const double s = a * PowerOfTen(decimals);
+  const double whole = std::floor(s);
+  const double fraction = s - whole;
+  if (std::fabs(fraction - 0.5) < 1e-3) return exact();
+  auto rounded = static_cast<uint64_t>(fraction > 0.5 ? whole + 1.0 : whole);
+  char text[32];
+  int n = 0;
+  for (int i = 0; i < decimals; ++i, rounded /= 10)
+    text[n++] = static_cast<char>('0' + rounded % 10);
+  if (decimals > 0) text[n++] = '.';
+  do {
+    text[n++] = static_cast<char>('0' + rounded % 10);
+    rounded /= 10;
+  } while (rounded > 0);
+  // printf keeps the sign of -0.0 and of a negative number rounded to zero.
+  if (std::signbit(v)) text[n++] = '-';
+  std::string out(static_cast<size_t>(n), '\0');
+  for (int i = 0; i < n; ++i) out[static_cast<size_t>(i)] = text[n - 1 - i];
   return out;
 }
 

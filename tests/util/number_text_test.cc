@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <string>
 
@@ -60,4 +61,34 @@ TEST_CASE("PrintG6 equals printf %.6g at and beside rounding ties and powers of 
     REQUIRE(G6(v) == Printf6g(v));
   }
   CHECK(checked > 10000);
+}
+
+TEST_CASE("FixedText equals printf %.2f and %.0f, near ties and for negatives too") {
+  auto fixed = [](double v, int decimals) { return FixedText(v, decimals); };
+  auto printf_fixed = [](double v, int decimals) {
+    char text[400];
+    std::snprintf(text, sizeof text, "%.*f", decimals, v);
+    return std::string(text);
+  };
+  std::mt19937_64 draw(9);
+  std::uniform_real_distribution<double> decades(-6.0, 9.0);
+  for (int i = 0; i < 200000; ++i) {
+    const double v = std::pow(10.0, decades(draw));
+    for (int decimals : {0, 2}) {
+      REQUIRE(fixed(v, decimals) == printf_fixed(v, decimals));
+      REQUIRE(fixed(-v, decimals) == printf_fixed(-v, decimals));
+    }
+  }
+  for (long cents = 0; cents < 2000000; cents += 37) {
+    const double tie = (static_cast<double>(cents) + 0.5) / 100.0;
+    for (double v : {tie, std::nextafter(tie, 0.0), std::nextafter(tie, 1e300), cents / 100.0}) {
+      REQUIRE(fixed(v, 2) == printf_fixed(v, 2));
+      REQUIRE(fixed(v * 100.0, 0) == printf_fixed(v * 100.0, 0));
+    }
+  }
+  for (double v : {0.0, -0.0, -0.001, 0.005, 0.015, 2.5, 3.5, 1e6, 1e300, -1e300,
+                   std::numeric_limits<double>::infinity()}) {
+    REQUIRE(fixed(v, 2) == printf_fixed(v, 2));
+    REQUIRE(fixed(v, 0) == printf_fixed(v, 0));
+  }
 }
