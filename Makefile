@@ -56,8 +56,9 @@ bench: build
 	@/usr/bin/python3 bench/run_benchmarks.py --build-dir $(BUILD_DIR) -o bench/RESULTS.md
 	@/usr/bin/python3 tests/readme/readme_sections.py --update --only performance --cli $(BUILD_DIR)/rightsize
 
-# `make bench-scale`: streamed sweeps of 10^6 and 10^7 points (peak memory), 2-rank MPI
-# efficiency, full predictions per second and the Chinchilla fit against scipy; writes
+# `make bench-scale`: streamed sweeps of 10^6, 10^7 and 10^8 points to .zst and .gz (peak
+# memory; SCALE_FLAGS="--sizes 1e6,1e7" for a shorter run, extrapolated), a sweep's cost per point,
+# 2-rank MPI efficiency, full predictions per second and the Chinchilla fit against scipy; writes
 # bench/SCALE_RESULTS.md and the README section quoting it (docs/mpi.md).
 bench-scale: build
 	@/usr/bin/python3 bench/scale_benchmarks.py --build-dir $(BUILD_DIR) -o bench/SCALE_RESULTS.md $(SCALE_FLAGS)

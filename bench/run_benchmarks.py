@@ -1,8 +1,8 @@
 """Runs the benchmarks and writes the performance table the README quotes (`make bench`).
 
 Measures, on this machine, in a Release build:
-  - the Google Benchmark programs in bench/ (rightsize_bench: predictions per second, the
-    Chinchilla fit, calibration of 20,000 steps, the serving simulation, a simulated plan);
+  - the Google Benchmark programs in bench/ (rightsize_bench: predictions per second from scratch
+    and from operator tables, a streamed sweep's cost per point, the Chinchilla fit, calibration of 20,000 steps, the serving simulation, a simulated plan);
   - `rightsize sweep --bench` on a 200,000-point grid, and the same kind of grid (100,000 points)
     through the Python module when it is built;
   - the CPU harness: `rightsize measure` on this machine, then `rightsize calibrate --folds 5` on
@@ -99,12 +99,14 @@ def cli_sweep(cli, scratch):
         done = subprocess.run([cli, "sweep", "--bench", "-o", os.path.join(scratch, "sweep.csv")] +
                               flags(SWEEP_200K), capture_output=True, text=True, check=True)
         wall = time.perf_counter() - start
-        match = re.search(r"sweep: (\d+) points in ([0-9.]+) s .* \((\d+) threads\)", done.stderr)
+        # `-o FILE.csv` streams (sim/app/sweep.h): the time printed is predicting and writing,
+        # on all cores.
+        match = re.search(r"sweep: (\d+) points in ([0-9.]+) s .* streamed to", done.stderr)
         if not match or int(match.group(1)) != points(SWEEP_200K):
             raise RuntimeError(f"unexpected sweep output: {done.stderr}")
         best_predict = min(best_predict, float(match.group(2)))
         best_wall = min(best_wall, wall)
-        threads = int(match.group(3))
+        threads = os.cpu_count() or 1
     return best_predict, best_wall, threads
 
 
@@ -181,10 +183,23 @@ def main():
          "`BM_FullPredictionMoeDecode`"),
         ("forward model alone over precomputed ops (a calibration residual)",
          f"{rate(counter('BM_StepTimeOnly'))} on one core", "`BM_StepTimeOnly`"),
+        ("full prediction from a decode-step operator table (built once per model, device and "
+         "workload; sim/cost/step_table.h) over a batch of 1,024 contexts: Llama-3-8B, "
+         "Mixtral-8x7B, DeepSeek-V3 (MLA); with the energy breakdown, Llama-3-8B",
+         f"{rate(counter('BM_TablePredictionDenseDecode'))}, "
+         f"{rate(counter('BM_TablePredictionMoeDecode'))}, "
+         f"{rate(counter('BM_TablePredictionMlaDecode'))}; "
+         f"{rate(counter('BM_TableBreakdownDenseDecode'))} on one core",
+         "`BM_TablePrediction*`, `BM_TableBreakdownDenseDecode`"),
+        ("streamed-sweep point on the 10^8-point grid: predict; + CSV row; + zstd; + gzip",
+         " / ".join(f"{1e9 / counter(name, 'points_per_s'):.0f}" for name in (
+             "BM_SweepPointsPredict", "BM_SweepPointsCsv", "BM_SweepPointsCsvZstd",
+             "BM_SweepPointsCsvGzip")) + " ns per point on one core",
+         "`bench/sweep_bench.cc` `BM_SweepPoints*`"),
         (f"{points(SWEEP_200K):,}-point sweep (5 models x 5 GPUs x 10 batches x 8 prompts x 5 outputs "
          "x 5 precisions x 4 TP)",
-         f"{sweep_predict_s:.2f} s predicting, {sweep_wall_s:.2f} s wall with the CSV written "
-         f"({sweep_threads} threads)", "`rightsize sweep --bench`, best of 3"),
+         f"{sweep_predict_s:.2f} s predicting and streaming the CSV, {sweep_wall_s:.2f} s wall "
+         f"with the start-up ({sweep_threads} threads)", "`rightsize sweep --bench -o F.csv`, best of 3"),
     ]
     if py:
         rows.append((f"{points(SWEEP_100K):,}-point sweep through the Python module",

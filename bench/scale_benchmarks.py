@@ -1,17 +1,23 @@
 """Benchmarks of rightsize past one core (`make bench-scale`; docs/mpi.md), written as the
 markdown table bench/SCALE_RESULTS.md that the README quotes:
-  - full predictions per second on one core (bench/latency_bench.cc, Google Benchmark);
-  - streamed sweeps (`sweep -o FILE.csv.gz`) of 10^6 and 10^7 points (--sizes; up to 10^8): wall
-    time, points per second on all cores and the peak resident memory of the process, which
-    stays flat in the number of points;
+  - full predictions per second on one core (bench/latency_bench.cc, Google Benchmark): from
+    scratch (CountOps + the forward model) and from a decode-step operator table evaluated over
+    a batch of contexts (sim/cost/step_table.h);
+  - the cost per point of a streamed sweep on one core, by stage: predicting, formatting the CSV
+    row, compressing (bench/sweep_bench.cc, on the 10^8-point grid);
+  - streamed sweeps (`sweep -o FILE.csv.zst` and `.csv.gz`) of 10^6, 10^7 and 10^8 points
+    (--sizes, --formats): wall time, points per second on all cores and the peak resident memory
+    of the process, which stays flat in the number of points; a size not run is not reported,
+    and when 10^8 is not among the sizes the largest run is extrapolated to 10^8, said as such;
   - 2-rank MPI efficiency on a sweep: `mpirun -np 1 rightsize-mpi sweep --threads 1` against
     `mpirun -np 2 rightsize-mpi sweep` (one thread per rank), T1 / (2 T2), best of 2
-    (--mpi-points, default 2x10^5);
+    (--mpi-points, default 10^7);
   - the 4,500-start Chinchilla fit against the scipy reference (bench/chinchilla_vs_scipy.py);
     its row names its own date and load, so `--only chinchilla` can re-measure it alone and
     replace that row of an existing table (the other rows keep their measurement).
 Usage: /usr/bin/python3 bench/scale_benchmarks.py --build-dir build/release
-  -o bench/SCALE_RESULTS.md [--sizes 1e6,1e7] [--mpi-points 2e5] [--only chinchilla]
+  -o bench/SCALE_RESULTS.md [--sizes 1e6,1e7,1e8] [--formats zst,gz] [--mpi-points 1e7]
+  [--only chinchilla]
 """
 import argparse
 import datetime
@@ -58,27 +64,27 @@ def timed(command, env=None):
     return seconds, usage.ru_maxrss * 1024
 
 
-def predictions_per_second(build_dir):
+def google_benchmarks(build_dir, pattern, counter):
+    """(name, counter value) of each benchmark matching the regex (CPU-time rates, one core)."""
     executable = os.path.join(build_dir, "bench", "rightsize_bench")
+    log(f"Google Benchmark {pattern}")
     done = subprocess.run([executable, "--benchmark_format=json",
-                           "--benchmark_filter=BM_FullPrediction"], capture_output=True,
+                           f"--benchmark_filter={pattern}"], capture_output=True,
                           text=True, check=True)
-    rows = []
-    for b in json.loads(done.stdout)["benchmarks"]:
-        scale = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}[b["time_unit"]]
-        rows.append((b["name"], 1.0 / (b["cpu_time"] * scale)))
-    return rows
+    return [(b["name"], b[counter]) for b in json.loads(done.stdout)["benchmarks"]]
 
 
-def streamed_sweeps(cli, sizes):
+def streamed_sweeps(cli, sizes, formats):
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for points in sizes:
-            log(f"streamed sweep of {points:.0e} points")
-            out = os.path.join(tmp, f"sweep-{points}.csv.gz")
-            seconds, rss = timed([cli] + sweep_args(points) + ["-o", out])
-            rows.append((points, seconds, rss, os.path.getsize(out)))
-            os.remove(out)
+            for extension in formats:
+                log(f"streamed sweep of {points:.0e} points to .csv.{extension}")
+                out = os.path.join(tmp, f"sweep-{points}.csv.{extension}")
+                load = os.getloadavg()[0]
+                seconds, rss = timed([cli] + sweep_args(points) + ["-o", out])
+                rows.append((points, extension, seconds, rss, os.path.getsize(out), load))
+                os.remove(out)
     return rows
 
 
@@ -103,36 +109,15 @@ def chinchilla(cli):
     return done.stdout.strip().splitlines()
 
 
-CHINCHILLA_ROW = "| Chinchilla fit, 4,500 starts"
-
-
-def chinchilla_row(cli):
-    load = os.getloadavg()[0]
-    fit_lines = chinchilla(cli)
-    return (f"{CHINCHILLA_ROW}, vs scipy L-BFGS-B with analytic gradients "
-            f"| {'; '.join(fit_lines)} | `bench/chinchilla_vs_scipy.py`, measured "
-            f"{datetime.date.today().isoformat()} (1-minute load average {load:.1f} at its "
-            f"start) |")
-
-
-def replace_chinchilla_row(cli, path):
-    with open(path) as f:
-        lines = f.read().splitlines()
-    row = chinchilla_row(cli)
-    kept = [line for line in lines if not line.startswith(CHINCHILLA_ROW)]
-    text = "\n".join(kept + [row]) + "\n"
-    with open(path, "w") as f:
-        f.write(text)
-    print(text)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", required=True)
     parser.add_argument("-o", "--output", required=True)
-    parser.add_argument("--sizes", default="1e6,1e7",
+    parser.add_argument("--sizes", default="1e6,1e7,1e8",
                         help="points of the streamed sweeps (from 1e5, 2e5, 1e6, 1e7, 1e8)")
-    parser.add_argument("--mpi-points", default="2e5", help="points of the MPI sweep (same sizes)")
+    parser.add_argument("--formats", default="zst,gz",
+                        help="compressions of the streamed sweeps (zst, gz)")
+    parser.add_argument("--mpi-points", default="1e7", help="points of the MPI sweep (same sizes)")
     parser.add_argument("--only", choices=["chinchilla"],
                         help="re-measure this row alone and replace it in the existing output")
     args = parser.parse_args()
@@ -144,9 +129,10 @@ def main():
     load = os.getloadavg()[0]
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
                 if line.startswith("model name")), "unknown CPU")
-    predictions = predictions_per_second(build)
+    predictions = google_benchmarks(build, "BM_FullPrediction|BM_Table", "predictions_per_s")
+    stages = google_benchmarks(build, "BM_SweepPoints", "points_per_s")
     sizes = [int(float(s)) for s in args.sizes.split(",")]
-    sweeps = streamed_sweeps(cli, sizes)
+    sweeps = streamed_sweeps(cli, sizes, args.formats.split(","))
     mpi_points = int(float(args.mpi_points))
     t1, t2, efficiency = mpi_efficiency(mpi_cli, mpi_points)
     fit_row = chinchilla_row(cli)
@@ -155,12 +141,29 @@ def main():
              f"average {load:.1f} at the start), by `make bench-scale` (`bench/scale_benchmarks.py`).",
              "", "| what | figure | how measured |", "|---|---|---|"]
     for name, rate in predictions:
-        lines.append(f"| full prediction `{name}` | {rate / 1e6:.2f} M / s on one core "
+        how = ("from scratch: CountOps + the forward model" if "Full" in name else
+               "from a decode-step operator table, over a batch of 1,024 contexts")
+        lines.append(f"| full prediction `{name}` ({how}) | {rate / 1e6:.2f} M / s on one core "
                      f"| `bench/latency_bench.cc` |")
-    for points, seconds, rss, size in sweeps:
-        lines.append(f"| streamed sweep, {points:.0e} points to `.csv.gz` ({size / 1e6:.0f} MB) "
-                     f"| {seconds:.1f} s = {points / seconds / 1e3:.0f} k points / s on {cores} "
-                     f"cores; peak RSS {rss / 2**20:.0f} MiB | `rightsize sweep -o F.csv.gz` |")
+    stage_names = {"BM_SweepPointsPredict": "predict", "BM_SweepPointsCsv": "predict + CSV row",
+                   "BM_SweepPointsCsvGzip": "predict + CSV row + gzip (level 1)",
+                   "BM_SweepPointsCsvZstd": "predict + CSV row + zstd (level 1)"}
+    for name, rate in stages:
+        lines.append(f"| sweep point on the 1e+08-point grid, {stage_names.get(name, name)} "
+                     f"| {1e9 / rate:.0f} ns per point on one core = {rate / 1e6:.2f} M points / s "
+                     f"| `bench/sweep_bench.cc` `{name}` |")
+    for points, extension, seconds, rss, size, load in sweeps:
+        lines.append(f"| streamed sweep, {points:.0e} points to `.csv.{extension}` "
+                     f"({size / 1e6:.0f} MB) | {seconds:.1f} s = {points / seconds / 1e6:.2f} M "
+                     f"points / s on {cores} cores; peak RSS {rss / 2**20:.0f} MiB (1-minute load "
+                     f"{load:.1f} before) | `rightsize sweep -o F.csv.{extension}` |")
+    if sweeps and max(points for points, *_ in sweeps) < 10**8:
+        largest = max(points for points, *_ in sweeps)
+        for points, extension, seconds, *_ in sweeps:
+            if points == largest:
+                lines.append(f"| streamed sweep, 1e+08 points to `.csv.{extension}`: "
+                             f"**extrapolated**, not run | {seconds * 1e8 / points:.0f} s at the "
+                             f"rate of the {points:.0e}-point run | linear in the points |")
     lines.append(f"| MPI, {mpi_points:.0e}-point sweep: 1 rank x 1 thread vs 2 ranks x 1 thread "
                  f"| {t1:.2f} s vs {t2:.2f} s: efficiency {100 * efficiency:.0f}% "
                  f"| `mpirun -np 1\\|2 rightsize-mpi sweep`, best of 2 |")

@@ -16,8 +16,8 @@ packages=(build-essential cmake ninja-build pkg-config
   clang-14 libclang-rt-14-dev llvm-14
   # The style check (tests/style): every C++ source clang-format clean.
   clang-format-14
-  # gzip-compressed streamed sweeps (sim/util/output_path.h).
-  zlib1g-dev
+  # gzip- and zstd-compressed streamed sweeps (sim/util/output_path.h, block_compress.h).
+  zlib1g-dev libzstd-dev zstd
   # rightsize-mpi (docs/mpi.md): Boost.MPI over Open MPI, and mpirun for its tests.
   libboost-mpi-dev openmpi-bin
   # Reports: Markdown to HTML (md4c). `rightsize serve`: the HTTP server (cpp-httplib).

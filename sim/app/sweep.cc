@@ -71,17 +71,18 @@ SweepStreamResult StreamSweepToCsvFile(const SweepOptions& options, const Catalo
   const SweepGrid grid = MakeSweepGrid(options);
   result.calibration = LoadCalibration(
       options.calibration, options.hardware.size() == 1 ? options.hardware.front() : "");
-  const auto compression = path.ends_with(".gz") ? AtomicFileWriter::Compression::kGzip
-                                                 : AtomicFileWriter::Compression::kNone;
+  // Compressed in blocks where the rows are predicted; the file takes the blocks as they are.
+  const BlockCompression compression = BlockCompressionOfPath(path);
   const auto start = std::chrono::steady_clock::now();
   const LocalUnitRunner local(options.threads);
   // Opened at the first rows: on an MPI job only the gathering rank gets any.
   std::optional<AtomicFileWriter> file;
   StreamSweepCsv(
       grid, catalog, ParamsOf(result.calibration), options.runner ? *options.runner : local,
-      [&](std::string&& csv) {
-        if (!file) file.emplace(path, compression);
-        file->Append(csv);
+      compression,
+      [&](std::string&& bytes) {
+        if (!file) file.emplace(path, AtomicFileWriter::Compression::kNone);
+        file->Append(bytes);
       },
       options.progress);
   RS_CHECK(file.has_value(), "a sweep of at least one point wrote no rows");

@@ -43,7 +43,8 @@ SweepGrid MakeSweepGrid(const SweepOptions& options);
 SweepResult RunSweepGrid(const SweepOptions& options, const Catalog& catalog);
 
 // `rightsize sweep -o FILE` in CSV: the rows are written to FILE as they are predicted (through
-// options.runner, else this process's threads), gzip-compressed when FILE ends in `.gz`; memory
+// options.runner, else this process's threads), gzip-compressed when FILE ends in `.gz`, zstd when
+// it ends in `.zst` (sim/util/block_compress.h); memory
 // stays flat however large the grid. FILE appears complete or not at all (AtomicFileWriter).
 struct SweepStreamResult {
   size_t points = 0;

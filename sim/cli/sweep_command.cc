@@ -66,8 +66,8 @@ void RegisterSweepCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str()
       ->check(FiniteIn(0, kMaxThreadsFlag));
   c->add_option("-o,--output", out,
-                "write the rows here as they are predicted (CSV; gzip when it ends in .gz; "
-                "default: stdout)");
+                "write the rows here as they are predicted (CSV; gzip when it ends in .gz, "
+                "zstd when it ends in .zst; default: stdout)");
   AddFormatOption(c, &format);
   c->add_flag("--progress", progress, "show progress on stderr even when it is not a terminal");
   c->add_flag("--bench", bench, "print points per second on stderr");
@@ -102,8 +102,8 @@ void RegisterSweepCommand(CLI::App& app, int* exit_code) {
       *exit_code = kExitOk;
       return;
     }
-    if (out.ends_with(".gz")) {
-      throw InputError({"", 0, "-o"}, "a .gz output is compressed CSV: add --format csv");
+    if (out.ends_with(".gz") || out.ends_with(".zst")) {
+      throw InputError({"", 0, "-o"}, "a .gz or .zst output is compressed CSV: add --format csv");
     }
     const app::SweepResult result = app::RunSweepGrid(options, Catalog::Default());
     if (bench) {

@@ -46,46 +46,65 @@ PipelinedStepTime PredictPipelinedStep(const std::vector<OpCost>& ops, const Dev
 
 StepBreakdown AnalyseStep(const std::vector<OpCost>& ops, const DeviceRates& r,
                           const EfficiencyParams& params) {
-  using P = EfficiencyParams;
   StepBreakdown b;
   const double* p = params.data();
-  b.step_s = PredictStepTime_s(ops, r, p);
+  StepTimeParts<double> parts{0.0, 0.0};
   for (const OpCost& op : ops) {
-    if (op.kind == OpKind::kComm) {
-      b.comm_s += PredictOpTime_s(op, r, p);
-      continue;
-    }
-    if (op.kind == OpKind::kHost) {
-      b.overhead_s += PredictOpTime_s(op, r, p);
-      continue;
-    }
-    const double peak =
-        op.kind == OpKind::kMatmul ? r.matmul_peak_flops_per_s : r.attention_peak_flops_per_s;
-    const double eta = op.kind == OpKind::kAttention ? params[P::kAttentionEfficiency]
-                                                     : params[P::kComputeEfficiency];
-    b.compute_s += op.flops / (peak * eta);
-    b.memory_s += (op.bytes_read + op.bytes_written) /
-                  (r.memory_bandwidth_bytes_per_s * params[P::kMemoryEfficiency]);
-    b.overhead_s += op.launches * params[P::kKernelOverhead_s];
-    b.flops += op.flops;
-    b.bytes += op.bytes_read + op.bytes_written;
+    if (op.kind == OpKind::kComm && !(r.link_bandwidth_bytes_per_s > 0.0)) ThrowNoLink(op);
+    const double op_s = PredictOpTime_s(op, r, p);
+    AddOpTime(op, op_s, &parts);
+    AddToBreakdown(op, op_s, r, params, &b);
   }
-  b.overhead_s += params[P::kStepOverhead_s];
-  b.bound = "compute";
-  if (b.memory_s > b.compute_s && b.memory_s >= b.comm_s) b.bound = "memory";
-  if (b.comm_s > b.compute_s && b.comm_s > b.memory_s) b.bound = "communication";
+  b.step_s = StepTimeOfParts_s(parts, r, p);
+  FinishBreakdown(params, &b);
   return b;
 }
 
-std::string InfeasibleReason(const ModelSpec& m, const HardwareSpec& hw, const Workload& w) {
-  const Parallelism& p = w.parallel;
+void AddToBreakdown(const OpCost& op, double op_time_s, const DeviceRates& r,
+                    const EfficiencyParams& params, StepBreakdown* b) {
+  using P = EfficiencyParams;
+  if (op.kind == OpKind::kComm) {
+    b->comm_s += op_time_s;
+    return;
+  }
+  if (op.kind == OpKind::kHost) {
+    b->overhead_s += op_time_s;
+    return;
+  }
+  const double peak =
+      op.kind == OpKind::kMatmul ? r.matmul_peak_flops_per_s : r.attention_peak_flops_per_s;
+  const double eta = op.kind == OpKind::kAttention ? params[P::kAttentionEfficiency]
+                                                   : params[P::kComputeEfficiency];
+  b->compute_s += op.flops / (peak * eta);
+  b->memory_s += (op.bytes_read + op.bytes_written) /
+                 (r.memory_bandwidth_bytes_per_s * params[P::kMemoryEfficiency]);
+  b->overhead_s += op.launches * params[P::kKernelOverhead_s];
+  b->flops += op.flops;
+  b->bytes += op.bytes_read + op.bytes_written;
+}
+
+void FinishBreakdown(const EfficiencyParams& params, StepBreakdown* b) {
+  b->overhead_s += params[EfficiencyParams::kStepOverhead_s];
+  b->bound = "compute";
+  if (b->memory_s > b->compute_s && b->memory_s >= b->comm_s) b->bound = "memory";
+  if (b->comm_s > b->compute_s && b->comm_s > b->memory_s) b->bound = "communication";
+}
+
+std::string LayoutInfeasibleReason(const ModelSpec& m, const HardwareSpec& hw,
+                                   const Parallelism& p) {
   if (p.tensor * p.pipeline * p.expert > 1 && !(hw.link_bandwidth_bytes_per_s > 0)) {
     return fmt::format(
         "{} has no device-to-device link (link_bandwidth_bytes_per_s = 0) for "
         "tp={} pp={} ep={}",
         hw.id, p.tensor, p.pipeline, p.expert);
   }
-  if (const std::string layout = ParallelLayoutError(m, p); !layout.empty()) return layout;
+  return ParallelLayoutError(m, p);
+}
+
+std::string InfeasibleReason(const ModelSpec& m, const HardwareSpec& hw, const Workload& w) {
+  if (std::string layout = LayoutInfeasibleReason(m, hw, w.parallel); !layout.empty()) {
+    return layout;
+  }
   const FitVerdict fit = CheckFit(m, hw, w);
   if (!fit.fits) return fit.reason;
   return "";
@@ -124,13 +143,7 @@ LatencyEstimate EstimateLatency(const ModelSpec& m, const HardwareSpec& hw, cons
     // Mean decode step: context prompt + gen/2 (the step at past_tokens = prompt + gen/2).
     const int64_t mid = w.prompt_tokens + w.gen_tokens / 2;
     e.decode = AnalyseStep(CountOps(m, w, DecodeStep(w, mid)), rates, params);
-    e.ttft_s = e.prefill.step_s;
-    e.prefill_tokens_per_s = batch * static_cast<double>(w.prompt_tokens) / e.ttft_s;
-    e.tpot_s = e.decode.step_s;
-    e.decode_tokens_per_s = batch / e.tpot_s;
-    e.e2e_latency_s =
-        e.ttft_s + static_cast<double>(std::max<int64_t>(0, w.gen_tokens - 1)) * e.tpot_s;
-    e.requests_per_s = batch / e.e2e_latency_s;
+    SetInferenceFigures(w, &e);
     return e;
   }
   e.train = AnalyseStep(CountOps(m, w, TrainStep(w)), rates, params);
@@ -145,6 +158,17 @@ LatencyEstimate EstimateLatency(const ModelSpec& m, const HardwareSpec& hw, cons
   const double model_flops = Sum(CountOps(m, no_recompute, TrainStep(no_recompute))).flops;
   e.model_flops_utilization = model_flops / (e.train_step_s * rates.matmul_peak_flops_per_s);
   return e;
+}
+
+void SetInferenceFigures(const Workload& w, LatencyEstimate* e) {
+  const double batch = static_cast<double>(w.batch);
+  e->ttft_s = e->prefill.step_s;
+  e->prefill_tokens_per_s = batch * static_cast<double>(w.prompt_tokens) / e->ttft_s;
+  e->tpot_s = e->decode.step_s;
+  e->decode_tokens_per_s = batch / e->tpot_s;
+  e->e2e_latency_s =
+      e->ttft_s + static_cast<double>(std::max<int64_t>(0, w.gen_tokens - 1)) * e->tpot_s;
+  e->requests_per_s = batch / e->e2e_latency_s;
 }
 
 TrainingRun EstimateTrainingRun(const LatencyEstimate& step, const Workload& w, double tokens) {

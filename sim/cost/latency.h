@@ -114,6 +114,17 @@ struct StepTimeParts {
   T once_s;
 };
 
+// Adds one op's time (PredictOpTime_s) to the part it belongs to. Ops are added in their order,
+// so that a caller holding some op times from earlier (sim/cost/step_table.h) gets the same sums.
+template <typename T>
+void AddOpTime(const OpCost& op, const T& op_time_s, StepTimeParts<T>* parts) {
+  if (op.once_per_step) {
+    parts->once_s += op_time_s;
+  } else {
+    parts->stage_s += op_time_s;
+  }
+}
+
 template <typename T>
 StepTimeParts<T> PredictStepParts_s(const std::vector<OpCost>& ops, const DeviceRates& r,
                                     const T* params) {
@@ -122,13 +133,18 @@ StepTimeParts<T> PredictStepParts_s(const std::vector<OpCost>& ops, const Device
     if (op.kind == OpKind::kComm && !(r.link_bandwidth_bytes_per_s > 0.0)) {
       ThrowNoLink(op);
     }
-    if (op.once_per_step) {
-      parts.once_s += PredictOpTime_s(op, r, params);
-    } else {
-      parts.stage_s += PredictOpTime_s(op, r, params);
-    }
+    AddOpTime(op, PredictOpTime_s(op, r, params), &parts);
   }
   return parts;
+}
+
+// A step's time from its parts: the pipeline schedule and the fixed step overhead.
+template <typename T>
+T StepTimeOfParts_s(const StepTimeParts<T>& parts, const DeviceRates& r, const T* params) {
+  const double schedule = r.training
+                              ? 1.0 + (r.pipeline - 1.0) / static_cast<double>(r.microbatches)
+                              : static_cast<double>(r.pipeline);
+  return T(schedule) * parts.stage_s + parts.once_s + params[EfficiencyParams::kStepOverhead_s];
 }
 
 // THE forward model: seconds for one step whose per-device operator costs are `ops` (from
@@ -136,11 +152,7 @@ StepTimeParts<T> PredictStepParts_s(const std::vector<OpCost>& ops, const Device
 // Throws InputError when the ops need a link the device lacks.
 template <typename T>
 T PredictStepTime_s(const std::vector<OpCost>& ops, const DeviceRates& r, const T* params) {
-  const StepTimeParts<T> parts = PredictStepParts_s(ops, r, params);
-  const double schedule = r.training
-                              ? 1.0 + (r.pipeline - 1.0) / static_cast<double>(r.microbatches)
-                              : static_cast<double>(r.pipeline);
-  return T(schedule) * parts.stage_s + parts.once_s + params[EfficiencyParams::kStepOverhead_s];
+  return StepTimeOfParts_s(PredictStepParts_s(ops, r, params), r, params);
 }
 
 // Pipelined inference (a serving engine keeps up to `pipeline` micro-batches in flight, one per
@@ -176,6 +188,12 @@ struct StepBreakdown {
 };
 StepBreakdown AnalyseStep(const std::vector<OpCost>& ops, const DeviceRates& r,
                           const EfficiencyParams& params);
+// One op's terms of a StepBreakdown, added to *b (AnalyseStep adds every op's in order; the other
+// fields are left alone). op_time_s: PredictOpTime_s of the op.
+void AddToBreakdown(const OpCost& op, double op_time_s, const DeviceRates& r,
+                    const EfficiencyParams& params, StepBreakdown* b);
+// The last of AnalyseStep, once every op is added: the step overhead and the bound.
+void FinishBreakdown(const EfficiencyParams& params, StepBreakdown* b);
 
 // Phase-level figures for one configuration. Inference: TTFT is the prefill of the whole batch;
 // TPOT is the decode step at the mean context prompt + gen/2 (decode time is affine in the
@@ -202,6 +220,9 @@ struct LatencyEstimate {
 
 LatencyEstimate EstimateLatency(const ModelSpec& model, const HardwareSpec& hw, const Workload& w,
                                 const EfficiencyParams& params = EfficiencyParams::Defaults());
+// EstimateLatency's inference figures (ttft_s .. requests_per_s) from e->prefill and e->decode:
+// for callers that predict those steps themselves (sim/plan/sweep.cc, from operator tables).
+void SetInferenceFigures(const Workload& w, LatencyEstimate* e);
 
 // Decode step time at a given batch and context (seconds), and prefill time of `batch` prompts of
 // `prompt_tokens`; used by the serving model. Throw like PredictStepTime_s.
@@ -221,5 +242,9 @@ TrainingRun EstimateTrainingRun(const LatencyEstimate& step, const Workload& w, 
 // Why a configuration cannot run on the hardware (a missing link, a parallel layout the model
 // cannot be split into: sim/workload/parallel_layout.h, memory), or "" if it can.
 std::string InfeasibleReason(const ModelSpec& model, const HardwareSpec& hw, const Workload& w);
+// The part of InfeasibleReason that does not depend on batch or lengths: a missing link or a
+// layout the model cannot be split into ("" if none).
+std::string LayoutInfeasibleReason(const ModelSpec& model, const HardwareSpec& hw,
+                                   const Parallelism& parallel);
 
 }  // namespace rightsize

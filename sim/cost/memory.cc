@@ -10,6 +10,7 @@
 #include "sim/cost/op_count.h"
 #include "sim/spec/weight_layout.h"
 #include "sim/util/error.h"
+#include "sim/util/number_text.h"
 #include "sim/util/units.h"
 #include "sim/workload/parallel_layout.h"
 
@@ -195,6 +196,23 @@ double StoredTrainingActivationBytes(const ModelSpec& m, const Workload& w) {
 
 }  // namespace
 
+double InferenceWeightBytesPerDevice(const ModelSpec& m, const Workload& w) {
+  return WeightsPerDevice(m, w).inference_bytes;
+}
+
+MemoryBreakdown InferenceMemoryPerDevice(const ModelSpec& m, const Workload& w,
+                                         double weights_bytes) {
+  MemoryBreakdown mem;
+  mem.weights_bytes = weights_bytes;
+  // The expert-parallel group's attention is data-parallel (parallel_layout.h): each rank holds
+  // the KV cache of its share of the sequences.
+  const int64_t sequences = SequencesPerAttentionRank(w.batch, w.parallel);
+  mem.kv_cache_bytes =
+      static_cast<double>(sequences) * KvBytesPerSequenceOnDevice(m, w, w.ContextTokens());
+  mem.activation_bytes = PrefillActivationBytes(m, w, sequences);
+  return mem;
+}
+
 MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& m, const Workload& w) {
   std::string why;
   if (!Validate(w, &why)) throw InputError({"", 0, "workload"}, why);
@@ -203,18 +221,9 @@ MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& m, const Workload& w) {
   const double params_per_device = weights.params;
   const double model_shard = static_cast<double>(p.tensor) * p.pipeline;
 
+  if (w.mode == Mode::kInference) return InferenceMemoryPerDevice(m, w, weights.inference_bytes);
   MemoryBreakdown mem;
   mem.weights_bytes = weights.inference_bytes;
-
-  if (w.mode == Mode::kInference) {
-    // The expert-parallel group's attention is data-parallel (parallel_layout.h): each rank holds
-    // the KV cache of its share of the sequences.
-    const int64_t sequences = SequencesPerAttentionRank(w.batch, p);
-    mem.kv_cache_bytes =
-        static_cast<double>(sequences) * KvBytesPerSequenceOnDevice(m, w, w.ContextTokens());
-    mem.activation_bytes = PrefillActivationBytes(m, w, sequences);
-    return mem;
-  }
   mem.activation_bytes = StoredTrainingActivationBytes(m, w);
 
   const double dp = p.data;
@@ -264,35 +273,37 @@ KvCacheCapacity EstimateKvCacheCapacity(const ModelSpec& m, const HardwareSpec& 
   return c;
 }
 
-FitVerdict CheckFit(const ModelSpec& m, const HardwareSpec& hw, const Workload& w) {
+FitVerdict FitOf(const MemoryBreakdown& breakdown, const HardwareSpec& hw, const Workload& w) {
   FitVerdict v;
-  v.breakdown = EstimateMemoryPerDevice(m, w);
+  v.breakdown = breakdown;
   v.capacity_bytes = hw.memory_bytes * w.memory_utilization;
   v.required_bytes = v.breakdown.Total();
   v.fits = v.required_bytes <= v.capacity_bytes;
-  const std::vector<std::pair<std::string, double>> parts = {
+  const std::pair<const char*, double> parts[] = {
       {"weights", v.breakdown.weights_bytes},           {"kv_cache", v.breakdown.kv_cache_bytes},
       {"activations", v.breakdown.activation_bytes},    {"gradients", v.breakdown.gradient_bytes},
       {"optimizer_state", v.breakdown.optimizer_bytes}, {"adapters", v.breakdown.adapter_bytes}};
-  v.largest_component =
-      std::max_element(parts.begin(), parts.end(), [](const auto& a, const auto& b) {
-        return a.second < b.second;
-      })->first;
+  const auto* largest =
+      std::max_element(std::begin(parts), std::end(parts),
+                       [](const auto& a, const auto& b) { return a.second < b.second; });
+  v.largest_component = largest->first;
   if (!v.fits) {
     v.shortfall_bytes = v.required_bytes - v.capacity_bytes;
+    // The numbers through FixedText (printf's %.2f, fast): a sweep writes this line for
+    // millions of points.
+    auto gib = [](double bytes) { return FixedText(bytes / kGiB, 2); };
     v.reason = fmt::format(
-        "out of memory on {}: needs {:.2f} GiB per device, {:.2f} GiB usable ({:.0f}% of "
-        "{:.2f} GiB); short by {:.2f} GiB; largest part: {} {:.2f} GiB",
-        hw.id, v.required_bytes / kGiB, v.capacity_bytes / kGiB, 100 * w.memory_utilization,
-        hw.memory_bytes / kGiB, v.shortfall_bytes / kGiB, v.largest_component,
-        std::max_element(
-            parts.begin(), parts.end(),
-            [](const auto& a, const auto& b) {
-              return a.second < b.second;
-            })->second /
-            kGiB);
+        "out of memory on {}: needs {} GiB per device, {} GiB usable ({}% of {} GiB); short by {} "
+        "GiB; largest part: {} {} GiB",
+        hw.id, gib(v.required_bytes), gib(v.capacity_bytes),
+        FixedText(100 * w.memory_utilization, 0), gib(hw.memory_bytes), gib(v.shortfall_bytes),
+        v.largest_component, gib(largest->second));
   }
+  return v;
+}
 
+FitVerdict CheckFit(const ModelSpec& m, const HardwareSpec& hw, const Workload& w) {
+  FitVerdict v = FitOf(EstimateMemoryPerDevice(m, w), hw, w);
   // Largest batch / longest context: memory grows monotonically in both, so bisect.
   auto fits_with = [&](int64_t batch, int64_t context) {
     Workload trial = w;

@@ -53,6 +53,13 @@ struct StoredActivationBytes {
 StoredActivationBytes StoredActivationBytesPerToken(const ModelSpec& model);
 
 MemoryBreakdown EstimateMemoryPerDevice(const ModelSpec& model, const Workload& workload);
+// The two parts of EstimateMemoryPerDevice for inference, for loops over many batches and
+// lengths at one layout: the weights' bytes on a device (they depend on the model, precisions and
+// parallel layout only), then the breakdown given them. Same value, bit for bit; the workload is
+// assumed valid (EstimateMemoryPerDevice checks it).
+double InferenceWeightBytesPerDevice(const ModelSpec& model, const Workload& workload);
+MemoryBreakdown InferenceMemoryPerDevice(const ModelSpec& model, const Workload& workload,
+                                         double weights_bytes);
 
 struct FitVerdict {
   bool fits = false;
@@ -70,6 +77,10 @@ struct FitVerdict {
 };
 
 FitVerdict CheckFit(const ModelSpec& model, const HardwareSpec& hardware, const Workload& workload);
+// CheckFit's verdict for a breakdown already estimated, without the largest batch / context
+// searches (max_batch and max_context_tokens stay 0).
+FitVerdict FitOf(const MemoryBreakdown& breakdown, const HardwareSpec& hardware,
+                 const Workload& workload);
 
 // The KV cache a serving engine allocates on each device at start-up, as vLLM sizes it (profile a
 // step of max_batched_tokens tokens, then give the KV cache what is left of memory x

@@ -161,28 +161,9 @@ struct OpCounter {
       Matmul("qkv_proj", TensorClass::kAttention, tokens, h, q_out_dev + 2 * kv_dev,
              h * (q_out_dev + 2 * kv_dev), attention_layers);
     }
-    // KV-cache values per token per layer on this rank (MLA's latent is whole on every rank).
-    const double kv_values_dev =
-        m.mla ? static_cast<double>(m.mla->CacheValuesPerToken()) : 2.0 * kv_dev;
-    const double pair_flops_dev = AttentionFlopsPerPair(m, step.phase == Phase::kDecode) / tp;
-
     // Attention core: FLOPs over the attended tokens; the KV cache is read once per layer per step.
     if (attention_layers > 0) {
-      OpCost op{"attention", OpKind::kAttention};
-      for (AttentionKind kind : kKinds) {
-        const double kind_layers = LayersOfKind(m, p, kind);
-        if (kind_layers == 0 || kind == AttentionKind::kLinear) continue;
-        const bool full = kind == AttentionKind::kFull;
-        const double attended = full ? step.attended_pairs_full : step.attended_pairs_sliding;
-        op.flops += pair_flops_dev * attended * kind_layers * pass.attention;
-        const double cached = full ? step.kv_tokens_full : step.kv_tokens_sliding;
-        op.bytes_read += cached * kv_values_dev * kvb * kind_layers;
-        op.bytes_written += tokens * kv_values_dev * kvb * kind_layers;  // append new K, V
-      }
-      op.bytes_read += tokens * q_dev * act * attention_layers * pass.other;
-      op.bytes_written += tokens * q_dev * act * attention_layers * pass.other;
-      op.launches = attention_layers;
-      ops.push_back(op);
+      ops.push_back(AttentionCoreTermsOf(m, w, step.phase).Op(step));
       Matmul("out_proj", TensorClass::kAttention, tokens, q_dev, h, q_dev * h, attention_layers);
     }
   }
@@ -436,6 +417,48 @@ double ForwardFlopsOfTokens(const ModelSpec& m, int64_t past_tokens, int64_t new
              CausalAttendedTokens(m, kind, past_tokens, new_tokens);
   }
   return flops;
+}
+
+AttentionCoreTerms AttentionCoreTermsOf(const ModelSpec& m, const Workload& w, Phase phase) {
+  const Parallelism& p = w.parallel;
+  const double tp = p.tensor;
+  const PassFactors pass = FactorsFor(w, phase);
+  AttentionCoreTerms t;
+  t.attention_layers = Layers(m, p) - LayersOfKind(m, p, AttentionKind::kLinear);
+  t.full_layers = LayersOfKind(m, p, AttentionKind::kFull);
+  t.sliding_layers = LayersOfKind(m, p, AttentionKind::kSlidingWindow);
+  // KV-cache values per token per layer on this rank (MLA's latent is whole on every rank; K/V
+  // heads are replicated when there are fewer than ranks, sim/workload/parallel_layout.h).
+  const double kv_dev = static_cast<double>(KvHeadsPerRank(m, p.tensor)) * m.head_dim;
+  t.kv_values_dev = m.mla ? static_cast<double>(m.mla->CacheValuesPerToken()) : 2.0 * kv_dev;
+  t.kv_bytes_per_value = BytesPerValue(w.kv_cache);
+  t.pair_flops_dev = AttentionFlopsPerPair(m, phase == Phase::kDecode) / tp;
+  t.q_dev = m.QueryDim() / tp;
+  t.activation_bytes_per_value = BytesPerValue(w.activations);
+  t.pass_attention = pass.attention;
+  t.pass_other = pass.other;
+  return t;
+}
+
+OpCost AttentionCoreTerms::Op(const BatchAggregates& step) const {
+  OpCost op{"attention", OpKind::kAttention};
+  const double tokens = step.tokens;
+  const double kvb = kv_bytes_per_value;
+  // Full layers first, then sliding ones (linear-attention layers have no KV cache).
+  for (const bool full : {true, false}) {
+    const double kind_layers = full ? full_layers : sliding_layers;
+    if (kind_layers == 0) continue;
+    const double attended = full ? step.attended_pairs_full : step.attended_pairs_sliding;
+    op.flops += pair_flops_dev * attended * kind_layers * pass_attention;
+    const double cached = full ? step.kv_tokens_full : step.kv_tokens_sliding;
+    op.bytes_read += cached * kv_values_dev * kvb * kind_layers;
+    op.bytes_written += tokens * kv_values_dev * kvb * kind_layers;  // append new K, V
+  }
+  const double act = activation_bytes_per_value;
+  op.bytes_read += tokens * q_dev * act * attention_layers * pass_other;
+  op.bytes_written += tokens * q_dev * act * attention_layers * pass_other;
+  op.launches = attention_layers;
+  return op;
 }
 
 BatchAggregates AggregatesOf(const ModelSpec& m, const Step& step) {

@@ -98,6 +98,27 @@ std::vector<OpCost> CountOps(const ModelSpec& model, const Workload& workload,
 void CountOps(const ModelSpec& model, const Workload& workload, const BatchAggregates& batch,
               std::vector<OpCost>* ops);
 
+// The attention core of a step's softmax-attention layers (CountOps's "attention" op) with
+// everything but the step's aggregates resolved once, so that the op can be rebuilt for many
+// steps of one model, workload and phase (decode steps at many contexts: sim/cost/step_table.h).
+// CountOps builds its attention op with Op(), so the two cannot differ.
+struct AttentionCoreTerms {
+  double attention_layers = 0.0;  // softmax-attention layers on this stage (full + sliding)
+  double full_layers = 0.0;       // full-attention layers on this stage (fractional share)
+  double sliding_layers = 0.0;    // sliding-window layers on this stage (fractional share)
+  double pair_flops_dev = 0.0;    // FLOPs per attended (query, key) pair per layer, this rank
+  double kv_values_dev = 0.0;     // KV-cache values per token per layer on this rank
+  double kv_bytes_per_value = 0.0;
+  double q_dev = 0.0;  // query width on this rank
+  double activation_bytes_per_value = 0.0;
+  double pass_attention = 1.0;  // training multiplier of the attention core (1 for inference)
+  double pass_other = 1.0;      // training multiplier of activation traffic (1 for inference)
+  // The op for a step with these aggregates (flops, bytes and launches for the whole step).
+  OpCost Op(const BatchAggregates& step) const;
+};
+AttentionCoreTerms AttentionCoreTermsOf(const ModelSpec& model, const Workload& workload,
+                                        Phase phase);
+
 struct StepTotals {
   double flops = 0.0;
   double bytes = 0.0;  // read + written

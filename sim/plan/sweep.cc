@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -11,6 +12,7 @@
 #include "sim/cost/money.h"
 #include "sim/util/csv.h"
 #include "sim/util/error.h"
+#include "sim/util/number_text.h"
 #include "sim/util/parallel.h"
 
 namespace rightsize {
@@ -63,7 +65,7 @@ SweepPointPredictor::SweepPointPredictor(const SweepGrid& grid, const Catalog& c
   }
 }
 
-SweepRow SweepPointPredictor::Predict(size_t i) const {
+SweepRow SweepPointPredictor::IndicesOf(size_t i) const {
   const SweepGrid& g = grid_;
   size_t rest = i;
   SweepRow r;
@@ -80,29 +82,118 @@ SweepRow SweepPointPredictor::Predict(size_t i) const {
   r.hardware = static_cast<uint32_t>(rest % g.hardware.size());
   rest /= g.hardware.size();
   r.model = static_cast<uint32_t>(rest);
+  return r;
+}
+
+Workload SweepPointPredictor::WorkloadOf(const SweepRow& r) const {
   Workload w;
-  w.batch = g.batch[r.batch];
-  w.prompt_tokens = g.prompt_tokens[r.prompt];
-  w.gen_tokens = g.gen_tokens[r.gen];
-  w.weights = g.weights[r.weights];
-  w.parallel.tensor = g.tensor_parallel[r.tp];
+  w.batch = grid_.batch[r.batch];
+  w.prompt_tokens = grid_.prompt_tokens[r.prompt];
+  w.gen_tokens = grid_.gen_tokens[r.gen];
+  w.weights = grid_.weights[r.weights];
+  w.parallel.tensor = grid_.tensor_parallel[r.tp];
+  return w;
+}
+
+void SweepPointPredictor::SetFigures(const Workload& w, const LatencyEstimate& e,
+                                     SweepRow* r) const {
+  r->feasible = true;
+  r->ttft_s = e.ttft_s;
+  r->tpot_s = e.tpot_s;
+  r->e2e_latency_s = e.e2e_latency_s;
+  r->decode_tokens_per_s = e.decode_tokens_per_s;
+  const InferenceCost cost = PriceInference(*hardware_[r->hardware], w, e, prices_[r->hardware]);
+  r->usd_per_million_output_tokens =
+      cost.priced ? cost.usd_per_million_output_tokens : std::numeric_limits<double>::quiet_NaN();
+  r->j_per_output_token = cost.j_per_output_token;
+}
+
+SweepRow SweepPointPredictor::Predict(size_t i) const {
+  SweepRow r = IndicesOf(i);
+  const Workload w = WorkloadOf(r);
   const ModelSpec& m = models_[r.model];
-  const HardwareSpec& hw = *hardware_[r.hardware];
   r.memory_bytes_per_device = EstimateMemoryPerDevice(m, w).Total();
-  const LatencyEstimate e = EstimateLatency(m, hw, w, *hardware_params_[r.hardware]);
-  r.feasible = e.feasible;
+  const LatencyEstimate e =
+      EstimateLatency(m, *hardware_[r.hardware], w, *hardware_params_[r.hardware]);
   if (!e.feasible) {
     r.reason = e.reason;
     return r;
   }
-  r.ttft_s = e.ttft_s;
-  r.tpot_s = e.tpot_s;
-  r.e2e_latency_s = e.e2e_latency_s;
-  r.decode_tokens_per_s = e.decode_tokens_per_s;
-  const InferenceCost cost = PriceInference(hw, w, e, prices_[r.hardware]);
-  r.usd_per_million_output_tokens =
-      cost.priced ? cost.usd_per_million_output_tokens : std::numeric_limits<double>::quiet_NaN();
-  r.j_per_output_token = cost.j_per_output_token;
+  SetFigures(w, e, &r);
+  return r;
+}
+
+SweepCursor::SweepCursor(const SweepPointPredictor& points) : points_(points) {}
+
+SweepRow SweepCursor::IndicesAt(size_t i) {
+  const SweepGrid& g = points_.grid_;
+  if (i != next_) {
+    indices_ = points_.IndicesOf(i);
+  } else {
+    // The next point: count up like an odometer, tp fastest.
+    const std::pair<uint32_t*, size_t> axes[] = {
+        {&indices_.tp, g.tensor_parallel.size()}, {&indices_.weights, g.weights.size()},
+        {&indices_.gen, g.gen_tokens.size()},     {&indices_.prompt, g.prompt_tokens.size()},
+        {&indices_.batch, g.batch.size()},        {&indices_.hardware, g.hardware.size()},
+        {&indices_.model, g.models.size()}};
+    for (const auto& [index, size] : axes) {
+      if (++*index < size) break;
+      *index = 0;
+    }
+  }
+  next_ = i + 1;
+  return indices_;
+}
+
+SweepRow SweepCursor::Predict(size_t i) {
+  const SweepPointPredictor& p = points_;
+  const SweepGrid& g = p.grid_;
+  SweepRow r = IndicesAt(i);
+  const size_t block =
+      (static_cast<size_t>(r.model) * g.hardware.size() + r.hardware) * g.batch.size() + r.batch;
+  if (block != block_) {
+    block_ = block;
+    layouts_.clear();
+    layouts_.resize(g.weights.size() * g.tensor_parallel.size());
+    prompt_ = UINT32_MAX;
+  }
+  if (r.prompt != prompt_) {
+    prompt_ = r.prompt;
+    for (Layout& layout : layouts_) layout.prefill.reset();
+  }
+  const Workload w = p.WorkloadOf(r);
+  // EstimateMemoryPerDevice's check, which Predict meets first.
+  if (std::string why; !Validate(w, &why)) throw InputError({"", 0, "workload"}, why);
+  const ModelSpec& m = p.models_[r.model];
+  const HardwareSpec& hw = *p.hardware_[r.hardware];
+  const EfficiencyParams& params = *p.hardware_params_[r.hardware];
+  Layout& layout = layouts_[r.weights * g.tensor_parallel.size() + r.tp];
+  if (!layout.resolved) {
+    layout.weights_bytes = InferenceWeightBytesPerDevice(m, w);
+    layout.infeasible_reason = LayoutInfeasibleReason(m, hw, w.parallel);
+    layout.rates = ResolveRates(hw, w);
+    layout.resolved = true;
+  }
+  // EstimateLatency's steps, in its order: the layout, the memory, then the two steps.
+  const MemoryBreakdown memory = InferenceMemoryPerDevice(m, w, layout.weights_bytes);
+  r.memory_bytes_per_device = memory.Total();
+  if (!layout.infeasible_reason.empty()) {
+    r.reason = layout.infeasible_reason;
+    return r;
+  }
+  if (const FitVerdict fit = FitOf(memory, hw, w); !fit.fits) {
+    r.reason = fit.reason;
+    return r;
+  }
+  if (!layout.decode) layout.decode.emplace(m, w, layout.rates, params);
+  if (!layout.prefill)
+    layout.prefill = AnalyseStep(CountOps(m, w, PrefillStep(w)), layout.rates, params);
+  LatencyEstimate e;
+  e.feasible = true;
+  e.prefill = *layout.prefill;
+  e.decode = layout.decode->Breakdown(w.prompt_tokens + w.gen_tokens / 2);
+  SetInferenceFigures(w, &e);
+  p.SetFigures(w, e, &r);
   return r;
 }
 
@@ -119,7 +210,8 @@ std::vector<SweepRow> RunSweep(const SweepGrid& g, const Catalog& catalog,
         total, kMinChunk,
         [&](size_t begin, size_t end) {
           ByteWriter out;
-          for (size_t i = begin; i < end; ++i) EncodeSweepRow(predictor.Predict(i), out);
+          SweepCursor cursor(predictor);
+          for (size_t i = begin; i < end; ++i) EncodeSweepRow(cursor.Predict(i), out);
           return std::move(out.Bytes());
         },
         progress);
@@ -134,11 +226,12 @@ std::vector<SweepRow> RunSweep(const SweepGrid& g, const Catalog& catalog,
   std::atomic<size_t> next{0}, done{0};
   constexpr size_t kChunk = 256;
   auto worker = [&] {
+    SweepCursor cursor(predictor);
     for (;;) {
       const size_t begin = next.fetch_add(kChunk);
       if (begin >= total) return;
       const size_t end = std::min(total, begin + kChunk);
-      for (size_t i = begin; i < end; ++i) rows[i] = predictor.Predict(i);
+      for (size_t i = begin; i < end; ++i) rows[i] = cursor.Predict(i);
       const size_t now = done.fetch_add(end - begin) + (end - begin);
       if (progress) progress(now, total);
     }
@@ -154,44 +247,97 @@ std::string SweepCsvHeader() {
                   "j_per_output_token"});
 }
 
+namespace {
+
+// A number as printf's %.6g, nothing when not finite.
+void AppendNumber(double v, std::string* out) {
+  if (!std::isfinite(v)) return;
+  char text[32];
+  out->append(text, PrintG6(v, text));
+}
+
+template <typename T>
+std::vector<std::string> FieldsOf(const std::vector<T>& values) {
+  std::vector<std::string> fields;
+  for (const auto& v : values) {
+    if constexpr (std::is_same_v<T, std::string>) {
+      fields.push_back(CsvEscape(v) + ",");
+    } else if constexpr (std::is_same_v<T, Precision>) {
+      fields.push_back(CsvEscape(ToString(v)) + ",");
+    } else {
+      fields.push_back(std::to_string(v) + ",");
+    }
+  }
+  return fields;
+}
+
+}  // namespace
+
+SweepCsvWriter::SweepCsvWriter(const SweepGrid& g)
+    : models_(FieldsOf(g.models)),
+      hardware_(FieldsOf(g.hardware)),
+      batch_(FieldsOf(g.batch)),
+      prompt_(FieldsOf(g.prompt_tokens)),
+      gen_(FieldsOf(g.gen_tokens)),
+      weights_(FieldsOf(g.weights)),
+      tp_(FieldsOf(g.tensor_parallel)) {}
+
+void SweepCsvWriter::Append(const SweepRow& r, std::string* out) const {
+  for (const std::string* field :
+       {&models_[r.model], &hardware_[r.hardware], &batch_[r.batch], &prompt_[r.prompt],
+        &gen_[r.gen], &weights_[r.weights], &tp_[r.tp]}) {
+    out->append(*field);
+  }
+  out->append(r.feasible ? "true," : "false,");
+  if (!r.reason.empty()) out->append(CsvEscape(r.reason));
+  out->push_back(',');
+  AppendNumber(r.memory_bytes_per_device, out);
+  for (double v : {r.ttft_s, r.tpot_s, r.e2e_latency_s, r.decode_tokens_per_s,
+                   r.usd_per_million_output_tokens, r.j_per_output_token}) {
+    out->push_back(',');
+    if (r.feasible) AppendNumber(v, out);
+  }
+  out->push_back('\n');
+}
+
 std::string SweepCsvLine(const SweepGrid& g, const SweepRow& r) {
-  auto num = [](double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : std::string(); };
-  return CsvLine({g.models[r.model], g.hardware[r.hardware], std::to_string(g.batch[r.batch]),
-                  std::to_string(g.prompt_tokens[r.prompt]), std::to_string(g.gen_tokens[r.gen]),
-                  ToString(g.weights[r.weights]), std::to_string(g.tensor_parallel[r.tp]),
-                  r.feasible ? "true" : "false", r.reason, num(r.memory_bytes_per_device),
-                  r.feasible ? num(r.ttft_s) : "", r.feasible ? num(r.tpot_s) : "",
-                  r.feasible ? num(r.e2e_latency_s) : "",
-                  r.feasible ? num(r.decode_tokens_per_s) : "",
-                  r.feasible ? num(r.usd_per_million_output_tokens) : "",
-                  r.feasible ? num(r.j_per_output_token) : ""});
+  std::string line;
+  SweepCsvWriter(g).Append(r, &line);
+  return line;
 }
 
 std::string SweepCsv(const SweepGrid& g, const std::vector<SweepRow>& rows) {
   std::string out = SweepCsvHeader();
-  out.reserve(rows.size() * 160);
-  for (const auto& r : rows) out += SweepCsvLine(g, r);
+  out.reserve(rows.size() * 128);
+  const SweepCsvWriter writer(g);
+  for (const auto& r : rows) writer.Append(r, &out);
   return out;
 }
 
 void StreamSweepCsv(const SweepGrid& grid, const Catalog& catalog,
                     const DeviceEfficiencyParams& params, const UnitRunner& runner,
-                    const std::function<void(std::string&& csv)>& write,
+                    BlockCompression compression,
+                    const std::function<void(std::string&& bytes)>& write,
                     const SweepProgress& progress) {
   const SweepPointPredictor predictor(grid, catalog, params);
+  const SweepCsvWriter writer(grid);
   bool header_written = false;
+  // Ranges of exactly kMaxChunkUnits points (the last may be shorter) whatever the runner, so
+  // the compressed blocks, and the file, are the same on threads and on MPI ranks.
   runner.RunInOrder(
-      grid.Size(), 4096,
+      grid.Size(), kMaxChunkUnits,
       [&](size_t begin, size_t end) {
-        // The rows of a range become CSV where they are predicted (in parallel, on any rank).
+        // The rows of a range become CSV, then one compressed block, where they are predicted.
+        SweepCursor cursor(predictor);
         std::string csv;
-        for (size_t i = begin; i < end; ++i) csv += SweepCsvLine(grid, predictor.Predict(i));
-        return csv;
+        csv.reserve((end - begin) * 128);
+        for (size_t i = begin; i < end; ++i) writer.Append(cursor.Predict(i), &csv);
+        return CompressBlock(csv, compression);
       },
-      [&](std::string&& csv) {
-        if (!header_written) write(SweepCsvHeader());
+      [&](std::string&& bytes) {
+        if (!header_written) write(CompressBlock(SweepCsvHeader(), compression));
         header_written = true;
-        write(std::move(csv));
+        write(std::move(bytes));
       },
       progress);
 }

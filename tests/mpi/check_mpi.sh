@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # rightsize-mpi against rightsize (docs/mpi.md), on 2 ranks of this machine:
-#   sweep, sweep-stream (-o FILE.csv.gz), sweep-study, plan (a grid of serving simulations) and
-#   fit-law with and without --bootstrap (its resamples split over the ranks): the output of
-#   `mpirun -np 2 rightsize-mpi CMD` is byte-identical to `rightsize CMD`;
+#   sweep, sweep-stream (-o FILE.csv.gz and .csv.zst), sweep-study, plan (a grid of serving
+#   simulations) and fit-law with and without --bootstrap (its resamples split over the ranks): the
+#   output of `mpirun -np 2 rightsize-mpi CMD` is byte-identical to `rightsize CMD`;
 #   kill-one-rank: rank 1 is killed mid-sweep: mpirun exits non-zero within seconds, says which
 #   rank died, and the output file the sweep would replace keeps its previous contents;
 #   runner-in-order / rank-error: tests/mpi/runner_check.cc (RUNNER_CHECK) gathers uneven units
@@ -39,17 +39,21 @@ case $case in
       --tp 1,2,4,8 --format csv
     ;;
   sweep-stream)
-    # -o FILE.csv.gz streams the rows through gzip as ranges finish: the same compressed bytes,
-    # and the same rows as the CSV printed whole.
+    # -o FILE.csv.gz / .csv.zst streams the rows as ranges finish, each range of 16,384 points
+    # one gzip member / zstd frame: the same compressed bytes, and the same rows as the CSV
+    # printed whole. 2 x 3 x 9 x 5 x 5 x 4 x 4 = 43,200 points: three ranges.
     grid=(--models llama-3-8b,mixtral-8x7b --hardware h100-sxm5-80gb,rtx-4090,l40s
-      --batch 1,2,4,8,16,32,64,128 --prompt-tokens 128,512,1024,8192 --gen-tokens 64,256,512
-      --weights bf16,fp8,int4 --tp 1,2,4,8)
+      --batch 1,2,4,8,16,32,64,128,256 --prompt-tokens 128,512,1024,4096,8192
+      --gen-tokens 64,128,256,512,1024 --weights bf16,fp8,int4,q4_k_m --tp 1,2,4,8)
     "$plain" sweep "${grid[@]}" >"$tmp/whole.csv" || exit 1
-    "$plain" sweep "${grid[@]}" -o "$tmp/one.csv.gz" || exit 1
-    "${mpirun_2[@]}" "$mpi" sweep "${grid[@]}" -o "$tmp/two.csv.gz" || exit 1
-    cmp "$tmp/one.csv.gz" "$tmp/two.csv.gz" || exit 1
-    gzip -dc "$tmp/two.csv.gz" | cmp - "$tmp/whole.csv" || exit 1
-    echo "identical: $(wc -c <"$tmp/one.csv.gz") compressed bytes, $(wc -l <"$tmp/whole.csv") lines"
+    for packed in gz zst; do
+      "$plain" sweep "${grid[@]}" -o "$tmp/one.csv.$packed" || exit 1
+      "${mpirun_2[@]}" "$mpi" sweep "${grid[@]}" -o "$tmp/two.csv.$packed" || exit 1
+      cmp "$tmp/one.csv.$packed" "$tmp/two.csv.$packed" || exit 1
+      if [[ $packed == gz ]]; then unpack=(gzip -dc); else unpack=(zstd -dcq); fi
+      "${unpack[@]}" "$tmp/two.csv.$packed" | cmp - "$tmp/whole.csv" || exit 1
+      echo "identical: $(wc -c <"$tmp/one.csv.$packed") $packed bytes, $(wc -l <"$tmp/whole.csv") lines"
+    done
     ;;
   sweep-study)
     same_output sweep-study tests/plan/fixtures/api-vs-selfhosted.yaml \
@@ -88,14 +92,14 @@ case $case in
   kill-one-rank)
     "$plain" sweep --models llama-3-8b --hardware l40s -o "$tmp/out.csv" || exit 1
     cp "$tmp/out.csv" "$tmp/good.csv"
-    # ~1.6 M points: minutes of work, so rank 1 dies mid-run, 1 s after it starts.
+    # ~44 M points: a minute of work or more, so rank 1 dies mid-run, 1 s after it starts.
     start=$(date +%s)
     "${mpirun_2[@]}" bash -c \
       'if [[ $OMPI_COMM_WORLD_RANK == 1 ]]; then (sleep 1; kill -KILL $$) & fi; exec "$0" "$@"' \
       "$mpi" sweep --models llama-3-8b,mixtral-8x7b,qwen2.5-7b,llama-3-70b \
       --hardware h100-sxm5-80gb,a100-sxm4-80gb,rtx-4090,l40s \
-      --batch 1,2,3,4,6,8,12,16,24,32,48,64 --prompt-tokens 128,256,512,1024,2048,4096 \
-      --gen-tokens 64,128,256,512,1024 --weights bf16,fp8,int4,int8 --tp 1,2,4,8,16,32,64 \
+      --batch "$(seq -s, 1 256)" --prompt-tokens 128,256,512,1024,2048,4096 \
+      --gen-tokens "$(seq -s, 16 16 1024)" --weights bf16,fp8,int4,int8 --tp 1,2,4,8,16,32,64 \
       -o "$tmp/out.csv" >"$tmp/stdout" 2>"$tmp/stderr"
     code=$? seconds=$(($(date +%s) - start))
     cat "$tmp/stderr"
