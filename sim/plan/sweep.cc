@@ -60,7 +60,7 @@ SweepPointPredictor::SweepPointPredictor(const SweepGrid& grid, const Catalog& c
   for (const auto& id : grid.models) models_.push_back(catalog.ResolveModel(id));
   for (const auto& id : grid.hardware) {
     hardware_.push_back(&catalog.Hardware(id));
-    hardware_params_.push_back(&params.For(id));
+    hardware_params_.push_back(params.For(id));
     prices_.push_back(ResolvePrice(catalog, id, 0.0));
   }
 }
@@ -114,7 +114,7 @@ SweepRow SweepPointPredictor::Predict(size_t i) const {
   const ModelSpec& m = models_[r.model];
   r.memory_bytes_per_device = EstimateMemoryPerDevice(m, w).Total();
   const LatencyEstimate e =
-      EstimateLatency(m, *hardware_[r.hardware], w, *hardware_params_[r.hardware]);
+      EstimateLatency(m, *hardware_[r.hardware], w, hardware_params_[r.hardware]);
   if (!e.feasible) {
     r.reason = e.reason;
     return r;
@@ -166,7 +166,7 @@ SweepRow SweepCursor::Predict(size_t i) {
   if (std::string why; !Validate(w, &why)) throw InputError({"", 0, "workload"}, why);
   const ModelSpec& m = p.models_[r.model];
   const HardwareSpec& hw = *p.hardware_[r.hardware];
-  const EfficiencyParams& params = *p.hardware_params_[r.hardware];
+  const EfficiencyParams& params = p.hardware_params_[r.hardware];
   Layout& layout = layouts_[r.weights * g.tensor_parallel.size() + r.tp];
   if (!layout.resolved) {
     layout.weights_bytes = InferenceWeightBytesPerDevice(m, w);

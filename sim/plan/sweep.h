@@ -67,7 +67,7 @@ class SweepPointPredictor {
   const SweepGrid& grid_;
   std::vector<ModelSpec> models_;
   std::vector<const HardwareSpec*> hardware_;
-  std::vector<const EfficiencyParams*> hardware_params_;
+  std::vector<EfficiencyParams> hardware_params_;  // copies: the caller's params may be a temporary
   std::vector<std::optional<DevicePrice>> prices_;
 };
 
