@@ -218,12 +218,16 @@ nlohmann::json WhatIf::Choices() const {
 nlohmann::json WhatIf::Answer(const WhatIfQuestion& question) {
   const auto start = std::chrono::steady_clock::now();
   const Study& study = FindStudy(question.study);
-  const Catalog* catalog = &catalog_;
-  StudySpec spec = LoadStudy(EditedStudy(study.root, question), study.path, *catalog);
+  StudySpec spec = LoadStudy(EditedStudy(study.root, question), study.path, catalog_);
   if (!question.price_kind.empty()) {
     // The page's choice replaces the study's kinds; choosing spot says the workload tolerates
     // interruption.
-    catalog_.WithPriceKind(question.price_kind, {"request", 0, "price_kind"});  // checks the kind
+    const std::vector<std::string> kinds = catalog_.PriceKinds();
+    if (std::find(kinds.begin(), kinds.end(), question.price_kind) == kinds.end()) {
+      throw InputError({"request", 0, "price_kind"},
+                       fmt::format("unknown price kind '{}' (the catalogue quotes: {})",
+                                   question.price_kind, fmt::join(kinds, ", ")));
+    }
     spec.prices.kinds = {question.price_kind};
     spec.prices.interruptible = question.price_kind == kPriceSpot;
   }
@@ -240,7 +244,7 @@ nlohmann::json WhatIf::Answer(const WhatIfQuestion& question) {
   // the verdict are the same as `rightsize crossover` gives.
   const std::string price_kinds = fmt::format("{}", fmt::join(spec.prices.kinds, ", "));
   const StudyRun run =
-      RunLoadedStudy(std::move(spec), options, *catalog, {&capacities_, false, false});
+      RunLoadedStudy(std::move(spec), options, catalog_, {&capacities_, false, false});
   nlohmann::json j = ToJsonWithCurves(run);
   j["latency_distributions"] = LatencyDistributions(run.result);
   j["price_kind"] = price_kinds;

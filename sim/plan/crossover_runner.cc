@@ -186,7 +186,6 @@ std::optional<ServingCostModel> ServerlessOption(const StudySpec& study, const C
 void AddLayoutOptions(const StudySpec& study, const Catalog& catalog, const CandidateSpec& spec,
                       const Knobs& k, std::vector<LayoutPlan>& planned, size_t* taken,
                       CandidateResult* r) {
-  if (spec.hardware.empty()) return;
   for (const auto& hw_id : spec.hardware) {
     for (int tp : spec.tensor_parallel) {
       for (Precision weights : spec.weights) {
@@ -384,7 +383,8 @@ void AddDrawnQuotes(const StudySpec& study, const Catalog& catalog,
                                     [&](const auto& q) { return q.first == h; });
       if (seen) continue;
       // The quotes of the kind the nominal run prices the device with (its cheapest).
-      const std::vector<const PriceSpec*> quotes = catalog.PricesFor(h, study.prices.kinds);
+      const std::vector<const PriceSpec*> quotes =
+          catalog.PricesFor(h, study.prices.AlwaysOnKinds());
       if (quotes.empty()) continue;
       std::vector<double> usd;
       for (const PriceSpec* p : catalog.PricesFor(h, {quotes.front()->kind}))

@@ -313,10 +313,8 @@ bool PriceChoice::Serverless() const {
 }
 
 std::vector<std::string> PriceChoice::AlwaysOnKinds() const {
-  std::vector<std::string> out;
-  for (const std::string& k : kinds) {
-    if (k != kPriceServerless) out.push_back(k);
-  }
+  std::vector<std::string> out = kinds;
+  std::erase(out, std::string(kPriceServerless));
   return out;
 }
 
