@@ -46,8 +46,9 @@ void SweepPoints(benchmark::State& state, int stage) {
     SweepCursor cursor(points);
     csv.clear();
     double sum = 0.0;
+    SweepRow row;
     for (size_t i = range * kMaxChunkUnits; i < (range + 1) * kMaxChunkUnits; ++i) {
-      const SweepRow row = cursor.Predict(i);
+      cursor.Predict(i, &row);
       if (stage == 0) {
         sum += row.tpot_s;
       } else {

@@ -5,8 +5,6 @@
 #include <utility>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "sim/cost/op_count.h"
 #include "sim/spec/weight_layout.h"
 #include "sim/util/error.h"
@@ -273,31 +271,57 @@ KvCacheCapacity EstimateKvCacheCapacity(const ModelSpec& m, const HardwareSpec& 
   return c;
 }
 
+namespace {
+
+double UsableBytes(const HardwareSpec& hw, const Workload& w) {
+  return hw.memory_bytes * w.memory_utilization;
+}
+
+// The largest part of the breakdown: its name and bytes.
+std::pair<const char*, double> LargestComponent(const MemoryBreakdown& b) {
+  const std::pair<const char*, double> parts[] = {
+      {"weights", b.weights_bytes},           {"kv_cache", b.kv_cache_bytes},
+      {"activations", b.activation_bytes},    {"gradients", b.gradient_bytes},
+      {"optimizer_state", b.optimizer_bytes}, {"adapters", b.adapter_bytes}};
+  return *std::max_element(std::begin(parts), std::end(parts),
+                           [](const auto& x, const auto& y) { return x.second < y.second; });
+}
+
+}  // namespace
+
+bool FitsDevice(const MemoryBreakdown& breakdown, const HardwareSpec& hw, const Workload& w) {
+  return breakdown.Total() <= UsableBytes(hw, w);
+}
+
+void AppendOutOfMemoryReason(const MemoryBreakdown& breakdown, const HardwareSpec& hw,
+                             const Workload& w, std::string* out) {
+  const double required = breakdown.Total(), capacity = UsableBytes(hw, w);
+  const auto [largest, largest_bytes] = LargestComponent(breakdown);
+  // The numbers through FixedText (printf's %.2f, fast; short enough to need no allocation).
+  auto gib = [&](double bytes) { out->append(FixedText(bytes / kGiB, 2)); };
+  out->append("out of memory on ").append(hw.id).append(": needs ");
+  gib(required);
+  out->append(" GiB per device, ");
+  gib(capacity);
+  out->append(" GiB usable (").append(FixedText(100 * w.memory_utilization, 0)).append("% of ");
+  gib(hw.memory_bytes);
+  out->append(" GiB); short by ");
+  gib(required - capacity);
+  out->append(" GiB; largest part: ").append(largest).append(" ");
+  gib(largest_bytes);
+  out->append(" GiB");
+}
+
 FitVerdict FitOf(const MemoryBreakdown& breakdown, const HardwareSpec& hw, const Workload& w) {
   FitVerdict v;
   v.breakdown = breakdown;
-  v.capacity_bytes = hw.memory_bytes * w.memory_utilization;
+  v.capacity_bytes = UsableBytes(hw, w);
   v.required_bytes = v.breakdown.Total();
-  v.fits = v.required_bytes <= v.capacity_bytes;
-  const std::pair<const char*, double> parts[] = {
-      {"weights", v.breakdown.weights_bytes},           {"kv_cache", v.breakdown.kv_cache_bytes},
-      {"activations", v.breakdown.activation_bytes},    {"gradients", v.breakdown.gradient_bytes},
-      {"optimizer_state", v.breakdown.optimizer_bytes}, {"adapters", v.breakdown.adapter_bytes}};
-  const auto* largest =
-      std::max_element(std::begin(parts), std::end(parts),
-                       [](const auto& a, const auto& b) { return a.second < b.second; });
-  v.largest_component = largest->first;
+  v.fits = FitsDevice(breakdown, hw, w);
+  v.largest_component = LargestComponent(breakdown).first;
   if (!v.fits) {
     v.shortfall_bytes = v.required_bytes - v.capacity_bytes;
-    // The numbers through FixedText (printf's %.2f, fast): a sweep writes this line for
-    // millions of points.
-    auto gib = [](double bytes) { return FixedText(bytes / kGiB, 2); };
-    v.reason = fmt::format(
-        "out of memory on {}: needs {} GiB per device, {} GiB usable ({}% of {} GiB); short by {} "
-        "GiB; largest part: {} {} GiB",
-        hw.id, gib(v.required_bytes), gib(v.capacity_bytes),
-        FixedText(100 * w.memory_utilization, 0), gib(hw.memory_bytes), gib(v.shortfall_bytes),
-        v.largest_component, gib(largest->second));
+    AppendOutOfMemoryReason(breakdown, hw, w, &v.reason);
   }
   return v;
 }

@@ -81,6 +81,12 @@ FitVerdict CheckFit(const ModelSpec& model, const HardwareSpec& hardware, const 
 // searches (max_batch and max_context_tokens stay 0).
 FitVerdict FitOf(const MemoryBreakdown& breakdown, const HardwareSpec& hardware,
                  const Workload& workload);
+// FitOf's `fits` and, when it does not fit, FitOf's `reason` appended to *out: nothing allocated
+// once *out has room (a sweep decides this for millions of points, sim/plan/sweep.cc).
+bool FitsDevice(const MemoryBreakdown& breakdown, const HardwareSpec& hardware,
+                const Workload& workload);
+void AppendOutOfMemoryReason(const MemoryBreakdown& breakdown, const HardwareSpec& hardware,
+                             const Workload& workload, std::string* out);
 
 // The KV cache a serving engine allocates on each device at start-up, as vLLM sizes it (profile a
 // step of max_batched_tokens tokens, then give the KV cache what is left of memory x

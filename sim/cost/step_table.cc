@@ -35,13 +35,20 @@ DecodeStepTable::DecodeStepTable(const ModelSpec& model, const Workload& w,
   for (size_t i = 0; i < ops_.size(); ++i) {
     const OpCost& op = ops_[i];
     if (op.kind == OpKind::kComm && !(rates.link_bandwidth_bytes_per_s > 0.0)) ThrowNoLink(op);
-    if (op.kind == OpKind::kAttention && std::string_view(op.name) == "attention") {
+    if (op.kind == OpKind::kAttention && std::string_view(op.name) == "attention" &&
+        attention_index_ == ops_.size()) {
       attention_index_ = i;
     }
     op_time_s_.push_back(PredictOpTime_s(op, rates_, params_.data()));
     StepBreakdown terms;
     AddToBreakdown(op, op_time_s_.back(), rates_, params_, &terms);
     op_terms_.push_back(terms);
+  }
+  // The sums over the ops before the attention core, from zero in op order as the loops over
+  // every op would reach them.
+  for (size_t i = 0; i < attention_index_; ++i) {
+    AddOpTime(ops_[i], op_time_s_[i], &prefix_parts_);
+    AddTerms(op_terms_[i], &prefix_terms_);
   }
 }
 
@@ -51,29 +58,31 @@ OpCost DecodeStepTable::AttentionAt(int64_t past_tokens) const {
   return attention_terms_.Op(AggregatesOf(*model_, step));
 }
 
-double DecodeStepTable::StepTime_s(int64_t past_tokens) const {
-  StepTimeParts<double> parts{0.0, 0.0};
-  for (size_t i = 0; i < ops_.size(); ++i) {
-    if (i == attention_index_) {
-      const OpCost attention = AttentionAt(past_tokens);
-      AddOpTime(attention, PredictOpTime_s(attention, rates_, params_.data()), &parts);
-    } else {
+StepTimeParts<double> DecodeStepTable::PartsAt(int64_t past_tokens) const {
+  StepTimeParts<double> parts = prefix_parts_;
+  if (attention_index_ < ops_.size()) {
+    const OpCost attention = AttentionAt(past_tokens);
+    AddOpTime(attention, PredictOpTime_s(attention, rates_, params_.data()), &parts);
+    for (size_t i = attention_index_ + 1; i < ops_.size(); ++i) {
       AddOpTime(ops_[i], op_time_s_[i], &parts);
     }
   }
-  return StepTimeOfParts_s(parts, rates_, params_.data());
+  return parts;
+}
+
+double DecodeStepTable::StepTime_s(int64_t past_tokens) const {
+  return StepTimeOfParts_s(PartsAt(past_tokens), rates_, params_.data());
 }
 
 StepBreakdown DecodeStepTable::Breakdown(int64_t past_tokens) const {
-  StepTimeParts<double> parts{0.0, 0.0};
-  StepBreakdown b;
-  for (size_t i = 0; i < ops_.size(); ++i) {
-    if (i == attention_index_) {
-      const OpCost attention = AttentionAt(past_tokens);
-      const double attention_s = PredictOpTime_s(attention, rates_, params_.data());
-      AddOpTime(attention, attention_s, &parts);
-      AddToBreakdown(attention, attention_s, rates_, params_, &b);
-    } else {
+  StepTimeParts<double> parts = prefix_parts_;
+  StepBreakdown b = prefix_terms_;
+  if (attention_index_ < ops_.size()) {
+    const OpCost attention = AttentionAt(past_tokens);
+    const double attention_s = PredictOpTime_s(attention, rates_, params_.data());
+    AddOpTime(attention, attention_s, &parts);
+    AddToBreakdown(attention, attention_s, rates_, params_, &b);
+    for (size_t i = attention_index_ + 1; i < ops_.size(); ++i) {
       AddOpTime(ops_[i], op_time_s_[i], &parts);
       AddTerms(op_terms_[i], &b);
     }

@@ -40,8 +40,11 @@ class DecodeStepTable {
   void StepTimes_s(const int64_t* past_tokens, size_t n, double* step_s) const;
 
  private:
-  // The attention core of the step after past_tokens, and its time.
+  // The attention core of the step after past_tokens.
   OpCost AttentionAt(int64_t past_tokens) const;
+  // The step's parts after past_tokens: the prefix's, then the attention core and the ops after it
+  // added in op order.
+  StepTimeParts<double> PartsAt(int64_t past_tokens) const;
 
   const ModelSpec* model_;  // not owned
   Step step_;  // this rank's decode step (batch: its sequences); past_tokens set per context
@@ -52,6 +55,9 @@ class DecodeStepTable {
   std::vector<double> op_time_s_;        // PredictOpTime_s of each op
   std::vector<StepBreakdown> op_terms_;  // AddToBreakdown of each op alone
   size_t attention_index_;               // the attention core in ops_, ops_.size() if none
+  // AddOpTime and AddToBreakdown of the ops before the attention core (all ops if none).
+  StepTimeParts<double> prefix_parts_{0.0, 0.0};
+  StepBreakdown prefix_terms_;
 };
 
 }  // namespace rightsize

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <exception>
 #include <limits>
 #include <map>
@@ -16,15 +17,21 @@
 #include <thread>
 #include <utility>
 
+#include "sim/util/error.h"
 #include "sim/util/parallel.h"
 
 namespace rightsize {
 namespace {
 
-// Worker -> rank 0: the bytes of the range it was last sent (empty on the first request).
+// Worker -> rank 0: the bytes of the oldest range it holds, which also asks for another one.
 constexpr int kResultTag = 1;
 // Rank 0 -> worker: {begin, end} of its next range; begin == end: no more work.
 constexpr int kRangeTag = 2;
+// Worker -> rank 0, at its start: a request for a range, with no result.
+constexpr int kRequestTag = 3;
+// Ranges a worker rank holds at once: it computes one while the next is already on its way, so
+// it never waits for rank 0 to answer between ranges.
+constexpr int kRangesPerWorker = 2;
 // How long rank 0's dispatching thread sleeps when nothing is waiting: short against a range's
 // work (>= 4096 sweep points, or one serving simulation), long enough that polling costs rank
 // 0's computing threads nothing measurable.
@@ -62,7 +69,7 @@ class Gathering {
         encode_(encode),
         consume_(consume),
         progress_(progress),
-        held_(static_cast<size_t>(world.size()), kNone) {}
+        held_(static_cast<size_t>(world.size())) {}
 
   void Run(int threads) {
     {
@@ -156,29 +163,32 @@ class Gathering {
     if (c < chunks_) {
       range[0] = Range(c).first;
       range[1] = Range(c).second;
-      held_[static_cast<size_t>(rank)] = c;
+      held_[static_cast<size_t>(rank)].push_back(c);
     } else {
-      held_[static_cast<size_t>(rank)] = kNone;
       --serving_;
     }
     MPI_Send(range, 2, MPI_UINT64_T, rank, kRangeTag, world_);
     return true;
   }
 
-  // A waiting result (or first request) from any rank, stored under the range it held; the rank
-  // then waits in `waiting` for its next range. False when none waits.
+  // A waiting result (stored under the oldest range its rank holds: messages between two ranks
+  // arrive in order) or first request from any rank; the rank then waits in `waiting` for its
+  // next range. False when none waits.
   bool Receive(std::vector<int>& waiting) {
     int flag = 0;
     MPI_Status status;
-    MPI_Iprobe(MPI_ANY_SOURCE, kResultTag, world_, &flag, &status);
+    MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, world_, &flag, &status);
     if (!flag) return false;
     int size = 0;
     MPI_Get_count(&status, MPI_BYTE, &size);
     std::string message(static_cast<size_t>(size), '\0');
     const int rank = status.MPI_SOURCE;
-    MPI_Recv(message.data(), size, MPI_BYTE, rank, kResultTag, world_, MPI_STATUS_IGNORE);
-    const size_t c = held_[static_cast<size_t>(rank)];
-    if (c != kNone) {
+    MPI_Recv(message.data(), size, MPI_BYTE, rank, status.MPI_TAG, world_, MPI_STATUS_IGNORE);
+    if (status.MPI_TAG == kResultTag) {
+      auto& held = held_[static_cast<size_t>(rank)];
+      RS_CHECK(!held.empty(), "a rank sent a result for a range it was not given");
+      const size_t c = held.front();
+      held.pop_front();
       std::lock_guard<std::mutex> lock(mutex_);
       ready_.emplace(c, std::move(message));
     }
@@ -205,8 +215,10 @@ class Gathering {
   const EncodeUnits& encode_;
   const ConsumeUnits& consume_;
   const UnitProgress& progress_;
-  std::vector<size_t> held_;         // by rank: the range it is computing (kNone: none)
-  int serving_ = world_.size() - 1;  // ranks not yet told that no work is left
+  std::vector<std::deque<size_t>> held_;  // by rank: the ranges it was sent, oldest first
+  // Requests of the other ranks still to be answered with "no work left" (each rank has
+  // kRangesPerWorker requests open when the work runs out).
+  int serving_ = kRangesPerWorker * (world_.size() - 1);
 
   std::mutex mutex_;  // the members below
   std::condition_variable window_moved_;
@@ -241,13 +253,20 @@ void MpiUnitRunner::RunInOrder(size_t units, size_t min_chunk, const EncodeUnits
 }
 
 void MpiUnitRunner::Serve(const EncodeUnits& encode) const {
-  std::string result;
-  for (;;) {
-    MPI_Send(result.data(), static_cast<int>(result.size()), MPI_BYTE, 0, kResultTag, world_);
+  for (int r = 0; r < kRangesPerWorker; ++r) {
+    MPI_Send(nullptr, 0, MPI_BYTE, 0, kRequestTag, world_);
+  }
+  // Each result sent asks for one more range; once one answer says no work is left, the answers
+  // to the requests still open say so too (rank 0 hands out ranges in order), and are drained.
+  bool done = false;
+  for (int open = kRangesPerWorker; open > 0; --open) {
     uint64_t range[2] = {0, 0};
     MPI_Recv(range, 2, MPI_UINT64_T, 0, kRangeTag, world_, MPI_STATUS_IGNORE);
-    if (range[0] == range[1]) break;
-    result = EncodeOnThreads(range[0], range[1], threads_per_rank_, encode);
+    done = done || range[0] == range[1];
+    if (done) continue;
+    const std::string result = EncodeOnThreads(range[0], range[1], threads_per_rank_, encode);
+    MPI_Send(result.data(), static_cast<int>(result.size()), MPI_BYTE, 0, kResultTag, world_);
+    ++open;
   }
   // Rank 0 writes the output; this rank is done. MPI_Finalize waits for the other ranks.
   std::fflush(stdout);

@@ -125,7 +125,7 @@ SweepRow SweepPointPredictor::Predict(size_t i) const {
 
 SweepCursor::SweepCursor(const SweepPointPredictor& points) : points_(points) {}
 
-SweepRow SweepCursor::IndicesAt(size_t i) {
+void SweepCursor::MoveTo(size_t i) {
   const SweepGrid& g = points_.grid_;
   if (i != next_) {
     indices_ = points_.IndicesOf(i);
@@ -142,13 +142,16 @@ SweepRow SweepCursor::IndicesAt(size_t i) {
     }
   }
   next_ = i + 1;
-  return indices_;
 }
 
 SweepRow SweepCursor::Predict(size_t i) {
-  const SweepPointPredictor& p = points_;
-  const SweepGrid& g = p.grid_;
-  SweepRow r = IndicesAt(i);
+  SweepRow r;
+  Predict(i, &r);
+  return r;
+}
+
+SweepCursor::Layout& SweepCursor::LayoutOf(const SweepRow& r) {
+  const SweepGrid& g = points_.grid_;
   const size_t block =
       (static_cast<size_t>(r.model) * g.hardware.size() + r.hardware) * g.batch.size() + r.batch;
   if (block != block_) {
@@ -161,13 +164,25 @@ SweepRow SweepCursor::Predict(size_t i) {
     prompt_ = r.prompt;
     for (Layout& layout : layouts_) layout.prefill.reset();
   }
+  return layouts_[r.weights * g.tensor_parallel.size() + r.tp];
+}
+
+void SweepCursor::Predict(size_t i, SweepRow* row) {
+  const SweepPointPredictor& p = points_;
+  MoveTo(i);
+  SweepRow& r = *row;
+  // The row starts over as a default one, keeping its reason's buffer.
+  std::string reason = std::move(r.reason);
+  reason.clear();
+  r = indices_;
+  r.reason = std::move(reason);
+  Layout& layout = LayoutOf(r);
   const Workload w = p.WorkloadOf(r);
   // EstimateMemoryPerDevice's check, which Predict meets first.
   if (std::string why; !Validate(w, &why)) throw InputError({"", 0, "workload"}, why);
   const ModelSpec& m = p.models_[r.model];
   const HardwareSpec& hw = *p.hardware_[r.hardware];
   const EfficiencyParams& params = p.hardware_params_[r.hardware];
-  Layout& layout = layouts_[r.weights * g.tensor_parallel.size() + r.tp];
   if (!layout.resolved) {
     layout.weights_bytes = InferenceWeightBytesPerDevice(m, w);
     layout.infeasible_reason = LayoutInfeasibleReason(m, hw, w.parallel);
@@ -178,12 +193,12 @@ SweepRow SweepCursor::Predict(size_t i) {
   const MemoryBreakdown memory = InferenceMemoryPerDevice(m, w, layout.weights_bytes);
   r.memory_bytes_per_device = memory.Total();
   if (!layout.infeasible_reason.empty()) {
-    r.reason = layout.infeasible_reason;
-    return r;
+    r.reason.append(layout.infeasible_reason);
+    return;
   }
-  if (const FitVerdict fit = FitOf(memory, hw, w); !fit.fits) {
-    r.reason = fit.reason;
-    return r;
+  if (!FitsDevice(memory, hw, w)) {
+    AppendOutOfMemoryReason(memory, hw, w, &r.reason);
+    return;
   }
   if (!layout.decode) layout.decode.emplace(m, w, layout.rates, params);
   if (!layout.prefill)
@@ -194,7 +209,6 @@ SweepRow SweepCursor::Predict(size_t i) {
   e.decode = layout.decode->Breakdown(w.prompt_tokens + w.gen_tokens / 2);
   SetInferenceFigures(w, &e);
   p.SetFigures(w, e, &r);
-  return r;
 }
 
 std::vector<SweepRow> RunSweep(const SweepGrid& g, const Catalog& catalog,
@@ -231,7 +245,7 @@ std::vector<SweepRow> RunSweep(const SweepGrid& g, const Catalog& catalog,
       const size_t begin = next.fetch_add(kChunk);
       if (begin >= total) return;
       const size_t end = std::min(total, begin + kChunk);
-      for (size_t i = begin; i < end; ++i) rows[i] = cursor.Predict(i);
+      for (size_t i = begin; i < end; ++i) cursor.Predict(i, &rows[i]);
       const size_t now = done.fetch_add(end - begin) + (end - begin);
       if (progress) progress(now, total);
     }
@@ -289,7 +303,7 @@ void SweepCsvWriter::Append(const SweepRow& r, std::string* out) const {
     out->append(*field);
   }
   out->append(r.feasible ? "true," : "false,");
-  if (!r.reason.empty()) out->append(CsvEscape(r.reason));
+  AppendCsvField(r.reason, out);
   out->push_back(',');
   AppendNumber(r.memory_bytes_per_device, out);
   for (double v : {r.ttft_s, r.tpot_s, r.e2e_latency_s, r.decode_tokens_per_s,
@@ -329,9 +343,13 @@ void StreamSweepCsv(const SweepGrid& grid, const Catalog& catalog,
       [&](size_t begin, size_t end) {
         // The rows of a range become CSV, then one compressed block, where they are predicted.
         SweepCursor cursor(predictor);
+        SweepRow row;
         std::string csv;
         csv.reserve((end - begin) * 128);
-        for (size_t i = begin; i < end; ++i) writer.Append(cursor.Predict(i), &csv);
+        for (size_t i = begin; i < end; ++i) {
+          cursor.Predict(i, &row);
+          writer.Append(row, &csv);
+        }
         return CompressBlock(csv, compression);
       },
       [&](std::string&& bytes) {

@@ -80,6 +80,9 @@ class SweepCursor {
  public:
   explicit SweepCursor(const SweepPointPredictor& points);
   SweepRow Predict(size_t i);
+  // The same row written over *row, whose reason keeps its buffer: nothing is allocated per point
+  // once the buffers have grown (the streamed sweep predicts millions of points this way).
+  void Predict(size_t i, SweepRow* row);
 
  private:
   // What the points of one (model, hardware, batch, precision, TP) share.
@@ -91,8 +94,12 @@ class SweepCursor {
     std::optional<DecodeStepTable> decode;  // built at the first feasible point
     std::optional<StepBreakdown> prefill;   // for the current prompt length
   };
-  // The grid indices of point i (the row's index fields), counted on from the last point.
-  SweepRow IndicesAt(size_t i);
+  // Sets indices_ to the grid indices of point i, counted on from the last point.
+  void MoveTo(size_t i);
+  // The layout of the row's (model, hardware, batch, precision, TP), starting a new block of
+  // layouts when the row leaves the last one's (model, hardware, batch), and dropping the prefill
+  // steps when it leaves the last one's prompt length.
+  Layout& LayoutOf(const SweepRow& r);
 
   const SweepPointPredictor& points_;
   size_t next_ = SIZE_MAX;        // the point after the last one predicted

@@ -1,5 +1,6 @@
 #include "sim/util/csv.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -132,14 +133,27 @@ int64_t CsvTable::Integer(const CsvRow& row, const std::string& column, int64_t 
   return WholeInRange(Number(row, column), min, max, Where(row, column));
 }
 
-std::string CsvEscape(const std::string& field) {
-  if (field.find_first_of(",\"\n\r") == std::string::npos) return field;
-  std::string out = "\"";
-  for (char c : field) {
-    if (c == '"') out += '"';
-    out += c;
+void AppendCsvField(std::string_view field, std::string* out) {
+  auto special = [](char c) { return c == ',' || c == '"' || c == '\n' || c == '\r'; };
+  if (std::none_of(field.begin(), field.end(), special)) {
+    out->append(field);
+    return;
   }
-  return out + "\"";
+  out->push_back('"');
+  for (size_t at = 0; at < field.size();) {
+    const size_t quote = std::min(field.find('"', at), field.size());
+    out->append(field.substr(at, quote - at));
+    if (quote == field.size()) break;
+    out->append("\"\"");
+    at = quote + 1;
+  }
+  out->push_back('"');
+}
+
+std::string CsvEscape(const std::string& field) {
+  std::string out;
+  AppendCsvField(field, &out);
+  return out;
 }
 
 std::string CsvLine(const std::vector<std::string>& fields) {

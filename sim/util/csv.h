@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/util/error.h"
@@ -46,7 +47,11 @@ class CsvTable {
   std::vector<CsvRow> rows_;
 };
 
+// A field as RFC 4180 writes it: quoted (inner quotes doubled) when it holds a comma, a quote or
+// a line break, else as it is.
 std::string CsvEscape(const std::string& field);
+// CsvEscape(field) appended to *out, with nothing allocated once *out has room.
+void AppendCsvField(std::string_view field, std::string* out);
 std::string CsvLine(const std::vector<std::string>& fields);
 
 }  // namespace rightsize

@@ -1,9 +1,13 @@
 #include "sim/util/work_units.h"
 
 #include <algorithm>
-#include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <exception>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 #include "sim/util/error.h"
 #include "sim/util/parallel.h"
@@ -77,36 +81,128 @@ std::vector<std::string> UnitRunner::Run(size_t units, size_t min_chunk, const E
   return bytes;
 }
 
-void LocalUnitRunner::RunInOrder(size_t units, size_t min_chunk, const EncodeUnits& encode,
-                                 const ConsumeUnits& consume, const UnitProgress& progress) const {
-  const size_t threads = static_cast<size_t>(WorkerThreads(threads_));
-  const size_t chunk = ChunkUnits(units, min_chunk, threads);
-  const size_t chunks = (units + chunk - 1) / chunk;
-  // Rounds of a few chunks per thread: computed in parallel, then consumed in order.
-  const size_t round = kChunksAheadPerWorker * threads;
-  for (size_t first = 0; first < chunks; first += round) {
-    const size_t count = std::min(round, chunks - first);
-    std::vector<std::string> bytes(count);
-    std::vector<std::exception_ptr> errors(count);
-    std::atomic<size_t> next{0};
-    RunOnThreads(threads_, [&] {
-      for (size_t k = next++; k < count; k = next++) {
-        const size_t begin = (first + k) * chunk, end = std::min(units, begin + chunk);
+namespace {
+
+// LocalUnitRunner's pipeline: worker threads take ranges in order from a counter, never more than
+// `window` ranges ahead of the next one to consume, while the calling thread consumes the finished
+// ones in order. Nothing waits for a whole round: a thread that finishes a range takes the next
+// at once, and the writing overlaps the computing.
+class InOrderPipeline {
+ public:
+  InOrderPipeline(size_t units, size_t chunk, size_t window, const EncodeUnits& encode)
+      : units_(units),
+        chunk_(chunk),
+        chunks_((units + chunk - 1) / chunk),
+        window_(window),
+        encode_(encode),
+        slots_(window) {}
+
+  // Consumes every range in unit order on the calling thread; rethrows the error of the first
+  // failing range in unit order (or consume's) once the threads have stopped.
+  void Run(int threads, const ConsumeUnits& consume, const UnitProgress& progress) {
+    std::exception_ptr error;
+    {
+      std::vector<std::jthread> pool;
+      for (int t = 0; t < threads; ++t) {
         try {
-          bytes[k] = encode(begin, end);
-        } catch (...) {
-          errors[k] = std::current_exception();
+          pool.emplace_back([this] { Compute(); });
+        } catch (const std::system_error&) {
+          if (pool.empty()) throw;
+          break;  // no more threads available: the ones started do the work
         }
       }
-    });
-    for (const auto& e : errors) {
-      if (e) std::rethrow_exception(e);
+      try {
+        ConsumeInOrder(consume, progress);
+      } catch (...) {
+        error = std::current_exception();
+        Stop();
+      }
+    }  // joins the threads
+    if (error) std::rethrow_exception(error);
+  }
+
+ private:
+  struct Slot {
+    bool ready = false;
+    std::string bytes;
+    std::exception_ptr error;
+  };
+
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopped_ = true;
     }
-    for (size_t k = 0; k < count; ++k) {
-      consume(std::move(bytes[k]));
-      if (progress) progress(std::min(units, (first + k + 1) * chunk), units);
+    window_moved_.notify_all();
+  }
+
+  void Compute() {
+    for (;;) {
+      size_t c = 0;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        window_moved_.wait(
+            lock, [&] { return stopped_ || next_ >= chunks_ || next_ < consumed_ + window_; });
+        if (stopped_ || next_ >= chunks_) return;
+        c = next_++;
+      }
+      Slot done;
+      try {
+        done.bytes = encode_(c * chunk_, std::min(units_, (c + 1) * chunk_));
+      } catch (...) {
+        done.error = std::current_exception();
+      }
+      done.ready = true;
+      const bool failed = done.error != nullptr;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        // A failed range stops the taking of new ones; those taken before it still finish.
+        if (failed) stopped_ = true;
+        slots_[c % window_] = std::move(done);
+      }
+      range_done_.notify_all();
+      if (failed) window_moved_.notify_all();
     }
   }
+
+  void ConsumeInOrder(const ConsumeUnits& consume, const UnitProgress& progress) {
+    for (size_t c = 0; c < chunks_; ++c) {
+      Slot slot;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        range_done_.wait(lock, [&] { return slots_[c % window_].ready; });
+        slot = std::move(slots_[c % window_]);
+        slots_[c % window_] = Slot{};
+      }
+      if (slot.error) std::rethrow_exception(slot.error);
+      consume(std::move(slot.bytes));
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        consumed_ = c + 1;
+      }
+      window_moved_.notify_all();
+      if (progress) progress(std::min(units_, (c + 1) * chunk_), units_);
+    }
+  }
+
+  const size_t units_, chunk_, chunks_, window_;
+  const EncodeUnits& encode_;
+  std::mutex mutex_;  // the members below
+  std::condition_variable window_moved_, range_done_;
+  std::vector<Slot> slots_;  // range c in slots_[c % window_] until consumed
+  size_t next_ = 0, consumed_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+void LocalUnitRunner::RunInOrder(size_t units, size_t min_chunk, const EncodeUnits& encode,
+                                 const ConsumeUnits& consume, const UnitProgress& progress) const {
+  if (units == 0) return;
+  const int threads = WorkerThreads(threads_);
+  const size_t chunk = ChunkUnits(units, min_chunk, static_cast<size_t>(threads));
+  InOrderPipeline(units, chunk, kChunksAheadPerWorker * static_cast<size_t>(threads), encode)
+      .Run(threads, consume, progress);
 }
 
 }  // namespace rightsize
