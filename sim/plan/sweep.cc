@@ -263,12 +263,12 @@ std::string SweepCsvHeader() {
 
 namespace {
 
-// A number as printf's %.6g, nothing when not finite.
-void AppendNumber(double v, std::string* out) {
-  if (!std::isfinite(v)) return;
-  char text[32];
-  out->append(text, PrintG6(v, text));
-}
+// A number as printf's %.6g at `at`, nothing when not finite; returns the end.
+char* PutNumber(double v, char* at) { return std::isfinite(v) ? PrintG6(v, at) : at; }
+
+// The most characters of the seven numbers of a row, their commas and the line's end: PrintG6
+// writes at most 13 ("-1.23457e-100").
+constexpr size_t kMaxRowNumbersChars = 7 * 14 + 1;
 
 template <typename T>
 std::vector<std::string> FieldsOf(const std::vector<T>& values) {
@@ -304,14 +304,20 @@ void SweepCsvWriter::Append(const SweepRow& r, std::string* out) const {
   }
   out->append(r.feasible ? "true," : "false,");
   AppendCsvField(r.reason, out);
-  out->push_back(',');
-  AppendNumber(r.memory_bytes_per_device, out);
+  // The numbers are written in place, into room made for the longest ones, then the line is cut
+  // to what they took.
+  const size_t start = out->size();
+  out->resize(start + kMaxRowNumbersChars);
+  char* at = out->data() + start;
+  *at++ = ',';
+  at = PutNumber(r.memory_bytes_per_device, at);
   for (double v : {r.ttft_s, r.tpot_s, r.e2e_latency_s, r.decode_tokens_per_s,
                    r.usd_per_million_output_tokens, r.j_per_output_token}) {
-    out->push_back(',');
-    if (r.feasible) AppendNumber(v, out);
+    *at++ = ',';
+    if (r.feasible) at = PutNumber(v, at);
   }
-  out->push_back('\n');
+  *at++ = '\n';
+  out->resize(static_cast<size_t>(at - out->data()));
 }
 
 std::string SweepCsvLine(const SweepGrid& g, const SweepRow& r) {
