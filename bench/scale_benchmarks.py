@@ -9,9 +9,11 @@ markdown table bench/SCALE_RESULTS.md that the README quotes:
     (--sizes, --formats): wall time, points per second on all cores and the peak resident memory
     of the process, which stays flat in the number of points; a size not run is not reported,
     and when 10^8 is not among the sizes the largest run is extrapolated to 10^8, said as such;
-  - 2-rank MPI efficiency on a sweep: `mpirun -np 1 rightsize-mpi sweep --threads 1` against
-    `mpirun -np 2 rightsize-mpi sweep` (one thread per rank), T1 / (2 T2), best of 2
-    (--mpi-points, default 10^7);
+  - 2-rank MPI efficiency on a streamed sweep to `.csv.zst`: `mpirun -np 1 rightsize-mpi sweep
+    --threads 1` against `mpirun -np 2 rightsize-mpi sweep` (one thread per rank), T1 / (2 T2),
+    best of 2 (--mpi-points, default 10^7). Compressed, because rank 0 writes every byte: an
+    uncompressed 10^7-point sweep is 2 GB, whose writing alone keeps one of two cores busy and
+    would measure the file system, not the split of the work;
   - the 4,500-start Chinchilla fit against the scipy reference (bench/chinchilla_vs_scipy.py);
     its row names its own date and load, so `--only chinchilla` can re-measure it alone and
     replace that row of an existing table (the other rows keep their measurement).
@@ -93,7 +95,7 @@ def mpi_efficiency(mpi_cli, points):
     mpirun = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np"]
     best = {}
     with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "sweep.csv")
+        out = os.path.join(tmp, "sweep.csv.zst")
         for ranks, extra in ((1, ["--threads", "1"]), (2, [])):
             log(f"MPI sweep of {points:.0e} points on {ranks} rank(s)")
             times = [timed(mpirun + [str(ranks), mpi_cli] + sweep_args(points) + extra + ["-o", out],
@@ -134,6 +136,7 @@ def main():
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     sweeps = streamed_sweeps(cli, sizes, args.formats.split(","))
     mpi_points = int(float(args.mpi_points))
+    mpi_load = os.getloadavg()[0]
     t1, t2, efficiency = mpi_efficiency(mpi_cli, mpi_points)
     fit_row = chinchilla_row(cli)
     cores = os.cpu_count() or 1
@@ -164,9 +167,10 @@ def main():
                 lines.append(f"| streamed sweep, 1e+08 points to `.csv.{extension}`: "
                              f"**extrapolated**, not run | {seconds * 1e8 / points:.0f} s at the "
                              f"rate of the {points:.0e}-point run | linear in the points |")
-    lines.append(f"| MPI, {mpi_points:.0e}-point sweep: 1 rank x 1 thread vs 2 ranks x 1 thread "
-                 f"| {t1:.2f} s vs {t2:.2f} s: efficiency {100 * efficiency:.0f}% "
-                 f"| `mpirun -np 1\\|2 rightsize-mpi sweep`, best of 2 |")
+    lines.append(f"| MPI, {mpi_points:.0e}-point streamed sweep to `.csv.zst`: 1 rank x 1 thread vs "
+                 f"2 ranks x 1 thread | {t1:.2f} s vs {t2:.2f} s: efficiency {100 * efficiency:.0f}% "
+                 f"(1-minute load {mpi_load:.1f} before) "
+                 f"| `mpirun -np 1\\|2 rightsize-mpi sweep -o F.csv.zst`, best of 2 |")
     lines.append(fit_row)
     text = "\n".join(lines) + "\n"
     with open(args.output, "w") as f:
