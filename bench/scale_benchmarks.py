@@ -111,6 +111,29 @@ def chinchilla(cli):
     return done.stdout.strip().splitlines()
 
 
+CHINCHILLA_ROW = "| Chinchilla fit, 4,500 starts"
+
+
+def chinchilla_row(cli):
+    load = os.getloadavg()[0]
+    fit_lines = chinchilla(cli)
+    return (f"{CHINCHILLA_ROW}, vs scipy L-BFGS-B with analytic gradients "
+            f"| {'; '.join(fit_lines)} | `bench/chinchilla_vs_scipy.py`, measured "
+            f"{datetime.date.today().isoformat()} (1-minute load average {load:.1f} at its "
+            f"start) |")
+
+
+def replace_chinchilla_row(cli, path):
+    with open(path) as f:
+        lines = f.read().splitlines()
+    row = chinchilla_row(cli)
+    kept = [line for line in lines if not line.startswith(CHINCHILLA_ROW)]
+    text = "\n".join(kept + [row]) + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+    print(text)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", required=True)

@@ -68,8 +68,10 @@ class UnitRunner {
                                const UnitProgress& progress) const;
 };
 
-// The units on `threads` threads of this process (0: all cores). With several failing ranges,
-// the error of the first range in unit order is the one rethrown, as a serial loop would.
+// The units on `threads` threads of this process (0: all cores), which take the next range as
+// soon as they finish one while the calling thread consumes the finished ones in order (a
+// streamed sweep's writing overlaps its computing). With several failing ranges, the error of the
+// first range in unit order is the one rethrown, as a serial loop would.
 class LocalUnitRunner : public UnitRunner {
  public:
   explicit LocalUnitRunner(int threads) : threads_(threads) {}
