@@ -55,7 +55,9 @@ def sweep_args(points):
 
 
 def timed(command, env=None):
-    """Wall seconds and peak resident memory (bytes) of the command's own process tree leader."""
+    """Wall seconds, peak resident memory (bytes) and CPU seconds (user + system) of the command's
+    own process tree leader. The CPU seconds do not grow when other work shares the cores, so
+    they say what the command costs whatever the machine's load."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
@@ -63,7 +65,7 @@ def timed(command, env=None):
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(command[:3])} ... failed: {process.stderr.read().decode()}")
-    return seconds, usage.ru_maxrss * 1024
+    return seconds, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
 
 
 def google_benchmarks(build_dir, pattern, counter):
@@ -84,8 +86,8 @@ def streamed_sweeps(cli, sizes, formats):
                 log(f"streamed sweep of {points:.0e} points to .csv.{extension}")
                 out = os.path.join(tmp, f"sweep-{points}.csv.{extension}")
                 load = os.getloadavg()[0]
-                seconds, rss = timed([cli] + sweep_args(points) + ["-o", out])
-                rows.append((points, extension, seconds, rss, os.path.getsize(out), load))
+                seconds, rss, cpu = timed([cli] + sweep_args(points) + ["-o", out])
+                rows.append((points, extension, seconds, rss, cpu, os.path.getsize(out), load))
                 os.remove(out)
     return rows
 
@@ -178,11 +180,13 @@ def main():
         lines.append(f"| sweep point on the 1e+08-point grid, {stage_names.get(name, name)} "
                      f"| {1e9 / rate:.0f} ns per point on one core = {rate / 1e6:.2f} M points / s "
                      f"| `bench/sweep_bench.cc` `{name}` |")
-    for points, extension, seconds, rss, size, load in sweeps:
+    for points, extension, seconds, rss, cpu, size, load in sweeps:
         lines.append(f"| streamed sweep, {points:.0e} points to `.csv.{extension}` "
                      f"({size / 1e6:.0f} MB) | {seconds:.1f} s = {points / seconds / 1e6:.2f} M "
-                     f"points / s on {cores} cores; peak RSS {rss / 2**20:.0f} MiB (1-minute load "
-                     f"{load:.1f} before) | `rightsize sweep -o F.csv.{extension}` |")
+                     f"points / s on {cores} cores; {cpu:.1f} CPU seconds = "
+                     f"{points / cpu / 1e6:.2f} M points per CPU second; peak RSS "
+                     f"{rss / 2**20:.0f} MiB (1-minute load {load:.1f} before) "
+                     f"| `rightsize sweep -o F.csv.{extension}` |")
     if sweeps and max(points for points, *_ in sweeps) < 10**8:
         largest = max(points for points, *_ in sweeps)
         for points, extension, seconds, *_ in sweeps:
