@@ -16,6 +16,10 @@
 #include <thread>
 #include <utility>
 
+#include <boost/mpi/collectives.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+
 #include "sim/util/parallel.h"
 
 namespace rightsize {
@@ -241,14 +245,43 @@ void MpiUnitRunner::RunInOrder(size_t units, size_t min_chunk, const EncodeUnits
 }
 
 void MpiUnitRunner::Serve(const EncodeUnits& encode) const {
+  ServeRanges(encode);
+  EndWorkers();
+  std::abort();  // unreachable: EndWorkers ends every rank but 0, and rank 0 never serves
+}
+
+void MpiUnitRunner::ServeRanges(const EncodeUnits& encode) const {
   std::string result;
   for (;;) {
     MPI_Send(result.data(), static_cast<int>(result.size()), MPI_BYTE, 0, kResultTag, world_);
     uint64_t range[2] = {0, 0};
     MPI_Recv(range, 2, MPI_UINT64_T, 0, kRangeTag, world_, MPI_STATUS_IGNORE);
-    if (range[0] == range[1]) break;
+    if (range[0] == range[1]) return;
     result = EncodeOnThreads(range[0], range[1], threads_per_rank_, encode);
   }
+}
+
+std::vector<std::string> MpiUnitRunner::RunEverywhere(size_t units, size_t min_chunk,
+                                                      const EncodeUnits& encode) const {
+  const size_t workers =
+      static_cast<size_t>(world_.size()) * static_cast<size_t>(threads_per_rank_);
+  const size_t chunk = ChunkUnits(units, min_chunk, workers);
+  std::vector<std::string> bytes;
+  if (world_.rank() == 0) {
+    const ConsumeUnits consume = [&](std::string&& b) { bytes.push_back(std::move(b)); };
+    const UnitProgress no_progress;
+    Gathering(world_, units, chunk, kChunksAheadPerWorker * workers, encode, consume, no_progress)
+        .Run(threads_per_rank_);
+  } else {
+    ServeRanges(encode);
+  }
+  // Every rank goes on to the next round from the same results.
+  boost::mpi::broadcast(world_, bytes, 0);
+  return bytes;
+}
+
+void MpiUnitRunner::EndWorkers() const {
+  if (world_.rank() == 0) return;
   // Rank 0 writes the output; this rank is done. MPI_Finalize waits for the other ranks.
   std::fflush(stdout);
   MPI_Finalize();

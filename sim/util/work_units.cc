@@ -77,6 +77,11 @@ std::vector<std::string> UnitRunner::Run(size_t units, size_t min_chunk, const E
   return bytes;
 }
 
+std::vector<std::string> UnitRunner::RunEverywhere(size_t units, size_t min_chunk,
+                                                   const EncodeUnits& encode) const {
+  return Run(units, min_chunk, encode, nullptr);
+}
+
 void LocalUnitRunner::RunInOrder(size_t units, size_t min_chunk, const EncodeUnits& encode,
                                  const ConsumeUnits& consume, const UnitProgress& progress) const {
   const size_t threads = static_cast<size_t>(WorkerThreads(threads_));
