@@ -5,11 +5,14 @@
 //   runner_check rounds       -- 5 dependent rounds of RunEverywhere (each round's units are
 //                                offset by the sum of the last round's results, known to every
 //                                rank), then EndWorkers: rank 0 checks the last sum (exit 0)
-//   runner_check rounds-fail  -- rank 1 throws in round 3: exit code 2 and rank 1's message
+//   runner_check rounds-fail  -- rank 1 throws in round 2 (the third): exit code 2 and rank 1's
+//                                message
 #include <fmt/format.h>
 #include <boost/mpi/environment.hpp>
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "sim/cli/exit_codes.h"
 #include "sim/mpi/mpi_unit_runner.h"
@@ -59,7 +62,11 @@ int Rounds(const MpiUnitRunner& runner, int rank, int ranks, bool fail) {
         throw InputError({"", 0, "unit"}, fmt::format("round {} fails on rank 1", round));
       }
       ByteWriter out;
-      for (size_t i = begin; i < end; ++i) out.PutInt(static_cast<int64_t>(offset + i));
+      for (size_t i = begin; i < end; ++i) {
+        // 1 ms a unit: long enough that both ranks draw ranges in every round.
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        out.PutInt(static_cast<int64_t>(offset + i));
+      }
       return std::move(out.Bytes());
     });
     uint64_t sum = 0;
