@@ -12,8 +12,11 @@
 // export names no GPU: --hardware is required; the precision is the model's bf16. Engine: the
 // Triton backend ("vllm", "tensorrtllm") when service_kind is triton, else "genai-perf" (an
 // OpenAI-compatible server GenAI-Perf does not name; pass --engine).
-// The CSV export (profile_export_genai_perf.csv) is not read: it has the same statistics but
-// neither the concurrency nor the model.
+// NVIDIA AIPerf, GenAI-Perf's successor, writes the same statistics (same keys, units and
+// inter-token latency) to ARTIFACT_DIR/profile_export_aiperf.json with its own input_config
+// (ReadAiperfConfig); its rows have format "aiperf".
+// The CSV exports (profile_export_genai_perf.csv, profile_export_aiperf.csv) are not read: they
+// have the same statistics but neither the concurrency nor the model.
 #include <limits>
 
 #include "sim/logs/readers.h"
@@ -68,12 +71,36 @@ void ReadGenaiPerfModel(const JsonValue& config, ServingRun* run) {
   run->model_name = names[0].AsString();
 }
 
-// Model name, engine and running batch from input_config, in either layout: the parsed
-// arguments (genai-perf up to 0.0.12: service_kind, backend, concurrency at the top) or the
+// AIPerf's input_config: endpoint.model_names, and loadgen.concurrency unless loadgen.request_rate
+// is set (a paced run, where a concurrency is only a cap and the running batch is unknown). AIPerf
+// names no server: the engine is "aiperf" (pass --engine).
+void ReadAiperfConfig(const JsonValue& config, ServingRun* run) {
+  run->format = "aiperf";
+  run->engine = "aiperf";
+  const JsonValue endpoint = config.Child("endpoint");
+  if (!endpoint.IsObject()) endpoint.Fail("expected an object");
+  ReadGenaiPerfModel(endpoint, run);
+  const JsonValue loadgen = config.Child("loadgen");
+  if (!loadgen.IsObject()) loadgen.Fail("expected an object");
+  const bool paced = loadgen.Has("request_rate") && !loadgen.Child("request_rate").IsNull();
+  run->no_batch_reason =
+      paced ? "loadgen.request_rate is set (a paced run): the running batch behind this TPOT is "
+              "unknown"
+            : "no loadgen.concurrency: the running batch behind this TPOT is unknown";
+  if (!paced) run->running_batch = loadgen.OptionalInt("concurrency", 0, 0, kMaxLogBatch);
+}
+
+// Model name, engine and running batch from input_config, in any of its layouts: the parsed
+// arguments (genai-perf up to 0.0.12: service_kind, backend, concurrency at the top), the
 // config-file sections (0.0.13 on: endpoint.service_kind, endpoint.backend,
-// perf_analyzer.stimulus {"concurrency": N} or {"request_rate": R}).
+// perf_analyzer.stimulus {"concurrency": N} or {"request_rate": R}), or AIPerf's (a `loadgen`
+// section; ReadAiperfConfig).
 void ReadGenaiPerfConfig(const JsonValue& config, ServingRun* run) {
   if (!config.IsObject()) config.Fail("expected an object (the profile arguments)");
+  if (config.Has("loadgen")) {
+    ReadAiperfConfig(config, run);
+    return;
+  }
   ReadGenaiPerfModel(config, run);
   const bool sections = config.Has("endpoint") && config.Child("endpoint").IsObject();
   const JsonValue endpoint = sections ? config.Child("endpoint") : config;
@@ -97,7 +124,10 @@ void ReadGenaiPerfConfig(const JsonValue& config, ServingRun* run) {
 
 LogReadResult ReadGenaiPerfJson(const std::string& path, const LogReadOptions& options) {
   const JsonValue doc = JsonDocument::Load(path).Root();
-  if (!doc.IsObject()) doc.Fail("expected one JSON object (profile_export_genai_perf.json)");
+  if (!doc.IsObject()) {
+    doc.Fail(
+        "expected one JSON object (profile_export_genai_perf.json or profile_export_aiperf.json)");
+  }
   ServingRun run;
   run.format = "genai-perf";
   ReadGenaiPerfConfig(doc.Child("input_config"), &run);

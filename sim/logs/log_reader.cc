@@ -98,7 +98,7 @@ const FormatTest kFormatTests[] = {
               Contains(head, "\"output_token_throughput\"");
      },
      "a JSON object with `inter_token_latency` and `output_token_throughput` statistics "
-     "(profile_export_genai_perf.json)"},
+     "(profile_export_genai_perf.json, or AIPerf's profile_export_aiperf.json)"},
     {"vllm-throughput",
      [](const std::string& head, const std::string&, bool json) {
        return json && Contains(head, "\"elapsed_time\"") &&

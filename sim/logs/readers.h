@@ -13,7 +13,8 @@
 //  vllm        vLLM benchmarks/benchmark_serving.py --save-result JSON: median TTFT and TPOT.
 //  sglang      SGLang bench_serving --output-file JSONL, one run per line: median TTFT and TPOT.
 //  llmperf     Ray llmperf token_benchmark_ray.py <name>_summary.json: p50 TTFT, mean TPOT.
-//  genai-perf  NVIDIA GenAI-Perf profile_export_genai_perf.json: p50 TTFT and inter-token latency.
+//  genai-perf  NVIDIA GenAI-Perf profile_export_genai_perf.json, or AIPerf's
+//              profile_export_aiperf.json: p50 TTFT and inter-token latency.
 //  vllm-throughput  vllm bench throughput --output-json: read, reported as skipped (an offline
 //              batch's whole-run tokens/s is not one step).
 //  (the serving formats share one mapping to rows: ServingRunRows, sim/logs/serving_run.h)

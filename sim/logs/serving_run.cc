@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
 #include "sim/util/integers.h"
 
@@ -112,6 +113,16 @@ std::string NullForPythonNonFinite(const std::string& text) {
     if (!replaced) out += c;
   }
   return out;
+}
+
+void ReadRequestTotals(const JsonValue& run_json, ServingRun* run) {
+  const double kHuge = std::numeric_limits<double>::max();
+  const double completed = run_json.RequiredDouble("completed", 0.0, kHuge);
+  RequirePositive(completed, run_json.Where("completed"), "completed");
+  run->mean_input_tokens = run_json.RequiredDouble("total_input_tokens", 0.0, kHuge) / completed;
+  run->input_where = run_json.Where("total_input_tokens");
+  run->mean_output_tokens = run_json.RequiredDouble("total_output_tokens", 0.0, kHuge) / completed;
+  run->output_where = run_json.Where("total_output_tokens");
 }
 
 }  // namespace rightsize

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "sim/logs/measurement.h"
+#include "sim/util/json_reader.h"
 
 namespace rightsize {
 
@@ -37,6 +38,10 @@ struct ServingRun {
   SourceLocation ttft_where;
   std::string ttft_missing;
 };
+
+// The request totals vLLM's benchmark_serving.py result writes, and SGLang's bench_serving copies:
+// completed (> 0), total_input_tokens and total_output_tokens, as the run's mean request shape.
+void ReadRequestTotals(const JsonValue& run_json, ServingRun* run);
 
 // Appends the run's rows to `result`:
 //  - TPOT -> one decode step of running_batch sequences at the mean context (mean input + half

@@ -52,12 +52,7 @@ ServingRun SglangRun(const JsonValue& run_json) {
   const std::string backend = run_json.OptionalString("backend", "sglang");
   run.engine = backend.substr(0, backend.find('-'));
   run.model_where = run_json.Where();
-  const double completed = run_json.RequiredDouble("completed", 0.0, kHuge);
-  RequirePositive(completed, run_json.Where("completed"), "completed");
-  run.mean_input_tokens = run_json.RequiredDouble("total_input_tokens", 0.0, kHuge) / completed;
-  run.input_where = run_json.Where("total_input_tokens");
-  run.mean_output_tokens = run_json.RequiredDouble("total_output_tokens", 0.0, kHuge) / completed;
-  run.output_where = run_json.Where("total_output_tokens");
+  ReadRequestTotals(run_json, &run);
   SetSglangBatch(run_json, &run);
   run.tpot_where = run_json.Where("median_tpot_ms");
   run.tpot_missing = "no median_tpot_ms";

@@ -25,12 +25,7 @@ LogReadResult ReadVllmServingJson(const std::string& path, const LogReadOptions&
   run.engine = "vllm-" + doc.OptionalString("backend", "vllm");
   run.model_name = doc.OptionalString("model_id", "");
   run.model_where = doc.Where("model_id");
-  const double completed = doc.RequiredDouble("completed", 0.0, kHuge);
-  RequirePositive(completed, doc.Where("completed"), "completed");
-  run.mean_input_tokens = doc.RequiredDouble("total_input_tokens", 0.0, kHuge) / completed;
-  run.input_where = doc.Where("total_input_tokens");
-  run.mean_output_tokens = doc.RequiredDouble("total_output_tokens", 0.0, kHuge) / completed;
-  run.output_where = doc.Where("total_output_tokens");
+  ReadRequestTotals(doc, &run);
   // null or absent: an open-loop request rate, the running batch is unknown.
   run.running_batch = doc.OptionalInt("max_concurrency", 0, 0, kMaxLogBatch);
   run.no_batch_reason = "no max_concurrency: the running batch behind this TPOT is unknown";

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "sim/cost/latency.h"
+#include "sim/cost/memory.h"
 #include "sim/util/units.h"
 #include "sim/util/work_units.h"
 #include "sim/util/yaml_reader.h"
@@ -134,6 +135,7 @@ LayoutPlan PlanLayout(const Catalog& catalog, const ModelSpec& m, const Hardware
   p.replica_max_requests_per_s = cap.max_requests_per_s;
   p.replicas = static_cast<int64_t>(replicas);
   p.devices = p.replicas * layout.tensor_parallel;
+  p.weight_share_of_device = InferenceWeightBytesPerDevice(m, w) / hw.memory_bytes;
   const double output_per_s = study.traffic.requests_per_s * study.traffic.output_tokens;
   const double input_per_s = study.traffic.requests_per_s * study.traffic.prompt_tokens;
   if (p.price) {
@@ -182,6 +184,7 @@ void EncodePlan(const LayoutPlan& p, ByteWriter& out) {
   out.PutDouble(p.replica_max_requests_per_s);
   out.PutInt(p.replicas);
   out.PutInt(p.devices);
+  out.PutDouble(p.weight_share_of_device);
   out.PutString(p.sizing);
   out.PutInt(p.simulations);
   const ServingState& s = p.state;
@@ -213,6 +216,7 @@ LayoutPlan DecodePlan(ByteReader& in) {
   p.replica_max_requests_per_s = in.Double();
   p.replicas = in.Int();
   p.devices = in.Int();
+  p.weight_share_of_device = in.Double();
   p.sizing = in.String();
   p.simulations = static_cast<int>(in.Int());
   ServingState& s = p.state;

@@ -63,6 +63,7 @@ struct LayoutPlan {
   double replica_max_requests_per_s = 0.0;  // one replica within the SLO
   int64_t replicas = 0;                     // 1..kMaxReplicas
   int64_t devices = 0;                      // replicas x tensor_parallel
+  double weight_share_of_device = 0.0;      // weights per device / device memory, (0, 1]
   std::string sizing;   // how the capacity was found (ServingSimSettings::Describe)
   int simulations = 0;  // serving simulations the capacity search ran
   ServingState state;   // each replica at traffic / replicas, simulated

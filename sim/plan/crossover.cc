@@ -26,6 +26,9 @@ double ServingUsdPerMonth(const ServingCostModel& s, const TrafficMix& mix, doub
            kMega;
   }
   const double hours = kSecondsPerMonth / kSecondsPerHour;
+  if (s.packed)
+    return PackedReplicas(s, requests_per_s) * s.devices_per_replica * s.usd_per_device_hour *
+           hours;
   const double always_on =
       ReplicasNeeded(s, requests_per_s) * s.devices_per_replica * s.usd_per_device_hour * hours;
   if (!s.scale_to_zero) return always_on;
@@ -47,6 +50,16 @@ ScaleToZeroLoad ScaleToZero(const ServingCostModel& s, double requests_per_s) {
   load.cold_start_share = down;
   load.up_share = std::min(1.0, 1.0 - down + r * down * s.cold_start_s);
   return load;
+}
+
+double PackedReplicas(const ServingCostModel& s, double requests_per_s) {
+  RS_CHECK(s.packed, "not a packed option");
+  RS_CHECK(s.requests_per_s_per_replica > 0, "a replica must serve some traffic");
+  const double load = requests_per_s / s.requests_per_s_per_replica;
+  const double whole = std::floor(load);
+  const double rest = load - whole;
+  const double partial = rest > 0 ? s.resident_share + rest * (1.0 - s.resident_share) : 0.0;
+  return std::max(s.resident_share, whole + partial);
 }
 
 size_t Candidate::CheapestOption(const TrafficMix& mix, double requests_per_s) const {

@@ -19,6 +19,7 @@ struct TrafficMix {
 struct ServingCostModel {
   std::string label;        // e.g. "h100-sxm5-80gb tp2 bf16" or "api"
   std::string hardware_id;  // "" for an API
+  int layout_index = -1;    // the candidate's layout it serves (its twins share it); -1: an API
   // Self-hosted: each replica serves up to requests_per_s_per_replica within the SLO and costs
   // devices_per_replica x usd_per_device_hour; at least min_replicas run at any traffic.
   double requests_per_s_per_replica = 0.0;
@@ -33,6 +34,12 @@ struct ServingCostModel {
   double idle_timeout_s = 0.0;
   double cold_start_s = 0.0;
   double max_cold_start_share = 1.0;
+  // Packed: a replica's worth of traffic or less shares its devices with other models (an
+  // operator serving several models on one GPU pool). It pays resident_share of each device for
+  // its weights, always loaded, plus its load's share of the rest (the KV memory and compute time
+  // it uses); whole replicas beyond the first are billed whole.
+  bool packed = false;
+  double resident_share = 0.0;  // weights per device / device memory, [0, 1]
   // API: price per million input / output tokens (used when devices_per_replica == 0).
   double usd_per_million_input_tokens = 0.0;
   double usd_per_million_output_tokens = 0.0;
@@ -65,6 +72,11 @@ struct ScaleToZeroLoad {
   double cold_start_share = 0.0;  // share of requests that meet a cold start
 };
 ScaleToZeroLoad ScaleToZero(const ServingCostModel& serving, double requests_per_s);
+// Replicas' worth of devices a packed option pays for at a steady requests/s: the whole replicas
+// its load L = requests_per_s / requests_per_s_per_replica fills, plus, for the part f of a replica
+// left over, resident_share + f x (1 - resident_share); never less than resident_share (the
+// weights stay loaded at zero traffic).
+double PackedReplicas(const ServingCostModel& serving, double requests_per_s);
 // $ per month (30 days) of serving a steady requests/s; infinite for a scale-to-zero option at a
 // traffic whose cold starts break its allowance.
 double ServingUsdPerMonth(const ServingCostModel& serving, const TrafficMix& mix,

@@ -180,9 +180,24 @@ std::optional<ServingCostModel> ServerlessOption(const StudySpec& study, const C
   return s;
 }
 
+// The same layout sharing its devices with other models, when the study says the operator packs
+// models (PriceChoice::packed): it pays the weights' share of each device plus its load's share of
+// the rest. The KV memory the co-tenants' weights take is not modelled: a packed replica is
+// assumed to keep its whole-device capacity at the share of traffic it carries.
+std::optional<ServingCostModel> PackedOption(const StudySpec& study,
+                                             const ServingCostModel& always_on,
+                                             const LayoutPlan& plan) {
+  if (!study.prices.packed) return std::nullopt;
+  ServingCostModel s = always_on;
+  s.label = always_on.label + " packed";
+  s.packed = true;
+  s.resident_share = std::min(1.0, plan.weight_share_of_device);
+  return s;
+}
+
 // The candidate's self-hosted layouts as serving options (those feasible and priced, and their
-// serverless twins), each plan taken in order from `planned` (PlanCandidateLayouts), its layouts
-// kept with their reasons.
+// serverless and packed twins), each plan taken in order from `planned` (PlanCandidateLayouts), its
+// layouts kept with their reasons.
 void AddLayoutOptions(const StudySpec& study, const Catalog& catalog, const CandidateSpec& spec,
                       const Knobs& k, std::vector<LayoutPlan>& planned, size_t* taken,
                       CandidateResult* r) {
@@ -201,6 +216,7 @@ void AddLayoutOptions(const StudySpec& study, const Catalog& catalog, const Cand
           ServingCostModel s;
           s.label = LayoutLabel(Layout{spec.model, hw_id, tp, weights});
           s.hardware_id = hw_id;
+          s.layout_index = static_cast<int>(r->layouts.size());
           // Replicas are planned to run at the study's utilisation of their SLO capacity.
           s.requests_per_s_per_replica =
               plan.replica_max_requests_per_s * k.throughput * study.utilisation;
@@ -211,6 +227,8 @@ void AddLayoutOptions(const StudySpec& study, const Catalog& catalog, const Cand
           r->candidate.serving_options.push_back(s);
           if (auto serverless = ServerlessOption(study, catalog, s, scale))
             r->candidate.serving_options.push_back(*serverless);
+          if (auto packed = PackedOption(study, s, plan))
+            r->candidate.serving_options.push_back(*packed);
         }
         r->layouts.push_back(std::move(plan));
       }
@@ -308,10 +326,7 @@ void PriceOverTraffic(const StudySpec& study, const Knobs& nominal, CrossoverRes
     const ServingCostModel& best =
         cr.candidate.serving_options[cr.candidate.CheapestOption(mix, rps)];
     cr.layout_at_plan = best.label;
-    for (size_t l = 0; l < cr.layouts.size(); ++l) {
-      if (cr.layouts[l].feasible && LayoutLabel(cr.layouts[l].layout) == best.label)
-        cr.layout_at_plan_index = static_cast<int>(l);
-    }
+    cr.layout_at_plan_index = best.layout_index;
     const double tokens = study.requests_per_month * (study.prompt_tokens + study.output_tokens);
     cr.usd_per_million_tokens_at_plan = ServingUsdPerMonth(best, mix, rps) / tokens * kMega;
   }

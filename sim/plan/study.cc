@@ -258,6 +258,7 @@ void ReadUncertainty(YamlReader u, StudySpec* s) {
 PriceChoice ReadPriceChoice(YamlReader p) {
   PriceChoice choice;
   choice.interruptible = p.OptionalBool("interruptible", false);
+  choice.packed = p.OptionalBool("packed", false);
   if (p.Has("kinds")) {
     choice.kinds = p.OptionalStringList("kinds");
     if (choice.kinds.empty()) throw InputError(p.Where("kinds"), "list at least one price kind");

@@ -72,6 +72,10 @@ struct PriceChoice {
   double idle_timeout_s = 0.0;  // a worker stops after this long without a request
   double cold_start_s = 0.0;    // a request that finds no worker up waits this long
   std::string serverless_source;
+  // `packed: true`: the operator serves other models on the same devices, so a layout whose
+  // traffic fills less than a replica is also offered packed (ServingCostModel::packed), paying
+  // its weights' share of device memory plus its load's share of the rest.
+  bool packed = false;
   bool Serverless() const;
   // The kinds that price an always-on device (every kind but serverless).
   std::vector<std::string> AlwaysOnKinds() const;

@@ -634,6 +634,12 @@ std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Ca
 
     doc.Heading(2, "Figures");
     auto add = [&](const Figure& f) {
+      if (f.series.empty()) {
+        doc.Paragraph(f.title +
+                      ": nothing to draw (no candidate is self-hosted at the planning "
+                      "traffic).");
+        return;
+      }
       const FigureFiles files = RenderFigure(f, dir);
       doc.Figure(files, f.title + ". " + f.caption);
     };

@@ -242,5 +242,34 @@ TEST_CASE("Python's non-finite JSON tokens become null outside strings only", "[
         R"({"NaN": "Infinity \" NaN", "x": 1})");
 }
 
+TEST_CASE("AIPerf export: p50 inter-token latency at loadgen.concurrency", "[logs]") {
+  const std::string path = LogFixture("aiperf_profile_export_aiperf.json");
+  CHECK(DetectLogFormat(path) == "genai-perf");  // GenAI-Perf's statistics, AIPerf's config
+  const LogReadResult r = ReadLog(path, "", FixtureOptions(false, true));
+  REQUIRE(r.measurements.size() == 1);
+  const Measurement& tpot = r.measurements[0];
+  CHECK(tpot.format == "aiperf");
+  CHECK(tpot.engine == "aiperf");
+  CHECK(tpot.model_id == "tiny-model");  // input_config.endpoint.model_names[0]
+  CHECK(tpot.metric == MetricKind::kTpot);
+  CHECK(tpot.step.batch == 8);  // input_config.loadgen.concurrency
+  CHECK(tpot.step.past_tokens == 1024 + 128 / 2);
+  CHECK(tpot.interval_time_s == Approx(0.016));  // inter_token_latency.p50, ms
+  REQUIRE(r.skipped.size() == 1);                // TTFT at concurrency 8
+  // A paced run (--request-rate) names no running batch, even with a concurrency cap.
+  const std::string paced =
+      ServingFixtureEdited("aiperf_profile_export_aiperf.json", "\"concurrency\": 8,",
+                           "\"concurrency\": 8,\n      \"request_rate\": 2.0,");
+  const LogReadResult by_rate = ReadGenaiPerfJson(paced, FixtureOptions(false, true));
+  CHECK(by_rate.measurements.empty());
+  REQUIRE(by_rate.skipped.size() == 2);
+  CHECK(by_rate.skipped[0].reason.find("loadgen.request_rate is set") == 0);
+  const std::string bad = ServingFixtureEdited("aiperf_profile_export_aiperf.json",
+                                               "\"concurrency\": 8", "\"concurrency\": -1");
+  CHECK(ErrorOf([&] {
+          ReadGenaiPerfJson(bad, FixtureOptions(false, true));
+        }).find(bad + ":116: input_config.loadgen.concurrency:") == 0);
+}
+
 }  // namespace
 }  // namespace rightsize

@@ -250,3 +250,42 @@ TEST_CASE("a planned utilisation below 1 sizes replicas for that share of their 
   root["uncertainty"]["utilisation"]["min"] = 0.6;
   CHECK_THAT(ErrorOf([&] { LoadDrawStudy(root); }), Contains("min <= nominal <= max"));
 }
+
+TEST_CASE(
+    "a packed option pays its weights' share of the device plus its load's share of the rest") {
+  ServingCostModel s;
+  s.requests_per_s_per_replica = 10;
+  s.devices_per_replica = 2;
+  s.usd_per_device_hour = 1.0;
+  s.packed = true;
+  s.resident_share = 0.25;
+  CHECK(PackedReplicas(s, 0.0) == 0.25);                            // weights stay loaded
+  CHECK(PackedReplicas(s, 4.0) == Approx(0.25 + 0.4 * 0.75));       // part of one replica
+  CHECK(PackedReplicas(s, 10.0) == Approx(1.0));                    // exactly one, whole
+  CHECK(PackedReplicas(s, 25.0) == Approx(2 + 0.25 + 0.5 * 0.75));  // two whole and a half
+  CHECK(ServingUsdPerMonth(s, {1000, 200}, 4.0) ==
+        Approx(720 * 2 * (0.25 + 0.4 * 0.75)).epsilon(1e-12));
+}
+
+TEST_CASE("with packed: true a layout below one replica of traffic pays a share of its device") {
+  YAML::Node root = DrawFixture("api-vs-selfhosted.yaml");
+  root["traffic"]["requests_per_month"] = 1e4;
+  const CrossoverResult alone =
+      RunCrossover(LoadDrawStudy(root), Catalog::Default(), EfficiencyParams::Defaults());
+  root["prices"]["packed"] = true;
+  const CrossoverResult packed =
+      RunCrossover(LoadDrawStudy(root), Catalog::Default(), EfficiencyParams::Defaults());
+  const Candidate& small = packed.candidates.at(0).candidate;
+  REQUIRE(small.serving_options.size() == 2);
+  const ServingCostModel& twin = small.serving_options[1];
+  CHECK(twin.packed);
+  // Qwen2.5-7B in bf16 on an 80 GB H100: 2 bytes x 7.61e9 parameters (the Qwen2.5-7B model card).
+  const double weights_share =
+      2.0 * 7.61e9 / Catalog::Default().Hardware("h100-sxm5-80gb").memory_bytes;
+  CHECK(twin.resident_share == Approx(weights_share).epsilon(0.02));
+  CHECK(packed.candidates[0].layout_at_plan == twin.label);
+  const double load = 1e4 / kSecondsPerMonth / twin.requests_per_s_per_replica;
+  CHECK(packed.candidates[0].usd_at_plan ==
+        Approx(alone.candidates[0].usd_at_plan * (weights_share + load * (1 - weights_share)))
+            .epsilon(0.02));
+}
