@@ -5,7 +5,8 @@
 #   output of `mpirun -np 2 rightsize-mpi CMD` is byte-identical to `rightsize CMD`;
 #   kill-one-rank: rank 1 is killed mid-sweep: mpirun exits non-zero within seconds, says which
 #   rank died, and the output file the sweep would replace keeps its previous contents;
-#   simulate-grid: `simulate --set` (a grid of serving simulations) gives the same rows;
+#   simulate-grid: `simulate --set` (a grid of serving simulations) gives the same rows, and a
+#   combination that fails ends the job with exit code 2 and its error;
 #   calibrate-share-auto: `calibrate --share auto --folds 5 --logo` (cross-validation folds split
 #   over the ranks, round after round) gives the same table, CSV and file but the measured fit time;
 #   runner-in-order / rank-error: tests/mpi/runner_check.cc (RUNNER_CHECK) gathers uneven units
@@ -99,6 +100,18 @@ case $case in
     same_output simulate examples/simulate-vllm-h100.yaml --requests 300 \
       --set traffic.requests_per_s=2,4,8,16 --set engine=vllm-v1,sglang --set layout.tp=1,2 \
       --format csv
+    # A combination whose unit fails (an unknown engine, on whichever rank draws it): exit 2 with
+    # its error within seconds, never a hang.
+    start=$(date +%s)
+    "${mpirun_2[@]}" "$mpi" simulate examples/simulate-vllm-h100.yaml --requests 300 \
+      --set traffic.requests_per_s=2,4,8,16 --set engine=vllm-v1,no-such-engine \
+      >"$tmp/stdout" 2>"$tmp/stderr"
+    code=$? seconds=$(($(date +%s) - start))
+    (( code == 2 )) || { cat "$tmp/stderr"; echo "exit code $code, not 2"; exit 1; }
+    grep -q "no-such-engine" "$tmp/stderr" || { cat "$tmp/stderr"; echo "no error naming it"; exit 1; }
+    (( seconds <= 20 )) || { echo "took ${seconds} s to end"; exit 1; }
+    [[ ! -s $tmp/stdout ]] || { echo "rows printed for a failed grid"; exit 1; }
+    echo "failing combination: exit code $code after ${seconds} s"
     ;;
   calibrate-share-auto)
     # --share auto's greedy selection: rounds of 5-fold cross-validation whose folds are split
