@@ -271,5 +271,26 @@ TEST_CASE("AIPerf export: p50 inter-token latency at loadgen.concurrency", "[log
         }).find(bad + ":116: input_config.loadgen.concurrency:") == 0);
 }
 
+TEST_CASE("vllm bench serve, open loop: the running batch from Little's law on the decode phase",
+          "[logs]") {
+  const std::string path = LogFixture("vllm_serving_open_loop.json");
+  CHECK(DetectLogFormat(path) == "vllm");
+  const LogReadResult r = ReadLog(path, "", FixtureOptions(false, true));
+  REQUIRE(r.measurements.size() == 1);
+  const Measurement& tpot = r.measurements[0];
+  CHECK(tpot.metric == MetricKind::kTpot);
+  // 4.0 requests/s x (25,600 / 200 - 1 = 127 tokens) x 20 ms = 10.16 requests decoding.
+  CHECK(tpot.step.batch == 10);
+  CHECK(tpot.step.past_tokens == 204800 / 200 + 25600 / 200 / 2);
+  CHECK(tpot.interval_time_s == Approx(0.0195));  // median_tpot_ms
+  REQUIRE(r.skipped.size() == 1);                 // TTFT of a batched run
+  const std::string no_mean =
+      ServingFixtureEdited("vllm_serving_open_loop.json", "\"mean_tpot_ms\": 20.0, ", "");
+  const LogReadResult unknown = ReadVllmServingJson(no_mean, FixtureOptions(false, true));
+  CHECK(unknown.measurements.empty());
+  REQUIRE(unknown.skipped.size() == 2);
+  CHECK(unknown.skipped[0].reason.find("no max_concurrency, and no request_throughput") == 0);
+}
+
 }  // namespace
 }  // namespace rightsize
