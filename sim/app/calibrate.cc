@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -109,7 +110,7 @@ void ChooseSharedParameters(const CalibrateOptions& o, const std::vector<Calibra
   nlohmann::json& sharing = *sharing_json;
   std::string& sharing_text = *text;
   if (o.share == "auto") {
-    const SharingSelection s = SelectSharedParameters(points, co, 5, o.seed);
+    const SharingSelection s = SelectSharedParameters(points, co, 5, o.seed, o.runner);
     if (s.trials.empty()) {
       sharing_text = "--share auto: one group only, nothing to share\n";
     } else {
@@ -207,6 +208,12 @@ CalibrateResult RunCalibrate(const CalibrateOptions& o, const Catalog& catalog) 
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const std::string unusable = NoUsableGroupReason(fit);
   if (!unusable.empty()) throw InputError({o.logs.front(), 0, ""}, unusable + "; nothing written");
+  // The cross-validations are the last work split over MPI ranks; the rest (the text, the files)
+  // is the writing process's alone.
+  std::optional<CrossValidationReport> kfold, leave_one_group_out;
+  if (o.folds >= 2) kfold = KFoldCrossValidate(points, co, o.folds, o.seed, o.runner);
+  if (o.leave_one_group_out) leave_one_group_out = LeaveOneGroupOut(points, co, o.runner);
+  if (o.runner != nullptr) o.runner->EndWorkers();
 
   CalibrationRecord record;
   record.inputs = inputs;
@@ -247,14 +254,10 @@ CalibrateResult RunCalibrate(const CalibrateOptions& o, const Catalog& catalog) 
   text += fmt::format("fit {} points in {:.2f} s\n", fit.n_points, fit_s);
   text += GroupsText(fit);
   if (!o.residuals_path.empty()) WriteResiduals(o.residuals_path, points, all, fit);
-  if (o.folds >= 2) {
-    record.kfold = KFoldCrossValidate(points, co, o.folds, o.seed);
-    text += CvLine(*record.kfold);
-  }
-  if (o.leave_one_group_out) {
-    record.leave_one_group_out = LeaveOneGroupOut(points, co);
-    text += CvLine(*record.leave_one_group_out);
-  }
+  record.kfold = kfold;
+  if (kfold) text += CvLine(*kfold);
+  record.leave_one_group_out = leave_one_group_out;
+  if (leave_one_group_out) text += CvLine(*leave_one_group_out);
   nlohmann::json doc = CalibrationFileJson(record);
   if (!o.output_path.empty()) {
     WriteFileAtomically(o.output_path, doc.dump(2) + "\n");

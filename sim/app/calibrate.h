@@ -11,6 +11,7 @@
 #include "sim/fit/calibration_file.h"
 #include "sim/logs/readers.h"
 #include "sim/spec/catalog.h"
+#include "sim/util/work_units.h"
 
 namespace rightsize::app {
 
@@ -41,6 +42,9 @@ struct CalibrateOptions {
   // Parameters shared by every group: "" none, "auto" (SelectSharedParameters with 5 folds), or
   // comma-separated EfficiencyParams names.
   std::string share;
+  // Spreads the cross-validation folds (of --share auto's trials, --folds and --logo) over MPI
+  // ranks; null = this process. The worker ranks end once the folds are done.
+  const UnitRunner* runner = nullptr;
 };
 
 // Resolves each measurement's device and precisions into what the forward model needs.

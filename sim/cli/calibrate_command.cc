@@ -82,6 +82,7 @@ void RegisterCalibrateCommand(CLI::App& app, int* exit_code) {
   AddFormatOption(cmd, format.get());
   cmd->callback([o, format, exit_code] {
     const OutputFormat out = ParseOutputFormat(*format);
+    o->runner = CommandUnitRunner();
     const app::CalibrateResult result = app::RunCalibrate(*o, Catalog::Default());
     if (out == OutputFormat::kTable) {
       fmt::print("{}", result.summary);

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "sim/app/simulate.h"
 #include "sim/cli/calibration_options.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/exit_codes.h"
@@ -49,35 +50,8 @@ struct SimulateFlags {
   bool validate_replays = false;
   std::string replay_dir, replay_fit = "none";
   std::vector<std::string> params;  // NAME=VALUE over the efficiencies
+  std::vector<std::string> sets;    // PATH=V1,V2,... over the YAML's fields: a grid of runs
 };
-
-// --param NAME=VALUE: one efficiency parameter replaced (a what-if over the forward model).
-EfficiencyParams WithParamFlags(EfficiencyParams p, const std::vector<std::string>& flags) {
-  for (const std::string& flag : flags) {
-    const std::size_t eq = flag.find('=');
-    const std::string name = Trim(flag.substr(0, eq));
-    bool found = false;
-    for (int i = 0; i < EfficiencyParams::kNumParams; ++i) {
-      if (name != EfficiencyParams::kParamNames[static_cast<std::size_t>(i)]) continue;
-      found = true;
-      try {
-        if (eq == std::string::npos) throw 0;
-        p.values[static_cast<std::size_t>(i)] = std::stod(flag.substr(eq + 1));
-      } catch (...) {
-        throw InputError({"", 0, "--param"}, "expected NAME=VALUE, got '" + flag + "'");
-      }
-    }
-    if (!found) {
-      const std::vector<std::string> names(EfficiencyParams::kParamNames.begin(),
-                                           EfficiencyParams::kParamNames.end());
-      throw InputError({"", 0, "--param"},
-                       "unknown parameter '" + name + "' (" + DidYouMean(name, names) + ")");
-    }
-  }
-  std::string why;
-  if (!Validate(p, &why)) throw InputError({"", 0, "--param"}, why);
-  return p;
-}
 
 bool OnOff(const std::string& text, const std::string& key) {
   const std::string v = ToLower(Trim(text));
@@ -101,11 +75,10 @@ std::pair<std::string, double> KeyValue(const std::string& text, const std::stri
   }
 }
 
-// The spec: the YAML file's, then every flag given on the command line on top.
-SimulationSpec BuildSpec(const SimulateFlags& f, const CLI::App& c) {
-  SimulationSpec s;
-  const bool from_file = !f.file.empty();
-  if (from_file) s = LoadSimulationSpec(f.file);
+// The spec: `s` (the YAML file's when from_file), then every flag given on the command line on
+// top.
+SimulationSpec WithFlags(SimulationSpec s, bool from_file, const SimulateFlags& f,
+                         const CLI::App& c) {
   auto given = [&](const char* flag) { return c.count(flag) > 0; };
   if (given("--model")) s.model = f.model;
   if (given("--hardware")) s.hardware = f.hardware;
@@ -331,7 +304,7 @@ int ValidateReplays(const SimulateFlags& f, const std::optional<UsedCalibration>
     EfficiencyParams params = device_params.For(run.hardware_id);
     std::string source = calibration ? calibration_options.file : "defaults (uncalibrated)";
     if (!calibration) params = WithEngineOverheads(params, run.engine);
-    params = WithParamFlags(params, f.params);
+    params = app::WithParamOverrides(params, f.params);
     if (!f.params.empty()) source += " with " + fmt::format("{}", fmt::join(f.params, ", "));
     if (loro) {
       std::vector<const ReplayRun*> others;
@@ -499,26 +472,48 @@ void AddOutputFlags(CLI::App* c, SimulateFlags* f) {
   c->add_option(
       "--param", f->params,
       "efficiency parameter NAME=VALUE over the defaults / calibration (a what-if; repeatable)");
+  c->add_option("--set", f->sets,
+                "PATH=V1,V2,...: a grid over fields of the simulation YAML (e.g. "
+                "traffic.requests_per_s=2,4,8 layout.tp=1,2); one summary row per combination, "
+                "the first --set varying slowest (repeatable)");
 }
 
-// The command's work once its flags are parsed: a replay validation or one simulation.
+// --set: one summary row per combination of the YAML fields' values, the flags on top of each.
+int RunSimulateGrid(const SimulateFlags& f, const app::CalibrationChoice& calibration,
+                    const CLI::App& c) {
+  for (const char* flag :
+       {"--requests-csv", "--timeseries-csv", "--figure", "--validate-replays"}) {
+    if (c.count(flag) > 0)
+      throw InputError({"", 0, flag}, "writes one run's detail; not with a grid (--set)");
+  }
+  const OutputFormat out = ParseOutputFormat(f.format);
+  app::SimulateGridOptions options;
+  options.spec_path = f.file;
+  options.sets = f.sets;
+  options.overrides = [&](SimulationSpec spec) { return WithFlags(std::move(spec), true, f, c); };
+  options.param_flags = f.params;
+  options.calibration = calibration;
+  options.runner = CommandUnitRunner();
+  const app::SimulateGridResult grid = app::RunSimulateGrid(options, Catalog::Default());
+  fmt::print("{}", RenderRows(grid.rows, out, app::SimulateGridColumns(grid)));
+  return kExitOk;
+}
+
+// The command's work once its flags are parsed: a grid, a replay validation or one simulation.
 int RunSimulate(const SimulateFlags& f, const app::CalibrationChoice& calibration,
                 const CLI::App& c) {
+  if (!f.sets.empty()) return RunSimulateGrid(f, calibration, c);
+  // One run, or the replays: rank 0's alone under rightsize-mpi.
+  if (CommandUnitRunner() != nullptr) CommandUnitRunner()->EndWorkers();
   if (f.validate_replays) {
     return ValidateReplays(f, app::LoadCalibration(calibration), calibration);
   }
   const OutputFormat out = ParseOutputFormat(f.format);
-  const SimulationSpec spec = BuildSpec(f, c);
-  const Catalog& catalog = Catalog::Default();
-  const auto used = app::LoadCalibration(calibration, spec.hardware);
-  const EfficiencyParams params = app::ParamsOf(used).For(spec.hardware);
-  std::string source = ParamsSource(used ? calibration.file : "", used ? used->group : "");
-  SimulationRun run = RunSimulation(spec, catalog, params, !used, source);
-  if (!f.params.empty()) {
-    // Re-run with the what-if parameters over the ones the run resolved.
-    source += " with " + fmt::format("{}", fmt::join(f.params, ", "));
-    run = RunSimulation(spec, catalog, WithParamFlags(run.params, f.params), false, source);
-  }
+  const bool from_file = !f.file.empty();
+  SimulationSpec base;
+  if (from_file) base = LoadSimulationSpec(f.file);
+  const SimulationSpec spec = WithFlags(std::move(base), from_file, f, c);
+  const SimulationRun run = app::Simulate(spec, calibration, f.params, Catalog::Default());
   fmt::print("{}", RunText(run, out));
   if (!f.requests_csv.empty()) WriteFileAtomically(f.requests_csv, RequestsCsv(run.result));
   if (!f.timeseries_csv.empty()) WriteFileAtomically(f.timeseries_csv, TimeseriesCsv(run.result));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <memory>
 #include <numeric>
@@ -17,6 +18,7 @@
 #include "sim/util/error.h"
 #include "sim/util/file_io.h"
 #include "sim/util/stats.h"
+#include "sim/util/work_units.h"
 
 namespace rightsize {
 namespace {
@@ -697,25 +699,70 @@ std::string ParameterTable(const GroupCalibration& g) {
 
 namespace {
 
-// Fits on train and scores test into report (accumulating).
-void ScoreFold(const std::vector<CalibrationPoint>& train,
-               const std::vector<const CalibrationPoint*>& test, const CalibratorOptions& options,
-               CrossValidationReport* report, int* covered) {
+// What one held-out fold contributes to a CrossValidationReport.
+struct FoldScore {
+  int n_predicted = 0, n_unpredicted = 0, covered = 0;
+  std::vector<double> ape;  // per predicted point, in test order
+};
+
+// Fits on train and scores test.
+FoldScore ScoreFold(const std::vector<CalibrationPoint>& train,
+                    const std::vector<const CalibrationPoint*>& test,
+                    const CalibratorOptions& options) {
+  FoldScore score;
   const CalibrationResult fit = Calibrator(options).Fit(train);
   for (const CalibrationPoint* p : test) {
     const GroupCalibration* g = fit.Find(p->group);
     if (g == nullptr || !g->usable) {
-      ++report->n_unpredicted;
+      ++score.n_unpredicted;
       continue;
     }
     const PredictionInterval pi = PredictWithInterval(*g, *p, options.interval_level);
-    report->ape.push_back(std::fabs(pi.predicted_s - p->measured_s) / p->measured_s);
-    *covered += p->measured_s >= pi.lower_s && p->measured_s <= pi.upper_s;
-    ++report->n_predicted;
+    score.ape.push_back(std::fabs(pi.predicted_s - p->measured_s) / p->measured_s);
+    score.covered += p->measured_s >= pi.lower_s && p->measured_s <= pi.upper_s;
+    ++score.n_predicted;
   }
+  return score;
 }
 
-void Finish(CrossValidationReport* r, int covered) {
+// The points of one fold: the held-out ones and the rest.
+struct FoldSplit {
+  std::vector<CalibrationPoint> train;
+  std::vector<const CalibrationPoint*> test;
+};
+using SplitFold = std::function<FoldSplit(size_t fold)>;
+
+// Scores `folds` folds, one work unit each, through `runner` (every process gets every fold's
+// score; null: this process, one fold after another), and adds them to `r` in fold order, so the
+// report has the same bits wherever the folds ran.
+void ScoreFolds(size_t folds, const SplitFold& split, const CalibratorOptions& options,
+                const UnitRunner* runner, CrossValidationReport* r) {
+  const LocalUnitRunner serial(1);
+  const std::vector<std::string> bytes =
+      (runner ? *runner : static_cast<const UnitRunner&>(serial))
+          .RunEverywhere(folds, 1, [&](size_t begin, size_t end) {
+            ByteWriter out;
+            for (size_t f = begin; f < end; ++f) {
+              const FoldSplit fold = split(f);
+              const FoldScore score = ScoreFold(fold.train, fold.test, options);
+              out.PutInt(score.n_predicted);
+              out.PutInt(score.n_unpredicted);
+              out.PutInt(score.covered);
+              out.PutInt(static_cast<int64_t>(score.ape.size()));
+              for (double ape : score.ape) out.PutDouble(ape);
+            }
+            return std::move(out.Bytes());
+          });
+  int covered = 0;
+  for (const std::string& chunk : bytes) {
+    ByteReader in(chunk);
+    while (!in.AtEnd()) {
+      r->n_predicted += static_cast<int>(in.Int());
+      r->n_unpredicted += static_cast<int>(in.Int());
+      covered += static_cast<int>(in.Int());
+      for (int64_t n = in.Int(); n > 0; --n) r->ape.push_back(in.Double());
+    }
+  }
   r->median_ape = Quantile(r->ape, 0.5);
   r->p90_ape = Quantile(r->ape, 0.9);
   r->coverage = r->n_predicted > 0 ? static_cast<double>(covered) / r->n_predicted : 0.0;
@@ -724,7 +771,8 @@ void Finish(CrossValidationReport* r, int covered) {
 }  // namespace
 
 CrossValidationReport KFoldCrossValidate(const std::vector<CalibrationPoint>& points,
-                                         const CalibratorOptions& options, int k, uint64_t seed) {
+                                         const CalibratorOptions& options, int k, uint64_t seed,
+                                         const UnitRunner* runner) {
   RS_CHECK(k >= 2, "k-fold needs k >= 2");
   CrossValidationReport r;
   r.scheme = fmt::format("{}-fold", k);
@@ -734,45 +782,42 @@ CrossValidationReport KFoldCrossValidate(const std::vector<CalibrationPoint>& po
   std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(seed);
   std::shuffle(order.begin(), order.end(), rng);
-  int covered = 0;
-  for (int fold = 0; fold < k; ++fold) {
-    std::vector<CalibrationPoint> train;
-    std::vector<const CalibrationPoint*> test;
+  const auto split = [&](size_t fold) {
+    FoldSplit s;
     for (size_t i = 0; i < order.size(); ++i) {
-      if (static_cast<int>(i % static_cast<size_t>(k)) == fold) {
-        test.push_back(&points[order[i]]);
+      if (i % static_cast<size_t>(k) == fold) {
+        s.test.push_back(&points[order[i]]);
       } else {
-        train.push_back(points[order[i]]);
+        s.train.push_back(points[order[i]]);
       }
     }
-    ScoreFold(train, test, options, &r, &covered);
-  }
-  Finish(&r, covered);
+    return s;
+  };
+  ScoreFolds(static_cast<size_t>(k), split, options, runner, &r);
   return r;
 }
 
 CrossValidationReport LeaveOneGroupOut(const std::vector<CalibrationPoint>& points,
-                                       const CalibratorOptions& options) {
+                                       const CalibratorOptions& options, const UnitRunner* runner) {
   CrossValidationReport r;
   r.scheme = "leave-one-group-out";
   r.nominal = options.interval_level;
-  std::set<std::string> keys;
-  for (const auto& p : points) keys.insert(p.fold_key);
-  int covered = 0;
-  for (const auto& key : keys) {
-    std::vector<CalibrationPoint> train;
-    std::vector<const CalibrationPoint*> test;
+  std::set<std::string> key_set;
+  for (const auto& p : points) key_set.insert(p.fold_key);
+  const std::vector<std::string> keys(key_set.begin(), key_set.end());
+  const auto split = [&](size_t fold) {
+    FoldSplit s;
     for (const auto& p : points) {
-      if (p.fold_key == key) {
-        test.push_back(&p);
+      if (p.fold_key == keys[fold]) {
+        s.test.push_back(&p);
       } else {
-        train.push_back(p);
+        s.train.push_back(p);
       }
     }
-    ScoreFold(train, test, options, &r, &covered);
-    ++r.folds;
-  }
-  Finish(&r, covered);
+    return s;
+  };
+  ScoreFolds(keys.size(), split, options, runner, &r);
+  r.folds = static_cast<int>(keys.size());
   return r;
 }
 
@@ -783,23 +828,25 @@ CrossValidationReport HoldOut(const std::vector<CalibrationPoint>& train,
   r.scheme = "hold-out";
   r.folds = 1;
   r.nominal = options.interval_level;
-  std::vector<const CalibrationPoint*> test_ptrs;
-  for (const auto& p : test) test_ptrs.push_back(&p);
-  int covered = 0;
-  ScoreFold(train, test_ptrs, options, &r, &covered);
-  Finish(&r, covered);
+  const auto split = [&](size_t) {
+    FoldSplit s{train, {}};
+    for (const auto& p : test) s.test.push_back(&p);
+    return s;
+  };
+  ScoreFolds(1, split, options, nullptr, &r);
   return r;
 }
 
 SharingSelection SelectSharedParameters(const std::vector<CalibrationPoint>& points,
-                                        const CalibratorOptions& options, int k, uint64_t seed) {
+                                        const CalibratorOptions& options, int k, uint64_t seed,
+                                        const UnitRunner* runner) {
   std::set<std::string> groups;
   for (const auto& p : points) groups.insert(p.group);
   SharingSelection s;
   if (groups.size() < 2) return s;
   CalibratorOptions trial = options;
   trial.shared.clear();
-  const CrossValidationReport base = KFoldCrossValidate(points, trial, k, seed);
+  const CrossValidationReport base = KFoldCrossValidate(points, trial, k, seed, runner);
   s.baseline_median_ape = base.median_ape;
   s.baseline_p90_ape = base.p90_ape;
   double median = base.median_ape, p90 = base.p90_ape;
@@ -807,7 +854,7 @@ SharingSelection SelectSharedParameters(const std::vector<CalibrationPoint>& poi
     if (std::find(options.fixed.begin(), options.fixed.end(), i) != options.fixed.end()) continue;
     trial.shared = s.shared;
     trial.shared.push_back(i);
-    const CrossValidationReport r = KFoldCrossValidate(points, trial, k, seed);
+    const CrossValidationReport r = KFoldCrossValidate(points, trial, k, seed, runner);
     SharingTrial t{i, r.median_ape, r.p90_ape, false};
     t.kept = r.n_unpredicted == base.n_unpredicted &&
              r.median_ape <= median * (1.0 + kSharingMedianTolerance) &&

@@ -22,6 +22,7 @@
 #include "sim/cost/efficiency_params.h"
 #include "sim/cost/latency.h"
 #include "sim/util/json_reader.h"
+#include "sim/util/work_units.h"
 
 namespace rightsize {
 
@@ -180,11 +181,16 @@ struct CrossValidationReport {
   std::vector<double> ape;  // per predicted point, in input order of the predicted points
 };
 
+// The folds are work units: `runner` spreads them over MPI ranks (every rank returns the same
+// report, UnitRunner::RunEverywhere); null runs them here, one after another. The report has the
+// same bits either way.
 CrossValidationReport KFoldCrossValidate(const std::vector<CalibrationPoint>& points,
-                                         const CalibratorOptions& options, int k, uint64_t seed);
-// Holds out every distinct fold_key in turn.
+                                         const CalibratorOptions& options, int k, uint64_t seed,
+                                         const UnitRunner* runner = nullptr);
+// Holds out every distinct fold_key in turn (one work unit each, as above).
 CrossValidationReport LeaveOneGroupOut(const std::vector<CalibrationPoint>& points,
-                                       const CalibratorOptions& options);
+                                       const CalibratorOptions& options,
+                                       const UnitRunner* runner = nullptr);
 // "Shared where the data supports it": greedy forward selection over the parameters, in index
 // order. A parameter becomes shared by every group (CalibratorOptions::shared) when, with it and
 // those already chosen shared, the k-fold held-out median APE is at most kSharingMedianTolerance
@@ -206,8 +212,11 @@ struct SharingSelection {
   double baseline_p90_ape = 0.0;
   std::vector<SharingTrial> trials;  // one per parameter tried, in order
 };
+// Each trial's k-fold runs its folds through `runner` (above): the rounds depend on each other,
+// the folds of one round do not.
 SharingSelection SelectSharedParameters(const std::vector<CalibrationPoint>& points,
-                                        const CalibratorOptions& options, int k, uint64_t seed);
+                                        const CalibratorOptions& options, int k, uint64_t seed,
+                                        const UnitRunner* runner = nullptr);
 
 // Held-out error of a fit on `train` predicting `test`.
 CrossValidationReport HoldOut(const std::vector<CalibrationPoint>& train,

@@ -1,6 +1,7 @@
-// rightsize-mpi: the rightsize command line, with `sweep`, `sweep-study`, `plan` and the
-// bootstrap of `fit-law` spread over the ranks of an MPI job (`mpirun -np N rightsize-mpi sweep
-// ...`; docs/mpi.md). Rank 0 parses
+// rightsize-mpi: the rightsize command line, with `sweep`, `sweep-study`, `plan`, the bootstrap
+// of `fit-law`, the grid of `simulate --set` and the cross-validation folds of `calibrate`
+// (those of `--share auto`'s trials included) spread over the ranks of an MPI job (`mpirun -np N
+// rightsize-mpi sweep ...`; docs/mpi.md). Rank 0 parses
 // the same flags as every rank, gathers the work units and writes the output, byte-identical to
 // `rightsize`; the other ranks compute units and print nothing. Any rank's error aborts the job
 // with that rank's message and exit code.
@@ -43,14 +44,16 @@ int main(int argc, char** argv) {
 
   // Only these commands split their work; any other would run whole on every rank and write its
   // output N times.
-  const std::set<std::string> split_commands = {"sweep", "sweep-study", "plan", "fit-law"};
+  const std::set<std::string> split_commands = {"sweep",   "sweep-study", "plan",
+                                                "fit-law", "simulate",    "calibrate"};
   const std::string command = Subcommand(argc, argv);
   if (!command.empty() && !split_commands.contains(command)) {
     if (world.rank() == 0) {
       fmt::print(
           stderr,
-          "rightsize-mpi: error: {}: only sweep, sweep-study, plan and fit-law (its bootstrap) "
-          "split across ranks; "
+          "rightsize-mpi: error: {}: only sweep, sweep-study, plan, fit-law (its bootstrap), "
+          "simulate (its --set grid) and calibrate (its cross-validation folds) split across "
+          "ranks; "
           "run it with rightsize (or with mpirun -np 1)\n",
           command);
     }

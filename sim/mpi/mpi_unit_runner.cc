@@ -17,6 +17,10 @@
 #include <thread>
 #include <utility>
 
+#include <boost/mpi/collectives.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+
 #include "sim/util/error.h"
 #include "sim/util/parallel.h"
 
@@ -177,7 +181,8 @@ class Gathering {
   bool Receive(std::vector<int>& waiting) {
     int flag = 0;
     MPI_Status status;
-    MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, world_, &flag, &status);
+    MPI_Iprobe(MPI_ANY_SOURCE, kResultTag, world_, &flag, &status);
+    if (!flag) MPI_Iprobe(MPI_ANY_SOURCE, kRequestTag, world_, &flag, &status);
     if (!flag) return false;
     int size = 0;
     MPI_Get_count(&status, MPI_BYTE, &size);
@@ -253,6 +258,12 @@ void MpiUnitRunner::RunInOrder(size_t units, size_t min_chunk, const EncodeUnits
 }
 
 void MpiUnitRunner::Serve(const EncodeUnits& encode) const {
+  ServeRanges(encode);
+  EndWorkers();
+  std::abort();  // unreachable: EndWorkers ends every rank but 0, and rank 0 never serves
+}
+
+void MpiUnitRunner::ServeRanges(const EncodeUnits& encode) const {
   for (int r = 0; r < kRangesPerWorker; ++r) {
     MPI_Send(nullptr, 0, MPI_BYTE, 0, kRequestTag, world_);
   }
@@ -268,6 +279,29 @@ void MpiUnitRunner::Serve(const EncodeUnits& encode) const {
     MPI_Send(result.data(), static_cast<int>(result.size()), MPI_BYTE, 0, kResultTag, world_);
     ++open;
   }
+}
+
+std::vector<std::string> MpiUnitRunner::RunEverywhere(size_t units, size_t min_chunk,
+                                                      const EncodeUnits& encode) const {
+  const size_t workers =
+      static_cast<size_t>(world_.size()) * static_cast<size_t>(threads_per_rank_);
+  const size_t chunk = ChunkUnits(units, min_chunk, workers);
+  std::vector<std::string> bytes;
+  if (world_.rank() == 0) {
+    const ConsumeUnits consume = [&](std::string&& b) { bytes.push_back(std::move(b)); };
+    const UnitProgress no_progress;
+    Gathering(world_, units, chunk, kChunksAheadPerWorker * workers, encode, consume, no_progress)
+        .Run(threads_per_rank_);
+  } else {
+    ServeRanges(encode);
+  }
+  // Every rank goes on to the next round from the same results.
+  boost::mpi::broadcast(world_, bytes, 0);
+  return bytes;
+}
+
+void MpiUnitRunner::EndWorkers() const {
+  if (world_.rank() == 0) return;
   // Rank 0 writes the output; this rank is done. MPI_Finalize waits for the other ranks.
   std::fflush(stdout);
   MPI_Finalize();

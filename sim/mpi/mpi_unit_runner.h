@@ -21,9 +21,17 @@ class MpiUnitRunner : public UnitRunner {
   // and rightsize-mpi's main aborts the whole job with it (never a hang).
   void RunInOrder(size_t units, size_t min_chunk, const EncodeUnits& encode,
                   const ConsumeUnits& consume, const UnitProgress& progress) const override;
+  // Rank 0 gathers the ranges as in RunInOrder, then broadcasts every range's bytes; each rank
+  // returns them (a round of dependent work; UnitRunner::RunEverywhere).
+  std::vector<std::string> RunEverywhere(size_t units, size_t min_chunk,
+                                         const EncodeUnits& encode) const override;
+  // A worker rank finalises MPI and exits 0; rank 0 returns.
+  void EndWorkers() const override;
 
  private:
   [[noreturn]] void Serve(const EncodeUnits& encode) const;
+  // A worker rank's side of one run: computes the ranges it is sent until none are left.
+  void ServeRanges(const EncodeUnits& encode) const;
 
   boost::mpi::communicator world_;
   int threads_per_rank_;

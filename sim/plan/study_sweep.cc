@@ -28,37 +28,6 @@ YAML::Node CandidateEntry(YAML::Node candidates, const std::string& segment,
   throw InputError({"", 0, "--set"}, fmt::format("{}: no candidate named '{}'", path, segment));
 }
 
-// Replaces the value at a dotted path (maps are created on the way; the study loader rejects
-// keys it does not know).
-void SetAt(YAML::Node root, const std::string& path, const std::string& value_text) {
-  const auto parts = Split(path, '.');
-  if (std::find(parts.begin(), parts.end(), "") != parts.end()) {
-    throw InputError({"", 0, "--set"}, "'" + path + "' has an empty key");
-  }
-  // yaml-cpp: `node = other` would overwrite the node's value; reset() rebinds the handle.
-  YAML::Node node;
-  node.reset(root);
-  for (size_t i = 0; i + 1 < parts.size(); ++i) {
-    if (node.IsSequence()) {
-      if (i == 0 || parts[i - 1] != "candidates") {
-        throw InputError({"", 0, "--set"}, path + ": only candidates are selected inside a list");
-      }
-      node.reset(CandidateEntry(node, parts[i], path));
-    } else {
-      node.reset(node[parts[i]]);
-    }
-  }
-  YAML::Node value;
-  try {
-    value = YAML::Load(value_text);
-  } catch (const YAML::Exception& e) {
-    throw InputError({"", 0, "--set"},
-                     fmt::format("{}={}: not a YAML value ({})", path, value_text, e.msg));
-  }
-  if (node.IsSequence()) throw InputError({"", 0, "--set"}, path + ": names a list, not a field");
-  node[parts.back()] = value;
-}
-
 double TotalAtPlan(const CrossoverResult& r, const std::string& name) {
   for (const auto& c : r.candidates) {
     if (c.spec.name == name) return c.usd_at_plan;
@@ -94,6 +63,35 @@ StudySweepRow DecodeStudySweepRow(ByteReader& in) {
 }
 
 }  // namespace
+
+void SetYamlPath(YAML::Node root, const std::string& path, const std::string& value_text) {
+  const auto parts = Split(path, '.');
+  if (std::find(parts.begin(), parts.end(), "") != parts.end()) {
+    throw InputError({"", 0, "--set"}, "'" + path + "' has an empty key");
+  }
+  // yaml-cpp: `node = other` would overwrite the node's value; reset() rebinds the handle.
+  YAML::Node node;
+  node.reset(root);
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (node.IsSequence()) {
+      if (i == 0 || parts[i - 1] != "candidates") {
+        throw InputError({"", 0, "--set"}, path + ": only candidates are selected inside a list");
+      }
+      node.reset(CandidateEntry(node, parts[i], path));
+    } else {
+      node.reset(node[parts[i]]);
+    }
+  }
+  YAML::Node value;
+  try {
+    value = YAML::Load(value_text);
+  } catch (const YAML::Exception& e) {
+    throw InputError({"", 0, "--set"},
+                     fmt::format("{}={}: not a YAML value ({})", path, value_text, e.msg));
+  }
+  if (node.IsSequence()) throw InputError({"", 0, "--set"}, path + ": names a list, not a field");
+  node[parts.back()] = value;
+}
 
 StudyAxis ParseStudyAxis(const std::string& text) {
   const size_t eq = text.find('=');
@@ -142,7 +140,7 @@ StudySweepResult SweepStudy(const std::string& study_path, const std::vector<Stu
   std::vector<YAML::Node> documents;
   for (const auto& values : combinations) {
     YAML::Node doc = YAML::Clone(root);
-    for (size_t a = 0; a < axes.size(); ++a) SetAt(doc, axes[a].path, values[a]);
+    for (size_t a = 0; a < axes.size(); ++a) SetYamlPath(doc, axes[a].path, values[a]);
     documents.push_back(doc);
   }
 

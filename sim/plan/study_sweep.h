@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
 #include <nlohmann/json.hpp>
 
 #include "sim/cost/efficiency_params.h"
@@ -25,6 +26,11 @@ struct StudyAxis {
 // Parses "PATH=V1,V2,..." (commas inside [...] or {...} belong to the value). InputError names
 // the --set argument when it is malformed.
 StudyAxis ParseStudyAxis(const std::string& text);
+
+// Replaces the value at a dotted path of a document with `value_text` parsed as YAML (maps are
+// created on the way; the document's loader rejects keys it does not know). InputError (naming
+// --set) for an empty key, a list where a field is expected, or text that is not YAML.
+void SetYamlPath(YAML::Node root, const std::string& path, const std::string& value_text);
 
 struct StudySweepRow {
   std::vector<std::string> values;  // one per axis, as given

@@ -81,6 +81,11 @@ std::vector<std::string> UnitRunner::Run(size_t units, size_t min_chunk, const E
   return bytes;
 }
 
+std::vector<std::string> UnitRunner::RunEverywhere(size_t units, size_t min_chunk,
+                                                   const EncodeUnits& encode) const {
+  return Run(units, min_chunk, encode, nullptr);
+}
+
 namespace {
 
 // LocalUnitRunner's pipeline: worker threads take ranges in order from a counter, never more than

@@ -66,6 +66,16 @@ class UnitRunner {
   // RunInOrder, every range's bytes collected in unit order.
   std::vector<std::string> Run(size_t units, size_t min_chunk, const EncodeUnits& encode,
                                const UnitProgress& progress) const;
+  // Run, but every range's bytes come back in unit order on every process (an MPI runner
+  // gathers them on rank 0 and broadcasts them), and a worker rank returns instead of ending:
+  // for work in dependent rounds, each round's units chosen from the last round's results
+  // (calibrate's cross-validated greedy parameter sharing). Every process must call it with the
+  // same units; after the last round the caller ends the worker ranks with EndWorkers.
+  virtual std::vector<std::string> RunEverywhere(size_t units, size_t min_chunk,
+                                                 const EncodeUnits& encode) const;
+  // Ends every process but the one that writes the output (MPI: the worker ranks finalise and
+  // exit 0); nothing on a local runner. Work after it runs on the writing process alone.
+  virtual void EndWorkers() const {}
 };
 
 // The units on `threads` threads of this process (0: all cores), which take the next range as

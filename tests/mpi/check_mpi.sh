@@ -5,8 +5,13 @@
 #   output of `mpirun -np 2 rightsize-mpi CMD` is byte-identical to `rightsize CMD`;
 #   kill-one-rank: rank 1 is killed mid-sweep: mpirun exits non-zero within seconds, says which
 #   rank died, and the output file the sweep would replace keeps its previous contents;
+#   simulate-grid: `simulate --set` (a grid of serving simulations) gives the same rows, and a
+#   combination that fails ends the job with exit code 2 and its error;
+#   calibrate-share-auto: `calibrate --share auto --folds 5 --logo` (cross-validation folds split
+#   over the ranks, round after round) gives the same table, CSV and file but the measured fit time;
 #   runner-in-order / rank-error: tests/mpi/runner_check.cc (RUNNER_CHECK) gathers uneven units
-#   in order / ends with exit code 2 and rank 1's message when rank 1's work throws.
+#   in order / ends with exit code 2 and rank 1's message when rank 1's work throws;
+#   runner-rounds / rounds-error: the same for dependent rounds of RunEverywhere.
 # Usage: tests/mpi/check_mpi.sh RIGHTSIZE RIGHTSIZE_MPI CASE [RUNNER_CHECK]   (from the repository
 # root)
 set -uo pipefail
@@ -89,6 +94,47 @@ case $case in
     cmp "$tmp/one/law.json" "$tmp/two/law.json" || exit 1
     echo "identical: $(wc -c <"$tmp/one/law.json") bytes of law file"
     ;;
+  simulate-grid)
+    # simulate --set: 4 rates x 2 engines x 2 TP degrees = 16 serving simulations, each with its
+    # max-rate search (uneven work: an overloaded rate searches longer), one row per combination.
+    same_output simulate examples/simulate-vllm-h100.yaml --requests 300 \
+      --set traffic.requests_per_s=2,4,8,16 --set engine=vllm-v1,sglang --set layout.tp=1,2 \
+      --format csv
+    # A combination whose unit fails (an unknown engine, on whichever rank draws it): exit 2 with
+    # its error within seconds, never a hang.
+    start=$(date +%s)
+    "${mpirun_2[@]}" "$mpi" simulate examples/simulate-vllm-h100.yaml --requests 300 \
+      --set traffic.requests_per_s=2,4,8,16 --set engine=vllm-v1,no-such-engine \
+      >"$tmp/stdout" 2>"$tmp/stderr"
+    code=$? seconds=$(($(date +%s) - start))
+    (( code == 2 )) || { cat "$tmp/stderr"; echo "exit code $code, not 2"; exit 1; }
+    grep -q "no-such-engine" "$tmp/stderr" || { cat "$tmp/stderr"; echo "no error naming it"; exit 1; }
+    (( seconds <= 20 )) || { echo "took ${seconds} s to end"; exit 1; }
+    [[ ! -s $tmp/stdout ]] || { echo "rows printed for a failed grid"; exit 1; }
+    echo "failing combination: exit code $code after ${seconds} s"
+    ;;
+  calibrate-share-auto)
+    # --share auto's greedy selection: rounds of 5-fold cross-validation whose folds are split
+    # over the ranks (each round depends on the last), then --folds 5 and --logo the same way;
+    # rank 0 writes. Everything but the measured fit time (`fit N points in S s`, fit_seconds) is
+    # the same bytes: the printed table, the CSV of parameters and the calibration file (written
+    # in two folders, so the `wrote FILE` line is the same text).
+    cal=(calibrate "$PWD/data/runs/optimum-benchmark-running-llamas/Llama-7b/short_report.csv"
+      "$PWD/data/runs/optimum-benchmark-running-llamas/Llama-13b/short_report.csv"
+      --folds 5 --logo --share auto)
+    mkdir -p "$tmp/cal1" "$tmp/cal2"
+    (cd "$tmp/cal1" && "$plain" "${cal[@]}" -o cal.json) >"$tmp/cal1.out" || exit 1
+    (cd "$tmp/cal2" && "${mpirun_2[@]}" "$mpi" "${cal[@]}" -o cal.json) >"$tmp/cal2.out" || exit 1
+    timed='^fit [0-9]+ points in [0-9.]+ s$'
+    grep -Eq "$timed" "$tmp/cal1.out" || { echo "no fit time line to leave out"; exit 1; }
+    cmp <(grep -Ev "$timed" "$tmp/cal1.out") <(grep -Ev "$timed" "$tmp/cal2.out") ||
+      { diff "$tmp/cal1.out" "$tmp/cal2.out"; exit 1; }
+    cmp <(grep -v '"fit_seconds"' "$tmp/cal1/cal.json") <(grep -v '"fit_seconds"' "$tmp/cal2/cal.json") ||
+      { diff "$tmp/cal1/cal.json" "$tmp/cal2/cal.json"; exit 1; }
+    grep -q '"trials"' "$tmp/cal1/cal.json" || { echo "no --share auto trials in the file"; exit 1; }
+    same_output "${cal[@]}" --format csv
+    echo "identical: $(wc -c <"$tmp/cal1/cal.json") bytes of calibration file but fit_seconds"
+    ;;
   kill-one-rank)
     "$plain" sweep --models llama-3-8b --hardware l40s -o "$tmp/out.csv" || exit 1
     cp "$tmp/out.csv" "$tmp/good.csv"
@@ -123,6 +169,19 @@ case $case in
     grep -q "fail on rank 1" "$tmp/stderr" || { echo "rank 1's message is missing"; exit 1; }
     (( seconds <= 20 )) || { echo "took ${seconds} s to end"; exit 1; }
     echo "rank 1 failed: exit code $code after ${seconds} s"
+    ;;
+  runner-rounds)
+    "${mpirun_2[@]}" "$runner_check" rounds || exit 1
+    ;;
+  rounds-error)
+    start=$(date +%s)
+    "${mpirun_2[@]}" "$runner_check" rounds-fail >"$tmp/stdout" 2>"$tmp/stderr"
+    code=$? seconds=$(($(date +%s) - start))
+    cat "$tmp/stderr"
+    (( code == 2 )) || { echo "exit code $code, not 2 (rank 1's InputError)"; exit 1; }
+    grep -q "round 2 fails on rank 1" "$tmp/stderr" || { echo "rank 1's message is missing"; exit 1; }
+    (( seconds <= 20 )) || { echo "took ${seconds} s to end"; exit 1; }
+    echo "rank 1 failed in round 2: exit code $code after ${seconds} s"
     ;;
   *)
     echo "unknown case $case"

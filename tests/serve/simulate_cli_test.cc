@@ -142,3 +142,60 @@ TEST_CASE("an unknown key in an engine profile is a one-line error naming file, 
       profile + ":" + std::to_string(line) + ": scheduler.max_num_seq");
   unsetenv("RIGHTSIZE_MODELS_DIR");
 }
+
+namespace {
+
+const char* kGridSpec = R"(model: llama-3.1-8b
+hardware: l40s
+traffic:
+  arrival: poisson
+  requests_per_s: 2
+  requests: 150
+  prompt_tokens: 500
+  output_tokens: 60
+slo:
+  ttft_p99_s: 5
+)";
+
+}  // namespace
+
+TEST_CASE("simulate --set runs one simulation per combination, each row that of the single run") {
+  const std::string spec = WriteTempFile("rightsize_serve_cli_test", "grid.yaml", kGridSpec);
+  const CommandResult grid = RunRightsize("simulate " + spec +
+                                          " --set traffic.requests_per_s=1,3 --set layout.tp=1,2 "
+                                          "--max-num-seqs 32 --format json");
+  REQUIRE(grid.exit_code == 0);
+  const nlohmann::json rows = nlohmann::json::parse(grid.output);
+  REQUIRE(rows.size() == 4);
+  // The first --set varies slowest; the flags apply on top of every combination.
+  const std::vector<std::pair<std::string, std::string>> order = {
+      {"1", "1"}, {"1", "2"}, {"3", "1"}, {"3", "2"}};
+  for (size_t i = 0; i < order.size(); ++i) {
+    CHECK(rows[i]["traffic.requests_per_s"] == order[i].first);
+    CHECK(rows[i]["layout.tp"] == order[i].second);
+    CHECK(rows[i]["tp"] == std::stoi(order[i].second));
+  }
+  // Row (3, 2) is the simulation `simulate FILE --rate 3 --tp 2` runs, to the bit.
+  const CommandResult one =
+      RunRightsize("simulate " + spec + " --rate 3 --tp 2 --max-num-seqs 32 --format json");
+  REQUIRE(one.exit_code == 0);
+  const nlohmann::json run = nlohmann::json::parse(one.output);
+  CHECK(run["engine"]["max_num_seqs"] == 32);
+  CHECK(rows[3]["requests_per_s"].get<double>() == run["result"]["requests_per_s"].get<double>());
+  CHECK(rows[3]["ttft_p99_s"].get<double>() == run["result"]["ttft"]["p99_s"].get<double>());
+  CHECK(rows[3]["tpot_p50_s"].get<double>() == run["result"]["tpot"]["p50_s"].get<double>());
+  CHECK(rows[3]["slo_met"] == run["slo"]["met"]);
+  // More offered load on the same layout: more served requests per second.
+  CHECK(rows[2]["requests_per_s"].get<double>() > rows[0]["requests_per_s"].get<double>());
+}
+
+TEST_CASE("simulate --set refuses what a grid cannot do, exit 2") {
+  const std::string spec = WriteTempFile("rightsize_serve_cli_test", "grid.yaml", kGridSpec);
+  CheckOneLineInputError(kBase + "--arrival poisson --set traffic.requests_per_s=1,2", "--set");
+  CheckOneLineInputError("simulate " + spec + " --set traffic.requests_per_s=1,2 --figure out",
+                         "--figure");
+  CheckOneLineInputError("simulate " + spec + " --set traffic.requests_per_s", "--set");
+  CheckOneLineInputError("simulate " + spec + " --set traffic.requests_per_s=1,-2",
+                         spec + " [traffic.requests_per_s=-2]:1: traffic.requests_per_s");
+  CheckOneLineInputError("simulate " + spec + " --set traffic.rate=1,2", "traffic.rate");
+}
