@@ -222,12 +222,7 @@ nlohmann::json WhatIf::Answer(const WhatIfQuestion& question) {
   if (!question.price_kind.empty()) {
     // The page's choice replaces the study's kinds; choosing spot says the workload tolerates
     // interruption.
-    const std::vector<std::string> kinds = catalog_.PriceKinds();
-    if (std::find(kinds.begin(), kinds.end(), question.price_kind) == kinds.end()) {
-      throw InputError({"request", 0, "price_kind"},
-                       fmt::format("unknown price kind '{}' (the catalogue quotes: {})",
-                                   question.price_kind, fmt::join(kinds, ", ")));
-    }
+    catalog_.CheckQuotedPriceKind(question.price_kind, {"request", 0, "price_kind"});
     spec.prices.kinds = {question.price_kind};
     spec.prices.interruptible = question.price_kind == kPriceSpot;
   }

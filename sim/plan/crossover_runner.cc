@@ -154,10 +154,7 @@ double MaxColdStartShare(const SloSpec& slo, double cold_start_s) {
       continue;
     }
     if (cold_start_s <= t.limit_s) continue;
-    const double q = t.statistic == SloStatistic::kP50   ? 0.5
-                     : t.statistic == SloStatistic::kP90 ? 0.9
-                                                         : 0.99;
-    share = std::min(share, 1.0 - q);
+    share = std::min(share, 1.0 - QuantileOf(t.statistic));
   }
   return share;
 }
@@ -631,7 +628,6 @@ MonteCarloDraws DrawUncertainty(const StudySpec& study, const Catalog& catalog, 
 // The probability a quality tier needs: "beats" and "matches" are claimed at 90%.
 constexpr double kTierProbability = 0.9;
 
-// "1 point", "2.5 points".
 // A score difference to one decimal (scores are printed to one), "1 point" in the singular.
 std::string Points(double points) {
   std::string text = fmt::format("{:.1f}", points);

@@ -263,12 +263,8 @@ PriceChoice ReadPriceChoice(YamlReader p) {
     choice.kinds = p.OptionalStringList("kinds");
     if (choice.kinds.empty()) throw InputError(p.Where("kinds"), "list at least one price kind");
   }
-  const std::vector<std::string> known = PriceKindNames();
   for (const std::string& kind : choice.kinds) {
-    if (std::find(known.begin(), known.end(), kind) == known.end()) {
-      throw InputError(p.Where("kinds"), fmt::format("unknown price kind '{}' (known: {})", kind,
-                                                     fmt::join(known, ", ")));
-    }
+    CheckPriceKind(kind, p.Where("kinds"));
     if (kind == kPriceSpot && !choice.interruptible) {
       throw InputError(p.Where("kinds"),
                        "cloud-spot capacity can be reclaimed at any time: list it only with "
@@ -313,11 +309,7 @@ bool PriceChoice::Serverless() const {
   return std::find(kinds.begin(), kinds.end(), kPriceServerless) != kinds.end();
 }
 
-std::vector<std::string> PriceChoice::AlwaysOnKinds() const {
-  std::vector<std::string> out = kinds;
-  std::erase(out, std::string(kPriceServerless));
-  return out;
-}
+std::vector<std::string> PriceChoice::AlwaysOnKinds() const { return AlwaysOnOf(kinds); }
 
 double QualityAtFinetuneTokens(const QualitySpec& quality, double finetune_tokens) {
   if (!quality.law || !quality.law->transfer_law) return quality.score;

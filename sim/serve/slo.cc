@@ -97,6 +97,20 @@ std::vector<SloTarget> ReadSloTargets(const YAML::Node& slo, const std::string& 
   return targets;
 }
 
+double QuantileOf(SloStatistic statistic) {
+  switch (statistic) {
+    case SloStatistic::kMean:
+      return 0.0;
+    case SloStatistic::kP50:
+      return 0.5;
+    case SloStatistic::kP90:
+      return 0.9;
+    case SloStatistic::kP99:
+      return 0.99;
+  }
+  return 0.0;
+}
+
 double StatisticOf(const ServingSimResult& r, SloMetric metric, SloStatistic statistic) {
   const LatencyStats& s = StatsOf(r, metric);
   switch (statistic) {
@@ -150,20 +164,7 @@ SloMissWatch::SloMissWatch(const std::vector<SloTarget>& targets,
     w.target = t;
     w.n = t.metric == SloMetric::kTpot ? multi_token : counted;
     if (w.n == 0) continue;
-    double q = 0.0;
-    switch (t.statistic) {
-      case SloStatistic::kMean:
-        break;
-      case SloStatistic::kP50:
-        q = 0.5;
-        break;
-      case SloStatistic::kP90:
-        q = 0.9;
-        break;
-      case SloStatistic::kP99:
-        q = 0.99;
-        break;
-    }
+    const double q = QuantileOf(t.statistic);
     w.exceed_limit = w.n - static_cast<int64_t>(std::floor(q * static_cast<double>(w.n - 1)));
     watched_.push_back(w);
   }

@@ -32,6 +32,8 @@ SloTarget ParseSloTarget(const std::string& key, double limit_s, const SourceLoc
 // (0 there: no target).
 std::vector<SloTarget> ReadSloTargets(const YAML::Node& slo, const std::string& path,
                                       bool legacy_mean_keys);
+// The quantile a percentile statistic names (kP50: 0.5, kP90: 0.9, kP99: 0.99); kMean: 0.
+double QuantileOf(SloStatistic statistic);
 double StatisticOf(const ServingSimResult& result, SloMetric metric, SloStatistic statistic);
 // Every target met, the run neither overloaded nor stopped early; *why names the first failure.
 bool MeetsSlo(const ServingSimResult& result, const std::vector<SloTarget>& targets,

@@ -119,15 +119,12 @@ std::vector<std::string> Catalog::PriceKinds() const {
   return kinds;
 }
 
-Catalog Catalog::WithPriceKind(const std::string& kind, const SourceLocation& where) const {
+void Catalog::CheckQuotedPriceKind(const std::string& kind, const SourceLocation& where) const {
   const std::vector<std::string> kinds = PriceKinds();
   if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
     throw InputError(where, fmt::format("unknown price kind '{}' (the catalogue quotes: {})", kind,
                                         fmt::join(kinds, ", ")));
   }
-  Catalog filtered = *this;
-  std::erase_if(filtered.prices_, [&kind](const auto& entry) { return entry.second.kind != kind; });
-  return filtered;
 }
 
 ModelSpec LoadFromHfCache(const std::string& repo_id) {

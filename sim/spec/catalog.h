@@ -30,10 +30,9 @@ class Catalog {
   // those kinds (PriceSpec::kind; empty: every kind).
   std::vector<const PriceSpec*> PricesFor(const std::string& hardware_id,
                                           const std::vector<std::string>& kinds = {}) const;
-  // This catalogue with only the prices of one kind (PriceSpec::kind): planning then prices each
-  // device by its cheapest quote of that kind, and a device without one is unpriced. InputError
-  // at `where` (the flag or key that named the kind) when no price has that kind.
-  Catalog WithPriceKind(const std::string& kind, const SourceLocation& where) const;
+  // InputError at `where` (the flag or key that named the kind) unless some price of the
+  // catalogue has that kind.
+  void CheckQuotedPriceKind(const std::string& kind, const SourceLocation& where) const;
   // Every PriceSpec::kind quoted in the catalogue, sorted.
   std::vector<std::string> PriceKinds() const;
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/util/error.h"
+
 namespace rightsize {
 
 // The highest price of a device-hour rightsize accepts anywhere (price files, studies, flags).
@@ -24,8 +26,12 @@ inline constexpr const char* kPriceOwned = "owned";
 inline constexpr const char* kPriceServerless = "serverless";
 // Every kind, in the order a buyer meets them.
 std::vector<std::string> PriceKindNames();
-// The kinds that price a device kept up around the clock: every kind but serverless.
+// `kinds` without serverless: the ones that price a device kept up around the clock.
+std::vector<std::string> AlwaysOnOf(std::vector<std::string> kinds);
+// Every always-on kind: AlwaysOnOf(PriceKindNames()).
 std::vector<std::string> AlwaysOnPriceKinds();
+// InputError at `where` unless `kind` is one of PriceKindNames().
+void CheckPriceKind(const std::string& kind, const SourceLocation& where);
 
 // An owned device: bought once, depreciated over its life, in a host, drawing power through the
 // facility's cooling and distribution losses (PUE), and optionally colocated.

@@ -1,10 +1,8 @@
 #include "sim/spec/yaml_loaders.h"
 
-#include <algorithm>
 #include <limits>
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "sim/util/strings.h"
 #include "sim/util/yaml_reader.h"
@@ -221,11 +219,7 @@ PriceSpec ParsePriceSpec(const YAML::Node& root, const std::string& file) {
   p.id = r.RequiredString("id");
   p.hardware_id = r.RequiredString("hardware");
   p.kind = r.RequiredString("kind");
-  const std::vector<std::string> kinds = PriceKindNames();
-  if (std::find(kinds.begin(), kinds.end(), p.kind) == kinds.end()) {
-    throw InputError(r.Where("kind"), fmt::format("unknown price kind '{}' (known: {})", p.kind,
-                                                  fmt::join(kinds, ", ")));
-  }
+  CheckPriceKind(p.kind, r.Where("kind"));
   if (p.kind == kPriceOwned) {
     // An owned device's hour is computed from what it costs to buy, host and power.
     if (r.Has("usd_per_hour")) {

@@ -36,13 +36,18 @@ TEST_CASE("a price kind keeps only the quotes of that kind") {
   const Catalog& catalog = Catalog::Default();
   const std::vector<std::string> kinds = catalog.PriceKinds();
   REQUIRE(std::find(kinds.begin(), kinds.end(), "cloud-spot") != kinds.end());
-  const Catalog spot = catalog.WithPriceKind("cloud-spot", {});
-  size_t spot_quotes = 0;
-  for (const auto& [id, price] : catalog.prices()) spot_quotes += price.kind == "cloud-spot";
-  CHECK(spot.prices().size() == spot_quotes);
-  for (const auto& [id, price] : spot.prices()) CHECK(price.kind == "cloud-spot");
+  size_t spot_quotes = 0, kept = 0;
+  for (const auto& [id, price] : catalog.prices()) {
+    spot_quotes += price.kind == "cloud-spot";
+    if (price.kind != "cloud-spot") continue;
+    const auto quotes = catalog.PricesFor(price.hardware_id, {"cloud-spot"});
+    for (const PriceSpec* q : quotes) CHECK(q->kind == "cloud-spot");
+    kept += std::count(quotes.begin(), quotes.end(), &price);
+  }
+  CHECK(kept == spot_quotes);
+  catalog.CheckQuotedPriceKind("cloud-spot", {});
   const std::string error = ErrorOf([&] {
-    catalog.WithPriceKind("free", {"request", 0, "price_kind"});
+    catalog.CheckQuotedPriceKind("free", {"request", 0, "price_kind"});
   });
   CHECK(error.rfind("request: price_kind: unknown price kind 'free' (the catalogue quotes: ", 0) ==
         0);
