@@ -93,22 +93,6 @@ nlohmann::json SummaryRow(const SimulationRun& run) {
   return row;
 }
 
-// Every combination of the axes' values, the first axis varying slowest.
-std::vector<std::vector<std::string>> Combinations(const std::vector<StudyAxis>& axes) {
-  std::vector<std::vector<std::string>> combinations = {{}};
-  for (const StudyAxis& axis : axes) {
-    std::vector<std::vector<std::string>> next;
-    for (const auto& prefix : combinations) {
-      for (const std::string& value : axis.values) {
-        next.push_back(prefix);
-        next.back().push_back(value);
-      }
-    }
-    combinations = std::move(next);
-  }
-  return combinations;
-}
-
 }  // namespace
 
 EfficiencyParams WithParamOverrides(EfficiencyParams p, const std::vector<std::string>& flags) {
@@ -158,27 +142,16 @@ SimulateGridResult RunSimulateGrid(const SimulateGridOptions& options, const Cat
   }
   SimulateGridResult result;
   for (const std::string& set : options.sets) result.axes.push_back(ParseStudyAxis(set));
-  const std::vector<std::vector<std::string>> combinations = Combinations(result.axes);
-  // Every combination's document, built here (yaml-cpp nodes are not shared across threads).
-  const YAML::Node root = LoadYamlFile(options.spec_path);
-  std::vector<YAML::Node> documents;
-  for (const auto& values : combinations) {
-    YAML::Node doc = YAML::Clone(root);
-    for (size_t a = 0; a < result.axes.size(); ++a)
-      SetYamlPath(doc, result.axes[a].path, values[a]);
-    documents.push_back(doc);
-  }
+  const std::vector<AxisCombination> combinations =
+      ExpandAxes(LoadYamlFile(options.spec_path), options.spec_path, result.axes);
   // One unit per combination: its simulation (and max-rate search), as its summary row in CBOR,
   // which keeps every double's bits.
   const auto row_of = [&](size_t i) {
-    std::string label = options.spec_path + " [";
-    for (size_t a = 0; a < result.axes.size(); ++a) {
-      label += fmt::format("{}{}={}", a ? " " : "", result.axes[a].path, combinations[i][a]);
-    }
-    SimulationSpec spec = LoadSimulationSpec(documents[i], label + "]");
+    SimulationSpec spec = LoadSimulationSpec(combinations[i].document, combinations[i].label);
     if (options.overrides) spec = options.overrides(std::move(spec));
     nlohmann::json row;
-    for (size_t a = 0; a < result.axes.size(); ++a) row[result.axes[a].path] = combinations[i][a];
+    for (size_t a = 0; a < result.axes.size(); ++a)
+      row[result.axes[a].path] = combinations[i].values[a];
     const nlohmann::json summary =
         SummaryRow(Simulate(spec, options.calibration, options.param_flags, catalog));
     for (const auto& [key, value] : summary.items()) {
@@ -190,7 +163,7 @@ SimulateGridResult RunSimulateGrid(const SimulateGridOptions& options, const Cat
   const std::vector<std::string> bytes =
       (options.runner ? *options.runner : static_cast<const UnitRunner&>(local))
           .Run(
-              documents.size(), 1,
+              combinations.size(), 1,
               [&](size_t begin, size_t end) {
                 ByteWriter out;
                 for (size_t i = begin; i < end; ++i) {

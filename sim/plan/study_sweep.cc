@@ -119,43 +119,51 @@ StudyAxis ParseStudyAxis(const std::string& text) {
   return axis;
 }
 
+std::vector<AxisCombination> ExpandAxes(const YAML::Node& root, const std::string& file,
+                                        const std::vector<StudyAxis>& axes) {
+  std::vector<std::vector<std::string>> value_sets = {{}};
+  for (const auto& axis : axes) {
+    std::vector<std::vector<std::string>> next;
+    for (const auto& prefix : value_sets) {
+      for (const auto& v : axis.values) {
+        next.push_back(prefix);
+        next.back().push_back(v);
+      }
+    }
+    value_sets = std::move(next);
+  }
+  std::vector<AxisCombination> out;
+  for (auto& values : value_sets) {
+    AxisCombination c;
+    c.document = YAML::Clone(root);
+    c.label = file + " [";
+    for (size_t a = 0; a < axes.size(); ++a) {
+      SetYamlPath(c.document, axes[a].path, values[a]);
+      c.label += fmt::format("{}{}={}", a ? " " : "", axes[a].path, values[a]);
+    }
+    c.label += "]";
+    c.values = std::move(values);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 StudySweepResult SweepStudy(const std::string& study_path, const std::vector<StudyAxis>& axes,
                             const Catalog& catalog, const DeviceEfficiencyParams& params,
                             int threads, const StudySweepProgress& progress,
                             const UnitRunner* runner) {
   if (axes.empty()) throw InputError({"", 0, "--set"}, "give at least one --set PATH=VALUES");
   const YAML::Node root = LoadYamlFile(study_path);
-  // Every combination's document, built serially (yaml-cpp nodes are not shared across threads).
-  std::vector<std::vector<std::string>> combinations = {{}};
-  for (const auto& axis : axes) {
-    std::vector<std::vector<std::string>> next;
-    for (const auto& prefix : combinations) {
-      for (const auto& v : axis.values) {
-        next.push_back(prefix);
-        next.back().push_back(v);
-      }
-    }
-    combinations = std::move(next);
-  }
-  std::vector<YAML::Node> documents;
-  for (const auto& values : combinations) {
-    YAML::Node doc = YAML::Clone(root);
-    for (size_t a = 0; a < axes.size(); ++a) SetYamlPath(doc, axes[a].path, values[a]);
-    documents.push_back(doc);
-  }
+  const std::vector<AxisCombination> combinations = ExpandAxes(root, study_path, axes);
 
   // One unit per combination: its crossover study, summarised as one row per pair.
   auto rows_of = [&](size_t i) {
-    std::string label = study_path + " [";
-    for (size_t a = 0; a < axes.size(); ++a) {
-      label += fmt::format("{}{}={}", a ? " " : "", axes[a].path, combinations[i][a]);
-    }
-    const StudySpec study = LoadStudy(documents[i], label + "]", catalog);
+    const StudySpec study = LoadStudy(combinations[i].document, combinations[i].label, catalog);
     const CrossoverResult result = RunCrossover(study, catalog, params);
     std::vector<StudySweepRow> rows;
     for (const auto& pair : result.pairs) {
       StudySweepRow row;
-      row.values = combinations[i];
+      row.values = combinations[i].values;
       row.small = pair.small;
       row.large = pair.large;
       row.quality_ok = pair.quality_ok;
@@ -174,7 +182,7 @@ StudySweepResult SweepStudy(const std::string& study_path, const std::vector<Stu
   const LocalUnitRunner local(threads);
   const auto bytes = (runner ? *runner : static_cast<const UnitRunner&>(local))
                          .Run(
-                             documents.size(), 1,
+                             combinations.size(), 1,
                              [&](size_t begin, size_t end) {
                                ByteWriter out;
                                for (size_t i = begin; i < end; ++i) {
@@ -194,7 +202,7 @@ StudySweepResult SweepStudy(const std::string& study_path, const std::vector<Stu
       const auto i = static_cast<size_t>(in.Int());
       for (int64_t n = in.Int(); n > 0; --n) {
         out.rows.push_back(DecodeStudySweepRow(in));
-        out.rows.back().values = combinations[i];
+        out.rows.back().values = combinations[i].values;
       }
     }
   }

@@ -32,6 +32,18 @@ StudyAxis ParseStudyAxis(const std::string& text);
 // --set) for an empty key, a list where a field is expected, or text that is not YAML.
 void SetYamlPath(YAML::Node root, const std::string& path, const std::string& value_text);
 
+// One combination of the axes' values: the values (one per axis, as given), `root` with them set
+// (SetYamlPath), and a label for errors, "FILE [path=value ...]".
+struct AxisCombination {
+  std::vector<std::string> values;
+  YAML::Node document;
+  std::string label;
+};
+// Every combination, the first axis varying slowest. Built serially: yaml-cpp nodes are not
+// shared across threads, so each unit then reads only its own document.
+std::vector<AxisCombination> ExpandAxes(const YAML::Node& root, const std::string& file,
+                                        const std::vector<StudyAxis>& axes);
+
 struct StudySweepRow {
   std::vector<std::string> values;  // one per axis, as given
   std::string small, large;

@@ -635,9 +635,8 @@ std::vector<std::string> WriteCrossoverReport(const CrossoverResult& r, const Ca
     doc.Heading(2, "Figures");
     auto add = [&](const Figure& f) {
       if (f.series.empty()) {
-        doc.Paragraph(f.title +
-                      ": nothing to draw (no candidate is self-hosted at the planning "
-                      "traffic).");
+        // The per-layout figures are empty when every candidate is served by an API.
+        doc.Paragraph(f.title + ": nothing to draw.");
         return;
       }
       const FigureFiles files = RenderFigure(f, dir);
