@@ -57,6 +57,7 @@ nlohmann::json GroupToJson(const GroupCalibration& g) {
   j["bound_notes"] = g.bound_notes;
   j["n_points"] = g.n_points;
   j["sigma_log"] = g.sigma_log;
+  j["interval_sigma_log"] = g.interval_sigma_log;
   j["rel_rms"] = g.rel_rms;
   j["median_ape"] = g.median_ape;
   j["report"] = g.report;
@@ -102,6 +103,7 @@ GroupCalibration GroupFromJson(const JsonValue& j) {
   g.report = j.OptionalString("report", "");
   g.n_points = static_cast<int>(j.OptionalInt("n_points", 0, 0, std::numeric_limits<int>::max()));
   g.sigma_log = j.RequiredDouble("sigma_log", 0.0, kHuge);
+  g.interval_sigma_log = j.OptionalDouble("interval_sigma_log", 0.0, 0.0, kHuge);
   g.rel_rms = j.OptionalDouble("rel_rms", 0.0, 0.0, kHuge);
   g.median_ape = j.OptionalDouble("median_ape", 0.0, 0.0, kHuge);
   const JsonValue params = j.Child("params");

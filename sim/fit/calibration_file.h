@@ -35,7 +35,8 @@ bool GroupOnHardware(const std::string& name, const std::string& hardware_id);
 
 // {"group", "usable", "params": {name: value}, "std_error": {...}, "covariance": [[...]],
 //  "free": {name: bool}, "unidentified": [...], "at_bound": [...], "n_points", "sigma_log",
-//  "rel_rms", "median_ape", "report"}
+//  "interval_sigma_log" (optional when read: files before it use sigma_log), "rel_rms",
+//  "median_ape", "report"}
 nlohmann::json GroupToJson(const GroupCalibration& group);
 // {"scheme", "folds", "n_predicted", "n_unpredicted", "median_ape", "p90_ape", "coverage",
 //  "nominal_coverage"}

@@ -63,6 +63,10 @@ struct CalibratorOptions {
   std::vector<int> shared;
   // Nominal coverage of prediction intervals, in (0, 1).
   double interval_level = 0.90;
+  // Folds of the split that sets each group's prediction-interval scale from held-out residuals
+  // (whole refits of the other folds); 0, or a group with too few points predicted: the
+  // studentized in-sample residuals (GroupCalibration::interval_sigma_log).
+  int interval_folds = 5;
   int max_iterations = 200;  // Levenberg-Marquardt iterations per fit, >= 1
   int num_threads = 1;       // Ceres residual-evaluation threads, >= 1
   // A direction of the (log-scaled) J^T J with eigenvalue below this fraction of the largest is
@@ -113,7 +117,14 @@ struct GroupCalibration {
   // One sentence per parameter on a bound: which bound and what that means for predictions.
   std::vector<std::string> bound_notes;
   int n_points = 0;
-  double sigma_log = 0.0;   // robust residual scale, 1.4826 x MAD of log residuals
+  double sigma_log = 0.0;  // robust residual scale, 1.4826 x MAD of log residuals
+  // The residual scale prediction intervals use: the options' interval-level quantile of the
+  // group's held-out log residuals (options.interval_folds), or without them of its studentized
+  // in-sample residuals |r| / sqrt(1 - leverage), over that level's normal quantile. Above
+  // sigma_log where the tails are heavier than normal, the fit spent many of few points on its
+  // parameters, or the model misses unseen points in a structured way; 0 in files written
+  // before it existed (sigma_log is used).
+  double interval_sigma_log = 0.0;
   double rel_rms = 0.0;     // RMS of log residuals (~ relative RMS error)
   double median_ape = 0.0;  // on the fitted points, fraction (0.05 = 5%)
   bool converged = false;
@@ -157,7 +168,8 @@ struct PredictionInterval {
   double upper_s = 0.0;
 };
 
-// Delta method in log space: var(log t) = g^T C g + sigma_log^2 with g = d log t / d params;
+// Delta method in log space: var(log t) = g^T C g + s^2 with g = d log t / d params and s the
+// fit's interval_sigma_log (its sigma_log for files without one);
 // interval = t x exp(+-z sqrt(var)), z the two-sided normal quantile of `level`.
 PredictionInterval PredictWithInterval(const GroupCalibration& fit, const CalibrationPoint& point,
                                        double level);
