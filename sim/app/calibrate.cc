@@ -167,7 +167,10 @@ std::string GroupsText(const CalibrationResult& fit) {
   for (const auto& f : fit.families) {
     text += fmt::format("{} [{}; prices a device of the family without its own group]\n",
                         f.transfer.group, f.transfer.usable ? "usable" : "NOT USABLE");
-    text += ParameterTable(f.transfer);
+    // A family of one device is that device's fit with the cited spread: its report says so,
+    // the table would repeat the group's.
+    if (f.devices.size() >= static_cast<size_t>(kMinFamilyDevices))
+      text += ParameterTable(f.transfer);
     text += "  " + f.report + "\n";
   }
   return text;

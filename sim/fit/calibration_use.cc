@@ -111,10 +111,12 @@ void WidenForTransfer(const JsonDocument& doc, const std::string& hardware_id,
       measured = measured || f->tau_measured[k];
     }
   }
+  const std::string why = arch.empty() ? hardware_id + " names no architecture"
+                          : !same      ? "fitted on another architecture than " + arch
+                                       : "the file measured no device spread for " + arch;
   used->transfer_spread =
       measured ? "the device spread of family " + f->name + " (" + Join(f->devices) + ")"
-               : "the cited cross-device prior spread (no family of " +
-                     (arch.empty() ? hardware_id : arch) + " with a measured spread in the file)";
+               : "the cited cross-device prior spread (" + why + ")";
   used->fit = WithCrossDeviceSpread(used->fit, spread,
                                     "Priced on " + hardware_id +
                                         " by transfer; the interval "
