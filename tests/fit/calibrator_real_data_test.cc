@@ -111,7 +111,7 @@ TEST_CASE("llama.cpp table (consumer GPUs, Apple): 5-fold held-out median <= 8%,
 // shared level can carry; the intervals carry the measured spread (78.9% of the held-out points
 // inside the 90% interval).
 TEST_CASE(
-    "llama.cpp table: leave-one-GPU-out median <= 10% (Apple), 15% (Ada), 45% (Ampere); "
+    "llama.cpp table: leave-one-GPU-out median <= 10% (Apple), 15% (Ada), 45% (Ampere), "
     "target 10% in every family",
     "[fit][real][family]") {
   const auto points =
