@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/fit/family_transfer.h"
 #include "sim/spec/yaml_loaders.h"
 #include "sim/util/csv.h"
 #include "sim/util/file_io.h"
@@ -70,6 +71,8 @@ std::vector<CalibrationPoint> ToCalibrationPoints(const std::vector<Measurement>
     p.group = GroupKey{m.hardware_id, m.engine}.Name();
     p.fold_key = p.group + "|" + m.series;
     p.where = Where(m.where);
+    p.device = m.hardware_id;
+    if (!hw->architecture.empty()) p.family = hw->architecture + "/" + m.engine;
     points.push_back(std::move(p));
   }
   return points;
@@ -152,13 +155,40 @@ void ChooseSharedParameters(const CalibrateOptions& o, const std::vector<Calibra
   }
 }
 
-// Each group's parameter table (what moved it: data, prior or held) and report.
+// Each group's parameter table (what moved it: data, prior or held) and report, then each
+// transfer family's level and spread.
 std::string GroupsText(const CalibrationResult& fit) {
   std::string text;
   for (const auto& g : fit.groups) {
     text += fmt::format("{} [{}]\n", g.group, g.usable ? "usable" : "NOT USABLE");
     text += ParameterTable(g);
     text += "  " + g.report + "\n";
+  }
+  for (const auto& f : fit.families) {
+    text += fmt::format("{} [{}; prices a device of the family without its own group]\n",
+                        f.transfer.group, f.transfer.usable ? "usable" : "NOT USABLE");
+    // A family of one device is that device's fit with the cited spread: its report says so,
+    // the table would repeat the group's.
+    if (f.devices.size() >= static_cast<size_t>(kMinFamilyDevices))
+      text += ParameterTable(f.transfer);
+    text += "  " + f.report + "\n";
+  }
+  return text;
+}
+
+// Leave one GPU out: overall, then per family with its devices.
+std::string DeviceHoldOutText(const DeviceHoldOutReport& r) {
+  if (r.by_family.empty())
+    return "leave-one-device-out: no family has two or more devices in the logs\n";
+  std::string text = CvLine(r.overall);
+  for (const auto& [family, report] : r.by_family) {
+    std::string devices;
+    for (const auto& d : r.devices.at(family)) {
+      const auto it = r.device_median_ape.find(d);
+      devices += (devices.empty() ? "" : ", ") + d +
+                 (it == r.device_median_ape.end() ? "" : fmt::format(" {:.1f}%", 100 * it->second));
+    }
+    text += "  " + CvLine(report) + "    held out in turn (median APE): " + devices + "\n";
   }
   return text;
 }
@@ -199,6 +229,7 @@ CalibrateResult RunCalibrate(const CalibrateOptions& o, const Catalog& catalog) 
   co.prior_sd_scale = o.prior_sd_scale;
   co.interval_level = o.interval_level;
   co.num_threads = o.num_threads;
+  co.families = o.families;
   nlohmann::json sharing = nlohmann::json::object();
   std::string sharing_text;
   ChooseSharedParameters(o, points, &co, &sharing, &sharing_text);
@@ -213,6 +244,8 @@ CalibrateResult RunCalibrate(const CalibrateOptions& o, const Catalog& catalog) 
   std::optional<CrossValidationReport> kfold, leave_one_group_out;
   if (o.folds >= 2) kfold = KFoldCrossValidate(points, co, o.folds, o.seed, o.runner);
   if (o.leave_one_group_out) leave_one_group_out = LeaveOneGroupOut(points, co, o.runner);
+  std::optional<DeviceHoldOutReport> leave_one_device_out;
+  if (o.leave_one_device_out) leave_one_device_out = LeaveOneDeviceOut(points, co, o.runner);
   if (o.runner != nullptr) o.runner->EndWorkers();
 
   CalibrationRecord record;
@@ -222,6 +255,7 @@ CalibrateResult RunCalibrate(const CalibrateOptions& o, const Catalog& catalog) 
                     {"priors", co.use_priors},
                     {"prior_sd_scale", co.prior_sd_scale},
                     {"interval_level", co.interval_level},
+                    {"families", co.families},
                     {"hardware", o.hardware},
                     {"engine", o.engine},
                     {"model", o.model},
@@ -258,6 +292,8 @@ CalibrateResult RunCalibrate(const CalibrateOptions& o, const Catalog& catalog) 
   if (kfold) text += CvLine(*kfold);
   record.leave_one_group_out = leave_one_group_out;
   if (leave_one_group_out) text += CvLine(*leave_one_group_out);
+  record.leave_one_device_out = leave_one_device_out;
+  if (leave_one_device_out) text += DeviceHoldOutText(*leave_one_device_out);
   nlohmann::json doc = CalibrationFileJson(record);
   if (!o.output_path.empty()) {
     WriteFileAtomically(o.output_path, doc.dump(2) + "\n");

@@ -36,7 +36,11 @@ struct CalibrateOptions {
   double interval_level = 0.9;       // prediction-interval level, (0, 1)
   int folds = 5;                     // k-fold cross-validation, 0 = off, else >= 2
   bool leave_one_group_out = false;  // also hold out each series (model / shape family)
-  bool strict = false;               // unmappable rows are errors
+  // Fit a level per architecture family with the devices shrunk toward it, and store it for
+  // devices without a group of their own (sim/fit/family_transfer.h).
+  bool families = true;
+  bool leave_one_device_out = false;  // also hold out each device of a family of >= 2 in turn
+  bool strict = false;                // unmappable rows are errors
   int num_threads = 1;
   uint64_t seed = 1;  // fold assignment
   // Parameters shared by every group: "" none, "auto" (SelectSharedParameters with 5 folds), or

@@ -6,16 +6,30 @@
 
 namespace rightsize::app {
 
+namespace {
+
+ArchitectureMap ArchitecturesOf(const Catalog& catalog) {
+  ArchitectureMap out;
+  for (const auto& [id, hardware] : catalog.hardware()) {
+    if (!hardware.architecture.empty()) out[id] = hardware.architecture;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::optional<UsedCalibration> LoadCalibration(const CalibrationChoice& choice,
-                                               const std::string& hardware_id) {
+                                               const std::string& hardware_id,
+                                               const Catalog* catalog) {
   if (choice.file.empty()) {
     if (!choice.group.empty()) {
       throw InputError({"", 0, "--calibration-group"}, "needs --calibration FILE");
     }
     return std::nullopt;
   }
-  if (hardware_id.empty()) return UseCalibrationPerDevice(choice.file, choice.group);
-  UsedCalibration used = UseCalibration(choice.file, choice.group, hardware_id);
+  const ArchitectureMap architectures = ArchitecturesOf(catalog ? *catalog : Catalog::Default());
+  if (hardware_id.empty()) return UseCalibrationPerDevice(choice.file, choice.group, architectures);
+  UsedCalibration used = UseCalibration(choice.file, choice.group, hardware_id, architectures);
   // Loud honesty: a group fitted on another device prices this one by transfer.
   const std::string warning = UnmatchedCalibrationWarning(used, {hardware_id});
   if (!warning.empty()) fmt::print(stderr, "{}\n", warning);
@@ -26,6 +40,9 @@ DeviceEfficiencyParams ParamsOf(const std::optional<UsedCalibration>& calibratio
   if (!calibration) return EfficiencyParams::Defaults();
   DeviceEfficiencyParams params(calibration->group.empty() ? EfficiencyParams::Defaults()
                                                            : calibration->fit.params);
+  for (const auto& [hardware, fit] : calibration->transferred) {
+    params.by_hardware[hardware] = fit.params;
+  }
   for (const auto& [hardware, fit] : calibration->by_hardware) {
     params.by_hardware[hardware] = fit.params;
   }

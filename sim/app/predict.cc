@@ -45,7 +45,7 @@ PredictResult RunPredict(const PredictOptions& options, const Catalog& catalog) 
   auto model = std::make_shared<const ModelSpec>(catalog.ResolveModel(options.model_id));
   const HardwareSpec& hardware = catalog.Hardware(options.hardware_id);
   const Workload workload = BuildWorkload(options.workload);
-  result.calibration = LoadCalibration(options.calibration, hardware.id);
+  result.calibration = LoadCalibration(options.calibration, hardware.id, &catalog);
   rightsize::PredictOptions predict;
   predict.params = ParamsOf(result.calibration).For(hardware.id);
   predict.usd_per_hour = options.usd_per_hour;

@@ -1,6 +1,7 @@
 // `rightsize calibrate LOGS... [--hardware ID|FILE.yaml] [--engine NAME] [--input-format FMT]
 //   [--model ID] [--prompt-tokens N --gen-tokens N --tp N --replicas N --weights P ...]
-//   [--loss huber] [--folds 5] [--logo] [--format table|json|csv|markdown]
+//   [--loss huber] [--folds 5] [--logo] [--logo-device] [--no-families]
+//   [--format table|json|csv|markdown]
 //   -o data/calibrations/X.json`: the flags of
 // app::RunCalibrate (sim/app/calibrate.h).
 #include <memory>
@@ -71,6 +72,12 @@ void RegisterCalibrateCommand(CLI::App& app, int* exit_code) {
       ->check(FiniteIn(0, kMaxFolds));
   cmd->add_flag("--logo", o->leave_one_group_out,
                 "Also leave each model / shape series out in turn");
+  cmd->add_flag("--families,!--no-families", o->families,
+                "Fit a level per GPU architecture family, shrink its devices toward it, and store "
+                "it for devices without a group (default on)");
+  cmd->add_flag("--logo-device", o->leave_one_device_out,
+                "Also leave each device of a family of two or more out in turn, predicted "
+                "through its family");
   cmd->add_flag("--strict", o->strict, "Unmappable rows are errors instead of skipped");
   cmd->add_option(
       "--share", o->share,

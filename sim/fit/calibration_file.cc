@@ -71,6 +71,40 @@ nlohmann::json CrossValidationToJson(const CrossValidationReport& r) {
           {"coverage", r.coverage},       {"nominal_coverage", r.nominal}};
 }
 
+nlohmann::json FamilyToJson(const FamilyCalibration& f) {
+  nlohmann::json tau, measured;
+  for (int a = 0; a < P::kNumParams; ++a) {
+    tau[P::Name(a)] = f.tau_log[static_cast<size_t>(a)];
+    measured[P::Name(a)] = static_cast<bool>(f.tau_measured[static_cast<size_t>(a)]);
+  }
+  return {{"family", f.name},
+          {"architecture", f.architecture},
+          {"engine", f.engine},
+          {"devices", f.devices},
+          {"tau_log", tau},
+          {"tau_measured", measured},
+          {"pooled_sigma_log", f.pooled_sigma_log},
+          {"transfer", GroupToJson(f.transfer)},
+          {"report", f.report}};
+}
+
+nlohmann::json DeviceHoldOutToJson(const DeviceHoldOutReport& r) {
+  nlohmann::json j = CrossValidationToJson(r.overall);
+  nlohmann::json families = nlohmann::json::object();
+  for (const auto& [name, report] : r.by_family) {
+    families[name] = CrossValidationToJson(report);
+    families[name]["devices"] = r.devices.at(name);
+    nlohmann::json per_device = nlohmann::json::object();
+    for (const std::string& d : r.devices.at(name)) {
+      if (const auto it = r.device_median_ape.find(d); it != r.device_median_ape.end())
+        per_device[d] = it->second;
+    }
+    families[name]["device_median_ape"] = per_device;
+  }
+  j["families"] = families;
+  return j;
+}
+
 nlohmann::json CalibrationFileJson(const CalibrationRecord& record) {
   nlohmann::json doc;
   doc["schema_version"] = kCalibrationSchemaVersion;
@@ -84,11 +118,19 @@ nlohmann::json CalibrationFileJson(const CalibrationRecord& record) {
   nlohmann::json groups = nlohmann::json::array();
   for (const auto& g : record.fit.groups) groups.push_back(GroupToJson(g));
   doc["groups"] = groups;
+  if (!record.fit.families.empty()) {
+    nlohmann::json families = nlohmann::json::array();
+    for (const auto& f : record.fit.families) families.push_back(FamilyToJson(f));
+    doc["families"] = families;
+  }
   doc["skipped_rows"] = {{"count", record.skipped_count}, {"listed", record.skipped_listed}};
   nlohmann::json cv = nlohmann::json::object();
   if (record.kfold) cv["kfold"] = CrossValidationToJson(*record.kfold);
   if (record.leave_one_group_out) {
     cv["leave_one_group_out"] = CrossValidationToJson(*record.leave_one_group_out);
+  }
+  if (record.leave_one_device_out) {
+    cv["leave_one_device_out"] = DeviceHoldOutToJson(*record.leave_one_device_out);
   }
   doc["cross_validation"] = cv;
   return doc;
@@ -180,6 +222,32 @@ JsonDocument ReadCalibrationDocument(const std::string& path) {
     g.RequiredString("group");
   }
   return doc;
+}
+
+std::vector<FamilyCalibration> CalibrationFamiliesOf(const JsonDocument& doc) {
+  std::vector<FamilyCalibration> out;
+  const std::optional<JsonValue> families = doc.Root().MaybeChild("families");
+  if (!families) return out;
+  const double kHuge = std::numeric_limits<double>::max();
+  for (const JsonValue& j : families->Elements()) {
+    if (!j.IsObject()) j.Fail("expected a family object, got " + j.Preview());
+    FamilyCalibration f;
+    f.name = j.RequiredString("family");
+    f.architecture = j.RequiredString("architecture");
+    f.engine = j.RequiredString("engine");
+    f.devices = j.OptionalStringList("devices");
+    f.pooled_sigma_log = j.OptionalDouble("pooled_sigma_log", 0.0, 0.0, kHuge);
+    const JsonValue tau = j.Child("tau_log");
+    const JsonValue measured = j.Child("tau_measured");
+    for (int a = 0; a < P::kNumParams; ++a) {
+      f.tau_log[static_cast<size_t>(a)] = tau.RequiredDouble(P::Name(a), 0.0, kHuge);
+      f.tau_measured[static_cast<size_t>(a)] = measured.RequiredBool(P::Name(a));
+    }
+    f.transfer = GroupFromJson(j.Child("transfer"));
+    f.report = j.OptionalString("report", "");
+    out.push_back(std::move(f));
+  }
+  return out;
 }
 
 std::vector<std::string> CalibrationGroupNames(const JsonDocument& doc) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/fit/calibrator.h"
+#include "sim/fit/family_transfer.h"
 #include "sim/util/json_reader.h"
 
 namespace rightsize {
@@ -42,6 +43,12 @@ nlohmann::json GroupToJson(const GroupCalibration& group);
 //  "nominal_coverage"}
 nlohmann::json CrossValidationToJson(const CrossValidationReport& report);
 
+// {"family", "architecture", "engine", "devices", "tau_log": {name: sd}, "tau_measured":
+//  {name: bool}, "pooled_sigma_log", "transfer": GroupToJson of the transfer fit, "report"}
+nlohmann::json FamilyToJson(const FamilyCalibration& family);
+// {"scheme", overall CrossValidationToJson fields..., "families": {name: {... , "devices"}}}
+nlohmann::json DeviceHoldOutToJson(const DeviceHoldOutReport& report);
+
 // What `rightsize calibrate` records beside the fitted groups.
 struct CalibrationRecord {
   nlohmann::json inputs = nlohmann::json::array();    // per log: path, format, hash, counts
@@ -53,6 +60,7 @@ struct CalibrationRecord {
   nlohmann::json skipped_listed = nlohmann::json::array();  // {"where", "reason"} each
   std::optional<CrossValidationReport> kfold;
   std::optional<CrossValidationReport> leave_one_group_out;
+  std::optional<DeviceHoldOutReport> leave_one_device_out;
 };
 
 // The whole calibration document (schema_version kCalibrationSchemaVersion).
@@ -73,6 +81,9 @@ GroupCalibration LoadCalibrationGroup(const std::string& path, const std::string
 // and a group of it.
 JsonDocument ReadCalibrationDocument(const std::string& path);
 GroupCalibration CalibrationGroupOf(const JsonDocument& doc, const std::string& group);
+// The families of a document (its optional "families" array; files written before families
+// existed have none), strictly read: InputError (file:line: key) on a bad entry.
+std::vector<FamilyCalibration> CalibrationFamiliesOf(const JsonDocument& doc);
 // The "group" names of a document read by ReadCalibrationDocument, in file order.
 std::vector<std::string> CalibrationGroupNames(const JsonDocument& doc);
 // The same, parameters only: what `rightsize predict --calibration FILE` uses.

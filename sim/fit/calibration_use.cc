@@ -7,11 +7,19 @@
 
 #include <fmt/format.h>
 
+#include "sim/fit/family_transfer.h"
+
 namespace rightsize {
 namespace {
 
 // 1 / Phi^-1(0.75): sd of a normal from the median of its absolute value.
 constexpr double kMadToSd = 1.4826;
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
 
 std::string GroupNames(const JsonDocument& doc) {
   std::string names;
@@ -60,27 +68,98 @@ bool HasCovariance(const GroupCalibration& fit) {
   return false;
 }
 
+// The file's prior_sd_scale (1 when absent), which scales the cited cross-device spread.
+double PriorSdScale(const JsonDocument& doc) {
+  const auto options = doc.Root().MaybeChild("options");
+  if (!options || !options->Has("prior_sd_scale")) return 1.0;
+  return options->RequiredDouble("prior_sd_scale", 1e-9, 1e9);
+}
+
+std::string ArchitectureOf(const ArchitectureMap& architecture_of, const std::string& hardware) {
+  const auto it = architecture_of.find(hardware);
+  return it == architecture_of.end() ? "" : it->second;
+}
+
+// The one family of `architecture` (with `engine` when not ""), or nullptr when none or several.
+const FamilyCalibration* FamilyFor(const std::vector<FamilyCalibration>& families,
+                                   const std::string& architecture, const std::string& engine) {
+  if (architecture.empty()) return nullptr;
+  const FamilyCalibration* found = nullptr;
+  for (const FamilyCalibration& f : families) {
+    if (f.architecture != architecture || (!engine.empty() && f.engine != engine)) continue;
+    if (!f.transfer.usable) continue;
+    if (found != nullptr) return nullptr;
+    found = &f;
+  }
+  return found;
+}
+
+// A group fitted on another device pricing `hardware_id`: its covariance widened to the family's
+// measured device spread (same architecture and engine) or the cited cross-device spread.
+void WidenForTransfer(const JsonDocument& doc, const std::string& hardware_id,
+                      const ArchitectureMap& architecture_of, UsedCalibration* used) {
+  const std::optional<GroupKey> key = GroupKey::Parse(used->group);
+  if (!key) return;
+  const std::string arch = ArchitectureOf(architecture_of, hardware_id);
+  const bool same = !arch.empty() && arch == ArchitectureOf(architecture_of, key->hardware_id);
+  const FamilyCalibration* f = same ? FamilyFor(used->families, arch, key->engine) : nullptr;
+  std::array<double, EfficiencyParams::kNumParams> spread = CrossDeviceSpreadLog(PriorSdScale(doc));
+  bool measured = false;
+  if (f != nullptr) {
+    for (size_t k = 0; k < spread.size(); ++k) {
+      if (f->tau_measured[k]) spread[k] = f->tau_log[k];
+      measured = measured || f->tau_measured[k];
+    }
+  }
+  const std::string why = arch.empty() ? hardware_id + " names no architecture"
+                          : !same      ? "fitted on another architecture than " + arch
+                                       : "the file measured no device spread for " + arch;
+  used->transfer_spread =
+      measured ? "the device spread of family " + f->name + " (" + Join(f->devices) + ")"
+               : "the cited cross-device prior spread (" + why + ")";
+  used->fit = WithCrossDeviceSpread(used->fit, spread,
+                                    "Priced on " + hardware_id +
+                                        " by transfer; the interval "
+                                        "carries " +
+                                        used->transfer_spread + ".");
+  used->has_covariance = true;
+}
+
 // UseCalibration on a document already read.
 UsedCalibration UseGroup(const JsonDocument& doc, const std::string& group,
-                         const std::string& hardware_id) {
+                         const std::string& hardware_id, const ArchitectureMap& architecture_of) {
   const std::vector<std::string> names = CalibrationGroupNames(doc);
   std::string chosen = group;
-  if (chosen.empty() && !hardware_id.empty()) {
-    const auto on_device = std::count_if(names.begin(), names.end(), [&](const std::string& name) {
-      return GroupOnHardware(name, hardware_id);
-    });
-    if (on_device == 1) chosen = hardware_id;
+  const auto on_device = std::count_if(names.begin(), names.end(), [&](const std::string& name) {
+    return !hardware_id.empty() && GroupOnHardware(name, hardware_id);
+  });
+  if (chosen.empty() && on_device == 1) chosen = hardware_id;
+  UsedCalibration used;
+  used.file = doc.file();
+  used.families = CalibrationFamiliesOf(doc);
+  if (chosen.empty() && !hardware_id.empty() && on_device == 0) {
+    // No group of its own: its architecture's family, when the file has one.
+    const FamilyCalibration* f =
+        FamilyFor(used.families, ArchitectureOf(architecture_of, hardware_id), "");
+    if (f != nullptr) {
+      used.fit = f->transfer;
+      used.group = f->transfer.group;
+      used.transferred[hardware_id] = f->transfer;
+      used.has_covariance = HasCovariance(used.fit);
+      ReadFileLevel(doc, used.group, &used);
+      return used;
+    }
   }
   if (chosen.empty() && names.size() > 1) {
     throw InputError(doc.Root().Where("groups"),
                      "the file holds several groups; name one with --calibration-group (" +
                          GroupNames(doc) + ")");
   }
-  UsedCalibration used;
   used.fit = CalibrationGroupOf(doc, chosen);
-  used.file = doc.file();
   used.group = used.fit.group;
   used.has_covariance = HasCovariance(used.fit);
+  if (!hardware_id.empty() && !GroupOnHardware(used.group, hardware_id))
+    WidenForTransfer(doc, hardware_id, architecture_of, &used);
   ReadFileLevel(doc, used.group, &used);
   return used;
 }
@@ -88,11 +167,14 @@ UsedCalibration UseGroup(const JsonDocument& doc, const std::string& group,
 }  // namespace
 
 UsedCalibration UseCalibration(const std::string& path, const std::string& group,
-                               const std::string& hardware_id) {
-  return UseGroup(ReadCalibrationDocument(path), group, hardware_id);  // schema checked
+                               const std::string& hardware_id,
+                               const ArchitectureMap& architecture_of) {
+  return UseGroup(ReadCalibrationDocument(path), group, hardware_id,
+                  architecture_of);  // schema checked
 }
 
-UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::string& group) {
+UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::string& group,
+                                        const ArchitectureMap& architecture_of) {
   const JsonDocument doc = ReadCalibrationDocument(path);
   const std::vector<JsonValue> groups = doc.Root().Child("groups").Elements();
   bool names_group_or_device = false;
@@ -100,7 +182,7 @@ UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::stri
     const std::string name = g.RequiredString("group");
     names_group_or_device |= !group.empty() && (name == group || GroupOnHardware(name, group));
   }
-  if (names_group_or_device || groups.size() == 1) return UseGroup(doc, group, "");
+  if (names_group_or_device || groups.size() == 1) return UseGroup(doc, group, "", {});
 
   // Per device: the usable groups fitted on it (with engine `group` when one is named).
   std::map<std::string, std::vector<std::string>> names_by_hardware;
@@ -113,6 +195,7 @@ UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::stri
   }
   UsedCalibration used;
   used.file = path;
+  used.families = CalibrationFamiliesOf(doc);
   std::string label;
   for (const auto& [hardware, names] : names_by_hardware) {
     if (names.size() != 1) continue;
@@ -128,6 +211,13 @@ UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::stri
         "hardware id or an engine of: " +
             GroupNames(doc) + ")");
   }
+  // Devices with no group of their own: their family's transfer fit, where the file has one.
+  const std::string engine = GroupKey::Parse(group) ? "" : group;
+  for (const auto& [hardware, architecture] : architecture_of) {
+    if (used.by_hardware.count(hardware) > 0) continue;
+    const FamilyCalibration* f = FamilyFor(used.families, architecture, engine);
+    if (f != nullptr) used.transferred[hardware] = f->transfer;
+  }
   ReadFileLevel(doc, "per device: " + label, &used);
   return used;
 }
@@ -139,13 +229,26 @@ bool FittedOn(const UsedCalibration& calibration, const std::string& hardware_id
 
 std::string PricedBy(const std::optional<UsedCalibration>& c, const std::string& hardware_id) {
   if (!c) return "uncalibrated";
+  if (const auto t = c->transferred.find(hardware_id); t != c->transferred.end()) {
+    std::string devices;
+    for (const FamilyCalibration& f : c->families) {
+      if (f.transfer.group == t->second.group) devices = Join(f.devices);
+    }
+    return "transferred from " + t->second.group + " (devices " + devices +
+           "; the family's device spread is in the interval) (" + c->file + ")";
+  }
   const auto it = c->by_hardware.find(hardware_id);
   const GroupCalibration* fit = it != c->by_hardware.end() ? &it->second
                                 : c->group.empty()         ? nullptr
                                                            : &c->fit;
-  if (fit == nullptr) return "uncalibrated (" + c->file + " has no group for " + hardware_id + ")";
+  if (fit == nullptr) {
+    return "uncalibrated (" + c->file + " has no group for " + hardware_id +
+           " and no family of its architecture)";
+  }
   const bool on_device = fit->group.rfind(hardware_id + "/", 0) == 0;
-  return (on_device ? "calibrated: " : "transferred from ") + fit->group + " (" + c->file + ")";
+  if (on_device) return "calibrated: " + fit->group + " (" + c->file + ")";
+  return "transferred from " + fit->group + " (" + c->file + ")" +
+         (c->transfer_spread.empty() ? "" : "; the interval carries " + c->transfer_spread);
 }
 
 std::string UnmatchedCalibrationWarning(const UsedCalibration& c,
@@ -155,8 +258,13 @@ std::string UnmatchedCalibrationWarning(const UsedCalibration& c,
     if (FittedOn(c, id)) return "";
     devices += (devices.empty() ? "" : ", ") + id;
   }
-  const std::string used =
-      c.group.empty() ? "uncalibrated defaults" : "transferred from " + c.group;
+  std::string used = c.group.empty() ? "uncalibrated defaults" : "transferred from " + c.group;
+  if (c.group.empty() && !c.transferred.empty()) {
+    used = "transferred from their architecture's family where the file has one (";
+    for (const auto& [hardware, fit] : c.transferred)
+      used += hardware + ": " + fit.group + (hardware == c.transferred.rbegin()->first ? "" : ", ");
+    used += "), else uncalibrated defaults";
+  }
   return "warning: calibration " + c.file + " has no group fitted on " + devices +
          "; those numbers are " + used;
 }
@@ -178,6 +286,15 @@ nlohmann::json ToJson(const UsedCalibration& c) {
     j["groups_by_hardware"] = per;
     j["other_devices"] = c.group.empty() ? "uncalibrated defaults" : c.group;
   }
+  if (!c.transferred.empty()) {
+    nlohmann::json per = nlohmann::json::object();
+    for (const auto& [hardware, fit] : c.transferred) {
+      per[hardware] = {
+          {"family", fit.group}, {"fitted_points", fit.n_points}, {"sigma_log", fit.sigma_log}};
+    }
+    j["transferred_by_hardware"] = per;
+  }
+  if (!c.transfer_spread.empty()) j["transfer_spread"] = c.transfer_spread;
   return j;
 }
 

@@ -30,30 +30,55 @@ struct UsedCalibration {
   // Set by UseCalibrationPerDevice: the group fitted on each device, by hardware id. Devices not
   // in it use `fit` when `group` is set, else the uncalibrated defaults.
   std::map<std::string, GroupCalibration> by_hardware;
+  // Devices the file has no group for but a family of their architecture (FamilyCalibration):
+  // the family's transfer fit (its level, with the family's device spread in the covariance),
+  // by hardware id. Filled only for the devices of the `architecture_of` map a caller passes.
+  std::map<std::string, GroupCalibration> transferred;
+  // The file's families (none in files written before families existed).
+  std::vector<FamilyCalibration> families;
+  // When `fit` was fitted on another device than the one a single-device command prices: which
+  // spread its interval was widened by ("" otherwise).
+  std::string transfer_spread;
 };
+
+// Hardware id -> architecture (HardwareSpec::architecture), for the devices a command may price.
+using ArchitectureMap = std::map<std::string, std::string>;
 
 // Loads `group` from the calibration file (see LoadCalibrationGroup for what `group` may be).
 // When `group` is "" and `hardware_id` names the device of exactly one group, that group is
 // used, so a file with one group per device picks the right one for the command's device.
 // Throws InputError (file: key) for a missing file, a wrong schema, an unknown, ambiguous or
 // unusable group.
+//
+// Transfer: when no group is named and none was fitted on `hardware_id`, a family of its
+// architecture (`architecture_of`) prices it with the family's spread. A group fitted on another
+// device that prices `hardware_id` has its covariance widened: to the family's device spread
+// when both devices are of one architecture whose spread the file measured, else to the cited
+// cross-device prior spread (kPriorSdLog); `transfer_spread` says which.
 UsedCalibration UseCalibration(const std::string& path, const std::string& group,
-                               const std::string& hardware_id = "");
+                               const std::string& hardware_id = "",
+                               const ArchitectureMap& architecture_of = {});
 
 // For commands that price several devices (plan, crossover / report / run, sweep, sweep-study,
 // validate). A full "hardware/engine" name or a hardware id in `group`, or a file with one group:
 // that group for every device (UseCalibration). Otherwise each device gets the usable group
 // fitted on it (with engine `group` when `group` names an engine, e.g. "vllm-0.11.1"), when
 // exactly one matches, and every other device keeps the uncalibrated defaults. Throws InputError
-// when no device gets a group (naming the groups to choose from).
-UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::string& group);
+// when no device gets a group (naming the groups to choose from). Without a group for every
+// device, each device of `architecture_of` with no group of its own but a family of its
+// architecture in the file (with engine `group` when one is named; exactly one) gets that
+// family's transfer fit (`transferred`).
+UsedCalibration UseCalibrationPerDevice(const std::string& path, const std::string& group,
+                                        const ArchitectureMap& architecture_of = {});
 
 // True when the group used for `hardware_id` was fitted on it.
 bool FittedOn(const UsedCalibration& calibration, const std::string& hardware_id);
 
 // Which calibration priced a device's numbers: "calibrated: GROUP (FILE)" when the group used was
-// fitted on the device, "transferred from GROUP (FILE)" when it was fitted on another device,
-// "uncalibrated" without a calibration or for a device the file has no group for.
+// fitted on the device, "transferred from family ARCH/ENGINE (devices ...; family spread in the
+// interval) (FILE)" for a device priced through its family, "transferred from GROUP (FILE)" when
+// the group was fitted on another device, "uncalibrated" without a calibration or for a device the
+// file has neither a group nor a family for.
 std::string PricedBy(const std::optional<UsedCalibration>& calibration,
                      const std::string& hardware_id);
 

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <Eigen/Dense>
 
+#include "sim/fit/family_transfer.h"
 #include "sim/fit/residuals.h"
 #include "sim/util/error.h"
 #include "sim/util/file_io.h"
@@ -71,6 +72,7 @@ struct Solved {
 };
 
 double PriorSdLog(const CalibratorOptions& o, int i) {
+  if (o.prior_sd_log) return (*o.prior_sd_log)[static_cast<size_t>(i)];
   return o.prior_sd_scale * P::kPriorSdLog[static_cast<size_t>(i)];
 }
 
@@ -287,6 +289,13 @@ std::string NoUsableGroupReason(const CalibrationResult& result) {
 const GroupCalibration* CalibrationResult::Find(const std::string& group) const {
   for (const auto& g : groups) {
     if (g.group == group) return &g;
+  }
+  return nullptr;
+}
+
+const FamilyCalibration* CalibrationResult::FindFamily(const std::string& name) const {
+  for (const auto& f : families) {
+    if (f.name == name) return &f;
   }
   return nullptr;
 }
@@ -670,6 +679,7 @@ std::map<std::string, double> IntervalScalesFromFolds(const std::vector<Calibrat
 }  // namespace
 
 CalibrationResult Calibrator::Fit(const std::vector<CalibrationPoint>& points) const {
+  if (options_.families) return FitWithFamilies(points, options_);
   std::map<std::string, std::vector<const CalibrationPoint*>> by_group;
   for (const auto& p : points) {
     RS_CHECK(p.measured_s > 0 && std::isfinite(p.measured_s),
@@ -833,6 +843,7 @@ FoldScore ScoreFold(const std::vector<CalibrationPoint>& train,
   const CalibrationResult fit = Calibrator(options).Fit(train);
   for (const CalibrationPoint* p : test) {
     const GroupCalibration* g = fit.Find(p->group);
+    if (g == nullptr) g = TransferFitFor(fit, *p);  // a device the fit never saw: its family
     if (g == nullptr || !g->usable) {
       ++score.n_unpredicted;
       continue;
@@ -939,6 +950,67 @@ CrossValidationReport LeaveOneGroupOut(const std::vector<CalibrationPoint>& poin
   ScoreFolds(keys.size(), split, options, runner, &r);
   r.folds = static_cast<int>(keys.size());
   return r;
+}
+
+DeviceHoldOutReport LeaveOneDeviceOut(const std::vector<CalibrationPoint>& points,
+                                      const CalibratorOptions& options, const UnitRunner* runner) {
+  std::map<std::string, std::set<std::string>> devices;  // family -> its devices
+  for (const auto& p : points) {
+    if (!p.family.empty()) devices[p.family].insert(p.device);
+  }
+  CalibratorOptions o = options;
+  o.families = true;
+  DeviceHoldOutReport out;
+  CrossValidationReport& all = out.overall;
+  all.scheme = "leave-one-device-out";
+  all.nominal = options.interval_level;
+  double covered = 0.0;
+  for (const auto& [family, members] : devices) {
+    if (members.size() < 2) continue;
+    const std::vector<std::string> held(members.begin(), members.end());
+    CrossValidationReport r;
+    r.scheme = "leave-one-device-out " + family;
+    r.nominal = options.interval_level;
+    const auto split = [&](size_t fold) {
+      FoldSplit s;
+      for (const auto& p : points) {
+        if (p.family == family && p.device == held[fold]) {
+          s.test.push_back(&p);
+        } else {
+          s.train.push_back(p);
+        }
+      }
+      return s;
+    };
+    ScoreFolds(held.size(), split, o, runner, &r);
+    r.folds = static_cast<int>(held.size());
+    // The scores come in fold order, each fold's in point order: slice them per device.
+    size_t at = 0;
+    for (const std::string& device : held) {
+      const size_t n =
+          static_cast<size_t>(std::count_if(points.begin(), points.end(), [&](const auto& p) {
+            return p.family == family && p.device == device;
+          }));
+      if (r.n_unpredicted == 0 && at + n <= r.ape.size()) {
+        out.device_median_ape[device] =
+            Quantile(std::vector<double>(r.ape.begin() + static_cast<std::ptrdiff_t>(at),
+                                         r.ape.begin() + static_cast<std::ptrdiff_t>(at + n)),
+                     0.5);
+      }
+      at += n;
+    }
+    all.folds += r.folds;
+    all.n_predicted += r.n_predicted;
+    all.n_unpredicted += r.n_unpredicted;
+    covered += r.coverage * r.n_predicted;
+    all.ape.insert(all.ape.end(), r.ape.begin(), r.ape.end());
+    out.devices[family] = held;
+    out.by_family[family] = std::move(r);
+  }
+  all.median_ape = Quantile(all.ape, 0.5);
+  all.p90_ape = Quantile(all.ape, 0.9);
+  all.coverage = all.n_predicted > 0 ? covered / all.n_predicted : 0.0;
+  return out;
 }
 
 CrossValidationReport HoldOut(const std::vector<CalibrationPoint>& train,

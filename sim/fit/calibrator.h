@@ -16,6 +16,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@ struct CalibrationPoint {
   std::string group;        // parameter group: one EfficiencyParams per distinct value
   std::string fold_key;     // leave-one-group-out key (model, file, shape family)
   std::string where;        // "file:row" for reports
+  // Transfer family "architecture/engine" of the group's device ("" = the device names no
+  // architecture): the devices of one family share a level (sim/fit/family_transfer.h).
+  std::string family;
+  std::string device;  // hardware id of the group
 };
 
 enum class RobustLoss { kNone, kHuber, kSoftL1, kCauchy, kArctan };
@@ -52,6 +57,13 @@ struct CalibratorOptions {
   // that noise, and the covariance (scaled by sigma^2) the posterior covariance.
   bool use_priors = true;
   double prior_sd_scale = 1.0;  // > 0; multiplies every cited prior sd
+  // Per-parameter prior sd of log(param), replacing prior_sd_scale x kPriorSdLog where set (the
+  // family prior of a device's fit, sim/fit/family_transfer.h); every entry > 0.
+  std::optional<std::array<double, EfficiencyParams::kNumParams>> prior_sd_log;
+  // Fit a level per transfer family (CalibrationPoint::family) and shrink each device's group
+  // toward it (FitWithFamilies, sim/fit/family_transfer.h); a group absent from a fit is then
+  // predicted through its family's transfer fit.
+  bool families = false;
   // Start values, prior means and the values of fixed parameters.
   EfficiencyParams prior = EfficiencyParams::Defaults();
   // Indices (EfficiencyParams::Index) held at prior for every group.
@@ -134,14 +146,34 @@ struct GroupCalibration {
   double Covariance(int i, int j) const { return covariance[static_cast<size_t>(i * kN + j)]; }
 };
 
+// A transfer family's level (CalibratorOptions::families): every device of one architecture with
+// one engine, fitted pooled, with the spread of its devices around it.
+struct FamilyCalibration {
+  static constexpr int kN = EfficiencyParams::kNumParams;
+  std::string name;  // "architecture/engine"
+  std::string architecture, engine;
+  std::vector<std::string> devices;  // hardware ids of the groups it pools
+  // The fit that prices a device of the family that has no group of its own: the pooled level,
+  // its covariance plus the device spread, and the devices' median residual scale.
+  GroupCalibration transfer;
+  // Device-to-device sd of log(param) around the level; measured (from >= 2 devices the data
+  // moved it on) or, where not, the cited prior sd (the cross-device spread of kPriorSdLog).
+  std::array<double, kN> tau_log{};
+  std::array<bool, kN> tau_measured{};
+  double pooled_sigma_log = 0.0;  // residual scale of the pooled fit (device spread included)
+  std::string report;
+};
+
 struct CalibrationResult {
   std::vector<GroupCalibration> groups;
+  std::vector<FamilyCalibration> families;  // with CalibratorOptions::families
   int n_points = 0;
   double rel_rms = 0.0;  // over all groups
   bool usable = false;   // every group usable
   std::string report;
 
-  const GroupCalibration* Find(const std::string& group) const;  // nullptr if absent
+  const GroupCalibration* Find(const std::string& group) const;        // nullptr if absent
+  const FamilyCalibration* FindFamily(const std::string& name) const;  // nullptr if absent
 };
 
 // "" when at least one group of the fit is usable; otherwise one line saying why none is (each

@@ -25,6 +25,10 @@ struct HardwareSpec {
   std::string name;
   std::string vendor;
   DeviceKind kind = DeviceKind::kGpu;
+  // GPU architecture family (kHardwareArchitectures; "" = none stated): calibrations transfer
+  // across the devices of one family (sim/fit/family_transfer.h). Each YAML's notes name the die it
+  // is read from.
+  std::string architecture;
   std::string source;
   std::string notes;
   // Other names logs and datasets give this device (Catalog::MatchHardware), and their source.
@@ -46,6 +50,11 @@ struct HardwareSpec {
   // wider one it has (fp8 -> bf16/fp16 -> tf32 -> fp32). Throws InputError if none is known.
   double PeakFlopsPerS(Precision weights, Precision activation) const;
 };
+
+// The architecture families a hardware YAML may name: NVIDIA by generation, AMD Instinct CDNA,
+// Intel Gaudi, Apple M-series SoCs, and x86 server CPUs.
+inline const std::vector<std::string> kHardwareArchitectures = {
+    "ampere", "ada", "hopper", "blackwell", "cdna", "gaudi", "apple", "x86"};
 
 bool Validate(const HardwareSpec& hardware, std::string* why);
 std::string ToString(DeviceKind kind);

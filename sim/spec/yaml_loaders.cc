@@ -1,5 +1,6 @@
 #include "sim/spec/yaml_loaders.h"
 
+#include <algorithm>
 #include <limits>
 
 #include <fmt/format.h>
@@ -180,6 +181,15 @@ HardwareSpec ParseHardwareSpec(const YAML::Node& root, const std::string& file) 
   h.vendor = r.RequiredString("vendor");
   h.kind = ParseChoice<DeviceKind>(
       r, "kind", {{"gpu", DeviceKind::kGpu}, {"cpu", DeviceKind::kCpu}, {"soc", DeviceKind::kSoc}});
+  h.architecture = r.OptionalString("architecture", "");
+  if (r.Has("architecture") &&
+      std::find(kHardwareArchitectures.begin(), kHardwareArchitectures.end(), h.architecture) ==
+          kHardwareArchitectures.end()) {
+    std::string known;
+    for (const std::string& a : kHardwareArchitectures) known += (known.empty() ? "" : ", ") + a;
+    throw InputError(r.Where("architecture"),
+                     "unknown architecture '" + h.architecture + "' (" + known + ")");
+  }
   h.source = r.RequiredString("source");
   h.notes = r.OptionalString("notes", "");
   ParseAliases(r, &h);

@@ -3,6 +3,7 @@
 // LoadCalibration names file and key for every problem.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 
@@ -152,6 +153,40 @@ TEST_CASE("LoadCalibration errors name the file and the key", "[fit][cli]") {
   doc["groups"][1] = GroupToJson(b);
   WriteFileAtomically(two, doc.dump());
   CHECK(ErrorOf([&] { LoadCalibration(two, "gpu/y"); }).find("not usable") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace rightsize
+
+namespace rightsize {
+namespace {
+
+// --logo-device through the library call: the file records, per family of two or more GPUs in
+// the llama.cpp table, the held-out figures and each device's median, and the families'
+// levels, which a device of the family with no group of its own is then priced by.
+TEST_CASE("calibrate --logo-device records the families and their leave-one-GPU-out figures",
+          "[fit][cli][family]") {
+  app::CalibrateOptions o;
+  o.logs = {std::string(RIGHTSIZE_SOURCE_DIR) +
+            "/data/runs/llamacpp-gpu-benchmarks-xiongjiedai/llama3_llamacpp_bench.csv"};
+  o.folds = 0;
+  o.leave_one_device_out = true;
+  const app::CalibrateResult r = app::RunCalibrate(o, Catalog::Default());
+  const nlohmann::json& held = r.document["cross_validation"]["leave_one_device_out"];
+  REQUIRE(held.contains("families"));
+  CHECK(held["families"].contains("apple/llama.cpp"));
+  for (const auto& [name, family] : held["families"].items()) {
+    INFO(name);
+    CHECK(family["devices"].size() >= 2);
+    CHECK(family["device_median_ape"].size() == family["devices"].size());
+    CHECK(family["n_predicted"].get<int>() > 0);
+  }
+  std::vector<std::string> names;
+  for (const auto& f : r.document["families"]) names.push_back(f["family"]);
+  // Hopper has one GPU in the table (H100 PCIe): it has a level but is not held out.
+  CHECK(std::find(names.begin(), names.end(), "hopper/llama.cpp") != names.end());
+  CHECK_FALSE(held["families"].contains("hopper/llama.cpp"));
+  CHECK(r.summary.find("family ampere/llama.cpp [usable") != std::string::npos);
 }
 
 }  // namespace

@@ -188,6 +188,26 @@ def calibration(runner):
     return "\n".join(rows) + "\n"
 
 
+def family_transfer(runner):
+    """docs/calibration.md: leave one GPU out of each architecture family of the llama.cpp table."""
+    out = os.path.join(runner.scratch, "family-transfer.json")
+    runner.run("calibrate", repo(LLAMA_BENCH), "--folds", "0", "--logo-device", "-o", out)
+    with open(out) as f:
+        doc = json.load(f)
+    held = doc["cross_validation"]["leave_one_device_out"]
+    rows = ["| family | GPUs held out in turn (median APE of each) | points | median / p90 APE "
+            "| 90% interval coverage |", "|---|---|---|---|---|"]
+    for name, r in sorted(held["families"].items()):
+        devices = ", ".join(f"{d} {percent(r['device_median_ape'][d])}" for d in r["devices"])
+        rows.append(f"| {name} | {devices} | {r['n_predicted']} | "
+                    f"**{percent(r['median_ape'])}** / {percent(r['p90_ape'])} | "
+                    f"{percent(r['coverage'])} |")
+    rows.append(f"| all | {held['folds']} GPUs | {held['n_predicted']} | "
+                f"**{percent(held['median_ape'])}** / {percent(held['p90_ape'])} | "
+                f"{percent(held['coverage'])} |")
+    return "\n".join(rows) + "\n"
+
+
 def yaml_coefficients(path):
     """The coefficients: block of a models/laws YAML file (flat `name: number` lines)."""
     with open(path) as f:
@@ -312,6 +332,7 @@ GENERATORS = {
     "seed-claims": seed_claims,
     "validation": validation,
     "calibration": calibration,
+    "family-transfer": family_transfer,
     "quality": quality,
     "sizing": sizing,
     "validation-markdown": validation_markdown,

@@ -96,3 +96,20 @@ TEST_CASE(
     CHECK(price.usd_per_hour > 0);
   }
 }
+
+TEST_CASE("an unknown hardware architecture names file, line and key, and lists the known ones") {
+  std::string e = "no error";
+  try {
+    LoadHardwareSpecYaml(kFixtures + "bad_specs/bad-architecture.yaml");
+  } catch (const InputError& error) {
+    e = error.what();
+  }
+  CHECK_THAT(e, Contains("bad-architecture.yaml:7: architecture: unknown architecture 'lovelace'"));
+  CHECK_THAT(e, Contains("ada"));
+  CHECK(e.find('\n') == std::string::npos);
+  // Every shipped device names a known one (the loader would refuse it otherwise).
+  for (const auto& [id, hardware] : Catalog::Default().hardware()) {
+    INFO(id);
+    CHECK_FALSE(hardware.architecture.empty());
+  }
+}
