@@ -55,14 +55,15 @@ RS_INLINE void Clamp(const Doubles& x, double low, double high, Doubles* out) {
 // exp(x) = 2^k exp(r), x = k ln 2 + r, |r| <= ln 2 / 2 (Cody-Waite split of ln 2), exp(r) by
 // its Taylor series to degree 13 (remainder < 1e-17; within 2 ulp of the C library). 2^k is built
 // in the exponent bits; k = round(x / ln 2) comes from adding 1.5 2^52, which leaves k in the low
-// mantissa bits.
+// mantissa bits. kClamp = false leaves out the clamp, for x known to lie in [-708, 708].
+template <bool kClamp = true>
 RS_INLINE void Exp(const Doubles& x_in, Doubles* out) {
   constexpr double kLog2e = 1.4426950408889634;
   constexpr double kLn2Hi = 6.93147180369123816490e-01;
   constexpr double kLn2Lo = 1.90821492927058770002e-10;
   constexpr double kShift = 6755399441055744.0;  // 1.5 * 2^52
-  Doubles x;
-  Clamp(x_in, -708.0, 708.0, &x);
+  Doubles x = x_in;
+  if (kClamp) Clamp(x_in, -708.0, 708.0, &x);
   const Doubles shifted = x * kLog2e + kShift;
   Doubles shift_v;
   Splat(kShift, &shift_v);
@@ -145,7 +146,10 @@ struct KernelInput {
 };
 
 // sums = {Huber sum, sum q w0, sum q w1, sum q w2, sum q w0 log N, sum q w1 log D}, unscaled.
-RS_VECTOR_CLONES void HoffmannKernel(const KernelInput& in, double* sums) {
+// kShifted: subtract the largest of t0, t1, e per point before exp; without, every exponent lies
+// within +-700 (KernelInput::shifted), so exp needs no clamp.
+template <bool kShifted>
+RS_INLINE void KernelLoop(const KernelInput& in, double* sums) {
   const double a = in.p[0], b = in.p[1], e = in.p[2], alpha = in.p[3], beta = in.p[4];
   const double delta = in.huber_delta;
   Doubles total[6];
@@ -162,7 +166,7 @@ RS_VECTOR_CLONES void HoffmannKernel(const KernelInput& in, double* sums) {
     Doubles t0 = a - alpha * log_n;
     Doubles t1 = b - beta * log_d;
     Doubles top, w0, w1, w2;
-    if (in.shifted) {
+    if (kShifted) {
       Select(t0 > t1, t0, t1, &top);
       Select(top > e_v, top, e_v, &top);
       Exp(e_v - top, &w2);
@@ -172,8 +176,8 @@ RS_VECTOR_CLONES void HoffmannKernel(const KernelInput& in, double* sums) {
       Splat(0.0, &top);
       w2 = exp_e;
     }
-    Exp(t0, &w0);
-    Exp(t1, &w1);
+    Exp<kShifted>(t0, &w0);
+    Exp<kShifted>(t1, &w1);
     const Doubles sum = w0 + w1 + w2;
     Doubles log_sum, inverse_sum;
     LogAndInverse(sum, &log_sum, &inverse_sum);
@@ -195,6 +199,13 @@ RS_VECTOR_CLONES void HoffmannKernel(const KernelInput& in, double* sums) {
     for (int k = 0; k < kLanes; ++k) value += total[s][k];
     sums[s] = value;
   }
+}
+
+RS_VECTOR_CLONES void HoffmannKernel(const KernelInput& in, double* sums) {
+  if (in.shifted)
+    KernelLoop<true>(in, sums);
+  else
+    KernelLoop<false>(in, sums);
 }
 
 }  // namespace

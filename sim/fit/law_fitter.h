@@ -66,8 +66,8 @@ struct HoffmannFitOptions {
   // (docs/quality.md measures how often). Off: every start runs to its own end (the paper's
   // procedure verbatim). The tests check that both give the same optimum.
   bool stop_on_known_path = true;
-  double path_cell_size = 0.05;  // dimensionless (log-space), > 0
-  int path_epoch_starts = 32;    // > 0
+  double path_cell_size = 0.1;  // dimensionless (log-space), > 0
+  int path_epoch_starts = 32;   // > 0
   // Called from worker threads with (starts done, starts total); may be empty.
   std::function<void(int, int)> progress;
 };
