@@ -11,8 +11,8 @@ gradient (numpy, vectorised over the points), every start run to its own end, th
 objective kept: the paper's procedure verbatim, on one core. rightsize: the `rightsize fit-law`
 command (its own L-BFGS, the vectorised analytic gradient), wall time of the whole command
 (process start, CSV read, fit, JSON written), median of 3 runs, in two configurations:
-  - the default: all cores, and the basin rule (a start that enters the basin of an optimum an
-    earlier start converged to is stopped; docs/quality.md), which the ratio uses;
+  - the default: all cores, and the path rule (a start whose iterate joins the path of an earlier
+    start is stopped and credited with that start's end; docs/quality.md), which the ratio uses;
   - `--every-start-to-end --threads 1`: the same work as scipy (every start to its end, 1 core).
 
 Prints wall and CPU seconds of both, the ratios (CPU seconds are less disturbed by other work on
@@ -121,7 +121,7 @@ def rightsize_fit(cli, extra):
         with open(out) as f:
             law = json.load(f)
     c = law["coefficients"]
-    stopped = re.search(r"(\d+) stopped in the basin", law["report"])
+    stopped = re.search(r"(\d+) stopped on joining", law["report"])
     return (statistics.median(times), statistics.median(cpu_times),
             dict(E=c["e_nats"], A=c["a"], alpha=c["alpha"], B=c["b"], beta=c["beta"]),
             int(stopped.group(1)) if stopped else 0)
@@ -143,7 +143,7 @@ def main():
     scale = 4500 / count
     scipy_full_s, scipy_full_cpu_s = scipy_s * scale, scipy_cpu_s * scale
     fmt = lambda d: ", ".join(f"{k} {v:.4g}" for k, v in d.items())
-    print(f"rightsize fit-law (4500 starts, {cores} threads, basin rule: {stopped} stopped early; "
+    print(f"rightsize fit-law (4500 starts, {cores} threads, path rule: {stopped} stopped early; "
           f"whole command, median of 3): {cpp_s:.3f} s wall, {cpp_cpu_s:.3f} s CPU: {fmt(cpp)}")
     print(f"rightsize fit-law --every-start-to-end --threads 1 (4500 starts each to its end, "
           f"1 thread): {every_s:.3f} s wall, {every_cpu_s:.3f} s CPU: {fmt(every)}")

@@ -1,5 +1,5 @@
 // Hoffmann et al. 2022 App. D.2 on the 240 Epoch points: the full 4,500-start L-BFGS grid with
-// the basin rule (the default) and with every start run to its end, one start, one evaluation
+// the path rule (the default) and with every start run to its end, one start, one evaluation
 // of the objective and its gradient, and the bootstrap.
 #include <thread>
 
@@ -22,11 +22,11 @@ const std::vector<LossPoint>& Points() {
   return points;
 }
 
-// Args: threads, basin rule on (1) or every start to its end (0).
+// Args: threads, path rule on (1) or every start to its end (0).
 void BM_ChinchillaFullGrid(benchmark::State& state) {
   HoffmannFitOptions options;
   options.num_threads = static_cast<int>(state.range(0));
-  options.stop_in_known_basin = state.range(1) != 0;
+  options.stop_on_known_path = state.range(1) != 0;
   HoffmannFit fit;
   for (auto _ : state) {
     fit = FitChinchillaHoffmann(Points(), options);
@@ -34,6 +34,7 @@ void BM_ChinchillaFullGrid(benchmark::State& state) {
   }
   state.counters["starts"] = fit.num_starts;
   state.counters["stopped_early"] = fit.num_stopped_early;
+  state.counters["iterations"] = static_cast<double>(fit.total_iterations);
   state.counters["E"] = fit.coefficients.e_nats;
   state.counters["alpha"] = fit.coefficients.alpha;
   state.counters["beta"] = fit.coefficients.beta;

@@ -212,7 +212,7 @@ def main():
         ("Chinchilla fit, 4,500 L-BFGS starts (Hoffmann et al. App. D.2) on Epoch's 240 points",
          f"{seconds(gb['BM_ChinchillaFullGrid/2/1']):.2f} s on 2 threads, "
          f"{seconds(gb['BM_ChinchillaFullGrid/1/1']):.2f} s on 1 "
-         f"({gb['BM_ChinchillaFullGrid/1/1']['stopped_early']:,.0f} starts stopped by the basin "
+         f"({gb['BM_ChinchillaFullGrid/1/1']['stopped_early']:,.0f} starts stopped by the path "
          f"rule); every start to its end: {seconds(gb['BM_ChinchillaFullGrid/1/0']):.2f} s on 1",
          "`bench/law_fit_bench.cc` `BM_ChinchillaFullGrid`"),
         ("one L-BFGS start; one evaluation of the objective and gradient (240 points); 200 "

@@ -136,7 +136,7 @@ FitLawResult RunFitLaw(const FitLawOptions& options) {
   LawFitOptions fit_options;
   fit_options.sigmoid_floor = options.floor;
   fit_options.hoffmann.num_threads = options.num_threads;
-  fit_options.hoffmann.stop_in_known_basin = !options.every_start_to_end;
+  fit_options.hoffmann.stop_on_known_path = !options.every_start_to_end;
   std::vector<LossPoint> points;
   std::vector<LawObservation> observations;
   if (IsLossForm(form)) {

@@ -33,7 +33,7 @@ struct FitLawOptions {
   double floor = 0.0;   // sigmoid: random-guess accuracy, in [0, 1)
   int num_threads = 0;  // 0 = all cores
   // Chinchilla: run every start of the App. D.2 grid to its own end instead of stopping those
-  // that enter the basin of an earlier start's optimum (HoffmannFitOptions::stop_in_known_basin).
+  // that join an earlier start's path (HoffmannFitOptions::stop_on_known_path).
   bool every_start_to_end = false;
   uint64_t seed = 20240417;  // bootstrap seed
   FitLawProgress progress;   // null = silent

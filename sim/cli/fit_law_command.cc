@@ -123,7 +123,7 @@ void RegisterFitLawCommand(CLI::App& app, int* exit_code) {
       ->check(FiniteIn(0, kMaxThreadsFlag));
   cmd->add_option("--seed", options->seed, "bootstrap seed")->check(FiniteIn(0, kMaxSeed));
   cmd->add_flag("--every-start-to-end", options->every_start_to_end,
-                "chinchilla: run every start of the grid to its end (no basin early stop)");
+                "chinchilla: run every start of the grid to its end (no path early stop)");
   auto force_progress = std::make_shared<bool>(false);
   cmd->add_flag("--progress", *force_progress, "show progress even when stderr is not a tty");
   auto format = std::make_shared<std::string>("table");

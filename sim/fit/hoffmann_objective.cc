@@ -2,10 +2,10 @@
 // ~90 times per start, 4,500 starts per fit. Library exp/log are scalar calls; Eigen's vector
 // versions are fixed at compile time to the build's baseline ISA (SSE2 here). The kernel below
 // uses GCC/Clang vector extensions over 8 doubles with polynomial exp/log (Taylor series on a
-// reduced argument, ~1 ulp), compiled for AVX-512, AVX2 and the baseline (target_clones picks
-// one at load time), so the same binary runs everywhere and uses the wide units where present.
-// The file is compiled with -ffp-contract=off (sim/fit/CMakeLists.txt): no variant fuses a
-// multiply-add, so all of them give the same bits.
+// reduced argument evaluated by Estrin's scheme, ~2 ulp), compiled for AVX-512, AVX2 and the
+// baseline (target_clones picks one at load time), so the same binary runs everywhere and uses the
+// wide units where present. The file is compiled with -ffp-contract=off (sim/fit/CMakeLists.txt):
+// no variant fuses a multiply-add, so all of them give the same bits.
 #include "sim/fit/hoffmann_objective.h"
 
 #include <algorithm>
@@ -53,15 +53,17 @@ RS_INLINE void Clamp(const Doubles& x, double low, double high, Doubles* out) {
 }
 
 // exp(x) = 2^k exp(r), x = k ln 2 + r, |r| <= ln 2 / 2 (Cody-Waite split of ln 2), exp(r) by
-// its Taylor series to degree 13 (remainder < 1e-17). 2^k is built in the exponent bits;
-// k = round(x / ln 2) comes from adding 1.5 2^52, which leaves k in the low mantissa bits.
+// its Taylor series to degree 13 (remainder < 1e-17; within 2 ulp of the C library). 2^k is built
+// in the exponent bits; k = round(x / ln 2) comes from adding 1.5 2^52, which leaves k in the low
+// mantissa bits. kClamp = false leaves out the clamp, for x known to lie in [-708, 708].
+template <bool kClamp = true>
 RS_INLINE void Exp(const Doubles& x_in, Doubles* out) {
   constexpr double kLog2e = 1.4426950408889634;
   constexpr double kLn2Hi = 6.93147180369123816490e-01;
   constexpr double kLn2Lo = 1.90821492927058770002e-10;
   constexpr double kShift = 6755399441055744.0;  // 1.5 * 2^52
-  Doubles x;
-  Clamp(x_in, -708.0, 708.0, &x);
+  Doubles x = x_in;
+  if (kClamp) Clamp(x_in, -708.0, 708.0, &x);
   const Doubles shifted = x * kLog2e + kShift;
   Doubles shift_v;
   Splat(kShift, &shift_v);
@@ -78,14 +80,22 @@ RS_INLINE void Exp(const Doubles& x_in, Doubles* out) {
     }
     return inverse;
   }();
-  Doubles p;
-  Splat(kInverseFactorial[13], &p);
-  for (int j = 12; j >= 0; --j) p = p * r + kInverseFactorial[static_cast<size_t>(j)];
+  // Estrin's scheme: the same degree-13 polynomial with a dependency chain of 4 multiply-adds
+  // instead of 13 (the kernel is bound by that latency, not by the count of operations).
+  const auto c = [&](int j) { return kInverseFactorial[static_cast<size_t>(j)]; };
+  const Doubles r2 = r * r;
+  const Doubles r4 = r2 * r2;
+  const Doubles r8 = r4 * r4;
+  const Doubles q0 = c(0) + c(1) * r, q1 = c(2) + c(3) * r, q2 = c(4) + c(5) * r;
+  const Doubles q3 = c(6) + c(7) * r, q4 = c(8) + c(9) * r, q5 = c(10) + c(11) * r;
+  const Doubles q6 = c(12) + c(13) * r;
+  const Doubles p = (q0 + q1 * r2 + (q2 + q3 * r2) * r4) + (q4 + q5 * r2 + q6 * r4) * r8;
   *out = p * (Doubles)((Uint64s)(k + 1023) << 52);  // unsigned: no overflow on NaN input
 }
 
 // log(x) = k ln 2 + log(m), m in [sqrt(1/2), sqrt(2)); log(m) = 2 atanh(s), s = (m-1)/(m+1),
-// |s| <= 0.1716, by its series 2 s sum_j s^(2j) / (2j + 1) to j = 11 (remainder < 1e-18).
+// |s| <= 0.1716, by its series 2 s sum_j s^(2j) / (2j + 1) to j = 11 (remainder < 1e-18; within
+// 2 ulp of the C library).
 // Also 1 / x, from the same division: with R = 1 / ((m + 1) x), s = (m - 1) x R and
 // 1 / x = (m + 1) R (one vector division instead of two; a few ulp, for x in [1e-304, 1e305]).
 RS_INLINE void LogAndInverse(const Doubles& x, Doubles* out, Doubles* inverse) {
@@ -108,9 +118,14 @@ RS_INLINE void LogAndInverse(const Doubles& x, Doubles* out, Doubles* inverse) {
   *inverse = m_plus_1 * r;
   const Doubles s = (m - 1.0) * (x * r);
   const Doubles z = s * s;
-  Doubles series;
-  Splat(1.0 / 23.0, &series);
-  for (int j = 10; j >= 0; --j) series = series * z + 1.0 / (2 * j + 1);
+  // sum_{j=0}^{11} z^j / (2j + 1) by Estrin's scheme (see Exp).
+  const auto c = [](int j) { return 1.0 / (2 * j + 1); };
+  const Doubles z2 = z * z;
+  const Doubles z4 = z2 * z2;
+  const Doubles z8 = z4 * z4;
+  const Doubles q0 = c(0) + c(1) * z, q1 = c(2) + c(3) * z, q2 = c(4) + c(5) * z;
+  const Doubles q3 = c(6) + c(7) * z, q4 = c(8) + c(9) * z, q5 = c(10) + c(11) * z;
+  const Doubles series = (q0 + q1 * z2 + (q2 + q3 * z2) * z4) + (q4 + q5 * z2) * z8;
   *out = kd * kLn2Hi + (kd * kLn2Lo + 2.0 * s * series);
 }
 
@@ -131,7 +146,10 @@ struct KernelInput {
 };
 
 // sums = {Huber sum, sum q w0, sum q w1, sum q w2, sum q w0 log N, sum q w1 log D}, unscaled.
-RS_VECTOR_CLONES void HoffmannKernel(const KernelInput& in, double* sums) {
+// kShifted: subtract the largest of t0, t1, e per point before exp; without, every exponent lies
+// within +-700 (KernelInput::shifted), so exp needs no clamp.
+template <bool kShifted>
+RS_INLINE void KernelLoop(const KernelInput& in, double* sums) {
   const double a = in.p[0], b = in.p[1], e = in.p[2], alpha = in.p[3], beta = in.p[4];
   const double delta = in.huber_delta;
   Doubles total[6];
@@ -148,7 +166,7 @@ RS_VECTOR_CLONES void HoffmannKernel(const KernelInput& in, double* sums) {
     Doubles t0 = a - alpha * log_n;
     Doubles t1 = b - beta * log_d;
     Doubles top, w0, w1, w2;
-    if (in.shifted) {
+    if (kShifted) {
       Select(t0 > t1, t0, t1, &top);
       Select(top > e_v, top, e_v, &top);
       Exp(e_v - top, &w2);
@@ -158,8 +176,8 @@ RS_VECTOR_CLONES void HoffmannKernel(const KernelInput& in, double* sums) {
       Splat(0.0, &top);
       w2 = exp_e;
     }
-    Exp(t0, &w0);
-    Exp(t1, &w1);
+    Exp<kShifted>(t0, &w0);
+    Exp<kShifted>(t1, &w1);
     const Doubles sum = w0 + w1 + w2;
     Doubles log_sum, inverse_sum;
     LogAndInverse(sum, &log_sum, &inverse_sum);
@@ -181,6 +199,13 @@ RS_VECTOR_CLONES void HoffmannKernel(const KernelInput& in, double* sums) {
     for (int k = 0; k < kLanes; ++k) value += total[s][k];
     sums[s] = value;
   }
+}
+
+RS_VECTOR_CLONES void HoffmannKernel(const KernelInput& in, double* sums) {
+  if (in.shifted)
+    KernelLoop<true>(in, sums);
+  else
+    KernelLoop<false>(in, sums);
 }
 
 }  // namespace

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <condition_variable>
 #include <limits>
-#include <memory>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -46,53 +45,100 @@ ChinchillaCoefficients CoefficientsFromLogParams(
 
 namespace {
 
-// An optimum that a start of the grid converged to: what the basin rule stops later starts at.
-struct KnownOptimum {
-  std::array<double, kChinchillaNumParams> log_params{};
-  double cost = 0.0;  // the solver's objective there (sum or mean)
-  int start = 0;      // grid index of the start that reached it
+// A cell of the path rule's tiling of log-space {a, b, e, alpha, beta}, and one step of a
+// start's path: the cell its iterate fell in and the solver's cost there.
+using PathCell = std::array<int32_t, kChinchillaNumParams>;
+struct PathStep {
+  PathCell cell{};
+  double cost = 0.0;
 };
 
-// The optima known to a block, sorted by cost, so the basin test looks only at those whose cost
-// is within the relative tolerance of the iterate's.
-class BasinRule {
+// The cells that recorded paths visited, each with the lowest cost of a visit and the start
+// whose end that path is credited with (HoffmannFitOptions::stop_on_known_path): an
+// open-addressing hash table (linear probing, at most half full), read by every worker at every
+// step and written only between epochs.
+class PathRule {
  public:
-  BasinRule(std::vector<KnownOptimum> known, const HoffmannFitOptions& options)
-      : known_(std::move(known)), options_(options) {
-    std::sort(known_.begin(), known_.end(),
-              [](const KnownOptimum& l, const KnownOptimum& r) { return l.cost < r.cost; });
-  }
+  explicit PathRule(double cell_size) : inverse_size_(1.0 / cell_size) {}
 
-  // The start whose optimum's basin holds (params, cost), or -1.
-  int BasinOf(const std::array<double, kChinchillaNumParams>& params, double cost) const {
-    const double tolerance = options_.basin_relative_cost;
-    auto it = std::lower_bound(
-        known_.begin(), known_.end(), cost / (1.0 + tolerance),
-        [](const KnownOptimum& optimum, double value) { return optimum.cost < value; });
-    for (; it != known_.end() && it->cost <= cost / (1.0 - tolerance); ++it) {
-      if (Within(params, it->log_params, options_.basin_parameter_tolerance)) return it->start;
+  // False when a coordinate has no cell (not finite, or beyond +-2^30 cells).
+  bool CellOf(const std::array<double, kChinchillaNumParams>& p, PathCell* cell) const {
+    constexpr double kLimit = 1073741824.0;  // 2^30
+    for (int k = 0; k < kChinchillaNumParams; ++k) {
+      const double scaled = std::floor(p[static_cast<size_t>(k)] * inverse_size_);
+      if (!(std::abs(scaled) < kLimit)) return false;
+      (*cell)[static_cast<size_t>(k)] = static_cast<int32_t>(scaled);
     }
-    return -1;
-  }
-
-  bool empty() const { return known_.empty(); }
-
-  static bool Within(const std::array<double, kChinchillaNumParams>& p,
-                     const std::array<double, kChinchillaNumParams>& q, double tolerance) {
-    for (int k = 0; k < kChinchillaNumParams; ++k)
-      if (!(std::abs(p[static_cast<size_t>(k)] - q[static_cast<size_t>(k)]) <= tolerance))
-        return false;
     return true;
   }
 
+  // The start credited with a path that visited `cell` at a cost not above `cost`, or -1.
+  int JoinedPathOf(const PathCell& cell, double cost) const {
+    if (size_ == 0) return -1;
+    const Slot& slot = slots_[Find(cell)];
+    return slot.end_of >= 0 && cost >= slot.cost ? slot.end_of : -1;
+  }
+
+  // Adds a path credited with start end_of's end; a cell keeps its lowest-cost visit (the
+  // earlier one on a tie).
+  void Record(const std::vector<PathStep>& path, int end_of) {
+    for (const PathStep& step : path) {
+      if (2 * (size_ + 1) > slots_.size()) Grow();
+      Slot& slot = slots_[Find(step.cell)];
+      if (slot.end_of < 0) {
+        slot = Slot{step.cell, step.cost, end_of};
+        ++size_;
+      } else if (step.cost < slot.cost) {
+        slot.cost = step.cost;
+        slot.end_of = end_of;
+      }
+    }
+  }
+
+  bool empty() const { return size_ == 0; }
+
  private:
-  std::vector<KnownOptimum> known_;
-  const HoffmannFitOptions& options_;
+  struct Slot {
+    PathCell cell{};
+    double cost = 0.0;
+    int end_of = -1;  // -1: empty
+  };
+
+  // The coordinates folded by multiplication, then MurmurHash3's 64-bit finaliser, so the low
+  // bits that pick the slot depend on every coordinate.
+  static uint64_t Hash(const PathCell& cell) {
+    uint64_t h = 0;
+    for (int32_t c : cell) h = (h ^ static_cast<uint32_t>(c)) * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ULL;
+    return h ^ (h >> 33);
+  }
+
+  // The slot holding `cell`, or the empty slot where it would go.
+  size_t Find(const PathCell& cell) const {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = Hash(cell) & mask;; i = (i + 1) & mask)
+      if (slots_[i].end_of < 0 || slots_[i].cell == cell) return i;
+  }
+
+  void Grow() {
+    std::vector<Slot> old(std::max<size_t>(1024, 2 * slots_.size()));
+    old.swap(slots_);
+    for (const Slot& slot : old)
+      if (slot.end_of >= 0) slots_[Find(slot.cell)] = slot;
+  }
+
+  double inverse_size_;
+  std::vector<Slot> slots_;  // a power of two in size
+  size_t size_ = 0;          // occupied slots
 };
 
 HoffmannStart SolveLbfgs(const HoffmannHuberGradient& objective,
                          const std::array<double, kChinchillaNumParams>& start,
-                         const HoffmannFitOptions& options, const BasinRule& basin) {
+                         const HoffmannFitOptions& options, const PathRule& rule,
+                         std::vector<PathStep>* path) {
   LbfgsOptions lbfgs;
   lbfgs.max_iterations = options.max_iterations;
   lbfgs.function_tolerance = options.function_tolerance;
@@ -103,10 +149,15 @@ HoffmannStart SolveLbfgs(const HoffmannHuberGradient& objective,
   auto evaluate = [&](const double* p, double* cost, double* gradient) {
     return objective.Evaluate(p, cost, gradient);
   };
+  // After every accepted step: record the step, stop if it joined a known path.
   auto stop = [&](const std::array<double, kChinchillaNumParams>& p, double cost) {
-    if (basin.empty()) return false;
-    result.stopped_in_basin_of = basin.BasinOf(p, cost);
-    return result.stopped_in_basin_of >= 0;
+    if (path == nullptr) return false;
+    PathStep step{{}, cost};
+    if (!rule.CellOf(p, &step.cell)) return false;
+    path->push_back(step);
+    if (rule.empty()) return false;
+    result.joined_path_of = rule.JoinedPathOf(step.cell, cost);
+    return result.joined_path_of >= 0;
   };
   const LbfgsSummary summary =
       MinimizeLbfgs<kChinchillaNumParams>(evaluate, stop, &result.log_params, lbfgs);
@@ -158,13 +209,15 @@ bool AllFinite(const std::array<double, kChinchillaNumParams>& p) {
   return std::all_of(p.begin(), p.end(), [](double v) { return std::isfinite(v); });
 }
 
-// One start with the per-thread objective, stopped by the basin rule.
+// One start with the shared objective; with `path`, its steps are recorded there and it is
+// stopped by the path rule.
 HoffmannStart FitOneStart(const std::vector<LogLossObservation>& points,
                           const HoffmannHuberGradient& objective,
                           const std::array<double, kChinchillaNumParams>& start,
-                          const HoffmannFitOptions& options, const BasinRule& basin) {
+                          const HoffmannFitOptions& options, const PathRule& rule,
+                          std::vector<PathStep>* path) {
   HoffmannStart result = options.solver == HoffmannSolverKind::kLbfgs
-                             ? SolveLbfgs(objective, start, options, basin)
+                             ? SolveLbfgs(objective, start, options, rule, path)
                              : SolveTrustRegion(points, start, options);
   // The paper's objective is the sum, whichever scale the solver minimised.
   double cost = std::numeric_limits<double>::infinity();
@@ -172,20 +225,6 @@ HoffmannStart FitOneStart(const std::vector<LogLossObservation>& points,
       AllFinite(result.log_params) && objective.Evaluate(result.log_params.data(), &cost, nullptr);
   result.huber_sum = finite ? cost / objective.scale() : std::numeric_limits<double>::infinity();
   return result;
-}
-
-// Adds the optima that the block's starts converged to, in grid order, each unless it lies
-// within the basin tolerance of one already known.
-void AddOptima(const std::vector<HoffmannStart>& results, int begin, int end, double scale,
-               const HoffmannFitOptions& options, std::vector<KnownOptimum>* known) {
-  for (int i = begin; i < end; ++i) {
-    const HoffmannStart& r = results[static_cast<size_t>(i)];
-    if (!r.converged || r.stopped_in_basin_of >= 0 || !std::isfinite(r.huber_sum)) continue;
-    const bool seen = std::any_of(known->begin(), known->end(), [&](const KnownOptimum& k) {
-      return BasinRule::Within(k.log_params, r.log_params, options.basin_parameter_tolerance);
-    });
-    if (!seen) known->push_back({r.log_params, scale * r.huber_sum, i});
-  }
 }
 
 std::vector<std::array<double, kChinchillaNumParams>> StartGrid(const HoffmannFitOptions& options) {
@@ -198,62 +237,10 @@ std::vector<std::array<double, kChinchillaNumParams>> StartGrid(const HoffmannFi
   return starts;
 }
 
-// Runs every start of the grid, block by block (the basin rule), on the options' threads.
-// The basin rules of the grid's blocks, built in block order as the blocks finish: block b's
-// rule holds the optima of blocks 0 .. b - 2 (one block of lag, so a slow start of block b - 1
-// does not hold up block b). It depends only on the grid order, never on the threads.
-class BasinRules {
- public:
-  BasinRules(const std::vector<HoffmannStart>& results, int num_starts, int block, double scale,
-             const HoffmannFitOptions& options)
-      : results_(results),
-        num_starts_(num_starts),
-        block_(block),
-        scale_(scale),
-        options_(options),
-        remaining_(static_cast<size_t>((num_starts + block - 1) / block)) {
-    for (size_t b = 0; b < remaining_.size(); ++b)
-      remaining_[b] = std::min(block, num_starts - static_cast<int>(b) * block);
-    rules_.resize(remaining_.size());
-  }
-
-  // Block b's rule, waiting until the blocks it needs have finished.
-  const BasinRule& For(int b) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    while (built_ <= b) {
-      const int needs = built_ - 2;  // the block whose optima the next rule adds
-      if (needs >= 0 && remaining_[static_cast<size_t>(needs)] > 0) {
-        finished_.wait(lock);
-        continue;
-      }
-      if (needs >= 0)
-        AddOptima(results_, needs * block_, std::min(num_starts_, (needs + 1) * block_), scale_,
-                  options_, &known_);
-      rules_[static_cast<size_t>(built_)] = std::make_unique<BasinRule>(known_, options_);
-      ++built_;
-    }
-    return *rules_[static_cast<size_t>(b)];
-  }
-
-  void Finished(int b) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (--remaining_[static_cast<size_t>(b)] == 0) finished_.notify_all();
-  }
-
- private:
-  const std::vector<HoffmannStart>& results_;
-  const int num_starts_, block_;
-  const double scale_;
-  const HoffmannFitOptions& options_;
-  std::mutex mutex_;
-  std::condition_variable finished_;
-  std::vector<int> remaining_;  // starts of each block not finished yet
-  std::vector<std::unique_ptr<BasinRule>> rules_;
-  std::vector<KnownOptimum> known_;  // optima of the blocks the last rule built covers
-  int built_ = 0;                    // rules_[0 .. built_) are ready
-};
-
-// Runs every start of the grid on the options' threads, each with its block's basin rule.
+// Runs every start of the grid on the options' threads. With the path rule, epoch by epoch: a
+// start of epoch k waits until the paths of epochs 0 .. k - 1 are in the rule; the start that
+// finishes an epoch records its paths in grid order. Results land in their own slots, so the
+// fit does not depend on the threads.
 std::vector<HoffmannStart> RunStarts(
     const std::vector<LogLossObservation>& observations,
     const std::vector<std::array<double, kChinchillaNumParams>>& starts,
@@ -261,23 +248,53 @@ std::vector<HoffmannStart> RunStarts(
   const int num_starts = static_cast<int>(starts.size());
   const int num_threads = std::min(WorkerThreads(options.num_threads), num_starts);
   const double scale = ObjectiveScale(options, observations.size());
-  const int block = options.stop_in_known_basin && options.solver == HoffmannSolverKind::kLbfgs
-                        ? std::max(1, options.basin_block_starts)
-                        : num_starts;
-  // Each worker takes the next start index; results land in their own slot, so the result does
-  // not depend on the threads.
+  const bool follow_paths =
+      options.stop_on_known_path && options.solver == HoffmannSolverKind::kLbfgs;
+  const int epoch = follow_paths ? std::max(1, options.path_epoch_starts) : num_starts;
+  const int num_epochs = (num_starts + epoch - 1) / epoch;
   std::vector<HoffmannStart> results(starts.size());
-  BasinRules rules(results, num_starts, block, scale, options);
+  std::vector<std::vector<PathStep>> paths(follow_paths ? starts.size() : 0);
+  PathRule rule(options.path_cell_size);
+  std::vector<int> remaining(static_cast<size_t>(num_epochs));
+  for (int k = 0; k < num_epochs; ++k)
+    remaining[static_cast<size_t>(k)] = std::min(epoch, num_starts - k * epoch);
+  int recorded_epochs = 0;  // epochs whose paths are in `rule`
+  std::mutex mutex;
+  std::condition_variable recorded;
+  // Called by the start that finishes epoch k, under the mutex: no start reads the rule then.
+  auto record_epoch = [&](int k) {
+    for (int i = k * epoch; i < std::min(num_starts, (k + 1) * epoch); ++i) {
+      const HoffmannStart& r = results[static_cast<size_t>(i)];
+      std::vector<PathStep>& path = paths[static_cast<size_t>(i)];
+      if (r.joined_path_of >= 0)
+        rule.Record(path, r.joined_path_of);
+      else if (r.converged && std::isfinite(r.huber_sum))
+        rule.Record(path, i);
+      std::vector<PathStep>().swap(path);
+    }
+    recorded_epochs = k + 1;
+  };
   const HoffmannHuberGradient objective(observations, options.huber_delta, scale);
   std::atomic<int> next{0};
   std::atomic<int> done{0};
   std::mutex progress_mutex;
   auto worker = [&] {
     for (int i = next.fetch_add(1); i < num_starts; i = next.fetch_add(1)) {
-      const BasinRule& basin = rules.For(i / block);
+      const int k = i / epoch;
+      if (follow_paths) {
+        std::unique_lock<std::mutex> lock(mutex);
+        recorded.wait(lock, [&] { return recorded_epochs >= k; });
+      }
       results[static_cast<size_t>(i)] =
-          FitOneStart(observations, objective, starts[static_cast<size_t>(i)], options, basin);
-      rules.Finished(i / block);
+          FitOneStart(observations, objective, starts[static_cast<size_t>(i)], options, rule,
+                      follow_paths ? &paths[static_cast<size_t>(i)] : nullptr);
+      if (follow_paths) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (--remaining[static_cast<size_t>(k)] == 0) {
+          record_epoch(k);
+          recorded.notify_all();
+        }
+      }
       const int finished = done.fetch_add(1) + 1;
       if (options.progress) {
         std::lock_guard<std::mutex> lock(progress_mutex);
@@ -296,7 +313,7 @@ HoffmannStart FitChinchillaFromStart(const std::vector<LogLossObservation>& poin
                                      const HoffmannFitOptions& options) {
   const HoffmannHuberGradient objective(points, options.huber_delta,
                                         ObjectiveScale(options, points.size()));
-  return FitOneStart(points, objective, start, options, BasinRule({}, options));
+  return FitOneStart(points, objective, start, options, PathRule(options.path_cell_size), nullptr);
 }
 
 HoffmannFit FitChinchillaHoffmann(const std::vector<LossPoint>& points,
@@ -317,11 +334,12 @@ HoffmannFit FitChinchillaHoffmann(const std::vector<LossPoint>& points,
   }
   const std::vector<HoffmannStart> results = RunStarts(observations, starts, options);
 
-  // A start stopped by the basin rule is credited with the optimum it entered, which is among
-  // the candidates already; only starts that ran to their own end compete.
+  // A start stopped by the path rule is credited with the end of the path it joined, which is
+  // among the candidates already; only starts that ran to their own end compete.
   int best = -1;
   for (int i = 0; i < fit.num_starts; ++i) {
-    if (results[i].stopped_in_basin_of >= 0) {
+    fit.total_iterations += results[i].iterations;
+    if (results[i].joined_path_of >= 0) {
       ++fit.num_stopped_early;
       continue;
     }
@@ -351,8 +369,8 @@ HoffmannFit FitChinchillaHoffmann(const std::vector<LossPoint>& points,
            : "";
   fit.usable = sane && unidentified.empty();
   fit.report = fmt::format(
-      "{} on the {} objective (delta {}), {} points, {} starts ({} converged, {} stopped in the "
-      "basin of an earlier start's optimum); best start #{} "
+      "{} on the {} objective (delta {}), {} points, {} starts ({} converged, {} stopped on "
+      "joining an earlier start's path); best start #{} "
       "Huber sum {:.6e}: E {:.4f}, A {:.1f}, alpha {:.4f}, B {:.1f}, beta {:.4f}{}",
       solver_name, objective_name, options.huber_delta, fit.n_points, fit.num_starts,
       fit.num_converged, fit.num_stopped_early, best, fit.best.huber_sum, c.e_nats, c.a, c.alpha,

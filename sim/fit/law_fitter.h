@@ -54,18 +54,20 @@ struct HoffmannFitOptions {
   double function_tolerance = 1e-9;   // relative cost change per iteration, > 0
   double gradient_tolerance = 1e-5;   // max-norm of the gradient, > 0
   double parameter_tolerance = 1e-8;  // relative step size, > 0
-  // Early stop (the basin rule): a start of the grid whose iterate comes within
-  // basin_parameter_tolerance of an optimum that an earlier start converged to, in every
-  // log-space parameter {a, b, e, alpha, beta}, with a Huber sum within basin_relative_cost of
-  // that optimum's, is stopped there: it would end at that optimum, which is already in the
-  // running for the best. The grid is cut into blocks of basin_block_starts (grid order); a
-  // start of block b sees the optima of blocks 0 .. b - 2, so which starts stop, and the fit, do
-  // not depend on the thread count or on scheduling. Off: every start runs to its own end (the
-  // paper's procedure verbatim). The tests check that both give the same optimum.
-  bool stop_in_known_basin = true;
-  double basin_parameter_tolerance = 1e-3;  // dimensionless (log-space), > 0
-  double basin_relative_cost = 1e-3;        // |f - f*| / f*, > 0
-  int basin_block_starts = 32;              // > 0
+  // Early stop (the path rule): a start of the grid whose iterate, after an accepted step,
+  // falls in a cell that an earlier start's path visited with a cost not above the iterate's is
+  // stopped there and credited with that earlier start's end: it has joined a path that already
+  // led to an optimum, which competes for the best. Cells tile log-space {a, b, e, alpha, beta}
+  // with side path_cell_size; a stopped start's path up to its stop is recorded too, credited
+  // to the same end. Only starts that ran to their own end compete for the best. The grid is cut
+  // into epochs of path_epoch_starts (grid order); a start of epoch k sees the paths of epochs
+  // 0 .. k - 1, so which starts stop, and the fit, do not depend on the thread count or on
+  // scheduling. A heuristic like MLSL's clustering: a stopped start might have ended elsewhere
+  // (docs/quality.md measures how often). Off: every start runs to its own end (the paper's
+  // procedure verbatim). The tests check that both give the same optimum.
+  bool stop_on_known_path = true;
+  double path_cell_size = 0.1;  // dimensionless (log-space), > 0
+  int path_epoch_starts = 32;   // > 0
   // Called from worker threads with (starts done, starts total); may be empty.
   std::function<void(int, int)> progress;
 };
@@ -76,18 +78,19 @@ struct HoffmannStart {
   double huber_sum = 0.0;  // the paper's objective at the end point (always the SUM)
   int iterations = 0;
   bool converged = false;  // the solver met a tolerance (not the iteration limit)
-  // >= 0: the start was stopped on entering the basin of the optimum of this grid start (the
-  // basin rule of HoffmannFitOptions); -1: it ran to its own end.
-  int stopped_in_basin_of = -1;
+  // >= 0: the start was stopped on joining the path of this grid start, which ran to its end
+  // (the path rule of HoffmannFitOptions); -1: it ran to its own end.
+  int joined_path_of = -1;
 };
 
 struct HoffmannFit {
   ChinchillaCoefficients coefficients;  // natural units: E, A, alpha, B, beta
   HoffmannStart best;                   // the start with the smallest Huber sum
   int num_starts = 0;
-  int num_converged = 0;      // starts that ran to their end and met a tolerance
-  int num_stopped_early = 0;  // starts stopped by the basin rule
-  int best_start = -1;        // grid index of `best`
+  int num_converged = 0;         // starts that ran to their end and met a tolerance
+  int num_stopped_early = 0;     // starts stopped by the path rule
+  int64_t total_iterations = 0;  // L-BFGS iterations of all starts
+  int best_start = -1;           // grid index of `best`
   int n_points = 0;
   bool usable = false;
   std::string report;  // one paragraph: solver, objective, starts, why unusable if so

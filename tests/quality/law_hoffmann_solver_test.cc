@@ -1,7 +1,8 @@
 // The pieces of the fast App. D.2 fit: the analytic gradient (held to automatic differentiation
 // of the templated objective), the vector exp / log it uses (held to the C library), the L-BFGS
-// minimiser (on Rosenbrock's function, whose minimum is known), and the basin rule (the
-// early-stopped grid reports the optimum of the grid run to convergence, whatever the threads).
+// minimiser (on Rosenbrock's function, whose minimum is known), and the path rule (the
+// early-stopped grid reports the optimum of the grid run to convergence, whatever the threads,
+// on the Epoch data and on synthetic data from known coefficients).
 #include <array>
 #include <cmath>
 #include <memory>
@@ -112,10 +113,10 @@ TEST_CASE("L-BFGS finds the minimum of Rosenbrock's function", "[quality][fit]")
 
 double Relative(double a, double b) { return std::abs(a - b) / std::abs(b); }
 
-TEST_CASE("Basin rule: the early-stopped grid reports the optimum of every start run to the end",
+TEST_CASE("Path rule: the early-stopped grid reports the optimum of every start run to the end",
           "[quality][fit][heavy]") {
   HoffmannFitOptions every_start;
-  every_start.stop_in_known_basin = false;
+  every_start.stop_on_known_path = false;
   const HoffmannFit full = FitChinchillaHoffmann(EpochPoints(), every_start);
   HoffmannFitOptions early;
   early.num_threads = 1;
@@ -141,6 +142,49 @@ TEST_CASE("Basin rule: the early-stopped grid reports the optimum of every start
   CHECK(one_thread.best_start == two_threads.best_start);
   CHECK(one_thread.num_stopped_early == two_threads.num_stopped_early);
   CHECK(one_thread.best.log_params == two_threads.best.log_params);
+}
+
+TEST_CASE("Path rule: on data from known coefficients, the same best fit as every start to its end",
+          "[quality][fit][heavy]") {
+  // Epoch-like coefficients, 0.3 % loss-scale noise (the scatter of the Epoch points), N from
+  // 10^7.5 to 10^10.5 and 2 to 200 tokens per parameter.
+  const ChinchillaCoefficients truth{1.8, 480.0, 2100.0, 0.35, 0.37};
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> noise(0.0, 0.003);
+  std::vector<LossPoint> points;
+  for (double log10_n = 7.5; log10_n <= 10.5; log10_n += 0.25) {
+    for (double tokens_per_param : {2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0}) {
+      const double n = std::pow(10.0, log10_n);
+      const double d = n * tokens_per_param;
+      points.push_back({n, d, ChinchillaLoss(truth, n, d) * std::exp(noise(rng)), {}});
+    }
+  }
+  HoffmannFitOptions every_start;
+  every_start.stop_on_known_path = false;
+  const HoffmannFit full = FitChinchillaHoffmann(points, every_start);
+  const HoffmannFit early = FitChinchillaHoffmann(points, HoffmannFitOptions{});
+  INFO("every start: " << full.report);
+  INFO("path rule: " << early.report);
+  REQUIRE(full.usable);
+  REQUIRE(early.usable);
+  // The optimum is the truth, to within what the noise allows.
+  CHECK(Relative(full.coefficients.e_nats, truth.e_nats) < 0.02);
+  CHECK(Relative(full.coefficients.alpha, truth.alpha) < 0.05);
+  CHECK(Relative(full.coefficients.beta, truth.beta) < 0.05);
+  // The path rule finds the same optimum, from a start that ran to its end...
+  CHECK(Relative(early.best.huber_sum, full.best.huber_sum) < 1e-9);
+  CHECK(Relative(early.coefficients.e_nats, full.coefficients.e_nats) < 1e-5);
+  CHECK(Relative(early.coefficients.alpha, full.coefficients.alpha) < 1e-5);
+  CHECK(Relative(early.coefficients.beta, full.coefficients.beta) < 1e-5);
+  CHECK(Relative(early.coefficients.a, full.coefficients.a) < 1e-4);
+  CHECK(Relative(early.coefficients.b, full.coefficients.b) < 1e-4);
+  CHECK(early.best.joined_path_of == -1);
+  CHECK(early.best.converged);
+  // ... and stops a good part of the starts, saving a good part of the iterations.
+  CHECK(full.num_stopped_early == 0);
+  CHECK(early.num_stopped_early > early.num_starts / 3);
+  CHECK(early.total_iterations < full.total_iterations * 2 / 3);
+  CHECK(early.num_converged + early.num_stopped_early <= early.num_starts);
 }
 
 }  // namespace
