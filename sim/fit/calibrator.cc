@@ -965,7 +965,9 @@ DeviceHoldOutReport LeaveOneDeviceOut(const std::vector<CalibrationPoint>& point
   all.scheme = "leave-one-device-out";
   all.nominal = options.interval_level;
   double covered = 0.0;
-  for (const auto& [family, members] : devices) {
+  for (const auto& entry : devices) {
+    const std::string& family = entry.first;  // a named copy: lambdas cannot capture bindings
+    const auto& members = entry.second;
     if (members.size() < 2) continue;
     const std::vector<std::string> held(members.begin(), members.end());
     CrossValidationReport r;
