@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/app/serving_calibration.h"
 #include "sim/fit/family_transfer.h"
 #include "sim/spec/yaml_loaders.h"
 #include "sim/util/csv.h"
@@ -61,6 +62,7 @@ std::vector<CalibrationPoint> ToCalibrationPoints(const std::vector<Measurement>
                                                   const LogReadOptions& options) {
   std::vector<CalibrationPoint> points;
   points.reserve(measurements.size());
+  ServingRunSimulations serving_runs;
   for (const Measurement& m : measurements) {
     const HardwareSpec* hw = options.FindHardware(m.hardware_id);
     if (hw == nullptr) throw InputError(m.where, "unknown hardware '" + m.hardware_id + "'");
@@ -73,12 +75,21 @@ std::vector<CalibrationPoint> ToCalibrationPoints(const std::vector<Measurement>
     p.where = Where(m.where);
     p.device = m.hardware_id;
     if (!hw->architecture.empty()) p.family = hw->architecture + "/" + m.engine;
+    if (m.serving_load) {
+      p.simulated = serving_runs.For(m, options.GetCatalog().Model(m.model_id), *hw);
+    }
     points.push_back(std::move(p));
   }
   return points;
 }
 
 namespace {
+
+// Rows predicted by simulating their run (Measurement::serving_load).
+size_t ServingLevelRows(const std::vector<Measurement>& measurements) {
+  return static_cast<size_t>(std::count_if(measurements.begin(), measurements.end(),
+                                           [](const Measurement& m) { return m.serving_load; }));
+}
 
 // Every log, with its format, hash and counts in `inputs`; InputError when no row is usable.
 LogReadResult ReadLogs(const CalibrateOptions& o, const LogReadOptions& read,
@@ -91,6 +102,7 @@ LogReadResult ReadLogs(const CalibrateOptions& o, const LogReadOptions& read,
                        {"format", format},
                        {"hash_fnv1a64", HashFileContents(path)},
                        {"measurements", r.measurements.size()},
+                       {"serving_level_rows", ServingLevelRows(r.measurements)},
                        {"skipped_rows", r.skipped.size()}});
     all.Append(std::move(r));
   }
@@ -200,8 +212,7 @@ void WriteResiduals(const std::string& path, const std::vector<CalibrationPoint>
       CsvLine({"where", "group", "series", "label", "measured_s", "predicted_s", "ape"});
   for (size_t i = 0; i < points.size(); ++i) {
     const GroupCalibration* g = fit.Find(points[i].group);
-    const double predicted =
-        PredictStepTime_s(points[i].ops, points[i].rates, g->params.values.data());
+    const double predicted = PredictPointS(points[i], g->params.values.data());
     csv += CsvLine({points[i].where, points[i].group, all.measurements[i].series,
                     all.measurements[i].label, fmt::format("{:.6g}", points[i].measured_s),
                     fmt::format("{:.6g}", predicted),
@@ -283,6 +294,12 @@ CalibrateResult RunCalibrate(const CalibrateOptions& o, const Catalog& catalog) 
                                  all.measurements.size(), o.logs.size(), all.skipped.size());
   for (size_t i = 0; i < all.skipped.size() && i < 5; ++i) {
     text += fmt::format("  skipped {}: {}\n", Where(all.skipped[i].where), all.skipped[i].reason);
+  }
+  if (const size_t serving = ServingLevelRows(all.measurements); serving > 0) {
+    text += fmt::format(
+        "  {} serving-level rows (a run's median TTFT / TPOT at its request rate or "
+        "concurrency): predicted by simulating each run\n",
+        serving);
   }
   text += sharing_text;
   text += fmt::format("fit {} points in {:.2f} s\n", fit.n_points, fit_s);

@@ -51,7 +51,8 @@ struct CalibrateOptions {
   const UnitRunner* runner = nullptr;
 };
 
-// Resolves each measurement's device and precisions into what the forward model needs.
+// Resolves each measurement's device and precisions into what the forward model needs; a serving
+// run's row with a load (Measurement::serving_load) is predicted by simulating the run.
 // Throws InputError (file:row) if a device is unknown.
 std::vector<CalibrationPoint> ToCalibrationPoints(const std::vector<Measurement>& measurements,
                                                   const LogReadOptions& options);

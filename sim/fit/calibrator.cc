@@ -44,11 +44,28 @@ ceres::LossFunction* MakeLoss(RobustLoss loss, double scale) {
 }
 
 double LogResidual(const CalibrationPoint& p, const double* params) {
-  return std::log(PredictStepTime_s(p.ops, p.rates, params) / p.measured_s);
+  return std::log(PredictPointS(p, params) / p.measured_s);
 }
 
-// Gradient of log(predicted time) w.r.t. the parameters, by the same Jet code the fit uses.
+// Gradient of log(predicted time) w.r.t. the parameters, by the same Jet code the fit uses (by
+// the central differences the fit uses for a simulated point).
 std::array<double, P::kNumParams> LogGradient(const CalibrationPoint& p, const double* params) {
+  if (p.simulated) {
+    std::array<double, P::kNumParams> g{};
+    EfficiencyParams at;
+    std::copy(params, params + P::kNumParams, at.values.begin());
+    for (size_t i = 0; i < at.values.size(); ++i) {
+      const double x = params[i];
+      const double h = std::max(kSimulatedRelativeStep * std::fabs(x), 1e-12);
+      at.values[i] = x + h;
+      const double up = std::log(p.simulated->PredictS(at));
+      at.values[i] = x - h;
+      const double down = std::log(p.simulated->PredictS(at));
+      at.values[i] = x;
+      g[i] = std::isfinite(up - down) ? (up - down) / (2 * h) : 0.0;
+    }
+    return g;
+  }
   using J = ceres::Jet<double, P::kNumParams>;
   std::array<J, P::kNumParams> x;
   for (int i = 0; i < P::kNumParams; ++i) x[static_cast<size_t>(i)] = J(params[i], i);
@@ -97,8 +114,11 @@ Solved Solve(const std::vector<const CalibrationPoint*>& points,
   // One loss object shared by every residual block; Problem deletes each distinct pointer once.
   ceres::LossFunction* loss = MakeLoss(o.loss, o.loss_scale);
   for (const CalibrationPoint* p : points) {
-    problem->AddResidualBlock(LatencyLogRatioResidual::Create(&p->ops, p->rates, p->measured_s),
-                              loss, x->data());
+    problem->AddResidualBlock(
+        p->simulated ? SimulatedLogRatioResidual::Create(p->simulated.get(), p->measured_s,
+                                                         kSimulatedRelativeStep)
+                     : LatencyLogRatioResidual::Create(&p->ops, p->rates, p->measured_s),
+        loss, x->data());
   }
   if (o.use_priors) {
     for (int i = 0; i < P::kNumParams; ++i) {
@@ -135,6 +155,14 @@ Solved Solve(const std::vector<const CalibrationPoint*>& points,
   so.function_tolerance = 1e-9;
   so.gradient_tolerance = 1e-10;
   so.parameter_tolerance = 1e-9;
+  // A simulated point's prediction jumps by ~1e-3 (relative) when two events swap order: steps
+  // below that scale only chase those jumps, at a simulation per point per parameter.
+  const bool simulated = std::any_of(points.begin(), points.end(),
+                                     [](const CalibrationPoint* p) { return p->simulated; });
+  if (simulated) {
+    so.function_tolerance = 1e-7;
+    so.parameter_tolerance = 1e-6;
+  }
   so.logging_type = ceres::SILENT;
   ceres::Solver::Summary summary;
   ceres::Solve(so, problem.get(), &summary);
@@ -235,6 +263,13 @@ std::optional<std::array<double, P::kNumParams * P::kNumParams>> PosteriorCovari
 }
 
 }  // namespace
+
+double PredictPointS(const CalibrationPoint& point, const double* params) {
+  if (!point.simulated) return PredictStepTime_s(point.ops, point.rates, params);
+  EfficiencyParams at;
+  std::copy(params, params + P::kNumParams, at.values.begin());
+  return point.simulated->PredictS(at);
+}
 
 std::string ToString(RobustLoss loss) {
   switch (loss) {
@@ -704,9 +739,14 @@ CalibrationResult Calibrator::Fit(const std::vector<CalibrationPoint>& points) c
     per_group.emplace(held);
     result.report += "shared parameters from " + pooled.report + "\n";
   }
+  // The folds cost options_.interval_folds whole fits; only a group with enough points to
+  // predict can use their residuals.
+  const bool any_group_large = std::any_of(by_group.begin(), by_group.end(), [](const auto& entry) {
+    return entry.second.size() >= kMinIntervalResiduals;
+  });
   const std::map<std::string, double> interval_scales =
-      options_.interval_folds >= 2 ? IntervalScalesFromFolds(points, options_)
-                                   : std::map<std::string, double>{};
+      options_.interval_folds >= 2 && any_group_large ? IntervalScalesFromFolds(points, options_)
+                                                      : std::map<std::string, double>{};
   double sum_sq = 0.0;
   for (const auto& [group, members] : by_group) {
     GroupCalibration g = per_group ? per_group->FitGroup(group, members) : FitGroup(group, members);
@@ -782,7 +822,7 @@ PredictionInterval PredictWithInterval(const GroupCalibration& fit, const Calibr
                                        double level) {
   PredictionInterval out;
   const double* x = fit.params.values.data();
-  out.predicted_s = PredictStepTime_s(point.ops, point.rates, x);
+  out.predicted_s = PredictPointS(point, x);
   const auto g = LogGradient(point, x);
   const double sigma = fit.interval_sigma_log > 0 ? fit.interval_sigma_log : fit.sigma_log;
   double var = sigma * sigma;

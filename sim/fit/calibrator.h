@@ -16,12 +16,14 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "sim/cost/efficiency_params.h"
 #include "sim/cost/latency.h"
+#include "sim/fit/simulated_measure.h"
 #include "sim/util/json_reader.h"
 #include "sim/util/work_units.h"
 
@@ -39,7 +41,13 @@ struct CalibrationPoint {
   // architecture): the devices of one family share a level (sim/fit/family_transfer.h).
   std::string family;
   std::string device;  // hardware id of the group
+  // Set: the simulation that predicts measured_s (ops then only describe the run's mean step).
+  std::shared_ptr<const SimulatedMeasure> simulated;
 };
+
+// The forward model's prediction of a point: its simulation when it has one, else
+// PredictStepTime_s of its operators.
+double PredictPointS(const CalibrationPoint& point, const double* params);
 
 enum class RobustLoss { kNone, kHuber, kSoftL1, kCauchy, kArctan };
 std::string ToString(RobustLoss loss);

@@ -3,6 +3,7 @@
 // so prediction and fitting share one formula.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -10,6 +11,7 @@
 
 #include "sim/cost/efficiency_params.h"
 #include "sim/cost/latency.h"
+#include "sim/fit/simulated_measure.h"
 #include "sim/quality/scaling_laws.h"
 
 namespace rightsize {
@@ -279,6 +281,36 @@ struct LatencyLogRatioResidual {
 
   const std::vector<OpCost>* ops_;
   DeviceRates rates_;
+  double log_measured_;
+};
+
+// The same log ratio for a figure only a simulation predicts (sim/fit/calibrator.h,
+// SimulatedMeasure): numeric central differences of `relative_step` x each parameter, as the
+// simulation is no template the Jets could run through.
+struct SimulatedLogRatioResidual {
+  SimulatedLogRatioResidual(const SimulatedMeasure* simulated, double measured_s)
+      : simulated_(simulated), log_measured_(std::log(measured_s)) {}
+
+  bool operator()(const double* params, double* residual) const {
+    EfficiencyParams at;
+    std::copy(params, params + EfficiencyParams::kNumParams, at.values.begin());
+    const double predicted_s = simulated_->PredictS(at);
+    if (!(predicted_s > 0) || !std::isfinite(predicted_s)) return false;
+    residual[0] = std::log(predicted_s) - log_measured_;
+    return true;
+  }
+
+  // simulated must outlive the cost function (the calibrator keeps its points alive).
+  static ceres::CostFunction* Create(const SimulatedMeasure* simulated, double measured_s,
+                                     double relative_step) {
+    ceres::NumericDiffOptions options;
+    options.relative_step_size = relative_step;
+    return new ceres::NumericDiffCostFunction<SimulatedLogRatioResidual, ceres::CENTRAL, 1,
+                                              EfficiencyParams::kNumParams>(
+        new SimulatedLogRatioResidual(simulated, measured_s), ceres::TAKE_OWNERSHIP, 1, options);
+  }
+
+  const SimulatedMeasure* simulated_;
   double log_measured_;
 };
 

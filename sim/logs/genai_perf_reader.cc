@@ -15,8 +15,8 @@
 // NVIDIA AIPerf, GenAI-Perf's successor, writes the same statistics (same keys, units and
 // inter-token latency) to ARTIFACT_DIR/profile_export_aiperf.json with its own input_config
 // (ReadAiperfConfig); its rows have format "aiperf".
-// The CSV exports (profile_export_genai_perf.csv, profile_export_aiperf.csv) are not read: they
-// have the same statistics but neither the concurrency nor the model.
+// The CSV exports (profile_export_genai_perf.csv, profile_export_aiperf.csv) have the same
+// statistics but neither the concurrency nor the model: genai_perf_csv_reader.cc reads them.
 #include <limits>
 
 #include "sim/logs/readers.h"

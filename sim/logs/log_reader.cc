@@ -28,9 +28,10 @@ bool Contains(const std::string& text, const std::string& needle) {
 }  // namespace
 
 std::vector<std::string> LogFormatNames() {
-  return {"canonical",       "vidur",  "ml-energy",       "optimum",    "llama-bench",
-          "llamacpp-table",  "vllm",   "sglang",          "llmperf",    "genai-perf",
-          "vllm-throughput", "mlperf", "megatron-bridge", "megatron-lm"};
+  return {"canonical",   "vidur",           "ml-energy",      "optimum",
+          "llama-bench", "llamacpp-table",  "vllm",           "sglang",
+          "llmperf",     "genai-perf",      "genai-perf-csv", "vllm-throughput",
+          "mlperf",      "megatron-bridge", "megatron-lm"};
 }
 
 namespace {
@@ -99,6 +100,15 @@ const FormatTest kFormatTests[] = {
      },
      "a JSON object with `inter_token_latency` and `output_token_throughput` statistics "
      "(profile_export_genai_perf.json, or AIPerf's profile_export_aiperf.json)"},
+    {"genai-perf-csv",
+     [](const std::string& head, const std::string& line, bool json) {
+       return !json && line.rfind("Metric,", 0) == 0 && Contains(line, "p50") &&
+              (Contains(head, "Inter Token Latency") || Contains(head, "Time To First Token") ||
+               Contains(head, "Time to First Token"));
+     },
+     "a CSV whose first row is `Metric,avg,...,p50,...` with `Inter Token Latency` or `Time To "
+     "First Token` rows (GenAI-Perf's profile_export_genai_perf.csv, AIPerf's "
+     "profile_export_aiperf.csv)"},
     {"vllm-throughput",
      [](const std::string& head, const std::string&, bool json) {
        return json && Contains(head, "\"elapsed_time\"") &&
@@ -168,6 +178,7 @@ LogReadResult ReadLog(const std::string& path, const std::string& format,
   if (f == "sglang") return ReadSglangBenchServing(path, options);
   if (f == "llmperf") return ReadLlmperfSummary(path, options);
   if (f == "genai-perf") return ReadGenaiPerfJson(path, options);
+  if (f == "genai-perf-csv") return ReadGenaiPerfCsv(path, options);
   if (f == "vllm-throughput") return ReadVllmThroughputJson(path, options);
   if (f == "mlperf") return ReadMlperfSummary(path, options);
   if (f == "megatron-bridge") return ReadMegatronBridgeCsv(path, options);

@@ -49,6 +49,18 @@ std::string ToString(MetricKind metric);
 // InputError otherwise.
 MetricKind ParseMetricKind(const std::string& text, const SourceLocation& where);
 
+// The load a serving-benchmark run was measured under. A latency its scheduling shapes (queueing
+// behind other requests, prefill chunks sharing steps with decodes) is no single step: calibrate
+// predicts such a row by simulating the run (sim/app/serving_calibration.h) instead.
+struct ServingLoad {
+  // Open-loop arrival rate, requests per second; 0: every request at t = 0 (a rate of inf).
+  double requests_per_s = 0.0;
+  // Gamma shape of the inter-arrival times (vLLM's --burstiness): 1 is Poisson, < 1 burstier.
+  double burstiness = 1.0;
+  int64_t max_concurrency = 0;  // requests in flight at most (closed loop); 0: no limit
+  int64_t num_requests = 0;     // completed requests of the run; 0: not stated (a CSV export)
+};
+
 struct Measurement {
   SourceLocation where;     // file, 1-based line (CSV/JSONL) or record index, key = column
   std::string format;       // reader that produced it ("vidur", "canonical", ...)
@@ -72,6 +84,9 @@ struct Measurement {
   // What the row belongs to for leave-one-group-out validation: the model (or, for shape-only
   // operator rows, the model the shapes came from, or the harness stage). Never empty.
   std::string series;
+  // Set for a serving run's latency that queueing and batching shape (metric kTtft or kTpot, the
+  // run's median): predicted by simulating the run, not by `ops` (which describe its mean step).
+  std::optional<ServingLoad> serving_load;
 
   // "hardware_id/engine": the default calibration group (parameters fitted per device x engine).
   std::string Group() const;

@@ -71,6 +71,20 @@ LogReadResult ReadSglangBenchServing(const std::string& path, const LogReadOptio
 // Need options.hardware_id (the summary and the export do not name the GPU).
 LogReadResult ReadLlmperfSummary(const std::string& path, const LogReadOptions& options);
 LogReadResult ReadGenaiPerfJson(const std::string& path, const LogReadOptions& options);
+// GenAI-Perf's and AIPerf's CSV exports (profile_export_genai_perf.csv, profile_export_aiperf.csv);
+// the model and the load come from the artifact folder's name (ParseGenaiPerfArtifactName).
+LogReadResult ReadGenaiPerfCsv(const std::string& path, const LogReadOptions& options);
+// What GenAI-Perf and AIPerf write into an artifact folder's name,
+// `{model}-{service kind}-{endpoint type or backend}-{stimulus}`: the model (its '/' written as
+// '_'), the Triton backend (for `triton-{backend}`), `concurrency{N}` and `request_rate{R}`.
+struct GenaiPerfArtifactName {
+  bool matched = false;  // the name has a service kind (openai, triton, tensorrtllm_engine, dynamo)
+  std::string model;
+  std::string engine;         // the Triton backend; "" otherwise
+  int64_t concurrency = 0;    // 0: none in the name
+  double requests_per_s = 0;  // 0: none in the name
+};
+GenaiPerfArtifactName ParseGenaiPerfArtifactName(const std::string& folder);
 LogReadResult ReadVllmThroughputJson(const std::string& path, const LogReadOptions& options);
 // Needs options.model_id, hardware_id and prompt_tokens (the summary states none of them).
 LogReadResult ReadMlperfSummary(const std::string& path, const LogReadOptions& options);

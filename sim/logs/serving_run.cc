@@ -56,29 +56,33 @@ void ServingRunRows(const ServingRun& run, const std::string& path, const LogRea
   const std::string hardware_id = *options.MapHardware("");
   const ModelSpec& model = options.GetCatalog().Model(*model_id);
   const Workload w = ServingWorkload(run, options);
+  // One request at a time: its TTFT is one prefill and its TPOT one decode step at batch 1.
+  const bool serving_level = run.load && run.load->max_concurrency != 1;
+  const auto add_row = [&](const Step& step, MetricKind metric, double value_s,
+                           const SourceLocation& where) {
+    Measurement m = MakeStepMeasurement(model, hardware_id, w, step, metric, value_s, where);
+    m.format = run.format;
+    if (serving_level) m.serving_load = run.load;
+    result->measurements.push_back(std::move(m));
+  };
 
   if (const auto tpot_s =
           UsableLatency(run.tpot_s, run.tpot_missing, run.tpot_where, options, result)) {
-    if (run.running_batch >= 1) {
-      Measurement m = MakeStepMeasurement(model, hardware_id, w,
-                                          DecodeStep(w, w.prompt_tokens + w.gen_tokens / 2),
-                                          MetricKind::kTpot, *tpot_s, run.tpot_where);
-      m.format = run.format;
-      result->measurements.push_back(std::move(m));
+    if (run.running_batch >= 1 || serving_level) {
+      add_row(DecodeStep(w, w.prompt_tokens + w.gen_tokens / 2), MetricKind::kTpot, *tpot_s,
+              run.tpot_where);
     } else {
       SkipRow(options, result, run.tpot_where, run.no_batch_reason);
     }
   }
   if (const auto ttft_s =
           UsableLatency(run.ttft_s, run.ttft_missing, run.ttft_where, options, result)) {
-    if (run.running_batch == 1) {
-      Measurement m = MakeStepMeasurement(model, hardware_id, w, PrefillStep(w), MetricKind::kTtft,
-                                          *ttft_s, run.ttft_where);
-      m.format = run.format;
-      result->measurements.push_back(std::move(m));
+    if (run.running_batch == 1 || serving_level) {
+      add_row(PrefillStep(w), MetricKind::kTtft, *ttft_s, run.ttft_where);
     } else {
       SkipRow(options, result, run.ttft_where,
-              "TTFT with more than one request in flight includes queueing; not one prefill step");
+              "TTFT with more than one request in flight includes queueing, and the run states "
+              "no request rate or concurrency to simulate it at; not one prefill step");
     }
   }
 }
@@ -113,6 +117,28 @@ std::string NullForPythonNonFinite(const std::string& text) {
     if (!replaced) out += c;
   }
   return out;
+}
+
+std::optional<ServingLoad> ReadServingLoad(const JsonValue& run_json) {
+  if (!run_json.json().contains("request_rate")) return std::nullopt;
+  const double kHuge = std::numeric_limits<double>::max();
+  ServingLoad load;
+  if (run_json.Has("request_rate")) {
+    const JsonValue rate = run_json.Child("request_rate");
+    if (rate.IsString()) {
+      if (rate.AsString() != "inf") rate.Fail("expected a number or \"inf\"");
+    } else {
+      load.requests_per_s = rate.AsDouble(0.0, kHuge);
+      RequirePositive(load.requests_per_s, rate.Where(), "request_rate");
+    }
+  }
+  load.burstiness = run_json.OptionalDouble("burstiness", 1.0, 0.0, kHuge);
+  RequirePositive(load.burstiness, run_json.Where("burstiness"), "burstiness");
+  load.max_concurrency = run_json.OptionalInt("max_concurrency", 0, 0, kMaxLogBatch);
+  load.num_requests = WholeInRange(run_json.RequiredDouble("completed", 0.0, kHuge), 1,
+                                   kMaxLogBatch, run_json.Where("completed"));
+  if (load.requests_per_s > 0 && load.max_concurrency > 0) return std::nullopt;
+  return load;
 }
 
 void ReadRequestTotals(const JsonValue& run_json, ServingRun* run) {

@@ -28,6 +28,9 @@ struct ServingRun {
   // `no_batch_reason` ("no max_concurrency: ...").
   int64_t running_batch = 0;
   std::string no_batch_reason;
+  // The arrival process and concurrency limit, when the log states them (vLLM and SGLang do):
+  // its rows are then predicted by simulating the run (Measurement::serving_load).
+  std::optional<ServingLoad> load;
   // Median time per output token after the first and median time to first token, seconds;
   // nullopt when the log lacks them (with the reason in *_missing). 0 means the run did not
   // stream tokens (the tools write 0 then) and is skipped with that reason.
@@ -43,11 +46,22 @@ struct ServingRun {
 // completed (> 0), total_input_tokens and total_output_tokens, as the run's mean request shape.
 void ReadRequestTotals(const JsonValue& run_json, ServingRun* run);
 
+// The load of a vLLM benchmark_serving or SGLang bench_serving run from the keys both write:
+// request_rate (a number, "inf", or null for Python's Infinity), burstiness (vLLM; 1 when
+// absent), max_concurrency (null: none) and completed. nullopt when the run names no
+// request_rate, or both a finite rate and a concurrency limit (the simulator takes one or the
+// other: an open-loop rate, or closed-loop clients).
+std::optional<ServingLoad> ReadServingLoad(const JsonValue& run_json);
+
 // Appends the run's rows to `result`:
 //  - TPOT -> one decode step of running_batch sequences at the mean context (mean input + half
-//    the mean output); skipped with no_batch_reason when the batch is unknown.
-//  - TTFT -> one prefill of the mean input, only when running_batch is 1: with more requests in
-//    flight TTFT includes queueing and batching that one step does not describe (skipped).
+//    the mean output); skipped with no_batch_reason when the batch is unknown and the run
+//    states no load.
+//  - TTFT -> one prefill of the mean input when one request was in flight at a time. With more,
+//    TTFT includes queueing and batching that one step does not describe: the row is kept only
+//    when the run states its load, as a serving-level row.
+// A run with a load and more than one request in flight gives serving-level rows
+// (Measurement::serving_load set): the simulator, not the step, predicts them.
 // The precision is the model's bf16 (none of these formats states it); the device is
 // LogReadOptions::hardware_id, required (InputError naming `path`: these tools do not record
 // the GPU). A model the catalogue lacks is a skipped row (SkipKind::kUnknownModel).

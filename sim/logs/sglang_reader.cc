@@ -54,6 +54,7 @@ ServingRun SglangRun(const JsonValue& run_json) {
   run.model_where = run_json.Where();
   ReadRequestTotals(run_json, &run);
   SetSglangBatch(run_json, &run);
+  run.load = ReadServingLoad(run_json);
   run.tpot_where = run_json.Where("median_tpot_ms");
   run.tpot_missing = "no median_tpot_ms";
   if (auto tpot_ms = run_json.MaybeDouble("median_tpot_ms", -kHuge, kHuge)) {

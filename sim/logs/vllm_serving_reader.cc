@@ -1,9 +1,10 @@
 // vLLM benchmarks/benchmark_serving.py --save-result JSON (`vllm bench serve --save-result`, one
 // line). Keys used: model_id, backend, completed, total_input_tokens, total_output_tokens,
 // max_concurrency, median_ttft_ms, median_tpot_ms, and for an open-loop run request_throughput
-// and mean_tpot_ms. The file names neither the GPU nor the
-// precision, so --hardware is required and the precision is the model's bf16. The rows are
-// ServingRunRows' (serving_run.h):
+// and mean_tpot_ms; request_rate and burstiness give the run's load (ReadServingLoad), so a run
+// with more than one request in flight gives serving-level rows, predicted by simulating it. The
+// file names neither the GPU nor the precision, so --hardware is required and the precision is the
+// model's bf16. The rows are ServingRunRows' (serving_run.h):
 //  - TPOT -> one decode step of max_concurrency sequences at the mean context (mean input +
 //    half the mean output). Without max_concurrency (an open-loop request rate, the tool's
 //    default) the running batch is the mean number of requests decoding, by Little's law on the
@@ -58,6 +59,7 @@ LogReadResult ReadVllmServingJson(const std::string& path, const LogReadOptions&
   run.model_where = doc.Where("model_id");
   ReadRequestTotals(doc, &run);
   SetVllmBatch(doc, &run);
+  run.load = ReadServingLoad(doc);
   run.tpot_s = doc.RequiredDouble("median_tpot_ms", -kHuge, kHuge) * 1e-3;
   run.tpot_where = doc.Where("median_tpot_ms");
   run.ttft_s = doc.RequiredDouble("median_ttft_ms", -kHuge, kHuge) * 1e-3;

@@ -3,6 +3,10 @@
 // made-up round numbers (tests/logs/fixtures/PROVENANCE.md says which source each shape comes
 // from); every expected value below is a number put into a fixture, or arithmetic on them that
 // the reader's file comment states.
+#include <string>
+#include <utility>
+#include <vector>
+
 #include <catch2/catch.hpp>
 
 #include "sim/logs/serving_run.h"
@@ -23,13 +27,20 @@ const char kLlmperfFixture[] = "llmperf_tiny-model_256_64_summary.json";
 const char kGenaiPerfFixture[] = "genai_perf_profile_export_genai_perf.json";
 
 // The fixture `name` with its first `from` replaced by `to`, written to a temporary file.
+// The fixture with each (from, to) edit applied to the first occurrence of `from`, in order.
+std::string ServingFixtureEdited(const std::string& name,
+                                 const std::vector<std::pair<std::string, std::string>>& edits) {
+  std::string text = ReadTextFile(LogFixture(name));
+  for (const auto& [from, to] : edits) {
+    const size_t at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+  }
+  return WriteTempFile("rightsize_serving_readers_test", name, text);
+}
 std::string ServingFixtureEdited(const std::string& name, const std::string& from,
                                  const std::string& to) {
-  std::string text = ReadTextFile(LogFixture(name));
-  const size_t at = text.find(from);
-  REQUIRE(at != std::string::npos);
-  text.replace(at, from.size(), to);
-  return WriteTempFile("rightsize_serving_readers_test", name, text);
+  return ServingFixtureEdited(name, {{from, to}});
 }
 
 TEST_CASE("serving formats are detected by content, each as itself", "[logs][format]") {
@@ -49,8 +60,11 @@ TEST_CASE("serving formats are detected by content, each as itself", "[logs][for
 TEST_CASE("SGLang bench_serving: a closed-loop and an open-loop run", "[logs]") {
   const LogReadResult r = ReadLog(LogFixture(kSglangFixture), "", FixtureOptions(true, true));
   // Line 1: max_concurrency 1, 2048 / 8 = 256 input and 512 / 8 = 64 output tokens.
-  // Line 2: max_concurrency null, request_rate Infinity, measured concurrency 3.6 -> batch 4.
-  REQUIRE(r.measurements.size() == 3);
+  // Line 2: max_concurrency null, request_rate Infinity (every request at t = 0), measured
+  // concurrency 3.6 -> batch 4; with its load stated, its rows are serving-level.
+  REQUIRE(r.measurements.size() == 4);
+  CHECK(!r.measurements[0].serving_load);  // one request in flight: one step each
+  CHECK(!r.measurements[1].serving_load);
   const Measurement& tpot1 = r.measurements[0];
   CHECK(tpot1.format == "sglang");
   CHECK(tpot1.engine == "sglang");
@@ -70,9 +84,24 @@ TEST_CASE("SGLang bench_serving: a closed-loop and an open-loop run", "[logs]") 
   CHECK(tpot2.step.batch == 4);
   CHECK(tpot2.interval_time_s == Approx(0.008));
   CHECK(tpot2.where.line == 2);
-  REQUIRE(r.skipped.size() == 1);
-  CHECK(r.skipped[0].where.line == 2);
-  CHECK(r.skipped[0].reason.find("TTFT with more than one request in flight") == 0);
+  REQUIRE(tpot2.serving_load);
+  CHECK(tpot2.serving_load->requests_per_s == 0.0);  // Infinity
+  CHECK(tpot2.serving_load->max_concurrency == 0);
+  CHECK(tpot2.serving_load->num_requests == 16);
+  const Measurement& ttft2 = r.measurements[3];
+  CHECK(ttft2.metric == MetricKind::kTtft);
+  CHECK(ttft2.serving_load);
+  CHECK(r.skipped.empty());
+  // Without request_rate the load is unknown: a batched TTFT is no row.
+  const std::string no_rate =
+      ServingFixtureEdited(kSglangFixture, "\"request_rate\": Infinity, \"max_concurrency\": null",
+                           "\"max_concurrency\": null");
+  const LogReadResult unloaded = ReadSglangBenchServing(no_rate, FixtureOptions(true, true));
+  REQUIRE(unloaded.measurements.size() == 3);
+  CHECK(!unloaded.measurements[2].serving_load);
+  REQUIRE(unloaded.skipped.size() == 1);
+  CHECK(unloaded.skipped[0].where.line == 2);
+  CHECK(unloaded.skipped[0].reason.find("TTFT with more than one request in flight") == 0);
 }
 
 TEST_CASE("SGLang bench_serving: what a run lacks is said, bad lines are errors at file:line",
@@ -82,7 +111,10 @@ TEST_CASE("SGLang bench_serving: what a run lacks is said, bad lines are errors 
         path +
             ": SGLang bench_serving results name neither the model nor the GPU; pass --model "
             "ID and --hardware ID");
-  const std::string open_loop = ServingFixtureEdited(kSglangFixture, "\"concurrency\": 3.6, ", "");
+  const std::string open_loop = ServingFixtureEdited(
+      kSglangFixture,
+      {{"\"concurrency\": 3.6, ", ""},
+       {"\"request_rate\": Infinity, \"max_concurrency\": null", "\"max_concurrency\": null"}});
   const LogReadResult r = ReadSglangBenchServing(open_loop, FixtureOptions(true, true));
   CHECK(r.measurements.size() == 2);
   REQUIRE(r.skipped.size() == 2);
@@ -217,6 +249,77 @@ TEST_CASE("GenAI-Perf export: a request-rate run and bad input", "[logs]") {
         }).find(":89: input_config.model: expected one model, got 2") != std::string::npos);
 }
 
+TEST_CASE("GenAI-Perf and AIPerf CSV exports: the model and the load from the artifact folder",
+          "[logs]") {
+  const std::string genai = LogFixture(
+      "tiny-model-openai-chat-concurrency8/"
+      "profile_export_genai_perf.csv");
+  CHECK(DetectLogFormat(genai) == "genai-perf-csv");
+  const LogReadResult r = ReadLog(genai, "", FixtureOptions(false, true));
+  REQUIRE(r.measurements.size() == 2);
+  const Measurement& tpot = r.measurements[0];
+  CHECK(tpot.format == "genai-perf");
+  CHECK(tpot.model_id == "tiny-model");  // the folder's {model}
+  CHECK(tpot.engine == "genai-perf");    // an OpenAI-compatible server the export does not name
+  CHECK(tpot.metric == MetricKind::kTpot);
+  CHECK(tpot.interval_time_s == Approx(0.0208));  // Inter Token Latency p50, ms
+  CHECK(tpot.where.line == 5);
+  CHECK(tpot.where.key == "p50");
+  CHECK(tpot.step.batch == 8);                     // concurrency8
+  CHECK(tpot.step.past_tokens == 1024 + 128 / 2);  // "1,024.00" read as 1024
+  REQUIRE(tpot.serving_load);
+  CHECK(tpot.serving_load->max_concurrency == 8);
+  CHECK(tpot.serving_load->num_requests == 0);  // GenAI-Perf's CSV has no request count
+  const Measurement& ttft = r.measurements[1];
+  CHECK(ttft.metric == MetricKind::kTtft);
+  CHECK(ttft.interval_time_s == Approx(0.045));
+  CHECK(ttft.serving_load);
+
+  const std::string aiperf = LogFixture(
+      "tiny-model-openai-chat-request_rate2.0/"
+      "profile_export_aiperf.csv");
+  CHECK(DetectLogFormat(aiperf) == "genai-perf-csv");
+  const LogReadResult a = ReadLog(aiperf, "", FixtureOptions(false, true));
+  REQUIRE(a.measurements.size() == 2);
+  CHECK(a.measurements[0].format == "aiperf");
+  CHECK(a.measurements[0].interval_time_s == Approx(0.0195));
+  REQUIRE(a.measurements[0].serving_load);
+  CHECK(a.measurements[0].serving_load->requests_per_s == 2.0);  // request_rate2.0
+  CHECK(a.measurements[0].serving_load->max_concurrency == 0);
+  CHECK(a.measurements[0].serving_load->num_requests == 200);  // Request Count
+  CHECK(a.measurements[1].interval_time_s == Approx(0.040));   // Time to First Token p50
+
+  // A folder that is no artifact folder: the model must be passed, and the load is unknown.
+  const std::string unnamed = LogFixture("unnamed-run/profile_export_genai_perf.csv");
+  CHECK(ErrorOf([&] {
+          ReadGenaiPerfCsv(unnamed, FixtureOptions(false, true));
+        }).find("names no model, and its folder 'unnamed-run'") != std::string::npos);
+  const LogReadResult u = ReadGenaiPerfCsv(unnamed, FixtureOptions(true, true));
+  CHECK(u.measurements.empty());
+  REQUIRE(u.skipped.size() == 2);
+  CHECK(u.skipped[0].reason.find("the CSV export states no load") == 0);
+
+  const GenaiPerfArtifactName triton =
+      ParseGenaiPerfArtifactName("meta-llama_Llama-3.1-8B-triton-vllm-concurrency16");
+  CHECK(triton.matched);
+  CHECK(triton.model == "meta-llama_Llama-3.1-8B");
+  CHECK(triton.engine == "vllm");
+  CHECK(triton.concurrency == 16);
+  const GenaiPerfArtifactName both =
+      ParseGenaiPerfArtifactName("m-openai-chat-concurrency4-request_rate10.0");
+  CHECK(both.concurrency == 4);
+  CHECK(both.requests_per_s == 10.0);
+  CHECK(!ParseGenaiPerfArtifactName("results").matched);
+
+  const std::string bad =
+      WriteTempFile("rightsize_serving_readers_test/tiny-model-openai-chat-concurrency8",
+                    "profile_export_genai_perf.csv",
+                    ReadTextFile(genai).replace(ReadTextFile(genai).find("20.80"), 5, "fast"));
+  CHECK(ErrorOf([&] {
+          ReadGenaiPerfCsv(bad, FixtureOptions(false, true));
+        }).find(bad + ":5: p50: expected a number, got 'fast'") == 0);
+}
+
 TEST_CASE("vllm bench throughput: read, checked, and skipped with the reason", "[logs]") {
   const std::string path = LogFixture("vllm_bench_throughput.json");
   const LogReadResult r = ReadLog(path, "", FixtureOptions(true, true));
@@ -271,21 +374,46 @@ TEST_CASE("AIPerf export: p50 inter-token latency at loadgen.concurrency", "[log
         }).find(bad + ":116: input_config.loadgen.concurrency:") == 0);
 }
 
-TEST_CASE("vllm bench serve, open loop: the running batch from Little's law on the decode phase",
-          "[logs]") {
+TEST_CASE(
+    "vllm bench serve, open loop: serving-level rows at the run's rate, and without a rate "
+    "the running batch from Little's law on the decode phase",
+    "[logs]") {
   const std::string path = LogFixture("vllm_serving_open_loop.json");
   CHECK(DetectLogFormat(path) == "vllm");
   const LogReadResult r = ReadLog(path, "", FixtureOptions(false, true));
-  REQUIRE(r.measurements.size() == 1);
+  REQUIRE(r.measurements.size() == 2);
   const Measurement& tpot = r.measurements[0];
   CHECK(tpot.metric == MetricKind::kTpot);
   // 4.0 requests/s x (25,600 / 200 - 1 = 127 tokens) x 20 ms = 10.16 requests decoding.
   CHECK(tpot.step.batch == 10);
   CHECK(tpot.step.past_tokens == 204800 / 200 + 25600 / 200 / 2);
   CHECK(tpot.interval_time_s == Approx(0.0195));  // median_tpot_ms
-  REQUIRE(r.skipped.size() == 1);                 // TTFT of a batched run
+  REQUIRE(tpot.serving_load);
+  CHECK(tpot.serving_load->requests_per_s == 4.0);
+  CHECK(tpot.serving_load->burstiness == 1.0);
+  CHECK(tpot.serving_load->max_concurrency == 0);
+  CHECK(tpot.serving_load->num_requests == 200);
+  const Measurement& ttft = r.measurements[1];
+  CHECK(ttft.metric == MetricKind::kTtft);
+  CHECK(ttft.interval_time_s == Approx(0.058));  // median_ttft_ms
+  CHECK(ttft.serving_load);
+  CHECK(r.skipped.empty());
+  // A finite rate and a concurrency limit together: not simulated (one or the other), so the
+  // rows are the step rows of before, and the batched TTFT is none.
+  const std::string both = ServingFixtureEdited(
+      "vllm_serving_open_loop.json", "\"max_concurrency\": null", "\"max_concurrency\": 8");
+  const LogReadResult limited = ReadVllmServingJson(both, FixtureOptions(false, true));
+  REQUIRE(limited.measurements.size() == 1);
+  CHECK(!limited.measurements[0].serving_load);
+  CHECK(limited.measurements[0].step.batch == 8);
+  const std::string bad_rate = ServingFixtureEdited(
+      "vllm_serving_open_loop.json", "\"request_rate\": 4.0", "\"request_rate\": \"fast\"");
+  CHECK(ErrorOf([&] {
+          ReadVllmServingJson(bad_rate, FixtureOptions(false, true));
+        }).find(bad_rate + ":1: request_rate") == 0);
   const std::string no_mean =
-      ServingFixtureEdited("vllm_serving_open_loop.json", "\"mean_tpot_ms\": 20.0, ", "");
+      ServingFixtureEdited("vllm_serving_open_loop.json",
+                           {{"\"mean_tpot_ms\": 20.0, ", ""}, {"\"request_rate\": 4.0, ", ""}});
   const LogReadResult unknown = ReadVllmServingJson(no_mean, FixtureOptions(false, true));
   CHECK(unknown.measurements.empty());
   REQUIRE(unknown.skipped.size() == 2);

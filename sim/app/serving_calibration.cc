@@ -1,0 +1,157 @@
+#include "sim/app/serving_calibration.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "sim/serve/engine_profile.h"
+#include "sim/serve/simulator.h"
+#include "sim/serve/traffic.h"
+
+namespace rightsize::app {
+namespace {
+
+bool StartsWith(const std::string& text, const std::string& prefix) {
+  return text.rfind(prefix, 0) == 0;
+}
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+// The requests of a run as its log describes them: every prompt and output at the run's mean
+// lengths (the logs state no more), arriving as its load says.
+ServeTraffic TrafficOf(const ServingLoad& load, const Workload& w) {
+  // A run that does not state its request count is simulated at the open-loop cap.
+  const int64_t stated = load.num_requests > 0 ? load.num_requests : kMaxSimulatedServingRequests;
+  ServeTraffic t;
+  t.prompt.value = w.prompt_tokens;
+  t.output.value = std::max<int64_t>(1, w.gen_tokens);
+  if (load.max_concurrency > 0) {
+    t.arrival = ArrivalKind::kClosedLoop;
+    t.concurrency = load.max_concurrency;
+    t.num_requests = std::min(stated, kMaxSimulatedServingRequests);
+  } else if (load.requests_per_s > 0) {
+    t.arrival = load.burstiness == 1.0 ? ArrivalKind::kPoisson : ArrivalKind::kGamma;
+    t.requests_per_s = load.requests_per_s;
+    t.cv = 1.0 / std::sqrt(load.burstiness);  // gamma of shape k: cv = 1 / sqrt(k)
+    t.num_requests = std::min(stated, kMaxSimulatedServingRequests);
+  } else {
+    t.arrival = ArrivalKind::kOffline;
+    t.num_requests = std::min(stated, kMaxSimulatedBurstRequests);
+  }
+  return t;
+}
+
+}  // namespace
+
+std::string EngineProfileIdFor(const std::string& engine_in_log) {
+  const std::string e = Lower(engine_in_log);
+  if (StartsWith(e, "sglang")) return "sglang";
+  if (StartsWith(e, "trt") || StartsWith(e, "tensorrt")) return "tensorrt-llm";
+  if (StartsWith(e, "llama")) return "llama-cpp-server";
+  return "vllm-v1";
+}
+
+// One run simulated with the efficiencies asked for. The last kCachedAnswers answers are kept: the
+// run's TTFT and TPOT rows ask for the same efficiencies (each row's central differences walk the
+// same 2 x 9 + 1 points, one row after the other).
+class ServingRunModel {
+ public:
+  ServingRunModel(const Measurement& m, const ModelSpec& model, const HardwareSpec& hardware)
+      : model_(model),
+        hardware_(hardware),
+        layout_(m.workload),
+        engine_(ResolveEngineConfig(FindEngineProfile(EngineProfileIdFor(m.engine)), hardware)),
+        requests_(
+            GenerateRequests(TrafficOf(*m.serving_load, m.workload), kServingCalibrationSeed)) {
+    options_.seed = kServingCalibrationSeed;
+    options_.closed_loop_concurrency = m.serving_load->max_concurrency;
+  }
+
+  // Median TTFT and median TPOT, seconds; NaN when the run cannot be served with these
+  // efficiencies (the model does not fit, say).
+  std::pair<double, double> MediansS(const EfficiencyParams& params) const {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      for (const Answer& a : answers_) {
+        if (a.params.values == params.values) return a.medians_s;
+      }
+    }
+    const ServingSimResult r = SimulateRequests(model_, hardware_, layout_, engine_,
+                                                SpeculativeConfig{}, requests_, params, options_);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const std::pair<double, double> medians =
+        r.feasible ? std::make_pair(r.ttft.p50_s, r.tpot.p50_s) : std::make_pair(nan, nan);
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (answers_.size() < kCachedAnswers) {
+      answers_.push_back({params, medians});
+    } else {
+      answers_[next_ % kCachedAnswers] = {params, medians};
+    }
+    ++next_;
+    return medians;
+  }
+
+ private:
+  ModelSpec model_;
+  HardwareSpec hardware_;
+  Workload layout_;
+  EngineConfig engine_;
+  std::vector<ServeRequest> requests_;
+  SimulationOptions options_;
+  static constexpr size_t kCachedAnswers = 2 * EfficiencyParams::kNumParams + 4;
+  struct Answer {
+    EfficiencyParams params;
+    std::pair<double, double> medians_s;
+  };
+  mutable std::mutex mutex_;
+  mutable std::vector<Answer> answers_;  // a ring of the latest answers
+  mutable size_t next_ = 0;
+};
+
+namespace {
+
+// One row of a run: its median TTFT or its median TPOT.
+class ServingRunMedian : public SimulatedMeasure {
+ public:
+  ServingRunMedian(std::shared_ptr<const ServingRunModel> run, MetricKind metric)
+      : run_(std::move(run)), metric_(metric) {}
+  double PredictS(const EfficiencyParams& params) const override {
+    const auto [ttft_s, tpot_s] = run_->MediansS(params);
+    return metric_ == MetricKind::kTtft ? ttft_s : tpot_s;
+  }
+
+ private:
+  std::shared_ptr<const ServingRunModel> run_;
+  MetricKind metric_;
+};
+
+}  // namespace
+
+std::shared_ptr<const SimulatedMeasure> ServingRunSimulations::For(const Measurement& m,
+                                                                   const ModelSpec& model,
+                                                                   const HardwareSpec& hardware) {
+  if (!m.serving_load) throw InvariantError("ServingRunSimulations::For: no serving load");
+  if (m.metric != MetricKind::kTtft && m.metric != MetricKind::kTpot) {
+    throw InputError(m.where,
+                     "only a serving run's TTFT and TPOT are simulated, not " + ToString(m.metric));
+  }
+  const ServingLoad& load = *m.serving_load;
+  const std::string key =
+      fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", m.where.file, m.model_id, m.hardware_id,
+                  m.engine, m.workload.prompt_tokens, m.workload.gen_tokens, load.requests_per_s,
+                  load.burstiness, load.max_concurrency, load.num_requests);
+  std::shared_ptr<ServingRunModel>& run = runs_[key];
+  if (!run) run = std::make_shared<ServingRunModel>(m, model, hardware);
+  return std::make_shared<ServingRunMedian>(run, m.metric);
+}
+
+}  // namespace rightsize::app
