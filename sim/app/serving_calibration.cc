@@ -60,9 +60,16 @@ std::string EngineProfileIdFor(const std::string& engine_in_log) {
   return "vllm-v1";
 }
 
+// What the calibration compares of one simulated run.
+struct RunFigures {
+  double ttft_p50_s = 0.0;
+  double tpot_p50_s = 0.0;
+  double output_tokens_per_s = 0.0;  // generated tokens / (last completion - first arrival)
+};
+
 // One run simulated with the efficiencies asked for. The last kCachedAnswers answers are kept: the
-// run's TTFT and TPOT rows ask for the same efficiencies (each row's central differences walk the
-// same 2 x 9 + 1 points, one row after the other).
+// run's rows ask for the same efficiencies (each row's central differences walk the same
+// 2 x 9 + 1 points, one row after the other).
 class ServingRunModel {
  public:
   ServingRunModel(const Measurement& m, const ModelSpec& model, const HardwareSpec& hardware)
@@ -76,28 +83,29 @@ class ServingRunModel {
     options_.closed_loop_concurrency = m.serving_load->max_concurrency;
   }
 
-  // Median TTFT and median TPOT, seconds; NaN when the run cannot be served with these
-  // efficiencies (the model does not fit, say).
-  std::pair<double, double> MediansS(const EfficiencyParams& params) const {
+  // The run's figures; NaN when it cannot be served with these efficiencies (the model does not
+  // fit, say).
+  RunFigures Figures(const EfficiencyParams& params) const {
     {
       const std::lock_guard<std::mutex> lock(mutex_);
       for (const Answer& a : answers_) {
-        if (a.params.values == params.values) return a.medians_s;
+        if (a.params.values == params.values) return a.figures;
       }
     }
     const ServingSimResult r = SimulateRequests(model_, hardware_, layout_, engine_,
                                                 SpeculativeConfig{}, requests_, params, options_);
     const double nan = std::numeric_limits<double>::quiet_NaN();
-    const std::pair<double, double> medians =
-        r.feasible ? std::make_pair(r.ttft.p50_s, r.tpot.p50_s) : std::make_pair(nan, nan);
+    const RunFigures figures = r.feasible
+                                   ? RunFigures{r.ttft.p50_s, r.tpot.p50_s, r.output_tokens_per_s}
+                                   : RunFigures{nan, nan, nan};
     const std::lock_guard<std::mutex> lock(mutex_);
     if (answers_.size() < kCachedAnswers) {
-      answers_.push_back({params, medians});
+      answers_.push_back({params, figures});
     } else {
-      answers_[next_ % kCachedAnswers] = {params, medians};
+      answers_[next_ % kCachedAnswers] = {params, figures};
     }
     ++next_;
-    return medians;
+    return figures;
   }
 
  private:
@@ -110,7 +118,7 @@ class ServingRunModel {
   static constexpr size_t kCachedAnswers = 2 * EfficiencyParams::kNumParams + 4;
   struct Answer {
     EfficiencyParams params;
-    std::pair<double, double> medians_s;
+    RunFigures figures;
   };
   mutable std::mutex mutex_;
   mutable std::vector<Answer> answers_;  // a ring of the latest answers
@@ -119,19 +127,24 @@ class ServingRunModel {
 
 namespace {
 
-// One row of a run: its median TTFT or its median TPOT.
-class ServingRunMedian : public SimulatedMeasure {
+// One row of a run: its median TTFT, its median TPOT, or its output throughput as the interval
+// its row states (the row's step tokens / tokens per second, IntervalTimeFromMetric).
+class ServingRunFigure : public SimulatedMeasure {
  public:
-  ServingRunMedian(std::shared_ptr<const ServingRunModel> run, MetricKind metric)
-      : run_(std::move(run)), metric_(metric) {}
+  ServingRunFigure(std::shared_ptr<const ServingRunModel> run, MetricKind metric,
+                   double step_tokens)
+      : run_(std::move(run)), metric_(metric), step_tokens_(step_tokens) {}
   double PredictS(const EfficiencyParams& params) const override {
-    const auto [ttft_s, tpot_s] = run_->MediansS(params);
-    return metric_ == MetricKind::kTtft ? ttft_s : tpot_s;
+    const RunFigures f = run_->Figures(params);
+    if (metric_ == MetricKind::kTtft) return f.ttft_p50_s;
+    if (metric_ == MetricKind::kTpot) return f.tpot_p50_s;
+    return step_tokens_ / f.output_tokens_per_s;
   }
 
  private:
   std::shared_ptr<const ServingRunModel> run_;
   MetricKind metric_;
+  double step_tokens_;
 };
 
 }  // namespace
@@ -140,9 +153,12 @@ std::shared_ptr<const SimulatedMeasure> ServingRunSimulations::For(const Measure
                                                                    const ModelSpec& model,
                                                                    const HardwareSpec& hardware) {
   if (!m.serving_load) throw InvariantError("ServingRunSimulations::For: no serving load");
-  if (m.metric != MetricKind::kTtft && m.metric != MetricKind::kTpot) {
+  if (m.metric != MetricKind::kTtft && m.metric != MetricKind::kTpot &&
+      m.metric != MetricKind::kTokensPerS) {
     throw InputError(m.where,
-                     "only a serving run's TTFT and TPOT are simulated, not " + ToString(m.metric));
+                     "only a serving run's TTFT, TPOT and output throughput are "
+                     "simulated, not " +
+                         ToString(m.metric));
   }
   const ServingLoad& load = *m.serving_load;
   const std::string key =
@@ -151,7 +167,8 @@ std::shared_ptr<const SimulatedMeasure> ServingRunSimulations::For(const Measure
                   load.burstiness, load.max_concurrency, load.num_requests);
   std::shared_ptr<ServingRunModel>& run = runs_[key];
   if (!run) run = std::make_shared<ServingRunModel>(m, model, hardware);
-  return std::make_shared<ServingRunMedian>(run, m.metric);
+  const double step_tokens = static_cast<double>(m.step.batch * m.step.new_tokens);
+  return std::make_shared<ServingRunFigure>(run, m.metric, step_tokens);
 }
 
 }  // namespace rightsize::app

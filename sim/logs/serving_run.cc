@@ -58,9 +58,9 @@ void ServingRunRows(const ServingRun& run, const std::string& path, const LogRea
   const Workload w = ServingWorkload(run, options);
   // One request at a time: its TTFT is one prefill and its TPOT one decode step at batch 1.
   const bool serving_level = run.load && run.load->max_concurrency != 1;
-  const auto add_row = [&](const Step& step, MetricKind metric, double value_s,
+  const auto add_row = [&](const Step& step, MetricKind metric, double value,
                            const SourceLocation& where) {
-    Measurement m = MakeStepMeasurement(model, hardware_id, w, step, metric, value_s, where);
+    Measurement m = MakeStepMeasurement(model, hardware_id, w, step, metric, value, where);
     m.format = run.format;
     if (serving_level) m.serving_load = run.load;
     result->measurements.push_back(std::move(m));
@@ -84,6 +84,11 @@ void ServingRunRows(const ServingRun& run, const std::string& path, const LogRea
               "TTFT with more than one request in flight includes queueing, and the run states "
               "no request rate or concurrency to simulate it at; not one prefill step");
     }
+  }
+  if (serving_level && run.load->requests_per_s == 0 && run.output_tokens_per_s &&
+      *run.output_tokens_per_s > 0) {
+    add_row(DecodeStep(w, w.prompt_tokens + w.gen_tokens / 2), MetricKind::kTokensPerS,
+            *run.output_tokens_per_s, run.output_rate_where);
   }
 }
 
@@ -149,6 +154,8 @@ void ReadRequestTotals(const JsonValue& run_json, ServingRun* run) {
   run->input_where = run_json.Where("total_input_tokens");
   run->mean_output_tokens = run_json.RequiredDouble("total_output_tokens", 0.0, kHuge) / completed;
   run->output_where = run_json.Where("total_output_tokens");
+  run->output_tokens_per_s = run_json.MaybeDouble("output_throughput", 0.0, kHuge);
+  run->output_rate_where = run_json.Where("output_throughput");
 }
 
 }  // namespace rightsize

@@ -40,10 +40,15 @@ struct ServingRun {
   std::optional<double> ttft_s;
   SourceLocation ttft_where;
   std::string ttft_missing;
+  // Generated tokens per second over the run (vLLM and SGLang `output_throughput`); read only as
+  // a serving-level row of a run whose load sets its pace (clients, or every request at t = 0).
+  std::optional<double> output_tokens_per_s;
+  SourceLocation output_rate_where;
 };
 
 // The request totals vLLM's benchmark_serving.py result writes, and SGLang's bench_serving copies:
-// completed (> 0), total_input_tokens and total_output_tokens, as the run's mean request shape.
+// completed (> 0), total_input_tokens and total_output_tokens, as the run's mean request shape,
+// and output_throughput when present.
 void ReadRequestTotals(const JsonValue& run_json, ServingRun* run);
 
 // The load of a vLLM benchmark_serving or SGLang bench_serving run from the keys both write:
@@ -60,6 +65,10 @@ std::optional<ServingLoad> ReadServingLoad(const JsonValue& run_json);
 //  - TTFT -> one prefill of the mean input when one request was in flight at a time. With more,
 //    TTFT includes queueing and batching that one step does not describe: the row is kept only
 //    when the run states its load, as a serving-level row.
+//  - output throughput -> a serving-level row (metric tokens_per_s over the decode step of the
+//    running batch) of a closed-loop run or one with every request at t = 0; an open-loop run
+//    below saturation paces its throughput by its arrival rate, which says nothing of the
+//    device.
 // A run with a load and more than one request in flight gives serving-level rows
 // (Measurement::serving_load set): the simulator, not the step, predicts them.
 // The precision is the model's bf16 (none of these formats states it); the device is

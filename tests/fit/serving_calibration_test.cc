@@ -162,6 +162,20 @@ TEST_CASE("serving-level rows share one simulation per run, and engines map onto
   CHECK(ttft->PredictS(truth) == Approx(rows[1].value).epsilon(0.25));
   CHECK(tpot->PredictS(truth) == tpot->PredictS(truth));  // deterministic
   CHECK(ttft->PredictS(P{}) < ttft->PredictS(truth));     // faster defaults, shorter TTFT
+  // A closed-loop run's output throughput, as the interval of its row's step (one token here).
+  const ServingSimResult closed = SimulatedRun(truth, ClosedLoop(16), kModel);
+  Workload w;
+  w.engine = "vllm";
+  w.prompt_tokens = kPromptTokens;
+  w.gen_tokens = kOutputTokens;
+  Measurement rate = MakeStepMeasurement(Model(kModel), kDevice, w, DecodeStep(w, kPromptTokens),
+                                         MetricKind::kTokensPerS, closed.output_tokens_per_s,
+                                         {"synthetic.json", 3, "output_throughput"});
+  rate.engine = "vllm";
+  rate.serving_load = ClosedLoop(16);
+  CHECK(rate.interval_time_s == Approx(1 / closed.output_tokens_per_s));
+  const auto predicted_rate = simulations.For(rate, Model(kModel), Hw(kDevice));
+  CHECK(predicted_rate->PredictS(truth) == Approx(rate.interval_time_s).epsilon(0.05));
   CHECK(app::EngineProfileIdFor("vllm-openai") == "vllm-v1");
   CHECK(app::EngineProfileIdFor("sglang") == "sglang");
   CHECK(app::EngineProfileIdFor("TensorRT-LLM") == "tensorrt-llm");
@@ -223,7 +237,9 @@ TEST_CASE("calibrate from vllm bench serve results (open and closed loop) predic
   CHECK(result.document["inputs"][0]["format"] == "vllm");
   CHECK(result.document["inputs"][0]["measurements"] == 2);  // median TPOT and TTFT
   CHECK(result.document["inputs"][0]["serving_level_rows"] == 2);
-  CHECK(result.summary.find("8 serving-level rows") != std::string::npos);
+  // A closed-loop run's output throughput is a row too: its clients set the pace, not arrivals.
+  CHECK(result.document["inputs"][1]["measurements"] == 3);
+  CHECK(result.summary.find("10 serving-level rows") != std::string::npos);
 
   // The held-out run at 8 requests/s, read from its file like the others.
   const std::string held_out = WriteVllmResult("held_out.json", truth, OpenLoop(8.0), kModel);

@@ -62,7 +62,7 @@ TEST_CASE("SGLang bench_serving: a closed-loop and an open-loop run", "[logs]") 
   // Line 1: max_concurrency 1, 2048 / 8 = 256 input and 512 / 8 = 64 output tokens.
   // Line 2: max_concurrency null, request_rate Infinity (every request at t = 0), measured
   // concurrency 3.6 -> batch 4; with its load stated, its rows are serving-level.
-  REQUIRE(r.measurements.size() == 4);
+  REQUIRE(r.measurements.size() == 5);
   CHECK(!r.measurements[0].serving_load);  // one request in flight: one step each
   CHECK(!r.measurements[1].serving_load);
   const Measurement& tpot1 = r.measurements[0];
@@ -91,6 +91,13 @@ TEST_CASE("SGLang bench_serving: a closed-loop and an open-loop run", "[logs]") 
   const Measurement& ttft2 = r.measurements[3];
   CHECK(ttft2.metric == MetricKind::kTtft);
   CHECK(ttft2.serving_load);
+  // Every request at t = 0: the engine sets the pace, so the output throughput is a row too, as
+  // the decode step's tokens (batch 4 x 1) at 426.7 tokens/s.
+  const Measurement& rate2 = r.measurements[4];
+  CHECK(rate2.metric == MetricKind::kTokensPerS);
+  CHECK(rate2.where.key == "output_throughput");
+  CHECK(rate2.interval_time_s == Approx(4 / 426.7));
+  CHECK(rate2.serving_load);
   CHECK(r.skipped.empty());
   // Without request_rate the load is unknown: a batched TTFT is no row.
   const std::string no_rate =
