@@ -16,16 +16,6 @@
 namespace rightsize::app {
 namespace {
 
-bool StartsWith(const std::string& text, const std::string& prefix) {
-  return text.rfind(prefix, 0) == 0;
-}
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 // The requests of a run as its log describes them: every prompt and output at the run's mean
 // lengths (the logs state no more), arriving as its load says.
 ServeTraffic TrafficOf(const ServingLoad& load, const Workload& w) {
@@ -52,14 +42,6 @@ ServeTraffic TrafficOf(const ServingLoad& load, const Workload& w) {
 
 }  // namespace
 
-std::string EngineProfileIdFor(const std::string& engine_in_log) {
-  const std::string e = Lower(engine_in_log);
-  if (StartsWith(e, "sglang")) return "sglang";
-  if (StartsWith(e, "trt") || StartsWith(e, "tensorrt")) return "tensorrt-llm";
-  if (StartsWith(e, "llama")) return "llama-cpp-server";
-  return "vllm-v1";
-}
-
 // What the calibration compares of one simulated run.
 struct RunFigures {
   double ttft_p50_s = 0.0;
@@ -76,7 +58,8 @@ class ServingRunModel {
       : model_(model),
         hardware_(hardware),
         layout_(m.workload),
-        engine_(ResolveEngineConfig(FindEngineProfile(EngineProfileIdFor(m.engine)), hardware)),
+        engine_(ResolveEngineConfig(FindEngineProfile(EngineProfileIdForLogEngine(m.engine)),
+                                    hardware)),
         requests_(
             GenerateRequests(TrafficOf(*m.serving_load, m.workload), kServingCalibrationSeed)) {
     options_.seed = kServingCalibrationSeed;

@@ -26,11 +26,6 @@ inline constexpr int64_t kMaxSimulatedBurstRequests = 10000;
 // between calls, so the fit's cost moves smoothly with them).
 inline constexpr uint64_t kServingCalibrationSeed = 20261203;
 
-// The engine profile (models/engines) a log's engine name stands for: "vllm..." -> vllm-v1,
-// "sglang..." -> sglang, "trt..." / "tensorrt..." -> tensorrt-llm, "llama..." ->
-// llama-cpp-server; anything else -> vllm-v1 (the tools' default server).
-std::string EngineProfileIdFor(const std::string& engine_in_log);
-
 // Shares one simulation between the rows of one run (its TTFT and TPOT): the fit evaluates them
 // with the same efficiencies one after the other.
 class ServingRunModel;  // one run's simulation with a one-entry cache (serving_calibration.cc)

@@ -5,6 +5,8 @@
 // data/runs/llmservingsim-vllm-validation beside LLMServingSim's published errors.
 #include <cmath>
 #include <filesystem>
+#include <map>
+#include <optional>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -17,6 +19,7 @@
 #include "sim/cli/numeric_flags.h"
 #include "sim/report/figure.h"
 #include "sim/report/table_format.h"
+#include "sim/serve/published_validation.h"
 #include "sim/serve/replay.h"
 #include "sim/serve/simulation_spec.h"
 #include "sim/spec/catalog.h"
@@ -48,6 +51,8 @@ struct SimulateFlags {
   double timeseries_interval_s = -1;
   std::string requests_csv, timeseries_csv, figure_dir;
   bool validate_replays = false;
+  bool validate_published = false;
+  std::string published_dir;
   std::string replay_dir, replay_fit = "none";
   std::vector<std::string> params;  // NAME=VALUE over the efficiencies
   std::vector<std::string> sets;    // PATH=V1,V2,... over the YAML's fields: a grid of runs
@@ -371,6 +376,77 @@ int ValidateReplays(const SimulateFlags& f, const std::optional<UsedCalibration>
   return kExitOk;
 }
 
+// --validate-published: every figure of data/runs/published-serving simulated and compared, one
+// row each, then the error per metric group (median, p90, share under-predicted).
+int ValidatePublished(const SimulateFlags& f, const std::optional<UsedCalibration>& calibration,
+                      const app::CalibrationChoice& calibration_options) {
+  const Catalog& catalog = Catalog::Default();
+  const std::vector<PublishedFigure> figures = LoadPublishedFigures(
+      f.published_dir.empty() ? DefaultPublishedDir() : f.published_dir, catalog);
+  const DeviceEfficiencyParams device_params = app::ParamsOf(calibration);
+  std::map<std::string, EfficiencyParams> params_by_device;
+  for (const PublishedFigure& figure : figures) {
+    params_by_device[figure.hardware_id] =
+        app::WithParamOverrides(device_params.For(figure.hardware_id), f.params);
+  }
+  const std::vector<PublishedComparison> comparisons =
+      ComparePublished(figures, catalog, params_by_device);
+  const std::string source =
+      (calibration ? calibration_options.file : std::string("defaults (uncalibrated)")) +
+      " + the engines' host-overhead priors" +
+      (f.params.empty() ? "" : " with " + fmt::format("{}", fmt::join(f.params, ", ")));
+  std::vector<nlohmann::json> rows;
+  for (const PublishedComparison& c : comparisons) {
+    const PublishedFigure& p = c.figure;
+    nlohmann::json row;
+    row["line"] = p.line;
+    row["source"] = p.source_id;
+    row["engine"] = p.engine;
+    row["model"] = p.model_id;
+    row["hardware"] = p.hardware_id;
+    row["tp"] = p.tp;
+    row["weights"] = p.weights;
+    row["prompt_tokens"] = p.prompt_tokens;
+    row["output_tokens"] = p.output_tokens;
+    row["load"] =
+        p.load == "offline" ? std::string("offline") : fmt::format("{} {:g}", p.load, p.load_value);
+    row["metric"] = p.metric;
+    row["published"] = p.value;
+    row["simulated"] = c.feasible ? nlohmann::json(c.simulated) : nlohmann::json(nullptr);
+    row["error_pct"] = c.feasible ? nlohmann::json(100.0 * c.error) : nlohmann::json(nullptr);
+    row["note"] = c.why;
+    rows.push_back(row);
+  }
+  std::vector<nlohmann::json> summary;
+  for (const PublishedGroupSummary& g : SummarisePublished(comparisons)) {
+    summary.push_back({{"group", g.group},
+                       {"figures", g.n},
+                       {"not_simulated", g.infeasible},
+                       {"median_abs_error_pct", 100.0 * g.median_abs_error},
+                       {"p90_abs_error_pct", 100.0 * g.p90_abs_error},
+                       {"under_predicted_pct", 100.0 * g.under_predicted}});
+  }
+  const OutputFormat out = ParseOutputFormat(f.format);
+  if (out == OutputFormat::kJson) {
+    nlohmann::json j;
+    j["schema_version"] = 1;
+    j["efficiencies"] = source;
+    j["rows"] = rows;
+    j["summary"] = summary;
+    fmt::print("{}\n", j.dump(2));
+    return kExitOk;
+  }
+  fmt::print("{}", RenderRows(rows, out,
+                              {"line", "source", "engine", "model", "hardware", "tp", "weights",
+                               "prompt_tokens", "output_tokens", "load", "metric", "published",
+                               "simulated", "error_pct", "note"}));
+  fmt::print("\n{}", RenderRows(summary, out,
+                                {"group", "figures", "not_simulated", "median_abs_error_pct",
+                                 "p90_abs_error_pct", "under_predicted_pct"}));
+  fmt::print("efficiencies: {}\n", source);
+  return kExitOk;
+}
+
 // The model, device, layout and engine knobs.
 void AddEngineFlags(CLI::App* c, SimulateFlags* f) {
   c->add_option("--model", f->model, "model id or config.json path");
@@ -466,6 +542,10 @@ void AddOutputFlags(CLI::App* c, SimulateFlags* f) {
               "replay the measured vLLM runs and compare");
   c->add_option("--replay-dir", f->replay_dir,
                 "folder with runs.yaml (default data/runs/llmservingsim-vllm-validation)");
+  c->add_flag("--validate-published", f->validate_published,
+              "simulate every published serving figure in data/runs/published-serving and compare");
+  c->add_option("--published-dir", f->published_dir,
+                "folder with measurements.csv (default data/runs/published-serving)");
   c->add_option("--replay-fit", f->replay_fit,
                 "none | loro: host overheads fitted on the other runs")
       ->capture_default_str();
@@ -481,8 +561,8 @@ void AddOutputFlags(CLI::App* c, SimulateFlags* f) {
 // --set: one summary row per combination of the YAML fields' values, the flags on top of each.
 int RunSimulateGrid(const SimulateFlags& f, const app::CalibrationChoice& calibration,
                     const CLI::App& c) {
-  for (const char* flag :
-       {"--requests-csv", "--timeseries-csv", "--figure", "--validate-replays"}) {
+  for (const char* flag : {"--requests-csv", "--timeseries-csv", "--figure", "--validate-replays",
+                           "--validate-published"}) {
     if (c.count(flag) > 0)
       throw InputError({"", 0, flag}, "writes one run's detail; not with a grid (--set)");
   }
@@ -507,6 +587,9 @@ int RunSimulate(const SimulateFlags& f, const app::CalibrationChoice& calibratio
   if (CommandUnitRunner() != nullptr) CommandUnitRunner()->EndWorkers();
   if (f.validate_replays) {
     return ValidateReplays(f, app::LoadCalibration(calibration), calibration);
+  }
+  if (f.validate_published) {
+    return ValidatePublished(f, app::LoadCalibration(calibration), calibration);
   }
   const OutputFormat out = ParseOutputFormat(f.format);
   const bool from_file = !f.file.empty();

@@ -170,6 +170,15 @@ const EngineProfile& FindEngineProfile(const std::string& id) {
   throw UnknownIdError({"", 0, "engine"}, message);
 }
 
+std::string EngineProfileIdForLogEngine(const std::string& engine_in_log) {
+  const std::string e = ToLower(engine_in_log);
+  const auto starts = [&e](const char* prefix) { return e.rfind(prefix, 0) == 0; };
+  if (starts("sglang")) return "sglang";
+  if (starts("trt") || starts("tensorrt")) return "tensorrt-llm";
+  if (starts("llama")) return "llama-cpp-server";
+  return "vllm-v1";
+}
+
 EngineConfig ResolveEngineConfig(const EngineProfile& p, const HardwareSpec& hw) {
   EngineConfig c;
   c.engine_id = p.id;

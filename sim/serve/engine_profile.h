@@ -119,6 +119,11 @@ std::vector<EngineProfile> LoadEngineProfiles(const std::string& models_dir);
 // The profile with this id from the default models folder (Catalog::DefaultModelsDir()); an
 // unknown id is an UnknownIdError listing close matches. Profiles are loaded once per process.
 const EngineProfile& FindEngineProfile(const std::string& id);
+// The profile id an engine name from a benchmark log stands for: "vllm..." -> vllm-v1,
+// "sglang..." -> sglang, "trt..." / "tensorrt..." -> tensorrt-llm, "llama..." ->
+// llama-cpp-server, case-insensitive; anything else -> vllm-v1 (the benchmark tools' default
+// server).
+std::string EngineProfileIdForLogEngine(const std::string& engine_in_log);
 // The profile's defaults for a device (the first matching device tier applied).
 EngineConfig ResolveEngineConfig(const EngineProfile& profile, const HardwareSpec& hardware);
 

@@ -93,3 +93,15 @@ TEST_CASE("an unknown or bad engine key is an error naming file, line and key") 
   CHECK_THAT(ErrorOf([&] { LoadEngineProfile(zero); }),
              Catch::Matchers::Contains(zero + ":6: scheduler.max_num_seqs"));
 }
+
+TEST_CASE("engine names in benchmark logs map onto the engine profiles") {
+  CHECK(EngineProfileIdForLogEngine("vllm-openai") == "vllm-v1");
+  CHECK(EngineProfileIdForLogEngine("sglang") == "sglang");
+  CHECK(EngineProfileIdForLogEngine("TensorRT-LLM") == "tensorrt-llm");
+  CHECK(EngineProfileIdForLogEngine("trt-llm") == "tensorrt-llm");
+  CHECK(EngineProfileIdForLogEngine("llama.cpp") == "llama-cpp-server");
+  CHECK(EngineProfileIdForLogEngine("genai-perf") == "vllm-v1");  // the tools' default server
+  for (const char* id : {"vllm-v1", "sglang", "tensorrt-llm", "llama-cpp-server"}) {
+    CHECK(FindEngineProfile(id).id == id);  // every answer is a shipped profile
+  }
+}
