@@ -131,7 +131,8 @@ GenaiPerfArtifactName ParseGenaiPerfArtifactName(const std::string& folder) {
       out.engine = backend;
     }
     for (const std::string& part : Split(rest, '-')) {
-      if (part.rfind("concurrency", 0) == 0 && part.size() > 11 &&
+      // concurrency{N}, N of at most 9 digits (a longer one is no concurrency the tools write).
+      if (part.rfind("concurrency", 0) == 0 && part.size() > 11 && part.size() <= 20 &&
           std::all_of(part.begin() + 11, part.end(),
                       [](unsigned char c) { return std::isdigit(c); })) {
         out.concurrency = std::stoll(part.substr(11));

@@ -137,8 +137,8 @@ std::optional<ServingLoad> ReadServingLoad(const JsonValue& run_json) {
       RequirePositive(load.requests_per_s, rate.Where(), "request_rate");
     }
   }
-  load.burstiness = run_json.OptionalDouble("burstiness", 1.0, 0.0, kHuge);
-  RequirePositive(load.burstiness, run_json.Where("burstiness"), "burstiness");
+  // A gamma shape of 1e-6 is a coefficient of variation of 1,000, the most the traffic takes.
+  load.burstiness = run_json.OptionalDouble("burstiness", 1.0, 1e-6, 1e6);
   load.max_concurrency = run_json.OptionalInt("max_concurrency", 0, 0, kMaxLogBatch);
   load.num_requests = WholeInRange(run_json.RequiredDouble("completed", 0.0, kHuge), 1,
                                    kMaxLogBatch, run_json.Where("completed"));

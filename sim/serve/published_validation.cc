@@ -9,6 +9,7 @@
 #include "sim/util/csv.h"
 #include "sim/util/data_paths.h"
 #include "sim/util/error.h"
+#include "sim/util/integers.h"
 #include "sim/util/stats.h"
 #include "sim/util/strings.h"
 
@@ -74,9 +75,19 @@ std::vector<PublishedFigure> LoadPublishedFigures(const std::string& dir, const 
     RequireKnown(f.hardware_id, catalog.hardware(), t.Where(row, "hardware_id"), "device");
     f.tp = static_cast<int>(t.Integer(row, "tp", 1, 1024));
     f.weights = t.Cell(row, "weights");
+    if (f.weights == "unknown") f.weights = "bf16";
     ParsePrecision(f.weights, t.Where(row, "weights"));
-    f.prompt_tokens = t.Integer(row, "prompt_tokens", 1, int64_t{1} << 24);
-    f.output_tokens = t.Integer(row, "output_tokens", 1, int64_t{1} << 24);
+    for (const char* column : {"prompt_tokens", "output_tokens"}) {
+      if (!t.MaybeNumber(row, column)) {
+        f.unsimulable = std::string("the source states no ") + column;
+        continue;
+      }
+      // Mean lengths (a dataset's) are fractional: the simulation gives every request the
+      // rounded mean.
+      const int64_t tokens =
+          RoundedInRange(t.Number(row, column), 1, int64_t{1} << 24, t.Where(row, column));
+      (std::string(column) == "prompt_tokens" ? f.prompt_tokens : f.output_tokens) = tokens;
+    }
     f.load = t.Cell(row, "load");
     if (f.load != "concurrency" && f.load != "rate" && f.load != "offline") {
       throw InputError(t.Where(row, "load"),
@@ -116,6 +127,13 @@ std::vector<PublishedComparison> ComparePublished(
     const std::map<std::string, EfficiencyParams>& params_by_device) {
   std::vector<PublishedComparison> out;
   for (const PublishedFigure& f : figures) {
+    if (!f.unsimulable.empty()) {
+      PublishedComparison c;
+      c.figure = f;
+      c.why = "not simulated: " + f.unsimulable;
+      out.push_back(std::move(c));
+      continue;
+    }
     SimulationSpec spec;
     spec.model = f.model_id;
     spec.hardware = f.hardware_id;

@@ -27,6 +27,9 @@ struct PublishedFigure {
   std::string metric;        // kPublishedMetrics
   double value = 0.0;        // SI: seconds or per second
   std::string where_in_source;
+  // Why the figure cannot be simulated ("" = it can): the source states no prompt or output
+  // length.
+  std::string unsimulable;
 };
 
 // The metrics a row may state, and the group the summary pools each into.
@@ -37,7 +40,9 @@ std::string MetricGroup(const std::string& metric);
 
 std::string DefaultPublishedDir();  // <data folder>/data/runs/published-serving
 // measurements.csv of `dir`, strictly (an unknown metric, load, model or device, or a bad number
-// is an InputError at file:line: column).
+// is an InputError at file:line: column). Weights `unknown` (the source does not state the dtype)
+// are read as bf16: the engines' default (`--dtype auto`) loads these checkpoints' 16-bit dtype.
+// Empty prompt or output lengths are kept, with `unsimulable` saying so.
 std::vector<PublishedFigure> LoadPublishedFigures(const std::string& dir, const Catalog& catalog);
 
 struct PublishedComparison {

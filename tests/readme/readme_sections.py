@@ -153,7 +153,7 @@ def validation(runner):
 
 # (label, log files, extra calibrate options)
 CALIBRATIONS = [
-    ("Vidur GEMM profiles, A100 + H100", ["data/runs/vidur/mlp_medians_all.csv"], []),
+    ("Vidur GEMM profiles, A100 + H100 + A40", ["data/runs/vidur/mlp_medians_all.csv"], []),
     ("ML.ENERGY v2 + v3 decode sweeps",
      ["data/runs/ml-energy-leaderboard-v2/llm_runs.csv",
       "data/runs/ml-energy-leaderboard-v3/llm_configurations.csv"], []),
@@ -206,6 +206,24 @@ def family_transfer(runner):
                 f"**{percent(held['median_ape'])}** / {percent(held['p90_ape'])} | "
                 f"{percent(held['coverage'])} |")
     return "\n".join(rows) + "\n"
+
+
+def replays(runner):
+    """README and docs/serving.md: the four measured vLLM runs replayed beside LLMServingSim."""
+    return runner.run("simulate", "--validate-replays", "--format", "markdown")
+
+
+def published_serving(runner):
+    """README and docs/serving.md: every figure of data/runs/published-serving simulated at its
+    load; the error per metric group as `simulate --validate-published` summarises it."""
+    doc = runner.json("simulate", "--validate-published", "--format", "json")
+    rows = ["| metric group | figures simulated (not simulated) | median / p90 absolute error "
+            "| under-predicted |", "|---|---|---|---|"]
+    for g in doc["summary"]:
+        rows.append(f"| {g['group']} | {g['figures']} ({g['not_simulated']}) | "
+                    f"{g['median_abs_error_pct']:.1f}% / {g['p90_abs_error_pct']:.1f}% | "
+                    f"{g['under_predicted_pct']:.0f}% |")
+    return "\n".join(rows) + f"\n\nEfficiencies: {doc['efficiencies']}.\n"
 
 
 def yaml_coefficients(path):
@@ -333,6 +351,8 @@ GENERATORS = {
     "validation": validation,
     "calibration": calibration,
     "family-transfer": family_transfer,
+    "replays": replays,
+    "published-serving": published_serving,
     "quality": quality,
     "sizing": sizing,
     "validation-markdown": validation_markdown,

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <map>
 #include <string>
 
 #include "sim/serve/published_validation.h"
@@ -35,9 +36,13 @@ TEST_CASE("published figures: each row is simulated at its load and compared") {
       "s1,sglang,unknown,llama-3.1-8b,h100-sxm5-80gb,1,bf16,1024,128,rate,4,400,ttft_mean_s,0.05,"
       "ms,Table 2\n"
       "s2,vllm,unknown,llama-3.1-8b,a100-sxm4-80gb,2,fp16,512,256,offline,,300,"
-      "requests_per_s,10,req/s,Fig. 3\n");
+      "requests_per_s,10,req/s,Fig. 3\n"
+      "s3,vllm,unknown,llama-3.1-8b,h100-sxm5-80gb,1,unknown,,2000,concurrency,5,5,"
+      "e2e_mean_s,15.75,s,no prompt length stated\n");
   const std::vector<PublishedFigure> figures = LoadPublishedFigures(dir, Catalog::Default());
-  REQUIRE(figures.size() == 3);
+  REQUIRE(figures.size() == 4);
+  CHECK(figures[3].weights == "bf16");  // unknown: the engines' default 16-bit dtype
+  CHECK(figures[3].unsimulable == "the source states no prompt_tokens");
   CHECK(figures[0].line == 2);
   CHECK(figures[0].load_value == 16);
   CHECK(figures[0].num_requests == 0);
@@ -48,7 +53,9 @@ TEST_CASE("published figures: each row is simulated at its load and compared") {
   CHECK(MetricGroup("requests_per_s") == "throughput");
 
   const std::vector<PublishedComparison> c = ComparePublished(figures, Catalog::Default(), {});
-  REQUIRE(c.size() == 3);
+  REQUIRE(c.size() == 4);
+  CHECK(!c[3].feasible);
+  CHECK(c[3].why == "not simulated: the source states no prompt_tokens");
   // The comparison is the simulation `simulate` runs with the same flags.
   SimulationSpec spec;
   spec.model = "llama-3.1-8b";
@@ -64,12 +71,16 @@ TEST_CASE("published figures: each row is simulated at its load and compared") {
   REQUIRE(c[1].feasible);
   CHECK(c[1].simulated == Approx(direct.result.ttft.mean_s));
   CHECK(c[1].error == Approx(direct.result.ttft.mean_s / 0.05 - 1));
-  for (const PublishedComparison& each : c) {
-    CHECK(each.feasible);
-    CHECK(std::isfinite(each.error));
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(c[i].feasible);
+    CHECK(std::isfinite(c[i].error));
   }
-  const std::vector<PublishedGroupSummary> s = SummarisePublished(c);
-  REQUIRE(s.size() == 2);  // throughput, ttft
+  std::vector<PublishedGroupSummary> s = SummarisePublished(c);
+  REQUIRE(s.size() == 3);  // e2e, throughput, ttft
+  CHECK(s[0].group == "e2e");
+  CHECK(s[0].n == 0);
+  CHECK(s[0].infeasible == 1);
+  s.erase(s.begin());
   CHECK(s[0].group == "throughput");
   CHECK(s[0].n == 2);
   CHECK(s[0].median_abs_error ==
@@ -97,4 +108,33 @@ TEST_CASE("published figures: a bad row is an error naming file, line and column
              Catch::Matchers::Contains("measurements.csv:3: value: must be > 0"));
   CHECK_THAT(error_for("weights", ",bf16,", ",bf17,"),
              Catch::Matchers::Contains("measurements.csv:3: weights"));
+}
+
+// The shipped set (data/runs/published-serving), uncalibrated. The issue's hold-out targets
+// (throughput median <= 10%, TTFT and ITL medians <= 15%, 35-65% of figures under-predicted) are
+// met for the latency per output token; TTFT and throughput miss and are held at the figures
+// measured on 2026-12-03 (docs/serving.md says what differs), so a regression fails and an
+// improvement shows.
+TEST_CASE("published serving figures: every row simulates, and errors are held per metric group") {
+  const std::vector<PublishedFigure> figures =
+      LoadPublishedFigures(DefaultPublishedDir(), Catalog::Default());
+  REQUIRE(figures.size() > 500);
+  const std::vector<PublishedComparison> c = ComparePublished(figures, Catalog::Default(), {});
+  for (const PublishedComparison& each : c) {
+    INFO(each.figure.line << " " << each.why);
+    // Only rows whose source states no length are left out; every other setup fits and runs.
+    CHECK(each.feasible == each.figure.unsimulable.empty());
+  }
+  const std::map<std::string, double> median_bound = {
+      {"itl", 0.11}, {"ttft", 0.32}, {"throughput", 0.42}, {"e2e", 0.31}};
+  for (const PublishedGroupSummary& g : SummarisePublished(c)) {
+    INFO(g.group);
+    REQUIRE(median_bound.count(g.group) == 1);
+    CHECK(g.median_abs_error <= median_bound.at(g.group));
+    if (g.group == "itl") {  // the one group whose target holds
+      CHECK(g.median_abs_error <= 0.15);
+      CHECK(g.under_predicted >= 0.35);
+      CHECK(g.under_predicted <= 0.65);
+    }
+  }
 }

@@ -85,14 +85,7 @@ const NameColumn kModelColumns[] = {
 
 // Devices named in data/runs that models/hardware has no sourced spec for (yet). Each must stay
 // unmatched: a spec added for one of them has to be taken off this list.
-const std::set<std::string> kDevicesWithoutSpec = {"RTX A6000 48GB",    "RTX 6000 Ada 48GB",
-                                                   "A40 48GB",          "RTX 4000 Ada 20GB",
-                                                   "RTX 5000 Ada 32GB", "M1 Max 32-Core GPU 64GB",
-                                                   "M1 7-Core GPU 8GB", "4080 16GB",
-                                                   "3070 8GB",          "3080 10GB",
-                                                   "3080 Ti 12GB",      "4070 Ti 12GB",
-                                                   "DGX-GB200",         "DGX-GB300",
-                                                   "DGX-B300",          "a40"};
+const std::set<std::string> kDevicesWithoutSpec = {"DGX-GB200", "DGX-GB300", "DGX-B300"};
 
 std::set<std::string> DistinctNames(const NameColumn& c) {
   const CsvTable t = CsvTable::Load(DefaultRunsDir() + "/" + c.file);
