@@ -1,7 +1,8 @@
 // Serving-level calibration: a serving run's median TTFT and TPOT at its request rate or
-// concurrency (Measurement::serving_load) predicted by simulating the run (sim/serve) with the
-// efficiencies the calibrator tries, so queueing and mixed prefill / decode steps are in the
-// prediction instead of one representative step. docs/calibration.md states the choices.
+// concurrency, and the output throughput of a run its clients pace (Measurement::serving_load),
+// predicted by simulating the run (sim/serve) with the efficiencies the calibrator tries, so
+// queueing and mixed prefill / decode steps are in the prediction instead of one representative
+// step. docs/calibration.md states the choices.
 #pragma once
 
 #include <cstdint>
@@ -26,9 +27,9 @@ inline constexpr int64_t kMaxSimulatedBurstRequests = 10000;
 // between calls, so the fit's cost moves smoothly with them).
 inline constexpr uint64_t kServingCalibrationSeed = 20261203;
 
-// Shares one simulation between the rows of one run (its TTFT and TPOT): the fit evaluates them
-// with the same efficiencies one after the other.
-class ServingRunModel;  // one run's simulation with a one-entry cache (serving_calibration.cc)
+// Shares one simulation between the rows of one run (its TTFT, TPOT and throughput): the fit
+// evaluates them with the same efficiencies one after the other.
+class ServingRunModel;  // one run's simulation and its latest answers (serving_calibration.cc)
 
 class ServingRunSimulations {
  public:

@@ -84,8 +84,9 @@ struct Measurement {
   // What the row belongs to for leave-one-group-out validation: the model (or, for shape-only
   // operator rows, the model the shapes came from, or the harness stage). Never empty.
   std::string series;
-  // Set for a serving run's latency that queueing and batching shape (metric kTtft or kTpot, the
-  // run's median): predicted by simulating the run, not by `ops` (which describe its mean step).
+  // Set for a serving run's figure that queueing and batching shape (kTtft or kTpot, the run's
+  // median, or kTokensPerS, its output throughput): predicted by simulating the run, not by
+  // `ops` (which describe its mean step).
   std::optional<ServingLoad> serving_load;
 
   // "hardware_id/engine": the default calibration group (parameters fitted per device x engine).
