@@ -74,7 +74,8 @@ std::vector<CalibrationPoint> ToCalibrationPoints(const std::vector<Measurement>
     p.fold_key = p.group + "|" + m.series;
     p.where = Where(m.where);
     p.device = m.hardware_id;
-    if (!hw->architecture.empty()) p.family = hw->architecture + "/" + m.engine;
+    if (const std::string family = TransferFamily(*hw); !family.empty())
+      p.family = family + "/" + m.engine;
     if (m.serving_load) {
       p.simulated = serving_runs.For(m, options.GetCatalog().Model(m.model_id), *hw);
     }

@@ -11,7 +11,8 @@ namespace {
 ArchitectureMap ArchitecturesOf(const Catalog& catalog) {
   ArchitectureMap out;
   for (const auto& [id, hardware] : catalog.hardware()) {
-    if (!hardware.architecture.empty()) out[id] = hardware.architecture;
+    const std::string family = TransferFamily(hardware);
+    if (!family.empty()) out[id] = family;
   }
   return out;
 }

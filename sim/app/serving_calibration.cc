@@ -51,7 +51,7 @@ struct RunFigures {
 
 // One run simulated with the efficiencies asked for. The last kCachedAnswers answers are kept: the
 // run's rows ask for the same efficiencies (each row's central differences walk the same
-// 2 x 9 + 1 points, one row after the other).
+// at most 2 x 9 + 1 points, one row after the other).
 class ServingRunModel {
  public:
   ServingRunModel(const Measurement& m, const ModelSpec& model, const HardwareSpec& hardware)
@@ -64,6 +64,8 @@ class ServingRunModel {
             GenerateRequests(TrafficOf(*m.serving_load, m.workload), kServingCalibrationSeed)) {
     options_.seed = kServingCalibrationSeed;
     options_.closed_loop_concurrency = m.serving_load->max_concurrency;
+    // The fit compares medians and throughput only: no time series.
+    options_.timeseries_interval_s = std::numeric_limits<double>::infinity();
   }
 
   // The run's figures; NaN when it cannot be served with these efficiencies (the model does not
@@ -115,19 +117,28 @@ namespace {
 class ServingRunFigure : public SimulatedMeasure {
  public:
   ServingRunFigure(std::shared_ptr<const ServingRunModel> run, MetricKind metric,
-                   double step_tokens)
-      : run_(std::move(run)), metric_(metric), step_tokens_(step_tokens) {}
+                   double step_tokens, bool has_collectives)
+      : run_(std::move(run)),
+        metric_(metric),
+        step_tokens_(step_tokens),
+        has_collectives_(has_collectives) {}
   double PredictS(const EfficiencyParams& params) const override {
     const RunFigures f = run_->Figures(params);
     if (metric_ == MetricKind::kTtft) return f.ttft_p50_s;
     if (metric_ == MetricKind::kTpot) return f.tpot_p50_s;
     return step_tokens_ / f.output_tokens_per_s;
   }
+  bool Reads(int param) const override {
+    const bool link =
+        param == EfficiencyParams::kLinkEfficiency || param == EfficiencyParams::kLinkLatency_s;
+    return has_collectives_ || !link;
+  }
 
  private:
   std::shared_ptr<const ServingRunModel> run_;
   MetricKind metric_;
   double step_tokens_;
+  bool has_collectives_;  // the run's layout communicates (every step then does)
 };
 
 }  // namespace
@@ -151,7 +162,11 @@ std::shared_ptr<const SimulatedMeasure> ServingRunSimulations::For(const Measure
   std::shared_ptr<ServingRunModel>& run = runs_[key];
   if (!run) run = std::make_shared<ServingRunModel>(m, model, hardware);
   const double step_tokens = static_cast<double>(m.step.batch * m.step.new_tokens);
-  return std::make_shared<ServingRunFigure>(run, m.metric, step_tokens);
+  // The row's operators are its run's mean step, counted for the run's layout: a layout with a
+  // collective has it in every step.
+  const bool has_collectives = std::any_of(
+      m.ops.begin(), m.ops.end(), [](const OpCost& op) { return op.kind == OpKind::kComm; });
+  return std::make_shared<ServingRunFigure>(run, m.metric, step_tokens, has_collectives);
 }
 
 }  // namespace rightsize::app

@@ -55,8 +55,9 @@ std::array<double, P::kNumParams> LogGradient(const CalibrationPoint& p, const d
     EfficiencyParams at;
     std::copy(params, params + P::kNumParams, at.values.begin());
     for (size_t i = 0; i < at.values.size(); ++i) {
+      if (!p.simulated->Reads(static_cast<int>(i))) continue;  // no effect: a zero derivative
       const double x = params[i];
-      const double h = std::max(kSimulatedRelativeStep * std::fabs(x), 1e-12);
+      const double h = SimulatedDifferenceStep(x);
       at.values[i] = x + h;
       const double up = std::log(p.simulated->PredictS(at));
       at.values[i] = x - h;
@@ -114,11 +115,17 @@ Solved Solve(const std::vector<const CalibrationPoint*>& points,
   // One loss object shared by every residual block; Problem deletes each distinct pointer once.
   ceres::LossFunction* loss = MakeLoss(o.loss, o.loss_scale);
   for (const CalibrationPoint* p : points) {
-    problem->AddResidualBlock(
-        p->simulated ? SimulatedLogRatioResidual::Create(p->simulated.get(), p->measured_s,
-                                                         kSimulatedRelativeStep)
-                     : LatencyLogRatioResidual::Create(&p->ops, p->rates, p->measured_s),
-        loss, x->data());
+    ceres::CostFunction* cost = nullptr;
+    if (p->simulated) {
+      SimulatedLogRatioCost::Mask varied = free;
+      for (int i = 0; i < P::kNumParams; ++i) {
+        varied[static_cast<size_t>(i)] = varied[static_cast<size_t>(i)] && p->simulated->Reads(i);
+      }
+      cost = new SimulatedLogRatioCost(p->simulated.get(), p->measured_s, varied);
+    } else {
+      cost = LatencyLogRatioResidual::Create(&p->ops, p->rates, p->measured_s);
+    }
+    problem->AddResidualBlock(cost, loss, x->data());
   }
   if (o.use_priors) {
     for (int i = 0; i < P::kNumParams; ++i) {

@@ -188,8 +188,15 @@ CalibrationResult FitWithFamilies(const std::vector<CalibrationPoint>& points,
       pooled.push_back(points[i]);
       pooled.back().group = "family " + name;
     }
-    const CalibrationResult level_fit = Calibrator(pooled_options).Fit(pooled);  // stage 2
-    const GroupCalibration& level = level_fit.groups.front();
+    // Stage 2. A family of one group pools exactly that group's points under the same options
+    // (nothing shared), so its level is that group's fit, not a second fit of the same points.
+    const GroupCalibration* only_group = family_groups[name].size() == 1 && plain.shared.empty()
+                                             ? result.Find(*family_groups[name].begin())
+                                             : nullptr;
+    const bool same_points =
+        only_group != nullptr && static_cast<size_t>(only_group->n_points) == members.size();
+    const GroupCalibration level =
+        same_points ? *only_group : Calibrator(pooled_options).Fit(pooled).groups.front();
     std::vector<const GroupCalibration*> devices;
     for (const std::string& group : family_groups[name]) {
       const GroupCalibration* g = result.Find(group);

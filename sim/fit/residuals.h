@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -285,33 +286,54 @@ struct LatencyLogRatioResidual {
 };
 
 // The same log ratio for a figure only a simulation predicts (sim/fit/calibrator.h,
-// SimulatedMeasure): numeric central differences of `relative_step` x each parameter, as the
-// simulation is no template the Jets could run through.
-struct SimulatedLogRatioResidual {
-  SimulatedLogRatioResidual(const SimulatedMeasure* simulated, double measured_s)
-      : simulated_(simulated), log_measured_(std::log(measured_s)) {}
+// SimulatedMeasure), which no Jet can run through: central differences (SimulatedDifferenceStep)
+// in each parameter the solve varies (`varied`: free and read by the simulation). The other columns
+// are zero without a simulation: the solver never moves a held parameter, and one the simulation
+// does not read has no effect. Each simulation is the cost here, so none is spent on them.
+class SimulatedLogRatioCost : public ceres::SizedCostFunction<1, EfficiencyParams::kNumParams> {
+ public:
+  using Mask = std::array<bool, EfficiencyParams::kNumParams>;
 
-  bool operator()(const double* params, double* residual) const {
+  // simulated must outlive the cost function (the calibrator keeps its points alive).
+  SimulatedLogRatioCost(const SimulatedMeasure* simulated, double measured_s, const Mask& varied)
+      : simulated_(simulated), log_measured_(std::log(measured_s)), varied_(varied) {}
+
+  bool Evaluate(double const* const* parameters, double* residuals,
+                double** jacobians) const override {
     EfficiencyParams at;
-    std::copy(params, params + EfficiencyParams::kNumParams, at.values.begin());
-    const double predicted_s = simulated_->PredictS(at);
-    if (!(predicted_s > 0) || !std::isfinite(predicted_s)) return false;
-    residual[0] = std::log(predicted_s) - log_measured_;
+    std::copy(parameters[0], parameters[0] + EfficiencyParams::kNumParams, at.values.begin());
+    double log_predicted = 0.0;
+    if (!LogPredicted(at, &log_predicted)) return false;
+    residuals[0] = log_predicted - log_measured_;
+    if (jacobians == nullptr || jacobians[0] == nullptr) return true;
+    for (size_t i = 0; i < at.values.size(); ++i) {
+      jacobians[0][i] = 0.0;
+      if (!varied_[i]) continue;
+      const double x = at.values[i];
+      const double h = SimulatedDifferenceStep(x);
+      double up = 0.0, down = 0.0;
+      at.values[i] = x + h;
+      const bool up_ok = LogPredicted(at, &up);
+      at.values[i] = x - h;
+      const bool down_ok = LogPredicted(at, &down);
+      at.values[i] = x;
+      if (!up_ok || !down_ok) return false;
+      jacobians[0][i] = (up - down) / (2 * h);
+    }
     return true;
   }
 
-  // simulated must outlive the cost function (the calibrator keeps its points alive).
-  static ceres::CostFunction* Create(const SimulatedMeasure* simulated, double measured_s,
-                                     double relative_step) {
-    ceres::NumericDiffOptions options;
-    options.relative_step_size = relative_step;
-    return new ceres::NumericDiffCostFunction<SimulatedLogRatioResidual, ceres::CENTRAL, 1,
-                                              EfficiencyParams::kNumParams>(
-        new SimulatedLogRatioResidual(simulated, measured_s), ceres::TAKE_OWNERSHIP, 1, options);
+ private:
+  bool LogPredicted(const EfficiencyParams& at, double* log_predicted_s) const {
+    const double predicted_s = simulated_->PredictS(at);
+    if (!(predicted_s > 0) || !std::isfinite(predicted_s)) return false;
+    *log_predicted_s = std::log(predicted_s);
+    return true;
   }
 
   const SimulatedMeasure* simulated_;
   double log_measured_;
+  Mask varied_;
 };
 
 // Gaussian prior on one efficiency parameter in log space: (log p_i - log prior_i) / sigma.

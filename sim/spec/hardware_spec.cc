@@ -61,6 +61,12 @@ double HardwareSpec::PeakFlopsPerS(Precision weights, Precision activation) cons
                    "no peak FLOP/s known for " + ToString(compute) + " or a wider precision");
 }
 
+std::string TransferFamily(const HardwareSpec& hardware) {
+  if (hardware.architecture.empty()) return "";
+  if (hardware.board_class.empty()) return hardware.architecture;
+  return hardware.architecture + "-" + hardware.board_class;
+}
+
 bool Validate(const HardwareSpec& h, std::string* why) {
   auto fail = [&](const std::string& message) {
     if (why) *why = message;

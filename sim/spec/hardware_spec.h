@@ -29,6 +29,11 @@ struct HardwareSpec {
   // across the devices of one family (sim/fit/family_transfer.h). Each YAML's notes name the die it
   // is read from.
   std::string architecture;
+  // Board class (kBoardClasses; "" = none stated): one architecture ships as GeForce cards
+  // ("consumer"), GDDR professional and inference cards ("pro-gddr") and HBM data-centre parts
+  // ("hbm"), which differ in memory technology, clocks and power limits; calibrations transfer
+  // within an architecture and class (TransferFamily).
+  std::string board_class;
   std::string source;
   std::string notes;
   // Other names logs and datasets give this device (Catalog::MatchHardware), and their source.
@@ -55,6 +60,13 @@ struct HardwareSpec {
 // Intel Gaudi, Apple M-series SoCs, and x86 server CPUs.
 inline const std::vector<std::string> kHardwareArchitectures = {
     "ampere", "ada", "hopper", "blackwell", "cdna", "gaudi", "apple", "x86"};
+
+// The board classes a hardware YAML may name (HardwareSpec::board_class).
+inline const std::vector<std::string> kBoardClasses = {"consumer", "pro-gddr", "hbm"};
+
+// The family a calibration transfers within: the architecture, with the board class when one is
+// stated ("ampere-consumer"); "" when the device names no architecture.
+std::string TransferFamily(const HardwareSpec& hardware);
 
 bool Validate(const HardwareSpec& hardware, std::string* why);
 std::string ToString(DeviceKind kind);

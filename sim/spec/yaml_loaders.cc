@@ -190,6 +190,14 @@ HardwareSpec ParseHardwareSpec(const YAML::Node& root, const std::string& file) 
     throw InputError(r.Where("architecture"),
                      "unknown architecture '" + h.architecture + "' (" + known + ")");
   }
+  h.board_class = r.OptionalString("board_class", "");
+  if (r.Has("board_class") &&
+      std::find(kBoardClasses.begin(), kBoardClasses.end(), h.board_class) == kBoardClasses.end()) {
+    std::string known;
+    for (const std::string& c : kBoardClasses) known += (known.empty() ? "" : ", ") + c;
+    throw InputError(r.Where("board_class"),
+                     "unknown board class '" + h.board_class + "' (" + known + ")");
+  }
   h.source = r.RequiredString("source");
   h.notes = r.OptionalString("notes", "");
   ParseAliases(r, &h);

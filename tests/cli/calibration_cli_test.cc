@@ -21,7 +21,7 @@ using rightsize::testing::RunRightsize;
 namespace {
 
 const std::string kCalibration =
-    std::string(RIGHTSIZE_SOURCE_DIR) + "/data/calibrations/vidur-gemm-a100-h100.json";
+    std::string(RIGHTSIZE_SOURCE_DIR) + "/data/calibrations/vidur-gemm-a100-h100-a40.json";
 const std::string kPredict =
     "predict --model llama-3-8b --hardware h100-sxm5-80gb --batch 8 --format json";
 
@@ -273,7 +273,7 @@ TEST_CASE("validate with a calibration scores the calibrated parameters and name
   const nlohmann::json calibrated = RunJson(args + " --calibration " + kCalibration +
                                             " --calibration-group " + GroupOn("a100-sxm4-80gb"));
   CHECK(defaults["params"] == "defaults (uncalibrated)");
-  CHECK_THAT(calibrated["params"].get<std::string>(), Contains("vidur-gemm-a100-h100.json"));
+  CHECK_THAT(calibrated["params"].get<std::string>(), Contains("vidur-gemm-a100-h100-a40.json"));
   REQUIRE(defaults["datasets"].size() == 1);
   REQUIRE(calibrated["datasets"].size() == 1);
   CHECK(calibrated["datasets"][0]["used"] == defaults["datasets"][0]["used"]);

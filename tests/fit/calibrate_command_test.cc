@@ -183,10 +183,12 @@ TEST_CASE("calibrate --logo-device records the families and their leave-one-GPU-
   }
   std::vector<std::string> names;
   for (const auto& f : r.document["families"]) names.push_back(f["family"]);
-  // Hopper has one GPU in the table (H100 PCIe): it has a level but is not held out.
-  CHECK(std::find(names.begin(), names.end(), "hopper/llama.cpp") != names.end());
-  CHECK_FALSE(held["families"].contains("hopper/llama.cpp"));
-  CHECK(r.summary.find("family ampere/llama.cpp [usable") != std::string::npos);
+  // Hopper HBM has one GPU in the table (H100 PCIe): it has a level but is not held out.
+  CHECK(std::find(names.begin(), names.end(), "hopper-hbm/llama.cpp") != names.end());
+  CHECK_FALSE(held["families"].contains("hopper-hbm/llama.cpp"));
+  // A family is an architecture and a board class: the A100s are not pooled with the RTX 3090.
+  CHECK(r.summary.find("family ampere-hbm/llama.cpp [usable") != std::string::npos);
+  CHECK(r.summary.find("family ampere-consumer/llama.cpp [usable") != std::string::npos);
 }
 
 }  // namespace

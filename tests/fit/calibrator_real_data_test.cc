@@ -62,8 +62,11 @@ void CheckFiveFoldTarget(const std::string& name, const std::vector<std::string>
                          size_t min_points, double median_bound = 0.08, double p90_bound = 0.20) {
   const auto points = LoadPoints(files);
   REQUIRE(points.size() > min_points);
+  // As `calibrate --folds 5` fits (the README table): families on, its seed.
+  CalibratorOptions options;
+  options.families = app::CalibrateOptions{}.families;
   const CrossValidationReport r =
-      KFoldCrossValidate(points, CalibratorOptions{}, 5, app::CalibrateOptions{}.seed);
+      KFoldCrossValidate(points, options, 5, app::CalibrateOptions{}.seed);
   Print(name + " (5-fold)", r);
   CHECK(r.n_unpredicted == 0);
   CHECK(r.median_ape <= median_bound);
@@ -97,35 +100,30 @@ TEST_CASE("optimum-benchmark prefill + decode sweeps: 5-fold held-out median <= 
                       60);
 }
 
-// Missed p90, stated as such: with the table's twelve other single-GPU cards in the catalogue
-// (2026-12-03) the fit has 356 points instead of 176 and the held-out error went from 6.8% / 18.5%
-// to 5.8% / 21.0%; the p90 is held at 22% until the worst rows (the M1 Max fits only to 12%
-// in-sample) are understood.
-TEST_CASE(
-    "llama.cpp table (consumer GPUs, Apple): 5-fold held-out median <= 8%, p90 <= 22% "
-    "(target 20%)",
-    "[fit][real]") {
+// With the table's twelve other single-GPU cards in the catalogue (2026-12-03) the fit has 356
+// points instead of 176. With one transfer family per architecture the held-out error was
+// 5.8% / 21.0% (p90 missed); split by board class (HardwareSpec::board_class), each GeForce, pro
+// or HBM device shrinks toward boards like it and the target is met (5.3% / 18.9%).
+TEST_CASE("llama.cpp table (consumer GPUs, Apple): 5-fold held-out median <= 8%, p90 <= 20%",
+          "[fit][real]") {
   CheckFiveFoldTarget("llama.cpp table",
-                      {Run("llamacpp-gpu-benchmarks-xiongjiedai/llama3_llamacpp_bench.csv")}, 150,
-                      0.08, 0.22);
+                      {Run("llamacpp-gpu-benchmarks-xiongjiedai/llama3_llamacpp_bench.csv")}, 150);
 }
 
 // Transfer across devices (docs/calibration.md, "Transfer across devices"): each GPU of a family
 // with two or more GPUs in the llama.cpp table is held out in turn, the rest fitted, and its
-// points predicted through its family's level. The issue's target is a median <= 10% in every
-// such family. With every single-GPU card of the table in models/hardware (2026-12-03: 7 Ada,
-// 8 Ampere, 4 Apple devices) it is met by Ada (9.4%: the three GeForce cards are the 48-67%
-// misses, the L40S and the RTX 4000 / 5000 / 6000 Ada 4-17%). Missed, stated as such and held at
-// the measured figures: Ampere 21.4% (GeForce cards 39-60% off, the A40 and RTX A6000 10-14%,
-// the A100s 24-28%) and Apple 13.5% (the M1 Max 25.6% off; it was 7.4% with the M2 Ultra and M3
-// Max alone). The efficiencies relative to the datasheet peaks differ by up to 2x between the
-// GeForce and the pro / datacenter boards of one architecture in these llama.cpp runs
-// (docs/calibration.md has the analysis and a board-class split measured without code), more
-// than the shared level can carry; the intervals carry the measured spread (87.3% of the held-out
-// points inside the 90% interval).
+// points predicted through its family's level. A family is an architecture and a board class
+// (HardwareSpec::board_class): GeForce, GDDR professional and HBM boards of one architecture
+// reach different shares of their datasheet peaks in these runs (up to 2x apart), more than one
+// level can carry. The issue's target is a median <= 10% in every such family; with the table's
+// 19 single-GPU cards (2026-12-03) it is met by Ada GeForce (6.3%), Ada pro (7.5%), Ampere
+// GeForce (5.9%) and Ampere HBM (8.7%), and missed, stated as such and held at the measured
+// figures, by Ampere pro (10.7%: the A40 and RTX A6000 predict each other) and Apple (13.5%:
+// the M1 Max 25.6% off). Overall 8.8%, with 92.5% of the held-out points inside the 90%
+// interval (87.3% and 16.0% with one family per architecture).
 TEST_CASE(
-    "llama.cpp table: leave-one-GPU-out median <= 10% (Ada), 15% (Apple), 25% (Ampere), "
-    "target 10% in every family",
+    "llama.cpp table: leave-one-GPU-out median <= 10% per architecture and board class "
+    "(11% Ampere pro, 15% Apple)",
     "[fit][real][family]") {
   const auto points =
       LoadPoints({Run("llamacpp-gpu-benchmarks-xiongjiedai/llama3_llamacpp_bench.csv")});
@@ -133,7 +131,9 @@ TEST_CASE(
   Print("leave-one-GPU-out (all)", r.overall);
   for (const auto& [family, report] : r.by_family) Print("  " + family, report);
   const std::map<std::string, double> bound = {
-      {"apple/llama.cpp", 0.15}, {"ada/llama.cpp", 0.10}, {"ampere/llama.cpp", 0.25}};
+      {"ada-consumer/llama.cpp", 0.10},    {"ada-pro-gddr/llama.cpp", 0.10},
+      {"ampere-consumer/llama.cpp", 0.10}, {"ampere-hbm/llama.cpp", 0.10},
+      {"ampere-pro-gddr/llama.cpp", 0.11}, {"apple/llama.cpp", 0.15}};
   CHECK(r.by_family.size() == bound.size());
   for (const auto& [family, report] : r.by_family) {
     INFO(family);
@@ -141,7 +141,8 @@ TEST_CASE(
     CHECK(report.n_unpredicted == 0);
     CHECK(report.median_ape <= bound.at(family));
   }
-  CHECK(r.overall.coverage >= 0.85);
+  CHECK(r.overall.median_ape <= 0.10);
+  CHECK(r.overall.coverage >= 0.90);
 }
 
 // Training steps: the Megatron-LM GPT scaling table (H100, 9 rows: 1.7B to 462B on 48 to 6,144

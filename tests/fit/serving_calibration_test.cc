@@ -4,6 +4,8 @@
 // (so the fit meets sampling noise, as with a real log), and the fitter must recover the truth.
 #include <cmath>
 #include <filesystem>
+#include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,7 @@ constexpr char kDevice[] = "h100-sxm5-80gb";
 constexpr int64_t kPromptTokens = 1024;
 constexpr int64_t kOutputTokens = 128;
 constexpr int64_t kRequests = 200;
+constexpr int64_t kCliRequests = 100;
 constexpr uint64_t kMeasuredSeed = 7;  // not the fit's kServingCalibrationSeed
 
 // A `vllm bench serve` run at this load, simulated with `truth` and the measured seed.
@@ -82,17 +85,17 @@ std::vector<Measurement> MeasuredRun(const EfficiencyParams& truth, const Servin
   return rows;
 }
 
-ServingLoad OpenLoop(double requests_per_s) {
+ServingLoad OpenLoop(double requests_per_s, int64_t requests = kRequests) {
   ServingLoad load;
   load.requests_per_s = requests_per_s;
-  load.num_requests = kRequests;
+  load.num_requests = requests;
   return load;
 }
 
-ServingLoad ClosedLoop(int64_t clients) {
+ServingLoad ClosedLoop(int64_t clients, int64_t requests = kRequests) {
   ServingLoad load;
   load.max_concurrency = clients;
-  load.num_requests = kRequests;
+  load.num_requests = requests;
   return load;
 }
 
@@ -177,6 +180,60 @@ TEST_CASE("serving-level rows share one simulation per run", "[fit][serve]") {
   CHECK(predicted_rate->PredictS(truth) == Approx(rate.interval_time_s).epsilon(0.05));
 }
 
+// A figure of a known closed form that no simulation-free parameter may move: it answers NaN
+// (which fails the fit) when a parameter it does not read, or one the fit holds, is not at the
+// value the fit started from.
+class GuardedMeasure : public SimulatedMeasure {
+ public:
+  GuardedMeasure(double compute_s, double memory_s) : compute_s_(compute_s), memory_s_(memory_s) {}
+  double PredictS(const EfficiencyParams& params) const override {
+    const P start;
+    for (P::Index i : {P::kLinkEfficiency, P::kLinkLatency_s, P::kStepOverhead_s}) {
+      if (params[i] != start[i]) return std::numeric_limits<double>::quiet_NaN();
+    }
+    return compute_s_ / params[P::kComputeEfficiency] + memory_s_ / params[P::kMemoryEfficiency];
+  }
+  bool Reads(int param) const override {
+    return param != P::kLinkEfficiency && param != P::kLinkLatency_s;
+  }
+
+ private:
+  double compute_s_, memory_s_;
+};
+
+TEST_CASE("a simulated point is never simulated with a held or unread parameter moved",
+          "[fit][serve]") {
+  EfficiencyParams truth;
+  truth[P::kComputeEfficiency] = 0.55;
+  truth[P::kMemoryEfficiency] = 0.65;
+  std::vector<CalibrationPoint> points;
+  for (int i = 0; i < 12; ++i) {
+    CalibrationPoint p;
+    p.group = "guarded";
+    p.where = "synthetic:" + std::to_string(i + 1);
+    const double compute_s = 1e-3 * (i % 4), memory_s = 1e-3 * (3 - i % 4) + 1e-4 * i;
+    p.simulated = std::make_shared<GuardedMeasure>(compute_s, memory_s);
+    p.measured_s = p.simulated->PredictS(truth);
+    points.push_back(std::move(p));
+  }
+  CalibratorOptions options;
+  options.fixed = {P::kStepOverhead_s};
+  const CalibrationResult fit = Calibrator(options).Fit(points);
+  REQUIRE(fit.groups.size() == 1);
+  const GroupCalibration& g = fit.groups[0];
+  INFO(g.report);
+  REQUIRE(g.usable);
+  CHECK(g.params[P::kComputeEfficiency] == Approx(0.55).epsilon(0.01));
+  CHECK(g.params[P::kMemoryEfficiency] == Approx(0.65).epsilon(0.01));
+  CHECK(g.params[P::kLinkEfficiency] == P{}[P::kLinkEfficiency]);
+  CHECK(g.params[P::kStepOverhead_s] == P{}[P::kStepOverhead_s]);
+  // The interval's gradient skips the unread parameters too: finite bounds around the fit.
+  const PredictionInterval pi = PredictWithInterval(g, points[5], 0.9);
+  CHECK(std::isfinite(pi.lower_s));
+  CHECK(std::isfinite(pi.upper_s));
+  CHECK(pi.predicted_s == Approx(points[5].measured_s).epsilon(0.01));
+}
+
 // The run as `vllm bench serve --save-result` writes it: one line of JSON with the keys of the
 // tool's result (benchmarks/serve.py: the traffic, then the benchmark result), times in ms.
 std::string WriteVllmResult(const std::string& name, const EfficiencyParams& truth,
@@ -216,12 +273,12 @@ TEST_CASE("calibrate from vllm bench serve results (open and closed loop) predic
           "[fit][serve][cli]") {
   const EfficiencyParams truth = Truth();
   app::CalibrateOptions o;
-  int n = 0;
-  for (const char* model : {kModel, kSmallModel}) {
-    for (const ServingLoad& load : {OpenLoop(6.0), ClosedLoop(16)}) {
-      o.logs.push_back(WriteVllmResult("run" + std::to_string(++n) + ".json", truth, load, model));
-    }
-  }
+  // Both loads of the 8B model and the 1B model's closed loop: two models, so a cost per kernel
+  // and a cost per byte (the 8B's weights are 8x), in eight rows (fewer than the ten per group
+  // that buy the interval's held-out folds, each a whole fit of simulated runs).
+  o.logs.push_back(WriteVllmResult("run1.json", truth, OpenLoop(6.0, kCliRequests), kModel));
+  o.logs.push_back(WriteVllmResult("run2.json", truth, ClosedLoop(16, kCliRequests), kModel));
+  o.logs.push_back(WriteVllmResult("run3.json", truth, ClosedLoop(16, kCliRequests), kSmallModel));
   o.hardware = kDevice;
   o.folds = 0;
   o.output_path = WriteTempFile("rightsize_serving_calibration_test", "cal.json", "");
@@ -234,10 +291,12 @@ TEST_CASE("calibrate from vllm bench serve results (open and closed loop) predic
   CHECK(result.document["inputs"][0]["serving_level_rows"] == 2);
   // A closed-loop run's output throughput is a row too: its clients set the pace, not arrivals.
   CHECK(result.document["inputs"][1]["measurements"] == 3);
-  CHECK(result.summary.find("10 serving-level rows") != std::string::npos);
+  CHECK(result.document["inputs"][2]["measurements"] == 3);
+  CHECK(result.summary.find("8 serving-level rows") != std::string::npos);
 
   // The held-out run at 8 requests/s, read from its file like the others.
-  const std::string held_out = WriteVllmResult("held_out.json", truth, OpenLoop(8.0), kModel);
+  const std::string held_out =
+      WriteVllmResult("held_out.json", truth, OpenLoop(8.0, kCliRequests), kModel);
   app::CalibrateOptions read_options = o;
   read_options.logs = {held_out};
   const LogReadOptions read = app::MakeLogReadOptions(read_options, Cat());

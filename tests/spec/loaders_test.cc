@@ -113,3 +113,29 @@ TEST_CASE("an unknown hardware architecture names file, line and key, and lists 
     CHECK_FALSE(hardware.architecture.empty());
   }
 }
+
+TEST_CASE(
+    "an unknown board class names file, line and key, and the class splits a transfer family") {
+  std::string e = "no error";
+  try {
+    LoadHardwareSpecYaml(kFixtures + "bad_specs/bad-board-class.yaml");
+  } catch (const InputError& error) {
+    e = error.what();
+  }
+  CHECK_THAT(e, Contains("bad-board-class.yaml:8: board_class: unknown board class 'gaming'"));
+  CHECK_THAT(e, Contains("consumer, pro-gddr, hbm"));
+  const Catalog& catalog = Catalog::Default();
+  CHECK(TransferFamily(catalog.hardware().at("rtx-3090")) == "ampere-consumer");
+  CHECK(TransferFamily(catalog.hardware().at("a40")) == "ampere-pro-gddr");
+  CHECK(TransferFamily(catalog.hardware().at("a100-sxm4-80gb")) == "ampere-hbm");
+  CHECK(TransferFamily(catalog.hardware().at("apple-m2-ultra-76gpu")) == "apple");  // no class
+  HardwareSpec unnamed;
+  unnamed.board_class = "hbm";
+  CHECK(TransferFamily(unnamed).empty());  // no architecture, no family
+  // Every NVIDIA GPU states its class: GDDR boards and HBM parts do not share a level.
+  for (const auto& [id, hardware] : catalog.hardware()) {
+    INFO(id);
+    if (hardware.vendor == "NVIDIA" && hardware.kind == DeviceKind::kGpu)
+      CHECK_FALSE(hardware.board_class.empty());
+  }
+}
