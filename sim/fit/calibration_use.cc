@@ -112,7 +112,7 @@ void WidenForTransfer(const JsonDocument& doc, const std::string& hardware_id,
     }
   }
   const std::string why = arch.empty() ? hardware_id + " names no architecture"
-                          : !same      ? "fitted on another architecture than " + arch
+                          : !same      ? "fitted on another transfer family than " + arch
                                        : "the file measured no device spread for " + arch;
   used->transfer_spread =
       measured ? "the device spread of family " + f->name + " (" + Join(f->devices) + ")"
@@ -243,7 +243,7 @@ std::string PricedBy(const std::optional<UsedCalibration>& c, const std::string&
                                                            : &c->fit;
   if (fit == nullptr) {
     return "uncalibrated (" + c->file + " has no group for " + hardware_id +
-           " and no family of its architecture)";
+           " and no family of its architecture and board class)";
   }
   const bool on_device = fit->group.rfind(hardware_id + "/", 0) == 0;
   if (on_device) return "calibrated: " + fit->group + " (" + c->file + ")";

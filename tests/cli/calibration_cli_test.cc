@@ -94,7 +94,7 @@ TEST_CASE(
   CHECK(other["priced_by"] == "transferred from " + GroupOn("a100-sxm4-80gb") + " (" +
                                   kCalibration +
                                   "); the interval carries the cited cross-device prior spread "
-                                  "(fitted on another architecture than hopper)");
+                                  "(fitted on another transfer family than hopper-hbm)");
   CHECK(other["latency"]["tpot_s"].get<double>() != tpot);
   const auto& o = other["calibration"];
   CHECK(o["tpot_upper_s"].get<double>() / o["tpot_lower_s"].get<double>() >
