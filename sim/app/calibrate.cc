@@ -20,6 +20,7 @@ namespace {
 
 // At most this many skipped rows are listed in the JSON (all are counted).
 constexpr size_t kMaxListedSkips = 200;
+constexpr size_t kWorstGroupsListed = 5;  // leave-one-group-out groups named in the text
 
 std::string Where(const SourceLocation& where) { return where.ToString(); }
 
@@ -29,6 +30,19 @@ std::string CvLine(const CrossValidationReport& r) {
       "{:5.1f}% ({} points predicted, {} not)\n",
       r.scheme, 100 * r.median_ape, 100 * r.p90_ape, 100 * r.nominal, 100 * r.coverage,
       r.n_predicted, r.n_unpredicted);
+}
+
+// The held-out groups predicted worst (median APE), so a user sees which series transfer least.
+std::string WorstGroupsLine(const CrossValidationReport& r) {
+  std::vector<std::pair<double, std::string>> worst;
+  for (const auto& [group, median] : r.group_median_ape) worst.emplace_back(median, group);
+  if (worst.empty()) return "";
+  std::sort(worst.rbegin(), worst.rend());
+  std::string text = "    worst held out (median APE):";
+  for (size_t i = 0; i < worst.size() && i < kWorstGroupsListed; ++i) {
+    text += fmt::format("{} {} {:.1f}%", i == 0 ? "" : ",", worst[i].second, 100 * worst[i].first);
+  }
+  return text + "\n";
 }
 
 }  // namespace
@@ -309,7 +323,8 @@ CalibrateResult RunCalibrate(const CalibrateOptions& o, const Catalog& catalog) 
   record.kfold = kfold;
   if (kfold) text += CvLine(*kfold);
   record.leave_one_group_out = leave_one_group_out;
-  if (leave_one_group_out) text += CvLine(*leave_one_group_out);
+  if (leave_one_group_out)
+    text += CvLine(*leave_one_group_out) + WorstGroupsLine(*leave_one_group_out);
   record.leave_one_device_out = leave_one_device_out;
   if (leave_one_device_out) text += DeviceHoldOutText(*leave_one_device_out);
   nlohmann::json doc = CalibrationFileJson(record);

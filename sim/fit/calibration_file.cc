@@ -65,10 +65,12 @@ nlohmann::json GroupToJson(const GroupCalibration& g) {
 }
 
 nlohmann::json CrossValidationToJson(const CrossValidationReport& r) {
-  return {{"scheme", r.scheme},           {"folds", r.folds},
-          {"n_predicted", r.n_predicted}, {"n_unpredicted", r.n_unpredicted},
-          {"median_ape", r.median_ape},   {"p90_ape", r.p90_ape},
-          {"coverage", r.coverage},       {"nominal_coverage", r.nominal}};
+  nlohmann::json j = {{"scheme", r.scheme},           {"folds", r.folds},
+                      {"n_predicted", r.n_predicted}, {"n_unpredicted", r.n_unpredicted},
+                      {"median_ape", r.median_ape},   {"p90_ape", r.p90_ape},
+                      {"coverage", r.coverage},       {"nominal_coverage", r.nominal}};
+  if (!r.group_median_ape.empty()) j["group_median_ape"] = r.group_median_ape;
+  return j;
 }
 
 nlohmann::json FamilyToJson(const FamilyCalibration& f) {

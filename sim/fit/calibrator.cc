@@ -912,9 +912,11 @@ using SplitFold = std::function<FoldSplit(size_t fold)>;
 
 // Scores `folds` folds, one work unit each, through `runner` (every process gets every fold's
 // score; null: this process, one fold after another), and adds them to `r` in fold order, so the
-// report has the same bits wherever the folds ran.
+// report has the same bits wherever the folds ran. fold_medians (when given) receives each fold's
+// median APE, in fold order (none when the fold predicted no point).
 void ScoreFolds(size_t folds, const SplitFold& split, const CalibratorOptions& options,
-                const UnitRunner* runner, CrossValidationReport* r) {
+                const UnitRunner* runner, CrossValidationReport* r,
+                std::vector<std::optional<double>>* fold_medians = nullptr) {
   const LocalUnitRunner serial(1);
   const std::vector<std::string> bytes =
       (runner ? *runner : static_cast<const UnitRunner&>(serial))
@@ -938,7 +940,13 @@ void ScoreFolds(size_t folds, const SplitFold& split, const CalibratorOptions& o
       r->n_predicted += static_cast<int>(in.Int());
       r->n_unpredicted += static_cast<int>(in.Int());
       covered += static_cast<int>(in.Int());
-      for (int64_t n = in.Int(); n > 0; --n) r->ape.push_back(in.Double());
+      std::vector<double> fold_ape;
+      for (int64_t n = in.Int(); n > 0; --n) fold_ape.push_back(in.Double());
+      r->ape.insert(r->ape.end(), fold_ape.begin(), fold_ape.end());
+      if (fold_medians) {
+        fold_medians->push_back(fold_ape.empty() ? std::nullopt
+                                                 : std::optional<double>(Quantile(fold_ape, 0.5)));
+      }
     }
   }
   r->median_ape = Quantile(r->ape, 0.5);
@@ -994,8 +1002,12 @@ CrossValidationReport LeaveOneGroupOut(const std::vector<CalibrationPoint>& poin
     }
     return s;
   };
-  ScoreFolds(keys.size(), split, options, runner, &r);
+  std::vector<std::optional<double>> fold_medians;
+  ScoreFolds(keys.size(), split, options, runner, &r, &fold_medians);
   r.folds = static_cast<int>(keys.size());
+  for (size_t f = 0; f < keys.size() && f < fold_medians.size(); ++f) {
+    if (fold_medians[f]) r.group_median_ape[keys[f]] = *fold_medians[f];
+  }
   return r;
 }
 

@@ -16,6 +16,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -231,6 +232,9 @@ struct CrossValidationReport {
   double coverage = 0.0;    // fraction of held-out points inside their interval
   double nominal = 0.0;     // interval level
   std::vector<double> ape;  // per predicted point, in input order of the predicted points
+  // Leave-one-group-out: each held-out group's (fold_key's) median APE, for the groups with a
+  // predicted point; the worst ones say which series the fit transfers to least well.
+  std::map<std::string, double> group_median_ape;
 };
 
 // The folds are work units: `runner` spreads them over MPI ranks (every rank returns the same

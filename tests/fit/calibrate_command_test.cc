@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <random>
+#include <sstream>
+#include <string>
 
 #include "sim/app/calibrate.h"
 #include "sim/spec/yaml_loaders.h"
@@ -161,32 +164,69 @@ TEST_CASE("LoadCalibration errors name the file and the key", "[fit][cli]") {
 namespace rightsize {
 namespace {
 
+// The llama.cpp table's rows of these GPUs, at most max_rows each (the header kept), as a file:
+// a subset whose leave-one-GPU-out runs in seconds, where the whole table's 19 folds are the
+// real-data test's (tests/fit/calibrator_real_data_test.cc).
+std::string LlamaCppTableSubset(const std::map<std::string, int>& max_rows) {
+  const std::string table =
+      ReadTextFile(std::string(RIGHTSIZE_SOURCE_DIR) +
+                   "/data/runs/llamacpp-gpu-benchmarks-xiongjiedai/llama3_llamacpp_bench.csv");
+  std::istringstream in(table);
+  std::string line, out;
+  std::getline(in, line);
+  out = line + "\n";
+  std::map<std::string, int> kept;
+  while (std::getline(in, line)) {
+    const size_t a = line.find(',') + 1, b = line.find(',', a);
+    const std::string gpu = line.substr(a, b - a);
+    const auto limit = max_rows.find(gpu);
+    if (limit != max_rows.end() && kept[gpu]++ < limit->second) out += line + "\n";
+  }
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / "rightsize_calibrate_command_test";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "llama3_llamacpp_bench_subset.csv").string();
+  WriteFileAtomically(path, out);
+  return path;
+}
+
 // --logo-device through the library call: the file records, per family of two or more GPUs in
-// the llama.cpp table, the held-out figures and each device's median, and the families'
-// levels, which a device of the family with no group of its own is then priced by.
+// the logs, the held-out figures and each device's median, and the families' levels, which a
+// device of the family with no group of its own is then priced by.
 TEST_CASE("calibrate --logo-device records the families and their leave-one-GPU-out figures",
           "[fit][cli][family]") {
   app::CalibrateOptions o;
-  o.logs = {std::string(RIGHTSIZE_SOURCE_DIR) +
-            "/data/runs/llamacpp-gpu-benchmarks-xiongjiedai/llama3_llamacpp_bench.csv"};
+  o.logs = {LlamaCppTableSubset({{"3070 8GB", 8},
+                                 {"3080 10GB", 8},
+                                 {"3090 24GB", 16},
+                                 {"M1 7-Core GPU 8GB", 8},
+                                 {"M3 Max 40-Core GPU 64GB", 16},
+                                 {"A100 PCIe 80GB", 16},
+                                 {"H100 PCIe 80GB", 16}})};
   o.folds = 0;
   o.leave_one_device_out = true;
   const app::CalibrateResult r = app::RunCalibrate(o, Catalog::Default());
   const nlohmann::json& held = r.document["cross_validation"]["leave_one_device_out"];
   REQUIRE(held.contains("families"));
+  CHECK(held["families"].size() == 2);
   CHECK(held["families"].contains("apple/llama.cpp"));
+  CHECK(held["families"].contains("ampere-consumer/llama.cpp"));
   for (const auto& [name, family] : held["families"].items()) {
     INFO(name);
     CHECK(family["devices"].size() >= 2);
     CHECK(family["device_median_ape"].size() == family["devices"].size());
     CHECK(family["n_predicted"].get<int>() > 0);
   }
+  CHECK(held["families"]["ampere-consumer/llama.cpp"]["devices"].size() == 3);
   std::vector<std::string> names;
   for (const auto& f : r.document["families"]) names.push_back(f["family"]);
-  // Hopper HBM has one GPU in the table (H100 PCIe): it has a level but is not held out.
-  CHECK(std::find(names.begin(), names.end(), "hopper-hbm/llama.cpp") != names.end());
-  CHECK_FALSE(held["families"].contains("hopper-hbm/llama.cpp"));
-  // A family is an architecture and a board class: the A100s are not pooled with the RTX 3090.
+  // A family of one GPU (the H100 PCIe; the A100 PCIe) has a level but is not held out; and a
+  // family is an architecture and a board class: the A100 is not pooled with the GeForce cards.
+  for (const char* single : {"hopper-hbm/llama.cpp", "ampere-hbm/llama.cpp"}) {
+    INFO(single);
+    CHECK(std::find(names.begin(), names.end(), single) != names.end());
+    CHECK_FALSE(held["families"].contains(single));
+  }
   CHECK(r.summary.find("family ampere-hbm/llama.cpp [usable") != std::string::npos);
   CHECK(r.summary.find("family ampere-consumer/llama.cpp [usable") != std::string::npos);
 }
