@@ -16,21 +16,39 @@
 namespace rightsize {
 namespace {
 
-// The simulated figure a metric names, in its unit (SI).
+// Each metric a row may state, with the simulated figure it names (in its unit, SI).
+struct MetricOfRun {
+  const char* name;
+  double (*of)(const ServingSimResult&);
+};
+constexpr MetricOfRun kMetrics[] = {
+    {"output_tokens_per_s", [](const ServingSimResult& r) { return r.output_tokens_per_s; }},
+    {"total_tokens_per_s",
+     [](const ServingSimResult& r) { return r.output_tokens_per_s + r.input_tokens_per_s; }},
+    {"requests_per_s", [](const ServingSimResult& r) { return r.requests_per_s; }},
+    {"ttft_mean_s", [](const ServingSimResult& r) { return r.ttft.mean_s; }},
+    {"ttft_p50_s", [](const ServingSimResult& r) { return r.ttft.p50_s; }},
+    {"ttft_p99_s", [](const ServingSimResult& r) { return r.ttft.p99_s; }},
+    {"tpot_mean_s", [](const ServingSimResult& r) { return r.tpot.mean_s; }},
+    {"tpot_p50_s", [](const ServingSimResult& r) { return r.tpot.p50_s; }},
+    {"itl_mean_s", [](const ServingSimResult& r) { return r.itl.mean_s; }},
+    {"itl_p50_s", [](const ServingSimResult& r) { return r.itl.p50_s; }},
+    {"e2e_mean_s", [](const ServingSimResult& r) { return r.e2e.mean_s; }},
+};
+
 double SimulatedValue(const std::string& metric, const ServingSimResult& r) {
-  if (metric == "output_tokens_per_s") return r.output_tokens_per_s;
-  if (metric == "total_tokens_per_s") return r.output_tokens_per_s + r.input_tokens_per_s;
-  if (metric == "requests_per_s") return r.requests_per_s;
-  if (metric == "ttft_mean_s") return r.ttft.mean_s;
-  if (metric == "ttft_p50_s") return r.ttft.p50_s;
-  if (metric == "ttft_p99_s") return r.ttft.p99_s;
-  if (metric == "tpot_mean_s") return r.tpot.mean_s;
-  if (metric == "tpot_p50_s") return r.tpot.p50_s;
-  if (metric == "itl_mean_s") return r.itl.mean_s;
-  if (metric == "itl_p50_s") return r.itl.p50_s;
-  if (metric == "e2e_mean_s") return r.e2e.mean_s;
+  for (const MetricOfRun& m : kMetrics) {
+    if (metric == m.name) return m.of(r);
+  }
   throw InvariantError("SimulatedValue: unknown metric " + metric);
 }
+
+// Requests simulated for a row that states no count: closed loop, kRequestsPerClient per client
+// (at least kMinClosedLoopRequests) so each client's requests reach a steady state; offline and
+// open loop, kDefaultRequests.
+constexpr int64_t kRequestsPerClient = 20;
+constexpr int64_t kMinClosedLoopRequests = 500;
+constexpr int64_t kDefaultRequests = 1000;
 
 template <typename T>
 void RequireKnown(const std::string& id, const std::map<std::string, T>& known,
@@ -44,10 +62,11 @@ void RequireKnown(const std::string& id, const std::map<std::string, T>& known,
 }  // namespace
 
 const std::vector<std::string>& PublishedMetrics() {
-  static const std::vector<std::string> metrics = {
-      "output_tokens_per_s", "total_tokens_per_s", "requests_per_s", "ttft_mean_s",
-      "ttft_p50_s",          "ttft_p99_s",         "tpot_mean_s",    "tpot_p50_s",
-      "itl_mean_s",          "itl_p50_s",          "e2e_mean_s"};
+  static const std::vector<std::string> metrics = [] {
+    std::vector<std::string> names;
+    for (const MetricOfRun& m : kMetrics) names.emplace_back(m.name);
+    return names;
+  }();
   return metrics;
 }
 
@@ -76,7 +95,7 @@ std::vector<PublishedFigure> LoadPublishedFigures(const std::string& dir, const 
     f.tp = static_cast<int>(t.Integer(row, "tp", 1, 1024));
     f.weights = t.Cell(row, "weights");
     if (f.weights == "unknown") f.weights = "bf16";
-    ParsePrecision(f.weights, t.Where(row, "weights"));
+    f.weights_precision = ParsePrecision(f.weights, t.Where(row, "weights"));
     for (const char* column : {"prompt_tokens", "output_tokens"}) {
       if (!t.MaybeNumber(row, column)) {
         f.unsimulable = std::string("the source states no ") + column;
@@ -117,9 +136,10 @@ std::vector<PublishedFigure> LoadPublishedFigures(const std::string& dir, const 
 int64_t SimulatedRequests(const PublishedFigure& f) {
   if (f.num_requests > 0) return f.num_requests;
   if (f.load == "concurrency") {
-    return std::max<int64_t>(500, 20 * static_cast<int64_t>(std::llround(f.load_value)));
+    return std::max<int64_t>(kMinClosedLoopRequests,
+                             kRequestsPerClient * static_cast<int64_t>(std::llround(f.load_value)));
   }
-  return 1000;
+  return kDefaultRequests;
 }
 
 std::vector<PublishedComparison> ComparePublished(
@@ -138,7 +158,7 @@ std::vector<PublishedComparison> ComparePublished(
     spec.model = f.model_id;
     spec.hardware = f.hardware_id;
     spec.layout.parallel.tensor = f.tp;
-    spec.layout.weights = ParsePrecision(f.weights, {"", f.line, "weights"});
+    spec.layout.weights = f.weights_precision;
     spec.engine = EngineProfileIdForLogEngine(f.engine);
     spec.traffic.prompt.value = f.prompt_tokens;
     spec.traffic.output.value = f.output_tokens;

@@ -12,6 +12,7 @@
 
 #include "sim/cost/efficiency_params.h"
 #include "sim/spec/catalog.h"
+#include "sim/spec/precision.h"
 
 namespace rightsize {
 
@@ -19,12 +20,13 @@ namespace rightsize {
 struct PublishedFigure {
   int line = 0;  // row in measurements.csv
   std::string source_id, engine, engine_version, model_id, hardware_id, weights;
+  Precision weights_precision = Precision::kBf16;  // `weights` parsed
   int tp = 1;
   int64_t prompt_tokens = 0, output_tokens = 0;
   std::string load;          // "concurrency" | "rate" | "offline"
   double load_value = 0.0;   // clients or requests/s; 0 for offline
   int64_t num_requests = 0;  // 0: not stated
-  std::string metric;        // kPublishedMetrics
+  std::string metric;        // one of PublishedMetrics()
   double value = 0.0;        // SI: seconds or per second
   std::string where_in_source;
   // Why the figure cannot be simulated ("" = it can): the source states no prompt or output

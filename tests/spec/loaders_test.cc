@@ -6,6 +6,7 @@
 #include "sim/spec/catalog.h"
 #include "sim/spec/yaml_loaders.h"
 #include "sim/util/error.h"
+#include "tests/error_of.h"
 
 using namespace rightsize;
 using Catch::Matchers::Contains;
@@ -98,12 +99,8 @@ TEST_CASE(
 }
 
 TEST_CASE("an unknown hardware architecture names file, line and key, and lists the known ones") {
-  std::string e = "no error";
-  try {
-    LoadHardwareSpecYaml(kFixtures + "bad_specs/bad-architecture.yaml");
-  } catch (const InputError& error) {
-    e = error.what();
-  }
+  const std::string e =
+      testing::ErrorOf([] { LoadHardwareSpecYaml(kFixtures + "bad_specs/bad-architecture.yaml"); });
   CHECK_THAT(e, Contains("bad-architecture.yaml:7: architecture: unknown architecture 'lovelace'"));
   CHECK_THAT(e, Contains("ada"));
   CHECK(e.find('\n') == std::string::npos);
@@ -116,12 +113,8 @@ TEST_CASE("an unknown hardware architecture names file, line and key, and lists 
 
 TEST_CASE(
     "an unknown board class names file, line and key, and the class splits a transfer family") {
-  std::string e = "no error";
-  try {
-    LoadHardwareSpecYaml(kFixtures + "bad_specs/bad-board-class.yaml");
-  } catch (const InputError& error) {
-    e = error.what();
-  }
+  const std::string e =
+      testing::ErrorOf([] { LoadHardwareSpecYaml(kFixtures + "bad_specs/bad-board-class.yaml"); });
   CHECK_THAT(e, Contains("bad-board-class.yaml:8: board_class: unknown board class 'gaming'"));
   CHECK_THAT(e, Contains("consumer, pro-gddr, hbm"));
   const Catalog& catalog = Catalog::Default();
